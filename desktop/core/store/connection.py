@@ -1,0 +1,206 @@
+"""The one place that opens connections to an Amends file.
+
+Every connection gets the same setup: foreign keys on, a busy timeout, the
+journal mode that suits where the file lives (WAL on a local disk, rollback
+journal on a network share), and a schema-version check *before* anything
+could write to the file, so a newer or foreign file is never modified.
+Writes go through :meth:`Database.transaction`: one short ``BEGIN
+IMMEDIATE`` transaction each.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from desktop.core.errors import DatabaseProblem
+from desktop.core.store import location, migrations
+from desktop.core.store.errors import known, translate
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 5000
+
+
+def _check_file(path: Path) -> bool:
+    """Refuse paths we cannot use, before SQLite sees them. Return True when
+    the file exists and has content."""
+    if path.exists() and path.is_dir():
+        raise DatabaseProblem(f"{path} is a folder, not a database file.", path=str(path))
+    if not path.parent.exists():
+        raise DatabaseProblem(f"The folder {path.parent} does not exist.", path=str(path),
+                              hint="Create it or choose another location.")
+    if not path.exists():
+        return False
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(100)
+    except PermissionError as error:
+        raise DatabaseProblem(f"Permission denied reading {path}.", path=str(path),
+                              hint="Check the file's permissions.") from error
+    except OSError as error:
+        raise DatabaseProblem(f"Cannot read {path}: {error.strerror}.", path=str(path)) from error
+    if not header:
+        return False
+    if not header.startswith(SQLITE_HEADER):
+        raise known("SQLITE_NOTADB", str(path))
+    if len(header) >= 64:
+        # The schema version sits at offset 60 of the header: check it
+        # without even opening the file with SQLite.
+        migrations.refuse_if_too_new(int.from_bytes(header[60:64], "big"), str(path))
+    return True
+
+
+@dataclass
+class Database:
+    """A connection to one Amends file plus who is using it.
+
+    Not shared between threads: each worker opens its own with
+    :meth:`reopen`.
+    """
+
+    conn: sqlite3.Connection
+    path: Path
+    actor: str
+    readonly: bool = False
+    journal_mode: str = "wal"
+    _depth: int = field(default=0, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    # -- opening ---------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path, actor: str, *, create: bool = True,
+             after_migration: Callable[[sqlite3.Connection, int], None] | None = None,
+             ) -> "Database":
+        path = Path(path).expanduser().absolute()
+        existed = _check_file(path)
+        if not existed and not create:
+            raise DatabaseProblem(f"{path} does not exist.", path=str(path))
+        writable = _writable(path, existed)
+        try:
+            if writable:
+                conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
+                                       check_same_thread=True)
+            else:
+                conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                       timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error as error:
+            raise translate(error, str(path)) from error
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            version = migrations.schema_version(conn)
+            migrations.refuse_if_too_new(version, str(path))
+            if migrations.is_foreign_database(conn):
+                raise DatabaseProblem(
+                    f"{path} is an SQLite database, but not an Amends one; it was not changed.",
+                    path=str(path), hint="Open or create an Amends database instead.")
+            mode = "query"
+            if writable:
+                wanted = location.journal_mode_for(path)
+                mode = conn.execute(f"PRAGMA journal_mode = {wanted}").fetchone()[0]
+                if mode.lower() == "wal":
+                    conn.execute("PRAGMA synchronous = NORMAL")
+                migrations.migrate(conn, path, after=after_migration)
+            elif version < migrations.CURRENT_VERSION:
+                raise DatabaseProblem(
+                    f"{path} is read-only and needs an upgrade to schema {migrations.CURRENT_VERSION}.",
+                    path=str(path), hint="Open a writable copy to upgrade it.")
+        except sqlite3.Error as error:
+            conn.close()
+            raise translate(error, str(path)) from error
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn=conn, path=path, actor=actor, readonly=not writable, journal_mode=mode.lower())
+
+    def reopen(self) -> "Database":
+        """A new connection to the same file, for another thread."""
+        return Database.open(self.path, self.actor, create=False)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- reading ---------------------------------------------------------
+    def query(self, sql: str, params: Sequence[Any] | dict = ()) -> list[sqlite3.Row]:
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.Error as error:
+            raise translate(error, str(self.path)) from error
+
+    def one(self, sql: str, params: Sequence[Any] | dict = ()) -> sqlite3.Row | None:
+        try:
+            return self.conn.execute(sql, params).fetchone()
+        except sqlite3.Error as error:
+            raise translate(error, str(self.path)) from error
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict = ()) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else row[0]
+
+    def data_version(self) -> int:
+        """Changes when *another* connection commits: cheap to poll."""
+        return self.scalar("PRAGMA data_version")
+
+    @property
+    def schema_version(self) -> int:
+        return self.scalar("PRAGMA user_version")
+
+    # -- writing ---------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One short ``BEGIN IMMEDIATE`` transaction; nested calls join the
+        outer one, so a service can call another and still commit once."""
+        if self.readonly:
+            raise known("SQLITE_READONLY", str(self.path))
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self.conn
+                finally:
+                    self._depth -= 1
+                return
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                raise translate(error, str(self.path)) from error
+            self._depth = 1
+            try:
+                yield self.conn
+            except BaseException as error:
+                self._depth = 0
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                if isinstance(error, sqlite3.Error):
+                    _reraise(error, str(self.path))
+                raise
+            else:
+                self._depth = 0
+                try:
+                    self.conn.execute("COMMIT")
+                except sqlite3.Error as error:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    _reraise(error, str(self.path))
+
+
+def _reraise(error: sqlite3.Error, path: str) -> None:
+    translated = translate(error, path)
+    if translated is error:
+        raise error
+    raise translated from error
+
+
+def _writable(path: Path, existed: bool) -> bool:
+    import os
+
+    if existed:
+        return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    if not os.access(path.parent, os.W_OK):
+        raise known("SQLITE_READONLY", str(path))
+    return True

@@ -1,0 +1,58 @@
+"""Turn sqlite3 exceptions into known problems (with a message for a person)
+or let them through as bugs, the split qutebrowser's ``misc/sql.py`` makes."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from desktop.core.errors import DatabaseProblem
+
+#: SQLite primary result codes that are the environment's fault, not ours.
+_KNOWN: dict[str, tuple[str, str]] = {
+    "SQLITE_BUSY": ("The database is busy: another Amends user is writing.",
+                    "Try again in a moment."),
+    "SQLITE_LOCKED": ("The database is locked by another connection.", "Try again in a moment."),
+    "SQLITE_FULL": ("The disk holding the database is full; nothing was saved.",
+                    "Free some space and try again."),
+    "SQLITE_READONLY": ("The database is read-only; nothing was saved.",
+                        "Check the file's and folder's permissions."),
+    "SQLITE_CORRUPT": ("The database file is damaged.",
+                       "Run 'amends check' and restore a backup if needed."),
+    "SQLITE_NOTADB": ("This file is not an Amends database (not SQLite).",
+                      "Open another file."),
+    "SQLITE_CANTOPEN": ("The database file cannot be opened.",
+                        "Check that the folder exists and is writable."),
+    "SQLITE_IOERR": ("The disk reported an input/output error.",
+                     "Check the disk or network share."),
+    "SQLITE_PERM": ("Permission denied on the database file.", "Check the file's permissions."),
+    "SQLITE_AUTH": ("Access to the database was denied.", ""),
+    "SQLITE_PROTOCOL": ("The database's locking protocol failed (network share?).",
+                        "Try again; see 'Sharing a database' in the README."),
+}
+
+
+def translate(error: sqlite3.Error, path: str | None = None) -> Exception:
+    """Return the exception to raise instead of ``error``: a
+    :class:`DatabaseProblem` for environment problems, ``error`` itself
+    for anything else (a bug in Amends)."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    primary = "_".join(name.split("_")[:2])  # SQLITE_IOERR_SHORT_READ -> SQLITE_IOERR
+    if primary in _KNOWN:
+        return known(primary, path, error)
+    text = str(error).lower()
+    if "file is not a database" in text:
+        return known("SQLITE_NOTADB", path, error)
+    if "database is locked" in text:
+        return known("SQLITE_BUSY", path, error)
+    if "readonly database" in text:
+        return known("SQLITE_READONLY", path, error)
+    return error
+
+
+def known(code: str, path: str | None, cause: BaseException | None = None) -> DatabaseProblem:
+    """The known problem for an SQLite result code such as ``SQLITE_BUSY``."""
+    message, hint = _KNOWN[code]
+    where = f" ({path})" if path else ""
+    problem = DatabaseProblem(f"{message}{where}", path=path, hint=hint)
+    problem.__cause__ = cause
+    return problem

@@ -1,0 +1,223 @@
+"""The schema, one DDL script per version. Plain names on purpose: people
+query this file with other SQLite tools (``SELECT * FROM tickets``).
+
+Times are ISO 8601 UTC text (see :mod:`desktop.core.clock`). Rows that people
+edit carry ``version`` for optimistic concurrency. Published policy versions,
+their steps and the audit log are protected by triggers, so that even another
+tool cannot rewrite history by accident.
+"""
+
+from __future__ import annotations
+
+from desktop.core.vocabulary import CATEGORIES, STEP_TYPES
+
+
+def _in(values) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+CATEGORY_CHECK = _in(CATEGORIES)
+STEP_CHECK = _in(STEP_TYPES)
+
+V1 = f"""
+CREATE TABLE customers (
+    id          INTEGER PRIMARY KEY,
+    ref         TEXT UNIQUE,                 -- external id (imports, exports)
+    email       TEXT NOT NULL,
+    name        TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL,
+    version     INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX customers_email ON customers(email);
+
+CREATE TABLE subscriptions (
+    id           INTEGER PRIMARY KEY,
+    customer_id  INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    plan         TEXT NOT NULL,
+    started_at   TEXT NOT NULL,
+    cycle_days   INTEGER NOT NULL CHECK (cycle_days > 0),
+    status       TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'paused', 'cancelled')),
+    cancelled_at TEXT,
+    version      INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX subscriptions_customer ON subscriptions(customer_id);
+
+CREATE TABLE tickets (
+    id            INTEGER PRIMARY KEY,
+    ref           TEXT UNIQUE,
+    customer_id   INTEGER REFERENCES customers(id),
+    subject       TEXT NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'pending', 'resolved')),
+    category      TEXT NOT NULL DEFAULT 'other' CHECK (category IN {CATEGORY_CHECK}),
+    priority      INTEGER NOT NULL DEFAULT 1 CHECK (priority BETWEEN 0 AND 3),
+    assignee      TEXT,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    resolved_at   TEXT,
+    billing_cycle INTEGER,                   -- the customer's cycle number when opened
+    version       INTEGER NOT NULL DEFAULT 1
+);
+-- Keyset pagination: every inbox ordering has an index that ends in id.
+-- "Active" (not resolved) is the default inbox, so it gets partial indexes.
+CREATE INDEX tickets_updated ON tickets(updated_at, id);
+CREATE INDEX tickets_created ON tickets(created_at, id);
+CREATE INDEX tickets_priority ON tickets(priority, updated_at, id);
+CREATE INDEX tickets_status_updated ON tickets(status, updated_at, id);
+CREATE INDEX tickets_status_created ON tickets(status, created_at, id);
+CREATE INDEX tickets_category_updated ON tickets(category, updated_at, id);
+CREATE INDEX tickets_assignee_updated ON tickets(assignee, updated_at, id);
+CREATE INDEX tickets_active_updated ON tickets(updated_at, id) WHERE status <> 'resolved';
+CREATE INDEX tickets_active_created ON tickets(created_at, id) WHERE status <> 'resolved';
+CREATE INDEX tickets_active_priority ON tickets(priority, updated_at, id) WHERE status <> 'resolved';
+CREATE INDEX tickets_customer ON tickets(customer_id, created_at);
+
+CREATE TABLE messages (
+    id         INTEGER PRIMARY KEY,
+    ticket_id  INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    direction  TEXT NOT NULL CHECK (direction IN ('in', 'out', 'note')),
+    author     TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    body       TEXT NOT NULL
+);
+CREATE INDEX messages_ticket ON messages(ticket_id, created_at);
+
+-- Full-text search: one document per ticket (rowid = ticket id) holding the
+-- subject and every message body. Written by the same transactions that
+-- write tickets and messages (desktop/core/tickets.py), never later.
+CREATE VIRTUAL TABLE ticket_search USING fts5(
+    subject, body, tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TABLE policies (
+    id                   INTEGER PRIMARY KEY,
+    ref                  TEXT UNIQUE,
+    name                 TEXT NOT NULL,
+    category             TEXT NOT NULL CHECK (category IN {CATEGORY_CHECK}),
+    segment              TEXT NOT NULL DEFAULT 'any'
+                         CHECK (segment IN ('any', 'first_cycle', 'established', 'at_risk')),
+    plan                 TEXT,               -- optional narrowing to one plan
+    review_interval_days INTEGER NOT NULL DEFAULT 91,
+    last_reviewed_at     TEXT,
+    draft_dirty          INTEGER NOT NULL DEFAULT 1,  -- draft differs from the latest published version
+    created_at           TEXT NOT NULL,
+    updated_at           TEXT NOT NULL,
+    updated_by           TEXT NOT NULL,
+    version              INTEGER NOT NULL DEFAULT 1   -- optimistic concurrency on the draft
+);
+
+-- The editable draft of each policy.
+CREATE TABLE policy_draft_steps (
+    id         INTEGER PRIMARY KEY,
+    policy_id  INTEGER NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
+    position   INTEGER NOT NULL,
+    type       TEXT NOT NULL CHECK (type IN {STEP_CHECK}),
+    label      TEXT NOT NULL DEFAULT '',
+    days       INTEGER,
+    offer_kind TEXT,
+    offer_min  REAL,
+    offer_max  REAL,
+    UNIQUE (policy_id, position)
+);
+
+-- Published versions: immutable (see triggers below).
+CREATE TABLE policy_versions (
+    id           INTEGER PRIMARY KEY,
+    policy_id    INTEGER NOT NULL REFERENCES policies(id),
+    number       INTEGER NOT NULL,
+    published_at TEXT NOT NULL,
+    published_by TEXT NOT NULL,
+    note         TEXT NOT NULL DEFAULT '',
+    UNIQUE (policy_id, number)
+);
+
+CREATE TABLE policy_steps (
+    id                INTEGER PRIMARY KEY,
+    policy_version_id INTEGER NOT NULL REFERENCES policy_versions(id),
+    position          INTEGER NOT NULL,
+    type              TEXT NOT NULL CHECK (type IN {STEP_CHECK}),
+    label             TEXT NOT NULL DEFAULT '',
+    days              INTEGER,
+    offer_kind        TEXT,
+    offer_min         REAL,
+    offer_max         REAL,
+    UNIQUE (policy_version_id, position)
+);
+
+CREATE TRIGGER policy_versions_immutable_update BEFORE UPDATE ON policy_versions
+BEGIN SELECT RAISE(ABORT, 'published policy versions are immutable'); END;
+CREATE TRIGGER policy_versions_immutable_delete BEFORE DELETE ON policy_versions
+BEGIN SELECT RAISE(ABORT, 'published policy versions are immutable'); END;
+CREATE TRIGGER policy_steps_immutable_update BEFORE UPDATE ON policy_steps
+BEGIN SELECT RAISE(ABORT, 'published policy versions are immutable'); END;
+CREATE TRIGGER policy_steps_immutable_delete BEFORE DELETE ON policy_steps
+BEGIN SELECT RAISE(ABORT, 'published policy versions are immutable'); END;
+
+CREATE TABLE resolutions (
+    id                INTEGER PRIMARY KEY,
+    ticket_id         INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    policy_version_id INTEGER REFERENCES policy_versions(id),  -- NULL: resolved with no policy
+    segment           TEXT,                  -- the customer's segment when resolved
+    actor             TEXT NOT NULL,
+    resolved_at       TEXT NOT NULL,
+    offer_kind        TEXT,
+    offer_value       REAL,
+    offer_min         REAL,                  -- the bounds in force, copied for reading ease
+    offer_max         REAL,
+    offer_in_bounds   INTEGER,               -- 1 inside, 0 outside (flagged), NULL no offer/no bounds
+    override_reason   TEXT
+);
+CREATE INDEX resolutions_ticket ON resolutions(ticket_id);
+CREATE INDEX resolutions_version ON resolutions(policy_version_id);
+CREATE INDEX resolutions_resolved ON resolutions(resolved_at);
+
+CREATE TABLE resolution_steps (
+    id            INTEGER PRIMARY KEY,
+    resolution_id INTEGER NOT NULL REFERENCES resolutions(id) ON DELETE CASCADE,
+    position      INTEGER NOT NULL,
+    type          TEXT NOT NULL CHECK (type IN {STEP_CHECK}),
+    outcome       TEXT NOT NULL CHECK (outcome IN ('done', 'skipped')),
+    reason        TEXT,
+    UNIQUE (resolution_id, position)
+);
+
+CREATE TABLE followups (
+    id            INTEGER PRIMARY KEY,
+    ticket_id     INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    resolution_id INTEGER REFERENCES resolutions(id) ON DELETE CASCADE,
+    kind          TEXT NOT NULL DEFAULT 'check_in',
+    note          TEXT NOT NULL DEFAULT '',
+    due_at        TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    done_at       TEXT,
+    done_by       TEXT
+);
+CREATE INDEX followups_open_due ON followups(due_at, ticket_id) WHERE done_at IS NULL;
+CREATE INDEX followups_ticket ON followups(ticket_id);
+
+-- Append-only: who changed what, when. ``change`` is JSON (before/after).
+CREATE TABLE audit_log (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    entity    TEXT NOT NULL,
+    entity_id INTEGER,
+    action    TEXT NOT NULL,
+    change    TEXT
+);
+CREATE INDEX audit_entity ON audit_log(entity, entity_id);
+CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+-- Settings shared by everyone using this file.
+CREATE TABLE settings (
+    key     TEXT PRIMARY KEY,
+    value   TEXT,
+    version INTEGER NOT NULL DEFAULT 1
+);
+"""
+
+#: Index = schema version reached by running that script.
+SCRIPTS: dict[int, str] = {1: V1}
+CURRENT_VERSION = max(SCRIPTS)
