@@ -1,0 +1,87 @@
+"""Words the demo data is made of: names, plans, subjects and messages per
+category. Plain data, kept apart from the generator's logic."""
+
+FIRST_NAMES = (
+    "Ada", "Bea", "Cai", "Dana", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jun", "Kira", "Leo", "Mina",
+    "Noor", "Otto", "Pia", "Quinn", "Rosa", "Sami", "Tess", "Umar", "Vera", "Wes", "Xena", "Yuki",
+    "Zoe", "Amir", "Bruno", "Chloé", "Dmitri", "Elif", "Femi", "Greta", "Hugo", "Inès", "Jonas",
+)
+LAST_NAMES = (
+    "Okafor", "Lindqvist", "Moreau", "Tanaka", "García", "Novak", "Schmidt", "Rossi", "Kowalski",
+    "Nguyen", "O'Brien", "Haddad", "Silva", "Jensen", "Petrov", "Mensah", "Costa", "Weber", "Byrne",
+    "Sato", "Ibrahim", "Larsen", "Dubois", "Fischer", "Martins", "Keller", "Horvat", "Quinn",
+)
+DOMAINS = ("example.com", "example.org", "mail.example", "post.example")
+
+#: plan, cycle length in days, weight
+PLANS = (
+    ("Coffee Monthly", 30, 5),
+    ("Coffee Fortnightly", 14, 3),
+    ("Tea Discovery", 30, 2),
+    ("Snack Box", 28, 2),
+)
+
+#: Support people and their habits: (display name, offer generosity, skip rate).
+AGENTS = (
+    ("Ana Ruiz", 0.45, 0.04),
+    ("Ben Carter", 0.95, 0.08),   # generous: often past the approved range
+    ("Chloé Martin", 0.55, 0.03),
+    ("Dev Patel", 0.40, 0.22),    # skips steps
+)
+
+#: category, weight overall, weight in the first billing cycle
+CATEGORY_WEIGHTS = (
+    ("damaged_shipment", 18, 22),
+    ("late_delivery", 20, 18),
+    ("wrong_item", 10, 12),
+    ("billing", 14, 12),
+    ("cancellation", 10, 16),
+    ("skip_pause", 14, 6),
+    ("product_quality", 9, 10),
+    ("other", 5, 4),
+)
+
+SUBJECTS = {
+    "damaged_shipment": ("Box arrived crushed", "Bag of beans split open in transit", "Damaged parcel",
+                         "Broken jar in this month's box", "Package wet and torn"),
+    "late_delivery": ("Where is my order?", "Box hasn't arrived", "Tracking stuck for a week",
+                      "Delivery is late again", "Parcel marked delivered but not here"),
+    "wrong_item": ("Wrong coffee in my box", "Missing item from my order", "Got someone else's box",
+                   "Decaf instead of regular", "Only half the snacks arrived"),
+    "billing": ("Charged twice this month", "Why was I billed early?", "Refund not received",
+                "Card charged after I cancelled", "Invoice shows the wrong plan"),
+    "cancellation": ("Please cancel my subscription", "I want to stop my plan", "Cancel after this box",
+                     "How do I cancel?", "Too expensive, cancelling"),
+    "skip_pause": ("Skip next month please", "Pause while I travel", "Can I skip a delivery?",
+                   "Hold my subscription for 2 months", "Pause until January"),
+    "product_quality": ("Beans taste stale", "Tea was dusty", "Snacks past their best-before date",
+                        "Grind too coarse", "Not the quality I expected"),
+    "other": ("Gift subscription question", "Change my delivery address", "Do you ship abroad?",
+              "Question about ingredients", "Feedback on the website"),
+}
+
+OPENINGS = ("Hi,", "Hello,", "Hi there,", "Good morning,", "Hey,")
+DETAILS = {
+    "damaged_shipment": "the box arrived crushed and the contents were spilled all over the parcel.",
+    "late_delivery": "my box still has not arrived and the tracking page has not moved in days.",
+    "wrong_item": "the order I received is not what I subscribed to; one item is missing.",
+    "billing": "I was charged an amount I did not expect on my card this cycle.",
+    "cancellation": "I would like to cancel my subscription, it is not working out for me.",
+    "skip_pause": "I will be away and would like to skip or pause the next delivery.",
+    "product_quality": "the product did not taste fresh and I am disappointed with the quality.",
+    "other": "I have a question about my account that I could not find answered on the site.",
+}
+CLOSINGS = ("Thanks,", "Best,", "Cheers,", "Regards,", "Thank you,")
+REPLIES = (
+    "I'm so sorry about this, {first}. I've sorted it out and you'll hear from us shortly.",
+    "Thanks for letting us know, {first}. We're on it and I'll follow up once it's fixed.",
+    "Apologies for the trouble, {first}! I've taken care of it on our side.",
+)
+FOLLOW_UPS = ("Thanks, that works for me.", "Great, appreciate the quick help!",
+              "Any update on this?", "Okay, let me know.")
+NOTES = ("Customer has written before about this.", "Checked with the warehouse: batch 24-11 affected.",
+         "Carrier claim filed.", "Escalated to billing.")
+SKIP_REASONS = ("customer declined", "not needed: already resolved by carrier", "out of stock",
+                "customer asked us not to follow up", "handled by phone")
+OVERRIDE_REASONS = ("long-time customer, second incident", "customer threatened to cancel",
+                    "manager approved", "compensating for repeated delays")
