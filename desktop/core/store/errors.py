@@ -9,24 +9,19 @@ from desktop.core.errors import DatabaseProblem
 
 #: SQLite primary result codes that are the environment's fault, not ours.
 _KNOWN: dict[str, tuple[str, str]] = {
-    "SQLITE_BUSY": ("The database is busy: another Amends user is writing.",
-                    "Try again in a moment."),
-    "SQLITE_LOCKED": ("The database is locked by another connection.", "Try again in a moment."),
-    "SQLITE_FULL": ("The disk holding the database is full; nothing was saved.",
+    "SQLITE_BUSY": ("the database is busy: another Amends user is writing.", "Try again in a moment."),
+    "SQLITE_LOCKED": ("the database is locked by another connection.", "Try again in a moment."),
+    "SQLITE_FULL": ("the disk holding the database is full; nothing was saved.",
                     "Free some space and try again."),
-    "SQLITE_READONLY": ("The database is read-only; nothing was saved.",
+    "SQLITE_READONLY": ("the database is read-only; nothing was saved.",
                         "Check the file's and folder's permissions."),
-    "SQLITE_CORRUPT": ("The database file is damaged.",
-                       "Run 'amends check' and restore a backup if needed."),
-    "SQLITE_NOTADB": ("This file is not an Amends database (not SQLite).",
-                      "Open another file."),
-    "SQLITE_CANTOPEN": ("The database file cannot be opened.",
-                        "Check that the folder exists and is writable."),
-    "SQLITE_IOERR": ("The disk reported an input/output error.",
-                     "Check the disk or network share."),
-    "SQLITE_PERM": ("Permission denied on the database file.", "Check the file's permissions."),
-    "SQLITE_AUTH": ("Access to the database was denied.", ""),
-    "SQLITE_PROTOCOL": ("The database's locking protocol failed (network share?).",
+    "SQLITE_CORRUPT": ("the database file is damaged.", "Run 'amends check' and restore a backup if needed."),
+    "SQLITE_NOTADB": ("not an Amends database (not an SQLite file).", "Open another file."),
+    "SQLITE_CANTOPEN": ("the database file cannot be opened.", "Check that the folder exists and is writable."),
+    "SQLITE_IOERR": ("the disk reported an input/output error.", "Check the disk or network share."),
+    "SQLITE_PERM": ("permission denied on the database file.", "Check the file's permissions."),
+    "SQLITE_AUTH": ("access to the database was denied.", "Check the file's permissions."),
+    "SQLITE_PROTOCOL": ("the database's locking protocol failed (network share?).",
                         "Try again; see 'Sharing a database' in the README."),
 }
 
@@ -52,7 +47,7 @@ def translate(error: sqlite3.Error, path: str | None = None) -> Exception:
 def known(code: str, path: str | None, cause: BaseException | None = None) -> DatabaseProblem:
     """The known problem for an SQLite result code such as ``SQLITE_BUSY``."""
     message, hint = _KNOWN[code]
-    where = f" ({path})" if path else ""
-    problem = DatabaseProblem(f"{message}{where}", path=path, hint=hint)
+    text = f"{path}: {message}" if path else message[0].upper() + message[1:]
+    problem = DatabaseProblem(text, path=path, hint=hint)
     problem.__cause__ = cause
     return problem

@@ -1,0 +1,259 @@
+"""The ``amends`` command: the app launcher and headless commands over the
+same core services as the app.
+
+Every failure a person can cause (bad arguments, a missing or broken file,
+a rule broken) ends in one line on stderr and a non-zero exit status, never
+a traceback. Exit codes: 0 fine, 1 refused or failed, 2 bad arguments,
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Sequence
+
+from desktop import __version__, paths
+from desktop.core import health, identity, resolution, tickets
+from desktop.core.errors import AmendsError, ValidationError
+from desktop.core.store import Database
+from desktop.core.workspace import open_database
+
+log = logging.getLogger("amends.cli")
+
+
+class UsageError(Exception):
+    """Bad command-line arguments (exit status 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not usage + error
+        raise UsageError(f"{message} (see 'amends --help')")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="amends", description="Amends: support console for subscription businesses. "
+                                                "With no command, launches the app.")
+    parser.add_argument("--version", action="version", version=f"amends {__version__}")
+    db_help = "database file (default: $AMENDS_DB or amends.db in the user data folder)"
+    parser.add_argument("--db", metavar="PATH", help=db_help)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
+        return p
+
+    p = command("demo", "fill an empty database with deterministic demo data")
+    p.add_argument("--tickets", type=_positive, required=True, metavar="N", help="how many tickets")
+    p.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
+
+    p = command("stats", "count tickets, customers and policies")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    command("check", "check the database's integrity and schema version")
+
+    p = command("search", "full-text search over ticket subjects and messages (newest first)")
+    p.add_argument("query", metavar="QUERY", help='words and "quoted phrases"; every term must match')
+    p.add_argument("--limit", type=_positive, default=20, metavar="N", help="at most N results (default 20)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("resolve", "resolve a ticket through its policy's recovery checklist")
+    p.add_argument("ticket", type=_positive, metavar="TICKET_ID")
+    p.add_argument("--step", action="append", default=[], metavar="N=done|skip:REASON",
+                   help="outcome of checklist step N (numbered from 1); repeat for every step")
+    p.add_argument("--offer", type=_number, metavar="VALUE", help="the save offer made")
+    p.add_argument("--override-reason", metavar="TEXT", help="why an offer is outside the approved range")
+    p.add_argument("--actor", metavar="NAME", help="who resolves (default: your display name)")
+    return parser
+
+
+def _database_path(args: argparse.Namespace) -> Path:
+    return Path(args.db).expanduser() if args.db else paths.default_database()
+
+
+def _open(args: argparse.Namespace, *, create: bool = False, actor: str | None = None) -> Database:
+    return open_database(_database_path(args), actor or identity.current_actor(), create=create)
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from desktop.core import demo
+
+    db = _open(args, create=True)
+    try:
+        summary = demo.generate(db, args.tickets, args.seed)
+    finally:
+        db.close()
+    print(f"Added {summary.tickets:,} tickets, {summary.customers:,} customers, {summary.messages:,} messages "
+          f"and {summary.resolutions:,} resolutions to {db.path} in {summary.seconds:.1f} s.")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        data = health.stats(db)
+    finally:
+        db.close()
+    if args.json:
+        _print_json(data)
+    else:
+        for key, value in data.items():
+            print(f"{key.replace('_', ' ')}: {value:,}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        report = health.check(db)
+    finally:
+        db.close()
+    for line in report.checks:
+        print(line)
+    for line in report.problems:
+        print(f"problem: {line}", file=sys.stderr)
+    if report.ok:
+        print(f"{db.path}: healthy")
+        return 0
+    print(f"amends: {db.path} has {len(report.problems)} problem(s); restore a backup or ask for help",
+          file=sys.stderr)
+    return 1
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        rows, _ = tickets.page(db, tickets.InboxQuery(status="all", text=args.query), limit=args.limit)
+        refs = {r["id"]: r["ref"] for r in db.query(
+            f"SELECT id, ref FROM tickets WHERE id IN ({','.join('?' * len(rows))})", [r.id for r in rows])} \
+            if rows else {}
+    finally:
+        db.close()
+    if args.json:
+        _print_json({"query": args.query, "count": len(rows), "tickets": [
+            {"id": r.id, "ref": refs.get(r.id), "subject": r.subject, "status": r.status, "category": r.category,
+             "priority": r.priority, "assignee": r.assignee, "customer": r.customer,
+             "created_at": r.created_at, "updated_at": r.updated_at, "billing_cycle": r.billing_cycle}
+            for r in rows]})
+        return 0
+    if not rows:
+        print(f"No tickets match {args.query!r}.")
+    for r in rows:
+        print(f"#{r.id:<8} {r.status:<9} {r.category:<17} {r.updated_at[:10]}  {r.subject}  ({r.customer})")
+    return 0
+
+
+def parse_step(text: str) -> resolution.StepOutcome:
+    """``N=done`` or ``N=skip:REASON``, N numbered from 1."""
+    number, sep, outcome = text.partition("=")
+    if not sep or not number.strip().isdigit():
+        raise ValidationError([("--step", f"{text!r} should look like N=done or N=skip:REASON")])
+    position = int(number) - 1
+    if position < 0:
+        raise ValidationError([("--step", f"{text!r}: steps are numbered from 1")])
+    if outcome == "done":
+        return resolution.StepOutcome(position, True)
+    if outcome.startswith("skip"):
+        reason = outcome[4:].lstrip(":").strip()
+        return resolution.StepOutcome(position, False, reason or None)
+    raise ValidationError([("--step", f"{text!r}: the outcome must be 'done' or 'skip:REASON'")])
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    outcomes = [parse_step(text) for text in args.step]
+    numbers = [o.position for o in outcomes]
+    if len(set(numbers)) != len(numbers):
+        raise ValidationError([("--step", "a step is given more than once")])
+    db = _open(args, actor=args.actor)
+    try:
+        checklist = resolution.checklist_for(db, args.ticket)
+        offer = None
+        if args.offer is not None:
+            offer = resolution.Offer(args.offer, override_reason=args.override_reason)
+        problems = resolution.check(checklist, outcomes, offer)
+        if problems:
+            lines = [f"amends: ticket {args.ticket} was not resolved: "
+                     + "; ".join(f"{f}: {r}" for f, r in problems)]
+            if checklist.steps:
+                lines.append(f"checklist ({checklist.reason}):")
+                lines += [f"  {i}. {s.describe()}" for i, s in enumerate(checklist.steps, start=1)]
+            print("\n".join(lines), file=sys.stderr)
+            return 1
+        resolution_id = resolution.resolve(db, args.ticket, checklist.policy.id if checklist.policy else None,
+                                           outcomes, offer, expected_version=checklist.ticket_version)
+        followups = db.query("SELECT due_at FROM followups WHERE resolution_id = ?", (resolution_id,))
+    finally:
+        db.close()
+    policy = checklist.reason if checklist.policy else "no policy"
+    extra = "".join(f"; follow-up due {f['due_at'][:10]}" for f in followups)
+    print(f"Resolved ticket {args.ticket} ({policy}); resolution {resolution_id}{extra}.")
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
+            "resolve": cmd_resolve}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            from desktop.app import run
+
+            return run(_database_path(args) if args.db else None)
+        return COMMANDS[args.command](args)
+    except UsageError as error:
+        print(f"amends: {error}", file=sys.stderr)
+        return 2
+    except AmendsError as error:
+        print(f"amends: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("amends: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug: say so in one line, keep the details in the log
+        where = _log_crash()
+        print(f"amends: internal error ({type(error).__name__}: {error}); details in {where}", file=sys.stderr)
+        return 1
+
+
+def _log_crash() -> str:
+    target = paths.log_dir() / "amends-cli-crash.log"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(traceback.format_exc() + "\n")
+    except OSError:
+        return "(the log folder is not writable)"
+    return str(target)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
