@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 _TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,10 @@ class Term:
 def terms(text: str) -> list[Term]:
     """Words and "quoted phrases" (an unclosed quote runs to the end)."""
     found = []
-    for match in _TOKEN.finditer(text or ""):
+    # Control characters (NUL above all) end an FTS5 string early; they are
+    # separators to the tokenizer anyway.
+    text = _CONTROL.sub(" ", text or "")
+    for match in _TOKEN.finditer(text):
         phrase, word = match.group(1), match.group(2)
         value = phrase if phrase is not None else word
         if value and any(ch.isalnum() for ch in value):

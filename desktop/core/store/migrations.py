@@ -33,11 +33,11 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
-def refuse_if_too_new(version: int, path: str) -> None:
-    if version > CURRENT_VERSION:
+def refuse_if_too_new(version: int, path: str, known: int = CURRENT_VERSION) -> None:
+    if version > known:
         raise SchemaTooNew(
             f"{path} was written by a newer Amends (schema {version}; this app knows up to "
-            f"{CURRENT_VERSION}). It was not opened or changed.",
+            f"{known}). It was not opened or changed.",
             path=path, hint="Update Amends to open it.")
 
 
@@ -75,7 +75,7 @@ def migrate(conn: sqlite3.Connection, path: Path,
     scripts = SCRIPTS if scripts is None else scripts
     target = max(scripts)
     start = schema_version(conn)
-    refuse_if_too_new(start, str(path))
+    refuse_if_too_new(start, str(path), target)
     if start >= target:
         return start
     if start > 0:

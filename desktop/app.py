@@ -1,0 +1,98 @@
+"""QApplication bootstrap: logging, the crash dialog, opening the database
+(with a clear message and a way out when it cannot be used), the main
+window and the first-run offer of demo data."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+import traceback
+from pathlib import Path
+
+from desktop import paths
+from desktop.core import identity
+from desktop.core.errors import AmendsError
+from desktop.core.workspace import open_database
+
+log = logging.getLogger("amends")
+
+
+def setup_logging() -> Path | None:
+    """A rotating log in the platform's log folder."""
+    folder = paths.log_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(folder / "amends.log", maxBytes=1_000_000, backupCount=3,
+                                                       encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("amends")
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return folder / "amends.log"
+
+
+def run(db_path: Path | None = None) -> int:
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+    from desktop.ui.main_window import MainWindow, offer_demo_on_first_run
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("Amends")
+    app.setApplicationName("Amends")
+    app.setDesktopFileName("amends")
+    icon = paths.resources_dir() / "icons" / "amends.svg"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    log_file = setup_logging()
+
+    def crash(kind, value, tb) -> None:  # an unexpected error: say so, never exit silently
+        log.error("unexpected error", exc_info=(kind, value, tb))
+        box = QMessageBox(QMessageBox.Icon.Critical, "Amends", "Amends hit an unexpected problem. The action "
+                          f"did not finish; details are in {log_file or paths.log_dir()}.")
+        box.setDetailedText("".join(traceback.format_exception(kind, value, tb)))
+        box.exec()
+
+    sys.excepthook = crash
+    path = db_path or paths.default_database()
+    if db_path is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    actor = identity.current_actor()
+    windows: list[MainWindow] = []
+
+    def open_window(target: Path) -> bool:
+        while True:
+            try:
+                db = open_database(target, actor)
+            except AmendsError as error:
+                box = QMessageBox(QMessageBox.Icon.Warning, "Amends", str(error))
+                choose = box.addButton("Choose another file…", QMessageBox.ButtonRole.AcceptRole)
+                box.addButton(QMessageBox.StandardButton.Cancel)
+                box.exec()
+                if box.clickedButton() is not choose:
+                    return False
+                picked, _ = QFileDialog.getSaveFileName(None, "Open or create an Amends database",
+                                                        str(paths.data_dir()), "Amends databases (*.db)",
+                                                        options=QFileDialog.Option.DontConfirmOverwrite)
+                if not picked:
+                    return False
+                target = Path(picked)
+                continue
+            window = MainWindow(db)
+            window.open_requested.connect(lambda p: switch(window, p))
+            window.show()
+            windows.append(window)
+            offer_demo_on_first_run(window)
+            return True
+
+    def switch(old: MainWindow, target: Path) -> None:
+        if open_window(target):
+            old.close()
+            old.db.close()
+
+    if not open_window(path):
+        return 1
+    return app.exec()

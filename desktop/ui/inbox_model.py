@@ -1,0 +1,160 @@
+"""The inbox table model: pages through SQL, never holds every ticket.
+
+Like Anki's browser table, it keeps only the rows of the pages fetched so
+far; Qt asks for more through ``canFetchMore``/``fetchMore`` as the view
+scrolls, and each page is one keyset query (constant cost on any page).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
+
+from desktop.core import tickets
+from desktop.core.store import Database
+from desktop.core.vocabulary import STATUSES, category_name, priority_name
+
+COLUMNS = ("id", "subject", "customer", "category", "status", "priority", "assignee", "billing_cycle",
+           "updated_at")
+HEADERS = {"id": "#", "subject": "Subject", "customer": "Customer", "category": "Category", "status": "Status",
+           "priority": "Priority", "assignee": "Assignee", "billing_cycle": "Cycle", "updated_at": "Updated",
+           "due_at": "Due"}
+TICKET_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class InboxModel(QAbstractTableModel):
+    def __init__(self, db: Database, parent=None, *, page_size: int = tickets.PAGE_SIZE) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._page_size = page_size
+        self._query = tickets.InboxQuery()
+        self._rows: list[tickets.TicketRow] = []
+        self._cursor: tuple | None = None
+        self._at_end = True
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    # -- loading -----------------------------------------------------------
+    @property
+    def query(self) -> tickets.InboxQuery:
+        return self._query
+
+    def set_query(self, query: tickets.InboxQuery) -> None:
+        """Show another filter: forget loaded rows, load the first page."""
+        query = query.validated()
+        self.beginResetModel()
+        self._query = query
+        self._rows, self._cursor = tickets.page(self._db, query, None, self._page_size)
+        self._at_end = self._cursor is None
+        self.endResetModel()
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:
+        return not parent.isValid() and not self._at_end
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:
+        if parent.isValid() or self._at_end:
+            return
+        rows, cursor = tickets.page(self._db, self._query, self._cursor, self._page_size)
+        if rows:
+            start = len(self._rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+        self._cursor = cursor
+        self._at_end = cursor is None
+
+    def reload(self) -> None:
+        """Re-read as many rows as are loaded now (someone changed the data).
+        The view keeps its selection through the ticket id."""
+        wanted = max(len(self._rows), self._page_size)
+        rows: list[tickets.TicketRow] = []
+        cursor = None
+        while len(rows) < wanted:
+            page, cursor = tickets.page(self._db, self._query, cursor, self._page_size)
+            rows.extend(page)
+            if cursor is None:
+                break
+        self.beginResetModel()
+        self._rows, self._cursor, self._at_end = rows, cursor, cursor is None
+        self.endResetModel()
+
+    def refresh_ticket(self, ticket_id: int) -> None:
+        """Update one row in place after an edit, without reloading pages."""
+        row = self.row_of(ticket_id)
+        if row is None:
+            return
+        fresh = tickets.row(self._db, ticket_id)
+        if fresh is None:
+            return
+        self._rows[row] = replace(fresh, due_at=self._rows[row].due_at)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
+
+    # -- lookups -------------------------------------------------------------
+    def ticket_id(self, row: int) -> int | None:
+        return self._rows[row].id if 0 <= row < len(self._rows) else None
+
+    def row_of(self, ticket_id: int) -> int | None:
+        for number, item in enumerate(self._rows):
+            if item.id == ticket_id:
+                return number
+        return None
+
+    @property
+    def exhausted(self) -> bool:
+        return self._at_end
+
+    # -- Qt model API --------------------------------------------------------
+    def _columns(self) -> tuple[str, ...]:
+        if self._query.view == "due_followups":
+            return COLUMNS[:-1] + ("due_at",)
+        return COLUMNS
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(COLUMNS):
+            return self.tr(HEADERS[self._columns()[section]])
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows) \
+                or not 0 <= index.column() < len(COLUMNS):
+            return None
+        item = self._rows[index.row()]
+        column = self._columns()[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self._display(item, column, tooltip=role == Qt.ItemDataRole.ToolTipRole)
+        if role == TICKET_ID_ROLE:
+            return item.id
+        if role == Qt.ItemDataRole.FontRole and item.status == "open" and column == "subject":
+            return self._bold
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in ("id", "billing_cycle"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, item: tickets.TicketRow, column: str, tooltip: bool) -> str | None:
+        if column == "id":
+            return str(item.id)
+        if column == "category":
+            return category_name(item.category)
+        if column == "status":
+            return STATUSES.get(item.status, item.status)
+        if column == "priority":
+            return priority_name(item.priority)
+        if column == "assignee":
+            return item.assignee or ("Unassigned" if tooltip else "—")
+        if column == "billing_cycle":
+            return "" if item.billing_cycle is None else str(item.billing_cycle)
+        if column in ("updated_at", "due_at"):
+            value = getattr(item, column) or ""
+            return value.replace("T", " ").removesuffix("Z") if tooltip else value[:16].replace("T", " ")
+        return getattr(item, column)

@@ -1,0 +1,276 @@
+"""The main window: the Inbox (service) and Policies (relations) panes,
+menus with standard shortcuts, window state in QSettings, and a cheap poll
+of ``PRAGMA data_version`` so that changes made by other app instances on
+the same file show up without pressing anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressDialog, QStackedWidget, QToolBar, QWidget,
+)
+
+from desktop import __version__
+from desktop.core import resolution, tickets
+from desktop.core.errors import AmendsError
+from desktop.core.store import Database
+from desktop.ui import ops
+from desktop.ui.checklist_dialog import ChecklistDialog
+from desktop.ui.inbox_pane import InboxPane
+from desktop.ui.messages import show_error
+from desktop.ui.policies_pane import PoliciesPane
+
+POLL_MS = 1000
+DEMO_TICKETS = 2000
+
+
+class MainWindow(QMainWindow):
+    #: Emitted with the path the person chose in File → Open (app.py reopens).
+    open_requested = Signal(Path)
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(self.tr("Amends — {0}").format(db.path.name))
+        self.resize(1500, 900)
+
+        self.inbox = InboxPane(db)
+        self.inbox.setObjectName("inboxPane")
+        self.policies = PoliciesPane(db)
+        self.policies.setObjectName("policiesPane")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.inbox)
+        self.stack.addWidget(self.policies)
+        self.setCentralWidget(self.stack)
+        self._build_actions()
+        self.status_label = QLabel()
+        self.statusBar().addPermanentWidget(self.status_label)
+        self.status_label.setText(self.tr("{0} · you are {1}{2}").format(
+            db.path, db.actor, self.tr(" · read-only") if db.readonly else ""))
+        self.inbox.resolve_requested.connect(self.resolve_ticket)
+
+        self._data_version = db.data_version()
+        self.poll = QTimer(self)
+        self.poll.setInterval(POLL_MS)
+        self.poll.timeout.connect(self.check_for_changes)
+        self.poll.start()
+        self._restore_state()
+        self.inbox.table.setFocus()
+
+    # -- actions -----------------------------------------------------------
+    def _action(self, text: str, slot, shortcut=None, name: str = "") -> QAction:
+        action = QAction(self.tr(text), self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        action.setObjectName(name or text)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.act_open = self._action("&Open database…", self.choose_database, QKeySequence.StandardKey.Open, "open")
+        self.act_demo = self._action("Load &demo data…", self.offer_demo, None, "loadDemo")
+        self.act_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "quit")
+        self.act_find = self._action("&Find tickets", self.show_search, QKeySequence.StandardKey.Find, "find")
+        self.act_refresh = self._action("&Refresh", self.refresh, QKeySequence.StandardKey.Refresh, "refresh")
+        self.act_inbox = self._action("&Inbox", lambda: self.show_pane(0), "Ctrl+1", "showInbox")
+        self.act_policies = self._action("&Policies", lambda: self.show_pane(1), "Ctrl+2", "showPolicies")
+        self.act_resolve = self._action("&Resolve…", self.resolve_current, "Ctrl+E", "resolve")
+        self.act_reply = self._action("Re&ply", self.focus_composer, "Ctrl+R", "reply")
+        self.act_about = self._action("&About Amends", self.about, None, "about")
+        for action in (self.act_inbox, self.act_policies):
+            action.setCheckable(True)
+        group = QActionGroup(self)
+        group.addAction(self.act_inbox)
+        group.addAction(self.act_policies)
+        self.act_inbox.setChecked(True)
+
+        menus = self.menuBar()
+        file_menu = menus.addMenu(self.tr("&File"))
+        file_menu.addActions([self.act_open, self.act_demo])
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+        edit_menu = menus.addMenu(self.tr("&Edit"))
+        edit_menu.addAction(self.act_find)
+        view_menu = menus.addMenu(self.tr("&View"))
+        view_menu.addActions([self.act_inbox, self.act_policies])
+        view_menu.addSeparator()
+        view_menu.addAction(self.act_refresh)
+        ticket_menu = menus.addMenu(self.tr("&Ticket"))
+        ticket_menu.addActions([self.act_reply, self.act_resolve])
+        help_menu = menus.addMenu(self.tr("&Help"))
+        help_menu.addAction(self.act_about)
+
+        toolbar = QToolBar(self.tr("Panes"))
+        toolbar.setObjectName("panesToolbar")
+        toolbar.setMovable(False)
+        toolbar.addActions([self.act_inbox, self.act_policies])
+        toolbar.addSeparator()
+        toolbar.addAction(self.act_resolve)
+        self.addToolBar(toolbar)
+
+    def show_pane(self, index: int) -> None:
+        self.stack.setCurrentIndex(index)
+        (self.act_inbox if index == 0 else self.act_policies).setChecked(True)
+        if index == 1:
+            self.policies.refresh()
+
+    def show_search(self) -> None:
+        self.show_pane(0)
+        self.inbox.focus_search()
+
+    def focus_composer(self) -> None:
+        self.show_pane(0)
+        if self.inbox.ticket_view.ticket is not None:
+            self.inbox.ticket_view.composer.setFocus()
+
+    # -- resolving ---------------------------------------------------------
+    def resolve_current(self) -> None:
+        ticket_id = self.inbox.current_ticket_id()
+        if ticket_id is None:
+            self.statusBar().showMessage(self.tr("Select a ticket to resolve."), 4000)
+            return
+        self.resolve_ticket(ticket_id)
+
+    def resolve_ticket(self, ticket_id: int) -> ChecklistDialog | None:
+        """Open the recovery checklist; on Resolve the core writes everything
+        in one transaction, on Cancel nothing changes."""
+        try:
+            checklist = resolution.checklist_for(self.db, ticket_id)
+            ticket = tickets.get(self.db, ticket_id, with_messages=False)
+        except AmendsError as error:
+            show_error(self, error)
+            return None
+        if checklist.ticket_status == "resolved":
+            self.statusBar().showMessage(self.tr("Ticket #{0} is already resolved.").format(ticket_id), 4000)
+            return None
+        dialog = ChecklistDialog(self.db, checklist, self, subject=ticket.subject)
+        self._checklist = dialog
+        dialog.accepted.connect(lambda: self._resolved(ticket_id))
+        dialog.open()
+        return dialog
+
+    def _resolved(self, ticket_id: int) -> None:
+        self.statusBar().showMessage(self.tr("Ticket #{0} resolved.").format(ticket_id), 5000)
+        self.inbox.model.refresh_ticket(ticket_id)
+        self.inbox.ticket_view.reload()
+
+    # -- live refresh --------------------------------------------------------
+    def check_for_changes(self) -> None:
+        """Another connection committed: re-read what is visible."""
+        try:
+            version = self.db.data_version()
+        except AmendsError:
+            return
+        if version != self._data_version:
+            self._data_version = version
+            self.refresh()
+
+    def refresh(self) -> None:
+        self.inbox.refresh()
+        if self.stack.currentIndex() == 1 and not self.policies.editor.dirty:
+            self.policies.refresh()
+
+    # -- files ---------------------------------------------------------------
+    def choose_database(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open an Amends database"), str(self.db.path.parent),
+                                              self.tr("Amends databases (*.db *.sqlite *.amends);;All files (*)"))
+        if path:
+            self.open_requested.emit(Path(path))
+
+    def offer_demo(self) -> None:
+        """Fill an empty database with demo data, in a worker with progress
+        and cancel (cancel leaves the database as it was)."""
+        if tickets.page(self.db, tickets.InboxQuery(status="all"), limit=1)[0]:
+            QMessageBox.information(self, self.tr("Demo data"),
+                                    self.tr("Demo data can only go into an empty database. Open a new file "
+                                            "(File → Open, then type a new name) to try it."))
+            return
+        self.load_demo(DEMO_TICKETS)
+
+    def load_demo(self, count: int) -> ops.Operation:
+        from desktop.core import demo
+
+        progress = QProgressDialog(self.tr("Creating demo data…"), self.tr("Cancel"), 0, 100, self)
+        progress.setObjectName("demoProgress")
+        progress.setWindowTitle(self.tr("Demo data"))
+        progress.setMinimumDuration(300)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+
+        def work(job: ops.Job):
+            return demo.generate(job.db, count, progress=job.report, cancelled=job.cancelled)
+
+        def done(summary) -> None:
+            progress.close()
+            self.statusBar().showMessage(self.tr("Loaded {0:,} demo tickets.").format(summary.tickets), 6000)
+            self._data_version = self.db.data_version()
+            self.inbox.show_query(self.inbox.current_query())
+            self.policies.refresh()
+
+        def failed(error: BaseException) -> None:
+            progress.close()
+            if not isinstance(error, demo.Cancelled):
+                show_error(self, error)
+
+        op = ops.run(self.db, work, success=done, failure=failed, parent=self)
+        op.progress.connect(lambda done_, total: progress.setValue(int(100 * done_ / max(total, 1))))
+        progress.canceled.connect(op.cancel)
+        self._demo_op = op
+        return op
+
+    def about(self) -> None:
+        QMessageBox.about(self, self.tr("About Amends"), self.tr(
+            "<h3>Amends {0}</h3><p>Support console for subscription businesses: the Inbox for what we do for "
+            "this customer now, Policies for what we do for the next thousand.</p><p>Database: {1}</p>").format(
+            __version__, self.db.path))
+
+    # -- window state --------------------------------------------------------
+    def _restore_state(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        for splitter, key in ((self.inbox.splitter, "window/inboxSplitter"),
+                              (self.inbox.ticket_view.splitter, "window/ticketSplitter")):
+            state = settings.value(key)
+            if state is not None:
+                splitter.restoreState(state)
+        header = settings.value("window/inboxHeader")
+        if header is not None:
+            self.inbox.table.horizontalHeader().restoreState(header)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/inboxSplitter", self.inbox.splitter.saveState())
+        settings.setValue("window/ticketSplitter", self.inbox.ticket_view.splitter.saveState())
+        settings.setValue("window/inboxHeader", self.inbox.table.horizontalHeader().saveState())
+        self.poll.stop()
+        super().closeEvent(event)
+
+
+def offer_demo_on_first_run(window: MainWindow) -> QDialog | None:
+    """A brand-new, empty database: offer to load demo data once."""
+    if tickets.page(window.db, tickets.InboxQuery(status="all"), limit=1)[0]:
+        return None
+    settings = QSettings()
+    key = f"demoOffered/{window.db.path}"
+    if settings.value(key, False, type=bool):
+        return None
+    settings.setValue(key, True)
+    box = QMessageBox(QMessageBox.Icon.Question, window.tr("Welcome to Amends"),
+                      window.tr("This database is empty. Load demo data ({0:,} tickets with customers, "
+                                "policies and resolutions) to look around? You can also start with your own "
+                                "tickets.").format(DEMO_TICKETS),
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, window)
+    box.setObjectName("demoOffer")
+    box.button(QMessageBox.StandardButton.Yes).setText(window.tr("Load demo data"))
+    box.button(QMessageBox.StandardButton.No).setText(window.tr("Start empty"))
+    box.accepted.connect(lambda: window.load_demo(DEMO_TICKETS))
+    box.open()
+    return box

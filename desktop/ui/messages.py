@@ -1,0 +1,45 @@
+"""Turning core errors into messages a person can act on."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from desktop import paths
+from desktop.core.errors import AmendsError, ConflictError, ValidationError
+
+log = logging.getLogger("amends.ui")
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("Amends", text)
+
+
+def describe(error: BaseException) -> str:
+    """One readable paragraph for a known error."""
+    if isinstance(error, ConflictError) and error.changes:
+        changed = "\n".join(f"• {c.field}: {c.mine!r} → {c.theirs!r}" for c in error.changes)
+        return f"{error}\n\n{tr('What they changed:')}\n{changed}"
+    if isinstance(error, ValidationError) and len(error.problems) > 1:
+        return "\n".join(f"• {f}: {r}" if f else f"• {r}" for f, r in error.problems)
+    return str(error)
+
+
+def show_error(parent: QWidget | None, error: BaseException, title: str | None = None) -> None:
+    """A known problem gets its message; anything else is a bug and says so,
+    with the details and where the log is."""
+    if isinstance(error, AmendsError):
+        box = QMessageBox(QMessageBox.Icon.Warning, title or tr("Amends"), describe(error),
+                          QMessageBox.StandardButton.Ok, parent)
+    else:
+        log.error("unexpected error", exc_info=(type(error), error, error.__traceback__))
+        box = QMessageBox(QMessageBox.Icon.Critical, tr("Something went wrong"),
+                          tr("Amends hit an unexpected problem; your data was not changed by the failed "
+                             "action. Details are in the log folder: {0}").format(paths.log_dir()),
+                          QMessageBox.StandardButton.Ok, parent)
+        box.setDetailedText("".join(traceback.format_exception(type(error), error, error.__traceback__)))
+    box.setObjectName("errorBox")
+    box.open()

@@ -1,0 +1,118 @@
+"""Running core work off the UI thread, with a success *and* a failure path.
+
+Modelled on Anki's ``QueryOp``: the job gets its own database connection
+(SQLite connections stay on the thread that made them), reports progress
+through a callback, checks a cancel flag, and its result or error comes back
+on the UI thread as a signal. A worker without an error path would leave a
+dialog waiting forever; here every exception arrives at ``failure``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from desktop.core.store import Database
+
+log = logging.getLogger("amends.ops")
+
+
+@dataclass
+class Job:
+    """What a worker function receives: its own connection, a progress
+    reporter and a cancel check (TagStudio-style progress, no Qt in core)."""
+
+    db: Database
+    report: Callable[[int, int], None]
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+
+    def cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+
+class _Signals(QObject):
+    progress = Signal(int, int)
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, db: Database, work: Callable[[Job], Any], signals: _Signals,
+                 cancel_event: threading.Event) -> None:
+        super().__init__()
+        self._db = db
+        self._work = work
+        self._signals = signals
+        self._cancel = cancel_event
+
+    def run(self) -> None:  # runs on a pool thread
+        own: Database | None = None
+        try:
+            own = self._db.reopen()
+            job = Job(own, lambda done, total: self._signals.progress.emit(done, total), self._cancel)
+            result = self._work(job)
+        except BaseException as error:  # every failure goes back to the UI thread
+            log.debug("operation failed", exc_info=True)
+            self._signals.failed.emit(error)
+        else:
+            self._signals.succeeded.emit(result)
+        finally:
+            if own is not None:
+                own.close()
+
+
+class Operation(QObject):
+    """A handle on a running job: connect to its signals, or cancel it."""
+
+    progress = Signal(int, int)
+    succeeded = Signal(object)
+    failed = Signal(object)
+    finished = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.cancel_event = threading.Event()
+        self.done = False
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+
+_running: set[Operation] = set()
+
+
+def run(db: Database, work: Callable[[Job], Any], *, success: Callable[[Any], None] | None = None,
+        failure: Callable[[BaseException], None] | None = None, parent: QObject | None = None,
+        pool: QThreadPool | None = None) -> Operation:
+    """Run ``work(job)`` on the thread pool; call ``success(result)`` or
+    ``failure(error)`` on the UI thread afterwards."""
+    op = Operation(parent)
+    signals = _Signals()
+    signals.progress.connect(op.progress)
+
+    def finish_ok(result: Any) -> None:
+        op.done = True
+        _running.discard(op)
+        if success is not None:
+            success(result)
+        op.succeeded.emit(result)
+        op.finished.emit()
+
+    def finish_error(error: BaseException) -> None:
+        op.done = True
+        _running.discard(op)
+        if failure is not None:
+            failure(error)
+        op.failed.emit(error)
+        op.finished.emit()
+
+    signals.succeeded.connect(finish_ok)
+    signals.failed.connect(finish_error)
+    op._signals = signals  # keep the QObject alive as long as the handle
+    _running.add(op)
+    (pool or QThreadPool.globalInstance()).start(_Runnable(db, work, signals, op.cancel_event))
+    return op

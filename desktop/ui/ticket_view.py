@@ -1,0 +1,305 @@
+"""One ticket: the conversation, the customer beside it, the fields, a
+composer for replies and internal notes, and Resolve."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox, QFormLayout, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton, QSplitter,
+    QTextBrowser, QVBoxLayout, QWidget,
+)
+
+from desktop.core import customers, policies, resolution, tickets
+from desktop.core.errors import AmendsError, ConflictError
+from desktop.core.store import Database
+from desktop.core.vocabulary import CATEGORIES, OFFER_KINDS, PRIORITIES, STATUSES, category_name
+from desktop.ui.messages import describe, show_error
+
+_BUBBLE = {
+    "in": ("Customer", "#e8eef7", "#1d3557"),
+    "out": ("Reply", "#e9f5ec", "#1b4332"),
+    "note": ("Internal note", "#fff4d6", "#5c4400"),
+}
+
+
+def conversation_html(ticket: tickets.Ticket) -> str:
+    """The conversation as HTML; every text is escaped (it is user input)."""
+    parts = []
+    for message in ticket.messages:
+        label, background, foreground = _BUBBLE[message.direction]
+        body = html.escape(message.body).replace("\n", "<br>")
+        parts.append(
+            f'<table width="100%" cellpadding="8" style="margin-bottom:6px; background:{background};">'
+            f'<tr><td style="color:{foreground};"><b>{html.escape(label)}</b> · {html.escape(message.author)} · '
+            f'{html.escape(message.created_at[:16].replace("T", " "))}<br>{body}</td></tr></table>')
+    if not parts:
+        parts.append("<p><i>No messages yet.</i></p>")
+    return "".join(parts)
+
+
+def profile_html(profile: customers.CustomerProfile | None) -> str:
+    if profile is None:
+        return "<p><i>No customer is linked to this ticket.</i></p>"
+    e = html.escape
+    lines = [f"<h3>{e(profile.name or profile.email)}</h3><p>{e(profile.email)}</p>"]
+    sub = profile.subscription
+    if sub is None:
+        lines.append("<p><i>No subscription.</i></p>")
+    else:
+        lines.append(
+            f"<p><b>{e(sub.plan)}</b> · {e(sub.status)}<br>every {sub.cycle_days} days since {e(sub.started_at[:10])}"
+            + (f"<br>cancelled {e(sub.cancelled_at[:10])}" if sub.cancelled_at else "")
+            + f"<br><b>Billing cycle {profile.current_cycle}</b> · {profile.days_subscribed} days subscribed</p>")
+    if profile.tickets:
+        lines.append("<p><b>Tickets</b></p><ul>")
+        for past in profile.tickets:
+            lines.append(f"<li>#{past.id} {e(past.subject)}<br><small>{e(past.created_at[:10])} · "
+                         f"{e(category_name(past.category))} · {e(past.outcome)}</small></li>")
+        lines.append("</ul>")
+    if profile.offers:
+        lines.append("<p><b>Offers received</b></p><ul>")
+        for offer in profile.offers:
+            flag = " ⚑ outside range" if offer.in_bounds is False else ""
+            lines.append(f"<li>{offer.value:g} {e(OFFER_KINDS.get(offer.kind or '', offer.kind or ''))} · "
+                         f"#{offer.ticket_id} · {e(offer.at[:10])}{flag}</li>")
+        lines.append("</ul>")
+    else:
+        lines.append("<p><small>No offers received before.</small></p>")
+    return "".join(lines)
+
+
+class TicketView(QWidget):
+    """Shows one ticket. Emits ``changed(ticket_id)`` after any edit."""
+
+    changed = Signal(int)
+    resolve_requested = Signal(int)
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._db = db
+        self.ticket: tickets.Ticket | None = None
+        self._loading = False
+
+        self.subject = QLabel()
+        self.subject.setObjectName("ticketSubject")
+        self.subject.setWordWrap(True)
+        self.subject.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.meta = QLabel()
+        self.meta.setObjectName("secondary")
+        self.policy = QLabel()
+        self.policy.setObjectName("policyLabel")
+        self.policy.setWordWrap(True)
+
+        self.category = QComboBox()
+        for key, name in CATEGORIES.items():
+            self.category.addItem(name, key)
+        self.priority = QComboBox()
+        for key, name in PRIORITIES.items():
+            self.priority.addItem(name, key)
+        self.status = QComboBox()
+        for key, name in STATUSES.items():
+            self.status.addItem(name, key)
+        self.assignee = QComboBox()
+        self.assignee.setEditable(True)
+        self.assignee.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.resolve_button = QPushButton(self.tr("Resolve…"))
+        self.resolve_button.setObjectName("resolveTicket")
+        self.resolve_button.setToolTip(self.tr("Resolve through the recovery checklist (Ctrl+E)"))
+        for widget, name in ((self.category, "Category"), (self.priority, "Priority"), (self.status, "Status"),
+                             (self.assignee, "Assignee"), (self.resolve_button, "Resolve ticket")):
+            widget.setAccessibleName(self.tr(name))
+
+        fields = QFormLayout()
+        fields.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        row1 = QHBoxLayout()
+        row1.addWidget(QLabel(self.tr("Category")))
+        row1.addWidget(self.category, 2)
+        row1.addWidget(QLabel(self.tr("Priority")))
+        row1.addWidget(self.priority, 1)
+        row2 = QHBoxLayout()
+        row2.addWidget(QLabel(self.tr("Assignee")))
+        row2.addWidget(self.assignee, 2)
+        row2.addWidget(QLabel(self.tr("Status")))
+        row2.addWidget(self.status, 1)
+        row2.addWidget(self.resolve_button)
+
+        self.conversation = QTextBrowser()
+        self.conversation.setObjectName("conversation")
+        self.conversation.setAccessibleName(self.tr("Conversation"))
+        self.conversation.setOpenLinks(False)
+        self.composer = QPlainTextEdit()
+        self.composer.setObjectName("composer")
+        self.composer.setAccessibleName(self.tr("Reply or note"))
+        self.composer.setPlaceholderText(self.tr("Write a reply (Ctrl+Enter) or an internal note (Ctrl+Shift+Enter)…"))
+        self.composer.setMaximumHeight(120)
+        self.reply_button = QPushButton(self.tr("Send reply"))
+        self.reply_button.setObjectName("sendReply")
+        self.note_button = QPushButton(self.tr("Add internal note"))
+        self.note_button.setObjectName("addNote")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.note_button)
+        buttons.addWidget(self.reply_button)
+
+        main = QWidget()
+        column = QVBoxLayout(main)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.subject)
+        column.addWidget(self.meta)
+        column.addWidget(self.policy)
+        column.addLayout(row1)
+        column.addLayout(row2)
+        column.addWidget(self.conversation, 1)
+        column.addWidget(self.composer)
+        column.addLayout(buttons)
+
+        self.customer = QTextBrowser()
+        self.customer.setObjectName("customerSidebar")
+        self.customer.setAccessibleName(self.tr("Customer"))
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("ticketSplitter")
+        self.splitter.addWidget(main)
+        self.splitter.addWidget(self.customer)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([620, 240])
+        self.empty = QLabel(self.tr("Select a ticket to see the conversation."))
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.empty)
+        outer.addWidget(self.splitter)
+        self.splitter.hide()
+
+        self.category.activated.connect(lambda _i: self._save_field("category", self.category.currentData()))
+        self.priority.activated.connect(lambda _i: self._save_field("priority", self.priority.currentData()))
+        self.status.activated.connect(lambda _i: self._status_chosen())
+        self.assignee.lineEdit().editingFinished.connect(self._assignee_chosen)
+        self.assignee.activated.connect(lambda _i: self._assignee_chosen())
+        self.reply_button.clicked.connect(lambda: self._send("out"))
+        self.note_button.clicked.connect(lambda: self._send("note"))
+        self.resolve_button.clicked.connect(lambda: self.ticket and self.resolve_requested.emit(self.ticket.id))
+        QShortcut(QKeySequence("Ctrl+Return"), self.composer, lambda: self._send("out"))
+        QShortcut(QKeySequence("Ctrl+Shift+Return"), self.composer, lambda: self._send("note"))
+
+    # -- showing -------------------------------------------------------------
+    def show_ticket(self, ticket_id: int | None) -> None:
+        if ticket_id is None:
+            self.ticket = None
+            self.splitter.hide()
+            self.empty.show()
+            return
+        try:
+            ticket = tickets.get(self._db, ticket_id)
+            profile = customers.profile(self._db, ticket.customer_id) if ticket.customer_id else None
+            context = resolution.context_for(self._db, ticket)
+            matched = policies.match(self._db, context)
+            people = tickets.assignees(self._db)
+        except AmendsError as error:
+            show_error(self, error)
+            return
+        keep_draft = self.ticket is not None and self.ticket.id == ticket_id
+        self.ticket = ticket
+        self._loading = True
+        self.subject.setText(f"<h2>{html.escape(ticket.subject)}</h2>")
+        cycle = f" · billing cycle {ticket.billing_cycle}" if ticket.billing_cycle else ""
+        self.meta.setText(f"#{ticket.id} · opened {ticket.created_at[:16].replace('T', ' ')}{cycle}"
+                          f" · updated {ticket.updated_at[:16].replace('T', ' ')}")
+        self.policy.setText(self.tr("Policy: {0}").format(html.escape(matched.reason)))
+        self.category.setCurrentIndex(self.category.findData(ticket.category))
+        self.priority.setCurrentIndex(self.priority.findData(ticket.priority))
+        self.status.setCurrentIndex(self.status.findData(ticket.status))
+        self.assignee.clear()
+        self.assignee.addItem(self.tr("Unassigned"), None)
+        for name in sorted(set(people) | {self._db.actor}):
+            self.assignee.addItem(name, name)
+        found = self.assignee.findData(ticket.assignee) if ticket.assignee else 0
+        if found < 0:
+            self.assignee.addItem(ticket.assignee, ticket.assignee)
+            found = self.assignee.count() - 1
+        self.assignee.setCurrentIndex(found)
+        self.resolve_button.setEnabled(ticket.status != "resolved")
+        self.conversation.setHtml(conversation_html(ticket))
+        self.conversation.verticalScrollBar().setValue(self.conversation.verticalScrollBar().maximum())
+        self.customer.setHtml(profile_html(profile))
+        if not keep_draft:
+            self.composer.clear()
+        self._loading = False
+        self.empty.hide()
+        self.splitter.show()
+
+    def reload(self) -> None:
+        if self.ticket is not None:
+            self.show_ticket(self.ticket.id)
+
+    # -- editing ---------------------------------------------------------------
+    def _assignee_chosen(self) -> None:
+        text = self.assignee.currentText().strip()
+        value = None if not text or text == self.tr("Unassigned") else text
+        if self.ticket is not None and value != self.ticket.assignee:
+            self._save_field("assignee", value)
+
+    def _status_chosen(self) -> None:
+        if self.ticket is None:
+            return
+        if self.status.currentData() == "resolved":
+            # Resolving always goes through the checklist.
+            self.status.setCurrentIndex(self.status.findData(self.ticket.status))
+            self.resolve_requested.emit(self.ticket.id)
+            return
+        self._save_field("status", self.status.currentData())
+
+    def _save_field(self, name: str, value) -> None:
+        if self._loading or self.ticket is None or getattr(self.ticket, name) == value:
+            return
+        ticket_id = self.ticket.id
+        try:
+            tickets.update(self._db, ticket_id, self.ticket.version, **{name: value})
+        except ConflictError as error:
+            self._resolve_conflict(error, name, value)
+            return
+        except AmendsError as error:
+            show_error(self, error)
+            self.reload()
+            return
+        self.reload()
+        self.changed.emit(ticket_id)
+
+    def _resolve_conflict(self, error: ConflictError, name: str, value) -> None:
+        """Someone else saved first: show what they changed, offer reload or
+        keep mine (an explicit, audited overwrite of this one field)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Changed by someone else"), describe(error),
+                          parent=self)
+        box.setObjectName("conflictBox")
+        reload_button = box.addButton(self.tr("Reload theirs"), QMessageBox.ButtonRole.RejectRole)
+        keep = box.addButton(self.tr("Keep mine"), QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(reload_button)
+        box.exec()
+        ticket_id = self.ticket.id
+        if box.clickedButton() is keep:
+            try:
+                fresh = tickets.get(self._db, ticket_id, with_messages=False)
+                tickets.update(self._db, ticket_id, fresh.version, **{name: value})
+            except AmendsError as again:
+                show_error(self, again)
+        self.reload()
+        self.changed.emit(ticket_id)
+
+    def _send(self, direction: str) -> None:
+        if self.ticket is None:
+            return
+        text = self.composer.toPlainText()
+        if not text.strip():
+            self.composer.setFocus()
+            return
+        try:
+            tickets.add_message(self._db, self.ticket.id, direction, text)
+        except AmendsError as error:
+            show_error(self, error)  # the text stays in the composer
+            return
+        self.composer.clear()
+        ticket_id = self.ticket.id
+        self.reload()
+        self.changed.emit(ticket_id)

@@ -1,0 +1,69 @@
+"""Shared fixtures. Every test gets real SQLite files on disk in its own
+temporary folder; nothing touches the real user's data or settings."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+# Before anything imports Qt: render offscreen, keep settings and data in a
+# throwaway home so tests never see (or change) a real user's files.
+_HOME = Path(tempfile.mkdtemp(prefix="amends-tests-"))
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ["AMENDS_HOME"] = str(_HOME)
+os.environ["XDG_CONFIG_HOME"] = str(_HOME / "xdg-config")
+os.environ["XDG_DATA_HOME"] = str(_HOME / "xdg-data")
+os.environ.pop("AMENDS_DB", None)
+os.environ.pop("AMENDS_ACTOR", None)
+
+import pytest  # noqa: E402
+
+from desktop.core import customers, tickets  # noqa: E402
+from desktop.core.store import Database  # noqa: E402
+from desktop.core.workspace import open_database  # noqa: E402
+
+ACTOR = "tester@host"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--trials", type=int, default=None,
+                     help="how many runs long trials make (default: a small CI size)")
+
+
+@pytest.fixture
+def trials(request: pytest.FixtureRequest) -> int | None:
+    return request.config.getoption("--trials")
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "amends.db"
+
+
+@pytest.fixture
+def db(db_path: Path):
+    database = open_database(db_path, ACTOR)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def demo_db(db: Database) -> Database:
+    from datetime import datetime, timezone
+
+    from desktop.core import demo
+
+    demo.generate(db, 300, seed=7, now=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    return db
+
+
+def make_customer(db: Database, started_at: str = "2026-01-01T00:00:00Z", cycle_days: int = 30,
+                  plan: str = "Coffee Monthly", email: str = "ada@example.com") -> int:
+    return customers.create(db, email, "Ada Okafor", plan=plan, started_at=started_at, cycle_days=cycle_days)
+
+
+def make_ticket(db: Database, customer_id: int | None = None, category: str = "damaged_shipment",
+                created_at: str = "2026-01-10T00:00:00Z", subject: str = "Box arrived crushed",
+                body: str = "The box was crushed.") -> int:
+    return tickets.create(db, subject, body, customer_id=customer_id, category=category, created_at=created_at)

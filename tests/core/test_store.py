@@ -1,0 +1,215 @@
+"""Opening, creating, refusing and migrating database files."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import subprocess
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from desktop.core import health, policies
+from desktop.core.errors import DatabaseProblem, SchemaTooNew
+from desktop.core.store import Database, location, migrations
+from desktop.core.store.schema import CURRENT_VERSION, V1
+from desktop.core.vocabulary import CATEGORIES
+from desktop.core.workspace import open_database
+from tests.conftest import ACTOR, make_ticket
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_new_database_has_schema_wal_and_default_policies(db):
+    assert db.schema_version == CURRENT_VERSION
+    assert db.journal_mode == "wal"
+    assert db.scalar("PRAGMA foreign_keys") == 1
+    assert db.scalar("PRAGMA busy_timeout") > 0
+    covered = {p.category for p in policies.list_policies(db) if p.current_number == 1}
+    assert covered == set(CATEGORIES), "a new database has a published default policy for every category"
+    damaged = next(p for p in policies.list_policies(db) if p.category == "damaged_shipment")
+    steps = policies.versions(db, damaged.id)[0].steps
+    assert [s.type for s in steps] == ["apology", "replacement", "check_in", "save_offer"]
+    assert steps[2].days == 7 and (steps[3].offer_min, steps[3].offer_max) == (0, 15)
+
+
+def test_plain_table_names_for_other_tools(db):
+    names = {r[0] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for table in ("customers", "subscriptions", "tickets", "messages", "policies", "policy_versions",
+                  "policy_steps", "resolutions", "resolution_steps", "followups", "audit_log"):
+        assert table in names
+    columns = {r[1] for r in db.query("PRAGMA table_info(tickets)")}
+    assert {"id", "subject", "status", "category", "priority", "assignee", "customer_id", "created_at",
+            "updated_at", "resolved_at", "billing_cycle", "version"} <= columns
+
+
+def test_newer_schema_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "future.db"
+    open_database(path, ACTOR).close()
+    raw = sqlite3.connect(path)
+    raw.execute("PRAGMA journal_mode = DELETE")
+    raw.execute(f"PRAGMA user_version = {CURRENT_VERSION + 5}")
+    raw.close()
+    before = digest(path)
+    with pytest.raises(SchemaTooNew, match="newer Amends"):
+        open_database(path, ACTOR)
+    assert digest(path) == before
+    assert not Path(str(path) + "-wal").exists()
+
+
+def test_not_a_database_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"these are my notes, not a database\n" * 50)
+    before = digest(path)
+    with pytest.raises(DatabaseProblem, match="not an Amends database"):
+        open_database(path, ACTOR)
+    assert digest(path) == before
+
+
+def test_someone_elses_sqlite_file_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "other.db"
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE TABLE recipes (name TEXT)")
+    raw.commit()
+    raw.close()
+    before = digest(path)
+    with pytest.raises(DatabaseProblem, match="not an Amends one"):
+        open_database(path, ACTOR)
+    assert digest(path) == before
+
+
+def test_missing_folder_and_missing_file(tmp_path):
+    with pytest.raises(DatabaseProblem, match="does not exist"):
+        open_database(tmp_path / "nowhere" / "a.db", ACTOR)
+    with pytest.raises(DatabaseProblem, match="does not exist"):
+        open_database(tmp_path / "absent.db", ACTOR, create=False)
+    assert not (tmp_path / "absent.db").exists()
+
+
+def test_migration_backs_up_first_then_moves_forward(db, db_path):
+    make_ticket(db)
+    scripts = {1: V1, 2: "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"}
+    start = migrations.migrate(db.conn, db_path, scripts=scripts)
+    assert start == 1
+    assert db.schema_version == 2
+    backups = list(db_path.parent.glob("amends.db.pre-v2-*.bak"))
+    assert len(backups) == 1
+    old = sqlite3.connect(backups[0])
+    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert old.execute("SELECT count(*) FROM tickets").fetchone()[0] == 1
+    old.close()
+    # forward only: running again changes nothing and makes no new backup
+    migrations.migrate(db.conn, db_path, scripts=scripts)
+    assert len(list(db_path.parent.glob("*.bak"))) == 1
+
+
+def test_failed_migration_rolls_back(db, db_path):
+    scripts = {1: V1, 2: "CREATE TABLE ok_table (x);\nCREATE TABLE tickets (x);"}  # second fails
+    with pytest.raises(sqlite3.OperationalError):
+        migrations.migrate(db.conn, db_path, scripts=scripts)
+    assert db.schema_version == 1
+    assert db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'ok_table'") == 0
+
+
+def _open_in_process(path: str, barrier) -> None:
+    barrier.wait()
+    open_database(path, "process").close()
+
+
+def test_two_processes_creating_one_file_at_once(tmp_path):
+    """Real processes race to create the same new file: one creates the
+    schema, the other waits and finds it; the defaults are seeded once."""
+    path = tmp_path / "race.db"
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(3)
+    procs = [ctx.Process(target=_open_in_process, args=(str(path), barrier)) for _ in range(3)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(60)
+        assert proc.exitcode == 0
+    db = open_database(path, ACTOR)
+    assert db.scalar("SELECT count(*) FROM policies") == len(policies.DEFAULTS)
+    assert health.check(db).ok
+
+
+def test_published_versions_and_audit_log_cannot_be_rewritten(db):
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+        db.conn.execute("UPDATE policy_steps SET offer_max = 99")
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+        db.conn.execute("DELETE FROM policy_versions")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.conn.execute("DELETE FROM audit_log")
+
+
+def test_transaction_rolls_back_on_error(db):
+    before = db.scalar("SELECT count(*) FROM tickets")
+    with pytest.raises(RuntimeError):
+        with db.transaction() as conn:
+            conn.execute("INSERT INTO tickets (subject, created_at, updated_at) VALUES ('x', 'a', 'a')")
+            raise RuntimeError("boom")
+    assert db.scalar("SELECT count(*) FROM tickets") == before
+
+
+def test_read_only_file_opens_read_only(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = folder / "a.db"
+    database = open_database(path, ACTOR)
+    make_ticket(database)
+    database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.conn.execute("PRAGMA journal_mode = DELETE")
+    database.close()
+    with read_only(path):
+        ro = Database.open(path, ACTOR)
+        assert ro.readonly
+        assert ro.scalar("SELECT count(*) FROM tickets") == 1
+        with pytest.raises(DatabaseProblem, match="read-only"):
+            with ro.transaction():
+                pass
+        ro.close()
+
+
+@contextlib.contextmanager
+def read_only(path: Path):
+    """Make a file read-only even for root (CI runs as root): the immutable
+    attribute where chattr works, plain permissions otherwise."""
+    immutable = os.geteuid() == 0 and shutil.which("chattr") and \
+        subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0
+    if not immutable:
+        path.chmod(0o444)
+    try:
+        if os.access(path, os.W_OK):
+            pytest.skip("cannot make a file read-only here")
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        path.chmod(0o644)
+
+
+MOUNTS = """\
+/dev/sda1 / ext4 rw,relatime 0 0
+server:/export /mnt/team nfs4 rw,relatime 0 0
+//nas/share /media/nas\\040drive cifs rw 0 0
+user@host:/srv /home/me/remote fuse.sshfs rw 0 0
+tmpfs /tmp tmpfs rw 0 0
+"""
+
+
+@pytest.mark.parametrize("path, network", [
+    ("/home/me/amends.db", False),
+    ("/mnt/team/amends.db", True),
+    ("/mnt/teamwork/amends.db", False),
+    ("/media/nas drive/support/amends.db", True),
+    ("/home/me/remote/amends.db", True),
+    ("/tmp/amends.db", False),
+])
+def test_network_filesystems_are_detected_from_the_mount_table(path, network):
+    assert location.is_network_path(Path(path), MOUNTS) is network
