@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -16,6 +18,30 @@ from desktop.core.errors import AmendsError
 from desktop.core.workspace import open_database
 
 log = logging.getLogger("amends")
+
+#: Set to 1 and the app prints how long it took until the first inbox page
+#: was painted, then quits: used by benchmarks/ and the launch smoke test.
+STARTUP_PROBE = "AMENDS_STARTUP_PROBE"
+_STARTED = time.perf_counter()
+
+
+def _quit_after_first_paint(app, window) -> None:
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    viewport = window.inbox.table.viewport()
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt name)
+            if watched is viewport and event.type() == QEvent.Type.Paint:
+                rows = window.inbox.model.rowCount()
+                print(f"first_paint_ms={1000 * (time.perf_counter() - _STARTED):.1f} rows={rows}", flush=True)
+                viewport.removeEventFilter(self)
+                QTimer.singleShot(0, app.quit)
+            return False
+
+    probe = FirstPaint(window)
+    viewport.installEventFilter(probe)
+    viewport.update()
 
 
 def setup_logging() -> Path | None:
@@ -85,7 +111,10 @@ def run(db_path: Path | None = None) -> int:
             window.open_requested.connect(lambda p: switch(window, p))
             window.show()
             windows.append(window)
-            offer_demo_on_first_run(window)
+            if os.environ.get(STARTUP_PROBE):
+                _quit_after_first_paint(app, window)
+            else:
+                offer_demo_on_first_run(window)
             return True
 
     def switch(old: MainWindow, target: Path) -> None:

@@ -177,8 +177,8 @@ def page(db: Database, query: InboxQuery, after: tuple | None = None,
     sql += "\nORDER BY " + ", ".join(f"{column} {direction}" for column in order)
     sql += "\nLIMIT ?"
     params.append(int(limit))
-    rows = db.query(sql, params)
-    result = [TicketRow(*(r[i] for i in range(10)), due_at=r["due_at"] if extra else None) for r in rows]
+    rows = db.tuples(sql, params)
+    result = [TicketRow(*r) for r in rows]
     cursor = None
     if len(rows) == limit and rows:
         last = result[-1]
@@ -194,8 +194,8 @@ def page(db: Database, query: InboxQuery, after: tuple | None = None,
 
 def row(db: Database, ticket_id: int) -> TicketRow | None:
     """One inbox line, fresh from the database (the model refreshes with it)."""
-    r = db.one(_ROW_SQL.format(extra="", source="tickets t") + "\nWHERE t.id = ?", (ticket_id,))
-    return None if r is None else TicketRow(*(r[i] for i in range(10)))
+    found = db.tuples(_ROW_SQL.format(extra="", source="tickets t") + "\nWHERE t.id = ?", (ticket_id,))
+    return TicketRow(*found[0]) if found else None
 
 
 def get(db: Database, ticket_id: int, *, with_messages: bool = True) -> Ticket:

@@ -21,7 +21,12 @@ COLUMNS = ("id", "subject", "customer", "category", "status", "priority", "assig
 HEADERS = {"id": "#", "subject": "Subject", "customer": "Customer", "category": "Category", "status": "Status",
            "priority": "Priority", "assignee": "Assignee", "billing_cycle": "Cycle", "updated_at": "Updated",
            "due_at": "Due"}
-TICKET_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+TICKET_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -33,6 +38,7 @@ class InboxModel(QAbstractTableModel):
         self._page_size = page_size
         self._query = tickets.InboxQuery()
         self._rows: list[tickets.TicketRow] = []
+        self._cells: list[tuple | None] = []  # display strings, made on first paint of a row
         self._cursor: tuple | None = None
         self._at_end = True
         self._bold = QFont()
@@ -49,6 +55,7 @@ class InboxModel(QAbstractTableModel):
         self.beginResetModel()
         self._query = query
         self._rows, self._cursor = tickets.page(self._db, query, None, self._page_size)
+        self._cells = [None] * len(self._rows)
         self._at_end = self._cursor is None
         self.endResetModel()
 
@@ -63,6 +70,7 @@ class InboxModel(QAbstractTableModel):
             start = len(self._rows)
             self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
             self._rows.extend(rows)
+            self._cells.extend([None] * len(rows))
             self.endInsertRows()
         self._cursor = cursor
         self._at_end = cursor is None
@@ -80,6 +88,7 @@ class InboxModel(QAbstractTableModel):
                 break
         self.beginResetModel()
         self._rows, self._cursor, self._at_end = rows, cursor, cursor is None
+        self._cells = [None] * len(rows)
         self.endResetModel()
 
     def refresh_ticket(self, ticket_id: int) -> None:
@@ -91,6 +100,7 @@ class InboxModel(QAbstractTableModel):
         if fresh is None:
             return
         self._rows[row] = replace(fresh, due_at=self._rows[row].due_at)
+        self._cells[row] = None
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
     # -- lookups -------------------------------------------------------------
@@ -126,19 +136,28 @@ class InboxModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows) \
-                or not 0 <= index.column() < len(COLUMNS):
+        # Called for every visible cell and role on each paint: keep the hot
+        # path (display text) to a list lookup of strings made once per row.
+        row = index.row()
+        if row < 0 or row >= len(self._rows):
             return None
-        item = self._rows[index.row()]
-        column = self._columns()[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self._display(item, column, tooltip=role == Qt.ItemDataRole.ToolTipRole)
-        if role == TICKET_ID_ROLE:
-            return item.id
-        if role == Qt.ItemDataRole.FontRole and item.status == "open" and column == "subject":
-            return self._bold
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in ("id", "billing_cycle"):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == _DISPLAY:
+            cells = self._cells[row]
+            if cells is None:
+                item = self._rows[row]
+                cells = self._cells[row] = tuple(self._display(item, c, False) for c in self._columns())
+            column = index.column()
+            return cells[column] if 0 <= column < len(cells) else None
+        if role == _FONT:
+            return self._bold if self._rows[row].status == "open" and index.column() == 1 else None
+        if role == _ALIGN:
+            return _RIGHT if index.column() in (0, 7) else None
+        if role == _TOOLTIP:
+            column = index.column()
+            if 0 <= column < len(COLUMNS):
+                return self._display(self._rows[row], self._columns()[column], tooltip=True)
+        elif role == TICKET_ID_ROLE:
+            return self._rows[row].id
         return None
 
     def _display(self, item: tickets.TicketRow, column: str, tooltip: bool) -> str | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressDialog, QStackedWidget, QToolBar, QWidget,
@@ -18,10 +18,8 @@ from desktop.core import resolution, tickets
 from desktop.core.errors import AmendsError
 from desktop.core.store import Database
 from desktop.ui import ops
-from desktop.ui.checklist_dialog import ChecklistDialog
 from desktop.ui.inbox_pane import InboxPane
 from desktop.ui.messages import show_error
-from desktop.ui.policies_pane import PoliciesPane
 
 POLL_MS = 1000
 DEMO_TICKETS = 2000
@@ -40,11 +38,9 @@ class MainWindow(QMainWindow):
 
         self.inbox = InboxPane(db)
         self.inbox.setObjectName("inboxPane")
-        self.policies = PoliciesPane(db)
-        self.policies.setObjectName("policiesPane")
+        self._policies = None  # built on first use: start-up shows the inbox only
         self.stack = QStackedWidget()
         self.stack.addWidget(self.inbox)
-        self.stack.addWidget(self.policies)
         self.setCentralWidget(self.stack)
         self._build_actions()
         self.status_label = QLabel()
@@ -113,11 +109,22 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.act_resolve)
         self.addToolBar(toolbar)
 
+    @property
+    def policies(self):
+        """The Policies pane, created the first time it is needed."""
+        if self._policies is None:
+            from desktop.ui.policies_pane import PoliciesPane
+
+            self._policies = PoliciesPane(self.db)
+            self._policies.setObjectName("policiesPane")
+            self.stack.addWidget(self._policies)
+        return self._policies
+
     def show_pane(self, index: int) -> None:
-        self.stack.setCurrentIndex(index)
+        self.stack.setCurrentWidget(self.inbox if index == 0 else self.policies)
         (self.act_inbox if index == 0 else self.act_policies).setChecked(True)
-        if index == 1:
-            self.policies.refresh()
+        if index == 1 and self._policies is not None:
+            self._policies.refresh()
 
     def show_search(self) -> None:
         self.show_pane(0)
@@ -136,7 +143,7 @@ class MainWindow(QMainWindow):
             return
         self.resolve_ticket(ticket_id)
 
-    def resolve_ticket(self, ticket_id: int) -> ChecklistDialog | None:
+    def resolve_ticket(self, ticket_id: int):
         """Open the recovery checklist; on Resolve the core writes everything
         in one transaction, on Cancel nothing changes."""
         try:
@@ -148,8 +155,11 @@ class MainWindow(QMainWindow):
         if checklist.ticket_status == "resolved":
             self.statusBar().showMessage(self.tr("Ticket #{0} is already resolved.").format(ticket_id), 4000)
             return None
+        from desktop.ui.checklist_dialog import ChecklistDialog
+
         dialog = ChecklistDialog(self.db, checklist, self, subject=ticket.subject)
-        self._checklist = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.checklist_dialog = dialog
         dialog.accepted.connect(lambda: self._resolved(ticket_id))
         dialog.open()
         return dialog
@@ -172,8 +182,9 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         self.inbox.refresh()
-        if self.stack.currentIndex() == 1 and not self.policies.editor.dirty:
-            self.policies.refresh()
+        if self._policies is not None and self.stack.currentWidget() is self._policies \
+                and not self._policies.editor.dirty:
+            self._policies.refresh()
 
     # -- files ---------------------------------------------------------------
     def choose_database(self) -> None:
@@ -210,7 +221,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("Loaded {0:,} demo tickets.").format(summary.tickets), 6000)
             self._data_version = self.db.data_version()
             self.inbox.show_query(self.inbox.current_query())
-            self.policies.refresh()
+            if self._policies is not None:
+                self._policies.refresh()
 
         def failed(error: BaseException) -> None:
             progress.close()

@@ -132,6 +132,15 @@ class Database:
         except sqlite3.Error as error:
             raise translate(error, str(self.path)) from error
 
+    def tuples(self, sql: str, params: Sequence[Any] | dict = ()) -> list[tuple]:
+        """Like :meth:`query` but plain tuples: the fast path for hot lists."""
+        try:
+            cursor = self.conn.cursor()
+            cursor.row_factory = None
+            return cursor.execute(sql, params).fetchall()
+        except sqlite3.Error as error:
+            raise translate(error, str(self.path)) from error
+
     def one(self, sql: str, params: Sequence[Any] | dict = ()) -> sqlite3.Row | None:
         try:
             return self.conn.execute(sql, params).fetchone()

@@ -57,15 +57,23 @@ CREATE TABLE tickets (
     billing_cycle INTEGER,                   -- the customer's cycle number when opened
     version       INTEGER NOT NULL DEFAULT 1
 );
--- Keyset pagination: every inbox ordering has an index that ends in id.
--- "Active" (not resolved) is the default inbox, so it gets partial indexes.
+-- Keyset pagination: for every inbox ordering (updated, created, priority)
+-- and every filter column (status, category, assignee) there is an index
+-- that starts with the filter and ends in id, so any filtered, sorted page
+-- is an index range scan. "Active" (not resolved) is the default inbox, so
+-- it gets partial indexes of its own.
 CREATE INDEX tickets_updated ON tickets(updated_at, id);
 CREATE INDEX tickets_created ON tickets(created_at, id);
 CREATE INDEX tickets_priority ON tickets(priority, updated_at, id);
 CREATE INDEX tickets_status_updated ON tickets(status, updated_at, id);
 CREATE INDEX tickets_status_created ON tickets(status, created_at, id);
+CREATE INDEX tickets_status_priority ON tickets(status, priority, updated_at, id);
 CREATE INDEX tickets_category_updated ON tickets(category, updated_at, id);
+CREATE INDEX tickets_category_created ON tickets(category, created_at, id);
+CREATE INDEX tickets_category_priority ON tickets(category, priority, updated_at, id);
 CREATE INDEX tickets_assignee_updated ON tickets(assignee, updated_at, id);
+CREATE INDEX tickets_assignee_created ON tickets(assignee, created_at, id);
+CREATE INDEX tickets_assignee_priority ON tickets(assignee, priority, updated_at, id);
 CREATE INDEX tickets_active_updated ON tickets(updated_at, id) WHERE status <> 'resolved';
 CREATE INDEX tickets_active_created ON tickets(created_at, id) WHERE status <> 'resolved';
 CREATE INDEX tickets_active_priority ON tickets(priority, updated_at, id) WHERE status <> 'resolved';

@@ -1,0 +1,205 @@
+"""The ``amends`` command, run as a separate process, as users and scripts
+run it. Every failure is one line on stderr and a non-zero status."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop import __version__
+
+BIN = Path(sys.executable).parent / "amends"
+
+
+def amends(*args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
+    command = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "desktop"]
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=timeout, env=full_env)
+
+
+def one_line_error(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("amends: ")
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "demo.db"
+    result = amends("--db", str(path), "demo", "--tickets", "500", "--seed", "5")
+    assert result.returncode == 0, result.stderr
+    assert "500 tickets" in result.stdout
+    return path
+
+
+def test_entry_point_is_installed():
+    assert BIN.exists() or shutil.which("amends"), "pip install -e . provides the amends command"
+
+
+def test_version():
+    result = amends("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"amends {__version__}"
+
+
+def test_stats_json(demo_file):
+    result = amends("--db", str(demo_file), "stats", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["tickets"] == 500 and data["customers"] > 0 and data["policies"] == 9
+    assert data["schema_version"] == 1
+    raw = sqlite3.connect(demo_file)
+    assert data["open"] == raw.execute("SELECT count(*) FROM tickets WHERE status = 'open'").fetchone()[0]
+    raw.close()
+
+
+def test_check_healthy(demo_file):
+    result = amends("--db", str(demo_file), "check")
+    assert result.returncode == 0 and "healthy" in result.stdout
+
+
+def test_check_finds_damage(tmp_path, demo_file):
+    broken = tmp_path / "broken.db"
+    shutil.copy(demo_file, broken)
+    raw = sqlite3.connect(broken)
+    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw.close()
+    data = bytearray(broken.read_bytes())
+    page = 4096
+    for offset in range(page * 40, page * 60):
+        data[offset] = 0x55
+    broken.write_bytes(bytes(data))
+    result = amends("--db", str(broken), "check")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+
+
+def test_search_json_and_text(demo_file):
+    result = amends("--db", str(demo_file), "search", "box", "--limit", "5", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert 0 < data["count"] <= 5 and len(data["tickets"]) == data["count"]
+    ids = [t["id"] for t in data["tickets"]]
+    assert ids == sorted(ids, reverse=True), "newest first"
+    assert all(t["ref"].startswith("demo-t") for t in data["tickets"])
+    text = amends("--db", str(demo_file), "search", 'NEAR( "x" OR')
+    assert text.returncode == 0 and "No tickets match" in text.stdout
+
+
+def _open_damaged_ticket(path: Path) -> int:
+    raw = sqlite3.connect(path)
+    row = raw.execute("SELECT id FROM tickets WHERE status <> 'resolved' AND category = 'damaged_shipment' "
+                      "ORDER BY id LIMIT 1").fetchone()
+    raw.close()
+    return row[0]
+
+
+def test_resolve_follows_the_same_rules_as_the_dialog(tmp_path, demo_file):
+    path = tmp_path / "resolve.db"
+    shutil.copy(demo_file, path)
+    ticket = _open_damaged_ticket(path)
+    missing = amends("--db", str(path), "resolve", str(ticket), "--step", "1=done")
+    assert missing.returncode == 1 and "was not resolved" in missing.stderr and "Traceback" not in missing.stderr
+    assert "1. Apology" in missing.stderr, "the checklist is listed so the person can complete it"
+    steps = ["--step", "1=done", "--step", "2=skip:customer kept it", "--step", "3=done", "--step", "4=done",
+             "--step", "5=done"]
+    outside = amends("--db", str(path), "resolve", str(ticket), *steps, "--offer", "40")
+    assert outside.returncode == 1 and "override reason" in outside.stderr
+    done = amends("--db", str(path), "resolve", str(ticket), *steps, "--offer", "40",
+                  "--override-reason", "VIP", "--actor", "cli@test")
+    assert done.returncode == 0, done.stderr
+    assert "follow-up due" in done.stdout
+    raw = sqlite3.connect(path)
+    row = raw.execute("SELECT actor, offer_value, offer_in_bounds, override_reason, policy_version_id "
+                      "FROM resolutions WHERE ticket_id = ?", (ticket,)).fetchone()
+    assert row[:4] == ("cli@test", 40.0, 0, "VIP") and row[4] is not None
+    skipped = raw.execute("SELECT reason FROM resolution_steps s JOIN resolutions r ON r.id = s.resolution_id "
+                          "WHERE r.ticket_id = ? AND s.outcome = 'skipped'", (ticket,)).fetchall()
+    assert skipped == [("customer kept it",)]
+    raw.close()
+    again = amends("--db", str(path), "resolve", str(ticket), *steps, "--offer", "10")
+    assert "already resolved" in one_line_error(again)
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["stats", "--bogus"], 2),
+    (["demo"], 2),
+    (["demo", "--tickets", "-3"], 2),
+    (["resolve", "abc"], 2),
+    (["resolve", "1", "--step", "one=done"], 1),
+    (["resolve", "999999"], 1),
+    (["frobnicate"], 2),
+])
+def test_bad_arguments_get_one_line(demo_file, args, expected):
+    result = amends("--db", str(demo_file), *args)
+    one_line_error(result)
+    assert result.returncode == expected
+
+
+def test_missing_and_non_database_files(tmp_path):
+    for command in (["stats", "--json"], ["check"], ["search", "x"], ["resolve", "1"]):
+        missing = amends("--db", str(tmp_path / "absent.db"), *command)
+        assert "does not exist" in one_line_error(missing)
+    assert not (tmp_path / "absent.db").exists()
+    junk = tmp_path / "junk.db"
+    junk.write_text("hello, not sqlite")
+    before = junk.read_bytes()
+    assert "not an Amends database" in one_line_error(amends("--db", str(junk), "stats"))
+    assert junk.read_bytes() == before
+    assert "does not exist" in one_line_error(amends("--db", str(tmp_path / "no" / "dir.db"), "demo",
+                                                     "--tickets", "5"))
+
+
+def test_newer_schema_is_refused_untouched(tmp_path, demo_file):
+    path = tmp_path / "future.db"
+    shutil.copy(demo_file, path)
+    raw = sqlite3.connect(path)
+    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw.execute("PRAGMA journal_mode = DELETE")
+    raw.execute("PRAGMA user_version = 42")
+    raw.close()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    for command in (["stats"], ["check"], ["demo", "--tickets", "3"]):
+        assert "newer Amends" in one_line_error(amends("--db", str(path), *command))
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_amends_db_environment_variable(tmp_path):
+    path = tmp_path / "env.db"
+    assert amends("demo", "--tickets", "20", env={"AMENDS_DB": str(path)}).returncode == 0
+    result = amends("stats", "--json", env={"AMENDS_DB": str(path)})
+    assert json.loads(result.stdout)["tickets"] == 20
+
+
+def test_demo_refuses_a_full_database(demo_file):
+    assert "already holds" in one_line_error(amends("--db", str(demo_file), "demo", "--tickets", "5"))
+
+
+def test_no_command_launches_the_app(tmp_path, demo_file):
+    """``amends --db PATH`` opens the main window (offscreen here); the
+    startup probe quits after the first inbox page is painted."""
+    env = {"QT_QPA_PLATFORM": "offscreen", "AMENDS_STARTUP_PROBE": "1"}
+    result = amends("--db", str(demo_file), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "first_paint_ms=" in result.stdout and "rows=" in result.stdout
+    assert "rows=0" not in result.stdout
+    fresh = tmp_path / "fresh.db"
+    assert amends("--db", str(fresh), env=env).returncode == 0
+    assert fresh.exists(), "a new database is created on first start"
+
+
+def test_default_database_lives_in_the_user_data_dir(tmp_path):
+    home = tmp_path / "home"
+    env = {"QT_QPA_PLATFORM": "offscreen", "AMENDS_STARTUP_PROBE": "1", "AMENDS_HOME": str(home)}
+    result = amends(env=env)
+    assert result.returncode == 0, result.stderr
+    assert (home / "data" / "amends.db").exists()
