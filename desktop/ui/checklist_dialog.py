@@ -44,9 +44,9 @@ class _StepRow:
         grid.addWidget(self.done, row, 1)
         grid.addWidget(self.reason, row, 2)
         self.detail: QLabel | None = None
+        self._dialog = dialog
         if step.type == "check_in":
-            due = clock.now() + timedelta(days=step.days or 0)
-            self.detail = QLabel(dialog.tr("Follow-up comes back to the inbox on {0}").format(due.date().isoformat()))
+            self.detail = QLabel()
             self.detail.setObjectName("secondary")
             grid.addWidget(self.detail, row + 1, 0, 1, 3)
         self.done.toggled.connect(self._sync)
@@ -56,6 +56,10 @@ class _StepRow:
 
     def _sync(self, done: bool) -> None:
         self.reason.setEnabled(not done)
+        if self.detail is not None:
+            due = (clock.now() + timedelta(days=self.step.days or 0)).date().isoformat()
+            self.detail.setText(self._dialog.tr("    ↳ the check-in comes back to the inbox on {0}").format(due)
+                                if done else self._dialog.tr("    ↳ tick Done to schedule the check-in for {0}").format(due))
 
     def outcome(self) -> resolution.StepOutcome | None:
         if self.done.isChecked():
@@ -183,7 +187,8 @@ class ChecklistDialog(QDialog):
         lines = [f"⚠ {field}: {reason}" if field else f"⚠ {reason}" for field, reason in problems
                  if field not in untouched]
         if untouched:
-            lines.insert(0, self.tr("{0} step(s) still need “Done” or a reason for skipping.").format(len(untouched)))
+            lines.insert(0, self.tr("1 step still needs “Done” or a reason for skipping.") if len(untouched) == 1
+                         else self.tr("{0} steps still need “Done” or a reason for skipping.").format(len(untouched)))
         if flagged:
             lines.append(flagged)
         self.problems.setText("\n".join(lines))

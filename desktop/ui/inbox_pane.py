@@ -60,7 +60,6 @@ class InboxPane(QWidget):
                                     (("", "Anyone"), ("me", "Me"), (tickets.UNASSIGNED, "Unassigned")))
         self.sort = self._combo("sortOrder", "Sort order", SORT_CHOICES)
         filters = QHBoxLayout()
-        filters.addWidget(self.search, 3)
         for combo in (self.status, self.category, self.assignee, self.sort):
             filters.addWidget(combo, 1)
         self.hint = QLabel()
@@ -81,7 +80,7 @@ class InboxPane(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for column, width in enumerate((60, 280, 150, 150, 80, 70, 120, 50, 125)):
+        for column, width in enumerate((56, 260, 130, 140, 72, 64, 110, 46, 118)):
             self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
 
@@ -91,6 +90,7 @@ class InboxPane(QWidget):
         table_side = QWidget()
         table_layout = QVBoxLayout(table_side)
         table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addWidget(self.search)
         table_layout.addLayout(filters)
         table_layout.addWidget(self.hint)
         table_layout.addWidget(self.table, 1)
@@ -102,7 +102,7 @@ class InboxPane(QWidget):
         self.splitter.addWidget(self.ticket_view)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 4)
-        self.splitter.setSizes([170, 620, 760])
+        self.splitter.setSizes([150, 700, 650])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QTextBrowser, QVBoxLayout, QWidget,
 )
 
-from desktop.core import customers, policies, resolution, tickets
+from desktop.core import clock, customers, followups, policies, resolution, tickets
 from desktop.core.errors import AmendsError, ConflictError
 from desktop.core.store import Database
 from desktop.core.vocabulary import CATEGORIES, OFFER_KINDS, PRIORITIES, STATUSES, category_name
@@ -52,7 +52,7 @@ def profile_html(profile: customers.CustomerProfile | None) -> str:
         lines.append(
             f"<p><b>{e(sub.plan)}</b> · {e(sub.status)}<br>every {sub.cycle_days} days since {e(sub.started_at[:10])}"
             + (f"<br>cancelled {e(sub.cancelled_at[:10])}" if sub.cancelled_at else "")
-            + f"<br><b>Billing cycle {profile.current_cycle}</b> · {profile.days_subscribed} days subscribed</p>")
+            + f"<br><b>Now in billing cycle {profile.current_cycle}</b> · {profile.days_subscribed} days subscribed</p>")
     if profile.tickets:
         lines.append("<p><b>Tickets</b></p><ul>")
         for past in profile.tickets:
@@ -69,6 +69,24 @@ def profile_html(profile: customers.CustomerProfile | None) -> str:
     else:
         lines.append("<p><small>No offers received before.</small></p>")
     return "".join(lines)
+
+
+def resolution_summary(record: resolution.Resolution, version: policies.PolicyVersion | None) -> str:
+    """What was done for the customer, against which exact policy version."""
+    e = html.escape
+    policy = f"{e(version.policy_name)} v{version.number}" if version else "no policy"
+    parts = [f"<b>Resolved</b> {e(record.resolved_at[:16].replace('T', ' '))} by {e(record.actor)} with {policy}"]
+    skipped = [s for s in record.steps if s.outcome == "skipped"]
+    done = len(record.steps) - len(skipped)
+    if record.steps:
+        parts.append(f"{done} of {len(record.steps)} steps done")
+    for step in skipped:
+        parts.append(f"skipped {e(step.type.replace('_', ' '))}: “{e(step.reason or '')}”")
+    if record.offer_value is not None:
+        flag = " ⚑ outside the approved range" if record.offer_in_bounds is False else ""
+        reason = f" (override: {e(record.override_reason)})" if record.override_reason else ""
+        parts.append(f"offer {record.offer_value:g} {e(OFFER_KINDS.get(record.offer_kind or '', ''))}{flag}{reason}")
+    return " · ".join(parts)
 
 
 class TicketView(QWidget):
@@ -92,6 +110,15 @@ class TicketView(QWidget):
         self.policy = QLabel()
         self.policy.setObjectName("policyLabel")
         self.policy.setWordWrap(True)
+        self.followup = QLabel()
+        self.followup.setObjectName("followupLabel")
+        self.followup.setWordWrap(True)
+        self.followup_button = QPushButton(self.tr("Check-in done"))
+        self.followup_button.setObjectName("followupDone")
+        self.followup_button.setAccessibleName(self.tr("Mark the due check-in done"))
+        followup_row = QHBoxLayout()
+        followup_row.addWidget(self.followup, 1)
+        followup_row.addWidget(self.followup_button)
 
         self.category = QComboBox()
         for key, name in CATEGORIES.items():
@@ -150,6 +177,7 @@ class TicketView(QWidget):
         column.addWidget(self.subject)
         column.addWidget(self.meta)
         column.addWidget(self.policy)
+        column.addLayout(followup_row)
         column.addLayout(row1)
         column.addLayout(row2)
         column.addWidget(self.conversation, 1)
@@ -165,7 +193,8 @@ class TicketView(QWidget):
         self.splitter.addWidget(self.customer)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([620, 240])
+        self.splitter.setSizes([640, 220])
+        self._pending: list[followups.FollowUp] = []
         self.empty = QLabel(self.tr("Select a ticket to see the conversation."))
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         outer = QVBoxLayout(self)
@@ -181,6 +210,7 @@ class TicketView(QWidget):
         self.reply_button.clicked.connect(lambda: self._send("out"))
         self.note_button.clicked.connect(lambda: self._send("note"))
         self.resolve_button.clicked.connect(lambda: self.ticket and self.resolve_requested.emit(self.ticket.id))
+        self.followup_button.clicked.connect(self._followup_done)
         QShortcut(QKeySequence("Ctrl+Return"), self.composer, lambda: self._send("out"))
         QShortcut(QKeySequence("Ctrl+Shift+Return"), self.composer, lambda: self._send("note"))
 
@@ -197,6 +227,10 @@ class TicketView(QWidget):
             context = resolution.context_for(self._db, ticket)
             matched = policies.match(self._db, context)
             people = tickets.assignees(self._db)
+            history = resolution.resolutions_for(self._db, ticket_id)
+            record = policies.version(self._db, history[-1].policy_version_id) \
+                if history and history[-1].policy_version_id else None
+            pending = [f for f in followups.for_ticket(self._db, ticket_id) if f.done_at is None]
         except AmendsError as error:
             show_error(self, error)
             return
@@ -207,7 +241,19 @@ class TicketView(QWidget):
         cycle = f" · billing cycle {ticket.billing_cycle}" if ticket.billing_cycle else ""
         self.meta.setText(f"#{ticket.id} · opened {ticket.created_at[:16].replace('T', ' ')}{cycle}"
                           f" · updated {ticket.updated_at[:16].replace('T', ' ')}")
-        self.policy.setText(self.tr("Policy: {0}").format(html.escape(matched.reason)))
+        if ticket.status == "resolved" and history:
+            self.policy.setText(resolution_summary(history[-1], record))
+        else:
+            self.policy.setText(self.tr("Policy: {0}").format(html.escape(matched.reason)))
+        self._pending = pending
+        if pending:
+            first = pending[0]
+            overdue = first.due_at <= clock.now_iso()
+            self.followup.setText(self.tr("{0}: {1}, due {2}{3}").format(
+                self.tr("<b>Follow-up due</b>") if overdue else self.tr("Follow-up"), html.escape(first.note),
+                first.due_at[:10], self.tr(" (now)") if overdue else ""))
+        self.followup.setVisible(bool(pending))
+        self.followup_button.setVisible(bool(pending))
         self.category.setCurrentIndex(self.category.findData(ticket.category))
         self.priority.setCurrentIndex(self.priority.findData(ticket.priority))
         self.status.setCurrentIndex(self.status.findData(ticket.status))
@@ -284,6 +330,17 @@ class TicketView(QWidget):
                 tickets.update(self._db, ticket_id, fresh.version, **{name: value})
             except AmendsError as again:
                 show_error(self, again)
+        self.reload()
+        self.changed.emit(ticket_id)
+
+    def _followup_done(self) -> None:
+        if self.ticket is None or not self._pending:
+            return
+        try:
+            followups.complete(self._db, self._pending[0].id)
+        except AmendsError as error:
+            show_error(self, error)
+        ticket_id = self.ticket.id
         self.reload()
         self.changed.emit(ticket_id)
 

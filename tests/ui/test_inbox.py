@@ -71,7 +71,7 @@ def test_selecting_a_ticket_shows_conversation_and_customer(qtbot, window):
     assert view.ticket.id == ticket_id
     ticket = tickets.get(window.db, ticket_id)
     assert ticket.messages[0].body.splitlines()[0] in view.conversation.toPlainText()
-    assert "Billing cycle" in view.customer.toPlainText()
+    assert "Now in billing cycle" in view.customer.toPlainText()
     assert "Policy:" in view.policy.text()
 
 

@@ -95,9 +95,9 @@ def _reset_policies(conn, actor: str, anchor: float) -> dict[tuple[str, str], li
     for name, category, segment, steps in policies.DEFAULTS:
         at = _iso(first)
         policy_id = conn.execute(
-            "INSERT INTO policies (name, category, segment, draft_dirty, created_at, updated_at, updated_by, "
-            "last_reviewed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (name, category, segment, int(category in _UNPUBLISHED), at, at, actor, at)).lastrowid
+            "INSERT INTO policies (name, category, segment, draft_dirty, created_at, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (name, category, segment, int(category in _UNPUBLISHED), at, at, actor)).lastrowid
         policies._write_draft(conn, policy_id, steps)
         if category in _UNPUBLISHED:
             continue
@@ -326,7 +326,9 @@ def _resolve(rng, resolution_id, ticket_id, category, cycle, resolved, agent, ge
         step_rows.append((resolution_id, position, step.type, "skipped" if skipped else "done", reason))
         if step.type == "check_in" and not skipped:
             due = resolved + (step.days or 7) * DAY
-            done = due < anchor - DAY and rng.random() < 0.85
+            # Check-ins get done, mostly: old ones nearly always, recent ones less.
+            age = (anchor - due) / DAY
+            done = age > 0 and rng.random() < (0.995 if age > 21 else 0.6)
             followup_rows.append((ticket_id, resolution_id, step.describe(), _iso(due), _iso(resolved),
                                   _iso(due + rng.uniform(0, 2) * DAY) if done else None, agent if done else None))
         if step.type == "save_offer" and not skipped:
