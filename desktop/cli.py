@@ -97,6 +97,15 @@ def _open(args: argparse.Namespace, *, create: bool = False, actor: str | None =
     return open_database(_database_path(args), actor or identity.current_actor(), create=create)
 
 
+def _with_db(args: argparse.Namespace, work, *, create: bool = False, actor: str | None = None):
+    """Open the database, run ``work(db)``, always close it."""
+    db = _open(args, create=create, actor=actor)
+    try:
+        return work(db)
+    finally:
+        db.close()
+
+
 def _print_json(data: object) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -104,22 +113,14 @@ def _print_json(data: object) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     from desktop.core import demo
 
-    db = _open(args, create=True)
-    try:
-        summary = demo.generate(db, args.tickets, args.seed)
-    finally:
-        db.close()
+    summary = _with_db(args, lambda db: demo.generate(db, args.tickets, args.seed), create=True)
     print(f"Added {summary.tickets:,} tickets, {summary.customers:,} customers, {summary.messages:,} messages "
-          f"and {summary.resolutions:,} resolutions to {db.path} in {summary.seconds:.1f} s.")
+          f"and {summary.resolutions:,} resolutions to {_database_path(args)} in {summary.seconds:.1f} s.")
     return 0
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        data = health.stats(db)
-    finally:
-        db.close()
+    data = _with_db(args, health.stats)
     if args.json:
         _print_json(data)
     else:
@@ -129,19 +130,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    db = _open(args)
-    try:
-        report = health.check(db)
-    finally:
-        db.close()
+    report = _with_db(args, health.check)
+    path = _database_path(args)
     for line in report.checks:
         print(line)
     for line in report.problems:
         print(f"problem: {line}", file=sys.stderr)
     if report.ok:
-        print(f"{db.path}: healthy")
+        print(f"{path}: healthy")
         return 0
-    print(f"amends: {db.path} has {len(report.problems)} problem(s); restore a backup or ask for help",
+    print(f"amends: {path} has {len(report.problems)} problem(s); restore a backup or ask for help",
           file=sys.stderr)
     return 1
 

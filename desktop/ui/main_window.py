@@ -10,11 +10,11 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QDialog, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressDialog, QStackedWidget, QToolBar, QWidget,
+    QDialog, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressDialog, QStackedWidget, QToolBar, QWidget,
 )
 
 from desktop import __version__
-from desktop.core import resolution, tickets
+from desktop.core import identity, resolution, tickets
 from desktop.core.errors import AmendsError
 from desktop.core.store import Database
 from desktop.ui import ops
@@ -45,8 +45,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)
-        self.status_label.setText(self.tr("{0} · you are {1}{2}").format(
-            db.path, db.actor, self.tr(" · read-only") if db.readonly else ""))
+        self._show_status()
         self.inbox.resolve_requested.connect(self.resolve_ticket)
 
         self._data_version = db.data_version()
@@ -56,6 +55,35 @@ class MainWindow(QMainWindow):
         self.poll.start()
         self._restore_state()
         self.inbox.table.setFocus()
+
+    def _show_status(self) -> None:
+        self.status_label.setText(self.tr("{0} · you are {1}{2}").format(
+            self.db.path, self.db.actor, self.tr(" · read-only") if self.db.readonly else ""))
+
+    def choose_display_name(self) -> None:
+        """The name recorded on every change you make (not a login)."""
+        name, ok = QInputDialog.getText(self, self.tr("Your display name"),
+                                        self.tr("Shown to others and recorded on every change you make:"),
+                                        text=self.db.actor)
+        if ok:
+            self.set_display_name(name)
+
+    def set_display_name(self, name: str) -> bool:
+        name = " ".join(name.split())
+        if not name:
+            self.statusBar().showMessage(self.tr("A display name cannot be empty; it was not changed."), 5000)
+            return False
+        current = identity.load()
+        current.display_name = name
+        try:
+            identity.save(current)
+        except OSError as error:
+            QMessageBox.warning(self, self.tr("Display name"),
+                                self.tr("Could not save your display name: {0}").format(error.strerror))
+            return False
+        self.db.actor = name
+        self._show_status()
+        return True
 
     # -- actions -----------------------------------------------------------
     def _action(self, text: str, slot, shortcut=None, name: str = "") -> QAction:
@@ -72,6 +100,8 @@ class MainWindow(QMainWindow):
         self.act_demo = self._action("Load &demo data…", self.offer_demo, None, "loadDemo")
         self.act_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "quit")
         self.act_find = self._action("&Find tickets", self.show_search, QKeySequence.StandardKey.Find, "find")
+        self.act_name = self._action("Your display &name…", self.choose_display_name,
+                                     QKeySequence.StandardKey.Preferences, "displayName")
         self.act_refresh = self._action("&Refresh", self.refresh, QKeySequence.StandardKey.Refresh, "refresh")
         self.act_inbox = self._action("&Inbox", lambda: self.show_pane(0), "Ctrl+1", "showInbox")
         self.act_policies = self._action("&Policies", lambda: self.show_pane(1), "Ctrl+2", "showPolicies")
@@ -92,6 +122,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.act_quit)
         edit_menu = menus.addMenu(self.tr("&Edit"))
         edit_menu.addAction(self.act_find)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.act_name)
         view_menu = menus.addMenu(self.tr("&View"))
         view_menu.addActions([self.act_inbox, self.act_policies])
         view_menu.addSeparator()

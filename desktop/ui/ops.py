@@ -94,24 +94,18 @@ def run(db: Database, work: Callable[[Job], Any], *, success: Callable[[Any], No
     signals = _Signals()
     signals.progress.connect(op.progress)
 
-    def finish_ok(result: Any) -> None:
-        op.done = True
-        _running.discard(op)
-        if success is not None:
-            success(result)
-        op.succeeded.emit(result)
-        op.finished.emit()
+    def finisher(callback: Callable[[Any], None] | None, signal) -> Callable[[Any], None]:
+        def finish(value: Any) -> None:
+            op.done = True
+            _running.discard(op)
+            if callback is not None:
+                callback(value)
+            signal.emit(value)
+            op.finished.emit()
+        return finish
 
-    def finish_error(error: BaseException) -> None:
-        op.done = True
-        _running.discard(op)
-        if failure is not None:
-            failure(error)
-        op.failed.emit(error)
-        op.finished.emit()
-
-    signals.succeeded.connect(finish_ok)
-    signals.failed.connect(finish_error)
+    signals.succeeded.connect(finisher(success, op.succeeded))
+    signals.failed.connect(finisher(failure, op.failed))
     op._signals = signals  # keep the QObject alive as long as the handle
     _running.add(op)
     (pool or QThreadPool.globalInstance()).start(_Runnable(db, work, signals, op.cancel_event))

@@ -166,3 +166,16 @@ def test_first_run_offers_demo_data_and_loads_it_in_a_worker(qtbot, db):
     assert window.db.scalar("SELECT count(*) FROM tickets") == 2000
     assert window.inbox.model.rowCount() > 0
     assert offer_demo_on_first_run(window) is None, "offered once"
+
+
+def test_display_name_is_recorded_on_changes(qtbot, window, monkeypatch, tmp_path):
+    monkeypatch.setenv("AMENDS_HOME", str(tmp_path / "home"))
+    assert not window.set_display_name("   ")
+    assert window.set_display_name("Ana  Ruiz")
+    assert "you are Ana Ruiz" in window.status_label.text()
+    ticket_id = open_damaged_ticket(window)
+    tickets.add_message(window.db, ticket_id, "note", "checked")
+    assert window.db.scalar("SELECT actor FROM audit_log ORDER BY id DESC LIMIT 1") == "Ana Ruiz"
+    from desktop.core import identity
+
+    assert identity.load().display_name == "Ana Ruiz"

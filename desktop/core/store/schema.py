@@ -18,6 +18,14 @@ def _in(values) -> str:
 
 CATEGORY_CHECK = _in(CATEGORIES)
 STEP_CHECK = _in(STEP_TYPES)
+# The columns of a checklist step, the same in drafts and published versions.
+STEP_COLUMNS = f"""    position   INTEGER NOT NULL,
+    type       TEXT NOT NULL CHECK (type IN {STEP_CHECK}),
+    label      TEXT NOT NULL DEFAULT '',
+    days       INTEGER,               -- check-in: after how many days
+    offer_kind TEXT,                  -- save offer: percent_next_cycle | account_credit | free_addon
+    offer_min  REAL,
+    offer_max  REAL,"""
 
 V1 = f"""
 CREATE TABLE customers (
@@ -117,13 +125,7 @@ CREATE TABLE policies (
 CREATE TABLE policy_draft_steps (
     id         INTEGER PRIMARY KEY,
     policy_id  INTEGER NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
-    position   INTEGER NOT NULL,
-    type       TEXT NOT NULL CHECK (type IN {STEP_CHECK}),
-    label      TEXT NOT NULL DEFAULT '',
-    days       INTEGER,
-    offer_kind TEXT,
-    offer_min  REAL,
-    offer_max  REAL,
+{STEP_COLUMNS}
     UNIQUE (policy_id, position)
 );
 
@@ -141,13 +143,7 @@ CREATE TABLE policy_versions (
 CREATE TABLE policy_steps (
     id                INTEGER PRIMARY KEY,
     policy_version_id INTEGER NOT NULL REFERENCES policy_versions(id),
-    position          INTEGER NOT NULL,
-    type              TEXT NOT NULL CHECK (type IN {STEP_CHECK}),
-    label             TEXT NOT NULL DEFAULT '',
-    days              INTEGER,
-    offer_kind        TEXT,
-    offer_min         REAL,
-    offer_max         REAL,
+{STEP_COLUMNS}
     UNIQUE (policy_version_id, position)
 );
 
