@@ -92,6 +92,12 @@ def create(db: Database, email: str, name: str = "", *, ref: str | None = None,
     return customer_id
 
 
+def find_by_email(db: Database, email: str) -> int | None:
+    """The customer with this email (case-insensitive), the oldest if several."""
+    return db.scalar("SELECT id FROM customers WHERE email = ? COLLATE NOCASE ORDER BY id LIMIT 1",
+                     (email.strip(),))
+
+
 def profile(db: Database, customer_id: int, *, now: datetime | None = None,
             history_limit: int = 20) -> CustomerProfile:
     row = db.one("SELECT * FROM customers WHERE id = ?", (customer_id,))

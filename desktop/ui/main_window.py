@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         self.act_open = self._action("&Open database…", self.choose_database, QKeySequence.StandardKey.Open, "open")
+        self.act_new = self._action("&New ticket…", self.new_ticket, QKeySequence.StandardKey.New, "newTicket")
         self.act_demo = self._action("Load &demo data…", self.offer_demo, None, "loadDemo")
         self.act_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "quit")
         self.act_find = self._action("&Find tickets", self.show_search, QKeySequence.StandardKey.Find, "find")
@@ -117,7 +118,7 @@ class MainWindow(QMainWindow):
 
         menus = self.menuBar()
         file_menu = menus.addMenu(self.tr("&File"))
-        file_menu.addActions([self.act_open, self.act_demo])
+        file_menu.addActions([self.act_new, self.act_open, self.act_demo])
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         edit_menu = menus.addMenu(self.tr("&Edit"))
@@ -129,7 +130,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.act_refresh)
         ticket_menu = menus.addMenu(self.tr("&Ticket"))
-        ticket_menu.addActions([self.act_reply, self.act_resolve])
+        ticket_menu.addActions([self.act_new, self.act_reply, self.act_resolve])
         help_menu = menus.addMenu(self.tr("&Help"))
         help_menu.addAction(self.act_about)
 
@@ -166,6 +167,24 @@ class MainWindow(QMainWindow):
         self.show_pane(0)
         if self.inbox.ticket_view.ticket is not None:
             self.inbox.ticket_view.composer.setFocus()
+
+    def new_ticket(self):
+        from desktop.ui.new_ticket_dialog import NewTicketDialog
+
+        dialog = NewTicketDialog(self.db, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.new_ticket_dialog = dialog
+
+        def created() -> None:
+            self.show_pane(0)
+            self.inbox.show_query(self.inbox.current_query())
+            if not self.inbox.select_ticket(dialog.ticket_id):
+                self.statusBar().showMessage(
+                    self.tr("Ticket #{0} created; it is not in the current view.").format(dialog.ticket_id), 6000)
+
+        dialog.accepted.connect(created)
+        dialog.open()
+        return dialog
 
     # -- resolving ---------------------------------------------------------
     def resolve_current(self) -> None:

@@ -313,25 +313,32 @@ class TicketView(QWidget):
         self.reload()
         self.changed.emit(ticket_id)
 
-    def _resolve_conflict(self, error: ConflictError, name: str, value) -> None:
+    def _resolve_conflict(self, error: ConflictError, name: str, value) -> QMessageBox:
         """Someone else saved first: show what they changed, offer reload or
         keep mine (an explicit, audited overwrite of this one field)."""
+        ticket_id = self.ticket.id
         box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Changed by someone else"), describe(error),
                           parent=self)
         box.setObjectName("conflictBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         reload_button = box.addButton(self.tr("Reload theirs"), QMessageBox.ButtonRole.RejectRole)
         keep = box.addButton(self.tr("Keep mine"), QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(reload_button)
-        box.exec()
-        ticket_id = self.ticket.id
-        if box.clickedButton() is keep:
-            try:
-                fresh = tickets.get(self._db, ticket_id, with_messages=False)
-                tickets.update(self._db, ticket_id, fresh.version, **{name: value})
-            except AmendsError as again:
-                show_error(self, again)
-        self.reload()
-        self.changed.emit(ticket_id)
+
+        def chosen(button) -> None:
+            if button is keep:
+                try:
+                    fresh = tickets.get(self._db, ticket_id, with_messages=False)
+                    tickets.update(self._db, ticket_id, fresh.version, **{name: value})
+                except AmendsError as again:
+                    show_error(self, again)
+            self.show_ticket(ticket_id)
+            self.changed.emit(ticket_id)
+
+        box.buttonClicked.connect(chosen)
+        self.conflict_box = box
+        box.open()
+        return box
 
     def _followup_done(self) -> None:
         if self.ticket is None or not self._pending:

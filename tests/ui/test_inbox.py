@@ -117,3 +117,83 @@ def test_changes_by_another_connection_appear_and_keep_the_selection(qtbot, wind
     window.check_for_changes()
     assert inbox.model.row_of(new_id) == 0
     assert inbox.current_ticket_id() == selected
+
+
+def _conflicting_edit(qtbot, window):
+    inbox = window.inbox
+    inbox.table.selectRow(0)
+    view = inbox.ticket_view
+    ticket_id = view.ticket.id
+    other = window.db.reopen()
+    other.actor = "bob@laptop"
+    tickets.update(other, ticket_id, view.ticket.version, priority=3)
+    other.close()
+    index = view.category.findData("billing")
+    view.category.setCurrentIndex(index)
+    view.category.activated.emit(index)
+    box = view.conflict_box
+    assert box.isVisible() and "bob@laptop" in box.text() and "priority" in box.text()
+    assert tickets.get(window.db, ticket_id).category != "billing", "nothing saved yet"
+    return view, box, ticket_id
+
+
+def test_conflicting_edit_reload_theirs(qtbot, window):
+    view, box, ticket_id = _conflicting_edit(qtbot, window)
+    box.buttons()[[b.text() for b in box.buttons()].index("Reload theirs")].click()
+    stored = tickets.get(window.db, ticket_id)
+    assert stored.priority == 3 and stored.category != "billing"
+    assert view.priority.currentData() == 3
+
+
+def test_conflicting_edit_keep_mine_is_an_explicit_audited_overwrite(qtbot, window):
+    view, box, ticket_id = _conflicting_edit(qtbot, window)
+    box.buttons()[[b.text() for b in box.buttons()].index("Keep mine")].click()
+    stored = tickets.get(window.db, ticket_id)
+    assert (stored.priority, stored.category) == (3, "billing"), "their change stays, mine is added"
+    last = window.db.one("SELECT actor, change FROM audit_log WHERE entity_id = ? ORDER BY id DESC", (ticket_id,))
+    assert last["actor"] == "tester@host" and "billing" in last["change"]
+
+
+def test_new_ticket_for_a_new_and_an_existing_customer(qtbot, window):
+    from desktop.core import customers
+
+    window.act_new.trigger()
+    dialog = window.new_ticket_dialog
+    assert not dialog.create_button.isEnabled()
+    qtbot.keyClicks(dialog.email, "new.person@example.com")
+    dialog.email.editingFinished.emit()
+    assert "new customer" in dialog.known.text()
+    qtbot.keyClicks(dialog.name, "New Person")
+    qtbot.keyClicks(dialog.subject, "Phoned about a crushed box")
+    dialog.category.setCurrentIndex(dialog.category.findData("damaged_shipment"))
+    qtbot.keyClicks(dialog.body, "Called at 10:00, box crushed.")
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.create_button.click()
+    ticket = tickets.get(window.db, dialog.ticket_id)
+    assert (ticket.subject, ticket.category, ticket.status) == ("Phoned about a crushed box", "damaged_shipment",
+                                                                  "open")
+    customer = customers.find_by_email(window.db, "NEW.person@example.com")
+    assert ticket.customer_id == customer
+    assert window.inbox.current_ticket_id() == ticket.id
+
+    window.act_new.trigger()
+    again = window.new_ticket_dialog
+    qtbot.keyClicks(again.email, "new.person@example.com")
+    again.email.editingFinished.emit()
+    assert "Existing customer" in again.known.text() and not again.name.isEnabled()
+    qtbot.keyClicks(again.subject, "Second call")
+    with qtbot.waitSignal(again.accepted):
+        again.create_button.click()
+    assert tickets.get(window.db, again.ticket_id).customer_id == customer
+
+
+def test_new_ticket_rejects_a_bad_email_and_keeps_the_dialog(qtbot, window):
+    before = window.db.scalar("SELECT count(*) FROM tickets")
+    window.act_new.trigger()
+    dialog = window.new_ticket_dialog
+    qtbot.keyClicks(dialog.email, "not an email")
+    qtbot.keyClicks(dialog.subject, "Hello")
+    dialog.create_button.click()
+    assert dialog.isVisible() and "email address" in dialog.problems.text()
+    assert window.db.scalar("SELECT count(*) FROM tickets") == before
+    dialog.reject()
