@@ -28,6 +28,7 @@ class Checklist:
     ticket_id: int
     ticket_version: int
     ticket_status: str
+    category: str
     policy: policies.PolicyVersion | None
     reason: str
     segment: str
@@ -72,7 +73,8 @@ def checklist_for(db: Database, ticket_id: int) -> Checklist:
     ticket = tickets.get(db, ticket_id, with_messages=False)
     context = context_for(db, ticket)
     found = policies.match(db, context)
-    return Checklist(ticket.id, ticket.version, ticket.status, found.version, found.reason, context.segment)
+    return Checklist(ticket.id, ticket.version, ticket.status, ticket.category, found.version, found.reason,
+                     context.segment)
 
 
 def check(checklist: Checklist, outcomes: list[StepOutcome], offer: Offer | None) -> list[tuple[str, str]]:
@@ -145,15 +147,18 @@ def resolve(db: Database, ticket_id: int, policy_version_id: int | None, outcome
             kind = offer.kind or (offer_step.offer_kind if offer_step else "percent_next_cycle")
             if offer_step is not None:
                 in_bounds = int(offer_step.offer_min <= offer.value <= offer_step.offer_max)
+        by_position = {o.position: o for o in outcomes}
+        done_types = [s.type for p, s in enumerate(checklist.steps) if by_position[p].done]
         resolution_id = conn.execute(
             "INSERT INTO resolutions (ticket_id, policy_version_id, segment, actor, resolved_at, offer_kind, "
-            "offer_value, offer_min, offer_max, offer_in_bounds, override_reason) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "offer_value, offer_min, offer_max, offer_in_bounds, override_reason, category, steps_total, "
+            "steps_skipped, replacements, refunds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (ticket_id, policy_version_id, checklist.segment, db.actor, at, kind,
              offer.value if offer else None,
              offer_step.offer_min if offer_step else None, offer_step.offer_max if offer_step else None,
-             in_bounds, (offer.override_reason or None) if offer and in_bounds == 0 else None)).lastrowid
-        by_position = {o.position: o for o in outcomes}
+             in_bounds, (offer.override_reason or None) if offer and in_bounds == 0 else None,
+             checklist.category, len(checklist.steps), len(checklist.steps) - len(done_types),
+             done_types.count("replacement"), done_types.count("refund"))).lastrowid
         followups = []
         for position, step in enumerate(checklist.steps):
             outcome = by_position[position]

@@ -253,12 +253,21 @@ def create(db: Database, subject: str, body: str = "", *, customer_id: int | Non
             (ref, customer_id, subject.strip(), category, priority, assignee, at, at, cycle)).lastrowid
         conn.execute("INSERT INTO ticket_search (rowid, subject, body) VALUES (?, ?, ?)",
                      (ticket_id, subject, body))
+        if customer_id is not None:
+            note_first_ticket(conn, customer_id, ticket_id, at)
         if body:
             conn.execute("INSERT INTO messages (ticket_id, direction, author, created_at, body) "
                          "VALUES (?, 'in', ?, ?, ?)", (ticket_id, author or "customer", at, body))
         audit.record(conn, db.actor, "ticket", ticket_id, "create",
                      {"subject": subject, "category": category}, at=at)
     return ticket_id
+
+
+def note_first_ticket(conn, customer_id: int, ticket_id: int, at: str) -> None:
+    """Keep ``customers.first_ticket_*`` pointing at their earliest ticket
+    (imports may bring older tickets later)."""
+    conn.execute("UPDATE customers SET first_ticket_at = ?, first_ticket_id = ? WHERE id = ? AND "
+                 "(first_ticket_at IS NULL OR first_ticket_at > ?)", (at, ticket_id, customer_id, at))
 
 
 def update(db: Database, ticket_id: int, expected_version: int, **changes: Any) -> int:

@@ -233,8 +233,9 @@ def _write_tickets(conn, rng, skeletons, customer_rows, timeline, anchor, report
         conn.executemany("INSERT INTO messages (id, ticket_id, direction, author, created_at, body) "
                          "VALUES (?, ?, ?, ?, ?, ?)", message_rows)
         conn.executemany("INSERT INTO resolutions (id, ticket_id, policy_version_id, segment, actor, resolved_at, "
-                         "offer_kind, offer_value, offer_min, offer_max, offer_in_bounds, override_reason) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", resolution_rows)
+                         "offer_kind, offer_value, offer_min, offer_max, offer_in_bounds, override_reason, "
+                         "category, steps_total, steps_skipped, replacements, refunds) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", resolution_rows)
         conn.executemany("INSERT INTO resolution_steps (resolution_id, position, type, outcome, reason) "
                          "VALUES (?, ?, ?, ?, ?)", step_rows)
         conn.executemany("INSERT INTO followups (ticket_id, resolution_id, kind, note, due_at, created_at, "
@@ -301,6 +302,12 @@ def _write_tickets(conn, rng, skeletons, customer_rows, timeline, anchor, report
             if stop():
                 raise Cancelled()
     flush()
+    firsts: dict[int, tuple[str, int]] = {}
+    for index, (created, c, _cycle, _category) in enumerate(skeletons):
+        if c not in firsts:  # skeletons are in time order
+            firsts[c] = (_iso(created), index + 1)
+    conn.executemany("UPDATE customers SET first_ticket_at = ?, first_ticket_id = ? WHERE id = ?",
+                     [(at, ticket, c + 1) for c, (at, ticket) in firsts.items()])
     report(total_steps, total_steps)
     counts["messages"] = message_id
     counts["resolutions"] = resolution_id
@@ -315,15 +322,19 @@ def _resolve(rng, resolution_id, ticket_id, category, cycle, resolved, agent, ge
     segment = "first_cycle" if cycle == 1 else "established"
     if version is None:
         resolution_rows.append((resolution_id, ticket_id, None, segment, agent, _iso(resolved),
-                                None, None, None, None, None, None))
+                                None, None, None, None, None, None, category, 0, 0, 0, 0))
         return False
     complete = True
+    skipped_count = replacements = refunds = 0
     offer_value = override = in_bounds = None
     for position, step in enumerate(version.steps):
         skipped = rng.random() < skip_rate
         complete = complete and not skipped
         reason = rng.choice(texts.SKIP_REASONS) if skipped else None
         step_rows.append((resolution_id, position, step.type, "skipped" if skipped else "done", reason))
+        skipped_count += skipped
+        replacements += step.type == "replacement" and not skipped
+        refunds += step.type == "refund" and not skipped
         if step.type == "check_in" and not skipped:
             due = resolved + (step.days or 7) * DAY
             # Check-ins get done, mostly: old ones nearly always, recent ones less.
@@ -344,7 +355,8 @@ def _resolve(rng, resolution_id, ticket_id, category, cycle, resolved, agent, ge
     resolution_rows.append((resolution_id, ticket_id, version.id, segment, agent, _iso(resolved),
                             offer.offer_kind if offer_value is not None else None, offer_value,
                             offer.offer_min if offer else None, offer.offer_max if offer else None,
-                            in_bounds, override))
+                            in_bounds, override, category, len(version.steps), skipped_count,
+                            int(replacements), int(refunds)))
     return complete
 
 

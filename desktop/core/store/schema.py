@@ -34,9 +34,12 @@ CREATE TABLE customers (
     email       TEXT NOT NULL,
     name        TEXT NOT NULL DEFAULT '',
     created_at  TEXT NOT NULL,
+    first_ticket_at TEXT,                   -- their first ticket ever (kept by the code
+    first_ticket_id INTEGER,                -- that writes tickets; insights start here)
     version     INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX customers_email ON customers(email);
+CREATE INDEX customers_first_ticket ON customers(first_ticket_at);
 
 CREATE TABLE subscriptions (
     id           INTEGER PRIMARY KEY,
@@ -168,11 +171,19 @@ CREATE TABLE resolutions (
     offer_min         REAL,                  -- the bounds in force, copied for reading ease
     offer_max         REAL,
     offer_in_bounds   INTEGER,               -- 1 inside, 0 outside (flagged), NULL no offer/no bounds
-    override_reason   TEXT
+    override_reason   TEXT,
+    -- Copied from the ticket and the steps when resolved, so the Review pane
+    -- reads one row per resolution (resolutions are never edited).
+    category          TEXT NOT NULL CHECK (category IN {CATEGORY_CHECK}),
+    steps_total       INTEGER NOT NULL DEFAULT 0,
+    steps_skipped     INTEGER NOT NULL DEFAULT 0,
+    replacements      INTEGER NOT NULL DEFAULT 0,   -- replacement steps done
+    refunds           INTEGER NOT NULL DEFAULT 0    -- refund steps done
 );
 CREATE INDEX resolutions_ticket ON resolutions(ticket_id);
 CREATE INDEX resolutions_version ON resolutions(policy_version_id);
 CREATE INDEX resolutions_resolved ON resolutions(resolved_at);
+CREATE INDEX resolutions_skipped ON resolutions(resolved_at) WHERE steps_skipped > 0;
 
 CREATE TABLE resolution_steps (
     id            INTEGER PRIMARY KEY,
@@ -213,6 +224,40 @@ CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+-- Policy reviews: "we looked at this policy on <date> and <note>".
+CREATE TABLE policy_reviews (
+    id          INTEGER PRIMARY KEY,
+    policy_id   INTEGER NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
+    reviewed_at TEXT NOT NULL,
+    reviewed_by TEXT NOT NULL,
+    note        TEXT NOT NULL
+);
+CREATE INDEX policy_reviews_policy ON policy_reviews(policy_id, reviewed_at);
+
+-- Proposals: service feeding relations. Filed from tickets, decided in the
+-- Policies pane (accepted: opens a draft; declined: needs a reason).
+CREATE TABLE proposals (
+    id             INTEGER PRIMARY KEY,
+    text           TEXT NOT NULL,
+    category       TEXT CHECK (category IS NULL OR category IN {CATEGORY_CHECK}),
+    policy_id      INTEGER REFERENCES policies(id),
+    status         TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'declined')),
+    created_at     TEXT NOT NULL,
+    created_by     TEXT NOT NULL,
+    decided_at     TEXT,
+    decided_by     TEXT,
+    decline_reason TEXT,
+    version        INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX proposals_status ON proposals(status, created_at);
+
+CREATE TABLE proposal_tickets (
+    proposal_id INTEGER NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,
+    ticket_id   INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    PRIMARY KEY (proposal_id, ticket_id)
+) WITHOUT ROWID;
+CREATE INDEX proposal_tickets_ticket ON proposal_tickets(ticket_id);
 
 -- Settings shared by everyone using this file.
 CREATE TABLE settings (

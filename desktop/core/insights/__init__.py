@@ -1,0 +1,64 @@
+"""The Review pane's figures: the three gaps and what surrounds them.
+
+Everything is computed here, without Qt, so the pane, ``amends insights
+--json`` and the quarterly report show the same numbers. Definitions are in
+docs/INSIGHTS.md and in each module's docstring.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from desktop.core import clock
+from desktop.core.insights.churn import churn
+from desktop.core.insights.offers import offers
+from desktop.core.insights.period import Period, last_full_quarter, parse
+from desktop.core.insights.recovery import checklist_completion, followups_overdue, recovery_cost
+from desktop.core.insights.recurring import Thresholds, recurring
+from desktop.core.store import Database
+
+__all__ = ["Cancelled", "Period", "Settings", "Thresholds", "compute", "last_full_quarter", "parse"]
+
+
+class Cancelled(Exception):
+    """The person stopped the computation."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    churn_window_days: int = 60
+
+
+def compute(db: Database, period: Period, settings: Settings = Settings(), *, now: str | None = None,
+            progress: Callable[[int, int], None] | None = None,
+            cancelled: Callable[[], bool] | None = None) -> dict:
+    """Every figure for ``period``, as the JSON-ready dict that ``amends
+    insights --json`` prints. Reports progress between the parts and stops
+    (raising :class:`Cancelled`) when asked."""
+    now = now or clock.now_iso()
+    report = progress or (lambda done, total: None)
+    stop = cancelled or (lambda: False)
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("recurring", lambda: recurring(db, period, settings.thresholds, now=now)),
+        ("offers", lambda: offers(db, period)),
+        ("cycle1_churn", lambda: churn(db, period, settings.churn_window_days, now=now)),
+        ("checklist", lambda: checklist_completion(db, period)),
+        ("followups_overdue", lambda: followups_overdue(db, now)),
+        ("recovery_cost", lambda: recovery_cost(db, period)),
+    ]
+    result: dict = {"period": period.as_dict(), "as_of": now,
+                    "thresholds": {"min_tickets": settings.thresholds.min_tickets,
+                                   "window_days": settings.thresholds.window_days,
+                                   "churn_window_days": settings.churn_window_days}}
+    for done, (key, work) in enumerate(steps):
+        if stop():
+            raise Cancelled()
+        report(done, len(steps))
+        result[key] = work()
+    checklist = result.pop("checklist")
+    result["checklist_completion"] = checklist["rate"]
+    result["checklist"] = checklist
+    report(len(steps), len(steps))
+    return result
