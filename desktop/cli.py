@@ -79,6 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=_positive, default=20, metavar="N", help="at most N results (default 20)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    p = command("insights", "the Review pane's figures: recurring complaints, offers, cycle-1 churn")
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="first day (default: the last full quarter)")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="last day, included")
+    p.add_argument("--churn-window-days", type=_positive, default=60, metavar="N",
+                   help="a customer churned when cancelled within N days after the first ticket (default 60)")
+    p.add_argument("--min-tickets", type=_positive, default=10, metavar="N",
+                   help="flag an uncovered category from N tickets (default 10)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
     p = command("resolve", "resolve a ticket through its policy's recovery checklist")
     p.add_argument("ticket", type=_positive, metavar="TICKET_ID")
     p.add_argument("--step", action="append", default=[], metavar="N=done|skip:REASON",
@@ -214,7 +223,38 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
+def cmd_insights(args: argparse.Namespace) -> int:
+    from desktop.core import insights
+
+    period = insights.parse(args.since, args.until)
+    settings = insights.Settings(insights.Thresholds(min_tickets=args.min_tickets),
+                                 churn_window_days=args.churn_window_days)
+    data = _with_db(args, lambda db: insights.compute(db, period, settings))
+    if args.json:
+        _print_json(data)
+        return 0
+    print(f"Period {period.label()}")
+    print("\nRecurring complaints (flagged first):")
+    for row in sorted(data["recurring"], key=lambda r: (not r["flag"], -r["tickets"])):
+        mark = "FLAG" if row["flag"] else "    "
+        print(f"  {mark} {row['category']:<17} {row['tickets']:>7} tickets "
+              f"{row['per_1000_active']:>9.1f} per 1,000 active  {row['reason']}")
+    offers = data["offers"]
+    print(f"\nOffers outside the approved range: {len(offers['out_of_range'])}")
+    for row in offers["consistency"]:
+        print(f"  {row['category']:<17} {row['within']}/{row['offers']} within bounds ({row['score']:.0%})")
+    churn = data["cycle1_churn"]
+    print(f"\nChurn within {churn['window_days']} days of the first ticket:")
+    for group in ("cycle1", "later", "cycle1_recovered", "cycle1_not_recovered"):
+        g = churn[group]
+        print(f"  {group:<21} {g['churned']:>6}/{g['customers']:<6} {g['rate']:6.1%} "
+              f"(95 % CI {g['ci95'][0]:.1%}–{g['ci95'][1]:.1%})")
+    print(f"\nChecklist completion {data['checklist_completion']:.1%}; "
+          f"overdue follow-ups {data['followups_overdue']:,}")
+    return 0
+
+
+COMMANDS = {"insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
             "resolve": cmd_resolve}
 
 

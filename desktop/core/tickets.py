@@ -42,6 +42,8 @@ class InboxQuery:
     text: str = ""
     sort: str = "updated"
     view: str = "all"
+    #: Only these tickets (a drill-down from the Review pane); None = no limit.
+    ids: tuple[int, ...] | None = None
 
     def validated(self) -> "InboxQuery":
         problems = []
@@ -132,6 +134,9 @@ def _filters(query: InboxQuery, actor: str) -> tuple[list[str], list[Any]]:
     elif query.assignee:
         where.append("t.assignee = ?")
         params.append(actor if query.assignee == "me" else query.assignee)
+    if query.ids is not None:
+        where.append("t.id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(list(query.ids)))
     return where, params
 
 

@@ -238,6 +238,7 @@ def test_completion_overdue_followups_and_cost(db):
 def test_progress_and_cancel(db):
     seen = []
     insights.compute(db, Q1, progress=lambda done, total: seen.append((done, total)))
-    assert seen[0] == (0, 6) and seen[-1] == (6, 6)
+    total = seen[0][1]
+    assert seen[0] == (0, total) and seen[-1] == (total, total) and total > 1
     with pytest.raises(insights.Cancelled):
         insights.compute(db, Q1, cancelled=lambda: True)

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from desktop.core import clock
-from desktop.core.insights.churn import churn
-from desktop.core.insights.offers import offers
+from desktop.core.insights.churn import cycle1_churn
 from desktop.core.insights.period import Period, last_full_quarter, parse
-from desktop.core.insights.recovery import checklist_completion, followups_overdue, recovery_cost
-from desktop.core.insights.recurring import Thresholds, recurring
+from desktop.core.insights.recovery import followups_overdue
+from desktop.core.insights.resolutions import resolution_figures
+from desktop.core.insights.recurring import Thresholds, complaints
 from desktop.core.store import Database
 
 __all__ = ["Cancelled", "Period", "Settings", "Thresholds", "compute", "last_full_quarter", "parse"]
@@ -40,13 +40,12 @@ def compute(db: Database, period: Period, settings: Settings = Settings(), *, no
     now = now or clock.now_iso()
     report = progress or (lambda done, total: None)
     stop = cancelled or (lambda: False)
+    resolved: dict = {}
     steps: list[tuple[str, Callable[[], object]]] = [
-        ("recurring", lambda: recurring(db, period, settings.thresholds, now=now)),
-        ("offers", lambda: offers(db, period)),
-        ("cycle1_churn", lambda: churn(db, period, settings.churn_window_days, now=now)),
-        ("checklist", lambda: checklist_completion(db, period)),
+        ("recurring", lambda: complaints(db, period, settings.thresholds, now=now)),
+        ("resolutions", lambda: resolved.update(resolution_figures(db, period))),
+        ("cycle1_churn", lambda: cycle1_churn(db, period, settings.churn_window_days, now=now)),
         ("followups_overdue", lambda: followups_overdue(db, now)),
-        ("recovery_cost", lambda: recovery_cost(db, period)),
     ]
     result: dict = {"period": period.as_dict(), "as_of": now,
                     "thresholds": {"min_tickets": settings.thresholds.min_tickets,
@@ -57,8 +56,10 @@ def compute(db: Database, period: Period, settings: Settings = Settings(), *, no
             raise Cancelled()
         report(done, len(steps))
         result[key] = work()
-    checklist = result.pop("checklist")
-    result["checklist_completion"] = checklist["rate"]
-    result["checklist"] = checklist
+    result.pop("resolutions")
+    result["offers"] = resolved["offers"]
+    result["checklist_completion"] = resolved["checklist"]["rate"]
+    result["checklist"] = resolved["checklist"]
+    result["recovery_cost"] = resolved["recovery_cost"]
     report(len(steps), len(steps))
     return result

@@ -25,76 +25,55 @@ from desktop.core.store import Database
 GROUPS = ("cycle1", "later", "cycle1_recovered", "cycle1_not_recovered")
 
 FIRST_TICKETS_SQL = """
-SELECT t.id AS ticket_id, t.customer_id, t.created_at, t.billing_cycle,
-       coalesce((SELECT s.id FROM subscriptions s WHERE s.customer_id = t.customer_id AND s.started_at <= t.created_at
-                 ORDER BY s.started_at DESC, s.id DESC LIMIT 1),
-                (SELECT s.id FROM subscriptions s WHERE s.customer_id = t.customer_id
-                 ORDER BY s.started_at DESC, s.id DESC LIMIT 1)) AS subscription_id
-FROM customers c JOIN tickets t ON t.id = c.first_ticket_id
-WHERE c.first_ticket_at >= :start AND c.first_ticket_at < :end
+WITH firsts AS (
+    SELECT t.id AS ticket_id, t.created_at, t.billing_cycle,
+           coalesce((SELECT s.id FROM subscriptions s
+                     WHERE s.customer_id = c.id AND s.started_at <= t.created_at
+                     ORDER BY s.started_at DESC LIMIT 1),
+                    (SELECT s.id FROM subscriptions s WHERE s.customer_id = c.id
+                     ORDER BY s.started_at DESC LIMIT 1)) AS subscription_id,
+           (SELECT r.policy_version_id IS NOT NULL AND r.steps_skipped = 0 FROM resolutions r
+            WHERE r.ticket_id = t.id ORDER BY r.id DESC LIMIT 1) AS recovered
+    FROM customers c JOIN tickets t ON t.id = c.first_ticket_id
+    WHERE c.first_ticket_at >= :start AND c.first_ticket_at < :end
+)
+SELECT f.ticket_id, f.created_at, f.billing_cycle, f.subscription_id, f.recovered,
+       s.cancelled_at,
+       strftime('%Y-%m-%dT%H:%M:%SZ', f.created_at, :window) AS deadline
+FROM firsts f LEFT JOIN subscriptions s ON s.id = f.subscription_id
 """
 
 
 def first_tickets(db: Database, period: Period, window_days: int, now: str) -> tuple[dict[str, list[int]], dict]:
-    """Ticket ids of each group's first tickets, and what was left out."""
-    window = timedelta(days=window_days)
-    cutoff = clock.to_iso(clock.parse_iso(now) - window)
+    """Ticket ids of each group's first tickets (and of those who churned),
+    and how many customers were left out and why."""
+    cutoff = clock.to_iso(clock.parse_iso(now) - timedelta(days=window_days))
     groups: dict[str, list[int]] = {g: [] for g in GROUPS}
-    churned: set[int] = set()
+    churned: list[int] = []
     excluded = {"no_subscription": 0, "cancelled_before": 0, "unknown_cycle": 0, "window_not_over": 0}
-    rows = db.query(FIRST_TICKETS_SQL, {"start": period.start, "end": period.end})
-    subs = _subscriptions(db, [r["subscription_id"] for r in rows if r["subscription_id"] is not None])
-    recovered = _recovered(db, [r["ticket_id"] for r in rows])
-    for r in rows:
-        cancelled = subs.get(r["subscription_id"])  # None: no subscription; "": not cancelled
-        if cancelled is None:
+    rows = db.tuples(FIRST_TICKETS_SQL, {"start": period.start, "end": period.end,
+                                         "window": f"+{int(window_days)} days"})
+    for ticket_id, created_at, cycle, subscription_id, recovered, cancelled, deadline in rows:
+        if subscription_id is None:
             excluded["no_subscription"] += 1
-            continue
-        if cancelled and cancelled < r["created_at"]:
+        elif cancelled and cancelled < created_at:
             excluded["cancelled_before"] += 1
-            continue
-        if r["billing_cycle"] is None:
+        elif cycle is None:
             excluded["unknown_cycle"] += 1
-            continue
-        if r["created_at"] > cutoff:
+        elif created_at > cutoff:
             excluded["window_not_over"] += 1
-            continue
-        deadline = clock.to_iso(clock.parse_iso(r["created_at"]) + window)
-        if cancelled and r["created_at"] <= cancelled < deadline:
-            churned.add(r["ticket_id"])
-        if r["billing_cycle"] == 1:
-            groups["cycle1"].append(r["ticket_id"])
-            groups["cycle1_recovered" if r["ticket_id"] in recovered else "cycle1_not_recovered"].append(
-                r["ticket_id"])
         else:
-            groups["later"].append(r["ticket_id"])
+            if cancelled and cancelled < deadline:
+                churned.append(ticket_id)
+            if cycle == 1:
+                groups["cycle1"].append(ticket_id)
+                groups["cycle1_recovered" if recovered else "cycle1_not_recovered"].append(ticket_id)
+            else:
+                groups["later"].append(ticket_id)
     return groups | {"churned": sorted(churned)}, excluded
 
 
-def _subscriptions(db: Database, ids: list[int]) -> dict[int, str]:
-    """subscription id -> cancelled_at ('' when not cancelled)."""
-    found: dict[int, str] = {}
-    for start in range(0, len(ids), 30_000):
-        chunk = ids[start:start + 30_000]
-        for r in db.query(f"SELECT id, cancelled_at FROM subscriptions WHERE id IN ({','.join('?' * len(chunk))})",
-                          chunk):
-            found[r["id"]] = r["cancelled_at"] or ""
-    return found
-
-
-def _recovered(db: Database, ticket_ids: list[int]) -> set[int]:
-    """Tickets whose latest resolution followed a policy with every step done."""
-    latest: dict[int, bool] = {}
-    for start in range(0, len(ticket_ids), 30_000):
-        chunk = ticket_ids[start:start + 30_000]
-        for r in db.query(
-                f"""SELECT ticket_id, policy_version_id IS NOT NULL AND steps_skipped = 0 AS complete
-                    FROM resolutions WHERE ticket_id IN ({','.join('?' * len(chunk))}) ORDER BY id""", chunk):
-            latest[r["ticket_id"]] = bool(r["complete"])
-    return {ticket for ticket, complete in latest.items() if complete}
-
-
-def churn(db: Database, period: Period, window_days: int = 60, *, now: str | None = None) -> dict:
+def cycle1_churn(db: Database, period: Period, window_days: int = 60, *, now: str | None = None) -> dict:
     groups, excluded = first_tickets(db, period, window_days, now or clock.now_iso())
     churned = set(groups["churned"])
     result: dict = {"window_days": window_days}

@@ -46,7 +46,7 @@ def _window_rate(db: Database, category: str, start: str, end: str, window_days:
     return rate * window_days / days, days
 
 
-def recurring(db: Database, period: Period, thresholds: Thresholds = Thresholds(), *,
+def complaints(db: Database, period: Period, thresholds: Thresholds = Thresholds(), *,
               now: str | None = None) -> list[dict]:
     now = now or clock.now_iso()
     active = active_in(db, period.start, period.end)

@@ -51,7 +51,7 @@ CREATE TABLE subscriptions (
     cancelled_at TEXT,
     version      INTEGER NOT NULL DEFAULT 1
 );
-CREATE INDEX subscriptions_customer ON subscriptions(customer_id);
+CREATE INDEX subscriptions_customer ON subscriptions(customer_id, started_at);
 
 CREATE TABLE tickets (
     id            INTEGER PRIMARY KEY,
