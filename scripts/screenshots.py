@@ -50,7 +50,7 @@ def shoot(out: Path) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("AMENDS_HOME", tempfile.mkdtemp(prefix="amends-shots-"))
     from PySide6.QtCore import QCoreApplication
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QScrollArea
 
     from desktop.core import demo
     from desktop.core.workspace import open_database
@@ -100,6 +100,20 @@ def shoot(out: Path) -> None:
     window.show_pane(1)
     settle()
     window.grab().save(str(out / "policies.png"))
+    review = window.review
+    done = []
+    review.computed.connect(lambda: done.append(True))
+    window.show_pane(2)
+    while not done:
+        settle()
+    settle()
+    window.grab().save(str(out / "review.png"))
+    review.widget_for_screenshot = review.findChild(QScrollArea)
+    content = review.widget_for_screenshot.widget()
+    content.grab().save(str(out / "review-full.png"))
+    review.recurring.doubleClicked.emit(review.recurring.model().index(0, 0))
+    settle()
+    window.grab().save(str(out / "inbox-drill-down.png"))
     print("\n".join(str(p) for p in sorted(out.glob("*.png"))))
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-    QSplitter, QTableView, QVBoxLayout, QWidget,
+    QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget,
 )
 
 from desktop.core import tickets
@@ -64,6 +64,16 @@ class InboxPane(QWidget):
             filters.addWidget(combo, 1)
         self.hint = QLabel()
         self.hint.setObjectName("secondary")
+        self.drill_label = QLabel()
+        self.drill_label.setObjectName("drillLabel")
+        self.drill_clear = QPushButton(self.tr("Show all again"))
+        self.drill_clear.setObjectName("clearDrill")
+        self.drill_bar = QWidget()
+        drill_layout = QHBoxLayout(self.drill_bar)
+        drill_layout.setContentsMargins(0, 0, 0, 0)
+        drill_layout.addWidget(self.drill_label, 1)
+        drill_layout.addWidget(self.drill_clear)
+        self.drill_bar.hide()
 
         self.model = InboxModel(db, self)
         self.table = QTableView()
@@ -92,6 +102,7 @@ class InboxPane(QWidget):
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.addWidget(self.search)
         table_layout.addLayout(filters)
+        table_layout.addWidget(self.drill_bar)
         table_layout.addWidget(self.hint)
         table_layout.addWidget(self.table, 1)
 
@@ -116,6 +127,7 @@ class InboxPane(QWidget):
         for combo in (self.status, self.category, self.assignee, self.sort):
             combo.activated.connect(lambda _i: self.apply_filters())
         self.views.currentItemChanged.connect(self._view_chosen)
+        self.drill_clear.clicked.connect(lambda: self._view_chosen(self.views.item(0)) or self.views.setCurrentRow(0))
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.doubleClicked.connect(lambda index: self.ticket_view.composer.setFocus())
         self.ticket_view.changed.connect(self._ticket_changed)
@@ -136,7 +148,7 @@ class InboxPane(QWidget):
         return tickets.InboxQuery(
             status=self.status.currentData(), category=self.category.currentData() or None,
             assignee=self.assignee.currentData() or None, text=self.search.text(),
-            sort=self.sort.currentData(), view=base.view)
+            sort=self.sort.currentData(), view=base.view, ids=base.ids)
 
     def _view_chosen(self, item: QListWidgetItem | None, _previous=None) -> None:
         if item is None:
@@ -160,6 +172,7 @@ class InboxPane(QWidget):
         except AmendsError as error:
             show_error(self, error)
             return
+        self.drill_bar.setVisible(query.ids is not None)
         hints = []
         if query.searching:
             hints.append(self.tr("Search results, newest first."))
@@ -170,6 +183,19 @@ class InboxPane(QWidget):
         self.hint.setText(" ".join(hints))
         self.hint.setVisible(bool(hints))
         self._select(selected)
+
+    def show_ids(self, label: str, ids: list[int]) -> None:
+        """A drill-down: exactly these tickets, whatever their status."""
+        self.views.blockSignals(True)
+        self.views.clearSelection()
+        self.views.setCurrentRow(-1)
+        self.views.blockSignals(False)
+        self.status.setCurrentIndex(self.status.findData("all"))
+        self.drill_label.setText(self.tr("<b>{0:,} tickets</b> behind: {1}").format(len(ids), label))
+        self.show_query(tickets.InboxQuery(status="all", sort=self.sort.currentData(), ids=tuple(ids),
+                                           text=self.search.text()))
+        if self.model.rowCount():
+            self.table.selectRow(0)
 
     def refresh(self) -> None:
         """Re-read what is shown (after a change here or by someone else),

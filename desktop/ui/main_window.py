@@ -10,7 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QDialog, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressDialog, QStackedWidget, QToolBar, QWidget,
+    QDialog, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressDialog, QStackedWidget, QToolBar,
+    QVBoxLayout, QWidget,
 )
 
 from desktop import __version__
@@ -39,9 +40,22 @@ class MainWindow(QMainWindow):
         self.inbox = InboxPane(db)
         self.inbox.setObjectName("inboxPane")
         self._policies = None  # built on first use: start-up shows the inbox only
+        self._review = None
         self.stack = QStackedWidget()
         self.stack.addWidget(self.inbox)
-        self.setCentralWidget(self.stack)
+        self.hint = QLabel()
+        self.hint.setObjectName("roleHint")
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("QLabel#roleHint { background: #fff4d6; color: #5c4400; padding: 6px; }")
+        self.hint.linkActivated.connect(self._dismiss_hint)
+        self.hint.hide()
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.hint)
+        central_layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
         self._build_actions()
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)
@@ -54,7 +68,28 @@ class MainWindow(QMainWindow):
         self.poll.timeout.connect(self.check_for_changes)
         self.poll.start()
         self._restore_state()
+        self.show_role_hint()
         self.inbox.table.setFocus()
+
+    def show_role_hint(self) -> bool:
+        """Past about 1,000 active subscribers: suggest splitting the service
+        and relations roles (once per database, dismissable)."""
+        from desktop.core import policy_history
+
+        key = f"roleHintDismissed/{self.db.path}"
+        if QSettings().value(key, False, type=bool) or not policy_history.should_split_roles(self.db):
+            self.hint.hide()
+            return False
+        self.hint.setText(self.tr(
+            "Your store has passed {0:,} active subscribers. Time to split the roles: someone answers today's "
+            "tickets in the Inbox, someone else owns the policies and the Review every quarter. "
+            "<a href='dismiss'>Got it</a>").format(policy_history.ACTIVE_SUBSCRIBERS_HINT))
+        self.hint.show()
+        return True
+
+    def _dismiss_hint(self, _link: str = "") -> None:
+        QSettings().setValue(f"roleHintDismissed/{self.db.path}", True)
+        self.hint.hide()
 
     def _show_status(self) -> None:
         self.status_label.setText(self.tr("{0} · you are {1}{2}").format(
@@ -106,14 +141,15 @@ class MainWindow(QMainWindow):
         self.act_refresh = self._action("&Refresh", self.refresh, QKeySequence.StandardKey.Refresh, "refresh")
         self.act_inbox = self._action("&Inbox", lambda: self.show_pane(0), "Ctrl+1", "showInbox")
         self.act_policies = self._action("&Policies", lambda: self.show_pane(1), "Ctrl+2", "showPolicies")
+        self.act_review = self._action("Re&view", lambda: self.show_pane(2), "Ctrl+3", "showReview")
         self.act_resolve = self._action("&Resolve…", self.resolve_current, "Ctrl+E", "resolve")
         self.act_reply = self._action("Re&ply", self.focus_composer, "Ctrl+R", "reply")
+        self.act_propose = self._action("Propose &policy change…", self.propose_change, "Ctrl+Shift+P", "propose")
         self.act_about = self._action("&About Amends", self.about, None, "about")
-        for action in (self.act_inbox, self.act_policies):
-            action.setCheckable(True)
         group = QActionGroup(self)
-        group.addAction(self.act_inbox)
-        group.addAction(self.act_policies)
+        for action in (self.act_inbox, self.act_policies, self.act_review):
+            action.setCheckable(True)
+            group.addAction(action)
         self.act_inbox.setChecked(True)
 
         menus = self.menuBar()
@@ -126,18 +162,20 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addAction(self.act_name)
         view_menu = menus.addMenu(self.tr("&View"))
-        view_menu.addActions([self.act_inbox, self.act_policies])
+        view_menu.addActions([self.act_inbox, self.act_policies, self.act_review])
         view_menu.addSeparator()
         view_menu.addAction(self.act_refresh)
         ticket_menu = menus.addMenu(self.tr("&Ticket"))
         ticket_menu.addActions([self.act_new, self.act_reply, self.act_resolve])
+        ticket_menu.addSeparator()
+        ticket_menu.addAction(self.act_propose)
         help_menu = menus.addMenu(self.tr("&Help"))
         help_menu.addAction(self.act_about)
 
         toolbar = QToolBar(self.tr("Panes"))
         toolbar.setObjectName("panesToolbar")
         toolbar.setMovable(False)
-        toolbar.addActions([self.act_inbox, self.act_policies])
+        toolbar.addActions([self.act_inbox, self.act_policies, self.act_review])
         toolbar.addSeparator()
         toolbar.addAction(self.act_resolve)
         self.addToolBar(toolbar)
@@ -153,11 +191,34 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(self._policies)
         return self._policies
 
+    @property
+    def review(self):
+        """The Review pane, created the first time it is needed."""
+        if self._review is None:
+            from desktop.ui.review_pane import ReviewPane
+
+            self._review = ReviewPane(self.db)
+            self._review.setObjectName("reviewPane")
+            self._review.drill_requested.connect(self.drill_down)
+            self.stack.addWidget(self._review)
+        return self._review
+
     def show_pane(self, index: int) -> None:
-        self.stack.setCurrentWidget(self.inbox if index == 0 else self.policies)
-        (self.act_inbox if index == 0 else self.act_policies).setChecked(True)
-        if index == 1 and self._policies is not None:
+        pane = (lambda: self.inbox, lambda: self.policies, lambda: self.review)[index]()
+        refresh = index == 1 and self._policies is not None
+        self.stack.setCurrentWidget(pane)
+        (self.act_inbox, self.act_policies, self.act_review)[index].setChecked(True)
+        if refresh:
             self._policies.refresh()
+        if index == 0:
+            self.inbox.ticket_view.reload()  # decisions made in other panes show on the ticket
+        if index == 2 and self._review.data is None:
+            self._review.compute()
+
+    def drill_down(self, label: str, ids: list) -> None:
+        """A number in the Review pane was clicked: its tickets in the inbox."""
+        self.show_pane(0)
+        self.inbox.show_ids(label, ids)
 
     def show_search(self) -> None:
         self.show_pane(0)
@@ -185,6 +246,39 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(created)
         dialog.open()
         return dialog
+
+    def propose_change(self):
+        """File a proposal for the Relations side, linked to the selected
+        tickets: service feeds relations."""
+        from desktop.ui.policies_pane import NoteDialog
+
+        ids = self.inbox.selected_ticket_ids()
+        if not ids:
+            self.statusBar().showMessage(self.tr("Select the tickets that show why the policy should change."), 5000)
+            return None
+        dialog = NoteDialog(self.tr("Propose a policy change"),
+                            self.tr("What should change in the policy, and why? The {0} selected ticket(s) are "
+                                    "linked to the proposal.").format(len(ids)),
+                            self.tr("File proposal"), self, "proposeDialog")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.file_proposal(dialog.note.toPlainText(), ids))
+        self.propose_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def file_proposal(self, text: str, ids: list[int]) -> int | None:
+        from desktop.core import proposals
+
+        try:
+            proposal_id = proposals.file(self.db, text, ids)
+        except AmendsError as error:
+            show_error(self, error)
+            return None
+        self.statusBar().showMessage(self.tr("Proposal #{0} filed for the Policies pane.").format(proposal_id), 6000)
+        self.inbox.ticket_view.reload()
+        if self._policies is not None:
+            self._policies.proposals.reload()
+        return proposal_id
 
     # -- resolving ---------------------------------------------------------
     def resolve_current(self) -> None:

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
     QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSpinBox,
     QSplitter, QTableView, QTextBrowser, QVBoxLayout, QWidget,
 )
 
-from desktop.core import policies
+from desktop.core import policies, policy_history, proposals
 from desktop.core.errors import AmendsError, ConflictError
 from desktop.core.policies import Step
 from desktop.core.store import Database
@@ -21,7 +21,7 @@ from desktop.core.vocabulary import CATEGORIES, OFFER_KINDS, SEGMENTS, STEP_TYPE
 from desktop.ui.messages import show_error
 
 Index = QModelIndex | QPersistentModelIndex
-COLUMNS = ("Name", "Category", "Segment", "Status", "Version", "Last reviewed")
+COLUMNS = ("Name", "Category", "Segment", "Status", "Version", "Review")
 
 
 class PolicyListModel(QAbstractTableModel):
@@ -52,35 +52,51 @@ class PolicyListModel(QAbstractTableModel):
         if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         p = self.items[index.row()]
+        if index.column() == 5:
+            state = policy_history.review_state(p)
+            text = ("⚑ " if state.days_left < 0 else "") + state.label
+            if role == Qt.ItemDataRole.ToolTipRole:
+                text += f" (last looked at {state.last_reviewed[:10]}, every {p.review_interval_days} days)"
+            return text
         return (p.name, category_name(p.category), SEGMENTS.get(p.segment, p.segment) + (f" · {p.plan}" if p.plan else ""),
-                p.status, f"v{p.current_number}" if p.current_number else "—",
-                (p.last_reviewed_at or p.published_at or "")[:10] or "never")[index.column()]
+                p.status, f"v{p.current_number}" if p.current_number else "—")[index.column()]
 
     def row_of(self, policy_id: int) -> int | None:
         return next((i for i, p in enumerate(self.items) if p.id == policy_id), None)
 
 
-class PublishDialog(QDialog):
-    """Publishing needs a note that says why."""
+class NoteDialog(QDialog):
+    """Asks for a required note (why publish, what a review found, why a
+    proposal is declined); OK stays disabled until there is one."""
 
-    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, prompt: str, button: str, parent: QWidget | None = None,
+                 name: str = "noteDialog") -> None:
         super().__init__(parent)
-        self.setObjectName("publishDialog")
-        self.setWindowTitle(self.tr("Publish {0}").format(name))
+        self.setObjectName(name)
+        self.setWindowTitle(title)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(self.tr("Why are you publishing this version? Everyone resolving tickets from now "
-                                        "on follows it; earlier resolutions keep their version.")))
+        label = QLabel(prompt)
+        label.setWordWrap(True)
+        layout.addWidget(label)
         self.note = QPlainTextEdit()
-        self.note.setObjectName("publishNote")
-        self.note.setAccessibleName(self.tr("Publish note"))
+        self.note.setObjectName("note")
+        self.note.setAccessibleName(title)
         layout.addWidget(self.note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.ok = buttons.addButton(self.tr("Publish"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok = buttons.addButton(button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok.setEnabled(False)
         self.note.textChanged.connect(lambda: self.ok.setEnabled(bool(self.note.toPlainText().strip())))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+
+def PublishDialog(name: str, parent: QWidget | None = None) -> NoteDialog:  # noqa: N802 (reads like a class)
+    return NoteDialog(QCoreApplication.translate("Amends", "Publish {0}").format(name),
+                      QCoreApplication.translate("Amends", "Why are you publishing this version? Everyone resolving "
+                                                           "tickets from now on follows it; earlier resolutions keep "
+                                                           "their version."),
+                      QCoreApplication.translate("Amends", "Publish"), parent, "publishDialog")
 
 
 class StepEditor(QGroupBox):
@@ -246,15 +262,36 @@ class PolicyEditor(QWidget):
         self.version_view = QTextBrowser()
         self.version_view.setObjectName("versionView")
         self.version_view.setAccessibleName(self.tr("Published version steps"))
+        self.compare_with = QComboBox()
+        self.compare_with.setObjectName("compareWith")
+        self.compare_with.setAccessibleName(self.tr("Compare with version"))
+        self.rollback_button = QPushButton(self.tr("Roll back to this version…"))
+        self.rollback_button.setObjectName("rollBack")
+        self.review_button = QPushButton(self.tr("Mark reviewed…"))
+        self.review_button.setObjectName("markReviewed")
+        self.review_label = QLabel()
+        self.review_label.setObjectName("reviewLabel")
+        self.review_label.setWordWrap(True)
         history = QGroupBox(self.tr("Published versions (read-only)"))
         history_layout = QHBoxLayout(history)
         history_layout.addWidget(self.versions, 1)
-        history_layout.addWidget(self.version_view, 2)
+        version_side = QVBoxLayout()
+        compare_row = QHBoxLayout()
+        compare_row.addWidget(QLabel(self.tr("Compare with")))
+        compare_row.addWidget(self.compare_with, 1)
+        compare_row.addWidget(self.rollback_button)
+        version_side.addLayout(compare_row)
+        version_side.addWidget(self.version_view, 1)
+        history_layout.addLayout(version_side, 2)
 
         self.title = QLabel()
         self.title.setObjectName("policyTitle")
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
+        review_row = QHBoxLayout()
+        review_row.addWidget(self.review_label, 1)
+        review_row.addWidget(self.review_button)
+        layout.addLayout(review_row)
         layout.addLayout(form)
         steps_box = QGroupBox(self.tr("Checklist (draft)"))
         steps_layout = QVBoxLayout(steps_box)
@@ -282,6 +319,9 @@ class PolicyEditor(QWidget):
         self.publish_button.clicked.connect(self.publish)
         self.discard_button.clicked.connect(lambda: self.policy and self.load(self.policy.id))
         self.versions.currentRowChanged.connect(self._version_selected)
+        self.compare_with.activated.connect(lambda _i: self._version_selected(self.versions.currentRow()))
+        self.rollback_button.clicked.connect(self.ask_roll_back)
+        self.review_button.clicked.connect(self.ask_review)
         self.setEnabled(False)
 
     # -- loading ---------------------------------------------------------------
@@ -307,10 +347,24 @@ class PolicyEditor(QWidget):
         self.versions.clear()
         for v in versions:
             QListWidgetItem(f"v{v.number} · {v.published_at[:10]} · {v.published_by}\n{v.note}", self.versions)
+        self.compare_with.blockSignals(True)
+        self.compare_with.clear()
+        self.compare_with.addItem(self.tr("the version before"), None)
+        for v in versions:
+            self.compare_with.addItem(f"v{v.number}", v.number)
+        self.compare_with.blockSignals(False)
+        state = policy_history.review_state(policy)
+        past = policy_history.reviews(self._db, policy_id)
+        last = (self.tr("Last review {0} by {1}: “{2}”").format(past[0].reviewed_at[:10], html.escape(past[0].reviewed_by),
+                                                               html.escape(past[0].note)) if past
+                else self.tr("Never reviewed"))
+        self.review_label.setText(f"<b>{'⚑ ' if state.days_left < 0 else ''}Review {html.escape(state.label)}</b>"
+                                  f" (every {policy.review_interval_days} days) · {last}")
         if versions:
             self.versions.setCurrentRow(0)
         else:
             self.version_view.setHtml(self.tr("<i>Not published yet.</i>"))
+        self.rollback_button.setEnabled(len(versions) > 1)
         self.dirty = False
         self._validate()
 
@@ -334,9 +388,18 @@ class PolicyEditor(QWidget):
         if not 0 <= row < len(getattr(self, "_versions", [])):
             return
         v = self._versions[row]
-        items = "".join(f"<li>{html.escape(s.describe())}</li>" for s in v.steps)
-        self.version_view.setHtml(f"<p><b>v{v.number}</b> published {html.escape(v.published_at[:16].replace('T', ' '))}"
-                                  f" by {html.escape(v.published_by)}</p><p><i>{html.escape(v.note)}</i></p><ol>{items}</ol>")
+        other_number = self.compare_with.currentData()
+        versions = {x.number: x for x in self._versions}
+        other = versions.get(other_number) if other_number is not None else versions.get(v.number - 1)
+        head = (f"<p><b>v{v.number}</b> published {html.escape(v.published_at[:16].replace('T', ' '))}"
+                f" by {html.escape(v.published_by)}</p><p><i>{html.escape(v.note)}</i></p>")
+        if other is None or other.number == v.number:
+            items = "".join(f"<li>{html.escape(s.describe())}</li>" for s in v.steps)
+            self.version_view.setHtml(head + f"<ol>{items}</ol>")
+        else:
+            old, new = (other, v) if other.number < v.number else (v, other)
+            self.version_view.setHtml(head + compare_html(old, new))
+        self.rollback_button.setEnabled(row > 0)
 
     # -- editing ---------------------------------------------------------------
     def _mark_dirty(self, *_args) -> None:
@@ -425,6 +488,155 @@ class PolicyEditor(QWidget):
         self.saved.emit(policy_id)
 
 
+    # -- history and review ------------------------------------------------------
+    def ask_roll_back(self) -> None:
+        row = self.versions.currentRow()
+        if self.policy is None or row <= 0:
+            return
+        number = self._versions[row].number
+        dialog = NoteDialog(self.tr("Roll back to v{0}").format(number),
+                            self.tr("Publish the steps of v{0} again as a new version. Why?").format(number),
+                            self.tr("Roll back"), self, "rollBackDialog")
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.roll_back(number, dialog.note.toPlainText())
+
+    def roll_back(self, number: int, note: str) -> None:
+        try:
+            policy_history.roll_back(self._db, self.policy.id, number, note)
+        except AmendsError as error:
+            show_error(self, error)
+            return
+        policy_id = self.policy.id
+        self.load(policy_id)
+        self.saved.emit(policy_id)
+
+    def ask_review(self) -> None:
+        if self.policy is None:
+            return
+        dialog = NoteDialog(self.tr("Review {0}").format(self.policy.name),
+                            self.tr("What did you look at, and what did you find?"), self.tr("Mark reviewed"),
+                            self, "reviewDialog")
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.mark_reviewed(dialog.note.toPlainText())
+
+    def mark_reviewed(self, note: str) -> None:
+        try:
+            policy_history.mark_reviewed(self._db, self.policy.id, note)
+        except AmendsError as error:
+            show_error(self, error)
+            return
+        policy_id = self.policy.id
+        self.load(policy_id)
+        self.saved.emit(policy_id)
+
+
+def compare_html(old: policies.PolicyVersion, new: policies.PolicyVersion) -> str:
+    """Two versions side by side, step by step, changes marked in words."""
+    marks = {"same": ("", ""), "changed": ("changed", "#fff4d6"), "added": ("added", "#e9f5ec"),
+             "removed": ("removed", "#fbe9e7")}
+    rows = []
+    for change in policy_history.compare(old.steps, new.steps):
+        word, colour = marks[change.kind]
+        left = html.escape(change.old.describe()) if change.old else ""
+        right = html.escape(change.new.describe()) if change.new else ""
+        rows.append(f"<tr style='background:{colour or 'transparent'}'><td>{left}</td><td>{right}</td>"
+                    f"<td><i>{word}</i></td></tr>")
+    return (f"<table width='100%' cellpadding='4'><tr><th align='left'>v{old.number}</th>"
+            f"<th align='left'>v{new.number}</th><th></th></tr>{''.join(rows)}</table>")
+
+
+class ProposalsBox(QGroupBox):
+    """Proposals filed from the inbox, waiting for a decision."""
+
+    accepted = Signal(int)  # the policy whose draft to open
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._db = db
+        self.items: list[proposals.Proposal] = []
+        self.list = QListWidget()
+        self.list.setObjectName("proposalList")
+        self.list.setAccessibleName(self.tr("Open proposals"))
+        self.detail = QLabel()
+        self.detail.setObjectName("proposalDetail")
+        self.detail.setWordWrap(True)
+        self.accept_button = QPushButton(self.tr("Accept: open the draft"))
+        self.accept_button.setObjectName("acceptProposal")
+        self.decline_button = QPushButton(self.tr("Decline…"))
+        self.decline_button.setObjectName("declineProposal")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.decline_button)
+        buttons.addWidget(self.accept_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.detail)
+        layout.addLayout(buttons)
+        self.list.currentRowChanged.connect(self._selected)
+        self.accept_button.clicked.connect(self.accept_current)
+        self.decline_button.clicked.connect(self.ask_decline)
+        self.reload()
+
+    def reload(self) -> None:
+        self.items = proposals.list_proposals(self._db, "open")
+        self.setTitle(self.tr("Proposals from the inbox ({0} open)").format(len(self.items)))
+        self.list.clear()
+        for item in self.items:
+            QListWidgetItem(f"#{item.id} · {category_name(item.category) if item.category else '—'} · "
+                            f"{item.created_by} · {len(item.ticket_ids)} ticket(s)\n{item.text}", self.list)
+        if self.items:
+            self.list.setCurrentRow(0)
+        self._selected(self.list.currentRow())
+
+    def _selected(self, row: int) -> None:
+        valid = 0 <= row < len(self.items)
+        self.accept_button.setEnabled(valid)
+        self.decline_button.setEnabled(valid)
+        if not valid:
+            self.detail.setText(self.tr("<i>No open proposals.</i>") if not self.items else "")
+            return
+        item = self.items[row]
+        tickets = ", ".join(f"#{t}" for t in item.ticket_ids[:20]) + (" …" if len(item.ticket_ids) > 20 else "")
+        self.detail.setText(f"<b>{html.escape(item.text)}</b><br>filed {item.created_at[:10]} by "
+                            f"{html.escape(item.created_by)} · tickets {tickets}")
+
+    def current(self) -> proposals.Proposal | None:
+        row = self.list.currentRow()
+        return self.items[row] if 0 <= row < len(self.items) else None
+
+    def accept_current(self) -> None:
+        item = self.current()
+        if item is None:
+            return
+        try:
+            policy_id = proposals.accept(self._db, item.id, item.version)
+        except AmendsError as error:
+            show_error(self, error)
+            self.reload()
+            return
+        self.reload()
+        if policy_id is not None:
+            self.accepted.emit(policy_id)
+
+    def ask_decline(self) -> None:
+        item = self.current()
+        if item is None:
+            return
+        dialog = NoteDialog(self.tr("Decline proposal #{0}").format(item.id),
+                            self.tr("Why is this proposal declined? The person who filed it will see the reason."),
+                            self.tr("Decline"), self, "declineDialog")
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.decline(dialog.note.toPlainText())
+
+    def decline(self, reason: str) -> None:
+        item = self.current()
+        try:
+            proposals.decline(self._db, item.id, item.version, reason)
+        except AmendsError as error:
+            show_error(self, error)
+        self.reload()
+
+
 class PoliciesPane(QWidget):
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -446,8 +658,11 @@ class PoliciesPane(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(QLabel(self.tr("<h3>Policies</h3>What we do for the next 1,000 customers like this. "
                                              "Edit a draft, then publish it.")))
-        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.table, 2)
         left_layout.addWidget(self.new_button)
+        self.proposals = ProposalsBox(db)
+        self.proposals.setObjectName("proposalsBox")
+        left_layout.addWidget(self.proposals, 1)
         self.editor = PolicyEditor(db)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setObjectName("policiesSplitter")
@@ -460,12 +675,23 @@ class PoliciesPane(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._selected)
         self.editor.saved.connect(self._saved)
         self.new_button.clicked.connect(self.new_policy)
+        self.proposals.accepted.connect(self._open_draft)
         self.refresh()
         if self.model.rowCount():
             self.table.selectRow(0)
 
+    def _open_draft(self, policy_id: int) -> None:
+        """An accepted proposal: show the policy concerned, ready to edit."""
+        self.refresh()
+        row = self.model.row_of(policy_id)
+        if row is not None:
+            self.table.selectRow(row)
+        self.editor.load(policy_id)
+        self.editor.step_list.setFocus()
+
     def refresh(self) -> None:
         current = self.editor.policy.id if self.editor.policy else None
+        self.proposals.reload()
         self.model.reload()
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

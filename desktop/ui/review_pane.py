@@ -137,6 +137,7 @@ class ReviewPane(QWidget):
             ("reason", "Why", lambda r: r["reason"]),
         ])
         self.recurring_chart = self._chart("recurringChart")
+        self.recurring.setMinimumHeight(290)
         # -- gap 2 -------------------------------------------------------------
         self.offers = self._table("offersTable", [
             ("category", "Category", lambda r: category_name(r["category"])),
@@ -449,7 +450,7 @@ class ReviewPane(QWidget):
         bar_set = QBarSet(self.tr("Churn rate %"))
         bar_set.setColor(OK_COLOUR)
         for group, _label in CHURN_GROUPS:
-            bar_set.append(100 * churn[group]["rate"])
+            bar_set.append(round(100 * churn[group]["rate"], 1))
         series = QBarSeries()
         series.append(bar_set)
         series.setLabelsVisible(True)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QTextBrowser, QVBoxLayout, QWidget,
 )
 
-from desktop.core import clock, customers, followups, policies, resolution, tickets
+from desktop.core import clock, customers, followups, policies, proposals, resolution, tickets
 from desktop.core.errors import AmendsError, ConflictError
 from desktop.core.store import Database
 from desktop.core.vocabulary import CATEGORIES, OFFER_KINDS, PRIORITIES, STATUSES, category_name
@@ -116,6 +116,9 @@ class TicketView(QWidget):
         self.followup_button = QPushButton(self.tr("Check-in done"))
         self.followup_button.setObjectName("followupDone")
         self.followup_button.setAccessibleName(self.tr("Mark the due check-in done"))
+        self.proposals = QLabel()
+        self.proposals.setObjectName("ticketProposals")
+        self.proposals.setWordWrap(True)
         followup_row = QHBoxLayout()
         followup_row.addWidget(self.followup, 1)
         followup_row.addWidget(self.followup_button)
@@ -178,6 +181,7 @@ class TicketView(QWidget):
         column.addWidget(self.meta)
         column.addWidget(self.policy)
         column.addLayout(followup_row)
+        column.addWidget(self.proposals)
         column.addLayout(row1)
         column.addLayout(row2)
         column.addWidget(self.conversation, 1)
@@ -231,6 +235,7 @@ class TicketView(QWidget):
             record = policies.version(self._db, history[-1].policy_version_id) \
                 if history and history[-1].policy_version_id else None
             pending = [f for f in followups.for_ticket(self._db, ticket_id) if f.done_at is None]
+            filed = proposals.for_ticket(self._db, ticket_id)
         except AmendsError as error:
             show_error(self, error)
             return
@@ -246,6 +251,10 @@ class TicketView(QWidget):
         else:
             self.policy.setText(self.tr("Policy: {0}").format(html.escape(matched.reason)))
         self._pending = pending
+        self.proposals.setText("<br>".join(
+            f"Proposal #{p.id} ({p.status}{': ' + html.escape(p.decline_reason) if p.decline_reason else ''}): "
+            f"{html.escape(p.text)}" for p in filed))
+        self.proposals.setVisible(bool(filed))
         if pending:
             first = pending[0]
             overdue = first.due_at <= clock.now_iso()
