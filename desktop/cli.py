@@ -88,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="flag an uncovered category from N tickets (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    p = command("report", "write the quarterly relations report as a PDF")
+    p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="first day (default: the last full quarter)")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="last day, included")
+
     p = command("resolve", "resolve a ticket through its policy's recovery checklist")
     p.add_argument("ticket", type=_positive, metavar="TICKET_ID")
     p.add_argument("--step", action="append", default=[], metavar="N=done|skip:REASON",
@@ -254,7 +259,29 @@ def cmd_insights(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
+def cmd_report(args: argparse.Namespace) -> int:
+    import os
+
+    from desktop.core import insights
+
+    period = insights.parse(args.since, args.until)
+    out = Path(args.out).expanduser()
+    if not out.parent.is_dir():
+        raise ValidationError([("--out", f"the folder {out.parent} does not exist")])
+    if out.exists() and out.is_dir():
+        raise ValidationError([("--out", f"{out} is a folder")])
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # nothing is shown: no display needed
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui.report import write_report
+
+    app = QApplication.instance() or QApplication(["amends"])  # noqa: F841 (charts need it alive)
+    written = _with_db(args, lambda db: write_report(db, period, out))
+    print(f"Wrote the relations report for {period.label()} to {written}.")
+    return 0
+
+
+COMMANDS = {"report": cmd_report, "insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
             "resolve": cmd_resolve}
 
 

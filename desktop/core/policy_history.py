@@ -157,3 +157,28 @@ def should_split_roles(db: Database) -> bool:
     """Past about 1,000 active subscribers, one person doing service and
     relations is the bottleneck: time to split the roles."""
     return active_subscribers(db) >= ACTIVE_SUBSCRIBERS_HINT
+
+
+@dataclass(frozen=True)
+class PolicyEvent:
+    at: str
+    policy: str
+    what: str      # "v2 published" / "reviewed"
+    by: str
+    note: str
+
+
+def events_between(db: Database, start: str, end: str) -> list[PolicyEvent]:
+    """Publishes and reviews in [start, end), oldest first: the quarter's
+    policy changes for the report."""
+    rows = db.query(
+        """SELECT v.published_at AS at, p.name AS policy, 'v' || v.number || ' published' AS what,
+                  v.published_by AS by, v.note AS note
+           FROM policy_versions v JOIN policies p ON p.id = v.policy_id
+           WHERE v.published_at >= ? AND v.published_at < ?
+           UNION ALL
+           SELECT r.reviewed_at, p.name, 'reviewed', r.reviewed_by, r.note
+           FROM policy_reviews r JOIN policies p ON p.id = r.policy_id
+           WHERE r.reviewed_at >= ? AND r.reviewed_at < ?
+           ORDER BY at""", (start, end, start, end))
+    return [PolicyEvent(r["at"], r["policy"], r["what"], r["by"], r["note"]) for r in rows]

@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         self.act_open = self._action("&Open database…", self.choose_database, QKeySequence.StandardKey.Open, "open")
         self.act_new = self._action("&New ticket…", self.new_ticket, QKeySequence.StandardKey.New, "newTicket")
         self.act_demo = self._action("Load &demo data…", self.offer_demo, None, "loadDemo")
+        self.act_report = self._action("Quarterly relations &report…", self.ask_report, None, "report")
         self.act_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "quit")
         self.act_find = self._action("&Find tickets", self.show_search, QKeySequence.StandardKey.Find, "find")
         self.act_name = self._action("Your display &name…", self.choose_display_name,
@@ -155,6 +156,8 @@ class MainWindow(QMainWindow):
         menus = self.menuBar()
         file_menu = menus.addMenu(self.tr("&File"))
         file_menu.addActions([self.act_new, self.act_open, self.act_demo])
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_report)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         edit_menu = menus.addMenu(self.tr("&Edit"))
@@ -379,6 +382,41 @@ class MainWindow(QMainWindow):
         progress.canceled.connect(op.cancel)
         self._demo_op = op
         return op
+
+    def ask_report(self) -> None:
+        from desktop.core.insights.period import last_full_quarter
+
+        period = self._review.period if self._review is not None else last_full_quarter()
+        suggested = str(Path.home() / f"amends-report-{period.since}-{period.until}.pdf")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save the relations report"), suggested,
+                                              self.tr("PDF files (*.pdf)"))
+        if path:
+            self.write_report(Path(path), period)
+
+    def write_report(self, path: Path, period, settings=None) -> ops.Operation:
+        """Compute the figures in a worker, then draw the PDF (charts must be
+        drawn on the UI thread)."""
+        from desktop.core import insights
+        from desktop.ui.report import write_report
+
+        settings = settings or (self._review.settings() if self._review is not None else insights.Settings())
+        self.statusBar().showMessage(self.tr("Computing the report for {0}…").format(period.label()))
+
+        def done(data: dict) -> None:
+            try:
+                written = write_report(self.db, period, path, settings, data=data)
+            except (AmendsError, OSError) as error:
+                show_error(self, error)
+                return
+            self.statusBar().showMessage(self.tr("Report written to {0}").format(written), 8000)
+            self.report_written = written
+
+        def work(job: ops.Job) -> dict:
+            return insights.compute(job.db, period, settings, progress=job.report, cancelled=job.cancelled)
+
+        self._report_op = ops.run(self.db, work, success=done, failure=lambda error: show_error(self, error),
+                                  parent=self)
+        return self._report_op
 
     def about(self) -> None:
         QMessageBox.about(self, self.tr("About Amends"), self.tr(

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QSplitter, QTableView, QTextBrowser, QVBoxLayout, QWidget,
 )
 
-from desktop.core import policies, policy_history, proposals
+from desktop.core import clock, policies, policy_history, proposals
 from desktop.core.errors import AmendsError, ConflictError
 from desktop.core.policies import Step
 from desktop.core.store import Database
@@ -248,10 +248,13 @@ class PolicyEditor(QWidget):
         self.save_button.setObjectName("saveDraft")
         self.publish_button = QPushButton(self.tr("Publish…"))
         self.publish_button.setObjectName("publish")
+        self.backtest_button = QPushButton(self.tr("Backtest the draft…"))
+        self.backtest_button.setObjectName("backtest")
         self.discard_button = QPushButton(self.tr("Discard changes"))
         self.discard_button.setObjectName("discard")
         actions = QHBoxLayout()
         actions.addWidget(self.discard_button)
+        actions.addWidget(self.backtest_button)
         actions.addStretch(1)
         actions.addWidget(self.save_button)
         actions.addWidget(self.publish_button)
@@ -267,6 +270,12 @@ class PolicyEditor(QWidget):
         self.compare_with.setAccessibleName(self.tr("Compare with version"))
         self.rollback_button = QPushButton(self.tr("Roll back to this version…"))
         self.rollback_button.setObjectName("rollBack")
+        self.interval = QSpinBox()
+        self.interval.setObjectName("reviewInterval")
+        self.interval.setAccessibleName(self.tr("Review interval in days"))
+        self.interval.setRange(7, 730)
+        self.interval.setPrefix(self.tr("review every "))
+        self.interval.setSuffix(self.tr(" days"))
         self.review_button = QPushButton(self.tr("Mark reviewed…"))
         self.review_button.setObjectName("markReviewed")
         self.review_label = QLabel()
@@ -290,6 +299,7 @@ class PolicyEditor(QWidget):
         layout.addWidget(self.title)
         review_row = QHBoxLayout()
         review_row.addWidget(self.review_label, 1)
+        review_row.addWidget(self.interval)
         review_row.addWidget(self.review_button)
         layout.addLayout(review_row)
         layout.addLayout(form)
@@ -322,6 +332,8 @@ class PolicyEditor(QWidget):
         self.compare_with.activated.connect(lambda _i: self._version_selected(self.versions.currentRow()))
         self.rollback_button.clicked.connect(self.ask_roll_back)
         self.review_button.clicked.connect(self.ask_review)
+        self.backtest_button.clicked.connect(self.open_backtest)
+        self.interval.editingFinished.connect(self._interval_changed)
         self.setEnabled(False)
 
     # -- loading ---------------------------------------------------------------
@@ -353,6 +365,9 @@ class PolicyEditor(QWidget):
         for v in versions:
             self.compare_with.addItem(f"v{v.number}", v.number)
         self.compare_with.blockSignals(False)
+        self.interval.blockSignals(True)
+        self.interval.setValue(policy.review_interval_days)
+        self.interval.blockSignals(False)
         state = policy_history.review_state(policy)
         past = policy_history.reviews(self._db, policy_id)
         last = (self.tr("Last review {0} by {1}: “{2}”").format(past[0].reviewed_at[:10], html.escape(past[0].reviewed_by),
@@ -510,6 +525,29 @@ class PolicyEditor(QWidget):
         self.load(policy_id)
         self.saved.emit(policy_id)
 
+    def _interval_changed(self) -> None:
+        if self.policy is None or self.interval.value() == self.policy.review_interval_days:
+            return
+        try:
+            policy_history.set_review_interval(self._db, self.policy.id, self.interval.value())
+        except AmendsError as error:
+            show_error(self, error)
+        policy_id = self.policy.id
+        self.load(policy_id)
+        self.saved.emit(policy_id)
+
+    def open_backtest(self) -> "BacktestDialog | None":
+        if self.policy is None:
+            return None
+        if self.dirty and not self.save():
+            return None
+        dialog = BacktestDialog(self._db, self.policy.id, self.policy.name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.backtest_dialog = dialog
+        dialog.open()
+        dialog.run()
+        return dialog
+
     def ask_review(self) -> None:
         if self.policy is None:
             return
@@ -528,6 +566,74 @@ class PolicyEditor(QWidget):
         policy_id = self.policy.id
         self.load(policy_id)
         self.saved.emit(policy_id)
+
+
+class BacktestDialog(QDialog):
+    """Had this draft been in force for a period: what would it have
+    covered, allowed and cost, against what people actually did."""
+
+    done = Signal()
+
+    def __init__(self, db: Database, policy_id: int, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from desktop.ui.review_pane import period_choices
+
+        self.setObjectName("backtestDialog")
+        self.setWindowTitle(self.tr("Backtest {0}").format(name))
+        self.setMinimumSize(560, 420)
+        self._db = db
+        self._policy_id = policy_id
+        self.result: dict | None = None
+        self.period = QComboBox()
+        self.period.setObjectName("backtestPeriod")
+        self.period.setAccessibleName(self.tr("Period"))
+        for label, period in period_choices(clock.now().date()):
+            self.period.addItem(self.tr(label), period)
+        self.view = QTextBrowser()
+        self.view.setObjectName("backtestResult")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.period)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(buttons)
+        self.period.activated.connect(lambda _i: self.run())
+
+    def run(self) -> None:
+        from desktop.core.backtest import backtest
+        from desktop.ui import ops
+
+        period = self.period.currentData()
+        self.view.setHtml(self.tr("<i>Computing…</i>"))
+
+        def done(result: dict) -> None:
+            self.result = result
+            self.view.setHtml(backtest_html(result))
+            self.done.emit()
+
+        ops.run(self._db, lambda job: backtest(job.db, self._policy_id, period), success=done,
+                failure=lambda error: show_error(self, error), parent=self)
+
+
+def backtest_html(r: dict) -> str:
+    o = r["offers"]
+    lines = [f"<h3>{html.escape(r['policy']['name'])}, {r['period']['since']} – {r['period']['until']}</h3>",
+             f"<p>It would have covered <b>{r['tickets']:,}</b> tickets; <b>{r['resolutions']:,}</b> of them were "
+             f"resolved in the period.</p>"]
+    if o["kind"] is None:
+        lines.append(f"<p>The draft has no save offer: the <b>{o['given']}</b> offers made "
+                     f"(total {o['total_given']:g}) would not have been made.</p>")
+    else:
+        lines.append(f"<p>Offers ({html.escape(OFFER_KINDS.get(o['kind'], o['kind']))}, {o['min']:g}–{o['max']:g}): "
+                     f"<b>{o['allowed']}</b> of {o['given']} made would have been allowed, <b>{o['not_allowed']}</b> "
+                     f"not. Total offered {o['total_given']:g}; under the draft {o['total_under_draft']:g} "
+                     f"(difference <b>{o['difference']:+g}</b>).</p>")
+    lines.append(f"<p>Replacements given {r['replacements']['given']}, under the draft "
+                 f"{r['replacements']['under_draft']}; refunds given {r['refunds']['given']}, under the draft "
+                 f"{r['refunds']['under_draft']}.</p>")
+    lines.append("<p><small>Estimates: an offer outside the draft's range counts at the nearest bound; an offer of "
+                 "another kind counts as not made. See docs/INSIGHTS.md.</small></p>")
+    return "".join(lines)
 
 
 def compare_html(old: policies.PolicyVersion, new: policies.PolicyVersion) -> str:

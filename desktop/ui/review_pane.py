@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
+from PySide6.QtCharts import QChart, QChartView
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDateEdit, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
     QProgressBar, QPushButton, QScrollArea, QSpinBox, QTableView, QVBoxLayout, QWidget,
@@ -24,15 +24,11 @@ from desktop.core.insights.drill import Drill, ticket_ids
 from desktop.core.insights.period import Period, last_full_quarter
 from desktop.core.store import Database
 from desktop.core.vocabulary import OFFER_KINDS, STEP_TYPES, category_name
-from desktop.ui import ops
+from desktop.ui import charts, ops
+from desktop.ui.charts import CHURN_GROUPS
 from desktop.ui.messages import show_error
 from desktop.ui.rows_model import RowsModel
 
-CHURN_GROUPS = (("cycle1", "First ticket in cycle 1"), ("later", "First ticket later"),
-                ("cycle1_recovered", "Cycle 1, recovery completed"),
-                ("cycle1_not_recovered", "Cycle 1, not completed"))
-FLAG_COLOUR = QColor("#c0392b")
-OK_COLOUR = QColor("#2f6f5e")
 
 
 def _percent(value: float | None) -> str:
@@ -385,81 +381,32 @@ class ReviewPane(QWidget):
         self._draw_churn(churn)
         self.computed.emit()
 
-    def _replace_chart(self, view: QChartView, title: str) -> QChart:
-        chart = QChart()
-        chart.setTitle(title)
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+    def _install(self, view: QChartView, chart) -> None:
         old = view.chart()
         view.setChart(chart)
         old.deleteLater()
-        return chart
-
-    def _bars(self, chart: QChart, series: QBarSeries, labels: list[str], maximum: float, fmt: str = "%.0f") -> None:
-        chart.addSeries(series)
-        axis_x = QBarCategoryAxis()
-        axis_x.append(labels)
-        chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-        series.attachAxis(axis_x)
-        axis_y = QValueAxis()
-        axis_y.setRange(0, max(1.0, maximum * 1.1))
-        axis_y.setLabelFormat(fmt)
-        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(axis_y)
 
     def _draw_recurring(self, rows: list[dict]) -> None:
-        chart = self._replace_chart(self.recurring_chart, self.tr("Tickets per category (flagged in red)"))
-        flagged = QBarSet(self.tr("Flagged"))
-        flagged.setColor(FLAG_COLOUR)
-        fine = QBarSet(self.tr("Not flagged"))
-        fine.setColor(OK_COLOUR)
-        for row in rows:
-            flagged.append(row["tickets"] if row["flag"] else 0)
-            fine.append(0 if row["flag"] else row["tickets"])
-        series = QBarSeries()
-        series.setBarWidth(0.8)
-        series.append(flagged)
-        series.append(fine)
-        series.setLabelsVisible(False)
-        self._bars(chart, series, [category_name(r["category"]) for r in rows],
-                   max((r["tickets"] for r in rows), default=1))
-        for bar_set in (flagged, fine):
+        chart, sets = charts.recurring_chart(rows)
+        self._install(self.recurring_chart, chart)
+        for bar_set in sets:
             bar_set.clicked.connect(lambda i, rows=rows: self.drill(Drill(
-                "category", self._shown_period, category=rows[i]["category"]),
-                category_name(rows[i]["category"])))
-        self._recurring_sets = (flagged, fine)
+                "category", self._shown_period, category=rows[i]["category"]), category_name(rows[i]["category"])))
 
     def _draw_offers(self, rows: list[dict]) -> None:
-        chart = self._replace_chart(self.offers_chart, self.tr("Median offer by person and category"))
-        categories = sorted({r["category"] for r in rows})
-        actors = sorted({r["actor"] for r in rows})
-        series = QBarSeries()
-        values = {(r["actor"], r["category"]): r["median"] for r in rows}
-        for actor in actors:
-            bar_set = QBarSet(actor)
-            for category in categories:
-                bar_set.append(values.get((actor, category), 0))
+        chart, sets, categories = charts.offers_chart(rows)
+        self._install(self.offers_chart, chart)
+        for actor, bar_set in sets.items():
             bar_set.clicked.connect(lambda i, a=actor: self.drill(Drill(
                 "offers", self._shown_period, actor=a, category=categories[i]),
                 f"offers by {a}, {category_name(categories[i])}"))
-            series.append(bar_set)
-        self._bars(chart, series, [category_name(c) for c in categories], max(values.values(), default=1), "%.1f")
 
     def _draw_churn(self, churn: dict) -> None:
-        chart = self._replace_chart(self.churn_chart, self.tr("Churn rate, with 95 % interval in the table"))
-        bar_set = QBarSet(self.tr("Churn rate %"))
-        bar_set.setColor(OK_COLOUR)
-        for group, _label in CHURN_GROUPS:
-            bar_set.append(round(100 * churn[group]["rate"], 1))
-        series = QBarSeries()
-        series.append(bar_set)
-        series.setLabelsVisible(True)
-        series.setLabelsFormat("@value %")
+        chart, bar_set = charts.churn_chart(churn)
+        self._install(self.churn_chart, chart)
         bar_set.clicked.connect(lambda i: self.drill(Drill(
             "churned", self._shown_period, group=CHURN_GROUPS[i][0], window_days=churn["window_days"]),
             f"churned: {CHURN_GROUPS[i][1].lower()}"))
-        self._bars(chart, series, [self.tr(label) for _g, label in CHURN_GROUPS],
-                   max(100 * churn[g]["rate"] for g, _l in CHURN_GROUPS), "%.0f")
 
     # -- drilling down -----------------------------------------------------------------
     def drill(self, drill: Drill, label: str) -> list[int]:

@@ -203,3 +203,41 @@ def test_default_database_lives_in_the_user_data_dir(tmp_path):
     result = amends(env=env)
     assert result.returncode == 0, result.stderr
     assert (home / "data" / "amends.db").exists()
+
+
+def test_insights_json_has_the_contracted_shape(demo_file):
+    result = amends("--db", str(demo_file), "insights", "--since", "2025-01-01", "--until", "2026-12-31",
+                    "--churn-window-days", "45", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["period"] == {"since": "2025-01-01", "until": "2026-12-31"}
+    row = data["recurring"][0]
+    assert {"category", "tickets", "per_1000_active", "covered_by_policy", "flag", "reason"} <= set(row)
+    assert {r["category"] for r in data["recurring"]} >= {"damaged_shipment", "other"}
+    offers = data["offers"]
+    assert {"actor", "category", "count", "min", "median", "max"} <= set(offers["by_actor"][0])
+    out = offers["out_of_range"][0]
+    assert {"ticket", "actor", "category", "value", "min", "max", "override_reason"} <= set(out)
+    assert set(out["ticket"]) == {"id", "ref"} and out["ticket"]["ref"].startswith("demo-t")
+    churn = data["cycle1_churn"]
+    assert churn["window_days"] == 45
+    for group in ("cycle1", "later", "cycle1_recovered", "cycle1_not_recovered"):
+        assert {"customers", "churned", "rate"} <= set(churn[group])
+    assert 0 <= data["checklist_completion"] <= 1 and isinstance(data["followups_overdue"], int)
+    assert sum(r["tickets"] for r in data["recurring"]) == 500
+
+
+def test_insights_text_and_bad_dates(demo_file):
+    text = amends("--db", str(demo_file), "insights", "--since", "2025-01-01")
+    assert text.returncode == 0 and "Recurring complaints" in text.stdout and "Churn within 60 days" in text.stdout
+    assert "dates are YYYY-MM-DD" in one_line_error(amends("--db", str(demo_file), "insights", "--since", "May"))
+
+
+def test_report_writes_a_pdf(tmp_path, demo_file):
+    out = tmp_path / "q3.pdf"
+    result = amends("--db", str(demo_file), "report", "--out", str(out), "--since", "2026-07-01",
+                    "--until", "2026-09-30", env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes()[:5] == b"%PDF-" and out.stat().st_size > 10_000
+    missing = amends("--db", str(demo_file), "report", "--out", str(tmp_path / "no" / "x.pdf"))
+    assert "does not exist" in one_line_error(missing)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from desktop.core import policies, policy_history, proposals, tickets
+from desktop.core import customers, policies, policy_history, proposals, resolution, tickets
+from desktop.core.backtest import backtest
+from desktop.core.insights.period import Period
+from desktop.core.resolution import Offer, StepOutcome
 from desktop.core.errors import ConflictError, ValidationError
 from desktop.core.policies import Step
 from tests.conftest import make_ticket
@@ -107,3 +112,26 @@ def test_a_proposal_for_a_category_without_policy_creates_a_draft(db):
     policy_id = proposals.accept(db, proposal_id, 1)
     created = policies.get(db, policy_id)
     assert created.category == "product_quality" and created.status == "draft"
+
+
+def test_backtest_a_draft_against_what_was_done(db):
+    someone = customers.create(db, "a@example.com", "A", plan="Coffee Monthly", started_at="2026-01-20T00:00:00Z")
+    later = customers.create(db, "b@example.com", "B", plan="Coffee Monthly", started_at="2025-01-01T00:00:00Z")
+    made = [(someone, 5), (someone, 15), (later, 12)]
+    for i, (customer_id, value) in enumerate(made):
+        t = tickets.create(db, "crushed", "", customer_id=customer_id, category="damaged_shipment",
+                           created_at=f"2026-02-0{i + 1}T10:00:00Z")
+        checklist = resolution.checklist_for(db, t)
+        resolution.resolve(db, t, checklist.policy.id, [StepOutcome(j, True) for j in range(4)], Offer(value),
+                           at=f"2026-02-0{i + 1}T12:00:00Z")
+    tickets.create(db, "billing", "", customer_id=someone, category="billing", created_at="2026-02-01T10:00:00Z")
+    draft_id = policies.create(db, "First-cycle damage", "damaged_shipment", "first_cycle", [
+        Step("apology"), Step("save_offer", offer_kind="percent_next_cycle", offer_min=0, offer_max=10)])
+    result = backtest(db, draft_id, Period(date(2026, 1, 1), date(2026, 3, 31)))
+    assert result["tickets"] == 2 and result["resolutions"] == 2, "only first-cycle damaged-shipment tickets"
+    assert result["offers"] | {} == {"kind": "percent_next_cycle", "min": 0, "max": 10, "given": 2, "allowed": 1,
+                                     "not_allowed": 1, "total_given": 20.0, "total_under_draft": 15.0,
+                                     "difference": -5.0}
+    assert result["replacements"] == {"given": 2, "under_draft": 0}
+    wide = policies.create(db, "Any damage", "damaged_shipment", "any", [Step("replacement")])
+    assert backtest(db, wide, Period(date(2026, 1, 1), date(2026, 3, 31)))["offers"]["total_under_draft"] == 0

@@ -94,3 +94,31 @@ def test_role_split_hint_past_1000_active_subscribers(qtbot, db):
     window.hint.linkActivated.emit("dismiss")
     assert not window.hint.isVisible()
     assert not window.show_role_hint(), "dismissed once, stays dismissed"
+
+
+def test_backtest_a_draft_from_the_editor(qtbot, window):
+    pane, editor = open_policy(window)
+    dialog = editor.open_backtest()
+    dialog.period.setCurrentIndex(4)  # last 12 months
+    with qtbot.waitSignal(dialog.done, timeout=30_000):
+        dialog.run()
+    assert dialog.result["tickets"] > 0
+    assert "would have covered" in dialog.view.toPlainText()
+    dialog.reject()
+
+
+def test_review_interval_is_editable(qtbot, window):
+    pane, editor = open_policy(window)
+    editor.interval.setValue(30)
+    editor.interval.editingFinished.emit()
+    assert policies.get(window.db, editor.policy.id).review_interval_days == 30
+
+
+def test_report_from_the_app(qtbot, window, tmp_path):
+    from desktop.core.insights.period import Period
+    from datetime import date
+
+    target = tmp_path / "report.pdf"
+    op = window.write_report(target, Period(date(2026, 1, 1), date(2026, 9, 30)))
+    qtbot.waitUntil(lambda: getattr(window, "report_written", None) == target, timeout=30_000)
+    assert op.done and target.read_bytes().startswith(b"%PDF")
