@@ -205,9 +205,46 @@ def _fill(conn, rng, actor, anchor, customer_rows, subscription_rows, skeletons,
     report(1, total_steps)
     counts = _write_tickets(conn, rng, skeletons, customer_rows, timeline, anchor, report, stop, total_steps)
     _write_churn(conn, rng, counts["first_cycle"], cust_start, anchor)
+    _write_reviews_and_proposals(conn, rng, anchor, tickets)
     audit.record(conn, actor, "database", None, "demo",
                  {"tickets": tickets, "customers": n_customers, "seed": seed}, at=_iso(anchor))
     return counts
+
+
+_PROPOSALS = (
+    ("damaged_shipment", "open", "Second damaged box in a row: replace and offer 20 % without asking for photos"),
+    ("late_delivery", "open", "Switch late-delivery check-ins to 2 days; customers chase us on day 3"),
+    ("product_quality", "open", "We need a published policy for quality complaints: 70 tickets a quarter, none"),
+    ("billing", "declined", "Refund the whole cycle on any double charge"),
+)
+
+
+def _write_reviews_and_proposals(conn, rng, anchor: float, tickets: int) -> None:
+    """Policies reviewed at different times (a few overdue), and proposals
+    filed from the inbox, so the Policies pane has something to show."""
+    agents = [a[0] for a in texts.AGENTS]
+    for (policy_id,) in conn.execute("SELECT id FROM policies WHERE draft_dirty = 0 ORDER BY id").fetchall():
+        at = _iso(anchor - rng.randint(5, 130) * DAY)
+        conn.execute("INSERT INTO policy_reviews (policy_id, reviewed_at, reviewed_by, note) VALUES (?, ?, ?, ?)",
+                      (policy_id, at, agents[0], "Quarterly review: offers and skipped steps looked at"))
+        conn.execute("UPDATE policies SET last_reviewed_at = ? WHERE id = ?", (at, policy_id))
+    for category, status, text in _PROPOSALS:
+        linked = [r[0] for r in conn.execute(
+            "SELECT id FROM tickets WHERE category = ? ORDER BY id DESC LIMIT ?", (category, rng.randint(2, 5)))]
+        if not linked:
+            continue
+        policy = conn.execute("SELECT id FROM policies WHERE category = ? ORDER BY segment = 'any' DESC, id LIMIT 1",
+                              (category,)).fetchone()
+        at = _iso(anchor - rng.randint(1, 20) * DAY)
+        decided = _iso(anchor - DAY) if status != "open" else None
+        proposal_id = conn.execute(
+            "INSERT INTO proposals (text, category, policy_id, status, created_at, created_by, decided_at, decided_by, "
+            "decline_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (text, category, policy[0] if policy else None, status, at, rng.choice(agents[1:]), decided,
+             agents[0] if decided else None, "Refunds stay per item; see the Review pane" if decided else None)
+        ).lastrowid
+        conn.executemany("INSERT INTO proposal_tickets (proposal_id, ticket_id) VALUES (?, ?)",
+                         [(proposal_id, t) for t in linked])
 
 
 def _cumulative(weights):
