@@ -73,3 +73,10 @@ class ConflictError(AmendsError):
         self.changes = changes or []
         who = f" by {by}" if by else ""
         super().__init__(message or f"{entity} {entity_id} was changed{who} since you opened it; nothing was saved.")
+
+
+class Cancelled(AmendsError):
+    """The person stopped a long job; nothing it was writing was kept."""
+
+    def __init__(self, message: str = "Cancelled; nothing was changed.") -> None:
+        super().__init__(message)

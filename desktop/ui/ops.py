@@ -10,12 +10,14 @@ dialog waiting forever; here every exception arrives at ``failure``.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from desktop.core.errors import Cancelled
 from desktop.core.store import Database
 
 log = logging.getLogger("amends.ops")
@@ -48,19 +50,27 @@ class _Runnable(QRunnable):
         self._work = work
         self._signals = signals
         self._cancel = cancel_event
+        self.connection: Database | None = None
 
     def run(self) -> None:  # runs on a pool thread
         own: Database | None = None
         try:
             own = self._db.reopen()
+            self.connection = own
+            if self._cancel.is_set():
+                raise Cancelled()
             job = Job(own, lambda done, total: self._signals.progress.emit(done, total), self._cancel)
             result = self._work(job)
         except BaseException as error:  # every failure goes back to the UI thread
+            if self._cancel.is_set() and isinstance(error, sqlite3.OperationalError) \
+                    and "interrupt" in str(error).lower():
+                error = Cancelled()  # we interrupted the query ourselves
             log.debug("operation failed", exc_info=True)
             self._signals.failed.emit(error)
         else:
             self._signals.succeeded.emit(result)
         finally:
+            self.connection = None
             if own is not None:
                 own.close()
 
@@ -77,9 +87,18 @@ class Operation(QObject):
         super().__init__(parent)
         self.cancel_event = threading.Event()
         self.done = False
+        self.runnable: _Runnable | None = None
 
     def cancel(self) -> None:
+        """Ask the job to stop, and interrupt the query it is running now
+        (``sqlite3.Connection.interrupt`` is safe from another thread)."""
         self.cancel_event.set()
+        connection = getattr(self.runnable, "connection", None)
+        if connection is not None and not self.done:
+            try:
+                connection.conn.interrupt()
+            except sqlite3.ProgrammingError:
+                pass  # closed already: the job has finished
 
 
 _running: set[Operation] = set()
@@ -108,5 +127,8 @@ def run(db: Database, work: Callable[[Job], Any], *, success: Callable[[Any], No
     signals.failed.connect(finisher(failure, op.failed))
     op._signals = signals  # keep the QObject alive as long as the handle
     _running.add(op)
-    (pool or QThreadPool.globalInstance()).start(_Runnable(db, work, signals, op.cancel_event))
+    runnable = _Runnable(db, work, signals, op.cancel_event)
+    runnable.setAutoDelete(False)  # the handle keeps it (for cancel)
+    op.runnable = runnable
+    (pool or QThreadPool.globalInstance()).start(runnable)
     return op

@@ -22,7 +22,8 @@ from typing import Callable
 
 from desktop.core import audit, clock, policies
 from desktop.core.demo import texts
-from desktop.core.errors import AmendsError, ValidationError
+from desktop.core import errors
+from desktop.core.errors import ValidationError
 from desktop.core.store import Database
 from desktop.core.store.migrations import statements
 from desktop.core.store.schema import V1
@@ -35,11 +36,7 @@ MAX_TICKETS = 5_000_000
 Progress = Callable[[int, int], None]
 
 
-class Cancelled(AmendsError):
-    """The person cancelled; nothing was written."""
-
-    def __init__(self) -> None:
-        super().__init__("Cancelled; nothing was written.")
+Cancelled = errors.Cancelled  # the demo is all-or-nothing: cancel writes nothing
 
 
 @dataclass(frozen=True)

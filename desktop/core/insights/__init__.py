@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from desktop.core import clock
+from desktop.core import clock, errors
 from desktop.core.insights.churn import cycle1_churn
 from desktop.core.insights.period import Period, last_full_quarter, parse
 from desktop.core.insights.recovery import followups_overdue
@@ -21,8 +21,7 @@ from desktop.core.store import Database
 __all__ = ["Cancelled", "Period", "Settings", "Thresholds", "compute", "last_full_quarter", "parse"]
 
 
-class Cancelled(Exception):
-    """The person stopped the computation."""
+Cancelled = errors.Cancelled
 
 
 @dataclass(frozen=True)
