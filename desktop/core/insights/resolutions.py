@@ -21,39 +21,44 @@ from desktop.core.store import Database
 
 
 def resolution_figures(db: Database, period: Period) -> dict:
-    rows = db.tuples(
-        """SELECT ticket_id, actor, category, offer_kind, offer_value, offer_min, offer_max, offer_in_bounds,
-                  override_reason, policy_version_id IS NOT NULL, steps_skipped, replacements, refunds
-           FROM resolutions WHERE resolved_at >= ? AND resolved_at < ? ORDER BY resolved_at, id""",
-        (period.start, period.end))
-    values: dict[tuple[str, str], list[float]] = defaultdict(list)
-    bounded: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # category -> [offers with bounds, within]
+    window = (period.start, period.end)
+    # Counts in SQL (one grouped pass); only offer values come to Python,
+    # for the medians. Fewer Python objects per row is what makes this fast.
     cost: dict[str, dict] = defaultdict(lambda: {"replacements": 0, "refunds": 0, "offers": {}})
-    out_of_range = []
-    with_policy = complete = 0
-    for (ticket_id, actor, category, kind, value, low, high, in_bounds, reason, has_policy, skipped,
-         replacements, refunds) in rows:
+    bounded: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # category -> [offers with bounds, within]
+    total = with_policy = complete = 0
+    for (category, kind, n, policy_n, complete_n, replacements, refunds, offers_n, offers_total, bounded_n,
+         within_n) in db.tuples(
+            """SELECT category, offer_kind, count(*), sum(policy_version_id IS NOT NULL),
+                      sum(policy_version_id IS NOT NULL AND steps_skipped = 0), sum(replacements), sum(refunds),
+                      count(offer_value), sum(offer_value), count(offer_in_bounds), sum(offer_in_bounds)
+               FROM resolutions WHERE resolved_at >= ? AND resolved_at < ? GROUP BY category, offer_kind""",
+            window):
+        total += n
+        with_policy += policy_n
+        complete += complete_n
         entry = cost[category]
         entry["replacements"] += replacements
         entry["refunds"] += refunds
-        if has_policy:
-            with_policy += 1
-            complete += skipped == 0
-        if value is None:
-            continue
+        if offers_n:
+            entry["offers"][kind or "unknown"] = {"count": offers_n, "total": offers_total}
+        if bounded_n:
+            bounded[category][0] += bounded_n
+            bounded[category][1] += within_n or 0
+    values: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for actor, category, value in db.tuples(
+            "SELECT actor, category, offer_value FROM resolutions WHERE resolved_at >= ? AND resolved_at < ? "
+            "AND offer_value IS NOT NULL", window):
         values[(actor, category)].append(value)
-        made = entry["offers"].setdefault(kind or "unknown", {"count": 0, "total": 0.0})
-        made["count"] += 1
-        made["total"] += value
-        if in_bounds is not None:
-            counts = bounded[category]
-            counts[0] += 1
-            counts[1] += in_bounds
-            if not in_bounds:
-                out_of_range.append({"ticket": {"id": ticket_id, "ref": None}, "actor": actor, "category": category,
-                                     "kind": kind, "value": value, "min": low, "max": high,
-                                     "override_reason": reason})
-    _fill_refs(db, out_of_range)
+    out_of_range = [
+        {"ticket": {"id": r[0], "ref": r[1]}, "actor": r[2], "category": r[3], "kind": r[4], "value": r[5],
+         "min": r[6], "max": r[7], "override_reason": r[8]}
+        for r in db.tuples(
+            """SELECT r.ticket_id, t.ref, r.actor, r.category, r.offer_kind, r.offer_value, r.offer_min, r.offer_max,
+                      r.override_reason
+               FROM resolutions r JOIN tickets t ON t.id = r.ticket_id
+               WHERE r.resolved_at >= ? AND r.resolved_at < ? AND r.offer_in_bounds = 0
+               ORDER BY r.resolved_at, r.id""", window)]
     offers = {
         "by_actor": [{"actor": actor, "category": category, "count": len(v), "min": min(v), "median": median(v),
                       "max": max(v)} for (actor, category), v in sorted(values.items())],
@@ -62,7 +67,7 @@ def resolution_figures(db: Database, period: Period) -> dict:
         "consistency": [{"category": category, "offers": n, "within": within, "score": within / n if n else None}
                         for category, (n, within) in sorted(bounded.items())],
     }
-    checklist = {"resolutions": len(rows), "with_policy": with_policy, "no_policy": len(rows) - with_policy,
+    checklist = {"resolutions": total, "with_policy": with_policy, "no_policy": total - with_policy,
                  "complete": complete, "rate": complete / with_policy if with_policy else 0.0}
     recovery_cost = [{"category": category, **entry} for category, entry in sorted(cost.items())]
     return {"offers": offers, "checklist": checklist, "recovery_cost": recovery_cost}
@@ -75,13 +80,3 @@ def skipped_steps(db: Database, period: Period) -> list[dict]:
            WHERE r.resolved_at >= ? AND r.resolved_at < ? AND r.steps_skipped > 0 AND s.outcome = 'skipped'
            GROUP BY r.actor, s.type, s.reason ORDER BY r.actor, n DESC, s.type""", (period.start, period.end))]
 
-
-def _fill_refs(db: Database, items: list[dict]) -> None:
-    """External ids for the tickets listed one by one."""
-    ids = sorted({item["ticket"]["id"] for item in items})
-    refs: dict[int, str | None] = {}
-    for start in range(0, len(ids), 30_000):
-        chunk = ids[start:start + 30_000]
-        refs.update(db.tuples(f"SELECT id, ref FROM tickets WHERE id IN ({','.join('?' * len(chunk))})", chunk))
-    for item in items:
-        item["ticket"]["ref"] = refs.get(item["ticket"]["id"])
