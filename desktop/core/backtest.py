@@ -33,7 +33,7 @@ def backtest(db: Database, policy_id: int, period: Period) -> dict:
     policy = policies.get(db, policy_id)
     steps = policy.draft
     offer_step = next((s for s in steps if s.type == "save_offer"), None)
-    where = [f"t.category = ?", "t.created_at >= ?", "t.created_at < ?", _SEGMENT_SQL[policy.segment]]
+    where = ["t.category = ?", "t.created_at >= ?", "t.created_at < ?", _SEGMENT_SQL[policy.segment]]
     params: list = [policy.category, period.start, period.end]
     plan_join = ""
     if policy.plan:

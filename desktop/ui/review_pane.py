@@ -15,8 +15,21 @@ from PySide6.QtCharts import QChart, QChartView
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDateEdit, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-    QProgressBar, QPushButton, QScrollArea, QSpinBox, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.core import clock, insights
@@ -28,7 +41,6 @@ from desktop.ui import charts, ops
 from desktop.ui.charts import CHURN_GROUPS
 from desktop.ui.messages import show_error
 from desktop.ui.rows_model import RowsModel
-
 
 
 def _percent(value: float | None) -> str:

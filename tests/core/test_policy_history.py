@@ -8,10 +8,10 @@ import pytest
 
 from desktop.core import customers, policies, policy_history, proposals, resolution, tickets
 from desktop.core.backtest import backtest
-from desktop.core.insights.period import Period
-from desktop.core.resolution import Offer, StepOutcome
 from desktop.core.errors import ConflictError, ValidationError
+from desktop.core.insights.period import Period
 from desktop.core.policies import Step
+from desktop.core.resolution import Offer, StepOutcome
 from tests.conftest import make_ticket
 
 

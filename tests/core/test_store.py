@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import multiprocessing
 import os
 import shutil
-import subprocess
-import multiprocessing
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest

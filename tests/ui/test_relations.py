@@ -3,8 +3,6 @@ rolling back versions, reviews, proposals, the role-split hint."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-
 from desktop.core import policies, proposals
 from desktop.ui.main_window import MainWindow
 
@@ -119,8 +117,9 @@ def test_review_interval_is_editable(qtbot, window):
 
 
 def test_report_from_the_app(qtbot, window, tmp_path):
-    from desktop.core.insights.period import Period
     from datetime import date
+
+    from desktop.core.insights.period import Period
 
     target = tmp_path / "report.pdf"
     op = window.write_report(target, Period(date(2026, 1, 1), date(2026, 9, 30)))

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
-from desktop.core import audit, clock, policies
+from desktop.core import audit, errors, policies
 from desktop.core.demo import texts
-from desktop.core import errors
 from desktop.core.errors import ValidationError
 from desktop.core.store import Database
 from desktop.core.store.migrations import statements

@@ -14,8 +14,8 @@ from desktop.core import clock, errors
 from desktop.core.insights.churn import cycle1_churn
 from desktop.core.insights.period import Period, last_full_quarter, parse
 from desktop.core.insights.recovery import followups_overdue
-from desktop.core.insights.resolutions import resolution_figures
 from desktop.core.insights.recurring import Thresholds, complaints
+from desktop.core.insights.resolutions import resolution_figures
 from desktop.core.store import Database
 
 __all__ = ["Cancelled", "Period", "Settings", "Thresholds", "compute", "last_full_quarter", "parse"]
