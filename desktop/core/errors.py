@@ -26,6 +26,10 @@ class DatabaseProblem(AmendsError):
         super().__init__(full)
 
 
+class Busy(DatabaseProblem):
+    """Another user kept the database locked for too long; nothing was saved."""
+
+
 class SchemaTooNew(DatabaseProblem):
     """The file was written by a newer Amends; we refuse to touch it."""
 

@@ -310,11 +310,32 @@ def update(db: Database, ticket_id: int, expected_version: int, **changes: Any) 
         return current["version"] + 1
 
 
+def take(db: Database, ticket_id: int) -> int:
+    """Assign the ticket to me, atomically: when two people take it at once,
+    one wins and the other gets :class:`ConflictError` naming who has it.
+    Returns the new version."""
+    now = clock.now_iso()
+    with db.transaction() as conn:
+        row = conn.execute("SELECT assignee, version FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"Ticket {ticket_id} does not exist.")
+        if row["assignee"] == db.actor:
+            return row["version"]
+        if row["assignee"] is not None:
+            raise ConflictError("Ticket", ticket_id, by=row["assignee"],
+                                message=f"{row['assignee']} has already taken ticket {ticket_id}.")
+        conn.execute("UPDATE tickets SET assignee = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                     (db.actor, now, ticket_id))
+        audit.record(conn, db.actor, "ticket", ticket_id, "take",
+                     {"before": {"assignee": None}, "after": {"assignee": db.actor}}, at=now)
+        return row["version"] + 1
+
+
 def conflict_for(conn, ticket_id: int, expected_version: int, current) -> ConflictError:
     """Build the conflict: who changed the ticket since our version, and what."""
     rows = conn.execute(
         "SELECT actor, change FROM audit_log WHERE entity = 'ticket' AND entity_id = ? "
-        "AND action IN ('update', 'resolve') ORDER BY id DESC LIMIT ?",
+        "AND action IN ('update', 'resolve', 'take') ORDER BY id DESC LIMIT ?",
         (ticket_id, max(1, current["version"] - expected_version))).fetchall()
     changes: dict[str, Change] = {}
     by = rows[0]["actor"] if rows else None

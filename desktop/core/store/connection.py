@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from desktop.core.errors import DatabaseProblem
+from desktop.core.errors import Busy, Cancelled, DatabaseProblem
 from desktop.core.store import location, migrations
 from desktop.core.store.errors import known, translate
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
+#: While waiting for the write lock, SQLite retries for this long before we
+#: ask the waiter again.
+WAIT_SLICE_MS = 200
 
 
 def _check_file(path: Path) -> bool:
@@ -67,6 +71,10 @@ class Database:
     actor: str
     readonly: bool = False
     journal_mode: str = "wal"
+    #: Called with the seconds waited so far while another writer holds the
+    #: lock; return False to give up (the UI's "waiting for another user…").
+    waiter: Callable[[float], bool] | None = None
+    write_wait_seconds: float = 30.0
     _depth: int = field(default=0, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -174,10 +182,7 @@ class Database:
                 finally:
                     self._depth -= 1
                 return
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as error:
-                raise translate(error, str(self.path)) from error
+            self._wait_for("BEGIN IMMEDIATE")
             self._depth = 1
             try:
                 yield self.conn
@@ -191,11 +196,42 @@ class Database:
             else:
                 self._depth = 0
                 try:
-                    self.conn.execute("COMMIT")
-                except sqlite3.Error as error:
+                    self._wait_for("COMMIT")
+                except BaseException:
                     if self.conn.in_transaction:
                         self.conn.execute("ROLLBACK")
-                    _reraise(error, str(self.path))
+                    raise
+
+    def _wait_for(self, statement: str) -> None:
+        """Run BEGIN IMMEDIATE or COMMIT, waiting while another writer holds
+        the lock: in short slices, asking ``waiter(elapsed)`` between them
+        (the UI shows "waiting for another user…" and a Cancel button), up to
+        ``write_wait_seconds``. "Database is locked" never escapes as such:
+        it becomes :class:`Busy` or :class:`Cancelled`, and nothing is saved."""
+        started = time.monotonic()
+        self.conn.execute(f"PRAGMA busy_timeout = {WAIT_SLICE_MS}")
+        try:
+            while True:
+                try:
+                    self.conn.execute(statement)
+                    return
+                except sqlite3.OperationalError as error:
+                    if not _is_busy(error):
+                        _reraise(error, str(self.path))
+                    elapsed = time.monotonic() - started
+                    if elapsed >= self.write_wait_seconds:
+                        raise Busy(f"{self.path}: another user kept the database busy for {elapsed:.0f} s; "
+                                   "nothing was saved.", path=str(self.path),
+                                   hint="Try again in a moment.") from error
+                    if self.waiter is not None and not self.waiter(elapsed):
+                        raise Cancelled("You stopped waiting for the other user; nothing was saved.") from error
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    name = getattr(error, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(error).lower()
 
 
 def _reraise(error: sqlite3.Error, path: str) -> None:

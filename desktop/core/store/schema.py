@@ -259,6 +259,17 @@ CREATE TABLE proposal_tickets (
 ) WITHOUT ROWID;
 CREATE INDEX proposal_tickets_ticket ON proposal_tickets(ticket_id);
 
+-- Presence: who has which ticket open right now. Each app instance writes
+-- a heartbeat every few seconds; rows older than 30 s mean nothing.
+CREATE TABLE presence (
+    instance  TEXT PRIMARY KEY,
+    actor     TEXT NOT NULL,
+    ticket_id INTEGER,
+    activity  TEXT NOT NULL DEFAULT 'viewing' CHECK (activity IN ('viewing', 'replying', 'idle')),
+    seen_at   TEXT NOT NULL
+);
+CREATE INDEX presence_ticket ON presence(ticket_id, seen_at);
+
 -- Settings shared by everyone using this file.
 CREATE TABLE settings (
     key     TEXT PRIMARY KEY,
