@@ -40,3 +40,10 @@ def for_entity(db: Database, entity: str, entity_id: int, limit: int = 200) -> l
         (entity, entity_id, limit))
     return [AuditEntry(r["id"], r["at"], r["actor"], r["entity"], r["entity_id"], r["action"],
                        json.loads(r["change"]) if r["change"] else None) for r in rows]
+
+
+def latest_id(db: Database) -> int:
+    """The newest audit entry: it moves with every change to the data (and
+    not with presence heartbeats), so the app polls it to know when to
+    re-read what it shows."""
+    return db.scalar("SELECT coalesce(max(id), 0) FROM audit_log")

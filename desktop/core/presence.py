@@ -41,7 +41,7 @@ def beat(db: Database, instance: str, ticket_id: int | None, activity: str = "vi
     if activity not in ACTIVITIES:
         raise ValidationError([("activity", f"one of {', '.join(ACTIVITIES)}")])
     at = at or clock.now_iso()
-    with db.transaction() as conn:
+    with db.transaction(wait=False) as conn:  # a heartbeat never makes anyone wait
         conn.execute(
             "INSERT INTO presence (instance, actor, ticket_id, activity, seen_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(instance) DO UPDATE SET actor = excluded.actor, ticket_id = excluded.ticket_id, "

@@ -16,9 +16,9 @@ from desktop.core import tickets
 from desktop.core.store import Database
 from desktop.core.vocabulary import STATUSES, category_name, priority_name
 
-COLUMNS = ("id", "subject", "customer", "category", "status", "priority", "assignee", "billing_cycle",
+COLUMNS = ("id", "subject", "now", "customer", "category", "status", "priority", "assignee", "billing_cycle",
            "updated_at")
-HEADERS = {"id": "#", "subject": "Subject", "customer": "Customer", "category": "Category", "status": "Status",
+HEADERS = {"id": "#", "subject": "Subject", "now": "Now", "customer": "Customer", "category": "Category", "status": "Status",
            "priority": "Priority", "assignee": "Assignee", "billing_cycle": "Cycle", "updated_at": "Updated",
            "due_at": "Due"}
 TICKET_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
@@ -43,6 +43,7 @@ class InboxModel(QAbstractTableModel):
         self._at_end = True
         self._bold = QFont()
         self._bold.setBold(True)
+        self._presence: dict[int, str] = {}
 
     # -- loading -----------------------------------------------------------
     @property
@@ -103,7 +104,24 @@ class InboxModel(QAbstractTableModel):
         self._cells[row] = None
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
+    def set_presence(self, people: dict[int, list]) -> None:
+        """Who else has which ticket open (from :mod:`desktop.core.presence`)."""
+        text = {ticket: ", ".join(f"{p.actor} ({p.activity})" for p in group) for ticket, group in people.items()}
+        if text == self._presence:
+            return
+        changed = set(text) ^ set(self._presence) | {t for t in text if text[t] != self._presence.get(t)}
+        self._presence = text
+        column = COLUMNS.index("now")
+        for row, item in enumerate(self._rows):
+            if item.id in changed:
+                self._cells[row] = None
+                self.dataChanged.emit(self.index(row, column), self.index(row, column))
+
     # -- lookups -------------------------------------------------------------
+    @staticmethod
+    def column_of(name: str) -> int:
+        return COLUMNS.index(name)
+
     def ticket_id(self, row: int) -> int | None:
         return self._rows[row].id if 0 <= row < len(self._rows) else None
 
@@ -149,9 +167,12 @@ class InboxModel(QAbstractTableModel):
             column = index.column()
             return cells[column] if 0 <= column < len(cells) else None
         if role == _FONT:
-            return self._bold if self._rows[row].status == "open" and index.column() == 1 else None
+            column = index.column()
+            if (column == 1 and self._rows[row].status == "open") or (column == 2 and self._rows[row].id in self._presence):
+                return self._bold
+            return None
         if role == _ALIGN:
-            return _RIGHT if index.column() in (0, 7) else None
+            return _RIGHT if index.column() in (0, 8) else None
         if role == _TOOLTIP:
             column = index.column()
             if 0 <= column < len(COLUMNS):
@@ -161,6 +182,8 @@ class InboxModel(QAbstractTableModel):
         return None
 
     def _display(self, item: tickets.TicketRow, column: str, tooltip: bool) -> str | None:
+        if column == "now":
+            return self._presence.get(item.id, "")
         if column == "id":
             return str(item.id)
         if column == "category":

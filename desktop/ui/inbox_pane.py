@@ -101,7 +101,7 @@ class InboxPane(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for column, width in enumerate((56, 260, 130, 140, 72, 64, 110, 46, 118)):
+        for column, width in enumerate((56, 250, 110, 130, 140, 72, 64, 110, 46, 118)):
             self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QFileDialog,
     QInputDialog,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressDialog,
+    QPushButton,
     QStackedWidget,
     QToolBar,
     QVBoxLayout,
@@ -24,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import __version__
-from desktop.core import identity, resolution, tickets
+from desktop.core import audit, identity, presence, resolution, tickets
 from desktop.core.errors import AmendsError
 from desktop.core.store import Database
 from desktop.ui import ops
@@ -32,6 +34,8 @@ from desktop.ui.inbox_pane import InboxPane
 from desktop.ui.messages import show_error
 
 POLL_MS = 1000
+HEARTBEAT_MS = 5000
+WAIT_VISIBLE_AFTER = 1.0
 DEMO_TICKETS = 2000
 
 
@@ -71,11 +75,20 @@ class MainWindow(QMainWindow):
         self._show_status()
         self.inbox.resolve_requested.connect(self.resolve_ticket)
 
+        self.instance = presence.new_instance()
         self._data_version = db.data_version()
+        self._audit_mark = audit.latest_id(db)
         self.poll = QTimer(self)
         self.poll.setInterval(POLL_MS)
         self.poll.timeout.connect(self.check_for_changes)
         self.poll.start()
+        self.heartbeat = QTimer(self)
+        self.heartbeat.setInterval(HEARTBEAT_MS)
+        self.heartbeat.timeout.connect(self.beat)
+        self.heartbeat.start()
+        self.inbox.ticket_view.activity_changed.connect(self.beat)
+        self._build_wait_indicator()
+        db.waiter = self.wait_for_lock
         self._restore_state()
         self.show_role_hint()
         self.inbox.table.setFocus()
@@ -154,6 +167,8 @@ class MainWindow(QMainWindow):
         self.act_review = self._action("Re&view", lambda: self.show_pane(2), "Ctrl+3", "showReview")
         self.act_resolve = self._action("&Resolve…", self.resolve_current, "Ctrl+E", "resolve")
         self.act_reply = self._action("Re&ply", self.focus_composer, "Ctrl+R", "reply")
+        self.act_take = self._action("&Take (assign to me)", lambda: self.inbox.ticket_view.take(), "Ctrl+Shift+T",
+                                     "take")
         self.act_propose = self._action("Propose &policy change…", self.propose_change, "Ctrl+Shift+P", "propose")
         self.act_about = self._action("&About Amends", self.about, None, "about")
         group = QActionGroup(self)
@@ -178,7 +193,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.act_refresh)
         ticket_menu = menus.addMenu(self.tr("&Ticket"))
-        ticket_menu.addActions([self.act_new, self.act_reply, self.act_resolve])
+        ticket_menu.addActions([self.act_new, self.act_reply, self.act_take, self.act_resolve])
         ticket_menu.addSeparator()
         ticket_menu.addAction(self.act_propose)
         help_menu = menus.addMenu(self.tr("&Help"))
@@ -328,14 +343,79 @@ class MainWindow(QMainWindow):
 
     # -- live refresh --------------------------------------------------------
     def check_for_changes(self) -> None:
-        """Another connection committed: re-read what is visible."""
+        """Another connection committed: re-read what is visible if the data
+        changed (the audit log moved), and who is where."""
         try:
             version = self.db.data_version()
+            if version == self._data_version:
+                return
+            self._data_version = version
+            mark = audit.latest_id(self.db)
         except AmendsError:
             return
-        if version != self._data_version:
-            self._data_version = version
+        if mark != self._audit_mark:
+            self._audit_mark = mark
             self.refresh()
+        self.show_presence()
+
+    # -- presence ----------------------------------------------------------
+    def beat(self) -> None:
+        """Tell the others which ticket I have open (every few seconds and
+        whenever it changes); a busy database just skips a beat."""
+        ticket_id, activity = self.inbox.ticket_view.presence_state()
+        if self.stack.currentWidget() is not self.inbox:
+            ticket_id, activity = None, "idle"
+        try:
+            presence.beat(self.db, self.instance, ticket_id, activity)
+        except AmendsError:
+            pass  # busy or read-only: presence is best effort, the data is not at stake
+        self._data_version = self.db.data_version()
+        self.show_presence()
+
+    def show_presence(self) -> None:
+        try:
+            people = presence.others(self.db, self.instance)
+        except AmendsError:
+            return
+        self.inbox.model.set_presence(presence.by_ticket(people))
+        self.inbox.ticket_view.show_presence(people)
+
+    # -- waiting for another writer -----------------------------------------
+    def _build_wait_indicator(self) -> None:
+        self.wait_label = QLabel(self.tr("Waiting for another user to finish saving…"))
+        self.wait_label.setObjectName("waitLabel")
+        self.wait_cancel = QPushButton(self.tr("Stop waiting"))
+        self.wait_cancel.setObjectName("stopWaiting")
+        self.wait_cancel.clicked.connect(lambda: setattr(self, "_stop_waiting", True))
+        self.statusBar().addWidget(self.wait_label)
+        self.statusBar().addWidget(self.wait_cancel)
+        self.wait_label.hide()
+        self.wait_cancel.hide()
+        self._stop_waiting = False
+        # The store only calls while it waits: when the calls stop, the wait is over.
+        self._wait_over = QTimer(self)
+        self._wait_over.setSingleShot(True)
+        self._wait_over.setInterval(600)
+        self._wait_over.timeout.connect(self._done_waiting)
+
+    def wait_for_lock(self, elapsed: float) -> bool:
+        """Called by the store while another writer holds the lock: after a
+        second, say so and offer to stop; keep the window alive meanwhile."""
+        if elapsed >= WAIT_VISIBLE_AFTER and not self.wait_label.isVisible():
+            self._stop_waiting = False
+            self.wait_label.show()
+            self.wait_cancel.show()
+        self._wait_over.start()
+        QApplication.processEvents()
+        if self._stop_waiting:
+            self._done_waiting()
+            return False
+        return True
+
+    def _done_waiting(self) -> None:
+        self.wait_label.hide()
+        self.wait_cancel.hide()
+        self._stop_waiting = False
 
     def refresh(self) -> None:
         self.inbox.refresh()
@@ -455,6 +535,11 @@ class MainWindow(QMainWindow):
         settings.setValue("window/ticketSplitter", self.inbox.ticket_view.splitter.saveState())
         settings.setValue("window/inboxHeader", self.inbox.table.horizontalHeader().saveState())
         self.poll.stop()
+        self.heartbeat.stop()
+        try:
+            presence.leave(self.db, self.instance)
+        except AmendsError:
+            pass  # it expires by itself within 30 s
         super().closeEvent(event)
 
 

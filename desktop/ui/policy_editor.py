@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QTextBrowser,
@@ -408,7 +409,7 @@ class PolicyEditor(QWidget):
         try:
             policies.save_draft(self._db, self.policy.id, self.policy.version, **self._fields())
         except ConflictError as error:
-            show_error(self, error, self.tr("Changed by someone else"))
+            self._draft_conflict(error)
             return False
         except AmendsError as error:
             show_error(self, error)
@@ -417,6 +418,38 @@ class PolicyEditor(QWidget):
         self.load(policy_id)
         self.saved.emit(policy_id)
         return True
+
+    def _draft_conflict(self, error: ConflictError) -> QMessageBox:
+        """Someone saved this draft since it was loaded: show theirs, offer to
+        reload it or to keep mine (an explicit, audited overwrite)."""
+        fields = self._fields()
+        theirs = policies.get(self._db, self.policy.id)
+        text = self.tr("{0} saved this draft since you opened it; nothing of yours was saved yet.\n\n"
+                       "Their steps:\n{1}\n\nYour steps:\n{2}").format(
+            error.by or self.tr("Someone"),
+            "\n".join(f"  {i}. {s.describe()}" for i, s in enumerate(theirs.draft, start=1)),
+            "\n".join(f"  {i}. {s.describe()}" for i, s in enumerate(fields["steps"], start=1)))
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Draft changed by someone else"), text, parent=self)
+        box.setObjectName("draftConflictBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        reload_button = box.addButton(self.tr("Reload theirs"), QMessageBox.ButtonRole.RejectRole)
+        keep = box.addButton(self.tr("Keep mine"), QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(reload_button)
+        policy_id = self.policy.id
+
+        def chosen(button) -> None:
+            if button is keep:
+                try:
+                    policies.save_draft(self._db, policy_id, theirs.version, **fields)
+                except AmendsError as again:
+                    show_error(self, again)
+            self.load(policy_id)
+            self.saved.emit(policy_id)
+
+        box.buttonClicked.connect(chosen)
+        self.conflict_box = box
+        box.open()
+        return box
 
     def publish(self) -> None:
         if self.policy is None:

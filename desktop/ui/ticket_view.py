@@ -103,6 +103,8 @@ class TicketView(QWidget):
 
     changed = Signal(int)
     resolve_requested = Signal(int)
+    #: The ticket shown or the composing state changed (for presence).
+    activity_changed = Signal()
 
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -144,6 +146,14 @@ class TicketView(QWidget):
         self.assignee = QComboBox()
         self.assignee.setEditable(True)
         self.assignee.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.take_button = QPushButton(self.tr("Take"))
+        self.take_button.setObjectName("takeTicket")
+        self.take_button.setToolTip(self.tr("Assign this ticket to me (Ctrl+Shift+T)"))
+        self.take_button.setAccessibleName(self.tr("Take ticket"))
+        self.others = QLabel()
+        self.others.setObjectName("presenceLabel")
+        self.others.setStyleSheet("QLabel#presenceLabel { color: #a04000; font-weight: bold; }")
+        self.others.hide()
         self.resolve_button = QPushButton(self.tr("Resolve…"))
         self.resolve_button.setObjectName("resolveTicket")
         self.resolve_button.setToolTip(self.tr("Resolve through the recovery checklist (Ctrl+E)"))
@@ -161,6 +171,7 @@ class TicketView(QWidget):
         row2 = QHBoxLayout()
         row2.addWidget(QLabel(self.tr("Assignee")))
         row2.addWidget(self.assignee, 2)
+        row2.addWidget(self.take_button)
         row2.addWidget(QLabel(self.tr("Status")))
         row2.addWidget(self.status, 1)
         row2.addWidget(self.resolve_button)
@@ -187,6 +198,7 @@ class TicketView(QWidget):
         column = QVBoxLayout(main)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.subject)
+        column.addWidget(self.others)
         column.addWidget(self.meta)
         column.addWidget(self.policy)
         column.addLayout(followup_row)
@@ -224,6 +236,11 @@ class TicketView(QWidget):
         self.note_button.clicked.connect(lambda: self._send("note"))
         self.resolve_button.clicked.connect(lambda: self.ticket and self.resolve_requested.emit(self.ticket.id))
         self.followup_button.clicked.connect(self._followup_done)
+        self.take_button.clicked.connect(self.take)
+        self.composer.textChanged.connect(self._composer_changed)
+        self._composing = False
+        self._seen_message_id = 0  # the newest message the person had seen when they began to write
+        self._seen_status = ""
         QShortcut(QKeySequence("Ctrl+Return"), self.composer, lambda: self._send("out"))
         QShortcut(QKeySequence("Ctrl+Shift+Return"), self.composer, lambda: self._send("note"))
 
@@ -249,6 +266,9 @@ class TicketView(QWidget):
             show_error(self, error)
             return
         keep_draft = self.ticket is not None and self.ticket.id == ticket_id
+        scroll = self.conversation.verticalScrollBar()
+        at_bottom = scroll.value() >= scroll.maximum() - 4
+        kept_scroll = scroll.value()
         self.ticket = ticket
         self._loading = True
         self.subject.setText(f"<h2>{html.escape(ticket.subject)}</h2>")
@@ -286,13 +306,41 @@ class TicketView(QWidget):
         self.assignee.setCurrentIndex(found)
         self.resolve_button.setEnabled(ticket.status != "resolved")
         self.conversation.setHtml(conversation_html(ticket))
-        self.conversation.verticalScrollBar().setValue(self.conversation.verticalScrollBar().maximum())
+        # Someone else's change re-renders the conversation: keep the reader's place.
+        scroll.setValue(scroll.maximum() if not keep_draft or at_bottom else kept_scroll)
+        self.take_button.setEnabled(ticket.assignee != self._db.actor)
         self.customer.setHtml(profile_html(profile))
         if not keep_draft:
             self.composer.clear()
+            self._mark_seen(ticket)
+            self.activity_changed.emit()
         self._loading = False
         self.empty.hide()
         self.splitter.show()
+
+    # -- presence ---------------------------------------------------------------
+    def presence_state(self) -> tuple[int | None, str]:
+        if self.ticket is None:
+            return None, "idle"
+        return self.ticket.id, "replying" if self.composer.toPlainText().strip() else "viewing"
+
+    def show_presence(self, people: list) -> None:
+        here = [p for p in people if self.ticket is not None and p.ticket_id == self.ticket.id
+                and p.activity != "idle"]
+        self.others.setText(" · ".join(html.escape(p.describe()) for p in here))
+        self.others.setVisible(bool(here))
+
+    def _composer_changed(self) -> None:
+        composing = bool(self.composer.toPlainText().strip())
+        if composing and not self._composing and self.ticket is not None:
+            self._mark_seen(self.ticket)
+        if composing != self._composing:
+            self._composing = composing
+            self.activity_changed.emit()
+
+    def _mark_seen(self, ticket: tickets.Ticket) -> None:
+        self._seen_message_id = max((m.id for m in ticket.messages), default=0)
+        self._seen_status = ticket.status
 
     def reload(self) -> None:
         if self.ticket is not None:
@@ -369,6 +417,18 @@ class TicketView(QWidget):
         self.reload()
         self.changed.emit(ticket_id)
 
+    def take(self) -> None:
+        """Assign to me; if someone took it a moment earlier, say who."""
+        if self.ticket is None:
+            return
+        ticket_id = self.ticket.id
+        try:
+            tickets.take(self._db, ticket_id)
+        except AmendsError as error:
+            show_error(self, error)
+        self.reload()
+        self.changed.emit(ticket_id)
+
     def _send(self, direction: str) -> None:
         if self.ticket is None:
             return
@@ -376,6 +436,49 @@ class TicketView(QWidget):
         if not text.strip():
             self.composer.setFocus()
             return
+        if direction == "out" and self._warn_if_overtaken(text):
+            return
+        self._store(direction, text)
+
+    def _warn_if_overtaken(self, text: str) -> bool:
+        """Someone else replied to or resolved the ticket since the person
+        began writing: show it and ask before sending. True = wait."""
+        ticket_id = self.ticket.id
+        try:
+            fresh = tickets.get(self._db, ticket_id)
+        except AmendsError as error:
+            show_error(self, error)
+            return True
+        theirs = [m for m in fresh.messages if m.id > self._seen_message_id and m.direction in ("out", "note")
+                  and m.author != self._db.actor]
+        resolved = fresh.status == "resolved" and self._seen_status != "resolved"
+        if not theirs and not resolved:
+            return False
+        lines = [f"{m.author} wrote at {m.created_at[11:16]}:\n“{m.body[:400]}”" for m in theirs[-3:]]
+        if resolved:
+            lines.append(self.tr("The ticket was resolved meanwhile."))
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Someone else answered"),
+                          self.tr("Since you began writing:") + "\n\n" + "\n\n".join(lines), parent=self)
+        box.setObjectName("overtakenBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        send = box.addButton(self.tr("Send mine anyway"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("Don't send"), QMessageBox.ButtonRole.RejectRole)
+
+        def chosen(button) -> None:
+            if self.ticket is None or self.ticket.id != ticket_id:
+                return
+            self._mark_seen(fresh)
+            if button is send:
+                self._store("out", text)
+            else:
+                self.reload()
+
+        box.buttonClicked.connect(chosen)
+        self.overtaken_box = box
+        box.open()
+        return True
+
+    def _store(self, direction: str, text: str) -> None:
         try:
             tickets.add_message(self._db, self.ticket.id, direction, text)
         except AmendsError as error:

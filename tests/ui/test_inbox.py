@@ -35,7 +35,7 @@ def test_views_and_filters_change_the_query(qtbot, window):
     active = inbox.model.rowCount()
     assert active > 0
     for row in range(active):
-        assert inbox.model.data(inbox.model.index(row, 4)) in ("Open", "Pending")
+        assert inbox.model.data(inbox.model.index(row, inbox.model.column_of("status"))) in ("Open", "Pending")
     inbox.views.setCurrentItem(inbox.views.findItems("Resolved", Qt.MatchFlag.MatchExactly)[0])
     assert inbox.model.query.status == "resolved"
     assert inbox.status.currentData() == "resolved"
@@ -44,7 +44,7 @@ def test_views_and_filters_change_the_query(qtbot, window):
     inbox.category.activated.emit(index)
     assert inbox.model.query.category == "billing"
     for row in range(inbox.model.rowCount()):
-        assert inbox.model.data(inbox.model.index(row, 3)) == "Billing"
+        assert inbox.model.data(inbox.model.index(row, inbox.model.column_of("category"))) == "Billing"
 
 
 def test_search_box_searches_as_you_type(qtbot, window):
@@ -102,7 +102,7 @@ def test_field_edits_are_saved_and_shown_in_the_list(qtbot, window):
     view.priority.activated.emit(index)
     assert tickets.get(window.db, ticket_id).priority == 3
     row = inbox.model.row_of(ticket_id)
-    assert inbox.model.data(inbox.model.index(row, 5)) == "Urgent"
+    assert inbox.model.data(inbox.model.index(row, inbox.model.column_of("priority"))) == "Urgent"
 
 
 def test_changes_by_another_connection_appear_and_keep_the_selection(qtbot, window):

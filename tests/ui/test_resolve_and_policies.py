@@ -60,7 +60,7 @@ def test_resolve_a_ticket_through_the_checklist(qtbot, window):
     assert (record.offer_value, record.offer_in_bounds, record.actor) == (12, True, "tester@host")
     assert tickets.get(window.db, ticket_id).status == "resolved"
     row = window.inbox.model.row_of(ticket_id)
-    assert window.inbox.model.data(window.inbox.model.index(row, 4)) == "Resolved"
+    assert window.inbox.model.data(window.inbox.model.index(row, window.inbox.model.column_of("status"))) == "Resolved"
     assert not window.inbox.ticket_view.resolve_button.isEnabled()
 
 

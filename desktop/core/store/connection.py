@@ -169,9 +169,11 @@ class Database:
 
     # -- writing ---------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, wait: bool = True) -> Iterator[sqlite3.Connection]:
         """One short ``BEGIN IMMEDIATE`` transaction; nested calls join the
-        outer one, so a service can call another and still commit once."""
+        outer one, so a service can call another and still commit once.
+        ``wait=False`` tries once (briefly) and raises :class:`Busy`: for
+        background chores such as presence heartbeats."""
         if self.readonly:
             raise known("SQLITE_READONLY", str(self.path))
         with self._lock:
@@ -182,7 +184,7 @@ class Database:
                 finally:
                     self._depth -= 1
                 return
-            self._wait_for("BEGIN IMMEDIATE")
+            self._wait_for("BEGIN IMMEDIATE", patient=wait)
             self._depth = 1
             try:
                 yield self.conn
@@ -202,7 +204,7 @@ class Database:
                         self.conn.execute("ROLLBACK")
                     raise
 
-    def _wait_for(self, statement: str) -> None:
+    def _wait_for(self, statement: str, patient: bool = True) -> None:
         """Run BEGIN IMMEDIATE or COMMIT, waiting while another writer holds
         the lock: in short slices, asking ``waiter(elapsed)`` between them
         (the UI shows "waiting for another user…" and a Cancel button), up to
@@ -219,7 +221,7 @@ class Database:
                     if not _is_busy(error):
                         _reraise(error, str(self.path))
                     elapsed = time.monotonic() - started
-                    if elapsed >= self.write_wait_seconds:
+                    if elapsed >= self.write_wait_seconds or not patient:
                         raise Busy(f"{self.path}: another user kept the database busy for {elapsed:.0f} s; "
                                    "nothing was saved.", path=str(self.path),
                                    hint="Try again in a moment.") from error
