@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
         self.inbox.setObjectName("inboxPane")
         self._policies = None  # built on first use: start-up shows the inbox only
         self._review = None
+        self._audit = None
         self.stack = QStackedWidget()
         self.stack.addWidget(self.inbox)
         self.hint = QLabel()
@@ -165,6 +166,7 @@ class MainWindow(QMainWindow):
         self.act_inbox = self._action("&Inbox", lambda: self.show_pane(0), "Ctrl+1", "showInbox")
         self.act_policies = self._action("&Policies", lambda: self.show_pane(1), "Ctrl+2", "showPolicies")
         self.act_review = self._action("Re&view", lambda: self.show_pane(2), "Ctrl+3", "showReview")
+        self.act_audit = self._action("&Audit", lambda: self.show_pane(3), "Ctrl+4", "showAudit")
         self.act_resolve = self._action("&Resolve…", self.resolve_current, "Ctrl+E", "resolve")
         self.act_reply = self._action("Re&ply", self.focus_composer, "Ctrl+R", "reply")
         self.act_take = self._action("&Take (assign to me)", lambda: self.inbox.ticket_view.take(), "Ctrl+Shift+T",
@@ -172,7 +174,7 @@ class MainWindow(QMainWindow):
         self.act_propose = self._action("Propose &policy change…", self.propose_change, "Ctrl+Shift+P", "propose")
         self.act_about = self._action("&About Amends", self.about, None, "about")
         group = QActionGroup(self)
-        for action in (self.act_inbox, self.act_policies, self.act_review):
+        for action in (self.act_inbox, self.act_policies, self.act_review, self.act_audit):
             action.setCheckable(True)
             group.addAction(action)
         self.act_inbox.setChecked(True)
@@ -189,7 +191,7 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addAction(self.act_name)
         view_menu = menus.addMenu(self.tr("&View"))
-        view_menu.addActions([self.act_inbox, self.act_policies, self.act_review])
+        view_menu.addActions([self.act_inbox, self.act_policies, self.act_review, self.act_audit])
         view_menu.addSeparator()
         view_menu.addAction(self.act_refresh)
         ticket_menu = menus.addMenu(self.tr("&Ticket"))
@@ -202,7 +204,7 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar(self.tr("Panes"))
         toolbar.setObjectName("panesToolbar")
         toolbar.setMovable(False)
-        toolbar.addActions([self.act_inbox, self.act_policies, self.act_review])
+        toolbar.addActions([self.act_inbox, self.act_policies, self.act_review, self.act_audit])
         toolbar.addSeparator()
         toolbar.addAction(self.act_resolve)
         self.addToolBar(toolbar)
@@ -230,11 +232,25 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(self._review)
         return self._review
 
+    @property
+    def audit(self):
+        """The Audit pane, created the first time it is needed."""
+        if self._audit is None:
+            from desktop.ui.audit_pane import AuditPane
+
+            self._audit = AuditPane(self.db)
+            self._audit.setObjectName("auditPane")
+            self._audit.open_ticket.connect(lambda ticket_id: self.drill_down(f"ticket #{ticket_id}", [ticket_id]))
+            self.stack.addWidget(self._audit)
+        return self._audit
+
     def show_pane(self, index: int) -> None:
-        pane = (lambda: self.inbox, lambda: self.policies, lambda: self.review)[index]()
-        refresh = index == 1 and self._policies is not None
+        refresh = (index == 1 and self._policies is not None) or (index == 3 and self._audit is not None)
+        pane = (lambda: self.inbox, lambda: self.policies, lambda: self.review, lambda: self.audit)[index]()
         self.stack.setCurrentWidget(pane)
-        (self.act_inbox, self.act_policies, self.act_review)[index].setChecked(True)
+        (self.act_inbox, self.act_policies, self.act_review, self.act_audit)[index].setChecked(True)
+        if refresh and index == 3:
+            self._audit.refresh()
         if refresh:
             self._policies.refresh()
         if index == 0:

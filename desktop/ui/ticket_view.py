@@ -16,12 +16,13 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.core import clock, customers, followups, policies, proposals, resolution, tickets
+from desktop.core import audit, clock, customers, followups, policies, proposals, resolution, tickets
 from desktop.core.errors import AmendsError, ConflictError
 from desktop.core.store import Database
 from desktop.core.vocabulary import CATEGORIES, OFFER_KINDS, PRIORITIES, STATUSES, category_name
@@ -78,6 +79,16 @@ def profile_html(profile: customers.CustomerProfile | None) -> str:
     else:
         lines.append("<p><small>No offers received before.</small></p>")
     return "".join(lines)
+
+
+def history_html(entries: list[audit.AuditEntry]) -> str:
+    """Every change to the ticket, newest first: who, when, what."""
+    if not entries:
+        return "<p><i>No changes recorded.</i></p>"
+    rows = "".join(f"<tr><td>{html.escape(e.at[:16].replace('T', ' '))}</td><td>{html.escape(e.actor)}</td>"
+                   f"<td>{html.escape(e.action.replace('_', ' '))}</td><td>{html.escape(audit.describe(e))}</td></tr>"
+                   for e in entries)
+    return f"<table cellpadding='3'><tr><th>When</th><th>Who</th><th>What</th><th>Change</th></tr>{rows}</table>"
 
 
 def resolution_summary(record: resolution.Resolution, version: policies.PolicyVersion | None) -> str:
@@ -205,7 +216,14 @@ class TicketView(QWidget):
         column.addWidget(self.proposals)
         column.addLayout(row1)
         column.addLayout(row2)
-        column.addWidget(self.conversation, 1)
+        self.history = QTextBrowser()
+        self.history.setObjectName("ticketHistory")
+        self.history.setAccessibleName(self.tr("History of this ticket"))
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("ticketTabs")
+        self.tabs.addTab(self.conversation, self.tr("Conversation"))
+        self.tabs.addTab(self.history, self.tr("History"))
+        column.addWidget(self.tabs, 1)
         column.addWidget(self.composer)
         column.addLayout(buttons)
 
@@ -262,6 +280,7 @@ class TicketView(QWidget):
                 if history and history[-1].policy_version_id else None
             pending = [f for f in followups.for_ticket(self._db, ticket_id) if f.done_at is None]
             filed = proposals.for_ticket(self._db, ticket_id)
+            entries = audit.for_entity(self._db, "ticket", ticket_id)
         except AmendsError as error:
             show_error(self, error)
             return
@@ -310,6 +329,7 @@ class TicketView(QWidget):
         scroll.setValue(scroll.maximum() if not keep_draft or at_bottom else kept_scroll)
         self.take_button.setEnabled(ticket.assignee != self._db.actor)
         self.customer.setHtml(profile_html(profile))
+        self.history.setHtml(history_html(entries))
         if not keep_draft:
             self.composer.clear()
             self._mark_seen(ticket)
