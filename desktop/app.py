@@ -86,7 +86,17 @@ def run(db_path: Path | None = None) -> int:
     path = db_path or paths.default_database()
     if db_path is None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    actor = identity.current_actor()
+    if not identity.is_set() and not os.environ.get(STARTUP_PROBE):
+        from desktop.ui.identity_dialog import IdentityDialog
+
+        dialog = IdentityDialog(identity.load())
+        if dialog.exec() == IdentityDialog.DialogCode.Accepted:
+            try:
+                identity.save(dialog.identity())
+            except OSError as error:
+                log.warning("could not save the identity: %s", error)
+    person = identity.load()
+    actor = person.display_name
     windows: list[MainWindow] = []
 
     def open_window(target: Path) -> bool:
@@ -107,7 +117,7 @@ def run(db_path: Path | None = None) -> int:
                     return False
                 target = Path(picked)
                 continue
-            window = MainWindow(db)
+            window = MainWindow(db, role=person.role)
             window.open_requested.connect(lambda p: switch(window, p))
             window.show()
             windows.append(window)

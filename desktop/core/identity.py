@@ -55,5 +55,10 @@ def save(identity: Identity) -> None:
     target.write_text(json.dumps(asdict(identity), indent=2), encoding="utf-8")
 
 
+def is_set() -> bool:
+    """Whether the person has chosen a name (first run asks otherwise)."""
+    return bool(os.environ.get("AMENDS_ACTOR", "").strip()) or _file().exists()
+
+
 def current_actor() -> str:
     return load().display_name

@@ -43,9 +43,10 @@ class MainWindow(QMainWindow):
     #: Emitted with the path the person chose in File → Open (app.py reopens).
     open_requested = Signal(Path)
 
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+    def __init__(self, db: Database, parent: QWidget | None = None, *, role: str = "both") -> None:
         super().__init__(parent)
         self.db = db
+        self.role = role
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("Amends — {0}").format(db.path.name))
         self.resize(1500, 900)
@@ -68,6 +69,13 @@ class MainWindow(QMainWindow):
         central_layout.setContentsMargins(0, 0, 0, 0)
         central_layout.setSpacing(0)
         central_layout.addWidget(self.hint)
+        self.location_warning = QLabel()
+        self.location_warning.setObjectName("locationWarning")
+        self.location_warning.setWordWrap(True)
+        self.location_warning.setStyleSheet(
+            "QLabel#locationWarning { background: #fbe9e7; color: #7a1f12; padding: 6px; }")
+        self.location_warning.hide()
+        central_layout.addWidget(self.location_warning)
         central_layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self._build_actions()
@@ -92,7 +100,10 @@ class MainWindow(QMainWindow):
         db.waiter = self.wait_for_lock
         self._restore_state()
         self.show_role_hint()
+        self.show_location_warning()
         self.inbox.table.setFocus()
+        if role == "relations":
+            QTimer.singleShot(0, lambda: self.show_pane(2))  # the relations role starts in the Review
 
     def show_role_hint(self) -> bool:
         """Past about 1,000 active subscribers: suggest splitting the service
@@ -110,13 +121,32 @@ class MainWindow(QMainWindow):
         self.hint.show()
         return True
 
+    def show_location_warning(self) -> bool:
+        """A database inside a sync folder can fork when two people write:
+        say so plainly (it stays until the file is moved)."""
+        from desktop.core.store import location
+
+        service = location.sync_folder(self.db.path)
+        if service is None:
+            self.location_warning.hide()
+            return False
+        self.location_warning.setText(self.tr(
+            "⚠ This database is inside a {0} folder. Sync services copy files instead of locking them: if two "
+            "people work at the same time the database can split into two copies and changes get lost. Keep it "
+            "on one computer's disk or a network share instead (see “Sharing a database” in the README).").format(
+            service))
+        self.location_warning.show()
+        return True
+
     def _dismiss_hint(self, _link: str = "") -> None:
         QSettings().setValue(f"roleHintDismissed/{self.db.path}", True)
         self.hint.hide()
 
     def _show_status(self) -> None:
-        self.status_label.setText(self.tr("{0} · you are {1}{2}").format(
-            self.db.path, self.db.actor, self.tr(" · read-only") if self.db.readonly else ""))
+        journal = self.tr("shared-memory journal (local disk)") if self.db.journal_mode == "wal" else \
+            self.tr("rollback journal (network share)")
+        self.status_label.setText(self.tr("{0} · {1} · you are {2}{3}").format(
+            self.db.path, journal, self.db.actor, self.tr(" · read-only") if self.db.readonly else ""))
 
     def choose_display_name(self) -> None:
         """The name recorded on every change you make (not a login)."""

@@ -213,3 +213,38 @@ tmpfs /tmp tmpfs rw 0 0
 ])
 def test_network_filesystems_are_detected_from_the_mount_table(path, network):
     assert location.is_network_path(Path(path), MOUNTS) is network
+
+
+MACOS_MOUNT = """\
+/dev/disk3s1s1 on / (apfs, sealed, local, read-only, journaled)
+//ana@nas.local/support on /Volumes/support (smbfs, nodev, nosuid, mounted by ana)
+nas:/export on /Volumes/nfs share (nfs, asynchronous)
+"""
+
+
+@pytest.mark.parametrize("path, network", [
+    ("/Users/ana/amends.db", False),
+    ("/Volumes/support/amends.db", True),
+    ("/Volumes/nfs share/amends.db", True),
+])
+def test_macos_mounts(path, network):
+    assert location.is_network_path_macos(Path(path), MACOS_MOUNT) is network
+
+
+def test_windows_unc_paths_are_network():
+    assert location.is_network_path_windows(Path("//server/share/amends.db"))
+
+
+@pytest.mark.parametrize("folder, service", [
+    ("Dropbox/shop", "Dropbox"), ("OneDrive - Shop Ltd/support", "OneDrive"), ("Google Drive/My Drive", "Google Drive"),
+    ("Library/Mobile Documents/com~apple~CloudDocs", "iCloud Drive"), ("work/local", None),
+])
+def test_sync_folders_are_recognised(tmp_path, folder, service):
+    target = tmp_path / folder / "amends.db"
+    assert location.sync_folder(target) == service
+
+
+def test_syncthing_marker(tmp_path):
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / ".stfolder").mkdir()
+    assert location.sync_folder(tmp_path / "shared" / "sub" / "amends.db") == "Syncthing"

@@ -163,3 +163,47 @@ def test_the_waiting_notice_goes_away_when_the_lock_is_free(qtbot, window, tmp_p
     assert tickets.get(window.db, view.ticket.id).messages[-1].body == "saved after the wait"
     assert window.wait_label.isVisible(), "it was shown while waiting"
     qtbot.waitUntil(lambda: not window.wait_label.isVisible(), timeout=3000)
+
+
+def test_first_run_identity_dialog(qtbot, monkeypatch, tmp_path):
+    from desktop.core import identity
+    from desktop.ui.identity_dialog import IdentityDialog
+
+    monkeypatch.setenv("AMENDS_HOME", str(tmp_path / "home"))
+    assert not identity.is_set()
+    dialog = IdentityDialog(identity.load())
+    qtbot.addWidget(dialog)
+    assert "@" in dialog.name.text(), "defaults to user@host"
+    dialog.name.clear()
+    assert not dialog.ok.isEnabled()
+    qtbot.keyClicks(dialog.name, "Ana  Ruiz")
+    dialog.findChild(type(dialog.roles.buttons()[0]), "role_relations").setChecked(True)
+    chosen = dialog.identity()
+    assert (chosen.display_name, chosen.role) == ("Ana Ruiz", "relations")
+    identity.save(chosen)
+    assert identity.is_set() and identity.load().role == "relations"
+
+
+def test_relations_role_starts_in_the_review_pane(qtbot, demo_db):
+    from desktop.ui.main_window import MainWindow
+
+    window = MainWindow(demo_db, role="relations")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window._review, timeout=3000)
+
+
+def test_a_database_in_a_sync_folder_is_warned_about(qtbot, tmp_path):
+    from desktop.core.workspace import open_database
+    from desktop.ui.main_window import MainWindow
+
+    folder = tmp_path / "Dropbox" / "shop"
+    folder.mkdir(parents=True)
+    db = open_database(folder / "amends.db", "tester@host")
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.location_warning.isVisible() and "Dropbox" in window.location_warning.text()
+    assert "shared-memory journal (local disk)" in window.status_label.text()
+    window.close()
+    db.close()

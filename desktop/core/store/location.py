@@ -9,6 +9,8 @@ locks only.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,5 +66,82 @@ def is_network_path(path: Path, mounts_text: str | None = None) -> bool:
     return mount is not None and mount.fstype.lower() in NETWORK_FSTYPES
 
 
+def parse_macos_mount(text: str) -> list[Mount]:
+    """Parse macOS ``mount`` output: ``//me@nas/share on /Volumes/share (smbfs, nodev, ...)``."""
+    mounts = []
+    for line in text.splitlines():
+        if " on " not in line or "(" not in line:
+            continue
+        _device, _, rest = line.partition(" on ")
+        point, _, options = rest.rpartition(" (")
+        fstype = options.split(",")[0].strip(" )")
+        mounts.append(Mount(point, fstype))
+    return mounts
+
+
+MACOS_NETWORK = frozenset({"smbfs", "nfs", "afpfs", "webdav", "cifs", "macfuse", "osxfuse", "sshfs"})
+
+
+def is_network_path_macos(path: Path, mount_output: str) -> bool:
+    mount = mount_for(Path(os.path.realpath(path)), parse_macos_mount(mount_output))
+    return mount is not None and mount.fstype.lower() in MACOS_NETWORK
+
+
+def is_network_path_windows(path: Path) -> bool:
+    """UNC paths (\\\\server\\share) and mapped network drives."""
+    text = str(path)
+    if text.startswith(("\\\\", "//")):
+        return True
+    try:
+        import ctypes
+
+        drive = os.path.splitdrive(os.path.abspath(text))[0] + "\\"
+        return ctypes.windll.kernel32.GetDriveTypeW(drive) == 4  # DRIVE_REMOTE
+    except (AttributeError, OSError):
+        return False
+
+
+def on_network(path: Path) -> bool:
+    """Network filesystem detection for the platform we run on."""
+    if sys.platform == "win32":
+        return is_network_path_windows(path)
+    if sys.platform == "darwin":
+        try:
+            output = subprocess.run(["mount"], capture_output=True, text=True, timeout=5).stdout
+        except (OSError, subprocess.SubprocessError):
+            return False
+        return is_network_path_macos(path, output)
+    return is_network_path(path)
+
+
+SYNC_FOLDERS = {
+    "dropbox": "Dropbox", "onedrive": "OneDrive", "google drive": "Google Drive", "googledrive": "Google Drive",
+    "my drive": "Google Drive", "icloud drive": "iCloud Drive", "icloud~": "iCloud Drive",
+    "mobile documents": "iCloud Drive", "iclouddrive": "iCloud Drive", "syncthing": "Syncthing",
+}
+SYNC_MARKERS = {".stfolder": "Syncthing", ".dropbox": "Dropbox", ".dropbox.cache": "Dropbox"}
+
+
+def sync_folder(path: Path) -> str | None:
+    """The sync service whose folder holds ``path`` (Dropbox, OneDrive, Google
+    Drive, iCloud, Syncthing), or None. Such folders copy files instead of
+    locking them: two people writing there can fork the database."""
+    real = Path(os.path.realpath(path))
+    for part in real.parts[:-1]:
+        lowered = part.lower()
+        for key, name in SYNC_FOLDERS.items():
+            if (lowered == key or lowered.startswith(key + " ") or lowered.startswith(key + "-")
+                         or (key.endswith("~") and key in lowered)):
+                return name
+    for folder in [real.parent, *real.parent.parents]:
+        for marker, name in SYNC_MARKERS.items():
+            try:
+                if (folder / marker).exists():
+                    return name
+            except OSError:
+                continue
+    return None
+
+
 def journal_mode_for(path: Path) -> str:
-    return "DELETE" if is_network_path(path) else "WAL"
+    return "DELETE" if on_network(path) else "WAL"
