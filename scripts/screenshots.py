@@ -114,6 +114,22 @@ def shoot(out: Path) -> None:
     review.recurring.doubleClicked.emit(review.recurring.model().index(0, 0))
     settle()
     window.grab().save(str(out / "inbox-drill-down.png"))
+    # someone else on the same file: presence and the audit trail
+    from desktop.core import presence, tickets
+
+    other = db.reopen()
+    other.actor = "Ben Carter"
+    current = window.inbox.current_ticket_id()
+    presence.beat(other, "ben-laptop", current, "replying")
+    tickets.update(other, current, tickets.get(other, current).version, priority=3)
+    window.check_for_changes()
+    window.inbox.ticket_view.tabs.setCurrentIndex(1)
+    settle()
+    window.grab().save(str(out / "inbox-presence-history.png"))
+    window.inbox.ticket_view.tabs.setCurrentIndex(0)
+    window.show_pane(3)
+    settle()
+    window.grab().save(str(out / "audit.png"))
     print("\n".join(str(p) for p in sorted(out.glob("*.png"))))
 
 

@@ -393,7 +393,7 @@ class TicketView(QWidget):
             self._resolve_conflict(error, name, value)
             return
         except AmendsError as error:
-            show_error(self, error)
+            show_error(self, error, self.tr("Your change of {0} was not saved").format(name))
             self.reload()
             return
         self.reload()
@@ -501,8 +501,9 @@ class TicketView(QWidget):
     def _store(self, direction: str, text: str) -> None:
         try:
             tickets.add_message(self._db, self.ticket.id, direction, text)
-        except AmendsError as error:
-            show_error(self, error)  # the text stays in the composer
+        except AmendsError as error:  # the text stays in the composer
+            show_error(self, error, self.tr("Your reply was not saved") if direction == "out"
+                       else self.tr("Your note was not saved"))
             return
         self.composer.clear()
         ticket_id = self.ticket.id

@@ -75,11 +75,15 @@ class _Version:
 
 def _reset_policies(conn, actor: str, anchor: float) -> dict[tuple[str, str], list[_Version]]:
     """Replace the shipped default policies by an 18-month history. Only on a
-    database with no resolutions, in the demo's own transaction."""
-    triggers = [s for s in statements(V1) if s.startswith("CREATE TRIGGER policy_")]
+    database with no tickets, in the demo's own transaction; the audit
+    entries of the replaced defaults go too, so that the history the demo
+    shows is one consistent story."""
+    triggers = [s for s in statements(V1) if s.startswith(("CREATE TRIGGER policy_", "CREATE TRIGGER audit_log_"))]
     for name in ("policy_versions_immutable_update", "policy_versions_immutable_delete",
-                 "policy_steps_immutable_update", "policy_steps_immutable_delete"):
+                 "policy_steps_immutable_update", "policy_steps_immutable_delete",
+                 "audit_log_append_only_update", "audit_log_append_only_delete"):
         conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    conn.execute("DELETE FROM audit_log WHERE entity = 'policy'")
     conn.execute("DELETE FROM policy_steps")
     conn.execute("DELETE FROM policy_versions")
     conn.execute("DELETE FROM policy_draft_steps")
