@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from desktop import __version__, paths
-from desktop.core import health, identity, resolution, tickets
+from desktop.core import clock, health, identity, resolution, tickets
 from desktop.core.errors import AmendsError, ValidationError
 from desktop.core.store import Database
 from desktop.core.workspace import open_database
@@ -87,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-tickets", type=_positive, default=10, metavar="N",
                    help="flag an uncovered category from N tickets (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("backup", "copy the database to DEST, safely while others use it")
+    p.add_argument("dest", metavar="DEST", help="a new file, or a folder to put a dated copy in")
+
+    p = command("restore", "replace the database with a backup (checked first)")
+    p.add_argument("source", metavar="SRC", help="the backup file")
+    p.add_argument("--force", action="store_true", help="replace an existing database (a copy is kept first)")
 
     p = command("report", "write the quarterly relations report as a PDF")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
@@ -281,7 +288,30 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"report": cmd_report, "insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
+def cmd_backup(args: argparse.Namespace) -> int:
+    from desktop.core import backups
+
+    dest = Path(args.dest).expanduser()
+    if dest.is_dir():
+        dest = dest / f"{_database_path(args).stem}-{clock.now().strftime('%Y%m%dT%H%M%SZ')}.db"
+    written = _with_db(args, lambda db: backups.copy_to(db, dest))
+    tickets_in = backups.verify(written)
+    print(f"Backed up {_database_path(args)} to {written} ({tickets_in:,} tickets, integrity ok).")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from desktop.core import backups
+
+    source = Path(args.source).expanduser()
+    target = _database_path(args)
+    safety = backups.restore(target, source, force=args.force, actor=identity.current_actor())
+    kept = f"; the previous file was kept as {safety}" if safety else ""
+    print(f"Restored {target} from {source}{kept}.")
+    return 0
+
+
+COMMANDS = {"backup": cmd_backup, "restore": cmd_restore, "report": cmd_report, "insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
             "resolve": cmd_resolve}
 
 

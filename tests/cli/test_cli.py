@@ -241,3 +241,30 @@ def test_report_writes_a_pdf(tmp_path, demo_file):
     assert out.read_bytes()[:5] == b"%PDF-" and out.stat().st_size > 10_000
     missing = amends("--db", str(demo_file), "report", "--out", str(tmp_path / "no" / "x.pdf"))
     assert "does not exist" in one_line_error(missing)
+
+
+def test_backup_and_restore_commands(tmp_path, demo_file):
+    work = tmp_path / "work.db"
+    shutil.copy(demo_file, work)
+    copy = tmp_path / "copy.db"
+    done = amends("--db", str(work), "backup", str(copy))
+    assert done.returncode == 0 and "integrity ok" in done.stdout
+    folder_copy = amends("--db", str(work), "backup", str(tmp_path))
+    assert folder_copy.returncode == 0
+    assert "exists" in one_line_error(amends("--db", str(work), "backup", str(copy)))
+    raw = sqlite3.connect(work)
+    raw.execute("DELETE FROM messages")
+    raw.commit()
+    raw.close()
+    refused = amends("--db", str(work), "restore", str(copy))
+    assert "--force" in one_line_error(refused)
+    restored = amends("--db", str(work), "restore", str(copy), "--force")
+    assert restored.returncode == 0 and "kept as" in restored.stdout
+    raw = sqlite3.connect(work)
+    assert raw.execute("SELECT count(*) FROM messages").fetchone()[0] > 0
+    raw.close()
+    fresh = tmp_path / "fresh.db"
+    assert amends("--db", str(fresh), "restore", str(copy)).returncode == 0, "a new file needs no --force"
+    junk = tmp_path / "junk.db"
+    junk.write_text("junk")
+    assert "not an Amends database" in one_line_error(amends("--db", str(work), "restore", str(junk), "--force"))

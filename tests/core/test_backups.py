@@ -1,0 +1,88 @@
+"""Backups with the backup API, rolling backups, checked restores."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from desktop.core import backups, tickets
+from desktop.core.errors import AmendsError, DatabaseProblem, SchemaTooNew
+from desktop.core.workspace import open_database
+from tests.conftest import ACTOR, make_ticket
+
+
+def test_backup_while_another_connection_writes(db, tmp_path):
+    make_ticket(db)
+    other = db.reopen()
+    other.conn.execute("BEGIN IMMEDIATE")
+    other.conn.execute("INSERT INTO settings (key, value) VALUES ('uncommitted', 'x')")
+    copy = backups.copy_to(db, tmp_path / "copy.db")
+    other.conn.execute("ROLLBACK")
+    other.close()
+    assert backups.verify(copy) == 1
+    with pytest.raises(Exception, match="exists"):
+        backups.copy_to(db, copy)
+
+
+def test_rolling_backups_once_a_day_and_pruned(db):
+    make_ticket(db)
+    first = backups.rolling(db)
+    assert first is not None and first.parent == backups.folder_for(db.path)
+    assert backups.rolling(db) is None, "one a day"
+    backups.set_keep(db, 2)
+    for _ in range(3):
+        backups.make(db, "import")
+    listed = backups.list_backups(db.path)
+    assert len([b for b in listed if b.reason in ("daily", "import")]) == 2
+    assert all(b.tickets == 1 for b in listed)
+    backups.make(db, "manual")
+    backups.prune(db)
+    assert any(b.reason == "manual" for b in backups.list_backups(db.path)), "manual backups are never pruned"
+
+
+def test_restore_checks_the_backup_and_keeps_a_safety_copy(db, db_path, tmp_path):
+    first = make_ticket(db, subject="Before the backup")
+    copy = backups.copy_to(db, tmp_path / "copy.db")
+    make_ticket(db, subject="After the backup")
+    db.close()
+    with pytest.raises(AmendsError, match="--force"):
+        backups.restore(db_path, copy)
+    safety = backups.restore(db_path, copy, force=True, actor=ACTOR)
+    restored = open_database(db_path, ACTOR)
+    assert [r.subject for r in tickets.page(restored, tickets.InboxQuery(status="all"))[0]] == ["Before the backup"]
+    assert tickets.get(restored, first).subject == "Before the backup"
+    assert restored.scalar("SELECT count(*) FROM audit_log WHERE action = 'restore'") == 1
+    assert safety is not None and backups.verify(safety) == 2
+    restored.close()
+
+
+def test_a_broken_backup_is_refused_and_nothing_changes(db, db_path, tmp_path):
+    make_ticket(db)
+    db.close()
+    before = db_path.read_bytes()
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(DatabaseProblem, match="not an Amends database"):
+        backups.restore(db_path, junk, force=True)
+    damaged = tmp_path / "damaged.db"
+    source = open_database(tmp_path / "src.db", ACTOR)
+    for i in range(300):
+        make_ticket(source, subject=f"ticket {i}", body="x" * 500)
+    source.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    source.conn.execute("PRAGMA journal_mode = DELETE")
+    source.close()
+    data = bytearray((tmp_path / "src.db").read_bytes())
+    for offset in range(4096 * 20, 4096 * 30):
+        data[offset] = 0xA5
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(DatabaseProblem):
+        backups.restore(db_path, damaged, force=True)
+    future = tmp_path / "future.db"
+    raw = sqlite3.connect(future)
+    raw.execute("CREATE TABLE tickets (id INTEGER)")
+    raw.execute("PRAGMA user_version = 99")
+    raw.close()
+    with pytest.raises(SchemaTooNew):
+        backups.restore(db_path, future, force=True)
+    assert db_path.read_bytes() == before
