@@ -72,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("stats", "count tickets, customers and policies")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    command("check", "check the database's integrity and schema version")
+    p = command("check", "check the database's integrity, foreign keys, schema version and search index")
+    p.add_argument("--repair", action="store_true", help="also fix what can be fixed safely (the search index)")
 
     p = command("search", "full-text search over ticket subjects and messages (newest first)")
     p.add_argument("query", metavar="QUERY", help='words and "quoted phrases"; every term must match')
@@ -151,8 +152,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    report = _with_db(args, health.check)
+    report = _with_db(args, health.repair if args.repair else health.check)
     path = _database_path(args)
+    for line in report.fixed:
+        print(f"fixed: {line}")
     for line in report.checks:
         print(line)
     for line in report.problems:
@@ -160,8 +163,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if report.ok:
         print(f"{path}: healthy")
         return 0
-    print(f"amends: {path} has {len(report.problems)} problem(s); restore a backup or ask for help",
-          file=sys.stderr)
+    hint = "run 'amends check --repair'" if report.repairable else "restore a backup ('amends restore')"
+    print(f"amends: {path} has {len(report.problems)} problem(s); {hint}", file=sys.stderr)
     return 1
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 
+from desktop.core import audit
 from desktop.core.store import Database
 from desktop.core.store.schema import CURRENT_VERSION
 
@@ -27,6 +29,8 @@ def stats(db: Database) -> dict[str, int]:
 class HealthReport:
     problems: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
+    fixed: list[str] = field(default_factory=list)
+    repairable: bool = False
 
     @property
     def ok(self) -> bool:
@@ -52,10 +56,58 @@ def check(db: Database) -> HealthReport:
         report.problems.append(f"schema version {version}, expected {CURRENT_VERSION}")
     else:
         report.checks.append(f"schema version: {version}")
+    for problem in search_index_problems(db):
+        report.problems.append(f"search index: {problem}")
+        report.repairable = True
+    if not any(p.startswith("search index") for p in report.problems):
+        report.checks.append("search index: every ticket indexed, nothing stale")
+    report.checks.append("attachments: none stored in this version, nothing orphaned")
+    return report
+
+
+def search_index_problems(db: Database) -> list[str]:
+    problems = []
     missing = db.scalar("SELECT count(*) FROM tickets t WHERE NOT EXISTS "
                         "(SELECT 1 FROM ticket_search s WHERE s.rowid = t.id)")
     if missing:
-        report.problems.append(f"search index: {missing} ticket(s) missing from the index")
-    else:
-        report.checks.append("search index: every ticket indexed")
-    return report
+        problems.append(f"{missing} ticket(s) missing from the index")
+    stale = db.scalar("SELECT count(*) FROM ticket_search s WHERE NOT EXISTS "
+                      "(SELECT 1 FROM tickets t WHERE t.id = s.rowid)")
+    if stale:
+        problems.append(f"{stale} entr(y/ies) for tickets that no longer exist")
+    if not db.readonly:
+        try:
+            with db.transaction() as conn:
+                conn.execute("INSERT INTO ticket_search (ticket_search) VALUES ('integrity-check')")
+        except sqlite3.DatabaseError as error:
+            problems.append(f"the index is inconsistent ({error})")
+    return problems
+
+
+def rebuild_search_index(db: Database) -> int:
+    """Re-create the full-text index from the tickets and their messages, in
+    one transaction; returns how many tickets were indexed."""
+    with db.transaction() as conn:
+        conn.execute("DELETE FROM ticket_search")
+        conn.execute("""INSERT INTO ticket_search (rowid, subject, body)
+                        SELECT t.id, t.subject,
+                               coalesce((SELECT group_concat(m.body, char(10)) FROM
+                                         (SELECT body FROM messages WHERE ticket_id = t.id ORDER BY created_at, id) m),
+                                        '')
+                        FROM tickets t""")
+        count = conn.execute("SELECT count(*) FROM ticket_search").fetchone()[0]
+        audit.record(conn, db.actor, "database", None, "rebuild_search_index", {"tickets": count})
+    return count
+
+
+def repair(db: Database) -> HealthReport:
+    """Check, fix what can be fixed safely (the search index), check again.
+    Damage to the file itself is not repaired in place: restore a backup."""
+    before = check(db)
+    fixed = []
+    if before.repairable:
+        count = rebuild_search_index(db)
+        fixed.append(f"search index rebuilt ({count:,} tickets)")
+    after = check(db)
+    after.fixed = fixed
+    return after

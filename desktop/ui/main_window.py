@@ -36,6 +36,7 @@ from desktop.ui.messages import show_error
 POLL_MS = 1000
 HEARTBEAT_MS = 5000
 WAIT_VISIBLE_AFTER = 1.0
+BACKUP_DELAY_MS = 10_000  # the daily backup waits until start-up is over
 DEMO_TICKETS = 2000
 
 
@@ -102,6 +103,11 @@ class MainWindow(QMainWindow):
         self.show_role_hint()
         self.show_location_warning()
         self.inbox.table.setFocus()
+        self.backup_timer = QTimer(self)  # a child: it dies with the window
+        self.backup_timer.setSingleShot(True)
+        self.backup_timer.setInterval(BACKUP_DELAY_MS)
+        self.backup_timer.timeout.connect(self.rolling_backup)
+        self.backup_timer.start()
         if role == "relations":
             QTimer.singleShot(0, lambda: self.show_pane(2))  # the relations role starts in the Review
 
@@ -188,6 +194,8 @@ class MainWindow(QMainWindow):
         self.act_new = self._action("&New ticket…", self.new_ticket, QKeySequence.StandardKey.New, "newTicket")
         self.act_demo = self._action("Load &demo data…", self.offer_demo, None, "loadDemo")
         self.act_report = self._action("Quarterly relations &report…", self.ask_report, None, "report")
+        self.act_restore = self._action("&Backups and restore…", self.open_restore, None, "restore")
+        self.act_check = self._action("&Check database…", self.open_check, None, "checkDatabase")
         self.act_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "quit")
         self.act_find = self._action("&Find tickets", self.show_search, QKeySequence.StandardKey.Find, "find")
         self.act_name = self._action("Your display &name…", self.choose_display_name,
@@ -214,6 +222,7 @@ class MainWindow(QMainWindow):
         file_menu.addActions([self.act_new, self.act_open, self.act_demo])
         file_menu.addSeparator()
         file_menu.addAction(self.act_report)
+        file_menu.addAction(self.act_restore)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         edit_menu = menus.addMenu(self.tr("&Edit"))
@@ -229,6 +238,7 @@ class MainWindow(QMainWindow):
         ticket_menu.addSeparator()
         ticket_menu.addAction(self.act_propose)
         help_menu = menus.addMenu(self.tr("&Help"))
+        help_menu.addAction(self.act_check)
         help_menu.addAction(self.act_about)
 
         toolbar = QToolBar(self.tr("Panes"))
@@ -553,6 +563,45 @@ class MainWindow(QMainWindow):
                                   parent=self)
         return self._report_op
 
+    def open_check(self):
+        from desktop.ui.database_dialogs import CheckDialog
+
+        dialog = CheckDialog(self.db, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished_check.connect(self.refresh)
+        self.check_dialog = dialog
+        dialog.open()
+        dialog.run()
+        return dialog
+
+    def open_restore(self):
+        from desktop.ui.database_dialogs import RestoreDialog
+
+        dialog = RestoreDialog(self.db, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.restored.connect(self._after_restore)
+        self.restore_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _after_restore(self) -> None:
+        self.statusBar().showMessage(self.tr("Restored; a copy of the previous data was kept."), 8000)
+        self._audit_mark = -1  # re-read everything
+        self.refresh()
+        if self._policies is not None:
+            self._policies.refresh()
+
+    def rolling_backup(self) -> ops.Operation | None:
+        """The daily backup, in a worker, a little after start-up."""
+        from desktop.core import backups
+
+        if self.db.readonly:
+            return None
+        self._backup_op = ops.run(self.db, lambda job: backups.rolling(job.db),
+                                  failure=lambda error: self.statusBar().showMessage(
+                                      self.tr("The daily backup failed: {0}").format(error), 10000), parent=self)
+        return self._backup_op
+
     def about(self) -> None:
         QMessageBox.about(self, self.tr("About Amends"), self.tr(
             "<h3>Amends {0}</h3><p>Support console for subscription businesses: the Inbox for what we do for "
@@ -582,6 +631,7 @@ class MainWindow(QMainWindow):
         settings.setValue("window/inboxHeader", self.inbox.table.horizontalHeader().saveState())
         self.poll.stop()
         self.heartbeat.stop()
+        self.backup_timer.stop()
         try:
             presence.leave(self.db, self.instance)
         except AmendsError:

@@ -268,3 +268,17 @@ def test_backup_and_restore_commands(tmp_path, demo_file):
     junk = tmp_path / "junk.db"
     junk.write_text("junk")
     assert "not an Amends database" in one_line_error(amends("--db", str(work), "restore", str(junk), "--force"))
+
+
+def test_check_repair_rebuilds_the_search_index(tmp_path, demo_file):
+    work = tmp_path / "index.db"
+    shutil.copy(demo_file, work)
+    raw = sqlite3.connect(work)
+    raw.execute("DELETE FROM ticket_search WHERE rowid IN (SELECT id FROM tickets LIMIT 10)")
+    raw.commit()
+    raw.close()
+    broken = amends("--db", str(work), "check")
+    assert broken.returncode == 1 and "10 ticket(s) missing" in broken.stderr and "--repair" in broken.stderr
+    fixed = amends("--db", str(work), "check", "--repair")
+    assert fixed.returncode == 0 and "fixed: search index rebuilt" in fixed.stdout
+    assert amends("--db", str(work), "check").returncode == 0

@@ -86,3 +86,21 @@ def test_a_broken_backup_is_refused_and_nothing_changes(db, db_path, tmp_path):
     with pytest.raises(SchemaTooNew):
         backups.restore(db_path, future, force=True)
     assert db_path.read_bytes() == before
+
+
+def test_doctor_finds_and_rebuilds_a_broken_search_index(db):
+    from desktop.core import health
+
+    first = make_ticket(db, subject="Crushed box", body="beans everywhere")
+    tickets.add_message(db, first, "note", "carrier claim filed")
+    second = make_ticket(db, subject="Late box")
+    db.conn.execute("DELETE FROM ticket_search WHERE rowid = ?", (second,))
+    db.conn.execute("INSERT INTO ticket_search (rowid, subject, body) VALUES (999, 'ghost', 'ghost')")
+    report = health.check(db)
+    assert not report.ok and report.repairable
+    assert any("missing" in p for p in report.problems) and any("no longer exist" in p for p in report.problems)
+    fixed = health.repair(db)
+    assert fixed.ok and fixed.fixed and "rebuilt" in fixed.fixed[0]
+    found = tickets.page(db, tickets.InboxQuery(status="all", text="claim"))[0]
+    assert [r.id for r in found] == [first], "notes are searchable again"
+    assert [r.id for r in tickets.page(db, tickets.InboxQuery(status="all", text="late"))[0]] == [second]

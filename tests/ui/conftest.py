@@ -23,4 +23,5 @@ def window(qtbot, demo_db):
     win.show()
     qtbot.waitExposed(win)
     win.poll.stop()  # tests call check_for_changes() themselves
+    win.backup_timer.stop()  # and make backups themselves
     return win

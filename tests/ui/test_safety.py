@@ -1,0 +1,33 @@
+"""Check database and backups from the app."""
+
+from __future__ import annotations
+
+from desktop.core import backups, tickets
+
+
+def test_check_database_finds_and_repairs_the_search_index(qtbot, window):
+    window.db.conn.execute("DELETE FROM ticket_search WHERE rowid IN (SELECT id FROM tickets LIMIT 3)")
+    dialog = window.open_check()
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=10_000)
+    assert "3 ticket(s) missing" in dialog.view.toPlainText() and dialog.repair_button.isEnabled()
+    dialog.report = None
+    dialog.repair_button.click()
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=10_000)
+    assert dialog.report.ok and "healthy" in dialog.view.toPlainText()
+    assert "search index rebuilt" in dialog.view.toPlainText()
+
+
+def test_daily_backup_then_restore_from_the_app(qtbot, window):
+    op = window.rolling_backup()
+    qtbot.waitUntil(lambda: op.done, timeout=10_000)
+    listed = backups.list_backups(window.db.path)
+    assert [b.reason for b in listed] == ["daily"] and listed[0].tickets == 300
+    first = window.inbox.model.ticket_id(0)
+    tickets.add_message(window.db, first, "note", "written after the backup")
+    dialog = window.open_restore()
+    assert dialog.model.rowCount() == 1
+    restore = dialog.restore(dialog.selected())
+    qtbot.waitUntil(lambda: restore.done, timeout=10_000)
+    bodies = [m.body for m in tickets.get(window.db, first).messages]
+    assert "written after the backup" not in bodies
+    assert {b.reason for b in backups.list_backups(window.db.path)} == {"daily", "before-restore"}
