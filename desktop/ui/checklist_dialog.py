@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core import clock, resolution
+from desktop.core import clock, drafts, resolution
 from desktop.core.errors import AmendsError
 from desktop.core.policies import Step
 from desktop.core.store import Database
@@ -139,6 +139,9 @@ class ChecklistDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        self._restoring = True
+        self.restored = self._restore_draft()
+        self._restoring = False
         self.update_state()
 
     def _offer_frame(self, offer_step: Step) -> QFrame:
@@ -180,7 +183,47 @@ class ChecklistDialog(QDialog):
     def current_problems(self) -> list[tuple[str, str]]:
         return resolution.check(self.checklist, self.outcomes(), self.offer())
 
+    # -- surviving a crash ------------------------------------------------------
+    def state(self) -> dict:
+        return {"policy_version_id": self.checklist.policy.id if self.checklist.policy else None,
+                "steps": {str(r.position): {"done": r.done.isChecked(), "reason": r.reason.text()} for r in self.rows},
+                "offer": self.offer_value.value() if self.offer_value is not None else None,
+                "override": self.override.text() if self.override is not None else ""}
+
+    def _restore_draft(self) -> bool:
+        """An interrupted checklist for this ticket and policy version comes
+        back as it was left."""
+        state = drafts.load_checklist(self._db, self.checklist.ticket_id)
+        if not state or state.get("policy_version_id") != (self.checklist.policy.id if self.checklist.policy else None):
+            return False
+        for row in self.rows:
+            saved = state.get("steps", {}).get(str(row.position), {})
+            row.done.setChecked(bool(saved.get("done")))
+            row.reason.setText(str(saved.get("reason") or ""))
+        if self.offer_value is not None and isinstance(state.get("offer"), (int, float)):
+            self.offer_value.setValue(state["offer"])
+        if self.override is not None:
+            self.override.setText(str(state.get("override") or ""))
+        return True
+
+    def _save_draft(self) -> None:
+        if self._restoring:
+            return
+        try:
+            drafts.save_checklist(self._db, self.checklist.ticket_id, self.state())
+        except AmendsError:
+            pass  # the dialog still holds everything; the next change tries again
+
+    def reject(self) -> None:
+        """Cancel writes nothing, and forgets the unfinished checklist."""
+        try:
+            drafts.clear(self._db, self.checklist.ticket_id, "checklist")
+        except AmendsError:
+            pass
+        super().reject()
+
     def update_state(self, *_args) -> None:
+        self._save_draft()
         problems = self.current_problems()
         offer = self.offer()
         offer_step = self.checklist.policy.offer_step() if self.checklist.policy else None
@@ -214,4 +257,8 @@ class ChecklistDialog(QDialog):
             self.problems.setText(f"⚠ {error}")
             self.resolve_button.setEnabled(False)
             return
+        try:
+            drafts.clear(self._db, self.checklist.ticket_id, "checklist")
+        except AmendsError:
+            pass  # resolved; the leftover draft no longer matches anything
         super().accept()

@@ -632,6 +632,8 @@ class MainWindow(QMainWindow):
         self.poll.stop()
         self.heartbeat.stop()
         self.backup_timer.stop()
+        if self.inbox.ticket_view.draft_timer.isActive():
+            self.inbox.ticket_view.save_draft()  # what was typed is kept
         try:
             presence.leave(self.db, self.instance)
         except AmendsError:

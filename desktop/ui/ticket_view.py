@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core import audit, clock, customers, followups, policies, proposals, resolution, tickets
+from desktop.core import audit, clock, customers, drafts, followups, policies, proposals, resolution, tickets
 from desktop.core.errors import AmendsError, ConflictError
 from desktop.core.store import Database
 from desktop.core.vocabulary import CATEGORIES, OFFER_KINDS, PRIORITIES, STATUSES, category_name
@@ -107,6 +107,9 @@ def resolution_summary(record: resolution.Resolution, version: policies.PolicyVe
         reason = f" (override: {e(record.override_reason)})" if record.override_reason else ""
         parts.append(f"offer {record.offer_value:g} {e(OFFER_KINDS.get(record.offer_kind or '', ''))}{flag}{reason}")
     return " · ".join(parts)
+
+
+DRAFT_SAVE_MS = 600
 
 
 class TicketView(QWidget):
@@ -256,6 +259,11 @@ class TicketView(QWidget):
         self.followup_button.clicked.connect(self._followup_done)
         self.take_button.clicked.connect(self.take)
         self.composer.textChanged.connect(self._composer_changed)
+        self.draft_timer = QTimer(self)
+        self.draft_timer.setSingleShot(True)
+        self.draft_timer.setInterval(DRAFT_SAVE_MS)
+        self.draft_timer.timeout.connect(self.save_draft)
+        self.composer.textChanged.connect(lambda: None if self._loading else self.draft_timer.start())
         self._composing = False
         self._seen_message_id = 0  # the newest message the person had seen when they began to write
         self._seen_status = ""
@@ -331,7 +339,8 @@ class TicketView(QWidget):
         self.customer.setHtml(profile_html(profile))
         self.history.setHtml(history_html(entries))
         if not keep_draft:
-            self.composer.clear()
+            self.draft_timer.stop()
+            self.composer.setPlainText(drafts.load(self._db, ticket_id, "reply") or "")
             self._mark_seen(ticket)
             self.activity_changed.emit()
         self._loading = False
@@ -498,6 +507,16 @@ class TicketView(QWidget):
         box.open()
         return True
 
+    def save_draft(self) -> None:
+        """What is being typed survives a crash or restart."""
+        self.draft_timer.stop()
+        if self.ticket is None:
+            return
+        try:
+            drafts.save(self._db, self.ticket.id, "reply", self.composer.toPlainText())
+        except AmendsError:
+            self.draft_timer.start()  # busy: try again shortly; the text is still on screen
+
     def _store(self, direction: str, text: str) -> None:
         try:
             tickets.add_message(self._db, self.ticket.id, direction, text)
@@ -505,7 +524,12 @@ class TicketView(QWidget):
             show_error(self, error, self.tr("Your reply was not saved") if direction == "out"
                        else self.tr("Your note was not saved"))
             return
+        self.draft_timer.stop()
         self.composer.clear()
         ticket_id = self.ticket.id
+        try:
+            drafts.clear(self._db, ticket_id, "reply")
+        except AmendsError:
+            pass  # the message is stored; a stale draft only comes back as text to delete
         self.reload()
         self.changed.emit(ticket_id)

@@ -104,3 +104,19 @@ def test_doctor_finds_and_rebuilds_a_broken_search_index(db):
     found = tickets.page(db, tickets.InboxQuery(status="all", text="claim"))[0]
     assert [r.id for r in found] == [first], "notes are searchable again"
     assert [r.id for r in tickets.page(db, tickets.InboxQuery(status="all", text="late"))[0]] == [second]
+
+
+def test_drafts_are_per_person_and_cleared_when_empty(db):
+    from desktop.core import drafts
+
+    ticket_id = make_ticket(db)
+    drafts.save(db, ticket_id, "reply", "half a sentence")
+    other = db.reopen()
+    other.actor = "bob@laptop"
+    assert drafts.load(other, ticket_id, "reply") is None, "drafts are per person"
+    other.close()
+    assert drafts.load(db, ticket_id, "reply") == "half a sentence"
+    drafts.save(db, ticket_id, "reply", "   ")
+    assert drafts.load(db, ticket_id, "reply") is None
+    drafts.save(db, ticket_id, "checklist", "{not json")
+    assert drafts.load_checklist(db, ticket_id) is None, "a damaged draft is ignored, not an error"

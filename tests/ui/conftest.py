@@ -24,4 +24,5 @@ def window(qtbot, demo_db):
     qtbot.waitExposed(win)
     win.poll.stop()  # tests call check_for_changes() themselves
     win.backup_timer.stop()  # and make backups themselves
-    return win
+    yield win
+    win.close()  # before the database closes

@@ -76,6 +76,7 @@ class Database:
     waiter: Callable[[float], bool] | None = None
     write_wait_seconds: float = 30.0
     _depth: int = field(default=0, repr=False)
+    _waiting: bool = field(default=False, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # -- opening ---------------------------------------------------------
@@ -205,6 +206,18 @@ class Database:
                     raise
 
     def _wait_for(self, statement: str, patient: bool = True) -> None:
+        if self._waiting:
+            # The waiter lets the UI breathe while we wait; a second save
+            # started meanwhile from the same connection must not nest.
+            raise Busy(f"{self.path}: another save is still waiting for the database.", path=str(self.path),
+                       hint="Try again in a moment.")
+        self._waiting = True
+        try:
+            self._wait_loop(statement, patient)
+        finally:
+            self._waiting = False
+
+    def _wait_loop(self, statement: str, patient: bool) -> None:
         """Run BEGIN IMMEDIATE or COMMIT, waiting while another writer holds
         the lock: in short slices, asking ``waiter(elapsed)`` between them
         (the UI shows "waiting for another user…" and a Cancel button), up to

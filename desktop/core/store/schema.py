@@ -270,6 +270,17 @@ CREATE TABLE presence (
 );
 CREATE INDEX presence_ticket ON presence(ticket_id, seen_at);
 
+-- Unsaved work that must survive a crash: the composer's text and an
+-- unfinished recovery checklist, per person and ticket.
+CREATE TABLE drafts (
+    actor      TEXT NOT NULL,
+    ticket_id  INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL CHECK (kind IN ('reply', 'checklist')),
+    body       TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (actor, ticket_id, kind)
+) WITHOUT ROWID;
+
 -- Settings shared by everyone using this file.
 CREATE TABLE settings (
     key     TEXT PRIMARY KEY,
