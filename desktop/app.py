@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import sqlite3
 import sys
 import time
 import traceback
@@ -15,6 +16,7 @@ from pathlib import Path
 from desktop import paths
 from desktop.core import identity
 from desktop.core.errors import AmendsError
+from desktop.core.store.errors import translate
 from desktop.core.workspace import open_database
 
 log = logging.getLogger("amends")
@@ -60,6 +62,24 @@ def setup_logging() -> Path | None:
     return folder / "amends.log"
 
 
+def open_main_window(path: Path, actor: str, role: str = "both"):
+    """Open the database and build the window on it. Any known problem —
+    with the file (missing, not a database, newer, locked, damaged) or found
+    while reading the first page — comes out as an AmendsError, with the
+    connection closed and the file untouched."""
+    from desktop.ui.main_window import MainWindow
+
+    db = open_database(path, actor)
+    try:
+        return MainWindow(db, role=role)
+    except AmendsError:
+        db.close()
+        raise
+    except sqlite3.DatabaseError as error:
+        db.close()
+        raise translate(error, str(path)) from error
+
+
 def run(db_path: Path | None = None) -> int:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
@@ -102,8 +122,12 @@ def run(db_path: Path | None = None) -> int:
     def open_window(target: Path) -> bool:
         while True:
             try:
-                db = open_database(target, actor)
+                window = open_main_window(target, actor, person.role)
             except AmendsError as error:
+                log.warning("could not open %s: %s", target, error)
+                if os.environ.get(STARTUP_PROBE):  # headless: say it and stop, do not wait for a click
+                    print(f"amends: {error}", file=sys.stderr)
+                    return False
                 box = QMessageBox(QMessageBox.Icon.Warning, "Amends", str(error))
                 choose = box.addButton("Choose another file…", QMessageBox.ButtonRole.AcceptRole)
                 box.addButton(QMessageBox.StandardButton.Cancel)
@@ -117,7 +141,6 @@ def run(db_path: Path | None = None) -> int:
                     return False
                 target = Path(picked)
                 continue
-            window = MainWindow(db, role=person.role)
             window.open_requested.connect(lambda p: switch(window, p))
             window.show()
             windows.append(window)

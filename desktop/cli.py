@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -116,7 +117,15 @@ def _database_path(args: argparse.Namespace) -> Path:
 
 
 def _open(args: argparse.Namespace, *, create: bool = False, actor: str | None = None) -> Database:
-    return open_database(_database_path(args), actor or identity.current_actor(), create=create)
+    db = open_database(_database_path(args), actor or identity.current_actor(), create=create)
+    wait = os.environ.get("AMENDS_LOCK_WAIT_SECONDS")
+    if wait:
+        try:
+            db.write_wait_seconds = max(0.0, float(wait))
+        except ValueError:
+            db.close()
+            raise ValidationError([("AMENDS_LOCK_WAIT_SECONDS", f"{wait!r} is not a number of seconds")]) from None
+    return db
 
 
 def _with_db(args: argparse.Namespace, work, *, create: bool = False, actor: str | None = None):
@@ -270,8 +279,6 @@ def cmd_insights(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    import os
-
     from desktop.core import insights
 
     period = insights.parse(args.since, args.until)

@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self.instance = presence.new_instance()
         self._data_version = db.data_version()
         self._audit_mark = audit.latest_id(db)
+        self.heartbeat_enabled = not db.readonly
         self.poll = QTimer(self)
         self.poll.setInterval(POLL_MS)
         self.poll.timeout.connect(self.check_for_changes)
@@ -102,6 +103,13 @@ class MainWindow(QMainWindow):
         self._restore_state()
         self.show_role_hint()
         self.show_location_warning()
+        if db.readonly:
+            self.location_warning.setText(self.tr(
+                "🔒 Read-only: this file cannot be changed from here (its permissions, or the folder's, do not allow "
+                "writing). You can read, search and review; changes are refused with a message."))
+            self.location_warning.setStyleSheet(
+                "QLabel#locationWarning { background: #e8eef7; color: #1d3557; padding: 6px; }")
+            self.location_warning.show()
         self.inbox.table.setFocus()
         self.backup_timer = QTimer(self)  # a child: it dies with the window
         self.backup_timer.setSingleShot(True)
@@ -418,6 +426,8 @@ class MainWindow(QMainWindow):
     def beat(self) -> None:
         """Tell the others which ticket I have open (every few seconds and
         whenever it changes); a busy database just skips a beat."""
+        if not self.heartbeat_enabled:
+            return
         ticket_id, activity = self.inbox.ticket_view.presence_state()
         if self.stack.currentWidget() is not self.inbox:
             ticket_id, activity = None, "idle"

@@ -94,8 +94,7 @@ class Database:
                 conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
                                        check_same_thread=True)
             else:
-                conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None,
-                                       timeout=BUSY_TIMEOUT_MS / 1000)
+                conn = _open_read_only(path)
         except sqlite3.Error as error:
             raise translate(error, str(path)) from error
         conn.row_factory = sqlite3.Row
@@ -242,6 +241,21 @@ class Database:
                         raise Cancelled("You stopped waiting for the other user; nothing was saved.") from error
         finally:
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """Read-only: plain ``mode=ro`` first; a WAL file in a folder we may not
+    write to cannot get its shared-memory file, so then it is read as an
+    immutable snapshot (others' later changes show after reopening)."""
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None,
+                           timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        conn.execute("PRAGMA user_version").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+    return sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True, isolation_level=None,
+                           timeout=BUSY_TIMEOUT_MS / 1000)
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:

@@ -1,0 +1,180 @@
+"""Broken database files, each opened by the CLI and by the app (a real
+process, offscreen): a clear one-line message, no traceback, no crash, and
+the file's bytes unchanged. A read-only file opens read-only."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from desktop.core import tickets
+from desktop.core.errors import DatabaseProblem
+from desktop.core.workspace import open_database
+from tests.conftest import ACTOR
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent / "amends"
+
+
+def run(*args: str, env: dict | None = None, timeout: int = 60) -> subprocess.CompletedProcess:
+    command = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "desktop"]
+    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})})
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "absent"
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("broken") / "base.db"
+    db = open_database(path, ACTOR)
+    for i in range(400):
+        tickets.create(db, f"Ticket {i}", "a body long enough to fill some pages " * 20, category="billing")
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return path
+
+
+def _truncated(base: Path, target: Path) -> None:
+    data = base.read_bytes()
+    target.write_bytes(data[: len(data) * 6 // 10])
+
+
+def _corrupt(base: Path, target: Path) -> None:
+    data = bytearray(base.read_bytes())
+    for offset in range(4096 * 3, len(data) // 2):
+        data[offset] = (offset * 7919) % 251
+    target.write_bytes(bytes(data))
+
+
+def _newer(base: Path, target: Path) -> None:
+    shutil.copy(base, target)
+    raw = sqlite3.connect(target)
+    raw.execute("PRAGMA journal_mode = DELETE")
+    raw.execute("PRAGMA user_version = 99")
+    raw.close()
+
+
+BROKEN = {
+    "not a database": (lambda base, target: target.write_text("name,email\nAda,ada@example.com\n" * 200),
+                       "not an Amends database"),
+    "truncated": (_truncated, "damaged"),
+    "corrupt pages": (_corrupt, "damaged"),
+    "newer schema": (_newer, "newer Amends"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BROKEN))
+def test_broken_file_cli_and_app(tmp_path, base, kind):
+    make, words = BROKEN[kind]
+    target = tmp_path / "broken.db"
+    make(base, target)
+    before = digest(target)
+    for command in (["stats", "--json"], ["search", "ticket"], ["resolve", "1"]):
+        result = run("--db", str(target), *command)
+        assert result.returncode != 0, (command, result.stdout)
+        assert "Traceback" not in result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("amends: ") and words in lines[0], result.stderr
+    check = run("--db", str(target), "check")
+    assert check.returncode != 0 and "Traceback" not in check.stderr
+    app = run("--db", str(target), env={"AMENDS_STARTUP_PROBE": "1", "AMENDS_HOME": str(tmp_path / "home")})
+    assert app.returncode != 0 and "Traceback" not in app.stderr and words in app.stderr, app.stderr
+    assert digest(target) == before, "the file was not touched"
+
+
+def test_missing_folder_cli_and_app(tmp_path):
+    target = tmp_path / "gone" / "amends.db"
+    assert "does not exist" in run("--db", str(target), "stats").stderr
+    app = run("--db", str(target), env={"AMENDS_STARTUP_PROBE": "1", "AMENDS_HOME": str(tmp_path / "home")})
+    assert app.returncode != 0 and "does not exist" in app.stderr and "Traceback" not in app.stderr
+    assert not target.parent.exists()
+
+
+@contextlib.contextmanager
+def read_only(path: Path):
+    """Read-only even for root: the immutable attribute where it works."""
+    immutable = os.geteuid() == 0 and shutil.which("chattr") and \
+        subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0
+    if not immutable:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        probe = path / ".probe" if path.is_dir() else None
+        if probe is not None:
+            try:
+                probe.write_text("x")
+                probe.unlink()
+                pytest.skip("cannot make a folder read-only here")
+            except OSError:
+                pass
+        elif os.access(path, os.W_OK):
+            pytest.skip("cannot make a file read-only here")
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_read_only_file_or_folder_opens_read_only(tmp_path, base, what):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    target = folder / "amends.db"
+    shutil.copy(base, target)
+    before = digest(target)
+    with read_only(target if what == "file" else folder):
+        stats = run("--db", str(target), "stats", "--json")
+        assert stats.returncode == 0, stats.stderr
+        refused = run("--db", str(target), "resolve", "1", "--step", "1=done", "--step", "2=done",
+                      "--step", "3=done")
+        assert refused.returncode != 0 and "read-only" in refused.stderr and "Traceback" not in refused.stderr
+        app = run("--db", str(target), env={"AMENDS_STARTUP_PROBE": "1", "AMENDS_HOME": str(tmp_path / "home")})
+        assert app.returncode == 0 and "rows=" in app.stdout, app.stderr
+    assert digest(target) == before
+
+
+def test_a_file_locked_by_another_process_for_long(tmp_path, base):
+    target = tmp_path / "locked.db"
+    shutil.copy(base, target)
+    ready = tmp_path / "ready"
+    holder = subprocess.Popen([sys.executable, "-m", "tests.e2e.lock_holder", str(target), "4", str(ready)], cwd=ROOT)
+    while not ready.exists():
+        assert holder.poll() is None
+        time.sleep(0.02)
+    reading = run("--db", str(target), "stats", "--json")
+    assert reading.returncode == 0, "readers are not blocked by a writer"
+    started = time.monotonic()
+    writing = run("--db", str(target), "resolve", "1", "--step", "1=done", "--step", "2=done", "--step", "3=done",
+                  env={"AMENDS_LOCK_WAIT_SECONDS": "1"})
+    assert time.monotonic() - started < 4
+    assert writing.returncode == 1 and "kept the database busy" in writing.stderr and "nothing was saved" in \
+        writing.stderr
+    assert "Traceback" not in writing.stderr and "database is locked" not in writing.stderr
+    holder.wait(10)
+    db = open_database(target, ACTOR)
+    assert db.scalar("SELECT count(*) FROM resolutions") == 0
+    db.close()
+
+
+def test_a_full_disk_saves_nothing_and_says_so(db):
+    """SQLite's max_page_count makes the file unable to grow: the same error
+    a full disk gives."""
+    ticket_id = tickets.create(db, "Small", "x")
+    pages = db.scalar("PRAGMA page_count")
+    db.conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+    with pytest.raises(DatabaseProblem, match="full; nothing was saved"):
+        tickets.add_message(db, ticket_id, "note", "y" * 200_000)
+    assert [m.body for m in tickets.get(db, ticket_id).messages] == ["x"]
+    assert db.scalar("PRAGMA integrity_check") == "ok"
