@@ -1,0 +1,105 @@
+"""Crash trials: a writer killed with SIGKILL at a random moment must leave a
+database that passes its integrity check, holds every operation it had
+committed, and shows no half-done operation. Used by the test suite (a few
+trials) and by scripts/crash_trials.py (any number)."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from desktop.core import health, tickets
+from desktop.core.workspace import open_database
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def build_base(path: Path) -> Path:
+    db = open_database(path, "trials")
+    with db.transaction():
+        for i in range(300):
+            tickets.create(db, f"Open ticket {i}", "box crushed", category=("damaged_shipment", "billing",
+                                                                             "late_delivery", "other")[i % 4])
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return path
+
+
+@dataclass
+class TrialResult:
+    seed: int
+    operations: int
+    problems: list[str] = field(default_factory=list)
+
+
+def run_trial(base: Path, folder: Path, seed: int) -> TrialResult:
+    rng = random.Random(seed)
+    path = folder / f"trial-{seed}.db"
+    shutil.copy(base, path)
+    ledger = folder / f"ledger-{seed}"
+    ready = folder / f"ready-{seed}"
+    proc = subprocess.Popen([sys.executable, "-m", "tests.e2e.crash_writer", str(path), str(ledger), str(seed),
+                             str(ready)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not ready.exists():
+        if proc.poll() is not None:
+            return TrialResult(seed, 0, [f"writer died before starting: {proc.stderr.read().decode()[-500:]}"])
+        if time.monotonic() > deadline:
+            proc.kill()
+            return TrialResult(seed, 0, ["writer did not start"])
+        time.sleep(0.01)
+    time.sleep(rng.uniform(0.05, 1.2))
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    lines = ledger.read_text().splitlines() if ledger.exists() else []
+    return TrialResult(seed, len(lines), verify(path, lines))
+
+
+def verify(path: Path, lines: list[str]) -> list[str]:
+    problems: list[str] = []
+    db = open_database(path, "verifier", create=False)
+    try:
+        report = health.check(db)
+        problems += report.problems
+        for line in lines:
+            kind, *rest = line.split()
+            if kind == "resolve":
+                ticket_id, rid = int(rest[0]), int(rest[1])
+                row = db.one("SELECT steps_total FROM resolutions WHERE id = ? AND ticket_id = ?", (rid, ticket_id))
+                if row is None or db.scalar("SELECT status FROM tickets WHERE id = ?", (ticket_id,)) != "resolved":
+                    problems.append(f"committed resolution {rid} of ticket {ticket_id} is missing")
+            elif kind == "message":
+                if db.one("SELECT 1 FROM messages WHERE id = ? AND ticket_id = ?", (int(rest[1]), int(rest[0]))) \
+                        is None:
+                    problems.append(f"committed message {rest[1]} is missing")
+            elif kind == "draft":
+                policy_id, version = int(rest[0]), int(rest[1])
+                if db.scalar("SELECT version FROM policies WHERE id = ?", (policy_id,)) < version:
+                    problems.append(f"committed draft v{version} of policy {policy_id} is missing")
+            elif kind == "ticket":
+                if db.one("SELECT 1 FROM tickets WHERE id = ?", (int(rest[0]),)) is None:
+                    problems.append(f"committed ticket {rest[0]} is missing")
+        # Nothing half-done: every resolution has all its steps, every resolved
+        # ticket its resolution, every ticket its search entry.
+        partial = db.scalar("SELECT count(*) FROM resolutions r WHERE steps_total <> "
+                            "(SELECT count(*) FROM resolution_steps s WHERE s.resolution_id = r.id)")
+        if partial:
+            problems.append(f"{partial} resolution(s) without all their steps")
+        orphan = db.scalar("SELECT count(*) FROM tickets t WHERE status = 'resolved' AND NOT EXISTS "
+                           "(SELECT 1 FROM resolutions r WHERE r.ticket_id = t.id)")
+        if orphan:
+            problems.append(f"{orphan} resolved ticket(s) without a resolution")
+        unaudited = db.scalar("SELECT count(*) FROM resolutions r WHERE NOT EXISTS (SELECT 1 FROM audit_log a "
+                              "WHERE a.entity = 'ticket' AND a.entity_id = r.ticket_id AND a.action = 'resolve')")
+        if unaudited:
+            problems.append(f"{unaudited} resolution(s) without their audit entry")
+    finally:
+        db.close()
+    return problems
