@@ -10,7 +10,6 @@ import os
 import sqlite3
 import sys
 import time
-import traceback
 from pathlib import Path
 
 from desktop import paths
@@ -93,14 +92,14 @@ def run(db_path: Path | None = None) -> int:
     icon = paths.resources_dir() / "icons" / "amends.svg"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-    log_file = setup_logging()
+    setup_logging()
 
     def crash(kind, value, tb) -> None:  # an unexpected error: say so, never exit silently
-        log.error("unexpected error", exc_info=(kind, value, tb))
-        box = QMessageBox(QMessageBox.Icon.Critical, "Amends", "Amends hit an unexpected problem. The action "
-                          f"did not finish; details are in {log_file or paths.log_dir()}.")
-        box.setDetailedText("".join(traceback.format_exception(kind, value, tb)))
-        box.exec()
+        from desktop.ui.messages import crash_box
+
+        error = value if value is not None else kind()
+        error.__traceback__ = tb
+        crash_box(error).exec()
 
     sys.excepthook = crash
     path = db_path or paths.default_database()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import traceback
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop import paths
@@ -34,12 +35,26 @@ def show_error(parent: QWidget | None, error: BaseException, title: str | None =
     if isinstance(error, AmendsError):
         box = QMessageBox(QMessageBox.Icon.Warning, title or tr("Amends"), describe(error),
                           QMessageBox.StandardButton.Ok, parent)
+        box.setObjectName("errorBox")
     else:
-        log.error("unexpected error", exc_info=(type(error), error, error.__traceback__))
-        box = QMessageBox(QMessageBox.Icon.Critical, tr("Something went wrong"),
-                          tr("Amends hit an unexpected problem; your data was not changed by the failed "
-                             "action. Details are in the log folder: {0}").format(paths.log_dir()),
-                          QMessageBox.StandardButton.Ok, parent)
-        box.setDetailedText("".join(traceback.format_exception(type(error), error, error.__traceback__)))
-    box.setObjectName("errorBox")
+        box = crash_box(error, parent)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
+
+
+def crash_box(error: BaseException, parent: QWidget | None = None) -> QMessageBox:
+    """A bug, not the person's fault: say so, keep the details in the log,
+    and let them copy the details for a report. Never a silent exit."""
+    details = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    log.error("unexpected error\n%s", details)
+    box = QMessageBox(QMessageBox.Icon.Critical, tr("Something went wrong"),
+                      tr("Amends hit an unexpected problem; the action did not finish and your data was not "
+                         "changed by it. The details are in the log: {0}").format(paths.log_dir() / "amends.log"),
+                      QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("crashBox")
+    box.setDetailedText(details)
+    copy = box.addButton(tr("Copy details"), QMessageBox.ButtonRole.ActionRole)
+    copy.setObjectName("copyDetails")
+    copy.clicked.disconnect()  # keep the box open after copying
+    copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(details))
+    return box

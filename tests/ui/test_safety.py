@@ -31,3 +31,34 @@ def test_daily_backup_then_restore_from_the_app(qtbot, window):
     bodies = [m.body for m in tickets.get(window.db, first).messages]
     assert "written after the backup" not in bodies
     assert {b.reason for b in backups.list_backups(window.db.path)} == {"daily", "before-restore"}
+
+
+def test_a_bug_shows_details_to_copy_and_the_log_path(qtbot):
+    from PySide6.QtGui import QGuiApplication
+
+    from desktop.ui.messages import crash_box
+
+    try:
+        raise ZeroDivisionError("a bug in Amends")
+    except ZeroDivisionError as error:
+        box = crash_box(error)
+    qtbot.addWidget(box)
+    assert "amends.log" in box.text() and "ZeroDivisionError" in box.detailedText()
+    box.findChild(type(box.buttons()[0]), "copyDetails").click()
+    assert "a bug in Amends" in QGuiApplication.clipboard().text()
+
+
+def test_the_app_writes_a_rotating_log(tmp_path, monkeypatch):
+    import logging
+
+    from desktop import app
+
+    monkeypatch.setenv("AMENDS_HOME", str(tmp_path / "home"))
+    path = app.setup_logging()
+    logging.getLogger("amends.test").warning("hello log")
+    for handler in logging.getLogger("amends").handlers:
+        handler.flush()
+    assert path is not None and "hello log" in path.read_text()
+    for handler in list(logging.getLogger("amends").handlers):
+        logging.getLogger("amends").removeHandler(handler)
+        handler.close()

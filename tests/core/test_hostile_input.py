@@ -1,0 +1,77 @@
+"""Arbitrary text wherever people type or paste: never a crash, never a
+partial write, never an SQL or FTS error reaching the person."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from desktop.core import customers, drafts, policies, proposals, tickets
+from desktop.core.errors import AmendsError
+from desktop.core.policies import Step
+
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+TABLES = ("tickets", "messages", "customers", "policies", "policy_draft_steps", "proposals", "audit_log",
+          "ticket_search", "drafts")
+
+
+def counts(db) -> dict:
+    return {t: db.scalar(f"SELECT count(*) FROM {t}") for t in TABLES}
+
+
+def attempt(db, action):
+    """Run ``action``; a refusal must be a known error and leave no trace."""
+    before = counts(db)
+    try:
+        return action()
+    except AmendsError:
+        assert counts(db) == before, "a refused write left something behind"
+        return None
+
+
+@SETTINGS
+@given(subject=TEXT, body=TEXT, note=TEXT, search=TEXT)
+def test_ticket_text_round_trips_or_is_refused(db, subject, body, note, search):
+    ticket_id = attempt(db, lambda: tickets.create(db, subject, body))
+    if ticket_id is not None:
+        stored = tickets.get(db, ticket_id)
+        assert stored.subject == subject.strip()
+        assert [m.body for m in stored.messages] == ([body] if body else [])
+        message = attempt(db, lambda: tickets.add_message(db, ticket_id, "note", note))
+        if message is not None:
+            assert tickets.get(db, ticket_id).messages[-1].body == note
+        attempt(db, lambda: tickets.update(db, ticket_id, stored.version, subject=note))
+        attempt(db, lambda: drafts.save(db, ticket_id, "reply", note))
+    tickets.page(db, tickets.InboxQuery(status="all", text=search), limit=5)
+    tickets.page(db, tickets.InboxQuery(status="all", text=subject), limit=5)
+
+
+@SETTINGS
+@given(email=TEXT, name=TEXT, plan=TEXT)
+def test_customer_text(db, email, name, plan):
+    customer_id = attempt(db, lambda: customers.create(db, email, name, plan=plan or None))
+    if customer_id is not None:
+        profile = customers.profile(db, customer_id)
+        assert (profile.email, profile.name) == (email, name)
+
+
+@SETTINGS
+@given(name=TEXT, label=TEXT, note=TEXT, text=TEXT)
+def test_policy_and_proposal_text(db, name, label, note, text):
+    policy_id = attempt(db, lambda: policies.create(db, name, "other", "first_cycle", [Step("custom", label=label)]))
+    if policy_id is not None:
+        assert policies.get(db, policy_id).draft[0].label == label
+        attempt(db, lambda: policies.publish(db, policy_id, note))
+    ticket_id = tickets.create(db, "anchor", "")
+    attempt(db, lambda: proposals.file(db, text, [ticket_id]))
+
+
+@pytest.mark.parametrize("value", ["'; DROP TABLE tickets; --", '" OR 1=1 --', "\x00\x01\x02", "🙂" * 1000,
+                                   "a" * 100_000, "NEAR(a b) AND -c", "\u202egnp.exe"])
+def test_known_nasty_strings(db, value):
+    ticket_id = tickets.create(db, value, value)
+    assert tickets.get(db, ticket_id).subject == value.strip()
+    tickets.page(db, tickets.InboxQuery(status="all", text=value))
+    assert db.scalar("SELECT count(*) FROM tickets") == 1
