@@ -90,6 +90,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="flag an uncovered category from N tickets (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    p = command("import", "import files: all or nothing per file, idempotent, every bad record reported")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--format", default="auto", choices=["auto", "amends", "csv", "customers"],
+                   help="the files' format (default: guess from the name and content)")
+    p.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+    p.add_argument("--skip-invalid", action="store_true", help="import the valid records, report the others")
+    p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                   help="CSV: read COLUMN as FIELD (repeatable; FIELD 'ignore' skips a column)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    p = command("export", "export tickets: the lossless Amends format, CSV or JSON")
+    p.add_argument("--format", required=True, choices=["amends", "csv", "json"])
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--query", metavar="Q", help="only tickets matching this search (csv and json)")
+
     p = command("backup", "copy the database to DEST, safely while others use it")
     p.add_argument("dest", metavar="DEST", help="a new file, or a folder to put a dated copy in")
 
@@ -298,6 +313,60 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from desktop.core import importers
+
+    mapping = {}
+    for item in args.map:
+        column, sep, target = item.partition("=")
+        if not sep or not column.strip() or not target.strip():
+            raise ValidationError([("--map", f"{item!r} should look like COLUMN=FIELD")])
+        mapping[column.strip()] = target.strip()
+    db = _open(args, create=True)
+    reports = []
+    try:
+        for name in args.files:
+            reports.append(importers.import_file(db, Path(name).expanduser(), args.format, dry_run=args.dry_run,
+                                                 skip_invalid=args.skip_invalid, mapping=mapping))
+    finally:
+        db.close()
+    failed = any(r.errors and not args.skip_invalid for r in reports)
+    if args.json:
+        _print_json({"files": [r.as_dict() for r in reports]})
+    else:
+        for r in reports:
+            verb = "would import" if r.dry_run else "imported"
+            if r.errors and not args.skip_invalid:
+                print(f"{r.path}: nothing imported; {len(r.errors)} problem(s):", file=sys.stderr)
+            else:
+                print(f"{r.path}: {verb} {r.imported:,} {r.unit} ({r.unchanged:,} unchanged, {r.skipped:,} skipped)")
+            for e in r.errors:
+                where = f"line {e.record}" if r.format in ("csv", "customers") else f"record {e.record}"
+                print(f"  {r.path}: {where}: {e.field or '-'}: {e.reason}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from desktop.core.exporters import amends, tables
+
+    out = Path(args.out).expanduser()
+    if not out.parent.is_dir():
+        raise ValidationError([("--out", f"the folder {out.parent} does not exist")])
+    query = tickets.InboxQuery(status="all", text=args.query) if args.query else None
+    if args.format == "amends":
+        if args.query:
+            raise ValidationError([("--query", "the Amends format exports everything (it is lossless)")])
+        doc = _with_db(args, amends.document)
+        out.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
+        count = len(doc["tickets"])
+    elif args.format == "csv":
+        count = _with_db(args, lambda db: tables.write_csv(db, out, query))
+    else:
+        count = _with_db(args, lambda db: tables.write_json(db, out, query))
+    print(f"Exported {count:,} tickets to {out} ({args.format}).")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from desktop.core import backups
 
@@ -321,7 +390,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"backup": cmd_backup, "restore": cmd_restore, "report": cmd_report, "insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
+COMMANDS = {"import": cmd_import, "export": cmd_export, "backup": cmd_backup, "restore": cmd_restore, "report": cmd_report, "insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
             "resolve": cmd_resolve}
 
 

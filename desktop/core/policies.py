@@ -401,13 +401,19 @@ DEFAULTS: list[tuple[str, str, str, list[Step]]] = [
 ]
 
 
+def default_ref(category: str, segment: str) -> str:
+    """The stable external id of a shipped default policy."""
+    return f"default-{category}" + ("" if segment == "any" else f"-{segment}")
+
+
 def seed_defaults(conn: sqlite3.Connection, actor: str, at: str | None = None) -> None:
     """Write the default policy set, one per category, as published v1.
     Runs inside the transaction that creates a new database."""
     at = at or clock.now_iso()
     for name, category, segment, steps in DEFAULTS:
         policy_id = conn.execute(
-            "INSERT INTO policies (name, category, segment, draft_dirty, created_at, updated_at, updated_by) "
-            "VALUES (?, ?, ?, 0, ?, ?, ?)", (name, category, segment, at, at, actor)).lastrowid
+            "INSERT INTO policies (ref, name, category, segment, draft_dirty, created_at, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?, 0, ?, ?, ?)", (default_ref(category, segment), name, category, segment, at, at,
+                                                actor)).lastrowid
         _write_draft(conn, policy_id, steps)
         _insert_version(conn, policy_id, 1, at, actor, "Default policy shipped with Amends", steps)

@@ -282,3 +282,31 @@ def test_check_repair_rebuilds_the_search_index(tmp_path, demo_file):
     fixed = amends("--db", str(work), "check", "--repair")
     assert fixed.returncode == 0 and "fixed: search index rebuilt" in fixed.stdout
     assert amends("--db", str(work), "check").returncode == 0
+
+
+def test_import_and_export_commands(tmp_path, demo_file):
+    exported = tmp_path / "all.json"
+    assert amends("--db", str(demo_file), "export", "--format", "amends", "--out", str(exported)).returncode == 0
+    fresh = tmp_path / "fresh.db"
+    result = amends("--db", str(fresh), "import", str(exported), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)["files"][0]
+    assert report["imported"] == 500 and report["skipped"] == 0 and report["errors"] == []
+    again = amends("--db", str(fresh), "export", "--format", "amends", "--out", str(tmp_path / "again.json"))
+    assert again.returncode == 0
+    assert json.loads(exported.read_text()) == json.loads((tmp_path / "again.json").read_text())
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,subject,created_at\n1,ok,2026-01-01\n2,,someday\n")
+    refused = amends("--db", str(fresh), "import", str(bad), "--json")
+    assert refused.returncode == 1
+    errors = json.loads(refused.stdout)["files"][0]["errors"]
+    assert {(e["record"], e["field"]) for e in errors} == {(3, "subject"), (3, "created_at")}
+    text = amends("--db", str(fresh), "import", str(bad))
+    assert text.returncode == 1 and "line 3: subject" in text.stderr and "Traceback" not in text.stderr
+    dry = amends("--db", str(fresh), "import", str(bad), "--skip-invalid", "--dry-run")
+    assert dry.returncode == 0 and "would import 1 tickets" in dry.stdout
+    csv_out = tmp_path / "box.csv"
+    assert amends("--db", str(fresh), "export", "--format", "csv", "--out", str(csv_out), "--query", "box"
+                  ).returncode == 0
+    assert csv_out.read_text(encoding="utf-8-sig").startswith("id,ref,subject")
+    assert "COLUMN=FIELD" in one_line_error(amends("--db", str(fresh), "import", str(bad), "--map", "nonsense"))

@@ -95,9 +95,10 @@ def _reset_policies(conn, actor: str, anchor: float) -> dict[tuple[str, str], li
     for name, category, segment, steps in policies.DEFAULTS:
         at = _iso(first)
         policy_id = conn.execute(
-            "INSERT INTO policies (name, category, segment, draft_dirty, created_at, updated_at, updated_by) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (name, category, segment, int(category in _UNPUBLISHED), at, at, actor)).lastrowid
+            "INSERT INTO policies (ref, name, category, segment, draft_dirty, created_at, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (policies.default_ref(category, segment), name, category, segment, int(category in _UNPUBLISHED), at, at,
+             actor)).lastrowid
         policies._write_draft(conn, policy_id, steps)
         if category in _UNPUBLISHED:
             continue

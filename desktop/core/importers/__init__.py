@@ -1,0 +1,109 @@
+"""Getting tickets in: every file is parsed and validated whole before
+anything is written; then it is written in one transaction (after a backup),
+or not at all. See docs/FORMAT.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from desktop.core import audit, backups
+from desktop.core.errors import Cancelled, ValidationError
+from desktop.core.importers import amends, csv_files
+from desktop.core.importers.records import Parsed, RecordProblem
+from desktop.core.importers.writer import conflicts, write
+from desktop.core.store import Database
+
+FORMATS = ("auto", "amends", "csv", "customers")
+
+
+@dataclass
+class FileReport:
+    path: str
+    format: str
+    imported: int = 0       # new or changed records, in the format's unit
+    unchanged: int = 0
+    skipped: int = 0
+    errors: list[RecordProblem] = field(default_factory=list)
+    dry_run: bool = False
+    written: bool = False
+    unit: str = "tickets"
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors or self.written
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "format": self.format, "unit": self.unit, "imported": self.imported,
+                "unchanged": self.unchanged, "skipped": self.skipped, "dry_run": self.dry_run,
+                "written": self.written, "errors": [e.as_dict() for e in self.errors]}
+
+
+def detect(path: Path) -> str:
+    """The format from the name and the first bytes."""
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return "amends"
+    head = path.read_bytes()[:4096].decode("utf-8", errors="replace").lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        first = head.splitlines()[0] if head else ""
+        return "customers" if "email" in first and ("plan" in first or "cycle" in first) and \
+            "subject" not in first else "csv"
+    if head.lstrip().startswith("{"):
+        return "amends"
+    raise ValidationError([("format", f"cannot tell the format of {path.name}; pass --format")])
+
+
+def parse(path: Path, fmt: str, mapping: dict[str, str] | None = None) -> Parsed:
+    if fmt == "amends":
+        return amends.parse(path)
+    if fmt == "csv":
+        return csv_files.parse_tickets(path, mapping or {})
+    if fmt == "customers":
+        return csv_files.parse_customers(path, mapping or {})
+    raise ValidationError([("format", f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")])
+
+
+def import_file(db: Database, path: str | Path, fmt: str = "auto", *, dry_run: bool = False,
+                skip_invalid: bool = False, mapping: dict[str, str] | None = None,
+                cancelled: Callable[[], bool] | None = None) -> FileReport:
+    """Import one file, all or nothing. With problems and no
+    ``skip_invalid``, nothing is written and every problem is reported."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError([("file", f"{path} does not exist or is not a file")])
+    fmt = detect(path) if fmt == "auto" else fmt
+    parsed = parse(path, fmt, mapping)
+    with db.transaction() as conn:
+        parsed.problems.extend(conflicts(conn, parsed))
+        for problem in parsed.problems:
+            if problem.field.startswith("policies.versions["):
+                parsed.bad_records.add(("policies", problem.record))
+    report = FileReport(str(path), fmt, errors=sorted(parsed.problems, key=lambda p: (p.record, p.field)),
+                        dry_run=dry_run, unit=parsed.unit)
+    if parsed.problems and not skip_invalid:
+        return report
+    valid = parsed.without_bad_records() if parsed.problems else parsed
+    report.skipped = len({r for r in parsed.bad_records if r[0] != "document"})
+    stop = cancelled or (lambda: False)
+
+    def check_cancel() -> None:
+        if stop():
+            raise Cancelled("Import cancelled; nothing from the file was imported.")
+
+    if not dry_run:
+        backups.make(db, "import")
+    with db.transaction() as conn:
+        counts = write(conn, db.actor, valid, check_cancel)
+        if dry_run:
+            conn.execute("ROLLBACK")  # everything checked and counted, nothing kept
+            conn.execute("BEGIN IMMEDIATE")  # the context manager ends the transaction
+        else:
+            audit.record(conn, db.actor, "database", None, "import",
+                         {"file": path.name, "format": fmt, "new": counts["new"], "updated": counts["updated"],
+                          "messages": counts["messages"], "skipped": report.skipped})
+    report.imported = counts["messages"] if parsed.unit == "messages" else counts["new"] + counts["updated"]
+    report.unchanged = counts["unchanged"]
+    report.written = not dry_run
+    return report

@@ -1,0 +1,184 @@
+"""Imports: validated whole before writing, all or nothing, idempotent; the
+exchange format round-trips; CSV quirks are handled or reported by line."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from desktop.core import demo, importers, tickets
+from desktop.core.errors import Cancelled
+from desktop.core.exporters import amends as amends_export
+from desktop.core.exporters import tables
+from desktop.core.workspace import open_database
+from tests.conftest import ACTOR
+
+TABLES = ("tickets", "messages", "customers", "subscriptions", "policies", "policy_versions", "resolutions",
+          "resolution_steps", "ticket_search")
+
+
+def counts(db) -> dict:
+    return {t: db.scalar(f"SELECT count(*) FROM {t}") for t in TABLES}
+
+
+def test_exchange_format_round_trips_and_reimport_changes_nothing(tmp_path):
+    source = open_database(tmp_path / "a.db", ACTOR)
+    demo.generate(source, 250, seed=5, now=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    first = amends_export.document(source)
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(first))
+    target = open_database(tmp_path / "b.db", ACTOR)
+    report = importers.import_file(target, path)
+    assert report.written and report.imported == 250 and not report.errors
+    assert amends_export.document(target) == first
+    before = counts(target)
+    again = importers.import_file(target, path)
+    assert (again.imported, again.unchanged) == (0, 250) and counts(target) == before
+    # an updated export updates what changed
+    first["tickets"][0]["subject"] = "Renamed in the helpdesk"
+    first["tickets"][0]["messages"].append({"direction": "in", "author": "Ada", "at": "2026-11-01T09:00:00Z",
+                                            "body": "any news?"})
+    path.write_text(json.dumps(first))
+    updated = importers.import_file(target, path)
+    assert (updated.imported, updated.unchanged) == (1, 249)
+    stored = tickets.page(target, tickets.InboxQuery(status="all", text="Renamed helpdesk"))[0]
+    assert len(stored) == 1 and tickets.get(target, stored[0].id).messages[-1].body == "any news?"
+
+
+def test_a_bad_record_keeps_the_whole_file_out(db, tmp_path):
+    doc = {"format": "amends", "version": 1, "customers": [{"ref": "c1", "email": "a@example.com", "name": "A"}],
+           "policies": [], "tickets": [
+               {"ref": "t1", "customer": "c1", "subject": "Fine", "category": "billing", "status": "open",
+                "created_at": "2026-01-05T10:00:00Z", "messages": []},
+               {"ref": "t2", "customer": "c9", "subject": "", "category": "nope", "status": "open",
+                "created_at": "soon", "messages": [{"direction": "sideways", "at": "x", "body": "y"}]}]}
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    before = counts(db)
+    report = importers.import_file(db, path)
+    assert not report.written and report.imported == 0 and counts(db) == before
+    fields = {(e.record, e.field) for e in report.errors}
+    assert {(2, "tickets.customer"), (2, "tickets.subject"), (2, "tickets.category"), (2, "tickets.created_at"),
+            (2, "tickets.messages[0].direction")} <= fields
+    skipped = importers.import_file(db, path, skip_invalid=True)
+    assert skipped.written and skipped.imported == 1 and skipped.skipped == 1
+    assert db.scalar("SELECT count(*) FROM tickets") == 1
+
+
+def test_dry_run_writes_nothing(db, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("id,subject,created_at\n1,Hello,2026-01-01\n2,World,2026-01-02\n")
+    before = counts(db)
+    report = importers.import_file(db, path, dry_run=True)
+    assert report.imported == 2 and not report.written and counts(db) == before
+
+
+def test_published_versions_in_the_file_must_match(db, tmp_path):
+    doc = amends_export.document(db)
+    doc["policies"][0]["versions"][0]["steps"].append({"type": "survey"})
+    path = tmp_path / "changed.json"
+    path.write_text(json.dumps(doc))
+    report = importers.import_file(db, path)
+    assert not report.written and "never change" in report.errors[0].reason
+
+
+@pytest.mark.parametrize("content, encoding", [
+    ("\ufeffid;subject;category;created_at\n1;Box crushed;damaged_shipment;2026-01-05 10:00\n", "utf-8"),
+    ("id\tsubject\tcategory\tcreated_at\n1\tBox crushed\tDamaged shipment\t2026-01-05\n", "utf-16"),
+    ('id,subject,category,created_at\n1,"Box ""crushed""\nbadly",billing,05/01/2026\n', "utf-8"),
+    ("id,subject,category,created_at\n1,Caf\xe9 box,other,2026-01-05\n", "cp1252"),
+])
+def test_csv_dialects_and_encodings(db, tmp_path, content, encoding):
+    path = tmp_path / "t.csv"
+    path.write_bytes(content.encode(encoding))
+    report = importers.import_file(db, path, "csv")
+    assert report.written and report.imported == 1, report.errors
+    assert db.scalar("SELECT count(*) FROM tickets") == 1
+
+
+def test_csv_problems_are_reported_by_line_and_nothing_is_written(db, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text('id,subject,created_at\n1,Fine,2026-01-01\n2,Too,many,columns\n3,"unclosed,2026-01-01\n')
+    report = importers.import_file(db, path)
+    assert not report.written and db.scalar("SELECT count(*) FROM tickets") == 0
+    assert [(e.record, e.reason.split(" ")[0]) for e in report.errors] == [(3, "4"), (4, "malformed")]
+
+
+def test_column_mapping_and_customers_csv(db, tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text("Ticket No,Betreff,Kunde,Datum\n7,Karton kaputt,ada@example.com,2026-02-01\n")
+    report = importers.import_file(db, path, "csv", mapping={"Ticket No": "ref", "Betreff": "subject",
+                                                             "Kunde": "customer_email", "Datum": "created_at"})
+    assert report.written and report.imported == 1
+    people = tmp_path / "customers.csv"
+    people.write_text("email,name,plan,started_at,cycle_days,status,cancelled_at\n"
+                      "ada@example.com,Ada,Coffee Monthly,2026-01-15,30,active,\n"
+                      "bo@example.com,Bo,Tea Box,2025-06-01,30,cancelled,2026-01-01\n")
+    result = importers.import_file(db, people)
+    assert result.format == "customers" and result.imported == 2
+    ticket = tickets.get(db, db.scalar("SELECT id FROM tickets WHERE ref = '7'"))
+    assert ticket.billing_cycle == 1, "the customer's subscription now gives the ticket its cycle"
+    assert importers.import_file(db, people).unchanged == 2
+
+
+def test_csv_export_neutralises_formulas(db, tmp_path):
+    tickets.create(db, "=HYPERLINK(\"http://evil\")", "x")
+    tickets.create(db, "@SUM(A1)", "x")
+    tickets.create(db, "+1", "x")
+    out = tmp_path / "out.csv"
+    assert tables.write_csv(db, out) == 3
+    text = out.read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text and "'@SUM" in text and "'+1" in text
+    assert tables.safe_cell("-3") == "'-3" and tables.safe_cell("\tx") == "'\tx" and tables.safe_cell("ok") == "ok"
+
+
+def test_cancel_rolls_the_whole_import_back(db, tmp_path):
+    lines = "\n".join(f"{i},Subject {i},2026-01-01" for i in range(1200))
+    path = tmp_path / "big.csv"
+    path.write_text("id,subject,created_at\n" + lines + "\n")
+    before = counts(db)
+    with pytest.raises(Cancelled):
+        importers.import_file(db, path, cancelled=lambda: True)
+    assert counts(db) == before
+
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@SETTINGS
+@given(data=st.binary(max_size=2000))
+def test_arbitrary_bytes_as_csv_never_crash_or_half_import(db, tmp_path, data):
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes(b"id,subject,created_at\n" + data)
+    before = counts(db)
+    try:
+        report = importers.import_file(db, path, "csv")
+    except Exception as error:  # noqa: BLE001 - only known errors may escape
+        from desktop.core.errors import AmendsError
+
+        assert isinstance(error, AmendsError), repr(error)
+        assert counts(db) == before
+        return
+    if not report.written:
+        assert counts(db) == before
+
+
+@SETTINGS
+@given(doc=st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+                            st.sampled_from(["format", "version", "customers", "policies", "tickets", "ref",
+                                             "subject", "messages", "created_at", "category", "resolution"]),
+                            inner, max_size=6), max_leaves=30))
+def test_arbitrary_json_never_crashes_or_half_imports(db, tmp_path, doc):
+    if isinstance(doc, dict):
+        doc = {"format": "amends", "version": 1} | doc
+    path = tmp_path / "fuzz.json"
+    path.write_text(json.dumps(doc))
+    before = counts(db)
+    report = importers.import_file(db, path, "amends")
+    if not report.written:
+        assert counts(db) == before
