@@ -3,7 +3,8 @@
     .venv/bin/python scripts/crash_trials.py 200
 
 Each trial copies a small database, starts a writer doing real operations
-(resolve with checklist, reply, edit a policy draft, open a ticket), kills it
+(resolve with checklist, reply, edit a policy draft, import a small CSV file,
+open a ticket), kills it
 with SIGKILL at a random moment, then checks integrity, that every committed
 operation is there, and that nothing half-done is visible.
 """

@@ -83,6 +83,10 @@ def verify(path: Path, lines: list[str]) -> list[str]:
                 policy_id, version = int(rest[0]), int(rest[1])
                 if db.scalar("SELECT version FROM policies WHERE id = ?", (policy_id,)) < version:
                     problems.append(f"committed draft v{version} of policy {policy_id} is missing")
+            elif kind == "import":
+                for ref in rest:
+                    if db.one("SELECT 1 FROM tickets WHERE ref = ?", (ref,)) is None:
+                        problems.append(f"committed import of {ref} is missing")
             elif kind == "ticket":
                 if db.one("SELECT 1 FROM tickets WHERE id = ?", (int(rest[0]),)) is None:
                     problems.append(f"committed ticket {rest[0]} is missing")
@@ -100,6 +104,10 @@ def verify(path: Path, lines: list[str]) -> list[str]:
                               "WHERE a.entity = 'ticket' AND a.entity_id = r.ticket_id AND a.action = 'resolve')")
         if unaudited:
             problems.append(f"{unaudited} resolution(s) without their audit entry")
+        half_imports = db.scalar("SELECT count(*) FROM (SELECT substr(ref, 1, length(ref) - 2) AS batch, count(*) AS n "
+                                 "FROM tickets WHERE ref LIKE 'imp-%' GROUP BY batch) WHERE n <> 3")
+        if half_imports:
+            problems.append(f"{half_imports} import(s) only partly written")
     finally:
         db.close()
     return problems

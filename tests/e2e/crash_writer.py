@@ -12,7 +12,7 @@ import random
 import sys
 from pathlib import Path
 
-from desktop.core import policies, resolution, tickets
+from desktop.core import importers, policies, resolution, tickets
 from desktop.core.errors import ConflictError
 from desktop.core.workspace import open_database
 
@@ -60,6 +60,14 @@ def main() -> int:
             except ConflictError:
                 continue
             committed(f"draft {policy_id} {version} trial {seed}-{n}")
+        elif roll < 0.92:
+            csv_path = Path(ledger_path).with_name(f"import-{seed}-{n}.csv")
+            refs = [f"imp-{seed}-{n}-{k}" for k in range(3)]
+            csv_path.write_text("id,subject,category,created_at,email\n" + "".join(
+                f"{ref},Imported {ref},billing,2026-01-0{k + 1},buyer{k}@example.com\n" for k, ref in enumerate(refs)))
+            report = importers.import_file(db, csv_path, "csv")
+            if report.written:
+                committed("import " + " ".join(refs))
         else:
             ticket_id = tickets.create(db, f"New ticket {seed}-{n}", "crushed " * rng.randrange(1, 50),
                                        category=rng.choice(["damaged_shipment", "billing", "late_delivery"]))
