@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QSpinBox,
     QTableView,
     QTextBrowser,
     QVBoxLayout,
@@ -108,6 +109,14 @@ class RestoreDialog(QDialog):
         note = QLabel(self.tr("Backups of {0}, newest first. Restoring keeps a copy of the current file first. "
                               "Everyone using the file sees the restored data.").format(db.path.name))
         note.setWordWrap(True)
+        self.keep = QSpinBox()
+        self.keep.setObjectName("keepBackups")
+        self.keep.setAccessibleName(self.tr("Automatic backups to keep"))
+        self.keep.setRange(1, 1000)
+        self.keep.setPrefix(self.tr("keep the last "))
+        self.keep.setSuffix(self.tr(" automatic backups"))
+        self.keep.setValue(backups.keep_setting(db))
+        self.keep.editingFinished.connect(self._keep_changed)
         self.backup_button = QPushButton(self.tr("Back up now"))
         self.backup_button.setObjectName("backupNow")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -119,6 +128,7 @@ class RestoreDialog(QDialog):
         self.backup_button.clicked.connect(self.backup_now)
         layout = QVBoxLayout(self)
         layout.addWidget(note)
+        layout.addWidget(self.keep)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
         self.reload()
@@ -128,6 +138,16 @@ class RestoreDialog(QDialog):
         if self.model.rowCount():
             self.table.selectRow(0)
         self.restore_button.setEnabled(self.model.rowCount() > 0)
+
+    def _keep_changed(self) -> None:
+        if self.keep.value() == backups.keep_setting(self._db):
+            return
+        try:
+            backups.set_keep(self._db, self.keep.value())
+            backups.prune(self._db)
+        except Exception as error:  # noqa: BLE001 - shown to the person, never swallowed
+            show_error(self, error)
+        self.reload()
 
     def backup_now(self) -> None:
         try:

@@ -178,3 +178,31 @@ def test_a_full_disk_saves_nothing_and_says_so(db):
         tickets.add_message(db, ticket_id, "note", "y" * 200_000)
     assert [m.body for m in tickets.get(db, ticket_id).messages] == ["x"]
     assert db.scalar("PRAGMA integrity_check") == "ok"
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path, size: str = "1m"):
+    """A real, tiny filesystem (tmpfs), where the test may mount one."""
+    folder.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small filesystem here (the core test uses max_page_count instead)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def test_a_really_full_disk_cli(tmp_path):
+    with small_disk(tmp_path / "tiny") as disk:
+        target = disk / "amends.db"
+        assert run("--db", str(target), "demo", "--tickets", "60").returncode == 0
+        before = run("--db", str(target), "stats", "--json").stdout
+        big = tmp_path / "big.csv"
+        big.write_text("id,subject,body,created_at\n" + "".join(
+            f"{i},Subject {i},{'long text ' * 400},2026-01-01\n" for i in range(400)))
+        result = run("--db", str(target), "import", str(big))
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert "full" in result.stderr and "nothing was saved" in result.stderr, result.stderr
+        assert run("--db", str(target), "stats", "--json").stdout == before, "nothing half-imported"
+        assert run("--db", str(target), "check").returncode == 0

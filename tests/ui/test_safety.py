@@ -62,3 +62,15 @@ def test_the_app_writes_a_rotating_log(tmp_path, monkeypatch):
     for handler in list(logging.getLogger("amends").handlers):
         logging.getLogger("amends").removeHandler(handler)
         handler.close()
+
+
+def test_how_many_backups_to_keep_is_a_setting(qtbot, window):
+    for _ in range(4):
+        backups.make(window.db, "import")
+    dialog = window.open_restore()
+    assert dialog.keep.value() == backups.DEFAULT_KEEP
+    dialog.keep.setValue(2)
+    dialog.keep.editingFinished.emit()
+    assert backups.keep_setting(window.db) == 2
+    assert dialog.model.rowCount() == 2
+    dialog.reject()
