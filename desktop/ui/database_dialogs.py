@@ -140,6 +140,8 @@ class RestoreDialog(QDialog):
         self.restore_button.setEnabled(self.model.rowCount() > 0)
 
     def _keep_changed(self) -> None:
+        if not self.isVisible():  # focus lost while the dialog closes: nothing was edited
+            return
         if self.keep.value() == backups.keep_setting(self._db):
             return
         try:

@@ -493,7 +493,7 @@ class PolicyEditor(QWidget):
         self._apply(lambda pid: policy_history.roll_back(self._db, pid, number, note))
 
     def _interval_changed(self) -> None:
-        if self.policy is None or self.interval.value() == self.policy.review_interval_days:
+        if not self.isVisible() or self.policy is None or self.interval.value() == self.policy.review_interval_days:
             return
         if not self._apply(lambda pid: policy_history.set_review_interval(self._db, pid, self.interval.value())):
             self.load(self.policy.id)
