@@ -139,9 +139,14 @@ class AuditPane(QWidget):
 
     def refresh(self) -> None:
         current = self.person.currentData()
+        try:
+            people = audit.actors(self._db)
+        except AmendsError as error:
+            self.problem.setText(f"⚠ {error}")
+            return
         self.person.clear()
         self.person.addItem(self.tr("Anyone"), None)
-        for name in audit.actors(self._db):
+        for name in people:
             self.person.addItem(name, name)
         self.person.setCurrentIndex(max(0, self.person.findData(current)))
         self.apply()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core import backups, health
+from desktop.core.errors import AmendsError
 from desktop.core.store import Database
 from desktop.ui import ops
 from desktop.ui.messages import show_error
@@ -142,21 +143,21 @@ class RestoreDialog(QDialog):
     def _keep_changed(self) -> None:
         if not self.isVisible():  # focus lost while the dialog closes: nothing was edited
             return
-        if self.keep.value() == backups.keep_setting(self._db):
-            return
         try:
+            if self.keep.value() == backups.keep_setting(self._db):
+                return
             backups.set_keep(self._db, self.keep.value())
             backups.prune(self._db)
-        except Exception as error:  # noqa: BLE001 - shown to the person, never swallowed
+            self.reload()
+        except AmendsError as error:
             show_error(self, error)
-        self.reload()
 
     def backup_now(self) -> None:
         try:
             backups.make(self._db, "manual")
-        except Exception as error:  # noqa: BLE001 - shown to the person, never swallowed
+            self.reload()
+        except AmendsError as error:
             show_error(self, error)
-        self.reload()
 
     def selected(self) -> backups.BackupInfo | None:
         rows = self.table.selectionModel().selectedRows()

@@ -123,8 +123,12 @@ class PoliciesPane(QWidget):
 
     def refresh(self) -> None:
         current = self.editor.policy.id if self.editor.policy else None
-        self.proposals.reload()
-        self.model.reload()
+        try:
+            self.proposals.reload()
+            self.model.reload()
+        except AmendsError as error:
+            show_error(self, error)
+            return
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         if current is not None:

@@ -248,3 +248,13 @@ def test_syncthing_marker(tmp_path):
     (tmp_path / "shared").mkdir()
     (tmp_path / "shared" / ".stfolder").mkdir()
     assert location.sync_folder(tmp_path / "shared" / "sub" / "amends.db") == "Syncthing"
+
+
+def test_a_closed_database_is_a_known_problem(db_path):
+    db = open_database(db_path, ACTOR)
+    db.close()
+    with pytest.raises(DatabaseProblem, match="closed"):
+        db.scalar("SELECT 1")
+    with pytest.raises(DatabaseProblem, match="closed"):
+        with db.transaction():
+            pass

@@ -31,6 +31,7 @@ def test_daily_backup_then_restore_from_the_app(qtbot, window):
     bodies = [m.body for m in tickets.get(window.db, first).messages]
     assert "written after the backup" not in bodies
     assert {b.reason for b in backups.list_backups(window.db.path)} == {"daily", "before-restore"}
+    dialog.reject()
 
 
 def test_a_bug_shows_details_to_copy_and_the_log_path(qtbot):

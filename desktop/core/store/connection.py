@@ -213,6 +213,8 @@ class Database:
         self._waiting = True
         try:
             self._wait_loop(statement, patient)
+        except sqlite3.ProgrammingError as error:  # e.g. the connection was closed
+            _reraise(error, str(self.path))
         finally:
             self._waiting = False
 

@@ -35,6 +35,9 @@ def translate(error: sqlite3.Error, path: str | None = None) -> Exception:
     if primary in _KNOWN:
         return known(primary, path, error)
     text = str(error).lower()
+    if isinstance(error, sqlite3.ProgrammingError) and "closed database" in text:
+        return DatabaseProblem(f"{path}: this database was closed (another file was opened)." if path
+                               else "The database was closed.", path=path)
     if "file is not a database" in text:
         return known("SQLITE_NOTADB", path, error)
     if "database is locked" in text:
