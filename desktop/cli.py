@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("import", "import files: all or nothing per file, idempotent, every bad record reported")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--format", default="auto", choices=["auto", "amends", "csv", "customers"],
+    p.add_argument("--format", default="auto", choices=["auto", "amends", "csv", "customers", "eml", "mbox"],
                    help="the files' format (default: guess from the name and content)")
     p.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     p.add_argument("--skip-invalid", action="store_true", help="import the valid records, report the others")
@@ -341,7 +341,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             else:
                 print(f"{r.path}: {verb} {r.imported:,} {r.unit} ({r.unchanged:,} unchanged, {r.skipped:,} skipped)")
             for e in r.errors:
-                where = f"line {e.record}" if r.format in ("csv", "customers") else f"record {e.record}"
+                where = f"line {e.record}" if r.format in ("csv", "customers", "mbox") else f"record {e.record}"
                 print(f"  {r.path}: {where}: {e.field or '-'}: {e.reason}", file=sys.stderr)
     return 1 if failed else 0
 

@@ -10,12 +10,12 @@ from typing import Callable
 
 from desktop.core import audit, backups
 from desktop.core.errors import Cancelled, ValidationError
-from desktop.core.importers import amends, csv_files
+from desktop.core.importers import amends, csv_files, mail
 from desktop.core.importers.records import Parsed, RecordProblem
 from desktop.core.importers.writer import conflicts, write
 from desktop.core.store import Database
 
-FORMATS = ("auto", "amends", "csv", "customers")
+FORMATS = ("auto", "amends", "csv", "customers", "eml", "mbox")
 
 
 @dataclass
@@ -45,6 +45,10 @@ def detect(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix == ".json":
         return "amends"
+    if suffix == ".eml":
+        return "eml"
+    if suffix in (".mbox", ".mbx"):
+        return "mbox"
     head = path.read_bytes()[:4096].decode("utf-8", errors="replace").lower()
     if suffix in (".csv", ".tsv", ".txt"):
         first = head.splitlines()[0] if head else ""
@@ -52,6 +56,10 @@ def detect(path: Path) -> str:
             "subject" not in first else "csv"
     if head.lstrip().startswith("{"):
         return "amends"
+    if head.startswith("from "):
+        return "mbox"
+    if "message-id:" in head or ("from:" in head and "subject:" in head):
+        return "eml"
     raise ValidationError([("format", f"cannot tell the format of {path.name}; pass --format")])
 
 
@@ -62,6 +70,8 @@ def parse(path: Path, fmt: str, mapping: dict[str, str] | None = None) -> Parsed
         return csv_files.parse_tickets(path, mapping or {})
     if fmt == "customers":
         return csv_files.parse_customers(path, mapping or {})
+    if fmt in ("eml", "mbox"):
+        return mail.parse(path, fmt)
     raise ValidationError([("format", f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")])
 
 

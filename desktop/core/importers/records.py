@@ -66,6 +66,7 @@ class MessageRecord:
     author: str
     at: str
     body: str
+    external_id: str | None = None
 
 
 @dataclass
@@ -107,6 +108,8 @@ class TicketRecord:
     messages: list[MessageRecord] = field(default_factory=list)
     resolution: ResolutionRecord | None = None
     record: int = 0
+    #: Message-IDs this thread's first message refers to (mail threading).
+    references: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -179,6 +179,14 @@ def _policy(conn, actor: str, record: PolicyRecord) -> dict[tuple[str, int], tup
 def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -> None:
     row = conn.execute("SELECT id, subject, category, status, priority, assignee, created_at, updated_at, customer_id "
                        "FROM tickets WHERE ref = ?", (record.ref,)).fetchone()
+    if row is None and record.references:
+        # A reply to mail we already have: it joins that conversation.
+        known = conn.execute(
+            f"SELECT ticket_id FROM messages WHERE external_id IN ({','.join('?' * len(record.references))}) "
+            "ORDER BY id LIMIT 1", record.references).fetchone()
+        if known is not None:
+            _append_messages(conn, known[0], record, totals)
+            return
     cycle = None
     if customer_id is not None:
         sub = conn.execute("SELECT started_at, cycle_days FROM subscriptions WHERE customer_id = ? "
@@ -205,23 +213,47 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -
                          "resolved_at = coalesce(?, resolved_at), version = version + 1 WHERE id = ?",
                          (*fields, cycle, resolved_at, ticket_id))
             changed = True
-    present = {tuple(r) for r in conn.execute(
-        "SELECT direction, author, created_at, body FROM messages WHERE ticket_id = ?", (ticket_id,))}
-    added = [m for m in record.messages if (m.direction, m.author, m.at, m.body) not in present]
-    conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body) VALUES (?, ?, ?, ?, ?)",
-                     [(ticket_id, m.direction, m.author, m.at, m.body) for m in added])
-    totals["messages"] += len(added)
+    added = _append_messages(conn, ticket_id, record, totals, reindex=False)
     changed = changed or (row is not None and bool(added))
     if record.resolution is not None:
         changed = _resolution(conn, ticket_id, record, cycle, versions) or changed
     if row is None or changed:
-        conn.execute("DELETE FROM ticket_search WHERE rowid = ?", (ticket_id,))
-        conn.execute("""INSERT INTO ticket_search (rowid, subject, body) SELECT ?, ?,
-                        coalesce((SELECT group_concat(body, char(10)) FROM
-                                  (SELECT body FROM messages WHERE ticket_id = ? ORDER BY created_at, id)), '')""",
-                     (ticket_id, record.subject, ticket_id))
+        _reindex(conn, ticket_id)
     if row is not None and counts is not None:
         counts["updated" if changed else "unchanged"] += 1
+
+
+def _append_messages(conn, ticket_id: int, record: TicketRecord, totals: dict, *, reindex: bool = True) -> list:
+    """Messages not there yet: by external id (Message-ID) when they have
+    one, else by their content."""
+    present = {tuple(r) for r in conn.execute(
+        "SELECT direction, author, created_at, body FROM messages WHERE ticket_id = ?", (ticket_id,))}
+    added = []
+    for m in record.messages:
+        if m.external_id is not None:
+            if conn.execute("SELECT 1 FROM messages WHERE external_id = ?", (m.external_id,)).fetchone():
+                continue
+        elif (m.direction, m.author, m.at, m.body) in present:
+            continue
+        added.append(m)
+    conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id) "
+                     "VALUES (?, ?, ?, ?, ?, ?)",
+                     [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id) for m in added])
+    totals["messages"] += len(added)
+    if added:
+        latest = max(m.at for m in added)
+        conn.execute("UPDATE tickets SET updated_at = max(updated_at, ?) WHERE id = ?", (latest, ticket_id))
+    if added and reindex:
+        _reindex(conn, ticket_id)
+    return added
+
+
+def _reindex(conn, ticket_id: int) -> None:
+    conn.execute("DELETE FROM ticket_search WHERE rowid = ?", (ticket_id,))
+    conn.execute("""INSERT INTO ticket_search (rowid, subject, body) SELECT id, subject,
+                    coalesce((SELECT group_concat(body, char(10)) FROM
+                              (SELECT body FROM messages WHERE ticket_id = ? ORDER BY created_at, id)), '')
+                    FROM tickets WHERE id = ?""", (ticket_id, ticket_id))
 
 
 def _resolution(conn, ticket_id: int, record: TicketRecord, cycle, versions) -> bool:

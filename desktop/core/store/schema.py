@@ -96,9 +96,11 @@ CREATE TABLE messages (
     direction  TEXT NOT NULL CHECK (direction IN ('in', 'out', 'note')),
     author     TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    body       TEXT NOT NULL
+    body       TEXT NOT NULL,
+    external_id TEXT                        -- Message-ID or the helpdesk's comment id (imports, mail)
 );
 CREATE INDEX messages_ticket ON messages(ticket_id, created_at);
+CREATE UNIQUE INDEX messages_external ON messages(external_id) WHERE external_id IS NOT NULL;
 
 -- Full-text search: one document per ticket (rowid = ticket id) holding the
 -- subject and every message body. Written by the same transactions that

@@ -1,0 +1,57 @@
+"""Mail files: .eml and .mbox become threaded tickets, idempotently."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from desktop.core import importers, tickets
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
+
+
+def test_eml_then_mbox_thread_together_and_import_once(db, tmp_path):
+    first = importers.import_file(db, FIXTURES / "first.eml")
+    assert first.format == "eml" and first.imported == 1
+    inbox = importers.import_file(db, FIXTURES / "inbox.mbox")
+    assert inbox.format == "mbox" and not inbox.written
+    assert [(e.record, e.field) for e in inbox.errors] == [(31, "From")], "the broken message, by its line"
+    kept = importers.import_file(db, FIXTURES / "inbox.mbox", skip_invalid=True)
+    assert kept.imported == 2 and kept.skipped == 1
+    crushed = tickets.get(db, db.scalar("SELECT id FROM tickets WHERE subject = 'Box arrived crushed'"))
+    bodies = [m.body for m in crushed.messages]
+    assert len(bodies) == 2 and "Café beans still there" in bodies[1], "the reply joined the first mail's ticket"
+    assert "alert(1)" not in bodies[1] and "<p>" not in bodies[1], "HTML is reduced to text, scripts dropped"
+    assert "From this moment on" in bodies[1], "an unescaped From line is text, not a new message"
+    charged = db.scalar("SELECT count(*) FROM tickets WHERE subject = 'Charged twice'")
+    assert charged == 1
+    again = importers.import_file(db, FIXTURES / "inbox.mbox", skip_invalid=True)
+    assert again.imported == 0 and db.scalar("SELECT count(*) FROM messages") == 3
+    assert tickets.page(db, tickets.InboxQuery(status="all", text="charged twice"))[0]
+
+
+def test_mboxrd_quoting_is_undone(db, tmp_path):
+    path = tmp_path / "quoted.mbox"
+    path.write_bytes(b"From a@example.com Mon Jan  5 10:00:00 2026\nFrom: a@example.com\nSubject: Hi\n"
+                     b"Date: Mon, 05 Jan 2026 10:00:00 +0000\nMessage-ID: <q@x>\n\n>From the start it broke.\n")
+    report = importers.import_file(db, path)
+    assert report.imported == 1
+    assert db.scalar("SELECT body FROM messages") == "From the start it broke."
+
+
+def test_arbitrary_bytes_as_mail_never_crash(db, tmp_path):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.binary(max_size=1500))
+    def run(data):
+        path = tmp_path / "fuzz.mbox"
+        path.write_bytes(b"From x@example.com Mon Jan  5 10:00:00 2026\n" + data)
+        before = db.scalar("SELECT count(*) FROM messages")
+        report = importers.import_file(db, path, "mbox")
+        if not report.written:
+            assert db.scalar("SELECT count(*) FROM messages") == before
+
+    run()
+    shutil.rmtree(tmp_path / "amends.db.backups", ignore_errors=True)
