@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("import", "import files: all or nothing per file, idempotent, every bad record reported")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--format", default="auto", choices=["auto", "amends", "csv", "customers", "eml", "mbox"],
+    p.add_argument("--format", default="auto", choices=["auto", "amends", "csv", "customers", "eml", "mbox",
+                                                        "zendesk", "helpscout", "freshdesk"],
                    help="the files' format (default: guess from the name and content)")
     p.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     p.add_argument("--skip-invalid", action="store_true", help="import the valid records, report the others")

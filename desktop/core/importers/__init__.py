@@ -10,12 +10,13 @@ from typing import Callable
 
 from desktop.core import audit, backups
 from desktop.core.errors import Cancelled, ValidationError
-from desktop.core.importers import amends, csv_files, mail
+from desktop.core.importers import amends, csv_files, helpdesks, mail
 from desktop.core.importers.records import Parsed, RecordProblem
+from desktop.core.importers.values import BadValue
 from desktop.core.importers.writer import conflicts, write
 from desktop.core.store import Database
 
-FORMATS = ("auto", "amends", "csv", "customers", "eml", "mbox")
+FORMATS = ("auto", "amends", "csv", "customers", "eml", "mbox", "zendesk", "helpscout", "freshdesk")
 
 
 @dataclass
@@ -44,7 +45,10 @@ def detect(path: Path) -> str:
     """The format from the name and the first bytes."""
     suffix = path.suffix.lower()
     if suffix == ".json":
-        return "amends"
+        try:
+            return helpdesks.sniff(amends.read_json(path)) or "amends"
+        except (BadValue, OSError):  # unreadable: the parser reports it properly
+            return "amends"
     if suffix == ".eml":
         return "eml"
     if suffix in (".mbox", ".mbx"):
@@ -72,6 +76,8 @@ def parse(path: Path, fmt: str, mapping: dict[str, str] | None = None) -> Parsed
         return csv_files.parse_customers(path, mapping or {})
     if fmt in ("eml", "mbox"):
         return mail.parse(path, fmt)
+    if fmt in ("zendesk", "helpscout", "freshdesk"):
+        return helpdesks.parse(path, fmt)
     raise ValidationError([("format", f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")])
 
 

@@ -177,6 +177,8 @@ def _policy(conn, actor: str, record: PolicyRecord) -> dict[tuple[str, int], tup
 
 
 def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -> None:
+    # A ticket was updated at least when its last message came.
+    record.updated_at = max([record.updated_at, *(m.at for m in record.messages)])
     row = conn.execute("SELECT id, subject, category, status, priority, assignee, created_at, updated_at, customer_id "
                        "FROM tickets WHERE ref = ?", (record.ref,)).fetchone()
     if row is None and record.references:
