@@ -201,6 +201,8 @@ class MainWindow(QMainWindow):
         self.act_open = self._action("&Open database…", self.choose_database, QKeySequence.StandardKey.Open, "open")
         self.act_new = self._action("&New ticket…", self.new_ticket, QKeySequence.StandardKey.New, "newTicket")
         self.act_demo = self._action("Load &demo data…", self.offer_demo, None, "loadDemo")
+        self.act_import = self._action("&Import…", self.ask_import, "Ctrl+I", "import")
+        self.act_export = self._action("&Export…", self.ask_export, "Ctrl+Shift+E", "export")
         self.act_report = self._action("Quarterly relations &report…", self.ask_report, None, "report")
         self.act_restore = self._action("&Backups and restore…", self.open_restore, None, "restore")
         self.act_check = self._action("&Check database…", self.open_check, None, "checkDatabase")
@@ -228,6 +230,8 @@ class MainWindow(QMainWindow):
         menus = self.menuBar()
         file_menu = menus.addMenu(self.tr("&File"))
         file_menu.addActions([self.act_new, self.act_open, self.act_demo])
+        file_menu.addSeparator()
+        file_menu.addActions([self.act_import, self.act_export])
         file_menu.addSeparator()
         file_menu.addAction(self.act_report)
         file_menu.addAction(self.act_restore)
@@ -537,6 +541,82 @@ class MainWindow(QMainWindow):
         progress.canceled.connect(op.cancel)
         self._demo_op = op
         return op
+
+    # -- import and export ---------------------------------------------------
+    def ask_import(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(
+            self, self.tr("Import"), str(Path.home()),
+            self.tr("Supported files (*.json *.csv *.tsv *.txt *.eml *.mbox);;All files (*)"))
+        if names:
+            self.import_files([Path(n) for n in names])
+
+    def import_files(self, paths: list[Path], skip_invalid: bool = False):
+        """CSV files get the column mapping first; then everything imports in
+        a worker and a report lists what came in and every problem."""
+        from desktop.core import importers
+        from desktop.ui.import_dialogs import MappingDialog
+
+        mappings = {}
+        for path in paths:
+            try:
+                fmt = importers.detect(path)
+            except AmendsError as error:
+                show_error(self, error)
+                return None
+            if fmt == "csv":
+                dialog = MappingDialog(path, self)
+                self.mapping_dialog = dialog
+                if dialog.exec() != QDialog.DialogCode.Accepted:
+                    return None
+                mappings[path] = dialog.mapping()
+        return self._import_and_report(paths, mappings, skip_invalid)
+
+    def _import_and_report(self, paths: list[Path], mappings: dict, skip_invalid: bool) -> ops.Operation:
+        from desktop.ui.import_dialogs import ImportReportDialog, run_import
+
+        def done(reports) -> None:
+            self._audit_mark = -1
+            self.refresh()
+            report = ImportReportDialog(reports, self)
+            report.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            report.retry_skipping.connect(lambda: self._import_and_report(paths, mappings, True))
+            self.import_report = report
+            report.open()
+
+        self._import_op = run_import(self, self.db, paths, mappings, skip_invalid, done)
+        return self._import_op
+
+    def ask_export(self) -> None:
+        name, chosen = QFileDialog.getSaveFileName(
+            self, self.tr("Export"), str(Path.home() / "amends-export.csv"),
+            self.tr("CSV, the current view (*.csv);;JSON, the current view (*.json);;"
+                    "Amends exchange format, everything (*.amends.json)"))
+        if name:
+            kind = "amends" if "exchange" in chosen else ("json" if name.endswith(".json") else "csv")
+            self.export_to(Path(name), kind)
+
+    def export_to(self, path: Path, kind: str) -> ops.Operation:
+        """The current inbox view (csv, json) or everything (amends), in a worker."""
+        from desktop.core.exporters import amends, tables
+
+        query = self.inbox.current_query() if kind != "amends" else None
+
+        def work(job: ops.Job) -> int:
+            if kind == "amends":
+                import json
+
+                doc = amends.document(job.db)
+                path.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
+                return len(doc["tickets"])
+            return (tables.write_json if kind == "json" else tables.write_csv)(job.db, path, query)
+
+        def done(count: int) -> None:
+            self.statusBar().showMessage(self.tr("Exported {0:,} tickets to {1}").format(count, path), 8000)
+            self.exported = (path, count)
+
+        self._export_op = ops.run(self.db, work, success=done, failure=lambda error: show_error(self, error),
+                                  parent=self)
+        return self._export_op
 
     def ask_report(self) -> None:
         from desktop.core.insights.period import last_full_quarter

@@ -83,7 +83,8 @@ def parse(path: Path, fmt: str, mapping: dict[str, str] | None = None) -> Parsed
 
 def import_file(db: Database, path: str | Path, fmt: str = "auto", *, dry_run: bool = False,
                 skip_invalid: bool = False, mapping: dict[str, str] | None = None,
-                cancelled: Callable[[], bool] | None = None) -> FileReport:
+                cancelled: Callable[[], bool] | None = None,
+                progress: Callable[[int, int], None] | None = None) -> FileReport:
     """Import one file, all or nothing. With problems and no
     ``skip_invalid``, nothing is written and every problem is reported."""
     path = Path(path)
@@ -103,8 +104,12 @@ def import_file(db: Database, path: str | Path, fmt: str = "auto", *, dry_run: b
     valid = parsed.without_bad_records() if parsed.problems else parsed
     report.skipped = len({r for r in parsed.bad_records if r[0] != "document"})
     stop = cancelled or (lambda: False)
+    report_progress = progress or (lambda done, total: None)
+    done = [0]
 
     def check_cancel() -> None:
+        done[0] += 500
+        report_progress(min(done[0], len(valid.tickets)), max(1, len(valid.tickets)))
         if stop():
             raise Cancelled("Import cancelled; nothing from the file was imported.")
 

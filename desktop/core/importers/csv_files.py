@@ -211,3 +211,16 @@ def parse_customers(path: Path, overrides: dict[str, str]) -> Parsed:
         ref = values.get("ref", "").strip() or f"email:{email.lower()}"
         parsed.customers.append(CustomerRecord(ref, email, values.get("name", "").strip(), subscription, line))
     return parsed
+
+
+def preview(path: Path, limit: int = 5) -> tuple[list[str], list[list[str]]]:
+    """The header and the first rows, for the mapping dialog."""
+    parsed = Parsed("tickets")
+    header, data = rows(path, parsed)
+    return header, [record for _line, record in data[:limit]]
+
+
+def guess_mapping(header: list[str]) -> dict[str, str]:
+    """The fields Amends would read each column as (column → field)."""
+    mapping = header_mapping(header, TICKET_FIELDS, ALIASES, {})
+    return {header[i]: field for i, field in mapping.items()}
