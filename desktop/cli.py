@@ -323,6 +323,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         if not sep or not column.strip() or not target.strip():
             raise ValidationError([("--map", f"{item!r} should look like COLUMN=FIELD")])
         mapping[column.strip()] = target.strip()
+    for name in args.files:
+        if not Path(name).expanduser().is_file():
+            raise ValidationError([("FILE", f"{name} does not exist or is not a file")])
     db = _open(args, create=True)
     reports = []
     try:

@@ -69,7 +69,10 @@ def copy_to(db: Database, dest: Path) -> Path:
         partial.replace(dest)
     except (OSError, sqlite3.Error) as error:
         partial.unlink(missing_ok=True)
-        raise DatabaseProblem(f"Could not write the backup {dest}: {error}", path=str(dest)) from error
+        reason = "the disk is full" if "full" in str(error).lower() or getattr(error, "errno", None) == 28 \
+            else str(error)
+        raise DatabaseProblem(f"Could not write the backup {dest}: {reason}; nothing was changed.", path=str(dest),
+                              hint="Free some space and try again." if "full" in reason else "") from error
     return dest
 
 

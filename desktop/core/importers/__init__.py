@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from desktop.core import audit, backups
-from desktop.core.errors import Cancelled, ValidationError
+from desktop.core.errors import Cancelled, DatabaseProblem, ValidationError
 from desktop.core.importers import amends, csv_files, helpdesks, mail
 from desktop.core.importers.records import Parsed, RecordProblem
 from desktop.core.importers.values import BadValue
@@ -114,7 +114,11 @@ def import_file(db: Database, path: str | Path, fmt: str = "auto", *, dry_run: b
             raise Cancelled("Import cancelled; nothing from the file was imported.")
 
     if not dry_run:
-        backups.make(db, "import")
+        try:
+            backups.make(db, "import")
+        except DatabaseProblem as error:
+            raise DatabaseProblem(f"{path.name} was not imported: the backup made before every import failed. "
+                                  f"{error}", path=str(path)) from error
     with db.transaction() as conn:
         counts = write(conn, db.actor, valid, check_cancel)
         if dry_run:
