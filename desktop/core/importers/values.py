@@ -3,11 +3,13 @@ categories, statuses, priorities, numbers."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from desktop.core import clock
 from desktop.core.vocabulary import CATEGORIES, PRIORITIES, STATUSES
 
+_STORED = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ\Z")
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%d/%m/%Y",
                  "%d.%m.%Y %H:%M", "%d.%m.%Y")
 
@@ -26,6 +28,12 @@ def time_value(text: object, *, required: bool = True) -> str | None:
     if not isinstance(text, str):
         raise BadValue(f"{text!r} is not a date and time")
     value = text.strip()
+    if _STORED.match(value):
+        try:
+            datetime.fromisoformat(value[:-1])  # a real day (not 30 February)
+            return value  # already in the stored form (the exchange format's own exports)
+        except ValueError:
+            raise BadValue(f"{value!r} is not a real date") from None
     try:
         return clock.to_iso(clock.parse_iso(value))
     except ValueError:
