@@ -722,6 +722,7 @@ class MainWindow(QMainWindow):
         self.poll.stop()
         self.heartbeat.stop()
         self.backup_timer.stop()
+        ops.stop_all()  # no worker outlives the window (an import is rolled back)
         if self.inbox.ticket_view.draft_timer.isActive():
             self.inbox.ticket_view.save_draft()  # what was typed is kept
         try:

@@ -58,3 +58,26 @@ def crash_box(error: BaseException, parent: QWidget | None = None) -> QMessageBo
     copy.clicked.disconnect()  # keep the box open after copying
     copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(details))
     return box
+
+
+def conflict_box(parent: QWidget, title: str, text: str, keep_mine, after) -> QMessageBox:
+    """Someone else saved first: show what they changed and let the person
+    choose **Reload theirs** (the default) or **Keep mine** — an explicit
+    overwrite, run by ``keep_mine()``. ``after()`` runs either way."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=parent)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    reload_button = box.addButton(tr("Reload theirs"), QMessageBox.ButtonRole.RejectRole)
+    keep = box.addButton(tr("Keep mine"), QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(reload_button)
+
+    def chosen(button) -> None:
+        if button is keep:
+            try:
+                keep_mine()
+            except AmendsError as again:
+                show_error(parent, again)
+        after()
+
+    box.buttonClicked.connect(chosen)
+    box.open()
+    return box

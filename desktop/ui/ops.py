@@ -132,3 +132,11 @@ def run(db: Database, work: Callable[[Job], Any], *, success: Callable[[Any], No
     op.runnable = runnable
     (pool or QThreadPool.globalInstance()).start(runnable)
     return op
+
+
+def stop_all(timeout_ms: int = 10_000) -> bool:
+    """Cancel every running job and wait for the workers to finish (before
+    the window or the database goes away). True when all stopped."""
+    for op in list(_running):
+        op.cancel()
+    return QThreadPool.globalInstance().waitForDone(timeout_ms)

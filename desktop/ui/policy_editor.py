@@ -32,7 +32,7 @@ from desktop.core.errors import AmendsError, ConflictError
 from desktop.core.policies import Step
 from desktop.core.store import Database
 from desktop.core.vocabulary import CATEGORIES, OFFER_KINDS, SEGMENTS, STEP_TYPES
-from desktop.ui.messages import show_error
+from desktop.ui.messages import conflict_box, show_error
 from desktop.ui.note_dialog import NoteDialog, PublishDialog
 
 
@@ -414,10 +414,12 @@ class PolicyEditor(QWidget):
         except AmendsError as error:
             show_error(self, error)
             return False
-        policy_id = self.policy.id
+        self._reloaded(self.policy.id)
+        return True
+
+    def _reloaded(self, policy_id: int) -> None:
         self.load(policy_id)
         self.saved.emit(policy_id)
-        return True
 
     def _draft_conflict(self, error: ConflictError) -> QMessageBox:
         """Someone saved this draft since it was loaded: show theirs, offer to
@@ -429,26 +431,12 @@ class PolicyEditor(QWidget):
             error.by or self.tr("Someone"),
             "\n".join(f"  {i}. {s.describe()}" for i, s in enumerate(theirs.draft, start=1)),
             "\n".join(f"  {i}. {s.describe()}" for i, s in enumerate(fields["steps"], start=1)))
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Draft changed by someone else"), text, parent=self)
-        box.setObjectName("draftConflictBox")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        reload_button = box.addButton(self.tr("Reload theirs"), QMessageBox.ButtonRole.RejectRole)
-        keep = box.addButton(self.tr("Keep mine"), QMessageBox.ButtonRole.AcceptRole)
-        box.setDefaultButton(reload_button)
         policy_id = self.policy.id
-
-        def chosen(button) -> None:
-            if button is keep:
-                try:
-                    policies.save_draft(self._db, policy_id, theirs.version, **fields)
-                except AmendsError as again:
-                    show_error(self, again)
-            self.load(policy_id)
-            self.saved.emit(policy_id)
-
-        box.buttonClicked.connect(chosen)
+        box = conflict_box(self, self.tr("Draft changed by someone else"), text,
+                           lambda: policies.save_draft(self._db, policy_id, theirs.version, **fields),
+                           lambda: self._reloaded(policy_id))
+        box.setObjectName("draftConflictBox")
         self.conflict_box = box
-        box.open()
         return box
 
     def publish(self) -> None:
@@ -469,9 +457,7 @@ class PolicyEditor(QWidget):
         except AmendsError as error:
             show_error(self, error)
             return False
-        policy_id = self.policy.id
-        self.load(policy_id)
-        self.saved.emit(policy_id)
+        self._reloaded(self.policy.id)
         return True
 
     def publish_note(self, note: str) -> None:

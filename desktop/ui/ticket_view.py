@@ -26,7 +26,7 @@ from desktop.core import audit, clock, customers, drafts, followups, policies, p
 from desktop.core.errors import AmendsError, ConflictError
 from desktop.core.store import Database
 from desktop.core.vocabulary import CATEGORIES, OFFER_KINDS, PRIORITIES, STATUSES, category_name
-from desktop.ui.messages import describe, show_error
+from desktop.ui.messages import conflict_box, describe, show_error
 
 _BUBBLE = {
     "in": ("Customer", "#e8eef7", "#1d3557"),
@@ -412,28 +412,18 @@ class TicketView(QWidget):
         """Someone else saved first: show what they changed, offer reload or
         keep mine (an explicit, audited overwrite of this one field)."""
         ticket_id = self.ticket.id
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Changed by someone else"), describe(error),
-                          parent=self)
-        box.setObjectName("conflictBox")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        reload_button = box.addButton(self.tr("Reload theirs"), QMessageBox.ButtonRole.RejectRole)
-        keep = box.addButton(self.tr("Keep mine"), QMessageBox.ButtonRole.AcceptRole)
-        box.setDefaultButton(reload_button)
 
-        def chosen(button) -> None:
-            if button is keep:
-                try:
-                    fresh = tickets.get(self._db, ticket_id, with_messages=False)
-                    tickets.update(self._db, ticket_id, fresh.version, **{name: value})
-                except AmendsError as again:
-                    show_error(self, again)
+        def keep_mine() -> None:
+            fresh = tickets.get(self._db, ticket_id, with_messages=False)
+            tickets.update(self._db, ticket_id, fresh.version, **{name: value})
+
+        def after() -> None:
             self.show_ticket(ticket_id)
             self.changed.emit(ticket_id)
 
-        box.buttonClicked.connect(chosen)
-        self.conflict_box = box
-        box.open()
-        return box
+        self.conflict_box = conflict_box(self, self.tr("Changed by someone else"), describe(error), keep_mine, after)
+        self.conflict_box.setObjectName("conflictBox")
+        return self.conflict_box
 
     def _followup_done(self) -> None:
         if self.ticket is None or not self._pending:

@@ -7,6 +7,14 @@ from desktop.ui.main_window import MainWindow
 
 
 @pytest.fixture(autouse=True)
+def no_worker_outlives_its_test():
+    yield
+    from desktop.ui import ops
+
+    ops.stop_all()
+
+
+@pytest.fixture(autouse=True)
 def isolated_settings(tmp_path):
     """Each test has its own QSettings file."""
     QCoreApplication.setOrganizationName("AmendsTests")
@@ -25,4 +33,4 @@ def window(qtbot, demo_db):
     win.poll.stop()  # tests call check_for_changes() themselves
     win.backup_timer.stop()  # and make backups themselves
     yield win
-    win.close()  # before the database closes
+    win.close()  # before the database closes (this also waits for its workers)
