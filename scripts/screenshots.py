@@ -130,6 +130,25 @@ def shoot(out: Path) -> None:
     window.show_pane(3)
     settle()
     window.grab().save(str(out / "audit.png"))
+    # importing: the column mapping and the report
+    from desktop.ui.import_dialogs import ImportReportDialog, MappingDialog
+
+    sample = Path(tempfile.mkdtemp()) / "helpdesk-export.csv"
+    sample.write_text("Nr;Betreff;Kunde;Datum;Beschreibung\n1;Karton kaputt;ada@example.com;2026-02-01;Alles nass\n"
+                      "2;Falscher Kaffee;bo@example.com;2026-02-02;Entkoffeiniert statt normal\n", encoding="utf-8")
+    mapping = MappingDialog(sample, window)
+    mapping.show()
+    settle()
+    mapping.grab().save(str(out / "import-mapping.png"))
+    mapping.reject()
+    from desktop.core import importers
+
+    bad = ROOT / "tests" / "fixtures" / "import" / "zendesk-broken.json"
+    report = ImportReportDialog([importers.import_file(db, bad)], window)
+    report.show()
+    settle()
+    report.grab().save(str(out / "import-report.png"))
+    report.reject()
     print("\n".join(str(p) for p in sorted(out.glob("*.png"))))
 
 
