@@ -40,6 +40,8 @@ def conversation_html(ticket: tickets.Ticket) -> str:
     parts = []
     for message in ticket.messages:
         label, background, foreground = _BUBBLE[message.direction]
+        if message.flag == "thanks":
+            label += " · thank-you (did not reopen)"
         body = html.escape(message.body).replace("\n", "<br>")
         parts.append(
             f'<table width="100%" cellpadding="8" style="margin-bottom:6px; background:{background};">'

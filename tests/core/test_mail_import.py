@@ -55,3 +55,39 @@ def test_arbitrary_bytes_as_mail_never_crash(db, tmp_path):
 
     run()
     shutil.rmtree(tmp_path / "amends.db.backups", ignore_errors=True)
+
+
+def _reply(tmp_path, name: str, body: str, message_id: str) -> Path:
+    path = tmp_path / name
+    path.write_text(f"From: Ada Okafor <ada@example.com>\nSubject: Re: Box arrived crushed\n"
+                    f"Date: Tue, 06 Jan 2026 10:00:00 +0000\nMessage-ID: <{message_id}>\n"
+                    f"In-Reply-To: <first@mail.example.com>\n\n{body}\n")
+    return path
+
+
+def test_a_thank_you_does_not_reopen_but_a_question_does(db, tmp_path):
+    from desktop.core import resolution
+
+    importers.import_file(db, FIXTURES / "first.eml")
+    ticket_id = db.scalar("SELECT id FROM tickets")
+    checklist = resolution.checklist_for(db, ticket_id)
+    resolution.resolve(db, ticket_id, checklist.policy.id,
+                       [resolution.StepOutcome(i, True) for i in range(len(checklist.steps))])
+    importers.import_file(db, _reply(tmp_path, "thanks.eml", "Thanks a lot, all good!\n\n> old quoted text?",
+                                     "thanks@x"))
+    ticket = tickets.get(db, ticket_id)
+    assert ticket.status == "resolved" and ticket.messages[-1].flag == "thanks"
+    importers.import_file(db, _reply(tmp_path, "again.eml", "Thanks, but the new box is crushed too. Can you help?",
+                                     "again@x"))
+    ticket = tickets.get(db, ticket_id)
+    assert ticket.status == "open" and ticket.messages[-1].flag is None
+
+
+def test_thanks_detection():
+    from desktop.core.thanks import is_thanks_only
+
+    assert is_thanks_only("Thank you!")
+    assert is_thanks_only("Great, thanks.\n\nOn Mon, Ana wrote:\n> Is there anything else?")
+    assert not is_thanks_only("Thanks, but where is my refund?")
+    assert not is_thanks_only("The box is broken again.")
+    assert not is_thanks_only("thanks " * 40)

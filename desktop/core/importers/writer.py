@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Callable
 
-from desktop.core import clock, customers, policies
+from desktop.core import clock, customers, policies, thanks
 from desktop.core.importers.records import Parsed, PolicyRecord, RecordProblem, TicketRecord
 from desktop.core.store.migrations import statements
 from desktop.core.store.schema import V1
@@ -250,13 +250,21 @@ def _append_messages(conn, ticket_id: int, record: TicketRecord, totals: dict, *
         elif (m.direction, m.author, m.at, m.body) in present:
             continue
         added.append(m)
-    conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id) "
-                     "VALUES (?, ?, ?, ?, ?, ?)",
-                     [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id) for m in added])
+    status = conn.execute("SELECT status FROM tickets WHERE id = ?", (ticket_id,)).fetchone()[0]
+    inbound = [m for m in added if m.direction == "in"]
+    # A reply to a resolved ticket reopens it, unless it only says thanks:
+    # then it is attached and marked, and the ticket stays resolved.
+    quiet = status == "resolved" and bool(inbound) and all(thanks.is_thanks_only(m.body) for m in inbound)
+    conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, flag) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id,
+                       "thanks" if quiet and m.direction == "in" else None) for m in added])
     totals["messages"] += len(added)
     if added:
         latest = max(m.at for m in added)
         conn.execute("UPDATE tickets SET updated_at = max(updated_at, ?) WHERE id = ?", (latest, ticket_id))
+    if status == "resolved" and inbound and not quiet and record.ref.startswith("mail:"):
+        conn.execute("UPDATE tickets SET status = 'open', version = version + 1 WHERE id = ?", (ticket_id,))
     if added and reindex:
         _reindex(conn, ticket_id)
     return added

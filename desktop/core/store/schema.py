@@ -97,7 +97,8 @@ CREATE TABLE messages (
     author     TEXT NOT NULL,
     created_at TEXT NOT NULL,
     body       TEXT NOT NULL,
-    external_id TEXT                        -- Message-ID or the helpdesk's comment id (imports, mail)
+    external_id TEXT,                       -- Message-ID or the helpdesk's comment id (imports, mail)
+    flag       TEXT                         -- 'thanks': a thank-you that did not reopen a resolved ticket
 );
 CREATE INDEX messages_ticket ON messages(ticket_id, created_at);
 CREATE UNIQUE INDEX messages_external ON messages(external_id) WHERE external_id IS NOT NULL;
