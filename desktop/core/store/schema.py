@@ -284,6 +284,46 @@ CREATE TABLE drafts (
     PRIMARY KEY (actor, ticket_id, kind)
 ) WITHOUT ROWID;
 
+-- Mail: accounts (passwords are never stored here: OS keyring or asked once
+-- per session) and the outbox that sends replies, retrying while offline.
+CREATE TABLE mail_accounts (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL,
+    from_address  TEXT NOT NULL,
+    smtp_host     TEXT,
+    smtp_port     INTEGER,
+    smtp_security TEXT NOT NULL DEFAULT 'starttls' CHECK (smtp_security IN ('ssl', 'starttls', 'none')),
+    smtp_user     TEXT,
+    imap_host     TEXT,
+    imap_port     INTEGER,
+    imap_security TEXT NOT NULL DEFAULT 'ssl' CHECK (imap_security IN ('ssl', 'starttls', 'none')),
+    imap_user     TEXT,
+    imap_folder   TEXT NOT NULL DEFAULT 'INBOX',
+    fetch_minutes INTEGER NOT NULL DEFAULT 5,
+    last_uid      INTEGER,
+    version       INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE outbox (
+    id                INTEGER PRIMARY KEY,
+    ticket_id         INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    message_id        INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+    account_id        INTEGER NOT NULL REFERENCES mail_accounts(id),
+    to_address        TEXT NOT NULL,
+    subject           TEXT NOT NULL,
+    body              TEXT NOT NULL,
+    header_message_id TEXT NOT NULL,
+    in_reply_to       TEXT,
+    references_header TEXT,
+    status            TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'failed')),
+    attempts          INTEGER NOT NULL DEFAULT 0,
+    last_error        TEXT,
+    next_attempt_at   TEXT NOT NULL,
+    created_at        TEXT NOT NULL,
+    sent_at           TEXT
+);
+CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+
 -- Settings shared by everyone using this file.
 CREATE TABLE settings (
     key     TEXT PRIMARY KEY,

@@ -1,0 +1,44 @@
+"""Mail passwords: in the OS keyring where there is one, otherwise kept in
+memory for this session only (asked again next time). Never in the
+database, never in a file of ours."""
+
+from __future__ import annotations
+
+SERVICE = "Amends mail"
+_session: dict[str, str] = {}
+
+
+def _keyring():
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+        return None if isinstance(backend, fail.Keyring) else keyring
+    except Exception:  # noqa: BLE001 - any keyring trouble means: no keyring
+        return None
+
+
+def store(account: str, password: str) -> str:
+    """Returns where it went: 'keyring' or 'session'."""
+    ring = _keyring()
+    if ring is not None:
+        try:
+            ring.set_password(SERVICE, account, password)
+            return "keyring"
+        except Exception:  # noqa: BLE001 - a locked or broken keyring: fall back
+            pass
+    _session[account] = password
+    return "session"
+
+
+def load(account: str) -> str | None:
+    if account in _session:
+        return _session[account]
+    ring = _keyring()
+    if ring is not None:
+        try:
+            return ring.get_password(SERVICE, account)
+        except Exception:  # noqa: BLE001
+            return None
+    return None
