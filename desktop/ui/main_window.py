@@ -116,6 +116,11 @@ class MainWindow(QMainWindow):
         self.backup_timer.setInterval(BACKUP_DELAY_MS)
         self.backup_timer.timeout.connect(self.rolling_backup)
         self.backup_timer.start()
+        self.mail_timer = QTimer(self)
+        self.mail_timer.setInterval(60_000)
+        self.mail_timer.timeout.connect(self.send_mail)
+        self.mail_timer.start()
+        self.inbox.ticket_view.reply_stored.connect(self._reply_stored)
         if role == "relations":
             QTimer.singleShot(0, lambda: self.show_pane(2))  # the relations role starts in the Review
 
@@ -221,6 +226,8 @@ class MainWindow(QMainWindow):
                                      "take")
         self.act_propose = self._action("Propose &policy change…", self.propose_change, "Ctrl+Shift+P", "propose")
         self.act_about = self._action("&About Amends", self.about, None, "about")
+        self.act_account = self._action("&Mail account…", self.open_account, None, "mailAccount")
+        self.act_outbox = self._action("&Outbox…", self.open_outbox, None, "outbox")
         group = QActionGroup(self)
         for action in (self.act_inbox, self.act_policies, self.act_review, self.act_audit):
             action.setCheckable(True)
@@ -241,9 +248,11 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.act_find)
         edit_menu.addSeparator()
         edit_menu.addAction(self.act_name)
+        edit_menu.addAction(self.act_account)
         view_menu = menus.addMenu(self.tr("&View"))
         view_menu.addActions([self.act_inbox, self.act_policies, self.act_review, self.act_audit])
         view_menu.addSeparator()
+        view_menu.addAction(self.act_outbox)
         view_menu.addAction(self.act_refresh)
         ticket_menu = menus.addMenu(self.tr("&Ticket"))
         ticket_menu.addActions([self.act_new, self.act_reply, self.act_take, self.act_resolve])
@@ -692,6 +701,44 @@ class MainWindow(QMainWindow):
                                       self.tr("The daily backup failed: {0}").format(error), 10000), parent=self)
         return self._backup_op
 
+    def open_account(self):
+        from desktop.ui.mail_dialogs import AccountDialog
+
+        dialog = AccountDialog(self.db, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.account_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_outbox(self):
+        from desktop.ui.mail_dialogs import OutboxDialog
+
+        dialog = OutboxDialog(self.db, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.outbox_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _reply_stored(self, message_id: int) -> None:
+        """A reply was written: if mail is set up, it goes to the outbox."""
+        from desktop.core.mail import outbox
+
+        if outbox.account(self.db) is None:
+            return
+        try:
+            outbox.queue_reply(self.db, message_id)
+        except AmendsError as error:
+            self.statusBar().showMessage(self.tr("The reply is saved but not mailed: {0}").format(error), 10000)
+            return
+        self.send_mail()
+
+    def send_mail(self):
+        """Deliver due replies (every minute, and right after a reply)."""
+        from desktop.ui.mail_dialogs import send_due
+
+        self._mail_op = send_due(self, self.db, lambda: None)
+        return self._mail_op
+
     def about(self) -> None:
         QMessageBox.about(self, self.tr("About Amends"), self.tr(
             "<h3>Amends {0}</h3><p>Support console for subscription businesses: the Inbox for what we do for "
@@ -722,6 +769,7 @@ class MainWindow(QMainWindow):
         self.poll.stop()
         self.heartbeat.stop()
         self.backup_timer.stop()
+        self.mail_timer.stop()
         ops.stop_all()  # no worker outlives the window (an import is rolled back)
         if self.inbox.ticket_view.draft_timer.isActive():
             self.inbox.ticket_view.save_draft()  # what was typed is kept

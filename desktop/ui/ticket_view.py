@@ -121,6 +121,8 @@ class TicketView(QWidget):
     resolve_requested = Signal(int)
     #: The ticket shown or the composing state changed (for presence).
     activity_changed = Signal()
+    #: A reply (not a note) was stored: its message id (the outbox mails it).
+    reply_stored = Signal(int)
 
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -511,7 +513,7 @@ class TicketView(QWidget):
 
     def _store(self, direction: str, text: str) -> None:
         try:
-            tickets.add_message(self._db, self.ticket.id, direction, text)
+            message_id = tickets.add_message(self._db, self.ticket.id, direction, text)
         except AmendsError as error:  # the text stays in the composer
             show_error(self, error, self.tr("Your reply was not saved") if direction == "out"
                        else self.tr("Your note was not saved"))
@@ -525,3 +527,5 @@ class TicketView(QWidget):
             pass  # the message is stored; a stale draft only comes back as text to delete
         self.reload()
         self.changed.emit(ticket_id)
+        if direction == "out":
+            self.reply_stored.emit(message_id)
