@@ -84,3 +84,7 @@ class Cancelled(AmendsError):
 
     def __init__(self, message: str = "Cancelled; nothing was changed.") -> None:
         super().__init__(message)
+
+
+class MailProblem(AmendsError):
+    """The mail server could not be reached or refused us; nothing changed."""

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.errors import AmendsError
-from desktop.core.mail import outbox, secrets
+from desktop.core.mail import fetch, outbox, secrets
 from desktop.core.store import Database
 from desktop.ui import ops
 from desktop.ui.messages import show_error
@@ -44,10 +44,24 @@ class AccountDialog(QDialog):
         self.user = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.imap_host = QLineEdit()
+        self.imap_host.setPlaceholderText(self.tr("leave empty to only send"))
+        self.imap_port = QSpinBox()
+        self.imap_port.setRange(1, 65535)
+        self.imap_port.setValue(993)
+        self.imap_security = QComboBox()
+        for key, label in (("ssl", "SSL/TLS"), ("starttls", "STARTTLS"), ("none", "none (local server only)")):
+            self.imap_security.addItem(label, key)
+        self.every = QSpinBox()
+        self.every.setRange(1, 1440)
+        self.every.setValue(5)
+        self.every.setSuffix(self.tr(" minutes"))
         form = QFormLayout(self)
         for label, widget in (("Name", self.name), ("From address", self.address), ("SMTP server", self.host),
                               ("Port", self.port), ("Security", self.security), ("User", self.user),
-                              ("Password", self.password)):
+                              ("Password", self.password), ("IMAP server", self.imap_host),
+                              ("IMAP port", self.imap_port), ("IMAP security", self.imap_security),
+                              ("Fetch every", self.every)):
             widget.setAccessibleName(self.tr(label))
             form.addRow(self.tr(label), widget)
         note = QLabel(self.tr("The password goes to your system's keyring, or is kept for this session only. It is "
@@ -64,9 +78,15 @@ class AccountDialog(QDialog):
 
     def accept(self) -> None:
         try:
-            outbox.add_account(self._db, self.name.text(), self.address.text().strip(), smtp_host=self.host.text(),
-                               smtp_port=self.port.value(), smtp_security=self.security.currentData(),
-                               smtp_user=self.user.text().strip() or None)
+            account_id = outbox.add_account(self._db, self.name.text(), self.address.text().strip(),
+                                            smtp_host=self.host.text(), smtp_port=self.port.value(),
+                                            smtp_security=self.security.currentData(),
+                                            smtp_user=self.user.text().strip() or None)
+            if self.imap_host.text().strip():
+                fetch.set_imap(self._db, account_id, host=self.imap_host.text().strip(),
+                               port=self.imap_port.value(), security=self.imap_security.currentData(),
+                               user=self.user.text().strip() or self.address.text().strip(),
+                               every_minutes=self.every.value())
         except AmendsError as error:
             self.problem.setText(f"⚠ {error}")
             return
@@ -130,4 +150,17 @@ def send_due(parent: QWidget, db: Database, done, *, force: bool = False) -> ops
         return outbox.deliver_due(job.db, password, now=now)
 
     return ops.run(db, work, success=lambda report: done(), failure=lambda error: show_error(parent, error),
+                   parent=parent)
+
+
+def fetch_mail(parent: QWidget, db: Database, done) -> ops.Operation | None:
+    """Fetch new mail for the first account with an IMAP server, in a worker."""
+    row = db.one("SELECT id, imap_user, from_address FROM mail_accounts WHERE imap_host IS NOT NULL "
+                 "ORDER BY id LIMIT 1")
+    if row is None:
+        return None
+    password = secrets.load(row["imap_user"] or row["from_address"])
+    return ops.run(db, lambda job: fetch.fetch(job.db, row["id"], password, progress=job.report,
+                                               cancelled=job.cancelled),
+                   success=done, failure=lambda error: show_error(parent, error, parent.tr("Fetching mail")),
                    parent=parent)

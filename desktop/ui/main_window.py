@@ -118,7 +118,8 @@ class MainWindow(QMainWindow):
         self.backup_timer.start()
         self.mail_timer = QTimer(self)
         self.mail_timer.setInterval(60_000)
-        self.mail_timer.timeout.connect(self.send_mail)
+        self.mail_timer.timeout.connect(self.mail_chores)
+        self._minutes = 0
         self.mail_timer.start()
         self.inbox.ticket_view.reply_stored.connect(self._reply_stored)
         if role == "relations":
@@ -228,6 +229,7 @@ class MainWindow(QMainWindow):
         self.act_about = self._action("&About Amends", self.about, None, "about")
         self.act_account = self._action("&Mail account…", self.open_account, None, "mailAccount")
         self.act_outbox = self._action("&Outbox…", self.open_outbox, None, "outbox")
+        self.act_fetch = self._action("Fetch &mail", self.fetch_mail, "F9", "fetchMail")
         group = QActionGroup(self)
         for action in (self.act_inbox, self.act_policies, self.act_review, self.act_audit):
             action.setCheckable(True)
@@ -252,6 +254,7 @@ class MainWindow(QMainWindow):
         view_menu = menus.addMenu(self.tr("&View"))
         view_menu.addActions([self.act_inbox, self.act_policies, self.act_review, self.act_audit])
         view_menu.addSeparator()
+        view_menu.addAction(self.act_fetch)
         view_menu.addAction(self.act_outbox)
         view_menu.addAction(self.act_refresh)
         ticket_menu = menus.addMenu(self.tr("&Ticket"))
@@ -731,6 +734,29 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("The reply is saved but not mailed: {0}").format(error), 10000)
             return
         self.send_mail()
+
+    def mail_chores(self) -> None:
+        """Every minute: send what is due; every N minutes: fetch."""
+        from desktop.core.mail import outbox
+
+        self._minutes += 1
+        self.send_mail()
+        every = self.db.scalar("SELECT fetch_minutes FROM mail_accounts WHERE imap_host IS NOT NULL LIMIT 1")
+        if every and self._minutes % every == 0 and outbox.account(self.db) is not None:
+            self.fetch_mail()
+
+    def fetch_mail(self):
+        from desktop.ui.mail_dialogs import fetch_mail
+
+        def done(report) -> None:
+            self.statusBar().showMessage(self.tr("Fetched {0} new message(s).").format(report.messages), 6000)
+            self._audit_mark = -1
+            self.refresh()
+
+        self._fetch_op = fetch_mail(self, self.db, done)
+        if self._fetch_op is None:
+            self.statusBar().showMessage(self.tr("No IMAP server is set up (Edit → Mail account…)."), 6000)
+        return self._fetch_op
 
     def send_mail(self):
         """Deliver due replies (every minute, and right after a reply)."""

@@ -59,12 +59,18 @@ def split_mbox(raw: bytes) -> list[tuple[int, bytes]]:
 
 
 def parse(path: Path, kind: str) -> Parsed:
-    parsed = Parsed("messages")
     raw = path.read_bytes()
     chunks = [(1, raw)] if kind == "eml" else split_mbox(raw)
     if not chunks:
+        parsed = Parsed("messages")
         parsed.problem("document", 0, "", "no messages found (an mbox starts each message with a 'From ' line)")
         return parsed
+    return parse_messages(chunks)
+
+
+def parse_messages(chunks: list[tuple[int, bytes]]) -> Parsed:
+    """Raw messages (numbered: line, or IMAP UID) to threaded tickets."""
+    parsed = Parsed("messages")
     threads: dict[str, TicketRecord] = {}
     by_id: dict[str, TicketRecord] = {}
     customers: dict[str, CustomerRecord] = {}

@@ -1,0 +1,115 @@
+"""A real IMAP server for the mail tests: Debian's Dovecot, installed by the
+test itself when missing (as root, like CI), started on a free loopback port
+with its own configuration, and stopped afterwards."""
+
+from __future__ import annotations
+
+import imaplib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+CONFIG = """protocols = imap
+listen = 127.0.0.1
+base_dir = {base}/run
+state_dir = {base}/state
+log_path = {base}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = 1
+mail_location = maildir:{base}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {base}/users
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={base}/mail/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service pop3-login {{
+  inet_listener pop3 {{
+    port = 0
+  }}
+}}
+"""
+
+
+def _dovecot() -> str | None:
+    found = shutil.which("dovecot") or (Path("/usr/sbin/dovecot").exists() and "/usr/sbin/dovecot")
+    if found or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return found or None
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], capture_output=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "dovecot-imapd"], capture_output=True, env=env)
+    return shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
+
+
+class ImapServer:
+    def __init__(self, port: int, user: str, password: str) -> None:
+        self.port, self.user, self.password = port, user, password
+
+    def append(self, raw: bytes) -> None:
+        client = imaplib.IMAP4("127.0.0.1", self.port)
+        client.login(self.user, self.password)
+        client.append("INBOX", None, None, raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+        client.logout()
+
+
+@pytest.fixture
+def imap_server():
+    binary = _dovecot()
+    if binary is None:
+        pytest.skip("Dovecot is not installed and cannot be installed here (not root)")
+    try:
+        owner = pwd.getpwnam("dovecot")
+    except KeyError:
+        pytest.skip("the dovecot user is missing")
+    base = Path(tempfile.mkdtemp(prefix="amends-imap-"))
+    base.chmod(0o755)
+    for folder in ("run", "state", "mail"):
+        (base / folder).mkdir()
+    os.chown(base / "mail", owner.pw_uid, owner.pw_gid)
+    (base / "users").write_text("support:{PLAIN}imap-secret\n")
+    (base / "users").chmod(0o644)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (base / "dovecot.conf").write_text(CONFIG.format(base=base, uid=owner.pw_uid, gid=owner.pw_gid, port=port))
+    proc = subprocess.Popen([binary, "-c", str(base / "dovecot.conf"), "-F"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log = (base / "dovecot.log").read_text() if (base / "dovecot.log").exists() else ""
+                pytest.fail(f"Dovecot did not start: {log[-800:]}")
+            time.sleep(0.05)
+    try:
+        yield ImapServer(port, "support", "imap-secret")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(base, ignore_errors=True)

@@ -1,0 +1,34 @@
+"""Fetching mail from the app (F9) against a real IMAP server."""
+
+from __future__ import annotations
+
+from desktop.core.mail import secrets
+from desktop.ui.main_window import MainWindow
+from tests.mail.test_fetch import FIRST, REPLY
+
+
+def test_fetch_from_the_app(qtbot, db, imap_server):
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    window.show()
+    dialog = window.open_account()
+    dialog.address.setText("support@shop.example")
+    dialog.host.setText("127.0.0.1")
+    dialog.port.setValue(2525)
+    dialog.security.setCurrentIndex(dialog.security.findData("none"))
+    dialog.user.setText(imap_server.user)
+    dialog.password.setText(imap_server.password)
+    dialog.imap_host.setText("127.0.0.1")
+    dialog.imap_port.setValue(imap_server.port)
+    dialog.imap_security.setCurrentIndex(dialog.imap_security.findData("none"))
+    dialog.accept()
+    assert secrets.load(imap_server.user) == imap_server.password
+    assert "imap-secret" not in "\n".join(db.conn.iterdump())
+    imap_server.append(FIRST)
+    imap_server.append(REPLY)
+    window.act_fetch.trigger()
+    qtbot.waitUntil(lambda: window._fetch_op.done, timeout=20_000)
+    assert db.scalar("SELECT count(*) FROM tickets") == 1 and db.scalar("SELECT count(*) FROM messages") == 2
+    assert "Fetched 2 new message(s)" in window.statusBar().currentMessage()
+    assert window.inbox.model.rowCount() == 1
+    window.close()
