@@ -90,6 +90,7 @@ class Message:
     created_at: str
     body: str
     flag: str | None = None  # 'thanks': a thank-you that did not reopen the ticket
+    html: str | None = None  # sanitised HTML of a mail (desktop/core/safe_html.py)
 
 
 @dataclass
@@ -218,7 +219,7 @@ def get(db: Database, ticket_id: int, *, with_messages: bool = True) -> Ticket:
 
 def messages(db: Database, ticket_id: int) -> list[Message]:
     return [Message(*r) for r in db.query(
-        "SELECT id, ticket_id, direction, author, created_at, body, flag FROM messages "
+        "SELECT id, ticket_id, direction, author, created_at, body, flag, html FROM messages "
         "WHERE ticket_id = ? ORDER BY created_at, id", (ticket_id,))]
 
 

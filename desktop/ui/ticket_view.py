@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core import audit, clock, customers, drafts, followups, policies, proposals, resolution, tickets
+from desktop.core import audit, clock, customers, drafts, followups, policies, proposals, resolution, safe_html, tickets
 from desktop.core.errors import AmendsError, ConflictError
 from desktop.core.store import Database
 from desktop.core.vocabulary import CATEGORIES, OFFER_KINDS, PRIORITIES, STATUSES, category_name
@@ -42,7 +42,9 @@ def conversation_html(ticket: tickets.Ticket) -> str:
         label, background, foreground = _BUBBLE[message.direction]
         if message.flag == "thanks":
             label += " · thank-you (did not reopen)"
-        body = html.escape(message.body).replace("\n", "<br>")
+        # Mail HTML was sanitised when it came in (nothing remote, no scripts);
+        # plain text is escaped, with long quoted history folded away.
+        body = message.html if message.html else safe_html.text_html(message.body)
         parts.append(
             f'<table width="100%" cellpadding="8" style="margin-bottom:6px; background:{background};">'
             f'<tr><td style="color:{foreground};"><b>{html.escape(label)}</b> · {html.escape(message.author)} · '
@@ -112,6 +114,14 @@ def resolution_summary(record: resolution.Resolution, version: policies.PolicyVe
 
 
 DRAFT_SAVE_MS = 600
+
+
+class SafeBrowser(QTextBrowser):
+    """Shows a conversation and never loads anything: not from the network,
+    not from disk (defence in depth: sanitising already removed images)."""
+
+    def loadResource(self, kind: int, url):  # noqa: N802 (Qt's name)
+        return None
 
 
 class TicketView(QWidget):
@@ -194,7 +204,7 @@ class TicketView(QWidget):
         row2.addWidget(self.status, 1)
         row2.addWidget(self.resolve_button)
 
-        self.conversation = QTextBrowser()
+        self.conversation = SafeBrowser()
         self.conversation.setObjectName("conversation")
         self.conversation.setAccessibleName(self.tr("Conversation"))
         self.conversation.setOpenLinks(False)

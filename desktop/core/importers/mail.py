@@ -17,7 +17,7 @@ import re
 from email.message import EmailMessage
 from pathlib import Path
 
-from desktop.core import clock
+from desktop.core import clock, safe_html
 from desktop.core.importers.records import CustomerRecord, MessageRecord, Parsed, TicketRecord
 
 #: An mbox envelope line: "From sender@example.com Mon Jan  5 10:00:00 2026".
@@ -30,6 +30,28 @@ _IDS = re.compile(r"<[^<>\s]+>")
 def html_to_text(markup: str) -> str:
     text = _TAGS.sub(" ", re.sub(r"<br\s*/?>|</p>|</div>", "\n", markup, flags=re.I))
     return re.sub(r"[ \t]+", " ", html.unescape(text)).strip()
+
+
+def body_html(message: EmailMessage) -> str | None:
+    """The HTML part, sanitised (nothing remote, no scripts), or None."""
+    part = message.get_body(preferencelist=("html",))
+    if part is None:
+        return None
+    try:
+        content = part.get_content()
+    except (LookupError, UnicodeError, AssertionError):
+        content = (part.get_payload(decode=True) or b"").decode("utf-8", errors="replace")
+    return safe_html.clean(content if isinstance(content, str) else str(content)) or None
+
+
+def attachments(message: EmailMessage) -> list[str]:
+    """'name (size)' for each attachment, names made safe. The files
+    themselves are not kept (yet): the message says they came."""
+    found = []
+    for part in message.iter_attachments():
+        payload = part.get_payload(decode=True) or b""
+        found.append(f"{safe_html.safe_filename(part.get_filename() or '')} ({max(1, len(payload) // 1024)} KB)")
+    return found
 
 
 def body_text(message: EmailMessage) -> str:
@@ -93,6 +115,12 @@ def parse_messages(chunks: list[tuple[int, bytes]]) -> Parsed:
         references = _IDS.findall(str(message.get("In-Reply-To", ""))) + \
             _IDS.findall(str(message.get("References", "")))
         body = body_text(message)
+        try:
+            files = attachments(message)
+        except (LookupError, UnicodeError, AssertionError):
+            files = []
+        if files:
+            body = (body + "\n\n" if body else "") + "\n".join(f"[attachment: {f} — not kept]" for f in files)
         subject = " ".join(str(message.get("Subject", "")).split()) or "(no subject)"
         if not body and subject == "(no subject)":
             parsed.problem("tickets", number, "body", "an empty message")
@@ -100,7 +128,8 @@ def parse_messages(chunks: list[tuple[int, bytes]]) -> Parsed:
         address = sender[1].lower()
         customers.setdefault(address, CustomerRecord(f"email:{address}", sender[1], sender[0]))
         entry = MessageRecord("in", sender[0] or sender[1], at, body or subject,
-                              message_id or f"<no-id-{number}-{hash((at, address, body)) & 0xffffffff}@amends>")
+                              message_id or f"<no-id-{number}-{hash((at, address, body)) & 0xffffffff}@amends>",
+                              body_html(message))
         thread = next((by_id[r] for r in references if r in by_id), None)
         if thread is None:
             key = message_id or entry.external_id

@@ -67,6 +67,7 @@ class MessageRecord:
     at: str
     body: str
     external_id: str | None = None
+    html: str | None = None  # sanitised HTML (mail), shown instead of the text when present
 
 
 @dataclass

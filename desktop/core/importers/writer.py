@@ -211,9 +211,9 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -
         # common case of a first import, kept to three statements).
         fresh = [m for m in record.messages if m.external_id is None or not conn.execute(
             "SELECT 1 FROM messages WHERE external_id = ?", (m.external_id,)).fetchone()]
-        conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id) "
-                         "VALUES (?, ?, ?, ?, ?, ?)",
-                         [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id) for m in fresh])
+        conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, html) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id, m.html) for m in fresh])
         totals["messages"] += len(fresh)
         conn.execute("INSERT INTO ticket_search (rowid, subject, body) VALUES (?, ?, ?)",
                      (ticket_id, record.subject, "\n".join(m.body for m in sorted(fresh, key=lambda m: m.at))))
@@ -255,10 +255,10 @@ def _append_messages(conn, ticket_id: int, record: TicketRecord, totals: dict, *
     # A reply to a resolved ticket reopens it, unless it only says thanks:
     # then it is attached and marked, and the ticket stays resolved.
     quiet = status == "resolved" and bool(inbound) and all(thanks.is_thanks_only(m.body) for m in inbound)
-    conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, flag) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
+    conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, flag, html) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                      [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id,
-                       "thanks" if quiet and m.direction == "in" else None) for m in added])
+                       "thanks" if quiet and m.direction == "in" else None, m.html) for m in added])
     totals["messages"] += len(added)
     if added:
         latest = max(m.at for m in added)

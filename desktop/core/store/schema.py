@@ -98,7 +98,8 @@ CREATE TABLE messages (
     created_at TEXT NOT NULL,
     body       TEXT NOT NULL,
     external_id TEXT,                       -- Message-ID or the helpdesk's comment id (imports, mail)
-    flag       TEXT                         -- 'thanks': a thank-you that did not reopen a resolved ticket
+    flag       TEXT,                        -- 'thanks': a thank-you that did not reopen a resolved ticket
+    html       TEXT                         -- mail's HTML, already sanitised (desktop/core/safe_html.py)
 );
 CREATE INDEX messages_ticket ON messages(ticket_id, created_at);
 CREATE UNIQUE INDEX messages_external ON messages(external_id) WHERE external_id IS NOT NULL;

@@ -1,0 +1,60 @@
+"""Showing mail safely: HTML through an allow-list (nh3), never anything that
+loads from the network, links that show where they go, file names that
+cannot climb out of a folder, and long quoted history folded away."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+import nh3
+
+TAGS = {"p", "br", "b", "strong", "i", "em", "u", "ul", "ol", "li", "blockquote", "pre", "code", "a", "h1", "h2",
+        "h3", "h4", "table", "thead", "tbody", "tr", "td", "th", "div", "span", "hr"}
+ATTRIBUTES = {"a": {"href"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
+SCHEMES = {"http", "https", "mailto"}
+_ANCHOR = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.S)
+QUOTED_LINES_SHOWN = 3
+
+
+def clean(markup: str) -> str:
+    """Only harmless tags; no images, styles, scripts, forms or frames, so
+    nothing is ever fetched when the mail is shown. Each link is followed by
+    its target in brackets, so what it points to is always visible."""
+    safe = nh3.clean(markup, tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES, link_rel=None,
+                     strip_comments=True)
+    return _ANCHOR.sub(lambda m: f'<a href="{m.group(1)}">{m.group(2)}</a> <small>[{m.group(1)}]</small>', safe)
+
+
+def fold_quotes(text: str) -> tuple[str, int]:
+    """The new part of a plain-text mail and how many quoted lines follow."""
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith(">") or re.match(r"^On .+ wrote:\s*$", line):
+            quoted = len(lines) - index
+            if quoted > QUOTED_LINES_SHOWN:
+                return "\n".join(lines[:index]).rstrip(), quoted
+            break
+    return text, 0
+
+
+def text_html(text: str) -> str:
+    """Plain text as HTML, escaped, with long quoted history folded."""
+    shown, quoted = fold_quotes(text)
+    body = html.escape(shown).replace("\n", "<br>")
+    if quoted:
+        body += f"<br><i>… {quoted} lines of quoted history hidden …</i>"
+    return body
+
+
+def safe_filename(name: str, fallback: str = "attachment") -> str:
+    """A file name that stays where it is put: no folders, no '..', no
+    control or reserved characters, not empty, not too long."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").split("/")[-1]
+    name = re.sub(r'[\x00-\x1f\x7f<>:"|?*]', "_", name).strip(" .")
+    if name.upper().split(".")[0] in {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
+                                      *(f"LPT{i}" for i in range(10))}:
+        name = "_" + name
+    return (name or fallback)[:180]

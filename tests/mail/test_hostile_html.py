@@ -1,0 +1,99 @@
+"""A hostile HTML mail is shown without a single request leaving the app:
+a local HTTP server counts the requests (there must be none), scripts and
+styles are gone, links show their target, attachment names are made safe."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from desktop.core import importers, tickets
+from desktop.core.safe_html import safe_filename
+from desktop.ui.main_window import MainWindow
+
+
+class Counter(BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        Counter.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"x")
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def hostile_mail(port: int) -> bytes:
+    url = f"http://127.0.0.1:{port}"
+    return f"""From: Mallory <mallory@example.com>
+Subject: Your invoice
+Date: Mon, 05 Jan 2026 10:00:00 +0000
+Message-ID: <hostile@example.com>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="B"
+
+--B
+Content-Type: text/html; charset=utf-8
+
+<html><head><link rel="stylesheet" href="{url}/style.css"><style>body {{ background: url({url}/bg.png) }}</style>
+<script src="{url}/evil.js"></script></head>
+<body onload="fetch('{url}/onload')"><p>Hello <img src="{url}/pixel.png" width=1 height=1>
+<a href="{url}/phish">click here to see your invoice</a></p>
+<iframe src="{url}/frame"></iframe><object data="{url}/object"></object>
+<video src="{url}/video.mp4" poster="{url}/poster.png"></video>
+<p style="background-image: url({url}/inline.png)">styled</p></body></html>
+--B
+Content-Type: application/pdf
+Content-Disposition: attachment; filename="../../../etc/passwd"
+Content-Transfer-Encoding: base64
+
+JVBERi0xLjQK
+--B--
+""".encode()
+
+
+def test_hostile_html_mail_makes_no_request_while_shown(qtbot, db, tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Counter)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    Counter.hits = []
+    try:
+        path = tmp_path / "hostile.eml"
+        path.write_bytes(hostile_mail(server.server_address[1]))
+        report = importers.import_file(db, path)
+        assert report.written and report.imported == 1
+        ticket_id = db.scalar("SELECT id FROM tickets")
+        message = tickets.get(db, ticket_id).messages[0]
+        assert message.html and "<script" not in message.html and "<img" not in message.html
+        assert "onload" not in message.html and "<iframe" not in message.html and "url(" not in message.html
+        assert "[attachment: passwd" in message.body, "the name cannot climb out of a folder"
+        window = MainWindow(db)
+        qtbot.addWidget(window)
+        window.show()
+        window.drill_down("hostile", [ticket_id])
+        shown = window.inbox.ticket_view.conversation.toPlainText()
+        assert "click here to see your invoice" in shown and "/phish]" in shown, "the link shows its target"
+        qtbot.wait(1000)
+        assert Counter.hits == [], f"requests were made: {Counter.hits}"
+        window.close()
+    finally:
+        server.shutdown()
+
+
+def test_safe_filenames():
+    assert safe_filename("../../etc/passwd") == "passwd"
+    assert safe_filename("..\\..\\windows\\system.ini") == "system.ini"
+    assert safe_filename("CON.txt") == "_CON.txt"
+    assert safe_filename("a\x00b?.pdf") == "a_b_.pdf"
+    assert safe_filename("") == "attachment"
+    assert safe_filename("..") == "attachment"
+
+
+def test_long_quoted_history_is_folded():
+    from desktop.core.safe_html import text_html
+
+    body = "Thanks!\n\nOn Mon, Ana wrote:\n" + "\n".join(f"> line {i}" for i in range(20))
+    shown = text_html(body)
+    assert "Thanks!" in shown and "line 19" not in shown and "21 lines of quoted history hidden" in shown
