@@ -53,11 +53,12 @@ class InboxModel(QAbstractTableModel):
     def set_query(self, query: tickets.InboxQuery) -> None:
         """Show another filter: forget loaded rows, load the first page."""
         query = query.validated()
+        rows, cursor = tickets.page(self._db, query, None, self._page_size)  # may refuse: before the reset
         self.beginResetModel()
         self._query = query
-        self._rows, self._cursor = tickets.page(self._db, query, None, self._page_size)
-        self._cells = [None] * len(self._rows)
-        self._at_end = self._cursor is None
+        self._rows, self._cursor = rows, cursor
+        self._cells = [None] * len(rows)
+        self._at_end = cursor is None
         self.endResetModel()
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:
@@ -82,7 +83,7 @@ class InboxModel(QAbstractTableModel):
         wanted = max(len(self._rows), self._page_size)
         rows: list[tickets.TicketRow] = []
         cursor = None
-        while len(rows) < wanted:
+        while len(rows) < wanted:  # read everything first: a refusal leaves the model as it was
             page, cursor = tickets.page(self._db, self._query, cursor, self._page_size)
             rows.extend(page)
             if cursor is None:

@@ -9,6 +9,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QCompleter,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -22,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core import tickets
-from desktop.core.errors import AmendsError
+from desktop.core import query_syntax, tickets
+from desktop.core.errors import AmendsError, ValidationError
 from desktop.core.store import Database
 from desktop.core.vocabulary import CATEGORIES
 from desktop.ui.inbox_model import InboxModel
@@ -62,7 +63,8 @@ class InboxPane(QWidget):
         self.search = QLineEdit()
         self.search.setObjectName("search")
         self.search.setAccessibleName(self.tr("Search tickets"))
-        self.search.setPlaceholderText(self.tr('Search subjects and messages: words, "a phrase"'))
+        self.search.setPlaceholderText(self.tr('Search: words, "a phrase", status:open category:billing '
+                                               'assignee:me from: cycle:1 policy:none before: after:, -to exclude'))
         self.search.setClearButtonEnabled(True)
         self.status = self._combo("statusFilter", "Status filter", STATUS_CHOICES)
         self.category = self._combo("categoryFilter", "Category filter",
@@ -75,6 +77,16 @@ class InboxPane(QWidget):
             filters.addWidget(combo, 1)
         self.hint = QLabel()
         self.hint.setObjectName("secondary")
+        self.search_problem = QLabel()
+        self.search_problem.setObjectName("searchProblem")
+        self.search_problem.setWordWrap(True)
+        self.search_problem.setStyleSheet("QLabel#searchProblem { color: #a01818; }")
+        self.search_problem.hide()
+        self.completer = QCompleter(query_syntax.suggestions(), self)
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer.setWidget(self.search)
+        self.completer.activated.connect(self._complete_token)
+        self.search.textEdited.connect(self._offer_completion)
         self.drill_label = QLabel()
         self.drill_label.setObjectName("drillLabel")
         self.drill_clear = QPushButton(self.tr("Show all again"))
@@ -112,6 +124,7 @@ class InboxPane(QWidget):
         table_layout = QVBoxLayout(table_side)
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.addWidget(self.search)
+        table_layout.addWidget(self.search_problem)
         table_layout.addLayout(filters)
         table_layout.addWidget(self.drill_bar)
         table_layout.addWidget(self.hint)
@@ -180,9 +193,15 @@ class InboxPane(QWidget):
         selected = self.current_ticket_id()
         try:
             self.model.set_query(query)
+        except ValidationError as error:  # a mistake in the search: say which token and why
+            self.search_problem.setText("⚠ " + "; ".join(f"“{token}”: {reason}" if token else reason
+                                                          for token, reason in error.problems))
+            self.search_problem.show()
+            return
         except AmendsError as error:
             show_error(self, error)
             return
+        self.search_problem.hide()
         self.drill_bar.setVisible(query.ids is not None)
         hints = []
         if query.searching:
@@ -256,6 +275,22 @@ class InboxPane(QWidget):
 
     def _ticket_changed(self, ticket_id: int) -> None:
         self.model.refresh_ticket(ticket_id)
+
+    def _offer_completion(self, text: str) -> None:
+        token = text.split(" ")[-1]
+        if len(token) < 2 or token.startswith('"'):
+            self.completer.popup().hide()
+            return
+        self.completer.setCompletionPrefix(token.lstrip("-"))
+        if self.completer.completionCount():
+            self.completer.complete()
+
+    def _complete_token(self, completion: str) -> None:
+        words = self.search.text().split(" ")
+        negated = words[-1].startswith("-")
+        words[-1] = ("-" if negated else "") + completion
+        self.search.setText(" ".join(words) + ("" if completion.endswith(":") else " "))
+        self.apply_filters()
 
     def focus_search(self) -> None:
         self.search.setFocus()

@@ -197,3 +197,28 @@ def test_new_ticket_rejects_a_bad_email_and_keeps_the_dialog(qtbot, window):
     assert dialog.isVisible() and "email address" in dialog.problems.text()
     assert window.db.scalar("SELECT count(*) FROM tickets") == before
     dialog.reject()
+
+
+def test_search_language_in_the_box_with_explained_mistakes(qtbot, window):
+    inbox = window.inbox
+    inbox.search.setText("status:resolved category:billing")
+    inbox.apply_filters()
+    assert not inbox.search_problem.isVisible()
+    assert inbox.model.rowCount() > 0
+    for row in range(inbox.model.rowCount()):
+        ticket = tickets.get(window.db, inbox.model.ticket_id(row), with_messages=False)
+        assert (ticket.status, ticket.category) == ("resolved", "billing")
+    shown = inbox.model.rowCount()
+    inbox.search.setText("status:closed")
+    inbox.apply_filters()
+    assert inbox.search_problem.isVisible() and "status:closed" in inbox.search_problem.text()
+    assert inbox.model.rowCount() == shown, "the last good result stays while the mistake is explained"
+
+
+def test_search_box_completes_fields(qtbot, window):
+    inbox = window.inbox
+    inbox.search.setText("box cat")
+    inbox._offer_completion("box cat")
+    assert inbox.completer.completionCount() >= 8
+    inbox._complete_token("category:billing")
+    assert inbox.search.text() == "box category:billing "

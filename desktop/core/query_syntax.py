@@ -1,0 +1,137 @@
+"""The search box's language (also ``amends search``): free words and
+"quoted phrases", plus fields — ``status:`` ``category:`` ``assignee:``
+(``me``, ``none``) ``from:`` ``cycle:`` (``1``, ``2-3``, ``>3``) ``policy:``
+(``none`` = resolved with no policy) ``before:`` ``after:`` (dates) — and
+``-`` to negate any of them. A mistake is explained (which token, why);
+nothing the person types is ever spliced into SQL or FTS syntax."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from desktop.core.vocabulary import CATEGORIES, STATUSES
+
+FIELDS = ("status", "category", "assignee", "from", "cycle", "policy", "before", "after", "tag")
+_TOKEN = re.compile(r'(-?)(?:([A-Za-z_]+):)?(?:"([^"]*)"?|(\S+))')
+
+
+@dataclass(frozen=True)
+class Problem:
+    token: str
+    reason: str
+
+
+@dataclass
+class ParsedQuery:
+    words: list[tuple[str, bool]] = field(default_factory=list)   # (text, is phrase) to match
+    excluded: list[tuple[str, bool]] = field(default_factory=list)  # words and phrases that must not match
+    conditions: list[tuple[str, list]] = field(default_factory=list)  # SQL on alias t, with parameters
+    problems: list[Problem] = field(default_factory=list)
+    fields: set[str] = field(default_factory=set)  # the fields named (they override the view's own filter)
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def _condition(name: str, value: str, actor: str) -> tuple[str, list]:
+    lowered = value.lower()
+    if name == "status":
+        if lowered == "active":
+            return "t.status <> 'resolved'", []
+        if lowered in ("all", "any"):
+            return "1", []
+        if lowered not in STATUSES:
+            raise ValueError(f"status is one of {', '.join(STATUSES)}, active or all")
+        return "t.status = ?", [lowered]
+    if name == "category":
+        key = lowered.replace("-", "_")
+        by_name = {n.lower().replace(" ", "_"): k for k, n in CATEGORIES.items()}
+        key = key if key in CATEGORIES else by_name.get(key)
+        if key is None:
+            raise ValueError(f"unknown category (one of {', '.join(CATEGORIES)})")
+        return "t.category = ?", [key]
+    if name == "assignee":
+        if lowered == "none":
+            return "t.assignee IS NULL", []
+        return "t.assignee = ?", [actor if lowered == "me" else value]
+    if name == "from":
+        pattern = _like(value)
+        return ("t.customer_id IN (SELECT id FROM customers WHERE email LIKE ? ESCAPE '\\' "
+                "OR name LIKE ? ESCAPE '\\')", [pattern, pattern])
+    if name == "cycle":
+        match = re.fullmatch(r"(\d+)(?:-(\d+))?|([<>])(\d+)", value)
+        if not match:
+            raise ValueError("a cycle is a number (1), a range (2-3) or >3 / <3")
+        if match.group(3):
+            return f"t.billing_cycle {match.group(3)} ?", [int(match.group(4))]
+        low, high = int(match.group(1)), int(match.group(2) or match.group(1))
+        return "t.billing_cycle BETWEEN ? AND ?", [low, high]
+    if name == "policy":
+        latest = "(SELECT r.policy_version_id FROM resolutions r WHERE r.ticket_id = t.id ORDER BY r.id DESC LIMIT 1)"
+        if lowered == "none":
+            return (f"EXISTS (SELECT 1 FROM resolutions r WHERE r.ticket_id = t.id) AND {latest} IS NULL", [])
+        return (f"{latest} IN (SELECT v.id FROM policy_versions v JOIN policies p ON p.id = v.policy_id "
+                "WHERE p.name LIKE ? ESCAPE '\\' OR p.ref = ?)", [_like(value), value])
+    if name in ("before", "after"):
+        try:
+            day = _day(value)
+        except ValueError:
+            raise ValueError("a date is YYYY-MM-DD") from None
+        if name == "before":
+            return "t.created_at < ?", [f"{day.isoformat()}T00:00:00Z"]
+        return "t.created_at >= ?", [f"{(day + timedelta(days=1)).isoformat()}T00:00:00Z"]
+    if name == "tag":
+        raise ValueError("tags are not in this version of Amends yet")
+    raise ValueError(f"unknown field (one of {', '.join(f + ':' for f in FIELDS)})")
+
+
+def parse(text: str, actor: str) -> ParsedQuery:
+    parsed = ParsedQuery()
+    text = re.sub(r"[\x00-\x1f\x7f]", " ", text or "")
+    for match in _TOKEN.finditer(text):
+        negated, name, phrase, bare = match.group(1) == "-", match.group(2), match.group(3), match.group(4)
+        token = match.group(0)
+        value = phrase if phrase is not None else bare
+        if name is not None:
+            if not value:
+                parsed.problems.append(Problem(token, f"{name}: needs a value"))
+                continue
+            try:
+                sql, params = _condition(name.lower(), value, actor)
+            except ValueError as error:
+                parsed.problems.append(Problem(token, str(error)))
+                continue
+            parsed.conditions.append((f"NOT ({sql})" if negated else sql, params))
+            parsed.fields.add(name.lower())
+            continue
+        if bare and re.fullmatch(r"[A-Za-z_]+:", bare):
+            parsed.problems.append(Problem(token, f"{bare} needs a value"))
+            continue
+        if not value or not any(ch.isalnum() for ch in value):
+            continue
+        (parsed.excluded if negated else parsed.words).append((value, phrase is not None))
+    return parsed
+
+
+def fts_expression(terms: list[tuple[str, bool]], *, prefix_last: bool) -> str | None:
+    """The FTS5 MATCH text for words and phrases, every term quoted."""
+    if not terms:
+        return None
+    parts = ['"' + t.replace('"', '""') + '"' for t, _ in terms]
+    if prefix_last and not terms[-1][1]:
+        parts[-1] += "*"
+    return " ".join(parts)
+
+
+def suggestions() -> list[str]:
+    """What the search box offers as you type."""
+    values = ["status:open", "status:pending", "status:resolved", "status:active", "assignee:me", "assignee:none",
+              "cycle:1", "policy:none", "before:", "after:", "from:"]
+    return values + [f"category:{key}" for key in CATEGORIES]
