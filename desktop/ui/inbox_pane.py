@@ -292,6 +292,16 @@ class InboxPane(QWidget):
         self.search.setText(" ".join(words) + ("" if completion.endswith(":") else " "))
         self.apply_filters()
 
+    def move(self, step: int) -> None:
+        """Next (1) or previous (-1) ticket; fetches the next page at the end."""
+        row = self.table.currentIndex().row() if self.table.currentIndex().isValid() else -1
+        target = row + step
+        if target >= self.model.rowCount() and self.model.canFetchMore():
+            self.model.fetchMore()
+        if 0 <= target < self.model.rowCount():
+            self.table.selectRow(target)
+            self.table.scrollTo(self.model.index(target, 0))
+
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()

@@ -5,6 +5,7 @@ the same file show up without pressing anything."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -230,6 +231,16 @@ class MainWindow(QMainWindow):
         self.act_account = self._action("&Mail account…", self.open_account, None, "mailAccount")
         self.act_outbox = self._action("&Outbox…", self.open_outbox, None, "outbox")
         self.act_fetch = self._action("Fetch &mail", self.fetch_mail, "F9", "fetchMail")
+        # Keyboard-first triage: single keys while the ticket list has focus
+        # (text fields keep their letters: Qt gives typed text priority).
+        self.act_next = self._action("&Next ticket", lambda: self.inbox.move(1), "J", "nextTicket")
+        self.act_previous = self._action("&Previous ticket", lambda: self.inbox.move(-1), "K", "previousTicket")
+        self.act_resolve_key = self._action("Resolve (key)", self.resolve_current, "E", "resolveKey")
+        self.act_reply_key = self._action("Reply (key)", self.focus_composer, "R", "replyKey")
+        self.act_note_key = self._action("Internal note (key)", self.focus_composer, "N", "noteKey")
+        self.act_assign_key = self._action("Assign (key)", self.focus_assignee, "A", "assignKey")
+        self.act_search_key = self._action("Search (key)", self.show_search, "/", "searchKey")
+        self.act_keys = self._action("&Keyboard shortcuts", self.show_keys, "?", "keys")
         group = QActionGroup(self)
         for action in (self.act_inbox, self.act_policies, self.act_review, self.act_audit):
             action.setCheckable(True)
@@ -262,6 +273,7 @@ class MainWindow(QMainWindow):
         ticket_menu.addSeparator()
         ticket_menu.addAction(self.act_propose)
         help_menu = menus.addMenu(self.tr("&Help"))
+        help_menu.addAction(self.act_keys)
         help_menu.addAction(self.act_check)
         help_menu.addAction(self.act_about)
 
@@ -330,6 +342,25 @@ class MainWindow(QMainWindow):
     def show_search(self) -> None:
         self.show_pane(0)
         self.inbox.focus_search()
+
+    def focus_assignee(self) -> None:
+        if self.inbox.ticket_view.ticket is not None:
+            self.inbox.ticket_view.assignee.setFocus()
+            self.inbox.ticket_view.assignee.showPopup()
+
+    def show_keys(self) -> QMessageBox:
+        """The cheat sheet: every action with its shortcut."""
+        rows = [(a.text().replace("&", ""), a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
+                for a in self.actions() if not a.shortcut().isEmpty()]
+        text = "".join(f"<tr><td><b>{html.escape(key)}</b></td><td>{html.escape(name)}</td></tr>"
+                       for name, key in sorted(rows, key=lambda r: r[0]))
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Keyboard shortcuts"),
+                          f"<table cellpadding='3'>{text}</table>", parent=self)
+        box.setObjectName("keysBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.keys_box = box
+        box.open()
+        return box
 
     def focus_composer(self) -> None:
         self.show_pane(0)

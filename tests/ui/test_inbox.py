@@ -222,3 +222,28 @@ def test_search_box_completes_fields(qtbot, window):
     assert inbox.completer.completionCount() >= 8
     inbox._complete_token("category:billing")
     assert inbox.search.text() == "box category:billing "
+
+
+def test_keyboard_first_triage(qtbot, window):
+    from PySide6.QtCore import Qt as QtKeys
+
+    inbox = window.inbox
+    inbox.table.setFocus()
+    inbox.table.selectRow(0)
+    first = inbox.current_ticket_id()
+    qtbot.keyClick(inbox.table, QtKeys.Key.Key_J)
+    assert inbox.current_ticket_id() == inbox.model.ticket_id(1)
+    qtbot.keyClick(inbox.table, QtKeys.Key.Key_K)
+    assert inbox.current_ticket_id() == first
+    qtbot.keyClick(inbox.table, QtKeys.Key.Key_R)
+    assert inbox.ticket_view.composer.hasFocus()
+    qtbot.keyClicks(inbox.ticket_view.composer, "jk")  # letters go into the text, not to shortcuts
+    assert inbox.ticket_view.composer.toPlainText() == "jk"
+    assert inbox.current_ticket_id() == first
+    inbox.table.setFocus()
+    qtbot.keyClick(inbox.table, QtKeys.Key.Key_E)
+    assert window.checklist_dialog.isVisible()
+    window.checklist_dialog.reject()
+    box = window.show_keys()
+    assert "J" in box.text() and "Next ticket" in box.text()
+    box.reject()
