@@ -102,8 +102,9 @@ class MainWindow(QMainWindow):
         self._build_wait_indicator()
         db.waiter = self.wait_for_lock
         self._restore_state()
-        self.show_role_hint()
-        self.show_location_warning()
+        # Banners need queries (active subscribers, the folder's parents): after
+        # the first paint, not before it.
+        QTimer.singleShot(0, self._after_start)
         if db.readonly:
             self.location_warning.setText(self.tr(
                 "🔒 Read-only: this file cannot be changed from here (its permissions, or the folder's, do not allow "
@@ -125,6 +126,11 @@ class MainWindow(QMainWindow):
         self.inbox.ticket_view.reply_stored.connect(self._reply_stored)
         if role == "relations":
             QTimer.singleShot(0, lambda: self.show_pane(2))  # the relations role starts in the Review
+
+    def _after_start(self) -> None:
+        self.show_role_hint()
+        if not self.db.readonly:
+            self.show_location_warning()
 
     def show_role_hint(self) -> bool:
         """Past about 1,000 active subscribers: suggest splitting the service

@@ -92,7 +92,8 @@ def test_role_split_hint_past_1000_active_subscribers(qtbot, db):
     window = MainWindow(db)
     qtbot.addWidget(window)
     window.show()
-    assert window.hint.isVisible() and "1,000 active subscribers" in window.hint.text()
+    qtbot.waitUntil(window.hint.isVisible, timeout=3000)
+    assert "1,000 active subscribers" in window.hint.text()
     window.hint.linkActivated.emit("dismiss")
     assert not window.hint.isVisible()
     assert not window.show_role_hint(), "dismissed once, stays dismissed"
