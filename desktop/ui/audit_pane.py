@@ -4,7 +4,7 @@ date. Double-clicking a ticket's entry opens the ticket."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from desktop.core import audit
 from desktop.core.errors import AmendsError
 from desktop.core.store import Database
+from desktop.ui.rows_model import ListModel
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("When", "Who", "What", "Record", "Change")
@@ -28,14 +29,23 @@ ENTITIES = (("", "Everything"), ("ticket", "Tickets"), ("policy", "Policies"), (
             ("customer", "Customers"), ("database", "Database"))
 
 
-class AuditModel(QAbstractTableModel):
+class AuditModel(ListModel):
+    headers = COLUMNS
+
     def __init__(self, db: Database, parent=None, page_size: int = 200) -> None:
         super().__init__(parent)
         self._db = db
         self._page_size = page_size
         self.query = audit.AuditQuery()
-        self.entries: list[audit.AuditEntry] = []
         self._at_end = True
+
+    @property
+    def entries(self) -> list[audit.AuditEntry]:
+        return self.items
+
+    @entries.setter
+    def entries(self, value: list[audit.AuditEntry]) -> None:
+        self.items = value
 
     def set_query(self, query: audit.AuditQuery) -> None:
         self.beginResetModel()
@@ -56,17 +66,6 @@ class AuditModel(QAbstractTableModel):
             self.entries.extend(more)
             self.endInsertRows()
         self._at_end = len(more) < self._page_size
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.entries)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.tr(COLUMNS[section])
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):

@@ -3,7 +3,7 @@ the policy editor, and the proposals filed from the inbox."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -23,13 +23,16 @@ from desktop.ui.messages import show_error
 from desktop.ui.note_dialog import NoteDialog, PublishDialog  # noqa: F401 (re-exported for callers)
 from desktop.ui.policy_editor import PolicyEditor
 from desktop.ui.proposals_box import ProposalsBox
+from desktop.ui.rows_model import ListModel
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Name", "Category", "Segment", "Status", "Version", "Review")
 
 
-class PolicyListModel(QAbstractTableModel):
+class PolicyListModel(ListModel):
     """All policies (tens, not thousands: one query loads them)."""
+
+    headers = COLUMNS
 
     def __init__(self, db: Database, parent=None) -> None:
         super().__init__(parent)
@@ -40,17 +43,6 @@ class PolicyListModel(QAbstractTableModel):
         self.beginResetModel()
         self.items = policies.list_policies(self._db)
         self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.tr(COLUMNS[section])
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):

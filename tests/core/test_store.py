@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import multiprocessing
-import os
-import shutil
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,6 +16,7 @@ from desktop.core.store.schema import CURRENT_VERSION, V1
 from desktop.core.vocabulary import CATEGORIES
 from desktop.core.workspace import open_database
 from tests.conftest import ACTOR, make_ticket
+from tests.helpers import read_only
 
 
 def digest(path: Path) -> str:
@@ -174,24 +171,6 @@ def test_read_only_file_opens_read_only(tmp_path):
             with ro.transaction():
                 pass
         ro.close()
-
-
-@contextlib.contextmanager
-def read_only(path: Path):
-    """Make a file read-only even for root (CI runs as root): the immutable
-    attribute where chattr works, plain permissions otherwise."""
-    immutable = os.geteuid() == 0 and shutil.which("chattr") and \
-        subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0
-    if not immutable:
-        path.chmod(0o444)
-    try:
-        if os.access(path, os.W_OK):
-            pytest.skip("cannot make a file read-only here")
-        yield
-    finally:
-        if immutable:
-            subprocess.run(["chattr", "-i", str(path)], check=True)
-        path.chmod(0o644)
 
 
 MOUNTS = """\

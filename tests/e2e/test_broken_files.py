@@ -20,6 +20,7 @@ from desktop.core import tickets
 from desktop.core.errors import DatabaseProblem
 from desktop.core.workspace import open_database
 from tests.conftest import ACTOR
+from tests.helpers import read_only
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent / "amends"
@@ -100,31 +101,6 @@ def test_missing_folder_cli_and_app(tmp_path):
     app = run("--db", str(target), env={"AMENDS_STARTUP_PROBE": "1", "AMENDS_HOME": str(tmp_path / "home")})
     assert app.returncode != 0 and "does not exist" in app.stderr and "Traceback" not in app.stderr
     assert not target.parent.exists()
-
-
-@contextlib.contextmanager
-def read_only(path: Path):
-    """Read-only even for root: the immutable attribute where it works."""
-    immutable = os.geteuid() == 0 and shutil.which("chattr") and \
-        subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0
-    if not immutable:
-        path.chmod(0o555 if path.is_dir() else 0o444)
-    try:
-        probe = path / ".probe" if path.is_dir() else None
-        if probe is not None:
-            try:
-                probe.write_text("x")
-                probe.unlink()
-                pytest.skip("cannot make a folder read-only here")
-            except OSError:
-                pass
-        elif os.access(path, os.W_OK):
-            pytest.skip("cannot make a file read-only here")
-        yield
-    finally:
-        if immutable:
-            subprocess.run(["chattr", "-i", str(path)], check=True)
-        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 @pytest.mark.parametrize("what", ["file", "folder"])

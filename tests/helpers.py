@@ -1,0 +1,36 @@
+"""Helpers shared by test modules."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+
+@contextlib.contextmanager
+def read_only(path: Path):
+    """Read-only even for root: the immutable attribute where it works."""
+    immutable = os.geteuid() == 0 and shutil.which("chattr") and \
+        subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0
+    if not immutable:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        probe = path / ".probe" if path.is_dir() else None
+        if probe is not None:
+            try:
+                probe.write_text("x")
+                probe.unlink()
+                pytest.skip("cannot make a folder read-only here")
+            except OSError:
+                pass
+        elif os.access(path, os.W_OK):
+            pytest.skip("cannot make a file read-only here")
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        path.chmod(0o755 if path.is_dir() else 0o644)
