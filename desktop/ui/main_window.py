@@ -128,7 +128,12 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self.show_pane(2))  # the relations role starts in the Review
 
     def _after_start(self) -> None:
-        self.show_role_hint()
+        if not self.isVisible():
+            return  # closed before it was ever painted
+        try:
+            self.show_role_hint()
+        except AmendsError:
+            self.hint.hide()  # a hint is not worth an error message
         if not self.db.readonly:
             self.show_location_warning()
 

@@ -27,6 +27,7 @@ BUSY_TIMEOUT_MS = 5000
 #: While waiting for the write lock, SQLite retries for this long before we
 #: ask the waiter again.
 WAIT_SLICE_MS = 200
+OPEN_WAIT_SECONDS = 10
 
 
 def _check_file(path: Path) -> bool:
@@ -84,6 +85,22 @@ class Database:
     def open(cls, path: str | Path, actor: str, *, create: bool = True,
              after_migration: Callable[[sqlite3.Connection, int], None] | None = None,
              ) -> "Database":
+        """Open (and set up, and migrate) the file. Several processes opening
+        a new file at once can find it busy for a moment (switching a new
+        file to WAL needs it alone): that is waited out, briefly."""
+        deadline = time.monotonic() + OPEN_WAIT_SECONDS
+        while True:
+            try:
+                return cls._open_once(path, actor, create=create, after_migration=after_migration)
+            except DatabaseProblem as problem:
+                busy = isinstance(problem.__cause__, sqlite3.OperationalError) and _is_busy(problem.__cause__)
+                if not busy or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    @classmethod
+    def _open_once(cls, path: str | Path, actor: str, *, create: bool,
+                   after_migration: Callable[[sqlite3.Connection, int], None] | None) -> "Database":
         path = Path(path).expanduser().absolute()
         existed = _check_file(path)
         if not existed and not create:
