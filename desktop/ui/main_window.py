@@ -6,6 +6,7 @@ the same file show up without pressing anything."""
 from __future__ import annotations
 
 import html
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -252,6 +253,8 @@ class MainWindow(QMainWindow):
         self.act_assign_key = self._action("Assign (key)", self.focus_assignee, "A", "assignKey")
         self.act_search_key = self._action("Search (key)", self.show_search, "/", "searchKey")
         self.act_keys = self._action("&Keyboard shortcuts", self.show_keys, "?", "keys")
+        self.act_palette = self._action("&Command palette…", self.open_palette,
+                                        "Meta+K" if sys.platform == "darwin" else "Ctrl+K", "palette")
         group = QActionGroup(self)
         for action in (self.act_inbox, self.act_policies, self.act_review, self.act_audit):
             action.setCheckable(True)
@@ -284,6 +287,7 @@ class MainWindow(QMainWindow):
         ticket_menu.addSeparator()
         ticket_menu.addAction(self.act_propose)
         help_menu = menus.addMenu(self.tr("&Help"))
+        help_menu.addAction(self.act_palette)
         help_menu.addAction(self.act_keys)
         help_menu.addAction(self.act_check)
         help_menu.addAction(self.act_about)
@@ -353,6 +357,16 @@ class MainWindow(QMainWindow):
     def show_search(self) -> None:
         self.show_pane(0)
         self.inbox.focus_search()
+
+    def open_palette(self):
+        from desktop.ui.command_palette import CommandPalette
+
+        palette = CommandPalette([a for a in self.actions() if a is not self.act_palette], self)
+        palette.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.palette = palette
+        palette.open()
+        palette.query.setFocus()
+        return palette
 
     def focus_assignee(self) -> None:
         if self.inbox.ticket_view.ticket is not None:

@@ -247,3 +247,17 @@ def test_keyboard_first_triage(qtbot, window):
     box = window.show_keys()
     assert "J" in box.text() and "Next ticket" in box.text()
     box.reject()
+
+
+def test_command_palette_finds_actions_by_fuzzy_typing(qtbot, window):
+    from desktop.ui.command_palette import fuzzy_score
+
+    assert fuzzy_score("rsv", "Resolve") is not None and fuzzy_score("xyz", "Resolve") is None
+    assert fuzzy_score("pol", "Policies") < fuzzy_score("pol", "Propose policy change")
+    palette = window.open_palette()
+    names = [palette.list.item(i).text() for i in range(palette.list.count())]
+    assert any(n.startswith("Resolve") and "Ctrl+E" in n for n in names), "actions come with their shortcuts"
+    qtbot.keyClicks(palette.query, "pol")
+    assert palette.list.currentItem().text().startswith("Policies")
+    qtbot.keyClick(palette.query, Qt.Key.Key_Return)
+    assert window.stack.currentWidget() is window.policies
