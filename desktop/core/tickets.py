@@ -166,9 +166,12 @@ def page(db: Database, query: InboxQuery, after: tuple | None = None,
     fts = query_syntax.fts_expression(syntax.words, prefix_last=True)
     extra = ""
     if query.view == "due_followups":
-        source = ("(SELECT ticket_id, min(due_at) AS due_at FROM followups "
-                  "WHERE done_at IS NULL AND due_at <= ? GROUP BY ticket_id) f "
-                  "JOIN tickets t ON t.id = f.ticket_id")
+        # Each ticket once, at its earliest open follow-up, read in due order
+        # straight from the partial index (no grouping of every due row).
+        source = "followups f JOIN tickets t ON t.id = f.ticket_id"
+        where[:0] = ["f.done_at IS NULL", "f.due_at <= ?",
+                     "NOT EXISTS (SELECT 1 FROM followups g WHERE g.ticket_id = f.ticket_id AND g.done_at IS NULL "
+                     "AND (g.due_at < f.due_at OR (g.due_at = f.due_at AND g.id < f.id)))"]
         params.insert(0, now or clock.now_iso())
         extra = ", f.due_at"
         order, keys, direction = ("f.due_at", "t.id"), ("f.due_at", "t.id"), "ASC"
@@ -209,6 +212,20 @@ def page(db: Database, query: InboxQuery, after: tuple | None = None,
             cursor = tuple({"t.updated_at": last.updated_at, "t.created_at": last.created_at,
                             "t.priority": last.priority, "t.id": last.id}[k] for k in keys)
     return result, cursor
+
+
+def count(db: Database, query: InboxQuery, *, cap: int = 10_000, now: str | None = None) -> tuple[int, bool]:
+    """How many tickets a view holds, counting at most ``cap`` (a sidebar
+    number must stay cheap on a million tickets). Returns (count, capped)."""
+    query = query.validated()
+    where, params = _filters(query, db.actor)
+    if query.view == "due_followups":
+        where.append("t.id IN (SELECT ticket_id FROM followups WHERE done_at IS NULL AND due_at <= ?)")
+        params.append(now or clock.now_iso())
+    sql = "SELECT count(*) FROM (SELECT 1 FROM tickets t" + (" WHERE " + " AND ".join(where) if where else "") + \
+        " LIMIT ?)"
+    found = db.scalar(sql, [*params, cap + 1])
+    return min(found, cap), found > cap
 
 
 def row(db: Database, ticket_id: int) -> TicketRow | None:

@@ -47,6 +47,7 @@ SORT_CHOICES = (("updated", "Recently updated"), ("created", "Newest"), ("priori
 
 class InboxPane(QWidget):
     resolve_requested = Signal(int)
+    counts_shown = Signal()
 
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,7 +59,7 @@ class InboxPane(QWidget):
         self.views.setAccessibleName(self.tr("Views"))
         for name in VIEWS:
             QListWidgetItem(self.tr(name), self.views).setData(Qt.ItemDataRole.UserRole, name)
-        self.views.setMaximumWidth(190)
+        self.views.setMaximumWidth(210)
 
         self.search = QLineEdit()
         self.search.setObjectName("search")
@@ -156,7 +157,10 @@ class InboxPane(QWidget):
         self.table.doubleClicked.connect(lambda index: self.ticket_view.composer.setFocus())
         self.ticket_view.changed.connect(self._ticket_changed)
         self.ticket_view.resolve_requested.connect(self.resolve_requested)
+        self._counting = None
+        self._counts_stale = False
         self.views.setCurrentRow(0)
+        QTimer.singleShot(0, self.update_counts)  # after the first paint
 
     def _combo(self, name: str, accessible: str, choices) -> QComboBox:
         combo = QComboBox()
@@ -227,6 +231,33 @@ class InboxPane(QWidget):
         if self.model.rowCount():
             self.table.selectRow(0)
 
+    def update_counts(self) -> None:
+        """Live counts beside the views, counted in a worker (capped, and off
+        the UI thread: on a million tickets they take a few hundred ms)."""
+        from desktop.ui import ops
+
+        if self._counting is not None and not self._counting.done:
+            self._counts_stale = True
+            return
+        self._counts_stale = False
+        views = dict(VIEWS)
+
+        def work(job: ops.Job) -> dict:
+            return {name: tickets.count(job.db, query) for name, query in views.items()}
+
+        def show(counts: dict) -> None:
+            for row in range(self.views.count()):
+                item = self.views.item(row)
+                name = item.data(Qt.ItemDataRole.UserRole)
+                number, capped = counts[name]
+                item.setText(f"{self.tr(name)}  {number:,}{'+' if capped else ''}")
+                item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{self.tr(name)}, {number} tickets")
+            self.counts_shown.emit()
+            if self._counts_stale:
+                self.update_counts()
+
+        self._counting = ops.run(self._db, work, success=show, failure=lambda error: None, parent=self)
+
     def refresh(self) -> None:
         """Re-read what is shown (after a change here or by someone else),
         keeping the selection."""
@@ -240,6 +271,7 @@ class InboxPane(QWidget):
         self._select(selected, focus_view=False)
         self.table.verticalScrollBar().setValue(scroll)
         self.ticket_view.reload()
+        self.update_counts()
 
     # -- selection -------------------------------------------------------------
     def current_ticket_id(self) -> int | None:
@@ -275,6 +307,7 @@ class InboxPane(QWidget):
 
     def _ticket_changed(self, ticket_id: int) -> None:
         self.model.refresh_ticket(ticket_id)
+        self.update_counts()
 
     def _offer_completion(self, text: str) -> None:
         token = text.split(" ")[-1]

@@ -184,3 +184,17 @@ def test_check_ins_come_back_when_due(db):
     assert followups.due_count(db, "2026-02-08T09:00:00Z") == 1
     followups.complete(db, followups.for_ticket(db, ticket)[0].id)
     assert tickets.page(db, due_view, now=clock.now_iso())[0] == []
+
+
+def test_due_view_lists_each_ticket_once_at_its_earliest_follow_up(db):
+    first, second = make_ticket(db), make_ticket(db)
+    for ticket_id, due in ((first, "2026-02-05T00:00:00Z"), (first, "2026-02-02T00:00:00Z"),
+                           (second, "2026-02-03T00:00:00Z"), (first, "2026-02-04T00:00:00Z")):
+        db.conn.execute("INSERT INTO followups (ticket_id, kind, note, due_at, created_at) "
+                        "VALUES (?, 'check_in', 'x', ?, '2026-01-01T00:00:00Z')", (ticket_id, due))
+    due_view = tickets.InboxQuery(status="all", view="due_followups")
+    rows, _ = tickets.page(db, due_view, now="2026-03-01T00:00:00Z")
+    assert [(r.id, r.due_at) for r in rows] == [(first, "2026-02-02T00:00:00Z"), (second, "2026-02-03T00:00:00Z")]
+    page1, cursor = tickets.page(db, due_view, limit=1, now="2026-03-01T00:00:00Z")
+    page2, _ = tickets.page(db, due_view, cursor, limit=1, now="2026-03-01T00:00:00Z")
+    assert [r.id for r in page1 + page2] == [first, second]

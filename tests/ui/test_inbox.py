@@ -36,7 +36,7 @@ def test_views_and_filters_change_the_query(qtbot, window):
     assert active > 0
     for row in range(active):
         assert inbox.model.data(inbox.model.index(row, inbox.model.column_of("status"))) in ("Open", "Pending")
-    inbox.views.setCurrentItem(inbox.views.findItems("Resolved", Qt.MatchFlag.MatchExactly)[0])
+    inbox.views.setCurrentItem(inbox.views.findItems("Resolved", Qt.MatchFlag.MatchStartsWith)[0])
     assert inbox.model.query.status == "resolved"
     assert inbox.status.currentData() == "resolved"
     index = inbox.category.findData("billing")
@@ -261,3 +261,27 @@ def test_command_palette_finds_actions_by_fuzzy_typing(qtbot, window):
     assert palette.list.currentItem().text().startswith("Policies")
     qtbot.keyClick(palette.query, Qt.Key.Key_Return)
     assert window.stack.currentWidget() is window.policies
+
+
+def test_views_show_live_counts(qtbot, window):
+    inbox = window.inbox
+    with qtbot.waitSignal(inbox.counts_shown, timeout=10_000):
+        inbox.update_counts()
+    active = window.db.scalar("SELECT count(*) FROM tickets WHERE status <> 'resolved'")
+    assert inbox.views.item(0).text() == f"Active  {active:,}"
+    everything = window.db.scalar("SELECT count(*) FROM tickets")
+    assert inbox.views.item(5).text() == f"All tickets  {everything:,}"
+    inbox.table.selectRow(0)
+    view = inbox.ticket_view
+    index = view.status.findData("pending")
+    if view.ticket.status != "pending":
+        view.status.setCurrentIndex(index)
+        view.status.activated.emit(index)
+    qtbot.waitUntil(lambda: inbox._counting.done, timeout=10_000)
+    with qtbot.waitSignal(inbox.counts_shown, timeout=10_000):
+        inbox.update_counts()
+    before = window.db.scalar("SELECT count(*) FROM tickets WHERE status = 'resolved'")
+    assert inbox.views.item(4).text() == f"Resolved  {before:,}"
+    from desktop.core import tickets as core_tickets
+
+    assert core_tickets.count(window.db, core_tickets.InboxQuery(status="all"), cap=10) == (10, True)

@@ -88,6 +88,7 @@ CREATE INDEX tickets_assignee_priority ON tickets(assignee, priority, updated_at
 CREATE INDEX tickets_active_updated ON tickets(updated_at, id) WHERE status <> 'resolved';
 CREATE INDEX tickets_active_created ON tickets(created_at, id) WHERE status <> 'resolved';
 CREATE INDEX tickets_active_priority ON tickets(priority, updated_at, id) WHERE status <> 'resolved';
+CREATE INDEX tickets_active_assignee ON tickets(assignee, updated_at, id) WHERE status <> 'resolved';
 CREATE INDEX tickets_customer ON tickets(customer_id, created_at);
 
 CREATE TABLE messages (
