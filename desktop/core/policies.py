@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from desktop.core import audit, clock
 from desktop.core.errors import ConflictError, NotFound, PolicyViolation, ValidationError
 from desktop.core.store import Database
+from desktop.core.store.migrations import statements
+from desktop.core.store.schema import V1
 from desktop.core.vocabulary import CATEGORIES, OFFER_KINDS, SEGMENTS, STEP_TYPES, category_name
 
 DEFAULT_REVIEW_DAYS = 91
@@ -404,6 +406,24 @@ DEFAULTS: list[tuple[str, str, str, list[Step]]] = [
 def default_ref(category: str, segment: str) -> str:
     """The stable external id of a shipped default policy."""
     return f"default-{category}" + ("" if segment == "any" else f"-{segment}")
+
+
+def remove_all(conn: sqlite3.Connection, *, with_audit: bool = False) -> None:
+    """Remove every policy, published versions included, lifting the
+    immutability triggers for this one transaction. Only for a database
+    without tickets, whose shipped defaults are placeholders: the demo and an
+    import into a new file replace them. ``with_audit`` also drops their
+    audit entries, so that a replaced history reads as one story."""
+    prefixes = ("CREATE TRIGGER policy_", "CREATE TRIGGER audit_log_") if with_audit else ("CREATE TRIGGER policy_",)
+    triggers = [s for s in statements(V1) if s.startswith(prefixes)]
+    for trigger in triggers:
+        conn.execute(f"DROP TRIGGER IF EXISTS {trigger.split()[2]}")
+    if with_audit:
+        conn.execute("DELETE FROM audit_log WHERE entity = 'policy'")
+    for table in ("policy_steps", "policy_versions", "policy_draft_steps", "policies"):
+        conn.execute(f"DELETE FROM {table}")
+    for trigger in triggers:
+        conn.execute(trigger)
 
 
 def seed_defaults(conn: sqlite3.Connection, actor: str, at: str | None = None) -> None:

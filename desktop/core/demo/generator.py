@@ -24,8 +24,6 @@ from desktop.core import audit, errors, policies
 from desktop.core.demo import texts
 from desktop.core.errors import ValidationError
 from desktop.core.store import Database
-from desktop.core.store.migrations import statements
-from desktop.core.store.schema import V1
 
 DAY = 86_400
 HISTORY_DAYS = 548
@@ -78,18 +76,7 @@ def _reset_policies(conn, actor: str, anchor: float) -> dict[tuple[str, str], li
     database with no tickets, in the demo's own transaction; the audit
     entries of the replaced defaults go too, so that the history the demo
     shows is one consistent story."""
-    triggers = [s for s in statements(V1) if s.startswith(("CREATE TRIGGER policy_", "CREATE TRIGGER audit_log_"))]
-    for name in ("policy_versions_immutable_update", "policy_versions_immutable_delete",
-                 "policy_steps_immutable_update", "policy_steps_immutable_delete",
-                 "audit_log_append_only_update", "audit_log_append_only_delete"):
-        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
-    conn.execute("DELETE FROM audit_log WHERE entity = 'policy'")
-    conn.execute("DELETE FROM policy_steps")
-    conn.execute("DELETE FROM policy_versions")
-    conn.execute("DELETE FROM policy_draft_steps")
-    conn.execute("DELETE FROM policies")
-    for trigger in triggers:
-        conn.execute(trigger)
+    policies.remove_all(conn, with_audit=True)
     timeline: dict[tuple[str, str], list[_Version]] = {}
     first = anchor - HISTORY_DAYS * DAY - 30 * DAY
     for name, category, segment, steps in policies.DEFAULTS:

@@ -9,8 +9,6 @@ from typing import Callable
 
 from desktop.core import clock, customers, policies, thanks
 from desktop.core.importers.records import Parsed, PolicyRecord, RecordProblem, TicketRecord
-from desktop.core.store.migrations import statements
-from desktop.core.store.schema import V1
 
 
 def _step_key(step: policies.Step) -> tuple:
@@ -50,24 +48,11 @@ def pristine_defaults(conn: sqlite3.Connection) -> bool:
         AND (SELECT count(*) FROM policies WHERE draft_dirty = 1) = 0""").fetchone()[0] == 1
 
 
-def _replace_defaults(conn: sqlite3.Connection) -> None:
-    triggers = [s for s in statements(V1) if s.startswith("CREATE TRIGGER policy_")]
-    for name in ("policy_versions_immutable_delete", "policy_steps_immutable_delete"):
-        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
-    conn.execute("DELETE FROM policy_steps")
-    conn.execute("DELETE FROM policy_versions")
-    conn.execute("DELETE FROM policy_draft_steps")
-    conn.execute("DELETE FROM policies")
-    for trigger in triggers:
-        if "immutable_delete" in trigger:
-            conn.execute(trigger)
-
-
 def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
           check_cancel: Callable[[], None] = lambda: None) -> dict[str, int]:
     counts = {"new": 0, "updated": 0, "unchanged": 0, "messages": 0}
     if parsed.policies and pristine_defaults(conn):
-        _replace_defaults(conn)
+        policies.remove_all(conn)
     customer_ids = {c.ref: _customer(conn, c, counts if parsed.unit == "customers" else None)
                     for c in parsed.customers}
     versions = {}
