@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.core import clock, customers, search, tickets
+from desktop.core import clock, customers, query_syntax, tickets
 from desktop.core.errors import ConflictError, ValidationError
 from tests.conftest import ACTOR, make_customer, make_ticket
 
@@ -121,7 +121,7 @@ def test_any_search_text_is_safe(db, text):
         tickets.page(db, tickets.InboxQuery(status="all", text=text), limit=5)
     except ValidationError as error:  # explained, never an SQL or FTS error
         assert error.problems
-    query = search.fts_query(text)
+    query = query_syntax.fts_expression(query_syntax.parse(text, "").words, prefix_last=True)
     assert query is None or query.count('"') % 2 == 0
 
 
