@@ -19,6 +19,14 @@ from desktop.core.store import Database
 FORMATS = ("auto", "amends", "csv", "customers", "eml", "mbox", "zendesk", "helpscout", "freshdesk")
 
 
+class _DryRun(Exception):
+    """Carries a dry run's counts out of the transaction it rolls back."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        super().__init__("dry run")
+        self.counts = counts
+
+
 @dataclass
 class FileReport:
     path: str
@@ -119,15 +127,16 @@ def import_file(db: Database, path: str | Path, fmt: str = "auto", *, dry_run: b
         except DatabaseProblem as error:
             raise DatabaseProblem(f"{path.name} was not imported: the backup made before every import failed. "
                                   f"{error}", path=str(path)) from error
-    with db.transaction() as conn:
-        counts = write(conn, db.actor, valid, check_cancel)
-        if dry_run:
-            conn.execute("ROLLBACK")  # everything checked and counted, nothing kept
-            conn.execute("BEGIN IMMEDIATE")  # the context manager ends the transaction
-        else:
+    try:
+        with db.transaction() as conn:
+            counts = write(conn, db.actor, valid, check_cancel)
+            if dry_run:
+                raise _DryRun(counts)  # everything checked and counted; the transaction rolls back
             audit.record(conn, db.actor, "database", None, "import",
                          {"file": path.name, "format": fmt, "new": counts["new"], "updated": counts["updated"],
                           "messages": counts["messages"], "skipped": report.skipped})
+    except _DryRun as rehearsal:
+        counts = rehearsal.counts
     report.imported = counts["messages"] if parsed.unit == "messages" else counts["new"] + counts["updated"]
     report.unchanged = counts["unchanged"]
     report.written = not dry_run
