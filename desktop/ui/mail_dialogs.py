@@ -155,12 +155,11 @@ def send_due(parent: QWidget, db: Database, done, *, force: bool = False) -> ops
 
 def fetch_mail(parent: QWidget, db: Database, done) -> ops.Operation | None:
     """Fetch new mail for the first account with an IMAP server, in a worker."""
-    row = db.one("SELECT id, imap_user, from_address FROM mail_accounts WHERE imap_host IS NOT NULL "
-                 "ORDER BY id LIMIT 1")
-    if row is None:
+    account = fetch.imap_account(db)
+    if account is None:
         return None
-    password = secrets.load(row["imap_user"] or row["from_address"])
-    return ops.run(db, lambda job: fetch.fetch(job.db, row["id"], password, progress=job.report,
+    password = secrets.load(account.login)
+    return ops.run(db, lambda job: fetch.fetch(job.db, account.id, password, progress=job.report,
                                                cancelled=job.cancelled),
                    success=done, failure=lambda error: show_error(parent, error, parent.tr("Fetching mail")),
                    parent=parent)

@@ -793,12 +793,15 @@ class MainWindow(QMainWindow):
 
     def mail_chores(self) -> None:
         """Every minute: send what is due; every N minutes: fetch."""
-        from desktop.core.mail import outbox
+        from desktop.core.mail import fetch
 
         self._minutes += 1
         self.send_mail()
-        every = self.db.scalar("SELECT fetch_minutes FROM mail_accounts WHERE imap_host IS NOT NULL LIMIT 1")
-        if every and self._minutes % every == 0 and outbox.account(self.db) is not None:
+        try:
+            account = fetch.imap_account(self.db)
+        except AmendsError:
+            return  # the next minute tries again
+        if account is not None and self._minutes % account.every_minutes == 0:
             self.fetch_mail()
 
     def fetch_mail(self):

@@ -65,3 +65,12 @@ def test_wrong_password_and_server_down_are_clear_and_change_nothing(db, imap_se
     with pytest.raises(MailProblem, match="Could not reach"):
         fetch.fetch(db, account_id, imap_server.password)
     assert db.scalar("SELECT count(*) FROM tickets") == 0
+
+
+def test_the_account_mail_is_fetched_for(db):
+    assert fetch.imap_account(db) is None
+    account_id = outbox.add_account(db, "Support", "support@shop.example", smtp_host="127.0.0.1", smtp_port=2525,
+                                    smtp_security="none")
+    assert fetch.imap_account(db) is None, "sending only: nothing to fetch"
+    fetch.set_imap(db, account_id, host="imap.example", port=993, user="", every_minutes=10)
+    assert fetch.imap_account(db) == fetch.ImapAccount(account_id, "support@shop.example", 10)

@@ -28,6 +28,22 @@ class FetchReport:
     last_uid: int | None = None
 
 
+@dataclass(frozen=True)
+class ImapAccount:
+    id: int
+    login: str           # the name its password is kept under
+    every_minutes: int
+
+
+def imap_account(db: Database) -> ImapAccount | None:
+    """The account mail is fetched for (the first one with an IMAP server)."""
+    row = db.one("SELECT id, imap_user, from_address, fetch_minutes FROM mail_accounts "
+                 "WHERE imap_host IS NOT NULL ORDER BY id LIMIT 1")
+    if row is None:
+        return None
+    return ImapAccount(row["id"], row["imap_user"] or row["from_address"], row["fetch_minutes"])
+
+
 def set_imap(db: Database, account_id: int, *, host: str, port: int, security: str = "ssl", user: str,
              folder: str = "INBOX", every_minutes: int = 5) -> None:
     problems = []
