@@ -62,6 +62,23 @@ def run_trial(base: Path, folder: Path, seed: int) -> TrialResult:
     return TrialResult(seed, len(lines), verify(path, lines))
 
 
+#: Nothing half-done: each query counts a kind of partly written operation.
+HALF_DONE = (
+    ("SELECT count(*) FROM resolutions r WHERE steps_total <> "
+     "(SELECT count(*) FROM resolution_steps s WHERE s.resolution_id = r.id)",
+     "{} resolution(s) without all their steps"),
+    ("SELECT count(*) FROM tickets t WHERE status = 'resolved' AND NOT EXISTS "
+     "(SELECT 1 FROM resolutions r WHERE r.ticket_id = t.id)",
+     "{} resolved ticket(s) without a resolution"),
+    ("SELECT count(*) FROM resolutions r WHERE NOT EXISTS (SELECT 1 FROM audit_log a "
+     "WHERE a.entity = 'ticket' AND a.entity_id = r.ticket_id AND a.action = 'resolve')",
+     "{} resolution(s) without their audit entry"),
+    ("SELECT count(*) FROM (SELECT substr(ref, 1, length(ref) - 2) AS batch, count(*) AS n "
+     "FROM tickets WHERE ref LIKE 'imp-%' GROUP BY batch) WHERE n <> 3",
+     "{} import(s) only partly written"),
+)
+
+
 def verify(path: Path, lines: list[str]) -> list[str]:
     problems: list[str] = []
     db = open_database(path, "verifier", create=False)
@@ -90,24 +107,10 @@ def verify(path: Path, lines: list[str]) -> list[str]:
             elif kind == "ticket":
                 if db.one("SELECT 1 FROM tickets WHERE id = ?", (int(rest[0]),)) is None:
                     problems.append(f"committed ticket {rest[0]} is missing")
-        # Nothing half-done: every resolution has all its steps, every resolved
-        # ticket its resolution, every ticket its search entry.
-        partial = db.scalar("SELECT count(*) FROM resolutions r WHERE steps_total <> "
-                            "(SELECT count(*) FROM resolution_steps s WHERE s.resolution_id = r.id)")
-        if partial:
-            problems.append(f"{partial} resolution(s) without all their steps")
-        orphan = db.scalar("SELECT count(*) FROM tickets t WHERE status = 'resolved' AND NOT EXISTS "
-                           "(SELECT 1 FROM resolutions r WHERE r.ticket_id = t.id)")
-        if orphan:
-            problems.append(f"{orphan} resolved ticket(s) without a resolution")
-        unaudited = db.scalar("SELECT count(*) FROM resolutions r WHERE NOT EXISTS (SELECT 1 FROM audit_log a "
-                              "WHERE a.entity = 'ticket' AND a.entity_id = r.ticket_id AND a.action = 'resolve')")
-        if unaudited:
-            problems.append(f"{unaudited} resolution(s) without their audit entry")
-        half_imports = db.scalar("SELECT count(*) FROM (SELECT substr(ref, 1, length(ref) - 2) AS batch, count(*) AS n "
-                                 "FROM tickets WHERE ref LIKE 'imp-%' GROUP BY batch) WHERE n <> 3")
-        if half_imports:
-            problems.append(f"{half_imports} import(s) only partly written")
+        for sql, message in HALF_DONE:
+            found = db.scalar(sql)
+            if found:
+                problems.append(message.format(found))
     finally:
         db.close()
     return problems
