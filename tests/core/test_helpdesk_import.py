@@ -60,3 +60,13 @@ def test_a_broken_helpdesk_export_is_refused_with_every_problem(db):
     assert not report.written and db.scalar("SELECT count(*) FROM tickets") == 0
     assert {(e.record, e.field) for e in report.errors} == {(2, "status"), (2, "priority"), (2, "created_at"),
                                                             (2, "subject")}
+
+
+def test_a_list_or_object_where_a_status_belongs_is_a_problem_not_a_crash(db, tmp_path):
+    export = tmp_path / "zendesk-odd.json"
+    export.write_text('{"tickets": [{"id": 7, "subject": "Odd", "status": ["open"], "priority": {"p": 1},'
+                      ' "created_at": "2026-01-01T00:00:00Z"}], "users": []}')
+    report = importers.import_file(db, export)
+    assert not report.written and db.scalar("SELECT count(*) FROM tickets") == 0
+    assert {(e.record, e.field) for e in report.errors} == {(1, "status"), (1, "priority")}
+    assert any("unknown Zendesk status ['open']" in e.reason for e in report.errors)

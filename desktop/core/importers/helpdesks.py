@@ -41,6 +41,19 @@ def _category(*candidates) -> str:
     return "other"
 
 
+def _mapped(parsed: Parsed, number: int, field: str, table: dict, raw, helpdesk: str):
+    """The Amends value for a helpdesk's status or priority, or None after
+    reporting where the unknown one was; a list or object where a scalar
+    belongs is unknown too, not a crash."""
+    try:
+        value = table.get(raw)
+    except TypeError:  # unhashable: a list or an object
+        value = None
+    if value is None:
+        parsed.problem("tickets", number, field, f"unknown {helpdesk} {field} {raw!r}")
+    return value
+
+
 def _time(parsed: Parsed, number: int, field: str, value, required: bool = True) -> str | None:
     try:
         return time_value(value, required=required)
@@ -69,12 +82,8 @@ def zendesk(doc: dict) -> Parsed:
         if not isinstance(ticket, dict) or "id" not in ticket:
             parsed.problem("tickets", number, "tickets", "a ticket needs an id")
             continue
-        status = ZENDESK_STATUS.get(ticket.get("status"))
-        if status is None:
-            parsed.problem("tickets", number, "status", f"unknown Zendesk status {ticket.get('status')!r}")
-        priority = ZENDESK_PRIORITY.get(ticket.get("priority"))
-        if priority is None:
-            parsed.problem("tickets", number, "priority", f"unknown Zendesk priority {ticket.get('priority')!r}")
+        status = _mapped(parsed, number, "status", ZENDESK_STATUS, ticket.get("status"), "Zendesk")
+        priority = _mapped(parsed, number, "priority", ZENDESK_PRIORITY, ticket.get("priority"), "Zendesk")
         created = _time(parsed, number, "created_at", ticket.get("created_at"))
         updated = _time(parsed, number, "updated_at", ticket.get("updated_at"), required=False) or created
         subject = str(ticket.get("subject") or ticket.get("raw_subject") or "").strip()
@@ -117,9 +126,8 @@ def helpscout(doc: dict) -> Parsed:
         if not isinstance(conv, dict) or "id" not in conv:
             parsed.problem("tickets", number, "conversations", "a conversation needs an id")
             continue
-        status = HELPSCOUT_STATUS.get(conv.get("status"))
+        status = _mapped(parsed, number, "status", HELPSCOUT_STATUS, conv.get("status"), "Help Scout")
         if status is None:
-            parsed.problem("tickets", number, "status", f"unknown Help Scout status {conv.get('status')!r}")
             continue
         created = _time(parsed, number, "createdAt", conv.get("createdAt"))
         if created is None:
@@ -176,12 +184,8 @@ def freshdesk(doc) -> Parsed:
         for conv in ticket.get("conversations", []) or []:
             if isinstance(conv, dict):
                 _freshdesk_conversation(parsed, number, dict(conv, ticket_id=ticket["id"]), by_ticket)
-        status = FRESHDESK_STATUS.get(ticket.get("status"))
-        priority = FRESHDESK_PRIORITY.get(ticket.get("priority", 2))
-        if status is None:
-            parsed.problem("tickets", number, "status", f"unknown Freshdesk status {ticket.get('status')!r}")
-        if priority is None:
-            parsed.problem("tickets", number, "priority", f"unknown Freshdesk priority {ticket.get('priority')!r}")
+        status = _mapped(parsed, number, "status", FRESHDESK_STATUS, ticket.get("status"), "Freshdesk")
+        priority = _mapped(parsed, number, "priority", FRESHDESK_PRIORITY, ticket.get("priority", 2), "Freshdesk")
         created = _time(parsed, number, "created_at", ticket.get("created_at"))
         if None in (status, priority, created):
             continue
