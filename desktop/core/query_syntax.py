@@ -1,8 +1,9 @@
 """The search box's language (also ``amends search``): free words and
 "quoted phrases", plus fields — ``status:`` ``category:`` ``assignee:``
 (``me``, ``none``) ``from:`` ``cycle:`` (``1``, ``2-3``, ``>3``) ``policy:``
-(``none`` = resolved with no policy) ``before:`` ``after:`` (dates) — and
-``-`` to negate any of them. A mistake is explained (which token, why);
+(``none`` = no policy: resolved without one, or not resolved and no published
+policy covers its category) ``tag:`` ``is:`` (``snoozed``, ``merged``)
+``before:`` ``after:`` (dates) — and ``-`` to negate any of them. A mistake is explained (which token, why);
 nothing the person types is ever spliced into SQL or FTS syntax."""
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from desktop.core import clock
 from desktop.core.vocabulary import CATEGORIES, STATUSES
 
-FIELDS = ("status", "category", "assignee", "from", "cycle", "policy", "before", "after", "tag")
+FIELDS = ("status", "category", "assignee", "from", "cycle", "policy", "before", "after", "tag", "is")
+IS_VALUES = ("snoozed", "merged")
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z_]+):)?(?:"([^"]*)"?|(\S+))')
 
 
@@ -40,7 +43,7 @@ def _day(text: str) -> date:
     return date.fromisoformat(text)
 
 
-def _condition(name: str, value: str, actor: str) -> tuple[str, list]:
+def _condition(name: str, value: str, actor: str, tags: list[str] | None, now: str) -> tuple[str, list]:
     lowered = value.lower()
     if name == "status":
         if lowered == "active":
@@ -76,7 +79,9 @@ def _condition(name: str, value: str, actor: str) -> tuple[str, list]:
     if name == "policy":
         latest = "(SELECT r.policy_version_id FROM resolutions r WHERE r.ticket_id = t.id ORDER BY r.id DESC LIMIT 1)"
         if lowered == "none":
-            return (f"EXISTS (SELECT 1 FROM resolutions r WHERE r.ticket_id = t.id) AND {latest} IS NULL", [])
+            return (f"((t.status = 'resolved' AND EXISTS (SELECT 1 FROM resolutions r WHERE r.ticket_id = t.id) "
+                    f"AND {latest} IS NULL) OR (t.status <> 'resolved' AND NOT EXISTS (SELECT 1 FROM policies p "
+                    "JOIN policy_versions v ON v.policy_id = p.id WHERE p.category = t.category)))", [])
         return (f"{latest} IN (SELECT v.id FROM policy_versions v JOIN policies p ON p.id = v.policy_id "
                 "WHERE p.name LIKE ? ESCAPE '\\' OR p.ref = ?)", [_like(value), value])
     if name in ("before", "after"):
@@ -88,11 +93,23 @@ def _condition(name: str, value: str, actor: str) -> tuple[str, list]:
             return "t.created_at < ?", [f"{day.isoformat()}T00:00:00Z"]
         return "t.created_at >= ?", [f"{(day + timedelta(days=1)).isoformat()}T00:00:00Z"]
     if name == "tag":
-        raise ValueError("tags are not in this version of Amends yet")
+        if tags is not None and lowered not in {t.lower() for t in tags}:
+            known = ", ".join(tags[:12]) if tags else "none yet"
+            raise ValueError(f"no tag is called that (tags: {known})")
+        return ("t.id IN (SELECT tt.ticket_id FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id "
+                "WHERE g.name = ?)", [value])
+    if name == "is":
+        if lowered == "snoozed":
+            return "t.snoozed_until > ?", [now]
+        if lowered == "merged":
+            return "t.merged_into IS NOT NULL", []
+        raise ValueError(f"is: is one of {', '.join(IS_VALUES)}")
     raise ValueError(f"unknown field (one of {', '.join(f + ':' for f in FIELDS)})")
 
 
-def parse(text: str, actor: str) -> ParsedQuery:
+def parse(text: str, actor: str, *, tags: list[str] | None = None, now: str = "") -> ParsedQuery:
+    """Parse the search text; ``tags`` (when given) are the known tag names,
+    so that a mistyped tag is explained rather than finding nothing."""
     parsed = ParsedQuery()
     text = re.sub(r"[\x00-\x1f\x7f]", " ", text or "")
     for match in _TOKEN.finditer(text):
@@ -104,12 +121,14 @@ def parse(text: str, actor: str) -> ParsedQuery:
                 parsed.problems.append(Problem(token, f"{name}: needs a value"))
                 continue
             try:
-                sql, params = _condition(name.lower(), value, actor)
+                sql, params = _condition(name.lower(), value, actor, tags, now or clock.now_iso())
             except ValueError as error:
                 parsed.problems.append(Problem(token, str(error)))
                 continue
             parsed.conditions.append((f"NOT ({sql})" if negated else sql, params))
             parsed.fields.add(name.lower())
+            if name.lower() == "is" and value.lower() == "merged":
+                parsed.fields.add("is:merged")  # merged tickets are otherwise left out
             continue
         if bare and re.fullmatch(r"[A-Za-z_]+:", bare):
             parsed.problems.append(Problem(token, f"{bare} needs a value"))
@@ -130,8 +149,12 @@ def fts_expression(terms: list[tuple[str, bool]], *, prefix_last: bool) -> str |
     return " ".join(parts)
 
 
-def suggestions() -> list[str]:
-    """What the search box offers as you type."""
-    values = ["status:open", "status:pending", "status:resolved", "status:active", "assignee:me", "assignee:none",
-              "cycle:1", "policy:none", "before:", "after:", "from:"]
-    return values + [f"category:{key}" for key in CATEGORIES]
+def suggestions(tags: list[str] = (), assignees: list[str] = ()) -> list[str]:
+    """What the search box offers as you type: every field and its values."""
+    values = ["status:open", "status:pending", "status:resolved", "status:active", "status:all", "assignee:me",
+              "assignee:none", "cycle:1", "cycle:2", "policy:none", "is:snoozed", "is:merged", "before:", "after:",
+              "from:", "tag:", "category:", "assignee:", "cycle:", "policy:", "is:", "status:"]
+    values += [f"category:{key}" for key in CATEGORIES]
+    values += [f"tag:{name}" if " " not in name else f'tag:"{name}"' for name in tags]
+    values += [f"assignee:{name}" if " " not in name else f'assignee:"{name}"' for name in assignees]
+    return values

@@ -44,6 +44,13 @@ class InboxQuery:
     view: str = "all"
     #: Only these tickets (a drill-down from the Review pane); None = no limit.
     ids: tuple[int, ...] | None = None
+    #: The view's own search (``cycle:1`` for "First-cycle customers"), added
+    #: to what the person types without showing in the search box.
+    base_text: str = ""
+
+    @property
+    def full_text(self) -> str:
+        return f"{self.base_text} {self.text}".strip()
 
     def validated(self) -> "InboxQuery":
         problems = []
@@ -79,6 +86,7 @@ class TicketRow:
     updated_at: str
     billing_cycle: int | None
     due_at: str | None = None
+    snoozed_until: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,8 @@ class Ticket:
     billing_cycle: int | None
     version: int
     messages: list[Message] = field(default_factory=list)
+    snoozed_until: str | None = None
+    merged_into: int | None = None
 
     EDITABLE = ("subject", "status", "category", "priority", "assignee")
 
@@ -120,11 +130,15 @@ FROM {source}
 LEFT JOIN customers c ON c.id = t.customer_id"""
 
 
-def _filters(query: InboxQuery, actor: str) -> tuple[list[str], list[Any]]:
+def _filters(query: InboxQuery, actor: str, now: str, *, merged: bool = False) -> tuple[list[str], list[Any]]:
     where: list[str] = []
     params: list[Any] = []
+    if query.ids is None and not merged:
+        where.append("t.merged_into IS NULL")  # a merged ticket lives on in its target
     if query.status == "active":
         where.append("t.status <> 'resolved'")  # matches the partial indexes
+        where.append("(t.snoozed_until IS NULL OR t.snoozed_until <= ?)")  # snoozed: back when due
+        params.append(now)
     elif query.status != "all":
         where.append("t.status = ?")
         params.append(query.status)
@@ -142,6 +156,31 @@ def _filters(query: InboxQuery, actor: str) -> tuple[list[str], list[Any]]:
     return where, params
 
 
+def _where(db: Database, query: InboxQuery, now: str) -> tuple[list[str], list[Any], str | None]:
+    """The WHERE terms of a query (view filters + the search language) and
+    the FTS expression of its words, shared by :func:`page` and :func:`count`."""
+    text = query.full_text
+    syntax = query_syntax.parse(text, db.actor, tags=_tag_names(db) if "tag:" in text.lower() else None, now=now)
+    if syntax.problems:
+        raise ValidationError([(p.token, p.reason) for p in syntax.problems])
+    # A field typed in the search box replaces the view's filter on it.
+    where, params = _filters(replace(query, status="all" if "status" in syntax.fields else query.status,
+                                     category=None if "category" in syntax.fields else query.category,
+                                     assignee=None if "assignee" in syntax.fields else query.assignee), db.actor, now,
+                             merged="is:merged" in syntax.fields)
+    for sql, values in syntax.conditions:
+        where.append(sql)
+        params.extend(values)
+    if syntax.excluded:
+        where.append("t.id NOT IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)")
+        params.append(" OR ".join(query_syntax.fts_expression([term], prefix_last=False) for term in syntax.excluded))
+    return where, params, query_syntax.fts_expression(syntax.words, prefix_last=True)
+
+
+def _tag_names(db: Database) -> list[str]:
+    return [r[0] for r in db.tuples("SELECT name FROM tags ORDER BY name")]
+
+
 def page(db: Database, query: InboxQuery, after: tuple | None = None,
          limit: int = PAGE_SIZE, *, now: str | None = None) -> tuple[list[TicketRow], tuple | None]:
     """One page of the inbox and the cursor for the next (None at the end).
@@ -150,20 +189,8 @@ def page(db: Database, query: InboxQuery, after: tuple | None = None,
     first): bm25 ranking on common words costs ~1 s on a million tickets.
     """
     query = query.validated()
-    syntax = query_syntax.parse(query.text, db.actor)
-    if syntax.problems:
-        raise ValidationError([(p.token, p.reason) for p in syntax.problems])
-    # A field typed in the search box replaces the view's filter on it.
-    where, params = _filters(replace(query, status="all" if "status" in syntax.fields else query.status,
-                                     category=None if "category" in syntax.fields else query.category,
-                                     assignee=None if "assignee" in syntax.fields else query.assignee), db.actor)
-    for sql, values in syntax.conditions:
-        where.append(sql)
-        params.extend(values)
-    if syntax.excluded:
-        where.append("t.id NOT IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)")
-        params.append(" OR ".join(query_syntax.fts_expression([term], prefix_last=False) for term in syntax.excluded))
-    fts = query_syntax.fts_expression(syntax.words, prefix_last=True)
+    now = now or clock.now_iso()
+    where, params, fts = _where(db, query, now)
     extra = ""
     if query.view == "due_followups":
         # Each ticket once, at its earliest open follow-up, read in due order
@@ -172,7 +199,7 @@ def page(db: Database, query: InboxQuery, after: tuple | None = None,
         where[:0] = ["f.done_at IS NULL", "f.due_at <= ?",
                      "NOT EXISTS (SELECT 1 FROM followups g WHERE g.ticket_id = f.ticket_id AND g.done_at IS NULL "
                      "AND (g.due_at < f.due_at OR (g.due_at = f.due_at AND g.id < f.id)))"]
-        params.insert(0, now or clock.now_iso())
+        params.insert(0, now)
         extra = ", f.due_at"
         order, keys, direction = ("f.due_at", "t.id"), ("f.due_at", "t.id"), "ASC"
         if fts:
@@ -193,14 +220,14 @@ def page(db: Database, query: InboxQuery, after: tuple | None = None,
         op = ">" if direction == "ASC" else "<"
         where.append(f"({', '.join(keys)}) {op} ({', '.join('?' * len(keys))})")
         params.extend(after)
-    sql = _ROW_SQL.format(extra=extra, source=source)
+    sql = _ROW_SQL.format(extra=extra or ", t.snoozed_until", source=source)
     if where:
         sql += "\nWHERE " + " AND ".join(where)
     sql += "\nORDER BY " + ", ".join(f"{column} {direction}" for column in order)
     sql += "\nLIMIT ?"
     params.append(int(limit))
     rows = db.tuples(sql, params)
-    result = [TicketRow(*r) for r in rows]
+    result = [TicketRow(*r) if extra else TicketRow(*r[:-1], snoozed_until=r[-1]) for r in rows]
     cursor = None
     if len(rows) == limit and rows:
         last = result[-1]
@@ -218,10 +245,14 @@ def count(db: Database, query: InboxQuery, *, cap: int = 10_000, now: str | None
     """How many tickets a view holds, counting at most ``cap`` (a sidebar
     number must stay cheap on a million tickets). Returns (count, capped)."""
     query = query.validated()
-    where, params = _filters(query, db.actor)
+    now = now or clock.now_iso()
+    where, params, fts = _where(db, query, now)
     if query.view == "due_followups":
         where.append("t.id IN (SELECT ticket_id FROM followups WHERE done_at IS NULL AND due_at <= ?)")
-        params.append(now or clock.now_iso())
+        params.append(now)
+    if fts:
+        where.append("t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)")
+        params.append(fts)
     sql = "SELECT count(*) FROM (SELECT 1 FROM tickets t" + (" WHERE " + " AND ".join(where) if where else "") + \
         " LIMIT ?)"
     found = db.scalar(sql, [*params, cap + 1])
@@ -230,8 +261,9 @@ def count(db: Database, query: InboxQuery, *, cap: int = 10_000, now: str | None
 
 def row(db: Database, ticket_id: int) -> TicketRow | None:
     """One inbox line, fresh from the database (the model refreshes with it)."""
-    found = db.tuples(_ROW_SQL.format(extra="", source="tickets t") + "\nWHERE t.id = ?", (ticket_id,))
-    return TicketRow(*found[0]) if found else None
+    found = db.tuples(_ROW_SQL.format(extra=", t.snoozed_until", source="tickets t") + "\nWHERE t.id = ?",
+                      (ticket_id,))
+    return TicketRow(*found[0][:-1], snoozed_until=found[0][-1]) if found else None
 
 
 def get(db: Database, ticket_id: int, *, with_messages: bool = True) -> Ticket:
@@ -240,7 +272,8 @@ def get(db: Database, ticket_id: int, *, with_messages: bool = True) -> Ticket:
         raise NotFound(f"Ticket {ticket_id} does not exist.")
     ticket = Ticket(r["id"], r["ref"], r["subject"], r["status"], r["category"], r["priority"],
                     r["assignee"], r["customer_id"], r["created_at"], r["updated_at"],
-                    r["resolved_at"], r["billing_cycle"], r["version"])
+                    r["resolved_at"], r["billing_cycle"], r["version"],
+                    snoozed_until=r["snoozed_until"], merged_into=r["merged_into"])
     if with_messages:
         ticket.messages = messages(db, ticket_id)
     return ticket
@@ -366,7 +399,7 @@ def conflict_for(conn, ticket_id: int, expected_version: int, current) -> Confli
     """Build the conflict: who changed the ticket since our version, and what."""
     rows = conn.execute(
         "SELECT actor, change FROM audit_log WHERE entity = 'ticket' AND entity_id = ? "
-        "AND action IN ('update', 'resolve', 'take') ORDER BY id DESC LIMIT ?",
+        "AND action IN ('update', 'undo', 'resolve', 'take') ORDER BY id DESC LIMIT ?",
         (ticket_id, max(1, current["version"] - expected_version))).fetchall()
     changes: dict[str, Change] = {}
     by = rows[0]["actor"] if rows else None
@@ -396,11 +429,23 @@ def add_message(db: Database, ticket_id: int, direction: str, body: str,
             (ticket_id, direction, author or db.actor, at, body)).lastrowid
         conn.execute("UPDATE ticket_search SET body = body || char(10) || ? WHERE rowid = ?",
                      (body, ticket_id))
-        conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (at, ticket_id))
+        # The customer wrote: a snoozed ticket comes back now.
+        conn.execute("UPDATE tickets SET updated_at = ?" + (", snoozed_until = NULL" if direction == "in" else "")
+                     + " WHERE id = ?", (at, ticket_id))
         audit.record(conn, db.actor, "ticket", ticket_id,
                      {"in": "message", "out": "reply", "note": "note"}[direction],
                      {"message_id": message_id}, at=at)
     return message_id
+
+
+def reindex(conn, ticket_id: int) -> None:
+    """Rewrite a ticket's search document from its subject and messages
+    (after an import appends messages, or a merge moves them)."""
+    conn.execute("DELETE FROM ticket_search WHERE rowid = ?", (ticket_id,))
+    conn.execute("""INSERT INTO ticket_search (rowid, subject, body) SELECT id, subject,
+                    coalesce((SELECT group_concat(body, char(10)) FROM
+                              (SELECT body FROM messages WHERE ticket_id = ? ORDER BY created_at, id)), '')
+                    FROM tickets WHERE id = ?""", (ticket_id, ticket_id))
 
 
 def assignees(db: Database) -> list[str]:

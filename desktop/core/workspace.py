@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from desktop.core import policies
+from desktop.core import policies, replies
 from desktop.core.store import Database
 
 
@@ -16,5 +16,7 @@ def open_database(path: str | Path, actor: str, *, create: bool = True) -> Datab
     def after_migration(conn: sqlite3.Connection, version: int) -> None:
         if version == 1:
             policies.seed_defaults(conn, actor)
+        if version == 2:
+            replies.seed_defaults(conn, actor)
 
     return Database.open(path, actor, create=create, after_migration=after_migration)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from desktop import __version__
+from desktop.core.store.schema import CURRENT_VERSION
 
 BIN = Path(sys.executable).parent / "amends"
 
@@ -57,7 +58,7 @@ def test_stats_json(demo_file):
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["tickets"] == 500 and data["customers"] > 0 and data["policies"] == 9
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == CURRENT_VERSION
     raw = sqlite3.connect(demo_file)
     assert data["open"] == raw.execute("SELECT count(*) FROM tickets WHERE status = 'open'").fetchone()[0]
     raw.close()

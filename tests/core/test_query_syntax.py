@@ -61,7 +61,8 @@ def test_policy_none_finds_resolutions_without_a_policy(db, world):
     ("colour:red box", "colour:red", "unknown field"),
     ("cycle:first", "cycle:first", "a cycle is a number"),
     ("before:yesterday", "before:yesterday", "YYYY-MM-DD"),
-    ("tag:vip", "tag:vip", "tags are not"),
+    ("tag:vip", "tag:vip", "no tag is called that"),
+    ("is:sleeping", "is:sleeping", "is: is one of"),
     ("category:", "category:", "needs a value"),
 ])
 def test_mistakes_are_explained(db, world, text, token, words):

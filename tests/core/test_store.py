@@ -12,7 +12,7 @@ import pytest
 from desktop.core import health, policies
 from desktop.core.errors import DatabaseProblem, SchemaTooNew
 from desktop.core.store import Database, location, migrations
-from desktop.core.store.schema import CURRENT_VERSION, V1
+from desktop.core.store.schema import CURRENT_VERSION, SCRIPTS
 from desktop.core.vocabulary import CATEGORIES
 from desktop.core.workspace import open_database
 from tests.conftest import ACTOR, make_ticket
@@ -91,14 +91,15 @@ def test_missing_folder_and_missing_file(tmp_path):
 
 def test_migration_backs_up_first_then_moves_forward(db, db_path):
     make_ticket(db)
-    scripts = {1: V1, 2: "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"}
+    following = CURRENT_VERSION + 1
+    scripts = {**SCRIPTS, following: "CREATE TABLE later_table (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"}
     start = migrations.migrate(db.conn, db_path, scripts=scripts)
-    assert start == 1
-    assert db.schema_version == 2
-    backups = list(db_path.parent.glob("amends.db.pre-v2-*.bak"))
+    assert start == CURRENT_VERSION
+    assert db.schema_version == following
+    backups = list(db_path.parent.glob(f"amends.db.pre-v{following}-*.bak"))
     assert len(backups) == 1
     old = sqlite3.connect(backups[0])
-    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert old.execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION
     assert old.execute("SELECT count(*) FROM tickets").fetchone()[0] == 1
     old.close()
     # forward only: running again changes nothing and makes no new backup
@@ -107,10 +108,10 @@ def test_migration_backs_up_first_then_moves_forward(db, db_path):
 
 
 def test_failed_migration_rolls_back(db, db_path):
-    scripts = {1: V1, 2: "CREATE TABLE ok_table (x);\nCREATE TABLE tickets (x);"}  # second fails
+    scripts = {**SCRIPTS, CURRENT_VERSION + 1: "CREATE TABLE ok_table (x);\nCREATE TABLE tickets (x);"}  # 2nd fails
     with pytest.raises(sqlite3.OperationalError):
         migrations.migrate(db.conn, db_path, scripts=scripts)
-    assert db.schema_version == 1
+    assert db.schema_version == CURRENT_VERSION
     assert db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'ok_table'") == 0
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Callable
 
-from desktop.core import clock, customers, policies, thanks
+from desktop.core import clock, customers, policies, thanks, tickets
 from desktop.core.importers.records import Parsed, PolicyRecord, RecordProblem, TicketRecord
 
 
@@ -217,7 +217,7 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -
     if record.resolution is not None:
         changed = _resolution(conn, ticket_id, record, cycle, versions) or changed
     if changed:
-        _reindex(conn, ticket_id)
+        tickets.reindex(conn, ticket_id)
     if counts is not None:
         counts["updated" if changed else "unchanged"] += 1
 
@@ -248,19 +248,14 @@ def _append_messages(conn, ticket_id: int, record: TicketRecord, totals: dict, *
     if added:
         latest = max(m.at for m in added)
         conn.execute("UPDATE tickets SET updated_at = max(updated_at, ?) WHERE id = ?", (latest, ticket_id))
+    if inbound:  # the customer wrote: a snoozed ticket comes back now
+        conn.execute("UPDATE tickets SET snoozed_until = NULL WHERE id = ? AND snoozed_until IS NOT NULL",
+                     (ticket_id,))
     if status == "resolved" and inbound and not quiet and record.ref.startswith("mail:"):
         conn.execute("UPDATE tickets SET status = 'open', version = version + 1 WHERE id = ?", (ticket_id,))
     if added and reindex:
-        _reindex(conn, ticket_id)
+        tickets.reindex(conn, ticket_id)
     return added
-
-
-def _reindex(conn, ticket_id: int) -> None:
-    conn.execute("DELETE FROM ticket_search WHERE rowid = ?", (ticket_id,))
-    conn.execute("""INSERT INTO ticket_search (rowid, subject, body) SELECT id, subject,
-                    coalesce((SELECT group_concat(body, char(10)) FROM
-                              (SELECT body FROM messages WHERE ticket_id = ? ORDER BY created_at, id)), '')
-                    FROM tickets WHERE id = ?""", (ticket_id, ticket_id))
 
 
 def _resolution(conn, ticket_id: int, record: TicketRecord, cycle, versions) -> bool:

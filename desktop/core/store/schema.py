@@ -334,6 +334,68 @@ CREATE TABLE settings (
 );
 """
 
+# Version 2: triage at speed (issue 6). Snooze and merge are columns on the
+# ticket (every inbox query reads them); tags, saved views and saved replies
+# are tables of their own. Merges keep which messages moved, so a merge can be
+# undone exactly.
+V2 = f"""
+ALTER TABLE tickets ADD COLUMN snoozed_until TEXT;    -- hidden from the active views until then
+ALTER TABLE tickets ADD COLUMN merged_into INTEGER REFERENCES tickets(id);  -- joined into that ticket
+CREATE INDEX tickets_snoozed ON tickets(snoozed_until) WHERE snoozed_until IS NOT NULL;
+CREATE INDEX tickets_merged ON tickets(merged_into) WHERE merged_into IS NOT NULL;
+
+CREATE TABLE tags (
+    id     INTEGER PRIMARY KEY,
+    name   TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    colour TEXT NOT NULL DEFAULT '#6c757d' CHECK (colour GLOB '#[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]')
+);
+
+CREATE TABLE ticket_tags (
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    tag_id    INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    PRIMARY KEY (ticket_id, tag_id)
+) WITHOUT ROWID;
+CREATE INDEX ticket_tags_tag ON ticket_tags(tag_id, ticket_id);
+
+CREATE TABLE merges (
+    id          INTEGER PRIMARY KEY,
+    source_id   INTEGER NOT NULL REFERENCES tickets(id),
+    target_id   INTEGER NOT NULL REFERENCES tickets(id),
+    moved       TEXT NOT NULL,             -- JSON: ids of the messages, follow-ups and tags that moved
+    source_status TEXT NOT NULL,
+    merged_at   TEXT NOT NULL,
+    merged_by   TEXT NOT NULL,
+    undone_at   TEXT
+);
+CREATE INDEX merges_target ON merges(target_id);
+CREATE INDEX merges_source ON merges(source_id);
+
+-- Views a person saved from a search, in their own order.
+CREATE TABLE saved_views (
+    id       INTEGER PRIMARY KEY,
+    actor    TEXT NOT NULL,
+    name     TEXT NOT NULL,
+    query    TEXT NOT NULL DEFAULT '',    -- the search text (desktop/core/query_syntax.py)
+    status   TEXT NOT NULL DEFAULT 'active',
+    sort     TEXT NOT NULL DEFAULT 'updated',
+    position INTEGER NOT NULL,
+    version  INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX saved_views_actor ON saved_views(actor, position);
+
+-- Saved replies (canned responses) with placeholders; a step type makes the
+-- checklist offer the reply at that step.
+CREATE TABLE saved_replies (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    body       TEXT NOT NULL,
+    step_type  TEXT CHECK (step_type IS NULL OR step_type IN {STEP_CHECK}),
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    version    INTEGER NOT NULL DEFAULT 1
+);
+"""
+
 #: Index = schema version reached by running that script.
-SCRIPTS: dict[int, str] = {1: V1}
+SCRIPTS: dict[int, str] = {1: V1, 2: V2}
 CURRENT_VERSION = max(SCRIPTS)
