@@ -83,7 +83,10 @@ def run(db_path: Path | None = None) -> int:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-    from desktop.ui.main_window import MainWindow, offer_demo_on_first_run
+    from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
+
+    from desktop.ui import appearance
+    from desktop.ui.main_window import DEMO_TICKETS, MainWindow, offer_demo_on_first_run
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("Amends")
@@ -93,6 +96,11 @@ def run(db_path: Path | None = None) -> int:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     setup_logging()
+    # Qt's own texts (standard buttons, dialogs) in the system's language.
+    translator = QTranslator(app)
+    if translator.load(QLocale.system(), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(translator)
+    appearance.apply_scheme()
 
     def crash(kind, value, tb) -> None:  # an unexpected error: say so, never exit silently
         from desktop.ui.messages import crash_box
@@ -105,15 +113,18 @@ def run(db_path: Path | None = None) -> int:
     path = db_path or paths.default_database()
     if db_path is None:
         path.parent.mkdir(parents=True, exist_ok=True)
+    load_demo = False
     if not identity.is_set() and not os.environ.get(STARTUP_PROBE):
-        from desktop.ui.identity_dialog import IdentityDialog
+        from desktop.ui.identity_dialog import WelcomeDialog
 
-        dialog = IdentityDialog(identity.load())
-        if dialog.exec() == IdentityDialog.DialogCode.Accepted:
+        dialog = WelcomeDialog(identity.load(), path)
+        if dialog.exec() == WelcomeDialog.DialogCode.Accepted:
             try:
                 identity.save(dialog.identity())
             except OSError as error:
                 log.warning("could not save the identity: %s", error)
+            path = dialog.path
+            load_demo = dialog.demo.isChecked()
     person = identity.load()
     actor = person.display_name
     windows: list[MainWindow] = []
@@ -145,6 +156,9 @@ def run(db_path: Path | None = None) -> int:
             windows.append(window)
             if os.environ.get(STARTUP_PROBE):
                 _quit_after_first_paint(app, window)
+            elif load_demo and target == path:
+                QSettings().setValue(f"demoOffered/{window.db.path}", True)
+                window.load_demo(DEMO_TICKETS)
             else:
                 offer_demo_on_first_run(window)
             return True

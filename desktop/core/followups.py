@@ -49,3 +49,11 @@ def complete(db: Database, followup_id: int, *, at: str | None = None) -> None:
         conn.execute("UPDATE followups SET done_at = ?, done_by = ? WHERE id = ?", (at, db.actor, followup_id))
         audit.record(conn, db.actor, "ticket", row["ticket_id"], "followup_done",
                      {"followup_id": followup_id, "note": row["note"]}, at=at)
+
+
+def became_due(db: Database, since: str, now: str | None = None, limit: int = 20) -> list[FollowUp]:
+    """Open follow-ups that fell due after ``since`` and by ``now``, oldest
+    first: what a desktop notification announces (read from the partial index)."""
+    return [_followup(r) for r in db.query(
+        "SELECT * FROM followups WHERE done_at IS NULL AND due_at > ? AND due_at <= ? ORDER BY due_at LIMIT ?",
+        (since, now or clock.now_iso(), limit))]

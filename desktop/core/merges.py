@@ -108,3 +108,15 @@ def unmerge(db: Database, merge_id: int) -> MergeEdit:
 def merged_from(db: Database, ticket_id: int) -> list[int]:
     """Tickets merged into this one (the ticket view names them)."""
     return [r[0] for r in db.tuples("SELECT id FROM tickets WHERE merged_into = ? ORDER BY id", (ticket_id,))]
+
+
+def candidates(db: Database, ticket_id: int, limit: int = 30) -> list[tickets.TicketRow]:
+    """Tickets this one could be merged into: the same customer's other
+    tickets that are not merged themselves, newest first."""
+    owner = db.scalar("SELECT customer_id FROM tickets WHERE id = ?", (ticket_id,))
+    if owner is None:
+        return []
+    ids = [r[0] for r in db.tuples(
+        "SELECT id FROM tickets WHERE customer_id = ? AND id <> ? AND merged_into IS NULL "
+        "ORDER BY created_at DESC LIMIT ?", (owner, ticket_id, limit))]
+    return [row for row in (tickets.row(db, tid) for tid in ids) if row is not None]

@@ -165,6 +165,19 @@ def values_for(db: Database, ticket_id: int, *, offer: str | None = None,
     return values
 
 
+def offer_text(kind: str | None, value: float | None) -> str | None:
+    """The ``{offer}`` of a save offer, in words a customer reads."""
+    if value is None:
+        return None
+    if kind == "percent_next_cycle":
+        return f"{value:g} % off your next cycle"
+    if kind == "account_credit":
+        return f"a credit of {value:g} on your account"
+    if kind == "free_addon":
+        return "a free add-on with your next box"
+    return f"{value:g}"
+
+
 def render(body: str, values: dict[str, str]) -> Rendered:
     unknown: list[str] = []
 

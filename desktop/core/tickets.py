@@ -460,3 +460,13 @@ def assignees(db: Database) -> list[str]:
                FROM names WHERE name IS NOT NULL)
            SELECT name FROM names WHERE name IS NOT NULL""")]
 
+
+
+def latest_id(db: Database) -> int:
+    return db.scalar("SELECT coalesce(max(id), 0) FROM tickets")
+
+
+def newer_than(db: Database, ticket_id: int, cap: int = 999) -> int:
+    """How many tickets arrived after ``ticket_id`` (the tray's "new"), capped."""
+    return db.scalar("SELECT count(*) FROM (SELECT 1 FROM tickets WHERE id > ? AND merged_into IS NULL LIMIT ?)",
+                     (ticket_id, cap + 1))

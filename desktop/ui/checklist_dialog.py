@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -23,12 +23,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.core import clock, drafts, resolution
+from desktop.core import clock, drafts, replies, resolution
 from desktop.core.errors import AmendsError
 from desktop.core.policies import Step
 from desktop.core.store import Database
@@ -59,6 +60,15 @@ class _StepRow:
             self.detail = QLabel()
             self.detail.setObjectName("secondary")
             grid.addWidget(self.detail, row + 1, 0, 1, 3)
+        suggested = dialog.suggested_replies.get(step.type, [])
+        self.reply_button: QPushButton | None = None
+        if suggested:  # the apology step offers the apology reply
+            self.reply_button = QPushButton(dialog.tr("Reply: {0}").format(suggested[0].name))
+            self.reply_button.setObjectName(f"stepReply{position}")
+            self.reply_button.setAccessibleName(dialog.tr("Put the saved reply “{0}” in the composer").format(
+                suggested[0].name))
+            self.reply_button.clicked.connect(lambda: dialog.use_reply(suggested[0]))
+            grid.addWidget(self.reply_button, row, 3)
         self.done.toggled.connect(self._sync)
         self.done.toggled.connect(dialog.update_state)
         self.reason.textChanged.connect(dialog.update_state)
@@ -83,19 +93,44 @@ def _escape(text: str) -> str:
 
 
 class ChecklistDialog(QDialog):
+    #: A step's saved reply was chosen: (reply, the offer in words or None).
+    reply_chosen = Signal(object, object)
+
     def __init__(self, db: Database, checklist: resolution.Checklist, parent: QWidget | None = None,
-                 subject: str = "") -> None:
+                 subject: str = "", *, also: list[int] | None = None) -> None:
+        """``also``: more tickets of the same policy version, resolved with
+        the same checklist (a bulk resolve shows the checklist once per policy)."""
         super().__init__(parent)
         self.setObjectName("checklistDialog")
         self._db = db
         self.checklist = checklist
+        self.also = list(also or [])
         self.resolution_id: int | None = None
-        self.setWindowTitle(self.tr("Resolve ticket #{0}").format(checklist.ticket_id))
+        self.resolved: list[int] = []
+        self.failures: list[tuple[int, str]] = []
+        try:
+            self.suggested_replies: dict[str, list[replies.SavedReply]] = {}
+            if not self.also:  # a reply belongs to one conversation
+                for reply in replies.all_replies(db):
+                    if reply.step_type:
+                        self.suggested_replies.setdefault(reply.step_type, []).append(reply)
+        except AmendsError:
+            self.suggested_replies = {}
+        count = 1 + len(self.also)
+        self.setWindowTitle(self.tr("Resolve ticket #{0}").format(checklist.ticket_id) if count == 1
+                            else self.tr("Resolve {0} tickets").format(count))
         self.setMinimumWidth(640)
         layout = QVBoxLayout(self)
 
         heading = QLabel(f"<h3>{_escape(subject) or self.tr('Resolve ticket')}</h3>")
         layout.addWidget(heading)
+        if self.also:
+            together = QLabel(self.tr("The same checklist is recorded for each of the {0} tickets: #{1}.").format(
+                count, ", #".join(str(t) for t in [checklist.ticket_id, *self.also][:12]) +
+                (" …" if count > 12 else "")))
+            together.setObjectName("bulkResolveNote")
+            together.setWordWrap(True)
+            layout.addWidget(together)
         policy = QLabel()
         policy.setObjectName("policyLabel")
         policy.setWordWrap(True)
@@ -247,8 +282,16 @@ class ChecklistDialog(QDialog):
         self.problems.setText("\n".join(lines))
         self.resolve_button.setEnabled(not problems)
 
+    def use_reply(self, reply: replies.SavedReply) -> None:
+        offer = self.offer()
+        kind = self.checklist.policy.offer_step().offer_kind if self.checklist.policy and \
+            self.checklist.policy.offer_step() else None
+        self.reply_chosen.emit(reply, replies.offer_text(kind, offer.value) if offer else None)
+
     def accept(self) -> None:
-        """Write the resolution; stay open with the message if it is refused."""
+        """Write the resolution; stay open with the message if it is refused.
+        With more tickets, each gets the same checklist (its own
+        transaction); the ones refused are listed afterwards."""
         try:
             self.resolution_id = resolution.resolve(
                 self._db, self.checklist.ticket_id, self.checklist.policy.id if self.checklist.policy else None,
@@ -257,6 +300,14 @@ class ChecklistDialog(QDialog):
             self.problems.setText(f"⚠ {error}")
             self.resolve_button.setEnabled(False)
             return
+        self.resolved = [self.checklist.ticket_id]
+        for ticket_id in self.also:
+            try:
+                resolution.resolve(self._db, ticket_id, self.checklist.policy.id if self.checklist.policy else None,
+                                   self.outcomes(), self.offer())
+                self.resolved.append(ticket_id)
+            except AmendsError as error:
+                self.failures.append((ticket_id, str(error)))
         try:
             drafts.clear(self._db, self.checklist.ticket_id, "checklist")
         except AmendsError:

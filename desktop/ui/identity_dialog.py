@@ -3,12 +3,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QLabel,
     QLineEdit,
+    QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -52,3 +58,47 @@ class IdentityDialog(QDialog):
     def identity(self) -> identity.Identity:
         checked = self.roles.checkedButton()
         return identity.Identity(" ".join(self.name.text().split()), checked.property("role") if checked else "both")
+
+
+class WelcomeDialog(IdentityDialog):
+    """The first run: who you are, which database (the default one, or open
+    or create another — on a network share for a team), and whether to
+    load demo data to look around."""
+
+    def __init__(self, current: identity.Identity, default_path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(current, parent)
+        self.path = default_path
+        layout = self.layout()
+        where = QLabel(self.tr("<b>Database</b>"))
+        self.path_label = QLabel()
+        self.path_label.setObjectName("welcomePath")
+        self.path_label.setWordWrap(True)
+        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.choose = QPushButton(self.tr("Open or create another file…"))
+        self.choose.setObjectName("welcomeChoose")
+        self.choose.setToolTip(self.tr("For a team: choose a file on a shared folder that everyone opens."))
+        self.demo = QCheckBox(self.tr("Load demo data into it (2,000 tickets with customers, policies and history)"))
+        self.demo.setObjectName("welcomeDemo")
+        for widget in (where, self.path_label, self.choose, self.demo):
+            layout.insertWidget(layout.count() - 1, widget)
+        self.choose.clicked.connect(self.pick_file)
+        self.ok.setText(self.tr("Start"))
+        self._show_path()
+
+    def _show_path(self) -> None:
+        state = self.tr("exists — it will be opened") if self.path.exists() else self.tr("new — it will be created")
+        self.path_label.setText(f"{self.path}  ({state})")
+        self.demo.setEnabled(not self.path.exists())
+        if self.path.exists():
+            self.demo.setChecked(False)
+
+    def pick_file(self) -> None:
+        picked, _ = QFileDialog.getSaveFileName(self, self.tr("Open or create an Amends database"), str(self.path),
+                                                self.tr("Amends databases (*.db)"),
+                                                options=QFileDialog.Option.DontConfirmOverwrite)
+        if picked:
+            self.set_path(Path(picked))
+
+    def set_path(self, path: Path) -> None:
+        self.path = path
+        self._show_path()

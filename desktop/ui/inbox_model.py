@@ -10,25 +10,27 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont
 
-from desktop.core import tickets
+from desktop.core import clock, tags, tickets
 from desktop.core.store import Database
 from desktop.core.vocabulary import STATUSES, category_name, priority_name
 
 COLUMNS = ("id", "subject", "now", "customer", "category", "status", "priority", "assignee", "billing_cycle",
-           "updated_at")
+           "tags", "updated_at")
 HEADERS = {"id": "#", "subject": "Subject", "now": "Now", "customer": "Customer", "category": "Category", "status": "Status",
-           "priority": "Priority", "assignee": "Assignee", "billing_cycle": "Cycle", "updated_at": "Updated",
+           "priority": "Priority", "assignee": "Assignee", "billing_cycle": "Cycle", "tags": "Tags", "updated_at": "Updated",
            "due_at": "Due"}
 TICKET_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _FONT = int(Qt.ItemDataRole.FontRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 Index = QModelIndex | QPersistentModelIndex
+_TAGS_COLUMN = COLUMNS.index("tags")
 
 
 class InboxModel(QAbstractTableModel):
@@ -44,6 +46,8 @@ class InboxModel(QAbstractTableModel):
         self._bold = QFont()
         self._bold.setBold(True)
         self._presence: dict[int, str] = {}
+        self._tags: dict[int, list[tags.Tag]] = {}  # of the loaded rows, read a page at a time
+        self._now = clock.now_iso()
 
     # -- loading -----------------------------------------------------------
     @property
@@ -54,7 +58,9 @@ class InboxModel(QAbstractTableModel):
         """Show another filter: forget loaded rows, load the first page."""
         query = query.validated()
         rows, cursor = tickets.page(self._db, query, None, self._page_size)  # may refuse: before the reset
+        found = tags.for_tickets(self._db, [r.id for r in rows])
         self.beginResetModel()
+        self._tags, self._now = found, clock.now_iso()
         self._query = query
         self._rows, self._cursor = rows, cursor
         self._cells = [None] * len(rows)
@@ -68,6 +74,7 @@ class InboxModel(QAbstractTableModel):
         if parent.isValid() or self._at_end:
             return
         rows, cursor = tickets.page(self._db, self._query, self._cursor, self._page_size)
+        self._tags.update(tags.for_tickets(self._db, [r.id for r in rows]))
         if rows:
             start = len(self._rows)
             self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
@@ -88,7 +95,9 @@ class InboxModel(QAbstractTableModel):
             rows.extend(page)
             if cursor is None:
                 break
+        found = tags.for_tickets(self._db, [r.id for r in rows])
         self.beginResetModel()
+        self._tags, self._now = found, clock.now_iso()
         self._rows, self._cursor, self._at_end = rows, cursor, cursor is None
         self._cells = [None] * len(rows)
         self.endResetModel()
@@ -102,6 +111,7 @@ class InboxModel(QAbstractTableModel):
         if fresh is None:
             return
         self._rows[row] = replace(fresh, due_at=self._rows[row].due_at)
+        self._tags.update({ticket_id: []} | tags.for_tickets(self._db, [ticket_id]))
         self._cells[row] = None
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
@@ -174,6 +184,10 @@ class InboxModel(QAbstractTableModel):
             return None
         if role == _ALIGN:
             return _RIGHT if index.column() in (0, 8) else None
+        if role == _DECORATION:
+            if index.column() == _TAGS_COLUMN and self._tags.get(self._rows[row].id):
+                return QColor(self._tags[self._rows[row].id][0].colour)
+            return None
         if role == _TOOLTIP:
             column = index.column()
             if 0 <= column < len(COLUMNS):
@@ -190,7 +204,12 @@ class InboxModel(QAbstractTableModel):
         if column == "category":
             return category_name(item.category)
         if column == "status":
-            return STATUSES.get(item.status, item.status)
+            text = STATUSES.get(item.status, item.status)
+            if item.snoozed_until and item.snoozed_until > self._now:
+                text += " 💤" if not tooltip else f" (snoozed until {item.snoozed_until[:16].replace('T', ' ')} UTC)"
+            return text
+        if column == "tags":
+            return ", ".join(t.name for t in self._tags.get(item.id, []))
         if column == "priority":
             return priority_name(item.priority)
         if column == "assignee":

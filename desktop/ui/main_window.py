@@ -64,7 +64,6 @@ class MainWindow(QMainWindow):
         self.hint = QLabel()
         self.hint.setObjectName("roleHint")
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("QLabel#roleHint { background: #fff4d6; color: #5c4400; padding: 6px; }")
         self.hint.linkActivated.connect(self._dismiss_hint)
         self.hint.hide()
         central = QWidget()
@@ -75,12 +74,13 @@ class MainWindow(QMainWindow):
         self.location_warning = QLabel()
         self.location_warning.setObjectName("locationWarning")
         self.location_warning.setWordWrap(True)
-        self.location_warning.setStyleSheet(
-            "QLabel#locationWarning { background: #fbe9e7; color: #7a1f12; padding: 6px; }")
         self.location_warning.hide()
         central_layout.addWidget(self.location_warning)
         central_layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+        from desktop.ui.triage import Triage
+
+        self.triage = Triage(self)
         self._build_actions()
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)
@@ -101,6 +101,8 @@ class MainWindow(QMainWindow):
         self.heartbeat.start()
         self.inbox.ticket_view.activity_changed.connect(self.beat)
         self._build_wait_indicator()
+        self.apply_appearance()
+        QApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: self.apply_appearance())
         db.waiter = self.wait_for_lock
         self._restore_state()
         # Banners need queries (active subscribers, the folder's parents): after
@@ -110,8 +112,7 @@ class MainWindow(QMainWindow):
             self.location_warning.setText(self.tr(
                 "🔒 Read-only: this file cannot be changed from here (its permissions, or the folder's, do not allow "
                 "writing). You can read, search and review; changes are refused with a message."))
-            self.location_warning.setStyleSheet(
-                "QLabel#locationWarning { background: #e8eef7; color: #1d3557; padding: 6px; }")
+            self.location_warning.setObjectName("readOnlyBanner")
             self.location_warning.show()
         self.inbox.table.setFocus()
         self.backup_timer = QTimer(self)  # a child: it dies with the window
@@ -121,12 +122,39 @@ class MainWindow(QMainWindow):
         self.backup_timer.start()
         self.mail_timer = QTimer(self)
         self.mail_timer.setInterval(60_000)
-        self.mail_timer.timeout.connect(self.mail_chores)
+        self.mail_timer.timeout.connect(self.minute_chores)
         self._minutes = 0
         self.mail_timer.start()
         self.inbox.ticket_view.reply_stored.connect(self._reply_stored)
+        from desktop.ui.tray import Tray
+
+        self.tray = Tray(self)
         if role == "relations":
             QTimer.singleShot(0, lambda: self.show_pane(2))  # the relations role starts in the Review
+
+    def apply_appearance(self) -> None:
+        """Light or dark: banners, icons and the conversation follow the scheme."""
+        from desktop.ui import appearance
+
+        dark = appearance.is_dark(self)
+        self.setStyleSheet(appearance.stylesheet(dark))
+        for action, name in ((self.act_inbox, "inbox"), (self.act_policies, "policies"), (self.act_review, "review"),
+                             (self.act_audit, "audit"), (self.act_resolve, "resolve"), (self.act_new, "new"),
+                             (self.triage.act_snooze, "snooze"), (self.triage.act_tag, "tag"),
+                             (self.triage.act_merge, "merge")):
+            action.setIcon(appearance.icon(name, self))
+        self.inbox.ticket_view.dark = dark
+        self.inbox.ticket_view.reload()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        from PySide6.QtCore import QEvent
+
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "triage"):
+            self.apply_appearance()
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow() and hasattr(self, "tray") \
+                and self.stack.currentWidget() is self.inbox:
+            self.tray.seen()
+        super().changeEvent(event)
 
     def _after_start(self) -> None:
         if not self.isVisible():
@@ -227,14 +255,26 @@ class MainWindow(QMainWindow):
         self.act_check = self._action("&Check database…", self.open_check, None, "checkDatabase")
         self.act_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "quit")
         self.act_find = self._action("&Find tickets", self.show_search, QKeySequence.StandardKey.Find, "find")
-        self.act_name = self._action("Your display &name…", self.choose_display_name,
-                                     QKeySequence.StandardKey.Preferences, "displayName")
+        self.act_name = self._action("Your display &name…", self.choose_display_name, None, "displayName")
+        preferences = QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
+        self.act_preferences = self._action("&Preferences…", self.open_preferences, None, "preferences")
+        self.act_preferences.setShortcuts(preferences or [QKeySequence("Ctrl+,")])
+        self.act_preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.act_saved_replies = self._action("Saved &replies…", self.open_saved_replies, None, "savedReplies")
+        self.act_insert_reply = self._action("&Insert saved reply…", self.insert_saved_reply, "Ctrl+Shift+I",
+                                             "insertReply")
+        self.act_save_view = self._action("&Save search as view…", self.ask_save_view,
+                                          QKeySequence.StandardKey.SaveAs, "saveView")
+        self.act_rename_view = self._action("Re&name view…", self.ask_rename_view, "F2", "renameView")
+        self.act_delete_view = self._action("&Delete view", self.ask_delete_view, None, "deleteView")
+        self.act_view_up = self._action("Move view &up", lambda: self.inbox.move_view(-1), "Alt+Up", "viewUp")
+        self.act_view_down = self._action("Move view do&wn", lambda: self.inbox.move_view(1), "Alt+Down", "viewDown")
         self.act_refresh = self._action("&Refresh", self.refresh, QKeySequence.StandardKey.Refresh, "refresh")
         self.act_inbox = self._action("&Inbox", lambda: self.show_pane(0), "Ctrl+1", "showInbox")
         self.act_policies = self._action("&Policies", lambda: self.show_pane(1), "Ctrl+2", "showPolicies")
         self.act_review = self._action("Re&view", lambda: self.show_pane(2), "Ctrl+3", "showReview")
         self.act_audit = self._action("&Audit", lambda: self.show_pane(3), "Ctrl+4", "showAudit")
-        self.act_resolve = self._action("&Resolve…", self.resolve_current, "Ctrl+E", "resolve")
+        self.act_resolve = self._action("&Resolve…", self.resolve_selection, "Ctrl+E", "resolve")
         self.act_reply = self._action("Re&ply", self.focus_composer, "Ctrl+R", "reply")
         self.act_take = self._action("&Take (assign to me)", lambda: self.inbox.ticket_view.take(), "Ctrl+Shift+T",
                                      "take")
@@ -247,10 +287,9 @@ class MainWindow(QMainWindow):
         # (text fields keep their letters: Qt gives typed text priority).
         self.act_next = self._action("&Next ticket", lambda: self.inbox.move(1), "J", "nextTicket")
         self.act_previous = self._action("&Previous ticket", lambda: self.inbox.move(-1), "K", "previousTicket")
-        self.act_resolve_key = self._action("Resolve (key)", self.resolve_current, "E", "resolveKey")
+        self.act_resolve_key = self._action("Resolve (key)", self.resolve_selection, "E", "resolveKey")
         self.act_reply_key = self._action("Reply (key)", self.focus_composer, "R", "replyKey")
         self.act_note_key = self._action("Internal note (key)", self.focus_composer, "N", "noteKey")
-        self.act_assign_key = self._action("Assign (key)", self.focus_assignee, "A", "assignKey")
         self.act_search_key = self._action("Search (key)", self.show_search, "/", "searchKey")
         self.act_keys = self._action("&Keyboard shortcuts", self.show_keys, "?", "keys")
         self.act_palette = self._action("&Command palette…", self.open_palette,
@@ -272,18 +311,28 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         edit_menu = menus.addMenu(self.tr("&Edit"))
+        edit_menu.addActions([self.triage.undo_action, self.triage.redo_action])
+        edit_menu.addSeparator()
         edit_menu.addAction(self.act_find)
         edit_menu.addSeparator()
+        edit_menu.addAction(self.act_saved_replies)
         edit_menu.addAction(self.act_name)
         edit_menu.addAction(self.act_account)
+        edit_menu.addAction(self.act_preferences)
         view_menu = menus.addMenu(self.tr("&View"))
         view_menu.addActions([self.act_inbox, self.act_policies, self.act_review, self.act_audit])
+        view_menu.addSeparator()
+        view_menu.addActions([self.act_save_view, self.act_rename_view, self.act_delete_view, self.act_view_up,
+                              self.act_view_down])
         view_menu.addSeparator()
         view_menu.addAction(self.act_fetch)
         view_menu.addAction(self.act_outbox)
         view_menu.addAction(self.act_refresh)
         ticket_menu = menus.addMenu(self.tr("&Ticket"))
-        ticket_menu.addActions([self.act_new, self.act_reply, self.act_take, self.act_resolve])
+        ticket_menu.addActions([self.act_new, self.triage.act_open, self.act_reply, self.act_note_key,
+                                self.act_insert_reply, self.act_take, self.act_resolve])
+        ticket_menu.addSeparator()
+        ticket_menu.addActions(self.triage.menu_actions)
         ticket_menu.addSeparator()
         ticket_menu.addAction(self.act_propose)
         help_menu = menus.addMenu(self.tr("&Help"))
@@ -297,7 +346,9 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.addActions([self.act_inbox, self.act_policies, self.act_review, self.act_audit])
         toolbar.addSeparator()
-        toolbar.addAction(self.act_resolve)
+        toolbar.addActions([self.act_new, self.act_resolve, self.triage.act_snooze, self.triage.act_tag,
+                            self.triage.act_merge])
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(toolbar)
 
     @property
@@ -367,11 +418,6 @@ class MainWindow(QMainWindow):
         palette.open()
         palette.query.setFocus()
         return palette
-
-    def focus_assignee(self) -> None:
-        if self.inbox.ticket_view.ticket is not None:
-            self.inbox.ticket_view.assignee.setFocus()
-            self.inbox.ticket_view.assignee.showPopup()
 
     def show_keys(self) -> QMessageBox:
         """The cheat sheet: every action with its shortcut."""
@@ -443,7 +489,78 @@ class MainWindow(QMainWindow):
             self._policies.proposals.reload()
         return proposal_id
 
+    # -- views, replies, preferences -------------------------------------------
+    def ask_save_view(self):
+        dialog = QInputDialog(self)
+        dialog.setObjectName("saveViewDialog")
+        dialog.setWindowTitle(self.tr("Save view"))
+        dialog.setLabelText(self.tr("Name of the view (it keeps the search, filters and sort shown now):"))
+        dialog.setTextValue(self.inbox.search.text().strip()[:60])
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.textValueSelected.connect(self.inbox.save_current_view)
+        self.view_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def ask_rename_view(self):
+        view = self.inbox.current_saved_view()
+        if view is None:
+            self.statusBar().showMessage(self.tr("Only your saved views can be renamed; choose one first."), 5000)
+            return None
+        dialog = QInputDialog(self)
+        dialog.setObjectName("renameViewDialog")
+        dialog.setWindowTitle(self.tr("Rename view"))
+        dialog.setLabelText(self.tr("New name:"))
+        dialog.setTextValue(view.name)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.textValueSelected.connect(lambda name: self.inbox.rename_view(view.id, name))
+        self.view_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def ask_delete_view(self):
+        view = self.inbox.current_saved_view()
+        if view is None:
+            self.statusBar().showMessage(self.tr("Only your saved views can be deleted; choose one first."), 5000)
+            return None
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Delete view"),
+                          self.tr("Delete the view “{0}”? Its tickets are not touched.").format(view.name),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("deleteViewBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accepted.connect(lambda: self.inbox.delete_view(view.id))
+        self.view_dialog = box
+        box.open()
+        return box
+
+    def open_saved_replies(self):
+        from desktop.ui.saved_replies_dialog import SavedRepliesDialog
+
+        dialog = SavedRepliesDialog(self.db, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.replies_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def insert_saved_reply(self):
+        self.show_pane(0)
+        return self.inbox.ticket_view.choose_saved_reply()
+
+    def open_preferences(self):
+        from desktop.ui.preferences_dialog import PreferencesDialog
+
+        dialog = PreferencesDialog(self, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.preferences_dialog = dialog
+        dialog.open()
+        return dialog
+
     # -- resolving ---------------------------------------------------------
+    def resolve_selection(self) -> None:
+        """E / Ctrl+E: the current ticket, or the selection (once per policy)."""
+        self.show_pane(0)
+        self.triage.resolve_selection()
+
     def resolve_current(self) -> None:
         ticket_id = self.inbox.current_ticket_id()
         if ticket_id is None:
@@ -467,10 +584,20 @@ class MainWindow(QMainWindow):
 
         dialog = ChecklistDialog(self.db, checklist, self, subject=ticket.subject)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.reply_chosen.connect(lambda reply, offer: self._reply_from_checklist(ticket_id, reply, offer))
         self.checklist_dialog = dialog
         dialog.accepted.connect(lambda: self._resolved(ticket_id))
         dialog.open()
         return dialog
+
+    def _reply_from_checklist(self, ticket_id: int, reply, offer) -> None:
+        """A checklist step's saved reply goes into that ticket's composer."""
+        if self.inbox.current_ticket_id() != ticket_id:
+            self.inbox.select_ticket(ticket_id)
+        if self.inbox.ticket_view.ticket is not None and self.inbox.ticket_view.ticket.id == ticket_id:
+            self.inbox.ticket_view.insert_reply(reply, offer)
+            self.statusBar().showMessage(self.tr("“{0}” is in the composer; send it when the checklist is done.")
+                                         .format(reply.name), 6000)
 
     def _resolved(self, ticket_id: int) -> None:
         self.statusBar().showMessage(self.tr("Ticket #{0} resolved.").format(ticket_id), 5000)
@@ -791,6 +918,22 @@ class MainWindow(QMainWindow):
             return
         self.send_mail()
 
+    def minute_chores(self) -> None:
+        """Every minute: wake snoozed tickets that are due, update the tray
+        (and notify of follow-ups that fell due), then the mail."""
+        from desktop.core import snooze
+
+        try:
+            woken = snooze.wake_due(self.db)
+        except AmendsError:
+            woken = None  # busy: the next minute wakes them (the views show them anyway)
+        if woken and woken.ticket_ids:
+            self.statusBar().showMessage(self.tr("{0} snoozed ticket(s) are back in the inbox.").format(
+                len(woken.ticket_ids)), 8000)
+            self.inbox.refresh()
+        self.tray.update()
+        self.mail_chores()
+
     def mail_chores(self) -> None:
         """Every minute: send what is due; every N minutes: fetch."""
         from desktop.core.mail import fetch
@@ -844,6 +987,14 @@ class MainWindow(QMainWindow):
         header = settings.value("window/inboxHeader")
         if header is not None:
             self.inbox.table.horizontalHeader().restoreState(header)
+        # The view and sort are per database (another file has other saved views).
+        view = settings.value(f"inbox/{self.db.path}/view", "")
+        if view and view != self.inbox.current_view_key():
+            self.inbox.select_view(view)
+        sort = settings.value(f"inbox/{self.db.path}/sort", "")
+        if sort and sort != self.inbox.sort.currentData() and self.inbox.sort.findData(sort) >= 0:
+            self.inbox.sort.setCurrentIndex(self.inbox.sort.findData(sort))
+            self.inbox.apply_filters()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         settings = QSettings()
@@ -851,6 +1002,10 @@ class MainWindow(QMainWindow):
         settings.setValue("window/inboxSplitter", self.inbox.splitter.saveState())
         settings.setValue("window/ticketSplitter", self.inbox.ticket_view.splitter.saveState())
         settings.setValue("window/inboxHeader", self.inbox.table.horizontalHeader().saveState())
+        settings.setValue(f"inbox/{self.db.path}/sort", self.inbox.sort.currentData())
+        settings.setValue(f"inbox/{self.db.path}/view", self.inbox.current_view_key() or "")
+        self.inbox.stop_timers()
+        self.tray.icon.hide()
         self.poll.stop()
         self.heartbeat.stop()
         self.backup_timer.stop()

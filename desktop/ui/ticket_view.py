@@ -22,24 +22,39 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core import audit, clock, customers, drafts, followups, policies, proposals, resolution, safe_html, tickets
+from desktop.core import (
+    audit,
+    clock,
+    customers,
+    drafts,
+    edits,
+    followups,
+    merges,
+    policies,
+    proposals,
+    replies,
+    resolution,
+    safe_html,
+    tags,
+    tickets,
+)
 from desktop.core.errors import AmendsError, ConflictError
 from desktop.core.store import Database
 from desktop.core.vocabulary import CATEGORIES, OFFER_KINDS, PRIORITIES, STATUSES, category_name
 from desktop.ui.messages import conflict_box, describe, show_error
 
-_BUBBLE = {
-    "in": ("Customer", "#e8eef7", "#1d3557"),
-    "out": ("Reply", "#e9f5ec", "#1b4332"),
-    "note": ("Internal note", "#fff4d6", "#5c4400"),
-}
+_LABELS = {"in": "Customer", "out": "Reply", "note": "Internal note"}
 
 
-def conversation_html(ticket: tickets.Ticket) -> str:
+def conversation_html(ticket: tickets.Ticket, dark: bool = False) -> str:
     """The conversation as HTML; every text is escaped (it is user input)."""
+    from desktop.ui.appearance import bubble_colours
+
+    colours = bubble_colours(dark)
     parts = []
     for message in ticket.messages:
-        label, background, foreground = _BUBBLE[message.direction]
+        label = _LABELS[message.direction]
+        background, foreground = colours[message.direction]
         if message.flag == "thanks":
             label += " · thank-you (did not reopen)"
         # Mail HTML was sanitised when it came in (nothing remote, no scripts);
@@ -52,6 +67,17 @@ def conversation_html(ticket: tickets.Ticket) -> str:
     if not parts:
         parts.append("<p><i>No messages yet.</i></p>")
     return "".join(parts)
+
+
+def tags_html(ticket_tags: list) -> str:
+    """Tags as coloured chips with their names (colour is never the only sign)."""
+    return " ".join(f'<span style="background:{t.colour}; color:#ffffff;">&nbsp;{html.escape(t.name)}&nbsp;</span>'
+                    for t in ticket_tags)
+
+
+def local_time(iso: str) -> str:
+    """A stored UTC time as the person's local date and time."""
+    return clock.parse_iso(iso).astimezone().strftime("%a %Y-%m-%d %H:%M")
 
 
 def profile_html(profile: customers.CustomerProfile | None) -> str:
@@ -133,12 +159,15 @@ class TicketView(QWidget):
     activity_changed = Signal()
     #: A reply (not a note) was stored: its message id (the outbox mails it).
     reply_stored = Signal(int)
+    #: An undoable edit was made here (the main window's undo stack takes it).
+    edit_made = Signal(object)
 
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._db = db
         self.ticket: tickets.Ticket | None = None
         self._loading = False
+        self.dark = False  # set by the window from the colour scheme
 
         self.subject = QLabel()
         self.subject.setObjectName("ticketSubject")
@@ -146,6 +175,11 @@ class TicketView(QWidget):
         self.subject.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.meta = QLabel()
         self.meta.setObjectName("secondary")
+        self.meta.setWordWrap(True)
+        self.tags = QLabel()
+        self.tags.setObjectName("ticketTags")
+        self.tags.setAccessibleName(self.tr("Tags"))
+        self.tags.setTextFormat(Qt.TextFormat.RichText)
         self.policy = QLabel()
         self.policy.setObjectName("policyLabel")
         self.policy.setWordWrap(True)
@@ -180,7 +214,6 @@ class TicketView(QWidget):
         self.take_button.setAccessibleName(self.tr("Take ticket"))
         self.others = QLabel()
         self.others.setObjectName("presenceLabel")
-        self.others.setStyleSheet("QLabel#presenceLabel { color: #a04000; font-weight: bold; }")
         self.others.hide()
         self.resolve_button = QPushButton(self.tr("Resolve…"))
         self.resolve_button.setObjectName("resolveTicket")
@@ -217,7 +250,16 @@ class TicketView(QWidget):
         self.reply_button.setObjectName("sendReply")
         self.note_button = QPushButton(self.tr("Add internal note"))
         self.note_button.setObjectName("addNote")
+        self.saved_reply_button = QPushButton(self.tr("Saved reply…"))
+        self.saved_reply_button.setObjectName("savedReplyButton")
+        self.saved_reply_button.setToolTip(self.tr("Insert a saved reply with its placeholders filled (Ctrl+Shift+I)"))
+        self.saved_reply_button.clicked.connect(lambda: self.choose_saved_reply())
+        self.placeholder_warning = QLabel()
+        self.placeholder_warning.setObjectName("placeholderWarning")
+        self.placeholder_warning.setWordWrap(True)
+        self.placeholder_warning.hide()
         buttons = QHBoxLayout()
+        buttons.addWidget(self.saved_reply_button)
         buttons.addStretch(1)
         buttons.addWidget(self.note_button)
         buttons.addWidget(self.reply_button)
@@ -228,6 +270,7 @@ class TicketView(QWidget):
         column.addWidget(self.subject)
         column.addWidget(self.others)
         column.addWidget(self.meta)
+        column.addWidget(self.tags)
         column.addWidget(self.policy)
         column.addLayout(followup_row)
         column.addWidget(self.proposals)
@@ -242,6 +285,7 @@ class TicketView(QWidget):
         self.tabs.addTab(self.history, self.tr("History"))
         column.addWidget(self.tabs, 1)
         column.addWidget(self.composer)
+        column.addWidget(self.placeholder_warning)
         column.addLayout(buttons)
 
         self.customer = QTextBrowser()
@@ -273,6 +317,7 @@ class TicketView(QWidget):
         self.followup_button.clicked.connect(self._followup_done)
         self.take_button.clicked.connect(self.take)
         self.composer.textChanged.connect(self._composer_changed)
+        self.composer.textChanged.connect(self._check_placeholders)
         self.draft_timer = QTimer(self)
         self.draft_timer.setSingleShot(True)
         self.draft_timer.setInterval(DRAFT_SAVE_MS)
@@ -303,6 +348,8 @@ class TicketView(QWidget):
             pending = [f for f in followups.for_ticket(self._db, ticket_id) if f.done_at is None]
             filed = proposals.for_ticket(self._db, ticket_id)
             entries = audit.for_entity(self._db, "ticket", ticket_id)
+            ticket_tags = tags.for_tickets(self._db, [ticket_id]).get(ticket_id, [])
+            joined = merges.merged_from(self._db, ticket_id)
         except AmendsError as error:
             show_error(self, error)
             return
@@ -314,8 +361,17 @@ class TicketView(QWidget):
         self._loading = True
         self.subject.setText(f"<h2>{html.escape(ticket.subject)}</h2>")
         cycle = f" · billing cycle {ticket.billing_cycle}" if ticket.billing_cycle else ""
+        extra = ""
+        if ticket.snoozed_until and ticket.snoozed_until > clock.now_iso():
+            extra += self.tr(" · 💤 snoozed until {0}").format(local_time(ticket.snoozed_until))
+        if joined:
+            extra += self.tr(" · merged from {0}").format(", ".join(f"#{t}" for t in joined))
+        if ticket.merged_into:
+            extra += self.tr(" · merged into #{0}").format(ticket.merged_into)
         self.meta.setText(f"#{ticket.id} · opened {ticket.created_at[:16].replace('T', ' ')}{cycle}"
-                          f" · updated {ticket.updated_at[:16].replace('T', ' ')}")
+                          f" · updated {ticket.updated_at[:16].replace('T', ' ')}{extra}")
+        self.tags.setText(tags_html(ticket_tags))
+        self.tags.setVisible(bool(ticket_tags))
         if ticket.status == "resolved" and history:
             self.policy.setText(resolution_summary(history[-1], record))
         else:
@@ -346,7 +402,7 @@ class TicketView(QWidget):
             found = self.assignee.count() - 1
         self.assignee.setCurrentIndex(found)
         self.resolve_button.setEnabled(ticket.status != "resolved")
-        self.conversation.setHtml(conversation_html(ticket))
+        self.conversation.setHtml(conversation_html(ticket, self.dark))
         # Someone else's change re-renders the conversation: keep the reader's place.
         scroll.setValue(scroll.maximum() if not keep_draft or at_bottom else kept_scroll)
         self.take_button.setEnabled(ticket.assignee != self._db.actor)
@@ -411,7 +467,8 @@ class TicketView(QWidget):
             return
         ticket_id = self.ticket.id
         try:
-            tickets.update(self._db, ticket_id, self.ticket.version, **{name: value})
+            edit = edits.set_values(self._db, name, {ticket_id: value},
+                                    expected_versions={ticket_id: self.ticket.version})
         except ConflictError as error:
             self._resolve_conflict(error, name, value)
             return
@@ -421,6 +478,7 @@ class TicketView(QWidget):
             return
         self.reload()
         self.changed.emit(ticket_id)
+        self.edit_made.emit(edit)
 
     def _resolve_conflict(self, error: ConflictError, name: str, value) -> QMessageBox:
         """Someone else saved first: show what they changed, offer reload or
@@ -428,8 +486,7 @@ class TicketView(QWidget):
         ticket_id = self.ticket.id
 
         def keep_mine() -> None:
-            fresh = tickets.get(self._db, ticket_id, with_messages=False)
-            tickets.update(self._db, ticket_id, fresh.version, **{name: value})
+            self.edit_made.emit(edits.set_values(self._db, name, {ticket_id: value}))
 
         def after() -> None:
             self.show_ticket(ticket_id)
@@ -469,9 +526,66 @@ class TicketView(QWidget):
         if not text.strip():
             self.composer.setFocus()
             return
+        if direction == "out" and self._refuse_placeholders(text):
+            return
         if direction == "out" and self._warn_if_overtaken(text):
             return
         self._store(direction, text)
+
+    # -- saved replies -----------------------------------------------------------
+    def choose_saved_reply(self, step_type: str | None = None):
+        """A menu of saved replies (those for ``step_type`` first); the chosen
+        one goes into the composer with its placeholders filled."""
+        from PySide6.QtWidgets import QMenu
+
+        if self.ticket is None:
+            return None
+        try:
+            available = replies.all_replies(self._db)
+        except AmendsError as error:
+            show_error(self, error)
+            return None
+        menu = QMenu(self)
+        menu.setObjectName("savedRepliesMenu")
+        menu.setAccessibleName(self.tr("Saved replies"))
+        ordered = sorted(available, key=lambda r: (r.step_type != step_type, r.name.lower()))
+        for reply in ordered:
+            action = menu.addAction(reply.name)
+            action.triggered.connect(lambda _c=False, r=reply: self.insert_reply(r))
+        if not ordered:
+            menu.addAction(self.tr("No saved replies yet (Edit → Saved replies…)")).setEnabled(False)
+        self.replies_menu = menu
+        menu.popup(self.saved_reply_button.mapToGlobal(self.saved_reply_button.rect().topLeft()))
+        return menu
+
+    def insert_reply(self, reply: replies.SavedReply, offer: str | None = None) -> replies.Rendered | None:
+        if self.ticket is None:
+            return None
+        try:
+            rendered = replies.render_for(self._db, reply, self.ticket.id, offer=offer)
+        except AmendsError as error:
+            show_error(self, error)
+            return None
+        cursor = self.composer.textCursor()
+        cursor.insertText(rendered.text)
+        self.composer.setFocus()
+        return rendered
+
+    def _check_placeholders(self) -> None:
+        left = replies.unfilled(self.composer.toPlainText())
+        self.placeholder_warning.setText(self.tr("⚠ Fill in before sending: {0}").format(
+            ", ".join("{" + name + "}" for name in left)))
+        self.placeholder_warning.setVisible(bool(left))
+
+    def _refuse_placeholders(self, text: str) -> bool:
+        left = replies.unfilled(text)
+        if not left:
+            return False
+        QMessageBox.warning(self, self.tr("Placeholders left in the reply"), self.tr(
+            "The reply still contains {0}. Replace them with the real words before sending; "
+            "a customer should never read a placeholder.").format(", ".join("{" + n + "}" for n in left)))
+        self.composer.setFocus()
+        return True
 
     def _warn_if_overtaken(self, text: str) -> bool:
         """Someone else replied to or resolved the ticket since the person

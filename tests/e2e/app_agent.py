@@ -48,7 +48,7 @@ def main() -> int:
     window = MainWindow(db)
     window.show()
     view = window.inbox.ticket_view
-    window.inbox.views.setCurrentRow(5)  # all tickets
+    window.inbox.select_view("builtin:All tickets")
     assert window.inbox.select_ticket(ticket_id)
     results: dict = {}
 

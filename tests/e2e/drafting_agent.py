@@ -25,7 +25,7 @@ def main() -> int:
     db = open_database(path, "drafter@trial", create=False)
     window = MainWindow(db)
     window.show()
-    window.inbox.views.setCurrentRow(5)
+    window.inbox.select_view("builtin:All tickets")
     assert window.inbox.select_ticket(ticket_text)
     view = window.inbox.ticket_view
     view.composer.setPlainText("Dear Ada, a new box is on its way and")

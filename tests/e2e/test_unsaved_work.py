@@ -38,7 +38,7 @@ def test_typed_reply_and_half_done_checklist_survive_a_kill(qtbot, tmp_path):
     window = MainWindow(db)
     qtbot.addWidget(window)
     window.show()
-    window.inbox.views.setCurrentRow(5)
+    window.inbox.select_view("builtin:All tickets")
     assert window.inbox.select_ticket(ticket_id)
     assert window.inbox.ticket_view.composer.toPlainText() == "Dear Ada, a new box is on its way and"
     dialog = window.resolve_ticket(ticket_id)

@@ -60,7 +60,7 @@ def test_a_refused_file_then_import_the_valid_records(qtbot, window):
 
 
 def test_export_the_current_view_and_everything(qtbot, window, tmp_path):
-    window.inbox.views.setCurrentRow(4)  # resolved
+    window.inbox.select_view("builtin:Resolved")
     out = tmp_path / "resolved.csv"
     op = window.export_to(out, "csv")
     qtbot.waitUntil(lambda: op.done, timeout=20_000)

@@ -43,7 +43,7 @@ def test_mark_reviewed_clears_the_overdue_flag(qtbot, window):
 
 def test_propose_from_the_inbox_then_accept_in_the_policies_pane(qtbot, window):
     inbox = window.inbox
-    inbox.views.setCurrentRow(5)  # all tickets
+    inbox.select_view("builtin:All tickets")
     inbox.table.selectRow(0)
     inbox.table.selectionModel().select(inbox.model.index(1, 0),
                                         inbox.table.selectionModel().SelectionFlag.Select
