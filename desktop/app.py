@@ -80,12 +80,11 @@ def open_main_window(path: Path, actor: str, role: str = "both"):
 
 
 def run(db_path: Path | None = None) -> int:
+    from PySide6.QtCore import QSettings
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-    from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
-
-    from desktop.ui import appearance
+    from desktop.ui import appearance, translations
     from desktop.ui.main_window import DEMO_TICKETS, MainWindow, offer_demo_on_first_run
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -96,10 +95,7 @@ def run(db_path: Path | None = None) -> int:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     setup_logging()
-    # Qt's own texts (standard buttons, dialogs) in the system's language.
-    translator = QTranslator(app)
-    if translator.load(QLocale.system(), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
-        app.installTranslator(translator)
+    translations.install(app)  # Qt's own texts in the system's language
     appearance.apply_scheme()
 
     def crash(kind, value, tb) -> None:  # an unexpected error: say so, never exit silently

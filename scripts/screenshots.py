@@ -75,11 +75,11 @@ def shoot(out: Path) -> None:
     window.inbox.table.selectRow(0)
     settle()
     window.grab().save(str(out / "inbox.png"))
-    window.inbox.views.setCurrentRow(3)  # due follow-ups
+    window.inbox.select_view("builtin:Due follow-ups")
     window.inbox.table.selectRow(0)
     settle()
     window.grab().save(str(out / "inbox-due-followups.png"))
-    window.inbox.views.setCurrentRow(0)
+    window.inbox.select_view("builtin:Active")
     window.inbox.search.setText("crushed")
     window.inbox.apply_filters()
     settle()
@@ -97,6 +97,7 @@ def shoot(out: Path) -> None:
     settle()
     dialog.grab().save(str(out / "checklist.png"))
     dialog.reject()
+    shoot_triage(window, db, out, settle)
     window.show_pane(1)
     settle()
     window.grab().save(str(out / "policies.png"))
@@ -150,6 +151,102 @@ def shoot(out: Path) -> None:
     report.grab().save(str(out / "import-report.png"))
     report.reject()
     print("\n".join(str(p) for p in sorted(out.glob("*.png"))))
+
+
+def shoot_triage(window, db, out: Path, settle) -> None:
+    """Issue 6's screens: tags, snooze, a saved view, the choosers, the
+    cheat sheet, the palette, saved replies, preferences, welcome, dark."""
+    from PySide6.QtCore import QItemSelectionModel
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.core import identity, saved_views, snooze, tags
+    from desktop.ui.identity_dialog import WelcomeDialog
+
+    inbox = window.inbox
+    ids = [inbox.model.ticket_id(r) for r in range(8)]
+    tags.add(db, ids[:3], "VIP")
+    tags.add(db, ids[1:4], "fragile")
+    tags.add(db, ids[5:7], "influencer")
+    snooze.snooze(db, ids[7:8], "3d")
+    saved_views.save(db, "Crushed VIPs", "tag:vip crushed", status="all")
+    saved_views.save(db, "First-cycle billing", "cycle:1 category:billing")
+    inbox.fill_views()
+    inbox.refresh()
+    inbox.update_counts()
+    settle()
+    model, selection = inbox.model, inbox.table.selectionModel()
+    inbox.table.selectRow(0)
+    for row in (1, 2, 3):
+        selection.select(model.index(row, 0), QItemSelectionModel.SelectionFlag.Select |
+                         QItemSelectionModel.SelectionFlag.Rows)
+    settle()
+    window.grab().save(str(out / "inbox-tags-selection.png"))
+    chooser = window.triage.choose_tag()
+    settle()
+    chooser.grab().save(str(out / "tag-chooser.png"))
+    chooser.reject()
+    chooser = window.triage.choose_snooze()
+    settle()
+    chooser.grab().save(str(out / "snooze-chooser.png"))
+    chooser.reject()
+    inbox.select_view("builtin:Snoozed")
+    inbox.table.selectRow(0)
+    settle()
+    window.grab().save(str(out / "inbox-snoozed.png"))
+    inbox.select_view("builtin:Active")
+    settle()
+    box = window.show_keys()
+    settle()
+    box.grab().save(str(out / "keys.png"))
+    box.reject()
+    palette = window.open_palette()
+    palette.query.setText("sno")
+    settle()
+    palette.grab().save(str(out / "palette.png"))
+    palette.reject()
+    replies_dialog = window.open_saved_replies()
+    settle()
+    replies_dialog.grab().save(str(out / "saved-replies.png"))
+    replies_dialog.reject()
+    inbox.table.selectRow(0)
+    settle()
+    reply = next(r for r in __import__("desktop.core.replies", fromlist=["x"]).all_replies(db) if r.name == "Save offer")
+    inbox.ticket_view.insert_reply(reply)
+    settle()
+    window.grab().save(str(out / "composer-placeholder-warning.png"))
+    inbox.ticket_view.composer.clear()
+    prefs = window.open_preferences()
+    settle()
+    prefs.grab().save(str(out / "preferences.png"))
+    prefs.reject()
+    welcome = WelcomeDialog(identity.Identity("Ana Ruiz"), Path(tempfile.mkdtemp()) / "amends.db")
+    welcome.show()
+    settle()
+    welcome.grab().save(str(out / "welcome.png"))
+    welcome.reject()
+    app = QApplication.instance()
+    light = app.palette()
+    app.setStyle("Fusion")
+    dark = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#202124"), (QPalette.ColorRole.WindowText, "#e8eaed"),
+                         (QPalette.ColorRole.Base, "#17181a"), (QPalette.ColorRole.AlternateBase, "#26282b"),
+                         (QPalette.ColorRole.Text, "#e8eaed"), (QPalette.ColorRole.Button, "#2d2f33"),
+                         (QPalette.ColorRole.ButtonText, "#e8eaed"), (QPalette.ColorRole.Highlight, "#3b6fd8"),
+                         (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.ToolTipBase, "#2d2f33"),
+                         (QPalette.ColorRole.ToolTipText, "#e8eaed"), (QPalette.ColorRole.PlaceholderText, "#9aa0a6")):
+        dark.setColor(role, QColor(colour))
+    app.setPalette(dark)
+    window.hint.setText("A hint banner, as the role hint shows it.")
+    window.hint.show()
+    settle()
+    window.apply_appearance()
+    settle()
+    window.grab().save(str(out / "inbox-dark.png"))
+    app.setPalette(light)
+    window.hint.hide()
+    window.apply_appearance()
+    settle()
 
 
 def main() -> int:

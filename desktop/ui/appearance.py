@@ -60,7 +60,8 @@ def stylesheet(dark: bool) -> str:
             f"QLabel#locationWarning {{ background: {c['warning'][0]}; color: {c['warning'][1]}; padding: 6px; }}\n"
             f"QLabel#readOnlyBanner {{ background: {c['info'][0]}; color: {c['info'][1]}; padding: 6px; }}\n"
             f"QLabel#searchProblem, QLabel#placeholderWarning, QLabel#replyProblem {{ color: {c['problem']}; }}\n"
-            f"QLabel#presenceLabel {{ color: {c['presence']}; font-weight: bold; }}\n")
+            f"QLabel#presenceLabel {{ color: {c['presence']}; font-weight: bold; }}\n"
+            f"QLabel#selectionBar {{ background: {c['info'][0]}; color: {c['info'][1]}; padding: 4px; }}\n")
 
 
 def bubble_colours(dark: bool) -> dict[str, tuple[str, str]]:

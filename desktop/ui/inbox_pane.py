@@ -80,6 +80,10 @@ class InboxPane(QWidget):
             filters.addWidget(combo, 1)
         self.hint = QLabel()
         self.hint.setObjectName("secondary")
+        self.selection_bar = QLabel()
+        self.selection_bar.setObjectName("selectionBar")
+        self.selection_bar.setWordWrap(True)
+        self.selection_bar.hide()
         self.search_problem = QLabel()
         self.search_problem.setObjectName("searchProblem")
         self.search_problem.setWordWrap(True)
@@ -130,6 +134,7 @@ class InboxPane(QWidget):
         table_layout.addLayout(filters)
         table_layout.addWidget(self.drill_bar)
         table_layout.addWidget(self.hint)
+        table_layout.addWidget(self.selection_bar)
         table_layout.addWidget(self.table, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -139,7 +144,7 @@ class InboxPane(QWidget):
         self.splitter.addWidget(self.ticket_view)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 4)
-        self.splitter.setSizes([150, 700, 650])
+        self.splitter.setSizes([200, 680, 620])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)
@@ -159,6 +164,7 @@ class InboxPane(QWidget):
         self.search.textEdited.connect(lambda _t: self.refresh_suggestions() if not self._suggested else None)
         self._suggested = False
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._show_selection())
         self.table.doubleClicked.connect(lambda index: self.ticket_view.composer.setFocus())
         self.ticket_view.changed.connect(self._ticket_changed)
         self.ticket_view.resolve_requested.connect(self.resolve_requested)
@@ -460,6 +466,14 @@ class InboxPane(QWidget):
         self._select(ticket_id)
         self.table.scrollTo(self.model.index(row, 0))
         return True
+
+    def _show_selection(self) -> None:
+        """Several tickets selected: say how many and what the keys do to them."""
+        count = len(self.table.selectionModel().selectedRows())
+        self.selection_bar.setText(self.tr(
+            "<b>{0} tickets selected</b> — A assign · T tag · S snooze · C category · P priority · U status · "
+            "M merge · E resolve · Ctrl+Z undoes").format(count))
+        self.selection_bar.setVisible(count > 1)
 
     def _current_changed(self, current, _previous) -> None:
         ticket_id = self.model.ticket_id(current.row()) if current.isValid() else None

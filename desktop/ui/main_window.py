@@ -414,7 +414,7 @@ class MainWindow(QMainWindow):
 
         palette = CommandPalette([a for a in self.actions() if a is not self.act_palette], self)
         palette.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.palette = palette
+        self.command_palette = palette
         palette.open()
         palette.query.setFocus()
         return palette
@@ -423,6 +423,7 @@ class MainWindow(QMainWindow):
         """The cheat sheet: every action with its shortcut."""
         rows = [(a.text().replace("&", ""), a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
                 for a in self.actions() if not a.shortcut().isEmpty()]
+        rows.append((self.tr("Open ticket (in the list)"), self.tr("Enter")))
         text = "".join(f"<tr><td><b>{html.escape(key)}</b></td><td>{html.escape(name)}</td></tr>"
                        for name, key in sorted(rows, key=lambda r: r[0]))
         box = QMessageBox(QMessageBox.Icon.Information, self.tr("Keyboard shortcuts"),

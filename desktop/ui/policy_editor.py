@@ -284,9 +284,9 @@ class PolicyEditor(QWidget):
         self.policy = policy
         self.steps = [Step(**vars(s)) for s in policy.draft]
         self.setEnabled(True)
-        self.title.setText(f"<h2>{html.escape(policy.name)}</h2><p>{html.escape(policy.status)} · "
-                           f"last edited {html.escape(policy.updated_at[:16].replace('T', ' '))} by "
-                           f"{html.escape(policy.updated_by)}</p>")
+        self.title.setText(self.tr("<h2>{0}</h2><p>{1} · last edited {2} by {3}</p>").format(
+            html.escape(policy.name), html.escape(policy.status), html.escape(policy.updated_at[:16].replace("T", " ")),
+            html.escape(policy.updated_by)))
         self.name.setText(policy.name)
         self.category.setCurrentIndex(self.category.findData(policy.category))
         self.segment.setCurrentIndex(self.segment.findData(policy.segment))
@@ -310,8 +310,8 @@ class PolicyEditor(QWidget):
         last = (self.tr("Last review {0} by {1}: “{2}”").format(past[0].reviewed_at[:10], html.escape(past[0].reviewed_by),
                                                                html.escape(past[0].note)) if past
                 else self.tr("Never reviewed"))
-        self.review_label.setText(f"<b>{'⚑ ' if state.days_left < 0 else ''}Review {html.escape(state.label)}</b>"
-                                  f" (every {policy.review_interval_days} days) · {last}")
+        self.review_label.setText(self.tr("<b>{0}Review {1}</b> (every {2} days) · {3}").format(
+            "⚑ " if state.days_left < 0 else "", html.escape(state.label), policy.review_interval_days, last))
         if versions:
             self.versions.setCurrentRow(0)
         else:

@@ -77,8 +77,8 @@ class ProposalsBox(QGroupBox):
             return
         item = self.items[row]
         tickets = ", ".join(f"#{t}" for t in item.ticket_ids[:20]) + (" …" if len(item.ticket_ids) > 20 else "")
-        self.detail.setText(f"<b>{html.escape(item.text)}</b><br>filed {item.created_at[:10]} by "
-                            f"{html.escape(item.created_by)} · tickets {tickets}")
+        self.detail.setText(self.tr("<b>{0}</b><br>filed {1} by {2} · tickets {3}").format(
+            html.escape(item.text), item.created_at[:10], html.escape(item.created_by), tickets))
 
     def current(self) -> proposals.Proposal | None:
         row = self.list.currentRow()

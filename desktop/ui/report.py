@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QSizeF, QUrl
+from PySide6.QtCore import QCoreApplication, QMarginsF, QSizeF, QUrl
 from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 from desktop import __version__
@@ -127,7 +127,7 @@ def write_report(db: Database, period: Period, out: str | Path,
     body, images = build_html(db, data, period)
     target = Path(out)
     writer = QPdfWriter(str(target))
-    writer.setTitle(f"Amends relations report {period.label()}")
+    writer.setTitle(QCoreApplication.translate("Report", "Amends relations report {0}").format(period.label()))
     writer.setCreator(f"Amends {__version__}")
     writer.setResolution(RESOLUTION)
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,

@@ -360,7 +360,7 @@ class TicketView(QWidget):
         self.ticket = ticket
         self._loading = True
         self.subject.setText(f"<h2>{html.escape(ticket.subject)}</h2>")
-        cycle = f" · billing cycle {ticket.billing_cycle}" if ticket.billing_cycle else ""
+        cycle = self.tr(" · billing cycle {0}").format(ticket.billing_cycle) if ticket.billing_cycle else ""
         extra = ""
         if ticket.snoozed_until and ticket.snoozed_until > clock.now_iso():
             extra += self.tr(" · 💤 snoozed until {0}").format(local_time(ticket.snoozed_until))
@@ -368,8 +368,9 @@ class TicketView(QWidget):
             extra += self.tr(" · merged from {0}").format(", ".join(f"#{t}" for t in joined))
         if ticket.merged_into:
             extra += self.tr(" · merged into #{0}").format(ticket.merged_into)
-        self.meta.setText(f"#{ticket.id} · opened {ticket.created_at[:16].replace('T', ' ')}{cycle}"
-                          f" · updated {ticket.updated_at[:16].replace('T', ' ')}{extra}")
+        self.meta.setText(self.tr("#{0} · opened {1}{2} · updated {3}{4}").format(
+            ticket.id, ticket.created_at[:16].replace("T", " "), cycle, ticket.updated_at[:16].replace("T", " "),
+            extra))
         self.tags.setText(tags_html(ticket_tags))
         self.tags.setVisible(bool(ticket_tags))
         if ticket.status == "resolved" and history:
