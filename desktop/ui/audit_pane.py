@@ -109,6 +109,7 @@ class AuditPane(QWidget):
             bar.addWidget(widget)
         self.model = AuditModel(db, self)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         self.table.setObjectName("auditTable")
         self.table.setAccessibleName(self.tr("Audit log"))
         self.table.setModel(self.model)

@@ -89,4 +89,4 @@ class ChoiceDialog(QDialog):
             return
         value = item.data(Qt.ItemDataRole.UserRole)
         self.accept()
-        self.chosen.emit(self.query.text().strip() if value is NEW else value)
+        self.chosen.emit(self.query.text().strip() if value == NEW else value)

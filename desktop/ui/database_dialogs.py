@@ -101,6 +101,7 @@ class RestoreDialog(QDialog):
             ("size", "Size", lambda b: f"{b.size / 1e6:,.1f} MB"),
         ], self)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         self.table.setObjectName("backupTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

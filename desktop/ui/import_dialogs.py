@@ -63,6 +63,7 @@ class MappingDialog(QDialog):
             self.combos[name] = combo
         layout.addLayout(grid)
         self.table = QTableWidget(len(rows), len(self.header))
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         self.table.setObjectName("mappingPreview")
         self.table.setHorizontalHeaderLabels(self.header)
         for r, row in enumerate(rows):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -106,6 +107,7 @@ class InboxPane(QWidget):
 
         self.model = InboxModel(db, self)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         self.table.setObjectName("inboxTable")
         self.table.setAccessibleName(self.tr("Tickets"))
         self.table.setModel(self.model)
@@ -125,6 +127,9 @@ class InboxPane(QWidget):
 
         self.ticket_view = TicketView(db)
         self.ticket_view.setObjectName("ticketView")
+        # Esc anywhere in the ticket: back to the list, for the next key.
+        self.back_to_list = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.ticket_view, self.table.setFocus,
+                                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         table_side = QWidget()
         table_layout = QVBoxLayout(table_side)
@@ -254,8 +259,11 @@ class InboxPane(QWidget):
         view = self._views[item.data(VIEW_KEY_ROLE)]
         query = view.query
         self._applying = True
-        for combo, value in ((self.status, query.status), (self.category, query.category or ""),
-                             (self.assignee, query.assignee or ""), (self.sort, query.sort)):
+        combos = [(self.status, query.status), (self.category, query.category or ""),
+                  (self.assignee, query.assignee or "")]
+        if view.saved:  # a saved view brings its sort; a built-in one keeps the sort chosen
+            combos.append((self.sort, query.sort))
+        for combo, value in combos:
             combo.setCurrentIndex(max(0, combo.findData(value)))
         if view.saved:  # a saved search shows its words in the box, to read and refine
             self.search.setText(query.text)
@@ -428,6 +436,8 @@ class InboxPane(QWidget):
         """Re-read what is shown (after a change here or by someone else),
         keeping the selection."""
         selected = self.current_ticket_id()
+        row = self.table.currentIndex().row()
+        chosen = set(self.selected_ticket_ids())
         scroll = self.table.verticalScrollBar().value()
         self._suggested = False  # new tags or people: offered on the next keystroke
         try:
@@ -435,10 +445,24 @@ class InboxPane(QWidget):
         except AmendsError as error:
             show_error(self, error)
             return
-        self._select(selected, focus_view=False)
+        if selected is not None and self.model.row_of(selected) is None and self.model.rowCount() and row >= 0:
+            # The ticket left the view (snoozed, resolved, merged): the next one takes its place.
+            self._select(self.model.ticket_id(min(row, self.model.rowCount() - 1)))
+        else:
+            self._select(selected, focus_view=False)
+            if len(chosen) > 1:  # a bulk edit keeps its selection, for the next one
+                self._reselect(chosen)
         self.table.verticalScrollBar().setValue(scroll)
         self.ticket_view.reload()
         self.update_counts()
+
+    def _reselect(self, ids: set[int]) -> None:
+        selection = QItemSelection()
+        last = self.model.columnCount() - 1
+        for number in range(self.model.rowCount()):
+            if self.model.ticket_id(number) in ids:
+                selection.select(self.model.index(number, 0), self.model.index(number, last))
+        self.table.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.Select)
 
     # -- selection -------------------------------------------------------------
     def current_ticket_id(self) -> int | None:

@@ -499,6 +499,7 @@ class MainWindow(QMainWindow):
         dialog.setTextValue(self.inbox.search.text().strip()[:60])
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.textValueSelected.connect(self.inbox.save_current_view)
+        dialog.finished.connect(lambda _result: self.activateWindow())
         self.view_dialog = dialog
         dialog.open()
         return dialog
@@ -515,6 +516,7 @@ class MainWindow(QMainWindow):
         dialog.setTextValue(view.name)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.textValueSelected.connect(lambda name: self.inbox.rename_view(view.id, name))
+        dialog.finished.connect(lambda _result: self.activateWindow())
         self.view_dialog = dialog
         dialog.open()
         return dialog
@@ -530,6 +532,7 @@ class MainWindow(QMainWindow):
         box.setObjectName("deleteViewBox")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.accepted.connect(lambda: self.inbox.delete_view(view.id))
+        box.finished.connect(lambda _result: self.activateWindow())
         self.view_dialog = box
         box.open()
         return box
@@ -588,6 +591,7 @@ class MainWindow(QMainWindow):
         dialog.reply_chosen.connect(lambda reply, offer: self._reply_from_checklist(ticket_id, reply, offer))
         self.checklist_dialog = dialog
         dialog.accepted.connect(lambda: self._resolved(ticket_id))
+        dialog.finished.connect(lambda _result: self.triage.back_to_list())
         dialog.open()
         return dialog
 
@@ -602,8 +606,7 @@ class MainWindow(QMainWindow):
 
     def _resolved(self, ticket_id: int) -> None:
         self.statusBar().showMessage(self.tr("Ticket #{0} resolved.").format(ticket_id), 5000)
-        self.inbox.model.refresh_ticket(ticket_id)
-        self.inbox.ticket_view.reload()
+        self.inbox.refresh()  # it leaves the active views: the next ticket takes its place
 
     # -- live refresh --------------------------------------------------------
     def check_for_changes(self) -> None:

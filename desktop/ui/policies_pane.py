@@ -67,6 +67,7 @@ class PoliciesPane(QWidget):
         self._db = db
         self.model = PolicyListModel(db, self)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         self.table.setObjectName("policyTable")
         self.table.setAccessibleName(self.tr("Policies"))
         self.table.setModel(self.model)

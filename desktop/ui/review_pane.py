@@ -251,6 +251,7 @@ class ReviewPane(QWidget):
     # -- building blocks ---------------------------------------------------------
     def _table(self, name: str, columns) -> QTableView:
         view = QTableView()
+        view.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         view.setObjectName(name)
         view.setAccessibleName(name)
         model = RowsModel(columns, view)

@@ -37,10 +37,10 @@ class Triage(QObject):
         self.stack = QUndoStack(self)
         self.stack.setUndoLimit(200)
         self.undo_action = self.stack.createUndoAction(self, self.tr("&Undo"))
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.setShortcuts(QKeySequence.StandardKey.Undo)
         self.undo_action.setObjectName("undo")
         self.redo_action = self.stack.createRedoAction(self, self.tr("&Redo"))
-        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.redo_action.setShortcuts(QKeySequence.StandardKey.Redo)
         self.redo_action.setObjectName("redo")
         for action in (self.undo_action, self.redo_action):
             window.addAction(action)
@@ -88,6 +88,7 @@ class Triage(QObject):
         dialog = ChoiceDialog(title, prompt, choices, self.window, name=name, **options)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.chosen.connect(apply)
+        dialog.finished.connect(lambda _result: self.back_to_list())
         self.dialog = dialog
         dialog.open()
         dialog.query.setFocus()
@@ -339,9 +340,16 @@ class Triage(QObject):
             self._next_group(rest, shown)
 
         dialog.accepted.connect(resolved)
+        dialog.finished.connect(lambda _result: self.back_to_list())
         shown.append(dialog)
         dialog.open()
         return shown
+
+    def back_to_list(self) -> None:
+        """A chooser or checklist closed: the keys go to the ticket list again."""
+        self.window.activateWindow()
+        if self.window.stack.currentWidget() is self.inbox:
+            self.inbox.table.setFocus()
 
     def open_current(self) -> None:
         """Enter in the list: read the conversation, ready to answer."""

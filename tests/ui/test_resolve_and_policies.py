@@ -59,6 +59,9 @@ def test_resolve_a_ticket_through_the_checklist(qtbot, window):
         ("check_in", "done", None), ("save_offer", "done", None), ("survey", "done", None)]
     assert (record.offer_value, record.offer_in_bounds, record.actor) == (12, True, "tester@host")
     assert tickets.get(window.db, ticket_id).status == "resolved"
+    assert window.inbox.model.row_of(ticket_id) is None, "it left the active view; the next ticket took its place"
+    window.inbox.select_view("builtin:All tickets")
+    assert window.inbox.select_ticket(ticket_id)
     row = window.inbox.model.row_of(ticket_id)
     assert window.inbox.model.data(window.inbox.model.index(row, window.inbox.model.column_of("status"))) == "Resolved"
     assert not window.inbox.ticket_view.resolve_button.isEnabled()
