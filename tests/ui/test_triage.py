@@ -295,16 +295,16 @@ def test_saved_replies_dialog_refuses_unknown_placeholders(qtbot, window):
 
 def test_search_errors_and_tags_in_the_box(qtbot, window):
     inbox = window.inbox
-    tags.add(window.db, [inbox.model.ticket_id(0)], "VIP")
-    inbox.search.setText("tag:vpi")
+    tags.add(window.db, [inbox.model.ticket_id(0)], "Escalated")
+    inbox.search.setText("tag:escalatd")
     inbox.apply_filters()
-    assert inbox.search_problem.isVisible() and "tag:vpi" in inbox.search_problem.text() \
-        and "VIP" in inbox.search_problem.text()
-    inbox.search.setText("tag:VIP")
+    assert inbox.search_problem.isVisible() and "tag:escalatd" in inbox.search_problem.text() \
+        and "Escalated" in inbox.search_problem.text()
+    inbox.search.setText("tag:escalated")
     inbox.apply_filters()
     assert not inbox.search_problem.isVisible() and inbox.model.rowCount() == 1
     inbox.refresh_suggestions()
-    inbox._offer_completion("tag:V")
+    inbox._offer_completion("tag:Esc")
     assert inbox.completer.completionCount() >= 1
 
 

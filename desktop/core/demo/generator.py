@@ -194,6 +194,7 @@ def _fill(conn, rng, actor, anchor, customer_rows, subscription_rows, skeletons,
     counts = _write_tickets(conn, rng, skeletons, customer_rows, timeline, anchor, report, stop, total_steps)
     _write_churn(conn, rng, counts["first_cycle"], cust_start, anchor)
     _write_reviews_and_proposals(conn, rng, anchor, tickets)
+    _write_tags_and_snoozes(conn, rng, anchor)
     audit.record(conn, actor, "database", None, "demo",
                  {"tickets": tickets, "customers": n_customers, "seed": seed}, at=_iso(anchor))
     return counts
@@ -233,6 +234,31 @@ def _write_reviews_and_proposals(conn, rng, anchor: float, tickets: int) -> None
         ).lastrowid
         conn.executemany("INSERT INTO proposal_tickets (proposal_id, ticket_id) VALUES (?, ?)",
                          [(proposal_id, t) for t in linked])
+
+
+_TAGS = (("VIP", "#d64545"), ("fragile", "#e0892b"), ("influencer", "#5b5fc7"), ("needs photo", "#2b8bb5"))
+
+
+def _write_tags_and_snoozes(conn, rng, anchor: float) -> None:
+    """Tags with colours on some tickets (VIP customers, fragile goods) and a
+    few active tickets snoozed for the coming days, so the views show them."""
+    tag_ids = {name: conn.execute("INSERT INTO tags (name, colour) VALUES (?, ?)", (name, colour)).lastrowid
+               for name, colour in _TAGS}
+    rows = []
+    vip = {c for (c,) in conn.execute("SELECT id FROM customers WHERE id % 29 = 3")}
+    for ticket_id, customer_id, category in conn.execute("SELECT id, customer_id, category FROM tickets"):
+        if customer_id in vip:
+            rows.append((ticket_id, tag_ids["VIP"]))
+        if category == "damaged_shipment" and rng.random() < 0.25:
+            rows.append((ticket_id, tag_ids["fragile"]))
+            if rng.random() < 0.3:
+                rows.append((ticket_id, tag_ids["needs photo"]))
+        elif rng.random() < 0.01:
+            rows.append((ticket_id, tag_ids["influencer"]))
+    conn.executemany("INSERT INTO ticket_tags (ticket_id, tag_id) VALUES (?, ?)", rows)
+    pending = [r[0] for r in conn.execute("SELECT id FROM tickets WHERE status = 'pending' ORDER BY id DESC LIMIT 400")]
+    conn.executemany("UPDATE tickets SET snoozed_until = ? WHERE id = ?",
+                     [(_iso(anchor + rng.randint(1, 6) * DAY + 9 * 3600), t) for t in pending[::25]])
 
 
 def _cumulative(weights):
