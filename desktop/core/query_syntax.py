@@ -17,6 +17,7 @@ from desktop.core.vocabulary import CATEGORIES, STATUSES
 
 FIELDS = ("status", "category", "assignee", "from", "cycle", "policy", "before", "after", "tag", "is")
 IS_VALUES = ("snoozed", "merged")
+PREFIX_FROM = 3  # letters typed before the last word also matches as a prefix
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z_]+):)?(?:"([^"]*)"?|(\S+))')
 
 
@@ -144,7 +145,10 @@ def fts_expression(terms: list[tuple[str, bool]], *, prefix_last: bool) -> str |
     if not terms:
         return None
     parts = ['"' + t.replace('"', '""') + '"' for t, _ in terms]
-    if prefix_last and not terms[-1][1]:
+    # The word being typed matches as a prefix from its third letter on: a
+    # one- or two-letter prefix matches nearly every ticket and costs ~80 ms
+    # on a million of them (benchmarks/bench_triage.py), for nothing useful.
+    if prefix_last and not terms[-1][1] and len(terms[-1][0]) >= PREFIX_FROM:
         parts[-1] += "*"
     return " ".join(parts)
 

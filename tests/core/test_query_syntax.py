@@ -69,3 +69,13 @@ def test_mistakes_are_explained(db, world, text, token, words):
     with pytest.raises(ValidationError) as caught:
         found(db, text)
     assert [(t, r) for t, r in caught.value.problems if t == token and words in r]
+
+
+def test_the_word_being_typed_is_a_prefix_from_its_third_letter(db, world):
+    from desktop.core import query_syntax
+
+    assert query_syntax.fts_expression([("re", False)], prefix_last=True) == '"re"'
+    assert query_syntax.fts_expression([("ref", False)], prefix_last=True) == '"ref"*'
+    assert query_syntax.fts_expression([("re", True)], prefix_last=True) == '"re"', "a phrase is never a prefix"
+    assert found(db, "ref") == {world["billing"]}
+    assert found(db, "re") == set(), "two letters: the word itself, not everything starting with it"
