@@ -5,13 +5,29 @@ typed text itself is offered ("New tag “fragile”")."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from desktop.ui.command_palette import fuzzy_score
+
+def fuzzy_score(query: str, text: str) -> int | None:
+    """None when the letters of ``query`` do not appear in order in ``text``;
+    otherwise lower is better (early, adjacent matches, word starts)."""
+    query, text = query.lower().strip(), text.lower()
+    if not query:
+        return 0
+    score, position, previous = 0, 0, -2
+    for char in query:
+        if char == " ":
+            continue
+        found = text.find(char, position)
+        if found < 0:
+            return None
+        score += found - position + (0 if found == previous + 1 else 3)
+        score -= 2 if found == 0 or text[found - 1] in " -(" else 0
+        previous, position = found, found + 1
+    return score
+
 
 NEW = "\x00new"  # marks the "use what I typed" row
 
@@ -26,7 +42,7 @@ class ChoiceDialog(QDialog):
     #: The chosen value (or, with allow_new, the typed text as a str).
     chosen = Signal(object)
 
-    def __init__(self, title: str, prompt: str, choices: list[tuple[str, Any]], parent: QWidget | None = None, *,
+    def __init__(self, title: str, prompt: str, choices: list[tuple], parent: QWidget | None = None, *,
                  new_label: str | None = None, colours: dict[str, str] | None = None,
                  name: str = "choiceDialog") -> None:
         super().__init__(parent)
@@ -58,8 +74,8 @@ class ChoiceDialog(QDialog):
 
     def refill(self, text: str) -> None:
         ranked = []
-        for label, value in self.choices:
-            score = fuzzy_score(text, label)
+        for label, value, *match in self.choices:  # (label, value[, the text the letters must match])
+            score = fuzzy_score(text, match[0] if match else label)
             if score is not None:
                 ranked.append((score, label, value))
         ranked.sort(key=lambda r: r[0])
@@ -70,7 +86,7 @@ class ChoiceDialog(QDialog):
             if label in self.colours:
                 item.setIcon(colour_icon(self.colours[label]))
         typed = text.strip()
-        if self.new_label and typed and not any(label.lower() == typed.lower() for label, _ in self.choices):
+        if self.new_label and typed and not any(choice[0].lower() == typed.lower() for choice in self.choices):
             item = QListWidgetItem(self.new_label.format(typed), self.list)
             item.setData(Qt.ItemDataRole.UserRole, NEW)
         if self.list.count():

@@ -27,6 +27,24 @@ ROLES = (("service", "Service: I answer today's tickets (opens the Inbox)"),
          ("both", "Both, for now (opens the Inbox)"))
 
 
+def role_buttons(owner: QWidget, layout, current: str, prefix: str) -> QButtonGroup:
+    """The three roles as radio buttons in ``layout`` (first run and Preferences)."""
+    group = QButtonGroup(owner)
+    for key, label in ROLES:
+        button = QRadioButton(owner.tr(label))
+        button.setObjectName(f"{prefix}{key}")
+        button.setProperty("role", key)
+        button.setChecked(key == current)
+        group.addButton(button)
+        layout.addWidget(button)
+    return group
+
+
+def chosen_role(group: QButtonGroup) -> str:
+    checked = group.checkedButton()
+    return checked.property("role") if checked else "both"
+
+
 class IdentityDialog(QDialog):
     def __init__(self, current: identity.Identity, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,14 +59,7 @@ class IdentityDialog(QDialog):
         self.name.setObjectName("displayName")
         self.name.setAccessibleName(self.tr("Display name"))
         layout.addWidget(self.name)
-        self.roles = QButtonGroup(self)
-        for key, label in ROLES:
-            button = QRadioButton(self.tr(label))
-            button.setObjectName(f"role_{key}")
-            button.setProperty("role", key)
-            button.setChecked(key == current.role)
-            self.roles.addButton(button)
-            layout.addWidget(button)
+        self.roles = role_buttons(self, layout, current.role, "role_")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self.accept)
@@ -56,8 +67,7 @@ class IdentityDialog(QDialog):
         self.name.textChanged.connect(lambda text: self.ok.setEnabled(bool(text.strip())))
 
     def identity(self) -> identity.Identity:
-        checked = self.roles.checkedButton()
-        return identity.Identity(" ".join(self.name.text().split()), checked.property("role") if checked else "both")
+        return identity.Identity(" ".join(self.name.text().split()), chosen_role(self.roles))
 
 
 class WelcomeDialog(IdentityDialog):

@@ -7,8 +7,6 @@ scrolls, and each page is one keyset query (constant cost on any page).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
@@ -110,7 +108,7 @@ class InboxModel(QAbstractTableModel):
         fresh = tickets.row(self._db, ticket_id)
         if fresh is None:
             return
-        self._rows[row] = replace(fresh, due_at=self._rows[row].due_at)
+        self._rows[row] = fresh._replace(due_at=self._rows[row].due_at)
         self._tags.update({ticket_id: []} | tags.for_tickets(self._db, [ticket_id]))
         self._cells[row] = None
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))

@@ -235,6 +235,14 @@ class MainWindow(QMainWindow):
         return True
 
     # -- actions -----------------------------------------------------------
+    def _open(self, dialog, name: str):
+        """Open a window-modal dialog that deletes itself when closed; keep a
+        reference under ``name`` (tests and the next call find it there)."""
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        setattr(self, name, dialog)
+        dialog.open()
+        return dialog
+
     def _action(self, text: str, slot, shortcut=None, name: str = "") -> QAction:
         action = QAction(self.tr(text), self)
         if shortcut is not None:
@@ -429,10 +437,7 @@ class MainWindow(QMainWindow):
         box = QMessageBox(QMessageBox.Icon.Information, self.tr("Keyboard shortcuts"),
                           f"<table cellpadding='3'>{text}</table>", parent=self)
         box.setObjectName("keysBox")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.keys_box = box
-        box.open()
-        return box
+        return self._open(box, "keys_box")
 
     def focus_composer(self) -> None:
         self.show_pane(0)
@@ -541,10 +546,7 @@ class MainWindow(QMainWindow):
         from desktop.ui.saved_replies_dialog import SavedRepliesDialog
 
         dialog = SavedRepliesDialog(self.db, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.replies_dialog = dialog
-        dialog.open()
-        return dialog
+        return self._open(dialog, "replies_dialog")
 
     def insert_saved_reply(self):
         self.show_pane(0)
@@ -554,10 +556,7 @@ class MainWindow(QMainWindow):
         from desktop.ui.preferences_dialog import PreferencesDialog
 
         dialog = PreferencesDialog(self, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.preferences_dialog = dialog
-        dialog.open()
-        return dialog
+        return self._open(dialog, "preferences_dialog")
 
     # -- resolving ---------------------------------------------------------
     def resolve_selection(self) -> None:
@@ -895,19 +894,13 @@ class MainWindow(QMainWindow):
         from desktop.ui.mail_dialogs import AccountDialog
 
         dialog = AccountDialog(self.db, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.account_dialog = dialog
-        dialog.open()
-        return dialog
+        return self._open(dialog, "account_dialog")
 
     def open_outbox(self):
         from desktop.ui.mail_dialogs import OutboxDialog
 
         dialog = OutboxDialog(self.db, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.outbox_dialog = dialog
-        dialog.open()
-        return dialog
+        return self._open(dialog, "outbox_dialog")
 
     def _reply_stored(self, message_id: int) -> None:
         """A reply was written: if mail is set up, it goes to the outbox."""

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -16,14 +15,13 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.core import identity
 from desktop.ui import appearance, tray
-from desktop.ui.identity_dialog import ROLES
+from desktop.ui.identity_dialog import chosen_role, role_buttons
 
 if TYPE_CHECKING:
     from desktop.ui.main_window import MainWindow
@@ -41,15 +39,8 @@ class PreferencesDialog(QDialog):
         self.name.setObjectName("prefName")
         self.name.setAccessibleName(self.tr("Display name"))
         self.name.setAccessibleDescription(self.tr("Recorded on every change you make and shown to others"))
-        self.roles = QButtonGroup(self)
         role_box = QVBoxLayout()
-        for key, label in ROLES:
-            button = QRadioButton(self.tr(label))
-            button.setObjectName(f"prefRole_{key}")
-            button.setProperty("role", key)
-            button.setChecked(key == current.role)
-            self.roles.addButton(button)
-            role_box.addWidget(button)
+        self.roles = role_buttons(self, role_box, current.role, "prefRole_")
         self.notify = QCheckBox(self.tr("Notify me when a follow-up falls due"))
         self.notify.setObjectName("prefNotify")
         self.notify.setChecked(tray.notifications_on())
@@ -91,9 +82,8 @@ class PreferencesDialog(QDialog):
             return
         if name != self.window_.db.actor and not self.window_.set_display_name(name):
             return
-        checked = self.roles.checkedButton()
         person = identity.load()
-        person.role = checked.property("role") if checked else "both"
+        person.role = chosen_role(self.roles)
         try:
             identity.save(person)
         except OSError as error:
