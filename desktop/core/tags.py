@@ -142,3 +142,8 @@ def _change(db: Database, tag: Tag, ticket_ids: tuple[int, ...], *, add: bool, a
             [(now, db.actor, tid, action, json.dumps({"tag": tag.name, "added": add}, ensure_ascii=False))
              for tid in changed])
     return TagEdit(tag, add, tuple(changed), tuple(t for t in ticket_ids if t not in existing))
+
+
+def usage(db: Database) -> dict[int, int]:
+    """How many tickets carry each tag (read from the tag index)."""
+    return dict(db.tuples("SELECT tag_id, count(*) FROM ticket_tags GROUP BY tag_id"))

@@ -370,16 +370,42 @@ class InboxPane(QWidget):
             return
         self.search_problem.hide()
         self.drill_bar.setVisible(query.ids is not None)
+        self._show_hint(query)
+        self._select(selected)
+
+    def _show_hint(self, query: tickets.InboxQuery) -> None:
         hints = []
         if query.searching:
             hints.append(self.tr("Search results, newest first."))
         if query.view == "due_followups":
             hints.append(self.tr("Tickets with a check-in that is due, oldest due first."))
         if self.model.rowCount() == 0:
-            hints.append(self.tr("No tickets match."))
+            hints.append(self.empty_state(query))
         self.hint.setText(" ".join(hints))
         self.hint.setVisible(bool(hints))
-        self._select(selected)
+
+    def empty_state(self, query: tickets.InboxQuery) -> str:
+        """An empty list says why, and what to do next."""
+        try:
+            anything = tickets.latest_id(self._db) > 0
+        except AmendsError:
+            anything = True
+        if not anything:
+            return self.tr("No tickets yet. Create one (Ctrl+N), import a file or another helpdesk's export "
+                           "(Ctrl+I), or connect a mailbox (Edit → Mail account…). File → Load demo data… shows "
+                           "Amends with 2,000 example tickets.")
+        if query.text.strip():
+            return self.tr("No tickets match “{0}”. Check the spelling, take a field away, or choose All tickets "
+                           "(the search keeps the view's own filter).").format(query.text.strip())
+        key = self.current_view_key()
+        return {
+            "builtin:Due follow-ups": self.tr("No follow-ups are due. Check-ins from resolved tickets come back "
+                                              "here on their day."),
+            "builtin:Snoozed": self.tr("Nothing is snoozed. Select tickets and press S to hide them until later."),
+            "builtin:Mine": self.tr("Nothing is assigned to you. Press A on a ticket (or Ctrl+Shift+T) to take it."),
+            "builtin:No policy": self.tr("Every open ticket has a policy that covers it."),
+            "builtin:Unassigned": self.tr("Every open ticket has someone taking care of it."),
+        }.get(key or "", self.tr("No tickets in this view."))
 
     def show_ids(self, label: str, ids: list[int]) -> None:
         """A drill-down: exactly these tickets, whatever their status."""
@@ -453,6 +479,7 @@ class InboxPane(QWidget):
             if len(chosen) > 1:  # a bulk edit keeps its selection, for the next one
                 self._reselect(chosen)
         self.table.verticalScrollBar().setValue(scroll)
+        self._show_hint(self.model.query)
         self.ticket_view.reload()
         self.update_counts()
 

@@ -263,12 +263,14 @@ class MainWindow(QMainWindow):
         self.act_check = self._action("&Check database…", self.open_check, None, "checkDatabase")
         self.act_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "quit")
         self.act_find = self._action("&Find tickets", self.show_search, QKeySequence.StandardKey.Find, "find")
+        self.act_find.setShortcuts([*QKeySequence.keyBindings(QKeySequence.StandardKey.Find), QKeySequence("/")])
         self.act_name = self._action("Your display &name…", self.choose_display_name, None, "displayName")
         preferences = QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
         self.act_preferences = self._action("&Preferences…", self.open_preferences, None, "preferences")
         self.act_preferences.setShortcuts(preferences or [QKeySequence("Ctrl+,")])
         self.act_preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.act_saved_replies = self._action("Saved &replies…", self.open_saved_replies, None, "savedReplies")
+        self.act_tags = self._action("&Tags…", self.open_tags, None, "tags")
         self.act_insert_reply = self._action("&Insert saved reply…", self.insert_saved_reply, "Ctrl+Shift+I",
                                              "insertReply")
         self.act_save_view = self._action("&Save search as view…", self.ask_save_view,
@@ -284,6 +286,7 @@ class MainWindow(QMainWindow):
         self.act_audit = self._action("&Audit", lambda: self.show_pane(3), "Ctrl+4", "showAudit")
         self.act_resolve = self._action("&Resolve…", self.resolve_selection, "Ctrl+E", "resolve")
         self.act_reply = self._action("Re&ply", self.focus_composer, "Ctrl+R", "reply")
+        self.act_reply.setShortcuts([QKeySequence("Ctrl+R"), QKeySequence("R")])
         self.act_take = self._action("&Take (assign to me)", lambda: self.inbox.ticket_view.take(), "Ctrl+Shift+T",
                                      "take")
         self.act_propose = self._action("Propose &policy change…", self.propose_change, "Ctrl+Shift+P", "propose")
@@ -295,10 +298,8 @@ class MainWindow(QMainWindow):
         # (text fields keep their letters: Qt gives typed text priority).
         self.act_next = self._action("&Next ticket", lambda: self.inbox.move(1), "J", "nextTicket")
         self.act_previous = self._action("&Previous ticket", lambda: self.inbox.move(-1), "K", "previousTicket")
-        self.act_resolve_key = self._action("Resolve (key)", self.resolve_selection, "E", "resolveKey")
-        self.act_reply_key = self._action("Reply (key)", self.focus_composer, "R", "replyKey")
-        self.act_note_key = self._action("Internal note (key)", self.focus_composer, "N", "noteKey")
-        self.act_search_key = self._action("Search (key)", self.show_search, "/", "searchKey")
+        self.act_resolve.setShortcuts([QKeySequence("Ctrl+E"), QKeySequence("E")])
+        self.act_note = self._action("Internal &note", self.compose_note, "N", "note")
         self.act_keys = self._action("&Keyboard shortcuts", self.show_keys, "?", "keys")
         self.act_palette = self._action("&Command palette…", self.open_palette,
                                         "Meta+K" if sys.platform == "darwin" else "Ctrl+K", "palette")
@@ -324,6 +325,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.act_find)
         edit_menu.addSeparator()
         edit_menu.addAction(self.act_saved_replies)
+        edit_menu.addAction(self.act_tags)
         edit_menu.addAction(self.act_name)
         edit_menu.addAction(self.act_account)
         edit_menu.addAction(self.act_preferences)
@@ -337,7 +339,8 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.act_outbox)
         view_menu.addAction(self.act_refresh)
         ticket_menu = menus.addMenu(self.tr("&Ticket"))
-        ticket_menu.addActions([self.act_new, self.triage.act_open, self.act_reply, self.act_note_key,
+        ticket_menu.addActions([self.act_new, self.triage.act_open, self.act_next, self.act_previous, self.act_reply,
+                                self.act_note,
                                 self.act_insert_reply, self.act_take, self.act_resolve])
         ticket_menu.addSeparator()
         ticket_menu.addActions(self.triage.menu_actions)
@@ -429,7 +432,8 @@ class MainWindow(QMainWindow):
 
     def show_keys(self) -> QMessageBox:
         """The cheat sheet: every action with its shortcut."""
-        rows = [(a.text().replace("&", ""), a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
+        rows = [(a.text().replace("&", "").rstrip("…"),
+                 ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts()))
                 for a in self.actions() if not a.shortcut().isEmpty()]
         rows.append((self.tr("Open ticket (in the list)"), self.tr("Enter")))
         text = "".join(f"<tr><td><b>{html.escape(key)}</b></td><td>{html.escape(name)}</td></tr>"
@@ -440,9 +444,16 @@ class MainWindow(QMainWindow):
         return self._open(box, "keys_box")
 
     def focus_composer(self) -> None:
+        """R: write a reply to the current ticket."""
         self.show_pane(0)
         if self.inbox.ticket_view.ticket is not None:
-            self.inbox.ticket_view.composer.setFocus()
+            self.inbox.ticket_view.compose("out")
+
+    def compose_note(self) -> None:
+        """N: write an internal note (Ctrl+Enter adds it as a note)."""
+        self.show_pane(0)
+        if self.inbox.ticket_view.ticket is not None:
+            self.inbox.ticket_view.compose("note")
 
     def new_ticket(self):
         from desktop.ui.new_ticket_dialog import NewTicketDialog
@@ -547,6 +558,11 @@ class MainWindow(QMainWindow):
 
         dialog = SavedRepliesDialog(self.db, self)
         return self._open(dialog, "replies_dialog")
+
+    def open_tags(self):
+        from desktop.ui.tags_dialog import TagsDialog
+
+        return self._open(TagsDialog(self.db, self), "tags_dialog")
 
     def insert_saved_reply(self):
         self.show_pane(0)

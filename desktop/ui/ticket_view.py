@@ -326,7 +326,8 @@ class TicketView(QWidget):
         self._composing = False
         self._seen_message_id = 0  # the newest message the person had seen when they began to write
         self._seen_status = ""
-        QShortcut(QKeySequence("Ctrl+Return"), self.composer, lambda: self._send("out"))
+        self.mode = "out"  # what Ctrl+Enter does: a reply, or (after N) an internal note
+        QShortcut(QKeySequence("Ctrl+Return"), self.composer, lambda: self._send(self.mode))
         QShortcut(QKeySequence("Ctrl+Shift+Return"), self.composer, lambda: self._send("note"))
 
     # -- showing -------------------------------------------------------------
@@ -410,6 +411,7 @@ class TicketView(QWidget):
         self.customer.setHtml(profile_html(profile))
         self.history.setHtml(history_html(entries))
         if not keep_draft:
+            self._set_mode("out")
             self.draft_timer.stop()
             self.composer.setPlainText(drafts.load(self._db, ticket_id, "reply") or "")
             self._mark_seen(ticket)
@@ -533,6 +535,20 @@ class TicketView(QWidget):
             return
         self._store(direction, text)
 
+    def compose(self, mode: str) -> None:
+        """Start writing a reply ("out") or an internal note ("note")."""
+        self._set_mode(mode)
+        self.composer.setFocus()
+
+    def _set_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.composer.setPlaceholderText(
+            self.tr("Write an internal note — only your team sees it (Ctrl+Enter adds it)…") if mode == "note"
+            else self.tr("Write a reply (Ctrl+Enter) or an internal note (Ctrl+Shift+Enter)…"))
+        self.composer.setAccessibleDescription(self.tr("Internal note") if mode == "note" else self.tr("Reply"))
+        self.note_button.setDefault(mode == "note")
+        self.reply_button.setDefault(mode == "out")
+
     # -- saved replies -----------------------------------------------------------
     def choose_saved_reply(self, step_type: str | None = None):
         """A menu of saved replies (those for ``step_type`` first); the chosen
@@ -645,6 +661,8 @@ class TicketView(QWidget):
             return
         self.draft_timer.stop()
         self.composer.clear()
+        if self.mode != "out":
+            self._set_mode("out")
         ticket_id = self.ticket.id
         try:
             drafts.clear(self._db, ticket_id, "reply")

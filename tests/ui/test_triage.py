@@ -377,3 +377,61 @@ def test_snoozed_ticket_comes_back_when_the_customer_writes(qtbot, window):
     customer.close()
     window.check_for_changes()
     assert inbox.model.row_of(ticket_id) is not None
+
+
+def test_n_writes_an_internal_note_and_the_sheet_lists_every_key(qtbot, window):
+    inbox, db = window.inbox, window.db
+    inbox.table.setFocus()
+    ticket_id = current(window)
+    key(qtbot, window, "N")
+    assert inbox.ticket_view.composer.hasFocus() and "internal note" in \
+        inbox.ticket_view.composer.placeholderText().lower()
+    qtbot.keyClicks(inbox.ticket_view.composer, "Carrier claim filed")
+    key(qtbot, window, "Ctrl+Return")
+    last = tickets.get(db, ticket_id).messages[-1]
+    assert (last.direction, last.body) == ("note", "Carrier claim filed")
+    assert inbox.ticket_view.mode == "out", "the next Ctrl+Enter is a reply again"
+    box = window.show_keys()
+    text = box.text()
+    for shortcut in ("J", "K", "E", "R", "N", "A", "T", "S", "M", "/", "?", "Enter", "Ctrl+K"):
+        assert f"<b>{shortcut}" in text or f", {shortcut}" in text, shortcut
+    box.reject()
+    palette = window.open_palette()
+    names = [palette.list.item(i).text() for i in range(palette.list.count())]
+    assert sum(n.startswith("Resolve") for n in names) == 1, "one action, both of its keys"
+    assert any(n.startswith("Next ticket") for n in names)
+    palette.reject()
+
+
+def test_tags_dialog_changes_a_colour(qtbot, window):
+    tag = tags.get_or_create(window.db, "Wholesale")
+    tags.add(window.db, [window.inbox.model.ticket_id(0)], "Wholesale")
+    dialog = window.open_tags()
+    row = next(i for i in range(dialog.list.count())
+               if dialog.list.item(i).data(Qt.ItemDataRole.UserRole).id == tag.id)
+    dialog.list.setCurrentRow(row)
+    assert "(1 ticket)" in dialog.list.currentItem().text()
+    picker = dialog.ask_colour()
+    from PySide6.QtGui import QColor
+
+    picker.setCurrentColor(QColor("#123456"))
+    picker.accept()
+    assert next(t for t in tags.all_tags(window.db) if t.id == tag.id).colour == "#123456"
+    dialog.reject()
+
+
+def test_empty_states_say_what_to_do_next(qtbot, db):
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        assert "No tickets yet" in window.inbox.hint.text() and "Ctrl+N" in window.inbox.hint.text()
+        tickets.create(db, "First one")
+        window.inbox.refresh()
+        window.inbox.select_view("builtin:Snoozed")
+        assert "press S" in window.inbox.hint.text()
+        window.inbox.search.setText("zebra")
+        window.inbox.apply_filters()
+        assert "No tickets match “zebra”" in window.inbox.hint.text()
+    finally:
+        window.close()
