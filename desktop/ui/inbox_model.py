@@ -204,7 +204,8 @@ class InboxModel(QAbstractTableModel):
         if column == "status":
             text = STATUSES.get(item.status, item.status)
             if item.snoozed_until and item.snoozed_until > self._now:
-                text += " 💤" if not tooltip else f" (snoozed until {item.snoozed_until[:16].replace('T', ' ')} UTC)"
+                # Words, not an emoji: not every system has a font for one.
+                text += ", snoozed" if not tooltip else f" (snoozed until {item.snoozed_until[:16].replace('T', ' ')} UTC)"
             return text
         if column == "tags":
             return ", ".join(t.name for t in self._tags.get(item.id, []))

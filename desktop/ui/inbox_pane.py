@@ -57,7 +57,8 @@ class InboxPane(QWidget):
             "Built-in and saved views with how many tickets each holds. Your saved views can be dragged, "
             "moved with Alt+Up and Alt+Down, renamed with F2 and deleted with Delete."))
         self.views.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
-        self.views.setMaximumWidth(240)
+        self.views.setMaximumWidth(260)
+        self.views.setMinimumWidth(170)  # "First-cycle customers  1,234" stays readable
         self._views: dict[str, saved_views.View] = {}
         self._base_text = ""
         self._counts: dict[str, tuple[int, bool]] = {}
@@ -81,6 +82,7 @@ class InboxPane(QWidget):
             filters.addWidget(combo, 1)
         self.hint = QLabel()
         self.hint.setObjectName("secondary")
+        self.hint.setWordWrap(True)
         self.selection_bar = QLabel()
         self.selection_bar.setObjectName("selectionBar")
         self.selection_bar.setWordWrap(True)
@@ -150,6 +152,7 @@ class InboxPane(QWidget):
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 4)
         self.splitter.setSizes([200, 680, 620])
+        self.splitter.setCollapsible(0, False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)

@@ -176,6 +176,7 @@ class TicketView(QWidget):
         self.meta = QLabel()
         self.meta.setObjectName("secondary")
         self.meta.setWordWrap(True)
+        self.meta.setTextFormat(Qt.TextFormat.RichText)  # numbers and times only, nothing a person typed
         self.tags = QLabel()
         self.tags.setObjectName("ticketTags")
         self.tags.setAccessibleName(self.tr("Tags"))
@@ -364,7 +365,7 @@ class TicketView(QWidget):
         cycle = self.tr(" · billing cycle {0}").format(ticket.billing_cycle) if ticket.billing_cycle else ""
         extra = ""
         if ticket.snoozed_until and ticket.snoozed_until > clock.now_iso():
-            extra += self.tr(" · 💤 snoozed until {0}").format(local_time(ticket.snoozed_until))
+            extra += self.tr(" · <b>snoozed</b> until {0}").format(local_time(ticket.snoozed_until))
         if joined:
             extra += self.tr(" · merged from {0}").format(", ".join(f"#{t}" for t in joined))
         if ticket.merged_into:
