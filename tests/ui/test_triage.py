@@ -46,7 +46,11 @@ def test_triage_20_demo_tickets_with_keys_only(qtbot, window):
         ticket_id = current(window)
         seen.append(ticket_id)
         action = turn % 4
-        if action == 0:  # reply
+        if action == 0:  # open, read, reply
+            key(qtbot, window, "Return")
+            assert inbox.ticket_view.conversation.hasFocus() and inbox.ticket_view.ticket.id == ticket_id
+            key(qtbot, window, "Esc")
+            assert inbox.table.hasFocus()
             before = len(tickets.get(db, ticket_id).messages)
             key(qtbot, window, "R")
             assert inbox.ticket_view.composer.hasFocus()
@@ -435,3 +439,50 @@ def test_empty_states_say_what_to_do_next(qtbot, db):
         assert "No tickets match “zebra”" in window.inbox.hint.text()
     finally:
         window.close()
+
+
+def test_dragging_a_saved_view_reorders_it(qtbot, window):
+    inbox = window.inbox
+    first = saved_views.save(window.db, "One", "cycle:1")
+    second = saved_views.save(window.db, "Two", "cycle:2")
+    inbox.fill_views()
+    model = inbox.views.model()
+    row = inbox._row_of_view(f"saved:{second}")
+    assert model.moveRow(model.index(row, 0).parent(), row, model.index(row, 0).parent(),
+                         inbox._row_of_view(f"saved:{first}"))
+    qtbot.waitUntil(lambda: [v.id for v in saved_views.saved(window.db)] == [second, first], timeout=2000)
+    keys = [inbox.views.item(r).data(Qt.ItemDataRole.UserRole) for r in range(inbox.views.count())]
+    assert keys[0] == "builtin:Active", "built-in views stay on top"
+
+
+def test_snoozed_tickets_wake_up_on_the_minute(qtbot, window):
+    inbox, db = window.inbox, window.db
+    ticket_id = inbox.current_ticket_id()
+    with db.transaction() as conn:
+        conn.execute("UPDATE tickets SET snoozed_until = '2020-01-01T00:00:00Z' WHERE id = ?", (ticket_id,))
+    window.minute_chores()
+    assert tickets.get(db, ticket_id).snoozed_until is None
+    assert "back in the inbox" in window.statusBar().currentMessage()
+    assert inbox.model.ticket_id(0) == ticket_id, "on top: it was updated now"
+
+
+def test_welcome_asks_name_role_database_and_demo(qtbot, tmp_path):
+    from desktop.core import identity
+    from desktop.ui.identity_dialog import WelcomeDialog
+
+    dialog = WelcomeDialog(identity.Identity("me@host"), tmp_path / "new.db")
+    qtbot.addWidget(dialog)
+    assert "will be created" in dialog.path_label.text() and dialog.demo.isEnabled()
+    dialog.demo.setChecked(True)
+    existing = tmp_path / "team.db"
+    open_database(existing, ACTOR).close()
+    dialog.set_path(existing)
+    assert "will be opened" in dialog.path_label.text()
+    assert not dialog.demo.isEnabled() and not dialog.demo.isChecked(), "demo data only goes into a new file"
+    dialog.name.setText("")
+    assert not dialog.ok.isEnabled()
+    dialog.name.setText("Ana Ruiz")
+    from PySide6.QtWidgets import QRadioButton
+
+    dialog.findChild(QRadioButton, "role_relations").setChecked(True)
+    assert dialog.identity() == identity.Identity("Ana Ruiz", "relations")
