@@ -34,7 +34,8 @@ import sys, time
 t = time.perf_counter()
 from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication(sys.argv[:1])
-w = QMainWindow(); w.resize(1500, 900); w.show(); app.processEvents(); w.close()
+w = QMainWindow(); w.resize(1500, 900); w.show(); app.processEvents()
+import os; os._exit(0)  # to the first paint, like the app's probe (no teardown in either)
 """
 
 

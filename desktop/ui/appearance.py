@@ -14,7 +14,6 @@ from functools import lru_cache
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QGuiApplication, QIcon, QPainter, QPalette, QPixmap
-from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QWidget
 
 from desktop import paths
@@ -73,6 +72,8 @@ def bubble_colours(dark: bool) -> dict[str, tuple[str, str]]:
 
 @lru_cache(maxsize=64)
 def _pixmap(name: str, colour: str, size: int) -> QPixmap:
+    from PySide6.QtSvg import QSvgRenderer  # ~30 ms to load: only when icons are drawn, after the first paint
+
     source = (paths.resources_dir() / "icons" / "ui" / f"{name}.svg").read_text(encoding="utf-8")
     renderer = QSvgRenderer(QByteArray(source.replace("currentColor", colour).encode("utf-8")))
     pixmap = QPixmap(size, size)

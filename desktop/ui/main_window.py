@@ -101,13 +101,17 @@ class MainWindow(QMainWindow):
         self.heartbeat.start()
         self.inbox.ticket_view.activity_changed.connect(self.beat)
         self._build_wait_indicator()
-        self.apply_appearance()
+        # Icons (QtSvg) and the tray (two counts on the whole file) wait until
+        # the first page is painted: start-up time is measured to that moment.
+        self._tray = None
+        from desktop.ui.first_paint import after_first_paint
+
+        self._first_paint = after_first_paint(self.inbox.table.viewport(), self._decorate)
         QApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: self.apply_appearance())
         db.waiter = self.wait_for_lock
         self._restore_state()
         # Banners need queries (active subscribers, the folder's parents): after
-        # the first paint, not before it.
-        QTimer.singleShot(0, self._after_start)
+        # the first paint, not before it (see _decorate).
         if db.readonly:
             self.location_warning.setText(self.tr(
                 "🔒 Read-only: this file cannot be changed from here (its permissions, or the folder's, do not allow "
@@ -126,11 +130,23 @@ class MainWindow(QMainWindow):
         self._minutes = 0
         self.mail_timer.start()
         self.inbox.ticket_view.reply_stored.connect(self._reply_stored)
-        from desktop.ui.tray import Tray
 
-        self.tray = Tray(self)
         if role == "relations":
             QTimer.singleShot(0, lambda: self.show_pane(2))  # the relations role starts in the Review
+
+    def _decorate(self) -> None:
+        self._after_start()
+        self.apply_appearance()
+        _ = self.tray  # created now: the tray icon and its counts
+
+    @property
+    def tray(self):
+        """The system-tray icon with its counts, created on first use."""
+        if self._tray is None:
+            from desktop.ui.tray import Tray
+
+            self._tray = Tray(self)
+        return self._tray
 
     def apply_appearance(self) -> None:
         """Light or dark: banners, icons and the conversation follow the scheme."""
@@ -151,8 +167,8 @@ class MainWindow(QMainWindow):
 
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "triage"):
             self.apply_appearance()
-        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow() and hasattr(self, "tray") \
-                and self.stack.currentWidget() is self.inbox:
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow() \
+                and getattr(self, "_tray", None) is not None and self.stack.currentWidget() is self.inbox:
             self.tray.seen()
         super().changeEvent(event)
 
@@ -1018,7 +1034,8 @@ class MainWindow(QMainWindow):
         settings.setValue(f"inbox/{self.db.path}/sort", self.inbox.sort.currentData())
         settings.setValue(f"inbox/{self.db.path}/view", self.inbox.current_view_key() or "")
         self.inbox.stop_timers()
-        self.tray.icon.hide()
+        if self._tray is not None:
+            self._tray.icon.hide()
         self.poll.stop()
         self.heartbeat.stop()
         self.backup_timer.stop()

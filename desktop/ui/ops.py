@@ -66,13 +66,21 @@ class _Runnable(QRunnable):
                     and "interrupt" in str(error).lower():
                 error = Cancelled()  # we interrupted the query ourselves
             log.debug("operation failed", exc_info=True)
-            self._signals.failed.emit(error)
+            self._deliver(self._signals.failed, error)
         else:
-            self._signals.succeeded.emit(result)
+            self._deliver(self._signals.succeeded, result)
         finally:
             self.connection = None
             if own is not None:
                 own.close()
+
+
+    @staticmethod
+    def _deliver(signal, value) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:  # the window that asked is gone (closed while we worked): nobody to tell
+            log.debug("result of a finished operation dropped: its receiver was deleted")
 
 
 class Operation(QObject):
