@@ -139,3 +139,16 @@ def _write(db: Database, field: str, values: dict[int, Any], *, action: str,
                                                     ensure_ascii=False, sort_keys=True))
              for tid, before, after, _v, _u in rows])
     return FieldEdit(field, tuple(rows), tuple(skipped))
+
+
+def take(db: Database, ticket_id: int) -> FieldEdit:
+    """Assign the ticket to me, atomically (desktop.core.tickets.take: when
+    two people take it at once one of them gets ConflictError), as an edit
+    that can be undone."""
+    from desktop.core import tickets
+
+    before = db.one("SELECT assignee, updated_at, version FROM tickets WHERE id = ?", (ticket_id,))
+    version = tickets.take(db, ticket_id)
+    if before is None or version == before["version"]:
+        return FieldEdit("assignee", ())
+    return FieldEdit("assignee", ((ticket_id, before["assignee"], db.actor, version, before["updated_at"]),))

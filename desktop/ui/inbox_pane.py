@@ -297,6 +297,18 @@ class InboxPane(QWidget):
         self.views_changed.emit()
         return view_id
 
+    def update_view(self, view: saved_views.View) -> bool:
+        try:
+            saved_views.update_query(self._db, view.id, self.search.text(), view.version)
+        except AmendsError as error:
+            show_error(self, error, self.tr("The view was not changed"))
+            return False
+        self.fill_views()
+        self._view_chosen(self.views.currentItem())
+        self.update_counts()
+        self.views_changed.emit()
+        return True
+
     def rename_view(self, view_id: int, name: str) -> bool:
         try:
             saved_views.rename(self._db, view_id, name)

@@ -291,6 +291,7 @@ class MainWindow(QMainWindow):
                                              "insertReply")
         self.act_save_view = self._action("&Save search as view…", self.ask_save_view,
                                           QKeySequence.StandardKey.SaveAs, "saveView")
+        self.act_update_view = self._action("Save search into this &view", self.update_view, None, "updateView")
         self.act_rename_view = self._action("Re&name view…", self.ask_rename_view, "F2", "renameView")
         self.act_delete_view = self._action("&Delete view", self.ask_delete_view, None, "deleteView")
         self.act_view_up = self._action("Move view &up", lambda: self.inbox.move_view(-1), "Alt+Up", "viewUp")
@@ -348,7 +349,7 @@ class MainWindow(QMainWindow):
         view_menu = menus.addMenu(self.tr("&View"))
         view_menu.addActions([self.act_inbox, self.act_policies, self.act_review, self.act_audit])
         view_menu.addSeparator()
-        view_menu.addActions([self.act_save_view, self.act_rename_view, self.act_delete_view, self.act_view_up,
+        view_menu.addActions([self.act_save_view, self.act_update_view, self.act_rename_view, self.act_delete_view, self.act_view_up,
                               self.act_view_down])
         view_menu.addSeparator()
         view_menu.addAction(self.act_fetch)
@@ -535,6 +536,14 @@ class MainWindow(QMainWindow):
         self.view_dialog = dialog
         dialog.open()
         return dialog
+
+    def update_view(self) -> bool:
+        """The saved view chosen now keeps the search as it reads now."""
+        view = self.inbox.current_saved_view()
+        if view is None:
+            self.statusBar().showMessage(self.tr("Choose one of your saved views first."), 5000)
+            return False
+        return self.inbox.update_view(view)
 
     def ask_rename_view(self):
         view = self.inbox.current_saved_view()

@@ -517,11 +517,14 @@ class TicketView(QWidget):
             return
         ticket_id = self.ticket.id
         try:
-            tickets.take(self._db, ticket_id)
+            edit = edits.take(self._db, ticket_id)
         except AmendsError as error:
             show_error(self, error)
+            edit = None
         self.reload()
         self.changed.emit(ticket_id)
+        if edit is not None and edit.rows:
+            self.edit_made.emit(edit)
 
     def _send(self, direction: str) -> None:
         if self.ticket is None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QDateTime, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
-from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QLabel, QMenu, QVBoxLayout
 
 from desktop.core import edits, merges, resolution, snooze, tags, tickets
 from desktop.core.errors import AmendsError
@@ -59,6 +59,8 @@ class Triage(QObject):
         self.enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.inbox.table, self.open_current,
                                context=Qt.ShortcutContext.WidgetShortcut)
         self.inbox.ticket_view.edit_made.connect(self.push)
+        self.inbox.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.inbox.table.customContextMenuRequested.connect(self.context_menu)
         self.dialog: QDialog | None = None
 
     def _action(self, text: str, slot: Callable, shortcut: str, name: str) -> QAction:
@@ -344,6 +346,20 @@ class Triage(QObject):
         shown.append(dialog)
         dialog.open()
         return shown
+
+    def context_menu(self, position) -> QMenu:
+        """Right-click in the list: the same actions, on the selection."""
+        menu = QMenu(self.inbox.table)
+        menu.setObjectName("ticketContextMenu")
+        menu.addAction(self.window.act_resolve)
+        menu.addAction(self.window.act_reply)
+        menu.addSeparator()
+        menu.addActions(self.menu_actions)
+        menu.addSeparator()
+        menu.addAction(self.window.act_propose)
+        self.menu = menu
+        menu.popup(self.inbox.table.viewport().mapToGlobal(position))
+        return menu
 
     def back_to_list(self) -> None:
         """A chooser or checklist closed: the keys go to the ticket list again."""

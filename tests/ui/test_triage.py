@@ -486,3 +486,31 @@ def test_welcome_asks_name_role_database_and_demo(qtbot, tmp_path):
 
     dialog.findChild(QRadioButton, "role_relations").setChecked(True)
     assert dialog.identity() == identity.Identity("Ana Ruiz", "relations")
+
+
+def test_take_is_undoable_and_the_context_menu_offers_the_actions(qtbot, window):
+    inbox, db = window.inbox, window.db
+    ticket_id = db.scalar("SELECT id FROM tickets WHERE assignee IS NULL AND status <> 'resolved' ORDER BY id DESC")
+    inbox.select_view("builtin:Unassigned")
+    assert inbox.select_ticket(ticket_id)
+    inbox.ticket_view.take()
+    assert tickets.get(db, ticket_id).assignee == ACTOR
+    window.triage.undo_action.trigger()
+    assert tickets.get(db, ticket_id).assignee is None
+    from PySide6.QtCore import QPoint
+
+    menu = window.triage.context_menu(QPoint(10, 10))
+    names = [a.objectName() for a in menu.actions()]
+    assert {"assign", "tag", "snooze", "merge", "resolve"} <= set(names)
+    menu.close()
+
+
+def test_a_saved_view_takes_the_current_search(qtbot, window):
+    inbox = window.inbox
+    view_id = saved_views.save(window.db, "Billing", "category:billing")
+    inbox.fill_views()
+    inbox.select_view(f"saved:{view_id}")
+    inbox.search.setText("category:billing cycle:1")
+    assert window.update_view()
+    assert saved_views.saved(window.db)[0].query.text == "category:billing cycle:1"
+    assert inbox.current_view_key() == f"saved:{view_id}"
