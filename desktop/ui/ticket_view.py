@@ -470,9 +470,14 @@ class TicketView(QWidget):
         if self._loading or self.ticket is None or getattr(self.ticket, name) == value:
             return
         ticket_id = self.ticket.id
+        edit = None
         try:
-            edit = edits.set_values(self._db, name, {ticket_id: value},
-                                    expected_versions={ticket_id: self.ticket.version})
+            if name == "status" and self.ticket.status == "resolved":
+                # Reopening: a deliberate single edit (its resolution stays on record), not on the undo stack.
+                tickets.update(self._db, ticket_id, self.ticket.version, status=value)
+            else:
+                edit = edits.set_values(self._db, name, {ticket_id: value},
+                                        expected_versions={ticket_id: self.ticket.version})
         except ConflictError as error:
             self._resolve_conflict(error, name, value)
             return
@@ -482,7 +487,8 @@ class TicketView(QWidget):
             return
         self.reload()
         self.changed.emit(ticket_id)
-        self.edit_made.emit(edit)
+        if edit is not None:
+            self.edit_made.emit(edit)
 
     def _resolve_conflict(self, error: ConflictError, name: str, value) -> QMessageBox:
         """Someone else saved first: show what they changed, offer reload or

@@ -119,8 +119,8 @@ class Triage(QObject):
         done = {"do": "", "undo": self.tr("Undone: "), "redo": self.tr("Redone: ")}[kind]
         message = done + edit.label
         if edit.skipped:
-            message += self.tr(" — {0} ticket(s) changed by someone else since were left as they are").format(
-                len(edit.skipped))
+            message += self.tr(" — {0} ticket(s) left as they are (changed by someone else since, gone, or "
+                               "resolved: reopen those one at a time)").format(len(edit.skipped))
         self.window.statusBar().showMessage(message, 8000)
         self.inbox.refresh()
 

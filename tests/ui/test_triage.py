@@ -514,3 +514,16 @@ def test_a_saved_view_takes_the_current_search(qtbot, window):
     assert window.update_view()
     assert saved_views.saved(window.db)[0].query.text == "category:billing cycle:1"
     assert inbox.current_view_key() == f"saved:{view_id}"
+
+
+def test_a_resolved_ticket_can_be_reopened_from_the_ticket_view(qtbot, window):
+    db = window.db
+    ticket_id = db.scalar("SELECT id FROM tickets WHERE status = 'resolved' ORDER BY id DESC")
+    window.inbox.select_view("builtin:All tickets")
+    assert window.inbox.select_ticket(ticket_id)
+    view = window.inbox.ticket_view
+    index = view.status.findData("open")
+    view.status.setCurrentIndex(index)
+    view.status.activated.emit(index)
+    reopened = tickets.get(db, ticket_id)
+    assert (reopened.status, reopened.resolved_at) == ("open", None)
