@@ -128,8 +128,8 @@ def parse(text: str, actor: str, *, tags: list[str] | None = None, now: str = ""
                 continue
             parsed.conditions.append((f"NOT ({sql})" if negated else sql, params))
             parsed.fields.add(name.lower())
-            if name.lower() == "is" and value.lower() == "merged":
-                parsed.fields.add("is:merged")  # merged tickets are otherwise left out
+            if name.lower() == "is" and not negated:
+                parsed.fields.add(f"is:{value.lower()}")  # is:merged brings back merged tickets; is:snoozed its order
             continue
         if bare and re.fullmatch(r"[A-Za-z_]+:", bare):
             parsed.problems.append(Problem(token, f"{bare} needs a value"))

@@ -157,7 +157,7 @@ def _filters(query: InboxQuery, actor: str, now: str, *, merged: bool = False) -
     return where, params
 
 
-def _where(db: Database, query: InboxQuery, now: str) -> tuple[list[str], list[Any], str | None]:
+def _where(db: Database, query: InboxQuery, now: str) -> tuple[list[str], list[Any], str | None, set[str]]:
     """The WHERE terms of a query (view filters + the search language) and
     the FTS expression of its words, shared by :func:`page` and :func:`count`."""
     text = query.full_text
@@ -175,7 +175,7 @@ def _where(db: Database, query: InboxQuery, now: str) -> tuple[list[str], list[A
     if syntax.excluded:
         where.append("t.id NOT IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)")
         params.append(" OR ".join(query_syntax.fts_expression([term], prefix_last=False) for term in syntax.excluded))
-    return where, params, query_syntax.fts_expression(syntax.words, prefix_last=True)
+    return where, params, query_syntax.fts_expression(syntax.words, prefix_last=True), syntax.fields
 
 
 def _tag_names(db: Database) -> list[str]:
@@ -191,7 +191,7 @@ def page(db: Database, query: InboxQuery, after: tuple | None = None,
     """
     query = query.validated()
     now = now or clock.now_iso()
-    where, params, fts = _where(db, query, now)
+    where, params, fts, fields = _where(db, query, now)
     due = "NULL"
     if query.view == "due_followups":
         # Each ticket once, at its earliest open follow-up, read in due order
@@ -206,6 +206,13 @@ def page(db: Database, query: InboxQuery, after: tuple | None = None,
         if fts:
             where.append("t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)")
             params.append(fts)
+    elif "is:snoozed" in fields and not fts:
+        # Snoozed tickets are few: read them from their partial index, the
+        # soonest back first (ordered by update, the planner walked the whole
+        # update index looking for them: 3.7 s on a million tickets).
+        source = "tickets t INDEXED BY tickets_snoozed"
+        order = keys = ("t.snoozed_until", "t.id")
+        direction = "ASC"
     elif fts:
         source = "ticket_search s JOIN tickets t ON t.id = s.rowid"
         where.insert(0, "ticket_search MATCH ?")
@@ -234,6 +241,8 @@ def page(db: Database, query: InboxQuery, after: tuple | None = None,
         last = result[-1]
         if query.view == "due_followups":
             cursor = (last.due_at, last.id)
+        elif keys == ("t.snoozed_until", "t.id"):
+            cursor = (last.snoozed_until, last.id)
         elif fts:
             cursor = (last.id,)
         else:
@@ -247,7 +256,7 @@ def count(db: Database, query: InboxQuery, *, cap: int = 10_000, now: str | None
     number must stay cheap on a million tickets). Returns (count, capped)."""
     query = query.validated()
     now = now or clock.now_iso()
-    where, params, fts = _where(db, query, now)
+    where, params, fts, _fields = _where(db, query, now)
     if query.view == "due_followups":
         where.append("t.id IN (SELECT ticket_id FROM followups WHERE done_at IS NULL AND due_at <= ?)")
         params.append(now)

@@ -394,6 +394,8 @@ class InboxPane(QWidget):
             hints.append(self.tr("Search results, newest first."))
         if query.view == "due_followups":
             hints.append(self.tr("Tickets with a check-in that is due, oldest due first."))
+        elif "is:snoozed" in query.full_text.lower() and not query.searching:
+            hints.append(self.tr("Snoozed tickets, the soonest back first (Shift+S wakes one now)."))
         if self.model.rowCount() == 0:
             hints.append(self.empty_state(query))
         self.hint.setText(" ".join(hints))

@@ -245,3 +245,17 @@ def test_saved_replies_fill_placeholders_and_flag_unknown(db):
     replies.save(db, "Thanks!", "Thanks {customer.name}!!", "survey", reply_id=reply_id, expected_version=reply.version)
     with pytest.raises(ConflictError):
         replies.save(db, "Thanks?", "x", None, reply_id=reply_id, expected_version=reply.version)
+
+
+def test_snoozed_view_pages_from_its_index_soonest_first(db):
+    ids = many(db, 150)
+    edits.set_values(db, "snoozed_until", {tid: f"2030-01-{1 + i % 28:02d}T09:00:00Z" for i, tid in enumerate(ids)})
+    query = {v.name: v.query for v in saved_views.builtin()}["Snoozed"]
+    first, cursor = tickets.page(db, query, limit=100)
+    second, end = tickets.page(db, query, cursor, limit=100)
+    seen = [r.snoozed_until for r in first + second]
+    assert len(seen) == 150 and end is None and seen == sorted(seen)
+    plan = " ".join(str(r) for r in db.tuples(
+        "EXPLAIN QUERY PLAN SELECT id FROM tickets t INDEXED BY tickets_snoozed WHERE t.snoozed_until > ? "
+        "ORDER BY t.snoozed_until, t.id", ("2026-01-01",)))
+    assert "tickets_snoozed" in plan and "TEMP B-TREE" not in plan
