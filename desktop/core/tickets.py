@@ -161,7 +161,7 @@ def _where(db: Database, query: InboxQuery, now: str) -> tuple[list[str], list[A
     """The WHERE terms of a query (view filters + the search language) and
     the FTS expression of its words, shared by :func:`page` and :func:`count`."""
     text = query.full_text
-    syntax = query_syntax.parse(text, db.actor, tags=_tag_names(db) if "tag:" in text.lower() else None, now=now)
+    syntax = query_syntax.parse(text, db.actor, tags=_tag_usage(db) if "tag:" in text.lower() else None, now=now)
     if syntax.problems:
         raise ValidationError([(p.token, p.reason) for p in syntax.problems])
     # A field typed in the search box replaces the view's filter on it.
@@ -178,8 +178,9 @@ def _where(db: Database, query: InboxQuery, now: str) -> tuple[list[str], list[A
     return where, params, query_syntax.fts_expression(syntax.words, prefix_last=True), syntax.fields
 
 
-def _tag_names(db: Database) -> list[str]:
-    return [r[0] for r in db.tuples("SELECT name FROM tags ORDER BY name")]
+def _tag_usage(db: Database) -> dict[str, int]:
+    """Every tag's name and how many tickets carry it (counted from the tag index)."""
+    return dict(db.tuples("SELECT g.name, (SELECT count(*) FROM ticket_tags tt WHERE tt.tag_id = g.id) FROM tags g"))
 
 
 def page(db: Database, query: InboxQuery, after: tuple | None = None,

@@ -259,3 +259,17 @@ def test_snoozed_view_pages_from_its_index_soonest_first(db):
         "EXPLAIN QUERY PLAN SELECT id FROM tickets t INDEXED BY tickets_snoozed WHERE t.snoozed_until > ? "
         "ORDER BY t.snoozed_until, t.id", ("2026-01-01",)))
     assert "tickets_snoozed" in plan and "TEMP B-TREE" not in plan
+
+
+def test_common_and_rare_tags_find_the_same_tickets(db, monkeypatch):
+    from desktop.core import query_syntax
+
+    ids = many(db, 40)
+    tags.add(db, ids[::3], "VIP")
+    query = tickets.InboxQuery(status="all", text="tag:vip")
+    listed = ids_in(db, query)
+    monkeypatch.setattr(query_syntax, "MANY_TAGGED", 5)  # now VIP counts as common: checked per ticket
+    assert "EXISTS" in query_syntax.parse("tag:vip", "", tags={"VIP": 14}).conditions[0][0]
+    assert ids_in(db, query) == listed and sorted(listed) == sorted(ids[::3])
+    assert ids_in(db, tickets.InboxQuery(status="all", text="-tag:vip")) == \
+        [t for t in ids_in(db, tickets.InboxQuery(status="all")) if t not in listed]
