@@ -81,6 +81,11 @@ def search_index_problems(db: Database) -> list[str]:
                 conn.execute("INSERT INTO ticket_search (ticket_search) VALUES ('integrity-check')")
         except sqlite3.DatabaseError as error:
             problems.append(f"the index is inconsistent ({error})")
+        try:
+            with db.transaction() as conn:  # the customer index checks itself against the customers table
+                conn.execute("INSERT INTO customer_search (customer_search, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError as error:
+            problems.append(f"the customer index is inconsistent ({error})")
     return problems
 
 
@@ -96,6 +101,7 @@ def rebuild_search_index(db: Database) -> int:
                                         '')
                         FROM tickets t""")
         count = conn.execute("SELECT count(*) FROM ticket_search").fetchone()[0]
+        conn.execute("INSERT INTO customer_search (customer_search) VALUES ('rebuild')")
         audit.record(conn, db.actor, "database", None, "rebuild_search_index", {"tickets": count})
     return count
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Callable
 
 from desktop.core import clock
 from desktop.core.vocabulary import CATEGORIES, STATUSES
 
 FIELDS = ("status", "category", "assignee", "from", "cycle", "policy", "before", "after", "tag", "is")
 IS_VALUES = ("snoozed", "merged")
+MANY_CUSTOMERS = 200  # a from: matching more customers is checked per ticket
 MANY_TAGGED = 2000  # tickets: above this a tag is checked per ticket, below it its tickets are listed
 PREFIX_FROM = 3  # letters typed before the last word also matches as a prefix
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z_]+):)?(?:"([^"]*)"?|(\S+))')
@@ -45,7 +47,8 @@ def _day(text: str) -> date:
     return date.fromisoformat(text)
 
 
-def _condition(name: str, value: str, actor: str, tags: dict[str, int] | None, now: str) -> tuple[str, list]:
+def _condition(name: str, value: str, actor: str, tags: dict[str, int] | None, now: str,
+               customers: Callable[[str], int] | None) -> tuple[str, list]:
     lowered = value.lower()
     if name == "status":
         if lowered == "active":
@@ -67,6 +70,13 @@ def _condition(name: str, value: str, actor: str, tags: dict[str, int] | None, n
             return "t.assignee IS NULL", []
         return "t.assignee = ?", [actor if lowered == "me" else value]
     if name == "from":
+        if len(value.strip()) >= 3:  # any part of the email or name, from the customers' trigram index
+            phrase = '"' + value.replace('"', '""') + '"'
+            many = customers is not None and customers(phrase) > MANY_CUSTOMERS
+            # Many customers (a common first name): walk the view's order and check each
+            # ticket ("+" keeps SQLite from fetching all their tickets to sort them).
+            return (f"{'+' if many else ''}t.customer_id IN (SELECT rowid FROM customer_search "
+                    "WHERE customer_search MATCH ?)", [phrase])
         pattern = _like(value)
         return ("t.customer_id IN (SELECT id FROM customers WHERE email LIKE ? ESCAPE '\\' "
                 "OR name LIKE ? ESCAPE '\\')", [pattern, pattern])
@@ -115,10 +125,13 @@ def _condition(name: str, value: str, actor: str, tags: dict[str, int] | None, n
     raise ValueError(f"unknown field (one of {', '.join(f + ':' for f in FIELDS)})")
 
 
-def parse(text: str, actor: str, *, tags: dict[str, int] | None = None, now: str = "") -> ParsedQuery:
+def parse(text: str, actor: str, *, tags: dict[str, int] | None = None, now: str = "",
+          customers: Callable[[str], int] | None = None) -> ParsedQuery:
     """Parse the search text; ``tags`` (when given) are the known tag names
     with how many tickets carry each: a mistyped tag is explained rather than
-    finding nothing, and a common tag is searched the way that is fast for it."""
+    finding nothing, and a common tag is searched the way that is fast for it.
+    ``customers`` counts the customers a ``from:`` phrase matches, for the same
+    reason."""
     parsed = ParsedQuery()
     text = re.sub(r"[\x00-\x1f\x7f]", " ", text or "")
     for match in _TOKEN.finditer(text):
@@ -130,7 +143,7 @@ def parse(text: str, actor: str, *, tags: dict[str, int] | None = None, now: str
                 parsed.problems.append(Problem(token, f"{name}: needs a value"))
                 continue
             try:
-                sql, params = _condition(name.lower(), value, actor, tags, now or clock.now_iso())
+                sql, params = _condition(name.lower(), value, actor, tags, now or clock.now_iso(), customers)
             except ValueError as error:
                 parsed.problems.append(Problem(token, str(error)))
                 continue

@@ -161,7 +161,8 @@ def _where(db: Database, query: InboxQuery, now: str) -> tuple[list[str], list[A
     """The WHERE terms of a query (view filters + the search language) and
     the FTS expression of its words, shared by :func:`page` and :func:`count`."""
     text = query.full_text
-    syntax = query_syntax.parse(text, db.actor, tags=_tag_usage(db) if "tag:" in text.lower() else None, now=now)
+    syntax = query_syntax.parse(text, db.actor, tags=_tag_usage(db) if "tag:" in text.lower() else None, now=now,
+                                customers=lambda phrase: _customers_matching(db, phrase))
     if syntax.problems:
         raise ValidationError([(p.token, p.reason) for p in syntax.problems])
     # A field typed in the search box replaces the view's filter on it.
@@ -176,6 +177,10 @@ def _where(db: Database, query: InboxQuery, now: str) -> tuple[list[str], list[A
         where.append("t.id NOT IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)")
         params.append(" OR ".join(query_syntax.fts_expression([term], prefix_last=False) for term in syntax.excluded))
     return where, params, query_syntax.fts_expression(syntax.words, prefix_last=True), syntax.fields
+
+
+def _customers_matching(db: Database, phrase: str) -> int:
+    return db.scalar("SELECT count(*) FROM customer_search WHERE customer_search MATCH ?", (phrase,))
 
 
 def _tag_usage(db: Database) -> dict[str, int]:

@@ -273,3 +273,20 @@ def test_common_and_rare_tags_find_the_same_tickets(db, monkeypatch):
     assert ids_in(db, query) == listed and sorted(listed) == sorted(ids[::3])
     assert ids_in(db, tickets.InboxQuery(status="all", text="-tag:vip")) == \
         [t for t in ids_in(db, tickets.InboxQuery(status="all")) if t not in listed]
+
+
+def test_from_finds_any_part_of_email_or_name_and_follows_changes(db, monkeypatch):
+    from desktop.core import customers, health, query_syntax
+
+    tess = customers.create(db, "tess.silva466@mail.example", "Tess Silva")
+    other = customers.create(db, "bo@shop.example", "Bo Lindqvist")
+    mine, theirs = make_ticket(db, tess), make_ticket(db, other)
+    assert ids_in(db, tickets.InboxQuery(status="all", text="from:silva466")) == [mine]
+    assert ids_in(db, tickets.InboxQuery(status="all", text="from:LINDQ")) == [theirs]
+    assert ids_in(db, tickets.InboxQuery(status="all", text="-from:shop.example")) == [mine]
+    with db.transaction() as conn:
+        conn.execute("UPDATE customers SET name = 'Tess Okafor' WHERE id = ?", (tess,))
+    assert ids_in(db, tickets.InboxQuery(status="all", text="from:okafor")) == [mine], "the index follows edits"
+    monkeypatch.setattr(query_syntax, "MANY_CUSTOMERS", 0)  # every match counts as many: checked per ticket
+    assert ids_in(db, tickets.InboxQuery(status="all", text="from:okafor")) == [mine]
+    assert health.check(db).ok

@@ -344,6 +344,23 @@ ALTER TABLE tickets ADD COLUMN merged_into INTEGER REFERENCES tickets(id);  -- j
 CREATE INDEX tickets_snoozed ON tickets(snoozed_until) WHERE snoozed_until IS NOT NULL;
 CREATE INDEX tickets_merged ON tickets(merged_into) WHERE merged_into IS NOT NULL;
 
+-- Customers found by any part of their email or name (from: in the search),
+-- kept in step with the customers table by triggers, whoever writes it.
+CREATE VIRTUAL TABLE customer_search USING fts5(
+    email, name, content = 'customers', content_rowid = 'id', tokenize = 'trigram'
+);
+CREATE TRIGGER customers_search_insert AFTER INSERT ON customers BEGIN
+    INSERT INTO customer_search (rowid, email, name) VALUES (new.id, new.email, new.name);
+END;
+CREATE TRIGGER customers_search_delete AFTER DELETE ON customers BEGIN
+    INSERT INTO customer_search (customer_search, rowid, email, name) VALUES ('delete', old.id, old.email, old.name);
+END;
+CREATE TRIGGER customers_search_update AFTER UPDATE OF email, name ON customers BEGIN
+    INSERT INTO customer_search (customer_search, rowid, email, name) VALUES ('delete', old.id, old.email, old.name);
+    INSERT INTO customer_search (rowid, email, name) VALUES (new.id, new.email, new.name);
+END;
+INSERT INTO customer_search (customer_search) VALUES ('rebuild');
+
 CREATE TABLE tags (
     id     INTEGER PRIMARY KEY,
     name   TEXT NOT NULL UNIQUE COLLATE NOCASE,
