@@ -85,7 +85,8 @@ def for_step(db: Database, step_type: str) -> list[SavedReply]:
     return [r for r in all_replies(db) if r.step_type == step_type]
 
 
-def _check(name: str, body: str, step_type: str | None) -> str:
+def check(name: str, body: str, step_type: str | None) -> str:
+    """The cleaned name, or ValidationError naming every problem (the editor and imports)."""
     clean = " ".join((name or "").split())
     problems = []
     if not clean:
@@ -107,7 +108,7 @@ def save(db: Database, name: str, body: str, step_type: str | None = None, *,
          reply_id: int | None = None, expected_version: int | None = None) -> int:
     """Create a saved reply, or change one (optimistic: another person's
     change in between raises ConflictError)."""
-    clean = _check(name, body, step_type)
+    clean = check(name, body, step_type)
     now = clock.now_iso()
     with db.transaction() as conn:
         clash = conn.execute("SELECT id FROM saved_replies WHERE name = ? AND id IS NOT ?", (clean, reply_id)).fetchone()

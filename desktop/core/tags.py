@@ -19,7 +19,7 @@ from desktop.core.store import Database
 
 #: Colours offered for new tags (readable on light and dark backgrounds).
 PALETTE = ("#d64545", "#e0892b", "#c9a227", "#3f9c4a", "#2b8bb5", "#5b5fc7", "#a64ca6", "#6c757d")
-_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def get_or_create(db: Database, name: str, colour: str | None = None) -> Tag:
     """The tag called ``name`` (any case), created with the next palette
     colour when new."""
     clean = check_name(name)
-    if colour is not None and not _COLOUR.fullmatch(colour):
+    if colour is not None and not COLOUR.fullmatch(colour):
         raise ValidationError([("colour", "a colour is #rrggbb")])
     with db.transaction() as conn:
         row = conn.execute("SELECT id, name, colour FROM tags WHERE name = ?", (clean,)).fetchone()
@@ -84,7 +84,7 @@ def get_or_create(db: Database, name: str, colour: str | None = None) -> Tag:
 
 
 def set_colour(db: Database, tag_id: int, colour: str) -> None:
-    if not _COLOUR.fullmatch(colour or ""):
+    if not COLOUR.fullmatch(colour or ""):
         raise ValidationError([("colour", "a colour is #rrggbb")])
     with db.transaction() as conn:
         before = conn.execute("SELECT colour FROM tags WHERE id = ?", (tag_id,)).fetchone()

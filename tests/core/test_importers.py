@@ -182,3 +182,44 @@ def test_arbitrary_json_never_crashes_or_half_imports(db, tmp_path, doc):
     report = importers.import_file(db, path, "amends")
     if not report.written:
         assert counts(db) == before
+
+
+def test_exchange_format_carries_tags_snoozes_merges_and_saved_replies(tmp_path):
+    from desktop.core import merges, replies, snooze, tags
+
+    source = open_database(tmp_path / "a.db", ACTOR)
+    demo.generate(source, 40, seed=2, now=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    ids = [r[0] for r in source.tuples("SELECT id FROM tickets ORDER BY id")]
+    tags.add(source, ids[:3], "Wholesale")
+    tags.set_colour(source, tags.get_or_create(source, "Wholesale").id, "#123456")
+    snooze.snooze(source, [ids[5]], "7d")
+    merges.merge(source, ids[7], ids[6])
+    replies.save(source, "Wholesale hello", "Hi {customer.first_name}, your pallet ships Monday.", None)
+    doc = amends_export.document(source)
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(doc))
+    target = open_database(tmp_path / "b.db", ACTOR)
+    assert not importers.import_file(target, path).errors
+    assert amends_export.document(target) == doc
+    by_ref = dict(target.tuples("SELECT ref, id FROM tickets"))
+    ref = dict(source.tuples("SELECT id, ref FROM tickets"))
+    assert tickets.get(target, by_ref[ref[ids[7]]]).merged_into == by_ref[ref[ids[6]]]
+    assert {t.name: t.colour for t in tags.all_tags(target)}["Wholesale"] == "#123456"
+    assert any(r.name == "Wholesale hello" for r in replies.all_replies(target))
+
+
+def test_bad_tags_and_replies_in_an_exchange_document_are_reported(db, tmp_path):
+    doc = {"format": "amends", "version": 1, "customers": [], "policies": [],
+           "tickets": [{"ref": "t1", "subject": "A", "category": "other", "status": "open",
+                        "created_at": "2026-01-05T10:00:00Z", "tags": ["ok", "bad:tag"], "merged_into": "t9",
+                        "snoozed_until": "later"}],
+           "tags": [{"name": "ok", "colour": "red"}],
+           "saved_replies": [{"name": "Typo", "body": "Hi {customer.firstname}"}]}
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    before = db.scalar("SELECT total_changes()")
+    report = importers.import_file(db, path)
+    assert not report.written and db.scalar("SELECT total_changes()") == before
+    fields = {e.field for e in report.errors}
+    assert {"tickets.tags[1]", "tickets.merged_into", "tickets.snoozed_until", "tags.colour",
+            "saved_replies.body"} <= fields

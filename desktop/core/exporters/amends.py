@@ -51,6 +51,11 @@ def document(db: Database) -> dict:
         if p["plan"]:
             entry["plan"] = p["plan"]
         doc["policies"].append(entry)
+    ticket_refs = {r["id"]: r["ref"] or f"t{r['id']}" for r in db.query("SELECT id, ref FROM tickets")}
+    ticket_tags: dict[int, list[str]] = {}
+    for ticket_id, name in db.tuples("SELECT tt.ticket_id, g.name FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id "
+                                     "ORDER BY g.name COLLATE NOCASE"):
+        ticket_tags.setdefault(ticket_id, []).append(name)
     for t in db.query("SELECT * FROM tickets ORDER BY id"):
         messages = [{"direction": m["direction"], "author": m["author"], "at": m["created_at"], "body": m["body"]}
                     for m in db.query("SELECT * FROM messages WHERE ticket_id = ? ORDER BY created_at, id",
@@ -66,9 +71,23 @@ def document(db: Database) -> dict:
                                             (r["id"],))],
                 "offer": None if r["offer_value"] is None else {
                     "kind": r["offer_kind"], "value": r["offer_value"], "override_reason": r["override_reason"]}}
-        doc["tickets"].append({
-            "ref": t["ref"] or f"t{t['id']}", "customer": customer_refs.get(t["customer_id"]),
+        entry = {
+            "ref": ticket_refs[t["id"]], "customer": customer_refs.get(t["customer_id"]),
             "subject": t["subject"], "category": t["category"], "status": t["status"], "priority": t["priority"],
             "assignee": t["assignee"], "created_at": t["created_at"], "updated_at": t["updated_at"],
-            "messages": messages, "resolution": resolution})
+            "messages": messages, "resolution": resolution}
+        # Optional keys (schema v2 data), written only when there is something to say.
+        if t["id"] in ticket_tags:
+            entry["tags"] = ticket_tags[t["id"]]
+        if t["snoozed_until"]:
+            entry["snoozed_until"] = t["snoozed_until"]
+        if t["merged_into"]:
+            entry["merged_into"] = ticket_refs.get(t["merged_into"])
+        doc["tickets"].append(entry)
+    found_tags = [{"name": name, "colour": colour} for name, colour in db.tuples(
+        "SELECT name, colour FROM tags ORDER BY name COLLATE NOCASE")]
+    if found_tags:
+        doc["tags"] = found_tags
+    doc["saved_replies"] = [{"name": name, "body": body, "step": step} for name, body, step in db.tuples(
+        "SELECT name, body, step_type FROM saved_replies ORDER BY name COLLATE NOCASE")]
     return doc

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from desktop.core import replies, tags
+from desktop.core.errors import ValidationError
 from desktop.core.importers.records import (
     CustomerRecord,
     MessageRecord,
@@ -71,7 +73,52 @@ def parse(path: Path) -> Parsed:
     versions = {(p.ref, v.version): v for p in parsed.policies for v in p.versions}
     for number, item in enumerate(doc.get("tickets", []), start=1):
         _ticket(parsed, number, item, refs, versions)
+    for ticket in parsed.tickets:
+        if ticket.merged_into is not None and ticket.merged_into not in refs["tickets"]:
+            parsed.problem("tickets", ticket.record, "tickets.merged_into",
+                           f"no ticket with ref {ticket.merged_into!r} in this file")
+    _tags(parsed, doc.get("tags", []))
+    _saved_replies(parsed, doc.get("saved_replies", []))
     return parsed
+
+
+def _tags(parsed: Parsed, items: object) -> None:
+    """Optional: the tags with their colours (tickets name them)."""
+    if not isinstance(items, list):
+        parsed.problem("document", 0, "tags", "must be a list")
+        return
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            parsed.problem("tags", number, "tags", "must be an object with name and colour")
+            continue
+        try:
+            name = tags.check_name(str(item.get("name") or ""))
+        except ValidationError as error:
+            parsed.problem("tags", number, "tags.name", error.problems[0][1])
+            continue
+        colour = item.get("colour")
+        if not isinstance(colour, str) or not tags.COLOUR.fullmatch(colour):
+            parsed.problem("tags", number, "tags.colour", "a colour is #rrggbb")
+            continue
+        parsed.tags.append((name, colour))
+
+
+def _saved_replies(parsed: Parsed, items: object) -> None:
+    """Optional: the team's saved replies."""
+    if not isinstance(items, list):
+        parsed.problem("document", 0, "saved_replies", "must be a list")
+        return
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            parsed.problem("saved_replies", number, "saved_replies", "must be an object with name and body")
+            continue
+        try:
+            name = replies.check(str(item.get("name") or ""), str(item.get("body") or ""), item.get("step"))
+        except ValidationError as error:
+            for field_name, reason in error.problems:
+                parsed.problem("saved_replies", number, f"saved_replies.{field_name}", reason)
+            continue
+        parsed.saved_replies.append((name, str(item["body"]), item.get("step")))
 
 
 def _check(parsed: Parsed, section: str, number: int, name: str, read):
@@ -216,9 +263,25 @@ def _ticket(parsed: Parsed, number: int, item: object, refs: dict[str, set[str]]
     resolution = _resolution(parsed, number, item.get("resolution"), refs, versions)
     if resolution is not None and status != "resolved":
         parsed.problem("tickets", number, "tickets.status", "a ticket with a resolution must be resolved")
+    ticket_tags = []
+    raw_tags = item.get("tags") or []
+    if not isinstance(raw_tags, list):
+        parsed.problem("tickets", number, "tickets.tags", "must be a list of tag names")
+        raw_tags = []
+    for index, name in enumerate(raw_tags):
+        try:
+            ticket_tags.append(tags.check_name(name if isinstance(name, str) else ""))
+        except ValidationError as error:
+            parsed.problem("tickets", number, f"tickets.tags[{index}]", error.problems[0][1])
+    snoozed = check("snoozed_until", lambda: time_value(item.get("snoozed_until"), required=False))
+    merged_into = item.get("merged_into")
+    if merged_into is not None and (not isinstance(merged_into, str) or merged_into == ref):
+        parsed.problem("tickets", number, "tickets.merged_into", "must be the ref of another ticket, or null")
+        merged_into = None
     if ref and subject and category and status and priority is not None and created:
         parsed.tickets.append(TicketRecord(ref, subject, category, status, priority, assignee, created, updated,
-                                           customer, messages, resolution, number))
+                                           customer, messages, resolution, number, tags=ticket_tags,
+                                           snoozed_until=snoozed, merged_into=merged_into))
 
 
 def _resolution(parsed: Parsed, number: int, raw: object, refs: dict, versions: dict) -> ResolutionRecord | None:

@@ -111,6 +111,10 @@ class TicketRecord:
     record: int = 0
     #: Message-IDs this thread's first message refers to (mail threading).
     references: list[str] = field(default_factory=list)
+    #: Added to the ticket's tags (never removed by an import).
+    tags: list[str] = field(default_factory=list)
+    snoozed_until: str | None = None
+    merged_into: str | None = None  # the ref of the ticket this one was merged into
 
 
 @dataclass
@@ -124,6 +128,8 @@ class Parsed:
     tickets: list[TicketRecord] = field(default_factory=list)
     problems: list[RecordProblem] = field(default_factory=list)
     bad_records: set[tuple[str, int]] = field(default_factory=set)  # (section, record) with a problem
+    tags: list[tuple[str, str]] = field(default_factory=list)  # (name, colour) of the exchange format's tags
+    saved_replies: list[tuple[str, str, str | None]] = field(default_factory=list)  # (name, body, step type)
 
     def problem(self, section: str, record: int, field_name: str, reason: str) -> None:
         self.problems.append(RecordProblem(record, field_name, reason))
@@ -138,7 +144,8 @@ class Parsed:
 
     def without_bad_records(self) -> "Parsed":
         """Only the valid records (``--skip-invalid``)."""
-        keep = Parsed(self.unit, problems=list(self.problems))
+        keep = Parsed(self.unit, problems=list(self.problems), tags=list(self.tags),
+                      saved_replies=list(self.saved_replies))
         keep.customers = [c for c in self.customers if ("customers", c.record) not in self.bad_records]
         keep.policies = [p for p in self.policies if ("policies", p.record) not in self.bad_records]
         keep.tickets = [t for t in self.tickets if ("tickets", t.record) not in self.bad_records]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Callable
 
-from desktop.core import clock, customers, policies, thanks, tickets
+from desktop.core import clock, customers, policies, tags, thanks, tickets
 from desktop.core.importers.records import Parsed, PolicyRecord, RecordProblem, TicketRecord
 
 
@@ -69,11 +69,42 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
         _ticket(conn, ticket, customer_id, versions, counts if parsed.unit == "tickets" else None, counts)
         if customer_id is not None:
             touched.add(customer_id)
+    _extras(conn, parsed)
     for customer_id in touched:
         conn.execute("""UPDATE customers SET (first_ticket_at, first_ticket_id) =
                         (SELECT created_at, id FROM tickets WHERE customer_id = ? ORDER BY created_at, id LIMIT 1)
                         WHERE id = ?""", (customer_id, customer_id))
     return counts
+
+
+def _extras(conn, parsed: Parsed) -> None:
+    """Tags (with colours), snoozes, merges and saved replies of the exchange
+    format. Tags are only ever added; a snooze or merge only set when the
+    record says so."""
+    for name, colour in parsed.tags:
+        conn.execute("INSERT INTO tags (name, colour) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET colour = ?",
+                     (name, colour, colour))
+    for name, body, step in parsed.saved_replies:
+        conn.execute("INSERT INTO saved_replies (name, body, step_type, updated_at, updated_by) VALUES (?, ?, ?, ?, ?) "
+                     "ON CONFLICT (name) DO UPDATE SET body = excluded.body, step_type = excluded.step_type, "
+                     "version = version + 1 WHERE body IS NOT excluded.body OR step_type IS NOT excluded.step_type",
+                     (name, body, step, clock.now_iso(), "import"))
+    for record in parsed.tickets:
+        if not (record.tags or record.snoozed_until or record.merged_into):
+            continue
+        row = conn.execute("SELECT id FROM tickets WHERE ref = ?", (record.ref,)).fetchone()
+        if row is None:
+            continue  # joined an existing conversation by mail threading
+        for name in record.tags:
+            conn.execute("INSERT INTO tags (name, colour) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                         (name, tags.PALETTE[-1]))
+            conn.execute("INSERT OR IGNORE INTO ticket_tags (ticket_id, tag_id) SELECT ?, id FROM tags WHERE name = ?",
+                         (row[0], name))
+        if record.snoozed_until:
+            conn.execute("UPDATE tickets SET snoozed_until = ? WHERE id = ?", (record.snoozed_until, row[0]))
+        if record.merged_into:
+            conn.execute("UPDATE tickets SET merged_into = (SELECT id FROM tickets WHERE ref = ?) WHERE id = ?",
+                         (record.merged_into, row[0]))
 
 
 def _customer(conn, record, counts) -> int:
