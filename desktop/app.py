@@ -83,7 +83,7 @@ def open_main_window(path: Path, actor: str, role: str = "both"):
 
 
 def run(db_path: Path | None = None) -> int:
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QCoreApplication, QSettings
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
@@ -109,10 +109,14 @@ def run(db_path: Path | None = None) -> int:
         crash_box(error).exec()
 
     sys.excepthook = crash
+
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("App", text)
+
     path = db_path or paths.default_database()
     if db_path is None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    load_demo = False
+    load_demo = welcomed = False
     if not identity.is_set() and not os.environ.get(STARTUP_PROBE):
         from desktop.ui.identity_dialog import WelcomeDialog
 
@@ -123,7 +127,7 @@ def run(db_path: Path | None = None) -> int:
             except OSError as error:
                 log.warning("could not save the identity: %s", error)
             path = dialog.path
-            load_demo = dialog.demo.isChecked()
+            load_demo, welcomed = dialog.demo.isChecked(), True
     person = identity.load()
     actor = person.display_name
     windows: list[MainWindow] = []
@@ -138,13 +142,13 @@ def run(db_path: Path | None = None) -> int:
                     print(f"amends: {error}", file=sys.stderr)
                     return False
                 box = QMessageBox(QMessageBox.Icon.Warning, "Amends", str(error))
-                choose = box.addButton("Choose another file…", QMessageBox.ButtonRole.AcceptRole)
+                choose = box.addButton(tr("Choose another file…"), QMessageBox.ButtonRole.AcceptRole)
                 box.addButton(QMessageBox.StandardButton.Cancel)
                 box.exec()
                 if box.clickedButton() is not choose:
                     return False
-                picked, _ = QFileDialog.getSaveFileName(None, "Open or create an Amends database",
-                                                        str(paths.data_dir()), "Amends databases (*.db)",
+                picked, _ = QFileDialog.getSaveFileName(None, tr("Open or create an Amends database"),
+                                                        str(paths.data_dir()), tr("Amends databases (*.db)"),
                                                         options=QFileDialog.Option.DontConfirmOverwrite)
                 if not picked:
                     return False
@@ -155,9 +159,10 @@ def run(db_path: Path | None = None) -> int:
             windows.append(window)
             if os.environ.get(STARTUP_PROBE):
                 _quit_after_first_paint(app, window)
-            elif load_demo and target == path:
+            elif welcomed and target == path:  # the welcome asked about demo data already
                 QSettings().setValue(f"demoOffered/{window.db.path}", True)
-                window.load_demo(DEMO_TICKETS)
+                if load_demo:
+                    window.load_demo(DEMO_TICKETS)
             else:
                 offer_demo_on_first_run(window)
             return True
