@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Sequence
 
 from desktop import __version__, paths
-from desktop.core import clock, health, identity, resolution, tickets
+from desktop.core import clock, health, identity, resolution, tags, tickets
 from desktop.core.errors import AmendsError, ValidationError
 from desktop.core.store import Database
 from desktop.core.workspace import open_database
@@ -200,19 +200,22 @@ def cmd_search(args: argparse.Namespace) -> int:
         refs = {r["id"]: r["ref"] for r in db.query(
             f"SELECT id, ref FROM tickets WHERE id IN ({','.join('?' * len(rows))})", [r.id for r in rows])} \
             if rows else {}
+        labels = {tid: [t.name for t in found] for tid, found in tags.for_tickets(db, [r.id for r in rows]).items()}
     finally:
         db.close()
     if args.json:
         _print_json({"query": args.query, "count": len(rows), "tickets": [
             {"id": r.id, "ref": refs.get(r.id), "subject": r.subject, "status": r.status, "category": r.category,
              "priority": r.priority, "assignee": r.assignee, "customer": r.customer,
-             "created_at": r.created_at, "updated_at": r.updated_at, "billing_cycle": r.billing_cycle}
+             "created_at": r.created_at, "updated_at": r.updated_at, "billing_cycle": r.billing_cycle,
+             "tags": labels.get(r.id, []), "snoozed_until": r.snoozed_until}
             for r in rows]})
         return 0
     if not rows:
         print(f"No tickets match {args.query!r}.")
     for r in rows:
-        print(f"#{r.id:<8} {r.status:<9} {r.category:<17} {r.updated_at[:10]}  {r.subject}  ({r.customer})")
+        extra = "".join(f" [{name}]" for name in labels.get(r.id, []))
+        print(f"#{r.id:<8} {r.status:<9} {r.category:<17} {r.updated_at[:10]}  {r.subject}  ({r.customer}){extra}")
     return 0
 
 

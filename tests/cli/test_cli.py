@@ -96,6 +96,19 @@ def test_search_json_and_text(demo_file):
     assert text.returncode == 0 and "No tickets match" in text.stdout
 
 
+def test_search_speaks_the_fields_of_triage(demo_file):
+    vip = json.loads(amends("--db", str(demo_file), "search", "tag:VIP", "--limit", "500", "--json").stdout)
+    assert vip["count"] > 0 and all("VIP" in t["tags"] for t in vip["tickets"])
+    snoozed = json.loads(amends("--db", str(demo_file), "search", "is:snoozed", "--json").stdout)
+    assert snoozed["count"] > 0 and all(t["snoozed_until"] for t in snoozed["tickets"])
+    assert [t["snoozed_until"] for t in snoozed["tickets"]] == sorted(t["snoozed_until"] for t in snoozed["tickets"])
+    text = amends("--db", str(demo_file), "search", "tag:VIP", "--limit", "1")
+    assert "[VIP]" in text.stdout
+    wrong = amends("--db", str(demo_file), "search", "tag:vpi")
+    assert wrong.returncode != 0 and "tag:vpi" in wrong.stderr and "VIP" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
+
+
 def _open_damaged_ticket(path: Path) -> int:
     raw = sqlite3.connect(path)
     row = raw.execute("SELECT id FROM tickets WHERE status <> 'resolved' AND category = 'damaged_shipment' "
