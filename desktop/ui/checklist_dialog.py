@@ -119,7 +119,8 @@ class ChecklistDialog(QDialog):
         count = 1 + len(self.also)
         self.setWindowTitle(self.tr("Resolve ticket #{0}").format(checklist.ticket_id) if count == 1
                             else self.tr("Resolve {0} tickets").format(count))
-        self.setMinimumWidth(640)
+        # Room for the step, Done, the reason and a step's saved reply.
+        self.setMinimumWidth(900 if self.suggested_replies else 640)
         layout = QVBoxLayout(self)
 
         heading = QLabel(f"<h3>{_escape(subject) or self.tr('Resolve ticket')}</h3>")
