@@ -109,6 +109,16 @@ def test_uncovered_category_is_flagged_from_the_threshold_on(db):
                                   {"month": "2026-03", "tickets": 0}]
     lower = insights.compute(db, Q1, insights.Settings(Thresholds(min_tickets=9)), now="2026-11-25T00:00:00Z")
     assert {r["category"]: r["flag"] for r in lower["recurring"]}["late_delivery"] is True
+    # the same customer wrote twice about one problem: merged, it counts once
+    from desktop.core import merges
+    from desktop.core.insights import drill
+
+    pair = [r[0] for r in db.tuples("SELECT id FROM tickets WHERE category = 'billing' AND created_at >= "
+                                    "'2026-02-01' AND created_at < '2026-02-03' ORDER BY id")]
+    merges.merge(db, pair[1], pair[0])
+    merged = {r["category"]: r for r in insights.compute(db, Q1, now="2026-11-25T00:00:00Z")["recurring"]}
+    assert merged["billing"]["tickets"] == 9 and merged["billing"]["monthly"][1] == {"month": "2026-02", "tickets": 9}
+    assert len(drill.ticket_ids(db, drill.Drill("category", Q1, category="billing"))) == 9
 
 
 def _change_damaged_policy(db, at):

@@ -35,7 +35,7 @@ def ticket_ids(db: Database, drill: Drill, *, now: str | None = None) -> list[in
     if drill.kind == "ticket":
         return [drill.ticket_id] if drill.ticket_id is not None else []
     if drill.kind == "category":
-        sql = "SELECT id FROM tickets WHERE category = ? AND created_at >= ? AND created_at < ?"
+        sql = "SELECT id FROM tickets WHERE category = ? AND created_at >= ? AND created_at < ? AND merged_into IS NULL"
         params: list = [drill.category, p.start, p.end]
         if drill.month:
             sql += " AND substr(created_at, 1, 7) = ?"
