@@ -76,7 +76,35 @@ HALF_DONE = (
     ("SELECT count(*) FROM (SELECT substr(ref, 1, length(ref) - 2) AS batch, count(*) AS n "
      "FROM tickets WHERE ref LIKE 'imp-%' GROUP BY batch) WHERE n <> 3",
      "{} import(s) only partly written"),
+    # A ticket's priority is what its last audited change says (the edit that was in flight when the
+    # writer died may have committed without its ledger line; the audit log commits with it).
+    ("SELECT count(*) FROM tickets t WHERE t.priority IS NOT (SELECT json_extract(a.change, '$.after.priority') "
+     "FROM audit_log a WHERE a.entity = 'ticket' AND a.entity_id = t.id AND a.action = 'update' "
+     "AND json_extract(a.change, '$.after.priority') IS NOT NULL ORDER BY a.id DESC LIMIT 1) "
+     "AND EXISTS (SELECT 1 FROM audit_log a WHERE a.entity = 'ticket' AND a.entity_id = t.id "
+     "AND a.action = 'update' AND json_extract(a.change, '$.after.priority') IS NOT NULL)",
+     "{} ticket(s) whose priority is not their last audited change"),
+    ("SELECT count(*) FROM tickets t WHERE merged_into IS NOT NULL AND NOT EXISTS "
+     "(SELECT 1 FROM merges m WHERE m.source_id = t.id AND m.undone_at IS NULL)",
+     "{} merged ticket(s) without their merge record"),
+    ("SELECT count(*) FROM merges m, json_each(json_extract(m.moved, '$.messages')) j "
+     "WHERE m.undone_at IS NULL AND (SELECT ticket_id FROM messages WHERE id = j.value) = m.source_id",
+     "{} message(s) of a merge left behind"),
+    ("SELECT count(*) FROM audit_log a WHERE a.action = 'tag' AND NOT EXISTS (SELECT 1 FROM ticket_tags tt "
+     "JOIN tags g ON g.id = tt.tag_id WHERE tt.ticket_id = a.entity_id AND g.name = json_extract(a.change, '$.tag'))",
+     "{} tag audit entr(y/ies) without the tag"),
 )
+
+
+def _merged_home(db, ticket_id: int) -> int:
+    """The ticket a ticket's conversation lives on now: itself, or the end
+    of its chain of merges (A into B, later B into C: C)."""
+    seen = {ticket_id}
+    while (into := db.scalar("SELECT merged_into FROM tickets WHERE id = ?", (ticket_id,))) is not None \
+            and into not in seen:
+        seen.add(into)
+        ticket_id = into
+    return ticket_id
 
 
 def verify(path: Path, lines: list[str]) -> list[str]:
@@ -92,10 +120,28 @@ def verify(path: Path, lines: list[str]) -> list[str]:
                 row = db.one("SELECT steps_total FROM resolutions WHERE id = ? AND ticket_id = ?", (rid, ticket_id))
                 if row is None or db.scalar("SELECT status FROM tickets WHERE id = ?", (ticket_id,)) != "resolved":
                     problems.append(f"committed resolution {rid} of ticket {ticket_id} is missing")
-            elif kind == "message":
-                if db.one("SELECT 1 FROM messages WHERE id = ? AND ticket_id = ?", (int(rest[1]), int(rest[0]))) \
-                        is None:
+            elif kind == "message":  # on its ticket, or where merges (one after another) took it
+                if db.scalar("SELECT ticket_id FROM messages WHERE id = ?", (int(rest[1]),)) != \
+                        _merged_home(db, int(rest[0])):
                     problems.append(f"committed message {rest[1]} is missing")
+            elif kind == "priority":  # the edit is in the audit log of each ticket it changed
+                lost = [t for t in rest[1:] if db.one(
+                    "SELECT 1 FROM audit_log WHERE entity = 'ticket' AND entity_id = ? AND action = 'update' "
+                    "AND json_extract(change, '$.after.priority') = ?", (int(t), int(rest[0]))) is None]
+                if lost:
+                    problems.append(f"committed priority {rest[0]} is missing on {len(lost)} ticket(s)")
+            elif kind == "tag":
+                carrying = {r[0] for r in db.tuples(
+                    "SELECT tt.ticket_id FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id WHERE g.name = ?",
+                    (rest[0],))}
+                lost = [t for t in rest[1:] if int(t) not in carrying]
+                if lost:
+                    problems.append(f"committed tag {rest[0]} is missing on {len(lost)} ticket(s)")
+            elif kind == "merge":
+                source, target, merge_id = map(int, rest)
+                if db.scalar("SELECT merged_into FROM tickets WHERE id = ?", (source,)) != target or \
+                        db.one("SELECT 1 FROM merges WHERE id = ?", (merge_id,)) is None:
+                    problems.append(f"committed merge {merge_id} of #{source} into #{target} is missing")
             elif kind == "draft":
                 policy_id, version = int(rest[0]), int(rest[1])
                 if db.scalar("SELECT version FROM policies WHERE id = ?", (policy_id,)) < version:

@@ -12,7 +12,7 @@ import random
 import sys
 from pathlib import Path
 
-from desktop.core import importers, policies, resolution, tickets
+from desktop.core import edits, importers, merges, policies, resolution, tags, tickets
 from desktop.core.errors import ConflictError
 from desktop.core.workspace import open_database
 
@@ -60,6 +60,22 @@ def main() -> int:
             except ConflictError:
                 continue
             committed(f"draft {policy_id} {version} trial {seed}-{n}")
+        elif roll < 0.88 and len(open_ids) > 30:  # triage: a bulk edit, a bulk tag or a merge
+            chosen = rng.sample(open_ids, 20)
+            kind = rng.random()
+            if kind < 0.4:
+                value = rng.choice([0, 2, 3])
+                edit = edits.set_field(db, chosen, "priority", value)
+                committed(f"priority {value} " + " ".join(str(t) for t in edit.ticket_ids))
+            elif kind < 0.8:
+                name = f"trial-{seed}-{n}"
+                edit = tags.add(db, chosen, name)
+                committed(f"tag {name} " + " ".join(str(t) for t in edit.ticket_ids))
+            else:
+                source, target = chosen[0], chosen[1]
+                edit = merges.merge(db, source, target)
+                open_ids.remove(source)
+                committed(f"merge {source} {target} {edit.merge_id}")
         elif roll < 0.92:
             csv_path = Path(ledger_path).with_name(f"import-{seed}-{n}.csv")
             refs = [f"imp-{seed}-{n}-{k}" for k in range(3)]
