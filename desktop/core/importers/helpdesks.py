@@ -41,6 +41,21 @@ def _category(*candidates) -> str:
     return "other"
 
 
+def _tags(raw) -> list[str]:
+    """The helpdesk's tags as Amends tags: names cleaned (no colons or quotes,
+    at most 40 characters), each once."""
+    found: dict[str, str] = {}
+    for value in raw if isinstance(raw, list) else []:
+        if isinstance(value, dict):
+            value = value.get("tag") or value.get("name")
+        if not isinstance(value, str):
+            continue
+        name = " ".join(value.replace(":", "-").replace('"', "").split())[:40].strip()
+        if name:
+            found.setdefault(name.lower(), name)
+    return list(found.values())
+
+
 def _mapped(parsed: Parsed, number: int, field: str, table: dict, raw, helpdesk: str):
     """The Amends value for a helpdesk's status or priority, or None after
     reporting where the unknown one was; a list or object where a scalar
@@ -100,7 +115,7 @@ def zendesk(doc: dict) -> Parsed:
             f"zendesk:{ticket['id']}", subject, _category(ticket.get("tags", []), ticket.get("type")), status,
             priority, assignee, created, updated,
             f"zendesk-user:{ticket['requester_id']}" if requester and requester.get("email") else None,
-            sorted(messages, key=lambda m: m.at), None, number))
+            sorted(messages, key=lambda m: m.at), None, number, tags=_tags(ticket.get("tags"))))
     return parsed
 
 
@@ -163,7 +178,8 @@ def helpscout(doc: dict) -> Parsed:
             " ".join(filter(None, [owner.get("first") or owner.get("firstName"),
                                    owner.get("last") or owner.get("lastName")])) or None,
             created, _time(parsed, number, "userUpdatedAt", conv.get("userUpdatedAt") or conv.get("modifiedAt"),
-                           required=False) or created, ref, sorted(messages, key=lambda m: m.at), None, number))
+                           required=False) or created, ref, sorted(messages, key=lambda m: m.at), None, number,
+            tags=_tags(conv.get("tags"))))
     parsed.customers = list(seen_customers.values())
     return parsed
 
@@ -203,7 +219,7 @@ def freshdesk(doc) -> Parsed:
             f"freshdesk:{ticket['id']}", str(ticket.get("subject") or "(no subject)").strip(),
             _category(ticket.get("tags", []), ticket.get("type")), status, priority, None, created,
             _time(parsed, number, "updated_at", ticket.get("updated_at"), required=False) or created, ref,
-            sorted(messages, key=lambda m: m.at), None, number))
+            sorted(messages, key=lambda m: m.at), None, number, tags=_tags(ticket.get("tags"))))
     parsed.customers = list(customers.values())
     return parsed
 
