@@ -108,14 +108,15 @@ class ChecklistDialog(QDialog):
         self.resolution_id: int | None = None
         self.resolved: list[int] = []
         self.failures: list[tuple[int, str]] = []
+        self.suggested_replies: dict[str, list[replies.SavedReply]] = {}
         try:
-            self.suggested_replies: dict[str, list[replies.SavedReply]] = {}
             if not self.also:  # a reply belongs to one conversation
-                for reply in replies.all_replies(db):
-                    if reply.step_type:
-                        self.suggested_replies.setdefault(reply.step_type, []).append(reply)
+                for step in checklist.steps:
+                    if step.type not in self.suggested_replies:
+                        self.suggested_replies[step.type] = replies.for_step(db, step.type)
         except AmendsError:
             self.suggested_replies = {}
+        self.suggested_replies = {k: v for k, v in self.suggested_replies.items() if v}
         count = 1 + len(self.also)
         self.setWindowTitle(self.tr("Resolve ticket #{0}").format(checklist.ticket_id) if count == 1
                             else self.tr("Resolve {0} tickets").format(count))

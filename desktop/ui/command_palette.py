@@ -29,6 +29,3 @@ class CommandPalette(ChoiceDialog):
         self.list.setObjectName("paletteList")
         self.list.setAccessibleName(self.tr("Commands"))
         self.chosen.connect(lambda action: action.trigger())
-
-    def run_current(self) -> None:
-        self.choose_current()

@@ -605,13 +605,6 @@ class MainWindow(QMainWindow):
         self.show_pane(0)
         self.triage.resolve_selection()
 
-    def resolve_current(self) -> None:
-        ticket_id = self.inbox.current_ticket_id()
-        if ticket_id is None:
-            self.statusBar().showMessage(self.tr("Select a ticket to resolve."), 4000)
-            return
-        self.resolve_ticket(ticket_id)
-
     def resolve_ticket(self, ticket_id: int):
         """Open the recovery checklist; on Resolve the core writes everything
         in one transaction, on Cancel nothing changes."""
