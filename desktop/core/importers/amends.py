@@ -82,15 +82,22 @@ def parse(path: Path) -> Parsed:
     return parsed
 
 
-def _tags(parsed: Parsed, items: object) -> None:
-    """Optional: the tags with their colours (tickets name them)."""
+def _objects(parsed: Parsed, section: str, items: object, needs: str):
+    """The optional top-level lists: (position, object) for each entry that is
+    an object; anything else is reported where it stands."""
     if not isinstance(items, list):
-        parsed.problem("document", 0, "tags", "must be a list")
+        parsed.problem("document", 0, section, "must be a list")
         return
     for number, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
-            parsed.problem("tags", number, "tags", "must be an object with name and colour")
-            continue
+        if isinstance(item, dict):
+            yield number, item
+        else:
+            parsed.problem(section, number, section, f"must be an object with {needs}")
+
+
+def _tags(parsed: Parsed, items: object) -> None:
+    """Optional: the tags with their colours (tickets name them)."""
+    for number, item in _objects(parsed, "tags", items, "name and colour"):
         try:
             name = tags.check_name(str(item.get("name") or ""))
         except ValidationError as error:
@@ -105,13 +112,7 @@ def _tags(parsed: Parsed, items: object) -> None:
 
 def _saved_replies(parsed: Parsed, items: object) -> None:
     """Optional: the team's saved replies."""
-    if not isinstance(items, list):
-        parsed.problem("document", 0, "saved_replies", "must be a list")
-        return
-    for number, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
-            parsed.problem("saved_replies", number, "saved_replies", "must be an object with name and body")
-            continue
+    for number, item in _objects(parsed, "saved_replies", items, "name and body"):
         try:
             name = replies.check(str(item.get("name") or ""), str(item.get("body") or ""), item.get("step"))
         except ValidationError as error:
