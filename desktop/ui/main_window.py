@@ -6,6 +6,7 @@ the same file show up without pressing anything."""
 from __future__ import annotations
 
 import html
+import re
 import sys
 from pathlib import Path
 
@@ -449,12 +450,22 @@ class MainWindow(QMainWindow):
 
     def show_keys(self) -> QMessageBox:
         """The cheat sheet: every action with its shortcut."""
+        def typed(key: str) -> bool:  # keys a person types, not the platform's dedicated Undo/F14 keys
+            return "+" in key or len(key) == 1 or re.fullmatch(r"F([1-9]|1[0-2])", key) is not None
+
         rows = [(a.text().replace("&", "").rstrip("…"),
-                 ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts()))
+                 ", ".join(k for k in (s.toString(QKeySequence.SequenceFormat.NativeText) for s in a.shortcuts())
+                           if typed(k)))
                 for a in self.actions() if not a.shortcut().isEmpty()]
         rows.append((self.tr("Open ticket (in the list)"), self.tr("Enter")))
-        text = "".join(f"<tr><td><b>{html.escape(key)}</b></td><td>{html.escape(name)}</td></tr>"
-                       for name, key in sorted(rows, key=lambda r: r[0]))
+        rows.sort(key=lambda r: r[0].lower())
+        half = (len(rows) + 1) // 2  # two columns: the sheet fits a laptop screen
+        cells = [rows[:half], rows[half:]]
+        text = "".join(
+            "<tr>" + "".join(f"<td style='white-space:nowrap'><b>{html.escape(column[i][1])}</b></td>"
+                             f"<td style='white-space:nowrap'>{html.escape(column[i][0])}</td>"
+                             if i < len(column) else "<td></td><td></td>" for column in cells) + "</tr>"
+            for i in range(half))
         box = QMessageBox(QMessageBox.Icon.Information, self.tr("Keyboard shortcuts"),
                           f"<table cellpadding='3'>{text}</table>", parent=self)
         box.setObjectName("keysBox")
