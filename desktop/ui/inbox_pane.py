@@ -55,7 +55,7 @@ class InboxPane(QWidget):
         self.views.setAccessibleName(self.tr("Views"))
         self.views.setAccessibleDescription(self.tr(
             "Built-in and saved views with how many tickets each holds. Your saved views can be dragged, "
-            "moved with Alt+Up and Alt+Down, renamed with F2 and deleted with Delete."))
+            "moved with Alt+Up and Alt+Down, renamed with F2 and deleted from the View menu."))
         self.views.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.views.setMaximumWidth(260)
         self.views.setMinimumWidth(170)  # "First-cycle customers  1,234" stays readable
@@ -91,7 +91,8 @@ class InboxPane(QWidget):
         self.search_problem.setObjectName("searchProblem")
         self.search_problem.setWordWrap(True)
         self.search_problem.hide()
-        self.completer = QCompleter(self._suggestions(), self)
+        # Field names now; tag and people values are read on the first keystroke (refresh_suggestions).
+        self.completer = QCompleter(query_syntax.suggestions(), self)
         self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.completer.setWidget(self.search)
         self.completer.activated.connect(self._complete_token)
@@ -209,9 +210,9 @@ class InboxPane(QWidget):
         self.views.blockSignals(True)
         self.views.clear()
         self._views = {v.key: v for v in views}
+        first_saved = next((v.key for v in views if v.saved), None)
         for view in views:
-            if view.saved and not any(self.views.item(i).data(VIEW_KEY_ROLE) is None
-                                      for i in range(self.views.count())):
+            if view.key == first_saved:
                 header = QListWidgetItem(self.tr("Saved views"), self.views)
                 header.setFlags(Qt.ItemFlag.NoItemFlags)
                 font = header.font()
@@ -290,11 +291,7 @@ class InboxPane(QWidget):
         except AmendsError as error:
             show_error(self, error, self.tr("The view was not saved"))
             return None
-        self.fill_views(select=f"saved:{view_id}")
-        self._base_text = ""
-        self._view_chosen(self.views.currentItem())
-        self.update_counts()
-        self.views_changed.emit()
+        self._views_changed(f"saved:{view_id}", show=True)
         return view_id
 
     def update_view(self, view: saved_views.View) -> bool:
@@ -303,10 +300,7 @@ class InboxPane(QWidget):
         except AmendsError as error:
             show_error(self, error, self.tr("The view was not changed"))
             return False
-        self.fill_views()
-        self._view_chosen(self.views.currentItem())
-        self.update_counts()
-        self.views_changed.emit()
+        self._views_changed(show=True)
         return True
 
     def rename_view(self, view_id: int, name: str) -> bool:
@@ -315,8 +309,7 @@ class InboxPane(QWidget):
         except AmendsError as error:
             show_error(self, error, self.tr("The view was not renamed"))
             return False
-        self.fill_views()
-        self.views_changed.emit()
+        self._views_changed()
         return True
 
     def delete_view(self, view_id: int) -> None:
@@ -325,9 +318,7 @@ class InboxPane(QWidget):
         except AmendsError as error:
             show_error(self, error)
             return
-        self.fill_views(select="builtin:Active")
-        self._view_chosen(self.views.currentItem())
-        self.views_changed.emit()
+        self._views_changed("builtin:Active", show=True)
 
     def move_view(self, step: int) -> None:
         """Alt+Up / Alt+Down: move the current saved view among the saved ones."""
@@ -351,8 +342,16 @@ class InboxPane(QWidget):
         try:
             saved_views.reorder(self._db, order)
         except AmendsError as error:
-            show_error(self, error)
+            show_error(self, error)  # the sidebar goes back to the stored order
+        self._views_changed(select)
+
+    def _views_changed(self, select: str | None = None, *, show: bool = False) -> None:
+        """After saving, changing, renaming, moving or deleting a view: the
+        sidebar anew (with ``select`` chosen, and shown with ``show``), counts."""
         self.fill_views(select=select)
+        if show:
+            self._view_chosen(self.views.currentItem())
+        self.update_counts()
         self.views_changed.emit()
 
     def _suggestions(self) -> list[str]:
