@@ -160,8 +160,9 @@ class MainWindow(QMainWindow):
                              (self.triage.act_snooze, "snooze"), (self.triage.act_tag, "tag"),
                              (self.triage.act_merge, "merge")):
             action.setIcon(appearance.icon(name, self))
-        self.inbox.ticket_view.dark = dark
-        self.inbox.ticket_view.reload()
+        if self.inbox.ticket_view.dark != dark:  # the conversation's colours: only when the scheme changed
+            self.inbox.ticket_view.dark = dark
+            self.inbox.ticket_view.reload()
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         from PySide6.QtCore import QEvent
@@ -261,8 +262,11 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _action(self, text: str, slot, shortcut=None, name: str = "") -> QAction:
+        """A window action; ``shortcut`` is a key, a standard key, or a list of keys (all of them work)."""
         action = QAction(self.tr(text), self)
-        if shortcut is not None:
+        if isinstance(shortcut, list):
+            action.setShortcuts([QKeySequence(key) for key in shortcut])
+        elif shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(slot)
         action.setObjectName(name or text)
@@ -279,12 +283,12 @@ class MainWindow(QMainWindow):
         self.act_restore = self._action("&Backups and restore…", self.open_restore, None, "restore")
         self.act_check = self._action("&Check database…", self.open_check, None, "checkDatabase")
         self.act_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "quit")
-        self.act_find = self._action("&Find tickets", self.show_search, QKeySequence.StandardKey.Find, "find")
-        self.act_find.setShortcuts([*QKeySequence.keyBindings(QKeySequence.StandardKey.Find), QKeySequence("/")])
+        self.act_find = self._action("&Find tickets", self.show_search,
+                                     [*QKeySequence.keyBindings(QKeySequence.StandardKey.Find), "/"], "find")
         self.act_name = self._action("Your display &name…", self.choose_display_name, None, "displayName")
-        preferences = QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
-        self.act_preferences = self._action("&Preferences…", self.open_preferences, None, "preferences")
-        self.act_preferences.setShortcuts(preferences or [QKeySequence("Ctrl+,")])
+        self.act_preferences = self._action(
+            "&Preferences…", self.open_preferences,
+            QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences) or ["Ctrl+,"], "preferences")
         self.act_preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.act_saved_replies = self._action("Saved &replies…", self.open_saved_replies, None, "savedReplies")
         self.act_tags = self._action("&Tags…", self.open_tags, None, "tags")
@@ -302,9 +306,8 @@ class MainWindow(QMainWindow):
         self.act_policies = self._action("&Policies", lambda: self.show_pane(1), "Ctrl+2", "showPolicies")
         self.act_review = self._action("Re&view", lambda: self.show_pane(2), "Ctrl+3", "showReview")
         self.act_audit = self._action("&Audit", lambda: self.show_pane(3), "Ctrl+4", "showAudit")
-        self.act_resolve = self._action("&Resolve…", self.resolve_selection, "Ctrl+E", "resolve")
-        self.act_reply = self._action("Re&ply", self.focus_composer, "Ctrl+R", "reply")
-        self.act_reply.setShortcuts([QKeySequence("Ctrl+R"), QKeySequence("R")])
+        self.act_resolve = self._action("&Resolve…", self.resolve_selection, ["Ctrl+E", "E"], "resolve")
+        self.act_reply = self._action("Re&ply", self.focus_composer, ["Ctrl+R", "R"], "reply")
         self.act_take = self._action("&Take (assign to me)", lambda: self.inbox.ticket_view.take(), "Ctrl+Shift+T",
                                      "take")
         self.act_propose = self._action("Propose &policy change…", self.propose_change, "Ctrl+Shift+P", "propose")
@@ -316,7 +319,6 @@ class MainWindow(QMainWindow):
         # (text fields keep their letters: Qt gives typed text priority).
         self.act_next = self._action("&Next ticket", lambda: self.inbox.move(1), "J", "nextTicket")
         self.act_previous = self._action("&Previous ticket", lambda: self.inbox.move(-1), "K", "previousTicket")
-        self.act_resolve.setShortcuts([QKeySequence("Ctrl+E"), QKeySequence("E")])
         self.act_note = self._action("Internal &note", self.compose_note, "N", "note")
         self.act_keys = self._action("&Keyboard shortcuts", self.show_keys, "?", "keys")
         self.act_palette = self._action("&Command palette…", self.open_palette,
