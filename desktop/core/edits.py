@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from desktop.core import clock
+from desktop.core import clock, tickets
 from desktop.core.errors import NotFound, ValidationError
 from desktop.core.store import Database
 from desktop.core.vocabulary import CATEGORIES, PRIORITIES
@@ -98,8 +98,6 @@ def _write(db: Database, field: str, values: dict[int, Any], *, action: str,
            expected_versions: dict[int, int] | None = None,
            expect: dict[int, tuple[int, Any]] | None = None,
            restore_updated: dict[int, str] | None = None) -> FieldEdit:
-    from desktop.core.tickets import conflict_for  # tickets imports nothing from here; avoid a cycle on load
-
     if field not in FIELDS:
         raise ValidationError([(field, "cannot be edited here")])
     now = clock.now_iso()
@@ -120,7 +118,7 @@ def _write(db: Database, field: str, values: dict[int, Any], *, action: str,
             if expected_versions is not None and tid in expected_versions \
                     and row["version"] != expected_versions[tid]:
                 full = conn.execute("SELECT * FROM tickets WHERE id = ?", (tid,)).fetchone()
-                raise conflict_for(conn, tid, expected_versions[tid], full)
+                raise tickets.conflict_for(conn, tid, expected_versions[tid], full)
             if expect is not None and (row["version"], row["value"]) != expect[tid]:
                 skipped.append(tid)  # someone changed it since: theirs stays
                 continue
@@ -145,8 +143,6 @@ def take(db: Database, ticket_id: int) -> FieldEdit:
     """Assign the ticket to me, atomically (desktop.core.tickets.take: when
     two people take it at once one of them gets ConflictError), as an edit
     that can be undone."""
-    from desktop.core import tickets
-
     before = db.one("SELECT assignee, updated_at, version FROM tickets WHERE id = ?", (ticket_id,))
     version = tickets.take(db, ticket_id)
     if before is None or version == before["version"]:

@@ -97,8 +97,7 @@ def check(name: str, body: str, step_type: str | None) -> str:
         problems.append(("step", f"must be one of {', '.join(STEP_TYPES)}"))
     unknown = sorted({p for p in PLACEHOLDER.findall(body or "") if p not in PLACEHOLDERS})
     if unknown:
-        problems.append(("body", "unknown placeholder " + ", ".join("{" + p + "}" for p in unknown) +
-                         " (known: " + ", ".join("{" + p + "}" for p in PLACEHOLDERS) + ")"))
+        problems.append(("body", f"unknown placeholder {braced(unknown)} (known: {braced(PLACEHOLDERS)})"))
     if problems:
         raise ValidationError(problems)
     return clean
@@ -195,6 +194,11 @@ def render(body: str, values: dict[str, str]) -> Rendered:
 
 def render_for(db: Database, reply: SavedReply, ticket_id: int, *, offer: str | None = None) -> Rendered:
     return render(reply.body, values_for(db, ticket_id, offer=offer))
+
+
+def braced(names) -> str:
+    """``{a}, {b}``: placeholder names as a person types them."""
+    return ", ".join("{" + name + "}" for name in names)
 
 
 def unfilled(text: str) -> list[str]:

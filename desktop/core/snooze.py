@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from typing import Iterable
 
 from desktop.core import clock, customers
@@ -70,7 +70,7 @@ def until_for(db: Database, ticket_ids: Iterable[int], preset: str, now_local: d
     if preset != "next_cycle":
         at = clock.to_iso(preset_time(preset, now_local))
         return {tid: at for tid in ids}
-    now = now_local.astimezone(clock.now().tzinfo)
+    now = now_local.astimezone(timezone.utc)
     owners = dict(db.tuples("SELECT id, customer_id FROM tickets WHERE id IN (SELECT value FROM json_each(?))",
                             (json.dumps(ids),)))
     fallback = clock.to_iso(preset_time("7d", now_local))

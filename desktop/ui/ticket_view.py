@@ -600,8 +600,7 @@ class TicketView(QWidget):
 
     def _check_placeholders(self) -> None:
         left = replies.unfilled(self.composer.toPlainText())
-        self.placeholder_warning.setText(self.tr("⚠ Fill in before sending: {0}").format(
-            ", ".join("{" + name + "}" for name in left)))
+        self.placeholder_warning.setText(self.tr("⚠ Fill in before sending: {0}").format(replies.braced(left)))
         self.placeholder_warning.setVisible(bool(left))
 
     def _refuse_placeholders(self, text: str) -> bool:
@@ -610,7 +609,7 @@ class TicketView(QWidget):
             return False
         QMessageBox.warning(self, self.tr("Placeholders left in the reply"), self.tr(
             "The reply still contains {0}. Replace them with the real words before sending; "
-            "a customer should never read a placeholder.").format(", ".join("{" + n + "}" for n in left)))
+            "a customer should never read a placeholder.").format(replies.braced(left)))
         self.composer.setFocus()
         return True
 

@@ -186,11 +186,9 @@ class Triage(QObject):
         if not ids:
             return None
         now = datetime.now().astimezone()
-        choices = []
-        for key, label in snooze.PRESETS.items():
-            if key != "next_cycle":
-                label = f"{self.tr(label)} — {snooze.preset_time(key, now):%a %d %b %H:%M}"
-            choices.append((self.tr(label) if key == "next_cycle" else label, key))
+        choices = [(self.tr(label) if key == "next_cycle"  # its time differs per customer
+                    else f"{self.tr(label)} — {snooze.preset_time(key, now):%a %d %b %H:%M}", key)
+                   for key, label in snooze.PRESETS.items()]
         choices.append((self.tr("Until a date…"), "custom"))
         return self._choose(self.tr("Snooze"), self._prompt(ids, self.tr(
             "Hide until (it comes back earlier if the customer writes)")), choices,
