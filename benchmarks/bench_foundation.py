@@ -26,8 +26,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from desktop.core import tickets  # noqa: E402
-from desktop.core.workspace import open_database  # noqa: E402
+from amends.core import tickets  # noqa: E402
+from amends.core.workspace import open_database  # noqa: E402
 
 BARE_WINDOW = """
 import sys, time
@@ -68,7 +68,7 @@ def build(path: Path, count: int) -> None:
             return
         raise SystemExit(f"{path} holds {have:,} tickets, fewer than {count:,}; pick another --db")
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "desktop", "--db", str(path), "demo", "--tickets", str(count)],
+    subprocess.run([sys.executable, "-m", "amends", "--db", str(path), "demo", "--tickets", str(count)],
                    check=True, cwd=ROOT)
     print(f"demo --tickets {count:,}: {time.perf_counter() - start:.1f} s, "
           f"{path.stat().st_size / 1e6:,.0f} MB")
@@ -93,10 +93,10 @@ def main() -> int:
     # As on a user's machine, Python may cache compiled modules (some
     # sandboxes turn that off, which makes every start compile everything).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    subprocess.run([sys.executable, "-m", "desktop", "--db", str(path)], env=env, capture_output=True)  # warm up
+    subprocess.run([sys.executable, "-m", "amends", "--db", str(path)], env=env, capture_output=True)  # warm up
     rows = []
     bare = process_ms([sys.executable, "-c", BARE_WINDOW], env, 5)
-    app = process_ms([sys.executable, "-m", "desktop", "--db", str(path)], env, 5)
+    app = process_ms([sys.executable, "-m", "amends", "--db", str(path)], env, 5)
     rows.append(("start-up to first painted inbox page (process)", app, "bare QMainWindow process", bare, 1.5))
 
     db = open_database(path, "bench")
@@ -119,9 +119,8 @@ def main() -> int:
         base = median_ms(lambda s=sql, p=params: raw.execute(s, p).fetchall(), args.runs)
         rows.append((label + " via core", core, "same raw SQL", base, 2.0))
 
+    from amends.ui.inbox_model import InboxModel
     from PySide6.QtWidgets import QApplication, QTableView
-
-    from desktop.ui.inbox_model import InboxModel
 
     qt = QApplication.instance() or QApplication([])
     model = InboxModel(db)

@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from desktop.core import demo, importers  # noqa: E402
-from desktop.core.exporters import amends  # noqa: E402
-from desktop.core.workspace import open_database  # noqa: E402
+from amends.core import demo, importers  # noqa: E402
+from amends.core.exporters import amends  # noqa: E402
+from amends.core.workspace import open_database  # noqa: E402
 
 
 def raw_insert(path: Path, doc: dict) -> float:

@@ -24,10 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from amends.core import insights  # noqa: E402
+from amends.core.workspace import open_database  # noqa: E402
 from bench_foundation import build  # noqa: E402
-
-from desktop.core import insights  # noqa: E402
-from desktop.core.workspace import open_database  # noqa: E402
 
 
 def main() -> int:
@@ -47,10 +46,9 @@ def main() -> int:
         samples.append(time.perf_counter() - start)
     tickets = sum(r["tickets"] for r in data["recurring"])
 
+    from amends.ui.review_pane import ReviewPane
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
-
-    from desktop.ui.review_pane import ReviewPane
 
     app = QApplication.instance() or QApplication([])
     pane = ReviewPane(db)

@@ -26,9 +26,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from amends.core import edits, query_syntax, tickets  # noqa: E402
+from amends.core.workspace import open_database  # noqa: E402
+
 from benchmarks.bench_foundation import build  # noqa: E402
-from desktop.core import edits, query_syntax, tickets  # noqa: E402
-from desktop.core.workspace import open_database  # noqa: E402
 
 
 def timed_ms(fn) -> float:
@@ -47,13 +48,12 @@ def main() -> int:
     build(path, args.tickets)
     os.environ["AMENDS_HOME"] = tempfile.mkdtemp(prefix="amends-bench-home-")
 
+    from amends.ui.inbox_model import InboxModel
+    from amends.ui.inbox_pane import SEARCH_DELAY_MS
+    from amends.ui.main_window import MainWindow
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QTableView
-
-    from desktop.ui.inbox_model import InboxModel
-    from desktop.ui.inbox_pane import SEARCH_DELAY_MS
-    from desktop.ui.main_window import MainWindow
 
     QCoreApplication.setOrganizationName("AmendsBench")
     qt = QApplication.instance() or QApplication([])

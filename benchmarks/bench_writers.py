@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from desktop.core import customers, resolution, tickets  # noqa: E402
-from desktop.core.store import connection  # noqa: E402
-from desktop.core.workspace import open_database  # noqa: E402
-from desktop.ui.main_window import POLL_MS  # noqa: E402
+from amends.core import customers, resolution, tickets  # noqa: E402
+from amends.core.store import connection  # noqa: E402
+from amends.core.workspace import open_database  # noqa: E402
+from amends.ui.main_window import POLL_MS  # noqa: E402
 
 
 def build(path: Path, count: int) -> None:

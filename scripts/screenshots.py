@@ -49,12 +49,11 @@ def shoot(out: Path) -> None:
     """Runs inside the child process, with DISPLAY or offscreen set up."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("AMENDS_HOME", tempfile.mkdtemp(prefix="amends-shots-"))
+    from amends.core import demo
+    from amends.core.workspace import open_database
+    from amends.ui.main_window import MainWindow
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication, QScrollArea
-
-    from desktop.core import demo
-    from desktop.core.workspace import open_database
-    from desktop.ui.main_window import MainWindow
 
     QCoreApplication.setOrganizationName("AmendsScreenshots")
     app = QApplication(sys.argv[:1])
@@ -116,7 +115,7 @@ def shoot(out: Path) -> None:
     settle()
     window.grab().save(str(out / "inbox-drill-down.png"))
     # someone else on the same file: presence and the audit trail
-    from desktop.core import presence, tickets
+    from amends.core import presence, tickets
 
     other = db.reopen()
     other.actor = "Ben Carter"
@@ -132,7 +131,7 @@ def shoot(out: Path) -> None:
     settle()
     window.grab().save(str(out / "audit.png"))
     # importing: the column mapping and the report
-    from desktop.ui.import_dialogs import ImportReportDialog, MappingDialog
+    from amends.ui.import_dialogs import ImportReportDialog, MappingDialog
 
     sample = Path(tempfile.mkdtemp()) / "helpdesk-export.csv"
     sample.write_text("Nr;Betreff;Kunde;Datum;Beschreibung\n1;Karton kaputt;ada@example.com;2026-02-01;Alles nass\n"
@@ -142,7 +141,7 @@ def shoot(out: Path) -> None:
     settle()
     mapping.grab().save(str(out / "import-mapping.png"))
     mapping.reject()
-    from desktop.core import importers
+    from amends.core import importers
 
     bad = ROOT / "tests" / "fixtures" / "import" / "zendesk-broken.json"
     report = ImportReportDialog([importers.import_file(db, bad)], window)
@@ -156,12 +155,11 @@ def shoot(out: Path) -> None:
 def shoot_triage(window, db, out: Path, settle) -> None:
     """Issue 6's screens: tags, snooze, a saved view, the choosers, the
     cheat sheet, the palette, saved replies, preferences, welcome, dark."""
+    from amends.core import identity, saved_views, snooze, tags
+    from amends.ui.identity_dialog import WelcomeDialog
     from PySide6.QtCore import QItemSelectionModel
     from PySide6.QtGui import QColor, QPalette
     from PySide6.QtWidgets import QApplication
-
-    from desktop.core import identity, saved_views, snooze, tags
-    from desktop.ui.identity_dialog import WelcomeDialog
 
     inbox = window.inbox
     ids = [inbox.model.ticket_id(r) for r in range(8)]
@@ -211,7 +209,7 @@ def shoot_triage(window, db, out: Path, settle) -> None:
     replies_dialog.reject()
     inbox.table.selectRow(0)
     settle()
-    reply = next(r for r in __import__("desktop.core.replies", fromlist=["x"]).all_replies(db) if r.name == "Save offer")
+    reply = next(r for r in __import__("amends.core.replies", fromlist=["x"]).all_replies(db) if r.name == "Save offer")
     inbox.ticket_view.insert_reply(reply)
     settle()
     window.grab().save(str(out / "composer-placeholder-warning.png"))
@@ -220,8 +218,8 @@ def shoot_triage(window, db, out: Path, settle) -> None:
     settle()
     tags_dialog.grab().save(str(out / "tags.png"))
     tags_dialog.reject()
-    from desktop.core.workspace import open_database
-    from desktop.ui.main_window import MainWindow
+    from amends.core.workspace import open_database
+    from amends.ui.main_window import MainWindow
 
     empty_db = open_database(Path(tempfile.mkdtemp()) / "empty.db", "Ana Ruiz")
     empty = MainWindow(empty_db)

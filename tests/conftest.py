@@ -18,10 +18,9 @@ os.environ.pop("AMENDS_DB", None)
 os.environ.pop("AMENDS_ACTOR", None)
 
 import pytest  # noqa: E402
-
-from desktop.core import customers, tickets  # noqa: E402
-from desktop.core.store import Database  # noqa: E402
-from desktop.core.workspace import open_database  # noqa: E402
+from amends.core import customers, tickets  # noqa: E402
+from amends.core.store import Database  # noqa: E402
+from amends.core.workspace import open_database  # noqa: E402
 
 ACTOR = "tester@host"
 
@@ -52,7 +51,7 @@ def db(db_path: Path):
 def demo_db(db: Database) -> Database:
     from datetime import datetime, timezone
 
-    from desktop.core import demo
+    from amends.core import demo
 
     demo.generate(db, 300, seed=7, now=datetime(2026, 11, 1, tzinfo=timezone.utc))
     return db

@@ -13,15 +13,14 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from desktop import __version__
-from desktop.core.store.schema import CURRENT_VERSION
+from amends import __version__
+from amends.core.store.schema import CURRENT_VERSION
 
 BIN = Path(sys.executable).parent / "amends"
 
 
 def amends(*args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
-    command = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "desktop"]
+    command = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "amends"]
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([*command, *args], capture_output=True, text=True, timeout=timeout, env=full_env)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from amends.core import backups, tickets
+from amends.core.errors import AmendsError, DatabaseProblem, SchemaTooNew
+from amends.core.workspace import open_database
 
-from desktop.core import backups, tickets
-from desktop.core.errors import AmendsError, DatabaseProblem, SchemaTooNew
-from desktop.core.workspace import open_database
 from tests.conftest import ACTOR, make_ticket
 
 
@@ -89,7 +89,7 @@ def test_a_broken_backup_is_refused_and_nothing_changes(db, db_path, tmp_path):
 
 
 def test_doctor_finds_and_rebuilds_a_broken_search_index(db):
-    from desktop.core import health
+    from amends.core import health
 
     first = make_ticket(db, subject="Crushed box", body="beans everywhere")
     tickets.add_message(db, first, "note", "carrier claim filed")
@@ -107,7 +107,7 @@ def test_doctor_finds_and_rebuilds_a_broken_search_index(db):
 
 
 def test_drafts_are_per_person_and_cleared_when_empty(db):
-    from desktop.core import drafts
+    from amends.core import drafts
 
     ticket_id = make_ticket(db)
     drafts.save(db, ticket_id, "reply", "half a sentence")

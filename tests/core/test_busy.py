@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
+from amends.core import tickets
+from amends.core.errors import Busy, Cancelled
 
-from desktop.core import tickets
-from desktop.core.errors import Busy, Cancelled
 from tests.conftest import make_ticket
 
 ROOT = Path(__file__).resolve().parents[2]

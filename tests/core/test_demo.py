@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from amends.core import clock, customers, demo, health
+from amends.core.errors import ValidationError
+from amends.core.workspace import open_database
 
-from desktop.core import clock, customers, demo, health
-from desktop.core.errors import ValidationError
-from desktop.core.workspace import open_database
 from tests.conftest import ACTOR
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)

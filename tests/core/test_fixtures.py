@@ -9,10 +9,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from amends.core import health, resolution, tickets
+from amends.core.store.schema import CURRENT_VERSION
+from amends.core.workspace import open_database
 
-from desktop.core import health, resolution, tickets
-from desktop.core.store.schema import CURRENT_VERSION
-from desktop.core.workspace import open_database
 from tests.conftest import ACTOR
 
 FIXTURES = sorted(Path(__file__).resolve().parents[1].joinpath("fixtures").glob("amends-v*.db"))

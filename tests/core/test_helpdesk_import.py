@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop.core import importers, tickets
+from amends.core import importers, tickets
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
 
@@ -31,7 +31,7 @@ def test_zendesk_tickets_users_and_audits(db):
     assert ticket_by_ref(db, "zendesk:102").status == "resolved"
     assert importers.import_file(db, FIXTURES / "zendesk-tickets.json").imported == 1, "then back again"
     assert importers.import_file(db, FIXTURES / "zendesk-tickets.json").imported == 0, "idempotent"
-    from desktop.core import tags
+    from amends.core import tags
 
     assert [t.name for t in tags.for_tickets(db, [crushed.id])[crushed.id]] == ["damaged_shipment", "vip"], \
         "the helpdesk's tags come along"
@@ -47,7 +47,7 @@ def test_helpscout_v2_and_v1(db):
         ("in", "My box has not arrived."), ("out", "Checking with the carrier."), ("note", "Tracking stuck since Monday")]
     v1 = importers.import_file(db, FIXTURES / "helpscout-v1.json")
     assert v1.format == "helpscout" and v1.imported == 1
-    from desktop.core import tags
+    from amends.core import tags
 
     assert [t.name for t in tags.for_tickets(db, [late.id])[late.id]] == ["late delivery"]
     dusty = ticket_by_ref(db, "helpscout:777")

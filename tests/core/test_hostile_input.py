@@ -4,12 +4,11 @@ partial write, never an SQL or FTS error reaching the person."""
 from __future__ import annotations
 
 import pytest
+from amends.core import customers, drafts, policies, proposals, tickets
+from amends.core.errors import AmendsError
+from amends.core.policies import Step
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from desktop.core import customers, drafts, policies, proposals, tickets
-from desktop.core.errors import AmendsError
-from desktop.core.policies import Step
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -91,7 +90,7 @@ def test_tags_views_and_replies_take_any_text_or_refuse_it_cleanly(db, name, que
     """Whatever is typed as a tag, a view's name or search, a saved reply or
     a colour: stored as typed (cleaned of spaces) or refused with a known
     error and nothing written; a stored reply renders without surprises."""
-    from desktop.core import replies, saved_views, tags
+    from amends.core import replies, saved_views, tags
 
     ticket_id = tickets.create(db, "Hostile", "text")
     plain = tags.get_or_create(db, "Plain")

@@ -7,14 +7,14 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from amends.core import demo, importers, tickets
+from amends.core.errors import Cancelled
+from amends.core.exporters import amends as amends_export
+from amends.core.exporters import tables
+from amends.core.workspace import open_database
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.core import demo, importers, tickets
-from desktop.core.errors import Cancelled
-from desktop.core.exporters import amends as amends_export
-from desktop.core.exporters import tables
-from desktop.core.workspace import open_database
 from tests.conftest import ACTOR
 
 TABLES = ("tickets", "messages", "customers", "subscriptions", "policies", "policy_versions", "resolutions",
@@ -158,7 +158,7 @@ def test_arbitrary_bytes_as_csv_never_crash_or_half_import(db, tmp_path, data):
     try:
         report = importers.import_file(db, path, "csv")
     except Exception as error:  # noqa: BLE001 - only known errors may escape
-        from desktop.core.errors import AmendsError
+        from amends.core.errors import AmendsError
 
         assert isinstance(error, AmendsError), repr(error)
         assert counts(db) == before
@@ -185,7 +185,7 @@ def test_arbitrary_json_never_crashes_or_half_imports(db, tmp_path, doc):
 
 
 def test_exchange_format_carries_tags_snoozes_merges_and_saved_replies(tmp_path):
-    from desktop.core import merges, replies, snooze, tags
+    from amends.core import merges, replies, snooze, tags
 
     source = open_database(tmp_path / "a.db", ACTOR)
     demo.generate(source, 40, seed=2, now=datetime(2026, 11, 1, tzinfo=timezone.utc))

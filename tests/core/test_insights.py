@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
-from desktop.core import customers, insights, policies, resolution, tickets
-from desktop.core.errors import ValidationError
-from desktop.core.insights.numbers import wilson
-from desktop.core.insights.period import Period, last_full_quarter, parse
-from desktop.core.insights.recurring import Thresholds
-from desktop.core.policies import Step
-from desktop.core.resolution import Offer, StepOutcome
+from amends.core import customers, insights, policies, resolution, tickets
+from amends.core.errors import ValidationError
+from amends.core.insights.numbers import wilson
+from amends.core.insights.period import Period, last_full_quarter, parse
+from amends.core.insights.recurring import Thresholds
+from amends.core.policies import Step
+from amends.core.resolution import Offer, StepOutcome
 
 Q1 = Period(date(2026, 1, 1), date(2026, 3, 31))
 
@@ -82,7 +81,7 @@ def test_an_empty_database_gives_zeros_not_errors(db):
 
 
 def policies_categories():
-    from desktop.core.vocabulary import CATEGORIES
+    from amends.core.vocabulary import CATEGORIES
 
     return CATEGORIES
 
@@ -110,8 +109,8 @@ def test_uncovered_category_is_flagged_from_the_threshold_on(db):
     lower = insights.compute(db, Q1, insights.Settings(Thresholds(min_tickets=9)), now="2026-11-25T00:00:00Z")
     assert {r["category"]: r["flag"] for r in lower["recurring"]}["late_delivery"] is True
     # the same customer wrote twice about one problem: merged, it counts once
-    from desktop.core import merges
-    from desktop.core.insights import drill
+    from amends.core import merges
+    from amends.core.insights import drill
 
     pair = [r[0] for r in db.tuples("SELECT id FROM tickets WHERE category = 'billing' AND created_at >= "
                                     "'2026-02-01' AND created_at < '2026-02-03' ORDER BY id")]

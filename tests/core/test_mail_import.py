@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from desktop.core import importers, tickets
+from amends.core import importers, tickets
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
 
@@ -66,7 +66,7 @@ def _reply(tmp_path, name: str, body: str, message_id: str) -> Path:
 
 
 def test_a_thank_you_does_not_reopen_but_a_question_does(db, tmp_path):
-    from desktop.core import resolution
+    from amends.core import resolution
 
     importers.import_file(db, FIXTURES / "first.eml")
     ticket_id = db.scalar("SELECT id FROM tickets")
@@ -84,7 +84,7 @@ def test_a_thank_you_does_not_reopen_but_a_question_does(db, tmp_path):
 
 
 def test_thanks_detection():
-    from desktop.core.thanks import is_thanks_only
+    from amends.core.thanks import is_thanks_only
 
     assert is_thanks_only("Thank you!")
     assert is_thanks_only("Great, thanks.\n\nOn Mon, Ana wrote:\n> Is there anything else?")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from desktop.core import policies
-from desktop.core.errors import ConflictError, PolicyViolation, ValidationError
-from desktop.core.policies import Step, TicketContext
+from amends.core import policies
+from amends.core.errors import ConflictError, PolicyViolation, ValidationError
+from amends.core.policies import Step, TicketContext
 
 
 def by_category(db, category, segment="any"):

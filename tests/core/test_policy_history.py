@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from amends.core import customers, policies, policy_history, proposals, resolution, tickets
+from amends.core.backtest import backtest
+from amends.core.errors import ConflictError, ValidationError
+from amends.core.insights.period import Period
+from amends.core.policies import Step
+from amends.core.resolution import Offer, StepOutcome
 
-from desktop.core import customers, policies, policy_history, proposals, resolution, tickets
-from desktop.core.backtest import backtest
-from desktop.core.errors import ConflictError, ValidationError
-from desktop.core.insights.period import Period
-from desktop.core.policies import Step
-from desktop.core.resolution import Offer, StepOutcome
 from tests.conftest import make_ticket
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from amends.core import customers, resolution, tickets
+from amends.core.errors import ValidationError
 
-from desktop.core import customers, resolution, tickets
-from desktop.core.errors import ValidationError
 from tests.conftest import ACTOR, make_customer, make_ticket
 
 
@@ -72,7 +72,7 @@ def test_mistakes_are_explained(db, world, text, token, words):
 
 
 def test_the_word_being_typed_is_a_prefix_from_its_third_letter(db, world):
-    from desktop.core import query_syntax
+    from amends.core import query_syntax
 
     assert query_syntax.fts_expression([("re", False)], prefix_last=True) == '"re"'
     assert query_syntax.fts_expression([("ref", False)], prefix_last=True) == '"ref"*'

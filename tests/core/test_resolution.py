@@ -6,11 +6,11 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from amends.core import clock, followups, policies, resolution, tickets
+from amends.core.errors import ConflictError, PolicyViolation
+from amends.core.policies import Step
+from amends.core.resolution import Offer, StepOutcome
 
-from desktop.core import clock, followups, policies, resolution, tickets
-from desktop.core.errors import ConflictError, PolicyViolation
-from desktop.core.policies import Step
-from desktop.core.resolution import Offer, StepOutcome
 from tests.conftest import make_customer, make_ticket
 
 ALL_DONE = [StepOutcome(i, True) for i in range(4)]  # the default damaged-shipment checklist

@@ -8,13 +8,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from amends.core import health, policies
+from amends.core.errors import DatabaseProblem, SchemaTooNew
+from amends.core.store import Database, location, migrations
+from amends.core.store.schema import CURRENT_VERSION, SCRIPTS
+from amends.core.vocabulary import CATEGORIES
+from amends.core.workspace import open_database
 
-from desktop.core import health, policies
-from desktop.core.errors import DatabaseProblem, SchemaTooNew
-from desktop.core.store import Database, location, migrations
-from desktop.core.store.schema import CURRENT_VERSION, SCRIPTS
-from desktop.core.vocabulary import CATEGORIES
-from desktop.core.workspace import open_database
 from tests.conftest import ACTOR, make_ticket
 from tests.helpers import read_only
 

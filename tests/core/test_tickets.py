@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from amends.core import clock, customers, query_syntax, tickets
+from amends.core.errors import ConflictError, ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.core import clock, customers, query_syntax, tickets
-from desktop.core.errors import ConflictError, ValidationError
 from tests.conftest import ACTOR, make_customer, make_ticket
 
 UTC = timezone.utc

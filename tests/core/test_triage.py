@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
-from desktop.core import (
+from amends.core import (
     audit,
     edits,
     merges,
@@ -18,8 +17,9 @@ from desktop.core import (
     tags,
     tickets,
 )
-from desktop.core.errors import ConflictError, ValidationError
-from desktop.core.workspace import open_database
+from amends.core.errors import ConflictError, ValidationError
+from amends.core.workspace import open_database
+
 from tests.conftest import make_customer, make_ticket
 
 
@@ -262,7 +262,7 @@ def test_snoozed_view_pages_from_its_index_soonest_first(db):
 
 
 def test_common_and_rare_tags_find_the_same_tickets(db, monkeypatch):
-    from desktop.core import query_syntax
+    from amends.core import query_syntax
 
     ids = many(db, 40)
     tags.add(db, ids[::3], "VIP")
@@ -276,7 +276,7 @@ def test_common_and_rare_tags_find_the_same_tickets(db, monkeypatch):
 
 
 def test_from_finds_any_part_of_email_or_name_and_follows_changes(db, monkeypatch):
-    from desktop.core import customers, health, query_syntax
+    from amends.core import customers, health, query_syntax
 
     tess = customers.create(db, "tess.silva466@mail.example", "Tess Silva")
     other = customers.create(db, "bo@shop.example", "Bo Lindqvist")

@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop.core import health, tickets
-from desktop.core.workspace import open_database
+from amends.core import health, tickets
+from amends.core.workspace import open_database
 
 ROOT = Path(__file__).resolve().parents[2]
 

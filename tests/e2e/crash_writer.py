@@ -12,9 +12,9 @@ import random
 import sys
 from pathlib import Path
 
-from desktop.core import edits, importers, merges, policies, resolution, tags, tickets
-from desktop.core.errors import ConflictError
-from desktop.core.workspace import open_database
+from amends.core import edits, importers, merges, policies, resolution, tags, tickets
+from amends.core.errors import ConflictError
+from amends.core.workspace import open_database
 
 
 def main() -> int:

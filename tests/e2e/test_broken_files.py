@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
+from amends.core import tickets
+from amends.core.errors import DatabaseProblem
+from amends.core.workspace import open_database
 
-from desktop.core import tickets
-from desktop.core.errors import DatabaseProblem
-from desktop.core.workspace import open_database
 from tests.conftest import ACTOR
 from tests.helpers import read_only
 
@@ -27,7 +27,7 @@ BIN = Path(sys.executable).parent / "amends"
 
 
 def run(*args: str, env: dict | None = None, timeout: int = 60) -> subprocess.CompletedProcess:
-    command = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "desktop"]
+    command = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "amends"]
     return subprocess.run([*command, *args], capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})})
 

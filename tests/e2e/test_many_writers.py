@@ -10,8 +10,9 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from desktop.core import health, tickets
-from desktop.core.workspace import open_database
+from amends.core import health, tickets
+from amends.core.workspace import open_database
+
 from tests.conftest import ACTOR
 
 ROOT = Path(__file__).resolve().parents[2]

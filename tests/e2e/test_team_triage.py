@@ -9,19 +9,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+from amends.core import tags, tickets
+from amends.core.workspace import open_database
+from amends.ui.main_window import MainWindow
 from PySide6.QtCore import QItemSelection, QItemSelectionModel
 
-from desktop.core import tags, tickets
-from desktop.core.workspace import open_database
-from desktop.ui.main_window import MainWindow
 from tests.conftest import ACTOR
 
 ROOT = Path(__file__).resolve().parents[2]
 COLLEAGUE = """
 import sys
 sys.path.insert(0, {root!r})
-from desktop.core import edits, tags, tickets
-from desktop.core.workspace import open_database
+from amends.core import edits, tags, tickets
+from amends.core.workspace import open_database
 db = open_database({path!r}, "ben@colleague")
 ids = {ids!r}
 edits.set_field(db, ids[:1], "priority", 0)   # Ben changes one of my tickets after my bulk edit

@@ -10,8 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from desktop.core import tickets
-from desktop.core.workspace import open_database
+from amends.core import tickets
+from amends.core.workspace import open_database
+
 from tests.conftest import ACTOR
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,9 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from desktop.core import drafts, resolution, tickets
-from desktop.core.workspace import open_database
-from desktop.ui.main_window import MainWindow
+from amends.core import drafts, resolution, tickets
+from amends.core.workspace import open_database
+from amends.ui.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,9 +12,9 @@ import random
 import sys
 import time
 
-from desktop.core import policies, tickets
-from desktop.core.errors import ConflictError
-from desktop.core.workspace import open_database
+from amends.core import policies, tickets
+from amends.core.errors import ConflictError
+from amends.core.workspace import open_database
 
 
 def main() -> int:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from desktop.core import tickets
-from desktop.core.errors import MailProblem
-from desktop.core.mail import fetch, outbox
+from amends.core import tickets
+from amends.core.errors import MailProblem
+from amends.core.mail import fetch, outbox
 
 FIRST = b"""From: Ada Okafor <ada@example.com>
 Subject: Box arrived crushed

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from desktop.core.mail import secrets
-from desktop.ui.main_window import MainWindow
+from amends.core.mail import secrets
+from amends.ui.main_window import MainWindow
+
 from tests.mail.test_fetch import FIRST, REPLY
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from desktop.core import importers, tickets
-from desktop.core.safe_html import safe_filename
-from desktop.ui.main_window import MainWindow
+from amends.core import importers, tickets
+from amends.core.safe_html import safe_filename
+from amends.ui.main_window import MainWindow
 
 
 class Counter(BaseHTTPRequestHandler):
@@ -92,7 +92,7 @@ def test_safe_filenames():
 
 
 def test_long_quoted_history_is_folded():
-    from desktop.core.safe_html import text_html
+    from amends.core.safe_html import text_html
 
     body = "Thanks!\n\nOn Mon, Ana wrote:\n" + "\n".join(f"> line {i}" for i in range(20))
     shown = text_html(body)

@@ -11,10 +11,10 @@ from email.policy import default
 
 import pytest
 from aiosmtpd.controller import Controller
+from amends.core import clock, importers, tickets
+from amends.core.errors import ValidationError
+from amends.core.mail import outbox, secrets
 
-from desktop.core import clock, importers, tickets
-from desktop.core.errors import ValidationError
-from desktop.core.mail import outbox, secrets
 from tests.core.test_mail_import import FIXTURES
 
 

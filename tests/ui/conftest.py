@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 import pytest
+from amends.ui.main_window import MainWindow
 from PySide6.QtCore import QCoreApplication, QSettings
-
-from desktop.ui.main_window import MainWindow
 
 
 @pytest.fixture(autouse=True)
 def no_worker_outlives_its_test():
     yield
-    from desktop.ui import ops
+    from amends.ui import ops
 
     ops.stop_all()
 

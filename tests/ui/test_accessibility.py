@@ -105,7 +105,7 @@ def test_tab_reaches_list_ticket_fields_and_composer(qtbot, window):
 
 
 def test_status_is_not_only_colour(qtbot, window):
-    from desktop.core import snooze, tags
+    from amends.core import snooze, tags
 
     inbox = window.inbox
     inbox.select_view("builtin:All tickets")
@@ -122,7 +122,7 @@ def test_status_is_not_only_colour(qtbot, window):
 
 
 def test_window_remembers_columns_sort_and_view(qtbot, demo_db):
-    from desktop.ui.main_window import MainWindow
+    from amends.ui.main_window import MainWindow
 
     first = MainWindow(demo_db)
     qtbot.addWidget(first)
@@ -151,9 +151,9 @@ def test_the_window_draws_at_200_percent(tmp_path):
         "import sys; sys.path.insert(0, %r)\n"
         "from PySide6.QtWidgets import QApplication\n"
         "app = QApplication([])\n"
-        "from desktop.core import demo\n"
-        "from desktop.core.workspace import open_database\n"
-        "from desktop.ui.main_window import MainWindow\n"
+        "from amends.core import demo\n"
+        "from amends.core.workspace import open_database\n"
+        "from amends.ui.main_window import MainWindow\n"
         "db = open_database(%r, 'scale@test')\n"
         "demo.generate(db, 60, seed=3)\n"
         "w = MainWindow(db); w.resize(1200, 800); w.show(); app.processEvents()\n"

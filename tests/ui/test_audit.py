@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop.core import audit, tickets
+from amends.core import audit, tickets
 
 
 def test_audit_pane_lists_changes_with_before_and_after_and_filters(qtbot, window):

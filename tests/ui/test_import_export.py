@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from amends.core import tickets
 from PySide6.QtCore import QTimer
-
-from desktop.core import tickets
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
 

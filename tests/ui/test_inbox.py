@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from amends.core import tickets
+from amends.ui.inbox_model import InboxModel
 from PySide6.QtCore import Qt
-
-from desktop.core import tickets
-from desktop.ui.inbox_model import InboxModel
 
 
 def test_inbox_model_passes_qt_model_tester(qtmodeltester, demo_db):
@@ -155,7 +154,7 @@ def test_conflicting_edit_keep_mine_is_an_explicit_audited_overwrite(qtbot, wind
 
 
 def test_new_ticket_for_a_new_and_an_existing_customer(qtbot, window):
-    from desktop.core import customers
+    from amends.core import customers
 
     window.act_new.trigger()
     dialog = window.new_ticket_dialog
@@ -250,7 +249,7 @@ def test_keyboard_first_triage(qtbot, window):
 
 
 def test_command_palette_finds_actions_by_fuzzy_typing(qtbot, window):
-    from desktop.ui.command_palette import fuzzy_score
+    from amends.ui.command_palette import fuzzy_score
 
     assert fuzzy_score("rsv", "Resolve") is not None and fuzzy_score("xyz", "Resolve") is None
     assert fuzzy_score("pol", "Policies") < fuzzy_score("pol", "Propose policy change")
@@ -282,6 +281,6 @@ def test_views_show_live_counts(qtbot, window):
         inbox.update_counts()
     before = window.db.scalar("SELECT count(*) FROM tickets WHERE status = 'resolved'")
     assert inbox.views.item(inbox._row_of_view("builtin:Resolved")).text() == f"Resolved  {before:,}"
-    from desktop.core import tickets as core_tickets
+    from amends.core import tickets as core_tickets
 
     assert core_tickets.count(window.db, core_tickets.InboxQuery(status="all"), cap=10) == (10, True)

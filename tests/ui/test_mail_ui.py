@@ -4,10 +4,10 @@ through a real SMTP server on loopback; the Outbox shows what waits."""
 from __future__ import annotations
 
 from aiosmtpd.controller import Controller
+from amends.core import importers
+from amends.core.mail import outbox
 from PySide6.QtCore import Qt
 
-from desktop.core import importers
-from desktop.core.mail import outbox
 from tests.core.test_mail_import import FIXTURES
 from tests.mail.test_outbox import Collect, free_port
 

@@ -3,8 +3,8 @@ rolling back versions, reviews, proposals, the role-split hint."""
 
 from __future__ import annotations
 
-from desktop.core import policies, proposals
-from desktop.ui.main_window import MainWindow
+from amends.core import policies, proposals
+from amends.ui.main_window import MainWindow
 
 
 def open_policy(window, category="damaged_shipment"):
@@ -120,7 +120,7 @@ def test_review_interval_is_editable(qtbot, window):
 def test_report_from_the_app(qtbot, window, tmp_path):
     from datetime import date
 
-    from desktop.core.insights.period import Period
+    from amends.core.insights.period import Period
 
     target = tmp_path / "report.pdf"
     op = window.write_report(target, Period(date(2026, 1, 1), date(2026, 9, 30)))

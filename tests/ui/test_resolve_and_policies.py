@@ -4,12 +4,11 @@ the next resolution use the new version while earlier ones keep the old."""
 
 from __future__ import annotations
 
+from amends.core import policies, resolution, tickets
+from amends.ui.checklist_dialog import ChecklistDialog
+from amends.ui.main_window import MainWindow, offer_demo_on_first_run
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
-
-from desktop.core import policies, resolution, tickets
-from desktop.ui.checklist_dialog import ChecklistDialog
-from desktop.ui.main_window import MainWindow, offer_demo_on_first_run
 
 
 def open_damaged_ticket(window) -> int:
@@ -140,7 +139,7 @@ def test_edit_and_publish_a_policy_then_resolutions_follow_the_new_version(qtbot
 
 
 def test_publish_dialog_requires_a_note(qtbot, window):
-    from desktop.ui.policies_pane import PublishDialog
+    from amends.ui.policies_pane import PublishDialog
 
     dialog = PublishDialog("Damaged shipment", window)
     qtbot.addWidget(dialog)
@@ -179,6 +178,6 @@ def test_display_name_is_recorded_on_changes(qtbot, window, monkeypatch, tmp_pat
     ticket_id = open_damaged_ticket(window)
     tickets.add_message(window.db, ticket_id, "note", "checked")
     assert window.db.scalar("SELECT actor FROM audit_log ORDER BY id DESC LIMIT 1") == "Ana Ruiz"
-    from desktop.core import identity
+    from amends.core import identity
 
     assert identity.load().display_name == "Ana Ruiz"

@@ -3,10 +3,9 @@ thread, show the three gaps, and drill down into the inbox."""
 
 from __future__ import annotations
 
+from amends.core import tickets
+from amends.core.insights.period import Period
 from PySide6.QtCore import QDate
-
-from desktop.core import tickets
-from desktop.core.insights.period import Period
 
 
 def open_review(qtbot, window):

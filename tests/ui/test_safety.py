@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop.core import backups, tickets
+from amends.core import backups, tickets
 
 
 def test_check_database_finds_and_repairs_the_search_index(qtbot, window):
@@ -35,9 +35,8 @@ def test_daily_backup_then_restore_from_the_app(qtbot, window):
 
 
 def test_a_bug_shows_details_to_copy_and_the_log_path(qtbot):
+    from amends.ui.messages import crash_box
     from PySide6.QtGui import QGuiApplication
-
-    from desktop.ui.messages import crash_box
 
     try:
         raise ZeroDivisionError("a bug in Amends")
@@ -52,7 +51,7 @@ def test_a_bug_shows_details_to_copy_and_the_log_path(qtbot):
 def test_the_app_writes_a_rotating_log(tmp_path, monkeypatch):
     import logging
 
-    from desktop import app
+    from amends import app
 
     monkeypatch.setenv("AMENDS_HOME", str(tmp_path / "home"))
     path = app.setup_logging()

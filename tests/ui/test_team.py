@@ -8,9 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from amends.core import policies, presence, tickets
 from PySide6.QtCore import Qt
-
-from desktop.core import policies, presence, tickets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,7 +63,7 @@ def test_take_is_atomic_and_says_who_was_first(qtbot, window, monkeypatch):
     bob = other_person(window)
     tickets.take(bob, ticket_id)
     shown = []
-    monkeypatch.setattr("desktop.ui.ticket_view.show_error", lambda parent, error, *a: shown.append(str(error)))
+    monkeypatch.setattr("amends.ui.ticket_view.show_error", lambda parent, error, *a: shown.append(str(error)))
     view.take()
     assert shown == [f"bob@laptop has already taken ticket {ticket_id}."]
     assert tickets.get(window.db, ticket_id).assignee == "bob@laptop"
@@ -138,7 +137,7 @@ def test_waiting_for_another_writer_is_visible_and_can_be_stopped(qtbot, window,
 
     window.db.waiter = stop_after_the_label_shows
     errors = []
-    monkeypatch.setattr("desktop.ui.ticket_view.show_error", lambda parent, error, *a: errors.append(str(error)))
+    monkeypatch.setattr("amends.ui.ticket_view.show_error", lambda parent, error, *a: errors.append(str(error)))
     view.composer.setPlainText("note while locked")
     view._send("note")
     proc.wait(10)
@@ -166,8 +165,8 @@ def test_the_waiting_notice_goes_away_when_the_lock_is_free(qtbot, window, tmp_p
 
 
 def test_first_run_identity_dialog(qtbot, monkeypatch, tmp_path):
-    from desktop.core import identity
-    from desktop.ui.identity_dialog import IdentityDialog
+    from amends.core import identity
+    from amends.ui.identity_dialog import IdentityDialog
 
     monkeypatch.setenv("AMENDS_HOME", str(tmp_path / "home"))
     assert not identity.is_set()
@@ -185,7 +184,7 @@ def test_first_run_identity_dialog(qtbot, monkeypatch, tmp_path):
 
 
 def test_relations_role_starts_in_the_review_pane(qtbot, demo_db):
-    from desktop.ui.main_window import MainWindow
+    from amends.ui.main_window import MainWindow
 
     window = MainWindow(demo_db, role="relations")
     qtbot.addWidget(window)
@@ -194,8 +193,8 @@ def test_relations_role_starts_in_the_review_pane(qtbot, demo_db):
 
 
 def test_a_database_in_a_sync_folder_is_warned_about(qtbot, tmp_path):
-    from desktop.core.workspace import open_database
-    from desktop.ui.main_window import MainWindow
+    from amends.core.workspace import open_database
+    from amends.ui.main_window import MainWindow
 
     folder = tmp_path / "Dropbox" / "shop"
     folder.mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""Every user-visible string goes through tr(): a scan of desktop/ui for
+"""Every user-visible string goes through tr(): a scan of desktop/amends/ui for
 string literals handed straight to the Qt calls that show text."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import ast
 import re
 from pathlib import Path
 
-UI = Path(__file__).resolve().parents[2] / "desktop" / "ui"
+UI = Path(__file__).resolve().parents[2] / "desktop" / "amends" / "ui"
 #: Calls whose first argument is shown to the person.
 SHOWN = {"setText", "setWindowTitle", "setPlaceholderText", "setToolTip", "setLabelText", "addTab", "setTitle",
          "QLabel", "QPushButton", "QCheckBox", "QRadioButton", "QGroupBox", "QAction", "addRow", "addMenu",
@@ -63,9 +63,8 @@ def test_the_scan_finds_an_untranslated_literal(tmp_path):
 
 
 def test_qt_texts_follow_the_locale(qapp):
+    from amends.ui import translations
     from PySide6.QtCore import QCoreApplication, QLocale
-
-    from desktop.ui import translations
 
     assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Cancel"
     translator = translations.install(qapp, QLocale("de_DE"))

@@ -4,12 +4,12 @@ real database files, keys only where the issue says "keys only"."""
 from __future__ import annotations
 
 import pytest
+from amends.core import followups, replies, saved_views, tags, tickets
+from amends.core.workspace import open_database
+from amends.ui.main_window import MainWindow
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication
 
-from desktop.core import followups, replies, saved_views, tags, tickets
-from desktop.core.workspace import open_database
-from desktop.ui.main_window import MainWindow
 from tests.conftest import ACTOR
 
 
@@ -313,9 +313,8 @@ def test_search_errors_and_tags_in_the_box(qtbot, window):
 
 
 def test_tray_counts_and_notifies_when_a_follow_up_falls_due(qtbot, window):
+    from amends.ui import tray
     from PySide6.QtCore import QSettings
-
-    from desktop.ui import tray
 
     db = window.db
     ticket_id = window.inbox.model.ticket_id(0)
@@ -346,9 +345,8 @@ def test_tray_counts_and_notifies_when_a_follow_up_falls_due(qtbot, window):
 
 
 def test_preferences_and_about(qtbot, window):
+    from amends.ui import appearance
     from PySide6.QtCore import QSettings
-
-    from desktop.ui import appearance
 
     dialog = window.open_preferences()
     dialog.scheme.setCurrentIndex(dialog.scheme.findData("dark"))
@@ -467,8 +465,8 @@ def test_snoozed_tickets_wake_up_on_the_minute(qtbot, window):
 
 
 def test_welcome_asks_name_role_database_and_demo(qtbot, tmp_path):
-    from desktop.core import identity
-    from desktop.ui.identity_dialog import WelcomeDialog
+    from amends.core import identity
+    from amends.ui.identity_dialog import WelcomeDialog
 
     dialog = WelcomeDialog(identity.Identity("me@host"), tmp_path / "new.db")
     qtbot.addWidget(dialog)

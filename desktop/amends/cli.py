@@ -1,0 +1,440 @@
+"""The ``amends`` command: the app launcher and headless commands over the
+same core services as the app.
+
+Every failure a person can cause (bad arguments, a missing or broken file,
+a rule broken) ends in one line on stderr and a non-zero exit status, never
+a traceback. Exit codes: 0 fine, 1 refused or failed, 2 bad arguments,
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Sequence
+
+from amends import __version__, paths
+from amends.core import clock, health, identity, resolution, tags, tickets
+from amends.core.errors import AmendsError, ValidationError
+from amends.core.store import Database
+from amends.core.workspace import open_database
+
+log = logging.getLogger("amends.cli")
+
+
+class UsageError(Exception):
+    """Bad command-line arguments (exit status 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not usage + error
+        raise UsageError(f"{message} (see 'amends --help')")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="amends", description="Amends: support console for subscription businesses. "
+                                                "With no command, launches the app.")
+    parser.add_argument("--version", action="version", version=f"amends {__version__}")
+    db_help = "database file (default: $AMENDS_DB or amends.db in the user data folder)"
+    parser.add_argument("--db", metavar="PATH", help=db_help)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
+        return p
+
+    p = command("demo", "fill an empty database with deterministic demo data")
+    p.add_argument("--tickets", type=_positive, required=True, metavar="N", help="how many tickets")
+    p.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
+
+    p = command("stats", "count tickets, customers and policies")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("check", "check the database's integrity, foreign keys, schema version and search index")
+    p.add_argument("--repair", action="store_true", help="also fix what can be fixed safely (the search index)")
+
+    p = command("search", "full-text search over ticket subjects and messages (newest first)")
+    p.add_argument("query", metavar="QUERY", help='words and "quoted phrases"; every term must match')
+    p.add_argument("--limit", type=_positive, default=20, metavar="N", help="at most N results (default 20)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("insights", "the Review pane's figures: recurring complaints, offers, cycle-1 churn")
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="first day (default: the last full quarter)")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="last day, included")
+    p.add_argument("--churn-window-days", type=_positive, default=60, metavar="N",
+                   help="a customer churned when cancelled within N days after the first ticket (default 60)")
+    p.add_argument("--min-tickets", type=_positive, default=10, metavar="N",
+                   help="flag an uncovered category from N tickets (default 10)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("import", "import files: all or nothing per file, idempotent, every bad record reported")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--format", default="auto", choices=["auto", "amends", "csv", "customers", "eml", "mbox",
+                                                        "zendesk", "helpscout", "freshdesk"],
+                   help="the files' format (default: guess from the name and content)")
+    p.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+    p.add_argument("--skip-invalid", action="store_true", help="import the valid records, report the others")
+    p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                   help="CSV: read COLUMN as FIELD (repeatable; FIELD 'ignore' skips a column)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    p = command("export", "export tickets: the lossless Amends format, CSV or JSON")
+    p.add_argument("--format", required=True, choices=["amends", "csv", "json"])
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--query", metavar="Q", help="only tickets matching this search (csv and json)")
+
+    p = command("backup", "copy the database to DEST, safely while others use it")
+    p.add_argument("dest", metavar="DEST", help="a new file, or a folder to put a dated copy in")
+
+    p = command("restore", "replace the database with a backup (checked first)")
+    p.add_argument("source", metavar="SRC", help="the backup file")
+    p.add_argument("--force", action="store_true", help="replace an existing database (a copy is kept first)")
+
+    p = command("report", "write the quarterly relations report as a PDF")
+    p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="first day (default: the last full quarter)")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="last day, included")
+
+    p = command("resolve", "resolve a ticket through its policy's recovery checklist")
+    p.add_argument("ticket", type=_positive, metavar="TICKET_ID")
+    p.add_argument("--step", action="append", default=[], metavar="N=done|skip:REASON",
+                   help="outcome of checklist step N (numbered from 1); repeat for every step")
+    p.add_argument("--offer", type=_number, metavar="VALUE", help="the save offer made")
+    p.add_argument("--override-reason", metavar="TEXT", help="why an offer is outside the approved range")
+    p.add_argument("--actor", metavar="NAME", help="who resolves (default: your display name)")
+    return parser
+
+
+def _database_path(args: argparse.Namespace) -> Path:
+    return Path(args.db).expanduser() if args.db else paths.default_database()
+
+
+def _open(args: argparse.Namespace, *, create: bool = False, actor: str | None = None) -> Database:
+    db = open_database(_database_path(args), actor or identity.current_actor(), create=create)
+    wait = os.environ.get("AMENDS_LOCK_WAIT_SECONDS")
+    if wait:
+        try:
+            db.write_wait_seconds = max(0.0, float(wait))
+        except ValueError:
+            db.close()
+            raise ValidationError([("AMENDS_LOCK_WAIT_SECONDS", f"{wait!r} is not a number of seconds")]) from None
+    return db
+
+
+def _with_db(args: argparse.Namespace, work, *, create: bool = False, actor: str | None = None):
+    """Open the database, run ``work(db)``, always close it."""
+    db = _open(args, create=create, actor=actor)
+    try:
+        return work(db)
+    finally:
+        db.close()
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from amends.core import demo
+
+    summary = _with_db(args, lambda db: demo.generate(db, args.tickets, args.seed), create=True)
+    print(f"Added {summary.tickets:,} tickets, {summary.customers:,} customers, {summary.messages:,} messages "
+          f"and {summary.resolutions:,} resolutions to {_database_path(args)} in {summary.seconds:.1f} s.")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    data = _with_db(args, health.stats)
+    if args.json:
+        _print_json(data)
+    else:
+        for key, value in data.items():
+            print(f"{key.replace('_', ' ')}: {value:,}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    report = _with_db(args, health.repair if args.repair else health.check)
+    path = _database_path(args)
+    for line in report.fixed:
+        print(f"fixed: {line}")
+    for line in report.checks:
+        print(line)
+    for line in report.problems:
+        print(f"problem: {line}", file=sys.stderr)
+    if report.ok:
+        print(f"{path}: healthy")
+        return 0
+    hint = "run 'amends check --repair'" if report.repairable else "restore a backup ('amends restore')"
+    print(f"amends: {path} has {len(report.problems)} problem(s); {hint}", file=sys.stderr)
+    return 1
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        rows, _ = tickets.page(db, tickets.InboxQuery(status="all", text=args.query), limit=args.limit)
+        refs = {r["id"]: r["ref"] for r in db.query(
+            f"SELECT id, ref FROM tickets WHERE id IN ({','.join('?' * len(rows))})", [r.id for r in rows])} \
+            if rows else {}
+        labels = {tid: [t.name for t in found] for tid, found in tags.for_tickets(db, [r.id for r in rows]).items()}
+    finally:
+        db.close()
+    if args.json:
+        _print_json({"query": args.query, "count": len(rows), "tickets": [
+            {"id": r.id, "ref": refs.get(r.id), "subject": r.subject, "status": r.status, "category": r.category,
+             "priority": r.priority, "assignee": r.assignee, "customer": r.customer,
+             "created_at": r.created_at, "updated_at": r.updated_at, "billing_cycle": r.billing_cycle,
+             "tags": labels.get(r.id, []), "snoozed_until": r.snoozed_until}
+            for r in rows]})
+        return 0
+    if not rows:
+        print(f"No tickets match {args.query!r}.")
+    for r in rows:
+        extra = "".join(f" [{name}]" for name in labels.get(r.id, []))
+        print(f"#{r.id:<8} {r.status:<9} {r.category:<17} {r.updated_at[:10]}  {r.subject}  ({r.customer}){extra}")
+    return 0
+
+
+def parse_step(text: str) -> resolution.StepOutcome:
+    """``N=done`` or ``N=skip:REASON``, N numbered from 1."""
+    number, sep, outcome = text.partition("=")
+    if not sep or not number.strip().isdigit():
+        raise ValidationError([("--step", f"{text!r} should look like N=done or N=skip:REASON")])
+    position = int(number) - 1
+    if position < 0:
+        raise ValidationError([("--step", f"{text!r}: steps are numbered from 1")])
+    if outcome == "done":
+        return resolution.StepOutcome(position, True)
+    if outcome.startswith("skip"):
+        reason = outcome[4:].lstrip(":").strip()
+        return resolution.StepOutcome(position, False, reason or None)
+    raise ValidationError([("--step", f"{text!r}: the outcome must be 'done' or 'skip:REASON'")])
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    outcomes = [parse_step(text) for text in args.step]
+    numbers = [o.position for o in outcomes]
+    if len(set(numbers)) != len(numbers):
+        raise ValidationError([("--step", "a step is given more than once")])
+    db = _open(args, actor=args.actor)
+    try:
+        checklist = resolution.checklist_for(db, args.ticket)
+        offer = None
+        if args.offer is not None:
+            offer = resolution.Offer(args.offer, override_reason=args.override_reason)
+        problems = resolution.check(checklist, outcomes, offer)
+        if problems:
+            lines = [f"amends: ticket {args.ticket} was not resolved: "
+                     + "; ".join(f"{f}: {r}" for f, r in problems)]
+            if checklist.steps:
+                lines.append(f"checklist ({checklist.reason}):")
+                lines += [f"  {i}. {s.describe()}" for i, s in enumerate(checklist.steps, start=1)]
+            print("\n".join(lines), file=sys.stderr)
+            return 1
+        resolution_id = resolution.resolve(db, args.ticket, checklist.policy.id if checklist.policy else None,
+                                           outcomes, offer, expected_version=checklist.ticket_version)
+        followups = db.query("SELECT due_at FROM followups WHERE resolution_id = ?", (resolution_id,))
+    finally:
+        db.close()
+    policy = checklist.reason if checklist.policy else "no policy"
+    extra = "".join(f"; follow-up due {f['due_at'][:10]}" for f in followups)
+    print(f"Resolved ticket {args.ticket} ({policy}); resolution {resolution_id}{extra}.")
+    return 0
+
+
+def cmd_insights(args: argparse.Namespace) -> int:
+    from amends.core import insights
+
+    period = insights.parse(args.since, args.until)
+    settings = insights.Settings(insights.Thresholds(min_tickets=args.min_tickets),
+                                 churn_window_days=args.churn_window_days)
+    data = _with_db(args, lambda db: insights.compute(db, period, settings))
+    if args.json:
+        _print_json(data)
+        return 0
+    print(f"Period {period.label()}")
+    print("\nRecurring complaints (flagged first):")
+    for row in sorted(data["recurring"], key=lambda r: (not r["flag"], -r["tickets"])):
+        mark = "FLAG" if row["flag"] else "    "
+        print(f"  {mark} {row['category']:<17} {row['tickets']:>7} tickets "
+              f"{row['per_1000_active']:>9.1f} per 1,000 active  {row['reason']}")
+    offers = data["offers"]
+    print(f"\nOffers outside the approved range: {len(offers['out_of_range'])}")
+    for row in offers["consistency"]:
+        print(f"  {row['category']:<17} {row['within']}/{row['offers']} within bounds ({row['score']:.0%})")
+    churn = data["cycle1_churn"]
+    print(f"\nChurn within {churn['window_days']} days of the first ticket:")
+    for group in ("cycle1", "later", "cycle1_recovered", "cycle1_not_recovered"):
+        g = churn[group]
+        print(f"  {group:<21} {g['churned']:>6}/{g['customers']:<6} {g['rate']:6.1%} "
+              f"(95 % CI {g['ci95'][0]:.1%}–{g['ci95'][1]:.1%})")
+    print(f"\nChecklist completion {data['checklist_completion']:.1%}; "
+          f"overdue follow-ups {data['followups_overdue']:,}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from amends.core import insights
+
+    period = insights.parse(args.since, args.until)
+    out = Path(args.out).expanduser()
+    if not out.parent.is_dir():
+        raise ValidationError([("--out", f"the folder {out.parent} does not exist")])
+    if out.exists() and out.is_dir():
+        raise ValidationError([("--out", f"{out} is a folder")])
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # nothing is shown: no display needed
+    from PySide6.QtWidgets import QApplication
+
+    from amends.ui.report import write_report
+
+    app = QApplication.instance() or QApplication(["amends"])  # noqa: F841 (charts need it alive)
+    written = _with_db(args, lambda db: write_report(db, period, out))
+    print(f"Wrote the relations report for {period.label()} to {written}.")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from amends.core import importers
+
+    mapping = {}
+    for item in args.map:
+        column, sep, target = item.partition("=")
+        if not sep or not column.strip() or not target.strip():
+            raise ValidationError([("--map", f"{item!r} should look like COLUMN=FIELD")])
+        mapping[column.strip()] = target.strip()
+    for name in args.files:
+        if not Path(name).expanduser().is_file():
+            raise ValidationError([("FILE", f"{name} does not exist or is not a file")])
+    db = _open(args, create=True)
+    reports = []
+    try:
+        for name in args.files:
+            reports.append(importers.import_file(db, Path(name).expanduser(), args.format, dry_run=args.dry_run,
+                                                 skip_invalid=args.skip_invalid, mapping=mapping))
+    finally:
+        db.close()
+    failed = any(r.errors and not args.skip_invalid for r in reports)
+    if args.json:
+        _print_json({"files": [r.as_dict() for r in reports]})
+    else:
+        for r in reports:
+            verb = "would import" if r.dry_run else "imported"
+            if r.errors and not args.skip_invalid:
+                print(f"{r.path}: nothing imported; {len(r.errors)} problem(s):", file=sys.stderr)
+            else:
+                print(f"{r.path}: {verb} {r.imported:,} {r.unit} ({r.unchanged:,} unchanged, {r.skipped:,} skipped)")
+            for e in r.errors:
+                where = f"line {e.record}" if r.format in ("csv", "customers", "mbox") else f"record {e.record}"
+                print(f"  {r.path}: {where}: {e.field or '-'}: {e.reason}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from amends.core.exporters import amends, tables
+
+    out = Path(args.out).expanduser()
+    if not out.parent.is_dir():
+        raise ValidationError([("--out", f"the folder {out.parent} does not exist")])
+    query = tickets.InboxQuery(status="all", text=args.query) if args.query else None
+    if args.format == "amends":
+        if args.query:
+            raise ValidationError([("--query", "the Amends format exports everything (it is lossless)")])
+        doc = _with_db(args, amends.document)
+        out.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
+        count = len(doc["tickets"])
+    elif args.format == "csv":
+        count = _with_db(args, lambda db: tables.write_csv(db, out, query))
+    else:
+        count = _with_db(args, lambda db: tables.write_json(db, out, query))
+    print(f"Exported {count:,} tickets to {out} ({args.format}).")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from amends.core import backups
+
+    dest = Path(args.dest).expanduser()
+    if dest.is_dir():
+        dest = dest / f"{_database_path(args).stem}-{clock.now().strftime('%Y%m%dT%H%M%SZ')}.db"
+    written = _with_db(args, lambda db: backups.copy_to(db, dest))
+    tickets_in = backups.verify(written)
+    print(f"Backed up {_database_path(args)} to {written} ({tickets_in:,} tickets, integrity ok).")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from amends.core import backups
+
+    source = Path(args.source).expanduser()
+    target = _database_path(args)
+    safety = backups.restore(target, source, force=args.force, actor=identity.current_actor())
+    kept = f"; the previous file was kept as {safety}" if safety else ""
+    print(f"Restored {target} from {source}{kept}.")
+    return 0
+
+
+COMMANDS = {"import": cmd_import, "export": cmd_export, "backup": cmd_backup, "restore": cmd_restore, "report": cmd_report, "insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
+            "resolve": cmd_resolve}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            from amends.app import run
+
+            return run(_database_path(args) if args.db else None)
+        return COMMANDS[args.command](args)
+    except UsageError as error:
+        print(f"amends: {error}", file=sys.stderr)
+        return 2
+    except AmendsError as error:
+        print(f"amends: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("amends: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug: say so in one line, keep the details in the log
+        where = _log_crash()
+        print(f"amends: internal error ({type(error).__name__}: {error}); details in {where}", file=sys.stderr)
+        return 1
+
+
+def _log_crash() -> str:
+    target = paths.log_dir() / "amends-cli-crash.log"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(traceback.format_exc() + "\n")
+    except OSError:
+        return "(the log folder is not writable)"
+    return str(target)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,93 @@
+"""Export the whole database as one Amends exchange document (docs/FORMAT.md).
+Export, import into an empty database and export again gives the same
+document, ids aside."""
+
+from __future__ import annotations
+
+from amends.core.store import Database
+
+FORMAT_VERSION = 1
+
+
+def _step(row) -> dict:
+    step = {"type": row["type"]}
+    if row["label"]:
+        step["label"] = row["label"]
+    if row["days"] is not None:
+        step["days"] = row["days"]
+    if row["offer_kind"] is not None:
+        step["offer_kind"] = row["offer_kind"]
+    if row["offer_min"] is not None:
+        step["min"] = row["offer_min"]
+    if row["offer_max"] is not None:
+        step["max"] = row["offer_max"]
+    return step
+
+
+def document(db: Database) -> dict:
+    customer_refs = {r["id"]: r["ref"] or f"c{r['id']}" for r in db.query("SELECT id, ref FROM customers")}
+    policy_refs = {r["id"]: r["ref"] or f"p{r['id']}" for r in db.query("SELECT id, ref FROM policies")}
+    doc: dict = {"format": "amends", "version": FORMAT_VERSION, "customers": [], "policies": [], "tickets": []}
+    for c in db.query("SELECT * FROM customers ORDER BY id"):
+        sub = db.one("SELECT * FROM subscriptions WHERE customer_id = ? ORDER BY started_at DESC, id DESC LIMIT 1",
+                     (c["id"],))
+        doc["customers"].append({
+            "ref": customer_refs[c["id"]], "email": c["email"], "name": c["name"],
+            "subscription": None if sub is None else {
+                "plan": sub["plan"], "started_at": sub["started_at"], "cycle_days": sub["cycle_days"],
+                "status": sub["status"], "cancelled_at": sub["cancelled_at"]}})
+    version_keys = {}
+    for p in db.query("SELECT * FROM policies ORDER BY id"):
+        versions = []
+        for v in db.query("SELECT * FROM policy_versions WHERE policy_id = ? ORDER BY number", (p["id"],)):
+            version_keys[v["id"]] = (policy_refs[p["id"]], v["number"])
+            versions.append({"version": v["number"], "published_at": v["published_at"],
+                             "published_by": v["published_by"], "note": v["note"],
+                             "steps": [_step(s) for s in db.query(
+                                 "SELECT * FROM policy_steps WHERE policy_version_id = ? ORDER BY position",
+                                 (v["id"],))]})
+        entry = {"ref": policy_refs[p["id"]], "name": p["name"], "category": p["category"],
+                 "segment": p["segment"], "versions": versions}
+        if p["plan"]:
+            entry["plan"] = p["plan"]
+        doc["policies"].append(entry)
+    ticket_refs = {r["id"]: r["ref"] or f"t{r['id']}" for r in db.query("SELECT id, ref FROM tickets")}
+    ticket_tags: dict[int, list[str]] = {}
+    for ticket_id, name in db.tuples("SELECT tt.ticket_id, g.name FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id "
+                                     "ORDER BY g.name COLLATE NOCASE"):
+        ticket_tags.setdefault(ticket_id, []).append(name)
+    for t in db.query("SELECT * FROM tickets ORDER BY id"):
+        messages = [{"direction": m["direction"], "author": m["author"], "at": m["created_at"], "body": m["body"]}
+                    for m in db.query("SELECT * FROM messages WHERE ticket_id = ? ORDER BY created_at, id",
+                                      (t["id"],))]
+        r = db.one("SELECT * FROM resolutions WHERE ticket_id = ? ORDER BY id DESC LIMIT 1", (t["id"],))
+        resolution = None
+        if r is not None:
+            policy_ref, number = version_keys.get(r["policy_version_id"], (None, None))
+            resolution = {
+                "at": r["resolved_at"], "actor": r["actor"], "policy": policy_ref, "policy_version": number,
+                "steps": [{"index": s["position"], "type": s["type"], "outcome": s["outcome"], "reason": s["reason"]}
+                          for s in db.query("SELECT * FROM resolution_steps WHERE resolution_id = ? ORDER BY position",
+                                            (r["id"],))],
+                "offer": None if r["offer_value"] is None else {
+                    "kind": r["offer_kind"], "value": r["offer_value"], "override_reason": r["override_reason"]}}
+        entry = {
+            "ref": ticket_refs[t["id"]], "customer": customer_refs.get(t["customer_id"]),
+            "subject": t["subject"], "category": t["category"], "status": t["status"], "priority": t["priority"],
+            "assignee": t["assignee"], "created_at": t["created_at"], "updated_at": t["updated_at"],
+            "messages": messages, "resolution": resolution}
+        # Optional keys (schema v2 data), written only when there is something to say.
+        if t["id"] in ticket_tags:
+            entry["tags"] = ticket_tags[t["id"]]
+        if t["snoozed_until"]:
+            entry["snoozed_until"] = t["snoozed_until"]
+        if t["merged_into"]:
+            entry["merged_into"] = ticket_refs.get(t["merged_into"])
+        doc["tickets"].append(entry)
+    found_tags = [{"name": name, "colour": colour} for name, colour in db.tuples(
+        "SELECT name, colour FROM tags ORDER BY name COLLATE NOCASE")]
+    if found_tags:
+        doc["tags"] = found_tags
+    doc["saved_replies"] = [{"name": name, "body": body, "step": step} for name, body, step in db.tuples(
+        "SELECT name, body, step_type FROM saved_replies ORDER BY name COLLATE NOCASE")]
+    return doc

@@ -1,0 +1,64 @@
+"""Who is using Amends on this machine: a display name recorded on every
+change. Not a security boundary, just honest attribution.
+
+Stored in a small JSON file in the user's config dir so the app and the CLI
+agree; ``AMENDS_ACTOR`` overrides it (handy for scripts and tests).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import socket
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from amends import paths
+
+
+def default_actor() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "user"
+    return f"{user}@{socket.gethostname().split('.')[0] or 'localhost'}"
+
+
+@dataclass
+class Identity:
+    display_name: str
+    role: str = "both"  # service | relations | both
+
+
+def _file() -> Path:
+    return paths.config_dir() / "identity.json"
+
+
+def load() -> Identity:
+    name = os.environ.get("AMENDS_ACTOR", "").strip()
+    stored: dict = {}
+    try:
+        stored = json.loads(_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stored = {}
+    identity = Identity(display_name=str(stored.get("display_name") or default_actor()),
+                        role=str(stored.get("role") or "both"))
+    if name:
+        identity.display_name = name
+    return identity
+
+
+def save(identity: Identity) -> None:
+    target = _file()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(asdict(identity), indent=2), encoding="utf-8")
+
+
+def is_set() -> bool:
+    """Whether the person has chosen a name (first run asks otherwise)."""
+    return bool(os.environ.get("AMENDS_ACTOR", "").strip()) or _file().exists()
+
+
+def current_actor() -> str:
+    return load().display_name

@@ -1,0 +1,143 @@
+"""Getting tickets in: every file is parsed and validated whole before
+anything is written; then it is written in one transaction (after a backup),
+or not at all. See docs/FORMAT.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from amends.core import audit, backups
+from amends.core.errors import Cancelled, DatabaseProblem, ValidationError
+from amends.core.importers import amends, csv_files, helpdesks, mail
+from amends.core.importers.records import Parsed, RecordProblem
+from amends.core.importers.values import BadValue
+from amends.core.importers.writer import conflicts, write
+from amends.core.store import Database
+
+FORMATS = ("auto", "amends", "csv", "customers", "eml", "mbox", "zendesk", "helpscout", "freshdesk")
+
+
+class _DryRun(Exception):
+    """Carries a dry run's counts out of the transaction it rolls back."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        super().__init__("dry run")
+        self.counts = counts
+
+
+@dataclass
+class FileReport:
+    path: str
+    format: str
+    imported: int = 0       # new or changed records, in the format's unit
+    unchanged: int = 0
+    skipped: int = 0
+    errors: list[RecordProblem] = field(default_factory=list)
+    dry_run: bool = False
+    written: bool = False
+    unit: str = "tickets"
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors or self.written
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "format": self.format, "unit": self.unit, "imported": self.imported,
+                "unchanged": self.unchanged, "skipped": self.skipped, "dry_run": self.dry_run,
+                "written": self.written, "errors": [e.as_dict() for e in self.errors]}
+
+
+def detect(path: Path) -> str:
+    """The format from the name and the first bytes."""
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        try:
+            return helpdesks.sniff(amends.read_json(path)) or "amends"
+        except (BadValue, OSError):  # unreadable: the parser reports it properly
+            return "amends"
+    if suffix == ".eml":
+        return "eml"
+    if suffix in (".mbox", ".mbx"):
+        return "mbox"
+    head = path.read_bytes()[:4096].decode("utf-8", errors="replace").lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        first = head.splitlines()[0] if head else ""
+        return "customers" if "email" in first and ("plan" in first or "cycle" in first) and \
+            "subject" not in first else "csv"
+    if head.lstrip().startswith("{"):
+        return "amends"
+    if head.startswith("from "):
+        return "mbox"
+    if "message-id:" in head or ("from:" in head and "subject:" in head):
+        return "eml"
+    raise ValidationError([("format", f"cannot tell the format of {path.name}; pass --format")])
+
+
+def parse(path: Path, fmt: str, mapping: dict[str, str] | None = None) -> Parsed:
+    if fmt == "amends":
+        return amends.parse(path)
+    if fmt == "csv":
+        return csv_files.parse_tickets(path, mapping or {})
+    if fmt == "customers":
+        return csv_files.parse_customers(path, mapping or {})
+    if fmt in ("eml", "mbox"):
+        return mail.parse(path, fmt)
+    if fmt in ("zendesk", "helpscout", "freshdesk"):
+        return helpdesks.parse(path, fmt)
+    raise ValidationError([("format", f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")])
+
+
+def import_file(db: Database, path: str | Path, fmt: str = "auto", *, dry_run: bool = False,
+                skip_invalid: bool = False, mapping: dict[str, str] | None = None,
+                cancelled: Callable[[], bool] | None = None,
+                progress: Callable[[int, int], None] | None = None) -> FileReport:
+    """Import one file, all or nothing. With problems and no
+    ``skip_invalid``, nothing is written and every problem is reported."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError([("file", f"{path} does not exist or is not a file")])
+    fmt = detect(path) if fmt == "auto" else fmt
+    parsed = parse(path, fmt, mapping)
+    with db.transaction() as conn:
+        parsed.problems.extend(conflicts(conn, parsed))
+        for problem in parsed.problems:
+            if problem.field.startswith("policies.versions["):
+                parsed.bad_records.add(("policies", problem.record))
+    report = FileReport(str(path), fmt, errors=sorted(parsed.problems, key=lambda p: (p.record, p.field)),
+                        dry_run=dry_run, unit=parsed.unit)
+    if parsed.problems and not skip_invalid:
+        return report
+    valid = parsed.without_bad_records() if parsed.problems else parsed
+    report.skipped = len({r for r in parsed.bad_records if r[0] != "document"})
+    stop = cancelled or (lambda: False)
+    report_progress = progress or (lambda done, total: None)
+    done = [0]
+
+    def check_cancel() -> None:
+        done[0] += 500
+        report_progress(min(done[0], len(valid.tickets)), max(1, len(valid.tickets)))
+        if stop():
+            raise Cancelled("Import cancelled; nothing from the file was imported.")
+
+    if not dry_run:
+        try:
+            backups.make(db, "import")
+        except DatabaseProblem as error:
+            raise DatabaseProblem(f"{path.name} was not imported: the backup made before every import failed. "
+                                  f"{error}", path=str(path)) from error
+    try:
+        with db.transaction() as conn:
+            counts = write(conn, db.actor, valid, check_cancel)
+            if dry_run:
+                raise _DryRun(counts)  # everything checked and counted; the transaction rolls back
+            audit.record(conn, db.actor, "database", None, "import",
+                         {"file": path.name, "format": fmt, "new": counts["new"], "updated": counts["updated"],
+                          "messages": counts["messages"], "skipped": report.skipped})
+    except _DryRun as rehearsal:
+        counts = rehearsal.counts
+    report.imported = counts["messages"] if parsed.unit == "messages" else counts["new"] + counts["updated"]
+    report.unchanged = counts["unchanged"]
+    report.written = not dry_run
+    return report

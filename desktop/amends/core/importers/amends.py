@@ -1,0 +1,331 @@
+"""The Amends exchange format (JSON, lossless): see docs/FORMAT.md and
+docs/amends-format.schema.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from amends.core import replies, tags
+from amends.core.errors import ValidationError
+from amends.core.importers.records import (
+    CustomerRecord,
+    MessageRecord,
+    OfferRecord,
+    Parsed,
+    PolicyRecord,
+    ResolutionRecord,
+    StepOutcomeRecord,
+    SubscriptionRecord,
+    TicketRecord,
+    VersionRecord,
+)
+from amends.core.importers.values import (
+    BadValue,
+    category_value,
+    number_value,
+    priority_value,
+    status_value,
+    text_value,
+    time_value,
+)
+from amends.core.policies import Step, validate
+from amends.core.vocabulary import MESSAGE_DIRECTIONS, OFFER_KINDS, SEGMENTS, STEP_TYPES, SUBSCRIPTION_STATUSES
+
+FORMAT_VERSION = 1
+
+
+def read_json(path: Path) -> object:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "utf-16"):
+        try:
+            return json.loads(raw.decode(encoding))
+        except UnicodeDecodeError:
+            continue
+        except json.JSONDecodeError as error:
+            raise BadValue(f"not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from None
+    raise BadValue("the file is not UTF-8 or UTF-16 text")
+
+
+def parse(path: Path) -> Parsed:
+    parsed = Parsed("tickets")
+    try:
+        doc = read_json(path)
+    except BadValue as error:
+        parsed.problem("document", 0, "", str(error))
+        return parsed
+    if not isinstance(doc, dict) or doc.get("format") != "amends":
+        parsed.problem("document", 0, "format", 'not an Amends exchange document ("format": "amends" missing)')
+        return parsed
+    if doc.get("version") != FORMAT_VERSION:
+        parsed.problem("document", 0, "version", f"version {doc.get('version')!r} is not supported (only 1)")
+        return parsed
+    for section in ("customers", "policies", "tickets"):
+        if not isinstance(doc.get(section, []), list):
+            parsed.problem("document", 0, section, "must be a list")
+    if parsed.problems:
+        return parsed
+    refs: dict[str, set[str]] = {"customers": set(), "policies": set(), "tickets": set()}
+    for number, item in enumerate(doc.get("customers", []), start=1):
+        _customer(parsed, number, item, refs["customers"])
+    for number, item in enumerate(doc.get("policies", []), start=1):
+        _policy(parsed, number, item, refs["policies"])
+    versions = {(p.ref, v.version): v for p in parsed.policies for v in p.versions}
+    for number, item in enumerate(doc.get("tickets", []), start=1):
+        _ticket(parsed, number, item, refs, versions)
+    for ticket in parsed.tickets:
+        if ticket.merged_into is not None and ticket.merged_into not in refs["tickets"]:
+            parsed.problem("tickets", ticket.record, "tickets.merged_into",
+                           f"no ticket with ref {ticket.merged_into!r} in this file")
+    _tags(parsed, doc.get("tags", []))
+    _saved_replies(parsed, doc.get("saved_replies", []))
+    return parsed
+
+
+def _objects(parsed: Parsed, section: str, items: object, needs: str):
+    """The optional top-level lists: (position, object) for each entry that is
+    an object; anything else is reported where it stands."""
+    if not isinstance(items, list):
+        parsed.problem("document", 0, section, "must be a list")
+        return
+    for number, item in enumerate(items, start=1):
+        if isinstance(item, dict):
+            yield number, item
+        else:
+            parsed.problem(section, number, section, f"must be an object with {needs}")
+
+
+def _tags(parsed: Parsed, items: object) -> None:
+    """Optional: the tags with their colours (tickets name them)."""
+    for number, item in _objects(parsed, "tags", items, "name and colour"):
+        try:
+            name = tags.check_name(str(item.get("name") or ""))
+        except ValidationError as error:
+            parsed.problem("tags", number, "tags.name", error.problems[0][1])
+            continue
+        colour = item.get("colour")
+        if not isinstance(colour, str) or not tags.COLOUR.fullmatch(colour):
+            parsed.problem("tags", number, "tags.colour", "a colour is #rrggbb")
+            continue
+        parsed.tags.append((name, colour))
+
+
+def _saved_replies(parsed: Parsed, items: object) -> None:
+    """Optional: the team's saved replies."""
+    for number, item in _objects(parsed, "saved_replies", items, "name and body"):
+        try:
+            name = replies.check(str(item.get("name") or ""), str(item.get("body") or ""), item.get("step"))
+        except ValidationError as error:
+            for field_name, reason in error.problems:
+                parsed.problem("saved_replies", number, f"saved_replies.{field_name}", reason)
+            continue
+        parsed.saved_replies.append((name, str(item["body"]), item.get("step")))
+
+
+def _check(parsed: Parsed, section: str, number: int, name: str, read):
+    try:
+        return read()
+    except BadValue as error:
+        parsed.problem(section, number, name, str(error))
+        return None
+
+
+def _ref(parsed: Parsed, section: str, number: int, item: dict, seen: set[str]) -> str | None:
+    ref = item.get("ref")
+    if not isinstance(ref, str) or not ref.strip():
+        parsed.problem(section, number, f"{section}.ref", "every record needs a ref (its external id)")
+        return None
+    if ref in seen:
+        parsed.problem(section, number, f"{section}.ref", f"ref {ref!r} appears twice")
+        return None
+    seen.add(ref)
+    return ref
+
+
+def _customer(parsed: Parsed, number: int, item: object, seen: set[str]) -> None:
+    if not isinstance(item, dict):
+        parsed.problem("customers", number, "customers", "must be an object")
+        return
+    ref = _ref(parsed, "customers", number, item, seen)
+    email = _check(parsed, "customers", number, "customers.email",
+                   lambda: text_value(item.get("email"), required=True, name="email"))
+    if email and "@" not in email:
+        parsed.problem("customers", number, "customers.email", f"{email!r} is not an email address")
+    name = _check(parsed, "customers", number, "customers.name", lambda: text_value(item.get("name"), name="name"))
+    sub = item.get("subscription")
+    subscription = None
+    if sub is not None:
+        if not isinstance(sub, dict):
+            parsed.problem("customers", number, "customers.subscription", "must be an object or null")
+        else:
+            plan = _check(parsed, "customers", number, "customers.subscription.plan",
+                          lambda: text_value(sub.get("plan"), required=True, name="plan"))
+            started = _check(parsed, "customers", number, "customers.subscription.started_at",
+                             lambda: time_value(sub.get("started_at")))
+            cycle = sub.get("cycle_days")
+            if not isinstance(cycle, int) or isinstance(cycle, bool) or cycle <= 0:
+                parsed.problem("customers", number, "customers.subscription.cycle_days",
+                               "must be a whole number of days above 0")
+            status = sub.get("status", "active")
+            if status not in SUBSCRIPTION_STATUSES:
+                parsed.problem("customers", number, "customers.subscription.status",
+                               f"must be one of {', '.join(SUBSCRIPTION_STATUSES)}")
+            cancelled = _check(parsed, "customers", number, "customers.subscription.cancelled_at",
+                               lambda: time_value(sub.get("cancelled_at"), required=False))
+            if plan and started and isinstance(cycle, int):
+                subscription = SubscriptionRecord(plan, started, cycle, status, cancelled)
+    if ref and email:
+        parsed.customers.append(CustomerRecord(ref, email, name or "", subscription, number))
+
+
+def _steps(parsed: Parsed, number: int, where: str, items: object) -> list[Step]:
+    steps: list[Step] = []
+    if not isinstance(items, list):
+        parsed.problem("policies", number, where, "must be a list of steps")
+        return steps
+    for index, raw in enumerate(items):
+        if not isinstance(raw, dict) or raw.get("type") not in STEP_TYPES:
+            parsed.problem("policies", number, f"{where}[{index}].type", f"must be one of {', '.join(STEP_TYPES)}")
+            continue
+        try:
+            steps.append(Step(raw["type"], str(raw.get("label", "") or ""),
+                              raw.get("days"), raw.get("offer_kind"),
+                              None if raw.get("min") is None else number_value(raw.get("min"), name="minimum"),
+                              None if raw.get("max") is None else number_value(raw.get("max"), name="maximum")))
+        except BadValue as error:
+            parsed.problem("policies", number, f"{where}[{index}]", str(error))
+    return steps
+
+
+def _policy(parsed: Parsed, number: int, item: object, seen: set[str]) -> None:
+    if not isinstance(item, dict):
+        parsed.problem("policies", number, "policies", "must be an object")
+        return
+    ref = _ref(parsed, "policies", number, item, seen)
+    name = _check(parsed, "policies", number, "policies.name",
+                  lambda: text_value(item.get("name"), required=True, name="name"))
+    category = _check(parsed, "policies", number, "policies.category", lambda: category_value(item.get("category")))
+    segment = item.get("segment", "any")
+    if segment not in SEGMENTS:
+        parsed.problem("policies", number, "policies.segment", f"must be one of {', '.join(SEGMENTS)}")
+    versions = []
+    raw_versions = item.get("versions", [])
+    if not isinstance(raw_versions, list):
+        parsed.problem("policies", number, "policies.versions", "must be a list")
+        raw_versions = []
+    for index, raw in enumerate(raw_versions):
+        where = f"policies.versions[{index}]"
+        if not isinstance(raw, dict) or not isinstance(raw.get("version"), int) or raw["version"] < 1:
+            parsed.problem("policies", number, f"{where}.version", "must be a whole number from 1")
+            continue
+        at = _check(parsed, "policies", number, f"{where}.published_at", lambda: time_value(raw.get("published_at")))
+        steps = _steps(parsed, number, f"{where}.steps", raw.get("steps"))
+        for field_name, reason in validate(name or "x", category or "other", segment if segment in SEGMENTS else "any",
+                                           steps):
+            parsed.problem("policies", number, f"{where}.{field_name}", reason)
+        if at:
+            versions.append(VersionRecord(raw["version"], at, str(raw.get("published_by") or "import"),
+                                          str(raw.get("note") or ""), steps))
+    numbers = [v.version for v in versions]
+    if numbers != sorted(set(numbers)):
+        parsed.problem("policies", number, "policies.versions", "version numbers must increase without repeats")
+    if ref and name and category and segment in SEGMENTS:
+        parsed.policies.append(PolicyRecord(ref, name, category, segment, versions, item.get("plan"), number))
+
+
+def _ticket(parsed: Parsed, number: int, item: object, refs: dict[str, set[str]], versions: dict) -> None:
+    if not isinstance(item, dict):
+        parsed.problem("tickets", number, "tickets", "must be an object")
+        return
+    ref = _ref(parsed, "tickets", number, item, refs["tickets"])
+    check = lambda name, read: _check(parsed, "tickets", number, f"tickets.{name}", read)  # noqa: E731
+    subject = check("subject", lambda: text_value(item.get("subject"), required=True, name="subject"))
+    category = check("category", lambda: category_value(item.get("category")))
+    status = check("status", lambda: status_value(item.get("status")))
+    priority = check("priority", lambda: priority_value(item.get("priority")))
+    created = check("created_at", lambda: time_value(item.get("created_at")))
+    updated = check("updated_at", lambda: time_value(item.get("updated_at"), required=False)) or created
+    customer = item.get("customer")
+    if customer is not None and customer not in refs["customers"]:
+        parsed.problem("tickets", number, "tickets.customer", f"no customer with ref {customer!r} in this file")
+    assignee = item.get("assignee")
+    if assignee is not None and not isinstance(assignee, str):
+        parsed.problem("tickets", number, "tickets.assignee", "must be text or null")
+    messages = []
+    for index, raw in enumerate(item.get("messages") or []):
+        where = f"tickets.messages[{index}]"
+        if not isinstance(raw, dict) or raw.get("direction") not in MESSAGE_DIRECTIONS:
+            parsed.problem("tickets", number, f"{where}.direction", "must be in, out or note")
+            continue
+        at = check(f"messages[{index}].at", lambda: time_value(raw.get("at")))
+        body = check(f"messages[{index}].body", lambda: text_value(raw.get("body"), required=True, name="body"))
+        if at and body is not None:
+            messages.append(MessageRecord(raw["direction"], str(raw.get("author") or "unknown"), at, body))
+    resolution = _resolution(parsed, number, item.get("resolution"), refs, versions)
+    if resolution is not None and status != "resolved":
+        parsed.problem("tickets", number, "tickets.status", "a ticket with a resolution must be resolved")
+    ticket_tags = []
+    raw_tags = item.get("tags") or []
+    if not isinstance(raw_tags, list):
+        parsed.problem("tickets", number, "tickets.tags", "must be a list of tag names")
+        raw_tags = []
+    for index, name in enumerate(raw_tags):
+        try:
+            ticket_tags.append(tags.check_name(name if isinstance(name, str) else ""))
+        except ValidationError as error:
+            parsed.problem("tickets", number, f"tickets.tags[{index}]", error.problems[0][1])
+    snoozed = check("snoozed_until", lambda: time_value(item.get("snoozed_until"), required=False))
+    merged_into = item.get("merged_into")
+    if merged_into is not None and (not isinstance(merged_into, str) or merged_into == ref):
+        parsed.problem("tickets", number, "tickets.merged_into", "must be the ref of another ticket, or null")
+        merged_into = None
+    if ref and subject and category and status and priority is not None and created:
+        parsed.tickets.append(TicketRecord(ref, subject, category, status, priority, assignee, created, updated,
+                                           customer, messages, resolution, number, tags=ticket_tags,
+                                           snoozed_until=snoozed, merged_into=merged_into))
+
+
+def _resolution(parsed: Parsed, number: int, raw: object, refs: dict, versions: dict) -> ResolutionRecord | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        parsed.problem("tickets", number, "tickets.resolution", "must be an object or null")
+        return None
+    at = _check(parsed, "tickets", number, "tickets.resolution.at", lambda: time_value(raw.get("at")))
+    policy_ref, version_number = raw.get("policy"), raw.get("policy_version")
+    version = None
+    if policy_ref is not None:
+        version = versions.get((policy_ref, version_number))
+        if version is None:
+            parsed.problem("tickets", number, "tickets.resolution.policy_version",
+                           f"policy {policy_ref!r} has no version {version_number!r} in this file")
+    steps = []
+    for index, step in enumerate(raw.get("steps") or []):
+        where = f"tickets.resolution.steps[{index}]"
+        if not isinstance(step, dict) or step.get("outcome") not in ("done", "skipped") or \
+                step.get("type") not in STEP_TYPES or not isinstance(step.get("index"), int):
+            parsed.problem("tickets", number, where, "needs index, a step type and outcome done or skipped")
+            continue
+        if step["outcome"] == "skipped" and not str(step.get("reason") or "").strip():
+            parsed.problem("tickets", number, f"{where}.reason", "a skipped step needs a reason")
+        steps.append(StepOutcomeRecord(step["index"], step["type"], step["outcome"], step.get("reason")))
+    if version is not None and [s.index for s in steps] != list(range(len(version.steps))):
+        parsed.problem("tickets", number, "tickets.resolution.steps",
+                       f"must have one outcome for each of the policy version's {len(version.steps)} steps")
+    offer = None
+    if raw.get("offer") is not None:
+        data = raw["offer"]
+        if not isinstance(data, dict):
+            parsed.problem("tickets", number, "tickets.resolution.offer", "must be an object or null")
+        else:
+            value = _check(parsed, "tickets", number, "tickets.resolution.offer.value",
+                           lambda: number_value(data.get("value"), name="offer value"))
+            kind = data.get("kind")
+            if kind is not None and kind not in OFFER_KINDS:
+                parsed.problem("tickets", number, "tickets.resolution.offer.kind",
+                               f"must be one of {', '.join(OFFER_KINDS)}")
+            if value is not None:
+                offer = OfferRecord(kind, value, data.get("override_reason"))
+    if at is None:
+        return None
+    return ResolutionRecord(at, str(raw.get("actor") or "import"), policy_ref, version_number, steps, offer)

@@ -1,0 +1,152 @@
+"""What every importer produces: plain records in Amends' own terms, plus
+every problem found, so that a file is validated whole before anything is
+written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from amends.core.policies import Step
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """``record``: line number (CSV, mbox) or 1-based position in its list
+    (JSON); ``field``: where in the record; ``reason``: what is wrong."""
+
+    record: int
+    field: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"record": self.record, "field": self.field, "reason": self.reason}
+
+
+@dataclass
+class SubscriptionRecord:
+    plan: str
+    started_at: str
+    cycle_days: int
+    status: str = "active"
+    cancelled_at: str | None = None
+
+
+@dataclass
+class CustomerRecord:
+    ref: str
+    email: str
+    name: str = ""
+    subscription: SubscriptionRecord | None = None
+    record: int = 0
+
+
+@dataclass
+class VersionRecord:
+    version: int
+    published_at: str
+    published_by: str
+    note: str
+    steps: list[Step]
+
+
+@dataclass
+class PolicyRecord:
+    ref: str
+    name: str
+    category: str
+    segment: str
+    versions: list[VersionRecord] = field(default_factory=list)
+    plan: str | None = None
+    record: int = 0
+
+
+@dataclass
+class MessageRecord:
+    direction: str
+    author: str
+    at: str
+    body: str
+    external_id: str | None = None
+    html: str | None = None  # sanitised HTML (mail), shown instead of the text when present
+
+
+@dataclass
+class StepOutcomeRecord:
+    index: int
+    type: str
+    outcome: str
+    reason: str | None
+
+
+@dataclass
+class OfferRecord:
+    kind: str | None
+    value: float
+    override_reason: str | None = None
+
+
+@dataclass
+class ResolutionRecord:
+    at: str
+    actor: str
+    policy_ref: str | None
+    policy_version: int | None
+    steps: list[StepOutcomeRecord] = field(default_factory=list)
+    offer: OfferRecord | None = None
+
+
+@dataclass
+class TicketRecord:
+    ref: str
+    subject: str
+    category: str = "other"
+    status: str = "open"
+    priority: int = 1
+    assignee: str | None = None
+    created_at: str = ""
+    updated_at: str = ""
+    customer_ref: str | None = None
+    messages: list[MessageRecord] = field(default_factory=list)
+    resolution: ResolutionRecord | None = None
+    record: int = 0
+    #: Message-IDs this thread's first message refers to (mail threading).
+    references: list[str] = field(default_factory=list)
+    #: Added to the ticket's tags (never removed by an import).
+    tags: list[str] = field(default_factory=list)
+    snoozed_until: str | None = None
+    merged_into: str | None = None  # the ref of the ticket this one was merged into
+
+
+@dataclass
+class Parsed:
+    """One file, parsed and checked. ``unit`` names what ``imported`` counts
+    (tickets, customers or messages)."""
+
+    unit: str = "tickets"
+    customers: list[CustomerRecord] = field(default_factory=list)
+    policies: list[PolicyRecord] = field(default_factory=list)
+    tickets: list[TicketRecord] = field(default_factory=list)
+    problems: list[RecordProblem] = field(default_factory=list)
+    bad_records: set[tuple[str, int]] = field(default_factory=set)  # (section, record) with a problem
+    tags: list[tuple[str, str]] = field(default_factory=list)  # (name, colour) of the exchange format's tags
+    saved_replies: list[tuple[str, str, str | None]] = field(default_factory=list)  # (name, body, step type)
+
+    def problem(self, section: str, record: int, field_name: str, reason: str) -> None:
+        self.problems.append(RecordProblem(record, field_name, reason))
+        self.bad_records.add((section, record))
+
+    def count(self) -> int:
+        if self.unit == "customers":
+            return len(self.customers)
+        if self.unit == "messages":
+            return sum(len(t.messages) for t in self.tickets)
+        return len(self.tickets)
+
+    def without_bad_records(self) -> "Parsed":
+        """Only the valid records (``--skip-invalid``)."""
+        keep = Parsed(self.unit, problems=list(self.problems), tags=list(self.tags),
+                      saved_replies=list(self.saved_replies))
+        keep.customers = [c for c in self.customers if ("customers", c.record) not in self.bad_records]
+        keep.policies = [p for p in self.policies if ("policies", p.record) not in self.bad_records]
+        keep.tickets = [t for t in self.tickets if ("tickets", t.record) not in self.bad_records]
+        return keep

@@ -1,0 +1,113 @@
+"""Checking and normalising single values from import files: times,
+categories, statuses, priorities, numbers."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from amends.core import clock
+from amends.core.vocabulary import CATEGORIES, PRIORITIES, STATUSES
+
+_STORED = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ\Z")
+_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%d/%m/%Y",
+                 "%d.%m.%Y %H:%M", "%d.%m.%Y")
+
+
+class BadValue(ValueError):
+    """A value that cannot be used; the message says why."""
+
+
+def time_value(text: object, *, required: bool = True) -> str | None:
+    """ISO 8601 with or without zone (no zone = UTC), or a few common
+    spreadsheet forms; returns Amends' stored form."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        if required:
+            raise BadValue("a date and time is required")
+        return None
+    if not isinstance(text, str):
+        raise BadValue(f"{text!r} is not a date and time")
+    value = text.strip()
+    if _STORED.match(value):
+        try:
+            datetime.fromisoformat(value[:-1])  # a real day (not 30 February)
+            return value  # already in the stored form (the exchange format's own exports)
+        except ValueError:
+            raise BadValue(f"{value!r} is not a real date") from None
+    try:
+        return clock.to_iso(clock.parse_iso(value))
+    except ValueError:
+        pass
+    for fmt in _TIME_FORMATS:
+        try:
+            return clock.to_iso(datetime.strptime(value, fmt).replace(tzinfo=timezone.utc))
+        except ValueError:
+            continue
+    raise BadValue(f"{value!r} is not a date and time (use ISO 8601, e.g. 2026-01-05T10:00:00Z)")
+
+
+def category_value(text: object) -> str:
+    value = str(text or "").strip()
+    if not value:
+        return "other"
+    lowered = value.lower().replace(" ", "_").replace("-", "_")
+    if lowered in CATEGORIES:
+        return lowered
+    by_name = {name.lower(): key for key, name in CATEGORIES.items()}
+    if value.lower() in by_name:
+        return by_name[value.lower()]
+    raise BadValue(f"unknown category {value!r} (one of {', '.join(CATEGORIES)})")
+
+
+def status_value(text: object) -> str:
+    value = str(text or "open").strip().lower()
+    aliases = {"new": "open", "solved": "resolved", "closed": "resolved", "active": "open", "hold": "pending",
+               "on hold": "pending", "waiting": "pending"}
+    value = aliases.get(value, value)
+    if value not in STATUSES:
+        raise BadValue(f"unknown status {text!r} (open, pending or resolved)")
+    return value
+
+
+def priority_value(text: object) -> int:
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return 1
+    if isinstance(text, bool):
+        raise BadValue(f"{text!r} is not a priority")
+    if isinstance(text, int):
+        value = text
+    else:
+        raw = str(text).strip().lower()
+        names = {name.lower(): key for key, name in PRIORITIES.items()}
+        if raw in names:
+            return names[raw]
+        try:
+            value = int(raw)
+        except ValueError:
+            raise BadValue(f"unknown priority {text!r} (low, normal, high, urgent or 0–3)") from None
+    if value not in PRIORITIES:
+        raise BadValue(f"priority {value} is out of range 0–3")
+    return value
+
+
+def number_value(text: object, *, name: str = "number") -> float:
+    if isinstance(text, bool):
+        raise BadValue(f"{text!r} is not a {name}")
+    if isinstance(text, (int, float)):
+        return float(text)
+    try:
+        return float(str(text).strip().replace(",", "."))
+    except ValueError:
+        raise BadValue(f"{text!r} is not a {name}") from None
+
+
+def text_value(value: object, *, required: bool = False, name: str = "text") -> str:
+    if value is None:
+        if required:
+            raise BadValue(f"{name} is required")
+        return ""
+    if not isinstance(value, str):
+        raise BadValue(f"{name} must be text, not {type(value).__name__}")
+    if required and not value.strip():
+        raise BadValue(f"{name} is required")
+    return value

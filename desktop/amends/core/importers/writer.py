@@ -1,0 +1,317 @@
+"""Writing parsed records: idempotent by external id (``ref``), in the
+caller's one transaction. Importing the same file again changes nothing; an
+updated export updates what changed."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Callable
+
+from amends.core import clock, customers, policies, tags, thanks, tickets
+from amends.core.importers.records import Parsed, PolicyRecord, RecordProblem, TicketRecord
+
+
+def _step_key(step: policies.Step) -> tuple:
+    return (step.type, step.label or "", step.days, step.offer_kind, step.offer_min, step.offer_max)
+
+
+def conflicts(conn: sqlite3.Connection, parsed: Parsed) -> list[RecordProblem]:
+    """Problems only the database can reveal: a published version in the
+    file that differs from the same version here (they are immutable)."""
+    found = []
+    for policy in parsed.policies:
+        row = conn.execute("SELECT id FROM policies WHERE ref = ?", (policy.ref,)).fetchone()
+        if row is None:
+            continue
+        for version in policy.versions:
+            existing = conn.execute("SELECT id FROM policy_versions WHERE policy_id = ? AND number = ?",
+                                    (row[0], version.version)).fetchone()
+            if existing is None:
+                continue
+            steps = [policies.Step(r[0], r[1] or "", r[2], r[3], r[4], r[5]) for r in conn.execute(
+                "SELECT type, label, days, offer_kind, offer_min, offer_max FROM policy_steps "
+                "WHERE policy_version_id = ? ORDER BY position", (existing[0],))]
+            if [_step_key(s) for s in steps] != [_step_key(s) for s in version.steps]:
+                found.append(RecordProblem(policy.record, f"policies.versions[{version.version}]",
+                                           f"version {version.version} of {policy.ref!r} is already published here "
+                                           "with other steps; published versions never change"))
+    return found
+
+
+def pristine_defaults(conn: sqlite3.Connection) -> bool:
+    """Only the shipped default policies, untouched, and no tickets: a new
+    database whose placeholders an imported policy set may replace."""
+    return conn.execute("""SELECT
+        (SELECT count(*) FROM tickets) = 0
+        AND (SELECT count(*) FROM policies WHERE ref IS NULL OR ref NOT LIKE 'default-%') = 0
+        AND (SELECT count(*) FROM policy_versions) = (SELECT count(*) FROM policies)
+        AND (SELECT count(*) FROM policies WHERE draft_dirty = 1) = 0""").fetchone()[0] == 1
+
+
+def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
+          check_cancel: Callable[[], None] = lambda: None) -> dict[str, int]:
+    counts = {"new": 0, "updated": 0, "unchanged": 0, "messages": 0}
+    if parsed.policies and pristine_defaults(conn):
+        policies.remove_all(conn)
+    customer_ids = {c.ref: _customer(conn, c, counts if parsed.unit == "customers" else None)
+                    for c in parsed.customers}
+    versions = {}
+    for policy in parsed.policies:
+        versions.update(_policy(conn, actor, policy))
+    touched: set[int] = set()
+    for number, ticket in enumerate(parsed.tickets):
+        if number % 500 == 0:
+            check_cancel()
+        customer_id = customer_ids.get(ticket.customer_ref) if ticket.customer_ref else None
+        if customer_id is None and ticket.customer_ref:
+            row = conn.execute("SELECT id FROM customers WHERE ref = ?", (ticket.customer_ref,)).fetchone()
+            customer_id = row[0] if row else None
+        _ticket(conn, ticket, customer_id, versions, counts if parsed.unit == "tickets" else None, counts)
+        if customer_id is not None:
+            touched.add(customer_id)
+    _extras(conn, parsed)
+    for customer_id in touched:
+        conn.execute("""UPDATE customers SET (first_ticket_at, first_ticket_id) =
+                        (SELECT created_at, id FROM tickets WHERE customer_id = ? ORDER BY created_at, id LIMIT 1)
+                        WHERE id = ?""", (customer_id, customer_id))
+    return counts
+
+
+def _extras(conn, parsed: Parsed) -> None:
+    """Tags (with colours), snoozes, merges and saved replies of the exchange
+    format. Tags are only ever added; a snooze or merge only set when the
+    record says so."""
+    for name, colour in parsed.tags:
+        conn.execute("INSERT INTO tags (name, colour) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET colour = ?",
+                     (name, colour, colour))
+    for name, body, step in parsed.saved_replies:
+        conn.execute("INSERT INTO saved_replies (name, body, step_type, updated_at, updated_by) VALUES (?, ?, ?, ?, ?) "
+                     "ON CONFLICT (name) DO UPDATE SET body = excluded.body, step_type = excluded.step_type, "
+                     "version = version + 1 WHERE body IS NOT excluded.body OR step_type IS NOT excluded.step_type",
+                     (name, body, step, clock.now_iso(), "import"))
+    for record in parsed.tickets:
+        if not (record.tags or record.snoozed_until or record.merged_into):
+            continue
+        row = conn.execute("SELECT id FROM tickets WHERE ref = ?", (record.ref,)).fetchone()
+        if row is None:
+            continue  # joined an existing conversation by mail threading
+        for name in record.tags:
+            conn.execute("INSERT INTO tags (name, colour) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                         (name, tags.PALETTE[-1]))
+            conn.execute("INSERT OR IGNORE INTO ticket_tags (ticket_id, tag_id) SELECT ?, id FROM tags WHERE name = ?",
+                         (row[0], name))
+        if record.snoozed_until:
+            conn.execute("UPDATE tickets SET snoozed_until = ? WHERE id = ?", (record.snoozed_until, row[0]))
+        if record.merged_into:
+            conn.execute("UPDATE tickets SET merged_into = (SELECT id FROM tickets WHERE ref = ?) WHERE id = ?",
+                         (record.merged_into, row[0]))
+
+
+def _customer(conn, record, counts) -> int:
+    row = conn.execute("SELECT id, email, name FROM customers WHERE ref = ?", (record.ref,)).fetchone()
+    changed = False
+    if row is None:
+        at = record.subscription.started_at if record.subscription else clock.now_iso()
+        customer_id = conn.execute("INSERT INTO customers (ref, email, name, created_at) VALUES (?, ?, ?, ?)",
+                                   (record.ref, record.email, record.name, at)).lastrowid
+        if counts is not None:
+            counts["new"] += 1
+    else:
+        customer_id = row[0]
+        if (row[1], row[2]) != (record.email, record.name):
+            conn.execute("UPDATE customers SET email = ?, name = ?, version = version + 1 WHERE id = ?",
+                         (record.email, record.name, customer_id))
+            changed = True
+    sub = record.subscription
+    if sub is not None:
+        current = conn.execute("SELECT id, plan, started_at, cycle_days, status, cancelled_at FROM subscriptions "
+                               "WHERE customer_id = ? ORDER BY started_at DESC, id DESC LIMIT 1",
+                               (customer_id,)).fetchone()
+        values = (sub.plan, sub.started_at, sub.cycle_days, sub.status, sub.cancelled_at)
+        if current is None:
+            conn.execute("INSERT INTO subscriptions (customer_id, plan, started_at, cycle_days, status, cancelled_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?)", (customer_id, *values))
+            changed = changed or row is not None
+            _recount_cycles(conn, customer_id)
+        elif tuple(current[1:]) != values:
+            conn.execute("UPDATE subscriptions SET plan = ?, started_at = ?, cycle_days = ?, status = ?, "
+                         "cancelled_at = ?, version = version + 1 WHERE id = ?", (*values, current[0]))
+            changed = True
+            _recount_cycles(conn, customer_id)
+    if row is not None and counts is not None:
+        counts["updated" if changed else "unchanged"] += 1
+    return customer_id
+
+
+def _recount_cycles(conn, customer_id: int) -> None:
+    """The customer's subscription changed: their tickets' billing cycles
+    follow (a customers file imported after the tickets)."""
+    subs = conn.execute("SELECT started_at, cycle_days FROM subscriptions WHERE customer_id = ? ORDER BY started_at",
+                        (customer_id,)).fetchall()
+    if not subs:
+        return
+    for ticket_id, created in conn.execute("SELECT id, created_at FROM tickets WHERE customer_id = ?",
+                                           (customer_id,)).fetchall():
+        started, days = next((s for s in reversed(subs) if s[0] <= created), subs[-1])
+        conn.execute("UPDATE tickets SET billing_cycle = ? WHERE id = ?",
+                     (customers.billing_cycle(clock.parse_iso(started), days, clock.parse_iso(created)), ticket_id))
+
+
+def _policy(conn, actor: str, record: PolicyRecord) -> dict[tuple[str, int], tuple[int, list]]:
+    row = conn.execute("SELECT id FROM policies WHERE ref = ?", (record.ref,)).fetchone()
+    last = record.versions[-1].steps if record.versions else []
+    if row is None:
+        first_at = record.versions[0].published_at if record.versions else clock.now_iso()
+        policy_id = conn.execute(
+            "INSERT INTO policies (ref, name, category, segment, plan, draft_dirty, created_at, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (record.ref, record.name, record.category, record.segment, record.plan, int(not record.versions),
+             first_at, first_at, actor)).lastrowid
+        policies._write_draft(conn, policy_id, last)
+    else:
+        policy_id = row[0]
+    found = {}
+    for version in record.versions:
+        existing = conn.execute("SELECT id FROM policy_versions WHERE policy_id = ? AND number = ?",
+                                (policy_id, version.version)).fetchone()
+        if existing is None:
+            version_id = conn.execute(
+                "INSERT INTO policy_versions (policy_id, number, published_at, published_by, note) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (policy_id, version.version, version.published_at, version.published_by, version.note)).lastrowid
+            conn.executemany(
+                "INSERT INTO policy_steps (policy_version_id, position, type, label, days, offer_kind, offer_min, "
+                "offer_max) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(version_id, i, s.type, s.label, s.days, s.offer_kind, s.offer_min, s.offer_max)
+                 for i, s in enumerate(version.steps)])
+            if row is not None:
+                policies._write_draft(conn, policy_id, version.steps)
+        else:
+            version_id = existing[0]
+        found[(record.ref, version.version)] = (version_id, version.steps)
+    return found
+
+
+def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -> None:
+    # A ticket was updated at least when its last message came.
+    record.updated_at = max([record.updated_at, *(m.at for m in record.messages)])
+    row = conn.execute("SELECT id, subject, category, status, priority, assignee, created_at, updated_at, customer_id "
+                       "FROM tickets WHERE ref = ?", (record.ref,)).fetchone()
+    if row is None and record.references:
+        # A reply to mail we already have: it joins that conversation.
+        known = conn.execute(
+            f"SELECT ticket_id FROM messages WHERE external_id IN ({','.join('?' * len(record.references))}) "
+            "ORDER BY id LIMIT 1", record.references).fetchone()
+        if known is not None:
+            _append_messages(conn, known[0], record, totals)
+            return
+    cycle = None
+    if customer_id is not None:
+        sub = conn.execute("SELECT started_at, cycle_days FROM subscriptions WHERE customer_id = ? "
+                           "ORDER BY started_at <= ? DESC, started_at DESC LIMIT 1",
+                           (customer_id, record.created_at)).fetchone()
+        if sub is not None:
+            cycle = customers.billing_cycle(clock.parse_iso(sub[0]), sub[1], clock.parse_iso(record.created_at))
+    resolved_at = record.resolution.at if record.resolution else None
+    fields = (record.subject, record.category, record.status, record.priority, record.assignee, record.created_at,
+              record.updated_at, customer_id)
+    changed = False
+    if row is None:
+        ticket_id = conn.execute(
+            "INSERT INTO tickets (ref, subject, category, status, priority, assignee, created_at, updated_at, "
+            "customer_id, billing_cycle, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (record.ref, *fields, cycle, resolved_at)).lastrowid
+        if counts is not None:
+            counts["new"] += 1
+        # A new ticket: its messages and search entry go straight in (the
+        # common case of a first import, kept to three statements).
+        fresh = [m for m in record.messages if m.external_id is None or not conn.execute(
+            "SELECT 1 FROM messages WHERE external_id = ?", (m.external_id,)).fetchone()]
+        conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, html) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id, m.html) for m in fresh])
+        totals["messages"] += len(fresh)
+        conn.execute("INSERT INTO ticket_search (rowid, subject, body) VALUES (?, ?, ?)",
+                     (ticket_id, record.subject, "\n".join(m.body for m in sorted(fresh, key=lambda m: m.at))))
+        if record.resolution is not None:
+            _resolution(conn, ticket_id, record, cycle, versions)
+        return
+    ticket_id = row[0]
+    if tuple(row[1:]) != fields:
+        conn.execute("UPDATE tickets SET subject = ?, category = ?, status = ?, priority = ?, assignee = ?, "
+                     "created_at = ?, updated_at = ?, customer_id = ?, billing_cycle = ?, "
+                     "resolved_at = coalesce(?, resolved_at), version = version + 1 WHERE id = ?",
+                     (*fields, cycle, resolved_at, ticket_id))
+        changed = True
+    added = _append_messages(conn, ticket_id, record, totals, reindex=False)
+    changed = changed or bool(added)
+    if record.resolution is not None:
+        changed = _resolution(conn, ticket_id, record, cycle, versions) or changed
+    if changed:
+        tickets.reindex(conn, ticket_id)
+    if counts is not None:
+        counts["updated" if changed else "unchanged"] += 1
+
+
+def _append_messages(conn, ticket_id: int, record: TicketRecord, totals: dict, *, reindex: bool = True) -> list:
+    """Messages not there yet: by external id (Message-ID) when they have
+    one, else by their content."""
+    present = {tuple(r) for r in conn.execute(
+        "SELECT direction, author, created_at, body FROM messages WHERE ticket_id = ?", (ticket_id,))}
+    added = []
+    for m in record.messages:
+        if m.external_id is not None:
+            if conn.execute("SELECT 1 FROM messages WHERE external_id = ?", (m.external_id,)).fetchone():
+                continue
+        elif (m.direction, m.author, m.at, m.body) in present:
+            continue
+        added.append(m)
+    status = conn.execute("SELECT status FROM tickets WHERE id = ?", (ticket_id,)).fetchone()[0]
+    inbound = [m for m in added if m.direction == "in"]
+    # A reply to a resolved ticket reopens it, unless it only says thanks:
+    # then it is attached and marked, and the ticket stays resolved.
+    quiet = status == "resolved" and bool(inbound) and all(thanks.is_thanks_only(m.body) for m in inbound)
+    conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, flag, html) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id,
+                       "thanks" if quiet and m.direction == "in" else None, m.html) for m in added])
+    totals["messages"] += len(added)
+    if added:
+        latest = max(m.at for m in added)
+        conn.execute("UPDATE tickets SET updated_at = max(updated_at, ?) WHERE id = ?", (latest, ticket_id))
+    if inbound:  # the customer wrote: a snoozed ticket comes back now
+        conn.execute("UPDATE tickets SET snoozed_until = NULL WHERE id = ? AND snoozed_until IS NOT NULL",
+                     (ticket_id,))
+    if status == "resolved" and inbound and not quiet and record.ref.startswith("mail:"):
+        conn.execute("UPDATE tickets SET status = 'open', version = version + 1 WHERE id = ?", (ticket_id,))
+    if added and reindex:
+        tickets.reindex(conn, ticket_id)
+    return added
+
+
+def _resolution(conn, ticket_id: int, record: TicketRecord, cycle, versions) -> bool:
+    res = record.resolution
+    if conn.execute("SELECT 1 FROM resolutions WHERE ticket_id = ? AND resolved_at = ?",
+                    (ticket_id, res.at)).fetchone():
+        return False
+    version_id, steps = versions.get((res.policy_ref, res.policy_version), (None, []))
+    offer_step = next((s for s in steps if s.type == "save_offer"), None)
+    offer = res.offer
+    in_bounds = None
+    if offer is not None and offer_step is not None:
+        in_bounds = int(offer_step.offer_min <= offer.value <= offer_step.offer_max)
+    done = [s.type for s in res.steps if s.outcome == "done"]
+    segment = "first_cycle" if cycle == 1 else ("established" if cycle else "unknown")
+    resolution_id = conn.execute(
+        "INSERT INTO resolutions (ticket_id, policy_version_id, segment, actor, resolved_at, offer_kind, offer_value, "
+        "offer_min, offer_max, offer_in_bounds, override_reason, category, steps_total, steps_skipped, replacements, "
+        "refunds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (ticket_id, version_id, segment, res.actor, res.at, offer.kind if offer else None,
+         offer.value if offer else None, offer_step.offer_min if offer_step else None,
+         offer_step.offer_max if offer_step else None, in_bounds, offer.override_reason if offer else None,
+         record.category, len(res.steps), len(res.steps) - len(done), done.count("replacement"),
+         done.count("refund"))).lastrowid
+    conn.executemany("INSERT INTO resolution_steps (resolution_id, position, type, outcome, reason) "
+                     "VALUES (?, ?, ?, ?, ?)",
+                     [(resolution_id, s.index, s.type, s.outcome, s.reason) for s in res.steps])
+    return True

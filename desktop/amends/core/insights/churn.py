@@ -1,0 +1,84 @@
+"""Gap 3: churn that first-cycle tickets predict.
+
+Population: customers whose first ticket ever was opened in the period.
+A customer churned when the subscription in force at that first ticket was
+cancelled within ``window_days`` after it. Groups: first ticket in billing
+cycle 1 vs later; within cycle 1, recovery completed (the first ticket's
+latest resolution followed a policy with every checklist step done) vs not.
+
+Left out, and counted in ``excluded``: customers without a subscription,
+those whose subscription was already cancelled before the first ticket,
+those whose billing cycle is unknown, and those whose window has not ended
+yet (first ticket less than ``window_days`` before now), because their
+outcome is not known.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from amends.core import clock
+from amends.core.insights.numbers import rate
+from amends.core.insights.period import Period
+from amends.core.store import Database
+
+GROUPS = ("cycle1", "later", "cycle1_recovered", "cycle1_not_recovered")
+
+FIRST_TICKETS_SQL = """
+WITH firsts AS (
+    SELECT t.id AS ticket_id, t.created_at, t.billing_cycle,
+           coalesce((SELECT s.id FROM subscriptions s
+                     WHERE s.customer_id = c.id AND s.started_at <= t.created_at
+                     ORDER BY s.started_at DESC LIMIT 1),
+                    (SELECT s.id FROM subscriptions s WHERE s.customer_id = c.id
+                     ORDER BY s.started_at DESC LIMIT 1)) AS subscription_id,
+           (SELECT r.policy_version_id IS NOT NULL AND r.steps_skipped = 0 FROM resolutions r
+            WHERE r.ticket_id = t.id ORDER BY r.id DESC LIMIT 1) AS recovered
+    FROM customers c JOIN tickets t ON t.id = c.first_ticket_id
+    WHERE c.first_ticket_at >= :start AND c.first_ticket_at < :end
+)
+SELECT f.ticket_id, f.created_at, f.billing_cycle, f.subscription_id, f.recovered,
+       s.cancelled_at,
+       strftime('%Y-%m-%dT%H:%M:%SZ', f.created_at, :window) AS deadline
+FROM firsts f LEFT JOIN subscriptions s ON s.id = f.subscription_id
+"""
+
+
+def first_tickets(db: Database, period: Period, window_days: int, now: str) -> tuple[dict[str, list[int]], dict]:
+    """Ticket ids of each group's first tickets (and of those who churned),
+    and how many customers were left out and why."""
+    cutoff = clock.to_iso(clock.parse_iso(now) - timedelta(days=window_days))
+    groups: dict[str, list[int]] = {g: [] for g in GROUPS}
+    churned: list[int] = []
+    excluded = {"no_subscription": 0, "cancelled_before": 0, "unknown_cycle": 0, "window_not_over": 0}
+    rows = db.tuples(FIRST_TICKETS_SQL, {"start": period.start, "end": period.end,
+                                         "window": f"+{int(window_days)} days"})
+    for ticket_id, created_at, cycle, subscription_id, recovered, cancelled, deadline in rows:
+        if subscription_id is None:
+            excluded["no_subscription"] += 1
+        elif cancelled and cancelled < created_at:
+            excluded["cancelled_before"] += 1
+        elif cycle is None:
+            excluded["unknown_cycle"] += 1
+        elif created_at > cutoff:
+            excluded["window_not_over"] += 1
+        else:
+            if cancelled and cancelled < deadline:
+                churned.append(ticket_id)
+            if cycle == 1:
+                groups["cycle1"].append(ticket_id)
+                groups["cycle1_recovered" if recovered else "cycle1_not_recovered"].append(ticket_id)
+            else:
+                groups["later"].append(ticket_id)
+    return groups | {"churned": sorted(churned)}, excluded
+
+
+def cycle1_churn(db: Database, period: Period, window_days: int = 60, *, now: str | None = None) -> dict:
+    groups, excluded = first_tickets(db, period, window_days, now or clock.now_iso())
+    churned = set(groups["churned"])
+    result: dict = {"window_days": window_days}
+    for group in GROUPS:
+        ids = groups[group]
+        result[group] = rate(sum(1 for i in ids if i in churned), len(ids))
+    result["excluded"] = excluded
+    return result

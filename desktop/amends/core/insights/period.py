@@ -1,0 +1,73 @@
+"""The period an insight covers: whole days, both ends included."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from amends.core import clock
+from amends.core.errors import ValidationError
+
+
+@dataclass(frozen=True)
+class Period:
+    since: date
+    until: date  # included: the period ends at the end of this day (UTC)
+
+    def __post_init__(self) -> None:
+        if self.until < self.since:
+            raise ValidationError([("period", f"{self.until} is before {self.since}")])
+
+    @property
+    def start(self) -> str:
+        return clock.to_iso(datetime.combine(self.since, time(), timezone.utc))
+
+    @property
+    def end(self) -> str:
+        """Exclusive end: midnight after ``until``."""
+        return clock.to_iso(datetime.combine(self.until + timedelta(days=1), time(), timezone.utc))
+
+    @property
+    def days(self) -> int:
+        return (self.until - self.since).days + 1
+
+    def months(self) -> list[str]:
+        """Every calendar month the period touches, as ``YYYY-MM``."""
+        result, current = [], self.since.replace(day=1)
+        while current <= self.until:
+            result.append(current.strftime("%Y-%m"))
+            current = (current + timedelta(days=32)).replace(day=1)
+        return result
+
+    def as_dict(self) -> dict:
+        return {"since": self.since.isoformat(), "until": self.until.isoformat()}
+
+    def label(self) -> str:
+        return f"{self.since.isoformat()} – {self.until.isoformat()}"
+
+
+def last_full_quarter(today: date | None = None) -> Period:
+    today = today or clock.now().date()
+    first_month = 3 * ((today.month - 1) // 3) + 1
+    this_quarter = date(today.year, first_month, 1)
+    end = this_quarter - timedelta(days=1)
+    start = date(end.year, 3 * ((end.month - 1) // 3) + 1, 1)
+    return Period(start, end)
+
+
+def parse(since: str | None, until: str | None, today: date | None = None) -> Period:
+    """Period from ``YYYY-MM-DD`` texts; a missing end takes the default
+    (the last full quarter) or today."""
+    default = last_full_quarter(today)
+    try:
+        start = date.fromisoformat(since) if since else None
+        end = date.fromisoformat(until) if until else None
+    except ValueError as error:
+        raise ValidationError([("period", f"dates are YYYY-MM-DD ({error})")]) from None
+    if start is None and end is None:
+        return default
+    if start is None:
+        start = end - timedelta(days=90)
+    if end is None:
+        end = today or clock.now().date()
+    return Period(start, end)

@@ -1,0 +1,116 @@
+"""Gap 1: recurring complaints that no policy fixes.
+
+Per category, for the period: tickets opened, the rate per 1,000 active
+subscribers, the monthly trend, whether a published policy covers it and
+when it last changed. Flagged when (a) no published policy covers it and it
+had at least ``min_tickets`` tickets, or (b) its policy was changed (a
+version other than the first was published) and the rate in the
+``window_days`` after the latest change is not lower than in the
+``window_days`` before it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from amends.core import clock
+from amends.core.insights.numbers import per_thousand
+from amends.core.insights.period import Period
+from amends.core.insights.subscribers import active_in
+from amends.core.store import Database
+from amends.core.vocabulary import CATEGORIES
+
+#: An "after" window shorter than this gives no verdict yet.
+MIN_AFTER_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_tickets: int = 10
+    window_days: int = 90
+
+
+def _count(db: Database, category: str, start: str, end: str) -> int:
+    """Tickets opened in the window, a merged one counted once (with the
+    ticket it joined): the few merged ones are subtracted, read from their
+    partial index, so the count itself stays an index-only range count."""
+    return db.scalar("SELECT count(*) FROM tickets WHERE category = ? AND created_at >= ? AND created_at < ?",
+                     (category, start, end)) - _merged(db, category, start, end).get("", 0)
+
+
+def _merged(db: Database, category: str, start: str, end: str) -> dict[str, int]:
+    """Merged tickets by month ("" = all of them) in the window."""
+    counts: dict[str, int] = {}
+    for month, n in db.tuples("SELECT substr(created_at, 1, 7), count(*) FROM tickets INDEXED BY tickets_merged "
+                              "WHERE merged_into IS NOT NULL AND category = ? AND created_at >= ? AND created_at < ? "
+                              "GROUP BY 1", (category, start, end)):
+        counts[month] = n
+        counts[""] = counts.get("", 0) + n
+    return counts
+
+
+def _window_rate(db: Database, category: str, start: str, end: str, window_days: int) -> tuple[float, float]:
+    """Rate per 1,000 active subscribers, scaled to a full window when the
+    window is cut short by today. Returns (rate, days observed)."""
+    days = (clock.parse_iso(end) - clock.parse_iso(start)) / timedelta(days=1)
+    if days <= 0:
+        return 0.0, 0.0
+    rate = per_thousand(_count(db, category, start, end), active_in(db, start, end))
+    return rate * window_days / days, days
+
+
+def complaints(db: Database, period: Period, thresholds: Thresholds = Thresholds(), *,
+              now: str | None = None) -> list[dict]:
+    now = now or clock.now_iso()
+    active = active_in(db, period.start, period.end)
+    months = period.months()
+    published = {r["category"]: (r["first"], r["latest_change"], r["latest"]) for r in db.query(
+        """SELECT p.category,
+                  min(v.published_at) AS first,
+                  max(CASE WHEN v.number > 1 THEN v.published_at END) AS latest_change,
+                  max(v.published_at) AS latest
+           FROM policies p JOIN policy_versions v ON v.policy_id = p.id
+           WHERE v.published_at < ? GROUP BY p.category""", (period.end,))}
+    rows = []
+    for category in CATEGORIES:
+        tickets = _count(db, category, period.start, period.end)
+        trend = {m: 0 for m in months}
+        merged = _merged(db, category, period.start, period.end)
+        for r in db.query("SELECT substr(created_at, 1, 7) AS month, count(*) AS n FROM tickets "
+                          "WHERE category = ? AND created_at >= ? AND created_at < ? GROUP BY month",
+                          (category, period.start, period.end)):
+            trend[r["month"]] = r["n"] - merged.get(r["month"], 0)
+        first, change, latest = published.get(category, (None, None, None))
+        covered = first is not None
+        item = {"category": category, "tickets": tickets, "active_subscribers": active,
+                "per_1000_active": round(per_thousand(tickets, active), 3), "covered_by_policy": covered,
+                "last_policy_change": latest, "monthly": [{"month": m, "tickets": n} for m, n in trend.items()],
+                "flag": False, "reason": "", "rate_before": None, "rate_after": None}
+        if not covered:
+            if tickets >= thresholds.min_tickets:
+                item["flag"] = True
+                item["reason"] = (f"no published policy covers it and it had {tickets} tickets "
+                                  f"(threshold {thresholds.min_tickets})")
+            else:
+                item["reason"] = f"no published policy, but fewer than {thresholds.min_tickets} tickets"
+        elif change is None:
+            item["reason"] = "covered by a policy that has not been changed since its first version"
+        else:
+            at = clock.parse_iso(change)
+            window = timedelta(days=thresholds.window_days)
+            after_end = min(at + window, clock.parse_iso(now))
+            before, _ = _window_rate(db, category, clock.to_iso(at - window), change, thresholds.window_days)
+            after, observed = _window_rate(db, category, change, clock.to_iso(after_end), thresholds.window_days)
+            item["rate_before"], item["rate_after"] = round(before, 3), round(after, 3)
+            if observed < MIN_AFTER_DAYS:
+                item["reason"] = f"policy changed {change[:10]}: too early to tell ({observed:.0f} days)"
+            elif after >= before:
+                item["flag"] = True
+                item["reason"] = (f"policy changed {change[:10]}, but the rate did not fall: {after:.2f} per 1,000 "
+                                  f"after vs {before:.2f} before ({thresholds.window_days} days each)")
+            else:
+                item["reason"] = (f"policy changed {change[:10]} and the rate fell: {after:.2f} per 1,000 after vs "
+                                  f"{before:.2f} before")
+        rows.append(item)
+    return rows

@@ -1,0 +1,128 @@
+"""Fetching new mail over IMAP: new messages become tickets or join the
+conversation they answer (Message-ID, In-Reply-To, References), exactly as
+an .mbox import does. The folder is read without changing it (messages stay
+unread for other mail programs); the last UID seen is kept per account, and
+importing by Message-ID makes a repeated fetch harmless."""
+
+from __future__ import annotations
+
+import imaplib
+import socket
+import ssl
+from dataclasses import dataclass
+from typing import Callable
+
+from amends.core import audit
+from amends.core.errors import Cancelled, MailProblem, ValidationError
+from amends.core.importers import mail
+from amends.core.importers.writer import write
+from amends.core.store import Database
+
+BATCH = 50
+
+
+@dataclass
+class FetchReport:
+    messages: int = 0
+    skipped: int = 0
+    last_uid: int | None = None
+
+
+@dataclass(frozen=True)
+class ImapAccount:
+    id: int
+    login: str           # the name its password is kept under
+    every_minutes: int
+
+
+def imap_account(db: Database) -> ImapAccount | None:
+    """The account mail is fetched for (the first one with an IMAP server)."""
+    row = db.one("SELECT id, imap_user, from_address, fetch_minutes FROM mail_accounts "
+                 "WHERE imap_host IS NOT NULL ORDER BY id LIMIT 1")
+    if row is None:
+        return None
+    return ImapAccount(row["id"], row["imap_user"] or row["from_address"], row["fetch_minutes"])
+
+
+def set_imap(db: Database, account_id: int, *, host: str, port: int, security: str = "ssl", user: str,
+             folder: str = "INBOX", every_minutes: int = 5) -> None:
+    problems = []
+    if not host.strip():
+        problems.append(("imap_host", "an IMAP server is needed to fetch"))
+    if not 0 < port < 65536:
+        problems.append(("imap_port", "a port between 1 and 65535"))
+    if security not in ("ssl", "starttls", "none"):
+        problems.append(("imap_security", "ssl, starttls or none"))
+    if not 1 <= every_minutes <= 1440:
+        problems.append(("fetch_minutes", "between 1 and 1440 minutes"))
+    if problems:
+        raise ValidationError(problems)
+    with db.transaction() as conn:
+        conn.execute("UPDATE mail_accounts SET imap_host = ?, imap_port = ?, imap_security = ?, imap_user = ?, "
+                     "imap_folder = ?, fetch_minutes = ?, version = version + 1 WHERE id = ?",
+                     (host, port, security, user, folder, every_minutes, account_id))
+        audit.record(conn, db.actor, "mail_account", account_id, "imap",
+                     {"imap": f"{host}:{port} ({security})", "folder": folder})
+
+
+def _connect(row, password: str | None, timeout: float = 20) -> imaplib.IMAP4:
+    host, port, security = row["imap_host"], row["imap_port"], row["imap_security"]
+    try:
+        if security == "ssl":
+            client = imaplib.IMAP4_SSL(host, port or 993, ssl_context=ssl.create_default_context(), timeout=timeout)
+        else:
+            client = imaplib.IMAP4(host, port or 143, timeout=timeout)
+            if security == "starttls":
+                client.starttls(ssl_context=ssl.create_default_context())
+        client.login(row["imap_user"], password or "")
+        return client
+    except (OSError, imaplib.IMAP4.error, socket.timeout) as error:
+        raise MailProblem(f"Could not reach the mail server {host}:{port} ({error}); nothing was fetched.") from error
+
+
+def fetch(db: Database, account_id: int, password: str | None, *,
+          progress: Callable[[int, int], None] | None = None,
+          cancelled: Callable[[], bool] | None = None) -> FetchReport:
+    row = db.one("SELECT * FROM mail_accounts WHERE id = ?", (account_id,))
+    if row is None or not row["imap_host"]:
+        raise ValidationError([("account", "no IMAP server is set up for this account")])
+    report = FetchReport(last_uid=row["last_uid"])
+    client = _connect(row, password)
+    try:
+        status, _ = client.select(row["imap_folder"], readonly=True)
+        if status != "OK":
+            raise MailProblem(f"The folder {row['imap_folder']!r} cannot be opened on {row['imap_host']}.")
+        start = (row["last_uid"] or 0) + 1
+        status, data = client.uid("search", None, f"UID {start}:*")
+        uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) >= start) if status == "OK" else []
+        for offset in range(0, len(uids), BATCH):
+            if cancelled is not None and cancelled():
+                raise Cancelled("Fetching stopped; what was fetched before is kept.")
+            batch = uids[offset:offset + BATCH]
+            chunks = []
+            for uid in batch:
+                status, parts = client.uid("fetch", str(uid), "(BODY.PEEK[])")
+                raw = next((p[1] for p in parts or [] if isinstance(p, tuple)), None)
+                if status == "OK" and raw:
+                    chunks.append((uid, raw))
+            parsed = mail.parse_messages(chunks)
+            report.skipped += len(parsed.problems)
+            valid = parsed.without_bad_records() if parsed.problems else parsed
+            with db.transaction() as conn:
+                counts = write(conn, db.actor, valid)
+                conn.execute("UPDATE mail_accounts SET last_uid = ? WHERE id = ?", (batch[-1], account_id))
+                audit.record(conn, db.actor, "mail_account", account_id, "fetch",
+                             {"messages": counts["messages"], "last_uid": batch[-1]})
+            report.messages += counts["messages"]
+            report.last_uid = batch[-1]
+            if progress is not None:
+                progress(offset + len(batch), len(uids))
+    except (OSError, imaplib.IMAP4.error) as error:
+        raise MailProblem(f"The mail server {row['imap_host']} stopped answering ({error}); what was fetched "
+                          "before is kept.") from error
+    finally:
+        try:
+            client.logout()
+        except (OSError, imaplib.IMAP4.error):
+            pass
+    return report

@@ -1,0 +1,203 @@
+"""The outbox: a reply is queued when it is written and sent when the SMTP
+server takes it. Offline, or refused, it waits and retries with growing
+pauses; it carries In-Reply-To and References so that it threads in the
+customer's mail program."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Callable
+
+from amends.core import audit, clock
+from amends.core.errors import NotFound, ValidationError
+from amends.core.store import Database
+
+#: Minutes to wait after the n-th failed attempt; then the last value.
+BACKOFF_MINUTES = (1, 2, 5, 10, 30, 60)
+MAX_ATTEMPTS = 30
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    name: str
+    from_address: str
+    smtp_host: str | None
+    smtp_port: int | None
+    smtp_security: str
+    smtp_user: str | None
+
+
+def add_account(db: Database, name: str, from_address: str, *, smtp_host: str, smtp_port: int,
+                smtp_security: str = "starttls", smtp_user: str | None = None) -> int:
+    problems = []
+    if "@" not in from_address:
+        problems.append(("from_address", f"{from_address!r} is not an email address"))
+    if not smtp_host.strip():
+        problems.append(("smtp_host", "an SMTP server is needed to send"))
+    if not 0 < int(smtp_port) < 65536:
+        problems.append(("smtp_port", "a port between 1 and 65535"))
+    if smtp_security not in ("ssl", "starttls", "none"):
+        problems.append(("smtp_security", "ssl, starttls or none"))
+    if problems:
+        raise ValidationError(problems)
+    with db.transaction() as conn:
+        account_id = conn.execute(
+            "INSERT INTO mail_accounts (name, from_address, smtp_host, smtp_port, smtp_security, smtp_user) "
+            "VALUES (?, ?, ?, ?, ?, ?)", (name, from_address, smtp_host, smtp_port, smtp_security, smtp_user)
+        ).lastrowid
+        audit.record(conn, db.actor, "mail_account", account_id, "create",
+                     {"name": name, "from": from_address, "smtp": f"{smtp_host}:{smtp_port} ({smtp_security})"})
+    return account_id
+
+
+def account(db: Database, account_id: int | None = None) -> Account | None:
+    row = db.one("SELECT * FROM mail_accounts " + ("WHERE id = ?" if account_id else "ORDER BY id LIMIT 1"),
+                 (account_id,) if account_id else ())
+    if row is None:
+        return None
+    return Account(row["id"], row["name"], row["from_address"], row["smtp_host"], row["smtp_port"],
+                   row["smtp_security"], row["smtp_user"])
+
+
+def queue_reply(db: Database, message_id: int, account_id: int | None = None) -> int:
+    """Queue a reply already stored on its ticket, addressed to the customer,
+    threaded after the customer's last mail."""
+    sender = account(db, account_id)
+    if sender is None:
+        raise ValidationError([("account", "no mail account is set up (Preferences → Mail)")])
+    row = db.one("""SELECT m.id, m.ticket_id, m.body, m.direction, t.subject, c.email FROM messages m
+                    JOIN tickets t ON t.id = m.ticket_id LEFT JOIN customers c ON c.id = t.customer_id
+                    WHERE m.id = ?""", (message_id,))
+    if row is None:
+        raise NotFound(f"Message {message_id} does not exist.")
+    if row["direction"] != "out":
+        raise ValidationError([("message", "only replies are sent; notes stay inside")])
+    if not row["email"]:
+        raise ValidationError([("customer", "this ticket's customer has no email address")])
+    earlier = [r[0] for r in db.query("SELECT external_id FROM messages WHERE ticket_id = ? AND id <> ? "
+                                      "AND external_id LIKE '<%>' ORDER BY created_at, id",
+                                      (row["ticket_id"], message_id))]
+    inbound = db.scalar("SELECT external_id FROM messages WHERE ticket_id = ? AND direction = 'in' "
+                        "AND external_id LIKE '<%>' ORDER BY created_at DESC, id DESC LIMIT 1", (row["ticket_id"],))
+    header_id = make_msgid(domain=sender.from_address.split("@", 1)[1])
+    subject = row["subject"] if row["subject"].lower().startswith("re:") else f"Re: {row['subject']}"
+    now = clock.now_iso()
+    with db.transaction() as conn:
+        conn.execute("UPDATE messages SET external_id = ? WHERE id = ?", (header_id, message_id))
+        outbox_id = conn.execute(
+            "INSERT INTO outbox (ticket_id, message_id, account_id, to_address, subject, body, header_message_id, "
+            "in_reply_to, references_header, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row["ticket_id"], message_id, sender.id, row["email"], subject, row["body"], header_id, inbound,
+             " ".join(earlier) or None, now, now)).lastrowid
+        audit.record(conn, db.actor, "ticket", row["ticket_id"], "queue_mail",
+                     {"outbox_id": outbox_id, "to": row["email"]}, at=now)
+    return outbox_id
+
+
+def build(entry, sender: Account) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = f"{sender.name} <{sender.from_address}>"
+    message["To"] = entry["to_address"]
+    message["Subject"] = entry["subject"]
+    message["Message-ID"] = entry["header_message_id"]
+    message["Date"] = format_datetime(clock.parse_iso(entry["created_at"]))
+    if entry["in_reply_to"]:
+        message["In-Reply-To"] = entry["in_reply_to"]
+    if entry["references_header"]:
+        message["References"] = entry["references_header"]
+    message.set_content(entry["body"])
+    return message
+
+
+Connect = Callable[[Account, str | None], smtplib.SMTP]
+
+
+def connect(sender: Account, password: str | None, timeout: float = 20) -> smtplib.SMTP:
+    """An SMTP session as the account says: SSL, STARTTLS or plain (local)."""
+    port = sender.smtp_port or (465 if sender.smtp_security == "ssl" else 587)
+    if sender.smtp_security == "ssl":
+        server = smtplib.SMTP_SSL(sender.smtp_host, port, timeout=timeout, context=ssl.create_default_context())
+    else:
+        server = smtplib.SMTP(sender.smtp_host, port, timeout=timeout)
+        if sender.smtp_security == "starttls":
+            server.starttls(context=ssl.create_default_context())
+    if sender.smtp_user and password:
+        server.login(sender.smtp_user, password)
+    return server
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    waiting: int = 0
+    failed: int = 0
+    error: str | None = None
+
+
+def deliver_due(db: Database, password: str | None = None, *, now: str | None = None,
+                connector: Connect = connect) -> DeliveryReport:
+    """Send what is due. A server that is away or refuses leaves the mail
+    queued with the reason and the time of the next try."""
+    now = now or clock.now_iso()
+    report = DeliveryReport()
+    due = db.query("SELECT * FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY id", (now,))
+    if not due:
+        return report
+    by_account: dict[int, list] = {}
+    for entry in due:
+        by_account.setdefault(entry["account_id"], []).append(entry)
+    for account_id, entries in by_account.items():
+        sender = account(db, account_id)
+        try:
+            server = connector(sender, password)
+        except (OSError, smtplib.SMTPException) as error:
+            for entry in entries:
+                _failed(db, entry, error, now, report)
+            continue
+        try:
+            for entry in entries:
+                try:
+                    server.send_message(build(entry, sender))
+                except (OSError, smtplib.SMTPException) as error:
+                    _failed(db, entry, error, now, report)
+                    continue
+                with db.transaction() as conn:
+                    conn.execute("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
+                                 "last_error = NULL WHERE id = ?", (now, entry["id"]))
+                    audit.record(conn, db.actor, "ticket", entry["ticket_id"], "mail_sent",
+                                 {"outbox_id": entry["id"], "to": entry["to_address"]}, at=now)
+                report.sent += 1
+        finally:
+            try:
+                server.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+    return report
+
+
+def _failed(db: Database, entry, error: BaseException, now: str, report: DeliveryReport) -> None:
+    attempts = entry["attempts"] + 1
+    pause = BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1]
+    status = "failed" if attempts >= MAX_ATTEMPTS else "queued"
+    with db.transaction() as conn:
+        conn.execute("UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ?, status = ? WHERE id = ?",
+                     (attempts, f"{type(error).__name__}: {error}"[:500],
+                      clock.to_iso(clock.parse_iso(now) + timedelta(minutes=pause)), status, entry["id"]))
+    report.error = str(error)
+    if status == "failed":
+        report.failed += 1
+    else:
+        report.waiting += 1
+
+
+def entries(db: Database, status: str | None = None) -> list[dict]:
+    """The Outbox view: queued first, with the reason a mail is waiting."""
+    rows = db.query("SELECT * FROM outbox" + (" WHERE status = ?" if status else "") +
+                    " ORDER BY status = 'queued' DESC, id DESC LIMIT 500", (status,) if status else ())
+    return [dict(r) for r in rows]

@@ -1,0 +1,185 @@
+"""The search box's language (also ``amends search``): free words and
+"quoted phrases", plus fields — ``status:`` ``category:`` ``assignee:``
+(``me``, ``none``) ``from:`` ``cycle:`` (``1``, ``2-3``, ``>3``) ``policy:``
+(``none`` = no policy: resolved without one, or not resolved and no published
+policy covers its category) ``tag:`` ``is:`` (``snoozed``, ``merged``)
+``before:`` ``after:`` (dates) — and ``-`` to negate any of them. A mistake is explained (which token, why);
+nothing the person types is ever spliced into SQL or FTS syntax."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Callable
+
+from amends.core import clock
+from amends.core.vocabulary import CATEGORIES, STATUSES
+
+FIELDS = ("status", "category", "assignee", "from", "cycle", "policy", "before", "after", "tag", "is")
+IS_VALUES = ("snoozed", "merged")
+MANY_CUSTOMERS = 200  # a from: matching more customers is checked per ticket
+MANY_TAGGED = 2000  # tickets: above this a tag is checked per ticket, below it its tickets are listed
+PREFIX_FROM = 3  # letters typed before the last word also matches as a prefix
+_TOKEN = re.compile(r'(-?)(?:([A-Za-z_]+):)?(?:"([^"]*)"?|(\S+))')
+
+
+@dataclass(frozen=True)
+class Problem:
+    token: str
+    reason: str
+
+
+@dataclass
+class ParsedQuery:
+    words: list[tuple[str, bool]] = field(default_factory=list)   # (text, is phrase) to match
+    excluded: list[tuple[str, bool]] = field(default_factory=list)  # words and phrases that must not match
+    conditions: list[tuple[str, list]] = field(default_factory=list)  # SQL on alias t, with parameters
+    problems: list[Problem] = field(default_factory=list)
+    fields: set[str] = field(default_factory=set)  # the fields named (they override the view's own filter)
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def _condition(name: str, value: str, actor: str, tags: dict[str, int] | None, now: str,
+               customers: Callable[[str], int] | None) -> tuple[str, list]:
+    lowered = value.lower()
+    if name == "status":
+        if lowered == "active":
+            return "t.status <> 'resolved'", []
+        if lowered in ("all", "any"):
+            return "1", []
+        if lowered not in STATUSES:
+            raise ValueError(f"status is one of {', '.join(STATUSES)}, active or all")
+        return "t.status = ?", [lowered]
+    if name == "category":
+        key = lowered.replace("-", "_")
+        by_name = {n.lower().replace(" ", "_"): k for k, n in CATEGORIES.items()}
+        key = key if key in CATEGORIES else by_name.get(key)
+        if key is None:
+            raise ValueError(f"unknown category (one of {', '.join(CATEGORIES)})")
+        return "t.category = ?", [key]
+    if name == "assignee":
+        if lowered == "none":
+            return "t.assignee IS NULL", []
+        return "t.assignee = ?", [actor if lowered == "me" else value]
+    if name == "from":
+        if len(value.strip()) >= 3:  # any part of the email or name, from the customers' trigram index
+            phrase = '"' + value.replace('"', '""') + '"'
+            many = customers is not None and customers(phrase) > MANY_CUSTOMERS
+            # Many customers (a common first name): walk the view's order and check each
+            # ticket ("+" keeps SQLite from fetching all their tickets to sort them).
+            return (f"{'+' if many else ''}t.customer_id IN (SELECT rowid FROM customer_search "
+                    "WHERE customer_search MATCH ?)", [phrase])
+        pattern = _like(value)
+        return ("t.customer_id IN (SELECT id FROM customers WHERE email LIKE ? ESCAPE '\\' "
+                "OR name LIKE ? ESCAPE '\\')", [pattern, pattern])
+    if name == "cycle":
+        match = re.fullmatch(r"(\d+)(?:-(\d+))?|([<>])(\d+)", value)
+        if not match:
+            raise ValueError("a cycle is a number (1), a range (2-3) or >3 / <3")
+        if match.group(3):
+            return f"t.billing_cycle {match.group(3)} ?", [int(match.group(4))]
+        low, high = int(match.group(1)), int(match.group(2) or match.group(1))
+        return "t.billing_cycle BETWEEN ? AND ?", [low, high]
+    if name == "policy":
+        latest = "(SELECT r.policy_version_id FROM resolutions r WHERE r.ticket_id = t.id ORDER BY r.id DESC LIMIT 1)"
+        if lowered == "none":
+            return (f"((t.status = 'resolved' AND EXISTS (SELECT 1 FROM resolutions r WHERE r.ticket_id = t.id) "
+                    f"AND {latest} IS NULL) OR (t.status <> 'resolved' AND NOT EXISTS (SELECT 1 FROM policies p "
+                    "JOIN policy_versions v ON v.policy_id = p.id WHERE p.category = t.category)))", [])
+        return (f"{latest} IN (SELECT v.id FROM policy_versions v JOIN policies p ON p.id = v.policy_id "
+                "WHERE p.name LIKE ? ESCAPE '\\' OR p.ref = ?)", [_like(value), value])
+    if name in ("before", "after"):
+        try:
+            day = _day(value)
+        except ValueError:
+            raise ValueError("a date is YYYY-MM-DD") from None
+        if name == "before":
+            return "t.created_at < ?", [f"{day.isoformat()}T00:00:00Z"]
+        return "t.created_at >= ?", [f"{(day + timedelta(days=1)).isoformat()}T00:00:00Z"]
+    if name == "tag":
+        usage = {t.lower(): n for t, n in (tags or {}).items()}
+        if tags is not None and lowered not in usage:
+            known = ", ".join(sorted(tags, key=str.lower)[:12]) if tags else "none yet"
+            raise ValueError(f"no tag is called that (tags: {known})")
+        if usage.get(lowered, 0) > MANY_TAGGED:
+            # A common tag: walk the view's order and check each ticket (a few
+            # hundred probes fill a page); listing 30,000 tickets to sort them cost 150 ms.
+            return ("EXISTS (SELECT 1 FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id "
+                    "WHERE tt.ticket_id = t.id AND g.name = ?)", [value])
+        return ("t.id IN (SELECT tt.ticket_id FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id "
+                "WHERE g.name = ?)", [value])
+    if name == "is":
+        if lowered == "snoozed":
+            return "t.snoozed_until > ?", [now]
+        if lowered == "merged":  # few: listed from their partial index, not found by walking every ticket
+            return "t.id IN (SELECT id FROM tickets WHERE merged_into IS NOT NULL)", []
+        raise ValueError(f"is: is one of {', '.join(IS_VALUES)}")
+    raise ValueError(f"unknown field (one of {', '.join(f + ':' for f in FIELDS)})")
+
+
+def parse(text: str, actor: str, *, tags: dict[str, int] | None = None, now: str = "",
+          customers: Callable[[str], int] | None = None) -> ParsedQuery:
+    """Parse the search text; ``tags`` (when given) are the known tag names
+    with how many tickets carry each: a mistyped tag is explained rather than
+    finding nothing, and a common tag is searched the way that is fast for it.
+    ``customers`` counts the customers a ``from:`` phrase matches, for the same
+    reason."""
+    parsed = ParsedQuery()
+    text = re.sub(r"[\x00-\x1f\x7f]", " ", text or "")
+    for match in _TOKEN.finditer(text):
+        negated, name, phrase, bare = match.group(1) == "-", match.group(2), match.group(3), match.group(4)
+        token = match.group(0)
+        value = phrase if phrase is not None else bare
+        if name is not None:
+            if not value:
+                parsed.problems.append(Problem(token, f"{name}: needs a value"))
+                continue
+            try:
+                sql, params = _condition(name.lower(), value, actor, tags, now or clock.now_iso(), customers)
+            except ValueError as error:
+                parsed.problems.append(Problem(token, str(error)))
+                continue
+            parsed.conditions.append((f"NOT ({sql})" if negated else sql, params))
+            parsed.fields.add(name.lower())
+            if name.lower() == "is" and not negated:
+                parsed.fields.add(f"is:{value.lower()}")  # is:merged brings back merged tickets; is:snoozed its order
+            continue
+        if bare and re.fullmatch(r"[A-Za-z_]+:", bare):
+            parsed.problems.append(Problem(token, f"{bare} needs a value"))
+            continue
+        if not value or not any(ch.isalnum() for ch in value):
+            continue
+        (parsed.excluded if negated else parsed.words).append((value, phrase is not None))
+    return parsed
+
+
+def fts_expression(terms: list[tuple[str, bool]], *, prefix_last: bool) -> str | None:
+    """The FTS5 MATCH text for words and phrases, every term quoted."""
+    if not terms:
+        return None
+    parts = ['"' + t.replace('"', '""') + '"' for t, _ in terms]
+    # The word being typed matches as a prefix from its third letter on: a
+    # one- or two-letter prefix matches nearly every ticket and costs ~80 ms
+    # on a million of them (benchmarks/bench_triage.py), for nothing useful.
+    if prefix_last and not terms[-1][1] and len(terms[-1][0]) >= PREFIX_FROM:
+        parts[-1] += "*"
+    return " ".join(parts)
+
+
+def suggestions(tags: list[str] = (), assignees: list[str] = ()) -> list[str]:
+    """What the search box offers as you type: every field and its values."""
+    values = ["status:open", "status:pending", "status:resolved", "status:active", "status:all", "assignee:me",
+              "assignee:none", "cycle:1", "cycle:2", "policy:none", "is:snoozed", "is:merged", "before:", "after:",
+              "from:", "tag:", "category:", "assignee:", "cycle:", "policy:", "is:", "status:"]
+    values += [f"category:{key}" for key in CATEGORIES]
+    values += [f"tag:{name}" if " " not in name else f'tag:"{name}"' for name in tags]
+    values += [f"assignee:{name}" if " " not in name else f'assignee:"{name}"' for name in assignees]
+    return values

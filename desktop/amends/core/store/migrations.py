@@ -1,0 +1,101 @@
+"""Forward-only schema migrations with a backup before each.
+
+The schema version lives in ``PRAGMA user_version``. A file newer than this
+app is refused before anything writes to it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Callable
+
+from amends.core import clock
+from amends.core.errors import DatabaseProblem, SchemaTooNew
+from amends.core.store.schema import CURRENT_VERSION, SCRIPTS
+
+
+def statements(script: str) -> list[str]:
+    """Split a DDL script into complete statements (triggers included)."""
+    result, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                result.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        result.append(buffer.strip())
+    return result
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def refuse_if_too_new(version: int, path: str, known: int = CURRENT_VERSION) -> None:
+    if version > known:
+        raise SchemaTooNew(
+            f"{path} was written by a newer Amends (schema {version}; this app knows up to "
+            f"{known}). It was not opened or changed.",
+            path=path, hint="Update Amends to open it.")
+
+
+def is_foreign_database(conn: sqlite3.Connection) -> bool:
+    """A SQLite file with tables but no Amends schema version: someone else's."""
+    tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+    return schema_version(conn) == 0 and tables > 0
+
+
+def backup_path(path: Path, from_version: int) -> Path:
+    stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
+    return path.with_name(f"{path.name}.pre-v{from_version + 1}-{stamp}.bak")
+
+
+def backup(conn: sqlite3.Connection, dest: Path) -> Path:
+    """Copy the live database with SQLite's backup API (safe while others use it)."""
+    target = sqlite3.connect(dest)
+    try:
+        conn.backup(target)
+    finally:
+        target.close()
+    return dest
+
+
+def migrate(conn: sqlite3.Connection, path: Path,
+            scripts: dict[int, str] | None = None,
+            after: Callable[[sqlite3.Connection, int], None] | None = None) -> int:
+    """Bring the schema up to date; return the version the file had.
+
+    Each step runs in one ``BEGIN IMMEDIATE`` transaction and re-reads the
+    version inside it, so two processes opening a new file at once do not
+    both create the schema. A file that already holds data is copied to
+    ``<name>.pre-vN-<time>.bak`` first.
+    """
+    scripts = SCRIPTS if scripts is None else scripts
+    target = max(scripts)
+    start = schema_version(conn)
+    refuse_if_too_new(start, str(path), target)
+    if start >= target:
+        return start
+    if start > 0:
+        try:
+            backup(conn, backup_path(path, start))
+        except (OSError, sqlite3.Error) as error:
+            raise DatabaseProblem(
+                f"Could not back up {path} before upgrading it ({error}); nothing was changed.",
+                path=str(path)) from error
+    for version in range(start + 1, target + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if schema_version(conn) < version:
+                for statement in statements(scripts[version]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {int(version)}")
+                if after is not None:
+                    after(conn, version)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return start

@@ -1,0 +1,418 @@
+"""The schema, one DDL script per version. Plain names on purpose: people
+query this file with other SQLite tools (``SELECT * FROM tickets``).
+
+Times are ISO 8601 UTC text (see :mod:`amends.core.clock`). Rows that people
+edit carry ``version`` for optimistic concurrency. Published policy versions,
+their steps and the audit log are protected by triggers, so that even another
+tool cannot rewrite history by accident.
+"""
+
+from __future__ import annotations
+
+from amends.core.vocabulary import CATEGORIES, STEP_TYPES
+
+
+def _in(values) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+CATEGORY_CHECK = _in(CATEGORIES)
+STEP_CHECK = _in(STEP_TYPES)
+# The columns of a checklist step, the same in drafts and published versions.
+STEP_COLUMNS = f"""    position   INTEGER NOT NULL,
+    type       TEXT NOT NULL CHECK (type IN {STEP_CHECK}),
+    label      TEXT NOT NULL DEFAULT '',
+    days       INTEGER,               -- check-in: after how many days
+    offer_kind TEXT,                  -- save offer: percent_next_cycle | account_credit | free_addon
+    offer_min  REAL,
+    offer_max  REAL,"""
+
+V1 = f"""
+CREATE TABLE customers (
+    id          INTEGER PRIMARY KEY,
+    ref         TEXT UNIQUE,                 -- external id (imports, exports)
+    email       TEXT NOT NULL,
+    name        TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL,
+    first_ticket_at TEXT,                   -- their first ticket ever (kept by the code
+    first_ticket_id INTEGER,                -- that writes tickets; insights start here)
+    version     INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX customers_email ON customers(email);
+CREATE INDEX customers_first_ticket ON customers(first_ticket_at);
+
+CREATE TABLE subscriptions (
+    id           INTEGER PRIMARY KEY,
+    customer_id  INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    plan         TEXT NOT NULL,
+    started_at   TEXT NOT NULL,
+    cycle_days   INTEGER NOT NULL CHECK (cycle_days > 0),
+    status       TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'paused', 'cancelled')),
+    cancelled_at TEXT,
+    version      INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX subscriptions_customer ON subscriptions(customer_id, started_at);
+
+CREATE TABLE tickets (
+    id            INTEGER PRIMARY KEY,
+    ref           TEXT UNIQUE,
+    customer_id   INTEGER REFERENCES customers(id),
+    subject       TEXT NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'pending', 'resolved')),
+    category      TEXT NOT NULL DEFAULT 'other' CHECK (category IN {CATEGORY_CHECK}),
+    priority      INTEGER NOT NULL DEFAULT 1 CHECK (priority BETWEEN 0 AND 3),
+    assignee      TEXT,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    resolved_at   TEXT,
+    billing_cycle INTEGER,                   -- the customer's cycle number when opened
+    version       INTEGER NOT NULL DEFAULT 1
+);
+-- Keyset pagination: for every inbox ordering (updated, created, priority)
+-- and every filter column (status, category, assignee) there is an index
+-- that starts with the filter and ends in id, so any filtered, sorted page
+-- is an index range scan. "Active" (not resolved) is the default inbox, so
+-- it gets partial indexes of its own.
+CREATE INDEX tickets_updated ON tickets(updated_at, id);
+CREATE INDEX tickets_created ON tickets(created_at, id);
+CREATE INDEX tickets_priority ON tickets(priority, updated_at, id);
+CREATE INDEX tickets_status_updated ON tickets(status, updated_at, id);
+CREATE INDEX tickets_status_created ON tickets(status, created_at, id);
+CREATE INDEX tickets_status_priority ON tickets(status, priority, updated_at, id);
+CREATE INDEX tickets_category_updated ON tickets(category, updated_at, id);
+CREATE INDEX tickets_category_created ON tickets(category, created_at, id);
+CREATE INDEX tickets_category_priority ON tickets(category, priority, updated_at, id);
+CREATE INDEX tickets_assignee_updated ON tickets(assignee, updated_at, id);
+CREATE INDEX tickets_assignee_created ON tickets(assignee, created_at, id);
+CREATE INDEX tickets_assignee_priority ON tickets(assignee, priority, updated_at, id);
+CREATE INDEX tickets_active_updated ON tickets(updated_at, id) WHERE status <> 'resolved';
+CREATE INDEX tickets_active_created ON tickets(created_at, id) WHERE status <> 'resolved';
+CREATE INDEX tickets_active_priority ON tickets(priority, updated_at, id) WHERE status <> 'resolved';
+CREATE INDEX tickets_active_assignee ON tickets(assignee, updated_at, id) WHERE status <> 'resolved';
+CREATE INDEX tickets_customer ON tickets(customer_id, created_at);
+
+CREATE TABLE messages (
+    id         INTEGER PRIMARY KEY,
+    ticket_id  INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    direction  TEXT NOT NULL CHECK (direction IN ('in', 'out', 'note')),
+    author     TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    external_id TEXT,                       -- Message-ID or the helpdesk's comment id (imports, mail)
+    flag       TEXT,                        -- 'thanks': a thank-you that did not reopen a resolved ticket
+    html       TEXT                         -- mail's HTML, already sanitised (desktop/core/safe_html.py)
+);
+CREATE INDEX messages_ticket ON messages(ticket_id, created_at);
+CREATE UNIQUE INDEX messages_external ON messages(external_id) WHERE external_id IS NOT NULL;
+
+-- Full-text search: one document per ticket (rowid = ticket id) holding the
+-- subject and every message body. Written by the same transactions that
+-- write tickets and messages (desktop/core/tickets.py), never later.
+CREATE VIRTUAL TABLE ticket_search USING fts5(
+    subject, body, tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TABLE policies (
+    id                   INTEGER PRIMARY KEY,
+    ref                  TEXT UNIQUE,
+    name                 TEXT NOT NULL,
+    category             TEXT NOT NULL CHECK (category IN {CATEGORY_CHECK}),
+    segment              TEXT NOT NULL DEFAULT 'any'
+                         CHECK (segment IN ('any', 'first_cycle', 'established', 'at_risk')),
+    plan                 TEXT,               -- optional narrowing to one plan
+    review_interval_days INTEGER NOT NULL DEFAULT 91,
+    last_reviewed_at     TEXT,
+    draft_dirty          INTEGER NOT NULL DEFAULT 1,  -- draft differs from the latest published version
+    created_at           TEXT NOT NULL,
+    updated_at           TEXT NOT NULL,
+    updated_by           TEXT NOT NULL,
+    version              INTEGER NOT NULL DEFAULT 1   -- optimistic concurrency on the draft
+);
+
+-- The editable draft of each policy.
+CREATE TABLE policy_draft_steps (
+    id         INTEGER PRIMARY KEY,
+    policy_id  INTEGER NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
+{STEP_COLUMNS}
+    UNIQUE (policy_id, position)
+);
+
+-- Published versions: immutable (see triggers below).
+CREATE TABLE policy_versions (
+    id           INTEGER PRIMARY KEY,
+    policy_id    INTEGER NOT NULL REFERENCES policies(id),
+    number       INTEGER NOT NULL,
+    published_at TEXT NOT NULL,
+    published_by TEXT NOT NULL,
+    note         TEXT NOT NULL DEFAULT '',
+    UNIQUE (policy_id, number)
+);
+
+CREATE TABLE policy_steps (
+    id                INTEGER PRIMARY KEY,
+    policy_version_id INTEGER NOT NULL REFERENCES policy_versions(id),
+{STEP_COLUMNS}
+    UNIQUE (policy_version_id, position)
+);
+
+CREATE TRIGGER policy_versions_immutable_update BEFORE UPDATE ON policy_versions
+BEGIN SELECT RAISE(ABORT, 'published policy versions are immutable'); END;
+CREATE TRIGGER policy_versions_immutable_delete BEFORE DELETE ON policy_versions
+BEGIN SELECT RAISE(ABORT, 'published policy versions are immutable'); END;
+CREATE TRIGGER policy_steps_immutable_update BEFORE UPDATE ON policy_steps
+BEGIN SELECT RAISE(ABORT, 'published policy versions are immutable'); END;
+CREATE TRIGGER policy_steps_immutable_delete BEFORE DELETE ON policy_steps
+BEGIN SELECT RAISE(ABORT, 'published policy versions are immutable'); END;
+
+CREATE TABLE resolutions (
+    id                INTEGER PRIMARY KEY,
+    ticket_id         INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    policy_version_id INTEGER REFERENCES policy_versions(id),  -- NULL: resolved with no policy
+    segment           TEXT,                  -- the customer's segment when resolved
+    actor             TEXT NOT NULL,
+    resolved_at       TEXT NOT NULL,
+    offer_kind        TEXT,
+    offer_value       REAL,
+    offer_min         REAL,                  -- the bounds in force, copied for reading ease
+    offer_max         REAL,
+    offer_in_bounds   INTEGER,               -- 1 inside, 0 outside (flagged), NULL no offer/no bounds
+    override_reason   TEXT,
+    -- Copied from the ticket and the steps when resolved, so the Review pane
+    -- reads one row per resolution (resolutions are never edited).
+    category          TEXT NOT NULL CHECK (category IN {CATEGORY_CHECK}),
+    steps_total       INTEGER NOT NULL DEFAULT 0,
+    steps_skipped     INTEGER NOT NULL DEFAULT 0,
+    replacements      INTEGER NOT NULL DEFAULT 0,   -- replacement steps done
+    refunds           INTEGER NOT NULL DEFAULT 0    -- refund steps done
+);
+CREATE INDEX resolutions_ticket ON resolutions(ticket_id);
+CREATE INDEX resolutions_version ON resolutions(policy_version_id);
+CREATE INDEX resolutions_resolved ON resolutions(resolved_at);
+CREATE INDEX resolutions_skipped ON resolutions(resolved_at) WHERE steps_skipped > 0;
+
+CREATE TABLE resolution_steps (
+    id            INTEGER PRIMARY KEY,
+    resolution_id INTEGER NOT NULL REFERENCES resolutions(id) ON DELETE CASCADE,
+    position      INTEGER NOT NULL,
+    type          TEXT NOT NULL CHECK (type IN {STEP_CHECK}),
+    outcome       TEXT NOT NULL CHECK (outcome IN ('done', 'skipped')),
+    reason        TEXT,
+    UNIQUE (resolution_id, position)
+);
+
+CREATE TABLE followups (
+    id            INTEGER PRIMARY KEY,
+    ticket_id     INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    resolution_id INTEGER REFERENCES resolutions(id) ON DELETE CASCADE,
+    kind          TEXT NOT NULL DEFAULT 'check_in',
+    note          TEXT NOT NULL DEFAULT '',
+    due_at        TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    done_at       TEXT,
+    done_by       TEXT
+);
+CREATE INDEX followups_open_due ON followups(due_at, ticket_id) WHERE done_at IS NULL;
+CREATE INDEX followups_ticket ON followups(ticket_id);
+
+-- Append-only: who changed what, when. ``change`` is JSON (before/after).
+CREATE TABLE audit_log (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    entity    TEXT NOT NULL,
+    entity_id INTEGER,
+    action    TEXT NOT NULL,
+    change    TEXT
+);
+CREATE INDEX audit_entity ON audit_log(entity, entity_id);
+CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+-- Policy reviews: "we looked at this policy on <date> and <note>".
+CREATE TABLE policy_reviews (
+    id          INTEGER PRIMARY KEY,
+    policy_id   INTEGER NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
+    reviewed_at TEXT NOT NULL,
+    reviewed_by TEXT NOT NULL,
+    note        TEXT NOT NULL
+);
+CREATE INDEX policy_reviews_policy ON policy_reviews(policy_id, reviewed_at);
+
+-- Proposals: service feeding relations. Filed from tickets, decided in the
+-- Policies pane (accepted: opens a draft; declined: needs a reason).
+CREATE TABLE proposals (
+    id             INTEGER PRIMARY KEY,
+    text           TEXT NOT NULL,
+    category       TEXT CHECK (category IS NULL OR category IN {CATEGORY_CHECK}),
+    policy_id      INTEGER REFERENCES policies(id),
+    status         TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'declined')),
+    created_at     TEXT NOT NULL,
+    created_by     TEXT NOT NULL,
+    decided_at     TEXT,
+    decided_by     TEXT,
+    decline_reason TEXT,
+    version        INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX proposals_status ON proposals(status, created_at);
+
+CREATE TABLE proposal_tickets (
+    proposal_id INTEGER NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,
+    ticket_id   INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    PRIMARY KEY (proposal_id, ticket_id)
+) WITHOUT ROWID;
+CREATE INDEX proposal_tickets_ticket ON proposal_tickets(ticket_id);
+
+-- Presence: who has which ticket open right now. Each app instance writes
+-- a heartbeat every few seconds; rows older than 30 s mean nothing.
+CREATE TABLE presence (
+    instance  TEXT PRIMARY KEY,
+    actor     TEXT NOT NULL,
+    ticket_id INTEGER,
+    activity  TEXT NOT NULL DEFAULT 'viewing' CHECK (activity IN ('viewing', 'replying', 'idle')),
+    seen_at   TEXT NOT NULL
+);
+CREATE INDEX presence_ticket ON presence(ticket_id, seen_at);
+
+-- Unsaved work that must survive a crash: the composer's text and an
+-- unfinished recovery checklist, per person and ticket.
+CREATE TABLE drafts (
+    actor      TEXT NOT NULL,
+    ticket_id  INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL CHECK (kind IN ('reply', 'checklist')),
+    body       TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (actor, ticket_id, kind)
+) WITHOUT ROWID;
+
+-- Mail: accounts (passwords are never stored here: OS keyring or asked once
+-- per session) and the outbox that sends replies, retrying while offline.
+CREATE TABLE mail_accounts (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL,
+    from_address  TEXT NOT NULL,
+    smtp_host     TEXT,
+    smtp_port     INTEGER,
+    smtp_security TEXT NOT NULL DEFAULT 'starttls' CHECK (smtp_security IN ('ssl', 'starttls', 'none')),
+    smtp_user     TEXT,
+    imap_host     TEXT,
+    imap_port     INTEGER,
+    imap_security TEXT NOT NULL DEFAULT 'ssl' CHECK (imap_security IN ('ssl', 'starttls', 'none')),
+    imap_user     TEXT,
+    imap_folder   TEXT NOT NULL DEFAULT 'INBOX',
+    fetch_minutes INTEGER NOT NULL DEFAULT 5,
+    last_uid      INTEGER,
+    version       INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE outbox (
+    id                INTEGER PRIMARY KEY,
+    ticket_id         INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    message_id        INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+    account_id        INTEGER NOT NULL REFERENCES mail_accounts(id),
+    to_address        TEXT NOT NULL,
+    subject           TEXT NOT NULL,
+    body              TEXT NOT NULL,
+    header_message_id TEXT NOT NULL,
+    in_reply_to       TEXT,
+    references_header TEXT,
+    status            TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'failed')),
+    attempts          INTEGER NOT NULL DEFAULT 0,
+    last_error        TEXT,
+    next_attempt_at   TEXT NOT NULL,
+    created_at        TEXT NOT NULL,
+    sent_at           TEXT
+);
+CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+
+-- Settings shared by everyone using this file.
+CREATE TABLE settings (
+    key     TEXT PRIMARY KEY,
+    value   TEXT,
+    version INTEGER NOT NULL DEFAULT 1
+);
+"""
+
+# Version 2: triage at speed (issue 6). Snooze and merge are columns on the
+# ticket (every inbox query reads them); tags, saved views and saved replies
+# are tables of their own. Merges keep which messages moved, so a merge can be
+# undone exactly.
+V2 = f"""
+ALTER TABLE tickets ADD COLUMN snoozed_until TEXT;    -- hidden from the active views until then
+ALTER TABLE tickets ADD COLUMN merged_into INTEGER REFERENCES tickets(id);  -- joined into that ticket
+CREATE INDEX tickets_snoozed ON tickets(snoozed_until) WHERE snoozed_until IS NOT NULL;
+CREATE INDEX tickets_merged ON tickets(merged_into) WHERE merged_into IS NOT NULL;
+
+-- Customers found by any part of their email or name (from: in the search),
+-- kept in step with the customers table by triggers, whoever writes it.
+CREATE VIRTUAL TABLE customer_search USING fts5(
+    email, name, content = 'customers', content_rowid = 'id', tokenize = 'trigram'
+);
+CREATE TRIGGER customers_search_insert AFTER INSERT ON customers BEGIN
+    INSERT INTO customer_search (rowid, email, name) VALUES (new.id, new.email, new.name);
+END;
+CREATE TRIGGER customers_search_delete AFTER DELETE ON customers BEGIN
+    INSERT INTO customer_search (customer_search, rowid, email, name) VALUES ('delete', old.id, old.email, old.name);
+END;
+CREATE TRIGGER customers_search_update AFTER UPDATE OF email, name ON customers BEGIN
+    INSERT INTO customer_search (customer_search, rowid, email, name) VALUES ('delete', old.id, old.email, old.name);
+    INSERT INTO customer_search (rowid, email, name) VALUES (new.id, new.email, new.name);
+END;
+INSERT INTO customer_search (customer_search) VALUES ('rebuild');
+
+CREATE TABLE tags (
+    id     INTEGER PRIMARY KEY,
+    name   TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    colour TEXT NOT NULL DEFAULT '#6c757d' CHECK (colour GLOB '#[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]')
+);
+
+CREATE TABLE ticket_tags (
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    tag_id    INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    PRIMARY KEY (ticket_id, tag_id)
+) WITHOUT ROWID;
+CREATE INDEX ticket_tags_tag ON ticket_tags(tag_id, ticket_id);
+
+CREATE TABLE merges (
+    id          INTEGER PRIMARY KEY,
+    source_id   INTEGER NOT NULL REFERENCES tickets(id),
+    target_id   INTEGER NOT NULL REFERENCES tickets(id),
+    moved       TEXT NOT NULL,             -- JSON: ids of the messages, follow-ups and tags that moved
+    source_status TEXT NOT NULL,
+    merged_at   TEXT NOT NULL,
+    merged_by   TEXT NOT NULL,
+    undone_at   TEXT
+);
+CREATE INDEX merges_target ON merges(target_id);
+CREATE INDEX merges_source ON merges(source_id);
+
+-- Views a person saved from a search, in their own order.
+CREATE TABLE saved_views (
+    id       INTEGER PRIMARY KEY,
+    actor    TEXT NOT NULL,
+    name     TEXT NOT NULL,
+    query    TEXT NOT NULL DEFAULT '',    -- the search text (desktop/core/query_syntax.py)
+    status   TEXT NOT NULL DEFAULT 'active',
+    sort     TEXT NOT NULL DEFAULT 'updated',
+    position INTEGER NOT NULL,
+    version  INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX saved_views_actor ON saved_views(actor, position);
+
+-- Saved replies (canned responses) with placeholders; a step type makes the
+-- checklist offer the reply at that step.
+CREATE TABLE saved_replies (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    body       TEXT NOT NULL,
+    step_type  TEXT CHECK (step_type IS NULL OR step_type IN {STEP_CHECK}),
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    version    INTEGER NOT NULL DEFAULT 1
+);
+"""
+
+#: Index = schema version reached by running that script.
+SCRIPTS: dict[int, str] = {1: V1, 2: V2}
+CURRENT_VERSION = max(SCRIPTS)

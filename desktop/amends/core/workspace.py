@@ -1,0 +1,22 @@
+"""Opening an Amends database the way the app and the CLI both do: the store
+connection plus what a brand-new file needs (the default policy set)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from amends.core import policies, replies
+from amends.core.store import Database
+
+
+def open_database(path: str | Path, actor: str, *, create: bool = True) -> Database:
+    """Open (creating and seeding if new) the database at ``path``."""
+
+    def after_migration(conn: sqlite3.Connection, version: int) -> None:
+        if version == 1:
+            policies.seed_defaults(conn, actor)
+        if version == 2:
+            replies.seed_defaults(conn, actor)
+
+    return Database.open(path, actor, create=create, after_migration=after_migration)

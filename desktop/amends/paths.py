@@ -1,0 +1,44 @@
+"""Where Amends keeps its files, per platform (platformdirs).
+
+``AMENDS_HOME`` moves all of them under one folder: the tests use it so they
+never touch the real user's data.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP = "Amends"
+
+
+def _home() -> Path | None:
+    value = os.environ.get("AMENDS_HOME")
+    return Path(value) if value else None
+
+
+def data_dir() -> Path:
+    home = _home()
+    return home / "data" if home else Path(platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def config_dir() -> Path:
+    home = _home()
+    return home / "config" if home else Path(platformdirs.user_config_dir(APP, appauthor=False))
+
+
+def log_dir() -> Path:
+    home = _home()
+    return home / "log" if home else Path(platformdirs.user_log_dir(APP, appauthor=False))
+
+
+def default_database() -> Path:
+    """``AMENDS_DB`` if set, else ``amends.db`` in the user data dir."""
+    env = os.environ.get("AMENDS_DB")
+    return Path(env).expanduser() if env else data_dir() / "amends.db"
+
+
+def resources_dir() -> Path:
+    return Path(__file__).resolve().parents[2] / "resources"

@@ -1,0 +1,221 @@
+"""The inbox table model: pages through SQL, never holds every ticket.
+
+Like Anki's browser table, it keeps only the rows of the pages fetched so
+far; Qt asks for more through ``canFetchMore``/``fetchMore`` as the view
+scrolls, and each page is one keyset query (constant cost on any page).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QFont
+
+from amends.core import clock, tags, tickets
+from amends.core.store import Database
+from amends.core.vocabulary import STATUSES, category_name, priority_name
+
+COLUMNS = ("id", "subject", "now", "customer", "category", "status", "priority", "assignee", "billing_cycle",
+           "tags", "updated_at")
+HEADERS = {"id": "#", "subject": "Subject", "now": "Now", "customer": "Customer", "category": "Category", "status": "Status",
+           "priority": "Priority", "assignee": "Assignee", "billing_cycle": "Cycle", "tags": "Tags", "updated_at": "Updated",
+           "due_at": "Due"}
+TICKET_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+Index = QModelIndex | QPersistentModelIndex
+_TAGS_COLUMN = COLUMNS.index("tags")
+
+
+class InboxModel(QAbstractTableModel):
+    def __init__(self, db: Database, parent=None, *, page_size: int = tickets.PAGE_SIZE) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._page_size = page_size
+        self._query = tickets.InboxQuery()
+        self._rows: list[tickets.TicketRow] = []
+        self._cells: list[tuple | None] = []  # display strings, made on first paint of a row
+        self._cursor: tuple | None = None
+        self._at_end = True
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._presence: dict[int, str] = {}
+        self._tags: dict[int, list[tags.Tag]] = {}  # of the loaded rows, read a page at a time
+        self._now = clock.now_iso()
+
+    # -- loading -----------------------------------------------------------
+    @property
+    def query(self) -> tickets.InboxQuery:
+        return self._query
+
+    def set_query(self, query: tickets.InboxQuery) -> None:
+        """Show another filter: forget loaded rows, load the first page."""
+        query = query.validated()
+        rows, cursor = tickets.page(self._db, query, None, self._page_size)  # may refuse: before the reset
+        found = tags.for_tickets(self._db, [r.id for r in rows])
+        self.beginResetModel()
+        self._tags, self._now = found, clock.now_iso()
+        self._query = query
+        self._rows, self._cursor = rows, cursor
+        self._cells = [None] * len(rows)
+        self._at_end = cursor is None
+        self.endResetModel()
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:
+        return not parent.isValid() and not self._at_end
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:
+        if parent.isValid() or self._at_end:
+            return
+        rows, cursor = tickets.page(self._db, self._query, self._cursor, self._page_size)
+        self._tags.update(tags.for_tickets(self._db, [r.id for r in rows]))
+        if rows:
+            start = len(self._rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
+            self._rows.extend(rows)
+            self._cells.extend([None] * len(rows))
+            self.endInsertRows()
+        self._cursor = cursor
+        self._at_end = cursor is None
+
+    def reload(self) -> None:
+        """Re-read as many rows as are loaded now (someone changed the data).
+        The view keeps its selection through the ticket id."""
+        wanted = max(len(self._rows), self._page_size)
+        rows: list[tickets.TicketRow] = []
+        cursor = None
+        while len(rows) < wanted:  # read everything first: a refusal leaves the model as it was
+            page, cursor = tickets.page(self._db, self._query, cursor, self._page_size)
+            rows.extend(page)
+            if cursor is None:
+                break
+        found = tags.for_tickets(self._db, [r.id for r in rows])
+        self.beginResetModel()
+        self._tags, self._now = found, clock.now_iso()
+        self._rows, self._cursor, self._at_end = rows, cursor, cursor is None
+        self._cells = [None] * len(rows)
+        self.endResetModel()
+
+    def refresh_ticket(self, ticket_id: int) -> None:
+        """Update one row in place after an edit, without reloading pages."""
+        row = self.row_of(ticket_id)
+        if row is None:
+            return
+        fresh = tickets.row(self._db, ticket_id)
+        if fresh is None:
+            return
+        self._rows[row] = fresh._replace(due_at=self._rows[row].due_at)
+        self._tags.update({ticket_id: []} | tags.for_tickets(self._db, [ticket_id]))
+        self._cells[row] = None
+        self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
+
+    def set_presence(self, people: dict[int, list]) -> None:
+        """Who else has which ticket open (from :mod:`amends.core.presence`)."""
+        text = {ticket: ", ".join(f"{p.actor} ({p.activity})" for p in group) for ticket, group in people.items()}
+        if text == self._presence:
+            return
+        changed = set(text) ^ set(self._presence) | {t for t in text if text[t] != self._presence.get(t)}
+        self._presence = text
+        column = COLUMNS.index("now")
+        for row, item in enumerate(self._rows):
+            if item.id in changed:
+                self._cells[row] = None
+                self.dataChanged.emit(self.index(row, column), self.index(row, column))
+
+    # -- lookups -------------------------------------------------------------
+    @staticmethod
+    def column_of(name: str) -> int:
+        return COLUMNS.index(name)
+
+    def ticket_id(self, row: int) -> int | None:
+        return self._rows[row].id if 0 <= row < len(self._rows) else None
+
+    def row_of(self, ticket_id: int) -> int | None:
+        for number, item in enumerate(self._rows):
+            if item.id == ticket_id:
+                return number
+        return None
+
+    @property
+    def exhausted(self) -> bool:
+        return self._at_end
+
+    # -- Qt model API --------------------------------------------------------
+    def _columns(self) -> tuple[str, ...]:
+        if self._query.view == "due_followups":
+            return COLUMNS[:-1] + ("due_at",)
+        return COLUMNS
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(COLUMNS):
+            return self.tr(HEADERS[self._columns()[section]])
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        # Called for every visible cell and role on each paint: keep the hot
+        # path (display text) to a list lookup of strings made once per row.
+        row = index.row()
+        if row < 0 or row >= len(self._rows):
+            return None
+        if role == _DISPLAY:
+            cells = self._cells[row]
+            if cells is None:
+                item = self._rows[row]
+                cells = self._cells[row] = tuple(self._display(item, c, False) for c in self._columns())
+            column = index.column()
+            return cells[column] if 0 <= column < len(cells) else None
+        if role == _FONT:
+            column = index.column()
+            if (column == 1 and self._rows[row].status == "open") or (column == 2 and self._rows[row].id in self._presence):
+                return self._bold
+            return None
+        if role == _ALIGN:
+            return _RIGHT if index.column() in (0, 8) else None
+        if role == _DECORATION:
+            if index.column() == _TAGS_COLUMN and self._tags.get(self._rows[row].id):
+                return QColor(self._tags[self._rows[row].id][0].colour)
+            return None
+        if role == _TOOLTIP:
+            column = index.column()
+            if 0 <= column < len(COLUMNS):
+                return self._display(self._rows[row], self._columns()[column], tooltip=True)
+        elif role == TICKET_ID_ROLE:
+            return self._rows[row].id
+        return None
+
+    def _display(self, item: tickets.TicketRow, column: str, tooltip: bool) -> str | None:
+        if column == "now":
+            return self._presence.get(item.id, "")
+        if column == "id":
+            return str(item.id)
+        if column == "category":
+            return category_name(item.category)
+        if column == "status":
+            text = STATUSES.get(item.status, item.status)
+            if item.snoozed_until and item.snoozed_until > self._now:
+                # Words, not an emoji: not every system has a font for one.
+                text += ", snoozed" if not tooltip else f" (snoozed until {item.snoozed_until[:16].replace('T', ' ')} UTC)"
+            return text
+        if column == "tags":
+            return ", ".join(t.name for t in self._tags.get(item.id, []))
+        if column == "priority":
+            return priority_name(item.priority)
+        if column == "assignee":
+            return item.assignee or ("Unassigned" if tooltip else "—")
+        if column == "billing_cycle":
+            return "" if item.billing_cycle is None else str(item.billing_cycle)
+        if column in ("updated_at", "due_at"):
+            value = getattr(item, column) or ""
+            return value.replace("T", " ").removesuffix("Z") if tooltip else value[:16].replace("T", " ")
+        return getattr(item, column)

@@ -1,0 +1,148 @@
+"""The quarterly relations report as a PDF: the three gaps with their
+charts, the policy changes of the period and the open proposals.
+
+Rendered with Qt (QTextDocument + QPdfWriter, charts as pictures), so it
+needs a QApplication; ``amends report`` makes an offscreen one.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QMarginsF, QSizeF, QUrl
+from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+
+from amends import __version__
+from amends.core import clock, insights, policy_history, proposals
+from amends.core.insights.period import Period
+from amends.core.store import Database
+from amends.core.vocabulary import OFFER_KINDS, STEP_TYPES, category_name
+from amends.ui import charts
+
+e = html.escape
+RESOLUTION = 150
+STYLE = """
+body { font-family: sans-serif; font-size: 8pt; color: #222; }
+h1 { font-size: 18pt; color: #2f6f5e; margin-bottom: 0; }
+h2 { font-size: 13pt; color: #2f6f5e; margin-top: 18px; border-bottom: 1px solid #2f6f5e; }
+table { border-collapse: collapse; }
+th { background: #e8eef7; text-align: left; }
+td, th { padding: 3px 6px; border: 1px solid #ccd; }
+.flag { color: #c0392b; font-weight: bold; }
+.muted { color: #666; }
+"""
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{e(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table width='100%' cellspacing='0'><tr>{head}</tr>{body}</table>"
+
+
+def build_html(db: Database, data: dict, period: Period) -> tuple[str, dict[str, object]]:
+    """The report as HTML plus the chart pictures it refers to."""
+    images = {}
+    recurring = sorted(data["recurring"], key=lambda r: (not r["flag"], -r["tickets"]))
+    chart, _sets = charts.recurring_chart(recurring)
+    images["chart://recurring"] = charts.render(chart)
+    chart, _sets, _cats = charts.offers_chart(data["offers"]["by_actor"])
+    images["chart://offers"] = charts.render(chart)
+    churn = data["cycle1_churn"]
+    chart, _set = charts.churn_chart(churn)
+    images["chart://churn"] = charts.render(chart)
+
+    flagged = [r for r in recurring if r["flag"]]
+    parts = [f"<h1>Quarterly relations report</h1><p class='muted'>{e(period.label())} · generated "
+             f"{e(clock.now_iso()[:16].replace('T', ' '))} UTC · {e(db.path.name)} · Amends {__version__}</p>"]
+    c1, later = churn["cycle1"], churn["later"]
+    parts.append("<h2>In short</h2><ul>"
+                 f"<li><b>{len(flagged)}</b> categories keep failing: "
+                 f"{e(', '.join(category_name(r['category']) for r in flagged)) or 'none'}.</li>"
+                 f"<li><b>{len(data['offers']['out_of_range'])}</b> offers were outside the approved range.</li>"
+                 f"<li>Customers whose first ticket came in their first billing cycle churned at "
+                 f"<b>{c1['rate']:.1%}</b> (95 % interval {c1['ci95'][0]:.1%}–{c1['ci95'][1]:.1%}, "
+                 f"{c1['customers']} customers) vs <b>{later['rate']:.1%}</b> later "
+                 f"({later['ci95'][0]:.1%}–{later['ci95'][1]:.1%}, {later['customers']}).</li>"
+                 f"<li>Checklist completion {data['checklist_completion']:.0%}; "
+                 f"{data['followups_overdue']} follow-ups overdue today.</li></ul>")
+
+    parts.append("<h2>1. Recurring complaints with no fix</h2><p><img src='chart://recurring' width='640'></p>")
+    parts.append(_table(["", "Category", "Tickets", "Per 1,000 active", "Policy", "Last change", "Why"], [
+        ["<span class='flag'>⚑</span>" if r["flag"] else "", e(category_name(r["category"])), f"{r['tickets']:,}",
+         f"{r['per_1000_active']:.1f}", "covered" if r["covered_by_policy"] else "<b>none</b>",
+         e((r["last_policy_change"] or "")[:10]), e(r["reason"])] for r in recurring]))
+
+    offers = data["offers"]
+    parts.append("<h2>2. Inconsistent recovery offers</h2><p><img src='chart://offers' width='640'></p>")
+    parts.append(_table(["Category", "Person", "Offers", "Min", "Median", "Max"], [
+        [e(category_name(r["category"])), e(r["actor"]), str(r["count"]), f"{r['min']:g}", f"{r['median']:g}",
+         f"{r['max']:g}"] for r in offers["by_actor"]]))
+    parts.append("<p><b>Consistency</b> (share of offers within the approved range)</p>")
+    parts.append(_table(["Category", "Offers", "Within", "Score"], [
+        [e(category_name(r["category"])), str(r["offers"]), str(r["within"]),
+         "—" if r["score"] is None else f"{r['score']:.0%}"] for r in offers["consistency"]]))
+    shown = offers["out_of_range"][:40]
+    parts.append(f"<p><b>Offers outside the approved range</b> ({len(offers['out_of_range'])}"
+                 f"{', first 40' if len(offers['out_of_range']) > 40 else ''})</p>")
+    parts.append(_table(["Ticket", "Person", "Category", "Offer", "Approved", "Override reason"], [
+        [f"#{r['ticket']['id']}", e(r["actor"]), e(category_name(r["category"])),
+         f"{r['value']:g} {e(OFFER_KINDS.get(r['kind'] or '', ''))}", f"{r['min']:g}–{r['max']:g}",
+         e(r["override_reason"] or "")] for r in shown]))
+    skipped = sorted(offers["skipped"], key=lambda r: -r["count"])[:30]
+    if skipped:
+        parts.append("<p><b>Steps skipped most often, by person</b></p>")
+        parts.append(_table(["Person", "Step", "Reason", "Times"], [
+            [e(r["actor"]), e(STEP_TYPES.get(r["step"], r["step"])), e(r["reason"] or ""), str(r["count"])]
+            for r in skipped]))
+
+    parts.append("<h2>3. Cycle-1 churn</h2><p><img src='chart://churn' width='640'></p>")
+    parts.append(_table(["Customers whose first ticket was…", "Customers", "Churned", "Rate", "95 % interval"], [
+        [e(label), str(churn[g]["customers"]), str(churn[g]["churned"]), f"{churn[g]['rate']:.1%}",
+         f"{churn[g]['ci95'][0]:.1%} – {churn[g]['ci95'][1]:.1%}"] for g, label in charts.CHURN_GROUPS]))
+    parts.append(f"<p class='muted'>Population: customers whose first ticket ever was opened in the period. Churned: "
+                 f"subscription cancelled within {churn['window_days']} days after that ticket. Recovery completed: "
+                 "the first ticket's resolution followed a policy with every step done. See docs/INSIGHTS.md.</p>")
+
+    events = policy_history.events_between(db, period.start, period.end)
+    parts.append("<h2>Policy changes in the period</h2>")
+    parts.append(_table(["When", "Policy", "What", "Who", "Why"], [
+        [e(ev.at[:10]), e(ev.policy), e(ev.what), e(ev.by), e(ev.note)] for ev in events])
+                 if events else "<p>No policy was published or reviewed in the period.</p>")
+    open_items = proposals.list_proposals(db, "open")
+    parts.append("<h2>Open proposals from the inbox</h2>")
+    parts.append(_table(["#", "Filed", "By", "Category", "Tickets", "Proposal"], [
+        [str(p.id), e(p.created_at[:10]), e(p.created_by), e(category_name(p.category) if p.category else "—"),
+         str(len(p.ticket_ids)), e(p.text)] for p in open_items])
+                 if open_items else "<p>None.</p>")
+    return f"<html><body>{''.join(parts)}</body></html>", images
+
+
+def write_report(db: Database, period: Period, out: str | Path,
+                 settings: insights.Settings = insights.Settings(), data: dict | None = None) -> Path:
+    """Write the PDF. ``data`` is the insights for ``period`` when they were
+    computed already (the app computes them in a worker; drawing must happen
+    on the UI thread)."""
+    data = data if data is not None else insights.compute(db, period, settings)
+    body, images = build_html(db, data, period)
+    target = Path(out)
+    writer = QPdfWriter(str(target))
+    writer.setTitle(QCoreApplication.translate("Report", "Amends relations report {0}").format(period.label()))
+    writer.setCreator(f"Amends {__version__}")
+    writer.setResolution(RESOLUTION)
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
+                                     QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter))
+    # Lay the document out on the PDF's own pixels, so widths are the page's.
+    page = writer.pageLayout().paintRectPixels(RESOLUTION).size()
+    document = QTextDocument()
+    document.documentLayout().setPaintDevice(writer)
+    document.setPageSize(QSizeF(page.width(), page.height()))
+    document.setDefaultStyleSheet(STYLE)
+    for name, image in images.items():
+        document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
+    # <img width> is in the document's logical units: 1/96 inch on this device.
+    width = int(page.width() * 96 / RESOLUTION * 0.97)
+    document.setHtml(body.replace("width='640'", f"width='{width}'"))
+    document.print_(writer)
+    del writer  # finishes the file
+    return target

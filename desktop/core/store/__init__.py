@@ -1,6 +1,0 @@
-"""Connection setup, schema and migrations: the seam between the domain and
-SQLite. See docs/architecture.md."""
-
-from desktop.core.store.connection import Database
-
-__all__ = ["Database"]
