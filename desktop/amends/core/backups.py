@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from amends.core import audit, clock
+from amends.core import audit, clock, output_files
 from amends.core.errors import AmendsError, DatabaseProblem, ValidationError
 from amends.core.store import Database, migrations
 from amends.core.store.connection import SQLITE_HEADER
@@ -53,10 +53,9 @@ def set_keep(db: Database, keep: int) -> None:
         audit.record(conn, db.actor, "settings", None, "update", {"after": {"backups.keep": keep}})
 
 
-def copy_to(db: Database, dest: Path) -> Path:
+def copy_to(db: Database, dest: Path, *, force: bool = False) -> Path:
     """A consistent copy of the live database at ``dest`` (backup API)."""
-    if dest.exists():
-        raise ValidationError([("destination", f"{dest} exists already; choose a new file name")])
+    output_files.refuse_target(dest, force=force, database=db.path)  # never the db itself, nor any SQLite file
     if not dest.parent.is_dir():
         raise ValidationError([("destination", f"the folder {dest.parent} does not exist")])
     partial = dest.with_name(dest.name + ".partial")

@@ -66,7 +66,8 @@ def refuse_target(path: PathLike, *, force: bool = False, database: PathLike | N
         db = Path(os.path.abspath(Path(database).expanduser()))
         for protected in [db, *(db.with_name(db.name + suffix) for suffix in COMPANIONS)]:
             if _same_file(target, protected):
-                what = "the open database" if protected == db else f"the open database's {protected.name[len(db.name):]} file"
+                what = ("the open database" if protected == db
+                        else f"the open database's {protected.name[len(db.name):]} file")
                 raise OutputProblem(f"{target} is {what}; writing there would destroy it. "
                                     "Choose another file name.", path=target)
     for suffix in COMPANIONS:
@@ -78,8 +79,8 @@ def refuse_target(path: PathLike, *, force: bool = False, database: PathLike | N
         if not target.is_file():
             raise OutputProblem(f"{target} is not a regular file; nothing was written.", path=target)
         if _looks_like_sqlite(target):
-            raise OutputProblem(f"{target} is an SQLite database; it is never overwritten, not even with "
-                                "--force. Choose another file name.", path=target)
+            raise OutputProblem(f"{target} exists already and is an SQLite database; it is never overwritten, "
+                                "not even with --force. Choose another file name.", path=target)
         if not force:
             raise OutputProblem(f"{target} exists already; nothing was written. Choose another name, or "
                                 "use --force to replace it.", path=target)
