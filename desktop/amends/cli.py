@@ -109,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("backup", "copy the database to DEST, safely while others use it")
     p.add_argument("dest", metavar="DEST", help="a new file, or a folder to put a dated copy in")
-    p.add_argument("--force", action="store_true", help="replace an existing file (never a database)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing file that is not a database (an older backup never is)")
 
     p = command("restore", "replace the database with a backup (checked first)")
     p.add_argument("source", metavar="SRC", help="the backup file")
