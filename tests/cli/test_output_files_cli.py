@@ -163,3 +163,9 @@ def test_full_disk_keeps_the_last_export_and_leaves_nothing(tiny_disk, shop):
     assert "Not enough space" in line and "nothing was written" in line and "internal error" not in line
     assert out.read_text() == "the last good export"
     assert sorted(os.listdir(tiny_disk)) == ["export.json"]
+
+
+def test_export_to_stdout_still_works(shop):
+    result = amends("--db", str(shop), "export", "--format", "csv", "--out", "/dev/stdout")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.lstrip("\ufeff").startswith("id,ref,subject")

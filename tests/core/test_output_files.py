@@ -138,3 +138,31 @@ def test_stale_temporary_files_of_dead_processes_are_swept(tmp_path):
         path.write_text("debris")
     assert sweep_stale(out) == [stale]
     assert not stale.exists() and alive.exists() and elsewhere.exists()
+
+
+def test_a_link_keeps_pointing_at_the_replaced_file(tmp_path, temp_kind):
+    real = tmp_path / "real.csv"
+    real.write_text("old")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    with atomic_output(link, force=True) as handle:
+        handle.write("new")
+    assert link.is_symlink() and real.read_text() == "new"
+    db = _sqlite_file(tmp_path / "shop.db")
+    (tmp_path / "to-db.csv").symlink_to(db)
+    with pytest.raises(OutputProblem, match="open database"):
+        refuse_target(tmp_path / "to-db.csv", force=True, database=db)
+
+
+def test_streams_are_written_as_they_come(tmp_path):
+    """/dev/stdout, pipes and /dev/null are not files to replace (scripts
+    pipe exports onward); they need no --force."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen([sys.executable, "-c", "import sys; print(open(sys.argv[1]).read())", str(fifo)],
+                              stdout=subprocess.PIPE, text=True)
+    with atomic_output(fifo) as handle:
+        handle.write("through the pipe")
+    assert reader.communicate(timeout=30)[0].strip() == "through the pipe"
+    with atomic_output(os.devnull) as handle:
+        handle.write("gone")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import stat
 import tempfile
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -62,6 +63,10 @@ def refuse_target(path: PathLike, *, force: bool = False, database: PathLike | N
         raise OutputProblem(f"{target} is a folder; give a file name to write.", path=target)
     if not target.parent.is_dir():
         raise OutputProblem(f"The folder {target.parent} does not exist; nothing was written.", path=target)
+    if _is_stream(target):
+        return target  # /dev/stdout, a pipe, /dev/null: written as it comes, there is no file to replace
+    if os.path.islink(target):
+        target = Path(os.path.realpath(target))  # replace the file the link points at, keep the link
     if database is not None:
         db = Path(os.path.abspath(Path(database).expanduser()))
         for protected in [db, *(db.with_name(db.name + suffix) for suffix in COMPANIONS)]:
@@ -85,6 +90,14 @@ def refuse_target(path: PathLike, *, force: bool = False, database: PathLike | N
             raise OutputProblem(f"{target} exists already; nothing was written. Choose another name, or "
                                 "use --force to replace it.", path=target)
     return target
+
+
+def _is_stream(path: Path) -> bool:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # does not exist (or a dangling link): not a stream
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -113,6 +126,14 @@ def atomic_output(path: PathLike, *, force: bool = False, database: PathLike | N
     ends without an error; otherwise ``path`` is left untouched and nothing
     is left behind. Refuses targets as :func:`refuse_target` does."""
     target = refuse_target(path, force=force, database=database)
+    if _is_stream(target):
+        try:
+            with open(target, "wb" if binary else "w", encoding=None if binary else encoding,
+                      newline=None if binary else newline) as stream:
+                yield stream
+        except OSError as error:
+            raise _problem(error, target) from error
+        return
     sweep_stale(target)
     mode = _mode_for(target)
     try:
@@ -153,9 +174,10 @@ def atomic_output(path: PathLike, *, force: bool = False, database: PathLike | N
 
 def write_bytes(path: PathLike, data: bytes, *, force: bool = False, database: PathLike | None = None) -> Path:
     """Write ``data`` to ``path`` atomically (see :func:`atomic_output`)."""
-    with atomic_output(path, force=force, database=database, binary=True) as handle:
+    target = refuse_target(path, force=force, database=database)
+    with atomic_output(target, force=force, database=database, binary=True) as handle:
         handle.write(data)
-    return Path(os.path.abspath(Path(path).expanduser()))
+    return target
 
 
 def _problem(error: OSError, target: Path) -> OutputProblem:
