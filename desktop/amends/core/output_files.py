@@ -67,8 +67,8 @@ def refuse_target(path: PathLike, *, force: bool = False, database: PathLike | N
         return target  # /dev/stdout, a pipe, /dev/null: written as it comes, there is no file to replace
     if os.path.islink(target):
         target = Path(os.path.realpath(target))  # replace the file the link points at, keep the link
-    if database is not None:
-        db = Path(os.path.abspath(Path(database).expanduser()))
+    db = None if database is None else Path(os.path.abspath(Path(database).expanduser()))
+    if db is not None:
         for protected in [db, *(db.with_name(db.name + suffix) for suffix in COMPANIONS)]:
             if _same_file(target, protected):
                 what = ("the open database" if protected == db
@@ -77,7 +77,13 @@ def refuse_target(path: PathLike, *, force: bool = False, database: PathLike | N
                                     "Choose another file name.", path=target)
     for suffix in COMPANIONS:
         base = target.with_name(target.name[:-len(suffix)]) if target.name.endswith(suffix) else None
-        if base is not None and base.is_file() and _looks_like_sqlite(base):
+        if base is None or not base.is_file():
+            continue
+        # The base may be the open database under another name: compare before reading it.
+        if db is not None and _same_file(base, db):
+            raise OutputProblem(f"{target} would be a {suffix} file of the open database; writing there would "
+                                "damage it. Choose another file name.", path=target)
+        if _looks_like_sqlite(base):
             raise OutputProblem(f"{target} belongs to the SQLite database {base.name}; writing there would "
                                 "damage it. Choose another file name.", path=target)
     if os.path.lexists(target):
@@ -230,10 +236,15 @@ def _open_temp(target: Path, mode: int) -> tuple[int, Path | None]:
             if error.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT):
                 raise
         else:
+            try:
+                os.fchmod(fd, mode)  # exactly the replaced file's mode, whatever the umask
+            except BaseException:
+                os.close(fd)
+                raise
             return fd, None
     fd, name = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=TEMP_SUFFIX, dir=target.parent)
     try:
-        os.fchmod(fd, mode)
+        os.fchmod(fd, mode)  # mkstemp makes 0600
     except BaseException:
         os.close(fd)
         os.unlink(name)
