@@ -155,14 +155,17 @@ def tiny_disk(tmp_path):
     subprocess.run(["umount", str(mount)], check=True)
 
 
-def test_full_disk_keeps_the_last_export_and_leaves_nothing(tiny_disk, shop):
-    out = tiny_disk / "export.json"
-    out.write_text("the last good export")
-    result = amends("--db", str(shop), "export", "--format", "json", "--out", str(out), "--force")
+@pytest.mark.parametrize("command", [["export", "--format", "json"], ["export", "--format", "csv"],
+                                     ["export", "--format", "amends"], ["report"]])
+def test_full_disk_keeps_the_last_file_and_leaves_nothing(tiny_disk, shop, command):
+    (tiny_disk / "filler").write_bytes(b"x" * 52 * 1024)  # a few KiB stay free
+    out = tiny_disk / "last-good"
+    out.write_text("the last good one")
+    result = amends("--db", str(shop), *command, "--out", str(out), "--force", env={"QT_QPA_PLATFORM": "offscreen"})
     line = one_line_error(result)
     assert "Not enough space" in line and "nothing was written" in line and "internal error" not in line
-    assert out.read_text() == "the last good export"
-    assert sorted(os.listdir(tiny_disk)) == ["export.json"]
+    assert out.read_text() == "the last good one"
+    assert sorted(os.listdir(tiny_disk)) == ["filler", "last-good"]
 
 
 def test_export_to_stdout_still_works(shop):
