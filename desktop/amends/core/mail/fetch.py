@@ -67,6 +67,7 @@ def set_imap(db: Database, account_id: int, *, host: str, port: int, security: s
 
 def _connect(row, password: str | None, timeout: float = 20) -> imaplib.IMAP4:
     host, port, security = row["imap_host"], row["imap_port"], row["imap_security"]
+    client: imaplib.IMAP4
     try:
         if security == "ssl":
             client = imaplib.IMAP4_SSL(host, port or 993, ssl_context=ssl.create_default_context(), timeout=timeout)
@@ -93,7 +94,7 @@ def fetch(db: Database, account_id: int, password: str | None, *,
         if status != "OK":
             raise MailProblem(f"The folder {row['imap_folder']!r} cannot be opened on {row['imap_host']}.")
         start = (row["last_uid"] or 0) + 1
-        status, data = client.uid("search", None, f"UID {start}:*")
+        status, data = client.uid("search", f"UID {start}:*")  # no charset (imaplib drops a None one)
         uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) >= start) if status == "OK" else []
         for offset in range(0, len(uids), BATCH):
             if cancelled is not None and cancelled():
