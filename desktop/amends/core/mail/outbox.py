@@ -5,6 +5,7 @@ customer's mail program."""
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from amends.core.store import Database
 from amends.core.store.rowids import inserted_id
 
 #: Minutes to wait after the n-th failed attempt; then the last value.
+log = logging.getLogger(__name__)
+
 BACKOFF_MINUTES = (1, 2, 5, 10, 30, 60)
 MAX_ATTEMPTS = 30
 
@@ -182,8 +185,9 @@ def deliver_due(db: Database, password: str | None = None, *, now: str | None = 
         finally:
             try:
                 server.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
+            except (OSError, smtplib.SMTPException) as error:  # the mail went; only the goodbye failed
+                log.info("SMTP quit failed: %s", error)
+    log.info("Outbox: %d sent, %d waiting to retry, %d failed", report.sent, report.waiting, report.failed)
     return report
 
 
@@ -196,6 +200,8 @@ def _failed(db: Database, entry, error: BaseException, now: str, report: Deliver
                      (attempts, f"{type(error).__name__}: {error}"[:500],
                       clock.to_iso(clock.parse_iso(now) + timedelta(minutes=pause)), status, entry["id"]))
     report.error = str(error)
+    log.warning("Mail %s to %s not sent (attempt %d, %s): %s", entry["id"], entry["to_address"], attempts, status,
+                error)
     if status == "failed":
         report.failed += 1
     else:
