@@ -21,8 +21,12 @@ class BadValue(ValueError):
 
 @overload
 def time_value(text: object, *, required: Literal[True] = ...) -> str: ...
+
+
 @overload
 def time_value(text: object, *, required: bool) -> str | None: ...
+
+
 def time_value(text: object, *, required: bool = True) -> str | None:
     """ISO 8601 with or without zone (no zone = UTC), or a few common
     spreadsheet forms; returns Amends' stored form."""
