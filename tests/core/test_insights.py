@@ -15,6 +15,7 @@ from amends.core.insights.period import Period, last_full_quarter, parse
 from amends.core.insights.recurring import Thresholds
 from amends.core.policies import Step
 from amends.core.resolution import Offer, StepOutcome
+from amends.core.workspace import open_database
 
 Q1 = Period(date(2026, 1, 1), date(2026, 3, 31))
 
@@ -267,10 +268,31 @@ def test_progress_and_cancel(db):
 RECORDED = Path(__file__).resolve().parent.parent / "fixtures" / "insights-demo.json"
 
 
+def _kind(value):
+    """A JSON value's kind, numbers as one (whether a median is 10 or 10.5
+    depends on the data, not on the shape)."""
+    if isinstance(value, bool) or value is None:
+        return type(value).__name__
+    return "number" if isinstance(value, (int, float)) else type(value).__name__
+
+
+def _same_shape(got, want, path="$"):
+    """Key by key: the same keys in the same order at every level, and values
+    of the same kind; items of a list are compared as far as both go."""
+    if want is None or got is None:
+        return  # a nullable field (rate_before, score, override_reason): null or a value
+    assert _kind(got) == _kind(want), f"{path}: {_kind(got)} instead of {_kind(want)}"
+    if isinstance(want, dict):
+        assert list(got) == list(want), f"{path}: keys {list(got)} instead of {list(want)}"
+        for key in want:
+            _same_shape(got[key], want[key], f"{path}.{key}")
+    elif isinstance(want, list):
+        for index, (g, w) in enumerate(zip(got, want)):
+            _same_shape(g, w, f"{path}[{index}]")
+
+
 def _same_json(got, want, path="$"):
-    """Key by key: the same keys in the same order, the same JSON types (an
-    int stays an int, null stays null) and the same values; the message says
-    where they part."""
+    """Key by key and value by value, with JSON types exact (10 is not 10.0)."""
     assert type(got) is type(want), f"{path}: {type(got).__name__} instead of {type(want).__name__}"
     if isinstance(want, dict):
         assert list(got) == list(want), f"{path}: keys {list(got)} instead of {list(want)}"
@@ -289,10 +311,28 @@ def _demo_review(demo_db):
                             insights.Settings(churn_window_days=45), now="2026-11-01T00:00:00Z")
 
 
-def test_the_json_is_exactly_todays_key_by_key(demo_db):
+def _printed(review):
+    return json.loads(json.dumps(review.to_json(), ensure_ascii=False))
+
+
+def test_the_json_has_todays_shape_key_by_key(demo_db, db):
+    """The contract: what `amends insights --json` prints keeps its keys,
+    their order and their kinds (for the demo data and for an empty file)."""
+    recorded = json.loads(RECORDED.read_text(encoding="utf-8"))
+    _same_shape(_printed(_demo_review(demo_db)), recorded)
+    empty = open_database(db.path.with_name("empty.db"), "tester")
+    try:
+        _same_shape(_printed(insights.compute(empty, Q1, now="2026-11-01T00:00:00Z")), recorded)
+    finally:
+        empty.close()
+
+
+def test_the_json_has_todays_values_exactly(demo_db):
+    """The same figures, value by value and byte by byte, as before the
+    records were typed. (A deliberate change of a figure or of the demo data
+    updates tests/fixtures/insights-demo.json with it.)"""
     text = RECORDED.read_text(encoding="utf-8")
-    got = json.loads(json.dumps(_demo_review(demo_db).to_json(), ensure_ascii=False))
-    _same_json(got, json.loads(text))
+    _same_json(_demo_review(demo_db).to_json(), json.loads(text))  # as the pane gets it: lists, not tuples
     assert json.dumps(_demo_review(demo_db).to_json(), indent=2, ensure_ascii=False) + "\n" == text
 
 
