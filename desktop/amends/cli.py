@@ -276,28 +276,28 @@ def cmd_insights(args: argparse.Namespace) -> int:
     period = insights.parse(args.since, args.until)
     settings = insights.Settings(insights.Thresholds(min_tickets=args.min_tickets),
                                  churn_window_days=args.churn_window_days)
-    data = _with_db(args, lambda db: insights.compute(db, period, settings))
+    review = _with_db(args, lambda db: insights.compute(db, period, settings))
     if args.json:
-        _print_json(data)
+        _print_json(review.to_json())
         return 0
     print(f"Period {period.label()}")
     print("\nRecurring complaints (flagged first):")
-    for row in sorted(data["recurring"], key=lambda r: (not r["flag"], -r["tickets"])):
-        mark = "FLAG" if row["flag"] else "    "
-        print(f"  {mark} {row['category']:<17} {row['tickets']:>7} tickets "
-              f"{row['per_1000_active']:>9.1f} per 1,000 active  {row['reason']}")
-    offers = data["offers"]
-    print(f"\nOffers outside the approved range: {len(offers['out_of_range'])}")
-    for row in offers["consistency"]:
-        print(f"  {row['category']:<17} {row['within']}/{row['offers']} within bounds ({row['score']:.0%})")
-    churn = data["cycle1_churn"]
-    print(f"\nChurn within {churn['window_days']} days of the first ticket:")
+    for row in insights.by_concern(review.recurring):
+        mark = "FLAG" if row.flag else "    "
+        print(f"  {mark} {row.category:<17} {row.tickets:>7} tickets "
+              f"{row.per_1000_active:>9.1f} per 1,000 active  {row.reason}")
+    offers = review.offers
+    print(f"\nOffers outside the approved range: {len(offers.out_of_range)}")
+    for c in offers.consistency:
+        print(f"  {c.category:<17} {c.within}/{c.offers} within bounds ({c.score:.0%})")
+    churn = review.cycle1_churn
+    print(f"\nChurn within {churn.window_days} days of the first ticket:")
     for group in ("cycle1", "later", "cycle1_recovered", "cycle1_not_recovered"):
-        g = churn[group]
-        print(f"  {group:<21} {g['churned']:>6}/{g['customers']:<6} {g['rate']:6.1%} "
-              f"(95 % CI {g['ci95'][0]:.1%}–{g['ci95'][1]:.1%})")
-    print(f"\nChecklist completion {data['checklist_completion']:.1%}; "
-          f"overdue follow-ups {data['followups_overdue']:,}")
+        g = churn.group(group)
+        print(f"  {group:<21} {g.churned:>6}/{g.customers:<6} {g.rate:6.1%} "
+              f"(95 % CI {g.ci95[0]:.1%}–{g.ci95[1]:.1%})")
+    print(f"\nChecklist completion {review.checklist_completion:.1%}; "
+          f"overdue follow-ups {review.followups_overdue:,}")
     return 0
 
 

@@ -43,7 +43,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 def build_html(db: Database, data: dict, period: Period) -> tuple[str, dict[str, object]]:
     """The report as HTML plus the chart pictures it refers to."""
     images = {}
-    recurring = sorted(data["recurring"], key=lambda r: (not r["flag"], -r["tickets"]))
+    recurring = insights.by_concern(data["recurring"])
     chart, _sets = charts.recurring_chart(recurring)
     images["chart://recurring"] = charts.render(chart)
     chart, _sets, _cats = charts.offers_chart(data["offers"]["by_actor"])
@@ -128,7 +128,7 @@ def write_report(db: Database, period: Period, out: str | Path,
     The PDF is drawn in memory and put in place atomically, so a failed or
     killed write leaves the previous report."""
     target = output_files.refuse_target(out, force=force, database=db.path)
-    data = data if data is not None else insights.compute(db, period, settings)
+    data = data if data is not None else insights.compute(db, period, settings).to_json()
     body, images = build_html(db, data, period)
     pdf = QByteArray()
     buffer = QBuffer(pdf)
