@@ -320,7 +320,7 @@ def _fsync_folder(folder: Path) -> None:
 def sweep_stale(target: Path) -> list[Path]:
     """Remove temporary files of earlier writes to ``target`` whose process
     on this host is gone (killed mid-write where files cannot be anonymous)."""
-    removed = []
+    removed: list[Path] = []
     prefix = f".{target.name}.{_host()}."
     try:
         names = os.listdir(target.parent)
