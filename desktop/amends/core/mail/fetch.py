@@ -16,6 +16,8 @@ from amends.core import audit
 from amends.core.errors import Cancelled, MailProblem, ValidationError
 from amends.core.importers import mail
 from amends.core.importers.writer import write
+from amends.core.mail.security import SECURITY, InsecureMail
+from amends.core.mail.security import check as check_security
 from amends.core.store import Database
 
 BATCH = 50
@@ -51,12 +53,13 @@ def set_imap(db: Database, account_id: int, *, host: str, port: int, security: s
         problems.append(("imap_host", "an IMAP server is needed to fetch"))
     if not 0 < port < 65536:
         problems.append(("imap_port", "a port between 1 and 65535"))
-    if security not in ("ssl", "starttls", "none"):
+    if security not in SECURITY:
         problems.append(("imap_security", "ssl, starttls or none"))
     if not 1 <= every_minutes <= 1440:
         problems.append(("fetch_minutes", "between 1 and 1440 minutes"))
     if problems:
         raise ValidationError(problems)
+    check_security(host, security, "imap_security")
     with db.transaction() as conn:
         conn.execute("UPDATE mail_accounts SET imap_host = ?, imap_port = ?, imap_security = ?, imap_user = ?, "
                      "imap_folder = ?, fetch_minutes = ?, version = version + 1 WHERE id = ?",
@@ -67,6 +70,10 @@ def set_imap(db: Database, account_id: int, *, host: str, port: int, security: s
 
 def _connect(row, password: str | None, timeout: float = 20) -> imaplib.IMAP4:
     host, port, security = row["imap_host"], row["imap_port"], row["imap_security"]
+    try:
+        check_security(host, security, "imap_security")
+    except InsecureMail as error:
+        raise MailProblem(f"Not connecting to {host}: {error.problems[0][1]}. Nothing was fetched.") from error
     try:
         if security == "ssl":
             client = imaplib.IMAP4_SSL(host, port or 993, ssl_context=ssl.create_default_context(), timeout=timeout)

@@ -15,6 +15,8 @@ from typing import Callable
 
 from amends.core import audit, clock
 from amends.core.errors import NotFound, ValidationError
+from amends.core.mail import security
+from amends.core.mail.security import SECURITY
 from amends.core.store import Database
 
 #: Minutes to wait after the n-th failed attempt; then the last value.
@@ -42,10 +44,11 @@ def add_account(db: Database, name: str, from_address: str, *, smtp_host: str, s
         problems.append(("smtp_host", "an SMTP server is needed to send"))
     if not 0 < int(smtp_port) < 65536:
         problems.append(("smtp_port", "a port between 1 and 65535"))
-    if smtp_security not in ("ssl", "starttls", "none"):
+    if smtp_security not in SECURITY:
         problems.append(("smtp_security", "ssl, starttls or none"))
     if problems:
         raise ValidationError(problems)
+    security.check(smtp_host, smtp_security, "smtp_security")
     with db.transaction() as conn:
         account_id = conn.execute(
             "INSERT INTO mail_accounts (name, from_address, smtp_host, smtp_port, smtp_security, smtp_user) "
@@ -120,6 +123,7 @@ Connect = Callable[[Account, str | None], smtplib.SMTP]
 
 def connect(sender: Account, password: str | None, timeout: float = 20) -> smtplib.SMTP:
     """An SMTP session as the account says: SSL, STARTTLS or plain (local)."""
+    security.check(sender.smtp_host or "", sender.smtp_security, "smtp_security")
     port = sender.smtp_port or (465 if sender.smtp_security == "ssl" else 587)
     if sender.smtp_security == "ssl":
         server = smtplib.SMTP_SSL(sender.smtp_host, port, timeout=timeout, context=ssl.create_default_context())
@@ -156,7 +160,7 @@ def deliver_due(db: Database, password: str | None = None, *, now: str | None = 
         sender = account(db, account_id)
         try:
             server = connector(sender, password)
-        except (OSError, smtplib.SMTPException) as error:
+        except (OSError, smtplib.SMTPException, security.InsecureMail) as error:
             for entry in entries:
                 _failed(db, entry, error, now, report)
             continue
