@@ -48,10 +48,21 @@ def text_html(text: str) -> str:
     return body
 
 
+#: Bidirectional controls (embeddings, overrides, isolates, marks): they make
+#: 'invoice\u202efdp.exe' show as 'invoiceexe.pdf'. Names never need them.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def display_name(text: str) -> str:
+    """A name (attachment, sender) as it may be shown: without bidi controls,
+    so what is read is what it is. The UI calls this for names from mail."""
+    return BIDI_CONTROLS.sub("", text or "")
+
+
 def safe_filename(name: str, fallback: str = "attachment") -> str:
     """A file name that stays where it is put: no folders, no '..', no
-    control or reserved characters, not empty, not too long."""
-    name = unicodedata.normalize("NFC", name or "")
+    control, bidi or reserved characters, not empty, not too long."""
+    name = display_name(unicodedata.normalize("NFC", name or ""))
     name = name.replace("\\", "/").split("/")[-1]
     name = re.sub(r'[\x00-\x1f\x7f<>:"|?*]', "_", name).strip(" .")
     if name.upper().split(".")[0] in {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),

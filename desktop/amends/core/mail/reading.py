@@ -121,7 +121,7 @@ def _read(message: EmailMessage, raw: bytes, defects: list[str], arrived: dateti
         body = (body + "\n\n" if body else "") + "\n".join(f"[attachment: {f} — not kept]" for f in files)
     if not body and subject == "(no subject)":
         defects.append("an empty message")
-    mail = Mail(text(message_id, defects), [text(r) for r in references], text(name, defects),
+    mail = Mail(text(message_id, defects), [text(r) for r in references], safe_html.display_name(text(name, defects)),
                 text(address) if address else None, clock.to_iso(_moment(message, defects, arrived, now)),
                 text(subject, defects), text(body, defects), text(html) if html else None, defects)
     _bounce(message, parts, address, mail)
