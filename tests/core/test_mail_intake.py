@@ -219,3 +219,41 @@ def test_html_to_text_keeps_structure_and_drops_the_title():
 def test_html_to_text_of_hostile_markup_does_not_fail():
     for markup in ("", "   ", "<" * 10_000, "<p>" * 5_000, "\x00\ud800<b>x", "<!DOCTYPE x [<!ENTITY a 'b'>]>&a;"):
         assert isinstance(mail.html_to_text(markup), str)
+
+
+OUTLOOK = """Thanks so much!
+
+From: Shop Support <support@shop.example>
+Sent: Monday, January 5, 2026 10:00 AM
+To: Ada Okafor <ada@example.com>
+Subject: RE: Box arrived crushed
+
+Is there anything else we can do for you? Could you send a photo?
+"""
+
+
+def test_an_outlook_style_thank_you_is_thanks_only():
+    from amends.core.thanks import is_thanks_only, new_text
+
+    assert new_text(OUTLOOK) == "Thanks so much!"
+    assert is_thanks_only(OUTLOOK)
+    assert is_thanks_only("Thanks so much!\n\n-----Original Message-----\nFrom: Shop\nSent: today\n\nAnything else?")
+    assert is_thanks_only("Danke!\n\nAm Mo., 5. Jan. 2026 um 10:00 schrieb Shop <s@shop.example>:\n> Noch Fragen?")
+    assert not is_thanks_only(OUTLOOK.replace("Thanks so much!", "Thanks, but where is my refund?"))
+    assert not is_thanks_only("Thanks so much!\n\nSent: x\nThe new box is broken too, can you help?")
+
+
+def test_an_outlook_style_thank_you_does_not_reopen_a_resolved_ticket(db, tmp_path):
+    from amends.core import resolution
+
+    importers.import_file(db, FIXTURES / "first.eml")
+    ticket_id = db.scalar("SELECT id FROM tickets")
+    checklist = resolution.checklist_for(db, ticket_id)
+    resolution.resolve(db, ticket_id, checklist.policy.id,
+                       [resolution.StepOutcome(i, True) for i in range(len(checklist.steps))])
+    raw = ("From: Ada Okafor <ada@example.com>\nSubject: RE: Box arrived crushed\n"
+           "Date: Tue, 06 Jan 2026 10:00:00 +0000\nMessage-ID: <outlook@x>\n"
+           f"In-Reply-To: <first@mail.example.com>\n\n{OUTLOOK}").encode()
+    importers.import_file(db, eml(tmp_path, "outlook.eml", raw))
+    ticket = tickets.get(db, ticket_id)
+    assert ticket.status == "resolved" and ticket.messages[-1].flag == "thanks"
