@@ -203,11 +203,12 @@ Message-ID: {sent_id}
     assert db.scalar("SELECT count(*) FROM customers WHERE email LIKE 'mailer-daemon%'") == 0
 
 
-def test_html_to_text_keeps_structure_and_drops_the_title():
+@pytest.mark.parametrize("large", [mail.reading.LARGE_HTML, 10], ids=["inscriptis", "large-body walk"])
+def test_html_to_text_keeps_structure_and_drops_the_title(large):
     text = mail.html_to_text("<html><head><title>SECRET TITLE</title><style>p{}</style></head><body>"
                              "<p>Hello &amp; welcome</p><ul><li>first</li><li>second</li></ul>"
                              "<table><tr><td>Order</td><td>4711</td></tr><tr><td>Total</td><td>12 EUR</td></tr>"
-                             "</table><script>alert(1)</script></body></html>")
+                             "</table><script>alert(1)</script></body></html>", large)
     assert "SECRET TITLE" not in text and "alert" not in text and "p{}" not in text
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     assert "Hello & welcome" in lines
@@ -216,9 +217,11 @@ def test_html_to_text_keeps_structure_and_drops_the_title():
         not any("Order" in line and "Total" in line for line in lines), "one table row per line"
 
 
-def test_html_to_text_of_hostile_markup_does_not_fail():
-    for markup in ("", "   ", "<" * 10_000, "<p>" * 5_000, "\x00\ud800<b>x", "<!DOCTYPE x [<!ENTITY a 'b'>]>&a;"):
-        assert isinstance(mail.html_to_text(markup), str)
+@pytest.mark.parametrize("large", [mail.reading.LARGE_HTML, 10], ids=["inscriptis", "large-body walk"])
+def test_html_to_text_of_hostile_markup_does_not_fail(large):
+    for markup in ("", "   ", "<" * 10_000, "<p>" * 5_000, "\x00\ud800<b>x", "<!DOCTYPE x [<!ENTITY a 'b'>]>&a;",
+                   "<div>" * 5_000 + "deep"):
+        assert isinstance(mail.html_to_text(markup, large), str)
 
 
 OUTLOOK = """Thanks so much!
