@@ -10,6 +10,7 @@ from typing import Callable
 
 from amends.core import audit, clock, customers, policies, tags, thanks, tickets
 from amends.core.importers.records import Parsed, PolicyRecord, RecordProblem, TicketRecord
+from amends.core.mail import reference
 
 
 def _step_key(step: policies.Step) -> tuple:
@@ -222,6 +223,10 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -
         if known is not None:
             _append_messages(conn, known[0], record, totals)
             return
+    if row is None and (referred := reference.ticket_for(conn, record)) is not None:
+        # no usable threading headers, but the subject names the customer's own ticket
+        _append_messages(conn, referred, record, totals)
+        return
     cycle = None
     if customer_id is not None:
         sub = conn.execute("SELECT started_at, cycle_days FROM subscriptions WHERE customer_id = ? "

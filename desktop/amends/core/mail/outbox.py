@@ -15,7 +15,7 @@ from typing import Callable
 
 from amends.core import audit, clock
 from amends.core.errors import NotFound, ValidationError
-from amends.core.mail import security
+from amends.core.mail import reference, security
 from amends.core.mail.security import SECURITY
 from amends.core.store import Database
 
@@ -90,6 +90,7 @@ def queue_reply(db: Database, message_id: int, account_id: int | None = None) ->
                         "AND external_id LIKE '<%>' ORDER BY created_at DESC, id DESC LIMIT 1", (row["ticket_id"],))
     header_id = make_msgid(domain=sender.from_address.split("@", 1)[1])
     subject = row["subject"] if row["subject"].lower().startswith("re:") else f"Re: {row['subject']}"
+    subject = reference.tagged(subject, row["ticket_id"], reference.template(db))
     now = clock.now_iso()
     with db.transaction() as conn:
         conn.execute("UPDATE messages SET external_id = ? WHERE id = ?", (header_id, message_id))
