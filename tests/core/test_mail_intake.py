@@ -260,3 +260,12 @@ def test_an_outlook_style_thank_you_does_not_reopen_a_resolved_ticket(db, tmp_pa
     importers.import_file(db, eml(tmp_path, "outlook.eml", raw))
     ticket = tickets.get(db, ticket_id)
     assert ticket.status == "resolved" and ticket.messages[-1].flag == "thanks"
+
+
+def test_a_plain_text_bounce_from_mailer_daemon_is_a_bounce_too(db, tmp_path):
+    raw = (b"From: MAILER-DAEMON@mx.example.com\nSubject: failure notice\nDate: Tue, 06 Jan 2026 10:00:00 +0000\n"
+           b"Message-ID: <plain-bounce@mx>\n\nSorry, we were unable to deliver your message.\n")
+    report = importers.import_file(db, eml(tmp_path, "plain-bounce.eml", raw))
+    assert report.written and report.imported == 1
+    assert db.scalar("SELECT flag FROM messages") == "bounce"
+    assert db.scalar("SELECT count(*) FROM customers") == 0, "a mail server is not a customer"

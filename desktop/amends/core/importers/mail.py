@@ -88,7 +88,7 @@ def parse_messages(chunks: list[tuple[int, bytes]], arrived: datetime | dict[int
         if mail.address:
             address = mail.address.lower()
             customer_ref = f"email:{address}"
-            if mail.bounced_id is None:
+            if not mail.bounce_reason:
                 customers.setdefault(address, CustomerRecord(customer_ref, mail.address, mail.name))
             else:
                 customer_ref = None  # a mail server is not a customer

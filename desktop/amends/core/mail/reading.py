@@ -362,8 +362,6 @@ def _bounce(message: Message, parts: list[Message], address: str | None, mail: M
     if original is None:  # a plain-text bounce quotes the headers of the mail in its body
         quoted = re.search(r"^\s*Message-ID:\s*(<[^<>\s]+>)", mail.body, re.I | re.M)
         original = quoted.group(1) if quoted else None
-    if original is None and not is_report:
-        return
     mail.bounced_id = text(original) if original else None
     mail.bounce_reason = text(reason or "the receiving server returned it")[:300]
     mail.defects.append(f"a delivery failure report (bounce): {mail.bounce_reason}")
