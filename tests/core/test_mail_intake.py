@@ -269,3 +269,14 @@ def test_a_plain_text_bounce_from_mailer_daemon_is_a_bounce_too(db, tmp_path):
     assert report.written and report.imported == 1
     assert db.scalar("SELECT flag FROM messages") == "bounce"
     assert db.scalar("SELECT count(*) FROM customers") == 0, "a mail server is not a customer"
+
+
+def test_8bit_text_declared_as_ascii_and_invalid_bytes_are_noted(db, tmp_path):
+    ascii_lie = (b"From: a@example.com\nSubject: Lie\nDate: Mon, 05 Jan 2026 10:00:00 +0000\nMessage-ID: <lie@x>\n"
+                 b"Content-Type: text/plain; charset=us-ascii\n\nCaf\xc3\xa9\n")
+    invalid = (b"From: a@example.com\nSubject: Bad\nDate: Mon, 05 Jan 2026 10:00:00 +0000\nMessage-ID: <bad@x>\n"
+               b"Content-Type: text/plain; charset=utf-8\n\nCaf\xe9\n")
+    importers.import_file(db, eml(tmp_path, "lie.eml", ascii_lie))
+    assert only_message(db)["body"] == "Café" and only_message(db)["defects"]
+    importers.import_file(db, eml(tmp_path, "bad.eml", invalid))
+    assert "replaced" in " ".join(only_message(db)["defects"])

@@ -278,9 +278,14 @@ def _part_text(part: Message, defects: list[str]) -> str:
         payload = inner.encode("utf-8", "surrogateescape") if isinstance(inner, str) else b""
     charset = part.get_param("charset")
     charset = str(charset).strip().strip('"') if isinstance(charset, str) else None
+    if charset and charset.lower() in ("us-ascii", "ascii"):
+        charset = None  # often a lie about 8-bit text: read as undeclared below
     if charset:
         try:
-            return payload.decode(charset, errors="replace")
+            decoded = payload.decode(charset, errors="replace")
+            if "\ufffd" in decoded and b"\xef\xbf\xbd" not in payload:
+                defects.append(f"bytes that are not valid {charset[:40]} were replaced by \ufffd")
+            return decoded
         except (LookupError, UnicodeError, ValueError, TypeError):
             defects.append(f"unknown charset {charset[:40]!r}; read as UTF-8")
             charset = None
