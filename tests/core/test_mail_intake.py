@@ -41,6 +41,7 @@ def only_message(db) -> dict:
 
 
 @pytest.mark.parametrize("date", [b"Fri, 31 Dec 9999 23:00:00 -0500", b"Mon, 01 Jan 0100 00:30:00 +0100",
+                                  b"Mon, 01 Jan 0001 00:00:00 +0100", b"Mon, 01 Jan 0001 00:00:00 -0500",
                                   b"Sat, 01 Jan 10000 00:00:00 +0000", b"Mon, 05 Jan 2026 10:00:00 +9959"])
 def test_a_date_out_of_range_is_a_defect_not_a_crash(db, tmp_path, date):
     arrived = datetime(2026, 2, 3, 4, 5, 6, tzinfo=timezone.utc)

@@ -199,9 +199,13 @@ def _sender(message: EmailMessage, defects: list[str]) -> tuple[str, str | None]
     return usable.display_name, usable.addr_spec
 
 
+#: A four-digit year below 1000 ("01 Jan 0001"): email.utils would read it as 2001.
+_TINY_YEAR = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3}\s+0\d{3}\b")
+
+
 def _date(value: str | None) -> datetime | None:
     """A header date in UTC, or None when it is unreadable or impossible."""
-    if not value:
+    if not value or _TINY_YEAR.search(value):
         return None
     try:
         moment = email.utils.parsedate_to_datetime(value)
