@@ -124,3 +124,13 @@ def test_an_attachment_with_a_bidi_override_is_listed_by_its_real_name(db, tmp_p
     importers.import_file(db, path)
     body = db.scalar("SELECT body FROM messages")
     assert "[attachment: invoicefdp.exe" in body and "\u202e" not in body
+
+
+def test_outlook_style_history_is_folded_too():
+    from amends.core.safe_html import fold_quotes
+
+    body = ("Thanks so much!\n\nFrom: Shop Support <support@shop.example>\nSent: Monday, January 5, 2026 10:00 AM\n"
+            "To: Ada\nSubject: RE: Box\n\n" + "\n".join(f"old line {i}" for i in range(10)))
+    shown, quoted = fold_quotes(body)
+    assert shown == "Thanks so much!" and quoted == 15
+    assert fold_quotes("Just one line.") == ("Just one line.", 0)

@@ -28,14 +28,20 @@ def clean(markup: str) -> str:
 
 
 def fold_quotes(text: str) -> tuple[str, int]:
-    """The new part of a plain-text mail and how many quoted lines follow."""
+    """The new part of a plain-text mail and how many quoted lines follow
+    (the reply parser of :mod:`amends.core.thanks` finds where the history
+    starts, Outlook's "From: … Sent: …" block included)."""
+    from amends.core.thanks import new_text
+
     lines = text.splitlines()
-    for index, line in enumerate(lines):
-        if line.startswith(">") or re.match(r"^On .+ wrote:\s*$", line):
-            quoted = len(lines) - index
-            if quoted > QUOTED_LINES_SHOWN:
-                return "\n".join(lines[:index]).rstrip(), quoted
-            break
+    head = new_text(text)
+    at = text.find(head) if head else -1
+    index = text[:at + len(head)].count("\n") + 1 if at >= 0 else 0
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    quoted = len(lines) - index
+    if head and quoted > QUOTED_LINES_SHOWN:
+        return "\n".join(lines[:index]).rstrip(), quoted
     return text, 0
 
 
