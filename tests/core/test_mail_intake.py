@@ -281,3 +281,9 @@ def test_8bit_text_declared_as_ascii_and_invalid_bytes_are_noted(db, tmp_path):
     assert only_message(db)["body"] == "Café" and only_message(db)["defects"]
     importers.import_file(db, eml(tmp_path, "bad.eml", invalid))
     assert "replaced" in " ".join(only_message(db)["defects"])
+
+
+def test_an_empty_eml_file_is_a_clear_problem_not_an_empty_ticket(db, tmp_path):
+    report = importers.import_file(db, eml(tmp_path, "empty.eml", b" \n\n"), "eml")
+    assert not report.written and [(e.field, e.reason) for e in report.errors] == [("", "the file is empty")]
+    assert db.scalar("SELECT count(*) FROM messages") == 0

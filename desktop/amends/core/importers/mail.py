@@ -55,10 +55,11 @@ def parse(path: Path, kind: str) -> Parsed:
     raw = path.read_bytes()
     # mail without a usable date gets the time it arrived: the mbox envelope's, else the file's
     file_time = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
-    split = [(1, raw, None)] if kind == "eml" else _split(raw)
+    split = ([(1, raw, None)] if raw.strip() else []) if kind == "eml" else _split(raw)
     if not split:
         parsed = Parsed("messages")
-        parsed.problem("document", 0, "", "no messages found (an mbox starts each message with a 'From ' line)")
+        parsed.problem("document", 0, "", "the file is empty" if kind == "eml" else
+                       "no messages found (an mbox starts each message with a 'From ' line)")
         return parsed
     return parse_messages([(n, data) for n, data, _ in split],
                           arrived={n: at or file_time for n, _, at in split})
