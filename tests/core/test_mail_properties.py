@@ -69,7 +69,7 @@ def strict_text(value: str) -> bool:
 def test_any_hostile_message_is_kept_with_safe_text_and_a_believable_date(trials):
     now = clock.now()
 
-    @settings(max_examples=trials or 60, deadline=None)
+    @settings(max_examples=trials or 30, deadline=None)
     @given(messages())
     def run(data: bytes) -> None:
         parsed = mail.parse_messages([(1, data)], arrived=datetime(2026, 2, 3, tzinfo=timezone.utc), now=now)
@@ -90,7 +90,7 @@ def test_any_hostile_message_is_kept_with_safe_text_and_a_believable_date(trials
 def test_a_hostile_mailbox_imports_every_message(db, tmp_path, trials):
     counter = iter(range(10**9))
 
-    @settings(max_examples=trials or 15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=trials or 8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(st.lists(st.integers(0, 10**6), min_size=1, max_size=4).flatmap(
         lambda seeds: st.tuples(*[messages(next(counter)) for _ in seeds])))
     def run(batch: tuple[bytes, ...]) -> None:
