@@ -287,3 +287,15 @@ def test_an_empty_eml_file_is_a_clear_problem_not_an_empty_ticket(db, tmp_path):
     report = importers.import_file(db, eml(tmp_path, "empty.eml", b" \n\n"), "eml")
     assert not report.written and [(e.field, e.reason) for e in report.errors] == [("", "the file is empty")]
     assert db.scalar("SELECT count(*) FROM messages") == 0
+
+
+@pytest.mark.parametrize("large", [mail.reading.LARGE_HTML, 10], ids=["inscriptis", "large-body walk"])
+def test_no_words_are_lost_in_html_nested_deeper_than_the_parser_goes(large):
+    """Unclosed tags by the thousand (sloppy or hostile mail): libxml2 stops
+    at a depth limit and drops the rest; the words must all still be there."""
+    markup = "<title>T</title><script>x()</script>" + "".join(f"<b>word{i} " for i in range(5000)) + "the end"
+    defects: list[str] = []
+    text = mail.html_to_text(markup, large, defects)
+    assert "word4999" in text and "the end" in text and "word0" in text
+    assert "x()" not in text and "T" not in text.split()
+    assert defects

@@ -73,42 +73,80 @@ def text(value: str, defects: list[str] | None = None) -> str:
     return cleaned
 
 
-#: Above this many characters of markup, the plain lxml walk below is used:
-#: inscriptis is linear but spends ~20 µs per element in Python, so a dense
-#: 1 MB body (50,000 elements) would take seconds on a busy machine.
+#: Above this many characters of markup, or this deep a tree, the plain lxml
+#: walk below is used: inscriptis is linear but spends ~20 µs per element in
+#: Python (a dense 1 MB body would take seconds on a busy machine), and it
+#: recurses once per level.
 LARGE_HTML = 200_000
+DEEP_HTML = 150
 _BLOCKS = frozenset("address article aside blockquote br center dd div dl dt footer form h1 h2 h3 h4 h5 h6 header "
                     "hr li ol p pre section table tr ul".split())
 _HIDDEN = frozenset("head title script style template noscript".split())
+_HIDDEN_TAGS = re.compile(r"<(/?)(head|title|script|style|template|noscript)\b[^>]*>", re.I)
 
 
-def html_to_text(markup: str, large: int = LARGE_HTML) -> str:
+def html_to_text(markup: str, large: int = LARGE_HTML, defects: list[str] | None = None) -> str:
     """The text of an HTML mail, in linear time: no <title>, <style> or
     <script>; lists keep their bullets and each table row its own line.
-    inscriptis (Apache-2.0) lays it out; very large bodies get a lighter walk
-    of the same lxml tree (benchmarks/bench_mail.py: 1 MB well under 1 s)."""
-    from inscriptis import get_text
+    inscriptis (Apache-2.0) lays it out; very large or deep bodies get a
+    lighter walk of the same lxml tree (benchmarks/bench_mail.py: 1 MB well
+    under 1 s). HTML nested deeper than the parser goes (unclosed tags by the
+    thousand) is read as plain words instead, so no text is lost."""
+    import lxml.html
+    from inscriptis import Inscriptis
     from lxml.etree import LxmlError
 
-    markup = text(markup)
-    if not markup.strip():
+    markup = text(markup).strip()
+    if not markup:
         return ""
     try:
-        return (get_text(markup) if len(markup) <= large else _walk_text(markup)).strip()
+        parser = lxml.html.HTMLParser(huge_tree=True)
+        root = lxml.html.document_fromstring(markup, parser=parser)
+        if any("depth" in entry.message.lower() for entry in parser.error_log):
+            if defects is not None:
+                defects.append("HTML nested too deeply to lay out; read as plain text")
+            return _plain_words(markup)
+        if len(markup) <= large and _depth(root) <= DEEP_HTML:
+            return Inscriptis(root).get_text().strip()
+        return _walk_text(root).strip()
     except (LxmlError, ValueError, RecursionError):
-        # lxml refused the document: the words without the tags (one linear pass)
-        return html_lib.unescape(re.sub(r"<[^>]*>", " ", markup)).strip()
+        # lxml refused the document: the words without the tags (linear passes)
+        return _plain_words(markup)
 
 
-def _walk_text(markup: str) -> str:
+def _plain_words(markup: str) -> str:
+    """The words outside <head>/<script>/<style>..., tags dropped (linear:
+    one scan for those tags, one for the rest; nothing is matched twice)."""
+    kept, hidden, at = [], 0, 0
+    for tag in _HIDDEN_TAGS.finditer(markup):
+        if not hidden:
+            kept.append(markup[at:tag.start()])
+        hidden = max(0, hidden + (-1 if tag.group(1) else 1))
+        at = tag.end()
+    if not hidden:
+        kept.append(markup[at:])
+    words = re.sub(r"<[^>]*>", " ", "".join(kept))
+    return re.sub(r"[ \t]*\n\s*", "\n", re.sub(r"[ \t]+", " ", html_lib.unescape(words))).strip()
+
+
+def _depth(root) -> int:
+    from lxml import etree
+
+    depth = deepest = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _walk_text(root) -> str:
     """One pass over the parsed tree: text and tails in order, a line break
     around block elements, '* ' before list items, cells apart."""
-    import lxml.html
     from lxml import etree
 
     out: list[str] = []
     hidden = 0
-    for event, element in etree.iterwalk(lxml.html.document_fromstring(markup), events=("start", "end")):
+    for event, element in etree.iterwalk(root, events=("start", "end")):
         tag = element.tag if isinstance(element.tag, str) else ""
         if tag in _HIDDEN:
             hidden += 1 if event == "start" else -1
@@ -330,7 +368,7 @@ def _bodies(message: EmailMessage, parts: list[Message], defects: list[str]) -> 
             defects.append(f"the HTML part could not be cleaned ({type(error).__name__}); only its text is kept")
     if plain is not None:
         return _part_text(plain, defects).strip(), clean_html
-    return (html_to_text(markup) if markup is not None else ""), clean_html
+    return (html_to_text(markup, defects=defects) if markup is not None else ""), clean_html
 
 
 def _attachments(message: EmailMessage, defects: list[str]) -> list[str]:
