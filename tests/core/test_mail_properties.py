@@ -108,3 +108,19 @@ def test_a_hostile_mailbox_imports_every_message(db, tmp_path, trials):
 
     run()
     shutil.rmtree(tmp_path / "amends.db.backups", ignore_errors=True)
+
+
+TAG_SOUP = st.lists(st.one_of(st.sampled_from(["<p>", "</p>", "<b>", "<li>", "<td>", "<tr>", "<table>", "<script>",
+                                               "</script>", "<style>", "<title>", "</title>", "<!--", "-->", "<a href='",
+                                               "'>", "&amp;", "&#x0;", "&#xD800;", "<br/>", "<![CDATA[", "<?xml ?>",
+                                               "<html>", "</html>", "<"]), ANY_TEXT), max_size=60).map("".join)
+
+
+def test_html_to_text_takes_any_tag_soup(trials):
+    @settings(max_examples=trials or 60, deadline=None)
+    @given(TAG_SOUP, st.sampled_from([mail.reading.LARGE_HTML, 0]))
+    def run(markup: str, large: int) -> None:
+        result = mail.html_to_text(markup, large, [])
+        assert strict_text(result)
+
+    run()
