@@ -264,11 +264,11 @@ def _moment(message: Message, defects: list[str], arrived: datetime | None, now:
 
     raw = _raw_header(message, "Date")
     moment = _date(raw)
-    if plausible(moment):
+    if moment is not None and plausible(moment):
         return moment
     why = "no Date header" if raw is None else f"Date {' '.join(raw.split())[:80]!r} is unreadable or impossible"
     received = [d for d in (_date(v.rpartition(";")[2]) for k, v in message.raw_items()
-                            if k.lower() == "received" and ";" in str(v)) if plausible(d)]
+                            if k.lower() == "received" and ";" in str(v)) if d is not None and plausible(d)]
     if received:
         defects.append(f"{why}; used the newest Received time")
         return max(received)
@@ -310,8 +310,10 @@ def _note_parser_defects(parts: list[Message], defects: list[str]) -> None:
 def _part_text(part: Message, defects: list[str]) -> str:
     """A text part decoded by its charset; an unknown charset or undeclared
     8-bit text is read as UTF-8 (else Windows-1252) and noted."""
+    payload: bytes | None
     try:
-        payload = part.get_payload(decode=True)
+        decoded_payload = part.get_payload(decode=True)
+        payload = decoded_payload if isinstance(decoded_payload, bytes) else None
     except _READ_ERRORS as error:
         defects.append(f"a text part could not be decoded ({type(error).__name__})")
         payload = None
@@ -347,6 +349,8 @@ def _part_text(part: Message, defects: list[str]) -> str:
 
 def _bodies(message: EmailMessage, parts: list[Message], defects: list[str]) -> tuple[str, str | None]:
     """The plain text (or the HTML's text) and the sanitised HTML."""
+    plain: Message | None
+    rich: Message | None
     try:
         plain = message.get_body(preferencelist=("plain",))
         rich = message.get_body(preferencelist=("html",))
@@ -401,7 +405,10 @@ def _bounce(message: Message, parts: list[Message], address: str | None, mail: M
                 re.search(r"Status:\s*(\S+)", status)
             reason = found.group(1) if found else reason
         elif kind == "message/rfc822" and part.is_multipart():
-            inner = part.get_payload()[0]
+            contained = part.get_payload()  # a multipart's payload is the list of its parts
+            inner = contained[0] if isinstance(contained, list) and contained else None
+            if not isinstance(inner, Message):
+                continue
             original = original or (_IDS.findall(_raw_header(inner, "Message-ID") or "") or [None])[0]
         elif kind == "text/rfc822-headers":
             headers = email.parser.Parser(policy=email.policy.default).parsestr(_part_text(part, []), headersonly=True)
