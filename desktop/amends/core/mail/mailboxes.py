@@ -212,9 +212,10 @@ def remove(db: Database, mailbox_id: int) -> None:
 
 def signed(body: str, box: Mailbox) -> str:
     """A reply's text with the mailbox's signature (after the usual '-- ')."""
-    if not (box.signature or "").strip():
+    signature = (box.signature or "").strip()
+    if not signature:
         return body
-    return f"{body.rstrip()}\n\n-- \n{box.signature.strip()}\n"
+    return f"{body.rstrip()}\n\n-- \n{signature}\n"
 
 
 # -- signing in: one function per protocol ------------------------------------
