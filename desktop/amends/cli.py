@@ -129,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offer", type=_number, metavar="VALUE", help="the save offer made")
     p.add_argument("--override-reason", metavar="TEXT", help="why an offer is outside the approved range")
     p.add_argument("--actor", metavar="NAME", help="who resolves (default: your display name)")
+
+    from amends import cli_mail
+
+    cli_mail.add_commands(command("mail", "mailboxes: list them, fetch new mail, test the connections"), _Parser,
+                          db_help)
     return parser
 
 
@@ -396,7 +401,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"import": cmd_import, "export": cmd_export, "backup": cmd_backup, "restore": cmd_restore, "report": cmd_report, "insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
+def cmd_mail(args: argparse.Namespace) -> int:
+    from amends import cli_mail
+
+    return cli_mail.run(args, lambda work: _with_db(args, work))
+
+
+COMMANDS = {"mail": cmd_mail, "import": cmd_import, "export": cmd_export, "backup": cmd_backup, "restore": cmd_restore, "report": cmd_report, "insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
             "resolve": cmd_resolve}
 
 
