@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage, Message
+from typing import cast
 
 from amends.core import clock, safe_html
 
@@ -188,12 +189,13 @@ POLICY = _RememberingPolicy()
 def read(raw: bytes, arrived: datetime | None = None, now: datetime | None = None) -> Mail:
     """Read one raw message. Never raises for what is in the mail."""
     defects: list[str] = []
-    try:
-        message = email.message_from_bytes(raw, policy=POLICY)
+    message: EmailMessage
+    try:  # an EmailPolicy makes EmailMessage objects (typeshed only knows that of email.policy.default)
+        message = cast(EmailMessage, email.message_from_bytes(raw, policy=POLICY))
     except RecursionError:
         # nested too deep for the parser: the headers, and the rest as raw text
         defects.append("MIME nested too deeply to read; the message is kept as raw text")
-        message = email.parser.BytesHeaderParser(policy=POLICY).parsebytes(raw)
+        message = cast(EmailMessage, email.parser.BytesHeaderParser(policy=POLICY).parsebytes(raw))
         message.set_payload(raw.split(b"\n\n", 1)[-1].decode("utf-8", errors="replace"))
         message.set_type("text/plain")
     return _read(message, raw, defects, arrived, now or clock.now())
