@@ -48,13 +48,25 @@ def _quit_after_first_paint(app, window) -> None:
     viewport.update()
 
 
+class PrivateLogFile(logging.handlers.RotatingFileHandler):
+    """A rotating log readable by the user only (0600): log lines quote
+    customers' names, addresses and ticket text. Every file it opens, the
+    rotated ones too, is made so whatever the umask."""
+
+    def _open(self):
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.chmod(self.baseFilename, 0o600)  # a log from an older version, made 0644
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
 def setup_logging() -> Path | None:
-    """A rotating log in the platform's log folder."""
+    """A rotating log in the platform's log folder (0700, files 0600)."""
+    from amends.core.store import snapshot
+
     folder = paths.log_dir()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(folder / "amends.log", maxBytes=1_000_000, backupCount=3,
-                                                       encoding="utf-8")
+        snapshot.private_folder(folder)
+        handler = PrivateLogFile(folder / "amends.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8")
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -90,6 +102,7 @@ def run(db_path: Path | None = None) -> int:
     from amends.ui import appearance, translations
     from amends.ui.main_window import DEMO_TICKETS, MainWindow, offer_demo_on_first_run
 
+    paths.private_umask()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("Amends")
     app.setApplicationName("Amends")
@@ -115,7 +128,9 @@ def run(db_path: Path | None = None) -> int:
 
     path = db_path or paths.default_database()
     if db_path is None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from amends.core.store import snapshot
+
+        snapshot.private_folder(path.parent)
     load_demo = welcomed = False
     if not identity.is_set() and not os.environ.get(STARTUP_PROBE):
         from amends.ui.identity_dialog import WelcomeDialog
