@@ -281,3 +281,29 @@ def test_files_the_core_makes_are_private_whatever_the_umask(tmp_path):
     assert all(mode == 0o600 for name, mode in modes.items() if name.startswith("private.db-")), modes
     assert modes[made.name] == 0o600 and modes[made.parent.name] == 0o700
     assert modes[upgrade.name] == 0o600
+
+
+def test_a_restore_that_waits_for_nobody_succeeds_however_long_it_takes(db, db_path, tmp_path):
+    make_ticket(db, subject="Kept")
+    copy = backups.copy_to(db, tmp_path / "copy.db")
+    # wait_seconds=0: any status but "busy" counted as waiting would fail it
+    backups.restore(db_path, copy, force=True, actor=ACTOR, wait_seconds=0)
+    assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'restore'") == 1
+
+
+def test_a_restore_waits_for_another_writer_and_then_gives_up_cleanly(db, db_path, tmp_path):
+    from amends.core.errors import Busy
+
+    make_ticket(db, subject="Kept")
+    copy = backups.copy_to(db, tmp_path / "copy.db")
+    holder = db.reopen()
+    holder.conn.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(Busy, match="nothing was restored"):
+            backups.restore(db_path, copy, force=True, actor=ACTOR, wait_seconds=0.5)
+    finally:
+        holder.conn.execute("ROLLBACK")
+        holder.close()
+    assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'restore'") == 0
+    assert [p.name for p in db_path.parent.iterdir() if ".partial" in p.name or ".amends-" in p.name] == [], \
+        "nothing left of the attempt"

@@ -370,15 +370,16 @@ def _backup_into(current: Database, staging: sqlite3.Connection, target: Path, s
                  wait_seconds: float) -> Path:
     dest = sqlite3.connect(target, isolation_level=None, timeout=0.2)
     safety: list[Path] = []
-    started = time.monotonic()
+    moved = [time.monotonic()]  # when the copy last made progress
 
     def step(status: int, remaining: int, total: int) -> None:
-        if status != sqlite3.SQLITE_OK:  # busy: another writer holds the lock
-            if time.monotonic() - started > wait_seconds:
+        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):  # another writer (or reader) is in the way
+            if time.monotonic() - moved[0] > wait_seconds:
                 raise Busy(f"{target}: another user kept the database busy; nothing was restored.",
                            path=str(target), hint="Try again in a moment.")
             return
-        if safety:
+        moved[0] = time.monotonic()
+        if safety or status != sqlite3.SQLITE_OK:  # done (committed) or already under way
             return
         # The first step succeeded: this transaction now holds the target's
         # write lock until it commits. What the safety copy reads is
@@ -397,7 +398,7 @@ def _backup_into(current: Database, staging: sqlite3.Connection, target: Path, s
                               path=str(target)) from error
     finally:
         dest.close()
-    if not safety:  # cannot happen with more than one step, which every Amends file needs
+    if not safety:  # a bug: the first step was the last (every Amends file has dozens of pages)
         raise DatabaseProblem(f"Restoring into {target} finished without a safety copy.", path=str(target))
     return safety[0]
 
