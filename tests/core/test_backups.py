@@ -307,3 +307,30 @@ def test_a_restore_waits_for_another_writer_and_then_gives_up_cleanly(db, db_pat
     assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'restore'") == 0
     assert [p.name for p in db_path.parent.iterdir() if ".partial" in p.name or ".amends-" in p.name] == [], \
         "nothing left of the attempt"
+
+
+def test_debris_is_removed_only_once_its_writer_is_gone(tmp_path):
+    import subprocess
+    import sys
+
+    from amends.core.store import snapshot
+
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        host = snapshot._host()
+        busy = tmp_path / f"x.db.{host}.{writer.pid}.abc123.partial"
+        busy.write_bytes(b"being written")
+        Path(f"{busy}-journal").write_bytes(b"")
+        elsewhere = tmp_path / f"x.db.otherhost.{writer.pid}.def456.partial"
+        elsewhere.write_bytes(b"another machine's, maybe still busy")
+        snapshot.clean_debris(tmp_path)
+        assert busy.exists() and elsewhere.exists(), "a live writer's copy and another host's are left alone"
+    finally:
+        writer.kill()
+        writer.wait(10)
+    removed = snapshot.clean_debris(tmp_path)
+    assert sorted(p.name for p in removed) == sorted([busy.name, f"{busy.name}-journal"])
+    assert elsewhere.exists(), "another host's debris waits a day"
+    (tmp_path / "unrelated.partial").write_text("not ours")
+    snapshot.clean_debris(tmp_path)
+    assert (tmp_path / "unrelated.partial").exists()
