@@ -168,6 +168,8 @@ def test_restore_tells_open_connections_and_records_itself_in_the_same_transacti
     safety = backups.restore(db_path, copy, force=True, actor=ACTOR)
     assert watch.replaced(), "an open connection learns that its file was replaced"
     assert not watch.replaced(), "once"
+    told = backups.last_restore(other)
+    assert told is not None and told.actor == ACTOR and told.change["from"] == str(copy.absolute())
     assert backups.generation(db) == 1 and backups.generation(other) == 1
     assert {r.subject for r in tickets.page(other, tickets.InboxQuery(status="all"))[0]} == {"Before"}
     entry = db.one("SELECT actor, change FROM audit_log WHERE action = 'restore'")

@@ -14,6 +14,7 @@ only (see ``store/snapshot.py``).
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import sqlite3
@@ -240,6 +241,17 @@ def generation(db: Database) -> int:
         return int(value) if value is not None else 0
     except ValueError:
         return 0
+
+
+def last_restore(db: Database) -> audit.AuditEntry | None:
+    """Who restored this file, when and from which backup: what a window
+    says when :class:`ReplacementWatch` fires."""
+    row = db.one("SELECT id, at, actor, entity, entity_id, action, change FROM audit_log "
+                 "WHERE entity = 'database' AND action = 'restore' ORDER BY id DESC LIMIT 1")
+    if row is None:
+        return None
+    return audit.AuditEntry(row["id"], row["at"], row["actor"], row["entity"], row["entity_id"], row["action"],
+                            json.loads(row["change"]) if row["change"] else None)
 
 
 class ReplacementWatch:
