@@ -105,7 +105,7 @@ def test_killed_restores_happen_fully_with_their_audit_entry_or_not_at_all(tmp_p
     done = agent("restore", str(calibrate), str(copy))
     assert done.wait(120) == 0, done.stderr.read()
     duration = time.monotonic() - started
-    outcomes = {"restored": 0, "untouched": 0}
+    outcomes = {"restored": 0, "untouched": 0, "killed while copying in": 0}
     for seed in range(trials or 4):
         target = tmp_path / f"target-{seed}.db"
         target.write_bytes(base.read_bytes())
@@ -124,11 +124,13 @@ def test_killed_restores_happen_fully_with_their_audit_entry_or_not_at_all(tmp_p
             else:
                 assert found == set(old) and entries == 0 and backups.generation(db) == 0, f"trial {seed}: half"
                 outcomes["untouched"] += 1
+                if list(backups.folder_for(target).glob("*before-restore*.db")):
+                    outcomes["killed while copying in"] += 1  # after the safety copy, before the commit
             backups.rolling(db)  # the next start
         finally:
             db.close()
         assert not debris(tmp_path), f"trial {seed}: left {debris(tmp_path)}"
-    assert sum(outcomes.values()) == (trials or 4)
+    assert outcomes["restored"] + outcomes["untouched"] == (trials or 4)
     print(f"killed restores: {outcomes}")
 
 
