@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from amends.core import audit, clock
+from amends.core import audit, clock, output_files
 from amends.core.errors import AmendsError, Busy, DatabaseProblem, ValidationError
 from amends.core.store import Database, migrations, snapshot
 from amends.core.store.connection import SQLITE_HEADER
@@ -66,27 +66,31 @@ def set_keep(db: Database, keep: int) -> None:
         audit.record(conn, db.actor, "settings", None, "update", {"after": {"backups.keep": keep}})
 
 
-def copy_to(db: Database, dest: Path, *, unique: bool = False) -> Path:
+def copy_to(db: Database, dest: Path, *, force: bool = False, unique: bool = False) -> Path:
     """A consistent copy of the live database at ``dest`` (backup API),
-    complete or absent, 0600, with no ``-wal``/``-shm`` beside it. With
-    ``unique``, a taken name becomes ``<stem>-2.db`` … instead of an error."""
-    dest = Path(dest).expanduser().absolute()
-    if dest.exists() and not unique:
-        raise ValidationError([("destination", f"{dest} exists already; choose a new file name")])
+    complete or absent, 0600, with no ``-wal``/``-shm`` beside it. Never the
+    database itself nor any SQLite file; another existing file only with
+    ``force``. With ``unique``, a taken name becomes ``<stem>-2.db`` …"""
+    if unique:
+        dest = Path(dest).expanduser().absolute()  # a free name is chosen below: nothing is replaced
+    else:
+        dest = output_files.refuse_target(dest, force=force, database=db.path)
+        force = force and dest.exists()
     if not dest.parent.is_dir():
         raise ValidationError([("destination", f"the folder {dest.parent} does not exist")])
-    return _write(db, dest, unique=unique)
+    return _write(db, dest, unique=unique, replace=force)
 
 
-def _write(db: Database, dest: Path, *, unique: bool) -> Path:
+def _write(db: Database, dest: Path, *, unique: bool, replace: bool = False) -> Path:
     _clean(dest.parent)
     try:
-        return snapshot.write_copy(db.conn, dest, unique=unique)
+        return snapshot.write_copy(db.conn, dest, unique=unique, replace=replace)
     except FileExistsError as error:
         raise ValidationError([("destination", f"{dest} exists already; choose a new file name")]) from error
     except (OSError, sqlite3.Error) as error:
         reason = "the disk is full" if "full" in str(error).lower() or getattr(error, "errno", None) == 28 \
             else str(error)
+        log.warning("Backup to %s failed: %s", dest, reason)
         raise DatabaseProblem(f"Could not write the backup {dest}: {reason}; nothing was changed.", path=str(dest),
                               hint="Free some space and try again." if "full" in reason else "") from error
 
@@ -109,6 +113,7 @@ def make(db: Database, reason: str = "manual") -> Path:
     folder = snapshot.private_folder(folder_for(db.path))
     stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
     made = _write(db, folder / f"{db.path.stem}-{stamp}-{reason}.db", unique=True)
+    log.info("Backup made (%s): %s", reason, made)
     if reason in AUTOMATIC:
         prune(db)
     return made
@@ -308,10 +313,13 @@ def restore(target: Path, source: Path, *, force: bool = False, actor: str = "am
     work = snapshot.private_workdir(target.parent, "restore")
     try:
         staged = _stage(source, work / target.name, actor)
+        safety = None
         if target.exists():
-            return _copy_in(target, staged, source, actor, wait_seconds)
-        _create(target, staged, source, actor)
-        return None
+            safety = _copy_in(target, staged, source, actor, wait_seconds)
+        else:
+            _create(target, staged, source, actor)
+        log.info("Restored %s from %s (copy of what it replaced: %s)", target, source, safety or "none")
+        return safety
     finally:
         try:
             shutil.rmtree(work)

@@ -79,13 +79,15 @@ def _candidates(dest: Path, unique: bool) -> Iterator[Path]:
             yield dest.with_name(f"{dest.stem}-{counter}{dest.suffix}")
 
 
-def write_copy(conn: sqlite3.Connection, dest: Path, *, unique: bool = False) -> Path:
+def write_copy(conn: sqlite3.Connection, dest: Path, *, unique: bool = False, replace: bool = False) -> Path:
     """Copy the database behind ``conn`` (SQLite backup API: consistent while
     others write) to ``dest``; return the path written.
 
     ``unique``: when ``dest`` is taken, use ``<stem>-2<suffix>``, ``-3`` …
-    instead of failing with :class:`FileExistsError`. Raises ``OSError`` or
-    ``sqlite3.Error`` on failure, after removing the partial file.
+    instead of failing with :class:`FileExistsError`. ``replace``: put the
+    copy over an existing ``dest`` (atomically; the caller checked it may).
+    Raises ``OSError`` or ``sqlite3.Error`` on failure, after removing the
+    partial file.
     """
     dest = Path(dest).absolute()
     fd, name = tempfile.mkstemp(prefix=f"{dest.name}.{_owner_tag()}", suffix=PARTIAL_SUFFIX, dir=dest.parent)
@@ -99,6 +101,9 @@ def write_copy(conn: sqlite3.Connection, dest: Path, *, unique: bool = False) ->
         finally:
             target.close()
         make_private(partial)
+        if replace:
+            os.replace(partial, dest)
+            return dest
         return _publish(partial, dest, unique)
     finally:
         _remove_with_side_files(partial)
