@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -238,3 +240,33 @@ def test_a_closed_database_is_a_known_problem(db_path):
     with pytest.raises(DatabaseProblem, match="closed"):
         with db.transaction():
             pass
+
+
+def test_closing_checkpoints_even_while_another_connection_stays_open(tmp_path):
+    """SQLite checkpoints by itself only when the *last* connection closes; a
+    connection left open elsewhere in the process (a worker still finishing)
+    must not leave the closed one's writes only in ``-wal``."""
+    path = tmp_path / "amends.db"
+    db = open_database(path, ACTOR)
+    lingering = sqlite3.connect(path)
+    lingering.execute("SELECT count(*) FROM tickets").fetchall()
+    ids = [make_ticket(db, subject=f"Ticket {i}") for i in range(20)]
+    db.close()
+    alone = tmp_path / "copy" / "amends.db"
+    alone.parent.mkdir()
+    # the .db file alone, as mailed; copied by another process, since this
+    # one still has a connection to it (the POSIX lock trap)
+    subprocess.run([sys.executable, "-c", "import shutil, sys; shutil.copyfile(sys.argv[1], sys.argv[2])",
+                    str(path), str(alone)], check=True)
+    lingering.close()
+    copy = sqlite3.connect(alone)
+    try:
+        assert {r[0] for r in copy.execute("SELECT id FROM tickets")} == set(ids)
+    finally:
+        copy.close()
+
+
+def test_closing_twice_is_harmless(db_path):
+    db = open_database(db_path, ACTOR)
+    db.close()
+    db.close()
