@@ -174,4 +174,10 @@ def run(db_path: Path | None = None) -> int:
 
     if not open_window(path):
         return 1
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        # Quit closes the windows but not their connections: closed here, the
+        # last one checkpoints, so the .db file alone holds everything.
+        for window in windows:
+            window.db.close()
