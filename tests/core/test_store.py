@@ -270,3 +270,22 @@ def test_closing_twice_is_harmless(db_path):
     db = open_database(db_path, ACTOR)
     db.close()
     db.close()
+
+
+@pytest.mark.parametrize("forced, expected", [("delete", "delete"), ("DELETE", "delete"), ("wal", "wal")])
+def test_the_journal_mode_can_be_forced(tmp_path, monkeypatch, forced, expected):
+    """The network-share mode (rollback journal) can be tried on a local disk."""
+    monkeypatch.setenv(location.JOURNAL_MODE_ENV, forced)
+    db = open_database(tmp_path / "amends.db", ACTOR)
+    try:
+        assert db.journal_mode == expected
+        assert db.scalar("PRAGMA journal_mode") == expected
+    finally:
+        db.close()
+
+
+def test_a_bad_forced_journal_mode_is_refused_by_name(tmp_path, monkeypatch):
+    monkeypatch.setenv(location.JOURNAL_MODE_ENV, "memory")
+    with pytest.raises(DatabaseProblem, match="AMENDS_JOURNAL_MODE='memory'"):
+        open_database(tmp_path / "amends.db", ACTOR)
+    assert not (tmp_path / "amends.db").exists()

@@ -110,6 +110,7 @@ class Database:
         if not existed and not create:
             raise DatabaseProblem(f"{path} does not exist.", path=str(path))
         writable = _writable(path, existed)
+        wanted = location.journal_mode_for(path) if writable else None  # before a new file is made
         try:
             if writable:
                 conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
@@ -130,7 +131,6 @@ class Database:
                     path=str(path), hint="Open or create an Amends database instead.")
             mode = "query"
             if writable:
-                wanted = location.journal_mode_for(path)
                 mode = conn.execute(f"PRAGMA journal_mode = {wanted}").fetchone()[0]
                 if mode.lower() == "wal":
                     conn.execute("PRAGMA synchronous = NORMAL")
