@@ -87,7 +87,7 @@ def run(db_path: Path | None = None) -> int:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-    from amends.ui import appearance, translations
+    from amends.ui import appearance, file_dialogs, translations
     from amends.ui.main_window import DEMO_TICKETS, MainWindow, offer_demo_on_first_run
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -147,9 +147,9 @@ def run(db_path: Path | None = None) -> int:
                 box.exec()
                 if box.clickedButton() is not choose:
                     return False
-                picked, _ = QFileDialog.getSaveFileName(None, tr("Open or create an Amends database"),
-                                                        str(paths.data_dir()), tr("Amends databases (*.db)"),
-                                                        options=QFileDialog.Option.DontConfirmOverwrite)
+                picked, _ = file_dialogs.get_save_file_name(None, tr("Open or create an Amends database"),
+                                                            str(paths.data_dir()), tr("Amends databases (*.db)"),
+                                                            options=QFileDialog.Option.DontConfirmOverwrite)
                 if not picked:
                     return False
                 target = Path(picked)

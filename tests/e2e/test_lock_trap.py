@@ -7,6 +7,7 @@ checkpoint and delete the WAL from under it. Real processes, real files."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -31,11 +32,13 @@ def mode(request, monkeypatch) -> str:
 
 
 class Holder:
-    """A process holding the database open like a window (tests/e2e/holder.py)."""
+    """A process holding the database open like a window: tests/e2e/holder.py
+    (core only), or with ``agent="window_agent"`` a real window."""
 
-    def __init__(self, path: Path, actor: str) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.e2e.holder", str(path), actor], cwd=ROOT,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    def __init__(self, path: Path, actor: str, agent: str = "holder") -> None:
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "AMENDS_HOME": str(path.parent / f"home-{actor}")}
+        self.proc = subprocess.Popen([sys.executable, "-m", f"tests.e2e.{agent}", str(path), actor], cwd=ROOT,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
         assert self.proc.stdout.readline().strip() == "ready"
 
     def ask(self, command: str) -> str:
@@ -109,3 +112,43 @@ def test_two_windows_close_one_open_a_third_both_write(tmp_path, mode):
     third.quit()
     written = subjects(path)
     assert sorted(written) == sorted(["first"] + [f"{w}-{i}" for w in ("one", "three") for i in range(5)])
+
+
+@pytest.mark.parametrize("action", ["open", "import", "export", "report"])
+def test_the_file_dialogs_of_an_open_window_lose_nothing(tmp_path, action):
+    """Qt's file dialog reads the files it lists to guess their types: in the
+    database's folder that is the database, its -wal and its -shm, read and
+    closed in the window's own process."""
+    path = _new_file(tmp_path)
+    window = Holder(path, "window@trial", agent="window_agent")
+    window.ask("write A")
+    window.ask(f"dialog {action}")  # File → Open…/Import…/Export…/Report…, browsing the database's folder
+    cli(path, "stats")
+    assert Path(f"{path}-wal").exists(), "the WAL was deleted from under the open window"
+    window.ask("write B")
+    other = open_database(path, "other@trial")
+    tickets.create(other, "C", "from another process")
+    other.close()
+    window.ask("write D")
+    window.quit()
+    assert subjects(path) == ["first", "A", "B", "C", "D"]
+
+
+def test_a_real_window_and_its_jobs_next_to_cli_commands(tmp_path, mode):
+    path = _new_file(tmp_path)
+    window = Holder(path, "window@trial", agent="window_agent")
+    expected = ["first"]
+    for i in range(3):
+        window.ask("job")
+        expected.append(f"window-{i}")
+        window.ask(f"write window-{i}")
+        cli(path, "stats")
+        cli(path, "check")
+        if mode == "wal":
+            assert Path(f"{path}-wal").exists(), "the WAL was deleted from under the open window"
+        other = open_database(path, "other@trial")
+        expected.append(f"other-{i}")
+        tickets.create(other, f"other-{i}", "from another process")
+        other.close()
+    window.quit()
+    assert subjects(path) == expected
