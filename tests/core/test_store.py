@@ -289,3 +289,39 @@ def test_a_bad_forced_journal_mode_is_refused_by_name(tmp_path, monkeypatch):
     with pytest.raises(DatabaseProblem, match="AMENDS_JOURNAL_MODE='memory'"):
         open_database(tmp_path / "amends.db", ACTOR)
     assert not (tmp_path / "amends.db").exists()
+
+
+PACKAGE = Path(__file__).resolve().parents[2] / "desktop" / "amends"
+#: Modules that open the database; none may touch its files except through SQLite.
+STORE_MODULES = ("core/store/connection.py", "core/store/migrations.py", "core/workspace.py", "core/health.py",
+                 "app.py")
+FILE_APIS = {"open", "read_bytes", "read_text", "write_bytes", "write_text", "copy", "copy2", "copyfile", "mmap"}
+
+
+def _calls(source: str) -> list[tuple[int, str]]:
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name):
+                found.append((node.lineno, func.id))  # open(), copyfile() imported bare
+            elif isinstance(func, ast.Attribute) and (func.attr != "open" or (
+                    isinstance(func.value, ast.Name) and func.value.id in ("os", "io", "builtins"))):
+                found.append((node.lineno, func.attr))  # path.read_bytes(), shutil.copy(), os.open(); not Database.open()
+    return found
+
+
+def test_nothing_outside_sqlite_opens_the_database_files():
+    """The POSIX lock trap (see tests/e2e/test_lock_trap.py for the real-process
+    proof): the modules that open the database never read or copy files with
+    file APIs, and no dialog uses Qt's static file dialogs, which read every
+    file they list (the database, its -wal and -shm) to guess its type."""
+    offenders = [f"{module}:{line} {name}()" for module in STORE_MODULES
+                 for line, name in _calls((PACKAGE / module).read_text(encoding="utf-8")) if name in FILE_APIS]
+    assert offenders == []
+    static = [f"{path.relative_to(PACKAGE)}:{number}" for path in PACKAGE.rglob("*.py")
+              if path.name != "file_dialogs.py" for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+              if "QFileDialog.get" in line]
+    assert static == [], "use amends.ui.file_dialogs instead of QFileDialog.get…"
