@@ -50,10 +50,16 @@ def _env(folder: Path, mode: str, name: str) -> dict[str, str]:
 
 
 def _window(folder: Path, path: Path, mode: str, name: str, seconds: float, seed: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.e2e.app_writer", str(path), str(folder / f"{name}.jsonl"),
-                             str(folder / "STOP"), str(seconds), str(seed), f"{name}@trial"], cwd=ROOT,
-                            env=_env(folder, mode, name), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+    with open(folder / f"{name}.err", "w", encoding="utf-8") as errors:  # a file: a pipe nobody reads can fill up
+        return subprocess.Popen([sys.executable, "-m", "tests.e2e.app_writer", str(path),
+                                 str(folder / f"{name}.jsonl"), str(folder / "STOP"), str(seconds), str(seed),
+                                 f"{name}@trial"], cwd=ROOT, env=_env(folder, mode, name),
+                                stdout=subprocess.DEVNULL, stderr=errors)
+
+
+def _failed(folder: Path, proc: subprocess.Popen) -> str:
+    name = Path(proc.args[4]).stem  # the ledger is <name>.jsonl
+    return f"window {name} exited with {proc.returncode}: {(folder / f'{name}.err').read_text()[-500:]}"
 
 
 def _cli(folder: Path, path: Path, mode: str, *args: str, db: Path | None = None) -> subprocess.CompletedProcess:
@@ -66,6 +72,7 @@ def run_trial(folder: Path, mode: str, rounds: int, windows: int = 2) -> Figures
     every CLI command once and opens and closes one more window."""
     started = time.monotonic()
     figures = Figures(mode)
+    before = os.environ.get(location.JOURNAL_MODE_ENV)
     os.environ[location.JOURNAL_MODE_ENV] = mode  # this process's own connections too
     try:
         path = folder / "shared.db"
@@ -112,11 +119,11 @@ def run_trial(folder: Path, mode: str, rounds: int, windows: int = 2) -> Figures
             figures.rounds += 1
         for proc in short:
             if proc.wait(120) != 0:
-                failures.append(f"a brief window failed: {proc.stderr.read()[-500:]}")
+                failures.append(_failed(folder, proc))
         (folder / "STOP").write_text("stop")
         for proc in long_lived:
             if proc.wait(120) != 0:
-                failures.append(f"a window failed: {proc.stderr.read()[-500:]}")
+                failures.append(_failed(folder, proc))
         figures.windows = len(short) + len(long_lived)
         for ledger in folder.glob("*.jsonl"):
             for line in ledger.read_text(encoding="utf-8").splitlines():
@@ -133,7 +140,10 @@ def run_trial(folder: Path, mode: str, rounds: int, windows: int = 2) -> Figures
         figures.integrity, figures.lost = _verify(alone, acks)
         figures.failures = failures
     finally:
-        os.environ.pop(location.JOURNAL_MODE_ENV, None)
+        if before is None:
+            os.environ.pop(location.JOURNAL_MODE_ENV, None)
+        else:
+            os.environ[location.JOURNAL_MODE_ENV] = before
     figures.seconds = time.monotonic() - started
     return figures
 

@@ -160,8 +160,10 @@ class Database:
         try:
             if self.journal_mode == "wal" and not self.readonly and not self.conn.in_transaction:
                 self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        except sqlite3.ProgrammingError:
-            return  # closed already
+        except sqlite3.ProgrammingError as error:
+            if "closed" in str(error).lower():
+                return  # closed already: closing twice is harmless
+            raise  # e.g. used from another thread: a bug, say so
         except sqlite3.Error as error:  # busy or read-only now: the next closer checkpoints
             log.info("no checkpoint when closing %s: %s", self.path, error)
         self.conn.close()
