@@ -24,6 +24,8 @@ from amends.core.errors import Busy, Cancelled, DatabaseProblem
 from amends.core.store import location, migrations
 from amends.core.store.errors import known, translate
 
+log = logging.getLogger(__name__)
+
 #: The first bytes of every SQLite file (for files no connection has open).
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
@@ -31,8 +33,6 @@ BUSY_TIMEOUT_MS = 5000
 #: ask the waiter again.
 WAIT_SLICE_MS = 200
 OPEN_WAIT_SECONDS = 10
-
-log = logging.getLogger("amends.store")
 
 
 def _check_file(path: Path) -> bool:
@@ -145,6 +145,7 @@ class Database:
         except BaseException:
             conn.close()
             raise
+        log.info("Opened %s (%s, journal mode %s)", path, "read-write" if writable else "read-only", mode.lower())
         return cls(conn=conn, path=path, actor=actor, readonly=not writable, journal_mode=mode.lower())
 
     def reopen(self) -> "Database":
