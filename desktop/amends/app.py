@@ -99,7 +99,7 @@ def run(db_path: Path | None = None) -> int:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-    from amends.ui import appearance, translations
+    from amends.ui import appearance, file_dialogs, translations
     from amends.ui.main_window import DEMO_TICKETS, MainWindow, offer_demo_on_first_run
 
     paths.private_umask()
@@ -162,9 +162,9 @@ def run(db_path: Path | None = None) -> int:
                 box.exec()
                 if box.clickedButton() is not choose:
                     return False
-                picked, _ = QFileDialog.getSaveFileName(None, tr("Open or create an Amends database"),
-                                                        str(paths.data_dir()), tr("Amends databases (*.db)"),
-                                                        options=QFileDialog.Option.DontConfirmOverwrite)
+                picked, _ = file_dialogs.get_save_file_name(None, tr("Open or create an Amends database"),
+                                                            str(paths.data_dir()), tr("Amends databases (*.db)"),
+                                                            options=QFileDialog.Option.DontConfirmOverwrite)
                 if not picked:
                     return False
                 target = Path(picked)
@@ -189,4 +189,10 @@ def run(db_path: Path | None = None) -> int:
 
     if not open_window(path):
         return 1
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        # Quit closes the windows but not their connections: closed here, the
+        # last one checkpoints, so the .db file alone holds everything.
+        for window in windows:
+            window.db.close()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from amends.core import identity
+from amends.ui import file_dialogs
 
 ROLES = (("service", "Service: I answer today's tickets (opens the Inbox)"),
          ("relations", "Relations: I set the policies and review them (opens the Review)"),
@@ -103,9 +104,9 @@ class WelcomeDialog(IdentityDialog):
             self.demo.setChecked(False)
 
     def pick_file(self) -> None:
-        picked, _ = QFileDialog.getSaveFileName(self, self.tr("Open or create an Amends database"), str(self.path),
-                                                self.tr("Amends databases (*.db)"),
-                                                options=QFileDialog.Option.DontConfirmOverwrite)
+        picked, _ = file_dialogs.get_save_file_name(self, self.tr("Open or create an Amends database"), str(self.path),
+                                                    self.tr("Amends databases (*.db)"),
+                                                    options=QFileDialog.Option.DontConfirmOverwrite)
         if picked:
             self.set_path(Path(picked))
 

@@ -15,7 +15,6 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QFileDialog,
     QInputDialog,
     QLabel,
     QMainWindow,
@@ -32,7 +31,7 @@ from amends import __version__
 from amends.core import audit, identity, presence, resolution, tickets
 from amends.core.errors import AmendsError
 from amends.core.store import Database
-from amends.ui import ops
+from amends.ui import file_dialogs, ops
 from amends.ui.inbox_pane import InboxPane
 from amends.ui.messages import show_error
 
@@ -740,8 +739,8 @@ class MainWindow(QMainWindow):
 
     # -- files ---------------------------------------------------------------
     def choose_database(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open an Amends database"), str(self.db.path.parent),
-                                              self.tr("Amends databases (*.db *.sqlite *.amends);;All files (*)"))
+        path, _ = file_dialogs.get_open_file_name(self, self.tr("Open an Amends database"), str(self.db.path.parent),
+                                                  self.tr("Amends databases (*.db *.sqlite *.amends);;All files (*)"))
         if path:
             self.open_requested.emit(Path(path))
 
@@ -789,7 +788,7 @@ class MainWindow(QMainWindow):
 
     # -- import and export ---------------------------------------------------
     def ask_import(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(
+        names, _ = file_dialogs.get_open_file_names(
             self, self.tr("Import"), str(Path.home()),
             self.tr("Supported files (*.json *.csv *.tsv *.txt *.eml *.mbox);;All files (*)"))
         if names:
@@ -832,7 +831,7 @@ class MainWindow(QMainWindow):
         return self._import_op
 
     def ask_export(self) -> None:
-        name, chosen = QFileDialog.getSaveFileName(
+        name, chosen = file_dialogs.get_save_file_name(
             self, self.tr("Export"), str(Path.home() / "amends-export.csv"),
             self.tr("CSV, the current view (*.csv);;JSON, the current view (*.json);;"
                     "Amends exchange format, everything (*.amends.json)"))
@@ -868,8 +867,8 @@ class MainWindow(QMainWindow):
 
         period = self._review.period if self._review is not None else last_full_quarter()
         suggested = str(Path.home() / f"amends-report-{period.since}-{period.until}.pdf")
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save the relations report"), suggested,
-                                              self.tr("PDF files (*.pdf)"))
+        path, _ = file_dialogs.get_save_file_name(self, self.tr("Save the relations report"), suggested,
+                                                  self.tr("PDF files (*.pdf)"))
         if path:
             self.write_report(Path(path), period)
 
