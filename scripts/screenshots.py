@@ -51,7 +51,7 @@ def shoot(out: Path) -> None:
     os.environ.setdefault("AMENDS_HOME", tempfile.mkdtemp(prefix="amends-shots-"))
     from amends.core import demo
     from amends.core.workspace import open_database
-    from amends.ui.main_window import MainWindow
+    from amends.ui.shell.main_window import MainWindow
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication, QScrollArea
 
@@ -131,7 +131,7 @@ def shoot(out: Path) -> None:
     settle()
     window.grab().save(str(out / "audit.png"))
     # importing: the column mapping and the report
-    from amends.ui.import_dialogs import ImportReportDialog, MappingDialog
+    from amends.ui.files.import_dialogs import ImportReportDialog, MappingDialog
 
     sample = Path(tempfile.mkdtemp()) / "helpdesk-export.csv"
     sample.write_text("Nr;Betreff;Kunde;Datum;Beschreibung\n1;Karton kaputt;ada@example.com;2026-02-01;Alles nass\n"
@@ -156,7 +156,7 @@ def shoot_triage(window, db, out: Path, settle) -> None:
     """Issue 6's screens: tags, snooze, a saved view, the choosers, the
     cheat sheet, the palette, saved replies, preferences, welcome, dark."""
     from amends.core import identity, saved_views, snooze, tags
-    from amends.ui.identity_dialog import WelcomeDialog
+    from amends.ui.shell.identity_dialog import WelcomeDialog
     from PySide6.QtCore import QItemSelectionModel
     from PySide6.QtGui import QColor, QPalette
     from PySide6.QtWidgets import QApplication
@@ -219,7 +219,7 @@ def shoot_triage(window, db, out: Path, settle) -> None:
     tags_dialog.grab().save(str(out / "tags.png"))
     tags_dialog.reject()
     from amends.core.workspace import open_database
-    from amends.ui.main_window import MainWindow
+    from amends.ui.shell.main_window import MainWindow
 
     empty_db = open_database(Path(tempfile.mkdtemp()) / "empty.db", "Ana Ruiz")
     empty = MainWindow(empty_db)

@@ -69,7 +69,7 @@ def open_main_window(path: Path, actor: str, role: str = "both"):
     with the file (missing, not a database, newer, locked, damaged) or found
     while reading the first page — comes out as an AmendsError, with the
     connection closed and the file untouched."""
-    from amends.ui.main_window import MainWindow
+    from amends.ui.shell.main_window import MainWindow
 
     db = open_database(path, actor)
     try:
@@ -87,8 +87,8 @@ def run(db_path: Path | None = None) -> int:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-    from amends.ui import appearance, translations
-    from amends.ui.main_window import DEMO_TICKETS, MainWindow, offer_demo_on_first_run
+    from amends.ui.common import appearance, translations
+    from amends.ui.shell.main_window import DEMO_TICKETS, MainWindow, offer_demo_on_first_run
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("Amends")
@@ -102,7 +102,7 @@ def run(db_path: Path | None = None) -> int:
     appearance.apply_scheme()
 
     def crash(kind, value, tb) -> None:  # an unexpected error: say so, never exit silently
-        from amends.ui.messages import crash_box
+        from amends.ui.common.messages import crash_box
 
         error = value if value is not None else kind()
         error.__traceback__ = tb
@@ -118,7 +118,7 @@ def run(db_path: Path | None = None) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
     load_demo = welcomed = False
     if not identity.is_set() and not os.environ.get(STARTUP_PROBE):
-        from amends.ui.identity_dialog import WelcomeDialog
+        from amends.ui.shell.identity_dialog import WelcomeDialog
 
         dialog = WelcomeDialog(identity.load(), path)
         if dialog.exec() == WelcomeDialog.DialogCode.Accepted:
