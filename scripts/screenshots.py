@@ -88,7 +88,7 @@ def shoot(out: Path) -> None:
     ticket = next(window.inbox.model.ticket_id(r) for r in range(window.inbox.model.rowCount())
                   if window.inbox.model._rows[r].category == "damaged_shipment")
     window.inbox.select_ticket(ticket)
-    dialog = window.resolve_ticket(ticket)
+    dialog = window.resolver.resolve_ticket(ticket)
     settle()
     for row in dialog.rows[:2]:
         row.done.setChecked(True)
@@ -254,14 +254,14 @@ def shoot_triage(window, db, out: Path, settle) -> None:
                          (QPalette.ColorRole.ToolTipText, "#e8eaed"), (QPalette.ColorRole.PlaceholderText, "#9aa0a6")):
         dark.setColor(role, QColor(colour))
     app.setPalette(dark)
-    window.hint.setText("A hint banner, as the role hint shows it.")
-    window.hint.show()
+    window.banners.hint.setText("A hint banner, as the role hint shows it.")
+    window.banners.hint.show()
     settle()
     window.apply_appearance()
     settle()
     window.grab().save(str(out / "inbox-dark.png"))
     app.setPalette(light)
-    window.hint.hide()
+    window.banners.hint.hide()
     window.apply_appearance()
     settle()
 

@@ -17,7 +17,7 @@ def test_csv_import_with_the_mapping_dialog_then_remembered(qtbot, window, tmp_p
     seen = {}
 
     def map_columns() -> None:
-        dialog = window.mapping_dialog
+        dialog = window.files.mapping_dialog
         seen["preview_rows"] = dialog.table.rowCount()
         assert not dialog.ok.isEnabled(), "no subject or date yet"
         dialog.combos["Nr"].setCurrentIndex(dialog.combos["Nr"].findData("ref"))
@@ -26,47 +26,47 @@ def test_csv_import_with_the_mapping_dialog_then_remembered(qtbot, window, tmp_p
         dialog.ok.click()
 
     QTimer.singleShot(0, map_columns)
-    op = window.import_files([path])
+    op = window.files.import_files([path])
     qtbot.waitUntil(lambda: op.done, timeout=20_000)
     assert seen["preview_rows"] == 2
-    qtbot.waitUntil(lambda: getattr(window, "import_report", None) is not None, timeout=5000)
-    assert "2 tickets imported" in window.import_report.view.toPlainText()
+    qtbot.waitUntil(lambda: getattr(window.files, "import_report", None) is not None, timeout=5000)
+    assert "2 tickets imported" in window.files.import_report.view.toPlainText()
     assert window.db.scalar("SELECT count(*) FROM tickets WHERE ref IN ('1', '2')") == 2
-    window.import_report.reject()
+    window.files.import_report.reject()
 
     def check_remembered() -> None:
-        dialog = window.mapping_dialog
+        dialog = window.files.mapping_dialog
         seen["remembered"] = dialog.combos["Betreff"].currentData()
         dialog.ok.click()
 
     QTimer.singleShot(0, check_remembered)
-    op = window.import_files([path])
+    op = window.files.import_files([path])
     qtbot.waitUntil(lambda: op.done, timeout=20_000)
     assert seen["remembered"] == "subject", "the mapping is remembered for these columns"
 
 
 def test_a_refused_file_then_import_the_valid_records(qtbot, window):
     before = window.db.scalar("SELECT count(*) FROM tickets")
-    op = window.import_files([FIXTURES / "zendesk-broken.json"])
+    op = window.files.import_files([FIXTURES / "zendesk-broken.json"])
     qtbot.waitUntil(lambda: op.done, timeout=20_000)
-    report = window.import_report
+    report = window.files.import_report
     text = report.view.toPlainText()
     assert "nothing imported" in text and "exploded" in text
     assert window.db.scalar("SELECT count(*) FROM tickets") == before
     report.skip_button.click()
-    qtbot.waitUntil(lambda: window._import_op.done, timeout=20_000)
+    qtbot.waitUntil(lambda: window.files._import_op.done, timeout=20_000)
     assert window.db.scalar("SELECT count(*) FROM tickets") == before + 1
 
 
 def test_export_the_current_view_and_everything(qtbot, window, tmp_path):
     window.inbox.select_view("builtin:Resolved")
     out = tmp_path / "resolved.csv"
-    op = window.export_to(out, "csv")
+    op = window.files.export_to(out, "csv")
     qtbot.waitUntil(lambda: op.done, timeout=20_000)
     resolved = window.db.scalar("SELECT count(*) FROM tickets WHERE status = 'resolved'")
-    assert window.exported == (out, resolved)
+    assert window.files.exported == (out, resolved)
     everything = tmp_path / "all.amends.json"
-    op = window.export_to(everything, "amends")
+    op = window.files.export_to(everything, "amends")
     qtbot.waitUntil(lambda: op.done, timeout=20_000)
     assert len(json.loads(everything.read_text())["tickets"]) == window.db.scalar("SELECT count(*) FROM tickets")
     assert tickets.page(window.db, tickets.InboxQuery(status="all"))[0]

@@ -7,7 +7,7 @@ from amends.core import backups, tickets
 
 def test_check_database_finds_and_repairs_the_search_index(qtbot, window):
     window.db.conn.execute("DELETE FROM ticket_search WHERE rowid IN (SELECT id FROM tickets LIMIT 3)")
-    dialog = window.open_check()
+    dialog = window.files.open_check()
     qtbot.waitUntil(lambda: dialog.report is not None, timeout=10_000)
     assert "3 ticket(s) missing" in dialog.view.toPlainText() and dialog.repair_button.isEnabled()
     dialog.report = None
@@ -18,13 +18,13 @@ def test_check_database_finds_and_repairs_the_search_index(qtbot, window):
 
 
 def test_daily_backup_then_restore_from_the_app(qtbot, window):
-    op = window.rolling_backup()
+    op = window.files.rolling_backup()
     qtbot.waitUntil(lambda: op.done, timeout=10_000)
     listed = backups.list_backups(window.db.path)
     assert [b.reason for b in listed] == ["daily"] and listed[0].tickets == 300
     first = window.inbox.model.ticket_id(0)
     tickets.add_message(window.db, first, "note", "written after the backup")
-    dialog = window.open_restore()
+    dialog = window.files.open_restore()
     assert dialog.model.rowCount() == 1
     restore = dialog.restore(dialog.selected())
     qtbot.waitUntil(lambda: restore.done, timeout=10_000)
@@ -67,7 +67,7 @@ def test_the_app_writes_a_rotating_log(tmp_path, monkeypatch):
 def test_how_many_backups_to_keep_is_a_setting(qtbot, window):
     for _ in range(4):
         backups.make(window.db, "import")
-    dialog = window.open_restore()
+    dialog = window.files.open_restore()
     assert dialog.keep.value() == backups.DEFAULT_KEEP
     dialog.keep.setValue(2)
     dialog.keep.editingFinished.emit()

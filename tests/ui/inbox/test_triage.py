@@ -209,7 +209,7 @@ def test_bulk_resolve_shows_the_checklist_once_per_policy(qtbot, window):
                       "ORDER BY id DESC LIMIT 1")
     inbox.show_ids("test", [*ids, other])
     inbox.table.selectAll()
-    dialogs = window.triage.resolve_selection()
+    dialogs = window.resolver.resolve_selection()
     assert len(dialogs) == 1 and dialogs[0].also, "the first policy's group"
     first = dialogs[0]
     assert "Resolve" in first.windowTitle() and first.findChild(type(first.problems), "bulkResolveNote")
@@ -231,7 +231,7 @@ def test_saved_views_save_rename_reorder_delete(qtbot, window):
     inbox = window.inbox
     inbox.search.setText("category:billing")
     inbox.apply_filters()
-    dialog = window.ask_save_view()
+    dialog = window.views.ask_save_view()
     dialog.setTextValue("Billing")
     dialog.accept()
     inbox.search.setText("cycle:1")
@@ -247,11 +247,11 @@ def test_saved_views_save_rename_reorder_delete(qtbot, window):
     inbox.views.setFocus()
     key(qtbot, window, "Alt+Up")
     assert [v.name for v in saved_views.saved(window.db)] == ["First cycle", "Billing"]
-    rename = window.ask_rename_view()
+    rename = window.views.ask_rename_view()
     rename.setTextValue("New customers")
     rename.accept()
     assert [v.name for v in saved_views.saved(window.db)] == ["New customers", "Billing"]
-    box = window.ask_delete_view()
+    box = window.views.ask_delete_view()
     box.accept()
     assert [v.name for v in saved_views.saved(window.db)] == ["Billing"]
     builtin = [inbox.views.item(r).data(Qt.ItemDataRole.UserRole) for r in range(inbox.views.count())]
@@ -509,7 +509,7 @@ def test_a_saved_view_takes_the_current_search(qtbot, window):
     inbox.fill_views()
     inbox.select_view(f"saved:{view_id}")
     inbox.search.setText("category:billing cycle:1")
-    assert window.update_view()
+    assert window.views.update_view()
     assert saved_views.saved(window.db)[0].query.text == "category:billing cycle:1"
     assert inbox.current_view_key() == f"saved:{view_id}"
 

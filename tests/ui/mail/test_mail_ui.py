@@ -29,10 +29,10 @@ def test_account_reply_outbox_and_send(qtbot, window):
     view = window.inbox.ticket_view
     qtbot.keyClicks(view.composer, "A new box is on its way.")
     qtbot.mouseClick(view.reply_button, Qt.MouseButton.LeftButton)  # the server is not running yet
-    qtbot.waitUntil(lambda: window._mail_op is not None and window._mail_op.done, timeout=10_000)
+    qtbot.waitUntil(lambda: window.mail.mail_op is not None and window.mail.mail_op.done, timeout=10_000)
     [waiting] = outbox.entries(window.db)
     assert waiting["status"] == "queued" and waiting["last_error"]
-    box = window.open_outbox()
+    box = window.mail.open_outbox()
     assert "queued" in box.view.toPlainText() and "ada@example.com" in box.view.toPlainText()
 
     handler = Collect()

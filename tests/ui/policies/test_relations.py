@@ -96,7 +96,7 @@ def test_role_split_hint_past_1000_active_subscribers(qtbot, db):
     assert "1,000 active subscribers" in window.hint.text()
     window.hint.linkActivated.emit("dismiss")
     assert not window.hint.isVisible()
-    assert not window.show_role_hint(), "dismissed once, stays dismissed"
+    assert not window.banners.show_role_hint(), "dismissed once, stays dismissed"
 
 
 def test_backtest_a_draft_from_the_editor(qtbot, window):
@@ -123,6 +123,6 @@ def test_report_from_the_app(qtbot, window, tmp_path):
     from amends.core.insights.period import Period
 
     target = tmp_path / "report.pdf"
-    op = window.write_report(target, Period(date(2026, 1, 1), date(2026, 9, 30)))
-    qtbot.waitUntil(lambda: getattr(window, "report_written", None) == target, timeout=30_000)
+    op = window.files.write_report(target, Period(date(2026, 1, 1), date(2026, 9, 30)))
+    qtbot.waitUntil(lambda: getattr(window.files, "report_written", None) == target, timeout=30_000)
     assert op.done and target.read_bytes().startswith(b"%PDF")

@@ -129,10 +129,10 @@ def test_waiting_for_another_writer_is_visible_and_can_be_stopped(qtbot, window,
     seen = []
 
     def stop_after_the_label_shows(elapsed: float) -> bool:
-        keep = window.wait_for_lock(elapsed)
-        if window.wait_label.isVisible() and not seen:
+        keep = window.waiting.wait_for_lock(elapsed)
+        if window.waiting.label.isVisible() and not seen:
             seen.append(elapsed)
-            window.wait_cancel.click()
+            window.waiting.cancel.click()
         return keep
 
     window.db.waiter = stop_after_the_label_shows
@@ -145,7 +145,7 @@ def test_waiting_for_another_writer_is_visible_and_can_be_stopped(qtbot, window,
     assert errors and "nothing was saved" in errors[0]
     assert len(tickets.get(window.db, ticket_id).messages) == before
     assert view.composer.toPlainText() == "note while locked", "the text is not lost"
-    assert not window.wait_label.isVisible()
+    assert not window.waiting.label.isVisible()
 
 
 def test_the_waiting_notice_goes_away_when_the_lock_is_free(qtbot, window, tmp_path):
@@ -160,8 +160,8 @@ def test_the_waiting_notice_goes_away_when_the_lock_is_free(qtbot, window, tmp_p
     view._send("note")
     proc.wait(10)
     assert tickets.get(window.db, view.ticket.id).messages[-1].body == "saved after the wait"
-    assert window.wait_label.isVisible(), "it was shown while waiting"
-    qtbot.waitUntil(lambda: not window.wait_label.isVisible(), timeout=3000)
+    assert window.waiting.label.isVisible(), "it was shown while waiting"
+    qtbot.waitUntil(lambda: not window.waiting.label.isVisible(), timeout=3000)
 
 
 def test_first_run_identity_dialog(qtbot, monkeypatch, tmp_path):

@@ -1,7 +1,7 @@
 """Triage actions on the selected tickets (one or a thousand): assign (A),
-tag (T), snooze (S), category (C), priority (P), status, merge (M) and
-resolve (E, the checklist once per policy) — every edit on the undo stack
-(Ctrl+Z / Ctrl+Shift+Z).
+tag (T), snooze (S), category (C), priority (P), status and merge (M)
+— every edit on the undo stack (Ctrl+Z / Ctrl+Shift+Z). Resolving is
+desktop/amends/ui/resolve/flow.py.
 
 The main window owns one :class:`Triage`; it holds the actions, the choosers
 and the ``QUndoStack``. The core does the writing (desktop/amends/core/edits.py,
@@ -10,30 +10,38 @@ tags.py, snooze.py, merges.py); this module only asks and reports.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from PySide6.QtCore import QDateTime, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
-from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QLabel, QMenu, QVBoxLayout
+from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QLabel, QMenu, QVBoxLayout, QWidget
 
-from amends.core import edits, merges, resolution, snooze, tags, tickets
+from amends.core import edits, merges, snooze, tags, tickets
 from amends.core.errors import AmendsError
+from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES, PRIORITIES
+from amends.ui.common.databus import Changed, DataBus
 from amends.ui.common.messages import show_error
 from amends.ui.common.undo import EditCommand, Undoable
 from amends.ui.inbox.choice_dialog import ChoiceDialog
+from amends.ui.inbox.inbox_pane import InboxPane
 
-if TYPE_CHECKING:
-    from amends.ui.shell.main_window import MainWindow
+log = logging.getLogger("amends.ui.triage")
 
 
 class Triage(QObject):
-    def __init__(self, window: "MainWindow") -> None:
-        super().__init__(window)
-        self.window = window
-        self.db = window.db
-        self.inbox = window.inbox
+    """Given the database, the inbox, the bus and the widget that holds the
+    shortcuts (and parents the choosers); it announces its edits on the bus."""
+
+    def __init__(self, db: Database, inbox: InboxPane, bus: DataBus, host: QWidget) -> None:
+        super().__init__(host)
+        self.host = host
+        self.db = db
+        self.inbox = inbox
+        self.bus = bus
+        self.context_actions: tuple[list[QAction], list[QAction]] = ([], [])
         self.stack = QUndoStack(self)
         self.stack.setUndoLimit(200)
         self.undo_action = self.stack.createUndoAction(self, self.tr("&Undo"))
@@ -43,7 +51,7 @@ class Triage(QObject):
         self.redo_action.setShortcuts(QKeySequence.StandardKey.Redo)
         self.redo_action.setObjectName("redo")
         for action in (self.undo_action, self.redo_action):
-            window.addAction(action)
+            host.addAction(action)
         self.act_assign = self._action("&Assign…", self.choose_assignee, "A", "assign")
         self.act_tag = self._action("&Tag…", self.choose_tag, "T", "tag")
         self.act_untag = self._action("Remove ta&g…", self.choose_untag, "Shift+T", "untag")
@@ -68,7 +76,7 @@ class Triage(QObject):
         action.setObjectName(name)
         action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(slot)
-        self.window.addAction(action)
+        self.host.addAction(action)
         return action
 
     @property
@@ -83,11 +91,11 @@ class Triage(QObject):
         if not ids and self.inbox.current_ticket_id() is not None:
             ids = [self.inbox.current_ticket_id()]
         if not ids:
-            self.window.statusBar().showMessage(self.tr("Select one or more tickets first."), 4000)
+            self.bus.say(self.tr("Select one or more tickets first."), 4000)
         return ids
 
     def _choose(self, title: str, prompt: str, choices: list, apply: Callable, name: str, **options) -> ChoiceDialog:
-        dialog = ChoiceDialog(title, prompt, choices, self.window, name=name, **options)
+        dialog = ChoiceDialog(title, prompt, choices, self.host, name=name, **options)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.chosen.connect(apply)
         dialog.finished.connect(lambda _result: self.back_to_list())
@@ -106,7 +114,7 @@ class Triage(QObject):
         try:
             edit = make()
         except AmendsError as error:
-            show_error(self.window, error, self.tr("Nothing was changed"))
+            show_error(self.host, error, self.tr("Nothing was changed"))
             return None
         self.push(edit)
         return edit
@@ -121,12 +129,12 @@ class Triage(QObject):
         if edit.skipped:
             message += self.tr(" — {0} ticket(s) left as they are (changed by someone else since, gone, or "
                                "resolved: reopen those one at a time)").format(len(edit.skipped))
-        self.window.statusBar().showMessage(message, 8000)
-        self.inbox.refresh()
+        self.bus.say(message, 8000)
+        self.bus.announce(Changed.TICKETS)
 
     def _failed(self, error: AmendsError) -> None:
-        show_error(self.window, error, self.tr("That could not be undone"))
-        self.inbox.refresh()
+        show_error(self.host, error, self.tr("That could not be undone"))
+        self.bus.announce(Changed.TICKETS)
 
     def set_field(self, field: str, value, ids: list[int] | None = None) -> Undoable | None:
         ids = ids if ids is not None else self.targets()
@@ -142,7 +150,7 @@ class Triage(QObject):
         try:
             people = tickets.assignees(self.db)
         except AmendsError as error:
-            show_error(self.window, error)
+            show_error(self.host, error)
             return None
         choices = [(self.tr("Me ({0})").format(self.db.actor), self.db.actor), (self.tr("Nobody (unassign)"), None)]
         choices += [(name, name) for name in people if name != self.db.actor]
@@ -167,7 +175,7 @@ class Triage(QObject):
         try:
             present = tags.for_tickets(self.db, ids)
         except AmendsError as error:
-            show_error(self.window, error)
+            show_error(self.host, error)
             return None
         found = {t.name: t for group in present.values() for t in group}
         return self._choose(self.tr("Remove tag"), self._prompt(ids, self.tr("Remove a tag")),
@@ -178,7 +186,8 @@ class Triage(QObject):
     def _tags(self) -> list[tags.Tag]:
         try:
             return tags.all_tags(self.db)
-        except AmendsError:
+        except AmendsError as error:
+            log.warning("tags not read for the chooser (it offers only new ones): %s", error)
             return []
 
     def choose_snooze(self) -> ChoiceDialog | None:
@@ -198,7 +207,7 @@ class Triage(QObject):
         return self.run(lambda: snooze.snooze(self.db, ids, preset, custom=custom))
 
     def ask_snooze_date(self, ids: list[int]) -> QDialog:
-        dialog = QDialog(self.window)
+        dialog = QDialog(self.host)
         dialog.setObjectName("snoozeDateDialog")
         dialog.setWindowTitle(self.tr("Snooze until"))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -264,10 +273,10 @@ class Triage(QObject):
         try:
             options = merges.candidates(self.db, ids[0])
         except AmendsError as error:
-            show_error(self.window, error)
+            show_error(self.host, error)
             return None
         if not options:
-            self.window.statusBar().showMessage(self.tr(
+            self.bus.say(self.tr(
                 "This customer has no other ticket to merge with; select the tickets to merge in the list."), 6000)
             return None
         return self._choose(self.tr("Merge"), self.tr("Merge ticket #{0} into…").format(ids[0]),
@@ -282,87 +291,33 @@ class Triage(QObject):
                 try:
                     edit = merges.merge(self.db, source, target)
                 except AmendsError as error:
-                    show_error(self.window, error, self.tr("Ticket #{0} was not merged").format(source))
+                    show_error(self.host, error, self.tr("Ticket #{0} was not merged").format(source))
                     continue
                 self.stack.push(EditCommand(self.db, edit, self._after, self._failed))
         finally:
             self.stack.endMacro()
-        self.window.statusBar().showMessage(self.tr("Merged into #{0}; Ctrl+Z takes it back.").format(target), 8000)
-        self.inbox.refresh()
+        self.bus.say(self.tr("Merged into #{0}; Ctrl+Z takes it back.").format(target), 8000)
+        self.bus.announce(Changed.TICKETS)
         self.inbox.select_ticket(target)
-
-    # -- resolve a selection ------------------------------------------------------------
-    def resolve_selection(self) -> list[QDialog]:
-        """E on a selection: the tickets grouped by the policy version that
-        applies, the checklist shown once per group and recorded for each."""
-        ids = self.targets()
-        if len(ids) <= 1:
-            if ids:
-                self.window.resolve_ticket(ids[0])
-            return []
-        groups: dict[int | None, list[int]] = {}
-        try:
-            for ticket_id in ids:
-                checklist = resolution.checklist_for(self.db, ticket_id)
-                if checklist.ticket_status != "resolved":
-                    groups.setdefault(checklist.policy.id if checklist.policy else None, []).append(ticket_id)
-        except AmendsError as error:
-            show_error(self.window, error)
-            return []
-        if not groups:
-            self.window.statusBar().showMessage(self.tr("The selected tickets are already resolved."), 5000)
-            return []
-        return self._next_group(list(groups.values()), [])
-
-    def _next_group(self, remaining: list[list[int]], shown: list[QDialog]) -> list[QDialog]:
-        from amends.ui.resolve.checklist_dialog import ChecklistDialog
-
-        if not remaining:
-            return shown
-        group, rest = remaining[0], remaining[1:]
-        try:
-            checklist = resolution.checklist_for(self.db, group[0])
-        except AmendsError as error:
-            show_error(self.window, error)
-            return shown
-        dialog = ChecklistDialog(self.db, checklist, self.window, subject=self.tr("{0} tickets: {1}").format(
-            len(group), checklist.reason), also=group[1:])
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.window.checklist_dialog = dialog
-
-        def resolved() -> None:
-            text = self.tr("Resolved {0} ticket(s).").format(len(dialog.resolved))
-            if dialog.failures:
-                text += " " + self.tr("Not resolved: {0}").format(
-                    "; ".join(f"#{t}: {reason}" for t, reason in dialog.failures))
-            self.window.statusBar().showMessage(text, 10_000)
-            self.inbox.refresh()
-            self._next_group(rest, shown)
-
-        dialog.accepted.connect(resolved)
-        dialog.finished.connect(lambda _result: self.back_to_list())
-        shown.append(dialog)
-        dialog.open()
-        return shown
 
     def context_menu(self, position) -> QMenu:
         """Right-click in the list: the same actions, on the selection."""
         menu = QMenu(self.inbox.table)
         menu.setObjectName("ticketContextMenu")
-        menu.addAction(self.window.act_resolve)
-        menu.addAction(self.window.act_reply)
+        before, after = self.context_actions
+        menu.addActions(before)
         menu.addSeparator()
         menu.addActions(self.menu_actions)
         menu.addSeparator()
-        menu.addAction(self.window.act_propose)
+        menu.addActions(after)
         self.menu = menu
         menu.popup(self.inbox.table.viewport().mapToGlobal(position))
         return menu
 
     def back_to_list(self) -> None:
         """A chooser or checklist closed: the keys go to the ticket list again."""
-        self.window.activateWindow()
-        if self.window.stack.currentWidget() is self.inbox:
+        self.host.activateWindow()
+        if self.inbox.isVisible():
             self.inbox.table.setFocus()
 
     def open_current(self) -> None:

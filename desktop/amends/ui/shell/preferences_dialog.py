@@ -4,9 +4,9 @@ are this machine's settings (QSettings)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,23 +20,33 @@ from PySide6.QtWidgets import (
 )
 
 from amends.core import identity
+from amends.core.store import Database
 from amends.ui.common import appearance
 from amends.ui.shell import tray
 from amends.ui.shell.identity_dialog import chosen_role, role_buttons
 
-if TYPE_CHECKING:
-    from amends.ui.shell.main_window import MainWindow
+log = logging.getLogger("amends.ui.preferences")
 
 
 class PreferencesDialog(QDialog):
-    def __init__(self, window: "MainWindow", parent: QWidget | None = None) -> None:
+    """Given the database (whose actor it changes) and whether there is a
+    tray; tells the shell what changed through signals."""
+
+    #: The display name was saved: the status bar shows it.
+    name_changed = Signal(str)
+    #: Show the tray icon or not.
+    tray_chosen = Signal(bool)
+    #: The colour scheme was applied: the window redraws its icons.
+    appearance_changed = Signal()
+
+    def __init__(self, db: Database, tray_available: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("preferencesDialog")
         self.setWindowTitle(self.tr("Preferences"))
-        self.window_ = window
+        self._db = db
         current = identity.load()
         settings = QSettings()
-        self.name = QLineEdit(window.db.actor)
+        self.name = QLineEdit(db.actor)
         self.name.setObjectName("prefName")
         self.name.setAccessibleName(self.tr("Display name"))
         self.name.setAccessibleDescription(self.tr("Recorded on every change you make and shown to others"))
@@ -48,7 +58,7 @@ class PreferencesDialog(QDialog):
         self.show_tray = QCheckBox(self.tr("Show Amends in the system tray with the due and new counts"))
         self.show_tray.setObjectName("prefTray")
         self.show_tray.setChecked(settings.value(tray.TRAY_SETTING, True, type=bool))
-        if not window.tray.available:
+        if not tray_available:
             self.show_tray.setToolTip(self.tr("This desktop has no system tray."))
         self.scheme = QComboBox()
         self.scheme.setObjectName("prefScheme")
@@ -81,19 +91,22 @@ class PreferencesDialog(QDialog):
         if not name:
             self.problem.setText(self.tr("⚠ A display name cannot be empty."))
             return
-        if name != self.window_.db.actor and not self.window_.set_display_name(name):
-            return
         person = identity.load()
+        person.display_name = name
         person.role = chosen_role(self.roles)
         try:
             identity.save(person)
         except OSError as error:
-            self.problem.setText(self.tr("⚠ Could not save your role: {0}").format(error.strerror))
+            log.warning("identity not saved: %s", error)
+            self.problem.setText(self.tr("⚠ Could not save your name and role: {0}").format(error.strerror))
             return
+        if name != self._db.actor:
+            self._db.actor = name
+            self.name_changed.emit(name)
         settings = QSettings()
         settings.setValue(tray.NOTIFY_SETTING, self.notify.isChecked())
         settings.setValue(appearance.SETTING, self.scheme.currentData())
         appearance.apply_scheme(self.scheme.currentData())
-        self.window_.tray.set_visible(self.show_tray.isChecked())
-        self.window_.apply_appearance()
+        self.tray_chosen.emit(self.show_tray.isChecked())
+        self.appearance_changed.emit()
         super().accept()

@@ -9,18 +9,18 @@ platform) the counts and notices are still computed and kept in
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
 
-from PySide6.QtCore import QObject, QSettings, Qt
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from amends import paths
 from amends.core import clock, followups, tickets
 from amends.core.errors import AmendsError
+from amends.core.store import Database
 
-if TYPE_CHECKING:
-    from amends.ui.shell.main_window import MainWindow
+log = logging.getLogger("amends.ui.tray")
 
 NOTIFY_SETTING = "notifications/followups"
 TRAY_SETTING = "notifications/tray"
@@ -53,10 +53,16 @@ def badge_icon(count: int) -> QIcon:
 
 
 class Tray(QObject):
-    def __init__(self, window: "MainWindow") -> None:
-        super().__init__(window)
-        self.window = window
-        self.db = window.db
+    """Given the database; asks the shell through signals to show the window,
+    the due follow-ups, or to quit."""
+
+    show_requested = Signal()
+    due_requested = Signal()
+    quit_requested = Signal()
+
+    def __init__(self, db: Database, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
         self.due = 0
         self.new = 0
         self.last_notice: tuple[str, str] | None = None
@@ -64,15 +70,16 @@ class Tray(QObject):
         self._seen_id = tickets.latest_id(self.db)
         self.icon = QSystemTrayIcon(self)
         self.icon.setObjectName("trayIcon")
-        menu = QMenu(window)
-        menu.addAction(self.tr("Show Amends"), self.show_window)
-        menu.addAction(self.tr("Due follow-ups"), self.show_due)
+        menu = QMenu()
+        self.menu = menu  # a context menu has no parent widget here: the tray keeps it
+        menu.addAction(self.tr("Show Amends"), self.show_requested.emit)
+        menu.addAction(self.tr("Due follow-ups"), self.due_requested.emit)
         menu.addSeparator()
-        menu.addAction(self.tr("Quit"), window.close)
+        menu.addAction(self.tr("Quit"), self.quit_requested.emit)
         self.icon.setContextMenu(menu)
-        self.icon.activated.connect(lambda reason: self.show_window()
+        self.icon.activated.connect(lambda reason: self.show_requested.emit()
                                     if reason == QSystemTrayIcon.ActivationReason.Trigger else None)
-        self.icon.messageClicked.connect(self.show_due)
+        self.icon.messageClicked.connect(self.due_requested.emit)
         self.available = QSystemTrayIcon.isSystemTrayAvailable()
         if self.available and QSettings().value(TRAY_SETTING, True, type=bool):
             self.icon.show()
@@ -82,7 +89,8 @@ class Tray(QObject):
         """The person looked at the inbox: nothing is new any more."""
         try:
             self._seen_id = tickets.latest_id(self.db)
-        except AmendsError:
+        except AmendsError as error:
+            log.info("tray: newest ticket not read (the next look tries again): %s", error)
             return
         self.update()
 
@@ -93,8 +101,9 @@ class Tray(QObject):
             self.due = followups.due_count(self.db, now)
             self.new = tickets.newer_than(self.db, self._seen_id)
             fresh = followups.became_due(self.db, self._since, now)
-        except AmendsError:
-            return  # busy or gone: the next minute tries again
+        except AmendsError as error:
+            log.info("tray counts not updated (busy or gone: the next minute tries again): %s", error)
+            return
         self._since = now
         tip = self.tr("Amends: {0} follow-up(s) due, {1} new ticket(s)").format(self.due, self.new)
         self.icon.setToolTip(tip)
@@ -105,16 +114,6 @@ class Tray(QObject):
             self.last_notice = (title, body)
             if self.icon.isVisible() and self.icon.supportsMessages():
                 self.icon.showMessage(title, body, QSystemTrayIcon.MessageIcon.Information, 10_000)
-
-    def show_window(self) -> None:
-        self.window.showNormal()
-        self.window.raise_()
-        self.window.activateWindow()
-
-    def show_due(self) -> None:
-        self.show_window()
-        self.window.show_pane(0)
-        self.window.inbox.select_view("builtin:Due follow-ups")
 
     def set_visible(self, visible: bool) -> None:
         QSettings().setValue(TRAY_SETTING, visible)
