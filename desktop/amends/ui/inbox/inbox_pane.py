@@ -1,5 +1,9 @@
 """The Inbox pane (service side): saved views, filters, the paged ticket
-table and the ticket view."""
+table and the ticket view.
+
+Over 500 lines on purpose: the views list, the search box with its
+completion, the filters and the paged table share one selection and one
+query; split apart they would have to hand each other that state."""
 
 from __future__ import annotations
 

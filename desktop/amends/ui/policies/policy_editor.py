@@ -1,6 +1,10 @@
 """Editing one policy: the draft's steps with validation as you type,
 publish, the version history with comparison and roll back, the review
-cadence, and the backtest of a draft."""
+cadence, and the backtest of a draft.
+
+Over 500 lines on purpose: the draft, its validation, publish, history and
+backtest all act on the one policy shown and its version; the dialogs they
+open are small and live here with them."""
 
 from __future__ import annotations
 

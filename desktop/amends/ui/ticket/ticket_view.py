@@ -1,5 +1,9 @@
 """One ticket: the conversation, the customer beside it, the fields, a
-composer for replies and internal notes, and Resolve."""
+composer for replies and internal notes, and Resolve.
+
+Over 500 lines on purpose: the conversation, fields, composer and sidebar
+show one ticket at one version; conflict handling (reload / keep mine) needs
+all of them together."""
 
 from __future__ import annotations
 
