@@ -33,6 +33,7 @@ def show_error(parent: QWidget | None, error: BaseException, title: str | None =
     """A known problem gets its message; anything else is a bug and says so,
     with the details and where the log is."""
     if isinstance(error, AmendsError):
+        log.warning("shown to the person: %s", describe(error))  # every known error shown is also in the log
         box = QMessageBox(QMessageBox.Icon.Warning, title or tr("Amends"), describe(error),
                           QMessageBox.StandardButton.Ok, parent)
         box.setObjectName("errorBox")

@@ -4,21 +4,25 @@ Modelled on Anki's ``QueryOp``: the job gets its own database connection
 (SQLite connections stay on the thread that made them), reports progress
 through a callback, checks a cancel flag, and its result or error comes back
 on the UI thread as a signal. A worker without an error path would leave a
-dialog waiting forever; here every exception arrives at ``failure``.
+dialog waiting forever; here every exception arrives at ``failure``, and a
+caller that gives none gets the default: the error is shown to the person
+(over ``parent``'s window) and logged as a warning. Nothing in the UI talks
+to sqlite3: Cancel goes through :meth:`Database.interrupt`.
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtWidgets import QApplication, QWidget
 
 from amends.core.errors import Cancelled
 from amends.core.store import Database
+from amends.ui.common.messages import show_error
 
 log = logging.getLogger("amends.ops")
 
@@ -62,10 +66,9 @@ class _Runnable(QRunnable):
             job = Job(own, lambda done, total: self._signals.progress.emit(done, total), self._cancel)
             result = self._work(job)
         except BaseException as error:  # every failure goes back to the UI thread
-            if self._cancel.is_set() and isinstance(error, sqlite3.OperationalError) \
-                    and "interrupt" in str(error).lower():
+            if self._cancel.is_set() and _interrupted(error):
                 error = Cancelled()  # we interrupted the query ourselves
-            log.debug("operation failed", exc_info=True)
+            log.debug("operation failed", exc_info=True)  # its handler (or the default) reports it
             self._deliver(self._signals.failed, error)
         else:
             self._deliver(self._signals.succeeded, result)
@@ -99,24 +102,53 @@ class Operation(QObject):
 
     def cancel(self) -> None:
         """Ask the job to stop, and interrupt the query it is running now
-        (``sqlite3.Connection.interrupt`` is safe from another thread)."""
+        (:meth:`Database.interrupt` is safe from another thread)."""
         self.cancel_event.set()
         connection = getattr(self.runnable, "connection", None)
         if connection is not None and not self.done:
-            try:
-                connection.conn.interrupt()
-            except sqlite3.ProgrammingError:
-                pass  # closed already: the job has finished
+            connection.interrupt()
 
 
 _running: set[Operation] = set()
+
+
+def _interrupted(error: BaseException | None) -> bool:
+    """The statement was stopped by :meth:`Database.interrupt` ("interrupted"),
+    however the core wrapped it."""
+    while error is not None:
+        if "interrupt" in str(error).lower():
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _widget(parent: QObject | None):
+    """The widget to show an error over: ``parent`` or its nearest widget ancestor."""
+    while parent is not None and not isinstance(parent, QWidget):
+        parent = parent.parent()
+    return parent or QApplication.activeWindow()
+
+
+def show_and_log(parent: QObject | None) -> Callable[[BaseException], None]:
+    """The default failure path: tell the person, and log it as a warning.
+    A cancelled job was asked to stop by the person: only logged."""
+    def failed(error: BaseException) -> None:
+        if isinstance(error, Cancelled):
+            log.info("operation cancelled: %s", error)
+            return
+        log.warning("operation failed: %s", error, exc_info=(type(error), error, error.__traceback__))
+        show_error(_widget(parent), error)
+    return failed
 
 
 def run(db: Database, work: Callable[[Job], Any], *, success: Callable[[Any], None] | None = None,
         failure: Callable[[BaseException], None] | None = None, parent: QObject | None = None,
         pool: QThreadPool | None = None) -> Operation:
     """Run ``work(job)`` on the thread pool; call ``success(result)`` or
-    ``failure(error)`` on the UI thread afterwards."""
+    ``failure(error)`` on the UI thread afterwards. Without ``failure`` the
+    error is shown and logged (:func:`show_and_log`): it cannot be lost."""
+    if failure is None:
+        failure = show_and_log(parent)
     op = Operation(parent)
     signals = _Signals()
     signals.progress.connect(op.progress)

@@ -7,6 +7,7 @@ query; split apart they would have to hand each other that state."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
@@ -35,6 +36,8 @@ from amends.core.vocabulary import CATEGORIES
 from amends.ui.common.messages import show_error
 from amends.ui.inbox.inbox_model import InboxModel
 from amends.ui.ticket.ticket_view import TicketView
+
+log = logging.getLogger("amends.ui.inbox")
 
 VIEW_KEY_ROLE = int(Qt.ItemDataRole.UserRole)
 SEARCH_DELAY_MS = 60
@@ -361,7 +364,8 @@ class InboxPane(QWidget):
     def _suggestions(self) -> list[str]:
         try:
             return query_syntax.suggestions(tags.names(self._db), tickets.assignees(self._db))
-        except AmendsError:
+        except AmendsError as error:
+            log.info("search completion without tags and names (not read): %s", error)
             return query_syntax.suggestions()
 
     def refresh_suggestions(self) -> None:
@@ -408,7 +412,8 @@ class InboxPane(QWidget):
         """An empty list says why, and what to do next."""
         try:
             anything = tickets.latest_id(self._db) > 0
-        except AmendsError:
+        except AmendsError as error:
+            log.info("empty-state check skipped (assume there are tickets): %s", error)
             anything = True
         if not anything:
             return self.tr("No tickets yet. Create one (Ctrl+N), import a file or another helpdesk's export "
@@ -476,7 +481,11 @@ class InboxPane(QWidget):
             if self._counts_stale:
                 self.update_counts()
 
-        self._counting = ops.run(self._db, work, success=show, failure=lambda error: None, parent=self)
+        def failed(error: BaseException) -> None:
+            # the views keep their last numbers; a message box every refresh would be worse than none
+            log.warning("view counts not updated: %s", error)
+
+        self._counting = ops.run(self._db, work, success=show, failure=failed, parent=self)
 
     def refresh(self) -> None:
         """Re-read what is shown (after a change here or by someone else),

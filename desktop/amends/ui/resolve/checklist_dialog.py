@@ -10,6 +10,7 @@ resolution is complete. Cancel writes nothing.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from PySide6.QtCore import Qt, Signal
@@ -34,6 +35,8 @@ from amends.core.errors import AmendsError
 from amends.core.policies import Step
 from amends.core.store import Database
 from amends.core.vocabulary import OFFER_KINDS
+
+log = logging.getLogger("amends.ui.checklist")
 
 
 class _StepRow:
@@ -114,7 +117,8 @@ class ChecklistDialog(QDialog):
                 for step in checklist.steps:
                     if step.type not in self.suggested_replies:
                         self.suggested_replies[step.type] = replies.for_step(db, step.type)
-        except AmendsError:
+        except AmendsError as error:
+            log.info("checklist without saved-reply buttons (replies not read): %s", error)
             self.suggested_replies = {}
         self.suggested_replies = {k: v for k, v in self.suggested_replies.items() if v}
         count = 1 + len(self.also)
@@ -248,15 +252,15 @@ class ChecklistDialog(QDialog):
             return
         try:
             drafts.save_checklist(self._db, self.checklist.ticket_id, self.state())
-        except AmendsError:
-            pass  # the dialog still holds everything; the next change tries again
+        except AmendsError as error:
+            log.info("checklist draft not saved (the dialog holds it; the next change tries again): %s", error)
 
     def reject(self) -> None:
         """Cancel writes nothing, and forgets the unfinished checklist."""
         try:
             drafts.clear(self._db, self.checklist.ticket_id, "checklist")
-        except AmendsError:
-            pass
+        except AmendsError as error:
+            log.info("cancelled checklist's draft not cleared (it is offered again next time): %s", error)
         super().reject()
 
     def update_state(self, *_args) -> None:
@@ -312,6 +316,6 @@ class ChecklistDialog(QDialog):
                 self.failures.append((ticket_id, str(error)))
         try:
             drafts.clear(self._db, self.checklist.ticket_id, "checklist")
-        except AmendsError:
-            pass  # resolved; the leftover draft no longer matches anything
+        except AmendsError as error:
+            log.info("resolved; the leftover draft no longer matches anything: %s", error)
         super().accept()

@@ -8,6 +8,7 @@ all of them together."""
 from __future__ import annotations
 
 import html
+import logging
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -46,6 +47,8 @@ from amends.core.errors import AmendsError, ConflictError
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES, OFFER_KINDS, PRIORITIES, STATUSES, category_name
 from amends.ui.common.messages import conflict_box, describe, show_error
+
+log = logging.getLogger("amends.ui.ticket")
 
 _LABELS = {"in": "Customer", "out": "Reply", "note": "Internal note"}
 
@@ -662,8 +665,9 @@ class TicketView(QWidget):
             return
         try:
             drafts.save(self._db, self.ticket.id, "reply", self.composer.toPlainText())
-        except AmendsError:
-            self.draft_timer.start()  # busy: try again shortly; the text is still on screen
+        except AmendsError as error:
+            log.info("reply draft not saved yet (busy: tried again shortly; the text is on screen): %s", error)
+            self.draft_timer.start()
 
     def _store(self, direction: str, text: str) -> None:
         try:
@@ -679,8 +683,9 @@ class TicketView(QWidget):
         ticket_id = self.ticket.id
         try:
             drafts.clear(self._db, ticket_id, "reply")
-        except AmendsError:
-            pass  # the message is stored; a stale draft only comes back as text to delete
+        except AmendsError as error:
+            # the message is stored; a stale draft only comes back as text to delete
+            log.info("draft of ticket %s not cleared: %s", ticket_id, error)
         self.reload()
         self.changed.emit(ticket_id)
         if direction == "out":
