@@ -35,7 +35,9 @@ def main() -> int:
     dialog = window.resolve_ticket(ticket_text)
     dialog.rows[0].done.setChecked(True)
     dialog.rows[1].reason.setText("customer kept the jar")
-    app.processEvents()
+    while dialog.draft_timer.isActive() and time.monotonic() < deadline + 5:  # saved a moment after the change
+        app.processEvents()
+        time.sleep(0.01)
     ready.write_text("working")
     while True:  # until killed
         app.processEvents()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -35,6 +35,8 @@ from amends.core.errors import AmendsError
 from amends.core.policies import Step
 from amends.core.store import Database
 from amends.core.vocabulary import OFFER_KINDS
+
+DRAFT_SAVE_MS = 600  # as the composer's (ticket/ticket_view.py)
 
 log = logging.getLogger("amends.ui.checklist")
 
@@ -100,14 +102,25 @@ class ChecklistDialog(QDialog):
     reply_chosen = Signal(object, object)
 
     def __init__(self, db: Database, checklist: resolution.Checklist, parent: QWidget | None = None,
-                 subject: str = "", *, also: list[int] | None = None) -> None:
+                 subject: str = "", *, also: list[int] | None = None,
+                 versions: dict[int, int] | None = None) -> None:
         """``also``: more tickets of the same policy version, resolved with
-        the same checklist (a bulk resolve shows the checklist once per policy)."""
+        the same checklist (a bulk resolve shows the checklist once per policy).
+        ``versions``: the version of each ticket when the checklist was shown
+        (default: ``checklist``'s for its ticket); a ticket someone changed
+        since is refused as a conflict, never resolved over their change."""
         super().__init__(parent)
         self.setObjectName("checklistDialog")
         self._db = db
         self.checklist = checklist
         self.also = list(also or [])
+        self.versions = dict(versions or {})
+        self.versions.setdefault(checklist.ticket_id, checklist.ticket_version)
+        # The unfinished checklist is saved a moment after the last change, like the composer's text.
+        self.draft_timer = QTimer(self)
+        self.draft_timer.setSingleShot(True)
+        self.draft_timer.setInterval(DRAFT_SAVE_MS)
+        self.draft_timer.timeout.connect(self._save_draft)
         self.resolution_id: int | None = None
         self.resolved: list[int] = []
         self.failures: list[tuple[int, str]] = []
@@ -247,7 +260,13 @@ class ChecklistDialog(QDialog):
             self.override.setText(str(state.get("override") or ""))
         return True
 
+    @property
+    def ticket_ids(self) -> list[int]:
+        """Every ticket this checklist resolves, the shown one first."""
+        return [self.checklist.ticket_id, *self.also]
+
     def _save_draft(self) -> None:
+        self.draft_timer.stop()
         if self._restoring:
             return
         try:
@@ -257,6 +276,7 @@ class ChecklistDialog(QDialog):
 
     def reject(self) -> None:
         """Cancel writes nothing, and forgets the unfinished checklist."""
+        self.draft_timer.stop()
         try:
             drafts.clear(self._db, self.checklist.ticket_id, "checklist")
         except AmendsError as error:
@@ -264,7 +284,8 @@ class ChecklistDialog(QDialog):
         super().reject()
 
     def update_state(self, *_args) -> None:
-        self._save_draft()
+        if not self._restoring:
+            self.draft_timer.start()
         problems = self.current_problems()
         offer = self.offer()
         offer_step = self.checklist.policy.offer_step() if self.checklist.policy else None
@@ -295,25 +316,30 @@ class ChecklistDialog(QDialog):
         self.reply_chosen.emit(reply, replies.offer_text(kind, offer.value) if offer else None)
 
     def accept(self) -> None:
-        """Write the resolution; stay open with the message if it is refused.
-        With more tickets, each gets the same checklist (its own
-        transaction); the ones refused are listed afterwards."""
-        try:
-            self.resolution_id = resolution.resolve(
-                self._db, self.checklist.ticket_id, self.checklist.policy.id if self.checklist.policy else None,
-                self.outcomes(), self.offer(), expected_version=self.checklist.ticket_version)
-        except AmendsError as error:
-            self.problems.setText(f"⚠ {error}")
-            self.resolve_button.setEnabled(False)
-            return
-        self.resolved = [self.checklist.ticket_id]
-        for ticket_id in self.also:
+        """Write the resolution of each ticket (its own transaction), checked
+        against the version it had when the checklist was shown. One ticket:
+        a refusal keeps the dialog open with the message. Several: the ones
+        refused (changed by someone else, resolved meanwhile, policy changed)
+        are listed in ``failures`` and the rest are resolved."""
+        self.draft_timer.stop()
+        policy_id = self.checklist.policy.id if self.checklist.policy else None
+        outcomes, offer = self.outcomes(), self.offer()
+        self.resolved, self.failures = [], []
+        for ticket_id in self.ticket_ids:
             try:
-                resolution.resolve(self._db, ticket_id, self.checklist.policy.id if self.checklist.policy else None,
-                                   self.outcomes(), self.offer())
-                self.resolved.append(ticket_id)
+                made = resolution.resolve(self._db, ticket_id, policy_id, outcomes, offer,
+                                          expected_version=self.versions.get(ticket_id))
             except AmendsError as error:
                 self.failures.append((ticket_id, str(error)))
+                continue
+            self.resolved.append(ticket_id)
+            if ticket_id == self.checklist.ticket_id:
+                self.resolution_id = made
+        if not self.resolved:
+            self.problems.setText("\n".join(f"⚠ {reason}" if len(self.failures) == 1 else f"⚠ #{t}: {reason}"
+                                            for t, reason in self.failures))
+            self.resolve_button.setEnabled(False)
+            return
         try:
             drafts.clear(self._db, self.checklist.ticket_id, "checklist")
         except AmendsError as error:

@@ -473,6 +473,7 @@ class MainWindow(WindowActions, QMainWindow):
         ops.stop_all()  # no worker outlives the window (an import is rolled back)
         if self.inbox.ticket_view.draft_timer.isActive():
             self.inbox.ticket_view.save_draft()  # what was typed is kept
+        self.resolver.save_pending_draft()
         self.live.stop()
         super().closeEvent(event)
 
