@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from amends.core import audit
 from amends.core.errors import AmendsError
 from amends.core.store import Database
+from amends.ui.common.databus import Changed
 from amends.ui.common.rows_model import ListModel
 
 Index = QModelIndex | QPersistentModelIndex
@@ -136,6 +137,11 @@ class AuditPane(QWidget):
         self.entity.activated.connect(lambda _i: self.apply())
         self.table.doubleClicked.connect(self._open)
         self.refresh()
+
+    def on_data_changed(self, what: int) -> None:
+        """Subscribed to the window's DataBus: every change is audited; re-read while on screen."""
+        if what & Changed.AUDIT and self.isVisible():
+            self.refresh()
 
     def refresh(self) -> None:
         current = self.person.currentData()

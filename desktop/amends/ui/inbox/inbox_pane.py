@@ -33,6 +33,7 @@ from amends.core import query_syntax, saved_views, tags, tickets
 from amends.core.errors import AmendsError, ValidationError
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES
+from amends.ui.common.databus import Changed
 from amends.ui.common.messages import show_error
 from amends.ui.inbox.inbox_model import InboxModel
 from amends.ui.ticket.ticket_view import TicketView
@@ -486,6 +487,14 @@ class InboxPane(QWidget):
             log.warning("view counts not updated: %s", error)
 
         self._counting = ops.run(self._db, work, success=show, failure=failed, parent=self)
+
+    def on_data_changed(self, what: int) -> None:
+        """Subscribed to the window's DataBus: tickets changed → re-read what
+        is shown; proposals filed → the ticket lists them."""
+        if what & Changed.TICKETS:
+            self.refresh()
+        elif what & Changed.PROPOSALS:
+            self.ticket_view.reload()
 
     def refresh(self) -> None:
         """Re-read what is shown (after a change here or by someone else),

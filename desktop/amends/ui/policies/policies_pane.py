@@ -19,6 +19,7 @@ from amends.core import policies, policy_history
 from amends.core.errors import AmendsError
 from amends.core.store import Database
 from amends.core.vocabulary import SEGMENTS, category_name
+from amends.ui.common.databus import Changed
 from amends.ui.common.messages import show_error
 from amends.ui.common.note_dialog import NoteDialog, PublishDialog  # noqa: F401 (re-exported for callers)
 from amends.ui.common.rows_model import ListModel
@@ -113,6 +114,14 @@ class PoliciesPane(QWidget):
             self.table.selectRow(row)
         self.editor.load(policy_id)
         self.editor.step_list.setFocus()
+
+    def on_data_changed(self, what: int) -> None:
+        """Subscribed to the window's DataBus. An edit in progress is not
+        thrown away: the list waits until the draft is saved."""
+        if what & Changed.POLICIES and not self.editor.dirty:
+            self.refresh()
+        elif what & Changed.PROPOSALS:
+            self.proposals.reload()
 
     def refresh(self) -> None:
         current = self.editor.policy.id if self.editor.policy else None

@@ -68,10 +68,10 @@ class MainWindow(WindowActions, QMainWindow):
         self.resize(1500, 900)
         self.bus = DataBus(self)
         self.bus.status.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
-        self.bus.changed.connect(self._data_changed)
 
         self.inbox = InboxPane(db)
         self.inbox.setObjectName("inboxPane")
+        self.bus.changed.connect(self.inbox.on_data_changed)  # each pane subscribes to what it shows
         self._policies = None  # built on first use: start-up shows the inbox only
         self._review = None
         self._audit = None
@@ -127,22 +127,6 @@ class MainWindow(WindowActions, QMainWindow):
             QTimer.singleShot(0, lambda: self.show_pane(2))  # the relations role starts in the Review
 
     # -- what other features ask of the shell ------------------------------------
-    def _data_changed(self, what: int) -> None:
-        """The one place panes are refreshed after a write (ours or another
-        instance's): each kind of change goes to the panes that show it."""
-        what = Changed(what)
-        if what & Changed.TICKETS:
-            self.inbox.refresh()
-        if what & Changed.PROPOSALS:
-            self.inbox.ticket_view.reload()  # the ticket lists the proposals it is linked to
-        if self._policies is not None:
-            if what & Changed.POLICIES and not self._policies.editor.dirty:
-                self._policies.refresh()
-            elif what & Changed.PROPOSALS:
-                self._policies.proposals.reload()
-        if what & Changed.AUDIT and self._audit is not None and self.stack.currentWidget() is self._audit:
-            self._audit.refresh()
-
     def _report_defaults(self):
         from amends.core import insights
         from amends.core.insights.period import last_full_quarter
@@ -195,9 +179,7 @@ class MainWindow(WindowActions, QMainWindow):
                              (self.triage.act_snooze, "snooze"), (self.triage.act_tag, "tag"),
                              (self.triage.act_merge, "merge")):
             action.setIcon(appearance.icon(name, self))
-        if self.inbox.ticket_view.dark != dark:  # the conversation's colours: only when the scheme changed
-            self.inbox.ticket_view.dark = dark
-            self.inbox.ticket_view.reload()
+        self.inbox.ticket_view.set_dark(dark)
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "act_inbox"):
@@ -257,6 +239,7 @@ class MainWindow(WindowActions, QMainWindow):
 
             self._policies = PoliciesPane(self.db)
             self._policies.setObjectName("policiesPane")
+            self.bus.changed.connect(self._policies.on_data_changed)
             self.stack.addWidget(self._policies)
         return self._policies
 
@@ -280,6 +263,7 @@ class MainWindow(WindowActions, QMainWindow):
 
             self._audit = AuditPane(self.db)
             self._audit.setObjectName("auditPane")
+            self.bus.changed.connect(self._audit.on_data_changed)
             self._audit.open_ticket.connect(lambda ticket_id: self.drill_down(f"ticket #{ticket_id}", [ticket_id]))
             self.stack.addWidget(self._audit)
         return self._audit

@@ -174,7 +174,7 @@ class TicketView(QWidget):
         self._db = db
         self.ticket: tickets.Ticket | None = None
         self._loading = False
-        self.dark = False  # set by the window from the colour scheme
+        self.dark = False  # set by the window from the colour scheme (set_dark)
 
         self.subject = QLabel()
         self.subject.setObjectName("ticketSubject")
@@ -451,6 +451,12 @@ class TicketView(QWidget):
     def _mark_seen(self, ticket: tickets.Ticket) -> None:
         self._seen_message_id = max((m.id for m in ticket.messages), default=0)
         self._seen_status = ticket.status
+
+    def set_dark(self, dark: bool) -> None:
+        """The conversation's colours follow the scheme: redrawn only when it changed."""
+        if self.dark != dark:
+            self.dark = dark
+            self.reload()
 
     def reload(self) -> None:
         if self.ticket is not None:
