@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from amends import paths
+from amends import settings_schema as schema
 from amends.core import identity
 from amends.core.errors import AmendsError
 from amends.core.store.errors import translate
@@ -22,7 +23,7 @@ log = logging.getLogger("amends")
 
 #: Set to 1 and the app prints how long it took until the first inbox page
 #: was painted, then quits: used by benchmarks/ and the launch smoke test.
-STARTUP_PROBE = "AMENDS_STARTUP_PROBE"
+STARTUP_PROBE = schema.AMENDS_STARTUP_PROBE.name
 _STARTED = time.perf_counter()
 
 
@@ -83,11 +84,11 @@ def open_main_window(path: Path, actor: str, role: str = "both"):
 
 
 def run(db_path: Path | None = None) -> int:
-    from PySide6.QtCore import QCoreApplication, QSettings
+    from PySide6.QtCore import QCoreApplication
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-    from amends.ui.common import appearance, translations
+    from amends.ui.common import appearance, settings, translations
     from amends.ui.shell.main_window import DEMO_TICKETS, MainWindow, offer_demo_on_first_run
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -160,7 +161,7 @@ def run(db_path: Path | None = None) -> int:
             if os.environ.get(STARTUP_PROBE):
                 _quit_after_first_paint(app, window)
             elif welcomed and target == path:  # the welcome asked about demo data already
-                QSettings().setValue(f"demoOffered/{window.db.path}", True)
+                settings.put(schema.DEMO_OFFERED, True, db=window.db.path)
                 if load_demo:
                     window.load_demo(DEMO_TICKETS)
             else:

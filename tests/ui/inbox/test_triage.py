@@ -313,8 +313,8 @@ def test_search_errors_and_tags_in_the_box(qtbot, window):
 
 
 def test_tray_counts_and_notifies_when_a_follow_up_falls_due(qtbot, window):
+    from amends.ui.common import settings
     from amends.ui.shell import tray
-    from PySide6.QtCore import QSettings
 
     db = window.db
     ticket_id = window.inbox.model.ticket_id(0)
@@ -327,7 +327,7 @@ def test_tray_counts_and_notifies_when_a_follow_up_falls_due(qtbot, window):
     assert window.tray.last_notice[0] == "Follow-up due" and f"#{ticket_id}" in window.tray.last_notice[1]
     assert window.tray.due == followups.due_count(db, "2030-01-01T10:00:30Z")
     assert "follow-up(s) due" in window.tray.icon.toolTip()
-    QSettings().setValue(tray.NOTIFY_SETTING, False)
+    settings.put(tray.NOTIFY_SETTING, False)
     try:
         window.tray.last_notice = None
         with db.transaction() as conn:
@@ -336,7 +336,7 @@ def test_tray_counts_and_notifies_when_a_follow_up_falls_due(qtbot, window):
         window.tray.update(now="2030-01-02T10:00:30Z")
         assert window.tray.last_notice is None, "turned off in Preferences"
     finally:
-        QSettings().setValue(tray.NOTIFY_SETTING, True)
+        settings.put(tray.NOTIFY_SETTING, True)
     tickets.create(db, "Brand new")
     window.tray.update()
     assert window.tray.new == 1
@@ -345,8 +345,8 @@ def test_tray_counts_and_notifies_when_a_follow_up_falls_due(qtbot, window):
 
 
 def test_preferences_and_about(qtbot, window):
-    from amends.ui.common import appearance
-    from PySide6.QtCore import QSettings
+    from amends import settings_schema as schema
+    from amends.ui.common import appearance, settings
 
     dialog = window.open_preferences()
     dialog.scheme.setCurrentIndex(dialog.scheme.findData("dark"))
@@ -354,13 +354,13 @@ def test_preferences_and_about(qtbot, window):
     dialog.name.setText("Ana Ruiz")
     dialog.accept()
     try:
-        assert QSettings().value(appearance.SETTING) == "dark"
+        assert settings.get(appearance.SETTING) == "dark"
         assert window.db.actor == "Ana Ruiz"
         # (the offscreen platform ignores a requested scheme; a desktop applies it)
     finally:
         appearance.apply_scheme("system")
-        QSettings().setValue(appearance.SETTING, "system")
-        QSettings().setValue("notifications/followups", True)
+        settings.put(appearance.SETTING, "system")
+        settings.put(schema.NOTIFY_FOLLOWUPS, True)
     empty = window.open_preferences()
     empty.name.setText("  ")
     empty.accept()

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from amends import paths
+from amends import settings_schema as schema
+from amends.ui.common import settings
 
 SCHEMES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
-SETTING = "appearance/scheme"
+SETTING = schema.COLOUR_SCHEME
 
 _LIGHT = {
     "hint": ("#fff4d6", "#5c4400"), "warning": ("#fbe9e7", "#7a1f12"), "info": ("#e8eef7", "#1d3557"),
@@ -34,7 +36,7 @@ _DARK = {
 def apply_scheme(choice: str | None = None) -> str:
     """Set the app's colour scheme from the saved choice (or ``choice``);
     ``system`` leaves it to the platform. Returns the choice applied."""
-    choice = choice or str(QSettings().value(SETTING, "system"))
+    choice = choice or str(settings.get(SETTING))
     if choice not in SCHEMES:
         choice = "system"
     app = QGuiApplication.instance()

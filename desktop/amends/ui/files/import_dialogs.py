@@ -9,7 +9,7 @@ import html
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -24,15 +24,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from amends import settings_schema as schema
 from amends.core import importers
 from amends.core.importers import csv_files
 from amends.core.store import Database
-from amends.ui.common import ops
+from amends.ui.common import ops, settings
 from amends.ui.common.messages import show_error
 
 
-def _settings_key(header: list[str]) -> str:
-    return "importMapping/" + hashlib.sha1("\x1f".join(header).encode()).hexdigest()[:16]
+def _header_hash(header: list[str]) -> str:
+    return hashlib.sha1("\x1f".join(header).encode()).hexdigest()[:16]
 
 
 class MappingDialog(QDialog):
@@ -44,9 +45,9 @@ class MappingDialog(QDialog):
         self.setWindowTitle(self.tr("Import {0}: columns").format(path.name))
         self.setMinimumWidth(720)
         self.header, rows = csv_files.preview(path)
-        remembered = QSettings().value(_settings_key(self.header))
+        remembered = settings.get(schema.IMPORT_MAPPING, header=_header_hash(self.header))
         guessed = csv_files.guess_mapping(self.header)
-        chosen = json.loads(remembered) if isinstance(remembered, str) else guessed
+        chosen = json.loads(remembered) if remembered else guessed
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(self.tr("Choose what each column holds. A subject and a date are needed.")))
         grid = QGridLayout()
@@ -98,7 +99,7 @@ class MappingDialog(QDialog):
         self.ok.setEnabled(not problems)
 
     def accept(self) -> None:
-        QSettings().setValue(_settings_key(self.header), json.dumps(self.mapping()))
+        settings.put(schema.IMPORT_MAPPING, json.dumps(self.mapping()), header=_header_hash(self.header))
         super().accept()
 
 

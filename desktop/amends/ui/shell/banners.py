@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel
 
+from amends import settings_schema as schema
 from amends.core.errors import AmendsError
 from amends.core.store import Database
+from amends.ui.common import settings
 
 log = logging.getLogger("amends.ui.banners")
 
@@ -53,8 +55,7 @@ class Banners(QObject):
         and relations roles (once per database, dismissable)."""
         from amends.core import policy_history
 
-        key = f"roleHintDismissed/{self.db.path}"
-        if QSettings().value(key, False, type=bool) or not policy_history.should_split_roles(self.db):
+        if settings.get(schema.ROLE_HINT_DISMISSED, db=self.db.path) or not policy_history.should_split_roles(self.db):
             self.hint.hide()
             return False
         self.hint.setText(self.tr(
@@ -82,5 +83,5 @@ class Banners(QObject):
         return True
 
     def dismiss_hint(self, _link: str = "") -> None:
-        QSettings().setValue(f"roleHintDismissed/{self.db.path}", True)
+        settings.put(schema.ROLE_HINT_DISMISSED, True, db=self.db.path)
         self.hint.hide()

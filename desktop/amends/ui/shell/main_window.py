@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -30,10 +30,11 @@ from PySide6.QtWidgets import (
 )
 
 from amends import __version__
+from amends import settings_schema as schema
 from amends.core import identity
 from amends.core.errors import AmendsError
 from amends.core.store import Database
-from amends.ui.common import appearance, ops
+from amends.ui.common import appearance, ops, settings
 from amends.ui.common.databus import Changed, DataBus
 from amends.ui.files.controller import DEMO_TICKETS, FilesController
 from amends.ui.inbox.inbox_pane import InboxPane
@@ -420,35 +421,33 @@ class MainWindow(WindowActions, QMainWindow):
 
     # -- window state --------------------------------------------------------
     def _restore_state(self) -> None:
-        settings = QSettings()
-        geometry = settings.value("window/geometry")
+        geometry = settings.get(schema.WINDOW_GEOMETRY)
         if geometry is not None:
             self.restoreGeometry(geometry)
-        for splitter, key in ((self.inbox.splitter, "window/inboxSplitter"),
-                              (self.inbox.ticket_view.splitter, "window/ticketSplitter")):
-            state = settings.value(key)
+        for splitter, setting in ((self.inbox.splitter, schema.INBOX_SPLITTER),
+                                  (self.inbox.ticket_view.splitter, schema.TICKET_SPLITTER)):
+            state = settings.get(setting)
             if state is not None:
                 splitter.restoreState(state)
-        header = settings.value("window/inboxHeader")
+        header = settings.get(schema.INBOX_HEADER)
         if header is not None:
             self.inbox.table.horizontalHeader().restoreState(header)
         # The view and sort are per database (another file has other saved views).
-        view = settings.value(f"inbox/{self.db.path}/view", "")
+        view = settings.get(schema.INBOX_VIEW, db=self.db.path)
         if view and view != self.inbox.current_view_key():
             self.inbox.select_view(view)
-        sort = settings.value(f"inbox/{self.db.path}/sort", "")
+        sort = settings.get(schema.INBOX_SORT, db=self.db.path)
         if sort and sort != self.inbox.sort.currentData() and self.inbox.sort.findData(sort) >= 0:
             self.inbox.sort.setCurrentIndex(self.inbox.sort.findData(sort))
             self.inbox.apply_filters()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
-        settings = QSettings()
-        settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/inboxSplitter", self.inbox.splitter.saveState())
-        settings.setValue("window/ticketSplitter", self.inbox.ticket_view.splitter.saveState())
-        settings.setValue("window/inboxHeader", self.inbox.table.horizontalHeader().saveState())
-        settings.setValue(f"inbox/{self.db.path}/sort", self.inbox.sort.currentData())
-        settings.setValue(f"inbox/{self.db.path}/view", self.inbox.current_view_key() or "")
+        settings.put(schema.WINDOW_GEOMETRY, self.saveGeometry())
+        settings.put(schema.INBOX_SPLITTER, self.inbox.splitter.saveState())
+        settings.put(schema.TICKET_SPLITTER, self.inbox.ticket_view.splitter.saveState())
+        settings.put(schema.INBOX_HEADER, self.inbox.table.horizontalHeader().saveState())
+        settings.put(schema.INBOX_SORT, self.inbox.sort.currentData(), db=self.db.path)
+        settings.put(schema.INBOX_VIEW, self.inbox.current_view_key() or "", db=self.db.path)
         self.inbox.stop_timers()
         if self._tray is not None:
             self._tray.icon.hide()
@@ -466,11 +465,9 @@ def offer_demo_on_first_run(window: MainWindow) -> QDialog | None:
     """A brand-new, empty database: offer to load demo data once."""
     if not window.files.is_empty():
         return None
-    settings = QSettings()
-    key = f"demoOffered/{window.db.path}"
-    if settings.value(key, False, type=bool):
+    if settings.get(schema.DEMO_OFFERED, db=window.db.path):
         return None
-    settings.setValue(key, True)
+    settings.put(schema.DEMO_OFFERED, True, db=window.db.path)
     box = QMessageBox(QMessageBox.Icon.Question, window.tr("Welcome to Amends"),
                       window.tr("This database is empty. Load demo data ({0:,} tickets with customers, "
                                 "policies and resolutions) to look around? You can also start with your own "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from amends.core import identity
 from amends.core.store import Database
-from amends.ui.common import appearance
+from amends.ui.common import appearance, settings
 from amends.ui.shell import tray
 from amends.ui.shell.identity_dialog import chosen_role, role_buttons
 
@@ -45,7 +45,6 @@ class PreferencesDialog(QDialog):
         self.setWindowTitle(self.tr("Preferences"))
         self._db = db
         current = identity.load()
-        settings = QSettings()
         self.name = QLineEdit(db.actor)
         self.name.setObjectName("prefName")
         self.name.setAccessibleName(self.tr("Display name"))
@@ -57,7 +56,7 @@ class PreferencesDialog(QDialog):
         self.notify.setChecked(tray.notifications_on())
         self.show_tray = QCheckBox(self.tr("Show Amends in the system tray with the due and new counts"))
         self.show_tray.setObjectName("prefTray")
-        self.show_tray.setChecked(settings.value(tray.TRAY_SETTING, True, type=bool))
+        self.show_tray.setChecked(settings.get(tray.TRAY_SETTING))
         if not tray_available:
             self.show_tray.setToolTip(self.tr("This desktop has no system tray."))
         self.scheme = QComboBox()
@@ -65,7 +64,7 @@ class PreferencesDialog(QDialog):
         self.scheme.setAccessibleName(self.tr("Colour scheme"))
         for key, label in appearance.SCHEMES.items():
             self.scheme.addItem(self.tr(label), key)
-        self.scheme.setCurrentIndex(max(0, self.scheme.findData(settings.value(appearance.SETTING, "system"))))
+        self.scheme.setCurrentIndex(max(0, self.scheme.findData(settings.get(appearance.SETTING))))
         form = QFormLayout()
         name_label = QLabel(self.tr("&Your name"))
         name_label.setBuddy(self.name)
@@ -103,9 +102,8 @@ class PreferencesDialog(QDialog):
         if name != self._db.actor:
             self._db.actor = name
             self.name_changed.emit(name)
-        settings = QSettings()
-        settings.setValue(tray.NOTIFY_SETTING, self.notify.isChecked())
-        settings.setValue(appearance.SETTING, self.scheme.currentData())
+        settings.put(tray.NOTIFY_SETTING, self.notify.isChecked())
+        settings.put(appearance.SETTING, self.scheme.currentData())
         appearance.apply_scheme(self.scheme.currentData())
         self.tray_chosen.emit(self.show_tray.isChecked())
         self.appearance_changed.emit()

@@ -11,23 +11,25 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from amends import paths
+from amends import settings_schema as schema
 from amends.core import clock, followups, tickets
 from amends.core.errors import AmendsError
 from amends.core.store import Database
+from amends.ui.common import settings
 
 log = logging.getLogger("amends.ui.tray")
 
-NOTIFY_SETTING = "notifications/followups"
-TRAY_SETTING = "notifications/tray"
+NOTIFY_SETTING = schema.NOTIFY_FOLLOWUPS
+TRAY_SETTING = schema.SHOW_TRAY
 
 
 def notifications_on() -> bool:
-    return QSettings().value(NOTIFY_SETTING, True, type=bool)
+    return settings.get(NOTIFY_SETTING)
 
 
 def badge_icon(count: int) -> QIcon:
@@ -81,7 +83,7 @@ class Tray(QObject):
                                     if reason == QSystemTrayIcon.ActivationReason.Trigger else None)
         self.icon.messageClicked.connect(self.due_requested.emit)
         self.available = QSystemTrayIcon.isSystemTrayAvailable()
-        if self.available and QSettings().value(TRAY_SETTING, True, type=bool):
+        if self.available and settings.get(TRAY_SETTING):
             self.icon.show()
         self.update()
 
@@ -116,5 +118,5 @@ class Tray(QObject):
                 self.icon.showMessage(title, body, QSystemTrayIcon.MessageIcon.Information, 10_000)
 
     def set_visible(self, visible: bool) -> None:
-        QSettings().setValue(TRAY_SETTING, visible)
+        settings.put(TRAY_SETTING, visible)
         self.icon.setVisible(visible and self.available)
