@@ -13,9 +13,10 @@ from amends.ui.common import ops
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 UI = Path(__file__).resolve().parents[3] / "desktop" / "amends" / "ui"
-#: Calls that show an error to the person or log it.
-REPORTS = {"show_error", "conflict_box", "warning", "info", "error", "exception", "critical", "say", "showMessage",
-           "setText", "setToolTip", "append", "_failed"}  # _failed: undo hands it to the failure callback
+#: Calls that log a known error (show_error and conflict_box log what they show): whatever a
+#: handler shows in a label or the status bar, it logs too.
+REPORTS = {"show_error", "conflict_box", "warning", "info", "error", "exception", "critical",
+           "_failed"}  # _failed: undo hands it to the failure callback (show_error)
 
 
 def test_a_worker_without_a_failure_handler_shows_and_logs_the_error(qtbot, db, caplog):
@@ -73,8 +74,9 @@ def _names(node: ast.AST) -> set[str]:
 
 
 def silent_handlers(root: Path = UI) -> list[str]:
-    """``except AmendsError`` (or a tuple with it) whose body neither shows the
-    error, logs it, nor raises: the error would vanish."""
+    """``except AmendsError`` (or a tuple with it) whose body neither logs the
+    error (directly or through show_error) nor raises: it would vanish, or be
+    shown to the person without a trace in the log."""
     found = []
     for path in sorted(root.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -97,3 +99,13 @@ def test_the_scan_finds_a_silent_handler(tmp_path):
     (tmp_path / "pane.py").write_text("try:\n    x()\nexcept AmendsError:\n    pass\n"
                                       "try:\n    y()\nexcept (AmendsError, OSError) as e:\n    log.warning('%s', e)\n")
     assert silent_handlers(tmp_path) == ["pane.py:3"]
+
+
+def test_a_known_error_shown_to_the_person_is_logged(qtbot, caplog):
+    from amends.ui.common.messages import show_error
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    with caplog.at_level(logging.WARNING, logger="amends"):
+        show_error(parent, NotFound("Ticket", 4242))
+    assert any("4242" in r.getMessage() for r in caplog.records)

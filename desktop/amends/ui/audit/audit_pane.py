@@ -4,6 +4,8 @@ date. Double-clicking a ticket's entry opens the ticket."""
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,6 +25,8 @@ from amends.core.errors import AmendsError
 from amends.core.store import Database
 from amends.ui.common.databus import Changed
 from amends.ui.common.rows_model import ListModel
+
+log = logging.getLogger("amends.ui.audit")
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("When", "Who", "What", "Record", "Change")
@@ -148,6 +152,7 @@ class AuditPane(QWidget):
         try:
             people = audit.actors(self._db)
         except AmendsError as error:
+            log.warning("the audit log: %s", error)
             self.problem.setText(f"⚠ {error}")
             return
         self.person.clear()
@@ -169,6 +174,7 @@ class AuditPane(QWidget):
         try:
             self.model.set_query(self.current_query())
         except AmendsError as error:
+            log.warning("the audit log: %s", error)
             self.problem.setText(f"⚠ {error}")
             return
         self.problem.setText("")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -18,6 +20,8 @@ from amends.core import customers, tickets
 from amends.core.errors import AmendsError
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES, DEFAULT_PRIORITY, PRIORITIES
+
+log = logging.getLogger("amends.ui.new_ticket")
 
 
 class NewTicketDialog(QDialog):
@@ -104,6 +108,7 @@ class NewTicketDialog(QDialog):
                 category=self.category.currentData(), priority=self.priority.currentData(),
                 author=self.name.text().strip() or email or None)
         except AmendsError as error:
+            log.warning("new ticket refused: %s", error)
             self.problems.setText(f"⚠ {error}")
             return
         super().accept()

@@ -4,6 +4,7 @@ where replies wait while the server is away."""
 from __future__ import annotations
 
 import html
+import logging
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,6 +25,8 @@ from amends.core.mail import fetch, outbox, secrets
 from amends.core.store import Database
 from amends.ui.common import ops
 from amends.ui.common.messages import show_error
+
+log = logging.getLogger("amends.ui.mail")
 
 
 class AccountDialog(QDialog):
@@ -88,6 +91,7 @@ class AccountDialog(QDialog):
                                user=self.user.text().strip() or self.address.text().strip(),
                                every_minutes=self.every.value())
         except AmendsError as error:
+            log.warning("mail account not saved: %s", error)
             self.problem.setText(f"⚠ {error}")
             return
         if self.password.text():

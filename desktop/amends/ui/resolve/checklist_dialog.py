@@ -330,6 +330,7 @@ class ChecklistDialog(QDialog):
                 made = resolution.resolve(self._db, ticket_id, policy_id, outcomes, offer,
                                           expected_version=self.versions.get(ticket_id))
             except AmendsError as error:
+                log.warning("ticket %s not resolved: %s", ticket_id, error)
                 self.failures.append((ticket_id, str(error)))
                 continue
             self.resolved.append(ticket_id)

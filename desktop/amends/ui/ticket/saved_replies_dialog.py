@@ -4,6 +4,8 @@ refused when saving, with the list of the ones it does."""
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,6 +28,8 @@ from amends.core.errors import AmendsError
 from amends.core.store import Database
 from amends.core.vocabulary import STEP_TYPES
 from amends.ui.common.messages import show_error
+
+log = logging.getLogger("amends.ui.saved_replies")
 
 
 class SavedRepliesDialog(QDialog):
@@ -132,6 +136,7 @@ class SavedRepliesDialog(QDialog):
                                     reply_id=current.id if current else None,
                                     expected_version=current.version if current else None)
         except AmendsError as error:
+            log.warning("saved reply refused: %s", error)
             problems = getattr(error, "problems", None)
             self.problem.setText("⚠ " + ("; ".join(f"{f}: {r}" for f, r in problems) if problems else str(error)))
             return None
