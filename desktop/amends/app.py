@@ -118,7 +118,7 @@ def run(db_path: Path | None = None) -> int:
     if db_path is None:
         path.parent.mkdir(parents=True, exist_ok=True)
     load_demo = welcomed = False
-    if not identity.is_set() and not os.environ.get(STARTUP_PROBE):
+    if not identity.is_set() and not schema.environment(schema.AMENDS_STARTUP_PROBE):
         from amends.ui.shell.identity_dialog import WelcomeDialog
 
         dialog = WelcomeDialog(identity.load(), path)
@@ -139,7 +139,7 @@ def run(db_path: Path | None = None) -> int:
                 window = open_main_window(target, actor, person.role)
             except AmendsError as error:
                 log.warning("could not open %s: %s", target, error)
-                if os.environ.get(STARTUP_PROBE):  # headless: say it and stop, do not wait for a click
+                if schema.environment(schema.AMENDS_STARTUP_PROBE):  # headless: say it and stop, do not wait for a click
                     print(f"amends: {error}", file=sys.stderr)
                     return False
                 box = QMessageBox(QMessageBox.Icon.Warning, "Amends", str(error))
@@ -158,7 +158,7 @@ def run(db_path: Path | None = None) -> int:
             window.open_requested.connect(lambda p: switch(window, p))
             window.show()
             windows.append(window)
-            if os.environ.get(STARTUP_PROBE):
+            if schema.environment(schema.AMENDS_STARTUP_PROBE):
                 _quit_after_first_paint(app, window)
             elif welcomed and target == path:  # the welcome asked about demo data already
                 settings.put(schema.DEMO_OFFERED, True, db=window.db.path)
