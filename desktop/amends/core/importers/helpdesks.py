@@ -100,11 +100,11 @@ def zendesk(doc: dict) -> Parsed:
         status = _mapped(parsed, number, "status", ZENDESK_STATUS, ticket.get("status"), "Zendesk")
         priority = _mapped(parsed, number, "priority", ZENDESK_PRIORITY, ticket.get("priority"), "Zendesk")
         created = _time(parsed, number, "created_at", ticket.get("created_at"))
-        updated = _time(parsed, number, "updated_at", ticket.get("updated_at"), required=False) or created
+        updated = _time(parsed, number, "updated_at", ticket.get("updated_at"), required=False)
         subject = str(ticket.get("subject") or ticket.get("raw_subject") or "").strip()
         if not subject:
             parsed.problem("tickets", number, "subject", "a ticket needs a subject")
-        if None in (status, priority, created) or not subject:
+        if status is None or priority is None or created is None or not subject:
             continue
         requester = users.get(ticket.get("requester_id"))
         messages = comments.get(ticket["id"]) or ([MessageRecord(
@@ -113,7 +113,7 @@ def zendesk(doc: dict) -> Parsed:
         assignee = users.get(ticket.get("assignee_id"), {}).get("name")
         parsed.tickets.append(TicketRecord(
             f"zendesk:{ticket['id']}", subject, _category(ticket.get("tags", []), ticket.get("type")), status,
-            priority, assignee, created, updated,
+            priority, assignee, created, updated or created,
             f"zendesk-user:{ticket['requester_id']}" if requester and requester.get("email") else None,
             sorted(messages, key=lambda m: m.at), None, number, tags=_tags(ticket.get("tags"))))
     return parsed
@@ -203,7 +203,7 @@ def freshdesk(doc) -> Parsed:
         status = _mapped(parsed, number, "status", FRESHDESK_STATUS, ticket.get("status"), "Freshdesk")
         priority = _mapped(parsed, number, "priority", FRESHDESK_PRIORITY, ticket.get("priority", 2), "Freshdesk")
         created = _time(parsed, number, "created_at", ticket.get("created_at"))
-        if None in (status, priority, created):
+        if status is None or priority is None or created is None:
             continue
         requester = ticket.get("requester") or {}
         email = requester.get("email") or ticket.get("email")

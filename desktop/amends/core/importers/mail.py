@@ -14,7 +14,7 @@ import email.policy
 import email.utils
 import html
 import re
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from pathlib import Path
 
 from amends.core import clock, safe_html
@@ -40,8 +40,15 @@ def body_html(message: EmailMessage) -> str | None:
     try:
         content = part.get_content()
     except (LookupError, UnicodeError, AssertionError):
-        content = (part.get_payload(decode=True) or b"").decode("utf-8", errors="replace")
+        content = _payload_text(part)
     return safe_html.clean(content if isinstance(content, str) else str(content)) or None
+
+
+def _payload_text(part: Message) -> str:
+    """A leaf part's bytes as text, for when get_content() cannot decode them
+    (a wrong or unknown charset label). Only a multipart has no bytes."""
+    payload = part.get_payload(decode=True)
+    return payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
 
 
 def attachments(message: EmailMessage) -> list[str]:
@@ -61,8 +68,7 @@ def body_text(message: EmailMessage) -> str:
     try:
         content = part.get_content()
     except (LookupError, UnicodeError, AssertionError):
-        payload = part.get_payload(decode=True) or b""
-        content = payload.decode("utf-8", errors="replace")
+        content = _payload_text(part)
     if not isinstance(content, str):
         content = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else str(content)
     return html_to_text(content) if part.get_content_type() == "text/html" else content.strip()
@@ -127,12 +133,10 @@ def parse_messages(chunks: list[tuple[int, bytes]]) -> Parsed:
             continue
         address = sender[1].lower()
         customers.setdefault(address, CustomerRecord(f"email:{address}", sender[1], sender[0]))
-        entry = MessageRecord("in", sender[0] or sender[1], at, body or subject,
-                              message_id or f"<no-id-{number}-{hash((at, address, body)) & 0xffffffff}@amends>",
-                              body_html(message))
+        key = message_id or f"<no-id-{number}-{hash((at, address, body)) & 0xffffffff}@amends>"
+        entry = MessageRecord("in", sender[0] or sender[1], at, body or subject, key, body_html(message))
         thread = next((by_id[r] for r in references if r in by_id), None)
         if thread is None:
-            key = message_id or entry.external_id
             thread = TicketRecord(f"mail:{key}", _strip_reply(subject), "other", "open", 1, None, at, at,
                                   f"email:{address}", [], None, number, references=list(references))
             threads[key] = thread

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from typing import Literal, overload
 
 from amends.core import clock
 from amends.core.vocabulary import CATEGORIES, PRIORITIES, STATUSES
@@ -16,6 +17,14 @@ _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y %H
 
 class BadValue(ValueError):
     """A value that cannot be used; the message says why."""
+
+
+@overload
+def time_value(text: object, *, required: Literal[True] = ...) -> str: ...
+
+
+@overload
+def time_value(text: object, *, required: bool) -> str | None: ...
 
 
 def time_value(text: object, *, required: bool = True) -> str | None:

@@ -291,6 +291,8 @@ def _append_messages(conn, ticket_id: int, record: TicketRecord, totals: dict, *
 
 def _resolution(conn, ticket_id: int, record: TicketRecord, cycle, versions) -> bool:
     res = record.resolution
+    if res is None:  # only called for tickets that come with one
+        return False
     if conn.execute("SELECT 1 FROM resolutions WHERE ticket_id = ? AND resolved_at = ?",
                     (ticket_id, res.at)).fetchone():
         return False

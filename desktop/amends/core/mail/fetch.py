@@ -7,6 +7,7 @@ importing by Message-ID makes a repeated fetch harmless."""
 from __future__ import annotations
 
 import imaplib
+import logging
 import socket
 import ssl
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from amends.core.errors import Cancelled, MailProblem, ValidationError
 from amends.core.importers import mail
 from amends.core.importers.writer import write
 from amends.core.store import Database
+
+log = logging.getLogger(__name__)
 
 BATCH = 50
 
@@ -67,6 +70,7 @@ def set_imap(db: Database, account_id: int, *, host: str, port: int, security: s
 
 def _connect(row, password: str | None, timeout: float = 20) -> imaplib.IMAP4:
     host, port, security = row["imap_host"], row["imap_port"], row["imap_security"]
+    client: imaplib.IMAP4
     try:
         if security == "ssl":
             client = imaplib.IMAP4_SSL(host, port or 993, ssl_context=ssl.create_default_context(), timeout=timeout)
@@ -77,6 +81,7 @@ def _connect(row, password: str | None, timeout: float = 20) -> imaplib.IMAP4:
         client.login(row["imap_user"], password or "")
         return client
     except (OSError, imaplib.IMAP4.error, socket.timeout) as error:
+        log.warning("IMAP %s:%s (%s) unreachable or refused the login: %s", host, port, security, error)
         raise MailProblem(f"Could not reach the mail server {host}:{port} ({error}); nothing was fetched.") from error
 
 
@@ -93,7 +98,7 @@ def fetch(db: Database, account_id: int, password: str | None, *,
         if status != "OK":
             raise MailProblem(f"The folder {row['imap_folder']!r} cannot be opened on {row['imap_host']}.")
         start = (row["last_uid"] or 0) + 1
-        status, data = client.uid("search", None, f"UID {start}:*")
+        status, data = client.uid("search", f"UID {start}:*")  # no charset (imaplib drops a None one)
         uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) >= start) if status == "OK" else []
         for offset in range(0, len(uids), BATCH):
             if cancelled is not None and cancelled():
@@ -118,11 +123,14 @@ def fetch(db: Database, account_id: int, password: str | None, *,
             if progress is not None:
                 progress(offset + len(batch), len(uids))
     except (OSError, imaplib.IMAP4.error) as error:
+        log.warning("IMAP %s stopped answering after %d messages: %s", row["imap_host"], report.messages, error)
         raise MailProblem(f"The mail server {row['imap_host']} stopped answering ({error}); what was fetched "
                           "before is kept.") from error
     finally:
         try:
             client.logout()
-        except (OSError, imaplib.IMAP4.error):
-            pass
+        except (OSError, imaplib.IMAP4.error) as error:  # what was fetched is kept; only the goodbye failed
+            log.info("IMAP logout from %s failed: %s", row["imap_host"], error)
+    log.info("Fetched from %s: %d new messages, %d skipped, last UID %s", row["imap_host"], report.messages,
+             report.skipped, report.last_uid)
     return report

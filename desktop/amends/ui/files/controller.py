@@ -188,7 +188,7 @@ class FilesController(QObject):
             self.report_written = written
 
         def work(job: ops.Job) -> dict:
-            return insights.compute(job.db, period, settings, progress=job.report, cancelled=job.cancelled)
+            return insights.compute(job.db, period, settings, progress=job.report, cancelled=job.cancelled).to_json()
 
         self._report_op = ops.run(self.db, work, success=done, failure=lambda error: show_error(
             self.parent_widget, error), parent=self)
