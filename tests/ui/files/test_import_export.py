@@ -70,3 +70,35 @@ def test_export_the_current_view_and_everything(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: op.done, timeout=20_000)
     assert len(json.loads(everything.read_text())["tickets"]) == window.db.scalar("SELECT count(*) FROM tickets")
     assert tickets.page(window.db, tickets.InboxQuery(status="all"))[0]
+
+
+def test_the_app_replaces_a_file_the_person_confirmed_but_never_the_database(qtbot, window, tmp_path):
+    """The save dialog asked "replace?": the app passes that on (force), and
+    the exchange export goes through the same atomic, database-refusing
+    writer as `amends export`."""
+    from amends.core import health
+    from PySide6.QtWidgets import QMessageBox
+
+    old = tmp_path / "old.csv"
+    old.write_text("old\n")
+    op = window.files.export_to(old, "csv", force=True)
+    qtbot.waitUntil(lambda: op.done, timeout=20_000)
+    assert old.read_text(encoding="utf-8-sig").startswith("id,") or "subject" in old.read_text(encoding="utf-8-sig")
+    before = window.db.path.stat().st_size
+    op = window.files.export_to(window.db.path, "amends", force=True)
+    qtbot.waitUntil(lambda: op.done, timeout=20_000)
+    box = window.findChild(QMessageBox, "errorBox")
+    assert box is not None and "database" in box.text().lower()
+    assert window.db.path.stat().st_size == before and health.check(window.db).ok
+
+
+def test_a_report_replaces_a_file_the_person_confirmed(qtbot, window, tmp_path):
+    from datetime import date
+
+    from amends.core.insights.period import Period
+
+    target = tmp_path / "report.pdf"
+    target.write_bytes(b"an older report")
+    window.files.write_report(target, Period(date(2026, 1, 1), date(2026, 9, 30)), force=True)
+    qtbot.waitUntil(lambda: window.files.report_written == target, timeout=30_000)
+    assert target.read_bytes().startswith(b"%PDF")

@@ -7,7 +7,6 @@ through the :class:`DataBus` and never calls back into the shell."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Callable
 
@@ -137,20 +136,20 @@ class FilesController(QObject):
                     "Amends exchange format, everything (*.amends.json)"))
         if name:
             kind = "amends" if "exchange" in chosen else ("json" if name.endswith(".json") else "csv")
-            self.export_to(Path(name), kind)
+            self.export_to(Path(name), kind, force=True)  # the save dialog asked before replacing
 
-    def export_to(self, path: Path, kind: str) -> ops.Operation:
-        """The current inbox view (csv, json) or everything (amends), in a worker."""
+    def export_to(self, path: Path, kind: str, *, force: bool = False) -> ops.Operation:
+        """The current inbox view (csv, json) or everything (amends), in a worker.
+        ``force``: the person confirmed replacing ``path`` in the save dialog."""
         from amends.core.exporters import amends, tables
 
         query = self.current_query() if kind != "amends" else None
 
         def work(job: ops.Job) -> int:
+            # the same atomic writers as `amends export`: they refuse the database and, without force, a file
             if kind == "amends":
-                doc = amends.document(job.db)
-                path.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
-                return len(doc["tickets"])
-            return (tables.write_json if kind == "json" else tables.write_csv)(job.db, path, query)
+                return amends.write_document(job.db, path, force=force)
+            return (tables.write_json if kind == "json" else tables.write_csv)(job.db, path, query, force=force)
 
         def done(count: int) -> None:
             self.bus.say(self.tr("Exported {0:,} tickets to {1}").format(count, path), 8000)
@@ -167,9 +166,9 @@ class FilesController(QObject):
         path, _ = QFileDialog.getSaveFileName(self.parent_widget, self.tr("Save the relations report"), suggested,
                                               self.tr("PDF files (*.pdf)"))
         if path:
-            self.write_report(Path(path), period)
+            self.write_report(Path(path), period, force=True)  # the save dialog asked before replacing
 
-    def write_report(self, path: Path, period, settings=None) -> ops.Operation:
+    def write_report(self, path: Path, period, settings=None, *, force: bool = False) -> ops.Operation:
         """Compute the figures in a worker, then draw the PDF (charts must be
         drawn on the UI thread)."""
         from amends.core import insights
@@ -180,7 +179,7 @@ class FilesController(QObject):
 
         def done(data: dict) -> None:
             try:
-                written = write_report(self.db, period, path, settings, data=data)
+                written = write_report(self.db, period, path, settings, data=data, force=force)
             except (AmendsError, OSError) as error:
                 show_error(self.parent_widget, error)
                 return
