@@ -16,6 +16,8 @@ from typing import Callable
 
 from amends.core import audit, clock
 from amends.core.errors import NotFound, ValidationError
+from amends.core.mail import reference, security
+from amends.core.mail.security import SECURITY
 from amends.core.store import Database
 from amends.core.store.rowids import inserted_id
 
@@ -46,10 +48,11 @@ def add_account(db: Database, name: str, from_address: str, *, smtp_host: str, s
         problems.append(("smtp_host", "an SMTP server is needed to send"))
     if not 0 < int(smtp_port) < 65536:
         problems.append(("smtp_port", "a port between 1 and 65535"))
-    if smtp_security not in ("ssl", "starttls", "none"):
+    if smtp_security not in SECURITY:
         problems.append(("smtp_security", "ssl, starttls or none"))
     if problems:
         raise ValidationError(problems)
+    security.check(smtp_host, smtp_security, "smtp_security")
     with db.transaction() as conn:
         account_id = inserted_id(conn.execute(
             "INSERT INTO mail_accounts (name, from_address, smtp_host, smtp_port, smtp_security, smtp_user) "
@@ -91,6 +94,7 @@ def queue_reply(db: Database, message_id: int, account_id: int | None = None) ->
                         "AND external_id LIKE '<%>' ORDER BY created_at DESC, id DESC LIMIT 1", (row["ticket_id"],))
     header_id = make_msgid(domain=sender.from_address.split("@", 1)[1])
     subject = row["subject"] if row["subject"].lower().startswith("re:") else f"Re: {row['subject']}"
+    subject = reference.tagged(subject, row["ticket_id"], reference.template(db))
     now = clock.now_iso()
     with db.transaction() as conn:
         conn.execute("UPDATE messages SET external_id = ? WHERE id = ?", (header_id, message_id))
@@ -126,6 +130,7 @@ def connect(sender: Account, password: str | None, timeout: float = 20) -> smtpl
     """An SMTP session as the account says: SSL, STARTTLS or plain (local)."""
     if not sender.smtp_host:
         raise smtplib.SMTPException(f"the mail account {sender.name!r} has no SMTP server")
+    security.check(sender.smtp_host or "", sender.smtp_security, "smtp_security")
     port = sender.smtp_port or (465 if sender.smtp_security == "ssl" else 587)
     server: smtplib.SMTP
     if sender.smtp_security == "ssl":
@@ -165,7 +170,7 @@ def deliver_due(db: Database, password: str | None = None, *, now: str | None = 
             if sender is None:  # the foreign key keeps it; a file changed by other tools may not
                 raise smtplib.SMTPException(f"the mail account {account_id} no longer exists")
             server = connector(sender, password)
-        except (OSError, smtplib.SMTPException) as error:
+        except (OSError, smtplib.SMTPException, security.InsecureMail) as error:
             for entry in entries:
                 _failed(db, entry, error, now, report)
             continue
