@@ -347,10 +347,14 @@ def cmd_import(args: argparse.Namespace) -> int:
             if r.errors and not args.skip_invalid:
                 print(f"{r.path}: nothing imported; {len(r.errors)} problem(s):", file=sys.stderr)
             else:
-                print(f"{r.path}: {verb} {r.imported:,} {r.unit} ({r.unchanged:,} unchanged, {r.skipped:,} skipped)")
+                source = f" from a {r.source} export" if r.source else ""
+                print(f"{r.path}: {verb} {r.imported:,} {r.unit}{source} ({r.unchanged:,} unchanged, "
+                      f"{r.skipped:,} skipped)")
             for e in r.errors:
                 where = f"line {e.record}" if r.format in ("csv", "customers", "mbox") else f"record {e.record}"
                 print(f"  {r.path}: {where}: {e.field or '-'}: {e.reason}", file=sys.stderr)
+            for n in r.notes:
+                print(f"  {r.path}: line {n.record}: {n.field or '-'}: {n.reason}", file=sys.stderr)
     return 1 if failed else 0
 
 

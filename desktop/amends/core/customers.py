@@ -23,13 +23,15 @@ def billing_cycle(started_at: datetime, interval: billing.Interval | int, at: da
 
 def in_force_order(at: str = ":at", table: str = "") -> str:
     """ORDER BY terms that put first the subscription that counts at the
-    moment ``at`` (an SQL expression): the one in force then (started by
-    then, not cancelled by then; the latest started of those), else the
-    latest started by then (cancelled before), else the latest. Shared by
-    every query that needs "the subscription of a ticket"."""
+    moment ``at`` (an SQL expression): of those in force then (started by
+    then, not cancelled by then), the one running longest — with two boxes,
+    the customer's tenure is the older one's —; else the latest started by
+    then (cancelled before); else the latest. Shared by every query that
+    needs "the subscription of a ticket" (cycle, segment, plan, churn)."""
     s = f"{table}." if table else ""
-    return (f"({s}started_at <= {at} AND ({s}cancelled_at IS NULL OR {s}cancelled_at > {at})) DESC, "
-            f"{s}started_at <= {at} DESC, {s}started_at DESC, {s}id DESC")
+    live = f"({s}started_at <= {at} AND ({s}cancelled_at IS NULL OR {s}cancelled_at > {at}))"
+    return (f"{live} DESC, CASE WHEN {live} THEN {s}started_at END, {s}started_at <= {at} DESC, "
+            f"{s}started_at DESC, {s}id DESC")
 
 
 IN_FORCE_ORDER = in_force_order()

@@ -154,6 +154,8 @@ class Parsed:
     bounced: list[tuple[str, str]] = field(default_factory=list)
     #: The platform whose export this was recognised as ('Stripe subscriptions' ...), for the preview.
     source: str | None = None
+    #: Rows left out on purpose, each said (they do not make the file refused).
+    notes: list[RecordProblem] = field(default_factory=list)
 
     def problem(self, section: str, record: int, field_name: str, reason: str) -> None:
         self.problems.append(RecordProblem(record, field_name, reason))
@@ -162,6 +164,8 @@ class Parsed:
     def count(self) -> int:
         if self.unit == "customers":
             return len(self.customers)
+        if self.unit == "subscriptions":
+            return sum(len(c.all_subscriptions()) for c in self.customers)
         if self.unit == "messages":
             return sum(len(t.messages) for t in self.tickets)
         return len(self.tickets)
@@ -169,7 +173,8 @@ class Parsed:
     def without_bad_records(self) -> "Parsed":
         """Only the valid records (``--skip-invalid``)."""
         keep = Parsed(self.unit, problems=list(self.problems), tags=list(self.tags),
-                      saved_replies=list(self.saved_replies), bounced=list(self.bounced), source=self.source)
+                      saved_replies=list(self.saved_replies), bounced=list(self.bounced), source=self.source,
+                      notes=list(self.notes))
         keep.customers = [c for c in self.customers if ("customers", c.record) not in self.bad_records]
         keep.policies = [p for p in self.policies if ("policies", p.record) not in self.bad_records]
         keep.tickets = [t for t in self.tickets if ("tickets", t.record) not in self.bad_records]

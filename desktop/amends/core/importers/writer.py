@@ -57,7 +57,8 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
     counts = {"new": 0, "updated": 0, "unchanged": 0, "messages": 0}
     if parsed.policies and pristine_defaults(conn):
         policies.remove_all(conn)
-    customer_ids = {c.ref: _customer(conn, c, counts if parsed.unit == "customers" else None)
+    customer_ids = {c.ref: _customer(conn, c, counts if parsed.unit == "customers" else None,
+                                     counts if parsed.unit == "subscriptions" else None)
                     for c in parsed.customers}
     versions = {}
     for policy in parsed.policies:
@@ -127,7 +128,7 @@ def _extras(conn, parsed: Parsed) -> None:
                          (record.merged_into, row[0]))
 
 
-def _customer(conn, record, counts) -> int:
+def _customer(conn, record, counts, sub_counts=None) -> int:
     """By ref; else (a platform's customer id not seen yet, or mail's
     'email:' ref) the customer with that address, through the one lookup
     (customers.find_by_email), so a Stripe export and an mbox meet in one
@@ -155,7 +156,10 @@ def _customer(conn, record, counts) -> int:
             changed = True
     subs_changed = False
     for sub in subs:
-        subs_changed = _subscription(conn, customer_id, sub) or subs_changed
+        written = _subscription(conn, customer_id, sub)
+        if sub_counts is not None:
+            sub_counts[written or "unchanged"] += 1
+        subs_changed = bool(written) or subs_changed
     if subs_changed:
         migrations.recount_cycles(conn, customer_id)
         changed = changed or row is not None
@@ -168,9 +172,9 @@ _SUB_FIELDS = ("plan", "started_at", "cycle_days", "status", "cancelled_at", "in
                "status_original", "price_minor", "currency", "quantity")
 
 
-def _subscription(conn, customer_id: int, sub) -> bool:
+def _subscription(conn, customer_id: int, sub) -> str | None:
     """Insert or update one subscription: by its platform ref, else by
-    (customer, plan, start). True when something was written."""
+    (customer, plan, start). 'new', 'updated', or None when unchanged."""
     values = tuple(getattr(sub, name) for name in _SUB_FIELDS)
     if sub.ref:
         current = conn.execute(f"SELECT id, customer_id, {', '.join(_SUB_FIELDS)} FROM subscriptions WHERE ref = ?",
@@ -182,12 +186,12 @@ def _subscription(conn, customer_id: int, sub) -> bool:
     if current is None:
         conn.execute(f"INSERT INTO subscriptions (customer_id, ref, {', '.join(_SUB_FIELDS)}) "
                      f"VALUES (?, ?, {', '.join('?' * len(_SUB_FIELDS))})", (customer_id, sub.ref, *values))
-        return True
+        return "new"
     if (current[1], *current[2:]) == (customer_id, *values):
-        return False
+        return None
     conn.execute(f"UPDATE subscriptions SET customer_id = ?, {', '.join(f'{n} = ?' for n in _SUB_FIELDS)}, "
                  "version = version + 1 WHERE id = ?", (customer_id, *values, current[0]))
-    return True
+    return "updated"
 
 
 def _policy(conn, actor: str, record: PolicyRecord) -> dict[tuple[str, int], tuple[int, list]]:
