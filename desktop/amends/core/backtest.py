@@ -37,8 +37,7 @@ def backtest(db: Database, policy_id: int, period: Period) -> dict:
     params: list = [policy.category, period.start, period.end]
     plan_join = ""
     if policy.plan:
-        plan_join = ("JOIN subscriptions s ON s.id = (SELECT id FROM subscriptions WHERE customer_id = t.customer_id "
-                     f"ORDER BY {customers.in_force_order('t.created_at')} LIMIT 1)")
+        plan_join = f"JOIN subscriptions s ON s.id = {customers.in_force_id('t.customer_id', 't.created_at')}"
         where.append("s.plan = ?")
         params.append(policy.plan)
     covered = f"SELECT t.id FROM tickets t {plan_join} WHERE {' AND '.join(where)}"

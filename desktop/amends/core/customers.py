@@ -21,20 +21,24 @@ def billing_cycle(started_at: datetime, interval: billing.Interval | int, at: da
     return billing.cycle_number(started_at, interval, at)
 
 
-def in_force_order(at: str = ":at", table: str = "") -> str:
-    """ORDER BY terms that put first the subscription that counts at the
-    moment ``at`` (an SQL expression): of those in force then (started by
-    then, not cancelled by then), the one running longest — with two boxes,
-    the customer's tenure is the older one's —; else the latest started by
-    then (cancelled before); else the latest. Shared by every query that
-    needs "the subscription of a ticket" (cycle, segment, plan, churn)."""
-    s = f"{table}." if table else ""
-    live = f"({s}started_at <= {at} AND ({s}cancelled_at IS NULL OR {s}cancelled_at > {at}))"
-    return (f"{live} DESC, CASE WHEN {live} THEN {s}started_at END, {s}started_at <= {at} DESC, "
-            f"{s}started_at DESC, {s}id DESC")
+def in_force_id(customer: str = ":customer", at: str = ":at") -> str:
+    """An SQL expression: the id of the customer's subscription that counts
+    at the moment ``at`` (both SQL expressions). Of those in force then
+    (started by then, not cancelled by then), the one running longest —
+    with two boxes, the customer's tenure is the older one's —; else the
+    latest started by then (cancelled before); else the latest. Shared by
+    every query that needs "the subscription of a ticket" (cycle, segment,
+    plan, churn, cost). Outer columns only in WHERE: SQLite does not see
+    them in a subquery's ORDER BY."""
+    def one(where: str, order: str) -> str:
+        return (f"(SELECT id FROM subscriptions WHERE customer_id = {customer}{where} "
+                f"ORDER BY {order} LIMIT 1)")
+    return ("coalesce(" + one(f" AND started_at <= {at} AND (cancelled_at IS NULL OR cancelled_at > {at})",
+                              "started_at, id") + ", "
+            + one(f" AND started_at <= {at}", "started_at DESC, id DESC") + ", "
+            + one("", "started_at DESC, id DESC") + ")")
 
 
-IN_FORCE_ORDER = in_force_order()
 SUBSCRIPTION_COLUMNS = ("id, plan, started_at, cycle_days, status, cancelled_at, interval_unit, interval_count, "
                         "ref, status_original, price_minor, currency")
 
@@ -100,11 +104,10 @@ class CustomerProfile:
 
 def subscription_at(db: Database | sqlite3.Connection, customer_id: int,
                     at: str | None = None) -> Subscription | None:
-    """The subscription that counts at ``at`` (see :data:`IN_FORCE_ORDER`):
+    """The subscription that counts at ``at`` (see :func:`in_force_id`):
     with two boxes, or a cancelled one and a new one, the one in force then.
     Without ``at``: as of now."""
-    sql = (f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE customer_id = :customer "
-           f"ORDER BY {IN_FORCE_ORDER} LIMIT 1")
+    sql = f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = {in_force_id()}"
     params = {"customer": customer_id, "at": at or clock.now_iso()}
     row = db.execute(sql, params).fetchone() if isinstance(db, sqlite3.Connection) else db.one(sql, params)
     return None if row is None else Subscription.from_row(row)

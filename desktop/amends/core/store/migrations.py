@@ -83,7 +83,7 @@ def _v3_intervals(conn: sqlite3.Connection) -> None:
 
 def recount_cycles(conn: sqlite3.Connection, customer_id: int) -> None:
     """The customer's tickets get the billing cycle of the subscription in
-    force when each was opened (customers.IN_FORCE_ORDER)."""
+    force when each was opened (customers.in_force_id)."""
     from amends.core import customers  # imports the store package: here, not at the top
 
     for ticket_id, created in conn.execute("SELECT id, created_at FROM tickets WHERE customer_id = ?",
