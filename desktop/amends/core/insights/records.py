@@ -223,16 +223,36 @@ class OfferTotal:
 
 @dataclass(frozen=True, slots=True)
 class RecoveryCost:
-    """What recovery cost in one category, in units to price (Amends knows no prices)."""
+    """What recovery cost in one category: the units (steps done, offers by
+    kind), and in money where prices are known (resolutions.py says how).
+    ``amount`` is the total when it is in one currency (``currency``),
+    else None (see ``amounts``); ``estimated``: part of it is an estimate
+    (replacements at the set cost, refunds at one cycle's price);
+    ``unpriced``: steps and offers that could not be valued."""
 
     category: str
     replacements: int
     refunds: int
     offers: Mapping[str, OfferTotal] = field(default_factory=dict)  # by offer kind ("unknown" when none)
+    amounts: Mapping[str, float] = field(default_factory=dict)      # currency -> total in major units
+    estimated: bool = False
+    unpriced: int = 0
+
+    @property
+    def currency(self) -> str | None:
+        return next(iter(self.amounts)) if len(self.amounts) == 1 else None
+
+    @property
+    def amount(self) -> float | None:
+        if len(self.amounts) == 1:
+            return next(iter(self.amounts.values()))
+        return 0.0 if not self.amounts and not self.unpriced else None
 
     def to_json(self) -> JSON:
         return {"category": self.category, "replacements": self.replacements, "refunds": self.refunds,
-                "offers": {kind: total.to_json() for kind, total in self.offers.items()}}
+                "offers": {kind: total.to_json() for kind, total in self.offers.items()},
+                "currency": self.currency, "amount": self.amount, "amounts": dict(self.amounts),
+                "estimated": self.estimated, "unpriced": self.unpriced}
 
 
 @dataclass(frozen=True, slots=True)
