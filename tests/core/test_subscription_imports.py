@@ -5,6 +5,8 @@ the platform's word kept; re-importing an updated export updates it."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from amends.core import customers, importers, tickets
 from amends.core.importers.subscriptions import statuses
@@ -225,3 +227,29 @@ def test_a_stripe_export_meets_the_customers_of_an_mbox(db, tmp_path):
     later = tickets.create(db, "Again", "x", customer_id=ticket["customer_id"], created_at="2026-01-20T00:00:00Z")
     assert db.scalar("SELECT billing_cycle FROM tickets WHERE id = ?", (later,)) == 2, \
         "20 January: only the December box (sub_3) was in force: its second month"
+
+
+def test_the_exchange_format_keeps_every_subscription(db, tmp_path):
+    from amends.core.exporters import amends as exporter
+    from amends.core.workspace import open_database
+
+    from tests.conftest import ACTOR
+
+    importers.import_file(db, stripe_export(tmp_path))
+    exporter.write_document(db, tmp_path / "shop.json")
+    other = open_database(tmp_path / "other.db", ACTOR)
+    try:
+        report = importers.import_file(other, tmp_path / "shop.json")
+        assert report.errors == [] and report.written
+        columns = ", ".join(f"s.{c}" for c in (
+            "plan", "started_at", "cycle_days", "status", "cancelled_at", "ref", "interval_unit", "interval_count",
+            "status_original", "price_minor", "currency", "quantity"))
+        query = (f"SELECT c.email, {columns} FROM subscriptions s JOIN customers c ON c.id = s.customer_id "
+                 "ORDER BY s.ref")
+        assert [tuple(r) for r in other.query(query)] == [tuple(r) for r in db.query(query)]
+        exporter.write_document(other, tmp_path / "again.json")
+        first, second = (json.loads((tmp_path / n).read_text())["customers"] for n in ("shop.json", "again.json"))
+        assert [c["subscriptions"] for c in first] == [c["subscriptions"] for c in second]
+        assert importers.import_file(other, tmp_path / "shop.json").imported == 0
+    finally:
+        other.close()

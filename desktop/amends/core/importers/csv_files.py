@@ -16,6 +16,7 @@ from pathlib import Path
 
 from amends.core import billing, money
 from amends.core.importers.records import CustomerRecord, MessageRecord, Parsed, SubscriptionRecord, TicketRecord
+from amends.core.importers.subscriptions import statuses
 from amends.core.importers.values import (
     BadValue,
     category_value,
@@ -23,7 +24,6 @@ from amends.core.importers.values import (
     status_value,
     time_value,
 )
-from amends.core.importers.subscriptions import statuses
 
 TICKET_FIELDS = ("ref", "subject", "body", "category", "status", "priority", "assignee", "created_at", "updated_at",
                  "customer_email", "customer_name", "customer_ref")
