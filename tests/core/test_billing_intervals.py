@@ -145,3 +145,14 @@ def test_churn_only_when_no_subscription_remains(db):
     churn = insights.compute(db, q1, now="2026-06-01T00:00:00Z").to_json()["cycle1_churn"]
     assert {k: churn["cycle1"][k] for k in ("customers", "churned")} == {"customers": 3, "churned": 2}
     assert {k: churn["later"][k] for k in ("customers", "churned")} == {"customers": 1, "churned": 0}
+
+
+def test_two_boxes_are_one_subscriber(db):
+    from amends.core.insights.subscribers import active_in
+    from amends.core.policy_history import active_subscribers
+
+    two_boxes(db)
+    customers.create(db, "bob@example.com", plan="Box", started_at="2026-01-01T00:00:00Z")
+    assert active_in(db, "2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z") == 2
+    assert active_in(db, "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z") == 2
+    assert active_subscribers(db) == 2
