@@ -302,14 +302,9 @@ def cmd_insights(args: argparse.Namespace) -> int:
         g = churn.group(group)
         print(f"  {group:<21} {g.churned:>6}/{g.customers:<6} {g.rate:6.1%} "
               f"(95 % CI {g.ci95[0]:.1%}–{g.ci95[1]:.1%})")
-    print("\nRecovery cost (~ includes estimates: replacements at the set cost, refunds at one cycle):")
+    print("\nRecovery cost (estimated: replacements at the set cost, refunds at one cycle's price):")
     for cost in review.recovery_cost:
-        if cost.amount is not None:
-            money_text = f"{'~' if cost.estimated else ''}{cost.amount:,.2f} {cost.currency or ''}".rstrip()
-        else:
-            money_text = " + ".join(f"{amount:,.2f} {currency}" for currency, amount in cost.amounts.items()) or "?"
-        unpriced = f" ({cost.unpriced} not priced)" if cost.unpriced else ""
-        print(f"  {cost.category:<17} {money_text}{unpriced}")
+        print(f"  {cost.category:<17} {insights.cost_label(cost.to_json())}")
     print(f"\nChecklist completion {review.checklist_completion:.1%}; "
           f"overdue follow-ups {review.followups_overdue:,}")
     return 0

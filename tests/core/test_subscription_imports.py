@@ -253,3 +253,20 @@ def test_the_exchange_format_keeps_every_subscription(db, tmp_path):
         assert importers.import_file(other, tmp_path / "shop.json").imported == 0
     finally:
         other.close()
+
+
+def test_a_mapped_export_takes_the_platforms_statuses(db, tmp_path):
+    """With --map (the generic customers CSV), trialing and past_due are no
+    longer refused, and interval, price and currency come along."""
+    mapping = {"Customer Email": "email", "Plan": "plan", "Start (UTC)": "started_at", "Status": "status",
+               "Canceled At (UTC)": "cancelled_at", "Interval": "interval_unit", "Amount": "price",
+               "Currency": "currency", "id": "subscription_ref", "Customer ID": "ignore"}
+    ended = stripe_row("sub_7", "cus_6", "eve@example.com", "incomplete_expired", "2026-01-04 00:00",
+                       canceled="2026-01-05 00:00")  # one date column only: Canceled At, not Ended At
+    report = importers.import_file(db, stripe_export(tmp_path, replace={"sub_7": ended}), "customers",
+                                   mapping=mapping)
+    assert report.errors == [] and report.source is None
+    got = {r["ref"]: (r["status"], r["status_original"], r["interval_unit"], r["price_minor"], r["currency"])
+           for r in db.query("SELECT * FROM subscriptions")}
+    assert got["csv:sub_2"] == ("active", "trialing", "week", 1250, "USD")
+    assert got["csv:sub_4"] == ("active", "past_due", "month", 2900, "USD")

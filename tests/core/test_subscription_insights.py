@@ -93,6 +93,8 @@ def test_stripe_export_plus_mbox_gives_the_figures_worked_out_by_hand(db, tmp_pa
         (8.0, False, 1)
     assert (cost["cancellation"]["currency"], cost["cancellation"]["amount"], cost["cancellation"]["estimated"]) == \
         ("USD", 8.0, False)
+    assert insights.cost_label(cost["damaged_shipment"]) == "≈ 43.65 USD (estimated)"
+    assert insights.cost_label(cost["wrong_item"]) == "8.00 USD · 1 not priced"
 
 
 def test_two_currencies_are_not_added_up(db, tmp_path):
@@ -110,6 +112,7 @@ def test_two_currencies_are_not_added_up(db, tmp_path):
         resolve(db, ticket_id[0], offer=20)
     cost = insights.compute(db, Q2, now="2026-08-01T00:00:00Z").to_json()["recovery_cost"][0]
     assert (cost["currency"], cost["amount"], cost["amounts"]) == (None, None, {"JPY": 600.0, "USD": 6.0})
+    assert insights.cost_label(cost) == "600 JPY + 6.00 USD"
 
 
 def test_replacement_costs_are_checked_and_shared(db, db_path):

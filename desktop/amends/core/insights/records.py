@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from amends.core import money
 from amends.core.insights.period import Period
 
 #: One JSON object as ``json.dumps`` takes it.
@@ -253,6 +254,20 @@ class RecoveryCost:
                 "offers": {kind: total.to_json() for kind, total in self.offers.items()},
                 "currency": self.currency, "amount": self.amount, "amounts": dict(self.amounts),
                 "estimated": self.estimated, "unpriced": self.unpriced}
+
+
+def cost_label(row: Mapping[str, Any]) -> str:
+    """A ``recovery_cost`` entry (as JSON) in words for the pane, the PDF
+    and the CLI: '≈ 43.65 USD (estimated)', '6.00 USD + 600 JPY', with what
+    could not be priced: '… · 2 not priced'."""
+    amounts = row.get("amounts") or {}
+    if amounts:
+        text = " + ".join(f"{amount:,.{money.exponent(currency)}f} {currency}" for currency, amount in amounts.items())
+        text = f"≈ {text} (estimated)" if row.get("estimated") else text
+    else:
+        text = "nothing" if not row.get("unpriced") else "not priced"
+    unpriced = row.get("unpriced") or 0
+    return f"{text} · {unpriced} not priced" if unpriced and amounts else text
 
 
 @dataclass(frozen=True, slots=True)
