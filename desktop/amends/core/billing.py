@@ -89,6 +89,24 @@ def stored(unit: str | None, count: int | None, cycle_days: int) -> Interval:
     return Interval("day", max(1, int(cycle_days)))
 
 
+def in_force_id(customer: str = ":customer", at: str = ":at") -> str:
+    """An SQL expression: the id of the customer's subscription that counts
+    at the moment ``at`` (both SQL expressions). Of those in force then
+    (started by then, not cancelled by then), the one running longest —
+    with two boxes, the customer's tenure is the older one's —; else the
+    latest started by then (cancelled before); else the latest. Shared by
+    every query that needs "the subscription of a ticket" (cycle, segment,
+    plan, churn, cost). Outer columns only in WHERE: SQLite does not see
+    them in a subquery's ORDER BY."""
+    def one(where: str, order: str) -> str:
+        return (f"(SELECT id FROM subscriptions WHERE customer_id = {customer}{where} "
+                f"ORDER BY {order} LIMIT 1)")
+    return ("coalesce(" + one(f" AND started_at <= {at} AND (cancelled_at IS NULL OR cancelled_at > {at})",
+                              "started_at, id") + ", "
+            + one(f" AND started_at <= {at}", "started_at DESC, id DESC") + ", "
+            + one("", "started_at DESC, id DESC") + ")")
+
+
 def cycle_number(started: datetime, interval: Interval, at: datetime) -> int:
     """1 + the whole intervals between ``started`` and ``at``; a moment
     before the start is cycle 1."""

@@ -21,23 +21,7 @@ def billing_cycle(started_at: datetime, interval: billing.Interval | int, at: da
     return billing.cycle_number(started_at, interval, at)
 
 
-def in_force_id(customer: str = ":customer", at: str = ":at") -> str:
-    """An SQL expression: the id of the customer's subscription that counts
-    at the moment ``at`` (both SQL expressions). Of those in force then
-    (started by then, not cancelled by then), the one running longest —
-    with two boxes, the customer's tenure is the older one's —; else the
-    latest started by then (cancelled before); else the latest. Shared by
-    every query that needs "the subscription of a ticket" (cycle, segment,
-    plan, churn, cost). Outer columns only in WHERE: SQLite does not see
-    them in a subquery's ORDER BY."""
-    def one(where: str, order: str) -> str:
-        return (f"(SELECT id FROM subscriptions WHERE customer_id = {customer}{where} "
-                f"ORDER BY {order} LIMIT 1)")
-    return ("coalesce(" + one(f" AND started_at <= {at} AND (cancelled_at IS NULL OR cancelled_at > {at})",
-                              "started_at, id") + ", "
-            + one(f" AND started_at <= {at}", "started_at DESC, id DESC") + ", "
-            + one("", "started_at DESC, id DESC") + ")")
-
+in_force_id = billing.in_force_id
 
 SUBSCRIPTION_COLUMNS = ("id, plan, started_at, cycle_days, status, cancelled_at, interval_unit, interval_count, "
                         "ref, status_original, price_minor, currency")

@@ -2,7 +2,7 @@
 
 Population: customers whose first ticket ever was opened in the period.
 A customer churned when the subscription in force at that first ticket
-(customers.in_force_id: with two boxes, the older) was cancelled within
+(billing.in_force_id: with two boxes, the older) was cancelled within
 ``window_days`` after it, *and* no subscription of theirs is in force at the
 end of that window: a customer who cancels one box and keeps (or starts)
 another has not left. Groups: first ticket in billing

@@ -9,7 +9,7 @@ skipped steps by person with their reasons. Checklist completion: share of
 resolutions that followed a policy and had every step done. Cost of recovery
 per category: replacement and refund steps done, and offers by kind (count
 and total); and in money, through the subscription in force when the ticket
-was opened (customers.in_force_id): a percent offer is that share of the
+was opened (billing.in_force_id): a percent offer is that share of the
 plan's price per cycle; an account credit is its amount, in the plan's
 currency; a replacement costs what is set for the category (costs.py) and
 a refund one cycle's price — both *estimated*; a free add-on, or anything

@@ -82,13 +82,14 @@ def _v3_intervals(conn: sqlite3.Connection) -> None:
 
 def recount_cycles(conn: sqlite3.Connection, customer_id: int) -> None:
     """The customer's tickets get the billing cycle of the subscription in
-    force when each was opened (customers.in_force_id)."""
-    from amends.core import customers  # imports the store package: here, not at the top
-
+    force when each was opened (billing.in_force_id)."""
+    sql = (f"SELECT started_at, interval_unit, interval_count, cycle_days FROM subscriptions "
+           f"WHERE id = {billing.in_force_id()}")
     for ticket_id, created in conn.execute("SELECT id, created_at FROM tickets WHERE customer_id = ?",
                                            (customer_id,)).fetchall():
-        sub = customers.subscription_at(conn, customer_id, created)
-        cycle = None if sub is None else sub.cycle_at(clock.parse_iso(created))
+        sub = conn.execute(sql, {"customer": customer_id, "at": created}).fetchone()
+        cycle = None if sub is None else billing.cycle_number(
+            clock.parse_iso(sub[0]), billing.stored(sub[1], sub[2], sub[3]), clock.parse_iso(created))
         conn.execute("UPDATE tickets SET billing_cycle = ? WHERE id = ? AND billing_cycle IS NOT ?",
                      (cycle, ticket_id, cycle))
 
