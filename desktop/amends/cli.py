@@ -90,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="flag an uncovered category from N tickets (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    p = command("replacement-cost", "what one replacement costs per category (the Review values replacements with it)")
+    p.add_argument("category", nargs="?", metavar="CATEGORY", help="e.g. damaged_shipment (none: list them)")
+    p.add_argument("amount", nargs="?", metavar="AMOUNT", help="e.g. 18.50")
+    p.add_argument("currency", nargs="?", metavar="CURRENCY", help="e.g. USD")
+    p.add_argument("--clear", action="store_true", help="forget the category's cost")
+
     p = command("import", "import files: all or nothing per file, idempotent, every bad record reported")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--format", default="auto", choices=["auto", "amends", "csv", "customers", "eml", "mbox",
@@ -301,8 +307,34 @@ def cmd_insights(args: argparse.Namespace) -> int:
         g = churn.group(group)
         print(f"  {group:<21} {g.churned:>6}/{g.customers:<6} {g.rate:6.1%} "
               f"(95 % CI {g.ci95[0]:.1%}–{g.ci95[1]:.1%})")
+    print("\nRecovery cost (estimated: replacements at the set cost, refunds at one cycle's price):")
+    for cost in review.recovery_cost:
+        print(f"  {cost.category:<17} {insights.cost_label(cost.to_json())}")
     print(f"\nChecklist completion {review.checklist_completion:.1%}; "
           f"overdue follow-ups {review.followups_overdue:,}")
+    return 0
+
+
+def cmd_replacement_cost(args: argparse.Namespace) -> int:
+    from amends.core import costs
+
+    if args.category is None:
+        if args.clear:
+            raise UsageError("--clear needs a CATEGORY (see 'amends --help')")
+        found = _with_db(args, costs.replacement_costs)
+        for category, cost in sorted(found.items()):
+            print(f"{category:<17} {cost.label()}")
+        if not found:
+            print("No replacement costs set (amends replacement-cost CATEGORY AMOUNT CURRENCY).")
+        return 0
+    if args.clear == bool(args.amount) or (args.amount and not args.currency):
+        raise UsageError("give AMOUNT and CURRENCY (e.g. 18.50 USD), or --clear (see 'amends --help')")
+    try:
+        cost = _with_db(args, lambda db: costs.set_replacement_cost(
+            db, args.category, None if args.clear else args.amount, args.currency or ""))
+    except ValidationError as error:  # a bad category, amount or currency is a bad argument
+        raise UsageError(str(error)) from error
+    print(f"{args.category}: {'no cost set' if cost is None else cost.label()}")
     return 0
 
 
@@ -352,10 +384,14 @@ def cmd_import(args: argparse.Namespace) -> int:
             if r.errors and not args.skip_invalid:
                 print(f"{r.path}: nothing imported; {len(r.errors)} problem(s):", file=sys.stderr)
             else:
-                print(f"{r.path}: {verb} {r.imported:,} {r.unit} ({r.unchanged:,} unchanged, {r.skipped:,} skipped)")
+                source = f" from a {r.source} export" if r.source else ""
+                print(f"{r.path}: {verb} {r.imported:,} {r.unit}{source} ({r.unchanged:,} unchanged, "
+                      f"{r.skipped:,} skipped)")
             for e in r.errors:
                 where = f"line {e.record}" if r.format in ("csv", "customers", "mbox") else f"record {e.record}"
                 print(f"  {r.path}: {where}: {e.field or '-'}: {e.reason}", file=sys.stderr)
+            for n in r.notes:
+                print(f"  {r.path}: line {n.record}: {n.field or '-'}: {n.reason}", file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -380,11 +416,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from amends.core import backups
 
-    dest = Path(args.dest).expanduser()
-    if dest.is_dir():
+    dest = Path(args.dest).expanduser().absolute()
+    into_folder = dest.is_dir()
+    if into_folder:
         dest = dest / f"{_database_path(args).stem}-{clock.now().strftime('%Y%m%dT%H%M%SZ')}.db"
-    dest = output_files.refuse_target(dest, force=args.force, database=_database_path(args))
-    written = _with_db(args, lambda db: backups.copy_to(db, dest, force=args.force))
+    if not into_folder:  # refused before the database is even opened; a dated name in a folder is never taken
+        dest = output_files.refuse_target(dest, force=args.force, database=_database_path(args))
+    written = _with_db(args, lambda db: backups.copy_to(db, dest, force=args.force, unique=into_folder))
     tickets_in = backups.verify(written)
     print(f"Backed up {_database_path(args)} to {written} ({tickets_in:,} tickets, integrity ok).")
     return 0
@@ -393,8 +431,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from amends.core import backups
 
-    source = Path(args.source).expanduser()
-    target = _database_path(args)
+    source = Path(args.source).expanduser().absolute()
+    target = _database_path(args).absolute()
     safety = backups.restore(target, source, force=args.force, actor=identity.current_actor())
     kept = f"; the previous file was kept as {safety}" if safety else ""
     print(f"Restored {target} from {source}{kept}.")
@@ -408,11 +446,12 @@ def cmd_mail(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"mail": cmd_mail, "import": cmd_import, "export": cmd_export, "backup": cmd_backup, "restore": cmd_restore, "report": cmd_report, "insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
-            "resolve": cmd_resolve}
+            "resolve": cmd_resolve, "replacement-cost": cmd_replacement_cost}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    paths.private_umask()  # everything it writes holds customer data
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
@@ -436,10 +475,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _log_crash() -> str:
+    from amends.core.store import snapshot
+
     target = paths.log_dir() / "amends-cli-crash.log"
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "a", encoding="utf-8") as handle:
+        snapshot.private_folder(target.parent)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)  # tracebacks quote customer data
+        os.chmod(target, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
             handle.write(traceback.format_exc() + "\n")
     except OSError:
         return "(the log folder is not writable)"

@@ -1,0 +1,81 @@
+"""The Review pane, driven through the main window: compute off the UI
+thread, show the three gaps, and drill down into the inbox."""
+
+from __future__ import annotations
+
+from amends.core import tickets
+from amends.core.insights.period import Period
+from PySide6.QtCore import QDate, Qt
+
+
+def open_review(qtbot, window):
+    with qtbot.waitSignal(window.review.computed, timeout=30_000):
+        window.act_review.trigger()
+    return window.review
+
+
+def test_review_pane_computes_the_three_gaps(qtbot, window):
+    pane = open_review(qtbot, window)
+    assert window.stack.currentWidget() is pane
+    data = pane.data
+    assert set(data) >= {"recurring", "offers", "cycle1_churn", "checklist_completion", "followups_overdue"}
+    assert pane.recurring.model().rowCount() == 8
+    first = pane.recurring.model().rows[0]
+    flagged = [r for r in data["recurring"] if r["flag"]]
+    if flagged:
+        assert first["flag"], "flagged categories come first"
+    assert pane.churn.model().rowCount() == 4
+    assert "Checklist completion" in pane.summary.text()
+    assert pane.recurring_chart.chart().series(), "a chart is drawn"
+
+
+def test_a_number_drills_down_to_its_tickets_in_the_inbox(qtbot, window):
+    pane = open_review(qtbot, window)
+    pane.choice.setCurrentIndex(pane.choice.count() - 1)
+    pane.since.setDate(QDate(2025, 1, 1))
+    pane.until.setDate(QDate(2026, 11, 1))
+    assert pane.period == Period(QDate(2025, 1, 1).toPython(), QDate(2026, 11, 1).toPython())
+    with qtbot.waitSignal(pane.computed, timeout=30_000):
+        pane.refresh_button.click()
+    rows = pane.recurring.model().rows
+    row = next(i for i, r in enumerate(rows) if r["tickets"] > 0)
+    expected = rows[row]["tickets"]
+    category = rows[row]["category"]
+    with qtbot.waitSignal(pane.drill_requested):
+        pane.recurring.doubleClicked.emit(pane.recurring.model().index(row, 0))
+    inbox = window.inbox
+    assert window.stack.currentWidget() is inbox
+    assert inbox.drill_bar.isVisible() and f"{expected:,} tickets" in inbox.drill_label.text()
+    model = inbox.model
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rowCount() == expected
+    for r in range(model.rowCount()):
+        assert tickets.get(window.db, model.ticket_id(r), with_messages=False).category == category
+    inbox.drill_clear.click()
+    assert not inbox.drill_bar.isVisible() and inbox.model.query.ids is None
+
+
+def test_cancel_stops_the_computation(qtbot, window):
+    pane = window.review
+    op = pane.compute()
+    op.cancel()
+    qtbot.waitUntil(lambda: op.done, timeout=30_000)
+    assert pane.refresh_button.isEnabled()
+
+
+def test_recovery_cost_in_money_in_the_pane_and_the_pdf(qtbot, window):
+    """Issue 13: the demo's plans have prices and its replacements a set
+    cost: the Review's cost table and the PDF report show money, estimates
+    marked."""
+    from amends.ui.report import build_html
+
+    pane = open_review(qtbot, window)
+    model = pane.cost.model()
+    titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert titles[-1] == "Cost"
+    damaged = next(r for r in range(model.rowCount()) if model.rows[r]["category"] == "damaged_shipment")
+    shown = model.index(damaged, model.columnCount() - 1).data()
+    assert shown.startswith("≈ ") and shown.endswith(" USD (estimated)")
+    text, _images = build_html(window.db, pane.data, pane._shown_period)
+    assert "<h2>Cost of recovery</h2>" in text and "USD (estimated)" in text
