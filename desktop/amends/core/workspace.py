@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from amends.core import policies, replies
+from amends.core import address_merge, policies, replies
 from amends.core.store import Database, snapshot
 
 
@@ -18,6 +18,8 @@ def open_database(path: str | Path, actor: str, *, create: bool = True) -> Datab
             policies.seed_defaults(conn, actor)
         if version == 2:
             replies.seed_defaults(conn, actor)
+        if version == 3:  # one customer per address: today's duplicates merged, audited and logged
+            address_merge.merge_duplicates(conn, actor)
 
     new = not Path(path).expanduser().exists()
     db = Database.open(path, actor, create=create, after_migration=after_migration)

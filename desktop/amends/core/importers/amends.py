@@ -23,6 +23,7 @@ from amends.core.importers.records import (
 from amends.core.importers.values import (
     BadValue,
     category_value,
+    email_value,
     number_value,
     priority_value,
     status_value,
@@ -149,8 +150,9 @@ def _customer(parsed: Parsed, number: int, item: object, seen: set[str]) -> None
     ref = _ref(parsed, "customers", number, item, seen)
     email = _check(parsed, "customers", number, "customers.email",
                    lambda: text_value(item.get("email"), required=True, name="email"))
-    if email and "@" not in email:
-        parsed.problem("customers", number, "customers.email", f"{email!r} is not an email address")
+    if email:
+        given = email
+        email = _check(parsed, "customers", number, "customers.email", lambda: email_value(given)[0])
     name = _check(parsed, "customers", number, "customers.name", lambda: text_value(item.get("name"), name="name"))
     sub = item.get("subscription")
     subscription = None

@@ -18,6 +18,7 @@ from amends.core.importers.records import CustomerRecord, MessageRecord, Parsed,
 from amends.core.importers.values import (
     BadValue,
     category_value,
+    email_value,
     priority_value,
     status_value,
     time_value,
@@ -159,12 +160,16 @@ def parse_tickets(path: Path, overrides: dict[str, str]) -> Parsed:
         priority = check("priority", lambda: priority_value(values.get("priority")))
         created = check("created_at", lambda: time_value(values.get("created_at")))
         updated = check("updated_at", lambda: time_value(values.get("updated_at"), required=False)) or created
-        email = values.get("customer_email", "").strip()
-        customer_ref = values.get("customer_ref", "").strip() or (f"email:{email.lower()}" if email else None)
-        if email and "@" not in email:
-            parsed.problem("tickets", line, "customer_email", f"{email!r} is not an email address")
-        elif customer_ref and email and customer_ref not in customers:
-            customers[customer_ref] = CustomerRecord(customer_ref, email, values.get("customer_name", "").strip())
+        email, shown = "", ""
+        if values.get("customer_email", "").strip():
+            found = check("customer_email", lambda: email_value(values["customer_email"]))
+            if found is None:
+                continue
+            email, shown = found
+        customer_ref = values.get("customer_ref", "").strip() or (f"email:{email}" if email else None)
+        if customer_ref and email and customer_ref not in customers:
+            customers[customer_ref] = CustomerRecord(customer_ref, email,
+                                                     values.get("customer_name", "").strip() or shown)
         if None in (category, status, priority, created) or not subject:
             continue
         body = values.get("body", "")
@@ -187,9 +192,10 @@ def parse_customers(path: Path, overrides: dict[str, str]) -> Parsed:
         return parsed
     for line, record in data:
         values = {field: record[column] for column, field in mapping.items()}
-        email = values.get("email", "").strip()
-        if "@" not in email:
-            parsed.problem("customers", line, "email", f"{email!r} is not an email address")
+        try:
+            email, shown = email_value(values.get("email", ""))
+        except BadValue as error:
+            parsed.problem("customers", line, "email", str(error))
             continue
         subscription = None
         if values.get("plan", "").strip():
@@ -208,8 +214,9 @@ def parse_customers(path: Path, overrides: dict[str, str]) -> Parsed:
             except BadValue as error:
                 parsed.problem("customers", line, "subscription", str(error))
                 continue
-        ref = values.get("ref", "").strip() or f"email:{email.lower()}"
-        parsed.customers.append(CustomerRecord(ref, email, values.get("name", "").strip(), subscription, line))
+        ref = values.get("ref", "").strip() or f"email:{email}"
+        parsed.customers.append(CustomerRecord(ref, email, values.get("name", "").strip() or shown, subscription,
+                                               line))
     return parsed
 
 

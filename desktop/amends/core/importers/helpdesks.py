@@ -15,7 +15,7 @@ from pathlib import Path
 from amends.core.importers.amends import read_json
 from amends.core.importers.mail import html_to_text
 from amends.core.importers.records import CustomerRecord, MessageRecord, Parsed, TicketRecord
-from amends.core.importers.values import BadValue, category_value, time_value
+from amends.core.importers.values import BadValue, category_value, email_value, time_value
 
 ZENDESK_STATUS = {"new": "open", "open": "open", "pending": "pending", "hold": "pending", "solved": "resolved",
                   "closed": "resolved"}
@@ -69,6 +69,18 @@ def _mapped(parsed: Parsed, number: int, field: str, table: dict, raw, helpdesk:
     return value
 
 
+def _address(parsed: Parsed, section: str, number: int, field: str, raw) -> tuple[str, str] | None:
+    """A requester's address, normalised (one customer per address across
+    every helpdesk, mail and CSV), or None after reporting why it is not one."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        return email_value(raw, name=field)
+    except BadValue as error:
+        parsed.problem(section, number, field, str(error))
+        return None
+
+
 def _time(parsed: Parsed, number: int, field: str, value, required: bool = True) -> str | None:
     try:
         return time_value(value, required=required)
@@ -80,9 +92,14 @@ def _time(parsed: Parsed, number: int, field: str, value, required: bool = True)
 def zendesk(doc: dict) -> Parsed:
     parsed = Parsed("tickets")
     users = {u.get("id"): u for u in doc.get("users", []) if isinstance(u, dict)}
-    for user in users.values():
-        if user.get("email") and user.get("role", "end-user") == "end-user":
-            parsed.customers.append(CustomerRecord(f"zendesk-user:{user['id']}", user["email"], user.get("name") or ""))
+    for number, user in enumerate(doc.get("users", []), start=1):
+        if isinstance(user, dict) and user.get("email") and user.get("role", "end-user") == "end-user":
+            found = _address(parsed, "customers", number, "users.email", user["email"])
+            if found is None:
+                users[user.get("id")] = dict(user, email=None)  # its tickets keep no customer
+                continue
+            parsed.customers.append(CustomerRecord(f"zendesk-user:{user['id']}", found[0],
+                                                   str(user.get("name") or found[1])))
     comments: dict[object, list[MessageRecord]] = {}
     for number, audit in enumerate(doc.get("audits", []), start=1):
         for event in audit.get("events", []) if isinstance(audit, dict) else []:
@@ -148,13 +165,15 @@ def helpscout(doc: dict) -> Parsed:
         if created is None:
             continue
         customer = conv.get("primaryCustomer") or conv.get("customer") or {}
-        email = customer.get("email")
+        if not isinstance(customer, dict):
+            customer = {}
+        found = _address(parsed, "tickets", number, "primaryCustomer.email", customer.get("email"))
         name = " ".join(filter(None, [customer.get("first") or customer.get("firstName"),
                                       customer.get("last") or customer.get("lastName")]))
         ref = None
-        if email:
-            ref = f"email:{email.lower()}"
-            seen_customers.setdefault(ref, CustomerRecord(ref, email, name))
+        if found:
+            ref = f"email:{found[0]}"
+            seen_customers.setdefault(ref, CustomerRecord(ref, found[0], name or found[1]))
         threads = (conv.get("_embedded") or {}).get("threads") or conv.get("threads") or []
         messages = []
         for thread in threads:
@@ -206,11 +225,15 @@ def freshdesk(doc) -> Parsed:
         if status is None or priority is None or created is None:
             continue
         requester = ticket.get("requester") or {}
+        if not isinstance(requester, dict):
+            requester = {}
         email = requester.get("email") or ticket.get("email")
+        found = _address(parsed, "tickets", number, "requester.email", email)
         ref = None
-        if email:
-            ref = f"email:{email.lower()}"
-            customers.setdefault(ref, CustomerRecord(ref, email, requester.get("name") or ""))
+        if found:
+            email = found[0]
+            ref = f"email:{email}"
+            customers.setdefault(ref, CustomerRecord(ref, email, requester.get("name") or found[1]))
         description = ticket.get("description_text") or html_to_text(ticket.get("description") or "")
         messages = [MessageRecord("in", requester.get("name") or email or "customer", created, description,
                                   f"freshdesk-ticket:{ticket['id']}:description")] if description else []

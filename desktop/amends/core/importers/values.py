@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timezone
 from typing import Literal, overload
 
-from amends.core import clock
+from amends.core import clock, customers
 from amends.core.vocabulary import CATEGORIES, PRIORITIES, STATUSES
 
 _STORED = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ\Z")
@@ -120,3 +120,16 @@ def text_value(value: object, *, required: bool = False, name: str = "text") -> 
     if required and not value.strip():
         raise BadValue(f"{name} is required")
     return value
+
+
+def email_value(text: object, *, name: str = "email") -> tuple[str, str]:
+    """``(normalised address, display name)`` from an address as files hold
+    it (``Ada@Example.com``, ``"Ada" <ada@example.com>``); one customer per
+    address depends on every importer reading it this way."""
+    if not isinstance(text, str):
+        raise BadValue(f"{name} must be text, not {type(text).__name__}")
+    try:
+        shown, address = customers.split_address(text)
+    except customers.BadAddress as error:
+        raise BadValue(f"{error.text!r} is not an email address ({error.reason})") from None
+    return address, shown

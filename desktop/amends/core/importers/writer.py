@@ -55,7 +55,7 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
     counts = {"new": 0, "updated": 0, "unchanged": 0, "messages": 0}
     if parsed.policies and pristine_defaults(conn):
         policies.remove_all(conn)
-    customer_ids = {c.ref: _customer(conn, c, counts if parsed.unit == "customers" else None)
+    customer_ids = {c.ref: _customer(conn, actor, c, counts if parsed.unit == "customers" else None)
                     for c in parsed.customers}
     versions = {}
     for policy in parsed.policies:
@@ -68,6 +68,8 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
         if customer_id is None and ticket.customer_ref:
             row = conn.execute("SELECT id FROM customers WHERE ref = ?", (ticket.customer_ref,)).fetchone()
             customer_id = row[0] if row else None
+            if customer_id is None and ticket.customer_ref.startswith("email:"):
+                customer_id = customers.lookup(conn, ticket.customer_ref[len("email:"):])
         _ticket(conn, ticket, customer_id, versions, counts if parsed.unit == "tickets" else None, counts)
         if customer_id is not None:
             touched.add(customer_id)
@@ -125,20 +127,29 @@ def _extras(conn, parsed: Parsed) -> None:
                          (record.merged_into, row[0]))
 
 
-def _customer(conn, record, counts) -> int:
+def _customer(conn, actor: str, record, counts) -> int:
+    """The customer for a record: by the file's own id (ref), else by address
+    (one customer per address, whichever file or mailbox named them first);
+    only a new address makes a new customer."""
     row = conn.execute("SELECT id, email, name FROM customers WHERE ref = ?", (record.ref,)).fetchone()
     changed = False
+    existed = row is not None
     if row is None:
         at = record.subscription.started_at if record.subscription else clock.now_iso()
-        customer_id = conn.execute("INSERT INTO customers (ref, email, name, created_at) VALUES (?, ?, ?, ?)",
-                                   (record.ref, record.email, record.name, at)).lastrowid
-        if counts is not None:
+        customer_id, created = customers.for_address(conn, actor, record.email, record.name, ref=record.ref,
+                                                     created_at=at)
+        existed = not created
+        if created and counts is not None:
             counts["new"] += 1
+        if existed:
+            changed = _adopt(conn, customer_id, record)
     else:
         customer_id = row[0]
-        if (row[1], row[2]) != (record.email, record.name):
+        if customers.address_key(row[1]) != customers.address_key(record.email) or (record.name and
+                                                                                      row[2] != record.name):
             conn.execute("UPDATE customers SET email = ?, name = ?, version = version + 1 WHERE id = ?",
-                         (record.email, record.name, customer_id))
+                         (record.email, record.name or row[2], customer_id))
+            customers.add_address(conn, customer_id, record.email)
             changed = True
     sub = record.subscription
     if sub is not None:
@@ -149,30 +160,37 @@ def _customer(conn, record, counts) -> int:
         if current is None:
             conn.execute("INSERT INTO subscriptions (customer_id, plan, started_at, cycle_days, status, cancelled_at) "
                          "VALUES (?, ?, ?, ?, ?, ?)", (customer_id, *values))
-            changed = changed or row is not None
+            changed = changed or existed
             _recount_cycles(conn, customer_id)
         elif tuple(current[1:]) != values:
             conn.execute("UPDATE subscriptions SET plan = ?, started_at = ?, cycle_days = ?, status = ?, "
                          "cancelled_at = ?, version = version + 1 WHERE id = ?", (*values, current[0]))
             changed = True
             _recount_cycles(conn, customer_id)
-    if row is not None and counts is not None:
+    if existed and counts is not None:
         counts["updated" if changed else "unchanged"] += 1
     return customer_id
+
+
+def _adopt(conn, customer_id: int, record) -> bool:
+    """A record that found its customer by address: an empty name is filled,
+    and the file's own id becomes the customer's ref when theirs was only
+    derived from the address (so a later file naming that id finds them)."""
+    name, ref = conn.execute("SELECT name, ref FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    new_name = name or record.name
+    new_ref = record.ref if (ref is None or ref.startswith("email:")) and not record.ref.startswith("email:") \
+        else ref
+    if (new_name, new_ref) == (name, ref):
+        return False
+    conn.execute("UPDATE customers SET name = ?, ref = ?, version = version + 1 WHERE id = ?",
+                 (new_name, new_ref, customer_id))
+    return True
 
 
 def _recount_cycles(conn, customer_id: int) -> None:
     """The customer's subscription changed: their tickets' billing cycles
     follow (a customers file imported after the tickets)."""
-    subs = conn.execute("SELECT started_at, cycle_days FROM subscriptions WHERE customer_id = ? ORDER BY started_at",
-                        (customer_id,)).fetchall()
-    if not subs:
-        return
-    for ticket_id, created in conn.execute("SELECT id, created_at FROM tickets WHERE customer_id = ?",
-                                           (customer_id,)).fetchall():
-        started, days = next((s for s in reversed(subs) if s[0] <= created), subs[-1])
-        conn.execute("UPDATE tickets SET billing_cycle = ? WHERE id = ?",
-                     (customers.billing_cycle(clock.parse_iso(started), days, clock.parse_iso(created)), ticket_id))
+    customers.recount_cycles(conn, customer_id)
 
 
 def _policy(conn, actor: str, record: PolicyRecord) -> dict[tuple[str, int], tuple[int, list]]:

@@ -418,6 +418,18 @@ CREATE TABLE saved_replies (
 # bounce ...) is noted on it as a JSON list of sentences instead of refusing it.
 V3 = """
 ALTER TABLE messages ADD COLUMN defects TEXT;   -- JSON list: what was wrong with this mail when it came in
+
+-- H9 (issue 13 point 4): one customer per address. Every address a customer
+-- writes from or is known by, normalised (lower case, no display name, no
+-- surrounding space: amends.core.customers.address_key); one address belongs
+-- to one customer only. Filled, and today's duplicates merged, by the
+-- version 3 upgrade hook (amends.core.address_merge).
+CREATE TABLE customer_addresses (
+    address     TEXT PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    added_at    TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX customer_addresses_customer ON customer_addresses(customer_id);
 """
 
 #: Index = schema version reached by running that script.
