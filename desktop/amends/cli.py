@@ -93,8 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("import", "import files: all or nothing per file, idempotent, every bad record reported")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--format", default="auto", choices=["auto", "amends", "csv", "customers", "eml", "mbox",
-                                                        "zendesk", "helpscout", "freshdesk"],
+                                                        "zendesk", "helpscout", "freshdesk", "gorgias"],
                    help="the files' format (default: guess from the name and content)")
+    p.add_argument("--encoding", metavar="NAME",
+                   help="CSV: the files' text encoding, e.g. cp1252, iso-8859-2, shift_jis, utf-16 "
+                        "(default: UTF-8, else detected and named in the report)")
+    p.add_argument("--date-order", choices=["day-first", "month-first"],
+                   help="CSV: how dates like 01/05/2026 read (default: from each column's values)")
     p.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     p.add_argument("--skip-invalid", action="store_true", help="import the valid records, report the others")
     p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
@@ -335,7 +340,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         for name in args.files:
             reports.append(importers.import_file(db, Path(name).expanduser(), args.format, dry_run=args.dry_run,
-                                                 skip_invalid=args.skip_invalid, mapping=mapping))
+                                                 skip_invalid=args.skip_invalid, mapping=mapping,
+                                                 encoding=args.encoding, dates=args.date_order))
     finally:
         db.close()
     failed = any(r.errors and not args.skip_invalid for r in reports)
@@ -348,6 +354,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                 print(f"{r.path}: nothing imported; {len(r.errors)} problem(s):", file=sys.stderr)
             else:
                 print(f"{r.path}: {verb} {r.imported:,} {r.unit} ({r.unchanged:,} unchanged, {r.skipped:,} skipped)")
+            for note in r.notes:
+                print(f"  {r.path}: note: {note}", file=sys.stderr)
             for e in r.errors:
                 where = f"line {e.record}" if r.format in ("csv", "customers", "mbox") else f"record {e.record}"
                 print(f"  {r.path}: {where}: {e.field or '-'}: {e.reason}", file=sys.stderr)

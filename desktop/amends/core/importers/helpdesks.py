@@ -1,4 +1,4 @@
-"""Exports of other helpdesks: Zendesk, Help Scout and Freshdesk API JSON.
+"""Exports of other helpdesks: Zendesk, Help Scout, Freshdesk and Gorgias API JSON.
 
 What each file holds is recognised by its keys, so a folder of API dumps can
 be imported in any order: tickets (or conversations) become tickets, users
@@ -23,6 +23,8 @@ ZENDESK_PRIORITY = {None: 1, "low": 0, "normal": 1, "high": 2, "urgent": 3}
 HELPSCOUT_STATUS = {"active": "open", "open": "open", "pending": "pending", "closed": "resolved", "spam": "resolved"}
 FRESHDESK_STATUS = {2: "open", 3: "pending", 4: "resolved", 5: "resolved", 6: "pending", 7: "pending"}
 FRESHDESK_PRIORITY = {1: 0, 2: 1, 3: 2, 4: 3}
+GORGIAS_STATUS = {"open": "open", "closed": "resolved"}
+GORGIAS_PRIORITY = {None: 1, "low": 0, "normal": 1, "high": 2, "critical": 3}
 
 
 def _category(*candidates) -> str:
@@ -258,6 +260,84 @@ def _freshdesk_conversation(parsed, number, conv, by_ticket) -> None:
                       f"freshdesk-conversation:{conv.get('id')}"))
 
 
+def gorgias(doc) -> Parsed:
+    """Gorgias (common with Shopify subscription stores): its REST API's
+    tickets (``GET /api/tickets``, a ``data`` list, or a bare list), each
+    with its ``messages`` when exported with them. The customer's address
+    is the ticket's ``customer.email``, else the first customer message's
+    sender; agents' messages are ``from_agent``; a non-public one is a note."""
+    parsed = Parsed("tickets")
+    items = doc if isinstance(doc, list) else doc.get("data", doc.get("tickets"))
+    if not isinstance(items, list):
+        parsed.problem("document", 0, "data", "expected Gorgias tickets (a list, or an object with data)")
+        return parsed
+    customers: dict[str, CustomerRecord] = {}
+    for number, ticket in enumerate(items, start=1):
+        if not isinstance(ticket, dict) or ticket.get("id") is None or isinstance(ticket.get("id"), (dict, list)):
+            parsed.problem("tickets", number, "id", "a ticket needs an id")
+            continue
+        status = _mapped(parsed, number, "status", GORGIAS_STATUS, ticket.get("status"), "Gorgias")
+        priority = _mapped(parsed, number, "priority", GORGIAS_PRIORITY, ticket.get("priority"), "Gorgias")
+        created = _time(parsed, number, "created_datetime", ticket.get("created_datetime"))
+        updated = _time(parsed, number, "updated_datetime", ticket.get("updated_datetime"), required=False)
+        raw_messages = ticket.get("messages") or []
+        if not isinstance(raw_messages, list):
+            parsed.problem("tickets", number, "messages", "must be a list")
+            raw_messages = []
+        messages = [m for position, raw in enumerate(raw_messages)
+                    if (m := _gorgias_message(parsed, number, position, raw)) is not None]
+        customer = ticket.get("customer") if isinstance(ticket.get("customer"), dict) else {}
+        email = customer.get("email") or next(
+            (_sender_address(raw) for raw in raw_messages if isinstance(raw, dict) and not raw.get("from_agent")
+             and _sender_address(raw)), None)
+        found = _address(parsed, "tickets", number, "customer.email", email)
+        if status is None or priority is None or created is None:
+            continue
+        ref = None
+        if found:
+            ref = f"email:{found[0]}"
+            name = " ".join(str(p) for p in (customer.get("firstname"), customer.get("lastname")) if p) or \
+                str(customer.get("name") or found[1])
+            customers.setdefault(ref, CustomerRecord(ref, found[0], name))
+        subject = ticket.get("subject")
+        assignee = ticket.get("assignee_user") if isinstance(ticket.get("assignee_user"), dict) else {}
+        parsed.tickets.append(TicketRecord(
+            f"gorgias:{ticket['id']}", str(subject).strip() if isinstance(subject, str) and subject.strip()
+            else "(no subject)", _category(ticket.get("tags", [])), status, priority,
+            str(assignee.get("name") or assignee.get("email") or "") or None, created, updated or created, ref,
+            sorted(messages, key=lambda m: m.at), None, number, tags=_tags(ticket.get("tags"))))
+    parsed.customers = list(customers.values())
+    return parsed
+
+
+def _sender_address(message: dict) -> str | None:
+    source = message.get("source") if isinstance(message.get("source"), dict) else {}
+    sender = source.get("from") if isinstance(source.get("from"), dict) else {}
+    if not sender:
+        sender = message.get("sender") if isinstance(message.get("sender"), dict) else {}
+    address = sender.get("address") or sender.get("email")
+    return address if isinstance(address, str) and address.strip() else None
+
+
+def _gorgias_message(parsed: Parsed, number: int, position: int, raw) -> MessageRecord | None:
+    where = f"messages[{position}]"
+    if not isinstance(raw, dict):
+        parsed.problem("tickets", number, where, "must be an object")
+        return None
+    at = _time(parsed, number, f"{where}.created_datetime", raw.get("created_datetime"))
+    text, html = raw.get("body_text"), raw.get("body_html")
+    if text is not None and not isinstance(text, str) or html is not None and not isinstance(html, str):
+        parsed.problem("tickets", number, f"{where}.body_text", "must be text")
+        return None
+    body = text or html_to_text(html or "")
+    if at is None or not body.strip():
+        return None
+    sender = raw.get("sender") if isinstance(raw.get("sender"), dict) else {}
+    direction = "note" if raw.get("public") is False else ("out" if raw.get("from_agent") else "in")
+    author = str(sender.get("name") or sender.get("email") or _sender_address(raw) or "unknown")
+    return MessageRecord(direction, author, at, body, f"gorgias-message:{raw.get('id', f'{number}.{position}')}")
+
+
 def parse(path: Path, kind: str) -> Parsed:
     try:
         doc = read_json(path)
@@ -265,6 +345,12 @@ def parse(path: Path, kind: str) -> Parsed:
         parsed = Parsed("tickets")
         parsed.problem("document", 0, "", str(error))
         return parsed
+    if kind == "gorgias":
+        if not isinstance(doc, (list, dict)):
+            parsed = Parsed("tickets")
+            parsed.problem("document", 0, "", "expected Gorgias tickets (a list, or an object with data)")
+            return parsed
+        return gorgias(doc)
     if kind == "freshdesk":
         if not isinstance(doc, (list, dict)):
             parsed = Parsed("tickets")
@@ -281,11 +367,16 @@ def parse(path: Path, kind: str) -> Parsed:
 def sniff(doc: object) -> str | None:
     """Which helpdesk wrote this JSON, from its keys."""
     if isinstance(doc, list):
+        if doc and isinstance(doc[0], dict) and "created_datetime" in doc[0]:
+            return "gorgias"
         return "freshdesk" if doc and isinstance(doc[0], dict) and "description_text" in doc[0] else None
     if not isinstance(doc, dict):
         return None
     if doc.get("format") == "amends":
         return "amends"
+    data = doc.get("data")
+    if isinstance(data, list) and data and isinstance(data[0], dict) and "created_datetime" in data[0]:
+        return "gorgias"
     if "_embedded" in doc or ("items" in doc and "page" in doc):
         return "helpscout"
     if any(k in doc for k in ("tickets", "audits", "comments", "users")):

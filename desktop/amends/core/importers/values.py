@@ -11,8 +11,11 @@ from amends.core import clock, customers
 from amends.core.vocabulary import CATEGORIES, PRIORITIES, STATUSES
 
 _STORED = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ\Z")
-_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%d/%m/%Y",
-                 "%d.%m.%Y %H:%M", "%d.%m.%Y")
+_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
+                 "%d/%m/%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
+#: ``01/05/2026``: the day and month of a slashed date, whichever order they are in.
+_SLASHED = re.compile(r"\s*(\d{1,2})/(\d{1,2})/\d{4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s*\Z")
+DATE_ORDERS = ("day-first", "month-first")
 
 
 class BadValue(ValueError):
@@ -20,16 +23,18 @@ class BadValue(ValueError):
 
 
 @overload
-def time_value(text: object, *, required: Literal[True] = ...) -> str: ...
+def time_value(text: object, *, required: Literal[True] = ..., order: str = ...) -> str: ...
 
 
 @overload
-def time_value(text: object, *, required: bool) -> str | None: ...
+def time_value(text: object, *, required: bool, order: str = ...) -> str | None: ...
 
 
-def time_value(text: object, *, required: bool = True) -> str | None:
+def time_value(text: object, *, required: bool = True, order: str = "day-first") -> str | None:
     """ISO 8601 with or without zone (no zone = UTC), or a few common
-    spreadsheet forms; returns Amends' stored form."""
+    spreadsheet forms; returns Amends' stored form. ``order`` says how a
+    slashed date (``01/05/2026``) reads: a CSV column's order is inferred by
+    :func:`date_order`, never assumed silently."""
     if text is None or (isinstance(text, str) and not text.strip()):
         if required:
             raise BadValue("a date and time is required")
@@ -47,12 +52,42 @@ def time_value(text: object, *, required: bool = True) -> str | None:
         return clock.to_iso(clock.parse_iso(value))
     except ValueError:
         pass
-    for fmt in _TIME_FORMATS:
+    formats = _TIME_FORMATS if order != "month-first" else tuple(
+        f.replace("%d/%m/", "%m/%d/") for f in _TIME_FORMATS)
+    for fmt in formats:
         try:
             return clock.to_iso(datetime.strptime(value, fmt).replace(tzinfo=timezone.utc))
         except ValueError:
             continue
     raise BadValue(f"{value!r} is not a date and time (use ISO 8601, e.g. 2026-01-05T10:00:00Z)")
+
+
+def date_order(texts: list[str]) -> tuple[str | None, str]:
+    """How a column's slashed dates read: ``(order, why)``. ``order`` is
+    ``day-first`` or ``month-first`` when some value settles it (a first
+    number above 12 is a day), ``None`` when the column has no slashed dates
+    (``why`` empty) or cannot be told (``why`` says so: every value reads
+    both ways, or the values contradict each other)."""
+    firsts, seconds, example = "", "", ""
+    for text in texts:
+        found = _SLASHED.match(text or "")
+        if not found:
+            continue
+        example = example or text.strip()
+        first, second = int(found.group(1)), int(found.group(2))
+        if first > 12 >= second:
+            firsts = firsts or text.strip()
+        elif second > 12 >= first:
+            seconds = seconds or text.strip()
+    if not example:
+        return None, ""
+    if firsts and seconds:
+        return None, f"dates in both orders ({firsts} is day-first, {seconds} is month-first)"
+    if firsts:
+        return "day-first", f"read day-first ({firsts} has no month {firsts.split('/')[0].strip()})"
+    if seconds:
+        return "month-first", f"read month-first ({seconds} has no month {seconds.split('/')[1]})"
+    return None, f"dates like {example} read as either day or month first"
 
 
 def category_value(text: object) -> str:
