@@ -286,7 +286,7 @@ def gorgias(doc) -> Parsed:
             raw_messages = []
         messages = [m for position, raw in enumerate(raw_messages)
                     if (m := _gorgias_message(parsed, number, position, raw)) is not None]
-        customer = ticket.get("customer") if isinstance(ticket.get("customer"), dict) else {}
+        customer = _object(ticket.get("customer"))
         email = customer.get("email") or next(
             (_sender_address(raw) for raw in raw_messages if isinstance(raw, dict) and not raw.get("from_agent")
              and _sender_address(raw)), None)
@@ -300,7 +300,7 @@ def gorgias(doc) -> Parsed:
                 str(customer.get("name") or found[1])
             customers.setdefault(ref, CustomerRecord(ref, found[0], name))
         subject = ticket.get("subject")
-        assignee = ticket.get("assignee_user") if isinstance(ticket.get("assignee_user"), dict) else {}
+        assignee = _object(ticket.get("assignee_user"))
         parsed.tickets.append(TicketRecord(
             f"gorgias:{ticket['id']}", str(subject).strip() if isinstance(subject, str) and subject.strip()
             else "(no subject)", _category(ticket.get("tags", [])), status, priority,
@@ -310,11 +310,17 @@ def gorgias(doc) -> Parsed:
     return parsed
 
 
+def _object(value: object) -> dict:
+    """``value`` when it is a JSON object, else an empty one (a hostile or
+    broken export puts lists, text or null where objects belong)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _sender_address(message: dict) -> str | None:
-    source = message.get("source") if isinstance(message.get("source"), dict) else {}
-    sender = source.get("from") if isinstance(source.get("from"), dict) else {}
+    source = _object(message.get("source"))
+    sender = _object(source.get("from"))
     if not sender:
-        sender = message.get("sender") if isinstance(message.get("sender"), dict) else {}
+        sender = _object(message.get("sender"))
     address = sender.get("address") or sender.get("email")
     return address if isinstance(address, str) and address.strip() else None
 
@@ -332,7 +338,7 @@ def _gorgias_message(parsed: Parsed, number: int, position: int, raw) -> Message
     body = text or html_to_text(html or "")
     if at is None or not body.strip():
         return None
-    sender = raw.get("sender") if isinstance(raw.get("sender"), dict) else {}
+    sender = _object(raw.get("sender"))
     direction = "note" if raw.get("public") is False else ("out" if raw.get("from_agent") else "in")
     author = str(sender.get("name") or sender.get("email") or _sender_address(raw) or "unknown")
     return MessageRecord(direction, author, at, body, f"gorgias-message:{raw.get('id', f'{number}.{position}')}")
