@@ -37,7 +37,7 @@ def test_files_that_are_not_utf8_are_decoded_right_and_the_guess_named(db, tmp_p
     assert [r[0] for r in seen.rows] == [subject for subject, _name in rows]
     assert any(expected in note for note in seen.notes)
     report = importers.import_file(db, path, "csv")
-    assert report.written and not report.errors and any(expected in n for n in report.notes)
+    assert report.written and not report.errors and any(expected in n for n in report.read_as)
     assert [r[0] for r in db.tuples("SELECT subject FROM tickets ORDER BY created_at")] == [s for s, _ in rows]
 
 
@@ -76,7 +76,7 @@ def test_an_ambiguous_date_column_is_named(db, tmp_path):
     assert any("'Opened on'" in n and "01/05/2026" in n and "--date-order" in n
                for n in csv_files.inspect(path, overrides={"Opened on": "created_at"}).notes)
     report = importers.import_file(db, path, "csv", mapping={"Opened on": "created_at"})
-    assert report.written and any("'Opened on'" in n and "day-first" in n for n in report.notes)
+    assert report.written and any("'Opened on'" in n and "day-first" in n for n in report.read_as)
     assert db.scalar("SELECT min(created_at) FROM tickets") == "2026-05-01T00:00:00Z"
 
 
@@ -85,7 +85,7 @@ def test_the_order_is_inferred_per_column(db, tmp_path):
     path.write_text("subject,created,updated\nA,01/05/2026,01/05/2026\nB,12/31/2025,01/13/2026\n")
     report = importers.import_file(db, path, "csv")
     assert report.written and not report.errors, report.errors
-    assert any("'created'" in n and "month-first" in n and "12/31/2025" in n for n in report.notes)
+    assert any("'created'" in n and "month-first" in n and "12/31/2025" in n for n in report.read_as)
     assert db.tuples("SELECT created_at, updated_at FROM tickets ORDER BY subject") == [
         ("2026-01-05T00:00:00Z", "2026-01-05T00:00:00Z"), ("2025-12-31T00:00:00Z", "2026-01-13T00:00:00Z")]
     day_first = dated(tmp_path, "01/05/2026", "31/01/2026", header="created")

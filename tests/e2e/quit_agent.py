@@ -16,7 +16,7 @@ os.environ.setdefault("AMENDS_ACTOR", "quitter@trial")
 
 from amends import app as amends_app  # noqa: E402
 from amends.core import tickets  # noqa: E402
-from amends.ui.main_window import MainWindow  # noqa: E402
+from amends.ui.shell.main_window import MainWindow  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -33,7 +33,7 @@ def main() -> int:
         if shown is None:
             QTimer.singleShot(100, act)
             return
-        shown.rolling_backup()  # a background job with its own connection, as a day's first start makes
+        shown.files.rolling_backup()  # a background job with its own connection, as a day's first start makes
         shown.refresh()  # and the jobs a refresh starts (counts per view)
         QTimer.singleShot(1500, lambda: write_and_quit(shown))
 

@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from amends.core import audit, clock, customers
+from amends.core.store import migrations
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def _merge(conn: sqlite3.Connection, actor: str, key: str, members: list[tuple[i
         if other_ref and (ref is None or (ref.startswith("email:") and not other_ref.startswith("email:"))):
             ref = other_ref
     conn.execute("UPDATE customers SET name = ?, ref = ?, version = version + 1 WHERE id = ?", (name, ref, kept[0]))
-    customers.recount_cycles(conn, kept[0])
+    migrations.recount_cycles(conn, kept[0])
     conn.execute("""UPDATE customers SET (first_ticket_at, first_ticket_id) =
                     (SELECT created_at, id FROM tickets WHERE customer_id = ? ORDER BY created_at, id LIMIT 1)
                     WHERE id = ?""", (kept[0], kept[0]))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 import sqlite3
 from dataclasses import dataclass, field
@@ -10,31 +9,25 @@ from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 
-from amends.core import audit, clock
+from amends.core import audit, billing, clock
 from amends.core.errors import NotFound, ValidationError
 from amends.core.store import Database
 from amends.core.store.rowids import inserted_id
 
 
-def billing_cycle(started_at: datetime, cycle_days: int, at: datetime) -> int:
-    """1 + the number of whole cycles between the subscription's start and
-    ``at``. A moment before the start counts as cycle 1."""
-    elapsed = clock.days_between(started_at, at)
-    return 1 + max(0, math.floor(elapsed / cycle_days))
+def billing_cycle(started_at: datetime, interval: billing.Interval | int, at: datetime) -> int:
+    """1 + the number of whole billing intervals between the subscription's
+    start and ``at`` (calendar months for monthly plans; a bare number is
+    days). A moment before the start counts as cycle 1."""
+    if isinstance(interval, int):
+        interval = billing.Interval("day", interval)
+    return billing.cycle_number(started_at, interval, at)
 
 
-def recount_cycles(conn: sqlite3.Connection, customer_id: int) -> None:
-    """The customer's tickets' billing cycles, from their subscriptions (after
-    a subscription changed, or duplicates were merged into them)."""
-    subs = conn.execute("SELECT started_at, cycle_days FROM subscriptions WHERE customer_id = ? ORDER BY started_at",
-                        (customer_id,)).fetchall()
-    if not subs:
-        return
-    for ticket_id, created in conn.execute("SELECT id, created_at FROM tickets WHERE customer_id = ?",
-                                           (customer_id,)).fetchall():
-        started, days = next((s for s in reversed(subs) if s[0] <= created), subs[-1])
-        conn.execute("UPDATE tickets SET billing_cycle = ? WHERE id = ?",
-                     (billing_cycle(clock.parse_iso(started), days, clock.parse_iso(created)), ticket_id))
+in_force_id = billing.in_force_id
+
+SUBSCRIPTION_COLUMNS = ("id, plan, started_at, cycle_days, status, cancelled_at, interval_unit, interval_count, "
+                        "ref, status_original, price_minor, currency")
 
 
 @dataclass(frozen=True)
@@ -45,6 +38,20 @@ class Subscription:
     cycle_days: int
     status: str
     cancelled_at: str | None
+    interval: billing.Interval = billing.Interval("day", 30)
+    ref: str | None = None
+    status_original: str | None = None  # the platform's own word (trialing, past_due, FAILED ...)
+    price_minor: int | None = None      # per cycle, in the currency's smallest unit
+    currency: str | None = None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row | tuple) -> "Subscription":
+        """From a row selected with :data:`SUBSCRIPTION_COLUMNS`."""
+        return cls(row[0], row[1], row[2], row[3], row[4], row[5], billing.stored(row[6], row[7], row[3]),
+                   row[8], row[9], row[10], row[11])
+
+    def cycle_at(self, at: datetime) -> int:
+        return billing_cycle(clock.parse_iso(self.started_at), self.interval, at)
 
 
 @dataclass(frozen=True)
@@ -78,22 +85,26 @@ class CustomerProfile:
     days_subscribed: int | None
     tickets: list[PastTicket] = field(default_factory=list)
     offers: list[PastOffer] = field(default_factory=list)
+    #: Every subscription, the latest started first (``subscription`` is the one in force now).
+    subscriptions: list[Subscription] = field(default_factory=list)
 
 
-def subscription_at(db: Database, customer_id: int, at: str | None = None) -> Subscription | None:
-    """The subscription in force at ``at`` (the latest one started by then),
-    else the customer's latest."""
-    row = None
-    if at is not None:
-        row = db.one("SELECT * FROM subscriptions WHERE customer_id = ? AND started_at <= ? "
-                     "ORDER BY started_at DESC, id DESC LIMIT 1", (customer_id, at))
-    if row is None:
-        row = db.one("SELECT * FROM subscriptions WHERE customer_id = ? "
-                     "ORDER BY started_at DESC, id DESC LIMIT 1", (customer_id,))
-    if row is None:
-        return None
-    return Subscription(row["id"], row["plan"], row["started_at"], row["cycle_days"],
-                        row["status"], row["cancelled_at"])
+def subscription_at(db: Database | sqlite3.Connection, customer_id: int,
+                    at: str | None = None) -> Subscription | None:
+    """The subscription that counts at ``at`` (see :func:`in_force_id`):
+    with two boxes, or a cancelled one and a new one, the one in force then.
+    Without ``at``: as of now."""
+    sql = f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = {in_force_id()}"
+    params = {"customer": customer_id, "at": at or clock.now_iso()}
+    row = db.execute(sql, params).fetchone() if isinstance(db, sqlite3.Connection) else db.one(sql, params)
+    return None if row is None else Subscription.from_row(row)
+
+
+def subscriptions(db: Database, customer_id: int) -> list[Subscription]:
+    """Every subscription of the customer, the latest started first."""
+    return [Subscription.from_row(r) for r in db.query(
+        f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE customer_id = ? ORDER BY started_at DESC, id DESC",
+        (customer_id,))]
 
 
 _BRACKETED = re.compile(r'(?:"([^"]*)"|([^"<>]*?))\s*<([^<>\s]+)>')
@@ -206,10 +217,12 @@ def for_address(conn: sqlite3.Connection, actor: str, address: str, name: str = 
 
 
 def create(db: Database, email: str, name: str = "", *, ref: str | None = None,
-           plan: str | None = None, started_at: str | None = None, cycle_days: int = 30) -> int:
-    """Create a customer, with a subscription when ``plan`` is given. An
-    address that already belongs to a customer is refused (one customer per
-    address): use :func:`find_or_create` to reuse them."""
+           plan: str | None = None, started_at: str | None = None, cycle_days: int = 30,
+           interval: billing.Interval | None = None) -> int:
+    """Create a customer, with a subscription when ``plan`` is given
+    (``interval`` wins over ``cycle_days``). An address that already belongs
+    to a customer is refused (one customer per address): use
+    :func:`find_or_create` to reuse them."""
     now = clock.now_iso()
     with db.transaction() as conn:
         taken = lookup(conn, email)
@@ -220,8 +233,10 @@ def create(db: Database, email: str, name: str = "", *, ref: str | None = None,
             (ref, email, name, now)))
         add_address(conn, customer_id, email)
         if plan:
-            conn.execute("INSERT INTO subscriptions (customer_id, plan, started_at, cycle_days) "
-                         "VALUES (?, ?, ?, ?)", (customer_id, plan, started_at or now, cycle_days))
+            every = interval or billing.Interval("day", cycle_days)
+            conn.execute("INSERT INTO subscriptions (customer_id, plan, started_at, cycle_days, interval_unit, "
+                         "interval_count) VALUES (?, ?, ?, ?, ?, ?)",
+                         (customer_id, plan, started_at or now, every.approx_days, every.unit, every.count))
         audit.record(conn, db.actor, "customer", customer_id, "create", {"email": email, "name": name})
     return customer_id
 
@@ -234,9 +249,12 @@ def find_or_create(db: Database, email: str, name: str = "") -> int:
         return for_address(conn, db.actor, email, name)[0]
 
 
-def find_by_email(db: Database, email: str) -> int | None:
+def find_by_email(db: Database | sqlite3.Connection, email: str) -> int | None:
     """The customer with this address (any of theirs, any letter case, with
-    or without a display name), the oldest if several."""
+    or without a display name), the oldest if several. Takes a connection
+    too, for importers inside their transaction."""
+    if isinstance(db, sqlite3.Connection):
+        return lookup(db, email)
     key = address_key(email)
     if not key:
         return None
@@ -253,12 +271,12 @@ def profile(db: Database, customer_id: int, *, now: datetime | None = None,
     if row is None:
         raise NotFound(f"Customer {customer_id} does not exist.")
     now = now or clock.now()
-    sub = subscription_at(db, customer_id)
+    sub = subscription_at(db, customer_id, clock.to_iso(now))
     cycle = days = None
     if sub is not None:
         end = clock.parse_iso(sub.cancelled_at) if sub.cancelled_at else now
         started = clock.parse_iso(sub.started_at)
-        cycle = billing_cycle(started, sub.cycle_days, end)
+        cycle = billing_cycle(started, sub.interval, end)
         days = max(0, int(clock.days_between(started, end)))
     tickets = [
         PastTicket(r["id"], r["subject"], r["category"], r["status"], r["created_at"],
@@ -282,7 +300,8 @@ def profile(db: Database, customer_id: int, *, now: datetime | None = None,
                WHERE t.customer_id = ? AND r.offer_value IS NOT NULL
                ORDER BY r.resolved_at DESC LIMIT ?""", (customer_id, history_limit))
     ]
-    return CustomerProfile(row["id"], row["name"], row["email"], sub, cycle, days, tickets, offers)
+    return CustomerProfile(row["id"], row["name"], row["email"], sub, cycle, days, tickets, offers,
+                           subscriptions(db, customer_id))
 
 
 def _outcome(status: str, policy_name: str | None, number: int | None, resolution_id: int | None) -> str:

@@ -23,7 +23,9 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
+from amends.core import billing, money
 from amends.core.importers.records import CustomerRecord, MessageRecord, Parsed, SubscriptionRecord, TicketRecord
+from amends.core.importers.subscriptions import statuses
 from amends.core.importers.values import (
     DATE_ORDERS,
     BadValue,
@@ -43,7 +45,8 @@ FIELD_LABELS = {"ref": "Ticket id", "subject": "Subject", "body": "Message", "ca
                 "updated_at": "Updated", "customer_email": "Customer email", "customer_name": "Customer name",
                 "customer_ref": "Customer id", "tags": "Tags (comma separated)"}
 TIME_FIELDS = ("created_at", "updated_at", "started_at", "cancelled_at")
-CUSTOMER_FIELDS = ("ref", "email", "name", "plan", "started_at", "cycle_days", "status", "cancelled_at")
+CUSTOMER_FIELDS = ("ref", "email", "name", "plan", "started_at", "cycle_days", "status", "cancelled_at",
+                   "subscription_ref", "interval_unit", "interval_count", "price", "currency")
 ALIASES = {
     "id": "ref", "ticket_id": "ref", "external_id": "ref", "number": "ref", "ticket": "ref",
     "title": "subject", "summary": "subject",
@@ -64,7 +67,9 @@ CUSTOMER_ALIASES = {"id": "ref", "customer_id": "ref", "external_id": "ref", "e-
                     "start": "started_at", "start_date": "started_at", "created_at": "started_at",
                     "subscribed_at": "started_at", "interval_days": "cycle_days", "billing_interval_days": "cycle_days",
                     "cycle": "cycle_days", "subscription_status": "status", "cancelled": "cancelled_at",
-                    "canceled_at": "cancelled_at", "cancellation_date": "cancelled_at"}
+                    "canceled_at": "cancelled_at", "cancellation_date": "cancelled_at",
+                    "customer_email": "email", "email_address": "email", "subscription_id": "subscription_ref",
+                    "interval": "interval_unit", "billing_interval": "interval_unit", "amount": "price"}
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,11 @@ def decode(raw: bytes, encoding: str | None = None) -> Decoded:
 _COMMON_LETTERS = frozenset("ąćęłńóśźżáčďéěíňřšťúůýžäöüßàâçèêëîïôùûÿñãõåæøőűğışăâîșțţşėįųūļķņ")
 
 
+#: The most used of them (French, Spanish, German, Portuguese, Italian, Nordic): "José Nuñez" in a few bytes
+#: reads as Windows-1252, not as Windows-1250's "Nuńez".
+_WESTERN_LETTERS = frozenset("éèêëàâäçñüöóáíúßôûîïÿãõåæø")
+
+
 def _likeliest(raw: bytes) -> str:
     """charset-normalizer's candidates, re-ranked for short Latin-script
     files: on a few rows of Polish it ranks Windows-1250 or ISO-8859-10
@@ -130,8 +140,9 @@ def _likeliest(raw: bytes) -> str:
         return "cp1252"
 
     def share(text: str) -> float:
-        wide = [c for c in text if ord(c) > 127]
-        return sum(c.lower() in _COMMON_LETTERS for c in wide) / len(wide) if wide else 0.0
+        wide = [c.lower() for c in text if ord(c) > 127]
+        weights = [1.0 if c in _WESTERN_LETTERS else 0.9 if c in _COMMON_LETTERS else 0.0 for c in wide]
+        return sum(weights) / len(weights) if weights else 0.0
 
     scored = [(share(str(m)), -index, m.encoding) for index, m in enumerate(candidates)]
     best = max(scored)
@@ -175,7 +186,7 @@ def rows(path: Path, parsed: Parsed,
         parsed.problem("document", 0, "encoding", str(error))
         return [], []
     if decoded.guessed:
-        parsed.notes.append(f"encoding: read as {decoded.encoding} (detected; not UTF-8). "
+        parsed.read_as.append(f"encoding: read as {decoded.encoding} (detected; not UTF-8). "
                             "If letters look wrong, choose another (--encoding).")
     text = decoded.text
     sample = text[:20_000]
@@ -241,13 +252,13 @@ def _orders(parsed: Parsed, header: list[str], mapping: dict[int, str], data: li
         order, why = date_order([record[column] for _line, record in data])
         if order:
             orders[name] = order
-            parsed.notes.append(f"column {header[column]!r}: dates {why}")
+            parsed.read_as.append(f"column {header[column]!r}: dates {why}")
         elif why.startswith("dates in both orders"):
             parsed.problem("document", 1, header[column], f"column {header[column]!r} has {why}; "
                                                           "say which (--date-order day-first or month-first)")
         elif why:
             orders[name] = "day-first"
-            parsed.notes.append(f"column {header[column]!r}: {why}; read day-first "
+            parsed.read_as.append(f"column {header[column]!r}: {why}; read day-first "
                                 "(if they are month-first, say so: --date-order month-first)")
     return orders
 
@@ -339,18 +350,7 @@ def parse_customers(path: Path, overrides: dict[str, str], *, encoding: str | No
         subscription = None
         if values.get("plan", "").strip():
             try:
-                started = time_value(values.get("started_at"), order=orders.get("started_at", "day-first"))
-                cycle_text = values.get("cycle_days", "30").strip() or "30"
-                if not cycle_text.isdigit() or int(cycle_text) <= 0:
-                    raise BadValue(f"cycle_days {cycle_text!r} must be a whole number above 0")
-                status = (values.get("status") or "active").strip().lower().replace("canceled", "cancelled")
-                if status not in ("active", "paused", "cancelled"):
-                    raise BadValue(f"status {status!r} must be active, paused or cancelled")
-                cancelled = time_value(values.get("cancelled_at"), required=False,
-                                       order=orders.get("cancelled_at", "day-first"))
-                if status == "cancelled" and cancelled is None:
-                    raise BadValue("a cancelled subscription needs cancelled_at")
-                subscription = SubscriptionRecord(values["plan"].strip(), started, int(cycle_text), status, cancelled)
+                subscription = _subscription(values, orders)
             except BadValue as error:
                 parsed.problem("customers", line, "subscription", str(error))
                 continue
@@ -358,6 +358,59 @@ def parse_customers(path: Path, overrides: dict[str, str], *, encoding: str | No
         parsed.customers.append(CustomerRecord(ref, email, values.get("name", "").strip() or shown, subscription,
                                                line))
     return parsed
+
+
+def _subscription(values: dict[str, str], orders: dict[str, str] | None = None) -> SubscriptionRecord:
+    """A mapped row's subscription. The interval is ``interval_unit`` ×
+    ``interval_count`` when there is a unit, else ``cycle_days`` days;
+    statuses as the platforms say them (subscriptions/statuses.py)."""
+    orders = orders or {}
+    started = time_value(values.get("started_at"), order=orders.get("started_at", "day-first"))
+    every = None
+    if values.get("interval_unit", "").strip():
+        count_text = values.get("interval_count", "1").strip() or "1"
+        if not count_text.isdigit() or int(count_text) <= 0:
+            raise BadValue(f"interval_count {count_text!r} must be a whole number above 0")
+        try:
+            every = billing.Interval(billing.parse_unit(values["interval_unit"]), int(count_text))
+        except ValueError as error:
+            raise BadValue(str(error)) from None
+    cycle_text = values.get("cycle_days", "").strip() or str(every.approx_days if every else 30)
+    if not cycle_text.isdigit() or int(cycle_text) <= 0:
+        raise BadValue(f"cycle_days {cycle_text!r} must be a whole number above 0")
+    word = (values.get("status") or "active").strip()
+    status = statuses.ours(word)
+    if status is None:
+        raise BadValue(f"unknown status {word!r} (known: {statuses.known()})")
+    cancelled = time_value(values.get("cancelled_at"), required=False, order=orders.get("cancelled_at", "day-first"))
+    if status == "cancelled" and cancelled is None:
+        raise BadValue("a cancelled subscription needs cancelled_at")
+    currency = values.get("currency", "").strip().upper() or None
+    price = None
+    if values.get("price", "").strip():
+        try:
+            price = money.to_minor(values["price"], currency)
+        except ValueError as error:
+            raise BadValue(str(error)) from None
+    ref = values.get("subscription_ref", "").strip()
+    return SubscriptionRecord(values["plan"].strip(), started, int(cycle_text), status,
+                              cancelled if status == "cancelled" else None, f"csv:{ref}" if ref else None,
+                              every.unit if every else None, every.count if every else None,
+                              word if word.lower() != status else None, price, currency)
+
+
+def header(path: Path) -> list[str]:
+    """Just the header row (recognising a platform's export)."""
+    text = read_text(path)
+    first = text.split("\n", 1)[0]
+    try:
+        delimiter = csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    except csv.Error:
+        return []
 
 
 @dataclass
@@ -396,7 +449,7 @@ def inspect(path: Path, *, encoding: str | None = None, dates: str | None = None
     parse = parse_customers if customers else parse_tickets
     full = parse(path, overrides or {}, encoding=encoding, dates=dates)
     return Preview(header, [record for _line, record in data[:limit]], decoded.encoding, decoded.guessed,
-                   full.notes, [f"line {p.record}: {p.field or '-'}: {p.reason}" for p in full.problems])
+                   full.read_as, [f"line {p.record}: {p.field or '-'}: {p.reason}" for p in full.problems])
 
 
 def guess_mapping(header: list[str]) -> dict[str, str]:

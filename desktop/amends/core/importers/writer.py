@@ -11,6 +11,7 @@ from typing import Callable
 from amends.core import audit, clock, customers, policies, tags, thanks, tickets
 from amends.core.importers.records import Parsed, PolicyRecord, RecordProblem, TicketRecord
 from amends.core.mail import reference
+from amends.core.store import migrations
 
 
 def _step_key(step: policies.Step) -> tuple:
@@ -55,7 +56,8 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
     counts = {"new": 0, "updated": 0, "unchanged": 0, "messages": 0}
     if parsed.policies and pristine_defaults(conn):
         policies.remove_all(conn)
-    customer_ids = {c.ref: _customer(conn, actor, c, counts if parsed.unit == "customers" else None)
+    customer_ids = {c.ref: _customer(conn, actor, c, counts if parsed.unit == "customers" else None,
+                                     counts if parsed.unit == "subscriptions" else None)
                     for c in parsed.customers}
     versions = {}
     for policy in parsed.policies:
@@ -127,15 +129,18 @@ def _extras(conn, parsed: Parsed) -> None:
                          (record.merged_into, row[0]))
 
 
-def _customer(conn, actor: str, record, counts) -> int:
+def _customer(conn, actor: str, record, counts, sub_counts=None) -> int:
     """The customer for a record: by the file's own id (ref), else by address
-    (one customer per address, whichever file or mailbox named them first);
-    only a new address makes a new customer."""
+    through the one find-or-create (customers.for_address: any letter case,
+    any of their addresses), so a Stripe export, a helpdesk and an mbox meet
+    in one customer; only a new address makes a new customer. Subscriptions
+    are added or updated one by one, never replaced."""
     row = conn.execute("SELECT id, email, name FROM customers WHERE ref = ?", (record.ref,)).fetchone()
     changed = False
     existed = row is not None
+    subs = record.all_subscriptions()
     if row is None:
-        at = record.subscription.started_at if record.subscription else clock.now_iso()
+        at = min((s.started_at for s in subs), default=None) or clock.now_iso()
         customer_id, created = customers.for_address(conn, actor, record.email, record.name, ref=record.ref,
                                                      created_at=at)
         existed = not created
@@ -151,22 +156,15 @@ def _customer(conn, actor: str, record, counts) -> int:
                          (record.email, record.name or row[2], customer_id))
             customers.add_address(conn, customer_id, record.email)
             changed = True
-    sub = record.subscription
-    if sub is not None:
-        current = conn.execute("SELECT id, plan, started_at, cycle_days, status, cancelled_at FROM subscriptions "
-                               "WHERE customer_id = ? ORDER BY started_at DESC, id DESC LIMIT 1",
-                               (customer_id,)).fetchone()
-        values = (sub.plan, sub.started_at, sub.cycle_days, sub.status, sub.cancelled_at)
-        if current is None:
-            conn.execute("INSERT INTO subscriptions (customer_id, plan, started_at, cycle_days, status, cancelled_at) "
-                         "VALUES (?, ?, ?, ?, ?, ?)", (customer_id, *values))
-            changed = changed or existed
-            _recount_cycles(conn, customer_id)
-        elif tuple(current[1:]) != values:
-            conn.execute("UPDATE subscriptions SET plan = ?, started_at = ?, cycle_days = ?, status = ?, "
-                         "cancelled_at = ?, version = version + 1 WHERE id = ?", (*values, current[0]))
-            changed = True
-            _recount_cycles(conn, customer_id)
+    subs_changed = False
+    for sub in subs:
+        written = _subscription(conn, customer_id, sub)
+        if sub_counts is not None:
+            sub_counts[written or "unchanged"] += 1
+        subs_changed = bool(written) or subs_changed
+    if subs_changed:
+        migrations.recount_cycles(conn, customer_id)
+        changed = changed or existed
     if existed and counts is not None:
         counts["updated" if changed else "unchanged"] += 1
     return customer_id
@@ -187,10 +185,30 @@ def _adopt(conn, customer_id: int, record) -> bool:
     return True
 
 
-def _recount_cycles(conn, customer_id: int) -> None:
-    """The customer's subscription changed: their tickets' billing cycles
-    follow (a customers file imported after the tickets)."""
-    customers.recount_cycles(conn, customer_id)
+_SUB_FIELDS = ("plan", "started_at", "cycle_days", "status", "cancelled_at", "interval_unit", "interval_count",
+               "status_original", "price_minor", "currency", "quantity")
+
+
+def _subscription(conn, customer_id: int, sub) -> str | None:
+    """Insert or update one subscription: by its platform ref, else by
+    (customer, plan, start). 'new', 'updated', or None when unchanged."""
+    values = tuple(getattr(sub, name) for name in _SUB_FIELDS)
+    if sub.ref:
+        current = conn.execute(f"SELECT id, customer_id, {', '.join(_SUB_FIELDS)} FROM subscriptions WHERE ref = ?",
+                               (sub.ref,)).fetchone()
+    else:
+        current = conn.execute(f"SELECT id, customer_id, {', '.join(_SUB_FIELDS)} FROM subscriptions "
+                               "WHERE customer_id = ? AND plan = ? AND started_at = ? AND ref IS NULL",
+                               (customer_id, sub.plan, sub.started_at)).fetchone()
+    if current is None:
+        conn.execute(f"INSERT INTO subscriptions (customer_id, ref, {', '.join(_SUB_FIELDS)}) "
+                     f"VALUES (?, ?, {', '.join('?' * len(_SUB_FIELDS))})", (customer_id, sub.ref, *values))
+        return "new"
+    if (current[1], *current[2:]) == (customer_id, *values):
+        return None
+    conn.execute(f"UPDATE subscriptions SET customer_id = ?, {', '.join(f'{n} = ?' for n in _SUB_FIELDS)}, "
+                 "version = version + 1 WHERE id = ?", (customer_id, *values, current[0]))
+    return "updated"
 
 
 def _policy(conn, actor: str, record: PolicyRecord) -> dict[tuple[str, int], tuple[int, list]]:
@@ -247,11 +265,9 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -
         return
     cycle = None
     if customer_id is not None:
-        sub = conn.execute("SELECT started_at, cycle_days FROM subscriptions WHERE customer_id = ? "
-                           "ORDER BY started_at <= ? DESC, started_at DESC LIMIT 1",
-                           (customer_id, record.created_at)).fetchone()
+        sub = customers.subscription_at(conn, customer_id, record.created_at)
         if sub is not None:
-            cycle = customers.billing_cycle(clock.parse_iso(sub[0]), sub[1], clock.parse_iso(record.created_at))
+            cycle = sub.cycle_at(clock.parse_iso(record.created_at))
     resolved_at = record.resolution.at if record.resolution else None
     fields = (record.subject, record.category, record.status, record.priority, record.assignee, record.created_at,
               record.updated_at, customer_id)
