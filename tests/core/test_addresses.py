@@ -16,6 +16,8 @@ from amends.core.errors import ValidationError
 from amends.core.workspace import open_database
 
 from tests.conftest import ACTOR
+from tests.core.subscription_exports import STRIPE, stripe_row
+from tests.core.subscription_exports import write as write_export
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SUBSCRIBERS = "id,email,name,plan,started_at,cycle_days\ncust-1,Ada@Example.com,Ada Okafor,Coffee,2026-01-01,30\n"
@@ -150,3 +152,16 @@ def test_the_upgrade_merges_duplicates_on_a_real_version_2_file(tmp_path):
     assert customers.find_by_email(db, "ZOE@example.com") == ids[0]
     assert db.scalar("SELECT count(*) FROM customer_addresses") == db.scalar("SELECT count(*) FROM customers")
     assert db.scalar("PRAGMA foreign_key_check") is None
+
+
+def test_a_subscription_platform_export_meets_the_mail_in_one_customer(db, tmp_path):
+    """H8's platform importers go through the same lookup: a Stripe row in a
+    display-name form and another case joins the customer mail made."""
+    for path in exports(tmp_path)[:1]:
+        assert importers.import_file(db, path).written
+    stripe = write_export(tmp_path / "stripe.csv", STRIPE, [
+        stripe_row("sub_1", "cus_1", "ADA@example.COM", "active", "2026-01-01 10:00", name="Ada Okafor")])
+    report = importers.import_file(db, stripe)
+    assert report.written and not report.errors, report.errors
+    assert db.scalar("SELECT count(*) FROM customers") == 1
+    assert db.scalar("SELECT billing_cycle FROM tickets") == 1
