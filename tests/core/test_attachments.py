@@ -263,3 +263,46 @@ def test_freshdesk_attachments_given_beside_the_export_are_kept_and_names_cannot
     files = list(attachments.for_ticket(db, db.scalar("SELECT id FROM tickets")).values())[0]
     assert [(f.name, f.kept) for f in files] == [("jar.jpg", True)]
     assert attachments.content(db, files[0].id) == b"\xff\xd8\xff\xe0"
+
+
+def test_an_mbox_of_a_claim_and_its_forward_keeps_one_copy_of_the_photo(db, tmp_path):
+    box = photo(70_000, seed=12)
+    first = claim(big_photo=box).replace(b"\r\n", b"\n")
+    second = claim(big_photo=box, message_id="<claim-fwd@mail.example.com>", exe=False).replace(b"\r\n", b"\n")
+    mbox = tmp_path / "support.mbox"
+    mbox.write_bytes(b"From ada@example.com Mon Jan  5 10:00:00 2026\n" + first + b"\n"
+                     b"From ada@example.com Mon Jan  5 11:00:00 2026\n" + second + b"\n")
+    report = import_file(db, mbox)
+    assert report.written and report.imported == 2
+    assert db.scalar("SELECT count(*) FROM attachments") == 7
+    assert db.scalar("SELECT count(*) FROM attachment_contents") == 4, "photo, logo, PDF and .exe: once each"
+    assert attachments.content(db, db.scalar("SELECT id FROM attachments WHERE name = 'crushed box.jpg' "
+                                             "ORDER BY id DESC LIMIT 1")) == box
+
+
+def test_hostile_attachment_names_are_stored_safe(db, tmp_path):
+    raw = ("From: m@example.com\nSubject: Invoice\nDate: Mon, 05 Jan 2026 10:00:00 +0000\nMessage-ID: <n@x>\n"
+           "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\n"
+           "See attached.\n--B\nContent-Type: application/octet-stream\n"
+           "Content-Disposition: attachment; filename*=utf-8''..%2F..%2Finvoice%E2%80%AEfdp.exe\n"
+           "Content-Transfer-Encoding: base64\n\nTVo=\n--B--\n").encode()
+    message_id = _import(db, tmp_path, raw)
+    [item] = attachments.for_messages(db, [message_id])[message_id]
+    assert item.name == "invoicefdp.exe" and item.executable and attachments.content(db, item.id) == b"MZ"
+
+
+def test_the_json_schema_describes_the_files_the_export_writes(db, tmp_path):
+    import re
+
+    schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "amends-format.schema.json").read_text())
+    described = schema["$defs"]["attachment"]
+    assert schema["$defs"]["message"]["properties"]["attachments"]["items"] == {"$ref": "#/$defs/attachment"}
+    _import(db, tmp_path, claim())
+    out = tmp_path / "export.json"
+    write_document(db, out)
+    entries = [a for t in json.loads(out.read_text())["tickets"] for m in t["messages"]
+               for a in m.get("attachments", [])]
+    assert entries
+    for entry in entries:
+        assert set(described["required"]) <= set(entry) <= set(described["properties"])
+        assert re.match(described["properties"]["sha256"]["pattern"], entry["sha256"])
