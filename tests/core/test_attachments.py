@@ -306,3 +306,15 @@ def test_the_json_schema_describes_the_files_the_export_writes(db, tmp_path):
     for entry in entries:
         assert set(described["required"]) <= set(entry) <= set(described["properties"])
         assert re.match(described["properties"]["sha256"]["pattern"], entry["sha256"])
+
+
+def test_a_mail_that_is_only_a_photo_keeps_the_photo_as_a_file_not_as_text(db, tmp_path):
+    picture = png(20, 20)
+    raw = ("From: Ada <ada@example.com>\nSubject: Photo\nDate: Mon, 05 Jan 2026 10:00:00 +0000\n"
+           "Message-ID: <only-photo@x>\nMIME-Version: 1.0\nContent-Type: image/png; name=\"IMG_0001.png\"\n"
+           "Content-Disposition: inline; filename=\"IMG_0001.png\"\nContent-Transfer-Encoding: base64\n\n"
+           + base64.encodebytes(picture).decode()).encode()
+    message_id = _import(db, tmp_path, raw)
+    [item] = attachments.for_messages(db, [message_id])[message_id]
+    assert (item.name, item.type) == ("IMG_0001.png", "image/png") and attachments.content(db, item.id) == picture
+    assert "PNG" not in db.scalar("SELECT body FROM messages WHERE id = ?", (message_id,))

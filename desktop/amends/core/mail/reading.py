@@ -373,7 +373,7 @@ def _bodies(message: EmailMessage, parts: list[Message],
         texts = [p for p in parts if p.get_content_maintype() == "text" and not p.is_multipart()]
         plain = next((p for p in texts if p.get_content_subtype() != "html"), None)
         rich = next((p for p in texts if p.get_content_subtype() == "html"), None)
-        if plain is None and rich is None and not message.is_multipart():
+        if plain is None and rich is None and not message.is_multipart() and not _is_file(message):
             plain = message
     markup = _part_text(rich, defects) if rich is not None else None
     clean_html = None
@@ -414,6 +414,16 @@ def _attachments(parts: list[Message], used: list[Message], defects: list[str]) 
         found.append(Incoming(name, kind, data, text(cid) if cid else None,
                               inline=disposition != "attachment" and cid is not None))
     return found
+
+
+def _is_file(part: Message) -> bool:
+    """A single-part mail that is a picture, a sound, a film or a named
+    document (a photo sent on its own): a file, not its text."""
+    try:
+        return part.get_content_maintype() in ("image", "audio", "video") or \
+            (part.get_content_maintype() != "text" and bool(part.get_filename()))
+    except _READ_ERRORS:
+        return False
 
 
 def _other_texts(message: Message, used: list[Message], defects: list[str]) -> list[str]:
