@@ -318,3 +318,16 @@ def test_a_mail_that_is_only_a_photo_keeps_the_photo_as_a_file_not_as_text(db, t
     [item] = attachments.for_messages(db, [message_id])[message_id]
     assert (item.name, item.type) == ("IMG_0001.png", "image/png") and attachments.content(db, item.id) == picture
     assert "PNG" not in db.scalar("SELECT body FROM messages WHERE id = ?", (message_id,))
+
+
+def test_verify_finds_damaged_or_missing_contents(db, tmp_path):
+    _import(db, tmp_path, claim())
+    assert attachments.verify(db) == []
+    with db.transaction() as conn:
+        sha = conn.execute("SELECT sha256 FROM attachments WHERE name = 'receipt.pdf'").fetchone()[0]
+        conn.execute("UPDATE attachment_contents SET data = ? WHERE sha256 = ?", (b"%PDF-damaged", sha))
+        conn.execute("DELETE FROM attachment_contents WHERE sha256 = "
+                     "(SELECT sha256 FROM attachments WHERE name = 'tool.exe')")
+    found = attachments.verify(db)
+    assert len(found) == 2 and "receipt.pdf" in found[0] and "damaged" in found[0]
+    assert "tool.exe" in found[1] and "missing" in found[1]

@@ -321,3 +321,18 @@ def from_exchange(raw: object, where: str) -> tuple[Incoming | None, list[tuple[
     if data is None:
         item.size, item.sha256 = int(size), declared  # type: ignore[arg-type]
     return item, []
+
+
+def verify(db: Database) -> list[str]:
+    """Problems with the kept files: content whose bytes no longer have its
+    SHA-256 (damaged), and files listed as kept whose content is missing.
+    Reads every byte once; for ``check``."""
+    problems = []
+    for sha, size, data in db.tuples("SELECT sha256, size, data FROM attachment_contents"):
+        if digest(bytes(data)) != sha or len(data) != size:
+            names = ", ".join(r[0] for r in db.tuples("SELECT DISTINCT name FROM attachments WHERE sha256 = ?", (sha,)))
+            problems.append(f"the stored content of {names or sha} does not match its SHA-256 (damaged)")
+    for name, message_id in db.tuples("SELECT a.name, a.message_id FROM attachments a WHERE a.kept = 1 AND NOT EXISTS "
+                                      "(SELECT 1 FROM attachment_contents c WHERE c.sha256 = a.sha256)"):
+        problems.append(f"{name} (message {message_id}) is listed as kept but its content is missing")
+    return problems
