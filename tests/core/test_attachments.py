@@ -331,3 +331,16 @@ def test_verify_finds_damaged_or_missing_contents(db, tmp_path):
     found = attachments.verify(db)
     assert len(found) == 2 and "receipt.pdf" in found[0] and "damaged" in found[0]
     assert "tool.exe" in found[1] and "missing" in found[1]
+
+
+def test_check_reports_the_kept_files_and_a_damaged_one(db, tmp_path):
+    from amends.core import health
+
+    _import(db, tmp_path, claim())
+    report = health.check(db)
+    assert report.ok and "attachments: 4 files kept, every one matches its SHA-256" in report.checks
+    with db.transaction() as conn:
+        conn.execute("UPDATE attachment_contents SET data = x'00' WHERE sha256 = "
+                     "(SELECT sha256 FROM attachments WHERE name = 'receipt.pdf')")
+    report = health.check(db)
+    assert not report.ok and any(p.startswith("attachments: ") and "receipt.pdf" in p for p in report.problems)
