@@ -114,3 +114,29 @@ def test_a_pdf_opens_in_the_system_viewer_and_an_exe_only_after_a_warning(qtbot,
     next(b for b in box.buttons() if b.text() == "Open anyway").click()
     assert len(viewer.opened) == 2 and viewer.opened[1].endswith("tool.exe")
     assert open(viewer.opened[1], "rb").read() == EXE
+
+
+def test_the_ticket_view_of_the_main_window_shows_the_files_of_the_claim(qtbot, db, tmp_path, viewer):
+    from amends.ui.shell.main_window import MainWindow
+
+    path = tmp_path / "claim.eml"
+    path.write_bytes(claim(big_photo=png(800, 600, BLUE), logo=png(40, 30, RED),
+                           trailing_text="Sent from my phone. Order 4711."))
+    assert import_file(db, path).written
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    window.resize(1400, 1000)
+    window.show()
+    ticket_id = db.scalar("SELECT id FROM tickets")
+    window.drill_down("claim", [ticket_id])
+    conversation = window.inbox.ticket_view.conversation
+    qtbot.waitUntil(lambda: "crushed box.jpg" in conversation.toPlainText(), timeout=5000)
+    text = conversation.toPlainText()
+    assert "receipt.pdf" in text and "runs code when opened" in text and "Order 4711" in text
+    qtbot.waitUntil(lambda: _has_colour(conversation.viewport().grab().toImage(), BLUE), timeout=5000)
+    assert _has_colour(conversation.viewport().grab().toImage(), RED)
+    exe = db.scalar("SELECT id FROM attachments WHERE name = 'tool.exe'")
+    conversation.anchorClicked.emit(QUrl(f"amends-attachment:{exe}"))
+    assert isinstance(conversation.last_opened, QMessageBox) and viewer.opened == []
+    conversation.last_opened.close()
+    window.close()

@@ -248,24 +248,6 @@ def inline_html(markup: str, files: list[Attachment], scheme: str = "amends-atta
     return _CID.sub(swap, markup)
 
 
-_WORDS = re.compile(r"\w+")
-
-
-def omitted_plain(body: str, markup: str | None) -> str | None:
-    """The plain text when the HTML leaves some of it out (a mail whose
-    plain part says what the HTML does not, or a text part after the HTML),
-    so that the HTML view can show it beside; None when the HTML has it all.
-    Compared by words: layout and link brackets do not count."""
-    if not markup or not body.strip():
-        return None
-    from amends.core.mail.reading import html_to_text
-
-    shown = set(_WORDS.findall(html_to_text(markup).lower()))
-    lines = [line for line in body.splitlines() if not line.startswith("[attachment: ")]
-    missing = [w for line in lines for w in _WORDS.findall(line.lower()) if w not in shown]
-    return "\n".join(lines).strip() or None if missing else None
-
-
 def exchange_entry(db: Database, item: Attachment) -> dict:
     """One file as the exchange format writes it (docs/FORMAT.md)."""
     import base64

@@ -116,6 +116,22 @@ def html_to_text(markup: str, large: int = LARGE_HTML, defects: list[str] | None
         return _plain_words(markup)
 
 
+_WORDS = re.compile(r"\w+")
+
+
+def omitted_plain(body: str, markup: str | None) -> str | None:
+    """The plain text when the HTML leaves some of it out (a mail whose
+    plain part says what the HTML does not, or a text part after the HTML),
+    so that the HTML view can show it beside; None when the HTML has it all.
+    Compared by words: layout and link brackets do not count."""
+    if not markup or not body.strip():
+        return None
+    shown = set(_WORDS.findall(html_to_text(markup).lower()))
+    lines = [line for line in body.splitlines() if not line.startswith("[attachment: ")]
+    missing = [w for line in lines for w in _WORDS.findall(line.lower()) if w not in shown]
+    return "\n".join(lines).strip() or None if missing else None
+
+
 def _plain_words(markup: str) -> str:
     """The words outside <head>/<script>/<style>..., tags dropped (linear:
     one scan for those tags, one for the rest; nothing is matched twice)."""

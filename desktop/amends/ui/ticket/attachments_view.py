@@ -11,6 +11,7 @@ from the network or from disk.
 from __future__ import annotations
 
 import html
+import logging
 import tempfile
 from pathlib import Path
 
@@ -21,8 +22,10 @@ from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QScrollArea, QTextBr
 from amends.core import attachments, safe_html, tickets
 from amends.core.attachments import Attachment
 from amends.core.errors import AmendsError
+from amends.core.mail import reading
 from amends.core.store import Database
 
+log = logging.getLogger("amends.ui.attachments")
 FULL = "amends-attachment"
 THUMB = "amends-thumb"
 THUMB_SIZE = 160
@@ -60,7 +63,7 @@ def body_html(message: tickets.Message, files: list[Attachment]) -> str:
         plain = "\n".join(line for line in plain.splitlines() if not line.startswith("[attachment: ")).strip()
     if message.html:
         shown = attachments.inline_html(message.html, files, FULL)
-        omitted = attachments.omitted_plain(plain, message.html)
+        omitted = reading.omitted_plain(plain, message.html)
         if omitted:
             shown += (f"<p><small><b>{html.escape(tr('Plain-text part (not in the HTML)'))}</b></small><br>"
                       f"{safe_html.text_html(omitted)}</p>")
@@ -90,7 +93,8 @@ class AttachmentImages:
             if not item.is_image or not item.kept:
                 return None
             data = attachments.content(self.db, item.id)
-        except AmendsError:
+        except AmendsError as error:  # a thumbnail that cannot be drawn is left out, and logged
+            log.warning("Attachment %s not drawn: %s", ident, error)
             return None
         image = read_image(data, THUMB_SIZE if scheme == THUMB else None)
         if scheme == THUMB and image is not None:
@@ -144,7 +148,7 @@ def open_file(parent: QWidget, db: Database, attachment_id: int) -> QWidget | No
         item = attachments.get(db, attachment_id)
         data = attachments.content(db, attachment_id)
     except AmendsError as error:
-        from amends.ui.messages import show_error
+        from amends.ui.common.messages import show_error
 
         show_error(parent, error)
         return None
@@ -180,7 +184,7 @@ def _system_viewer(parent: QWidget, db: Database, item: Attachment) -> bool:
     try:
         copy = attachments.save_copy(db, item.id, _folder())
     except AmendsError as error:
-        from amends.ui.messages import show_error
+        from amends.ui.common.messages import show_error
 
         show_error(parent, error)
         return False

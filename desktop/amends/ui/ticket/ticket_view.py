@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from amends.core import (
+    attachments,
     audit,
     clock,
     customers,
@@ -39,7 +40,6 @@ from amends.core import (
     proposals,
     replies,
     resolution,
-    safe_html,
     tags,
     tickets,
 )
@@ -47,14 +47,17 @@ from amends.core.errors import AmendsError, ConflictError
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES, OFFER_KINDS, PRIORITIES, STATUSES, category_name
 from amends.ui.common.messages import conflict_box, describe, show_error
+from amends.ui.ticket.attachments_view import AttachmentBrowser, body_html
 
 log = logging.getLogger("amends.ui.ticket")
 
 _LABELS = {"in": "Customer", "out": "Reply", "note": "Internal note"}
 
 
-def conversation_html(ticket: tickets.Ticket, dark: bool = False) -> str:
-    """The conversation as HTML; every text is escaped (it is user input)."""
+def conversation_html(ticket: tickets.Ticket, dark: bool = False,
+                      files: dict[int, list[attachments.Attachment]] | None = None) -> str:
+    """The conversation as HTML; every text is escaped (it is user input).
+    ``files``: each message's attachments (listed, images as thumbnails)."""
     from amends.ui.common.appearance import bubble_colours
 
     colours = bubble_colours(dark)
@@ -64,9 +67,10 @@ def conversation_html(ticket: tickets.Ticket, dark: bool = False) -> str:
         background, foreground = colours[message.direction]
         if message.flag == "thanks":
             label += " · thank-you (did not reopen)"
-        # Mail HTML was sanitised when it came in (nothing remote, no scripts);
-        # plain text is escaped, with long quoted history folded away.
-        body = message.html if message.html else safe_html.text_html(message.body)
+        # Mail HTML was sanitised when it came in (nothing remote, no scripts;
+        # cid: images from the stored parts); plain text is escaped, with long
+        # quoted history folded away; then the message's files.
+        body = body_html(message, (files or {}).get(message.id, []))
         parts.append(
             f'<table width="100%" cellpadding="8" style="margin-bottom:6px; background:{background};">'
             f'<tr><td style="color:{foreground};"><b>{html.escape(label)}</b> · {html.escape(message.author)} · '
@@ -147,14 +151,6 @@ def resolution_summary(record: resolution.Resolution, version: policies.PolicyVe
 
 
 DRAFT_SAVE_MS = 600
-
-
-class SafeBrowser(QTextBrowser):
-    """Shows a conversation and never loads anything: not from the network,
-    not from disk (defence in depth: sanitising already removed images)."""
-
-    def loadResource(self, kind: int, url):  # noqa: N802 (Qt's name)
-        return None
 
 
 class TicketView(QWidget):
@@ -245,7 +241,7 @@ class TicketView(QWidget):
         row2.addWidget(self.status, 1)
         row2.addWidget(self.resolve_button)
 
-        self.conversation = SafeBrowser()
+        self.conversation = AttachmentBrowser(db)  # loads the mail's own images only: no network, no disk
         self.conversation.setObjectName("conversation")
         self.conversation.setAccessibleName(self.tr("Conversation"))
         self.conversation.setOpenLinks(False)
@@ -359,6 +355,7 @@ class TicketView(QWidget):
             entries = audit.for_entity(self._db, "ticket", ticket_id)
             ticket_tags = tags.for_tickets(self._db, [ticket_id]).get(ticket_id, [])
             joined = merges.merged_from(self._db, ticket_id)
+            files = attachments.for_ticket(self._db, ticket_id)
         except AmendsError as error:
             show_error(self, error)
             return
@@ -412,7 +409,7 @@ class TicketView(QWidget):
             found = self.assignee.count() - 1
         self.assignee.setCurrentIndex(found)
         self.resolve_button.setEnabled(ticket.status != "resolved")
-        self.conversation.setHtml(conversation_html(ticket, self.dark))
+        self.conversation.setHtml(conversation_html(ticket, self.dark, files))
         # Someone else's change re-renders the conversation: keep the reader's place.
         scroll.setValue(scroll.maximum() if not keep_draft or at_bottom else kept_scroll)
         self.take_button.setEnabled(ticket.assignee != self._db.actor)
