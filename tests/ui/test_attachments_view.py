@@ -140,3 +140,16 @@ def test_the_ticket_view_of_the_main_window_shows_the_files_of_the_claim(qtbot, 
     assert isinstance(conversation.last_opened, QMessageBox) and viewer.opened == []
     conversation.last_opened.close()
     window.close()
+
+
+def test_preferences_set_the_size_limit_of_kept_files_for_everyone_using_the_file(qtbot, db):
+    from amends.ui.shell.preferences_dialog import PreferencesDialog
+
+    dialog = PreferencesDialog(db, False)
+    qtbot.addWidget(dialog)
+    spin = dialog.attachment_limit
+    assert spin.value() == attachments.DEFAULT_LIMIT // (1024 * 1024) and spin.suffix() == " MB"
+    spin.setValue(3)
+    dialog.accept()
+    assert attachments.limit(db.conn) == 3 * 1024 * 1024
+    assert db.scalar("SELECT count(*) FROM audit_log WHERE entity = 'settings'") >= 1
