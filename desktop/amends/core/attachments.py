@@ -25,7 +25,7 @@ import html as html_lib
 import mimetypes
 import re
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from amends.core import audit, safe_html
@@ -92,13 +92,6 @@ class Attachment:
     @property
     def executable(self) -> bool:
         return is_executable(self.name, self.type)
-
-
-@dataclass
-class Stored:
-    """What :func:`store` did: notes for the message (files over the limit)."""
-
-    notes: list[str] = field(default_factory=list)
 
 
 def digest(data: bytes) -> str:
