@@ -39,6 +39,7 @@ class AccountDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("accountDialog")
         self.setWindowTitle(self.tr("Mail account"))
+        self.setMinimumWidth(520)  # wrapped notes and problems need the width to be read whole
         self._db = db
         self.name = QLineEdit(self.tr("Support"))
         self.address = QLineEdit()
@@ -121,14 +122,15 @@ class AccountDialog(QDialog):
             try:
                 security.check(host.text().strip(), "none", field)
             except security.InsecureMail as error:
-                self._show_problems(error)
+                self._show_problems(error, self.tr("Set back to {0}: ").format(choice.currentText()))
 
-    def _show_problems(self, error: security.InsecureMail) -> None:
+    def _show_problems(self, error: security.InsecureMail, prefix: str = "") -> None:
         for field, reason in error.problems:
             if field in self._security_fields:
                 label = self._security_fields[field][2]
-                label.setText(f"⚠ {reason}")
+                label.setText(f"⚠ {prefix}{reason}")
                 label.show()
+        self.adjustSize()  # a wrapped problem gets its height
 
     def accept(self) -> None:
         for _host, _choice, problem in self._security_fields.values():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import logging
+from pathlib import Path
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel
@@ -104,10 +105,10 @@ class Banners(QObject):
             when = clock.parse_iso(entry.at).astimezone().strftime("%Y-%m-%d %H:%M")
             source = (entry.change or {}).get("from")
             text = self.tr("Restored from a backup by {0} at {1}").format(html.escape(entry.actor), when)
-            if source:
-                text += self.tr(" (from {0})").format(html.escape(source))
-            text += self.tr(". What is shown now is the restored data; undo was cleared, since it held changes "
-                            "made before the restore.")
+            if source:  # the file's name here; the whole path in the tooltip
+                text += self.tr(" (from {0})").format(html.escape(Path(source).name))
+            text += self.tr(". You now see the restored data; undo was cleared (it held changes from before).")
+            self.restored.setToolTip(source or "")
         self.restored.setText("⟲ " + text + " <a href='dismiss'>" + self.tr("Dismiss") + "</a>")
         self.restored.show()
 

@@ -176,6 +176,8 @@ class MainWindow(WindowActions, QMainWindow):
         """Light or dark: banners, icons and the conversation follow the scheme."""
         dark = appearance.is_dark(self)
         self.setStyleSheet(appearance.stylesheet(dark))
+        for banner in (self.banners.hint, self.banners.restored):
+            appearance.link_on_banner(banner, dark)
         for action, name in ((self.act_inbox, "inbox"), (self.act_policies, "policies"), (self.act_review, "review"),
                              (self.act_audit, "audit"), (self.act_resolve, "resolve"), (self.act_new, "new"),
                              (self.triage.act_snooze, "snooze"), (self.triage.act_tag, "tag"),

@@ -87,7 +87,7 @@ def conversation_html(ticket: tickets.Ticket, dark: bool = False,
         if message.flag == "thanks":
             label += " · thank-you (did not reopen)"
         elif message.flag == "bounce":
-            label += " · bounce: a delivery failure report, not the customer"
+            label = "Bounce · a delivery failure report, not the customer"
         # Mail HTML was sanitised when it came in (nothing remote, no scripts);
         # plain text is escaped, with long quoted history folded away.
         body = message.html if message.html else safe_html.text_html(_shown_names(message.body))
@@ -330,6 +330,7 @@ class TicketView(QWidget):
         self.customer = QTextBrowser()
         self.customer.setObjectName("customerSidebar")
         self.customer.setAccessibleName(self.tr("Customer"))
+        self.customer.setMinimumWidth(140)  # names stay readable; the window still fits 1366 px
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("ticketSplitter")
         self.splitter.addWidget(main)
