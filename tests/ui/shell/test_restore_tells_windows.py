@@ -101,3 +101,36 @@ def test_the_restore_banner_can_be_dismissed(qtbot, window, tmp_path):
     assert window.banners.restored.isVisible()
     window.banners.restored.linkActivated.emit("dismiss")
     assert not window.banners.restored.isVisible()
+
+
+def test_two_windows_one_restores_the_other_follows(qtbot, window):
+    """Two windows on one file (two connections): the second restores from
+    its Backups dialog; the first says so, with the second's name."""
+    from amends.core.workspace import open_database
+    from amends.ui.shell.main_window import MainWindow
+
+    backups.make(window.db, "manual")
+    _by_creation(window)
+    window.inbox.table.selectRow(0)
+    first = window.inbox.current_ticket_id()
+    before = tickets.get(window.db, first, with_messages=False)
+    window.triage.set_field("priority", 3 if before.priority != 3 else 0, [first])
+    other_db = open_database(window.db.path, "Ben Carter")
+    other = MainWindow(other_db)
+    qtbot.addWidget(other)
+    other.show()
+    other.poll.stop()
+    other.backup_timer.stop()
+    try:
+        dialog = other.files.open_restore()
+        restore = dialog.restore(dialog.selected())
+        qtbot.waitUntil(lambda: restore.done, timeout=10_000)
+        assert other.banners.restored.isVisible()
+        dialog.reject()
+        window.check_for_changes()
+        assert window.banners.restored.isVisible() and "Ben Carter" in window.banners.restored.text()
+        assert window.triage.stack.count() == 0
+        assert _priority_shown(window, first) == before.priority
+    finally:
+        other.close()
+        other_db.close()
