@@ -134,3 +134,25 @@ def test_two_windows_one_restores_the_other_follows(qtbot, window):
     finally:
         other.close()
         other_db.close()
+
+
+def test_after_a_restore_the_policy_editor_shows_the_restored_policy(qtbot, window, tmp_path):
+    """A clean editor reloads from the restored file (a plain refresh
+    re-reads the list only, and the editor kept the pre-restore draft)."""
+    from amends.core import policies
+
+    db = window.db
+    backup = tmp_path / "policies.db"
+    amends(db.path, "backup", str(backup))
+    pane = window.policies
+    window.show_pane(1)
+    pane.table.selectRow(0)
+    policy = policies.get(db, pane.editor.policy.id)
+    policies.save_draft(db, policy.id, policy.version, name=policy.name + " (renamed)", category=policy.category,
+                        segment=policy.segment, steps=policy.draft, plan=policy.plan)
+    pane.editor.load(policy.id)
+    assert pane.editor.name.text() == policy.name + " (renamed)"
+    amends(db.path, "restore", str(backup), "--force")
+    window.check_for_changes()
+    assert pane.editor.name.text() == policy.name
+    assert pane.editor.policy.version == policies.get(db, policy.id).version
