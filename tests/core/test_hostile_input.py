@@ -108,3 +108,40 @@ def test_tags_views_and_replies_take_any_text_or_refuse_it_cleanly(db, name, que
         assert set(rendered.unknown) <= set(replies.unfilled(rendered.text)), "what could not be filled is flagged"
     for view in saved_views.saved(db):
         tickets.page(db, view.query, limit=5)
+
+
+# -- numbers and dates in range (issue 11, point 9) ---------------------------
+
+def test_demo_refuses_a_database_with_customers_but_no_tickets(db):
+    """Demo customers have fixed ids: over imported customers they would
+    collide (an IntegrityError before); the database is named as not empty."""
+    from amends.core import demo
+
+    customers.create(db, "ada@example.com", "Ada")
+    with pytest.raises(AmendsError, match="already holds 1 customers"):
+        demo.generate(db, 20)
+    assert db.scalar("SELECT count(*) FROM tickets") == 0
+
+
+@pytest.mark.parametrize("since, until", [("2026-01-01", "9999-12-31"), ("0001-01-01", "0001-01-02"),
+                                          (None, "0001-01-05")])
+def test_a_period_out_of_range_is_a_validation_error_not_an_overflow(since, until):
+    from amends.core import insights
+
+    with pytest.raises(AmendsError, match="between 1900-01-01 and 2999-12-31"):
+        insights.parse(since, until).end
+
+
+@pytest.mark.parametrize("query", ["cycle:99999999999999999999", "cycle:>99999999999999999999", "cycle:²",
+                                   "cycle:1-99999999999999999999"])
+def test_search_cycles_out_of_range_are_explained(db, query):
+    with pytest.raises(AmendsError, match="a cycle is a number"):
+        tickets.page(db, tickets.InboxQuery(status="all", text=query), limit=5)
+
+
+def test_search_after_the_last_day_there_is(db):
+    tickets.create(db, "Late", "", created_at="2999-12-31T23:59:59Z")
+    rows, _ = tickets.page(db, tickets.InboxQuery(status="all", text="after:9999-12-31"), limit=5)
+    assert rows == []
+    rows, _ = tickets.page(db, tickets.InboxQuery(status="all", text="after:2999-12-30"), limit=5)
+    assert [r.subject for r in rows] == ["Late"]

@@ -9,6 +9,10 @@ from amends.core import clock
 from amends.core.errors import ValidationError
 
 
+#: The days a period may cover (the years imports accept, importers.values).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 @dataclass(frozen=True)
 class Period:
     since: date
@@ -17,6 +21,8 @@ class Period:
     def __post_init__(self) -> None:
         if self.until < self.since:
             raise ValidationError([("period", f"{self.until} is before {self.since}")])
+        if self.since < FIRST_DAY or self.until > LAST_DAY:  # the end is midnight after until: 9999-12-31 has none
+            raise ValidationError([("period", f"dates are between {FIRST_DAY} and {LAST_DAY}")])
 
     @property
     def start(self) -> str:
@@ -67,7 +73,7 @@ def parse(since: str | None, until: str | None, today: date | None = None) -> Pe
     if start is None and end is None:
         return default
     if start is None:
-        start = end - timedelta(days=90)
+        start = max(FIRST_DAY, end - timedelta(days=90)) if end >= FIRST_DAY else end  # refused below, no overflow
     if end is None:
         end = today or clock.now().date()
     return Period(start, end)
