@@ -207,10 +207,14 @@ def _open(args: argparse.Namespace, *, create: bool = False, actor: str | None =
     wait = os.environ.get("AMENDS_LOCK_WAIT_SECONDS")
     if wait:
         try:
-            db.write_wait_seconds = max(0.0, float(wait))
+            seconds = float(wait)
         except ValueError:
+            seconds = math.nan
+        if not 0 <= seconds <= 86_400:  # NaN too: it compares false
             db.close()
-            raise ValidationError([("AMENDS_LOCK_WAIT_SECONDS", f"{wait!r} is not a number of seconds")]) from None
+            raise ValidationError([("AMENDS_LOCK_WAIT_SECONDS", f"{wait[:40]!r} is not a number of seconds "
+                                                                "from 0 to 86400")])
+        db.write_wait_seconds = seconds
     return db
 
 

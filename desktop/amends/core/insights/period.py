@@ -8,7 +8,6 @@ from datetime import date, datetime, time, timedelta, timezone
 from amends.core import clock
 from amends.core.errors import ValidationError
 
-
 #: The days a period may cover (the years imports accept, importers.values).
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
