@@ -353,10 +353,21 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _period(args: argparse.Namespace):
+    """--since and --until as a period; an end before the start is a bad
+    argument (exit 2), like a date that is not one."""
+    from amends.core import insights
+
+    try:
+        return insights.parse(args.since, args.until)
+    except ValidationError as error:
+        raise UsageError(f"--since/--until: {error.problems[0][1]}") from None
+
+
 def cmd_insights(args: argparse.Namespace) -> int:
     from amends.core import insights
 
-    period = insights.parse(args.since, args.until)
+    period = _period(args)
     settings = insights.Settings(insights.Thresholds(min_tickets=args.min_tickets),
                                  churn_window_days=args.churn_window_days)
     data = _with_db(args, lambda db: insights.compute(db, period, settings))
@@ -385,9 +396,8 @@ def cmd_insights(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from amends.core import insights
 
-    period = insights.parse(args.since, args.until)
+    period = _period(args)
     out = Path(args.out).expanduser()
     if not out.parent.is_dir():
         raise ValidationError([("--out", f"the folder {out.parent} does not exist")])
@@ -449,7 +459,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     query = tickets.InboxQuery(status="all", text=args.query) if args.query else None
     if args.format == "amends":
         if args.query:
-            raise ValidationError([("--query", "the Amends format exports everything (it is lossless)")])
+            raise UsageError("--query: the Amends format exports everything (it is lossless)")
         doc = _with_db(args, amends.document)
         out.write_text(json.dumps(strict_json(doc), indent=1, ensure_ascii=False, allow_nan=False), encoding="utf-8")
         count = len(doc["tickets"])

@@ -127,6 +127,9 @@ def test_head_reads_the_first_lines_and_amends_ends_quietly(demo_db):
     ["insights", "--churn-window-days", str(10**30)], ["insights", "--min-tickets", "²"],
     ["report", "--out", "x.pdf", "--since", "2026-02-30"], ["demo", "--tickets", "²"],
     ["demo", "--tickets", "5", "--seed", "1.5"], ["import", "x.csv", "--map", "nonsense"],
+    ["insights", "--since", "2026-05-01", "--until", "2026-01-01"],
+    ["report", "--out", "x.pdf", "--since", "2026-05-01", "--until", "2026-01-01"],
+    ["export", "--format", "amends", "--out", "x.json", "--query", "box"],
 ])
 def test_bad_arguments_exit_2_everywhere(demo_db, args):
     result = amends("--db", str(demo_db), *args)

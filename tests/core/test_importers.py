@@ -246,11 +246,11 @@ def test_nan_and_infinity_in_policy_bounds_are_problems(db, tmp_path, raw):
     before = counts(db)
     report = importers.import_file(db, _write(tmp_path, "p.json", text))
     assert not report.written and counts(db) == before
-    assert [(e.record, e.field) for e in report.errors] == [(1, "policies[0].versions[0].steps[0].max")]
+    assert [(e.record, e.field) for e in report.errors] == [(1, "policies.versions[0].steps[0].max")]
     assert "finite" in report.errors[0].reason
 
 
-@pytest.mark.parametrize("raw", ["NaN", "Infinity", "1e400"])
+@pytest.mark.parametrize("raw", ["NaN", "Infinity", "1e400", "1e300", "-5"])
 def test_nan_and_infinity_offers_are_problems(db, tmp_path, raw):
     doc = _policy_doc()
     doc["tickets"] = [{"ref": "t1", "subject": "Crushed", "category": "damaged_shipment", "status": "resolved",
@@ -260,7 +260,7 @@ def test_nan_and_infinity_offers_are_problems(db, tmp_path, raw):
                            "offer": {"value": 123456}}}]
     report = importers.import_file(db, _write(tmp_path, "o.json", json.dumps(doc).replace("123456", raw)))
     assert not report.written and db.scalar("SELECT count(*) FROM resolutions") == 0
-    assert [e.field for e in report.errors] == ["tickets[0].resolution.offer.value"]
+    assert [(e.record, e.field) for e in report.errors] == [(1, "tickets.resolution.offer.value")]
 
 
 def test_bounds_and_offers_must_be_finite_in_the_core_too():
@@ -345,3 +345,10 @@ def test_superscript_two_and_odd_utf16_are_problems(db, tmp_path):
 def test_deep_json_surrogates_and_huge_numbers_are_problems(db, tmp_path, text):
     report = importers.import_file(db, _write(tmp_path, "h.json", text))
     assert not report.written and report.errors and counts(db)["tickets"] == 0
+
+
+def test_a_problem_quoting_a_huge_cell_stays_short(db, tmp_path):
+    path = _write(tmp_path, "big.csv", f"id,subject,created_at\nB-1,Big,{'x' * 200_000}\n")
+    report = importers.import_file(db, path)
+    assert [(e.record, e.field) for e in report.errors] == [(2, "created_at")]
+    assert len(report.errors[0].reason) <= 300

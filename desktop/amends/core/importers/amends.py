@@ -31,7 +31,7 @@ from amends.core.importers.values import (
     time_value,
     whole_value,
 )
-from amends.core.policies import Step, validate
+from amends.core.policies import MAX_OFFER, Step, validate
 from amends.core.vocabulary import MESSAGE_DIRECTIONS, OFFER_KINDS, SEGMENTS, STEP_TYPES, SUBSCRIPTION_STATUSES
 
 FORMAT_VERSION = 1
@@ -400,8 +400,10 @@ def _resolution(parsed: Parsed, number: int, raw: object, refs: dict, versions: 
             if kind is not None and not _is_one(kind, OFFER_KINDS):
                 parsed.problem("tickets", number, "tickets.resolution.offer.kind",
                                f"must be one of {', '.join(OFFER_KINDS)}")
-            if value is not None and value < 0:
-                parsed.problem("tickets", number, "tickets.resolution.offer.value", "an offer cannot be negative")
+            if value is not None and not 0 <= value <= MAX_OFFER:
+                parsed.problem("tickets", number, "tickets.resolution.offer.value",
+                               f"an offer is between 0 and {MAX_OFFER:,}")
+                value = None
             reason = data.get("override_reason")
             if reason is not None and not isinstance(reason, str):
                 parsed.problem("tickets", number, "tickets.resolution.offer.override_reason", "must be text or null")

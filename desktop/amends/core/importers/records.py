@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from amends.core.policies import Step
 
+MAX_REASON = 300
+
 
 @dataclass(frozen=True)
 class RecordProblem:
@@ -132,7 +134,9 @@ class Parsed:
     saved_replies: list[tuple[str, str, str | None]] = field(default_factory=list)  # (name, body, step type)
 
     def problem(self, section: str, record: int, field_name: str, reason: str) -> None:
-        self.problems.append(RecordProblem(record, field_name, reason))
+        if len(reason) > MAX_REASON:  # a reason quoting a 200 KB cell would bury the report
+            reason = reason[:MAX_REASON - 1] + "…"
+        self.problems.append(RecordProblem(record, field_name[:MAX_REASON], reason))
         self.bad_records.add((section, record))
 
     def count(self) -> int:

@@ -170,7 +170,8 @@ def json_problems(doc: object, limit: int = 50) -> list[tuple[int, str, str]]:
     """What no field of a JSON import may hold, wherever it is: text that is
     not Unicode, NaN or infinite numbers, whole numbers SQLite cannot store.
     As (record, field, reason): the record is the position in the first list
-    on the way (1-based, 0 when there is none), the field its path. Walked
+    on the way (1-based, 0 when there is none), the field its path inside
+    (``tickets.messages[0].body``, as the exchange format's parser says). Walked
     without recursion, so a deeply nested document cannot overflow the stack."""
     found: list[tuple[int, str, str]] = []
     stack: list[tuple[object, str, int]] = [(doc, "", 0)]
@@ -184,7 +185,8 @@ def json_problems(doc: object, limit: int = 50) -> list[tuple[int, str, str]]:
                 stack.append((value, f"{path}.{key}" if path else key, record))
         elif isinstance(node, list):
             for index, value in enumerate(node):
-                stack.append((value, f"{path}[{index}]", record or index + 1))
+                # the first list on the way numbers the record; the field says where inside it
+                stack.append((value, path if not record else f"{path}[{index}]", record or index + 1))
         elif isinstance(node, str):
             if not valid_unicode(node):
                 found.append((record, path, "not valid Unicode (a lone surrogate such as \\ud800)"))
