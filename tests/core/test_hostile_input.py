@@ -257,7 +257,8 @@ def _strict(text: str) -> object:
 
 
 @settings(SETTINGS, max_examples=200)
-@given(command=st.sampled_from(range(len(COMMANDS))), value=NUMBER_OR_DATE, wait=st.none() | NUMBER_OR_DATE)
+@given(command=st.sampled_from(range(len(COMMANDS))), value=NUMBER_OR_DATE.filter(lambda v: "\x00" not in v),
+       wait=st.none() | NUMBER_OR_DATE.filter(lambda v: "\x00" not in v))  # argv and the environment hold no NUL
 def test_every_numeric_or_date_argument_is_used_or_refused_with_exit_2(cli_db, capsys, command, value, wait):
     """Every CLI argument (and AMENDS_LOCK_WAIT_SECONDS) that takes a number
     or a date: used, or refused in one line; never an internal error; any
