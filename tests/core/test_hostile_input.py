@@ -187,17 +187,17 @@ def _json_paths():
 
 
 @SETTINGS
-@given(where=st.sampled_from(_json_paths()), value=JSON_VALUES)
-def test_every_json_importer_imports_or_explains_any_value_anywhere(db, tmp_path, where, value):
+@given(where=st.sampled_from(_json_paths()), value=JSON_VALUES, guess=st.booleans())
+def test_every_json_importer_imports_or_explains_any_value_anywhere(db, tmp_path, where, value, guess):
     """Amends exchange, Zendesk, Help Scout, Freshdesk: any JSON value at
     any place of a valid export (lone surrogates, NaN, huge numbers, years 1
-    and 9999 with offsets, wrong types)."""
+    and 9999 with offsets, wrong types), the format named or guessed."""
     from tests.cli.test_hostile_import import JSON_BASES, _json_bytes, _replaced
 
     fmt, path = where
     target = tmp_path / "hostile.json"
     target.write_bytes(_json_bytes(_replaced(JSON_BASES[fmt], path, value)))
-    _imported_or_refused_cleanly(db, target, fmt)
+    _imported_or_refused_cleanly(db, target, "auto" if guess else fmt)
 
 
 @SETTINGS

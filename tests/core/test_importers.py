@@ -352,3 +352,15 @@ def test_a_problem_quoting_a_huge_cell_stays_short(db, tmp_path):
     report = importers.import_file(db, path)
     assert [(e.record, e.field) for e in report.errors] == [(2, "created_at")]
     assert len(report.errors[0].reason) <= 300
+
+
+def test_a_policy_stored_with_missing_bounds_refuses_offers_instead_of_crashing():
+    """Files imported before bounds were checked stored NaN as NULL: resolving
+    under such a version says what is wrong instead of a TypeError."""
+    from amends.core import policies, resolution
+
+    version = policies.PolicyVersion(1, 1, "P", 1, "", "", "", (policies.Step(
+        "save_offer", offer_kind="percent_next_cycle", offer_min=0, offer_max=None),))
+    checklist = resolution.Checklist(1, 1, "open", "billing", version, "P v1", "any")
+    problems = resolution.check(checklist, [resolution.StepOutcome(0, True)], resolution.Offer(5))
+    assert [f for f, _ in problems] == ["offer"] and "publish" in problems[0][1]

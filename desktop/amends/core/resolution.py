@@ -106,6 +106,11 @@ def check(checklist: Checklist, outcomes: list[StepOutcome], offer: Offer | None
             problems.append(("offer", "an offer cannot be negative"))
         elif offer_step is not None and not offer_done:
             problems.append(("offer", "the save offer step is skipped, so no offer can be recorded"))
+        elif offer_step is not None and not all(isinstance(b, (int, float)) and math.isfinite(b)
+                                                for b in (offer_step.offer_min, offer_step.offer_max)):
+            # stored by an import before bounds were checked (NaN became NULL)
+            problems.append(("offer", "this policy version's save offer has no valid range; "
+                                      "edit the policy and publish it again"))
         elif offer_step is not None and not (offer_step.offer_min <= offer.value <= offer_step.offer_max) \
                 and not (offer.override_reason or "").strip():
             problems.append(("offer", f"{offer.value:g} is outside the approved range "
