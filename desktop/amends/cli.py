@@ -283,7 +283,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     db = _open(args)
     try:
-        rows, _ = tickets.page(db, tickets.InboxQuery(status="all", text=args.query), limit=args.limit)
+        try:
+            rows, _ = tickets.page(db, tickets.InboxQuery(status="all", text=args.query), limit=args.limit)
+        except ValidationError as error:  # the query cannot be read: a bad argument
+            raise UsageError(str(error)) from None
         refs = {r["id"]: r["ref"] for r in db.query(
             f"SELECT id, ref FROM tickets WHERE id IN ({','.join('?' * len(rows))})", [r.id for r in rows])} \
             if rows else {}

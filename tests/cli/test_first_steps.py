@@ -144,6 +144,7 @@ def test_search_numbers_and_dates_in_range_or_explained(demo_db, query):
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     if result.returncode:
         assert query.split(":")[0] in one_line_error(result)
+        assert result.returncode == 2, "a query that cannot be read is a bad argument"
     else:
         strict(result.stdout)
 
