@@ -20,13 +20,16 @@ import sys
 import traceback
 from datetime import date
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from amends import __version__, paths
 from amends.core import clock, health, identity, resolution, tags, tickets
 from amends.core.errors import AmendsError, DatabaseProblem, ValidationError
 from amends.core.store import Database
 from amends.core.workspace import open_database
+
+if TYPE_CHECKING:  # insights is imported by the commands that use it (start-up time)
+    from amends.core.insights.period import Period
 
 log = logging.getLogger("amends.cli")
 
@@ -240,8 +243,17 @@ def strict_json(data: object) -> object:
     return data
 
 
+def strict_dumps(data: object, **options) -> str:
+    """JSON text with no NaN or Infinity. The common case is checked by
+    ``allow_nan=False`` itself; only a document that holds one is copied."""
+    try:
+        return json.dumps(data, allow_nan=False, **options)
+    except ValueError:  # "Out of range float values are not JSON compliant"
+        return json.dumps(strict_json(data), allow_nan=False, **options)
+
+
 def _print_json(data: object) -> None:
-    print(json.dumps(strict_json(data), indent=2, ensure_ascii=False, allow_nan=False))
+    print(strict_dumps(data, indent=2, ensure_ascii=False))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -356,7 +368,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _period(args: argparse.Namespace):
+def _period(args: argparse.Namespace) -> "Period":
     """--since and --until as a period; an end before the start is a bad
     argument (exit 2), like a date that is not one."""
     from amends.core import insights
@@ -399,7 +411,6 @@ def cmd_insights(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-
     period = _period(args)
     out = Path(args.out).expanduser()
     if not out.parent.is_dir():
@@ -464,7 +475,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.query:
             raise UsageError("--query: the Amends format exports everything (it is lossless)")
         doc = _with_db(args, amends.document)
-        out.write_text(json.dumps(strict_json(doc), indent=1, ensure_ascii=False, allow_nan=False), encoding="utf-8")
+        out.write_text(strict_dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
         count = len(doc["tickets"])
     elif args.format == "csv":
         count = _with_db(args, lambda db: tables.write_csv(db, out, query))
@@ -539,8 +550,8 @@ def _silence_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-    except (OSError, ValueError):  # no real stdout (embedded): nothing left to silence
-        pass
+    except (OSError, ValueError) as error:  # no real stdout (embedded, captured): nothing to silence
+        log.debug("stdout left as it is after a broken pipe: %s", error)
 
 
 def _log_crash() -> str:
