@@ -127,7 +127,7 @@ def number_value(text: object, *, name: str = "number") -> float:
 def whole_value(value: object, *, name: str, low: int = 0, high: int = MAX_INTEGER) -> int:
     """A whole number (a JSON integer or ASCII digits) between ``low`` and
     ``high``: ``"²"`` counts as a digit for ``str.isdigit`` but not here."""
-    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,19}\s*", value):
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,40}\s*", value):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadValue(f"{name} {_shown(value)} is not a whole number")
