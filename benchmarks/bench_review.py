@@ -44,7 +44,7 @@ def main() -> int:
         start = time.perf_counter()
         data = insights.compute(db, period)
         samples.append(time.perf_counter() - start)
-    tickets = sum(r["tickets"] for r in data["recurring"])
+    tickets = sum(r.tickets for r in data.recurring)
 
     from amends.ui.review_pane import ReviewPane
     from PySide6.QtCore import QElapsedTimer, QTimer

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from amends import __version__, paths
-from amends.core import clock, health, identity, resolution, tags, tickets
+from amends.core import clock, health, identity, output_files, resolution, tags, tickets
 from amends.core.errors import AmendsError, DatabaseProblem, ValidationError
 from amends.core.store import Database
 from amends.core.workspace import open_database
@@ -143,9 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", required=True, choices=["amends", "csv", "json"])
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--query", metavar="Q", help="only tickets matching this search (csv and json)")
+    p.add_argument("--force", action="store_true", help="replace an existing file (never a database)")
 
     p = command("backup", "copy the database to DEST, safely while others use it")
     p.add_argument("dest", metavar="DEST", help="a new file, or a folder to put a dated copy in")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing file that is not a database (an older backup never is)")
 
     p = command("restore", "replace the database with a backup (checked first)")
     p.add_argument("source", metavar="SRC", help="the backup file")
@@ -153,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("report", "write the quarterly relations report as a PDF")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
+    p.add_argument("--force", action="store_true", help="replace an existing file (never a database)")
     p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="first day (default: the last full quarter)")
     p.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last day, included")
 
@@ -233,7 +237,7 @@ def _with_db(args: argparse.Namespace, work, *, create: bool = False, actor: str
 def strict_json(data: object) -> object:
     """``data`` with every non-finite number as null: JSON has no NaN or
     Infinity, and a database written before imports refused them may still
-    hold one. Everything the CLI writes as JSON goes through this."""
+    hold one. Everything the CLI prints as JSON goes through this."""
     if isinstance(data, float):
         return data if math.isfinite(data) else None
     if isinstance(data, dict):
@@ -385,45 +389,42 @@ def cmd_insights(args: argparse.Namespace) -> int:
     period = _period(args)
     settings = insights.Settings(insights.Thresholds(min_tickets=args.min_tickets),
                                  churn_window_days=args.churn_window_days)
-    data = _with_db(args, lambda db: insights.compute(db, period, settings))
+    review = _with_db(args, lambda db: insights.compute(db, period, settings))
     if args.json:
-        _print_json(data)
+        _print_json(review.to_json())
         return 0
     print(f"Period {period.label()}")
     print("\nRecurring complaints (flagged first):")
-    for row in sorted(data["recurring"], key=lambda r: (not r["flag"], -r["tickets"])):
-        mark = "FLAG" if row["flag"] else "    "
-        print(f"  {mark} {row['category']:<17} {row['tickets']:>7} tickets "
-              f"{row['per_1000_active']:>9.1f} per 1,000 active  {row['reason']}")
-    offers = data["offers"]
-    print(f"\nOffers outside the approved range: {len(offers['out_of_range'])}")
-    for row in offers["consistency"]:
-        print(f"  {row['category']:<17} {row['within']}/{row['offers']} within bounds ({row['score']:.0%})")
-    churn = data["cycle1_churn"]
-    print(f"\nChurn within {churn['window_days']} days of the first ticket:")
+    for row in insights.by_concern(review.recurring):
+        mark = "FLAG" if row.flag else "    "
+        print(f"  {mark} {row.category:<17} {row.tickets:>7} tickets "
+              f"{row.per_1000_active:>9.1f} per 1,000 active  {row.reason}")
+    offers = review.offers
+    print(f"\nOffers outside the approved range: {len(offers.out_of_range)}")
+    for c in offers.consistency:
+        print(f"  {c.category:<17} {c.within}/{c.offers} within bounds ({c.score:.0%})")
+    churn = review.cycle1_churn
+    print(f"\nChurn within {churn.window_days} days of the first ticket:")
     for group in ("cycle1", "later", "cycle1_recovered", "cycle1_not_recovered"):
-        g = churn[group]
-        print(f"  {group:<21} {g['churned']:>6}/{g['customers']:<6} {g['rate']:6.1%} "
-              f"(95 % CI {g['ci95'][0]:.1%}–{g['ci95'][1]:.1%})")
-    print(f"\nChecklist completion {data['checklist_completion']:.1%}; "
-          f"overdue follow-ups {data['followups_overdue']:,}")
+        g = churn.group(group)
+        print(f"  {group:<21} {g.churned:>6}/{g.customers:<6} {g.rate:6.1%} "
+              f"(95 % CI {g.ci95[0]:.1%}–{g.ci95[1]:.1%})")
+    print(f"\nChecklist completion {review.checklist_completion:.1%}; "
+          f"overdue follow-ups {review.followups_overdue:,}")
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     period = _period(args)
-    out = Path(args.out).expanduser()
-    if not out.parent.is_dir():
-        raise ValidationError([("--out", f"the folder {out.parent} does not exist")])
-    if out.exists() and out.is_dir():
-        raise ValidationError([("--out", f"{out} is a folder")])
+    # Refused before Qt starts; checked again when the PDF is put in place.
+    out = output_files.refuse_target(args.out, force=args.force, database=_database_path(args))
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # nothing is shown: no display needed
     from PySide6.QtWidgets import QApplication
 
     from amends.ui.report import write_report
 
     app = QApplication.instance() or QApplication(["amends"])  # noqa: F841 (charts need it alive)
-    written = _with_db(args, lambda db: write_report(db, period, out))
+    written = _with_db(args, lambda db: write_report(db, period, out, force=args.force))
     print(f"Wrote the relations report for {period.label()} to {written}.")
     return 0
 
@@ -467,20 +468,17 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from amends.core.exporters import amends, tables
 
-    out = Path(args.out).expanduser()
-    if not out.parent.is_dir():
-        raise ValidationError([("--out", f"the folder {out.parent} does not exist")])
+    if args.format == "amends" and args.query:
+        raise UsageError("--query: the Amends format exports everything (it is lossless)")
+    # Refused before the database is even opened; checked again when written.
+    out = output_files.refuse_target(args.out, force=args.force, database=_database_path(args))
     query = tickets.InboxQuery(status="all", text=args.query) if args.query else None
     if args.format == "amends":
-        if args.query:
-            raise UsageError("--query: the Amends format exports everything (it is lossless)")
-        doc = _with_db(args, amends.document)
-        out.write_text(strict_dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
-        count = len(doc["tickets"])
+        count = _with_db(args, lambda db: amends.write_document(db, out, force=args.force))
     elif args.format == "csv":
-        count = _with_db(args, lambda db: tables.write_csv(db, out, query))
+        count = _with_db(args, lambda db: tables.write_csv(db, out, query, force=args.force))
     else:
-        count = _with_db(args, lambda db: tables.write_json(db, out, query))
+        count = _with_db(args, lambda db: tables.write_json(db, out, query, force=args.force))
     print(f"Exported {count:,} tickets to {out} ({args.format}).")
     return 0
 
@@ -491,7 +489,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     dest = Path(args.dest).expanduser()
     if dest.is_dir():
         dest = dest / f"{_database_path(args).stem}-{clock.now().strftime('%Y%m%dT%H%M%SZ')}.db"
-    written = _with_db(args, lambda db: backups.copy_to(db, dest))
+    dest = output_files.refuse_target(dest, force=args.force, database=_database_path(args))
+    written = _with_db(args, lambda db: backups.copy_to(db, dest, force=args.force))
     tickets_in = backups.verify(written)
     print(f"Backed up {_database_path(args)} to {written} ({tickets_in:,} tickets, integrity ok).")
     return 0

@@ -240,6 +240,27 @@ def test_insights_json_has_the_contracted_shape(demo_file):
     assert sum(r["tickets"] for r in data["recurring"]) == 500
 
 
+def test_insights_json_is_the_reviews_to_json(demo_file):
+    """The command prints exactly what the core's typed Review gives as JSON
+    (whose shape tests/core/test_insights.py holds to a recorded file)."""
+    from datetime import date
+
+    from amends.core import insights
+    from amends.core.store import Database
+
+    result = amends("--db", str(demo_file), "insights", "--since", "2025-01-01", "--until", "2026-12-31",
+                    "--min-tickets", "7", "--json")
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    db = Database.open(demo_file, "tester", create=False)
+    try:
+        review = insights.compute(db, insights.Period(date(2025, 1, 1), date(2026, 12, 31)),
+                                  insights.Settings(insights.Thresholds(min_tickets=7)), now=printed["as_of"])
+    finally:
+        db.close()
+    assert result.stdout == json.dumps(review.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
 def test_insights_text_and_bad_dates(demo_file):
     text = amends("--db", str(demo_file), "insights", "--since", "2025-01-01")
     assert text.returncode == 0 and "Recurring complaints" in text.stdout and "Churn within 60 days" in text.stdout

@@ -3,7 +3,9 @@ right answer is known."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from amends.core import customers, insights, policies, resolution, tickets
@@ -13,6 +15,7 @@ from amends.core.insights.period import Period, last_full_quarter, parse
 from amends.core.insights.recurring import Thresholds
 from amends.core.policies import Step
 from amends.core.resolution import Offer, StepOutcome
+from amends.core.workspace import open_database
 
 Q1 = Period(date(2026, 1, 1), date(2026, 3, 31))
 
@@ -72,7 +75,7 @@ def test_wilson_interval():
 
 
 def test_an_empty_database_gives_zeros_not_errors(db):
-    result = insights.compute(db, Q1)
+    result = insights.compute(db, Q1).to_json()
     assert {r["category"] for r in result["recurring"]} == set(policies_categories())
     assert all(r["tickets"] == 0 and not r["flag"] for r in result["recurring"])
     assert result["offers"] == {"by_actor": [], "out_of_range": [], "skipped": [], "consistency": []}
@@ -98,7 +101,8 @@ def test_uncovered_category_is_flagged_from_the_threshold_on(db):
         ticket(db, f"2026-02-{day:02d}T10:00:00Z", "late_delivery", someone)
     ticket(db, "2025-12-31T23:59:59Z", "billing", someone)  # before the period
     ticket(db, "2026-04-01T00:00:00Z", "billing", someone)  # after it
-    rows = {r["category"]: r for r in insights.compute(db, Q1, now="2026-11-25T00:00:00Z")["recurring"]}
+    result = insights.compute(db, Q1, now="2026-11-25T00:00:00Z").to_json()
+    rows = {r["category"]: r for r in result["recurring"]}
     billing, late = rows["billing"], rows["late_delivery"]
     assert (billing["tickets"], billing["covered_by_policy"], billing["flag"]) == (10, False, True)
     assert "no published policy" in billing["reason"]
@@ -106,7 +110,8 @@ def test_uncovered_category_is_flagged_from_the_threshold_on(db):
     assert billing["active_subscribers"] == 1 and billing["per_1000_active"] == 10_000.0
     assert billing["monthly"] == [{"month": "2026-01", "tickets": 0}, {"month": "2026-02", "tickets": 10},
                                   {"month": "2026-03", "tickets": 0}]
-    lower = insights.compute(db, Q1, insights.Settings(Thresholds(min_tickets=9)), now="2026-11-25T00:00:00Z")
+    lower = insights.compute(db, Q1, insights.Settings(Thresholds(min_tickets=9)),
+                             now="2026-11-25T00:00:00Z").to_json()
     assert {r["category"]: r["flag"] for r in lower["recurring"]}["late_delivery"] is True
     # the same customer wrote twice about one problem: merged, it counts once
     from amends.core import merges
@@ -115,7 +120,8 @@ def test_uncovered_category_is_flagged_from_the_threshold_on(db):
     pair = [r[0] for r in db.tuples("SELECT id FROM tickets WHERE category = 'billing' AND created_at >= "
                                     "'2026-02-01' AND created_at < '2026-02-03' ORDER BY id")]
     merges.merge(db, pair[1], pair[0])
-    merged = {r["category"]: r for r in insights.compute(db, Q1, now="2026-11-25T00:00:00Z")["recurring"]}
+    result = insights.compute(db, Q1, now="2026-11-25T00:00:00Z").to_json()
+    merged = {r["category"]: r for r in result["recurring"]}
     assert merged["billing"]["tickets"] == 9 and merged["billing"]["monthly"][1] == {"month": "2026-02", "tickets": 9}
     assert len(drill.ticket_ids(db, drill.Drill("category", Q1, category="billing"))) == 9
 
@@ -137,7 +143,7 @@ def test_changed_policy_is_flagged_when_the_rate_did_not_fall(db, before, after,
     for i in range(after):
         ticket(db, f"2027-02-{10 + i:02d}T10:00:00Z", "damaged_shipment", someone)
     period = Period(date(2027, 1, 1), date(2027, 3, 31))
-    row = next(r for r in insights.compute(db, period, now="2027-12-31T00:00:00Z")["recurring"]
+    row = next(r for r in insights.compute(db, period, now="2027-12-31T00:00:00Z").to_json()["recurring"]
                if r["category"] == "damaged_shipment")
     assert row["covered_by_policy"] and row["last_policy_change"] == "2027-02-01T00:00:00Z"
     assert row["flag"] is flagged, row["reason"]
@@ -150,7 +156,7 @@ def test_a_fresh_change_is_too_early_to_judge(db):
     for day in (10, 11, 12):
         ticket(db, f"2027-02-0{day - 8}T10:00:00Z", "damaged_shipment", someone)
     row = next(r for r in insights.compute(db, Period(date(2027, 1, 1), date(2027, 2, 5)),
-                                           now="2027-02-06T00:00:00Z")["recurring"]
+                                           now="2027-02-06T00:00:00Z").to_json()["recurring"]
                if r["category"] == "damaged_shipment")
     assert not row["flag"] and "too early" in row["reason"]
 
@@ -168,7 +174,7 @@ def test_offers_by_person_out_of_range_skips_and_consistency(db):
     resolve(db, t, "2026-03-31T23:59:59Z", "ben", skip=(1, 3))                  # last second: inside
     late = ticket(db, "2026-03-02T10:00:00Z", "damaged_shipment", someone)
     resolve(db, late, "2026-04-01T00:00:00Z", "ben", 99, override="after the period")  # outside the period
-    result = insights.compute(db, Q1)["offers"]
+    result = insights.compute(db, Q1).to_json()["offers"]
     by_actor = {(r["actor"], r["category"]): r for r in result["by_actor"]}
     assert by_actor[("ana", "damaged_shipment")] == {"actor": "ana", "category": "damaged_shipment", "count": 3,
                                                      "min": 0, "median": 10, "max": 15}
@@ -207,7 +213,7 @@ def test_cycle1_churn_groups_windows_and_exclusions(db):
     ticket(db, "2026-02-01T10:00:00Z", "billing", g)
     ticket(db, "2026-03-30T10:00:00Z", "billing", h)
     ticket(db, "2026-02-01T10:00:00Z", "billing", nobody)
-    result = insights.compute(db, Q1, now="2026-04-15T00:00:00Z")["cycle1_churn"]
+    result = insights.compute(db, Q1, now="2026-04-15T00:00:00Z").to_json()["cycle1_churn"]
     assert result["window_days"] == 60
     assert {k: result["cycle1"][k] for k in ("customers", "churned")} == {"customers": 3, "churned": 1}
     assert result["cycle1"]["rate"] == pytest.approx(1 / 3)
@@ -218,7 +224,8 @@ def test_cycle1_churn_groups_windows_and_exclusions(db):
                                                                                        "churned": 1}
     assert result["excluded"] == {"no_subscription": 1, "cancelled_before": 1, "unknown_cycle": 0,
                                   "window_not_over": 1}
-    wider = insights.compute(db, Q1, insights.Settings(churn_window_days=70), now="2026-06-30T00:00:00Z")
+    wider = insights.compute(db, Q1, insights.Settings(churn_window_days=70),
+                             now="2026-06-30T00:00:00Z").to_json()
     assert wider["cycle1_churn"]["cycle1"]["churned"] == 2, "day 61 counts with a 70-day window"
 
 
@@ -232,12 +239,12 @@ def test_completion_overdue_followups_and_cost(db):
     resolve(db, t2, "2026-02-02T12:00:00Z", skip=(1, 2, 3))                    # incomplete, no follow-up
     t3 = ticket(db, "2026-02-03T10:00:00Z", "billing", someone)
     resolve(db, t3, "2026-02-03T12:00:00Z")                                    # refund + check-in after 3 days
-    result = insights.compute(db, Q1, now="2026-02-06T00:00:00Z")
+    result = insights.compute(db, Q1, now="2026-02-06T00:00:00Z").to_json()
     assert result["checklist"] == {"resolutions": 3, "with_policy": 3, "no_policy": 0, "complete": 2,
                                    "rate": pytest.approx(2 / 3)}
     assert result["checklist_completion"] == pytest.approx(2 / 3)
     assert result["followups_overdue"] == 0
-    assert insights.compute(db, Q1, now="2026-02-09T00:00:00Z")["followups_overdue"] == 2
+    assert insights.compute(db, Q1, now="2026-02-09T00:00:00Z").to_json()["followups_overdue"] == 2
     cost = {r["category"]: r for r in result["recovery_cost"]}
     assert cost["damaged_shipment"]["replacements"] == 1 and cost["damaged_shipment"]["refunds"] == 0
     assert cost["damaged_shipment"]["offers"] == {"percent_next_cycle": {"count": 1, "total": 5.0}}
@@ -251,3 +258,107 @@ def test_progress_and_cancel(db):
     assert seen[0] == (0, total) and seen[-1] == (total, total) and total > 1
     with pytest.raises(insights.Cancelled):
         insights.compute(db, Q1, cancelled=lambda: True)
+
+
+# -- the typed result and its JSON contract ---------------------------------------------
+
+#: Recorded from `insights.compute` before the figures became typed records
+#: (demo_db, Q1–Q3 2026, churn window 45 days, as of 2026-11-01): the JSON
+#: that `amends insights --json` prints is a contract and must not move.
+RECORDED = Path(__file__).resolve().parent.parent / "fixtures" / "insights-demo.json"
+
+
+def _kind(value):
+    """A JSON value's kind, numbers as one (whether a median is 10 or 10.5
+    depends on the data, not on the shape)."""
+    if isinstance(value, bool) or value is None:
+        return type(value).__name__
+    return "number" if isinstance(value, (int, float)) else type(value).__name__
+
+
+def _same_shape(got, want, path="$"):
+    """Key by key: the same keys in the same order at every level, and values
+    of the same kind; items of a list are compared as far as both go."""
+    if want is None or got is None:
+        return  # a nullable field (rate_before, score, override_reason): null or a value
+    assert _kind(got) == _kind(want), f"{path}: {_kind(got)} instead of {_kind(want)}"
+    if isinstance(want, dict):
+        assert list(got) == list(want), f"{path}: keys {list(got)} instead of {list(want)}"
+        for key in want:
+            _same_shape(got[key], want[key], f"{path}.{key}")
+    elif isinstance(want, list):
+        for index, (g, w) in enumerate(zip(got, want)):
+            _same_shape(g, w, f"{path}[{index}]")
+
+
+def _same_json(got, want, path="$"):
+    """Key by key and value by value, with JSON types exact (10 is not 10.0)."""
+    assert type(got) is type(want), f"{path}: {type(got).__name__} instead of {type(want).__name__}"
+    if isinstance(want, dict):
+        assert list(got) == list(want), f"{path}: keys {list(got)} instead of {list(want)}"
+        for key in want:
+            _same_json(got[key], want[key], f"{path}.{key}")
+    elif isinstance(want, list):
+        assert len(got) == len(want), f"{path}: {len(got)} items instead of {len(want)}"
+        for index, (g, w) in enumerate(zip(got, want)):
+            _same_json(g, w, f"{path}[{index}]")
+    else:
+        assert got == want, f"{path}: {got!r} instead of {want!r}"
+
+
+def _demo_review(demo_db):
+    return insights.compute(demo_db, Period(date(2026, 1, 1), date(2026, 9, 30)),
+                            insights.Settings(churn_window_days=45), now="2026-11-01T00:00:00Z")
+
+
+def _printed(review):
+    return json.loads(json.dumps(review.to_json(), ensure_ascii=False))
+
+
+def test_the_json_has_todays_shape_key_by_key(demo_db, db):
+    """The contract: what `amends insights --json` prints keeps its keys,
+    their order and their kinds (for the demo data and for an empty file)."""
+    recorded = json.loads(RECORDED.read_text(encoding="utf-8"))
+    _same_shape(_printed(_demo_review(demo_db)), recorded)
+    empty = open_database(db.path.with_name("empty.db"), "tester")
+    try:
+        _same_shape(_printed(insights.compute(empty, Q1, now="2026-11-01T00:00:00Z")), recorded)
+    finally:
+        empty.close()
+
+
+def test_the_json_has_todays_values_exactly(demo_db):
+    """The same figures, value by value and byte by byte, as before the
+    records were typed. (A deliberate change of a figure or of the demo data
+    updates tests/fixtures/insights-demo.json with it.)"""
+    text = RECORDED.read_text(encoding="utf-8")
+    _same_json(_demo_review(demo_db).to_json(), json.loads(text))  # as the pane gets it: lists, not tuples
+    assert json.dumps(_demo_review(demo_db).to_json(), indent=2, ensure_ascii=False) + "\n" == text
+
+
+def test_compute_returns_typed_records(demo_db):
+    review = _demo_review(demo_db)
+    assert isinstance(review, insights.Review)
+    assert all(isinstance(r, insights.Complaint) for r in review.recurring)
+    assert [r.category for r in review.recurring] == list(policies_categories())
+    assert isinstance(review.cycle1_churn.cycle1, insights.ChurnRate)
+    assert review.cycle1_churn.group("later") is review.cycle1_churn.later
+    assert review.checklist_completion == review.checklist.rate
+    first = review.offers.out_of_range[0]
+    assert first.to_json()["ticket"] == {"id": first.ticket_id, "ref": first.ticket_ref}
+
+
+def test_by_concern_puts_flagged_first_then_most_tickets(demo_db):
+    review = _demo_review(demo_db)
+    ranked = insights.by_concern(review.recurring)
+    flags = [r.flag for r in ranked]
+    assert flags == sorted(flags, reverse=True) and True in flags and False in flags
+    for group in (True, False):
+        counts = [r.tickets for r in ranked if r.flag is group]
+        assert counts == sorted(counts, reverse=True)
+    # the Review pane and the report hold the JSON: the same order from it
+    as_json = insights.by_concern(review.to_json()["recurring"])
+    assert [r["category"] for r in as_json] == [r.category for r in ranked]
+    # ties keep the vocabulary's order
+    tied = [r for r in ranked if not r.flag and r.tickets == 0]
+    assert [r.category for r in tied] == [c for c in policies_categories() if c in {r.category for r in tied}]

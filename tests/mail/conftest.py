@@ -12,6 +12,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -65,10 +66,12 @@ class ImapServer:
     def __init__(self, port: int, user: str, password: str) -> None:
         self.port, self.user, self.password = port, user, password
 
-    def append(self, raw: bytes) -> None:
+    def append(self, raw: bytes, when: datetime | None = None) -> None:
+        """Put a message in INBOX; ``when`` sets its arrival time (INTERNALDATE)."""
         client = imaplib.IMAP4("127.0.0.1", self.port)
         client.login(self.user, self.password)
-        client.append("INBOX", None, None, raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+        client.append("INBOX", None, imaplib.Time2Internaldate(when) if when else None,
+                      raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
         client.logout()
 
 

@@ -97,3 +97,40 @@ def test_long_quoted_history_is_folded():
     body = "Thanks!\n\nOn Mon, Ana wrote:\n" + "\n".join(f"> line {i}" for i in range(20))
     shown = text_html(body)
     assert "Thanks!" in shown and "line 19" not in shown and "21 lines of quoted history hidden" in shown
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+def test_bidi_controls_are_removed_from_attachment_names():
+    """'invoice\\u202efdp.exe' would show as 'invoiceexe.pdf'."""
+    from amends.core.safe_html import display_name
+
+    assert safe_filename("invoice\u202efdp.exe") == "invoicefdp.exe"
+    assert safe_filename(f"a{BIDI}b.pdf") == "ab.pdf"
+    assert safe_filename(BIDI) == "attachment"
+    assert display_name(f"Ada{BIDI} Okafor") == "Ada Okafor", "for names the UI shows (senders, files)"
+    assert display_name("Zoë محمد") == "Zoë محمد", "letters of any script stay"
+
+
+def test_an_attachment_with_a_bidi_override_is_listed_by_its_real_name(db, tmp_path):
+    raw = ("From: m@example.com\nSubject: Invoice\nDate: Mon, 05 Jan 2026 10:00:00 +0000\nMessage-ID: <bidi@x>\n"
+           "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\n"
+           "See attached.\n--B\nContent-Type: application/octet-stream\n"
+           "Content-Disposition: attachment; filename*=utf-8''invoice%E2%80%AEfdp.exe\n"
+           "Content-Transfer-Encoding: base64\n\nTVo=\n--B--\n")
+    path = tmp_path / "bidi.eml"
+    path.write_text(raw)
+    importers.import_file(db, path)
+    body = db.scalar("SELECT body FROM messages")
+    assert "[attachment: invoicefdp.exe" in body and "\u202e" not in body
+
+
+def test_outlook_style_history_is_folded_too():
+    from amends.core.safe_html import fold_quotes
+
+    body = ("Thanks so much!\n\nFrom: Shop Support <support@shop.example>\nSent: Monday, January 5, 2026 10:00 AM\n"
+            "To: Ada\nSubject: RE: Box\n\n" + "\n".join(f"old line {i}" for i in range(10)))
+    shown, quoted = fold_quotes(body)
+    assert shown == "Thanks so much!" and quoted == 15
+    assert fold_quotes("Just one line.") == ("Just one line.", 0)

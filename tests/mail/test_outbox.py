@@ -67,7 +67,7 @@ def test_reply_waits_while_the_server_is_down_then_is_sent_threaded(db, port):
     mail = message_from_bytes(envelope.content, policy=default)
     assert mail["In-Reply-To"] == "<first@mail.example.com>"
     assert "<first@mail.example.com>" in mail["References"]
-    assert mail["Subject"] == "Re: Box arrived crushed"
+    assert mail["Subject"] == f"Re: Box arrived crushed [#{ticket_id}]", "with the ticket reference (issue 12.7)"
     assert "A new box is on its way." in mail.get_content()
     stored = db.scalar("SELECT external_id FROM messages WHERE id = ?", (reply,))
     assert stored == mail["Message-ID"], "the customer's answer to it will thread into the ticket"

@@ -9,14 +9,17 @@ makes it), before every migration and every import, keeping the last
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from amends.core import audit, clock
+from amends.core import audit, clock, output_files
 from amends.core.errors import AmendsError, DatabaseProblem, ValidationError
 from amends.core.store import Database, migrations
 from amends.core.store.connection import SQLITE_HEADER
+
+log = logging.getLogger(__name__)
 
 DEFAULT_KEEP = 10
 REASONS = ("daily", "import", "manual", "before-restore", "migration")
@@ -53,10 +56,9 @@ def set_keep(db: Database, keep: int) -> None:
         audit.record(conn, db.actor, "settings", None, "update", {"after": {"backups.keep": keep}})
 
 
-def copy_to(db: Database, dest: Path) -> Path:
+def copy_to(db: Database, dest: Path, *, force: bool = False) -> Path:
     """A consistent copy of the live database at ``dest`` (backup API)."""
-    if dest.exists():
-        raise ValidationError([("destination", f"{dest} exists already; choose a new file name")])
+    output_files.refuse_target(dest, force=force, database=db.path)  # never the db itself, nor any SQLite file
     if not dest.parent.is_dir():
         raise ValidationError([("destination", f"the folder {dest.parent} does not exist")])
     partial = dest.with_name(dest.name + ".partial")
@@ -71,6 +73,7 @@ def copy_to(db: Database, dest: Path) -> Path:
         partial.unlink(missing_ok=True)
         reason = "the disk is full" if "full" in str(error).lower() or getattr(error, "errno", None) == 28 \
             else str(error)
+        log.warning("Backup to %s failed: %s", dest, reason)
         raise DatabaseProblem(f"Could not write the backup {dest}: {reason}; nothing was changed.", path=str(dest),
                               hint="Free some space and try again." if "full" in reason else "") from error
     return dest
@@ -89,6 +92,7 @@ def make(db: Database, reason: str = "manual") -> Path:
         counter += 1
         path = folder / f"{db.path.stem}-{stamp}-{reason}-{counter}.db"
     made = copy_to(db, path)
+    log.info("Backup made (%s): %s", reason, made)
     if reason in AUTOMATIC:
         prune(db)
     return made
@@ -204,4 +208,5 @@ def restore(target: Path, source: Path, *, force: bool = False, actor: str = "am
                          {"from": str(source), "safety_copy": str(safety) if safety else None})
     finally:
         restored.close()
+    log.info("Restored %s from %s (copy of what it replaced: %s)", target, source, safety or "none")
     return safety

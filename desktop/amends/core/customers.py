@@ -9,6 +9,7 @@ from datetime import datetime
 from amends.core import audit, clock
 from amends.core.errors import NotFound
 from amends.core.store import Database
+from amends.core.store.rowids import inserted_id
 
 
 def billing_cycle(started_at: datetime, cycle_days: int, at: datetime) -> int:
@@ -82,9 +83,9 @@ def create(db: Database, email: str, name: str = "", *, ref: str | None = None,
     """Create a customer, with a subscription when ``plan`` is given."""
     now = clock.now_iso()
     with db.transaction() as conn:
-        customer_id = conn.execute(
+        customer_id = inserted_id(conn.execute(
             "INSERT INTO customers (ref, email, name, created_at) VALUES (?, ?, ?, ?)",
-            (ref, email, name, now)).lastrowid
+            (ref, email, name, now)))
         if plan:
             conn.execute("INSERT INTO subscriptions (customer_id, plan, started_at, cycle_days) "
                          "VALUES (?, ?, ?, ?)", (customer_id, plan, started_at or now, cycle_days))

@@ -11,7 +11,7 @@ from amends.core.store.schema import CURRENT_VERSION
 
 
 def stats(db: Database) -> dict[str, int]:
-    row = db.one("""SELECT
+    (row,) = db.query("""SELECT
         (SELECT count(*) FROM tickets) AS tickets,
         (SELECT count(*) FROM tickets WHERE status = 'open') AS open,
         (SELECT count(*) FROM tickets WHERE status = 'pending') AS pending,

@@ -18,6 +18,7 @@ from amends.core import clock, tickets
 from amends.core.audit import record
 from amends.core.errors import ConflictError, NotFound, ValidationError
 from amends.core.store import Database
+from amends.core.store.rowids import inserted_id
 
 
 @dataclass(frozen=True)
@@ -66,10 +67,10 @@ def merge(db: Database, source_id: int, target_id: int) -> MergeEdit:
         conn.execute("UPDATE tickets SET updated_at = max(updated_at, ?), version = version + 1 WHERE id = ?",
                      (now, target_id))
         moved = {"messages": messages, "followups": followups, "tags": tags}
-        merge_id = conn.execute(
+        merge_id = inserted_id(conn.execute(
             "INSERT INTO merges (source_id, target_id, moved, source_status, merged_at, merged_by) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (source_id, target_id, json.dumps(moved), rows[source_id]["status"], now, db.actor)).lastrowid
+            (source_id, target_id, json.dumps(moved), rows[source_id]["status"], now, db.actor)))
         tickets.reindex(conn, source_id)
         tickets.reindex(conn, target_id)
         record(conn, db.actor, "ticket", source_id, "merge", {"into": target_id, "messages": len(messages)}, at=now)

@@ -16,6 +16,7 @@ from amends.core import audit, clock
 from amends.core.errors import ConflictError, NotFound, PolicyViolation, ValidationError
 from amends.core.store import Database
 from amends.core.store.migrations import statements
+from amends.core.store.rowids import inserted_id
 from amends.core.store.schema import V1
 from amends.core.vocabulary import CATEGORIES, OFFER_KINDS, SEGMENTS, STEP_TYPES, category_name
 
@@ -47,6 +48,13 @@ class Step:
 
     def as_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+
+    def bounds(self) -> tuple[float, float] | None:
+        """A save offer's (minimum, maximum); None for a step without both
+        (any other step; validation refuses a save offer without them)."""
+        if self.offer_min is None or self.offer_max is None:
+            return None
+        return (self.offer_min, self.offer_max)
 
 
 def _num(value: float | None) -> str:
@@ -221,9 +229,9 @@ def _write_draft(conn: sqlite3.Connection, policy_id: int, steps: list[Step]) ->
 
 def _insert_version(conn: sqlite3.Connection, policy_id: int, number: int, at: str, actor: str,
                     note: str, steps: list[Step]) -> int:
-    version_id = conn.execute(
+    version_id = inserted_id(conn.execute(
         "INSERT INTO policy_versions (policy_id, number, published_at, published_by, note) VALUES (?, ?, ?, ?, ?)",
-        (policy_id, number, at, actor, note)).lastrowid
+        (policy_id, number, at, actor, note)))
     conn.executemany(
         "INSERT INTO policy_steps (policy_version_id, position, type, label, days, offer_kind, offer_min, offer_max) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -244,10 +252,10 @@ def create(db: Database, name: str, category: str, segment: str = "any", steps: 
         raise ValidationError(problems)
     now = clock.now_iso()
     with db.transaction() as conn:
-        policy_id = conn.execute(
+        policy_id = inserted_id(conn.execute(
             "INSERT INTO policies (ref, name, category, segment, plan, review_interval_days, created_at, "
             "updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (ref, name.strip(), category, segment, plan or None, review_interval_days, now, now, db.actor)).lastrowid
+            (ref, name.strip(), category, segment, plan or None, review_interval_days, now, now, db.actor)))
         _write_draft(conn, policy_id, steps)
         audit.record(conn, db.actor, "policy", policy_id, "create",
                      {"name": name, "category": category, "segment": segment,
@@ -444,9 +452,9 @@ def seed_defaults(conn: sqlite3.Connection, actor: str, at: str | None = None) -
     Runs inside the transaction that creates a new database."""
     at = at or clock.now_iso()
     for name, category, segment, steps in DEFAULTS:
-        policy_id = conn.execute(
+        policy_id = inserted_id(conn.execute(
             "INSERT INTO policies (ref, name, category, segment, draft_dirty, created_at, updated_at, updated_by) "
             "VALUES (?, ?, ?, ?, 0, ?, ?, ?)", (default_ref(category, segment), name, category, segment, at, at,
-                                                actor)).lastrowid
+                                                actor)))
         _write_draft(conn, policy_id, steps)
         _insert_version(conn, policy_id, 1, at, actor, "Default policy shipped with Amends", steps)

@@ -25,13 +25,16 @@ class StepChange:
     new_position: int | None
 
     def describe(self) -> str:
+        # "added" has no old step and "removed" no new one; the others have both.
+        old = self.old.describe() if self.old is not None else ""
+        new = self.new.describe() if self.new is not None else ""
         if self.kind == "added":
-            return f"+ {self.new.describe()}"
+            return f"+ {new}"
         if self.kind == "removed":
-            return f"− {self.old.describe()}"
+            return f"− {old}"
         if self.kind == "changed":
-            return f"~ {self.old.describe()} → {self.new.describe()}"
-        return f"  {self.new.describe()}"
+            return f"~ {old} → {new}"
+        return f"  {new}"
 
 
 def compare(old: list[Step] | tuple[Step, ...], new: list[Step] | tuple[Step, ...]) -> list[StepChange]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from amends.core import audit, clock, policies
 from amends.core.errors import ConflictError, NotFound, ValidationError
 from amends.core.store import Database
+from amends.core.store.rowids import inserted_id
 from amends.core.vocabulary import CATEGORIES
 
 
@@ -57,9 +58,9 @@ def file(db: Database, text: str, ticket_ids: list[int], *, category: str | None
             row = conn.execute("SELECT id FROM policies WHERE category = ? ORDER BY segment = 'any' DESC, id "
                                "LIMIT 1", (category,)).fetchone()
             policy_id = row[0] if row else None
-        proposal_id = conn.execute(
+        proposal_id = inserted_id(conn.execute(
             "INSERT INTO proposals (text, category, policy_id, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
-            (text.strip(), category, policy_id, now, db.actor)).lastrowid
+            (text.strip(), category, policy_id, now, db.actor)))
         conn.executemany("INSERT INTO proposal_tickets (proposal_id, ticket_id) VALUES (?, ?)",
                          [(proposal_id, t) for t in ids])
         audit.record(conn, db.actor, "proposal", proposal_id, "file",

@@ -9,6 +9,7 @@ nothing the person types is ever spliced into SQL or FTS syntax."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
@@ -60,9 +61,9 @@ def _condition(name: str, value: str, actor: str, tags: dict[str, int] | None, n
             raise ValueError(f"status is one of {', '.join(STATUSES)}, active or all")
         return "t.status = ?", [lowered]
     if name == "category":
-        key = lowered.replace("-", "_")
+        typed = lowered.replace("-", "_")
         by_name = {n.lower().replace(" ", "_"): k for k, n in CATEGORIES.items()}
-        key = key if key in CATEGORIES else by_name.get(key)
+        key = typed if typed in CATEGORIES else by_name.get(typed)
         if key is None:
             raise ValueError(f"unknown category (one of {', '.join(CATEGORIES)})")
         return "t.category = ?", [key]
@@ -177,7 +178,7 @@ def fts_expression(terms: list[tuple[str, bool]], *, prefix_last: bool) -> str |
     return " ".join(parts)
 
 
-def suggestions(tags: list[str] = (), assignees: list[str] = ()) -> list[str]:
+def suggestions(tags: Sequence[str] = (), assignees: Sequence[str] = ()) -> list[str]:
     """What the search box offers as you type: every field and its values."""
     values = ["status:open", "status:pending", "status:resolved", "status:active", "status:all", "assignee:me",
               "assignee:none", "cycle:1", "cycle:2", "policy:none", "is:snoozed", "is:merged", "before:", "after:",

@@ -17,6 +17,7 @@ from datetime import datetime
 from amends.core import audit, clock, customers, snooze, tickets
 from amends.core.errors import ConflictError, NotFound, ValidationError
 from amends.core.store import Database
+from amends.core.store.rowids import inserted_id
 from amends.core.vocabulary import STEP_TYPES
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)?)\}")
@@ -114,8 +115,9 @@ def save(db: Database, name: str, body: str, step_type: str | None = None, *,
         if clash is not None:
             raise ValidationError([("name", f"there is already a saved reply called “{clean}”")])
         if reply_id is None:
-            reply_id = conn.execute("INSERT INTO saved_replies (name, body, step_type, updated_at, updated_by) "
-                                    "VALUES (?, ?, ?, ?, ?)", (clean, body, step_type, now, db.actor)).lastrowid
+            reply_id = inserted_id(conn.execute(
+                "INSERT INTO saved_replies (name, body, step_type, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)",
+                (clean, body, step_type, now, db.actor)))
             audit.record(conn, db.actor, "reply", reply_id, "create", {"name": clean}, at=now)
             return reply_id
         row = conn.execute("SELECT * FROM saved_replies WHERE id = ?", (reply_id,)).fetchone()

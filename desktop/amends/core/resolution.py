@@ -16,6 +16,7 @@ from datetime import timedelta
 from amends.core import audit, clock, customers, policies, tickets
 from amends.core.errors import ConflictError, NotFound, PolicyViolation
 from amends.core.store import Database
+from amends.core.store.rowids import inserted_id
 from amends.core.vocabulary import OFFER_KINDS
 
 AT_RISK_WINDOW_DAYS = 60
@@ -98,6 +99,7 @@ def check(checklist: Checklist, outcomes: list[StepOutcome], offer: Offer | None
     offer_step = checklist.policy.offer_step() if checklist.policy else None
     offer_position = steps.index(offer_step) if offer_step else None
     offer_done = offer_position is not None and given.get(offer_position, StepOutcome(0, False)).done
+    bounds = offer_step.bounds() if offer_step else None
     if offer is not None:
         if not isinstance(offer.value, (int, float)) or isinstance(offer.value, bool) \
                 or not math.isfinite(offer.value) or abs(offer.value) > policies.MAX_OFFER:
@@ -106,15 +108,14 @@ def check(checklist: Checklist, outcomes: list[StepOutcome], offer: Offer | None
             problems.append(("offer", "an offer cannot be negative"))
         elif offer_step is not None and not offer_done:
             problems.append(("offer", "the save offer step is skipped, so no offer can be recorded"))
-        elif offer_step is not None and not all(isinstance(b, (int, float)) and math.isfinite(b)
-                                                for b in (offer_step.offer_min, offer_step.offer_max)):
+        elif offer_step is not None and (bounds is None or not all(math.isfinite(b) for b in bounds)):
             # stored by an import before bounds were checked (NaN became NULL)
             problems.append(("offer", "this policy version's save offer has no valid range; "
                                       "edit the policy and publish it again"))
-        elif offer_step is not None and not (offer_step.offer_min <= offer.value <= offer_step.offer_max) \
+        elif bounds is not None and not (bounds[0] <= offer.value <= bounds[1]) \
                 and not (offer.override_reason or "").strip():
             problems.append(("offer", f"{offer.value:g} is outside the approved range "
-                                      f"{offer_step.offer_min:g}–{offer_step.offer_max:g}; "
+                                      f"{bounds[0]:g}–{bounds[1]:g}; "
                                       "give an override reason to go outside it"))
         if offer.kind is not None and offer.kind not in OFFER_KINDS:
             problems.append(("offer", f"offer kind must be one of {', '.join(OFFER_KINDS)}"))
@@ -154,11 +155,12 @@ def resolve(db: Database, ticket_id: int, policy_version_id: int | None, outcome
         kind = None
         if offer is not None:
             kind = offer.kind or (offer_step.offer_kind if offer_step else "percent_next_cycle")
-            if offer_step is not None:
-                in_bounds = int(offer_step.offer_min <= offer.value <= offer_step.offer_max)
+            bounds = offer_step.bounds() if offer_step else None
+            if bounds is not None:
+                in_bounds = int(bounds[0] <= offer.value <= bounds[1])
         by_position = {o.position: o for o in outcomes}
         done_types = [s.type for p, s in enumerate(checklist.steps) if by_position[p].done]
-        resolution_id = conn.execute(
+        resolution_id = inserted_id(conn.execute(
             "INSERT INTO resolutions (ticket_id, policy_version_id, segment, actor, resolved_at, offer_kind, "
             "offer_value, offer_min, offer_max, offer_in_bounds, override_reason, category, steps_total, "
             "steps_skipped, replacements, refunds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -167,14 +169,14 @@ def resolve(db: Database, ticket_id: int, policy_version_id: int | None, outcome
              offer_step.offer_min if offer_step else None, offer_step.offer_max if offer_step else None,
              in_bounds, (offer.override_reason or None) if offer and in_bounds == 0 else None,
              checklist.category, len(checklist.steps), len(checklist.steps) - len(done_types),
-             done_types.count("replacement"), done_types.count("refund"))).lastrowid
+             done_types.count("replacement"), done_types.count("refund"))))
         followups = []
         for position, step in enumerate(checklist.steps):
             outcome = by_position[position]
             conn.execute("INSERT INTO resolution_steps (resolution_id, position, type, outcome, reason) "
                          "VALUES (?, ?, ?, ?, ?)",
                          (resolution_id, position, step.type, "done" if outcome.done else "skipped",
-                          None if outcome.done else outcome.reason.strip()))
+                          None if outcome.done else (outcome.reason or "").strip()))
             if step.type == "check_in" and outcome.done:
                 due = clock.to_iso(clock.parse_iso(at) + timedelta(days=step.days or 0))
                 followups.append(due)

@@ -28,14 +28,20 @@ def clean(markup: str) -> str:
 
 
 def fold_quotes(text: str) -> tuple[str, int]:
-    """The new part of a plain-text mail and how many quoted lines follow."""
+    """The new part of a plain-text mail and how many quoted lines follow
+    (the reply parser of :mod:`amends.core.thanks` finds where the history
+    starts, Outlook's "From: … Sent: …" block included)."""
+    from amends.core.thanks import new_text
+
     lines = text.splitlines()
-    for index, line in enumerate(lines):
-        if line.startswith(">") or re.match(r"^On .+ wrote:\s*$", line):
-            quoted = len(lines) - index
-            if quoted > QUOTED_LINES_SHOWN:
-                return "\n".join(lines[:index]).rstrip(), quoted
-            break
+    head = new_text(text)
+    at = text.find(head) if head else -1
+    index = text[:at + len(head)].count("\n") + 1 if at >= 0 else 0
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    quoted = len(lines) - index
+    if head and quoted > QUOTED_LINES_SHOWN:
+        return "\n".join(lines[:index]).rstrip(), quoted
     return text, 0
 
 
@@ -48,10 +54,21 @@ def text_html(text: str) -> str:
     return body
 
 
+#: Bidirectional controls (embeddings, overrides, isolates, marks): they make
+#: 'invoice\u202efdp.exe' show as 'invoiceexe.pdf'. Names never need them.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def display_name(text: str) -> str:
+    """A name (attachment, sender) as it may be shown: without bidi controls,
+    so what is read is what it is. The UI calls this for names from mail."""
+    return BIDI_CONTROLS.sub("", text or "")
+
+
 def safe_filename(name: str, fallback: str = "attachment") -> str:
     """A file name that stays where it is put: no folders, no '..', no
-    control or reserved characters, not empty, not too long."""
-    name = unicodedata.normalize("NFC", name or "")
+    control, bidi or reserved characters, not empty, not too long."""
+    name = display_name(unicodedata.normalize("NFC", name or ""))
     name = name.replace("\\", "/").split("/")[-1]
     name = re.sub(r'[\x00-\x1f\x7f<>:"|?*]', "_", name).strip(" .")
     if name.upper().split(".")[0] in {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from amends.core import audit, query_syntax, tickets
 from amends.core.errors import ConflictError, NotFound, ValidationError
 from amends.core.store import Database
+from amends.core.store.rowids import inserted_id
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,9 @@ def save(db: Database, name: str, text: str, *, status: str = "active", sort: st
     with db.transaction() as conn:
         position = conn.execute("SELECT coalesce(max(position), -1) + 1 FROM saved_views WHERE actor = ?",
                                 (db.actor,)).fetchone()[0]
-        view_id = conn.execute("INSERT INTO saved_views (actor, name, query, status, sort, position) "
+        view_id = inserted_id(conn.execute("INSERT INTO saved_views (actor, name, query, status, sort, position) "
                                "VALUES (?, ?, ?, ?, ?, ?)", (db.actor, clean, text.strip(), status, sort,
-                                                             position)).lastrowid
+                                                             position)))
         audit.record(conn, db.actor, "view", view_id, "create", {"name": clean, "query": text.strip()})
     return view_id
 

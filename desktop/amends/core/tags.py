@@ -16,6 +16,7 @@ from typing import Iterable
 from amends.core import audit, clock
 from amends.core.errors import NotFound, ValidationError
 from amends.core.store import Database
+from amends.core.store.rowids import inserted_id
 
 #: Colours offered for new tags (readable on light and dark backgrounds).
 PALETTE = ("#d64545", "#e0892b", "#c9a227", "#3f9c4a", "#2b8bb5", "#5b5fc7", "#a64ca6", "#6c757d")
@@ -78,7 +79,7 @@ def get_or_create(db: Database, name: str, colour: str | None = None) -> Tag:
             return Tag(*row)
         count = conn.execute("SELECT count(*) FROM tags").fetchone()[0]
         colour = colour or PALETTE[count % len(PALETTE)]
-        tag_id = conn.execute("INSERT INTO tags (name, colour) VALUES (?, ?)", (clean, colour)).lastrowid
+        tag_id = inserted_id(conn.execute("INSERT INTO tags (name, colour) VALUES (?, ?)", (clean, colour)))
         audit.record(conn, db.actor, "tag", tag_id, "create", {"name": clean, "colour": colour})
     return Tag(tag_id, clean, colour)
 

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from amends.core import audit, clock, customers, query_syntax
 from amends.core.errors import Change, ConflictError, NotFound, ValidationError
 from amends.core.store import Database
+from amends.core.store.rowids import inserted_id
 from amends.core.vocabulary import CATEGORIES, MESSAGE_DIRECTIONS, PRIORITIES, STATUSES
 
 PAGE_SIZE = 100
@@ -175,7 +176,8 @@ def _where(db: Database, query: InboxQuery, now: str) -> tuple[list[str], list[A
         params.extend(values)
     if syntax.excluded:
         where.append("t.id NOT IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)")
-        params.append(" OR ".join(query_syntax.fts_expression([term], prefix_last=False) for term in syntax.excluded))
+        excluded = [query_syntax.fts_expression([term], prefix_last=False) for term in syntax.excluded]
+        params.append(" OR ".join(e for e in excluded if e is not None))  # one term each: never None
     return where, params, query_syntax.fts_expression(syntax.words, prefix_last=True), syntax.fields
 
 
@@ -199,6 +201,8 @@ def page(db: Database, query: InboxQuery, after: tuple | None = None,
     now = now or clock.now_iso()
     where, params, fts, fields = _where(db, query, now)
     due = "NULL"
+    order: tuple[str, ...]  # ORDER BY columns
+    keys: tuple[str, ...]  # the keyset: what the cursor holds
     if query.view == "due_followups":
         # Each ticket once, at its earliest open follow-up, read in due order
         # straight from the partial index (no grouping of every due row).
@@ -242,7 +246,7 @@ def page(db: Database, query: InboxQuery, after: tuple | None = None,
     params.append(int(limit))
     rows = db.tuples(sql, params)
     result = [TicketRow(*r) for r in rows]
-    cursor = None
+    cursor: tuple[object, ...] | None = None
     if len(rows) == limit and rows:
         last = result[-1]
         if query.view == "due_followups":
@@ -331,10 +335,10 @@ def create(db: Database, subject: str, body: str = "", *, customer_id: int | Non
             cycle = customers.billing_cycle(clock.parse_iso(sub.started_at), sub.cycle_days,
                                             clock.parse_iso(at))
     with db.transaction() as conn:
-        ticket_id = conn.execute(
+        ticket_id = inserted_id(conn.execute(
             "INSERT INTO tickets (ref, customer_id, subject, category, priority, assignee, "
             "created_at, updated_at, billing_cycle) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (ref, customer_id, subject.strip(), category, priority, assignee, at, at, cycle)).lastrowid
+            (ref, customer_id, subject.strip(), category, priority, assignee, at, at, cycle)))
         conn.execute("INSERT INTO ticket_search (rowid, subject, body) VALUES (?, ?, ?)",
                      (ticket_id, subject, body))
         if customer_id is not None:
@@ -439,9 +443,9 @@ def add_message(db: Database, ticket_id: int, direction: str, body: str,
     with db.transaction() as conn:
         if conn.execute("SELECT 1 FROM tickets WHERE id = ?", (ticket_id,)).fetchone() is None:
             raise NotFound(f"Ticket {ticket_id} does not exist.")
-        message_id = conn.execute(
+        message_id = inserted_id(conn.execute(
             "INSERT INTO messages (ticket_id, direction, author, created_at, body) VALUES (?, ?, ?, ?, ?)",
-            (ticket_id, direction, author or db.actor, at, body)).lastrowid
+            (ticket_id, direction, author or db.actor, at, body)))
         conn.execute("UPDATE ticket_search SET body = body || char(10) || ? WHERE rowid = ?",
                      (body, ticket_id))
         # The customer wrote: a snoozed ticket comes back now.

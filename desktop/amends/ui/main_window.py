@@ -892,7 +892,7 @@ class MainWindow(QMainWindow):
             self.report_written = written
 
         def work(job: ops.Job) -> dict:
-            return insights.compute(job.db, period, settings, progress=job.report, cancelled=job.cancelled)
+            return insights.compute(job.db, period, settings, progress=job.report, cancelled=job.cancelled).to_json()
 
         self._report_op = ops.run(self.db, work, success=done, failure=lambda error: show_error(self, error),
                                   parent=self)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QMarginsF, QSizeF, QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QMarginsF, QSizeF, QUrl
 from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 from amends import __version__
-from amends.core import clock, insights, policy_history, proposals
+from amends.core import clock, insights, output_files, policy_history, proposals
 from amends.core.insights.period import Period
 from amends.core.store import Database
 from amends.core.vocabulary import OFFER_KINDS, STEP_TYPES, category_name
@@ -43,7 +43,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 def build_html(db: Database, data: dict, period: Period) -> tuple[str, dict[str, object]]:
     """The report as HTML plus the chart pictures it refers to."""
     images = {}
-    recurring = sorted(data["recurring"], key=lambda r: (not r["flag"], -r["tickets"]))
+    recurring = insights.by_concern(data["recurring"])
     chart, _sets = charts.recurring_chart(recurring)
     images["chart://recurring"] = charts.render(chart)
     chart, _sets, _cats = charts.offers_chart(data["offers"]["by_actor"])
@@ -119,14 +119,21 @@ def build_html(db: Database, data: dict, period: Period) -> tuple[str, dict[str,
 
 
 def write_report(db: Database, period: Period, out: str | Path,
-                 settings: insights.Settings = insights.Settings(), data: dict | None = None) -> Path:
+                 settings: insights.Settings = insights.Settings(), data: dict | None = None, *,
+                 force: bool = False) -> Path:
     """Write the PDF. ``data`` is the insights for ``period`` when they were
     computed already (the app computes them in a worker; drawing must happen
-    on the UI thread)."""
-    data = data if data is not None else insights.compute(db, period, settings)
+    on the UI thread). ``force`` replaces an existing file (after the save
+    dialog's overwrite question); the database or any SQLite file never.
+    The PDF is drawn in memory and put in place atomically, so a failed or
+    killed write leaves the previous report."""
+    target = output_files.refuse_target(out, force=force, database=db.path)
+    data = data if data is not None else insights.compute(db, period, settings).to_json()
     body, images = build_html(db, data, period)
-    target = Path(out)
-    writer = QPdfWriter(str(target))
+    pdf = QByteArray()
+    buffer = QBuffer(pdf)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
     writer.setTitle(QCoreApplication.translate("Report", "Amends relations report {0}").format(period.label()))
     writer.setCreator(f"Amends {__version__}")
     writer.setResolution(RESOLUTION)
@@ -144,5 +151,6 @@ def write_report(db: Database, period: Period, out: str | Path,
     width = int(page.width() * 96 / RESOLUTION * 0.97)
     document.setHtml(body.replace("width='640'", f"width='{width}'"))
     document.print_(writer)
-    del writer  # finishes the file
-    return target
+    del writer  # finishes the PDF
+    buffer.close()
+    return output_files.write_bytes(target, pdf.data(), force=force, database=db.path)

@@ -330,7 +330,7 @@ class ReviewPane(QWidget):
         self.status.setText(self.tr("Computing {0}…").format(period.label()))
 
         def work(job: ops.Job) -> dict:
-            return insights.compute(job.db, period, settings, progress=job.report, cancelled=job.cancelled)
+            return insights.compute(job.db, period, settings, progress=job.report, cancelled=job.cancelled).to_json()
 
         def finished() -> None:
             self.progress.hide()
@@ -366,7 +366,7 @@ class ReviewPane(QWidget):
         flagged = [r for r in data["recurring"] if r["flag"]]
         self.status.setText(self.tr("{0} · {1} flagged categories · {2} offers outside the range").format(
             period.label(), len(flagged), len(data["offers"]["out_of_range"])))
-        recurring = sorted(data["recurring"], key=lambda r: (not r["flag"], -r["tickets"]))
+        recurring = insights.by_concern(data["recurring"])
         self.recurring.model().set_rows(recurring)
         self.offers.model().set_rows(data["offers"]["by_actor"])
         self.consistency.model().set_rows(data["offers"]["consistency"])

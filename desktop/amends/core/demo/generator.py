@@ -183,12 +183,12 @@ def generate(db: Database, tickets: int, seed: int = 1, *, now: datetime | None 
                            cust_start, report, stop, total_steps, tickets, n_customers, seed)
     finally:
         db.conn.execute(f"PRAGMA cache_size = {int(cache)}")
-    return DemoSummary(n_customers, tickets, counts["messages"], counts["resolutions"],
+    return DemoSummary(n_customers, tickets, counts.messages, counts.resolutions,
                        time.perf_counter() - started)
 
 
 def _fill(conn, rng, actor, anchor, customer_rows, subscription_rows, skeletons, cust_start, report, stop,
-          total_steps, tickets, n_customers, seed) -> dict:
+          total_steps, tickets, n_customers, seed) -> _Written:
     # Checked again inside the write lock: another demo (a second process on
     # the same new file) may have filled it since the first look.
     existing = conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
@@ -202,7 +202,7 @@ def _fill(conn, rng, actor, anchor, customer_rows, subscription_rows, skeletons,
                      "VALUES (?, ?, ?, ?, ?)", subscription_rows)
     report(1, total_steps)
     counts = _write_tickets(conn, rng, skeletons, customer_rows, timeline, anchor, report, stop, total_steps)
-    _write_churn(conn, rng, counts["first_cycle"], cust_start, anchor)
+    _write_churn(conn, rng, counts.first_cycle, cust_start, anchor)
     _write_reviews_and_proposals(conn, rng, anchor, tickets)
     _write_tags_and_snoozes(conn, rng, anchor)
     audit.record(conn, actor, "database", None, "demo",
@@ -278,13 +278,24 @@ def _cumulative(weights):
         yield total
 
 
-def _write_tickets(conn, rng, skeletons, customer_rows, timeline, anchor, report, stop, total_steps) -> dict:
+@dataclass(frozen=True)
+class _Written:
+    messages: int
+    resolutions: int
+    first_cycle: dict[int, bool]  # customer index -> recovery completed?
+
+
+def _write_tickets(conn, rng, skeletons, customer_rows, timeline, anchor, report, stop, total_steps) -> _Written:
     agents = texts.AGENTS
-    ticket_rows, search_rows, message_rows = [], [], []
-    resolution_rows, step_rows, followup_rows = [], [], []
+    # Rows for executemany, in each INSERT's column order.
+    ticket_rows: list[tuple[object, ...]] = []
+    search_rows: list[tuple[object, ...]] = []
+    message_rows: list[tuple[object, ...]] = []
+    resolution_rows: list[tuple[object, ...]] = []
+    step_rows: list[tuple[object, ...]] = []
+    followup_rows: list[tuple[object, ...]] = []
     first_cycle: dict[int, bool] = {}  # customer index -> recovery completed?
     message_id = resolution_id = 0
-    counts = {"messages": 0, "resolutions": 0}
 
     def flush() -> None:
         conn.executemany("INSERT INTO tickets (id, ref, customer_id, subject, status, category, priority, "
@@ -370,10 +381,7 @@ def _write_tickets(conn, rng, skeletons, customer_rows, timeline, anchor, report
     conn.executemany("UPDATE customers SET first_ticket_at = ?, first_ticket_id = ? WHERE id = ?",
                      [(at, ticket, c + 1) for c, (at, ticket) in firsts.items()])
     report(total_steps, total_steps)
-    counts["messages"] = message_id
-    counts["resolutions"] = resolution_id
-    counts["first_cycle"] = first_cycle
-    return counts
+    return _Written(message_id, resolution_id, first_cycle)
 
 
 def _resolve(rng, resolution_id, ticket_id, category, cycle, resolved, agent, generosity, skip_rate, timeline,
@@ -403,8 +411,9 @@ def _resolve(rng, resolution_id, ticket_id, category, cycle, resolved, agent, ge
             done = age > 0 and rng.random() < (0.995 if age > 21 else 0.6)
             followup_rows.append((ticket_id, resolution_id, step.describe(), _iso(due), _iso(resolved),
                                   _iso(due + rng.uniform(0, 2) * DAY) if done else None, agent if done else None))
-        if step.type == "save_offer" and not skipped:
-            low, high = step.offer_min, step.offer_max
+        bounds = step.bounds()
+        if step.type == "save_offer" and not skipped and bounds is not None:
+            low, high = bounds
             value = low + (high - low) * min(1.0, rng.random() * generosity * 1.2)
             if rng.random() < generosity * 0.25:
                 value = high * rng.uniform(1.1, 1.6)
@@ -414,7 +423,7 @@ def _resolve(rng, resolution_id, ticket_id, category, cycle, resolved, agent, ge
             offer_value = float(value)
     offer = version.offer
     resolution_rows.append((resolution_id, ticket_id, version.id, segment, agent, _iso(resolved),
-                            offer.offer_kind if offer_value is not None else None, offer_value,
+                            offer.offer_kind if offer and offer_value is not None else None, offer_value,
                             offer.offer_min if offer else None, offer.offer_max if offer else None,
                             in_bounds, override, category, len(version.steps), skipped_count,
                             int(replacements), int(refunds)))

@@ -4,6 +4,11 @@ document, ids aside."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+from amends.core.exporters.snapshot import read_snapshot
+from amends.core.output_files import atomic_output
 from amends.core.store import Database
 
 FORMAT_VERSION = 1
@@ -25,6 +30,21 @@ def _step(row) -> dict:
 
 
 def document(db: Database) -> dict:
+    """The whole database as one document, read from one snapshot (the
+    lookups made first must still hold for the rows read last)."""
+    with read_snapshot(db):
+        return _document(db)
+
+
+def write_document(db: Database, out: Path, *, force: bool = False) -> int:
+    """Write the document to ``out`` atomically; returns the ticket count."""
+    with atomic_output(out, force=force, database=db.path) as handle:
+        doc = document(db)
+        json.dump(doc, handle, indent=1, ensure_ascii=False)
+    return len(doc["tickets"])
+
+
+def _document(db: Database) -> dict:
     customer_refs = {r["id"]: r["ref"] or f"c{r['id']}" for r in db.query("SELECT id, ref FROM customers")}
     policy_refs = {r["id"]: r["ref"] or f"p{r['id']}" for r in db.query("SELECT id, ref FROM policies")}
     doc: dict = {"format": "amends", "version": FORMAT_VERSION, "customers": [], "policies": [], "tickets": []}

@@ -4,11 +4,13 @@ or the tickets a search or view shows."""
 from __future__ import annotations
 
 import csv
-import io
 import json
+import unicodedata
 from pathlib import Path
 
 from amends.core import tickets
+from amends.core.exporters.snapshot import read_snapshot
+from amends.core.output_files import atomic_output
 from amends.core.store import Database
 
 COLUMNS = ("id", "ref", "subject", "status", "category", "priority", "assignee", "customer", "email",
@@ -17,15 +19,40 @@ COLUMNS = ("id", "ref", "subject", "status", "category", "priority", "assignee",
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: Characters a spreadsheet skips or shows as nothing before a cell's text,
+#: so ``" =cmd"`` or ``"\ufeff=cmd"`` still runs as a formula.
+_INVISIBLE_CATEGORIES = ("Zs", "Zl", "Zp", "Cf", "Cc")
+
+
+def _invisible(ch: str) -> bool:
+    return ch.isspace() or unicodedata.category(ch) in _INVISIBLE_CATEGORIES
+
+
+def formula_like(text: str) -> bool:
+    """Would a spreadsheet read this cell as a formula? A tab or CR anywhere
+    in the leading invisible run, or ``= + - @`` (or a full-width look-alike)
+    as the first visible character."""
+    for ch in text:
+        if ch in "\t\r":
+            return True
+        if _invisible(ch):
+            continue
+        return unicodedata.normalize("NFKC", ch).startswith(FORMULA_PREFIXES)
+    return False
+
+
 def safe_cell(value: object) -> object:
-    """Neutralise formula injection: such a cell gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """Neutralise formula injection: such a cell gets a leading apostrophe,
+    in every column."""
+    if isinstance(value, str) and formula_like(value):
         return "'" + value
     return value
 
 
 def rows(db: Database, query: tickets.InboxQuery | None = None):
-    """Every ticket (or the ones ``query`` selects), paged, newest first."""
+    """Every ticket (or the ones ``query`` selects), paged, newest first.
+    Consistent only inside :func:`read_snapshot` (the writers below use it):
+    otherwise a ticket edited meanwhile jumps over the page cursor."""
     query = query or tickets.InboxQuery(status="all")
     cursor = None
     while True:
@@ -45,22 +72,27 @@ def rows(db: Database, query: tickets.InboxQuery | None = None):
             return
 
 
-def write_csv(db: Database, out: Path, query: tickets.InboxQuery | None = None) -> int:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
+def write_csv(db: Database, out: Path, query: tickets.InboxQuery | None = None, *, force: bool = False) -> int:
+    """Write the tickets as CSV, atomically, from one snapshot. ``force``
+    replaces an existing (non-database) file."""
     count = 0
-    for row in rows(db, query):
-        writer.writerow([safe_cell(row[c]) for c in COLUMNS])
-        count += 1
-    out.write_text(buffer.getvalue(), encoding="utf-8-sig")  # the BOM makes Excel read UTF-8
+    # The BOM makes Excel read UTF-8; newline="" lets the csv module end rows.
+    with atomic_output(out, force=force, database=db.path, encoding="utf-8-sig", newline="") as handle, \
+            read_snapshot(db):
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for row in rows(db, query):
+            writer.writerow([safe_cell(row[c]) for c in COLUMNS])
+            count += 1
     return count
 
 
-def write_json(db: Database, out: Path, query: tickets.InboxQuery | None = None) -> int:
-    items = list(rows(db, query))
-    for item in items:
-        item["messages"] = [{"direction": m.direction, "author": m.author, "at": m.created_at, "body": m.body}
-                            for m in tickets.messages(db, item["id"])]
-    out.write_text(json.dumps({"tickets": items}, indent=2, ensure_ascii=False), encoding="utf-8")
+def write_json(db: Database, out: Path, query: tickets.InboxQuery | None = None, *, force: bool = False) -> int:
+    """Write the tickets with their messages as JSON, atomically, from one snapshot."""
+    with atomic_output(out, force=force, database=db.path) as handle, read_snapshot(db):
+        items = list(rows(db, query))
+        for item in items:
+            item["messages"] = [{"direction": m.direction, "author": m.author, "at": m.created_at, "body": m.body}
+                                for m in tickets.messages(db, item["id"])]
+        json.dump({"tickets": items}, handle, indent=2, ensure_ascii=False)
     return len(items)

@@ -4,6 +4,7 @@ or not at all. See docs/FORMAT.md."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -15,6 +16,8 @@ from amends.core.importers.records import Parsed, RecordProblem
 from amends.core.importers.values import BadValue
 from amends.core.importers.writer import conflicts, write
 from amends.core.store import Database
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("auto", "amends", "csv", "customers", "eml", "mbox", "zendesk", "helpscout", "freshdesk")
 
@@ -108,6 +111,7 @@ def import_file(db: Database, path: str | Path, fmt: str = "auto", *, dry_run: b
     report = FileReport(str(path), fmt, errors=sorted(parsed.problems, key=lambda p: (p.record, p.field)),
                         dry_run=dry_run, unit=parsed.unit)
     if parsed.problems and not skip_invalid:
+        log.warning("Import of %s (%s) refused: %d problems, nothing written", path, fmt, len(parsed.problems))
         return report
     valid = parsed.without_bad_records() if parsed.problems else parsed
     report.skipped = len({r for r in parsed.bad_records if r[0] != "document"})
@@ -140,4 +144,7 @@ def import_file(db: Database, path: str | Path, fmt: str = "auto", *, dry_run: b
     report.imported = counts["messages"] if parsed.unit == "messages" else counts["new"] + counts["updated"]
     report.unchanged = counts["unchanged"]
     report.written = not dry_run
+    log.info("Import of %s (%s)%s: %d %s new or changed, %d unchanged, %d messages, %d skipped", path, fmt,
+             " rehearsed" if dry_run else "", report.imported, parsed.unit, report.unchanged, counts["messages"],
+             report.skipped)
     return report

@@ -165,7 +165,8 @@ def zendesk(doc: dict) -> Parsed:
     comments: dict[object, list[MessageRecord]] = {}
     for number, audit in enumerate(_list(parsed, doc, "audits"), start=1):
         audit = _obj(audit)
-        for event in audit.get("events") if isinstance(audit.get("events"), list) else []:
+        events = audit.get("events")
+        for event in events if isinstance(events, list) else []:
             if isinstance(event, dict) and event.get("type") == "Comment":
                 event = dict(event, created_at=event.get("created_at") or audit.get("created_at"),
                              author_id=event.get("author_id") or audit.get("author_id"))
@@ -183,11 +184,12 @@ def zendesk(doc: dict) -> Parsed:
         status = _mapped(parsed, number, "status", ZENDESK_STATUS, ticket.get("status"), "Zendesk")
         priority = _mapped(parsed, number, "priority", ZENDESK_PRIORITY, ticket.get("priority"), "Zendesk")
         created = _time(parsed, number, "created_at", ticket.get("created_at"))
-        updated = _time(parsed, number, "updated_at", ticket.get("updated_at"), required=False) or created
+        updated = _time(parsed, number, "updated_at", ticket.get("updated_at"), required=False)
         subject = (_text(ticket.get("subject")) or _text(ticket.get("raw_subject"))).strip()
         if not subject:
             parsed.problem("tickets", number, "subject", "a ticket needs a subject")
-        if None in (status, priority, created) or not subject or not _once(parsed, number, f"zendesk:{ident}", seen):
+        if status is None or priority is None or created is None or not subject \
+                or not _once(parsed, number, f"zendesk:{ident}", seen):
             continue
         requester = users.get(_ident(ticket.get("requester_id")))
         description = _text(ticket.get("description"))
@@ -199,7 +201,7 @@ def zendesk(doc: dict) -> Parsed:
             f"zendesk-user:{requester['id']}" in customer_refs else None
         parsed.tickets.append(TicketRecord(
             f"zendesk:{ident}", subject, _category(ticket.get("tags", []), ticket.get("type")), status,
-            priority, assignee, created, updated, customer,
+            priority, assignee, created, updated or created, customer,
             sorted(messages, key=lambda m: m.at), None, number, tags=_tags(ticket.get("tags"))))
     return parsed
 
@@ -294,7 +296,7 @@ def freshdesk(doc) -> Parsed:
         status = _mapped(parsed, number, "status", FRESHDESK_STATUS, ticket.get("status"), "Freshdesk")
         priority = _mapped(parsed, number, "priority", FRESHDESK_PRIORITY, ticket.get("priority", 2), "Freshdesk")
         created = _time(parsed, number, "created_at", ticket.get("created_at"))
-        if None in (status, priority, created):
+        if status is None or priority is None or created is None:
             continue
         requester = _obj(ticket.get("requester"))
         email = _email(parsed, "tickets", number, "requester.email", requester.get("email") or ticket.get("email"))

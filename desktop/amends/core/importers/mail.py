@@ -2,147 +2,127 @@
 
 Each message becomes an inbound message; messages that refer to each other
 (Message-ID, In-Reply-To, References) form one ticket, also across imports.
-Importing the same mail again adds nothing (Message-ID). Broken MIME is read
-as far as it goes; bodies are kept as plain text (HTML parts are reduced to
-their text, never rendered here).
+Importing the same mail again adds nothing (Message-ID, or for mail without
+one an id from its content). Every message is kept: what is wrong with it is
+noted on it (:mod:`amends.core.mail.reading`), never a reason to refuse it.
+Bodies are kept as plain text (HTML parts are reduced to their text, never
+rendered here).
 """
 
 from __future__ import annotations
 
-import email
-import email.policy
-import email.utils
-import html
 import re
-from email.message import EmailMessage
+from datetime import datetime, timezone
 from pathlib import Path
 
-from amends.core import clock, safe_html
 from amends.core.importers.records import CustomerRecord, MessageRecord, Parsed, TicketRecord
+from amends.core.mail import reading
 
 #: An mbox envelope line: "From sender@example.com Mon Jan  5 10:00:00 2026".
 #: Only such lines start a message, so an unescaped "From " in a body does not.
 ENVELOPE = re.compile(r"^From \S+ +(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ")
-_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.S | re.I)
-_IDS = re.compile(r"<[^<>\s]+>")
 
-
-def html_to_text(markup: str) -> str:
-    text = _TAGS.sub(" ", re.sub(r"<br\s*/?>|</p>|</div>", "\n", markup, flags=re.I))
-    return re.sub(r"[ \t]+", " ", html.unescape(text)).strip()
-
-
-def body_html(message: EmailMessage) -> str | None:
-    """The HTML part, sanitised (nothing remote, no scripts), or None."""
-    part = message.get_body(preferencelist=("html",))
-    if part is None:
-        return None
-    try:
-        content = part.get_content()
-    except (LookupError, UnicodeError, AssertionError):
-        content = (part.get_payload(decode=True) or b"").decode("utf-8", errors="replace")
-    return safe_html.clean(content if isinstance(content, str) else str(content)) or None
-
-
-def attachments(message: EmailMessage) -> list[str]:
-    """'name (size)' for each attachment, names made safe. The files
-    themselves are not kept (yet): the message says they came."""
-    found = []
-    for part in message.iter_attachments():
-        payload = part.get_payload(decode=True) or b""
-        found.append(f"{safe_html.safe_filename(part.get_filename() or '')} ({max(1, len(payload) // 1024)} KB)")
-    return found
-
-
-def body_text(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain", "html"))
-    if part is None:
-        return ""
-    try:
-        content = part.get_content()
-    except (LookupError, UnicodeError, AssertionError):
-        payload = part.get_payload(decode=True) or b""
-        content = payload.decode("utf-8", errors="replace")
-    if not isinstance(content, str):
-        content = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else str(content)
-    return html_to_text(content) if part.get_content_type() == "text/html" else content.strip()
+html_to_text = reading.html_to_text
 
 
 def split_mbox(raw: bytes) -> list[tuple[int, bytes]]:
     """(line number, message bytes) for each message of an mbox."""
-    messages: list[tuple[int, list[bytes]]] = []
+    return [(number, data) for number, data, _ in _split(raw)]
+
+
+def _split(raw: bytes) -> list[tuple[int, bytes, datetime | None]]:
+    """(line number, message bytes, envelope time) for each message."""
+    messages: list[tuple[int, list[bytes], datetime | None]] = []
     for number, line in enumerate(raw.splitlines(keepends=True), start=1):
         if ENVELOPE.match(line.decode("latin-1")):
-            messages.append((number, []))
+            messages.append((number, [], _envelope_time(line)))
         elif messages:
             # ">From " quoting (mboxrd) is undone; a bare "From " stays text.
             messages[-1][1].append(line[1:] if re.match(rb"^>+From ", line) else line)
-    return [(number, b"".join(lines)) for number, lines in messages]
+    return [(number, b"".join(lines), at) for number, lines, at in messages]
+
+
+def _envelope_time(line: bytes) -> datetime | None:
+    """When the mail was delivered into the mbox (asctime, taken as UTC)."""
+    words = line.decode("latin-1").split()
+    try:
+        return datetime.strptime(" ".join(words[-5:]), "%a %b %d %H:%M:%S %Y").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
 
 
 def parse(path: Path, kind: str) -> Parsed:
     raw = path.read_bytes()
-    chunks = [(1, raw)] if kind == "eml" else split_mbox(raw)
-    if not chunks:
+    # mail without a usable date gets the time it arrived: the mbox envelope's, else the file's
+    file_time = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    split = ([(1, raw, None)] if raw.strip() else []) if kind == "eml" else _split(raw)
+    if not split:
         parsed = Parsed("messages")
-        parsed.problem("document", 0, "", "no messages found (an mbox starts each message with a 'From ' line)")
+        parsed.problem("document", 0, "", "the file is empty" if kind == "eml" else
+                       "no messages found (an mbox starts each message with a 'From ' line)")
         return parsed
-    return parse_messages(chunks)
+    return parse_messages([(n, data) for n, data, _ in split],
+                          arrived={n: at or file_time for n, _, at in split})
 
 
-def parse_messages(chunks: list[tuple[int, bytes]]) -> Parsed:
-    """Raw messages (numbered: line, or IMAP UID) to threaded tickets."""
+def parse_messages(chunks: list[tuple[int, bytes]], arrived: datetime | dict[int, datetime] | None = None,
+                   now: datetime | None = None) -> Parsed:
+    """Raw messages (numbered: line, or IMAP UID) to threaded tickets.
+    ``arrived``: when they arrived (one time, or per number), used when a
+    message has no usable date. Every message is kept; none is a problem."""
     parsed = Parsed("messages")
     threads: dict[str, TicketRecord] = {}
     by_id: dict[str, TicketRecord] = {}
+    seen: dict[str, str] = {}  # Message-ID -> content id of the first message with it
     customers: dict[str, CustomerRecord] = {}
     for number, data in chunks:
-        message = email.message_from_bytes(data, policy=email.policy.default)
-        sender = email.utils.parseaddr(str(message.get("From", "")))
-        if "@" not in sender[1]:
-            parsed.problem("tickets", number, "From", "no sender address")
-            continue
-        try:
-            when = message.get("Date")
-            moment = email.utils.parsedate_to_datetime(str(when)) if when else None
-        except (TypeError, ValueError, IndexError):
-            moment = None
-        if moment is None:
-            parsed.problem("tickets", number, "Date", f"missing or unreadable date {message.get('Date')!r}")
-            continue
-        at = clock.to_iso(moment)
-        message_id = (_IDS.findall(str(message.get("Message-ID", ""))) or [None])[0]
-        references = _IDS.findall(str(message.get("In-Reply-To", ""))) + \
-            _IDS.findall(str(message.get("References", "")))
-        body = body_text(message)
-        try:
-            files = attachments(message)
-        except (LookupError, UnicodeError, AssertionError):
-            files = []
-        if files:
-            body = (body + "\n\n" if body else "") + "\n".join(f"[attachment: {f} — not kept]" for f in files)
-        subject = " ".join(str(message.get("Subject", "")).split()) or "(no subject)"
-        if not body and subject == "(no subject)":
-            parsed.problem("tickets", number, "body", "an empty message")
-            continue
-        address = sender[1].lower()
-        customers.setdefault(address, CustomerRecord(f"email:{address}", sender[1], sender[0]))
-        entry = MessageRecord("in", sender[0] or sender[1], at, body or subject,
-                              message_id or f"<no-id-{number}-{hash((at, address, body)) & 0xffffffff}@amends>",
-                              body_html(message))
-        thread = next((by_id[r] for r in references if r in by_id), None)
+        when = arrived.get(number) if isinstance(arrived, dict) else arrived
+        mail = read_one(data, when, now)
+        digest = reading.content_id(data)
+        if mail.message_id in seen:
+            if seen[mail.message_id] == digest:
+                continue  # the same message twice in one file: once is enough
+            mail.defects.append(f"Message-ID {mail.message_id[:100]} was already used by another message")
+            mail.message_id = digest
+        seen[mail.message_id] = digest
+        customer_ref = None
+        if mail.address:
+            address = mail.address.lower()
+            customer_ref = f"email:{address}"
+            if not mail.bounce_reason:
+                customers.setdefault(address, CustomerRecord(customer_ref, mail.address, mail.name))
+            else:
+                customer_ref = None  # a mail server is not a customer
+        entry = MessageRecord("in", mail.name or mail.address or reading.UNKNOWN_SENDER, mail.at,
+                              mail.body or mail.subject, mail.message_id, mail.html, list(mail.defects),
+                              "bounce" if mail.bounce_reason else None)
+        if mail.bounced_id:
+            parsed.bounced.append((mail.bounced_id, mail.bounce_reason))
+        thread = next((by_id[r] for r in mail.references if r in by_id), None)
         if thread is None:
-            key = message_id or entry.external_id
-            thread = TicketRecord(f"mail:{key}", _strip_reply(subject), "other", "open", 1, None, at, at,
-                                  f"email:{address}", [], None, number, references=list(references))
-            threads[key] = thread
+            thread = TicketRecord(f"mail:{mail.message_id}", _strip_reply(mail.subject), "other", "open", 1, None,
+                                  mail.at, mail.at, customer_ref, [], None, number, references=list(mail.references))
+            threads[mail.message_id] = thread
         thread.messages.append(entry)
-        thread.updated_at = max(thread.updated_at, at)
-        if message_id:
-            by_id[message_id] = thread
+        thread.updated_at = max(thread.updated_at, mail.at)
+        by_id[mail.message_id] = thread
     parsed.tickets = list(threads.values())
     parsed.customers = list(customers.values())
     return parsed
+
+
+def read_one(data: bytes, arrived: datetime | None = None, now: datetime | None = None) -> reading.Mail:
+    """One message, read as far as it goes. Should reading fail in a way
+    nobody foresaw, the message is still kept: its raw text, with the reason,
+    so that one message never stops an import or a fetch."""
+    try:
+        return reading.read(data, arrived, now)
+    except Exception as error:  # noqa: BLE001 - noted on the kept message, never swallowed
+        at = (arrived or now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        return reading.Mail(reading.content_id(data), [], reading.UNKNOWN_SENDER, None,
+                            at.strftime("%Y-%m-%dT%H:%M:%SZ"), "(could not be read)",
+                            reading.text(data.decode("utf-8", errors="replace")), None,
+                            [f"could not be read ({type(error).__name__}: {str(error)[:200]}); kept as raw text"])
 
 
 def _strip_reply(subject: str) -> str:

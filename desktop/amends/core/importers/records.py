@@ -70,6 +70,9 @@ class MessageRecord:
     body: str
     external_id: str | None = None
     html: str | None = None  # sanitised HTML (mail), shown instead of the text when present
+    #: What was wrong with a mail when it came in (kept anyway): short sentences.
+    defects: list[str] = field(default_factory=list)
+    flag: str | None = None  # 'bounce': a delivery failure report; never reopens or counts as the customer's
 
 
 @dataclass
@@ -132,6 +135,8 @@ class Parsed:
     bad_records: set[tuple[str, int]] = field(default_factory=set)  # (section, record) with a problem
     tags: list[tuple[str, str]] = field(default_factory=list)  # (name, colour) of the exchange format's tags
     saved_replies: list[tuple[str, str, str | None]] = field(default_factory=list)  # (name, body, step type)
+    #: (Message-ID of our mail that bounced, reason): that outbox entry is marked failed.
+    bounced: list[tuple[str, str]] = field(default_factory=list)
 
     def problem(self, section: str, record: int, field_name: str, reason: str) -> None:
         if len(reason) > MAX_REASON:  # a reason quoting a 200 KB cell would bury the report
@@ -149,7 +154,7 @@ class Parsed:
     def without_bad_records(self) -> "Parsed":
         """Only the valid records (``--skip-invalid``)."""
         keep = Parsed(self.unit, problems=list(self.problems), tags=list(self.tags),
-                      saved_replies=list(self.saved_replies))
+                      saved_replies=list(self.saved_replies), bounced=list(self.bounced))
         keep.customers = [c for c in self.customers if ("customers", c.record) not in self.bad_records]
         keep.policies = [p for p in self.policies if ("policies", p.record) not in self.bad_records]
         keep.tickets = [t for t in self.tickets if ("tickets", t.record) not in self.bad_records]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime, timezone
+from typing import Literal, overload
 
 from amends.core import clock
 from amends.core.vocabulary import CATEGORIES, PRIORITIES, STATUSES
@@ -33,6 +34,14 @@ def _in_range(moment: datetime, text: str) -> str:
     return clock.to_iso(moment)
 
 
+@overload
+def time_value(text: object, *, required: Literal[True] = ...) -> str: ...
+
+
+@overload
+def time_value(text: object, *, required: bool) -> str | None: ...
+
+
 def time_value(text: object, *, required: bool = True) -> str | None:
     """ISO 8601 with or without zone (no zone = UTC), or a few common
     spreadsheet forms; returns Amends' stored form."""
@@ -43,6 +52,7 @@ def time_value(text: object, *, required: bool = True) -> str | None:
     if not isinstance(text, str):
         raise BadValue(f"{text!r} is not a date and time")
     value = text.strip()
+    moment: datetime | None
     if _STORED.match(value):
         try:
             moment = datetime.fromisoformat(value[:-1])  # a real day (not 30 February)

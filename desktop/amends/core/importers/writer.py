@@ -4,11 +4,13 @@ updated export updates what changed."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Callable
 
-from amends.core import clock, customers, policies, tags, thanks, tickets
+from amends.core import audit, clock, customers, policies, tags, thanks, tickets
 from amends.core.importers.records import Parsed, PolicyRecord, RecordProblem, TicketRecord
+from amends.core.mail import reference
 
 
 def _step_key(step: policies.Step) -> tuple:
@@ -81,11 +83,27 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
         if customer_id is not None:
             touched.add(customer_id)
     _extras(conn, parsed)
+    _bounces(conn, actor, parsed)
     for customer_id in touched:
         conn.execute("""UPDATE customers SET (first_ticket_at, first_ticket_id) =
                         (SELECT created_at, id FROM tickets WHERE customer_id = ? ORDER BY created_at, id LIMIT 1)
                         WHERE id = ?""", (customer_id, customer_id))
     return counts
+
+
+def _defects(message) -> str | None:
+    return json.dumps(message.defects, ensure_ascii=False) if message.defects else None
+
+
+def _bounces(conn, actor: str, parsed: Parsed) -> None:
+    """A bounce names the mail of ours that did not arrive: that outbox entry
+    is marked failed with the reason, so nobody thinks the customer has it."""
+    for header_id, reason in parsed.bounced:
+        for outbox_id, ticket_id in conn.execute("SELECT id, ticket_id FROM outbox WHERE header_message_id = ? "
+                                                 "AND status <> 'failed'", (header_id,)).fetchall():
+            conn.execute("UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
+                         (f"bounced: {reason}"[:500], outbox_id))
+            audit.record(conn, actor, "ticket", ticket_id, "mail_bounced", {"outbox_id": outbox_id, "reason": reason})
 
 
 def _extras(conn, parsed: Parsed) -> None:
@@ -216,6 +234,10 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -
         if known is not None:
             _append_messages(conn, known[0], record, totals)
             return
+    if row is None and (referred := reference.ticket_for(conn, record)) is not None:
+        # no usable threading headers, but the subject names the customer's own ticket
+        _append_messages(conn, referred, record, totals)
+        return
     cycle = None
     if customer_id is not None:
         sub = conn.execute("SELECT started_at, cycle_days FROM subscriptions WHERE customer_id = ? "
@@ -238,9 +260,10 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -
         # common case of a first import, kept to three statements).
         fresh = [m for m in record.messages if m.external_id is None or not conn.execute(
             "SELECT 1 FROM messages WHERE external_id = ?", (m.external_id,)).fetchone()]
-        conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, html) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id, m.html) for m in fresh])
+        conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, html, "
+                         "flag, defects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id, m.html, m.flag,
+                           _defects(m)) for m in fresh])
         totals["messages"] += len(fresh)
         conn.execute("INSERT INTO ticket_search (rowid, subject, body) VALUES (?, ?, ?)",
                      (ticket_id, record.subject, "\n".join(m.body for m in sorted(fresh, key=lambda m: m.at))))
@@ -278,14 +301,15 @@ def _append_messages(conn, ticket_id: int, record: TicketRecord, totals: dict, *
             continue
         added.append(m)
     status = conn.execute("SELECT status FROM tickets WHERE id = ?", (ticket_id,)).fetchone()[0]
-    inbound = [m for m in added if m.direction == "in"]
+    inbound = [m for m in added if m.direction == "in" and m.flag is None]  # a bounce is not the customer
     # A reply to a resolved ticket reopens it, unless it only says thanks:
     # then it is attached and marked, and the ticket stays resolved.
     quiet = status == "resolved" and bool(inbound) and all(thanks.is_thanks_only(m.body) for m in inbound)
-    conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, flag, html) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, flag, html, "
+                     "defects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id,
-                       "thanks" if quiet and m.direction == "in" else None, m.html) for m in added])
+                       m.flag or ("thanks" if quiet and m.direction == "in" else None), m.html, _defects(m))
+                      for m in added])
     totals["messages"] += len(added)
     if added:
         latest = max(m.at for m in added)
@@ -302,6 +326,8 @@ def _append_messages(conn, ticket_id: int, record: TicketRecord, totals: dict, *
 
 def _resolution(conn, ticket_id: int, record: TicketRecord, cycle, versions) -> bool:
     res = record.resolution
+    if res is None:  # only called for tickets that come with one
+        return False
     if conn.execute("SELECT 1 FROM resolutions WHERE ticket_id = ? AND resolved_at = ?",
                     (ticket_id, res.at)).fetchone():
         return False

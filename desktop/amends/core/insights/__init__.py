@@ -7,19 +7,28 @@ docs/INSIGHTS.md and in each module's docstring.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from amends.core import clock, errors
 from amends.core.insights.churn import cycle1_churn
 from amends.core.insights.period import Period, last_full_quarter, parse
+from amends.core.insights.records import (
+    ChurnRate,
+    Complaint,
+    Review,
+    by_concern,
+)
 from amends.core.insights.recovery import followups_overdue
 from amends.core.insights.recurring import Thresholds, complaints
 from amends.core.insights.resolutions import resolution_figures
 from amends.core.store import Database
 
-__all__ = ["Cancelled", "Period", "Settings", "Thresholds", "compute", "last_full_quarter", "parse"]
+__all__ = ["Cancelled", "ChurnRate", "Complaint", "Period", "Review", "Settings", "Thresholds", "by_concern",
+           "compute", "last_full_quarter", "parse"]
 
+log = logging.getLogger(__name__)
 
 Cancelled = errors.Cancelled
 
@@ -32,33 +41,30 @@ class Settings:
 
 def compute(db: Database, period: Period, settings: Settings = Settings(), *, now: str | None = None,
             progress: Callable[[int, int], None] | None = None,
-            cancelled: Callable[[], bool] | None = None) -> dict:
-    """Every figure for ``period``, as the JSON-ready dict that ``amends
-    insights --json`` prints. Reports progress between the parts and stops
-    (raising :class:`Cancelled`) when asked."""
-    now = now or clock.now_iso()
+            cancelled: Callable[[], bool] | None = None) -> Review:
+    """Every figure for ``period`` as typed records; ``.to_json()`` is what
+    ``amends insights --json`` prints. Reports progress between the parts
+    and stops (raising :class:`Cancelled`) when asked."""
+    as_of = now or clock.now_iso()
     report = progress or (lambda done, total: None)
     stop = cancelled or (lambda: False)
-    resolved: dict = {}
-    steps: list[tuple[str, Callable[[], object]]] = [
-        ("recurring", lambda: complaints(db, period, settings.thresholds, now=now)),
-        ("resolutions", lambda: resolved.update(resolution_figures(db, period))),
-        ("cycle1_churn", lambda: cycle1_churn(db, period, settings.churn_window_days, now=now)),
-        ("followups_overdue", lambda: followups_overdue(db, now)),
-    ]
-    result: dict = {"period": period.as_dict(), "as_of": now,
-                    "thresholds": {"min_tickets": settings.thresholds.min_tickets,
-                                   "window_days": settings.thresholds.window_days,
-                                   "churn_window_days": settings.churn_window_days}}
-    for done, (key, work) in enumerate(steps):
+    parts = 4
+
+    def checkpoint(done: int) -> None:
         if stop():
+            log.info("Review for %s cancelled after %d of %d parts", period.label(), done, parts)
             raise Cancelled()
-        report(done, len(steps))
-        result[key] = work()
-    result.pop("resolutions")
-    result["offers"] = resolved["offers"]
-    result["checklist_completion"] = resolved["checklist"]["rate"]
-    result["checklist"] = resolved["checklist"]
-    result["recovery_cost"] = resolved["recovery_cost"]
-    report(len(steps), len(steps))
-    return result
+        report(done, parts)
+
+    checkpoint(0)
+    recurring = complaints(db, period, settings.thresholds, now=as_of)
+    checkpoint(1)
+    resolved = resolution_figures(db, period)
+    checkpoint(2)
+    churn = cycle1_churn(db, period, settings.churn_window_days, now=as_of)
+    checkpoint(3)
+    overdue = followups_overdue(db, as_of)
+    report(parts, parts)
+    return Review(period, as_of, settings.thresholds.min_tickets, settings.thresholds.window_days,
+                  settings.churn_window_days, tuple(recurring), churn, overdue, resolved.offers,
+                  resolved.checklist, resolved.recovery_cost)

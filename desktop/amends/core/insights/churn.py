@@ -20,6 +20,7 @@ from datetime import timedelta
 from amends.core import clock
 from amends.core.insights.numbers import rate
 from amends.core.insights.period import Period
+from amends.core.insights.records import ChurnFigures, Excluded
 from amends.core.store import Database
 
 GROUPS = ("cycle1", "later", "cycle1_recovered", "cycle1_not_recovered")
@@ -44,7 +45,8 @@ FROM firsts f LEFT JOIN subscriptions s ON s.id = f.subscription_id
 """
 
 
-def first_tickets(db: Database, period: Period, window_days: int, now: str) -> tuple[dict[str, list[int]], dict]:
+def first_tickets(db: Database, period: Period, window_days: int,
+                  now: str) -> tuple[dict[str, list[int]], dict[str, int]]:
     """Ticket ids of each group's first tickets (and of those who churned),
     and how many customers were left out and why."""
     cutoff = clock.to_iso(clock.parse_iso(now) - timedelta(days=window_days))
@@ -73,12 +75,9 @@ def first_tickets(db: Database, period: Period, window_days: int, now: str) -> t
     return groups | {"churned": sorted(churned)}, excluded
 
 
-def cycle1_churn(db: Database, period: Period, window_days: int = 60, *, now: str | None = None) -> dict:
+def cycle1_churn(db: Database, period: Period, window_days: int = 60, *, now: str | None = None) -> ChurnFigures:
     groups, excluded = first_tickets(db, period, window_days, now or clock.now_iso())
     churned = set(groups["churned"])
-    result: dict = {"window_days": window_days}
-    for group in GROUPS:
-        ids = groups[group]
-        result[group] = rate(sum(1 for i in ids if i in churned), len(ids))
-    result["excluded"] = excluded
-    return result
+    rates = {group: rate(sum(1 for i in groups[group] if i in churned), len(groups[group])) for group in GROUPS}
+    return ChurnFigures(window_days, rates["cycle1"], rates["later"], rates["cycle1_recovered"],
+                        rates["cycle1_not_recovered"], Excluded(**excluded))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from statistics import median
 
+from amends.core.insights.records import ChurnRate
+
 
 def wilson(successes: int, total: int, z: float = 1.959964) -> tuple[float, float]:
     """The 95 % Wilson score interval for a proportion (sensible at 0, 1 and
@@ -18,10 +20,9 @@ def wilson(successes: int, total: int, z: float = 1.959964) -> tuple[float, floa
     return (max(0.0, centre - spread), min(1.0, centre + spread))
 
 
-def rate(successes: int, total: int) -> dict:
+def rate(successes: int, total: int) -> ChurnRate:
     low, high = wilson(successes, total)
-    return {"customers": total, "churned": successes, "rate": successes / total if total else 0.0,
-            "ci95": [round(low, 4), round(high, 4)]}
+    return ChurnRate(total, successes, successes / total if total else 0.0, (round(low, 4), round(high, 4)))
 
 
 def per_thousand(count: int, population: int) -> float:

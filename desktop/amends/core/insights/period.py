@@ -44,7 +44,7 @@ class Period:
             current = (current + timedelta(days=32)).replace(day=1)
         return result
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str]:
         return {"since": self.since.isoformat(), "until": self.until.isoformat()}
 
     def label(self) -> str:
@@ -69,10 +69,9 @@ def parse(since: str | None, until: str | None, today: date | None = None) -> Pe
         end = date.fromisoformat(until) if until else None
     except ValueError as error:
         raise ValidationError([("period", f"dates are YYYY-MM-DD ({error})")]) from None
-    if start is None and end is None:
-        return default
     if start is None:
-        start = max(FIRST_DAY, end - timedelta(days=90)) if end >= FIRST_DAY else end  # refused below, no overflow
-    if end is None:
-        end = today or clock.now().date()
-    return Period(start, end)
+        if end is None:
+            return default
+        # from FIRST_DAY at the earliest; an end before it is refused by Period, not an overflow here
+        return Period(max(FIRST_DAY, end - timedelta(days=90)) if end >= FIRST_DAY else end, end)
+    return Period(start, end if end is not None else today or clock.now().date())

@@ -17,6 +17,7 @@ from datetime import timedelta
 from amends.core import clock
 from amends.core.insights.numbers import per_thousand
 from amends.core.insights.period import Period
+from amends.core.insights.records import Complaint, MonthCount
 from amends.core.insights.subscribers import active_in
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES
@@ -35,8 +36,8 @@ def _count(db: Database, category: str, start: str, end: str) -> int:
     """Tickets opened in the window, a merged one counted once (with the
     ticket it joined): the few merged ones are subtracted, read from their
     partial index, so the count itself stays an index-only range count."""
-    return db.scalar("SELECT count(*) FROM tickets WHERE category = ? AND created_at >= ? AND created_at < ?",
-                     (category, start, end)) - _merged(db, category, start, end).get("", 0)
+    return int(db.scalar("SELECT count(*) FROM tickets WHERE category = ? AND created_at >= ? AND created_at < ?",
+                         (category, start, end))) - _merged(db, category, start, end).get("", 0)
 
 
 def _merged(db: Database, category: str, start: str, end: str) -> dict[str, int]:
@@ -61,7 +62,7 @@ def _window_rate(db: Database, category: str, start: str, end: str, window_days:
 
 
 def complaints(db: Database, period: Period, thresholds: Thresholds = Thresholds(), *,
-              now: str | None = None) -> list[dict]:
+              now: str | None = None) -> list[Complaint]:
     now = now or clock.now_iso()
     active = active_in(db, period.start, period.end)
     months = period.months()
@@ -72,7 +73,7 @@ def complaints(db: Database, period: Period, thresholds: Thresholds = Thresholds
                   max(v.published_at) AS latest
            FROM policies p JOIN policy_versions v ON v.policy_id = p.id
            WHERE v.published_at < ? GROUP BY p.category""", (period.end,))}
-    rows = []
+    rows: list[Complaint] = []
     for category in CATEGORIES:
         tickets = _count(db, category, period.start, period.end)
         trend = {m: 0 for m in months}
@@ -83,34 +84,35 @@ def complaints(db: Database, period: Period, thresholds: Thresholds = Thresholds
             trend[r["month"]] = r["n"] - merged.get(r["month"], 0)
         first, change, latest = published.get(category, (None, None, None))
         covered = first is not None
-        item = {"category": category, "tickets": tickets, "active_subscribers": active,
-                "per_1000_active": round(per_thousand(tickets, active), 3), "covered_by_policy": covered,
-                "last_policy_change": latest, "monthly": [{"month": m, "tickets": n} for m, n in trend.items()],
-                "flag": False, "reason": "", "rate_before": None, "rate_after": None}
+        flag, reason = False, ""
+        rate_before: float | None = None
+        rate_after: float | None = None
         if not covered:
             if tickets >= thresholds.min_tickets:
-                item["flag"] = True
-                item["reason"] = (f"no published policy covers it and it had {tickets} tickets "
-                                  f"(threshold {thresholds.min_tickets})")
+                flag = True
+                reason = (f"no published policy covers it and it had {tickets} tickets "
+                          f"(threshold {thresholds.min_tickets})")
             else:
-                item["reason"] = f"no published policy, but fewer than {thresholds.min_tickets} tickets"
+                reason = f"no published policy, but fewer than {thresholds.min_tickets} tickets"
         elif change is None:
-            item["reason"] = "covered by a policy that has not been changed since its first version"
+            reason = "covered by a policy that has not been changed since its first version"
         else:
             at = clock.parse_iso(change)
             window = timedelta(days=thresholds.window_days)
             after_end = min(at + window, clock.parse_iso(now))
             before, _ = _window_rate(db, category, clock.to_iso(at - window), change, thresholds.window_days)
             after, observed = _window_rate(db, category, change, clock.to_iso(after_end), thresholds.window_days)
-            item["rate_before"], item["rate_after"] = round(before, 3), round(after, 3)
+            rate_before, rate_after = round(before, 3), round(after, 3)
             if observed < MIN_AFTER_DAYS:
-                item["reason"] = f"policy changed {change[:10]}: too early to tell ({observed:.0f} days)"
+                reason = f"policy changed {change[:10]}: too early to tell ({observed:.0f} days)"
             elif after >= before:
-                item["flag"] = True
-                item["reason"] = (f"policy changed {change[:10]}, but the rate did not fall: {after:.2f} per 1,000 "
-                                  f"after vs {before:.2f} before ({thresholds.window_days} days each)")
+                flag = True
+                reason = (f"policy changed {change[:10]}, but the rate did not fall: {after:.2f} per 1,000 "
+                          f"after vs {before:.2f} before ({thresholds.window_days} days each)")
             else:
-                item["reason"] = (f"policy changed {change[:10]} and the rate fell: {after:.2f} per 1,000 after vs "
-                                  f"{before:.2f} before")
-        rows.append(item)
+                reason = (f"policy changed {change[:10]} and the rate fell: {after:.2f} per 1,000 after vs "
+                          f"{before:.2f} before")
+        rows.append(Complaint(category, tickets, active, round(per_thousand(tickets, active), 3), covered, latest,
+                              tuple(MonthCount(m, n) for m, n in trend.items()), flag, reason,
+                              rate_before, rate_after))
     return rows

@@ -17,14 +17,27 @@ from collections import defaultdict
 from statistics import median
 
 from amends.core.insights.period import Period
+from amends.core.insights.records import (
+    Checklist,
+    Consistency,
+    Offers,
+    OfferSpread,
+    OfferTotal,
+    OutOfRange,
+    RecoveryCost,
+    ResolutionFigures,
+    SkippedStep,
+)
 from amends.core.store import Database
 
 
-def resolution_figures(db: Database, period: Period) -> dict:
+def resolution_figures(db: Database, period: Period) -> ResolutionFigures:
     window = (period.start, period.end)
     # Counts in SQL (one grouped pass); only offer values come to Python,
     # for the medians. Fewer Python objects per row is what makes this fast.
-    cost: dict[str, dict] = defaultdict(lambda: {"replacements": 0, "refunds": 0, "offers": {}})
+    replacements_done: dict[str, int] = defaultdict(int)
+    refunds_done: dict[str, int] = defaultdict(int)
+    offer_totals: dict[str, dict[str, OfferTotal]] = {}  # category -> offer kind -> offers made
     bounded: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # category -> [offers with bounds, within]
     total = with_policy = complete = 0
     for (category, kind, n, policy_n, complete_n, replacements, refunds, offers_n, offers_total, bounded_n,
@@ -37,11 +50,11 @@ def resolution_figures(db: Database, period: Period) -> dict:
         total += n
         with_policy += policy_n
         complete += complete_n
-        entry = cost[category]
-        entry["replacements"] += replacements
-        entry["refunds"] += refunds
+        replacements_done[category] += replacements
+        refunds_done[category] += refunds
+        totals = offer_totals.setdefault(category, {})  # a category without offers still has its entry
         if offers_n:
-            entry["offers"][kind or "unknown"] = {"count": offers_n, "total": offers_total}
+            totals[kind or "unknown"] = OfferTotal(offers_n, offers_total)
         if bounded_n:
             bounded[category][0] += bounded_n
             bounded[category][1] += within_n or 0
@@ -50,31 +63,31 @@ def resolution_figures(db: Database, period: Period) -> dict:
             "SELECT actor, category, offer_value FROM resolutions WHERE resolved_at >= ? AND resolved_at < ? "
             "AND offer_value IS NOT NULL", window):
         values[(actor, category)].append(value)
-    out_of_range = [
-        {"ticket": {"id": r[0], "ref": r[1]}, "actor": r[2], "category": r[3], "kind": r[4], "value": r[5],
-         "min": r[6], "max": r[7], "override_reason": r[8]}
+    out_of_range = tuple(
+        OutOfRange(*r)
         for r in db.tuples(
             """SELECT r.ticket_id, t.ref, r.actor, r.category, r.offer_kind, r.offer_value, r.offer_min, r.offer_max,
                       r.override_reason
                FROM resolutions r JOIN tickets t ON t.id = r.ticket_id
                WHERE r.resolved_at >= ? AND r.resolved_at < ? AND r.offer_in_bounds = 0
-               ORDER BY r.resolved_at, r.id""", window)]
-    offers = {
-        "by_actor": [{"actor": actor, "category": category, "count": len(v), "min": min(v), "median": median(v),
-                      "max": max(v)} for (actor, category), v in sorted(values.items())],
-        "out_of_range": out_of_range,
-        "skipped": skipped_steps(db, period),
-        "consistency": [{"category": category, "offers": n, "within": within, "score": within / n if n else None}
-                        for category, (n, within) in sorted(bounded.items())],
-    }
-    checklist = {"resolutions": total, "with_policy": with_policy, "no_policy": total - with_policy,
-                 "complete": complete, "rate": complete / with_policy if with_policy else 0.0}
-    recovery_cost = [{"category": category, **entry} for category, entry in sorted(cost.items())]
-    return {"offers": offers, "checklist": checklist, "recovery_cost": recovery_cost}
+               ORDER BY r.resolved_at, r.id""", window))
+    offers = Offers(
+        by_actor=tuple(OfferSpread(actor, category, len(v), min(v), median(v), max(v))
+                       for (actor, category), v in sorted(values.items())),
+        out_of_range=out_of_range,
+        skipped=tuple(skipped_steps(db, period)),
+        consistency=tuple(Consistency(category, n, within, within / n if n else None)
+                          for category, (n, within) in sorted(bounded.items())),
+    )
+    checklist = Checklist(total, with_policy, total - with_policy, complete,
+                          complete / with_policy if with_policy else 0.0)
+    recovery_cost = tuple(RecoveryCost(category, replacements_done[category], refunds_done[category], totals)
+                          for category, totals in sorted(offer_totals.items()))
+    return ResolutionFigures(offers, checklist, recovery_cost)
 
 
-def skipped_steps(db: Database, period: Period) -> list[dict]:
-    return [{"actor": r[0], "step": r[1], "reason": r[2], "count": r[3]} for r in db.tuples(
+def skipped_steps(db: Database, period: Period) -> list[SkippedStep]:
+    return [SkippedStep(*r) for r in db.tuples(
         """SELECT r.actor, s.type, s.reason, count(*) AS n
            FROM resolutions r JOIN resolution_steps s ON s.resolution_id = r.id
            WHERE r.resolved_at >= ? AND r.resolved_at < ? AND r.steps_skipped > 0 AND s.outcome = 'skipped'

@@ -7,16 +7,23 @@ importing by Message-ID makes a repeated fetch harmless."""
 from __future__ import annotations
 
 import imaplib
+import logging
+import re
 import socket
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Callable
 
 from amends.core import audit
 from amends.core.errors import Cancelled, MailProblem, ValidationError
 from amends.core.importers import mail
 from amends.core.importers.writer import write
+from amends.core.mail.security import SECURITY, InsecureMail
+from amends.core.mail.security import check as check_security
 from amends.core.store import Database
+
+log = logging.getLogger(__name__)
 
 BATCH = 50
 
@@ -24,8 +31,27 @@ BATCH = 50
 @dataclass
 class FetchReport:
     messages: int = 0
-    skipped: int = 0
+    skipped: int = 0        # kept for callers; every message is imported now, so this stays 0
     last_uid: int | None = None
+    defective: int = 0      # messages kept with a defect noted on them (no Date, no sender, broken MIME ...)
+    #: (UID, reason) for what the server listed but did not hand over (deleted meanwhile):
+    #: shown to the person, since nothing of it is in the database.
+    unreadable: list[tuple[int, str]] = field(default_factory=list)
+
+
+_INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
+
+
+def arrival(response: bytes) -> datetime | None:
+    """The time the server received the message (IMAP INTERNALDATE): the
+    date a message without a usable Date header is given."""
+    found = _INTERNALDATE.search(response or b"")
+    if found is None:
+        return None
+    try:
+        return datetime.strptime(found.group(1).decode("ascii").strip(), "%d-%b-%Y %H:%M:%S %z")
+    except (ValueError, UnicodeError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -51,12 +77,13 @@ def set_imap(db: Database, account_id: int, *, host: str, port: int, security: s
         problems.append(("imap_host", "an IMAP server is needed to fetch"))
     if not 0 < port < 65536:
         problems.append(("imap_port", "a port between 1 and 65535"))
-    if security not in ("ssl", "starttls", "none"):
+    if security not in SECURITY:
         problems.append(("imap_security", "ssl, starttls or none"))
     if not 1 <= every_minutes <= 1440:
         problems.append(("fetch_minutes", "between 1 and 1440 minutes"))
     if problems:
         raise ValidationError(problems)
+    check_security(host, security, "imap_security")
     with db.transaction() as conn:
         conn.execute("UPDATE mail_accounts SET imap_host = ?, imap_port = ?, imap_security = ?, imap_user = ?, "
                      "imap_folder = ?, fetch_minutes = ?, version = version + 1 WHERE id = ?",
@@ -67,6 +94,11 @@ def set_imap(db: Database, account_id: int, *, host: str, port: int, security: s
 
 def _connect(row, password: str | None, timeout: float = 20) -> imaplib.IMAP4:
     host, port, security = row["imap_host"], row["imap_port"], row["imap_security"]
+    client: imaplib.IMAP4
+    try:
+        check_security(host, security, "imap_security")
+    except InsecureMail as error:
+        raise MailProblem(f"Not connecting to {host}: {error.problems[0][1]}. Nothing was fetched.") from error
     try:
         if security == "ssl":
             client = imaplib.IMAP4_SSL(host, port or 993, ssl_context=ssl.create_default_context(), timeout=timeout)
@@ -77,6 +109,7 @@ def _connect(row, password: str | None, timeout: float = 20) -> imaplib.IMAP4:
         client.login(row["imap_user"], password or "")
         return client
     except (OSError, imaplib.IMAP4.error, socket.timeout) as error:
+        log.warning("IMAP %s:%s (%s) unreachable or refused the login: %s", host, port, security, error)
         raise MailProblem(f"Could not reach the mail server {host}:{port} ({error}); nothing was fetched.") from error
 
 
@@ -93,23 +126,28 @@ def fetch(db: Database, account_id: int, password: str | None, *,
         if status != "OK":
             raise MailProblem(f"The folder {row['imap_folder']!r} cannot be opened on {row['imap_host']}.")
         start = (row["last_uid"] or 0) + 1
-        status, data = client.uid("search", None, f"UID {start}:*")
+        status, data = client.uid("search", f"UID {start}:*")  # no charset (imaplib drops a None one)
         uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) >= start) if status == "OK" else []
         for offset in range(0, len(uids), BATCH):
             if cancelled is not None and cancelled():
                 raise Cancelled("Fetching stopped; what was fetched before is kept.")
             batch = uids[offset:offset + BATCH]
-            chunks = []
+            chunks, arrived = [], {}
             for uid in batch:
-                status, parts = client.uid("fetch", str(uid), "(BODY.PEEK[])")
-                raw = next((p[1] for p in parts or [] if isinstance(p, tuple)), None)
-                if status == "OK" and raw:
-                    chunks.append((uid, raw))
-            parsed = mail.parse_messages(chunks)
-            report.skipped += len(parsed.problems)
-            valid = parsed.without_bad_records() if parsed.problems else parsed
+                status, parts = client.uid("fetch", str(uid), "(INTERNALDATE BODY.PEEK[])")
+                item = next((p for p in parts or [] if isinstance(p, tuple)), None)
+                if status != "OK" or item is None or not item[1]:
+                    report.unreadable.append((uid, f"the server did not hand it over ({status})"))
+                    continue
+                chunks.append((uid, item[1]))
+                if (when := arrival(item[0])) is not None:
+                    arrived[uid] = when
+            # Reading never refuses a message (odd ones are kept with their defects
+            # noted), so one bad message cannot hold the saved position back.
+            parsed = mail.parse_messages(chunks, arrived=arrived)
+            report.defective += sum(1 for t in parsed.tickets for m in t.messages if m.defects)
             with db.transaction() as conn:
-                counts = write(conn, db.actor, valid)
+                counts = write(conn, db.actor, parsed)
                 conn.execute("UPDATE mail_accounts SET last_uid = ? WHERE id = ?", (batch[-1], account_id))
                 audit.record(conn, db.actor, "mail_account", account_id, "fetch",
                              {"messages": counts["messages"], "last_uid": batch[-1]})
@@ -118,11 +156,14 @@ def fetch(db: Database, account_id: int, password: str | None, *,
             if progress is not None:
                 progress(offset + len(batch), len(uids))
     except (OSError, imaplib.IMAP4.error) as error:
+        log.warning("IMAP %s stopped answering after %d messages: %s", row["imap_host"], report.messages, error)
         raise MailProblem(f"The mail server {row['imap_host']} stopped answering ({error}); what was fetched "
                           "before is kept.") from error
     finally:
         try:
             client.logout()
-        except (OSError, imaplib.IMAP4.error):
-            pass
+        except (OSError, imaplib.IMAP4.error) as error:  # what was fetched is kept; only the goodbye failed
+            log.info("IMAP logout from %s failed: %s", row["imap_host"], error)
+    log.info("Fetched from %s: %d new messages, %d skipped, last UID %s", row["imap_host"], report.messages,
+             report.skipped, report.last_uid)
     return report

@@ -5,6 +5,7 @@ customer's mail program."""
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -15,9 +16,14 @@ from typing import Callable
 
 from amends.core import audit, clock
 from amends.core.errors import NotFound, ValidationError
+from amends.core.mail import reference, security
+from amends.core.mail.security import SECURITY
 from amends.core.store import Database
+from amends.core.store.rowids import inserted_id
 
 #: Minutes to wait after the n-th failed attempt; then the last value.
+log = logging.getLogger(__name__)
+
 BACKOFF_MINUTES = (1, 2, 5, 10, 30, 60)
 MAX_ATTEMPTS = 30
 
@@ -42,15 +48,16 @@ def add_account(db: Database, name: str, from_address: str, *, smtp_host: str, s
         problems.append(("smtp_host", "an SMTP server is needed to send"))
     if not 0 < int(smtp_port) < 65536:
         problems.append(("smtp_port", "a port between 1 and 65535"))
-    if smtp_security not in ("ssl", "starttls", "none"):
+    if smtp_security not in SECURITY:
         problems.append(("smtp_security", "ssl, starttls or none"))
     if problems:
         raise ValidationError(problems)
+    security.check(smtp_host, smtp_security, "smtp_security")
     with db.transaction() as conn:
-        account_id = conn.execute(
+        account_id = inserted_id(conn.execute(
             "INSERT INTO mail_accounts (name, from_address, smtp_host, smtp_port, smtp_security, smtp_user) "
             "VALUES (?, ?, ?, ?, ?, ?)", (name, from_address, smtp_host, smtp_port, smtp_security, smtp_user)
-        ).lastrowid
+        ))
         audit.record(conn, db.actor, "mail_account", account_id, "create",
                      {"name": name, "from": from_address, "smtp": f"{smtp_host}:{smtp_port} ({smtp_security})"})
     return account_id
@@ -87,14 +94,15 @@ def queue_reply(db: Database, message_id: int, account_id: int | None = None) ->
                         "AND external_id LIKE '<%>' ORDER BY created_at DESC, id DESC LIMIT 1", (row["ticket_id"],))
     header_id = make_msgid(domain=sender.from_address.split("@", 1)[1])
     subject = row["subject"] if row["subject"].lower().startswith("re:") else f"Re: {row['subject']}"
+    subject = reference.tagged(subject, row["ticket_id"], reference.template(db))
     now = clock.now_iso()
     with db.transaction() as conn:
         conn.execute("UPDATE messages SET external_id = ? WHERE id = ?", (header_id, message_id))
-        outbox_id = conn.execute(
+        outbox_id = inserted_id(conn.execute(
             "INSERT INTO outbox (ticket_id, message_id, account_id, to_address, subject, body, header_message_id, "
             "in_reply_to, references_header, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (row["ticket_id"], message_id, sender.id, row["email"], subject, row["body"], header_id, inbound,
-             " ".join(earlier) or None, now, now)).lastrowid
+             " ".join(earlier) or None, now, now)))
         audit.record(conn, db.actor, "ticket", row["ticket_id"], "queue_mail",
                      {"outbox_id": outbox_id, "to": row["email"]}, at=now)
     return outbox_id
@@ -120,7 +128,11 @@ Connect = Callable[[Account, str | None], smtplib.SMTP]
 
 def connect(sender: Account, password: str | None, timeout: float = 20) -> smtplib.SMTP:
     """An SMTP session as the account says: SSL, STARTTLS or plain (local)."""
+    if not sender.smtp_host:
+        raise smtplib.SMTPException(f"the mail account {sender.name!r} has no SMTP server")
+    security.check(sender.smtp_host or "", sender.smtp_security, "smtp_security")
     port = sender.smtp_port or (465 if sender.smtp_security == "ssl" else 587)
+    server: smtplib.SMTP
     if sender.smtp_security == "ssl":
         server = smtplib.SMTP_SSL(sender.smtp_host, port, timeout=timeout, context=ssl.create_default_context())
     else:
@@ -155,8 +167,10 @@ def deliver_due(db: Database, password: str | None = None, *, now: str | None = 
     for account_id, entries in by_account.items():
         sender = account(db, account_id)
         try:
+            if sender is None:  # the foreign key keeps it; a file changed by other tools may not
+                raise smtplib.SMTPException(f"the mail account {account_id} no longer exists")
             server = connector(sender, password)
-        except (OSError, smtplib.SMTPException) as error:
+        except (OSError, smtplib.SMTPException, security.InsecureMail) as error:
             for entry in entries:
                 _failed(db, entry, error, now, report)
             continue
@@ -176,8 +190,9 @@ def deliver_due(db: Database, password: str | None = None, *, now: str | None = 
         finally:
             try:
                 server.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
+            except (OSError, smtplib.SMTPException) as error:  # the mail went; only the goodbye failed
+                log.info("SMTP quit failed: %s", error)
+    log.info("Outbox: %d sent, %d waiting to retry, %d failed", report.sent, report.waiting, report.failed)
     return report
 
 
@@ -190,6 +205,8 @@ def _failed(db: Database, entry, error: BaseException, now: str, report: Deliver
                      (attempts, f"{type(error).__name__}: {error}"[:500],
                       clock.to_iso(clock.parse_iso(now) + timedelta(minutes=pause)), status, entry["id"]))
     report.error = str(error)
+    log.warning("Mail %s to %s not sent (attempt %d, %s): %s", entry["id"], entry["to_address"], attempts, status,
+                error)
     if status == "failed":
         report.failed += 1
     else:

@@ -10,6 +10,7 @@ IMMEDIATE`` transaction each.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import time
@@ -21,6 +22,8 @@ from typing import Any, Callable, Iterator, Sequence
 from amends.core.errors import Busy, Cancelled, DatabaseProblem
 from amends.core.store import location, migrations
 from amends.core.store.errors import known, translate
+
+log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
@@ -141,6 +144,7 @@ class Database:
         except BaseException:
             conn.close()
             raise
+        log.info("Opened %s (%s, journal mode %s)", path, "read-write" if writable else "read-only", mode.lower())
         return cls(conn=conn, path=path, actor=actor, readonly=not writable, journal_mode=mode.lower())
 
     def reopen(self) -> "Database":

@@ -3,9 +3,12 @@ or let them through as bugs, the split qutebrowser's ``misc/sql.py`` makes."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 
 from amends.core.errors import DatabaseProblem
+
+log = logging.getLogger(__name__)
 
 #: SQLite primary result codes that are the environment's fault, not ours.
 _KNOWN: dict[str, tuple[str, str]] = {
@@ -53,4 +56,7 @@ def known(code: str, path: str | None, cause: BaseException | None = None) -> Da
     text = f"{path}: {message}" if path else message[0].upper() + message[1:]
     problem = DatabaseProblem(text, path=path, hint=hint)
     problem.__cause__ = cause
+    # Busy and locked are waited out and retried; the others are worth a look later.
+    level = logging.INFO if code in ("SQLITE_BUSY", "SQLITE_LOCKED") else logging.WARNING
+    log.log(level, "%s (%s%s)", text, code, f": {cause}" if cause is not None else "")
     return problem

@@ -92,6 +92,8 @@ def is_network_path_windows(path: Path) -> bool:
     text = str(path)
     if text.startswith(("\\\\", "//")):
         return True
+    if sys.platform != "win32":  # ctypes.windll exists only there (and mypy knows it)
+        return False
     try:
         import ctypes
 

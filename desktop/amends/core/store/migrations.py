@@ -6,6 +6,7 @@ app is refused before anything writes to it.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 from typing import Callable
@@ -13,6 +14,8 @@ from typing import Callable
 from amends.core import clock
 from amends.core.errors import DatabaseProblem, SchemaTooNew
 from amends.core.store.schema import CURRENT_VERSION, SCRIPTS
+
+log = logging.getLogger(__name__)
 
 
 def statements(script: str) -> list[str]:
@@ -80,11 +83,12 @@ def migrate(conn: sqlite3.Connection, path: Path,
         return start
     if start > 0:
         try:
-            backup(conn, backup_path(path, start))
+            copy = backup(conn, backup_path(path, start))
         except (OSError, sqlite3.Error) as error:
             raise DatabaseProblem(
                 f"Could not back up {path} before upgrading it ({error}); nothing was changed.",
                 path=str(path)) from error
+        log.info("Upgrading %s from schema %d to %d; backup %s", path, start, target, copy)
     for version in range(start + 1, target + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:

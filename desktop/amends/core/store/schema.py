@@ -413,6 +413,13 @@ CREATE TABLE saved_replies (
 );
 """
 
+# Version 3: mail intake keeps every message (issues 11 and 12). What was
+# wrong with a message (no Date, no sender, unknown charset, broken MIME, a
+# bounce ...) is noted on it as a JSON list of sentences instead of refusing it.
+V3 = """
+ALTER TABLE messages ADD COLUMN defects TEXT;   -- JSON list: what was wrong with this mail when it came in
+"""
+
 #: Index = schema version reached by running that script.
-SCRIPTS: dict[int, str] = {1: V1, 2: V2}
+SCRIPTS: dict[int, str] = {1: V1, 2: V2, 3: V3}
 CURRENT_VERSION = max(SCRIPTS)
