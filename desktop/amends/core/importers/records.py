@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from amends.core.attachments import Incoming
 from amends.core.policies import Step
 
+MAX_REASON = 300
+
 
 @dataclass(frozen=True)
 class RecordProblem:
@@ -160,7 +162,9 @@ class Parsed:
     notes: list[RecordProblem] = field(default_factory=list)
 
     def problem(self, section: str, record: int, field_name: str, reason: str) -> None:
-        self.problems.append(RecordProblem(record, field_name, reason))
+        if len(reason) > MAX_REASON:  # a reason quoting a 200 KB cell would bury the report
+            reason = reason[:MAX_REASON - 1] + "…"
+        self.problems.append(RecordProblem(record, field_name[:MAX_REASON], reason))
         self.bad_records.add((section, record))
 
     def count(self) -> int:

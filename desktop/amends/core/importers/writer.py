@@ -21,10 +21,21 @@ def _step_key(step: policies.Step) -> tuple:
 
 def conflicts(conn: sqlite3.Connection, parsed: Parsed) -> list[RecordProblem]:
     """Problems only the database can reveal: a published version in the
-    file that differs from the same version here (they are immutable)."""
+    file that differs from the same version here (they are immutable), and
+    a new published policy whose scope a policy here already covers."""
     found = []
+    replaced = bool(parsed.policies) and pristine_defaults(conn)  # write() removes the shipped defaults first
     for policy in parsed.policies:
         row = conn.execute("SELECT id FROM policies WHERE ref = ?", (policy.ref,)).fetchone()
+        if row is None and policy.versions and not replaced:
+            clash = conn.execute(
+                "SELECT p.name, p.ref FROM policies p WHERE p.category = ? AND p.segment = ? AND p.plan IS ? "
+                "AND EXISTS (SELECT 1 FROM policy_versions v WHERE v.policy_id = p.id)",
+                (policy.category, policy.segment, policy.plan)).fetchone()
+            if clash is not None:
+                found.append(RecordProblem(policy.record, "policies.segment",
+                                           f"the published policy {clash[0]!r} here already covers the same "
+                                           "category, segment and plan; one published policy per scope"))
         if row is None:
             continue
         for version in policy.versions:
