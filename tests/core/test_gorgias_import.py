@@ -57,6 +57,8 @@ def test_a_broken_export_is_refused_with_every_problem(db, tmp_path):
         dict(good, id=6, customer={"email": "ada@@example.com"}),  # 6: not an address
         dict(good, id=7, priority=["high"]),                      # 7: unhashable
         dict(good, id=8),                                         # 8: fine
+        dict(good, id=8, subject="again"),                        # 9: the same ticket twice
+        dict(good, id=True),                                      # 10: no id
     ]
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(doc))
@@ -64,9 +66,9 @@ def test_a_broken_export_is_refused_with_every_problem(db, tmp_path):
     assert not report.written and db.scalar("SELECT count(*) FROM tickets") == 0
     assert {(e.record, e.field) for e in report.errors} == {
         (1, "status"), (2, "id"), (3, "created_datetime"), (4, "messages"), (5, "messages[0]"),
-        (5, "messages[1].body_text"), (6, "customer.email"), (7, "priority")}
+        (5, "messages[1].body_text"), (6, "customer.email"), (7, "priority"), (9, "id"), (10, "id")}
     kept = importers.import_file(db, path, "gorgias", skip_invalid=True)
-    assert kept.written and kept.skipped == 7
+    assert kept.written and kept.skipped == 9
     assert [r[0] for r in db.tuples("SELECT ref FROM tickets")] == ["gorgias:8"]
 
 

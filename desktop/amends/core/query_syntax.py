@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Callable
 
 from amends.core import clock
@@ -21,6 +21,7 @@ FIELDS = ("status", "category", "assignee", "from", "cycle", "policy", "before",
 IS_VALUES = ("snoozed", "merged")
 MANY_CUSTOMERS = 200  # a from: matching more customers is checked per ticket
 MANY_TAGGED = 2000  # tickets: above this a tag is checked per ticket, below it its tickets are listed
+MAX_CYCLE = 999_999
 PREFIX_FROM = 3  # letters typed before the last word also matches as a prefix
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z_]+):)?(?:"([^"]*)"?|(\S+))')
 
@@ -82,9 +83,10 @@ def _condition(name: str, value: str, actor: str, tags: dict[str, int] | None, n
         return ("t.customer_id IN (SELECT id FROM customers WHERE email LIKE ? ESCAPE '\\' "
                 "OR name LIKE ? ESCAPE '\\')", [pattern, pattern])
     if name == "cycle":
-        match = re.fullmatch(r"(\d+)(?:-(\d+))?|([<>])(\d+)", value)
+        # ASCII digits only ("²" is a digit to \d), and numbers SQLite can bind
+        match = re.fullmatch(r"([0-9]{1,6})(?:-([0-9]{1,6}))?|([<>])([0-9]{1,6})", value)
         if not match:
-            raise ValueError("a cycle is a number (1), a range (2-3) or >3 / <3")
+            raise ValueError(f"a cycle is a number up to {MAX_CYCLE:,} (1), a range (2-3) or >3 / <3")
         if match.group(3):
             return f"t.billing_cycle {match.group(3)} ?", [int(match.group(4))]
         low, high = int(match.group(1)), int(match.group(2) or match.group(1))
@@ -104,7 +106,8 @@ def _condition(name: str, value: str, actor: str, tags: dict[str, int] | None, n
             raise ValueError("a date is YYYY-MM-DD") from None
         if name == "before":
             return "t.created_at < ?", [f"{day.isoformat()}T00:00:00Z"]
-        return "t.created_at >= ?", [f"{(day + timedelta(days=1)).isoformat()}T00:00:00Z"]
+        # after the last second of that day: no date arithmetic, so 9999-12-31 works too
+        return "t.created_at > ?", [f"{day.isoformat()}T23:59:59Z"]
     if name == "tag":
         usage = {t.lower(): n for t, n in (tags or {}).items()}
         if tags is not None and lowered not in usage:

@@ -120,7 +120,7 @@ def import_file(db: Database, path: str | Path, fmt: str = "auto", *, dry_run: b
     with db.transaction() as conn:
         parsed.problems.extend(conflicts(conn, parsed))
         for problem in parsed.problems:
-            if problem.field.startswith("policies.versions["):
+            if problem.field.startswith(("policies.versions[", "policies.segment")):
                 parsed.bad_records.add(("policies", problem.record))
     report = FileReport(str(path), fmt, errors=sorted(parsed.problems, key=lambda p: (p.record, p.field)),
                         dry_run=dry_run, unit=parsed.unit, source=parsed.source, notes=list(parsed.notes),

@@ -24,6 +24,7 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from amends.core import billing, money
+from amends.core.importers.amends import MAX_CYCLE_DAYS
 from amends.core.importers.records import CustomerRecord, MessageRecord, Parsed, SubscriptionRecord, TicketRecord
 from amends.core.importers.subscriptions import statuses
 from amends.core.importers.values import (
@@ -35,6 +36,7 @@ from amends.core.importers.values import (
     priority_value,
     status_value,
     time_value,
+    whole_value,
 )
 
 TICKET_FIELDS = ("ref", "subject", "body", "category", "status", "priority", "assignee", "created_at", "updated_at",
@@ -72,6 +74,11 @@ CUSTOMER_ALIASES = {"id": "ref", "customer_id": "ref", "external_id": "ref", "e-
                     "interval": "interval_unit", "billing_interval": "interval_unit", "amount": "price"}
 
 
+#: The largest cell read (Python's csv module stops at 128 KB by default,
+#: which a long pasted e-mail body passes).
+MAX_CELL = 16 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class Decoded:
     """A file's text and how it was read: ``encoding`` (Python's name) and
@@ -101,7 +108,11 @@ def decode(raw: bytes, encoding: str | None = None) -> Decoded:
     if raw.startswith(codecs.BOM_UTF8):
         return Decoded(raw[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace"), "utf-8-sig")
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return Decoded(raw.decode("utf-16", errors="replace"), "utf-16")
+        try:
+            return Decoded(raw.decode("utf-16"), "utf-16")
+        except UnicodeDecodeError as error:
+            cut = " (an odd number of bytes: the file is cut off)" if len(raw) % 2 else ""
+            raise BadValue(f"the file starts as UTF-16 but is not valid UTF-16 at byte {error.start}{cut}") from None
     try:
         return Decoded(raw.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
@@ -179,11 +190,11 @@ def header_mapping(headers: list[str], known: tuple[str, ...], aliases: dict[str
 def rows(path: Path, parsed: Parsed,
          encoding: str | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and data rows with their line numbers; malformed rows are
-    problems, not guesses. A guessed encoding is noted in ``parsed.notes``."""
+    problems, not guesses. A guessed encoding is noted in ``parsed.read_as``."""
     try:
         decoded = decode(path.read_bytes(), encoding)
     except BadValue as error:
-        parsed.problem("document", 0, "encoding", str(error))
+        parsed.problem("document", 0, "encoding" if encoding else "", str(error))
         return [], []
     if decoded.guessed:
         parsed.read_as.append(f"encoding: read as {decoded.encoding} (detected; not UTF-8). "
@@ -195,6 +206,7 @@ def rows(path: Path, parsed: Parsed,
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
+    csv.field_size_limit(MAX_CELL)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True,
                         strict=True)
     header: list[str] = []
@@ -216,8 +228,9 @@ def rows(path: Path, parsed: Parsed,
                 found.append((line, record))
             line = reader.line_num + 1
     except csv.Error as error:
-        parsed.problem("tickets" if parsed.unit == "tickets" else "customers", line, "",
-                       f"malformed CSV ({error}); a quote is probably not closed")
+        reason = f"a cell is larger than {MAX_CELL // 1024 // 1024} MB" if "field limit" in str(error) else \
+            f"malformed CSV ({error}); a quote is probably not closed"
+        parsed.problem("tickets" if parsed.unit == "tickets" else "customers", line, "", reason)
     if not header:
         parsed.problem("document", 0, "", "the file is empty")
     return header, found
@@ -273,6 +286,17 @@ def _tag_names(text: str) -> list[str]:
     return list(found.values())
 
 
+def _repeated(parsed: Parsed, section: str, line: int, ref: str, seen: dict[str, int], explicit: bool) -> bool:
+    """A second row for the same record: a problem, not a silent overwrite
+    of the first (an import would have said "imported 2" and kept one)."""
+    first = seen.setdefault(ref, line)
+    if first == line:
+        return False
+    what = f"ref {ref!r} is also on line {first}" if explicit else f"this row repeats line {first}"
+    parsed.problem(section, line, "ref", f"{what}; each record appears once in a file")
+    return True
+
+
 def parse_tickets(path: Path, overrides: dict[str, str], *, encoding: str | None = None,
                   dates: str | None = None) -> Parsed:
     parsed = Parsed("tickets")
@@ -288,6 +312,7 @@ def parse_tickets(path: Path, overrides: dict[str, str], *, encoding: str | None
         return parsed
     orders = _orders(parsed, header, mapping, data, dates)
     customers: dict[str, CustomerRecord] = {}
+    seen: dict[str, int] = {}
     for line, record in data:
         values = {field: record[column] for column, field in mapping.items()}
 
@@ -320,10 +345,13 @@ def parse_tickets(path: Path, overrides: dict[str, str], *, encoding: str | None
                                                      values.get("customer_name", "").strip() or shown)
         if None in (category, status, priority, created) or not subject:
             continue
+        ref = _ref_for(values, line, "csv")
+        if _repeated(parsed, "tickets", line, ref, seen, bool(values.get("ref", "").strip())):
+            continue
         body = values.get("body", "")
         messages = [MessageRecord("in", values.get("customer_name") or email or "customer", created, body)] \
             if body.strip() else []
-        parsed.tickets.append(TicketRecord(_ref_for(values, line, "csv"), subject, category, status, priority,
+        parsed.tickets.append(TicketRecord(ref, subject, category, status, priority,
                                            values.get("assignee", "").strip() or None, created, updated,
                                            customer_ref if email or values.get("customer_ref") else None,
                                            messages, None, line, tags=_tag_names(values.get("tags", ""))))
@@ -335,6 +363,7 @@ def parse_customers(path: Path, overrides: dict[str, str], *, encoding: str | No
                     dates: str | None = None) -> Parsed:
     parsed = Parsed("customers")
     header, data = rows(path, parsed, encoding)
+    seen: dict[str, int] = {}
     mapping = header_mapping(header, CUSTOMER_FIELDS, CUSTOMER_ALIASES, overrides)
     if "email" not in mapping.values() and header:
         parsed.problem("document", 1, "email", "no email column (name one with --map COLUMN=email)")
@@ -355,6 +384,12 @@ def parse_customers(path: Path, overrides: dict[str, str], *, encoding: str | No
                 parsed.problem("customers", line, "subscription", str(error))
                 continue
         ref = values.get("ref", "").strip() or f"email:{email}"
+        # A customer may have several subscriptions (a row each); the same
+        # customer with the same subscription twice is the duplicate.
+        same = ref if subscription is None else \
+            f"{ref} with subscription {subscription.ref or f'{subscription.plan} from {subscription.started_at}'}"
+        if _repeated(parsed, "customers", line, same, seen, True):
+            continue
         parsed.customers.append(CustomerRecord(ref, email, values.get("name", "").strip() or shown, subscription,
                                                line))
     return parsed
@@ -369,15 +404,13 @@ def _subscription(values: dict[str, str], orders: dict[str, str] | None = None) 
     every = None
     if values.get("interval_unit", "").strip():
         count_text = values.get("interval_count", "1").strip() or "1"
-        if not count_text.isdigit() or int(count_text) <= 0:
-            raise BadValue(f"interval_count {count_text!r} must be a whole number above 0")
+        count = whole_value(count_text, name="interval_count", low=1, high=1000)  # ASCII digits: "²" is not one
         try:
-            every = billing.Interval(billing.parse_unit(values["interval_unit"]), int(count_text))
+            every = billing.Interval(billing.parse_unit(values["interval_unit"]), count)
         except ValueError as error:
             raise BadValue(str(error)) from None
     cycle_text = values.get("cycle_days", "").strip() or str(every.approx_days if every else 30)
-    if not cycle_text.isdigit() or int(cycle_text) <= 0:
-        raise BadValue(f"cycle_days {cycle_text!r} must be a whole number above 0")
+    cycle = whole_value(cycle_text, name="cycle_days", low=1, high=MAX_CYCLE_DAYS)
     word = (values.get("status") or "active").strip()
     status = statuses.ours(word)
     if status is None:
@@ -393,15 +426,19 @@ def _subscription(values: dict[str, str], orders: dict[str, str] | None = None) 
         except ValueError as error:
             raise BadValue(str(error)) from None
     ref = values.get("subscription_ref", "").strip()
-    return SubscriptionRecord(values["plan"].strip(), started, int(cycle_text), status,
+    return SubscriptionRecord(values["plan"].strip(), started, cycle, status,
                               cancelled if status == "cancelled" else None, f"csv:{ref}" if ref else None,
                               every.unit if every else None, every.count if every else None,
                               word if word.lower() != status else None, price, currency)
 
 
 def header(path: Path) -> list[str]:
-    """Just the header row (recognising a platform's export)."""
-    text = read_text(path)
+    """Just the header row (recognising a platform's export); none for a
+    file that cannot be decoded (reading it properly reports why)."""
+    try:
+        text = read_text(path)
+    except BadValue:
+        return []
     first = text.split("\n", 1)[0]
     try:
         delimiter = csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter

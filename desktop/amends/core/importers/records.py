@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from amends.core.attachments import Incoming
 from amends.core.policies import Step
+
+MAX_REASON = 300
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class MessageRecord:
     #: What was wrong with a mail when it came in (kept anyway): short sentences.
     defects: list[str] = field(default_factory=list)
     flag: str | None = None  # 'bounce': a delivery failure report; never reopens or counts as the customer's
+    attachments: list[Incoming] = field(default_factory=list)  # files, kept by sha256 (amends.core.attachments)
 
 
 @dataclass
@@ -160,7 +164,9 @@ class Parsed:
     read_as: list[str] = field(default_factory=list)
 
     def problem(self, section: str, record: int, field_name: str, reason: str) -> None:
-        self.problems.append(RecordProblem(record, field_name, reason))
+        if len(reason) > MAX_REASON:  # a reason quoting a 200 KB cell would bury the report
+            reason = reason[:MAX_REASON - 1] + "…"
+        self.problems.append(RecordProblem(record, field_name[:MAX_REASON], reason))
         self.bad_records.add((section, record))
 
     def count(self) -> int:

@@ -3,6 +3,7 @@ categories, statuses, priorities, numbers."""
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timezone
 from typing import Literal, overload
@@ -18,8 +19,22 @@ _SLASHED = re.compile(r"\s*(\d{1,2})/(\d{1,2})/\d{4}(?:[ T]\d{1,2}:\d{2}(?::\d{2
 DATE_ORDERS = ("day-first", "month-first")
 
 
+#: Dates an import may carry. Wider than any real ticket, narrow enough that
+#: adding a year of follow-ups or billing cycles never leaves what Python and
+#: the stored text form can hold (year 1 with an offset, or 9999, cannot).
+MIN_YEAR, MAX_YEAR = 1900, 2999
+#: Whole numbers SQLite can store (64-bit signed).
+MAX_INTEGER = 2**63 - 1
+
+
 class BadValue(ValueError):
     """A value that cannot be used; the message says why."""
+
+
+def _in_range(moment: datetime, text: str) -> str:
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:  # moment is UTC (or naive = UTC) here
+        raise BadValue(f"{_shown(text)} is outside the years {MIN_YEAR}–{MAX_YEAR}")
+    return clock.to_iso(moment)
 
 
 @overload
@@ -42,23 +57,29 @@ def time_value(text: object, *, required: bool = True, order: str = "day-first")
     if not isinstance(text, str):
         raise BadValue(f"{text!r} is not a date and time")
     value = text.strip()
+    moment: datetime | None
     if _STORED.match(value):
         try:
-            datetime.fromisoformat(value[:-1])  # a real day (not 30 February)
-            return value  # already in the stored form (the exchange format's own exports)
+            moment = datetime.fromisoformat(value[:-1])  # a real day (not 30 February)
         except ValueError:
             raise BadValue(f"{value!r} is not a real date") from None
+        return _in_range(moment, value)  # already in the stored form (the exchange format's own exports)
     try:
-        return clock.to_iso(clock.parse_iso(value))
+        moment = clock.parse_iso(value)
+    except OverflowError:  # year 1 or 9999 with an offset: no UTC time exists for it
+        raise BadValue(f"{value!r} is outside the years {MIN_YEAR}–{MAX_YEAR}") from None
     except ValueError:
-        pass
+        moment = None
+    if moment is not None:
+        return _in_range(moment, value)
     formats = _TIME_FORMATS if order != "month-first" else tuple(
         f.replace("%d/%m/", "%m/%d/") for f in _TIME_FORMATS)
     for fmt in formats:
         try:
-            return clock.to_iso(datetime.strptime(value, fmt).replace(tzinfo=timezone.utc))
+            moment = datetime.strptime(value, fmt).replace(tzinfo=timezone.utc)
         except ValueError:
             continue
+        return _in_range(moment, value)
     raise BadValue(f"{value!r} is not a date and time (use ISO 8601, e.g. 2026-01-05T10:00:00Z)")
 
 
@@ -135,14 +156,35 @@ def priority_value(text: object) -> int:
 
 
 def number_value(text: object, *, name: str = "number") -> float:
-    if isinstance(text, bool):
-        raise BadValue(f"{text!r} is not a {name}")
-    if isinstance(text, (int, float)):
-        return float(text)
+    """A finite number: NaN and infinities are refused (stored, they would
+    become NULL or invalid JSON and break every later figure)."""
+    if isinstance(text, bool) or not isinstance(text, (int, float, str)):
+        raise BadValue(f"{_shown(text)} is not a {name}")
     try:
-        return float(str(text).strip().replace(",", "."))
-    except ValueError:
-        raise BadValue(f"{text!r} is not a {name}") from None
+        value = float(text.strip().replace(",", ".")) if isinstance(text, str) else float(text)
+    except (ValueError, OverflowError):
+        raise BadValue(f"{_shown(text)} is not a {name}") from None
+    if not math.isfinite(value):
+        raise BadValue(f"{_shown(text)} is not a finite {name}")
+    return value
+
+
+def whole_value(value: object, *, name: str, low: int = 0, high: int = MAX_INTEGER) -> int:
+    """A whole number (a JSON integer or ASCII digits) between ``low`` and
+    ``high``: ``"²"`` counts as a digit for ``str.isdigit`` but not here."""
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,40}\s*", value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadValue(f"{name} {_shown(value)} is not a whole number")
+    if not low <= value <= high:
+        raise BadValue(f"{name} {_shown(value)} is outside {low}–{high}")
+    return value
+
+
+def _shown(value: object) -> str:
+    """A value for a message: short, whatever it is."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def text_value(value: object, *, required: bool = False, name: str = "text") -> str:
@@ -154,6 +196,8 @@ def text_value(value: object, *, required: bool = False, name: str = "text") -> 
         raise BadValue(f"{name} must be text, not {type(value).__name__}")
     if required and not value.strip():
         raise BadValue(f"{name} is required")
+    if not valid_unicode(value):
+        raise BadValue(f"{name} is not valid Unicode (a lone surrogate such as \\ud800)")
     return value
 
 
@@ -168,3 +212,43 @@ def email_value(text: object, *, name: str = "email") -> tuple[str, str]:
     except customers.BadAddress as error:
         raise BadValue(f"{error.text!r} is not an email address ({error.reason})") from None
     return address, shown
+def valid_unicode(text: str) -> bool:
+    """False for text with a lone surrogate (JSON allows ``"\\ud800"``;
+    SQLite cannot store it)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def json_problems(doc: object, limit: int = 50) -> list[tuple[int, str, str]]:
+    """What no field of a JSON import may hold, wherever it is: text that is
+    not Unicode, NaN or infinite numbers, whole numbers SQLite cannot store.
+    As (record, field, reason): the record is the position in the first list
+    on the way (1-based, 0 when there is none), the field its path inside
+    (``tickets.messages[0].body``, as the exchange format's parser says). Walked
+    without recursion, so a deeply nested document cannot overflow the stack."""
+    found: list[tuple[int, str, str]] = []
+    stack: list[tuple[object, str, int]] = [(doc, "", 0)]
+    while stack and len(found) < limit:
+        node, path, record = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if not valid_unicode(key):
+                    found.append((record, path or "document", "a key is not valid Unicode (a lone surrogate)"))
+                    continue
+                stack.append((value, f"{path}.{key}" if path else key, record))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                # the first list on the way numbers the record; the field says where inside it
+                stack.append((value, path if not record else f"{path}[{index}]", record or index + 1))
+        elif isinstance(node, str):
+            if not valid_unicode(node):
+                found.append((record, path, "not valid Unicode (a lone surrogate such as \\ud800)"))
+        elif isinstance(node, float):
+            if not math.isfinite(node):
+                found.append((record, path, f"{node!r} is not a finite number (NaN and Infinity are not allowed)"))
+        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > MAX_INTEGER:
+            found.append((record, path, f"{_shown(node)} is too large a number"))
+    return sorted(found)

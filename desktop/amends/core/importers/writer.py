@@ -8,7 +8,7 @@ import json
 import sqlite3
 from typing import Callable
 
-from amends.core import audit, clock, customers, policies, tags, thanks, tickets
+from amends.core import attachments, audit, clock, customers, policies, tags, thanks, tickets
 from amends.core.importers.records import Parsed, PolicyRecord, RecordProblem, TicketRecord
 from amends.core.mail import reference
 from amends.core.store import migrations
@@ -20,10 +20,21 @@ def _step_key(step: policies.Step) -> tuple:
 
 def conflicts(conn: sqlite3.Connection, parsed: Parsed) -> list[RecordProblem]:
     """Problems only the database can reveal: a published version in the
-    file that differs from the same version here (they are immutable)."""
+    file that differs from the same version here (they are immutable), and
+    a new published policy whose scope a policy here already covers."""
     found = []
+    replaced = bool(parsed.policies) and pristine_defaults(conn)  # write() removes the shipped defaults first
     for policy in parsed.policies:
         row = conn.execute("SELECT id FROM policies WHERE ref = ?", (policy.ref,)).fetchone()
+        if row is None and policy.versions and not replaced:
+            clash = conn.execute(
+                "SELECT p.name, p.ref FROM policies p WHERE p.category = ? AND p.segment = ? AND p.plan IS ? "
+                "AND EXISTS (SELECT 1 FROM policy_versions v WHERE v.policy_id = p.id)",
+                (policy.category, policy.segment, policy.plan)).fetchone()
+            if clash is not None:
+                found.append(RecordProblem(policy.record, "policies.segment",
+                                           f"the published policy {clash[0]!r} here already covers the same "
+                                           "category, segment and plan; one published policy per scope"))
         if row is None:
             continue
         for version in policy.versions:
@@ -86,6 +97,25 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
 
 def _defects(message) -> str | None:
     return json.dumps(message.defects, ensure_ascii=False) if message.defects else None
+
+
+_INSERT_MESSAGE = ("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, html, flag, "
+                   "defects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _insert_messages(conn, ticket_id: int, added: list, flags: list) -> None:
+    """Messages in one statement; those with files one by one, each file
+    listed on its message (a file over the size limit noted on it)."""
+    if not any(m.attachments for m in added):
+        conn.executemany(_INSERT_MESSAGE, [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id, m.html,
+                                            flag, _defects(m)) for m, flag in zip(added, flags)])
+        return
+    max_bytes = attachments.limit(conn)
+    for m, flag in zip(added, flags):
+        m.defects.extend(note for note in attachments.over_limit(m.attachments, max_bytes) if note not in m.defects)
+        message_id = conn.execute(_INSERT_MESSAGE, (ticket_id, m.direction, m.author, m.at, m.body, m.external_id,
+                                                    m.html, flag, _defects(m))).lastrowid
+        attachments.store(conn, message_id, m.attachments, max_bytes)
 
 
 def _bounces(conn, actor: str, parsed: Parsed) -> None:
@@ -283,10 +313,7 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -
         # common case of a first import, kept to three statements).
         fresh = [m for m in record.messages if m.external_id is None or not conn.execute(
             "SELECT 1 FROM messages WHERE external_id = ?", (m.external_id,)).fetchone()]
-        conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, html, "
-                         "flag, defects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id, m.html, m.flag,
-                           _defects(m)) for m in fresh])
+        _insert_messages(conn, ticket_id, fresh, [m.flag for m in fresh])
         totals["messages"] += len(fresh)
         conn.execute("INSERT INTO ticket_search (rowid, subject, body) VALUES (?, ?, ?)",
                      (ticket_id, record.subject, "\n".join(m.body for m in sorted(fresh, key=lambda m: m.at))))
@@ -328,11 +355,8 @@ def _append_messages(conn, ticket_id: int, record: TicketRecord, totals: dict, *
     # A reply to a resolved ticket reopens it, unless it only says thanks:
     # then it is attached and marked, and the ticket stays resolved.
     quiet = status == "resolved" and bool(inbound) and all(thanks.is_thanks_only(m.body) for m in inbound)
-    conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, flag, html, "
-                     "defects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id,
-                       m.flag or ("thanks" if quiet and m.direction == "in" else None), m.html, _defects(m))
-                      for m in added])
+    _insert_messages(conn, ticket_id, added,
+                     [m.flag or ("thanks" if quiet and m.direction == "in" else None) for m in added])
     totals["messages"] += len(added)
     if added:
         latest = max(m.at for m in added)
