@@ -152,6 +152,10 @@ def test_the_upgrade_merges_duplicates_on_a_real_version_2_file(tmp_path):
     assert customers.find_by_email(db, "ZOE@example.com") == ids[0]
     assert db.scalar("SELECT count(*) FROM customer_addresses") == db.scalar("SELECT count(*) FROM customers")
     assert db.scalar("PRAGMA foreign_key_check") is None
+    from amends.core import health
+
+    checked = health.check(db)
+    assert any("2 duplicates merged into 1" in line for line in checked.checks), checked.checks
 
 
 def test_a_subscription_platform_export_meets_the_mail_in_one_customer(db, tmp_path):

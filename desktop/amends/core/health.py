@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from amends.core import attachments, audit
+from amends.core import address_merge, attachments, audit
 from amends.core.store import Database
 from amends.core.store.schema import CURRENT_VERSION
 
@@ -66,6 +66,11 @@ def check(db: Database) -> HealthReport:
     if not damaged:
         kept = db.scalar("SELECT count(*) FROM attachments WHERE kept = 1")
         report.checks.append(f"attachments: {kept} files kept, every one matches its SHA-256")
+    merged = address_merge.upgrade_merges(db.conn)
+    if merged:  # said where people look after an upgrade, not only in the log
+        report.checks.append(f"customers: {sum(len(m['merged']) for m in merged)} duplicates merged into "
+                             f"{len(merged)} by the schema 3 upgrade (one customer per address; audit: "
+                             "merge_duplicates)")
     return report
 
 
