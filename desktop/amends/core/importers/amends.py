@@ -48,7 +48,7 @@ def read_json(path: Path) -> object:
 
 
 def parse(path: Path) -> Parsed:
-    parsed = Parsed("tickets")
+    parsed = Parsed("tickets", complete=True)  # a lossless copy: rules do not re-sort it
     try:
         doc = read_json(path)
     except BadValue as error:

@@ -135,6 +135,8 @@ class Parsed:
     saved_replies: list[tuple[str, str, str | None]] = field(default_factory=list)  # (name, body, step type)
     #: (Message-ID of our mail that bounced, reason): that outbox entry is marked failed.
     bounced: list[tuple[str, str]] = field(default_factory=list)
+    #: Every ticket field is the file's own (the lossless exchange format): rules leave its tickets alone.
+    complete: bool = False
 
     def problem(self, section: str, record: int, field_name: str, reason: str) -> None:
         self.problems.append(RecordProblem(record, field_name, reason))
@@ -150,7 +152,7 @@ class Parsed:
     def without_bad_records(self) -> "Parsed":
         """Only the valid records (``--skip-invalid``)."""
         keep = Parsed(self.unit, problems=list(self.problems), tags=list(self.tags),
-                      saved_replies=list(self.saved_replies), bounced=list(self.bounced))
+                      saved_replies=list(self.saved_replies), bounced=list(self.bounced), complete=self.complete)
         keep.customers = [c for c in self.customers if ("customers", c.record) not in self.bad_records]
         keep.policies = [p for p in self.policies if ("policies", p.record) not in self.bad_records]
         keep.tickets = [t for t in self.tickets if ("tickets", t.record) not in self.bad_records]
