@@ -190,7 +190,7 @@ def check(rule: Rule) -> Rule:
         problems.append(("name", "a rule needs a name"))
     elif len(name) > NAME_LIMIT:
         problems.append(("name", f"at most {NAME_LIMIT} characters"))
-    parsed = query_syntax.parse(rule.query, "", probe=True)
+    parsed = query_syntax.parse(rule.query, "")
     problems += [("when", f"{p.token}: {p.reason}") for p in parsed.problems]
     if not parsed.problems and not (parsed.words or parsed.excluded or parsed.conditions):
         problems.append(("when", "the condition is empty (it would match every ticket): give words or fields"))
@@ -316,22 +316,24 @@ def seed_defaults(conn: sqlite3.Connection, actor: str) -> None:
             _insert(conn, actor, check(Rule(name, query, category)), position)
 
 
-def _condition(rule: Rule, actor: str, *, probe: bool) -> tuple[str, list[Any]]:
-    """The rule's search as SQL over ``tickets t`` (every value a parameter)."""
+def _condition(rule: Rule, actor: str, *, probe: tuple[int, int] | None) -> tuple[str, list[Any]]:
+    """The rule's search as SQL over ``tickets t`` (every value a parameter).
+    ``probe``: only tickets in this id range are asked about, so the search
+    index is read for that range only."""
     parsed = query_syntax.parse(rule.query, actor, probe=probe)
     if parsed.problems:
         raise ValidationError([("when", f"rule {rule.name!r}: {p.token}: {p.reason}") for p in parsed.problems])
     where = [sql for sql, _ in parsed.conditions]
     params: list[Any] = [value for _, values in parsed.conditions for value in values]
-    lookup = ("EXISTS (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ? AND rowid = t.id)" if probe
-              else "t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)")
+    lookup = "t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?" + (
+        " AND rowid BETWEEN ? AND ?)" if probe else ")")
     if parsed.words:
         where.append(lookup)
-        params.append(query_syntax.fts_expression(parsed.words, prefix_last=False))
+        params += [query_syntax.fts_expression(parsed.words, prefix_last=False), *(probe or ())]
     if parsed.excluded:
         where.append(f"NOT {lookup}")
-        params.append(" OR ".join(query_syntax.fts_expression([term], prefix_last=False) or ""
-                                  for term in parsed.excluded))
+        params += [" OR ".join(query_syntax.fts_expression([term], prefix_last=False) or ""
+                               for term in parsed.excluded), *(probe or ())]
     return " AND ".join(f"({w})" for w in where) or "1", params
 
 
@@ -350,7 +352,7 @@ def apply(conn: sqlite3.Connection, actor: str, new: Mapping[int, Given]) -> lis
                                   for i, g in new.items()}
     applied: list[Applied] = []
     for rule in rules:
-        where, params = _condition(rule, actor, probe=True)
+        where, params = _condition(rule, actor, probe=(min(new), max(new)))
         matched = [r[0] for r in conn.execute(
             f"SELECT t.id FROM tickets t WHERE t.id IN (SELECT value FROM json_each(?)) AND {where} ORDER BY t.id",
             [ids, *params])]
@@ -396,7 +398,7 @@ def trial(db: Database, rule: Rule, period: Period) -> Trial:
     """What ``rule`` (saved or not) would have matched among the tickets
     created in ``period``, by their category now: shown before saving."""
     rule = check(rule)
-    where, params = _condition(rule, db.actor, probe=False)
+    where, params = _condition(rule, db.actor, probe=None)
     counts = dict(db.tuples(
         f"SELECT t.category, count(*) FROM tickets t WHERE t.merged_into IS NULL AND t.created_at >= ? "
         f"AND t.created_at < ? AND {where} GROUP BY t.category", [period.start, period.end, *params]))
