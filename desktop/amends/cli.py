@@ -452,11 +452,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from amends.core import backups
 
-    dest = Path(args.dest).expanduser()
-    if dest.is_dir():
+    dest = Path(args.dest).expanduser().absolute()
+    into_folder = dest.is_dir()
+    if into_folder:
         dest = dest / f"{_database_path(args).stem}-{clock.now().strftime('%Y%m%dT%H%M%SZ')}.db"
-    dest = output_files.refuse_target(dest, force=args.force, database=_database_path(args))
-    written = _with_db(args, lambda db: backups.copy_to(db, dest, force=args.force))
+    if not into_folder:  # refused before the database is even opened; a dated name in a folder is never taken
+        dest = output_files.refuse_target(dest, force=args.force, database=_database_path(args))
+    written = _with_db(args, lambda db: backups.copy_to(db, dest, force=args.force, unique=into_folder))
     tickets_in = backups.verify(written)
     print(f"Backed up {_database_path(args)} to {written} ({tickets_in:,} tickets, integrity ok).")
     return 0
@@ -465,8 +467,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from amends.core import backups
 
-    source = Path(args.source).expanduser()
-    target = _database_path(args)
+    source = Path(args.source).expanduser().absolute()
+    target = _database_path(args).absolute()
     safety = backups.restore(target, source, force=args.force, actor=identity.current_actor())
     kept = f"; the previous file was kept as {safety}" if safety else ""
     print(f"Restored {target} from {source}{kept}.")
@@ -479,6 +481,7 @@ COMMANDS = {"import": cmd_import, "export": cmd_export, "backup": cmd_backup, "r
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    paths.private_umask()  # everything it writes holds customer data
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
@@ -502,10 +505,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _log_crash() -> str:
+    from amends.core.store import snapshot
+
     target = paths.log_dir() / "amends-cli-crash.log"
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "a", encoding="utf-8") as handle:
+        snapshot.private_folder(target.parent)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)  # tracebacks quote customer data
+        os.chmod(target, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
             handle.write(traceback.format_exc() + "\n")
     except OSError:
         return "(the log folder is not writable)"

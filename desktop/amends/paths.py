@@ -14,6 +14,15 @@ import platformdirs
 APP = "Amends"
 
 
+def private_umask() -> None:
+    """From now on this process creates files readable by the user only
+    (0600, folders 0700): the database, backups, exports, reports and logs
+    all hold customer data. Called first thing by the app and the CLI; the
+    core also sets these modes itself where it creates files."""
+    if os.name == "posix":
+        os.umask(0o077)
+
+
 def _home() -> Path | None:
     value = os.environ.get("AMENDS_HOME")
     return Path(value) if value else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -238,3 +240,88 @@ def test_a_closed_database_is_a_known_problem(db_path):
     with pytest.raises(DatabaseProblem, match="closed"):
         with db.transaction():
             pass
+
+
+def test_closing_checkpoints_even_while_another_connection_stays_open(tmp_path):
+    """SQLite checkpoints by itself only when the *last* connection closes; a
+    connection left open elsewhere in the process (a worker still finishing)
+    must not leave the closed one's writes only in ``-wal``."""
+    path = tmp_path / "amends.db"
+    db = open_database(path, ACTOR)
+    lingering = sqlite3.connect(path)
+    lingering.execute("SELECT count(*) FROM tickets").fetchall()
+    ids = [make_ticket(db, subject=f"Ticket {i}") for i in range(20)]
+    db.close()
+    alone = tmp_path / "copy" / "amends.db"
+    alone.parent.mkdir()
+    # the .db file alone, as mailed; copied by another process, since this
+    # one still has a connection to it (the POSIX lock trap)
+    subprocess.run([sys.executable, "-c", "import shutil, sys; shutil.copyfile(sys.argv[1], sys.argv[2])",
+                    str(path), str(alone)], check=True)
+    lingering.close()
+    copy = sqlite3.connect(alone)
+    try:
+        assert {r[0] for r in copy.execute("SELECT id FROM tickets")} == set(ids)
+    finally:
+        copy.close()
+
+
+def test_closing_twice_is_harmless(db_path):
+    db = open_database(db_path, ACTOR)
+    db.close()
+    db.close()
+
+
+@pytest.mark.parametrize("forced, expected", [("delete", "delete"), ("DELETE", "delete"), ("wal", "wal")])
+def test_the_journal_mode_can_be_forced(tmp_path, monkeypatch, forced, expected):
+    """The network-share mode (rollback journal) can be tried on a local disk."""
+    monkeypatch.setenv(location.JOURNAL_MODE_ENV, forced)
+    db = open_database(tmp_path / "amends.db", ACTOR)
+    try:
+        assert db.journal_mode == expected
+        assert db.scalar("PRAGMA journal_mode") == expected
+    finally:
+        db.close()
+
+
+def test_a_bad_forced_journal_mode_is_refused_by_name(tmp_path, monkeypatch):
+    monkeypatch.setenv(location.JOURNAL_MODE_ENV, "memory")
+    with pytest.raises(DatabaseProblem, match="AMENDS_JOURNAL_MODE='memory'"):
+        open_database(tmp_path / "amends.db", ACTOR)
+    assert not (tmp_path / "amends.db").exists()
+
+
+PACKAGE = Path(__file__).resolve().parents[2] / "desktop" / "amends"
+#: Modules that open the database; none may touch its files except through SQLite.
+STORE_MODULES = ("core/store/connection.py", "core/store/migrations.py", "core/workspace.py", "core/health.py",
+                 "app.py")
+FILE_APIS = {"open", "read_bytes", "read_text", "write_bytes", "write_text", "copy", "copy2", "copyfile", "mmap"}
+
+
+def _calls(source: str) -> list[tuple[int, str]]:
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name):
+                found.append((node.lineno, func.id))  # open(), copyfile() imported bare
+            elif isinstance(func, ast.Attribute) and (func.attr != "open" or (
+                    isinstance(func.value, ast.Name) and func.value.id in ("os", "io", "builtins"))):
+                found.append((node.lineno, func.attr))  # path.read_bytes(), shutil.copy(), os.open(); not Database.open()
+    return found
+
+
+def test_nothing_outside_sqlite_opens_the_database_files():
+    """The POSIX lock trap (see tests/e2e/test_lock_trap.py for the real-process
+    proof): the modules that open the database never read or copy files with
+    file APIs, and no dialog uses Qt's static file dialogs, which read every
+    file they list (the database, its -wal and -shm) to guess its type."""
+    offenders = [f"{module}:{line} {name}()" for module in STORE_MODULES
+                 for line, name in _calls((PACKAGE / module).read_text(encoding="utf-8")) if name in FILE_APIS]
+    assert offenders == []
+    static = [f"{path.relative_to(PACKAGE)}:{number}" for path in PACKAGE.rglob("*.py")
+              if path.name != "file_dialogs.py" for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+              if "QFileDialog.get" in line]
+    assert static == [], "use amends.ui.common.file_dialogs instead of QFileDialog.get…"

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from amends.core import policies, replies, rules
-from amends.core.store import Database
+from amends.core.store import Database, snapshot
 
 
 def open_database(path: str | Path, actor: str, *, create: bool = True) -> Database:
@@ -22,4 +22,8 @@ def open_database(path: str | Path, actor: str, *, create: bool = True) -> Datab
         if version == 3:
             rules.seed_defaults(conn, actor)
 
-    return Database.open(path, actor, create=create, after_migration=after_migration)
+    new = not Path(path).expanduser().exists()
+    db = Database.open(path, actor, create=create, after_migration=after_migration)
+    if new:  # customer data: readable by the user only, whatever the umask
+        snapshot.make_private(db.path)
+    return db

@@ -1,6 +1,5 @@
 """Getting tickets in: every file is parsed and validated whole before
-anything is written; then it is written in one transaction (after a backup),
-or not at all. See docs/FORMAT.md."""
+anything is written; then it is written in one transaction, or not at all. See docs/FORMAT.md."""
 
 from __future__ import annotations
 
@@ -9,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from amends.core import audit, backups
-from amends.core.errors import Cancelled, DatabaseProblem, ValidationError
+from amends.core import audit
+from amends.core.errors import Cancelled, ValidationError
 from amends.core.importers import amends, csv_files, helpdesks, mail
 from amends.core.importers.records import Parsed, RecordProblem
 from amends.core.importers.values import BadValue
@@ -125,12 +124,9 @@ def import_file(db: Database, path: str | Path, fmt: str = "auto", *, dry_run: b
         if stop():
             raise Cancelled("Import cancelled; nothing from the file was imported.")
 
-    if not dry_run:
-        try:
-            backups.make(db, "import")
-        except DatabaseProblem as error:
-            raise DatabaseProblem(f"{path.name} was not imported: the backup made before every import failed. "
-                                  f"{error}", path=str(path)) from error
+    # No full copy before the import: it is one transaction (all or nothing),
+    # and copying a large file costs far more than importing a small one
+    # (benchmarks/bench_backups.py). The daily backup undoes an unwanted import.
     try:
         with db.transaction() as conn:
             counts = write(conn, db.actor, valid, check_cancel)

@@ -11,6 +11,7 @@ IMMEDIATE`` transaction each.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -25,6 +26,7 @@ from amends.core.store.errors import known, translate
 
 log = logging.getLogger(__name__)
 
+#: The first bytes of every SQLite file (for files no connection has open).
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 #: While waiting for the write lock, SQLite retries for this long before we
@@ -35,31 +37,30 @@ OPEN_WAIT_SECONDS = 10
 
 def _check_file(path: Path) -> bool:
     """Refuse paths we cannot use, before SQLite sees them. Return True when
-    the file exists and has content."""
-    if path.exists() and path.is_dir():
-        raise DatabaseProblem(f"{path} is a folder, not a database file.", path=str(path))
-    if not path.parent.exists():
-        raise DatabaseProblem(f"The folder {path.parent} does not exist.", path=str(path),
-                              hint="Create it or choose another location.")
-    if not path.exists():
-        return False
+    the file exists and has content.
+
+    Only ``stat``-like calls here, never ``open()``: a process's POSIX locks
+    on a file are dropped when *any* descriptor of that file is closed, so
+    reading the header ourselves while this process holds a connection (a
+    window, whose background jobs all reopen) would silently drop the
+    window's locks; the next process to close would then think it is the
+    last, checkpoint and delete the WAL under it (SQLite's "How To Corrupt
+    An SQLite Database File", section 2.2). Whether it is an SQLite file and
+    which schema it has is asked through SQLite, before anything writes."""
     try:
-        with open(path, "rb") as handle:
-            header = handle.read(100)
-    except PermissionError as error:
-        raise DatabaseProblem(f"Permission denied reading {path}.", path=str(path),
-                              hint="Check the file's permissions.") from error
+        if path.is_dir():
+            raise DatabaseProblem(f"{path} is a folder, not a database file.", path=str(path))
+        if not path.parent.exists():
+            raise DatabaseProblem(f"The folder {path.parent} does not exist.", path=str(path),
+                                  hint="Create it or choose another location.")
+        if not path.exists():
+            return False
+        if not os.access(path, os.R_OK):
+            raise DatabaseProblem(f"Permission denied reading {path}.", path=str(path),
+                                  hint="Check the file's permissions.")
+        return path.stat().st_size > 0
     except OSError as error:
         raise DatabaseProblem(f"Cannot read {path}: {error.strerror}.", path=str(path)) from error
-    if not header:
-        return False
-    if not header.startswith(SQLITE_HEADER):
-        raise known("SQLITE_NOTADB", str(path))
-    if len(header) >= 64:
-        # The schema version sits at offset 60 of the header: check it
-        # without even opening the file with SQLite.
-        migrations.refuse_if_too_new(int.from_bytes(header[60:64], "big"), str(path))
-    return True
 
 
 @dataclass
@@ -109,6 +110,7 @@ class Database:
         if not existed and not create:
             raise DatabaseProblem(f"{path} does not exist.", path=str(path))
         writable = _writable(path, existed)
+        wanted = location.journal_mode_for(path) if writable else None  # before a new file is made
         try:
             if writable:
                 conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
@@ -129,7 +131,6 @@ class Database:
                     path=str(path), hint="Open or create an Amends database instead.")
             mode = "query"
             if writable:
-                wanted = location.journal_mode_for(path)
                 mode = conn.execute(f"PRAGMA journal_mode = {wanted}").fetchone()[0]
                 if mode.lower() == "wal":
                     conn.execute("PRAGMA synchronous = NORMAL")
@@ -152,6 +153,20 @@ class Database:
         return Database.open(self.path, self.actor, create=False)
 
     def close(self) -> None:
+        """Close, first copying what the WAL holds into the file itself
+        (a passive checkpoint: it never waits for others). SQLite does that
+        on its own only when this is the last connection to the file; a
+        connection another thread still holds must not leave a quit app's
+        data in ``-wal``, where a copied or mailed ``.db`` file lacks it."""
+        try:
+            if self.journal_mode == "wal" and not self.readonly and not self.conn.in_transaction:
+                self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.ProgrammingError as error:
+            if "closed" in str(error).lower():
+                return  # closed already: closing twice is harmless
+            raise  # e.g. used from another thread: a bug, say so
+        except sqlite3.Error as error:  # busy or read-only now: the next closer checkpoints
+            log.info("no checkpoint when closing %s: %s", self.path, error)
         self.conn.close()
 
     # -- reading ---------------------------------------------------------
@@ -265,6 +280,13 @@ class Database:
         finally:
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
+    def interrupt(self) -> None:
+        """Stop the statement running now (safe from another thread: a worker's Cancel)."""
+        try:
+            self.conn.interrupt()
+        except sqlite3.ProgrammingError:  # closed already: nothing is running
+            return
+
 
 def _open_read_only(path: Path) -> sqlite3.Connection:
     """Read-only: plain ``mode=ro`` first; a WAL file in a folder we may not
@@ -294,8 +316,6 @@ def _reraise(error: sqlite3.Error, path: str) -> None:
 
 
 def _writable(path: Path, existed: bool) -> bool:
-    import os
-
     if existed:
         return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
     if not os.access(path.parent, os.W_OK):

@@ -14,6 +14,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from amends.core.errors import DatabaseProblem
+
 NETWORK_FSTYPES = frozenset({
     "nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "ncpfs", "afs", "9p",
     "ceph", "glusterfs", "lustre", "gpfs", "davfs", "fuse.sshfs", "sshfs",
@@ -145,5 +147,23 @@ def sync_folder(path: Path) -> str | None:
     return None
 
 
+#: Set to ``wal`` or ``delete`` to choose the journal mode instead of
+#: guessing it from the filesystem: to try the network-share mode (rollback
+#: journal) on a local disk, as the sharing trials do, or to overrule a
+#: guess that is wrong for an unusual filesystem. Every process that opens
+#: the file must agree.
+JOURNAL_MODE_ENV = "AMENDS_JOURNAL_MODE"
+FORCEABLE = ("wal", "delete")
+
+
 def journal_mode_for(path: Path) -> str:
+    """WAL on a local disk, the rollback journal (DELETE) on a network
+    filesystem, unless ``AMENDS_JOURNAL_MODE`` says which."""
+    forced = os.environ.get(JOURNAL_MODE_ENV, "").strip().lower()
+    if forced:
+        if forced not in FORCEABLE:
+            raise DatabaseProblem(f"{JOURNAL_MODE_ENV}={forced!r} is not a journal mode Amends uses; "
+                                  f"{path} was not opened.", path=str(path),
+                                  hint=f"Set it to one of {', '.join(FORCEABLE)}, or unset it.")
+        return forced.upper()
     return "DELETE" if on_network(path) else "WAL"

@@ -13,6 +13,7 @@ from typing import Callable
 
 from amends.core import clock
 from amends.core.errors import DatabaseProblem, SchemaTooNew
+from amends.core.store import snapshot
 from amends.core.store.schema import CURRENT_VERSION, SCRIPTS
 
 log = logging.getLogger(__name__)
@@ -56,13 +57,11 @@ def backup_path(path: Path, from_version: int) -> Path:
 
 
 def backup(conn: sqlite3.Connection, dest: Path) -> Path:
-    """Copy the live database with SQLite's backup API (safe while others use it)."""
-    target = sqlite3.connect(dest)
-    try:
-        conn.backup(target)
-    finally:
-        target.close()
-    return dest
+    """Copy the live database with SQLite's backup API (safe while others
+    use it): complete or absent, 0600, never over another process's copy
+    (two processes upgrading at once each keep their own). Returns the path."""
+    snapshot.clean_debris(Path(dest).parent)
+    return snapshot.write_copy(conn, dest, unique=True)
 
 
 def migrate(conn: sqlite3.Connection, path: Path,
