@@ -159,16 +159,24 @@ def _fingerprint(db: Database) -> tuple:
             db.scalar("SELECT coalesce(max(id), 0) FROM audit_log"))
 
 
+def cached(db: Database) -> tuple[Model | None, bool]:
+    """The model already built for this file (None: none yet) and whether it
+    should be rebuilt: the app shows suggestions from it at once and rebuilds
+    off the UI thread (:func:`model_for`)."""
+    model = _CACHE.get(str(db.path))
+    if model is None:
+        return None, True
+    return model, time.monotonic() - model.built_at >= REFRESH_SECONDS and model.fingerprint != _fingerprint(db)
+
+
 def model_for(db: Database, *, fresh: bool = False) -> Model:
     """The cached model of this database file, rebuilt when it is stale."""
-    key = str(db.path)
-    cached = _CACHE.get(key)
-    if cached is not None and not fresh:
-        if time.monotonic() - cached.built_at < REFRESH_SECONDS or cached.fingerprint == _fingerprint(db):
-            return cached
+    model, stale = cached(db)
+    if model is not None and not fresh and not stale:
+        return model
     model = train(examples_from(db))
     model.fingerprint = _fingerprint(db)
-    _CACHE[key] = model
+    _CACHE[str(db.path)] = model
     return model
 
 
@@ -189,9 +197,16 @@ def suggest(db: Database, ticket_id: int, model: Model | None = None) -> Suggest
 def accept(db: Database, suggestion: Suggestion, expected_version: int) -> int:
     """The person clicked the suggestion: set the category (audited as an
     ordinary edit, with where it came from). Returns the new version."""
-    with db.transaction() as conn:  # the edit and where it came from: one transaction
+    with db.transaction():  # the edit and where it came from: one transaction
         version = tickets.update(db, suggestion.ticket_id, expected_version, category=suggestion.category)
+        record_accepted(db, suggestion)
+    return version
+
+
+def record_accepted(db: Database, suggestion: Suggestion) -> None:
+    """Note on the ticket that its category came from a suggestion (the app
+    makes the edit itself, undoably, then calls this)."""
+    with db.transaction() as conn:
         audit.record(conn, db.actor, "ticket", suggestion.ticket_id, "suggestion_accepted",
                      {"category": suggestion.category, "confidence": suggestion.confidence,
                       "because": list(suggestion.because)})
-    return version
