@@ -6,6 +6,7 @@ before it is saved, so its effect is known ("would have matched 312 tickets:
 from __future__ import annotations
 
 import html
+import logging
 from datetime import date, timedelta
 
 from PySide6.QtCore import QDate
@@ -27,13 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from amends.core import rules
-from amends.core.errors import AmendsError, ValidationError
+from amends.core.errors import AmendsError
 from amends.core.insights.period import Period
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES, PRIORITIES, category_name
 from amends.ui.common.messages import describe, show_error
 
 TRIAL_DAYS = 90
+log = logging.getLogger("amends.ui.rules")
 
 
 def describe_rule(rule: rules.Rule) -> str:
@@ -142,6 +144,7 @@ class RuleDialog(QDialog):
             period = Period(self.since.date().toPython(), self.until.date().toPython())
             found = rules.trial(self._db, self.rule(), period)
         except AmendsError as error:
+            log.info("rule not tried: %s", describe(error))
             self._problem(error)
             return
         self.error.hide()
@@ -151,7 +154,8 @@ class RuleDialog(QDialog):
         try:
             rule = self.rule()
             self.saved = rules.update(self._db, rule) if rule.id is not None else rules.add(self._db, rule)
-        except (ValidationError, AmendsError) as error:
+        except AmendsError as error:
+            log.info("rule not saved: %s", describe(error))
             self._problem(error)
             return
         super().accept()
