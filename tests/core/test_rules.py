@@ -48,6 +48,8 @@ def test_mail_import_sorts_by_rule_and_audits_it(db, tmp_path):
     assert len(entries) == 1
     assert entries[0].change["summary"] == "rule 'Crushed or broken boxes' set category damaged_shipment"
     assert entries[0].change["set"] == {"category": "damaged_shipment"}
+    assert audit.describe(entries[0]) == "rule 'Crushed or broken boxes' set category damaged_shipment", \
+        "the history and the Audit pane say it in words"
     assert not [e for e in audit.for_entity(db, "ticket", question.id) if e.action == "rule"]
 
 
