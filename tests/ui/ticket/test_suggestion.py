@@ -18,6 +18,8 @@ def test_a_suggestion_is_shown_and_accepted_in_one_click(qtbot, window):
     assert tickets.get(window.db, ticket_id).category == "damaged_shipment"
     assert not view.suggestion_button.isVisible()
     assert "suggestion_accepted" in [e.action for e in audit.for_entity(window.db, "ticket", ticket_id)]
+    window.triage.undo_action.trigger()
+    assert tickets.get(window.db, ticket_id).category == "other", "accepting is an ordinary, undoable edit"
 
 
 def test_no_suggestion_for_a_ticket_with_a_category(qtbot, window):
