@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from amends.core import query_syntax, tickets
-from amends.core.errors import ValidationError
 
 from tests.conftest import make_customer, make_ticket
 
@@ -58,9 +57,20 @@ def test_or_text_is_never_fts_syntax(db, world):
 
 
 @pytest.mark.parametrize("text", ["OR crushed", "crushed OR", "crushed OR OR broken"])
-def test_or_needs_a_term_on_each_side(db, world, text):
-    with pytest.raises(ValidationError, match="OR needs"):
-        found(db, text)
+def test_a_strict_parse_needs_a_term_on_each_side_of_or(text):
+    problems = query_syntax.parse(text, "me", strict=True).problems
+    assert [p.reason for p in problems] == ["OR needs a term on each side (a OR b)"]
+
+
+@pytest.mark.parametrize("text, words", [("OR crushed", [("OR", False), ("crushed", False)]),
+                                         ("crushed OR", [("crushed", False), ("OR", False)])])
+def test_while_typing_a_lone_or_is_the_word(text, words):
+    parsed = query_syntax.parse(text, "me")
+    assert not parsed.problems and parsed.words == words
+
+
+def test_a_lone_or_in_the_inbox_searches_for_the_word(db, world):
+    assert found(db, "refund OR") == {world["billing"]}, "'refund or credit' has the word"
 
 
 def test_parse_groups_or_terms():

@@ -129,9 +129,12 @@ def _condition(name: str, value: str, actor: str, tags: dict[str, int] | None, n
 
 
 def parse(text: str, actor: str, *, tags: dict[str, int] | None = None, now: str = "",
-          customers: Callable[[str], int] | None = None, probe: tuple[int, int] | None = None) -> ParsedQuery:
+          customers: Callable[[str], int] | None = None, probe: tuple[int, int] | None = None,
+          strict: bool = False) -> ParsedQuery:
     """Parse the search text (terms joined by ``OR`` match when any of them
-    does; OR binds tighter than the space between terms); ``tags`` (when given) are the known tag names
+    does; OR binds tighter than the space between terms). An ``OR`` with no
+    term on one side is the word "or" while typing, and a problem when
+    ``strict`` (a saved rule); ``tags`` (when given) are the known tag names
     with how many tickets carry each: a mistyped tag is explained rather than
     finding nothing, and a common tag is searched the way that is fast for it.
     ``customers`` counts the customers a ``from:`` phrase matches, for the same
@@ -144,7 +147,7 @@ def parse(text: str, actor: str, *, tags: dict[str, int] | None = None, now: str
         negated, name, phrase, bare = match.group(1) == "-", match.group(2), match.group(3), match.group(4)
         token = match.group(0)
         value = phrase if phrase is not None else bare
-        if token == "OR":
+        if token == "OR" and (strict or (joining is None and groups)):
             if joining is not None or not groups:
                 parsed.problems.append(Problem(token, "OR needs a term on each side (a OR b)"))
             joining = token
@@ -174,8 +177,10 @@ def parse(text: str, actor: str, *, tags: dict[str, int] | None = None, now: str
         else:
             groups.append([term])
         joining = None
-    if joining is not None and not any(p.token == "OR" for p in parsed.problems):
+    if joining is not None and strict and not any(p.token == "OR" for p in parsed.problems):
         parsed.problems.append(Problem(joining, "OR needs a term on each side (a OR b)"))
+    elif joining is not None:  # "crushed OR" while typing: the word, as before OR meant anything
+        groups.append([_Term(False, word=(joining, False))])
     for group in groups:
         for term in group:
             if term.name:

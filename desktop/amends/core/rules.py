@@ -190,7 +190,7 @@ def check(rule: Rule) -> Rule:
         problems.append(("name", "a rule needs a name"))
     elif len(name) > NAME_LIMIT:
         problems.append(("name", f"at most {NAME_LIMIT} characters"))
-    parsed = query_syntax.parse(rule.query, "")
+    parsed = query_syntax.parse(rule.query, "", strict=True)
     problems += [("when", f"{p.token}: {p.reason}") for p in parsed.problems]
     if not parsed.problems and not (parsed.words or parsed.excluded or parsed.conditions):
         problems.append(("when", "the condition is empty (it would match every ticket): give words or fields"))
@@ -320,7 +320,7 @@ def _condition(rule: Rule, actor: str, *, probe: tuple[int, int] | None) -> tupl
     """The rule's search as SQL over ``tickets t`` (every value a parameter).
     ``probe``: only tickets in this id range are asked about, so the search
     index is read for that range only."""
-    parsed = query_syntax.parse(rule.query, actor, probe=probe)
+    parsed = query_syntax.parse(rule.query, actor, probe=probe, strict=True)
     if parsed.problems:
         raise ValidationError([("when", f"rule {rule.name!r}: {p.token}: {p.reason}") for p in parsed.problems])
     where = [sql for sql, _ in parsed.conditions]
