@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from amends.core import attachments
 from amends.core.exporters.snapshot import read_snapshot
 from amends.core.output_files import atomic_output
 from amends.core.store import Database
@@ -90,9 +91,13 @@ def _document(db: Database) -> dict:
                                      "ORDER BY g.name COLLATE NOCASE"):
         ticket_tags.setdefault(ticket_id, []).append(name)
     for t in db.query("SELECT * FROM tickets ORDER BY id"):
-        messages = [{"direction": m["direction"], "author": m["author"], "at": m["created_at"], "body": m["body"]}
-                    for m in db.query("SELECT * FROM messages WHERE ticket_id = ? ORDER BY created_at, id",
-                                      (t["id"],))]
+        files = attachments.for_ticket(db, t["id"])
+        messages = []
+        for m in db.query("SELECT * FROM messages WHERE ticket_id = ? ORDER BY created_at, id", (t["id"],)):
+            messages.append({"direction": m["direction"], "author": m["author"], "at": m["created_at"],
+                             "body": m["body"]})
+            if m["id"] in files:  # optional: only messages with files have the key
+                messages[-1]["attachments"] = [attachments.exchange_entry(db, f) for f in files[m["id"]]]
         r = db.one("SELECT * FROM resolutions WHERE ticket_id = ? ORDER BY id DESC LIMIT 1", (t["id"],))
         resolution = None
         if r is not None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from amends.core import billing, replies, tags
+from amends.core import attachments, billing, replies, tags
+from amends.core.attachments import Incoming
 from amends.core.errors import ValidationError
 from amends.core.importers.records import (
     CustomerRecord,
@@ -296,8 +297,10 @@ def _ticket(parsed: Parsed, number: int, item: object, refs: dict[str, set[str]]
             continue
         at = check(f"messages[{index}].at", lambda: time_value(raw.get("at")))
         body = check(f"messages[{index}].body", lambda: text_value(raw.get("body"), required=True, name="body"))
+        files = _files(parsed, number, where, raw.get("attachments"))
         if at and body is not None:
-            messages.append(MessageRecord(raw["direction"], str(raw.get("author") or "unknown"), at, body))
+            messages.append(MessageRecord(raw["direction"], str(raw.get("author") or "unknown"), at, body,
+                                          attachments=files))
     resolution = _resolution(parsed, number, item.get("resolution"), refs, versions)
     if resolution is not None and status != "resolved":
         parsed.problem("tickets", number, "tickets.status", "a ticket with a resolution must be resolved")
@@ -320,6 +323,23 @@ def _ticket(parsed: Parsed, number: int, item: object, refs: dict[str, set[str]]
         parsed.tickets.append(TicketRecord(ref, subject, category, status, priority, assignee, created, updated,
                                            customer, messages, resolution, number, tags=ticket_tags,
                                            snoozed_until=snoozed, merged_into=merged_into))
+
+
+def _files(parsed: Parsed, number: int, where: str, raw: object) -> list[Incoming]:
+    """A message's files; a wrong size or SHA-256 is a problem of its ticket."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        parsed.problem("tickets", number, f"{where}.attachments", "must be a list of files")
+        return []
+    files = []
+    for index, entry in enumerate(raw):
+        item, problems = attachments.from_exchange(entry, f"{where}.attachments[{index}]")
+        for field_name, reason in problems:
+            parsed.problem("tickets", number, field_name, reason)
+        if item is not None:
+            files.append(item)
+    return files
 
 
 def _resolution(parsed: Parsed, number: int, raw: object, refs: dict, versions: dict) -> ResolutionRecord | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from amends.core.attachments import Incoming
 from amends.core.importers.amends import read_json
 from amends.core.importers.mail import html_to_text
 from amends.core.importers.records import CustomerRecord, MessageRecord, Parsed, TicketRecord
@@ -77,7 +78,38 @@ def _time(parsed: Parsed, number: int, field: str, value, required: bool = True)
         return None
 
 
-def zendesk(doc: dict) -> Parsed:
+#: Where the files of an export are looked for, beside the export file.
+FILES_FOLDER = "attachments"
+
+
+def _files(message: MessageRecord, listed, folder: Path | None, name_key: str, type_key: str) -> MessageRecord:
+    """The helpdesk's attachments of one message, with their bytes when the
+    file is given beside the export (``attachments/<id>/<name>``,
+    ``attachments/<id>-<name>`` or ``attachments/<name>``); one that is not
+    is listed, not kept, and noted on the message."""
+    for raw in listed if isinstance(listed, list) else []:
+        if not isinstance(raw, dict) or not raw.get(name_key):
+            continue
+        item = Incoming(str(raw[name_key]), str(raw.get(type_key) or ""), None, inline=raw.get("inline") is True)
+        size = raw.get("size")
+        item.size = size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else 0
+        found = None
+        if folder is not None:
+            base = folder / FILES_FOLDER
+            ident = str(raw.get("id") or "").replace("/", "_").replace("\\", "_").strip(".")
+            candidates = ([base / ident / item.name, base / f"{ident}-{item.name}"] if ident else []) + \
+                [base / item.name]
+            found = next((c for c in candidates if c.is_file()), None)
+        if found is not None:
+            item = Incoming(item.name, item.type, found.read_bytes(), inline=item.inline)
+        else:
+            message.defects.append(f"attachment {item.name} was not given beside the export "
+                                   f"(looked in {FILES_FOLDER}/); it is listed, not kept")
+        message.attachments.append(item)
+    return message
+
+
+def zendesk(doc: dict, folder: Path | None = None) -> Parsed:
     parsed = Parsed("tickets")
     users = {u.get("id"): u for u in doc.get("users", []) if isinstance(u, dict)}
     for user in users.values():
@@ -89,10 +121,11 @@ def zendesk(doc: dict) -> Parsed:
             if isinstance(event, dict) and event.get("type") == "Comment":
                 event = dict(event, created_at=event.get("created_at") or audit.get("created_at"),
                              author_id=event.get("author_id") or audit.get("author_id"))
-                _zendesk_comment(parsed, number, audit.get("ticket_id"), event, users, comments)
+                _zendesk_comment(parsed, number, audit.get("ticket_id"), event, users, comments, folder)
     for number, comment in enumerate(doc.get("comments", []), start=1):
         if isinstance(comment, dict):
-            _zendesk_comment(parsed, number, comment.get("ticket_id", doc.get("ticket_id")), comment, users, comments)
+            _zendesk_comment(parsed, number, comment.get("ticket_id", doc.get("ticket_id")), comment, users, comments,
+                             folder)
     for number, ticket in enumerate(doc.get("tickets", []), start=1):
         if not isinstance(ticket, dict) or "id" not in ticket:
             parsed.problem("tickets", number, "tickets", "a ticket needs an id")
@@ -119,7 +152,7 @@ def zendesk(doc: dict) -> Parsed:
     return parsed
 
 
-def _zendesk_comment(parsed, number, ticket_id, comment, users, comments) -> None:
+def _zendesk_comment(parsed, number, ticket_id, comment, users, comments, folder: Path | None = None) -> None:
     at = _time(parsed, number, "comments.created_at", comment.get("created_at"))
     body = comment.get("plain_body") or comment.get("body") or html_to_text(comment.get("html_body") or "")
     if at is None or ticket_id is None or not str(body).strip():
@@ -127,11 +160,12 @@ def _zendesk_comment(parsed, number, ticket_id, comment, users, comments) -> Non
     author = users.get(comment.get("author_id"), {})
     direction = "note" if comment.get("public") is False else (
         "in" if author.get("role", "end-user") == "end-user" else "out")
-    comments.setdefault(ticket_id, []).append(MessageRecord(direction, author.get("name") or "unknown", at, str(body),
-                                                            f"zendesk-comment:{comment.get('id')}"))
+    comments.setdefault(ticket_id, []).append(_files(
+        MessageRecord(direction, author.get("name") or "unknown", at, str(body), f"zendesk-comment:{comment.get('id')}"),
+        comment.get("attachments"), folder, "file_name", "content_type"))
 
 
-def helpscout(doc: dict) -> Parsed:
+def helpscout(doc: dict, folder: Path | None = None) -> Parsed:
     parsed = Parsed("tickets")
     conversations = doc.get("_embedded", {}).get("conversations") if isinstance(doc.get("_embedded"), dict) else None
     if conversations is None:
@@ -170,7 +204,9 @@ def helpscout(doc: dict) -> Parsed:
                                                        else "out")
             author = " ".join(filter(None, [by.get("first") or by.get("firstName"),
                                             by.get("last") or by.get("lastName")])) or by.get("email") or "unknown"
-            messages.append(MessageRecord(direction, author, at, body, f"helpscout-thread:{thread.get('id')}"))
+            messages.append(_files(MessageRecord(direction, author, at, body, f"helpscout-thread:{thread.get('id')}"),
+                                   (thread.get("_embedded") or {}).get("attachments") or thread.get("attachments"),
+                                   folder, "filename", "mimeType"))
         owner = conv.get("assignee") or conv.get("owner") or {}
         parsed.tickets.append(TicketRecord(
             f"helpscout:{conv['id']}", str(conv.get("subject") or "(no subject)").strip(),
@@ -184,14 +220,14 @@ def helpscout(doc: dict) -> Parsed:
     return parsed
 
 
-def freshdesk(doc) -> Parsed:
+def freshdesk(doc, folder: Path | None = None) -> Parsed:
     parsed = Parsed("tickets")
     tickets = doc if isinstance(doc, list) else doc.get("tickets", [])
     conversations = [] if isinstance(doc, list) else doc.get("conversations", [])
     by_ticket: dict[object, list[MessageRecord]] = {}
     for number, conv in enumerate(conversations, start=1):
         if isinstance(conv, dict):
-            _freshdesk_conversation(parsed, number, conv, by_ticket)
+            _freshdesk_conversation(parsed, number, conv, by_ticket, folder)
     customers: dict[str, CustomerRecord] = {}
     for number, ticket in enumerate(tickets, start=1):
         if not isinstance(ticket, dict) or "id" not in ticket:
@@ -199,7 +235,7 @@ def freshdesk(doc) -> Parsed:
             continue
         for conv in ticket.get("conversations", []) or []:
             if isinstance(conv, dict):
-                _freshdesk_conversation(parsed, number, dict(conv, ticket_id=ticket["id"]), by_ticket)
+                _freshdesk_conversation(parsed, number, dict(conv, ticket_id=ticket["id"]), by_ticket, folder)
         status = _mapped(parsed, number, "status", FRESHDESK_STATUS, ticket.get("status"), "Freshdesk")
         priority = _mapped(parsed, number, "priority", FRESHDESK_PRIORITY, ticket.get("priority", 2), "Freshdesk")
         created = _time(parsed, number, "created_at", ticket.get("created_at"))
@@ -212,8 +248,9 @@ def freshdesk(doc) -> Parsed:
             ref = f"email:{email.lower()}"
             customers.setdefault(ref, CustomerRecord(ref, email, requester.get("name") or ""))
         description = ticket.get("description_text") or html_to_text(ticket.get("description") or "")
-        messages = [MessageRecord("in", requester.get("name") or email or "customer", created, description,
-                                  f"freshdesk-ticket:{ticket['id']}:description")] if description else []
+        messages = [_files(MessageRecord("in", requester.get("name") or email or "customer", created, description,
+                                         f"freshdesk-ticket:{ticket['id']}:description"),
+                           ticket.get("attachments"), folder, "name", "content_type")] if description else []
         messages += by_ticket.get(ticket["id"], [])
         parsed.tickets.append(TicketRecord(
             f"freshdesk:{ticket['id']}", str(ticket.get("subject") or "(no subject)").strip(),
@@ -224,15 +261,16 @@ def freshdesk(doc) -> Parsed:
     return parsed
 
 
-def _freshdesk_conversation(parsed, number, conv, by_ticket) -> None:
+def _freshdesk_conversation(parsed, number, conv, by_ticket, folder: Path | None = None) -> None:
     at = _time(parsed, number, "conversations.created_at", conv.get("created_at"))
     body = conv.get("body_text") or html_to_text(conv.get("body") or "")
     if at is None or not body or conv.get("ticket_id") is None:
         return
     direction = "note" if conv.get("private") else ("in" if conv.get("incoming") else "out")
-    by_ticket.setdefault(conv["ticket_id"], []).append(
+    by_ticket.setdefault(conv["ticket_id"], []).append(_files(
         MessageRecord(direction, str(conv.get("from_email") or conv.get("user_id") or "unknown"), at, body,
-                      f"freshdesk-conversation:{conv.get('id')}"))
+                      f"freshdesk-conversation:{conv.get('id')}"), conv.get("attachments"), folder, "name",
+        "content_type"))
 
 
 def parse(path: Path, kind: str) -> Parsed:
@@ -247,12 +285,12 @@ def parse(path: Path, kind: str) -> Parsed:
             parsed = Parsed("tickets")
             parsed.problem("document", 0, "", "expected Freshdesk tickets (a list) or an object with tickets")
             return parsed
-        return freshdesk(doc)
+        return freshdesk(doc, path.parent)
     if not isinstance(doc, dict):
         parsed = Parsed("tickets")
         parsed.problem("document", 0, "", f"expected a {kind} API response (a JSON object)")
         return parsed
-    return zendesk(doc) if kind == "zendesk" else helpscout(doc)
+    return zendesk(doc, path.parent) if kind == "zendesk" else helpscout(doc, path.parent)
 
 
 def sniff(doc: object) -> str | None:

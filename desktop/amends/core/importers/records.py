@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from amends.core.attachments import Incoming
 from amends.core.policies import Step
 
 
@@ -88,6 +89,7 @@ class MessageRecord:
     #: What was wrong with a mail when it came in (kept anyway): short sentences.
     defects: list[str] = field(default_factory=list)
     flag: str | None = None  # 'bounce': a delivery failure report; never reopens or counts as the customer's
+    attachments: list[Incoming] = field(default_factory=list)  # files, kept by sha256 (amends.core.attachments)
 
 
 @dataclass

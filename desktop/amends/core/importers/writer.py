@@ -9,7 +9,7 @@ import json
 import sqlite3
 from typing import Callable
 
-from amends.core import audit, clock, customers, policies, rules, tags, thanks, tickets
+from amends.core import attachments, audit, clock, customers, policies, rules, tags, thanks, tickets
 from amends.core.importers.records import Parsed, PolicyRecord, RecordProblem, TicketRecord
 from amends.core.mail import reference
 from amends.core.store import migrations
@@ -90,6 +90,25 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
 
 def _defects(message) -> str | None:
     return json.dumps(message.defects, ensure_ascii=False) if message.defects else None
+
+
+_INSERT_MESSAGE = ("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, html, flag, "
+                   "defects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _insert_messages(conn, ticket_id: int, added: list, flags: list) -> None:
+    """Messages in one statement; those with files one by one, each file
+    listed on its message (a file over the size limit noted on it)."""
+    if not any(m.attachments for m in added):
+        conn.executemany(_INSERT_MESSAGE, [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id, m.html,
+                                            flag, _defects(m)) for m, flag in zip(added, flags)])
+        return
+    max_bytes = attachments.limit(conn)
+    for m, flag in zip(added, flags):
+        m.defects.extend(note for note in attachments.over_limit(m.attachments, max_bytes) if note not in m.defects)
+        message_id = conn.execute(_INSERT_MESSAGE, (ticket_id, m.direction, m.author, m.at, m.body, m.external_id,
+                                                    m.html, flag, _defects(m))).lastrowid
+        attachments.store(conn, message_id, m.attachments, max_bytes)
 
 
 def _bounces(conn, actor: str, parsed: Parsed) -> None:
@@ -279,10 +298,7 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, c
         # common case of a first import, kept to three statements).
         fresh = [m for m in record.messages if m.external_id is None or not conn.execute(
             "SELECT 1 FROM messages WHERE external_id = ?", (m.external_id,)).fetchone()]
-        conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, html, "
-                         "flag, defects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id, m.html, m.flag,
-                           _defects(m)) for m in fresh])
+        _insert_messages(conn, ticket_id, fresh, [m.flag for m in fresh])
         totals["messages"] += len(fresh)
         conn.execute("INSERT INTO ticket_search (rowid, subject, body) VALUES (?, ?, ?)",
                      (ticket_id, record.subject, "\n".join(m.body for m in sorted(fresh, key=lambda m: m.at))))
@@ -325,11 +341,8 @@ def _append_messages(conn, ticket_id: int, record: TicketRecord, totals: dict, *
     # A reply to a resolved ticket reopens it, unless it only says thanks:
     # then it is attached and marked, and the ticket stays resolved.
     quiet = status == "resolved" and bool(inbound) and all(thanks.is_thanks_only(m.body) for m in inbound)
-    conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, flag, html, "
-                     "defects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id,
-                       m.flag or ("thanks" if quiet and m.direction == "in" else None), m.html, _defects(m))
-                      for m in added])
+    _insert_messages(conn, ticket_id, added,
+                     [m.flag or ("thanks" if quiet and m.direction == "in" else None) for m in added])
     totals["messages"] += len(added)
     if added:
         latest = max(m.at for m in added)

@@ -434,6 +434,37 @@ ALTER TABLE subscriptions ADD COLUMN currency TEXT;        -- ISO 4217, upper ca
 ALTER TABLE subscriptions ADD COLUMN quantity INTEGER;
 CREATE UNIQUE INDEX subscriptions_ref ON subscriptions(ref) WHERE ref IS NOT NULL;
 
+-- H13 (issue 12.5): attachments kept in the file itself, so that backups,
+-- restore, sharing and exports carry them with nothing else to copy. One
+-- row per content (sha256 of the bytes: the same photo sent twice is stored
+-- once); each message lists its files in attachments. A file over the size
+-- limit (settings 'attachments.max_bytes') is listed with kept = 0 and no
+-- content. The last link to a content going takes the content with it.
+CREATE TABLE attachment_contents (
+    sha256 TEXT PRIMARY KEY,               -- hex SHA-256 of data
+    size   INTEGER NOT NULL,
+    data   BLOB NOT NULL
+);
+CREATE TABLE attachments (
+    id         INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    position   INTEGER NOT NULL,
+    name       TEXT NOT NULL,              -- made safe (no folders, no bidi controls)
+    type       TEXT NOT NULL,              -- MIME type as declared, e.g. image/jpeg
+    size       INTEGER NOT NULL,
+    sha256     TEXT,                       -- NULL: the content was never seen (helpdesk file not given)
+    kept       INTEGER NOT NULL CHECK (kept IN (0, 1)),  -- 1: the bytes are in attachment_contents
+    content_id TEXT,                       -- Content-ID: what an HTML part's cid: links name
+    inline     INTEGER NOT NULL DEFAULT 0 CHECK (inline IN (0, 1))
+);
+CREATE INDEX attachments_message ON attachments(message_id, position);
+CREATE INDEX attachments_content ON attachments(sha256) WHERE kept = 1;
+CREATE TRIGGER attachments_release AFTER DELETE ON attachments
+WHEN old.kept = 1 AND NOT EXISTS (SELECT 1 FROM attachments WHERE sha256 = old.sha256 AND kept = 1)
+BEGIN
+    DELETE FROM attachment_contents WHERE sha256 = old.sha256;
+END;
+
 -- H10 (issue 13, point 6): rules sort new tickets. Each is a search
 -- (desktop/amends/core/query_syntax.py) and what to set when a new ticket
 -- matches it; applied in position order when mail arrives and on import.

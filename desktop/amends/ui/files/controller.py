@@ -216,8 +216,10 @@ class FilesController(QObject):
         return dialog
 
     def _after_restore(self) -> None:
+        """The same handling as a restore seen by the poll (the shell's
+        REPLACED handler): banner, undo cleared, everything re-read."""
         self.bus.say(self.tr("Restored; a copy of the previous data was kept."), 8000)
-        self.bus.announce(Changed.EVERYTHING)
+        self.bus.announce(Changed.EVERYTHING | Changed.REPLACED)
 
     def rolling_backup(self) -> ops.Operation | None:
         """The daily backup, in a worker, a little after start-up."""

@@ -1,5 +1,10 @@
 """Mail in the app: the account (Preferences → Mail account) and the Outbox,
-where replies wait while the server is away."""
+where replies wait while the server is away.
+
+"none" (no encryption) is only offered while the host typed is this machine
+(``security.is_loopback``): a password in clear to any other server is what
+the core refuses (``InsecureMail``), so the dialog does not offer it, and
+says why next to the field when a host change takes it away."""
 
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from amends.core.errors import AmendsError
-from amends.core.mail import fetch, outbox, secrets
+from amends.core.mail import fetch, outbox, secrets, security
 from amends.core.store import Database
 from amends.ui.common import ops
 from amends.ui.common.messages import show_error
@@ -34,6 +39,7 @@ class AccountDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("accountDialog")
         self.setWindowTitle(self.tr("Mail account"))
+        self.setMinimumWidth(520)  # wrapped notes and problems need the width to be read whole
         self._db = db
         self.name = QLineEdit(self.tr("Support"))
         self.address = QLineEdit()
@@ -42,8 +48,9 @@ class AccountDialog(QDialog):
         self.port.setRange(1, 65535)
         self.port.setValue(587)
         self.security = QComboBox()
-        for key, label in (("starttls", "STARTTLS"), ("ssl", "SSL/TLS"), ("none", "none (local server only)")):
+        for key, label in (("starttls", "STARTTLS"), ("ssl", "SSL/TLS")):
             self.security.addItem(label, key)
+        self.security_problem = self._problem_label("securityProblem")
         self.user = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -53,8 +60,14 @@ class AccountDialog(QDialog):
         self.imap_port.setRange(1, 65535)
         self.imap_port.setValue(993)
         self.imap_security = QComboBox()
-        for key, label in (("ssl", "SSL/TLS"), ("starttls", "STARTTLS"), ("none", "none (local server only)")):
+        for key, label in (("ssl", "SSL/TLS"), ("starttls", "STARTTLS")):
             self.imap_security.addItem(label, key)
+        self.imap_security_problem = self._problem_label("imapSecurityProblem")
+        #: core field name → (host field, security choice, where its problem shows)
+        self._security_fields = {"smtp_security": (self.host, self.security, self.security_problem),
+                                 "imap_security": (self.imap_host, self.imap_security, self.imap_security_problem)}
+        for field, (host, _choice, _problem) in self._security_fields.items():
+            host.textChanged.connect(lambda _text, field=field: self._offer_security(field))
         self.every = QSpinBox()
         self.every.setRange(1, 1440)
         self.every.setValue(5)
@@ -67,6 +80,10 @@ class AccountDialog(QDialog):
                               ("Fetch every", self.every)):
             widget.setAccessibleName(self.tr(label))
             form.addRow(self.tr(label), widget)
+            if widget is self.security:
+                form.addRow("", self.security_problem)
+            elif widget is self.imap_security:
+                form.addRow("", self.imap_security_problem)
         note = QLabel(self.tr("The password goes to your system's keyring, or is kept for this session only. It is "
                               "never written into the database."))
         note.setWordWrap(True)
@@ -79,8 +96,51 @@ class AccountDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
 
+    def _problem_label(self, name: str) -> QLabel:
+        label = QLabel()
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.hide()
+        return label
+
+    def _offer_security(self, field: str) -> None:
+        """"none" while the host is this machine; when the host stops being
+        it under a chosen "none", the choice goes back to encrypted and the
+        core's reason is shown under the field (nothing changes silently)."""
+        host, choice, problem = self._security_fields[field]
+        at = choice.findData("none")
+        if security.is_loopback(host.text()):
+            if at < 0:
+                choice.addItem(self.tr("none (local server only)"), "none")
+            problem.hide()
+            return
+        if at < 0:
+            return
+        chosen = choice.currentData() == "none"
+        choice.removeItem(at)
+        if chosen:
+            try:
+                security.check(host.text().strip(), "none", field)
+            except security.InsecureMail as error:
+                self._show_problems(error, self.tr("Set back to {0}: ").format(choice.currentText()))
+
+    def _show_problems(self, error: security.InsecureMail, prefix: str = "") -> None:
+        for field, reason in error.problems:
+            if field in self._security_fields:
+                label = self._security_fields[field][2]
+                label.setText(f"⚠ {prefix}{reason}")
+                label.show()
+        self.adjustSize()  # a wrapped problem gets its height
+
     def accept(self) -> None:
+        for _host, _choice, problem in self._security_fields.values():
+            problem.hide()
         try:
+            # checked for both servers before anything is written: a refused IMAP
+            # setting must not leave the SMTP account saved (Save again would add a second)
+            security.check(self.host.text().strip(), self.security.currentData(), "smtp_security")
+            if self.imap_host.text().strip():
+                security.check(self.imap_host.text().strip(), self.imap_security.currentData(), "imap_security")
             account_id = outbox.add_account(self._db, self.name.text(), self.address.text().strip(),
                                             smtp_host=self.host.text(), smtp_port=self.port.value(),
                                             smtp_security=self.security.currentData(),
@@ -90,6 +150,11 @@ class AccountDialog(QDialog):
                                port=self.imap_port.value(), security=self.imap_security.currentData(),
                                user=self.user.text().strip() or self.address.text().strip(),
                                every_minutes=self.every.value())
+        except security.InsecureMail as error:
+            log.warning("mail account not saved: %s", error)
+            self._show_problems(error)
+            self.problem.setText(self.tr("⚠ Not saved: see the security choice above."))
+            return
         except AmendsError as error:
             log.warning("mail account not saved: %s", error)
             self.problem.setText(f"⚠ {error}")

@@ -122,7 +122,12 @@ class PoliciesPane(QWidget):
     def on_data_changed(self, what: int) -> None:
         """Subscribed to the window's DataBus. An edit in progress is not
         thrown away: the list waits until the draft is saved."""
-        if what & Changed.POLICIES and not self.editor.dirty:
+        if what & Changed.REPLACED:  # a restore: the list anew; a clean editor reloads (a dirty one's save
+            self.refresh()           # carries its old version, which the core refuses as a conflict)
+            if self.editor.policy is not None and not self.editor.dirty \
+                    and self.model.row_of(self.editor.policy.id) is not None:
+                self.editor.load(self.editor.policy.id)
+        elif what & Changed.POLICIES and not self.editor.dirty:
             self.refresh()
         elif what & Changed.PROPOSALS:
             self.proposals.reload()
