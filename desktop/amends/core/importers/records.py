@@ -160,6 +160,8 @@ class Parsed:
     source: str | None = None
     #: Rows left out on purpose, each said (they do not make the file refused).
     notes: list[RecordProblem] = field(default_factory=list)
+    #: Every ticket field is the file's own (the lossless exchange format): rules leave its tickets alone.
+    complete: bool = False
 
     def problem(self, section: str, record: int, field_name: str, reason: str) -> None:
         if len(reason) > MAX_REASON:  # a reason quoting a 200 KB cell would bury the report
@@ -180,7 +182,7 @@ class Parsed:
         """Only the valid records (``--skip-invalid``)."""
         keep = Parsed(self.unit, problems=list(self.problems), tags=list(self.tags),
                       saved_replies=list(self.saved_replies), bounced=list(self.bounced), source=self.source,
-                      notes=list(self.notes))
+                      notes=list(self.notes), complete=self.complete)
         keep.customers = [c for c in self.customers if ("customers", c.record) not in self.bad_records]
         keep.policies = [p for p in self.policies if ("policies", p.record) not in self.bad_records]
         keep.tickets = [t for t in self.tickets if ("tickets", t.record) not in self.bad_records]
