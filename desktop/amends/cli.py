@@ -177,13 +177,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _day(text: str) -> str:
-    try:
-        return date.fromisoformat(text.strip()).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
 def _rules_parser(p: argparse.ArgumentParser, db_help: str) -> None:
     """``amends rules list|add|test|remove`` (docs/RULES.md has the JSON shapes)."""
     actions = p.add_subparsers(dest="rules_command", metavar="list|add|test|remove", parser_class=_Parser, required=True)

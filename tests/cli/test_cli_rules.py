@@ -82,7 +82,8 @@ def test_remove(db_file):
     (["add", "--name", "cancellations", "--when", "a", "--set", "category=billing"], 1, "exists already"),
     (["test", "Nope", "--json"], 1, "No rule is called 'Nope'"),
     (["test", "Cancellations", "--since", "yesterday"], 2, "YYYY-MM-DD"),
-    (["test", "Cancellations", "--since", "2026-02-01", "--until", "2026-01-01"], 1, "before"),
+    # an end before the start is a bad argument: exit 2, like every other command's period
+    (["test", "Cancellations", "--since", "2026-02-01", "--until", "2026-01-01"], 2, "before"),
     (["frobnicate"], 2, "invalid choice"),
     ([], 2, "list|add|test|remove"),
 ])
