@@ -178,7 +178,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offer", type=_number, metavar="VALUE", help="the save offer made")
     p.add_argument("--override-reason", metavar="TEXT", help="why an offer is outside the approved range")
     p.add_argument("--actor", metavar="NAME", help="who resolves (default: your display name)")
+    _rules_parser(command("rules", "the rules that sort new tickets: list, add, test, remove"), db_help)
     return parser
+
+
+def _rules_parser(p: argparse.ArgumentParser, db_help: str) -> None:
+    """``amends rules list|add|test|remove`` (docs/RULES.md has the JSON shapes)."""
+    actions = p.add_subparsers(dest="rules_command", metavar="list|add|test|remove", parser_class=_Parser, required=True)
+
+    def action(name: str, help_text: str, *parents: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        a = actions.add_parser(name, help=help_text, description=help_text, parents=list(parents))
+        a.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
+        return a
+
+    a = action("list", "every rule, in the order they run")
+    a.add_argument("--json", action="store_true", help="print JSON")
+    period = _Parser(add_help=False)
+    period.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="first day (default: the last full quarter)")
+    period.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last day, included")
+    period.add_argument("--json", action="store_true", help="print JSON")
+    a = action("add", "add a rule at the end of the list (it runs last)", period)
+    a.add_argument("--name", required=True, metavar="NAME")
+    a.add_argument("--when", required=True, metavar="QUERY", help="a search, as typed in the inbox (OR, from:, ...)")
+    a.add_argument("--set", action="append", required=True, metavar="KEY=VALUE", dest="sets",
+                   help="category=C, tag=T (repeatable), priority=N, assignee=NAME")
+    a.add_argument("--dry-run", action="store_true", help="only show what it would have matched (--since/--until)")
+    a = action("test", "what a rule would have matched among the tickets of a period", period)
+    a.add_argument("name", metavar="NAME")
+    a = action("remove", "delete a rule")
+    a.add_argument("name", metavar="NAME")
 
 
 def _database_path(args: argparse.Namespace) -> Path:
@@ -394,6 +422,47 @@ def _period(args: argparse.Namespace) -> "Period":
         raise UsageError(f"--since/--until: {error.problems[0][1]}") from None
 
 
+def cmd_rules(args: argparse.Namespace) -> int:
+    from amends.core import rules
+
+    if args.rules_command == "list":
+        found = _with_db(args, rules.all_rules)
+        if args.json:
+            _print_json({"rules": [r.as_dict() for r in found]})
+        for r in found if not args.json else []:
+            sets = ", ".join(f"{k} {', '.join(v) if isinstance(v, list) else v}" for k, v in r.actions().items())
+            print(f"{r.position:>3}. {r.name}{'' if r.enabled else ' (off)'}: when {r.query}  ->  {sets}")
+        return 0
+    if args.rules_command == "remove":
+        def remove(db: Database) -> None:
+            rules.remove(db, rules.get(db, args.name).id or 0)
+        _with_db(args, remove)
+        print(f"Removed rule {args.name!r}.")
+        return 0
+    period = _period(args)
+    if args.rules_command == "test":
+        trial = _with_db(args, lambda db: rules.trial(db, rules.get(db, args.name), period))
+    else:
+        try:
+            sets = rules.parse_set(args.sets)
+        except ValidationError as error:
+            raise UsageError(str(error)) from None
+        rule = rules.check(rules.Rule(args.name, args.when, **sets))
+        if not args.dry_run:
+            saved = _with_db(args, lambda db: rules.add(db, rule))
+            if args.json:
+                _print_json(saved.as_dict())
+            else:
+                print(f"Added rule {saved.name!r} (number {saved.position}): when {saved.query}")
+            return 0
+        trial = _with_db(args, lambda db: rules.trial(db, rule, period))
+    if args.json:
+        _print_json(trial.as_dict())
+    else:
+        print(f"{trial.rule.name} ({period.label()}): {trial.summary}")
+    return 0
+
+
 def cmd_insights(args: argparse.Namespace) -> int:
     from amends.core import insights
 
@@ -554,7 +623,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"import": cmd_import, "export": cmd_export, "backup": cmd_backup, "restore": cmd_restore, "report": cmd_report, "insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
-            "resolve": cmd_resolve, "replacement-cost": cmd_replacement_cost}
+            "resolve": cmd_resolve, "replacement-cost": cmd_replacement_cost, "rules": cmd_rules}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

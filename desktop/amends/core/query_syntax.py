@@ -3,7 +3,9 @@
 (``me``, ``none``) ``from:`` ``cycle:`` (``1``, ``2-3``, ``>3``) ``policy:``
 (``none`` = no policy: resolved without one, or not resolved and no published
 policy covers its category) ``tag:`` ``is:`` (``snoozed``, ``merged``)
-``before:`` ``after:`` (dates) — and ``-`` to negate any of them. A mistake is explained (which token, why);
+``before:`` ``after:`` (dates) — and ``-`` to negate any of them; ``a OR b``
+(upper case) matches either, binding tighter than the space (``box crushed
+OR broken`` = box and either word). A mistake is explained (which token, why);
 nothing the person types is ever spliced into SQL or FTS syntax."""
 
 from __future__ import annotations
@@ -130,18 +132,30 @@ def _condition(name: str, value: str, actor: str, tags: dict[str, int] | None, n
 
 
 def parse(text: str, actor: str, *, tags: dict[str, int] | None = None, now: str = "",
-          customers: Callable[[str], int] | None = None) -> ParsedQuery:
-    """Parse the search text; ``tags`` (when given) are the known tag names
+          customers: Callable[[str], int] | None = None, probe: tuple[int, int] | None = None,
+          strict: bool = False) -> ParsedQuery:
+    """Parse the search text (terms joined by ``OR`` match when any of them
+    does; OR binds tighter than the space between terms). An ``OR`` with no
+    term on one side is the word "or" while typing, and a problem when
+    ``strict`` (a saved rule); ``tags`` (when given) are the known tag names
     with how many tickets carry each: a mistyped tag is explained rather than
     finding nothing, and a common tag is searched the way that is fast for it.
     ``customers`` counts the customers a ``from:`` phrase matches, for the same
     reason."""
     parsed = ParsedQuery()
     text = re.sub(r"[\x00-\x1f\x7f]", " ", text or "")
+    groups: list[list[_Term]] = []  # each group: terms joined by OR (most groups hold one)
+    joining: str | None = None  # the OR token waiting for the term after it
     for match in _TOKEN.finditer(text):
         negated, name, phrase, bare = match.group(1) == "-", match.group(2), match.group(3), match.group(4)
         token = match.group(0)
         value = phrase if phrase is not None else bare
+        if token == "OR" and (strict or (joining is None and groups)):
+            if joining is not None or not groups:
+                parsed.problems.append(Problem(token, "OR needs a term on each side (a OR b)"))
+            joining = token
+            continue
+        term: _Term | None = None
         if name is not None:
             if not value:
                 parsed.problems.append(Problem(token, f"{name}: needs a value"))
@@ -151,18 +165,70 @@ def parse(text: str, actor: str, *, tags: dict[str, int] | None = None, now: str
             except ValueError as error:
                 parsed.problems.append(Problem(token, str(error)))
                 continue
-            parsed.conditions.append((f"NOT ({sql})" if negated else sql, params))
-            parsed.fields.add(name.lower())
+            term = _Term(negated, condition=(f"NOT ({sql})" if negated else sql, params), name=name.lower())
             if name.lower() == "is" and not negated:
-                parsed.fields.add(f"is:{value.lower()}")  # is:merged brings back merged tickets; is:snoozed its order
-            continue
-        if bare and re.fullmatch(r"[A-Za-z_]+:", bare):
+                term.marks.add(f"is:{value.lower()}")  # is:merged brings back merged tickets; is:snoozed its order
+        elif bare and re.fullmatch(r"[A-Za-z_]+:", bare):
             parsed.problems.append(Problem(token, f"{bare} needs a value"))
             continue
-        if not value or not any(ch.isalnum() for ch in value):
+        elif not value or not any(ch.isalnum() for ch in value):
             continue
-        (parsed.excluded if negated else parsed.words).append((value, phrase is not None))
+        else:
+            term = _Term(negated, word=(value, phrase is not None))
+        if joining is not None and groups:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        joining = None
+    if joining is not None and strict and not any(p.token == "OR" for p in parsed.problems):
+        parsed.problems.append(Problem(joining, "OR needs a term on each side (a OR b)"))
+    elif joining is not None:  # "crushed OR" while typing: the word, as before OR meant anything
+        groups.append([_Term(False, word=(joining, False))])
+    for group in groups:
+        for term in group:
+            if term.name:
+                parsed.fields.add(term.name)
+            parsed.fields.update(term.marks)
+        if len(group) > 1:
+            parsed.conditions.append(_any_of(group, probe))
+        elif group[0].word is not None:
+            (parsed.excluded if group[0].negated else parsed.words).append(group[0].word)
+        elif group[0].condition is not None:
+            parsed.conditions.append(group[0].condition)
     return parsed
+
+
+@dataclass
+class _Term:
+    """One term of the search: a word or phrase, or a field's SQL condition."""
+
+    negated: bool
+    word: tuple[str, bool] | None = None
+    condition: tuple[str, list] | None = None
+    name: str | None = None  # the field named
+    marks: set[str] = field(default_factory=set)
+
+
+def _any_of(group: list[_Term], probe: tuple[int, int] | None) -> tuple[str, list]:
+    """Terms joined by OR as one SQL condition. A word becomes a search of
+    the full-text index with the word quoted (never FTS syntax). ``probe``
+    (lowest, highest ticket id): the query checks a few known tickets (rules
+    on new mail), so each word is looked up in that rowid range only instead
+    of listing every ticket that has it (2.7 ms instead of 16 ms for a batch
+    of 50 on 100,000 tickets; a correlated lookup per ticket took 110 ms)."""
+    parts: list[str] = []
+    params: list = []
+    for term in group:
+        if term.word is not None:
+            lookup = "t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?" + (
+                " AND rowid BETWEEN ? AND ?)" if probe else ")")
+            parts.append(f"NOT {lookup}" if term.negated else lookup)
+            params.append(fts_expression([term.word], prefix_last=False))
+            params.extend(probe or ())
+        elif term.condition is not None:
+            parts.append(f"({term.condition[0]})")
+            params.extend(term.condition[1])
+    return "(" + " OR ".join(parts) + ")", params
 
 
 def fts_expression(terms: list[tuple[str, bool]], *, prefix_last: bool) -> str | None:

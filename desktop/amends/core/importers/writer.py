@@ -8,7 +8,7 @@ import json
 import sqlite3
 from typing import Callable
 
-from amends.core import attachments, audit, clock, customers, policies, tags, thanks, tickets
+from amends.core import attachments, audit, clock, customers, policies, rules, tags, thanks, tickets
 from amends.core.importers.records import Parsed, PolicyRecord, RecordProblem, TicketRecord
 from amends.core.mail import reference
 from amends.core.store import migrations
@@ -74,6 +74,7 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
     for policy in parsed.policies:
         versions.update(_policy(conn, actor, policy))
     touched: set[int] = set()
+    created: dict[int, rules.Given] = {}  # new tickets, with what their record set itself
     for number, ticket in enumerate(parsed.tickets):
         if number % 500 == 0:
             check_cancel()
@@ -83,11 +84,15 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
             customer_id = row[0] if row else None
             if customer_id is None and ticket.customer_ref.startswith("email:"):
                 customer_id = customers.lookup(conn, ticket.customer_ref[len("email:"):])
-        _ticket(conn, ticket, customer_id, versions, counts if parsed.unit == "tickets" else None, counts)
+        new_id = _ticket(conn, ticket, customer_id, versions, counts if parsed.unit == "tickets" else None, counts,
+                         parsed.complete)
+        if new_id is not None and not parsed.complete:
+            created[new_id] = rules.given_by(ticket.category, ticket.priority, ticket.assignee)
         if customer_id is not None:
             touched.add(customer_id)
     _extras(conn, parsed)
     _bounces(conn, actor, parsed)
+    rules.apply(conn, actor, created)  # the relations side's rules sort what is new (tags of the file are in)
     for customer_id in touched:
         conn.execute("""UPDATE customers SET (first_ticket_at, first_ticket_id) =
                         (SELECT created_at, id FROM tickets WHERE customer_id = ? ORDER BY created_at, id LIMIT 1)
@@ -276,7 +281,9 @@ def _policy(conn, actor: str, record: PolicyRecord) -> dict[tuple[str, int], tup
     return found
 
 
-def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -> None:
+def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, complete: bool = False) -> int | None:
+    """Write one ticket record; the new ticket's id, None when it updated
+    one or joined a conversation."""
     # A ticket was updated at least when its last message came.
     record.updated_at = max([record.updated_at, *(m.at for m in record.messages)])
     row = conn.execute("SELECT id, subject, category, status, priority, assignee, created_at, updated_at, customer_id "
@@ -288,18 +295,24 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -
             "ORDER BY id LIMIT 1", record.references).fetchone()
         if known is not None:
             _append_messages(conn, known[0], record, totals)
-            return
+            return None
     if row is None and (referred := reference.ticket_for(conn, record)) is not None:
         # no usable threading headers, but the subject names the customer's own ticket
         _append_messages(conn, referred, record, totals)
-        return
+        return None
     cycle = None
     if customer_id is not None:
         sub = customers.subscription_at(conn, customer_id, record.created_at)
         if sub is not None:
             cycle = sub.cycle_at(clock.parse_iso(record.created_at))
     resolved_at = record.resolution.at if record.resolution else None
-    fields = (record.subject, record.category, record.status, record.priority, record.assignee, record.created_at,
+    category, priority, assignee = record.category, record.priority, record.assignee
+    if row is not None and not complete:  # what the file leaves at its default stays as a rule or a person set it
+        given = rules.given_by(category, priority, assignee)
+        category = category if given.category else row[2]
+        priority = priority if given.priority else row[4]
+        assignee = assignee if given.assignee else row[5]
+    fields = (record.subject, category, record.status, priority, assignee, record.created_at,
               record.updated_at, customer_id)
     changed = False
     if row is None:
@@ -319,7 +332,7 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -
                      (ticket_id, record.subject, "\n".join(m.body for m in sorted(fresh, key=lambda m: m.at))))
         if record.resolution is not None:
             _resolution(conn, ticket_id, record, cycle, versions)
-        return
+        return ticket_id
     ticket_id = row[0]
     if tuple(row[1:]) != fields:
         conn.execute("UPDATE tickets SET subject = ?, category = ?, status = ?, priority = ?, assignee = ?, "
@@ -335,6 +348,7 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -
         tickets.reindex(conn, ticket_id)
     if counts is not None:
         counts["updated" if changed else "unchanged"] += 1
+    return None
 
 
 def _append_messages(conn, ticket_id: int, record: TicketRecord, totals: dict, *, reindex: bool = True) -> list:

@@ -416,7 +416,7 @@ CREATE TABLE saved_replies (
 # Version 3: mail intake keeps every message (issues 11 and 12). What was
 # wrong with a message (no Date, no sender, unknown charset, broken MIME, a
 # bounce ...) is noted on it as a JSON list of sentences instead of refusing it.
-V3 = """
+V3 = f"""
 ALTER TABLE messages ADD COLUMN defects TEXT;   -- JSON list: what was wrong with this mail when it came in
 
 -- H8 (issue 13): subscriptions as the platforms have them. Several per
@@ -475,6 +475,25 @@ WHEN old.kept = 1 AND NOT EXISTS (SELECT 1 FROM attachments WHERE sha256 = old.s
 BEGIN
     DELETE FROM attachment_contents WHERE sha256 = old.sha256;
 END;
+
+-- H10 (issue 13, point 6): rules sort new tickets. Each is a search
+-- (desktop/amends/core/query_syntax.py) and what to set when a new ticket
+-- matches it; applied in position order when mail arrives and on import.
+CREATE TABLE rules (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    position   INTEGER NOT NULL,
+    query      TEXT NOT NULL,                -- the condition, in the search language
+    category   TEXT CHECK (category IS NULL OR category IN {CATEGORY_CHECK}),
+    priority   INTEGER CHECK (priority IS NULL OR priority BETWEEN 0 AND 3),
+    assignee   TEXT,
+    tags       TEXT NOT NULL DEFAULT '[]',   -- JSON list of tag names to add
+    enabled    INTEGER NOT NULL DEFAULT 1,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    version    INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX rules_position ON rules(position);
 """
 
 #: Index = schema version reached by running that script.

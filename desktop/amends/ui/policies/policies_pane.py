@@ -25,6 +25,7 @@ from amends.ui.common.note_dialog import NoteDialog, PublishDialog  # noqa: F401
 from amends.ui.common.rows_model import ListModel
 from amends.ui.policies.policy_editor import PolicyEditor
 from amends.ui.policies.proposals_box import ProposalsBox
+from amends.ui.policies.rules_box import RulesBox
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Name", "Category", "Segment", "Status", "Version", "Review")
@@ -89,6 +90,9 @@ class PoliciesPane(QWidget):
         self.proposals = ProposalsBox(db)
         self.proposals.setObjectName("proposalsBox")
         left_layout.addWidget(self.proposals, 1)
+        self.rules = RulesBox(db)
+        self.rules.setObjectName("rulesBox")
+        left_layout.addWidget(self.rules, 1)
         self.editor = PolicyEditor(db)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setObjectName("policiesSplitter")
@@ -127,6 +131,8 @@ class PoliciesPane(QWidget):
             self.refresh()
         elif what & Changed.PROPOSALS:
             self.proposals.reload()
+        if what & Changed.POLICIES:
+            self.rules.reload(self.rules.current().id if self.rules.current() else None)
 
     def refresh(self) -> None:
         current = self.editor.policy.id if self.editor.policy else None

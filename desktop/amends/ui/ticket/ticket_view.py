@@ -44,6 +44,7 @@ from amends.core import (
     replies,
     resolution,
     safe_html,
+    suggestions,
     tags,
     tickets,
 )
@@ -51,6 +52,7 @@ from amends.core.errors import AmendsError, ConflictError
 from amends.core.mail import defects as mail_defects
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES, OFFER_KINDS, PRIORITIES, STATUSES, category_name
+from amends.ui.common import ops
 from amends.ui.common.messages import conflict_box, describe, show_error
 from amends.ui.ticket.attachments_view import AttachmentBrowser, body_html
 
@@ -277,6 +279,22 @@ class TicketView(QWidget):
                              (self.assignee, "Assignee"), (self.resolve_button, "Resolve ticket")):
             widget.setAccessibleName(self.tr(name))
 
+        # A category suggested where no rule sorted the ticket (never applied by itself).
+        self.suggestion = QLabel()
+        self.suggestion.setObjectName("categorySuggestion")
+        self.suggestion.setWordWrap(True)
+        self.suggestion_button = QPushButton(self.tr("Use it"))
+        self.suggestion_button.setObjectName("acceptSuggestion")
+        self.suggestion_button.setAccessibleName(self.tr("Use the suggested category"))
+        self.suggestion_button.clicked.connect(self._accept_suggestion)
+        self._suggested: suggestions.Suggestion | None = None
+        self._learning: ops.Operation | None = None
+        suggestion_row = QHBoxLayout()
+        suggestion_row.addWidget(self.suggestion, 1)
+        suggestion_row.addWidget(self.suggestion_button)
+        self.suggestion.hide()
+        self.suggestion_button.hide()
+
         fields = QFormLayout()
         fields.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         row1 = QHBoxLayout()
@@ -330,6 +348,7 @@ class TicketView(QWidget):
         column.addLayout(followup_row)
         column.addWidget(self.proposals)
         column.addLayout(row1)
+        column.addLayout(suggestion_row)
         column.addLayout(row2)
         self.history = QTextBrowser()
         self.history.setObjectName("ticketHistory")
@@ -450,6 +469,7 @@ class TicketView(QWidget):
         self.followup.setVisible(bool(pending))
         self.followup_button.setVisible(bool(pending))
         self.category.setCurrentIndex(self.category.findData(ticket.category))
+        self._show_suggestion()
         self.priority.setCurrentIndex(self.priority.findData(ticket.priority))
         self.status.setCurrentIndex(self.status.findData(ticket.status))
         self.assignee.clear()
@@ -477,6 +497,48 @@ class TicketView(QWidget):
         self._loading = False
         self.empty.hide()
         self.splitter.show()
+
+    # -- suggestion ---------------------------------------------------------------
+    def _show_suggestion(self) -> None:
+        """A category for a ticket still in "other", from the cached model; the
+        model is (re)built off the UI thread and the suggestion shown then."""
+        ticket, self._suggested = self.ticket, None
+        found = None
+        if ticket is not None and ticket.category == "other":
+            try:
+                model, stale = suggestions.cached(self._db)
+                if stale and self._learning is None:
+                    self._learning = ops.run(self._db, lambda job: suggestions.model_for(job.db, fresh=True),
+                                             success=self._model_ready, failure=self._model_failed, parent=self)
+                found = suggestions.suggest(self._db, ticket.id, model) if model is not None else None
+            except AmendsError as error:
+                log.warning("No category suggestion for ticket %s: %s", ticket.id, error)
+        self._suggested = found
+        if found is not None:
+            because = ", ".join(found.because)
+            self.suggestion.setText(self.tr("Suggested category: <b>{0}</b> ({1:.0%}; words like {2})").format(
+                html.escape(category_name(found.category)), found.confidence, html.escape(because)))
+        self.suggestion.setVisible(found is not None)
+        self.suggestion_button.setVisible(found is not None)
+
+    def _model_ready(self, _model) -> None:
+        self._learning = None
+        self._show_suggestion()
+
+    def _model_failed(self, error: BaseException) -> None:
+        self._learning = None
+        log.warning("Category suggestions could not be learnt: %s", error)  # no suggestion; nothing else changes
+
+    def _accept_suggestion(self) -> None:
+        found = self._suggested
+        if found is None or self.ticket is None or self.ticket.id != found.ticket_id:
+            return
+        self._save_field("category", found.category)  # undoable, conflicts handled as for any edit
+        try:
+            if tickets.get(self._db, found.ticket_id, with_messages=False).category == found.category:
+                suggestions.record_accepted(self._db, found)
+        except AmendsError as error:
+            show_error(self, error)
 
     # -- presence ---------------------------------------------------------------
     def presence_state(self) -> tuple[int | None, str]:
