@@ -185,8 +185,6 @@ def test_every_json_the_cli_prints_is_strict_even_over_old_infinite_offers(tmp_p
         strict(result.stdout)
 
 
-@pytest.mark.xfail(strict=True, reason="the money recovery cost in insights (h8) turns a stored infinite offer "
-                                       "into int(): OverflowError, an internal error (the insights owner's fix)")
 def test_insights_json_is_strict_even_over_old_infinite_offers(tmp_path, demo_db):
     path = _with_infinite_offers(tmp_path, demo_db)
     result = amends("--db", str(path), "insights", "--since", "2020-01-01", "--until", "2030-12-31", "--json")
@@ -194,8 +192,6 @@ def test_insights_json_is_strict_even_over_old_infinite_offers(tmp_path, demo_db
     strict(result.stdout)
 
 
-@pytest.mark.xfail(strict=True, reason="exporters/amends.write_document calls json.dump without allow_nan=False "
-                                       "(the exporters' owner's fix: write non-finite numbers as null)")
 def test_the_amends_export_is_strict_json_even_over_old_infinite_offers(tmp_path, demo_db):
     path = _with_infinite_offers(tmp_path, demo_db)
     out = tmp_path / "all.json"
