@@ -149,7 +149,113 @@ def shoot(out: Path) -> None:
     settle()
     report.grab().save(str(out / "import-report.png"))
     report.reject()
-    print("\n".join(str(p) for p in sorted(out.glob("*.png"))))
+    shoot_sizes_and_schemes(window, db, out, settle)
+    print("\n".join(str(p) for p in sorted(out.glob("**/*.png"))))
+
+
+#: A laptop screen and a large one.
+SIZES = {"laptop": (1366, 768), "large": (1920, 1080)}
+
+
+def use_dark(dark: bool) -> None:
+    """The dark palette the app gets from a dark desktop (Fusion), or back to light."""
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    app.setStyle("Fusion")
+    if not dark:
+        app.setPalette(app.style().standardPalette())
+        return
+    palette = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#202124"), (QPalette.ColorRole.WindowText, "#e8eaed"),
+                         (QPalette.ColorRole.Base, "#17181a"), (QPalette.ColorRole.AlternateBase, "#26282b"),
+                         (QPalette.ColorRole.Text, "#e8eaed"), (QPalette.ColorRole.Button, "#2d2f33"),
+                         (QPalette.ColorRole.ButtonText, "#e8eaed"), (QPalette.ColorRole.Highlight, "#3b6fd8"),
+                         (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.ToolTipBase, "#2d2f33"),
+                         (QPalette.ColorRole.ToolTipText, "#e8eaed"), (QPalette.ColorRole.PlaceholderText, "#9aa0a6")):
+        palette.setColor(role, QColor(colour))
+    app.setPalette(palette)
+
+
+def shoot_sizes_and_schemes(window, db, out: Path, settle) -> None:
+    """Every pane at a laptop size and a large one, light and dark (in
+    sizes/), plus a ticket with a defect note and a bounce, the mail account
+    dialog refusing "none" for a remote host, and the restore banner."""
+    from amends.core import backups, importers
+
+    sized = out / "sizes"
+    sized.mkdir(parents=True, exist_ok=True)
+    mail = Path(tempfile.mkdtemp()) / "odd-mail.eml"
+    mail.write_bytes(  # the name as an encoded word, with a right-to-left override in it
+        "From: =?utf-8?b?RXZlIOKArmduYUg=?= <eve@example.com>\r\nTo: support@example.com\r\nSubject: My invoice\r\n"
+        "Message-ID: <odd-1@example.com>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=x-unknown\r\n\r\n"
+        "The invoice is attached, it charged me twice.\r\n--b\r\nContent-Type: application/octet-stream\r\n"
+        "Content-Disposition: attachment; filename=\"invoice\u202efdp.exe\"\r\n\r\nAAAA\r\n--b--\r\n".encode())
+    importers.import_file(db, mail)
+    odd = db.scalar("SELECT ticket_id FROM messages WHERE external_id = '<odd-1@example.com>'")
+    bounce = ("From: Mail Delivery System <MAILER-DAEMON@example.com>\r\nTo: support@example.com\r\n"
+              "Subject: Undelivered Mail Returned to Sender\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\n"
+              "Message-ID: <bounce-1@example.com>\r\nIn-Reply-To: <odd-1@example.com>\r\nMIME-Version: 1.0\r\n"
+              "Content-Type: multipart/report; report-type=delivery-status; boundary=\"r\"\r\n\r\n--r\r\n"
+              "Content-Type: text/plain\r\n\r\nYour message could not be delivered: mailbox full.\r\n--r\r\n"
+              "Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.com\r\n\r\n"
+              "Final-Recipient: rfc822; eve@example.com\r\nAction: failed\r\nStatus: 5.2.2\r\n"
+              "Diagnostic-Code: smtp; 552 mailbox full\r\n--r--\r\n")
+    bounced = Path(tempfile.mkdtemp()) / "bounce.eml"
+    bounced.write_bytes(bounce.encode())
+    importers.import_file(db, bounced)
+    window.refresh()
+    settle()
+
+    def ticket_shown() -> None:
+        window.show_pane(0)
+        window.inbox.show_ids("an odd mail", [odd] if odd else [])
+        window.inbox.select_ticket(odd)
+        settle()
+
+    for scheme in ("light", "dark"):
+        use_dark(scheme == "dark")
+        settle()  # the palette reaches the widgets first
+        window.apply_appearance()
+        for size, (width, height) in SIZES.items():
+            window.resize(width, height)
+            settle()
+            for index, pane in enumerate(("inbox", "policies", "review", "audit")):
+                window.show_pane(index)
+                settle()
+                window.grab().save(str(sized / f"{pane}-{size}-{scheme}.png"))
+            if odd:
+                ticket_shown()
+                window.grab().save(str(sized / f"ticket-defects-{size}-{scheme}.png"))
+        dialog = window.open_account()
+        dialog.host.setText("localhost")
+        dialog.security.setCurrentIndex(dialog.security.findData("none"))
+        dialog.host.setText("smtp.example.com")
+        dialog.imap_host.setText("127.0.0.1")
+        settle()
+        dialog.grab().save(str(sized / f"mail-account-{scheme}.png"))
+        dialog.reject()
+        settle()
+    use_dark(False)
+    settle()
+    window.apply_appearance()
+    window.inbox.drill_clear.click()
+    backup = backups.make(db, "manual")
+    backups.restore(db.path, backup, force=True, actor="Ben Carter")  # as another process would
+    window.check_for_changes()
+    for scheme in ("light", "dark"):
+        use_dark(scheme == "dark")
+        settle()  # the palette reaches the widgets first
+        window.apply_appearance()
+        for size, (width, height) in SIZES.items():
+            window.resize(width, height)
+            settle()
+            window.grab().save(str(sized / f"restored-banner-{size}-{scheme}.png"))
+    use_dark(False)
+    settle()
+    window.apply_appearance()
 
 
 def shoot_triage(window, db, out: Path, settle) -> None:

@@ -86,11 +86,12 @@ def open_main_window(path: Path, actor: str, role: str = "both"):
 
 
 def run(db_path: Path | None = None) -> int:
-    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
     from amends.ui.common import appearance, file_dialogs, settings, translations
+    from amends.ui.shell.identity_dialog import bring_data
     from amends.ui.shell.main_window import DEMO_TICKETS, MainWindow, offer_demo_on_first_run
 
     paths.private_umask()
@@ -123,6 +124,7 @@ def run(db_path: Path | None = None) -> int:
 
         snapshot.private_folder(path.parent)
     load_demo = welcomed = False
+    first_steps: list[str] = []
     if not identity.is_set() and not schema.environment(schema.AMENDS_STARTUP_PROBE):
         from amends.ui.shell.identity_dialog import WelcomeDialog
 
@@ -134,6 +136,7 @@ def run(db_path: Path | None = None) -> int:
                 log.warning("could not save the identity: %s", error)
             path = dialog.path
             load_demo, welcomed = dialog.demo.isChecked(), True
+            first_steps = dialog.next_steps()
     person = identity.load()
     actor = person.display_name
     windows: list[MainWindow] = []
@@ -169,6 +172,8 @@ def run(db_path: Path | None = None) -> int:
                 settings.put(schema.DEMO_OFFERED, True, db=window.db.path)
                 if load_demo:
                     window.load_demo(DEMO_TICKETS)
+                if first_steps:  # "bring your data" from the welcome, once the window is up
+                    QTimer.singleShot(0, lambda: bring_data(window, first_steps))
             else:
                 offer_demo_on_first_run(window)
             return True

@@ -4,7 +4,8 @@ same core services as the app.
 Every failure a person can cause (bad arguments, a missing or broken file,
 a rule broken) ends in one line on stderr and a non-zero exit status, never
 a traceback. Exit codes: 0 fine, 1 refused or failed, 2 bad arguments,
-130 interrupted.
+130 interrupted, 141 the reader of the output went away (``| head``; quietly,
+as for tools that SIGPIPE ends).
 """
 
 from __future__ import annotations
@@ -12,17 +13,23 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
+import re
 import sys
 import traceback
+from datetime import date
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from amends import __version__, paths
 from amends.core import clock, health, identity, output_files, resolution, tags, tickets
-from amends.core.errors import AmendsError, ValidationError
+from amends.core.errors import AmendsError, DatabaseProblem, ValidationError
 from amends.core.store import Database
 from amends.core.workspace import open_database
+
+if TYPE_CHECKING:  # insights is imported by the commands that use it (start-up time)
+    from amends.core.insights.period import Period
 
 log = logging.getLogger("amends.cli")
 
@@ -36,21 +43,51 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see 'amends --help')")
 
 
-def _positive(text: str) -> int:
-    try:
+#: Whole numbers SQLite can store; ids and limits above it cannot match anything.
+MAX_ID = 2**63 - 1
+#: Days the insights dates may name (the import's range: see importers.values).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: ASCII digits (``²`` is not one) between low and high."""
+
+    def read(text: str) -> int:
+        if not re.fullmatch(r"\s*-?[0-9]{1,30}\s*", text):
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number")
         value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
-    return value
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text.strip()[:40]} is outside {low:,}–{high:,}")
+        return value
+
+    return read
+
+
+_positive = _whole(1, MAX_ID)
 
 
 def _number(text: str) -> float:
+    """A finite number: ``inf`` and ``nan`` would be stored as nonsense."""
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a finite number")
+    return value
+
+
+def _day(text: str) -> str:
+    """``YYYY-MM-DD``, a real day between 1900 and 2999."""
+    try:
+        day = date.fromisoformat(text) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r}: dates are YYYY-MM-DD, real days")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise argparse.ArgumentTypeError(f"{text}: dates are between {FIRST_DAY} and {LAST_DAY}")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = command("demo", "fill an empty database with deterministic demo data")
-    p.add_argument("--tickets", type=_positive, required=True, metavar="N", help="how many tickets")
+    p.add_argument("--tickets", type=_whole(1, 5_000_000), required=True, metavar="N", help="how many tickets")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
 
     p = command("stats", "count tickets, customers and policies")
@@ -78,15 +115,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("search", "full-text search over ticket subjects and messages (newest first)")
     p.add_argument("query", metavar="QUERY", help='words and "quoted phrases"; every term must match')
-    p.add_argument("--limit", type=_positive, default=20, metavar="N", help="at most N results (default 20)")
+    p.add_argument("--limit", type=_whole(1, 1_000_000), default=20, metavar="N",
+                   help="at most N results (default 20)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("insights", "the Review pane's figures: recurring complaints, offers, cycle-1 churn")
-    p.add_argument("--since", metavar="YYYY-MM-DD", help="first day (default: the last full quarter)")
-    p.add_argument("--until", metavar="YYYY-MM-DD", help="last day, included")
-    p.add_argument("--churn-window-days", type=_positive, default=60, metavar="N",
+    p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="first day (default: the last full quarter)")
+    p.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last day, included")
+    p.add_argument("--churn-window-days", type=_whole(1, 3660), default=60, metavar="N",
                    help="a customer churned when cancelled within N days after the first ticket (default 60)")
-    p.add_argument("--min-tickets", type=_positive, default=10, metavar="N",
+    p.add_argument("--min-tickets", type=_whole(1, 1_000_000_000), default=10, metavar="N",
                    help="flag an uncovered category from N tickets (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
@@ -99,8 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("import", "import files: all or nothing per file, idempotent, every bad record reported")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--format", default="auto", choices=["auto", "amends", "csv", "customers", "eml", "mbox",
-                                                        "zendesk", "helpscout", "freshdesk"],
+                                                        "zendesk", "helpscout", "freshdesk", "gorgias"],
                    help="the files' format (default: guess from the name and content)")
+    p.add_argument("--encoding", metavar="NAME",
+                   help="CSV: the files' text encoding, e.g. cp1252, iso-8859-2, shift_jis, utf-16 "
+                        "(default: UTF-8, else detected and named in the report)")
+    p.add_argument("--date-order", choices=["day-first", "month-first"],
+                   help="CSV: how dates like 01/05/2026 read (default: from each column's values)")
     p.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     p.add_argument("--skip-invalid", action="store_true", help="import the valid records, report the others")
     p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
@@ -125,8 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("report", "write the quarterly relations report as a PDF")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
     p.add_argument("--force", action="store_true", help="replace an existing file (never a database)")
-    p.add_argument("--since", metavar="YYYY-MM-DD", help="first day (default: the last full quarter)")
-    p.add_argument("--until", metavar="YYYY-MM-DD", help="last day, included")
+    p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="first day (default: the last full quarter)")
+    p.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last day, included")
 
     p = command("resolve", "resolve a ticket through its policy's recovery checklist")
     p.add_argument("ticket", type=_positive, metavar="TICKET_ID")
@@ -135,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offer", type=_number, metavar="VALUE", help="the save offer made")
     p.add_argument("--override-reason", metavar="TEXT", help="why an offer is outside the approved range")
     p.add_argument("--actor", metavar="NAME", help="who resolves (default: your display name)")
+    _rules_parser(command("rules", "the rules that sort new tickets: list, add, test, remove"), db_help)
 
     from amends import cli_mail
 
@@ -143,19 +187,85 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _rules_parser(p: argparse.ArgumentParser, db_help: str) -> None:
+    """``amends rules list|add|test|remove`` (docs/RULES.md has the JSON shapes)."""
+    actions = p.add_subparsers(dest="rules_command", metavar="list|add|test|remove", parser_class=_Parser, required=True)
+
+    def action(name: str, help_text: str, *parents: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        a = actions.add_parser(name, help=help_text, description=help_text, parents=list(parents))
+        a.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
+        return a
+
+    a = action("list", "every rule, in the order they run")
+    a.add_argument("--json", action="store_true", help="print JSON")
+    period = _Parser(add_help=False)
+    period.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="first day (default: the last full quarter)")
+    period.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last day, included")
+    period.add_argument("--json", action="store_true", help="print JSON")
+    a = action("add", "add a rule at the end of the list (it runs last)", period)
+    a.add_argument("--name", required=True, metavar="NAME")
+    a.add_argument("--when", required=True, metavar="QUERY", help="a search, as typed in the inbox (OR, from:, ...)")
+    a.add_argument("--set", action="append", required=True, metavar="KEY=VALUE", dest="sets",
+                   help="category=C, tag=T (repeatable), priority=N, assignee=NAME")
+    a.add_argument("--dry-run", action="store_true", help="only show what it would have matched (--since/--until)")
+    a = action("test", "what a rule would have matched among the tickets of a period", period)
+    a.add_argument("name", metavar="NAME")
+    a = action("remove", "delete a rule")
+    a.add_argument("name", metavar="NAME")
+
+
 def _database_path(args: argparse.Namespace) -> Path:
     return Path(args.db).expanduser() if args.db else paths.default_database()
 
 
+def _uses_default(args: argparse.Namespace) -> bool:
+    return not args.db and not os.environ.get("AMENDS_DB")
+
+
+def _ensure_default_folder(args: argparse.Namespace) -> None:
+    """The user data folder is the app's own: made on first use by every
+    command, so that a new user's first ``amends demo`` (or ``stats``) is not
+    told to create it."""
+    if not _uses_default(args):
+        return
+    folder = paths.data_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DatabaseProblem(f"Cannot create the data folder {folder}: {error.strerror}.", path=str(folder),
+                              hint="Choose another location with --db.") from error
+
+
+def _refuse_missing_or_empty(args: argparse.Namespace, path: Path) -> None:
+    """A command that reads (stats, check, search …) on a file that is not
+    there yet, or is empty, says so and how to make one: an empty file is
+    not "missing", and the message names the commands that fill it."""
+    where = "" if _uses_default(args) else f"--db {path} "
+    how = (f"Create one with 'amends {where}demo --tickets 100' (sample data) or 'amends {where}import FILE', "
+           "or start the app.")
+    if path.is_file() and path.stat().st_size == 0:  # stat, not open: see the POSIX lock trap in DESIGN.md
+        raise DatabaseProblem(f"{path} is an empty file (0 bytes), not an Amends database yet.", path=str(path),
+                              hint=how)
+    if not path.exists() and path.parent.is_dir():
+        first = "No database yet: " if _uses_default(args) else ""
+        raise DatabaseProblem(f"{first}{path} does not exist.", path=str(path), hint=how)
+
+
 def _open(args: argparse.Namespace, *, create: bool = False, actor: str | None = None) -> Database:
+    if not create:
+        _refuse_missing_or_empty(args, _database_path(args))
     db = open_database(_database_path(args), actor or identity.current_actor(), create=create)
     wait = os.environ.get("AMENDS_LOCK_WAIT_SECONDS")
     if wait:
         try:
-            db.write_wait_seconds = max(0.0, float(wait))
+            seconds = float(wait)
         except ValueError:
+            seconds = math.nan
+        if not 0 <= seconds <= 86_400:  # NaN too: it compares false
             db.close()
-            raise ValidationError([("AMENDS_LOCK_WAIT_SECONDS", f"{wait!r} is not a number of seconds")]) from None
+            raise ValidationError([("AMENDS_LOCK_WAIT_SECONDS", f"{wait[:40]!r} is not a number of seconds "
+                                                                "from 0 to 86400")])
+        db.write_wait_seconds = seconds
     return db
 
 
@@ -168,8 +278,30 @@ def _with_db(args: argparse.Namespace, work, *, create: bool = False, actor: str
         db.close()
 
 
+def strict_json(data: object) -> object:
+    """``data`` with every non-finite number as null: JSON has no NaN or
+    Infinity, and a database written before imports refused them may still
+    hold one. Everything the CLI prints as JSON goes through this."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: strict_json(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [strict_json(value) for value in data]
+    return data
+
+
+def strict_dumps(data: object, **options) -> str:
+    """JSON text with no NaN or Infinity. The common case is checked by
+    ``allow_nan=False`` itself; only a document that holds one is copied."""
+    try:
+        return json.dumps(data, allow_nan=False, **options)
+    except ValueError:  # "Out of range float values are not JSON compliant"
+        return json.dumps(strict_json(data), allow_nan=False, **options)
+
+
 def _print_json(data: object) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+    print(strict_dumps(data, indent=2, ensure_ascii=False))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -211,7 +343,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     db = _open(args)
     try:
-        rows, _ = tickets.page(db, tickets.InboxQuery(status="all", text=args.query), limit=args.limit)
+        try:
+            rows, _ = tickets.page(db, tickets.InboxQuery(status="all", text=args.query), limit=args.limit)
+        except ValidationError as error:  # the query cannot be read: a bad argument
+            raise UsageError(str(error)) from None
         refs = {r["id"]: r["ref"] for r in db.query(
             f"SELECT id, ref FROM tickets WHERE id IN ({','.join('?' * len(rows))})", [r.id for r in rows])} \
             if rows else {}
@@ -237,24 +372,24 @@ def cmd_search(args: argparse.Namespace) -> int:
 def parse_step(text: str) -> resolution.StepOutcome:
     """``N=done`` or ``N=skip:REASON``, N numbered from 1."""
     number, sep, outcome = text.partition("=")
-    if not sep or not number.strip().isdigit():
-        raise ValidationError([("--step", f"{text!r} should look like N=done or N=skip:REASON")])
+    if not sep or not re.fullmatch(r"[0-9]{1,4}", number.strip()):  # ASCII: "²".isdigit() is True
+        raise UsageError(f"--step {text!r} should look like N=done or N=skip:REASON")
     position = int(number) - 1
     if position < 0:
-        raise ValidationError([("--step", f"{text!r}: steps are numbered from 1")])
+        raise UsageError(f"--step {text!r}: steps are numbered from 1")
     if outcome == "done":
         return resolution.StepOutcome(position, True)
     if outcome.startswith("skip"):
         reason = outcome[4:].lstrip(":").strip()
         return resolution.StepOutcome(position, False, reason or None)
-    raise ValidationError([("--step", f"{text!r}: the outcome must be 'done' or 'skip:REASON'")])
+    raise UsageError(f"--step {text!r}: the outcome must be 'done' or 'skip:REASON'")
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
     outcomes = [parse_step(text) for text in args.step]
     numbers = [o.position for o in outcomes]
     if len(set(numbers)) != len(numbers):
-        raise ValidationError([("--step", "a step is given more than once")])
+        raise UsageError("--step: a step is given more than once")
     db = _open(args, actor=args.actor)
     try:
         checklist = resolution.checklist_for(db, args.ticket)
@@ -281,10 +416,62 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _period(args: argparse.Namespace) -> "Period":
+    """--since and --until as a period; an end before the start is a bad
+    argument (exit 2), like a date that is not one."""
+    from amends.core import insights
+
+    try:
+        return insights.parse(args.since, args.until)
+    except ValidationError as error:
+        raise UsageError(f"--since/--until: {error.problems[0][1]}") from None
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from amends.core import rules
+
+    if args.rules_command == "list":
+        found = _with_db(args, rules.all_rules)
+        if args.json:
+            _print_json({"rules": [r.as_dict() for r in found]})
+        for r in found if not args.json else []:
+            sets = ", ".join(f"{k} {', '.join(v) if isinstance(v, list) else v}" for k, v in r.actions().items())
+            print(f"{r.position:>3}. {r.name}{'' if r.enabled else ' (off)'}: when {r.query}  ->  {sets}")
+        return 0
+    if args.rules_command == "remove":
+        def remove(db: Database) -> None:
+            rules.remove(db, rules.get(db, args.name).id or 0)
+        _with_db(args, remove)
+        print(f"Removed rule {args.name!r}.")
+        return 0
+    period = _period(args)
+    if args.rules_command == "test":
+        trial = _with_db(args, lambda db: rules.trial(db, rules.get(db, args.name), period))
+    else:
+        try:
+            sets = rules.parse_set(args.sets)
+        except ValidationError as error:
+            raise UsageError(str(error)) from None
+        rule = rules.check(rules.Rule(args.name, args.when, **sets))
+        if not args.dry_run:
+            saved = _with_db(args, lambda db: rules.add(db, rule))
+            if args.json:
+                _print_json(saved.as_dict())
+            else:
+                print(f"Added rule {saved.name!r} (number {saved.position}): when {saved.query}")
+            return 0
+        trial = _with_db(args, lambda db: rules.trial(db, rule, period))
+    if args.json:
+        _print_json(trial.as_dict())
+    else:
+        print(f"{trial.rule.name} ({period.label()}): {trial.summary}")
+    return 0
+
+
 def cmd_insights(args: argparse.Namespace) -> int:
     from amends.core import insights
 
-    period = insights.parse(args.since, args.until)
+    period = _period(args)
     settings = insights.Settings(insights.Thresholds(min_tickets=args.min_tickets),
                                  churn_window_days=args.churn_window_days)
     review = _with_db(args, lambda db: insights.compute(db, period, settings))
@@ -339,9 +526,7 @@ def cmd_replacement_cost(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from amends.core import insights
-
-    period = insights.parse(args.since, args.until)
+    period = _period(args)
     # Refused before Qt starts; checked again when the PDF is put in place.
     out = output_files.refuse_target(args.out, force=args.force, database=_database_path(args))
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # nothing is shown: no display needed
@@ -362,7 +547,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     for item in args.map:
         column, sep, target = item.partition("=")
         if not sep or not column.strip() or not target.strip():
-            raise ValidationError([("--map", f"{item!r} should look like COLUMN=FIELD")])
+            raise UsageError(f"--map {item!r} should look like COLUMN=FIELD")
         mapping[column.strip()] = target.strip()
     for name in args.files:
         if not Path(name).expanduser().is_file():
@@ -372,7 +557,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         for name in args.files:
             reports.append(importers.import_file(db, Path(name).expanduser(), args.format, dry_run=args.dry_run,
-                                                 skip_invalid=args.skip_invalid, mapping=mapping))
+                                                 skip_invalid=args.skip_invalid, mapping=mapping,
+                                                 encoding=args.encoding, dates=args.date_order))
     finally:
         db.close()
     failed = any(r.errors and not args.skip_invalid for r in reports)
@@ -387,6 +573,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                 source = f" from a {r.source} export" if r.source else ""
                 print(f"{r.path}: {verb} {r.imported:,} {r.unit}{source} ({r.unchanged:,} unchanged, "
                       f"{r.skipped:,} skipped)")
+            for note in r.read_as:
+                print(f"  {r.path}: read as: {note}", file=sys.stderr)
             for e in r.errors:
                 where = f"line {e.record}" if r.format in ("csv", "customers", "mbox") else f"record {e.record}"
                 print(f"  {r.path}: {where}: {e.field or '-'}: {e.reason}", file=sys.stderr)
@@ -399,7 +587,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from amends.core.exporters import amends, tables
 
     if args.format == "amends" and args.query:
-        raise ValidationError([("--query", "the Amends format exports everything (it is lossless)")])
+        raise UsageError("--query: the Amends format exports everything (it is lossless)")
     # Refused before the database is even opened; checked again when written.
     out = output_files.refuse_target(args.out, force=args.force, database=_database_path(args))
     query = tickets.InboxQuery(status="all", text=args.query) if args.query else None
@@ -446,7 +634,7 @@ def cmd_mail(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"mail": cmd_mail, "import": cmd_import, "export": cmd_export, "backup": cmd_backup, "restore": cmd_restore, "report": cmd_report, "insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
-            "resolve": cmd_resolve, "replacement-cost": cmd_replacement_cost}
+            "resolve": cmd_resolve, "replacement-cost": cmd_replacement_cost, "rules": cmd_rules}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -458,7 +646,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             from amends.app import run
 
             return run(_database_path(args) if args.db else None)
-        return COMMANDS[args.command](args)
+        _ensure_default_folder(args)
+        status = COMMANDS[args.command](args)
+        sys.stdout.flush()  # here, so that a reader gone away is met inside the try
+        return status
+    except BrokenPipeError:
+        _silence_stdout()
+        return 141
     except UsageError as error:
         print(f"amends: {error}", file=sys.stderr)
         return 2
@@ -472,6 +666,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = _log_crash()
         print(f"amends: internal error ({type(error).__name__}: {error}); details in {where}", file=sys.stderr)
         return 1
+
+
+def _silence_stdout() -> None:
+    """The reader of our output left (``amends search … | head``): stop
+    quietly. What is still buffered goes to /dev/null, or Python would
+    complain about the broken pipe once more at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError) as error:  # no real stdout (embedded, captured): nothing to silence
+        log.debug("stdout left as it is after a broken pipe: %s", error)
 
 
 def _log_crash() -> str:

@@ -148,7 +148,7 @@ def test_resolve_follows_the_same_rules_as_the_dialog(tmp_path, demo_file):
     (["demo"], 2),
     (["demo", "--tickets", "-3"], 2),
     (["resolve", "abc"], 2),
-    (["resolve", "1", "--step", "one=done"], 1),
+    (["resolve", "1", "--step", "one=done"], 2),  # a bad argument, as the README says
     (["resolve", "999999"], 1),
     (["frobnicate"], 2),
 ])

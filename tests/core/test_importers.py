@@ -223,3 +223,144 @@ def test_bad_tags_and_replies_in_an_exchange_document_are_reported(db, tmp_path)
     fields = {e.field for e in report.errors}
     assert {"tickets.tags[1]", "tickets.merged_into", "tickets.snoozed_until", "tags.colour",
             "saved_replies.body"} <= fields
+
+
+# -- hostile values (issue 11, point 9) -------------------------------------
+
+def _policy_doc(**step) -> dict:
+    offer = {"type": "save_offer", "offer_kind": "percent_next_cycle", "min": 0, "max": 15} | step
+    return {"format": "amends", "version": 1, "policies": [
+        {"ref": "p1", "name": "Damage", "category": "damaged_shipment", "segment": "any",
+         "versions": [{"version": 1, "published_at": "2026-01-01T00:00:00Z", "steps": [offer]}]}], "tickets": []}
+
+
+def _write(tmp_path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("raw", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_nan_and_infinity_in_policy_bounds_are_problems(db, tmp_path, raw):
+    text = json.dumps(_policy_doc(max=123456)).replace("123456", raw)
+    before = counts(db)
+    report = importers.import_file(db, _write(tmp_path, "p.json", text))
+    assert not report.written and counts(db) == before
+    assert [(e.record, e.field) for e in report.errors] == [(1, "policies.versions[0].steps[0].max")]
+    assert "finite" in report.errors[0].reason
+
+
+@pytest.mark.parametrize("raw", ["NaN", "Infinity", "1e400", "1e300", "-5"])
+def test_nan_and_infinity_offers_are_problems(db, tmp_path, raw):
+    doc = _policy_doc()
+    doc["tickets"] = [{"ref": "t1", "subject": "Crushed", "category": "damaged_shipment", "status": "resolved",
+                       "created_at": "2026-01-02T00:00:00Z", "resolution": {
+                           "at": "2026-01-03T00:00:00Z", "policy": "p1", "policy_version": 1,
+                           "steps": [{"index": 0, "type": "save_offer", "outcome": "done"}],
+                           "offer": {"value": 123456}}}]
+    report = importers.import_file(db, _write(tmp_path, "o.json", json.dumps(doc).replace("123456", raw)))
+    assert not report.written and db.scalar("SELECT count(*) FROM resolutions") == 0
+    assert [(e.record, e.field) for e in report.errors] == [(1, "tickets.resolution.offer.value")]
+
+
+def test_bounds_and_offers_must_be_finite_in_the_core_too():
+    from amends.core import policies, resolution
+
+    nan_bounds = policies.Step("save_offer", offer_kind="percent_next_cycle", offer_min=0, offer_max=float("nan"))
+    assert policies.validate("P", "billing", "any", [nan_bounds])
+    inf_days = policies.Step("check_in", days=float("inf"))
+    assert policies.validate("P", "billing", "any", [inf_days])
+    version = policies.PolicyVersion(1, 1, "P", 1, "", "", "", (policies.Step(
+        "save_offer", offer_kind="percent_next_cycle", offer_min=0, offer_max=15),))
+    checklist = resolution.Checklist(1, 1, "open", "billing", version, "P v1", "any")
+    done = [resolution.StepOutcome(0, True)]
+    for value in (float("nan"), float("inf")):
+        problems = resolution.check(checklist, done, resolution.Offer(value, override_reason="because"))
+        assert [f for f, _ in problems] == ["offer"], value
+
+
+def test_two_policies_with_the_same_scope_are_a_problem(db, tmp_path):
+    doc = _policy_doc()
+    doc["policies"].append(dict(doc["policies"][0], ref="p2", name="Damage again"))
+    report = importers.import_file(db, _write(tmp_path, "two.json", json.dumps(doc)))
+    assert not report.written
+    assert [(e.record, e.field) for e in report.errors] == [(2, "policies.segment")]
+    # one of them imports; the other, in a later file, clashes with it
+    doc["policies"].pop()
+    assert importers.import_file(db, _write(tmp_path, "one.json", json.dumps(doc))).written
+    doc["policies"][0] = dict(doc["policies"][0], ref="p3", name="Damage, third")
+    before = counts(db)
+    later = importers.import_file(db, _write(tmp_path, "three.json", json.dumps(doc)))
+    assert not later.written and counts(db) == before
+    assert [(e.record, e.field) for e in later.errors] == [(1, "policies.segment")]
+    assert "Damage" in later.errors[0].reason
+
+
+def test_a_duplicate_ref_in_a_csv_is_a_problem_not_an_overwrite(db, tmp_path):
+    path = _write(tmp_path, "dup.csv", "id,subject,created_at\nA-1,First,2026-01-05\nA-1,Second,2026-01-06\n")
+    report = importers.import_file(db, path)
+    assert not report.written and db.scalar("SELECT count(*) FROM tickets") == 0
+    assert [(e.record, e.field) for e in report.errors] == [(3, "ref")]
+    assert "line 2" in report.errors[0].reason
+
+
+def test_a_duplicate_id_in_a_helpdesk_export_is_a_problem(db, tmp_path):
+    ticket = {"id": 7, "subject": "Odd", "status": "open", "created_at": "2026-01-01T00:00:00Z"}
+    report = importers.import_file(db, _write(tmp_path, "z.json", json.dumps({"tickets": [ticket, ticket]})),
+                                   "zendesk")
+    assert not report.written and [(e.record, e.field) for e in report.errors] == [(2, "id")]
+
+
+def test_a_200_kb_csv_cell_imports(db, tmp_path):
+    body = "word " * 40_000
+    path = _write(tmp_path, "long.csv", f'id,subject,body,created_at\nL-1,Long,"{body}",2026-01-05\n')
+    report = importers.import_file(db, path)
+    assert report.written and not report.errors
+    assert db.scalar("SELECT length(body) FROM messages") == len(body)
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00", "1899-12-31",
+                                   "3000-01-01T00:00:00Z", "0001-01-01"])
+def test_dates_out_of_range_are_problems(db, tmp_path, value):
+    path = _write(tmp_path, "d.csv", f"id,subject,created_at\nD-1,Dated,{value}\n")
+    report = importers.import_file(db, path)
+    assert not report.written and [(e.record, e.field) for e in report.errors] == [(2, "created_at")]
+    assert "1900" in report.errors[0].reason
+
+
+def test_superscript_two_and_odd_utf16_are_problems(db, tmp_path):
+    customers = _write(tmp_path, "c.csv", "email,plan,started_at,cycle_days\na@example.com,Monthly,2026-01-01,²\n")
+    report = importers.import_file(db, customers, "customers")
+    assert [(e.record, e.field) for e in report.errors] == [(2, "subscription")]
+    odd = tmp_path / "odd.csv"
+    odd.write_bytes("id,subject,created_at\nU-1,Odd,2026-01-05\n".encode("utf-16")[:-1])
+    report = importers.import_file(db, odd)
+    assert not report.written and "UTF-16" in report.errors[0].reason
+
+
+@pytest.mark.parametrize("text", ['{"format": "amends", "version": 1, "tickets": ' + "[" * 50_000 + "]" * 50_000 + "}",
+                                  '{"format": "amends", "version": 1, "tickets": [{"ref": "t1", "subject": "a \\ud800", '
+                                  '"category": "other", "status": "open", "created_at": "2026-01-05T10:00:00Z"}]}',
+                                  '{"format": "amends", "version": 1, "x": ' + "9" * 5000 + "}"])
+def test_deep_json_surrogates_and_huge_numbers_are_problems(db, tmp_path, text):
+    report = importers.import_file(db, _write(tmp_path, "h.json", text))
+    assert not report.written and report.errors and counts(db)["tickets"] == 0
+
+
+def test_a_problem_quoting_a_huge_cell_stays_short(db, tmp_path):
+    path = _write(tmp_path, "big.csv", f"id,subject,created_at\nB-1,Big,{'x' * 200_000}\n")
+    report = importers.import_file(db, path)
+    assert [(e.record, e.field) for e in report.errors] == [(2, "created_at")]
+    assert len(report.errors[0].reason) <= 300
+
+
+def test_a_policy_stored_with_missing_bounds_refuses_offers_instead_of_crashing():
+    """Files imported before bounds were checked stored NaN as NULL: resolving
+    under such a version says what is wrong instead of a TypeError."""
+    from amends.core import policies, resolution
+
+    version = policies.PolicyVersion(1, 1, "P", 1, "", "", "", (policies.Step(
+        "save_offer", offer_kind="percent_next_cycle", offer_min=0, offer_max=None),))
+    checklist = resolution.Checklist(1, 1, "open", "billing", version, "P v1", "any")
+    problems = resolution.check(checklist, [resolution.StepOutcome(0, True)], resolution.Offer(5))
+    assert [f for f, _ in problems] == ["offer"] and "publish" in problems[0][1]

@@ -254,7 +254,10 @@ def test_an_outlook_style_thank_you_does_not_reopen_a_resolved_ticket(db, tmp_pa
     ticket_id = db.scalar("SELECT id FROM tickets")
     checklist = resolution.checklist_for(db, ticket_id)
     resolution.resolve(db, ticket_id, checklist.policy.id,
-                       [resolution.StepOutcome(i, True) for i in range(len(checklist.steps))])
+                       [resolution.StepOutcome(i, True) for i in range(len(checklist.steps))],
+                       # a rule sorts the crushed box into damaged_shipment, whose checklist has a save offer
+                       next((resolution.Offer(s.offer_min or 0) for s in checklist.steps if s.type == "save_offer"),
+                            None))
     raw = ("From: Ada Okafor <ada@example.com>\nSubject: RE: Box arrived crushed\n"
            "Date: Tue, 06 Jan 2026 10:00:00 +0000\nMessage-ID: <outlook@x>\n"
            f"In-Reply-To: <first@mail.example.com>\n\n{OUTLOOK}").encode()

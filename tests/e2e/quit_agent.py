@@ -33,7 +33,7 @@ def main() -> int:
         if shown is None:
             QTimer.singleShot(100, act)
             return
-        shown.rolling_backup()  # a background job with its own connection, as a day's first start makes
+        shown.files.rolling_backup()  # a background job with its own connection, as a day's first start makes
         shown.refresh()  # and the jobs a refresh starts (counts per view)
         QTimer.singleShot(1500, lambda: write_and_quit(shown))
 

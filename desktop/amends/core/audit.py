@@ -99,6 +99,8 @@ def actors(db: Database) -> list[str]:
 def describe(entry: AuditEntry) -> str:
     """What changed, in one line: ``priority: 1 → 3; assignee: — → Ana``."""
     change = entry.change or {}
+    if isinstance(change.get("summary"), str):  # entries that say it in words (a rule sorting a ticket)
+        return change["summary"]
     before, after = change.get("before"), change.get("after")
     if isinstance(before, dict) and isinstance(after, dict):
         return "; ".join(f"{k}: {_show(before.get(k))} → {_show(v)}" for k, v in after.items())

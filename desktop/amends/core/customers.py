@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from email_validator import EmailNotValidError, validate_email
+
 from amends.core import audit, billing, clock
-from amends.core.errors import NotFound
+from amends.core.errors import NotFound, ValidationError
 from amends.core.store import Database
 from amends.core.store.rowids import inserted_id
 
@@ -104,16 +107,131 @@ def subscriptions(db: Database, customer_id: int) -> list[Subscription]:
         (customer_id,))]
 
 
+_BRACKETED = re.compile(r'(?:"([^"]*)"|([^"<>]*?))\s*<([^<>\s]+)>')
+
+
+class BadAddress(ValidationError):
+    """Text that is not one email address (``ada@@example.com``, two
+    addresses, no domain ...); the message says why."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        super().__init__([("email", f"{text!r} is not an email address ({reason})")])
+        self.text = text
+        self.reason = reason
+
+
+def split_address(text: str) -> tuple[str, str]:
+    """``(display name, normalised address)`` from what people paste or a
+    file holds: ``"Ada L" <Ada@Example.com>``, `` ada@example.com ``.
+
+    Normalised = one address, checked for syntax by email-validator (offline:
+    no DNS, and local or special-use domains are allowed, since a test shop or
+    an intranet is a real sender), in lower case: mail systems treat the local
+    part case-insensitively in practice, and a customer who types their
+    address in another case is the same customer."""
+    raw = str(text).strip()
+    bracketed = _BRACKETED.fullmatch(raw)
+    if bracketed:
+        name, address = bracketed.group(1) or bracketed.group(2) or "", bracketed.group(3)
+    elif raw and not any(c in raw for c in '<>"') and not any(c.isspace() for c in raw):
+        name, address = "", raw
+    else:
+        raise BadAddress(raw, "it is empty" if not raw else 'expected ada@example.com or "Ada" <ada@example.com>')
+    try:
+        checked = validate_email(address, check_deliverability=False, globally_deliverable=False,
+                                 test_environment=True)
+    except EmailNotValidError as error:
+        raise BadAddress(raw, str(error).rstrip(".")) from None
+    return " ".join(name.split()), checked.normalized.lower()
+
+
+def normalise_address(text: str) -> str:
+    """The address alone, normalised (see :func:`split_address`)."""
+    return split_address(text)[1]
+
+
+def address_key(text: str) -> str:
+    """What an address is matched by: its normalised form, or for text that
+    is no valid address (old rows, programmatic callers) the stripped text in
+    lower case, so that such a row still matches itself."""
+    try:
+        return normalise_address(text)
+    except BadAddress:
+        return " ".join(str(text).split()).lower()
+
+
+def lookup(conn: sqlite3.Connection, address: str) -> int | None:
+    """The customer who owns this address (any of their addresses), else
+    the oldest whose main email matches it regardless of case (rows written
+    without an address entry, e.g. demo data)."""
+    key = address_key(address)
+    if not key:
+        return None
+    row = conn.execute("SELECT customer_id FROM customer_addresses WHERE address = ?", (key,)).fetchone()
+    if row is None:
+        row = conn.execute("SELECT id FROM customers WHERE email = ? COLLATE NOCASE OR email = ? "
+                           "ORDER BY id LIMIT 1", (key, str(address).strip())).fetchone()
+    return None if row is None else int(row[0])
+
+
+def add_address(conn: sqlite3.Connection, customer_id: int, address: str) -> bool:
+    """Give the customer another address. False when it already belongs to
+    someone (never moved silently: merging customers is a separate act)."""
+    key = address_key(address)
+    if not key:
+        return False
+    cursor = conn.execute("INSERT OR IGNORE INTO customer_addresses (address, customer_id, added_at) "
+                          "VALUES (?, ?, ?)", (key, customer_id, clock.now_iso()))
+    return cursor.rowcount == 1
+
+
+def addresses(db: Database, customer_id: int) -> list[str]:
+    """Every address of the customer, the main one first."""
+    main = db.scalar("SELECT email FROM customers WHERE id = ?", (customer_id,))
+    others = [r[0] for r in db.query("SELECT address FROM customer_addresses WHERE customer_id = ? "
+                                     "ORDER BY added_at, address", (customer_id,))]
+    first = address_key(main) if main is not None else None
+    return ([main] if main is not None else []) + [a for a in others if a != first]
+
+
+def for_address(conn: sqlite3.Connection, actor: str, address: str, name: str = "", *,
+                ref: str | None = None, created_at: str | None = None) -> tuple[int, bool]:
+    """THE way a customer is found or made from an email address (mail,
+    every importer, the new-ticket dialog): ``(customer id, created)``.
+    Runs in the caller's transaction. The address is stored normalised when
+    it is a valid one; a display name in it becomes the name if none given."""
+    try:
+        shown, normal = split_address(address)
+    except BadAddress:
+        shown, normal = "", str(address).strip()
+    found = lookup(conn, normal)
+    if found is not None:
+        return found, False
+    name = name or shown
+    customer_id = inserted_id(conn.execute(
+        "INSERT INTO customers (ref, email, name, created_at) VALUES (?, ?, ?, ?)",
+        (ref, normal, name, created_at or clock.now_iso())))
+    add_address(conn, customer_id, normal)
+    audit.record(conn, actor, "customer", customer_id, "create", {"email": normal, "name": name})
+    return customer_id, True
+
+
 def create(db: Database, email: str, name: str = "", *, ref: str | None = None,
            plan: str | None = None, started_at: str | None = None, cycle_days: int = 30,
            interval: billing.Interval | None = None) -> int:
     """Create a customer, with a subscription when ``plan`` is given
-    (``interval`` wins over ``cycle_days``)."""
+    (``interval`` wins over ``cycle_days``). An address that already belongs
+    to a customer is refused (one customer per address): use
+    :func:`find_or_create` to reuse them."""
     now = clock.now_iso()
     with db.transaction() as conn:
+        taken = lookup(conn, email)
+        if taken is not None:
+            raise ValidationError([("email", f"{address_key(email)} already belongs to customer {taken}")])
         customer_id = inserted_id(conn.execute(
             "INSERT INTO customers (ref, email, name, created_at) VALUES (?, ?, ?, ?)",
             (ref, email, name, now)))
+        add_address(conn, customer_id, email)
         if plan:
             every = interval or billing.Interval("day", cycle_days)
             conn.execute("INSERT INTO subscriptions (customer_id, plan, started_at, cycle_days, interval_unit, "
@@ -123,14 +241,28 @@ def create(db: Database, email: str, name: str = "", *, ref: str | None = None,
     return customer_id
 
 
+def find_or_create(db: Database, email: str, name: str = "") -> int:
+    """The customer with this address, or a new one; the address must be a
+    valid one (:class:`BadAddress` otherwise). One transaction."""
+    normalise_address(email)
+    with db.transaction() as conn:
+        return for_address(conn, db.actor, email, name)[0]
+
+
 def find_by_email(db: Database | sqlite3.Connection, email: str) -> int | None:
-    """The customer with this email (case-insensitive), the oldest if several.
-    Takes a connection too, for importers inside their transaction."""
-    sql = "SELECT id FROM customers WHERE email = ? COLLATE NOCASE ORDER BY id LIMIT 1"
+    """The customer with this address (any of theirs, any letter case, with
+    or without a display name), the oldest if several. Takes a connection
+    too, for importers inside their transaction."""
     if isinstance(db, sqlite3.Connection):
-        row = db.execute(sql, (email.strip(),)).fetchone()
-        return None if row is None else int(row[0])
-    return db.scalar(sql, (email.strip(),))
+        return lookup(db, email)
+    key = address_key(email)
+    if not key:
+        return None
+    found = db.scalar("SELECT customer_id FROM customer_addresses WHERE address = ?", (key,))
+    if found is None:
+        found = db.scalar("SELECT id FROM customers WHERE email = ? COLLATE NOCASE OR email = ? ORDER BY id LIMIT 1",
+                          (key, str(email).strip()))
+    return found
 
 
 def profile(db: Database, customer_id: int, *, now: datetime | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from amends.core import audit
+from amends.core import address_merge, attachments, audit
 from amends.core.store import Database
 from amends.core.store.schema import CURRENT_VERSION
 
@@ -61,7 +61,16 @@ def check(db: Database) -> HealthReport:
         report.repairable = True
     if not any(p.startswith("search index") for p in report.problems):
         report.checks.append("search index: every ticket indexed, nothing stale")
-    report.checks.append("attachments: none stored in this version, nothing orphaned")
+    damaged = attachments.verify(db)
+    report.problems.extend(f"attachments: {problem}" for problem in damaged)
+    if not damaged:
+        kept = db.scalar("SELECT count(*) FROM attachments WHERE kept = 1")
+        report.checks.append(f"attachments: {kept} files kept, every one matches its SHA-256")
+    merged = address_merge.upgrade_merges(db.conn)
+    if merged:  # said where people look after an upgrade, not only in the log
+        report.checks.append(f"customers: {sum(len(m['merged']) for m in merged)} duplicates merged into "
+                             f"{len(merged)} by the schema 3 upgrade (one customer per address; audit: "
+                             "merge_duplicates)")
     return report
 
 

@@ -8,6 +8,7 @@ pointing at exactly the checklist it followed.
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from dataclasses import asdict, dataclass, field
 
@@ -104,6 +105,15 @@ class Policy:
 
 # -- validation -----------------------------------------------------------
 
+#: The largest offer or offer bound: a stored NaN becomes NULL and an infinity
+#: makes invalid JSON, so bounds (and offers, see resolution.check) are finite.
+MAX_OFFER = 1_000_000
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+        and abs(value) <= MAX_OFFER
+
 def validate(name: str, category: str, segment: str, steps: list[Step],
              *, require_steps: bool = True) -> list[tuple[str, str]]:
     """Every problem with a policy, as (field, reason); empty when valid.
@@ -127,7 +137,7 @@ def validate(name: str, category: str, segment: str, steps: list[Step],
         if step.type == "custom" and not step.label.strip():
             problems.append((where, "a custom step needs a label"))
         if step.type == "check_in":
-            if step.days is None or not 1 <= int(step.days) <= 365:
+            if not isinstance(step.days, int) or isinstance(step.days, bool) or not 1 <= step.days <= 365:
                 problems.append((where, "a check-in needs a number of days between 1 and 365"))
         if step.type == "save_offer":
             offers += 1
@@ -135,6 +145,9 @@ def validate(name: str, category: str, segment: str, steps: list[Step],
                 problems.append((where, f"offer kind must be one of {', '.join(OFFER_KINDS)}"))
             if step.offer_min is None or step.offer_max is None:
                 problems.append((where, "a save offer needs a minimum and a maximum"))
+            elif not all(_finite(v) for v in (step.offer_min, step.offer_max)):
+                problems.append((where, f"the minimum and maximum are numbers up to {MAX_OFFER:,} "
+                                        "(not NaN or Infinity)"))
             else:
                 if step.offer_min < 0:
                     problems.append((where, "the minimum offer cannot be negative"))

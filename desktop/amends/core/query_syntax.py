@@ -3,8 +3,10 @@
 (``me``, ``none``) ``from:`` ``cycle:`` (``1``, ``2-3``, ``>3``) ``policy:``
 (``none`` = no policy: resolved without one, or not resolved and no published
 policy covers its category) ``tag:`` ``is:`` (``snoozed``, ``merged``)
-``before:`` ``after:`` (dates) ``mailbox:`` (the mailbox a ticket came in on, by its name or address) — and
-``-`` to negate any of them. A mistake is explained (which token, why);
+``before:`` ``after:`` (dates) ``mailbox:`` (the mailbox a ticket came in on, by its name or address) —
+and ``-`` to negate any of them; ``a OR b``
+(upper case) matches either, binding tighter than the space (``box crushed
+OR broken`` = box and either word). A mistake is explained (which token, why);
 nothing the person types is ever spliced into SQL or FTS syntax."""
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Callable
 
 from amends.core import clock
@@ -22,6 +24,7 @@ FIELDS = ("status", "category", "assignee", "from", "cycle", "policy", "before",
 IS_VALUES = ("snoozed", "merged")
 MANY_CUSTOMERS = 200  # a from: matching more customers is checked per ticket
 MANY_TAGGED = 2000  # tickets: above this a tag is checked per ticket, below it its tickets are listed
+MAX_CYCLE = 999_999
 PREFIX_FROM = 3  # letters typed before the last word also matches as a prefix
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z_]+):)?(?:"([^"]*)"?|(\S+))')
 
@@ -83,9 +86,10 @@ def _condition(name: str, value: str, actor: str, tags: dict[str, int] | None, n
         return ("t.customer_id IN (SELECT id FROM customers WHERE email LIKE ? ESCAPE '\\' "
                 "OR name LIKE ? ESCAPE '\\')", [pattern, pattern])
     if name == "cycle":
-        match = re.fullmatch(r"(\d+)(?:-(\d+))?|([<>])(\d+)", value)
+        # ASCII digits only ("²" is a digit to \d), and numbers SQLite can bind
+        match = re.fullmatch(r"([0-9]{1,6})(?:-([0-9]{1,6}))?|([<>])([0-9]{1,6})", value)
         if not match:
-            raise ValueError("a cycle is a number (1), a range (2-3) or >3 / <3")
+            raise ValueError(f"a cycle is a number up to {MAX_CYCLE:,} (1), a range (2-3) or >3 / <3")
         if match.group(3):
             return f"t.billing_cycle {match.group(3)} ?", [int(match.group(4))]
         low, high = int(match.group(1)), int(match.group(2) or match.group(1))
@@ -105,7 +109,8 @@ def _condition(name: str, value: str, actor: str, tags: dict[str, int] | None, n
             raise ValueError("a date is YYYY-MM-DD") from None
         if name == "before":
             return "t.created_at < ?", [f"{day.isoformat()}T00:00:00Z"]
-        return "t.created_at >= ?", [f"{(day + timedelta(days=1)).isoformat()}T00:00:00Z"]
+        # after the last second of that day: no date arithmetic, so 9999-12-31 works too
+        return "t.created_at > ?", [f"{day.isoformat()}T23:59:59Z"]
     if name == "tag":
         usage = {t.lower(): n for t, n in (tags or {}).items()}
         if tags is not None and lowered not in usage:
@@ -135,8 +140,12 @@ def _condition(name: str, value: str, actor: str, tags: dict[str, int] | None, n
 
 
 def parse(text: str, actor: str, *, tags: dict[str, int] | None = None, now: str = "",
-          customers: Callable[[str], int] | None = None, mailboxes: Sequence[str] | None = None) -> ParsedQuery:
-    """Parse the search text; ``tags`` (when given) are the known tag names
+          customers: Callable[[str], int] | None = None, probe: tuple[int, int] | None = None,
+          strict: bool = False, mailboxes: Sequence[str] | None = None) -> ParsedQuery:
+    """Parse the search text (terms joined by ``OR`` match when any of them
+    does; OR binds tighter than the space between terms). An ``OR`` with no
+    term on one side is the word "or" while typing, and a problem when
+    ``strict`` (a saved rule); ``tags`` (when given) are the known tag names
     with how many tickets carry each: a mistyped tag is explained rather than
     finding nothing, and a common tag is searched the way that is fast for it.
     ``customers`` counts the customers a ``from:`` phrase matches, for the same
@@ -144,10 +153,18 @@ def parse(text: str, actor: str, *, tags: dict[str, int] | None = None, now: str
     mistyped ``mailbox:``."""
     parsed = ParsedQuery()
     text = re.sub(r"[\x00-\x1f\x7f]", " ", text or "")
+    groups: list[list[_Term]] = []  # each group: terms joined by OR (most groups hold one)
+    joining: str | None = None  # the OR token waiting for the term after it
     for match in _TOKEN.finditer(text):
         negated, name, phrase, bare = match.group(1) == "-", match.group(2), match.group(3), match.group(4)
         token = match.group(0)
         value = phrase if phrase is not None else bare
+        if token == "OR" and (strict or (joining is None and groups)):
+            if joining is not None or not groups:
+                parsed.problems.append(Problem(token, "OR needs a term on each side (a OR b)"))
+            joining = token
+            continue
+        term: _Term | None = None
         if name is not None:
             if not value:
                 parsed.problems.append(Problem(token, f"{name}: needs a value"))
@@ -158,18 +175,70 @@ def parse(text: str, actor: str, *, tags: dict[str, int] | None = None, now: str
             except ValueError as error:
                 parsed.problems.append(Problem(token, str(error)))
                 continue
-            parsed.conditions.append((f"NOT ({sql})" if negated else sql, params))
-            parsed.fields.add(name.lower())
+            term = _Term(negated, condition=(f"NOT ({sql})" if negated else sql, params), name=name.lower())
             if name.lower() == "is" and not negated:
-                parsed.fields.add(f"is:{value.lower()}")  # is:merged brings back merged tickets; is:snoozed its order
-            continue
-        if bare and re.fullmatch(r"[A-Za-z_]+:", bare):
+                term.marks.add(f"is:{value.lower()}")  # is:merged brings back merged tickets; is:snoozed its order
+        elif bare and re.fullmatch(r"[A-Za-z_]+:", bare):
             parsed.problems.append(Problem(token, f"{bare} needs a value"))
             continue
-        if not value or not any(ch.isalnum() for ch in value):
+        elif not value or not any(ch.isalnum() for ch in value):
             continue
-        (parsed.excluded if negated else parsed.words).append((value, phrase is not None))
+        else:
+            term = _Term(negated, word=(value, phrase is not None))
+        if joining is not None and groups:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        joining = None
+    if joining is not None and strict and not any(p.token == "OR" for p in parsed.problems):
+        parsed.problems.append(Problem(joining, "OR needs a term on each side (a OR b)"))
+    elif joining is not None:  # "crushed OR" while typing: the word, as before OR meant anything
+        groups.append([_Term(False, word=(joining, False))])
+    for group in groups:
+        for term in group:
+            if term.name:
+                parsed.fields.add(term.name)
+            parsed.fields.update(term.marks)
+        if len(group) > 1:
+            parsed.conditions.append(_any_of(group, probe))
+        elif group[0].word is not None:
+            (parsed.excluded if group[0].negated else parsed.words).append(group[0].word)
+        elif group[0].condition is not None:
+            parsed.conditions.append(group[0].condition)
     return parsed
+
+
+@dataclass
+class _Term:
+    """One term of the search: a word or phrase, or a field's SQL condition."""
+
+    negated: bool
+    word: tuple[str, bool] | None = None
+    condition: tuple[str, list] | None = None
+    name: str | None = None  # the field named
+    marks: set[str] = field(default_factory=set)
+
+
+def _any_of(group: list[_Term], probe: tuple[int, int] | None) -> tuple[str, list]:
+    """Terms joined by OR as one SQL condition. A word becomes a search of
+    the full-text index with the word quoted (never FTS syntax). ``probe``
+    (lowest, highest ticket id): the query checks a few known tickets (rules
+    on new mail), so each word is looked up in that rowid range only instead
+    of listing every ticket that has it (2.7 ms instead of 16 ms for a batch
+    of 50 on 100,000 tickets; a correlated lookup per ticket took 110 ms)."""
+    parts: list[str] = []
+    params: list = []
+    for term in group:
+        if term.word is not None:
+            lookup = "t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?" + (
+                " AND rowid BETWEEN ? AND ?)" if probe else ")")
+            parts.append(f"NOT {lookup}" if term.negated else lookup)
+            params.append(fts_expression([term.word], prefix_last=False))
+            params.extend(probe or ())
+        elif term.condition is not None:
+            parts.append(f"({term.condition[0]})")
+            params.extend(term.condition[1])
+    return "(" + " OR ".join(parts) + ")", params
 
 
 def fts_expression(terms: list[tuple[str, bool]], *, prefix_last: bool) -> str | None:

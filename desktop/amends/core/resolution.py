@@ -9,6 +9,7 @@ as follow-ups and closes the ticket, all in one transaction. The dialog and
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -100,10 +101,17 @@ def check(checklist: Checklist, outcomes: list[StepOutcome], offer: Offer | None
     offer_done = offer_position is not None and given.get(offer_position, StepOutcome(0, False)).done
     bounds = offer_step.bounds() if offer_step else None
     if offer is not None:
-        if offer.value is None or offer.value < 0:
+        if not isinstance(offer.value, (int, float)) or isinstance(offer.value, bool) \
+                or not math.isfinite(offer.value) or abs(offer.value) > policies.MAX_OFFER:
+            problems.append(("offer", f"an offer is a number up to {policies.MAX_OFFER:,} (not NaN or Infinity)"))
+        elif offer.value < 0:
             problems.append(("offer", "an offer cannot be negative"))
         elif offer_step is not None and not offer_done:
             problems.append(("offer", "the save offer step is skipped, so no offer can be recorded"))
+        elif offer_step is not None and (bounds is None or not all(math.isfinite(b) for b in bounds)):
+            # stored by an import before bounds were checked (NaN became NULL)
+            problems.append(("offer", "this policy version's save offer has no valid range; "
+                                      "edit the policy and publish it again"))
         elif bounds is not None and not (bounds[0] <= offer.value <= bounds[1]) \
                 and not (offer.override_reason or "").strip():
             problems.append(("offer", f"{offer.value:g} is outside the approved range "

@@ -19,12 +19,37 @@ QUOTED_LINES_SHOWN = 3
 
 
 def clean(markup: str) -> str:
-    """Only harmless tags; no images, styles, scripts, forms or frames, so
-    nothing is ever fetched when the mail is shown. Each link is followed by
+    """Only harmless tags; no styles, scripts, forms or frames, and images
+    only from the mail's own parts (``cid:``), so nothing is ever fetched
+    when the mail is shown. Each link is followed by
     its target in brackets, so what it points to is always visible."""
-    safe = nh3.clean(markup, tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES, link_rel=None,
-                     strip_comments=True)
+    safe = nh3.clean(markup, tags=TAGS | {"img"}, attributes=ATTRIBUTES | {"img": {"src", "alt"}},
+                     url_schemes=SCHEMES | {"cid"}, link_rel=None, strip_comments=True,
+                     attribute_filter=_only_cid_images)
+    safe = _IMAGE_WITHOUT_SOURCE.sub("", safe)
     return _ANCHOR.sub(lambda m: f'<a href="{m.group(1)}">{m.group(2)}</a> <small>[{m.group(1)}]</small>', safe)
+
+
+#: An <img> left without a source (it pointed at the network): dropped whole.
+_IMAGE_WITHOUT_SOURCE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
+
+
+def _only_cid_images(tag: str, attribute: str, value: str) -> str | None:
+    """Images only from the mail's own parts (``cid:``, shown from the
+    stored attachment by the viewer); every other source is removed."""
+    if tag == "img" and attribute == "src":
+        return value if value.strip().lower().startswith("cid:") else None
+    if tag == "a" and attribute == "href" and value.strip().lower().startswith("cid:"):
+        return None
+    return value
+
+
+_CID_SOURCE = re.compile(r"""\ssrc\s*=\s*["']cid:([^"']+)["']""", re.I)
+
+
+def referenced_cids(markup: str | None) -> set[str]:
+    """The Content-IDs an (already cleaned) HTML part shows in place, lower case."""
+    return {html.unescape(m.group(1)).strip("<>").lower() for m in _CID_SOURCE.finditer(markup or "")}
 
 
 def fold_quotes(text: str) -> tuple[str, int]:

@@ -1,12 +1,13 @@
 """Opening an Amends database the way the app and the CLI both do: the store
-connection plus what a brand-new file needs (the default policy set)."""
+connection plus what a brand-new file needs (the default policies, saved
+replies and rules; a file upgraded to a version gets what that version adds)."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
-from amends.core import policies, replies
+from amends.core import address_merge, policies, replies, rules
 from amends.core.store import Database, snapshot
 
 
@@ -18,6 +19,10 @@ def open_database(path: str | Path, actor: str, *, create: bool = True) -> Datab
             policies.seed_defaults(conn, actor)
         if version == 2:
             replies.seed_defaults(conn, actor)
+        if version == 3:
+            rules.seed_defaults(conn, actor)
+            # one customer per address: today's duplicates merged, audited and logged
+            address_merge.merge_duplicates(conn, actor)
 
     new = not Path(path).expanduser().exists()
     db = Database.open(path, actor, create=create, after_migration=after_migration)

@@ -79,3 +79,17 @@ def test_recovery_cost_in_money_in_the_pane_and_the_pdf(qtbot, window):
     assert shown.startswith("≈ ") and shown.endswith(" USD (estimated)")
     text, _images = build_html(window.db, pane.data, pane._shown_period)
     assert "<h2>Cost of recovery</h2>" in text and "USD (estimated)" in text
+
+
+def test_custom_dates_stay_within_what_a_period_accepts(qtbot, window):
+    """A period is 1900-01-01 … 2999-12-31 (core refuses others with a
+    ValidationError); the date edits cannot go past that, so typing an
+    out-of-range year never raises inside a Qt slot."""
+    from datetime import date
+
+    pane = open_review(qtbot, window)
+    pane.since.setDate(QDate(1800, 1, 1))
+    pane.until.setDate(QDate(9999, 12, 31))
+    assert pane.since.date().toPython() == date(1900, 1, 1)
+    assert pane.until.date().toPython() == date(2999, 12, 31)
+    assert pane.period == Period(date(1900, 1, 1), date(2999, 12, 31))

@@ -124,6 +124,10 @@ def generate(db: Database, tickets: int, seed: int = 1, *, now: datetime | None 
     if existing:
         raise ValidationError([("database", f"already holds {existing:,} tickets; demo data goes into "
                                             "an empty database (use another --db file)")])
+    people = db.scalar("SELECT count(*) FROM customers")
+    if people:
+        raise ValidationError([("database", f"already holds {people:,} customers; demo data goes into "
+                                            "an empty database (use another --db file)")])
     started = time.perf_counter()
     rng = random.Random(seed)
     anchor = float(int((now or datetime.now(timezone.utc)).timestamp()) // 60 * 60)
@@ -186,6 +190,12 @@ def generate(db: Database, tickets: int, seed: int = 1, *, now: datetime | None 
 
 def _fill(conn, rng, actor, anchor, customer_rows, subscription_rows, skeletons, cust_start, report, stop,
           total_steps, tickets, n_customers, seed) -> _Written:
+    # Checked again inside the write lock: another demo (a second process on
+    # the same new file) may have filled it since the first look.
+    existing = conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
+    if existing:
+        raise ValidationError([("database", f"already holds {existing:,} tickets (another demo just filled it); "
+                                            "demo data goes into an empty database")])
     timeline = _reset_policies(conn, actor, anchor)
     conn.executemany("INSERT INTO customers (id, ref, email, name, created_at) VALUES (?, ?, ?, ?, ?)",
                      customer_rows)

@@ -5,8 +5,10 @@ document, ids aside."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
+from amends.core import attachments
 from amends.core.exporters.snapshot import read_snapshot
 from amends.core.output_files import atomic_output
 from amends.core.store import Database
@@ -40,7 +42,7 @@ def write_document(db: Database, out: Path, *, force: bool = False) -> int:
     """Write the document to ``out`` atomically; returns the ticket count."""
     with atomic_output(out, force=force, database=db.path) as handle:
         doc = document(db)
-        json.dump(doc, handle, indent=1, ensure_ascii=False)
+        json.dump(doc, handle, indent=1, ensure_ascii=False, allow_nan=False)
     return len(doc["tickets"])
 
 
@@ -90,9 +92,13 @@ def _document(db: Database) -> dict:
                                      "ORDER BY g.name COLLATE NOCASE"):
         ticket_tags.setdefault(ticket_id, []).append(name)
     for t in db.query("SELECT * FROM tickets ORDER BY id"):
-        messages = [{"direction": m["direction"], "author": m["author"], "at": m["created_at"], "body": m["body"]}
-                    for m in db.query("SELECT * FROM messages WHERE ticket_id = ? ORDER BY created_at, id",
-                                      (t["id"],))]
+        files = attachments.for_ticket(db, t["id"])
+        messages = []
+        for m in db.query("SELECT * FROM messages WHERE ticket_id = ? ORDER BY created_at, id", (t["id"],)):
+            messages.append({"direction": m["direction"], "author": m["author"], "at": m["created_at"],
+                             "body": m["body"]})
+            if m["id"] in files:  # optional: only messages with files have the key
+                messages[-1]["attachments"] = [attachments.exchange_entry(db, f) for f in files[m["id"]]]
         r = db.one("SELECT * FROM resolutions WHERE ticket_id = ? ORDER BY id DESC LIMIT 1", (t["id"],))
         resolution = None
         if r is not None:
@@ -102,7 +108,9 @@ def _document(db: Database) -> dict:
                 "steps": [{"index": s["position"], "type": s["type"], "outcome": s["outcome"], "reason": s["reason"]}
                           for s in db.query("SELECT * FROM resolution_steps WHERE resolution_id = ? ORDER BY position",
                                             (r["id"],))],
-                "offer": None if r["offer_value"] is None else {
+                # An offer stored before numbers were checked can be infinite: it was never a
+                # real offer, and "Infinity" is not JSON, so it is left out like a missing one.
+                "offer": None if r["offer_value"] is None or not math.isfinite(r["offer_value"]) else {
                     "kind": r["offer_kind"], "value": r["offer_value"], "override_reason": r["override_reason"]}}
         entry = {
             "ref": ticket_refs[t["id"]], "customer": customer_refs.get(t["customer_id"]),

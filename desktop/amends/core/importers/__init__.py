@@ -18,7 +18,7 @@ from amends.core.store import Database
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("auto", "amends", "csv", "customers", "eml", "mbox", "zendesk", "helpscout", "freshdesk")
+FORMATS = ("auto", "amends", "csv", "customers", "eml", "mbox", "zendesk", "helpscout", "freshdesk", "gorgias")
 
 
 class _DryRun(Exception):
@@ -44,6 +44,8 @@ class FileReport:
     source: str | None = None
     #: Rows left out on purpose, each with why (not errors: the file is imported).
     notes: list[RecordProblem] = field(default_factory=list)
+    #: How the file was read where it had to be guessed (a CSV's encoding, a date column's order).
+    read_as: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -53,7 +55,7 @@ class FileReport:
         return {"path": self.path, "format": self.format, "unit": self.unit, "imported": self.imported,
                 "unchanged": self.unchanged, "skipped": self.skipped, "dry_run": self.dry_run,
                 "written": self.written, "errors": [e.as_dict() for e in self.errors], "source": self.source,
-                "notes": [n.as_dict() for n in self.notes]}
+                "notes": [n.as_dict() for n in self.notes], "read_as": list(self.read_as)}
 
 
 def detect(path: Path) -> str:
@@ -84,19 +86,21 @@ def detect(path: Path) -> str:
     raise ValidationError([("format", f"cannot tell the format of {path.name}; pass --format")])
 
 
-def parse(path: Path, fmt: str, mapping: dict[str, str] | None = None) -> Parsed:
+def parse(path: Path, fmt: str, mapping: dict[str, str] | None = None, *, encoding: str | None = None,
+          dates: str | None = None) -> Parsed:
+    """``encoding`` and ``dates`` (a date order) apply to CSV files only."""
     if fmt == "amends":
         return amends.parse(path)
     if fmt == "csv":
-        return csv_files.parse_tickets(path, mapping or {})
+        return csv_files.parse_tickets(path, mapping or {}, encoding=encoding, dates=dates)
     if fmt == "customers":
         platform = None if mapping else subscriptions.recognise_file(path)
         if platform is not None:  # a platform's own export: read as that platform means it
             return subscriptions.parse(path, platform)
-        return csv_files.parse_customers(path, mapping or {})
+        return csv_files.parse_customers(path, mapping or {}, encoding=encoding, dates=dates)
     if fmt in ("eml", "mbox"):
         return mail.parse(path, fmt)
-    if fmt in ("zendesk", "helpscout", "freshdesk"):
+    if fmt in ("zendesk", "helpscout", "freshdesk", "gorgias"):
         return helpdesks.parse(path, fmt)
     raise ValidationError([("format", f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")])
 
@@ -104,21 +108,23 @@ def parse(path: Path, fmt: str, mapping: dict[str, str] | None = None) -> Parsed
 def import_file(db: Database, path: str | Path, fmt: str = "auto", *, dry_run: bool = False,
                 skip_invalid: bool = False, mapping: dict[str, str] | None = None,
                 cancelled: Callable[[], bool] | None = None,
-                progress: Callable[[int, int], None] | None = None) -> FileReport:
+                progress: Callable[[int, int], None] | None = None, encoding: str | None = None,
+                dates: str | None = None) -> FileReport:
     """Import one file, all or nothing. With problems and no
     ``skip_invalid``, nothing is written and every problem is reported."""
     path = Path(path)
     if not path.is_file():
         raise ValidationError([("file", f"{path} does not exist or is not a file")])
     fmt = detect(path) if fmt == "auto" else fmt
-    parsed = parse(path, fmt, mapping)
+    parsed = parse(path, fmt, mapping, encoding=encoding, dates=dates)
     with db.transaction() as conn:
         parsed.problems.extend(conflicts(conn, parsed))
         for problem in parsed.problems:
-            if problem.field.startswith("policies.versions["):
+            if problem.field.startswith(("policies.versions[", "policies.segment")):
                 parsed.bad_records.add(("policies", problem.record))
     report = FileReport(str(path), fmt, errors=sorted(parsed.problems, key=lambda p: (p.record, p.field)),
-                        dry_run=dry_run, unit=parsed.unit, source=parsed.source, notes=list(parsed.notes))
+                        dry_run=dry_run, unit=parsed.unit, source=parsed.source, notes=list(parsed.notes),
+                        read_as=list(parsed.read_as))
     if parsed.problems and not skip_invalid:
         log.warning("Import of %s (%s) refused: %d problems, nothing written", path, fmt, len(parsed.problems))
         return report

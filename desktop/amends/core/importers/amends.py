@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from amends.core import billing, replies, tags
+from amends.core import attachments, billing, replies, tags
+from amends.core.attachments import Incoming
 from amends.core.errors import ValidationError
 from amends.core.importers.records import (
     CustomerRecord,
@@ -23,16 +24,21 @@ from amends.core.importers.records import (
 from amends.core.importers.values import (
     BadValue,
     category_value,
+    email_value,
+    json_problems,
     number_value,
     priority_value,
     status_value,
     text_value,
     time_value,
+    whole_value,
 )
-from amends.core.policies import Step, validate
+from amends.core.policies import MAX_OFFER, Step, validate
 from amends.core.vocabulary import MESSAGE_DIRECTIONS, OFFER_KINDS, SEGMENTS, STEP_TYPES, SUBSCRIPTION_STATUSES
 
 FORMAT_VERSION = 1
+MAX_CYCLE_DAYS = 3660  # a billing cycle of up to ten years
+MAX_VERSION = 1_000_000
 
 
 def read_json(path: Path) -> object:
@@ -44,15 +50,33 @@ def read_json(path: Path) -> object:
             continue
         except json.JSONDecodeError as error:
             raise BadValue(f"not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from None
+        except RecursionError:
+            raise BadValue("the JSON is nested too deeply to read") from None
+        except ValueError as error:  # a number of thousands of digits (Python's int limit)
+            raise BadValue(f"not usable JSON: {error}") from None
     raise BadValue("the file is not UTF-8 or UTF-16 text")
 
 
-def parse(path: Path) -> Parsed:
-    parsed = Parsed("tickets")
+def read_checked(path: Path, parsed: Parsed) -> object | None:
+    """The JSON document, or None after reporting why it cannot be used:
+    unreadable, or holding text that is not Unicode or numbers that are not
+    finite anywhere (each reported where it is). Such a file is refused
+    whole, even with ``--skip-invalid``."""
     try:
         doc = read_json(path)
     except BadValue as error:
         parsed.problem("document", 0, "", str(error))
+        return None
+    found = json_problems(doc)
+    for record, where, reason in found:
+        parsed.problem("document", record, where, reason)
+    return None if found else doc
+
+
+def parse(path: Path) -> Parsed:
+    parsed = Parsed("tickets", complete=True)  # a lossless copy: rules do not re-sort it
+    doc = read_checked(path, parsed)
+    if doc is None:
         return parsed
     if not isinstance(doc, dict) or doc.get("format") != "amends":
         parsed.problem("document", 0, "format", 'not an Amends exchange document ("format": "amends" missing)')
@@ -70,6 +94,7 @@ def parse(path: Path) -> Parsed:
         _customer(parsed, number, item, refs["customers"])
     for number, item in enumerate(doc.get("policies", []), start=1):
         _policy(parsed, number, item, refs["policies"])
+    _one_per_scope(parsed)
     versions = {(p.ref, v.version): v for p in parsed.policies for v in p.versions}
     for number, item in enumerate(doc.get("tickets", []), start=1):
         _ticket(parsed, number, item, refs, versions)
@@ -113,6 +138,12 @@ def _tags(parsed: Parsed, items: object) -> None:
 def _saved_replies(parsed: Parsed, items: object) -> None:
     """Optional: the team's saved replies."""
     for number, item in _objects(parsed, "saved_replies", items, "name and body"):
+        if item.get("step") is not None and not isinstance(item["step"], str):
+            parsed.problem("saved_replies", number, "saved_replies.step", "must be a step type or null")
+            continue
+        if not isinstance(item.get("body"), str):
+            parsed.problem("saved_replies", number, "saved_replies.body", "must be text")
+            continue
         try:
             name = replies.check(str(item.get("name") or ""), str(item.get("body") or ""), item.get("step"))
         except ValidationError as error:
@@ -120,6 +151,23 @@ def _saved_replies(parsed: Parsed, items: object) -> None:
                 parsed.problem("saved_replies", number, f"saved_replies.{field_name}", reason)
             continue
         parsed.saved_replies.append((name, str(item["body"]), item.get("step")))
+
+
+def _is_one(value: object, choices) -> bool:
+    """``value in choices`` for any JSON value (a list or object is simply
+    not one of them, instead of a TypeError)."""
+    return isinstance(value, str) and value in choices
+
+
+def _list(parsed: Parsed, section: str, number: int, name: str, value: object) -> list:
+    """An optional list field: missing or null is empty; anything else
+    that is not a list is reported."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        parsed.problem(section, number, name, "must be a list")
+        return []
+    return value
 
 
 def _check(parsed: Parsed, section: str, number: int, name: str, read):
@@ -149,8 +197,9 @@ def _customer(parsed: Parsed, number: int, item: object, seen: set[str]) -> None
     ref = _ref(parsed, "customers", number, item, seen)
     email = _check(parsed, "customers", number, "customers.email",
                    lambda: text_value(item.get("email"), required=True, name="email"))
-    if email and "@" not in email:
-        parsed.problem("customers", number, "customers.email", f"{email!r} is not an email address")
+    if email:
+        given = email
+        email = _check(parsed, "customers", number, "customers.email", lambda: email_value(given)[0])
     name = _check(parsed, "customers", number, "customers.name", lambda: text_value(item.get("name"), name="name"))
     many = item.get("subscriptions")
     subscription = None
@@ -178,16 +227,15 @@ def _subscription(parsed: Parsed, number: int, sub: object, where: str) -> Subsc
     plan = _check(parsed, "customers", number, f"{where}.plan",
                   lambda: text_value(sub.get("plan"), required=True, name="plan"))
     started = _check(parsed, "customers", number, f"{where}.started_at", lambda: time_value(sub.get("started_at")))
-    cycle = sub.get("cycle_days")
-    if not isinstance(cycle, int) or isinstance(cycle, bool) or cycle <= 0:
-        parsed.problem("customers", number, f"{where}.cycle_days", "must be a whole number of days above 0")
+    cycle = _check(parsed, "customers", number, f"{where}.cycle_days",
+                   lambda: whole_value(sub.get("cycle_days"), name="cycle_days", low=1, high=MAX_CYCLE_DAYS))
     status = sub.get("status", "active")
-    if status not in SUBSCRIPTION_STATUSES:
+    if not _is_one(status, SUBSCRIPTION_STATUSES):
         parsed.problem("customers", number, f"{where}.status", f"must be one of {', '.join(SUBSCRIPTION_STATUSES)}")
     cancelled = _check(parsed, "customers", number, f"{where}.cancelled_at",
                        lambda: time_value(sub.get("cancelled_at"), required=False))
     unit = sub.get("interval_unit")
-    if unit is not None and unit not in billing.UNITS:
+    if unit is not None and not _is_one(unit, billing.UNITS):
         parsed.problem("customers", number, f"{where}.interval_unit", f"must be one of {', '.join(billing.UNITS)}")
 
     def whole(name: str) -> int | None:
@@ -221,12 +269,16 @@ def _steps(parsed: Parsed, number: int, where: str, items: object) -> list[Step]
         parsed.problem("policies", number, where, "must be a list of steps")
         return steps
     for index, raw in enumerate(items):
-        if not isinstance(raw, dict) or raw.get("type") not in STEP_TYPES:
+        if not isinstance(raw, dict) or not _is_one(raw.get("type"), STEP_TYPES):
             parsed.problem("policies", number, f"{where}[{index}].type", f"must be one of {', '.join(STEP_TYPES)}")
             continue
+        kind = raw.get("offer_kind")
+        if kind is not None and not _is_one(kind, OFFER_KINDS):
+            parsed.problem("policies", number, f"{where}[{index}].offer_kind", f"must be one of {', '.join(OFFER_KINDS)}")
+            continue
         try:
-            steps.append(Step(raw["type"], str(raw.get("label", "") or ""),
-                              raw.get("days"), raw.get("offer_kind"),
+            days = None if raw.get("days") is None else whole_value(raw.get("days"), name="days", low=0, high=3650)
+            steps.append(Step(raw["type"], text_value(raw.get("label", "") or "", name="label"), days, kind,
                               None if raw.get("min") is None else number_value(raw.get("min"), name="minimum"),
                               None if raw.get("max") is None else number_value(raw.get("max"), name="maximum")))
         except BadValue as error:
@@ -243,8 +295,12 @@ def _policy(parsed: Parsed, number: int, item: object, seen: set[str]) -> None:
                   lambda: text_value(item.get("name"), required=True, name="name"))
     category = _check(parsed, "policies", number, "policies.category", lambda: category_value(item.get("category")))
     segment = item.get("segment", "any")
-    if segment not in SEGMENTS:
+    if not _is_one(segment, SEGMENTS):
         parsed.problem("policies", number, "policies.segment", f"must be one of {', '.join(SEGMENTS)}")
+        segment = None
+    plan = item.get("plan")
+    if plan is not None and not isinstance(plan, str):
+        parsed.problem("policies", number, "policies.plan", "must be text or null")
     versions = []
     raw_versions = item.get("versions", [])
     if not isinstance(raw_versions, list):
@@ -252,13 +308,13 @@ def _policy(parsed: Parsed, number: int, item: object, seen: set[str]) -> None:
         raw_versions = []
     for index, raw in enumerate(raw_versions):
         where = f"policies.versions[{index}]"
-        if not isinstance(raw, dict) or not isinstance(raw.get("version"), int) or raw["version"] < 1:
-            parsed.problem("policies", number, f"{where}.version", "must be a whole number from 1")
+        if not isinstance(raw, dict) or not isinstance(raw.get("version"), int) or isinstance(raw["version"], bool) \
+                or not 1 <= raw["version"] <= MAX_VERSION:
+            parsed.problem("policies", number, f"{where}.version", f"must be a whole number from 1 to {MAX_VERSION}")
             continue
         at = _check(parsed, "policies", number, f"{where}.published_at", lambda: time_value(raw.get("published_at")))
         steps = _steps(parsed, number, f"{where}.steps", raw.get("steps"))
-        for field_name, reason in validate(name or "x", category or "other", segment if segment in SEGMENTS else "any",
-                                           steps):
+        for field_name, reason in validate(name or "x", category or "other", segment or "any", steps):
             parsed.problem("policies", number, f"{where}.{field_name}", reason)
         if at:
             versions.append(VersionRecord(raw["version"], at, str(raw.get("published_by") or "import"),
@@ -267,7 +323,26 @@ def _policy(parsed: Parsed, number: int, item: object, seen: set[str]) -> None:
     if numbers != sorted(set(numbers)):
         parsed.problem("policies", number, "policies.versions", "version numbers must increase without repeats")
     if ref and name and category and segment in SEGMENTS:
-        parsed.policies.append(PolicyRecord(ref, name, category, segment, versions, item.get("plan"), number))
+        parsed.policies.append(PolicyRecord(ref, name, category, segment, versions, plan, number))
+
+
+def _one_per_scope(parsed: Parsed) -> None:
+    """Two published policies for the same category, segment and plan would
+    both match the same tickets, and neither could ever be published again
+    (publish refuses a clash): the second one is a problem."""
+    first: dict[tuple, PolicyRecord] = {}
+    for policy in parsed.policies:
+        if not policy.versions:
+            continue  # a draft covers nothing yet
+        other = first.setdefault(scope_of(policy), policy)
+        if other is not policy:
+            parsed.problem("policies", policy.record, "policies.segment",
+                           f"{policy.ref!r} covers the same category, segment and plan as {other.ref!r} "
+                           f"(record {other.record}); one published policy per scope")
+
+
+def scope_of(policy: PolicyRecord) -> tuple[str, str, str | None]:
+    return (policy.category, policy.segment, policy.plan)
 
 
 def _ticket(parsed: Parsed, number: int, item: object, refs: dict[str, set[str]], versions: dict) -> None:
@@ -283,21 +358,23 @@ def _ticket(parsed: Parsed, number: int, item: object, refs: dict[str, set[str]]
     created = check("created_at", lambda: time_value(item.get("created_at")))
     updated = check("updated_at", lambda: time_value(item.get("updated_at"), required=False)) or created
     customer = item.get("customer")
-    if customer is not None and customer not in refs["customers"]:
+    if customer is not None and (not isinstance(customer, str) or customer not in refs["customers"]):
         parsed.problem("tickets", number, "tickets.customer", f"no customer with ref {customer!r} in this file")
     assignee = item.get("assignee")
     if assignee is not None and not isinstance(assignee, str):
         parsed.problem("tickets", number, "tickets.assignee", "must be text or null")
     messages = []
-    for index, raw in enumerate(item.get("messages") or []):
+    for index, raw in enumerate(_list(parsed, "tickets", number, "tickets.messages", item.get("messages"))):
         where = f"tickets.messages[{index}]"
-        if not isinstance(raw, dict) or raw.get("direction") not in MESSAGE_DIRECTIONS:
+        if not isinstance(raw, dict) or not _is_one(raw.get("direction"), MESSAGE_DIRECTIONS):
             parsed.problem("tickets", number, f"{where}.direction", "must be in, out or note")
             continue
         at = check(f"messages[{index}].at", lambda: time_value(raw.get("at")))
         body = check(f"messages[{index}].body", lambda: text_value(raw.get("body"), required=True, name="body"))
+        files = _files(parsed, number, where, raw.get("attachments"))
         if at and body is not None:
-            messages.append(MessageRecord(raw["direction"], str(raw.get("author") or "unknown"), at, body))
+            messages.append(MessageRecord(raw["direction"], str(raw.get("author") or "unknown"), at, body,
+                                          attachments=files))
     resolution = _resolution(parsed, number, item.get("resolution"), refs, versions)
     if resolution is not None and status != "resolved":
         parsed.problem("tickets", number, "tickets.status", "a ticket with a resolution must be resolved")
@@ -322,6 +399,23 @@ def _ticket(parsed: Parsed, number: int, item: object, refs: dict[str, set[str]]
                                            snoozed_until=snoozed, merged_into=merged_into))
 
 
+def _files(parsed: Parsed, number: int, where: str, raw: object) -> list[Incoming]:
+    """A message's files; a wrong size or SHA-256 is a problem of its ticket."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        parsed.problem("tickets", number, f"{where}.attachments", "must be a list of files")
+        return []
+    files = []
+    for index, entry in enumerate(raw):
+        item, problems = attachments.from_exchange(entry, f"{where}.attachments[{index}]")
+        for field_name, reason in problems:
+            parsed.problem("tickets", number, field_name, reason)
+        if item is not None:
+            files.append(item)
+    return files
+
+
 def _resolution(parsed: Parsed, number: int, raw: object, refs: dict, versions: dict) -> ResolutionRecord | None:
     if raw is None:
         return None
@@ -332,16 +426,21 @@ def _resolution(parsed: Parsed, number: int, raw: object, refs: dict, versions: 
     policy_ref, version_number = raw.get("policy"), raw.get("policy_version")
     version = None
     if policy_ref is not None:
-        version = versions.get((policy_ref, version_number))
+        if isinstance(policy_ref, str) and isinstance(version_number, int):
+            version = versions.get((policy_ref, version_number))
         if version is None:
             parsed.problem("tickets", number, "tickets.resolution.policy_version",
                            f"policy {policy_ref!r} has no version {version_number!r} in this file")
     steps = []
-    for index, step in enumerate(raw.get("steps") or []):
+    for index, step in enumerate(_list(parsed, "tickets", number, "tickets.resolution.steps", raw.get("steps"))):
         where = f"tickets.resolution.steps[{index}]"
-        if not isinstance(step, dict) or step.get("outcome") not in ("done", "skipped") or \
-                step.get("type") not in STEP_TYPES or not isinstance(step.get("index"), int):
-            parsed.problem("tickets", number, where, "needs index, a step type and outcome done or skipped")
+        if not isinstance(step, dict) or not _is_one(step.get("outcome"), ("done", "skipped")) or \
+                not _is_one(step.get("type"), STEP_TYPES) or not isinstance(step.get("index"), int) or \
+                not 0 <= step["index"] < 1000:
+            parsed.problem("tickets", number, where, "needs index (0–999), a step type and outcome done or skipped")
+            continue
+        if step.get("reason") is not None and not isinstance(step["reason"], str):
+            parsed.problem("tickets", number, f"{where}.reason", "must be text or null")
             continue
         if step["outcome"] == "skipped" and not str(step.get("reason") or "").strip():
             parsed.problem("tickets", number, f"{where}.reason", "a skipped step needs a reason")
@@ -358,11 +457,18 @@ def _resolution(parsed: Parsed, number: int, raw: object, refs: dict, versions: 
             value = _check(parsed, "tickets", number, "tickets.resolution.offer.value",
                            lambda: number_value(data.get("value"), name="offer value"))
             kind = data.get("kind")
-            if kind is not None and kind not in OFFER_KINDS:
+            if kind is not None and not _is_one(kind, OFFER_KINDS):
                 parsed.problem("tickets", number, "tickets.resolution.offer.kind",
                                f"must be one of {', '.join(OFFER_KINDS)}")
-            if value is not None:
-                offer = OfferRecord(kind, value, data.get("override_reason"))
+            if value is not None and not 0 <= value <= MAX_OFFER:
+                parsed.problem("tickets", number, "tickets.resolution.offer.value",
+                               f"an offer is between 0 and {MAX_OFFER:,}")
+                value = None
+            reason = data.get("override_reason")
+            if reason is not None and not isinstance(reason, str):
+                parsed.problem("tickets", number, "tickets.resolution.offer.override_reason", "must be text or null")
+            elif value is not None:
+                offer = OfferRecord(kind, value, reason)
     if at is None:
         return None
     return ResolutionRecord(at, str(raw.get("actor") or "import"), policy_ref, version_number, steps, offer)

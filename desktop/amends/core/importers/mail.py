@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from amends.core.importers.records import CustomerRecord, MessageRecord, Parsed, TicketRecord
+from amends.core.importers.values import BadValue, email_value
 from amends.core.mail import reading
 
 #: An mbox envelope line: "From sender@example.com Mon Jan  5 10:00:00 2026".
@@ -86,16 +87,21 @@ def parse_messages(chunks: list[tuple[int, bytes]], arrived: datetime | dict[int
             mail.message_id = digest
         seen[mail.message_id] = digest
         customer_ref = None
+        address = None
         if mail.address:
-            address = mail.address.lower()
+            try:
+                address = email_value(mail.address)[0]
+            except BadValue as error:  # kept, but no customer is made of it
+                mail.defects.append(f"sender {error}")
+        if address:
             customer_ref = f"email:{address}"
             if not mail.bounce_reason:
-                customers.setdefault(address, CustomerRecord(customer_ref, mail.address, mail.name))
+                customers.setdefault(address, CustomerRecord(customer_ref, address, mail.name))
             else:
                 customer_ref = None  # a mail server is not a customer
         entry = MessageRecord("in", mail.name or mail.address or reading.UNKNOWN_SENDER, mail.at,
                               mail.body or mail.subject, mail.message_id, mail.html, list(mail.defects),
-                              "bounce" if mail.bounce_reason else None)
+                              "bounce" if mail.bounce_reason else None, mail.attachments)
         if mail.bounced_id:
             parsed.bounced.append((mail.bounced_id, mail.bounce_reason))
         thread = next((by_id[r] for r in mail.references if r in by_id), None)

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from amends.core.attachments import Incoming
 from amends.core.policies import Step
+
+MAX_REASON = 300
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class MessageRecord:
     #: What was wrong with a mail when it came in (kept anyway): short sentences.
     defects: list[str] = field(default_factory=list)
     flag: str | None = None  # 'bounce': a delivery failure report; never reopens or counts as the customer's
+    attachments: list[Incoming] = field(default_factory=list)  # files, kept by sha256 (amends.core.attachments)
 
 
 @dataclass
@@ -156,9 +160,15 @@ class Parsed:
     source: str | None = None
     #: Rows left out on purpose, each said (they do not make the file refused).
     notes: list[RecordProblem] = field(default_factory=list)
+    #: How the file was read where it had to be guessed (a CSV's encoding, a date column's order): shown, never silent.
+    read_as: list[str] = field(default_factory=list)
+    #: Every ticket field is the file's own (the lossless exchange format): rules leave its tickets alone.
+    complete: bool = False
 
     def problem(self, section: str, record: int, field_name: str, reason: str) -> None:
-        self.problems.append(RecordProblem(record, field_name, reason))
+        if len(reason) > MAX_REASON:  # a reason quoting a 200 KB cell would bury the report
+            reason = reason[:MAX_REASON - 1] + "…"
+        self.problems.append(RecordProblem(record, field_name[:MAX_REASON], reason))
         self.bad_records.add((section, record))
 
     def count(self) -> int:
@@ -174,7 +184,7 @@ class Parsed:
         """Only the valid records (``--skip-invalid``)."""
         keep = Parsed(self.unit, problems=list(self.problems), tags=list(self.tags),
                       saved_replies=list(self.saved_replies), bounced=list(self.bounced), source=self.source,
-                      notes=list(self.notes))
+                      notes=list(self.notes), read_as=list(self.read_as), complete=self.complete)
         keep.customers = [c for c in self.customers if ("customers", c.record) not in self.bad_records]
         keep.policies = [p for p in self.policies if ("policies", p.record) not in self.bad_records]
         keep.tickets = [t for t in self.tickets if ("tickets", t.record) not in self.bad_records]

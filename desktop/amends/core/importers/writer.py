@@ -4,12 +4,11 @@ updated export updates what changed."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sqlite3
 from typing import Callable
 
-from amends.core import audit, clock, customers, policies, tags, thanks, tickets
+from amends.core import attachments, audit, clock, customers, policies, rules, tags, thanks, tickets
 from amends.core.importers.records import Parsed, PolicyRecord, RecordProblem, TicketRecord
 from amends.core.mail import reference
 from amends.core.store import migrations
@@ -21,10 +20,21 @@ def _step_key(step: policies.Step) -> tuple:
 
 def conflicts(conn: sqlite3.Connection, parsed: Parsed) -> list[RecordProblem]:
     """Problems only the database can reveal: a published version in the
-    file that differs from the same version here (they are immutable)."""
+    file that differs from the same version here (they are immutable), and
+    a new published policy whose scope a policy here already covers."""
     found = []
+    replaced = bool(parsed.policies) and pristine_defaults(conn)  # write() removes the shipped defaults first
     for policy in parsed.policies:
         row = conn.execute("SELECT id FROM policies WHERE ref = ?", (policy.ref,)).fetchone()
+        if row is None and policy.versions and not replaced:
+            clash = conn.execute(
+                "SELECT p.name, p.ref FROM policies p WHERE p.category = ? AND p.segment = ? AND p.plan IS ? "
+                "AND EXISTS (SELECT 1 FROM policy_versions v WHERE v.policy_id = p.id)",
+                (policy.category, policy.segment, policy.plan)).fetchone()
+            if clash is not None:
+                found.append(RecordProblem(policy.record, "policies.segment",
+                                           f"the published policy {clash[0]!r} here already covers the same "
+                                           "category, segment and plan; one published policy per scope"))
         if row is None:
             continue
         for version in policy.versions:
@@ -57,13 +67,14 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
     counts = {"new": 0, "updated": 0, "unchanged": 0, "messages": 0}
     if parsed.policies and pristine_defaults(conn):
         policies.remove_all(conn)
-    customer_ids = {c.ref: _customer(conn, c, counts if parsed.unit == "customers" else None,
+    customer_ids = {c.ref: _customer(conn, actor, c, counts if parsed.unit == "customers" else None,
                                      counts if parsed.unit == "subscriptions" else None)
                     for c in parsed.customers}
     versions = {}
     for policy in parsed.policies:
         versions.update(_policy(conn, actor, policy))
     touched: set[int] = set()
+    created: dict[int, rules.Given] = {}  # new tickets, with what their record set itself
     for number, ticket in enumerate(parsed.tickets):
         if number % 500 == 0:
             check_cancel()
@@ -71,11 +82,17 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
         if customer_id is None and ticket.customer_ref:
             row = conn.execute("SELECT id FROM customers WHERE ref = ?", (ticket.customer_ref,)).fetchone()
             customer_id = row[0] if row else None
-        _ticket(conn, ticket, customer_id, versions, counts if parsed.unit == "tickets" else None, counts)
+            if customer_id is None and ticket.customer_ref.startswith("email:"):
+                customer_id = customers.lookup(conn, ticket.customer_ref[len("email:"):])
+        new_id = _ticket(conn, ticket, customer_id, versions, counts if parsed.unit == "tickets" else None, counts,
+                         parsed.complete)
+        if new_id is not None and not parsed.complete:
+            created[new_id] = rules.given_by(ticket.category, ticket.priority, ticket.assignee)
         if customer_id is not None:
             touched.add(customer_id)
     _extras(conn, parsed)
     _bounces(conn, actor, parsed)
+    rules.apply(conn, actor, created)  # the relations side's rules sort what is new (tags of the file are in)
     for customer_id in touched:
         conn.execute("""UPDATE customers SET (first_ticket_at, first_ticket_id) =
                         (SELECT created_at, id FROM tickets WHERE customer_id = ? ORDER BY created_at, id LIMIT 1)
@@ -85,6 +102,25 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
 
 def _defects(message) -> str | None:
     return json.dumps(message.defects, ensure_ascii=False) if message.defects else None
+
+
+_INSERT_MESSAGE = ("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, html, flag, "
+                   "defects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _insert_messages(conn, ticket_id: int, added: list, flags: list) -> None:
+    """Messages in one statement; those with files one by one, each file
+    listed on its message (a file over the size limit noted on it)."""
+    if not any(m.attachments for m in added):
+        conn.executemany(_INSERT_MESSAGE, [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id, m.html,
+                                            flag, _defects(m)) for m, flag in zip(added, flags)])
+        return
+    max_bytes = attachments.limit(conn)
+    for m, flag in zip(added, flags):
+        m.defects.extend(note for note in attachments.over_limit(m.attachments, max_bytes) if note not in m.defects)
+        message_id = conn.execute(_INSERT_MESSAGE, (ticket_id, m.direction, m.author, m.at, m.body, m.external_id,
+                                                    m.html, flag, _defects(m))).lastrowid
+        attachments.store(conn, message_id, m.attachments, max_bytes)
 
 
 def _bounces(conn, actor: str, parsed: Parsed) -> None:
@@ -128,31 +164,32 @@ def _extras(conn, parsed: Parsed) -> None:
                          (record.merged_into, row[0]))
 
 
-def _customer(conn, record, counts, sub_counts=None) -> int:
-    """By ref; else (a platform's customer id not seen yet, or mail's
-    'email:' ref) the customer with that address, through the one lookup
-    (customers.find_by_email), so a Stripe export and an mbox meet in one
-    customer. Subscriptions are added or updated one by one, never replaced."""
+def _customer(conn, actor: str, record, counts, sub_counts=None) -> int:
+    """The customer for a record: by the file's own id (ref), else by address
+    through the one find-or-create (customers.for_address: any letter case,
+    any of their addresses), so a Stripe export, a helpdesk and an mbox meet
+    in one customer; only a new address makes a new customer. Subscriptions
+    are added or updated one by one, never replaced."""
     row = conn.execute("SELECT id, email, name FROM customers WHERE ref = ?", (record.ref,)).fetchone()
-    if row is None and record.email and (found := customers.find_by_email(conn, record.email)) is not None:
-        # Someone we know under another ref: their address and name stay as they are here.
-        row = conn.execute("SELECT id, email, name FROM customers WHERE id = ?", (found,)).fetchone()
-        if not row[2] and record.name:
-            conn.execute("UPDATE customers SET name = ?, version = version + 1 WHERE id = ?", (record.name, found))
-        record = dataclasses.replace(record, email=row[1], name=row[2] or record.name)
     changed = False
+    existed = row is not None
     subs = record.all_subscriptions()
     if row is None:
         at = min((s.started_at for s in subs), default=None) or clock.now_iso()
-        customer_id = conn.execute("INSERT INTO customers (ref, email, name, created_at) VALUES (?, ?, ?, ?)",
-                                   (record.ref, record.email, record.name, at)).lastrowid
-        if counts is not None:
+        customer_id, created = customers.for_address(conn, actor, record.email, record.name, ref=record.ref,
+                                                     created_at=at)
+        existed = not created
+        if created and counts is not None:
             counts["new"] += 1
+        if existed:
+            changed = _adopt(conn, customer_id, record)
     else:
         customer_id = row[0]
-        if (row[1], row[2]) != (record.email, record.name):
+        if customers.address_key(row[1]) != customers.address_key(record.email) or (record.name and
+                                                                                      row[2] != record.name):
             conn.execute("UPDATE customers SET email = ?, name = ?, version = version + 1 WHERE id = ?",
-                         (record.email, record.name, customer_id))
+                         (record.email, record.name or row[2], customer_id))
+            customers.add_address(conn, customer_id, record.email)
             changed = True
     subs_changed = False
     for sub in subs:
@@ -162,10 +199,25 @@ def _customer(conn, record, counts, sub_counts=None) -> int:
         subs_changed = bool(written) or subs_changed
     if subs_changed:
         migrations.recount_cycles(conn, customer_id)
-        changed = changed or row is not None
-    if row is not None and counts is not None:
+        changed = changed or existed
+    if existed and counts is not None:
         counts["updated" if changed else "unchanged"] += 1
     return customer_id
+
+
+def _adopt(conn, customer_id: int, record) -> bool:
+    """A record that found its customer by address: an empty name is filled,
+    and the file's own id becomes the customer's ref when theirs was only
+    derived from the address (so a later file naming that id finds them)."""
+    name, ref = conn.execute("SELECT name, ref FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    new_name = name or record.name
+    new_ref = record.ref if (ref is None or ref.startswith("email:")) and not record.ref.startswith("email:") \
+        else ref
+    if (new_name, new_ref) == (name, ref):
+        return False
+    conn.execute("UPDATE customers SET name = ?, ref = ?, version = version + 1 WHERE id = ?",
+                 (new_name, new_ref, customer_id))
+    return True
 
 
 _SUB_FIELDS = ("plan", "started_at", "cycle_days", "status", "cancelled_at", "interval_unit", "interval_count",
@@ -229,7 +281,9 @@ def _policy(conn, actor: str, record: PolicyRecord) -> dict[tuple[str, int], tup
     return found
 
 
-def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -> None:
+def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, complete: bool = False) -> int | None:
+    """Write one ticket record; the new ticket's id, None when it updated
+    one or joined a conversation."""
     # A ticket was updated at least when its last message came.
     record.updated_at = max([record.updated_at, *(m.at for m in record.messages)])
     row = conn.execute("SELECT id, subject, category, status, priority, assignee, created_at, updated_at, customer_id "
@@ -241,18 +295,24 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -
             "ORDER BY id LIMIT 1", record.references).fetchone()
         if known is not None:
             _append_messages(conn, known[0], record, totals)
-            return
+            return None
     if row is None and (referred := reference.ticket_for(conn, record)) is not None:
         # no usable threading headers, but the subject names the customer's own ticket
         _append_messages(conn, referred, record, totals)
-        return
+        return None
     cycle = None
     if customer_id is not None:
         sub = customers.subscription_at(conn, customer_id, record.created_at)
         if sub is not None:
             cycle = sub.cycle_at(clock.parse_iso(record.created_at))
     resolved_at = record.resolution.at if record.resolution else None
-    fields = (record.subject, record.category, record.status, record.priority, record.assignee, record.created_at,
+    category, priority, assignee = record.category, record.priority, record.assignee
+    if row is not None and not complete:  # what the file leaves at its default stays as a rule or a person set it
+        given = rules.given_by(category, priority, assignee)
+        category = category if given.category else row[2]
+        priority = priority if given.priority else row[4]
+        assignee = assignee if given.assignee else row[5]
+    fields = (record.subject, category, record.status, priority, assignee, record.created_at,
               record.updated_at, customer_id)
     changed = False
     if row is None:
@@ -266,16 +326,13 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -
         # common case of a first import, kept to three statements).
         fresh = [m for m in record.messages if m.external_id is None or not conn.execute(
             "SELECT 1 FROM messages WHERE external_id = ?", (m.external_id,)).fetchone()]
-        conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, html, "
-                         "flag, defects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id, m.html, m.flag,
-                           _defects(m)) for m in fresh])
+        _insert_messages(conn, ticket_id, fresh, [m.flag for m in fresh])
         totals["messages"] += len(fresh)
         conn.execute("INSERT INTO ticket_search (rowid, subject, body) VALUES (?, ?, ?)",
                      (ticket_id, record.subject, "\n".join(m.body for m in sorted(fresh, key=lambda m: m.at))))
         if record.resolution is not None:
             _resolution(conn, ticket_id, record, cycle, versions)
-        return
+        return ticket_id
     ticket_id = row[0]
     if tuple(row[1:]) != fields:
         conn.execute("UPDATE tickets SET subject = ?, category = ?, status = ?, priority = ?, assignee = ?, "
@@ -291,6 +348,7 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -
         tickets.reindex(conn, ticket_id)
     if counts is not None:
         counts["updated" if changed else "unchanged"] += 1
+    return None
 
 
 def _append_messages(conn, ticket_id: int, record: TicketRecord, totals: dict, *, reindex: bool = True) -> list:
@@ -311,11 +369,8 @@ def _append_messages(conn, ticket_id: int, record: TicketRecord, totals: dict, *
     # A reply to a resolved ticket reopens it, unless it only says thanks:
     # then it is attached and marked, and the ticket stays resolved.
     quiet = status == "resolved" and bool(inbound) and all(thanks.is_thanks_only(m.body) for m in inbound)
-    conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, flag, html, "
-                     "defects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     [(ticket_id, m.direction, m.author, m.at, m.body, m.external_id,
-                       m.flag or ("thanks" if quiet and m.direction == "in" else None), m.html, _defects(m))
-                      for m in added])
+    _insert_messages(conn, ticket_id, added,
+                     [m.flag or ("thanks" if quiet and m.direction == "in" else None) for m in added])
     totals["messages"] += len(added)
     if added:
         latest = max(m.at for m in added)

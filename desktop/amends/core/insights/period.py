@@ -8,6 +8,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from amends.core import clock
 from amends.core.errors import ValidationError
 
+#: The days a period may cover (the years imports accept, importers.values).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
 
 @dataclass(frozen=True)
 class Period:
@@ -17,6 +20,8 @@ class Period:
     def __post_init__(self) -> None:
         if self.until < self.since:
             raise ValidationError([("period", f"{self.until} is before {self.since}")])
+        if self.since < FIRST_DAY or self.until > LAST_DAY:  # the end is midnight after until: 9999-12-31 has none
+            raise ValidationError([("period", f"dates are between {FIRST_DAY} and {LAST_DAY}")])
 
     @property
     def start(self) -> str:
@@ -67,5 +72,6 @@ def parse(since: str | None, until: str | None, today: date | None = None) -> Pe
     if start is None:
         if end is None:
             return default
-        return Period(end - timedelta(days=90), end)
+        # from FIRST_DAY at the earliest; an end before it is refused by Period, not an overflow here
+        return Period(max(FIRST_DAY, end - timedelta(days=90)) if end >= FIRST_DAY else end, end)
     return Period(start, end if end is not None else today or clock.now().date())

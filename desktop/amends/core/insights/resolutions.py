@@ -18,6 +18,7 @@ without a price to go by, is counted as ``unpriced``.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from statistics import median
 
@@ -109,7 +110,9 @@ def recovery_money(db: Database, period: Period) -> dict[str, tuple[dict[str, fl
                   AND (r.offer_value IS NOT NULL OR r.replacements > 0 OR r.refunds > 0)""",
             (period.start, period.end)):
         sums = minor[category]
-        if value is not None:
+        if value is not None and not math.isfinite(value):  # stored before numbers were checked
+            unpriced[category] += 1
+        elif value is not None:
             if kind == "percent_next_cycle" and price is not None and currency:
                 sums[currency] += price * value / 100
             elif kind == "account_credit" and currency:

@@ -27,6 +27,7 @@ from email.message import EmailMessage, Message
 from typing import cast
 
 from amends.core import clock, safe_html
+from amends.core.attachments import Incoming, human_size
 
 UNKNOWN_SENDER = "unknown sender"
 #: Deeper MIME than this is not walked (real mail nests a handful of levels).
@@ -56,6 +57,7 @@ class Mail:
     defects: list[str] = field(default_factory=list)
     bounced_id: str | None = None  # a bounce: the Message-ID of the mail that did not arrive
     bounce_reason: str = ""
+    attachments: list[Incoming] = field(default_factory=list)  # every file part, inline images too
 
 
 def content_id(raw: bytes) -> str:
@@ -114,6 +116,22 @@ def html_to_text(markup: str, large: int = LARGE_HTML, defects: list[str] | None
     except (LxmlError, ValueError, RecursionError):
         # lxml refused the document: the words without the tags (linear passes)
         return _plain_words(markup)
+
+
+_WORDS = re.compile(r"\w+")
+
+
+def omitted_plain(body: str, markup: str | None) -> str | None:
+    """The plain text when the HTML leaves some of it out (a mail whose
+    plain part says what the HTML does not, or a text part after the HTML),
+    so that the HTML view can show it beside; None when the HTML has it all.
+    Compared by words: layout and link brackets do not count."""
+    if not markup or not body.strip():
+        return None
+    shown = set(_WORDS.findall(html_to_text(markup).lower()))
+    lines = [line for line in body.splitlines() if not line.startswith("[attachment: ")]
+    missing = [w for line in lines for w in _WORDS.findall(line.lower()) if w not in shown]
+    return "\n".join(lines).strip() or None if missing else None
 
 
 def _plain_words(markup: str) -> str:
@@ -212,15 +230,23 @@ def _read(message: EmailMessage, raw: bytes, defects: list[str], arrived: dateti
     subject = " ".join(_header(message, "Subject", defects).split()) or "(no subject)"
     parts = _parts(message, defects)
     _note_parser_defects(parts, defects)
-    body, html = _bodies(message, parts, defects)
-    files = _attachments(message, defects)
+    body, html, used = _bodies(message, parts, defects)
+    extra = _other_texts(message, used, defects)
+    if extra:  # a text part after the files ("Sent from my phone"): part of the message, not a file
+        body = "\n\n".join(t for t in (body, *extra) if t)
+    files = _attachments(parts, used, defects)
+    shown_inline = safe_html.referenced_cids(html)
+    for item in files:
+        item.inline = item.inline or (item.content_id or "").lower() in shown_inline
     if files:
-        body = (body + "\n\n" if body else "") + "\n".join(f"[attachment: {f} — not kept]" for f in files)
+        body = (body + "\n\n" if body else "") + "\n".join(
+            f"[attachment: {f.name} ({human_size(f.size or 0)})]" for f in files)
     if not body and subject == "(no subject)":
         defects.append("an empty message")
     mail = Mail(text(message_id, defects), [text(r) for r in references], safe_html.display_name(text(name, defects)),
                 text(address) if address else None, clock.to_iso(_moment(message, defects, arrived, now)),
-                text(subject, defects), text(body, defects), text(html) if html else None, defects)
+                text(subject, defects), text(body, defects), text(html) if html else None, defects,
+                attachments=files)
     _bounce(message, parts, address, mail)
     return mail
 
@@ -371,8 +397,10 @@ def _part_text(part: Message, defects: list[str]) -> str:
         return payload.decode("cp1252", errors="replace")
 
 
-def _bodies(message: EmailMessage, parts: list[Message], defects: list[str]) -> tuple[str, str | None]:
-    """The plain text (or the HTML's text) and the sanitised HTML."""
+def _bodies(message: EmailMessage, parts: list[Message],
+            defects: list[str]) -> tuple[str, str | None, list[Message]]:
+    """The plain text (or the HTML's text), the sanitised HTML and the parts
+    they came from."""
     plain: Message | None
     rich: Message | None
     try:
@@ -385,7 +413,7 @@ def _bodies(message: EmailMessage, parts: list[Message], defects: list[str]) -> 
         texts = [p for p in parts if p.get_content_maintype() == "text" and not p.is_multipart()]
         plain = next((p for p in texts if p.get_content_subtype() != "html"), None)
         rich = next((p for p in texts if p.get_content_subtype() == "html"), None)
-        if plain is None and rich is None and not message.is_multipart():
+        if plain is None and rich is None and not message.is_multipart() and not _is_file(message):
             plain = message
     markup = _part_text(rich, defects) if rich is not None else None
     clean_html = None
@@ -394,23 +422,80 @@ def _bodies(message: EmailMessage, parts: list[Message], defects: list[str]) -> 
             clean_html = safe_html.clean(text(markup)) or None
         except (ValueError, TypeError) as error:
             defects.append(f"the HTML part could not be cleaned ({type(error).__name__}); only its text is kept")
+    used = [p for p in (plain, rich) if p is not None]
     if plain is not None:
-        return _part_text(plain, defects).strip(), clean_html
-    return (html_to_text(markup, defects=defects) if markup is not None else ""), clean_html
+        return _part_text(plain, defects).strip(), clean_html, used
+    return (html_to_text(markup, defects=defects) if markup is not None else ""), clean_html, used
 
 
-def _attachments(message: EmailMessage, defects: list[str]) -> list[str]:
-    """'name (size)' for each attachment, names made safe (no folders, no
-    bidi tricks). The files themselves are not kept (yet)."""
-    found = []
-    try:
-        for part in message.iter_attachments():
-            payload = part.get_payload(decode=True) or b""
-            size = len(payload) if isinstance(payload, bytes) else 0
-            found.append(f"{safe_html.safe_filename(text(part.get_filename() or ''))} ({max(1, size // 1024)} KB)")
-    except _READ_ERRORS as error:
-        defects.append(f"attachments could not be listed ({type(error).__name__})")
+def _attachments(parts: list[Message], used: list[Message], defects: list[str]) -> list[Incoming]:
+    """Every file part of the mail, inline images (``Content-ID``) too, with
+    its bytes; names made safe (no folders, no bidi tricks). Text parts
+    without a name are body text, not files; containers are walked by
+    :func:`_parts`, so files inside alternatives, related parts and
+    forwarded mail are found as well."""
+    found: list[Incoming] = []
+    for part in parts:
+        if part.is_multipart() or any(part is body for body in used):
+            continue
+        try:
+            kind = part.get_content_type()
+            name = part.get_filename()
+            disposition = part.get_content_disposition()
+            cid = " ".join(str(part.get("Content-ID") or "").split()).strip("<>") or None
+            if not name and not cid and disposition != "attachment" and part.get_content_maintype() == "text":
+                continue
+            payload = part.get_payload(decode=True)
+        except _READ_ERRORS as error:
+            defects.append(f"an attachment could not be read ({type(error).__name__})")
+            continue
+        data = payload if isinstance(payload, bytes) else b""
+        name = text(name or "") or f"{(cid or 'attachment').split('@')[0]}{_suffix(kind)}"
+        found.append(Incoming(name, kind, data, text(cid) if cid else None,
+                              inline=disposition != "attachment" and cid is not None))
     return found
+
+
+def _is_file(part: Message) -> bool:
+    """A single-part mail that is a picture, a sound, a film or a named
+    document (a photo sent on its own): a file, not its text."""
+    try:
+        return part.get_content_maintype() in ("image", "audio", "video") or \
+            (part.get_content_maintype() != "text" and bool(part.get_filename()))
+    except _READ_ERRORS:
+        return False
+
+
+def _other_texts(message: Message, used: list[Message], defects: list[str]) -> list[str]:
+    """Plain-text parts of the message itself (not of mail it forwards or
+    returns) that are not its body and not files: kept as body text."""
+    found, stack = [], [(message, 0)]
+    while stack:
+        part, depth = stack.pop()
+        if part.get_content_maintype() == "message" and part is not message:
+            continue
+        payload = part.get_payload() if part.is_multipart() else None
+        if isinstance(payload, list):
+            if depth < MAX_DEPTH:
+                stack.extend((p, depth + 1) for p in reversed(payload) if isinstance(p, Message))
+            continue
+        if part.get_content_type() != "text/plain" or any(part is body for body in used):
+            continue
+        try:
+            if part.get_filename() or part.get_content_disposition() == "attachment" or part.get("Content-ID"):
+                continue
+        except _READ_ERRORS:
+            continue
+        words = _part_text(part, defects).strip()
+        if words:
+            found.append(words)
+    return found
+
+
+def _suffix(kind: str) -> str:
+    import mimetypes
+
+    return mimetypes.guess_extension(kind, strict=False) or ""
 
 
 def _bounce(message: Message, parts: list[Message], address: str | None, mail: Mail) -> None:

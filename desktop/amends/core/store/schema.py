@@ -416,7 +416,7 @@ CREATE TABLE saved_replies (
 # Version 3: mail intake keeps every message (issues 11 and 12). What was
 # wrong with a message (no Date, no sender, unknown charset, broken MIME, a
 # bounce ...) is noted on it as a JSON list of sentences instead of refusing it.
-V3 = """
+V3 = f"""
 ALTER TABLE messages ADD COLUMN defects TEXT;   -- JSON list: what was wrong with this mail when it came in
 
 -- H8 (issue 13): subscriptions as the platforms have them. Several per
@@ -433,6 +433,67 @@ ALTER TABLE subscriptions ADD COLUMN price_minor INTEGER;  -- per cycle (all uni
 ALTER TABLE subscriptions ADD COLUMN currency TEXT;        -- ISO 4217, upper case
 ALTER TABLE subscriptions ADD COLUMN quantity INTEGER;
 CREATE UNIQUE INDEX subscriptions_ref ON subscriptions(ref) WHERE ref IS NOT NULL;
+
+-- H9 (issue 13 point 4): one customer per address. Every address a customer
+-- writes from or is known by, normalised (lower case, no display name, no
+-- surrounding space: amends.core.customers.address_key); one address belongs
+-- to one customer only. Filled, and today's duplicates merged, by the
+-- version 3 upgrade hook (amends.core.address_merge).
+CREATE TABLE customer_addresses (
+    address     TEXT PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    added_at    TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX customer_addresses_customer ON customer_addresses(customer_id);
+-- H13 (issue 12.5): attachments kept in the file itself, so that backups,
+-- restore, sharing and exports carry them with nothing else to copy. One
+-- row per content (sha256 of the bytes: the same photo sent twice is stored
+-- once); each message lists its files in attachments. A file over the size
+-- limit (settings 'attachments.max_bytes') is listed with kept = 0 and no
+-- content. The last link to a content going takes the content with it.
+CREATE TABLE attachment_contents (
+    sha256 TEXT PRIMARY KEY,               -- hex SHA-256 of data
+    size   INTEGER NOT NULL,
+    data   BLOB NOT NULL
+);
+CREATE TABLE attachments (
+    id         INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    position   INTEGER NOT NULL,
+    name       TEXT NOT NULL,              -- made safe (no folders, no bidi controls)
+    type       TEXT NOT NULL,              -- MIME type as declared, e.g. image/jpeg
+    size       INTEGER NOT NULL,
+    sha256     TEXT,                       -- NULL: the content was never seen (helpdesk file not given)
+    kept       INTEGER NOT NULL CHECK (kept IN (0, 1)),  -- 1: the bytes are in attachment_contents
+    content_id TEXT,                       -- Content-ID: what an HTML part's cid: links name
+    inline     INTEGER NOT NULL DEFAULT 0 CHECK (inline IN (0, 1))
+);
+CREATE INDEX attachments_message ON attachments(message_id, position);
+CREATE INDEX attachments_content ON attachments(sha256) WHERE kept = 1;
+CREATE TRIGGER attachments_release AFTER DELETE ON attachments
+WHEN old.kept = 1 AND NOT EXISTS (SELECT 1 FROM attachments WHERE sha256 = old.sha256 AND kept = 1)
+BEGIN
+    DELETE FROM attachment_contents WHERE sha256 = old.sha256;
+END;
+
+-- H10 (issue 13, point 6): rules sort new tickets. Each is a search
+-- (desktop/amends/core/query_syntax.py) and what to set when a new ticket
+-- matches it; applied in position order when mail arrives and on import.
+CREATE TABLE rules (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    position   INTEGER NOT NULL,
+    query      TEXT NOT NULL,                -- the condition, in the search language
+    category   TEXT CHECK (category IS NULL OR category IN {CATEGORY_CHECK}),
+    priority   INTEGER CHECK (priority IS NULL OR priority BETWEEN 0 AND 3),
+    assignee   TEXT,
+    tags       TEXT NOT NULL DEFAULT '[]',   -- JSON list of tag names to add
+    enabled    INTEGER NOT NULL DEFAULT 1,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    version    INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX rules_position ON rules(position);
 
 -- H12 (issue 12 points 2, 3): several mailboxes, IMAP that never skips.
 -- A mail account is a mailbox (hello@, billing@): a short name to filter by

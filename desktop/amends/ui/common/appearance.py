@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from amends import paths
@@ -60,9 +60,20 @@ def stylesheet(dark: bool) -> str:
     return (f"QLabel#roleHint {{ background: {c['hint'][0]}; color: {c['hint'][1]}; padding: 6px; }}\n"
             f"QLabel#locationWarning {{ background: {c['warning'][0]}; color: {c['warning'][1]}; padding: 6px; }}\n"
             f"QLabel#readOnlyBanner {{ background: {c['info'][0]}; color: {c['info'][1]}; padding: 6px; }}\n"
-            f"QLabel#searchProblem, QLabel#placeholderWarning, QLabel#replyProblem {{ color: {c['problem']}; }}\n"
+            f"QLabel#restoredBanner {{ background: {c['hint'][0]}; color: {c['hint'][1]}; padding: 6px; }}\n"
+            f"QLabel#searchProblem, QLabel#placeholderWarning, QLabel#replyProblem, QLabel#securityProblem, "
+            f"QLabel#imapSecurityProblem {{ color: {c['problem']}; }}\n"
             f"QLabel#presenceLabel {{ color: {c['presence']}; font-weight: bold; }}\n"
             f"QLabel#selectionBar {{ background: {c['info'][0]}; color: {c['info'][1]}; padding: 4px; }}\n")
+
+
+def link_on_banner(label: QWidget, dark: bool) -> None:
+    """A link in a hint-coloured banner ("Got it", "Dismiss") in the banner's
+    own text colour: the palette's link blue is unreadable on a dark banner
+    (style sheets cannot set a link's colour; the palette can)."""
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.Link, QColor((_DARK if dark else _LIGHT)["hint"][1]))
+    label.setPalette(palette)
 
 
 def bubble_colours(dark: bool) -> dict[str, tuple[str, str]]:

@@ -25,6 +25,10 @@ class Changed(IntFlag):
     AUDIT = 8  # every change writes an audit entry; announced with the others
     VIEWS = 16  # saved views
     EVERYTHING = TICKETS | POLICIES | PROPOSALS | AUDIT | VIEWS
+    #: The file was replaced under us (a backup restored, here or by another
+    #: process): announced with EVERYTHING. Drop what is held from before
+    #: (undo records, versions, cached pages) instead of refreshing around it.
+    REPLACED = 32
 
 
 class DataBus(QObject):

@@ -87,10 +87,24 @@ class FilesController(QObject):
         return op
 
     # -- import and export -------------------------------------------------------
-    def ask_import(self) -> None:
+    def import_filters(self, first: str = "all") -> str:
+        """File → Import's list of formats, by name, ``first`` on top (the
+        welcome's helpdesk or customers choice)."""
+        filters = {
+            "all": self.tr("Everything Amends reads (*.json *.csv *.tsv *.txt *.eml *.mbox)"),
+            "helpdesk": self.tr("Helpdesk exports: Zendesk, Help Scout, Freshdesk, Gorgias (*.json)"),
+            "customers": self.tr("Customers and subscriptions: Stripe, Recharge, Skio, Cratejoy, Shopify, "
+                                 "or any customers CSV (*.csv *.tsv *.txt)"),
+            "tickets": self.tr("Tickets from a spreadsheet (*.csv *.tsv *.txt)"),
+            "mail": self.tr("Mail: single messages or mailboxes (*.eml *.mbox *.mbx)"),
+            "amends": self.tr("Amends exchange file (*.json)"),
+        }
+        order = [first] + [k for k in filters if k != first]
+        return ";;".join([filters[k] for k in order] + [self.tr("All files (*)")])
+
+    def ask_import(self, first: str = "all") -> None:
         names, _ = file_dialogs.get_open_file_names(
-            self.parent_widget, self.tr("Import"), str(Path.home()),
-            self.tr("Supported files (*.json *.csv *.tsv *.txt *.eml *.mbox);;All files (*)"))
+            self.parent_widget, self.tr("Import"), str(Path.home()), self.import_filters(first))
         if names:
             self.import_files([Path(n) for n in names])
 
@@ -100,7 +114,7 @@ class FilesController(QObject):
         from amends.core import importers
         from amends.ui.files.import_dialogs import MappingDialog
 
-        mappings = {}
+        mappings, options = {}, {}
         for path in paths:
             try:
                 fmt = importers.detect(path)
@@ -113,20 +127,23 @@ class FilesController(QObject):
                 if dialog.exec() != QDialog.DialogCode.Accepted:
                     return None
                 mappings[path] = dialog.mapping()
-        return self._import_and_report(paths, mappings, skip_invalid)
+                options[path] = dialog.options()
+        return self._import_and_report(paths, mappings, skip_invalid, options)
 
-    def _import_and_report(self, paths: list[Path], mappings: dict, skip_invalid: bool) -> ops.Operation:
+    def _import_and_report(self, paths: list[Path], mappings: dict, skip_invalid: bool,
+                           options: dict | None = None) -> ops.Operation:
         from amends.ui.files.import_dialogs import ImportReportDialog, run_import
 
         def done(reports) -> None:
             self.bus.announce(Changed.EVERYTHING)
             report = ImportReportDialog(reports, self.parent_widget)
             report.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            report.retry_skipping.connect(lambda: self._import_and_report(paths, mappings, True))
+            report.retry_skipping.connect(lambda: self._import_and_report(paths, mappings, True, options))
             self.import_report = report
             report.open()
 
-        self._import_op = run_import(self.parent_widget, self.db, paths, mappings, skip_invalid, done)
+        self._import_op = run_import(self.parent_widget, self.db, paths, mappings, skip_invalid, done,
+                                     options=options)
         return self._import_op
 
     def ask_export(self) -> None:
@@ -216,8 +233,10 @@ class FilesController(QObject):
         return dialog
 
     def _after_restore(self) -> None:
+        """The same handling as a restore seen by the poll (the shell's
+        REPLACED handler): banner, undo cleared, everything re-read."""
         self.bus.say(self.tr("Restored; a copy of the previous data was kept."), 8000)
-        self.bus.announce(Changed.EVERYTHING)
+        self.bus.announce(Changed.EVERYTHING | Changed.REPLACED)
 
     def rolling_backup(self) -> ops.Operation | None:
         """The daily backup, in a worker, a little after start-up."""

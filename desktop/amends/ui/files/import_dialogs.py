@@ -36,41 +36,75 @@ def _header_hash(header: list[str]) -> str:
     return hashlib.sha1("\x1f".join(header).encode()).hexdigest()[:16]
 
 
+ENCODINGS = ("utf-8", "cp1252", "iso-8859-1", "iso-8859-2", "cp1250", "shift_jis", "cp932", "euc-kr", "gb18030",
+             "koi8-r", "utf-16")
+
+
 class MappingDialog(QDialog):
-    """Which column is which field; the first rows show what will be read."""
+    """Which column is which field; the first rows show what will be read,
+    with how the file was read named (its encoding when it was a guess, a
+    date column's order) and both choosable."""
 
     def __init__(self, path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mappingDialog")
         self.setWindowTitle(self.tr("Import {0}: columns").format(path.name))
         self.setMinimumWidth(720)
-        self.header, rows = csv_files.preview(path)
+        self.path = path
+        self.info = csv_files.inspect(path)
+        self.header = self.info.header
         remembered = settings.get(schema.IMPORT_MAPPING, header=_header_hash(self.header))
         guessed = csv_files.guess_mapping(self.header)
         chosen = json.loads(remembered) if remembered else guessed
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(self.tr("Choose what each column holds. A subject and a date are needed.")))
+        read_as = QGridLayout()
+        self.encoding = QComboBox()
+        self.encoding.setObjectName("mappingEncoding")
+        self.encoding.setEditable(True)
+        self.encoding.setAccessibleName(self.tr("Text encoding of the file"))
+        for name in dict.fromkeys([self.info.encoding, *ENCODINGS]):
+            self.encoding.addItem(name, name)
+        self.encoding.setCurrentIndex(0)
+        detected = self.tr("detected — if letters look wrong, choose another") if self.info.guessed else ""
+        read_as.addWidget(QLabel(self.tr("Text encoding")), 0, 0)
+        read_as.addWidget(self.encoding, 0, 1)
+        read_as.addWidget(QLabel(detected), 0, 2)
+        self.dates = QComboBox()
+        self.dates.setObjectName("mappingDates")
+        self.dates.setAccessibleName(self.tr("How dates like 01/05/2026 read"))
+        self.dates.addItem(self.tr("Dates: as each column's values show"), None)
+        self.dates.addItem(self.tr("Dates: day first (31/01/2026)"), "day-first")
+        self.dates.addItem(self.tr("Dates: month first (01/31/2026)"), "month-first")
+        read_as.addWidget(QLabel(self.tr("Dates")), 1, 0)
+        read_as.addWidget(self.dates, 1, 1)
+        layout.addLayout(read_as)
         grid = QGridLayout()
         self.combos: dict[str, QComboBox] = {}
         for column, name in enumerate(self.header):
-            grid.addWidget(QLabel(f"<b>{html.escape(name)}</b>"), 0, column)
+            title = QLabel(f"<b>{html.escape(name)}</b>")
+            title.setWordWrap(True)
+            title.setToolTip(name)
+            grid.addWidget(title, 0, column)
             combo = QComboBox()
             combo.setAccessibleName(self.tr("Field for column {0}").format(name))
             combo.addItem(self.tr("(ignore)"), "ignore")
             for field in csv_files.TICKET_FIELDS:
-                combo.addItem(field.replace("_", " "), field)
+                combo.addItem(self.tr(csv_files.FIELD_LABELS.get(field, field)), field)
             combo.setCurrentIndex(max(0, combo.findData(chosen.get(name, "ignore"))))
             grid.addWidget(combo, 1, column)
             self.combos[name] = combo
         layout.addLayout(grid)
-        self.table = QTableWidget(len(rows), len(self.header))
+        self.table = QTableWidget(0, len(self.header))
         self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         self.table.setObjectName("mappingPreview")
         self.table.setHorizontalHeaderLabels(self.header)
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                self.table.setItem(r, c, QTableWidgetItem(value[:200]))
+        self.table.horizontalHeader().setMinimumSectionSize(90)
         layout.addWidget(self.table)
+        self.notes = QLabel()
+        self.notes.setObjectName("mappingNotes")
+        self.notes.setWordWrap(True)
+        layout.addWidget(self.notes)
         self.problem = QLabel()
         self.problem.setObjectName("problems")
         layout.addWidget(self.problem)
@@ -81,7 +115,33 @@ class MappingDialog(QDialog):
         layout.addWidget(buttons)
         for combo in self.combos.values():
             combo.currentIndexChanged.connect(self._check)
+        self.encoding.currentTextChanged.connect(self._reread)
+        self.dates.currentIndexChanged.connect(self._reread)
+        self._show(self.info)
         self._check()
+
+    def options(self) -> dict[str, str | None]:
+        """How to read the file: ``encoding`` (None: as detected) and ``dates``
+        (None: from each column's values), for importers.import_file."""
+        chosen = self.encoding.currentText().strip()
+        keep = chosen == self.info.encoding  # the same detection runs again
+        return {"encoding": None if keep or not chosen else chosen, "dates": self.dates.currentData()}
+
+    def _reread(self) -> None:
+        options = self.options()
+        self._show(csv_files.inspect(self.path, encoding=options["encoding"], dates=options["dates"],
+                                     overrides=self._overrides()))
+
+    def _overrides(self) -> dict[str, str]:
+        return {name: field for name, field in self.mapping().items() if field != "ignore"}
+
+    def _show(self, seen: csv_files.Preview) -> None:
+        self.table.setRowCount(len(seen.rows))
+        for r, row in enumerate(seen.rows):
+            for c, value in enumerate(row):
+                self.table.setItem(r, c, QTableWidgetItem(value[:200]))
+        lines = [f"ⓘ {note}" for note in seen.notes] + [f"⚠ {problem}" for problem in seen.problems[:5]]
+        self.notes.setText("\n".join(lines))
 
     def mapping(self) -> dict[str, str]:
         return {name: combo.currentData() for name, combo in self.combos.items()}
@@ -116,6 +176,8 @@ def report_html(reports: list[importers.FileReport]) -> str:
         else:
             parts.append(f"<p><b>{name}</b>: {r.imported:,} {e(r.unit)} imported, {r.unchanged:,} unchanged, "
                          f"{r.skipped:,} skipped.</p>")
+        if r.read_as:  # what was guessed about the file: its encoding, a date column's order
+            parts.append("<ul>" + "".join(f"<li>{e(note)}</li>" for note in r.read_as) + "</ul>")
         if r.errors:
             where = "line" if r.format in ("csv", "customers", "mbox") else "record"
             rows = "".join(f"<tr><td>{where} {x.record}</td><td>{e(x.field)}</td><td>{e(x.reason)}</td></tr>"
@@ -156,7 +218,7 @@ class ImportReportDialog(QDialog):
 
 
 def run_import(parent: QWidget, db: Database, paths: list[Path], mappings: dict[Path, dict[str, str]],
-               skip_invalid: bool, done) -> ops.Operation:
+               skip_invalid: bool, done, *, options: dict[Path, dict] | None = None) -> ops.Operation:
     """Import in a worker: progress, cancel (nothing of a cancelled file is
     kept), and a report at the end."""
     progress = QProgressDialog(parent.tr("Importing…"), parent.tr("Cancel"), 0, 100, parent)
@@ -170,7 +232,8 @@ def run_import(parent: QWidget, db: Database, paths: list[Path], mappings: dict[
         for number, path in enumerate(paths):
             reports.append(importers.import_file(
                 job.db, path, mapping=mappings.get(path), skip_invalid=skip_invalid, cancelled=job.cancelled,
-                progress=lambda d, t, n=number: job.report(n * 100 + int(100 * d / max(t, 1)), len(paths) * 100)))
+                progress=lambda d, t, n=number: job.report(n * 100 + int(100 * d / max(t, 1)), len(paths) * 100),
+                **(options or {}).get(path, {})))
         return reports
 
     def finished(reports) -> None:

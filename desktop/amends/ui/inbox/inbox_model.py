@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from amends.core import clock, tags, tickets
+from amends.core import clock, safe_html, tags, tickets
 from amends.core.store import Database
 from amends.core.vocabulary import STATUSES, category_name, priority_name
 
@@ -215,6 +215,8 @@ class InboxModel(QAbstractTableModel):
             return item.assignee or ("Unassigned" if tooltip else "—")
         if column == "billing_cycle":
             return "" if item.billing_cycle is None else str(item.billing_cycle)
+        if column == "customer":  # often a name from mail: shown without bidi controls
+            return safe_html.display_name(item.customer or "")
         if column in ("updated_at", "due_at"):
             value = getattr(item, column) or ""
             return value.replace("T", " ").removesuffix("Z") if tooltip else value[:16].replace("T", " ")

@@ -492,7 +492,18 @@ class InboxPane(QWidget):
 
     def on_data_changed(self, what: int) -> None:
         """Subscribed to the window's DataBus: tickets changed → re-read what
-        is shown; proposals filed → the ticket lists them."""
+        is shown; proposals filed → the ticket lists them; the file replaced
+        (a restore) → the views too, and a ticket that is gone is closed."""
+        if what & Changed.REPLACED:
+            self.fill_views()
+            shown = self.ticket_view.ticket
+            try:
+                gone = shown is not None and tickets.row(self._db, shown.id) is None
+            except AmendsError as error:
+                log.warning("after the restore, the open ticket was not checked: %s", error)
+                gone = False
+            if gone:
+                self.ticket_view.show_ticket(None)
         if what & Changed.TICKETS:
             self.refresh()
         elif what & Changed.PROPOSALS:

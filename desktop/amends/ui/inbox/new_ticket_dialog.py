@@ -98,11 +98,8 @@ class NewTicketDialog(QDialog):
         email = self.email.text().strip()
         try:
             customer_id = None
-            if email:
-                if "@" not in email:
-                    raise AmendsError(self.tr("“{0}” does not look like an email address.").format(email))
-                customer_id = customers.find_by_email(self._db, email) or customers.create(
-                    self._db, email, self.name.text().strip())
+            if email:  # one customer per address: any letter case, "Name <address>" too (checked by core)
+                customer_id = customers.find_or_create(self._db, email, self.name.text().strip())
             self.ticket_id = tickets.create(
                 self._db, self.subject.text(), self.body.toPlainText(), customer_id=customer_id,
                 category=self.category.currentData(), priority=self.priority.currentData(),

@@ -67,6 +67,7 @@ class Triage(QObject):
         self.enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.inbox.table, self.open_current,
                                context=Qt.ShortcutContext.WidgetShortcut)
         self.inbox.ticket_view.edit_made.connect(self.push)
+        bus.changed.connect(self._on_changed)
         self.inbox.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.inbox.table.customContextMenuRequested.connect(self.context_menu)
         self.dialog: QDialog | None = None
@@ -122,6 +123,12 @@ class Triage(QObject):
     def push(self, edit: Undoable) -> None:
         self.stack.push(EditCommand(self.db, edit, self._after, self._failed))
         self._after(edit, "do")
+
+    def _on_changed(self, what: int) -> None:
+        """A restore replaced the file: every undo record holds versions of
+        the data before it, so undoing would write those back. Forget them."""
+        if what & Changed.REPLACED:
+            self.stack.clear()
 
     def _after(self, edit: Undoable, kind: str) -> None:
         done = {"do": "", "undo": self.tr("Undone: "), "redo": self.tr("Redone: ")}[kind]

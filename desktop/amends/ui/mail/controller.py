@@ -84,14 +84,25 @@ class MailController(QObject):
     def fetch_mail(self, only: list[int] | None = None) -> ops.Operation | None:
         from amends.ui.mail.mail_dialogs import fetch_mail
 
-        def done(report) -> None:
-            self.bus.say(self.tr("Fetched {0} new message(s).").format(report.messages), 6000)
-            self.bus.announce(Changed.TICKETS)
-
-        self.fetch_op = fetch_mail(self.parent_widget, self.db, done, only if isinstance(only, list) else None)
+        self.fetch_op = fetch_mail(self.parent_widget, self.db, self.fetched, only if isinstance(only, list) else None)
         if self.fetch_op is None:
             self.bus.say(self.tr("No IMAP server is set up (Edit → Mailboxes…)."), 6000)
         return self.fetch_op
+
+    def fetched(self, report) -> None:
+        """The fetch's status line: how many came in, how many of them were
+        kept with defects (marked in the conversation), and what the server
+        listed but did not hand over (nothing of it is in the database)."""
+        if report.defective:
+            text = self.tr("Fetched {0} new message(s), {1} kept with defects (see the notes under them).").format(
+                report.messages, report.defective)
+        else:
+            text = self.tr("Fetched {0} new message(s).").format(report.messages)
+        if report.unreadable:
+            text += " " + self.tr("Not fetched: {0}.").format("; ".join(
+                self.tr("message {0}: {1}").format(uid, why) for uid, why in report.unreadable))
+        self.bus.say(text, 15000 if report.defective or report.unreadable else 6000)
+        self.bus.announce(Changed.TICKETS)
 
     def send_mail(self) -> ops.Operation | None:
         """Deliver due replies (every minute, and right after a reply)."""

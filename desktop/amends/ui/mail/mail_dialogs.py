@@ -1,6 +1,11 @@
 """Mail in the app: the mailboxes (Preferences → Mailboxes: the list, one
 mailbox's settings, Test connection, Fetch now) and the Outbox, where
-replies wait while the server is away."""
+replies wait while the server is away.
+
+"none" (no encryption) is only offered while the host typed is this machine
+(``security.is_loopback``): a password in clear to any other server is what
+the core refuses (``InsecureMail``), so the dialog does not offer it, and
+says why next to the field when a host change takes it away."""
 
 from __future__ import annotations
 
@@ -28,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from amends.core.errors import AmendsError, MailProblem
-from amends.core.mail import connection, fetch, mailboxes, outbox, secrets
+from amends.core.mail import connection, fetch, mailboxes, outbox, secrets, security
 from amends.core.mail.mailboxes import Mailbox
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES
@@ -46,6 +51,7 @@ class AccountDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("accountDialog")
         self.setWindowTitle(self.tr("Mailbox") if mailbox is None else self.tr("Mailbox {0}").format(mailbox.label))
+        self.setMinimumWidth(520)  # wrapped notes and problems need the width to be read whole
         self._db = db
         self._mailbox = mailbox
         self.label = QLineEdit()
@@ -57,8 +63,9 @@ class AccountDialog(QDialog):
         self.port.setRange(1, 65535)
         self.port.setValue(587)
         self.security = QComboBox()
-        for key, label in (("starttls", "STARTTLS"), ("ssl", "SSL/TLS"), ("none", "none (local server only)")):
+        for key, label in (("starttls", "STARTTLS"), ("ssl", "SSL/TLS")):
             self.security.addItem(label, key)
+        self.security_problem = self._problem_label("securityProblem")
         self.user = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -68,8 +75,14 @@ class AccountDialog(QDialog):
         self.imap_port.setRange(1, 65535)
         self.imap_port.setValue(993)
         self.imap_security = QComboBox()
-        for key, label in (("ssl", "SSL/TLS"), ("starttls", "STARTTLS"), ("none", "none (local server only)")):
+        for key, label in (("ssl", "SSL/TLS"), ("starttls", "STARTTLS")):
             self.imap_security.addItem(label, key)
+        self.imap_security_problem = self._problem_label("imapSecurityProblem")
+        #: core field name → (host field, security choice, where its problem shows)
+        self._security_fields = {"smtp_security": (self.host, self.security, self.security_problem),
+                                 "imap_security": (self.imap_host, self.imap_security, self.imap_security_problem)}
+        for field, (host, _choice, _problem) in self._security_fields.items():
+            host.textChanged.connect(lambda _text, field=field: self._offer_security(field))
         self.folder = QLineEdit("INBOX")
         self.every = QSpinBox()
         self.every.setRange(1, 1440)
@@ -95,6 +108,10 @@ class AccountDialog(QDialog):
                               ("New tickets: assignee", self.assignee)):
             widget.setAccessibleName(self.tr(label))
             form.addRow(self.tr(label), widget)
+            if widget is self.security:
+                form.addRow("", self.security_problem)
+            elif widget is self.imap_security:
+                form.addRow("", self.imap_security_problem)
         note = QLabel(self.tr("The password goes to your system's keyring, or is kept for this session only. It is "
                               "never written into the database."))
         note.setWordWrap(True)
@@ -143,13 +160,60 @@ class AccountDialog(QDialog):
                        default_assignee=self.assignee.text().strip() or None,
                        auth=old.auth if old else "password", version=old.version if old else 1)
 
+    def _problem_label(self, name: str) -> QLabel:
+        label = QLabel()
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.hide()
+        return label
+
+    def _offer_security(self, field: str) -> None:
+        """"none" while the host is this machine; when the host stops being
+        it under a chosen "none", the choice goes back to encrypted and the
+        core's reason is shown under the field (nothing changes silently)."""
+        host, choice, problem = self._security_fields[field]
+        at = choice.findData("none")
+        if security.is_loopback(host.text()):
+            if at < 0:
+                choice.addItem(self.tr("none (local server only)"), "none")
+            problem.hide()
+            return
+        if at < 0:
+            return
+        chosen = choice.currentData() == "none"
+        choice.removeItem(at)
+        if chosen:
+            try:
+                security.check(host.text().strip(), "none", field)
+            except security.InsecureMail as error:
+                self._show_problems(error, self.tr("Set back to {0}: ").format(choice.currentText()))
+
+    def _show_problems(self, error: security.InsecureMail, prefix: str = "") -> None:
+        for field, reason in error.problems:
+            if field in self._security_fields:
+                label = self._security_fields[field][2]
+                label.setText(f"⚠ {prefix}{reason}")
+                label.show()
+        self.adjustSize()  # a wrapped problem gets its height
+
     def accept(self) -> None:
+        for _host, _choice, problem in self._security_fields.values():
+            problem.hide()
         box = self.mailbox()
         try:
+            # both servers checked before anything is written (the core checks again)
+            security.check(box.smtp_host or "", box.smtp_security, "smtp_security")
+            if box.imap_host:
+                security.check(box.imap_host, box.imap_security, "imap_security")
             if self._mailbox is None:
                 box = mailboxes.get(self._db, mailboxes.add(self._db, box))
             else:
                 mailboxes.update(self._db, box)
+        except security.InsecureMail as error:
+            log.warning("mailbox not saved: %s", error)
+            self._show_problems(error)
+            self.problem.setText(self.tr("⚠ Not saved: see the security choice above."))
+            return
         except AmendsError as error:
             log.warning("mailbox not saved: %s", error)
             self.problem.setText(f"⚠ {error}")

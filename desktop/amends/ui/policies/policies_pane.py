@@ -25,6 +25,7 @@ from amends.ui.common.note_dialog import NoteDialog, PublishDialog  # noqa: F401
 from amends.ui.common.rows_model import ListModel
 from amends.ui.policies.policy_editor import PolicyEditor
 from amends.ui.policies.proposals_box import ProposalsBox
+from amends.ui.policies.rules_box import RulesBox
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Name", "Category", "Segment", "Status", "Version", "Review")
@@ -89,6 +90,9 @@ class PoliciesPane(QWidget):
         self.proposals = ProposalsBox(db)
         self.proposals.setObjectName("proposalsBox")
         left_layout.addWidget(self.proposals, 1)
+        self.rules = RulesBox(db)
+        self.rules.setObjectName("rulesBox")
+        left_layout.addWidget(self.rules, 1)
         self.editor = PolicyEditor(db)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setObjectName("policiesSplitter")
@@ -118,10 +122,17 @@ class PoliciesPane(QWidget):
     def on_data_changed(self, what: int) -> None:
         """Subscribed to the window's DataBus. An edit in progress is not
         thrown away: the list waits until the draft is saved."""
-        if what & Changed.POLICIES and not self.editor.dirty:
+        if what & Changed.REPLACED:  # a restore: the list anew; a clean editor reloads (a dirty one's save
+            self.refresh()           # carries its old version, which the core refuses as a conflict)
+            if self.editor.policy is not None and not self.editor.dirty \
+                    and self.model.row_of(self.editor.policy.id) is not None:
+                self.editor.load(self.editor.policy.id)
+        elif what & Changed.POLICIES and not self.editor.dirty:
             self.refresh()
         elif what & Changed.PROPOSALS:
             self.proposals.reload()
+        if what & Changed.POLICIES:
+            self.rules.reload(self.rules.current().id if self.rules.current() else None)
 
     def refresh(self) -> None:
         current = self.editor.policy.id if self.editor.policy else None

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from amends.core import clock, insights
 from amends.core.insights.drill import Drill, ticket_ids
-from amends.core.insights.period import Period, last_full_quarter
+from amends.core.insights.period import FIRST_DAY, LAST_DAY, Period, last_full_quarter
 from amends.core.store import Database
 from amends.core.vocabulary import OFFER_KINDS, STEP_TYPES, category_name
 from amends.ui.common import ops
@@ -92,6 +92,7 @@ class ReviewPane(QWidget):
         for edit, name in ((self.since, "From"), (self.until, "To")):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setDateRange(FIRST_DAY, LAST_DAY)  # what a Period accepts
             edit.setAccessibleName(self.tr(name))
         self.min_tickets = QSpinBox()
         self.min_tickets.setObjectName("minTickets")

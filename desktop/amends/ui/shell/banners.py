@@ -1,10 +1,12 @@
 """The banners above the panes: the role-split hint (past about 1,000
-active subscribers, dismissable once per database), the sync-folder warning
-and the read-only notice."""
+active subscribers, dismissable once per database), the sync-folder warning,
+the read-only notice, and "restored from a backup" (until dismissed)."""
 
 from __future__ import annotations
 
+import html
 import logging
+from pathlib import Path
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel
@@ -32,6 +34,11 @@ class Banners(QObject):
         self.location_warning.setObjectName("locationWarning")
         self.location_warning.setWordWrap(True)
         self.location_warning.hide()
+        self.restored = QLabel()
+        self.restored.setObjectName("restoredBanner")
+        self.restored.setWordWrap(True)
+        self.restored.linkActivated.connect(lambda _link: self.restored.hide())
+        self.restored.hide()
         if db.readonly:
             self.location_warning.setText(self.tr(
                 "🔒 Read-only: this file cannot be changed from here (its permissions, or the folder's, do not allow "
@@ -81,6 +88,29 @@ class Banners(QObject):
             service))
         self.location_warning.show()
         return True
+
+    def show_restored(self) -> None:
+        """The file was replaced by a backup: say by whom, when and from
+        what, so that a person wondering where their last edits went knows."""
+        from amends.core import backups, clock
+
+        try:
+            entry = backups.last_restore(self.db)
+        except AmendsError as error:
+            log.warning("the restore's audit entry was not read: %s", error)
+            entry = None
+        if entry is None:
+            text = self.tr("Restored from a backup: what is shown now is the restored data.")
+        else:
+            when = clock.parse_iso(entry.at).astimezone().strftime("%Y-%m-%d %H:%M")
+            source = (entry.change or {}).get("from")
+            text = self.tr("Restored from a backup by {0} at {1}").format(html.escape(entry.actor), when)
+            if source:  # the file's name here; the whole path in the tooltip
+                text += self.tr(" (from {0})").format(html.escape(Path(source).name))
+            text += self.tr(". You now see the restored data; undo was cleared (it held changes from before).")
+            self.restored.setToolTip(source or "")
+        self.restored.setText("⟲ " + text + " <a href='dismiss'>" + self.tr("Dismiss") + "</a>")
+        self.restored.show()
 
     def dismiss_hint(self, _link: str = "") -> None:
         settings.put(schema.ROLE_HINT_DISMISSED, True, db=self.db.path)

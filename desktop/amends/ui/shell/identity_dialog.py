@@ -73,8 +73,9 @@ class IdentityDialog(QDialog):
 
 class WelcomeDialog(IdentityDialog):
     """The first run: who you are, which database (the default one, or open
-    or create another — on a network share for a team), and whether to
-    load demo data to look around."""
+    or create another — on a network share for a team), whether to load
+    demo data to look around, and how to bring your own data on day one (a
+    mailbox, a helpdesk export, a subscription platform's customers)."""
 
     def __init__(self, current: identity.Identity, default_path: Path, parent: QWidget | None = None) -> None:
         super().__init__(current, parent)
@@ -90,11 +91,26 @@ class WelcomeDialog(IdentityDialog):
         self.choose.setToolTip(self.tr("For a team: choose a file on a shared folder that everyone opens."))
         self.demo = QCheckBox(self.tr("Load demo data into it (2,000 tickets with customers, policies and history)"))
         self.demo.setObjectName("welcomeDemo")
-        for widget in (where, self.path_label, self.choose, self.demo):
+        bring = QLabel(self.tr("<b>Bring your data</b> (after Start; each can be done later from the menus)"))
+        self.bring_mailbox = QCheckBox(self.tr("Connect a mailbox (IMAP): new mail becomes tickets"))
+        self.bring_mailbox.setObjectName("welcomeMailbox")
+        self.bring_helpdesk = QCheckBox(self.tr("Import a helpdesk export: Zendesk, Help Scout, Freshdesk or Gorgias"))
+        self.bring_helpdesk.setObjectName("welcomeHelpdesk")
+        self.bring_customers = QCheckBox(self.tr("Import customers and subscriptions: Stripe, Recharge, Skio, "
+                                                 "Cratejoy or Shopify (their CSV export)"))
+        self.bring_customers.setObjectName("welcomeCustomers")
+        for widget in (where, self.path_label, self.choose, self.demo, bring, self.bring_mailbox,
+                       self.bring_helpdesk, self.bring_customers):
             layout.insertWidget(layout.count() - 1, widget)
         self.choose.clicked.connect(self.pick_file)
         self.ok.setText(self.tr("Start"))
         self._show_path()
+
+    def next_steps(self) -> list[str]:
+        """What to open once the window is up: ``mailbox``, ``helpdesk``,
+        ``customers``, in that order."""
+        return [step for step, box in (("mailbox", self.bring_mailbox), ("helpdesk", self.bring_helpdesk),
+                                       ("customers", self.bring_customers)) if box.isChecked()]
 
     def _show_path(self) -> None:
         state = self.tr("exists — it will be opened") if self.path.exists() else self.tr("new — it will be created")
@@ -113,3 +129,14 @@ class WelcomeDialog(IdentityDialog):
     def set_path(self, path: Path) -> None:
         self.path = path
         self._show_path()
+
+
+def bring_data(window, steps: list[str]) -> None:
+    """The welcome's "bring your data" choices, on the new main window: the
+    mailbox settings, then File → Import with the helpdesk exports or the
+    subscription platforms' files offered first."""
+    if "mailbox" in steps:
+        window.mail.open_account()
+    for kind in ("helpdesk", "customers"):
+        if kind in steps:
+            window.files.ask_import(kind)

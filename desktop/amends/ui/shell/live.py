@@ -3,7 +3,9 @@ tell others where I am, and show it when another writer holds the lock.
 
 * :class:`LiveUpdates` polls ``PRAGMA data_version`` (cheap) every second;
   when it moved and the newest audit id moved too (presence heartbeats are
-  not audited) it announces :attr:`Changed.EVERYTHING` on the bus. It also
+  not audited) it announces :attr:`Changed.EVERYTHING` on the bus. When the
+  file was restored from a backup (``backups.ReplacementWatch``) it announces
+  ``EVERYTHING | REPLACED`` instead: the panes drop what they hold. It also
   sends the presence heartbeat and shows who else is where.
 * :class:`WaitIndicator` is the store's waiter: "Waiting for another user…"
   and a Stop button in the status bar while a write waits for the lock.
@@ -16,7 +18,7 @@ import logging
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QStatusBar, QWidget
 
-from amends.core import audit, presence
+from amends.core import audit, backups, presence
 from amends.core.errors import AmendsError
 from amends.core.store import Database
 from amends.ui.common.databus import Changed, DataBus
@@ -38,6 +40,7 @@ class LiveUpdates(QObject):
         self.instance = presence.new_instance()
         self.data_version = db.data_version()
         self.audit_mark = audit.latest_id(db)
+        self.watch = backups.ReplacementWatch(db)  # its own data_version memory
         self.heartbeat_enabled = not db.readonly
         self.away = False  # another pane is shown: my presence says idle
         self.poll = QTimer(self)
@@ -54,6 +57,9 @@ class LiveUpdates(QObject):
         """Another connection committed: announce it if the data changed (the
         audit log moved), and show who is where."""
         try:
+            if self.watch.replaced():
+                self.bus.announce(Changed.EVERYTHING | Changed.REPLACED)  # the shell calls resync()
+                return
             version = self.db.data_version()
             if version == self.data_version:
                 return
@@ -66,6 +72,19 @@ class LiveUpdates(QObject):
             self.audit_mark = mark
             self.bus.announce(Changed.EVERYTHING)
         self.show_presence()
+
+    def resync(self) -> None:
+        """After a restore (seen here or made by this window): start again
+        from the file as it is now. The restore is consumed (the next poll
+        does not announce it again) and my presence row, gone with the old
+        data, is written anew."""
+        try:
+            self.watch.replaced()
+            self.data_version = self.db.data_version()
+            self.audit_mark = audit.latest_id(self.db)
+        except AmendsError as error:
+            log.warning("after the restore, the change marks were not read (the next poll tries again): %s", error)
+        self.beat()
 
     def beat(self) -> None:
         """Tell the others which ticket I have open (every few seconds and

@@ -84,6 +84,7 @@ class MainWindow(WindowActions, QMainWindow):
         central_layout.setSpacing(0)
         central_layout.addWidget(self.banners.hint)
         central_layout.addWidget(self.banners.location_warning)
+        central_layout.addWidget(self.banners.restored)
         central_layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
@@ -106,6 +107,7 @@ class MainWindow(WindowActions, QMainWindow):
         db.waiter = self.waiting.wait_for_lock
         self.live = LiveUpdates(db, self.inbox, self.bus, self)
         self.poll = self.live.poll  # tests stop it and call check_for_changes() themselves
+        self.bus.changed.connect(self._on_changed)
 
         # Icons (QtSvg), banners and the tray (two counts on the whole file) wait
         # until the first page is painted: start-up time is measured to that moment.
@@ -177,6 +179,8 @@ class MainWindow(WindowActions, QMainWindow):
         """Light or dark: banners, icons and the conversation follow the scheme."""
         dark = appearance.is_dark(self)
         self.setStyleSheet(appearance.stylesheet(dark))
+        for banner in (self.banners.hint, self.banners.restored):
+            appearance.link_on_banner(banner, dark)
         for action, name in ((self.act_inbox, "inbox"), (self.act_policies, "policies"), (self.act_review, "review"),
                              (self.act_audit, "audit"), (self.act_resolve, "resolve"), (self.act_new, "new"),
                              (self.triage.act_snooze, "snooze"), (self.triage.act_tag, "tag"),
@@ -383,6 +387,20 @@ class MainWindow(WindowActions, QMainWindow):
     # -- live refresh (shell/live.py) ----------------------------------------------
     def check_for_changes(self) -> None:
         self.live.check_for_changes()
+
+    def _on_changed(self, what: int) -> None:
+        """The one place a restore is handled, however it was seen (the
+        poll, or this window's Restore dialog): the banner, the review's
+        figures and the live marks; the panes and the undo stack handle
+        REPLACED themselves on the bus."""
+        if not what & Changed.REPLACED:
+            return
+        self.banners.show_restored()
+        if self._review is not None:
+            self._review.data = None  # figures of the old data
+            if self.stack.currentWidget() is self._review:
+                self._review.compute()
+        self.live.resync()
 
     def refresh(self) -> None:
         """F5: re-read what is shown."""

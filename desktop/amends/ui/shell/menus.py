@@ -33,7 +33,10 @@ class WindowActions:
         self.act_open = self._action("&Open database…", self.choose_database, QKeySequence.StandardKey.Open, "open")
         self.act_new = self._action("&New ticket…", self.new_ticket, QKeySequence.StandardKey.New, "newTicket")
         self.act_demo = self._action("Load &demo data…", files.offer_demo, None, "loadDemo")
-        self.act_import = self._action("&Import…", files.ask_import, "Ctrl+I", "import")
+        self.act_import = self._action("&Import…", lambda: files.ask_import(), "Ctrl+I", "import")
+        self.act_import.setStatusTip(self.tr("Import Zendesk, Help Scout, Freshdesk or Gorgias exports; customers from "
+                                             "Stripe, Recharge, Skio, Cratejoy or Shopify; spreadsheets; mail"))
+        self.act_import.setToolTip(self.act_import.statusTip())
         self.act_export = self._action("&Export…", files.ask_export, "Ctrl+Shift+E", "export")
         self.act_report = self._action("Quarterly relations &report…", files.ask_report, None, "report")
         self.act_restore = self._action("&Backups and restore…", files.open_restore, None, "restore")

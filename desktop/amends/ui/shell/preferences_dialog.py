@@ -17,17 +17,20 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from amends.core import identity
+from amends.core import attachments, identity
+from amends.core.errors import AmendsError
 from amends.core.store import Database
 from amends.ui.common import appearance, settings
 from amends.ui.shell import tray
 from amends.ui.shell.identity_dialog import chosen_role, role_buttons
 
 log = logging.getLogger("amends.ui.preferences")
+MB = 1024 * 1024
 
 
 class PreferencesDialog(QDialog):
@@ -67,6 +70,16 @@ class PreferencesDialog(QDialog):
         for key, label in appearance.SCHEMES.items():
             self.scheme.addItem(self.tr(label), key)
         self.scheme.setCurrentIndex(max(0, self.scheme.findData(settings.get(appearance.SETTING))))
+        # For everyone using this database file (a setting in it), not this machine only.
+        self.attachment_limit = QSpinBox()
+        self.attachment_limit.setObjectName("prefAttachmentLimit")
+        self.attachment_limit.setRange(0, 2000)
+        self.attachment_limit.setSuffix(self.tr(" MB"))
+        self.attachment_limit.setValue(attachments.limit(db.conn) // MB)
+        self.attachment_limit.setAccessibleName(self.tr("Largest attachment kept"))
+        self.attachment_limit.setEnabled(not db.readonly)
+        self.attachment_limit.setToolTip(self.tr("Larger files are listed on their message but not kept. "
+                                                 "This applies to everyone using this database."))
         form = QFormLayout()
         name_label = QLabel(self.tr("&Your name"))
         name_label.setBuddy(self.name)
@@ -77,6 +90,9 @@ class PreferencesDialog(QDialog):
         scheme_label = QLabel(self.tr("&Appearance"))
         scheme_label.setBuddy(self.scheme)
         form.addRow(scheme_label, self.scheme)
+        limit_label = QLabel(self.tr("&Keep attachments up to"))
+        limit_label.setBuddy(self.attachment_limit)
+        form.addRow(limit_label, self.attachment_limit)
         self.mailboxes_button = QPushButton(self.tr("&Mailboxes…"))
         self.mailboxes_button.setObjectName("prefMailboxes")
         self.mailboxes_button.setToolTip(self.tr("The addresses mail comes in on and goes out from"))
@@ -117,6 +133,13 @@ class PreferencesDialog(QDialog):
         if name != self._db.actor:
             self._db.actor = name
             self.name_changed.emit(name)
+        if self.attachment_limit.value() != attachments.limit(self._db.conn) // MB:
+            try:
+                attachments.set_limit(self._db, self.attachment_limit.value() * MB)
+            except AmendsError as error:
+                log.warning("attachment limit not saved: %s", error)
+                self.problem.setText(self.tr("⚠ Could not save the attachment limit: {0}").format(error))
+                return
         settings.put(tray.NOTIFY_SETTING, self.notify.isChecked())
         settings.put(appearance.SETTING, self.scheme.currentData())
         appearance.apply_scheme(self.scheme.currentData())

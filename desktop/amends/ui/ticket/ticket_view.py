@@ -7,8 +7,10 @@ all of them together."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
+import re
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from amends.core import (
+    attachments,
     audit,
     clock,
     customers,
@@ -41,37 +44,70 @@ from amends.core import (
     replies,
     resolution,
     safe_html,
+    suggestions,
     tags,
     tickets,
 )
 from amends.core.errors import AmendsError, ConflictError
+from amends.core.mail import defects as mail_defects
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES, OFFER_KINDS, PRIORITIES, STATUSES, category_name
+from amends.ui.common import ops
 from amends.ui.common.messages import conflict_box, describe, show_error
+from amends.ui.ticket.attachments_view import AttachmentBrowser, body_html
 
 log = logging.getLogger("amends.ui.ticket")
 
 _LABELS = {"in": "Customer", "out": "Reply", "note": "Internal note"}
+#: The lines the mail reader adds for attachments it did not keep.
+_ATTACHMENT_LINE = re.compile(r"^\[attachment: .*\]$", re.MULTILINE)
 
 
-def conversation_html(ticket: tickets.Ticket, dark: bool = False) -> str:
-    """The conversation as HTML; every text is escaped (it is user input)."""
+def _shown_names(body: str) -> str:
+    """Attachment names in a body without bidi controls (an older import
+    kept them: 'invoice\u202efdp.exe' would read as 'invoiceexe.pdf')."""
+    return _ATTACHMENT_LINE.sub(lambda line: safe_html.display_name(line.group(0)), body)
+
+
+def _defects_html(notes: list[str], foreground: str) -> str:
+    if not notes:
+        return ""
+    items = "; ".join(html.escape(n) for n in notes)
+    return (f'<br><small style="color:{foreground};"><i>⚠ Kept with defects (do not trust these parts): '
+            f'{items}</i></small>')
+
+
+def conversation_html(ticket: tickets.Ticket, dark: bool = False,
+                      files: dict[int, list[attachments.Attachment]] | None = None,
+                      defects: dict[int, list[str]] | None = None) -> str:
+    """The conversation as HTML; every text is escaped (it is user input).
+    ``files``: each message's attachments (listed, images as thumbnails).
+    ``defects``: message id → what was wrong with that mail when it came in
+    (``amends.core.mail.defects.of_ticket``), noted under the message."""
     from amends.ui.common.appearance import bubble_colours
 
     colours = bubble_colours(dark)
+    defects = defects or {}
     parts = []
     for message in ticket.messages:
         label = _LABELS[message.direction]
         background, foreground = colours[message.direction]
         if message.flag == "thanks":
             label += " · thank-you (did not reopen)"
-        # Mail HTML was sanitised when it came in (nothing remote, no scripts);
-        # plain text is escaped, with long quoted history folded away.
-        body = message.html if message.html else safe_html.text_html(message.body)
+        elif message.flag == "bounce":
+            label = "Bounce · a delivery failure report, not the customer"
+        # Mail HTML was sanitised when it came in (nothing remote, no scripts;
+        # cid: images from the stored parts); plain text is escaped, with long
+        # quoted history folded away; then the message's files. Attachment
+        # names an older import kept with bidi controls are shown without.
+        shown = dataclasses.replace(message, body=_shown_names(message.body or ""))
+        body = body_html(shown, (files or {}).get(message.id, []))
+        author = safe_html.display_name(message.author)
         parts.append(
             f'<table width="100%" cellpadding="8" style="margin-bottom:6px; background:{background};">'
-            f'<tr><td style="color:{foreground};"><b>{html.escape(label)}</b> · {html.escape(message.author)} · '
-            f'{html.escape(message.created_at[:16].replace("T", " "))}<br>{body}</td></tr></table>')
+            f'<tr><td style="color:{foreground};"><b>{html.escape(label)}</b> · {html.escape(author)} · '
+            f'{html.escape(message.created_at[:16].replace("T", " "))}<br>{body}'
+            f'{_defects_html((defects or {}).get(message.id, []), foreground)}</td></tr></table>')
     if not parts:
         parts.append("<p><i>No messages yet.</i></p>")
     return "".join(parts)
@@ -104,7 +140,8 @@ def profile_html(profile: customers.CustomerProfile | None) -> str:
     if profile is None:
         return "<p><i>No customer is linked to this ticket.</i></p>"
     e = html.escape
-    lines = [f"<h3>{e(profile.name or profile.email)}</h3><p>{e(profile.email)}</p>"]
+    name = safe_html.display_name(profile.name or profile.email)  # a name from mail: no bidi controls
+    lines = [f"<h3>{e(name)}</h3><p>{e(safe_html.display_name(profile.email))}</p>"]
     sub = profile.subscription
     if sub is None:
         lines.append("<p><i>No subscription.</i></p>")
@@ -167,14 +204,6 @@ def resolution_summary(record: resolution.Resolution, version: policies.PolicyVe
 
 
 DRAFT_SAVE_MS = 600
-
-
-class SafeBrowser(QTextBrowser):
-    """Shows a conversation and never loads anything: not from the network,
-    not from disk (defence in depth: sanitising already removed images)."""
-
-    def loadResource(self, kind: int, url):  # noqa: N802 (Qt's name)
-        return None
 
 
 class TicketView(QWidget):
@@ -250,6 +279,22 @@ class TicketView(QWidget):
                              (self.assignee, "Assignee"), (self.resolve_button, "Resolve ticket")):
             widget.setAccessibleName(self.tr(name))
 
+        # A category suggested where no rule sorted the ticket (never applied by itself).
+        self.suggestion = QLabel()
+        self.suggestion.setObjectName("categorySuggestion")
+        self.suggestion.setWordWrap(True)
+        self.suggestion_button = QPushButton(self.tr("Use it"))
+        self.suggestion_button.setObjectName("acceptSuggestion")
+        self.suggestion_button.setAccessibleName(self.tr("Use the suggested category"))
+        self.suggestion_button.clicked.connect(self._accept_suggestion)
+        self._suggested: suggestions.Suggestion | None = None
+        self._learning: ops.Operation | None = None
+        suggestion_row = QHBoxLayout()
+        suggestion_row.addWidget(self.suggestion, 1)
+        suggestion_row.addWidget(self.suggestion_button)
+        self.suggestion.hide()
+        self.suggestion_button.hide()
+
         fields = QFormLayout()
         fields.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         row1 = QHBoxLayout()
@@ -265,7 +310,7 @@ class TicketView(QWidget):
         row2.addWidget(self.status, 1)
         row2.addWidget(self.resolve_button)
 
-        self.conversation = SafeBrowser()
+        self.conversation = AttachmentBrowser(db)  # loads the mail's own images only: no network, no disk
         self.conversation.setObjectName("conversation")
         self.conversation.setAccessibleName(self.tr("Conversation"))
         self.conversation.setOpenLinks(False)
@@ -303,6 +348,7 @@ class TicketView(QWidget):
         column.addLayout(followup_row)
         column.addWidget(self.proposals)
         column.addLayout(row1)
+        column.addLayout(suggestion_row)
         column.addLayout(row2)
         self.history = QTextBrowser()
         self.history.setObjectName("ticketHistory")
@@ -319,6 +365,7 @@ class TicketView(QWidget):
         self.customer = QTextBrowser()
         self.customer.setObjectName("customerSidebar")
         self.customer.setAccessibleName(self.tr("Customer"))
+        self.customer.setMinimumWidth(140)  # names stay readable; the window still fits 1366 px
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("ticketSplitter")
         self.splitter.addWidget(main)
@@ -379,6 +426,8 @@ class TicketView(QWidget):
             entries = audit.for_entity(self._db, "ticket", ticket_id)
             ticket_tags = tags.for_tickets(self._db, [ticket_id]).get(ticket_id, [])
             joined = merges.merged_from(self._db, ticket_id)
+            files = attachments.for_ticket(self._db, ticket_id)
+            noted = mail_defects.of_ticket(self._db, ticket_id)
         except AmendsError as error:
             show_error(self, error)
             return
@@ -420,6 +469,7 @@ class TicketView(QWidget):
         self.followup.setVisible(bool(pending))
         self.followup_button.setVisible(bool(pending))
         self.category.setCurrentIndex(self.category.findData(ticket.category))
+        self._show_suggestion()
         self.priority.setCurrentIndex(self.priority.findData(ticket.priority))
         self.status.setCurrentIndex(self.status.findData(ticket.status))
         self.assignee.clear()
@@ -432,7 +482,7 @@ class TicketView(QWidget):
             found = self.assignee.count() - 1
         self.assignee.setCurrentIndex(found)
         self.resolve_button.setEnabled(ticket.status != "resolved")
-        self.conversation.setHtml(conversation_html(ticket, self.dark))
+        self.conversation.setHtml(conversation_html(ticket, self.dark, files, noted))
         # Someone else's change re-renders the conversation: keep the reader's place.
         scroll.setValue(scroll.maximum() if not keep_draft or at_bottom else kept_scroll)
         self.take_button.setEnabled(ticket.assignee != self._db.actor)
@@ -447,6 +497,48 @@ class TicketView(QWidget):
         self._loading = False
         self.empty.hide()
         self.splitter.show()
+
+    # -- suggestion ---------------------------------------------------------------
+    def _show_suggestion(self) -> None:
+        """A category for a ticket still in "other", from the cached model; the
+        model is (re)built off the UI thread and the suggestion shown then."""
+        ticket, self._suggested = self.ticket, None
+        found = None
+        if ticket is not None and ticket.category == "other":
+            try:
+                model, stale = suggestions.cached(self._db)
+                if stale and self._learning is None:
+                    self._learning = ops.run(self._db, lambda job: suggestions.model_for(job.db, fresh=True),
+                                             success=self._model_ready, failure=self._model_failed, parent=self)
+                found = suggestions.suggest(self._db, ticket.id, model) if model is not None else None
+            except AmendsError as error:
+                log.warning("No category suggestion for ticket %s: %s", ticket.id, error)
+        self._suggested = found
+        if found is not None:
+            because = ", ".join(found.because)
+            self.suggestion.setText(self.tr("Suggested category: <b>{0}</b> ({1:.0%}; words like {2})").format(
+                html.escape(category_name(found.category)), found.confidence, html.escape(because)))
+        self.suggestion.setVisible(found is not None)
+        self.suggestion_button.setVisible(found is not None)
+
+    def _model_ready(self, _model) -> None:
+        self._learning = None
+        self._show_suggestion()
+
+    def _model_failed(self, error: BaseException) -> None:
+        self._learning = None
+        log.warning("Category suggestions could not be learnt: %s", error)  # no suggestion; nothing else changes
+
+    def _accept_suggestion(self) -> None:
+        found = self._suggested
+        if found is None or self.ticket is None or self.ticket.id != found.ticket_id:
+            return
+        self._save_field("category", found.category)  # undoable, conflicts handled as for any edit
+        try:
+            if tickets.get(self._db, found.ticket_id, with_messages=False).category == found.category:
+                suggestions.record_accepted(self._db, found)
+        except AmendsError as error:
+            show_error(self, error)
 
     # -- presence ---------------------------------------------------------------
     def presence_state(self) -> tuple[int | None, str]:
