@@ -1,6 +1,8 @@
 """A real IMAP server for the mail tests: Debian's Dovecot, installed by the
 test itself when missing (as root, like CI), started on a free loopback port
-with its own configuration, and stopped afterwards."""
+with its own configuration, and stopped afterwards. Two users (two
+mailboxes: support and billing), any folders, and ``doveadm`` to change
+what the server reports (UIDVALIDITY)."""
 
 from __future__ import annotations
 
@@ -49,7 +51,9 @@ service pop3-login {{
     port = 0
   }}
 }}
+{extra}
 """
+USERS = {"support": "imap-secret", "billing": "billing-secret"}
 
 
 def _dovecot() -> str | None:
@@ -63,20 +67,49 @@ def _dovecot() -> str | None:
 
 
 class ImapServer:
-    def __init__(self, port: int, user: str, password: str) -> None:
-        self.port, self.user, self.password = port, user, password
+    def __init__(self, port: int, user: str, password: str, base: Path | None = None) -> None:
+        self.port, self.user, self.password, self.base = port, user, password, base
+        self.users = dict(USERS)
 
-    def append(self, raw: bytes, when: datetime | None = None) -> None:
-        """Put a message in INBOX; ``when`` sets its arrival time (INTERNALDATE)."""
+    def client(self, user: str | None = None) -> imaplib.IMAP4:
         client = imaplib.IMAP4("127.0.0.1", self.port)
-        client.login(self.user, self.password)
-        client.append("INBOX", None, imaplib.Time2Internaldate(when) if when else None,
-                      raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+        client.login(user or self.user, self.users[user or self.user])
+        return client
+
+    def append(self, raw: bytes, when: datetime | None = None, *, folder: str = "INBOX",
+               user: str | None = None) -> None:
+        """Put a message in a folder; ``when`` sets its arrival time (INTERNALDATE)."""
+        client = self.client(user)
+        status, data = client.append(folder, None, imaplib.Time2Internaldate(when) if when else None,
+                                     raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+        assert status == "OK", data
         client.logout()
 
+    def create(self, folder: str, user: str | None = None) -> None:
+        client = self.client(user)
+        assert client.create(folder)[0] == "OK"
+        client.logout()
 
-@pytest.fixture
-def imap_server():
+    def delete(self, folder: str, user: str | None = None) -> None:
+        client = self.client(user)
+        assert client.delete(folder)[0] == "OK"
+        client.logout()
+
+    def uidvalidity(self, folder: str = "INBOX", user: str | None = None) -> int:
+        client = self.client(user)
+        status, data = client.status(folder, "(UIDVALIDITY)")
+        client.logout()
+        return int(data[0].split(b"UIDVALIDITY ")[1].split(b")")[0])
+
+    def doveadm(self, *args: str) -> None:
+        """Run doveadm against this server (e.g. to give a folder a new UIDVALIDITY)."""
+        binary = shutil.which("doveadm") or "/usr/bin/doveadm"
+        done = subprocess.run([binary, "-c", str(self.base / "dovecot.conf"), *args], capture_output=True,
+                              text=True, timeout=30)
+        assert done.returncode == 0, done.stderr
+
+
+def start_dovecot(extra: str = ""):
     binary = _dovecot()
     if binary is None:
         pytest.skip("Dovecot is not installed and cannot be installed here (not root)")
@@ -89,12 +122,13 @@ def imap_server():
     for folder in ("run", "state", "mail"):
         (base / folder).mkdir()
     os.chown(base / "mail", owner.pw_uid, owner.pw_gid)
-    (base / "users").write_text("support:{PLAIN}imap-secret\n")
+    (base / "users").write_text("".join(f"{u}:{{PLAIN}}{p}\n" for u, p in USERS.items()))
     (base / "users").chmod(0o644)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    (base / "dovecot.conf").write_text(CONFIG.format(base=base, uid=owner.pw_uid, gid=owner.pw_gid, port=port))
+    (base / "dovecot.conf").write_text(CONFIG.format(base=base, uid=owner.pw_uid, gid=owner.pw_gid, port=port,
+                                                     extra=extra))
     proc = subprocess.Popen([binary, "-c", str(base / "dovecot.conf"), "-F"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 15
@@ -105,14 +139,35 @@ def imap_server():
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 log = (base / "dovecot.log").read_text() if (base / "dovecot.log").exists() else ""
+                proc.kill()
                 pytest.fail(f"Dovecot did not start: {log[-800:]}")
             time.sleep(0.05)
+    return proc, ImapServer(port, "support", USERS["support"], base)
+
+
+def stop_dovecot(proc: subprocess.Popen, server: ImapServer) -> None:
+    proc.terminate()
     try:
-        yield ImapServer(port, "support", "imap-secret")
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    shutil.rmtree(server.base, ignore_errors=True)
+
+
+@pytest.fixture
+def imap_server():
+    proc, server = start_dovecot()
+    try:
+        yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(base, ignore_errors=True)
+        stop_dovecot(proc, server)
+
+
+@pytest.fixture
+def imap_server_without_idle():
+    """The same server, not offering IDLE (so mail is waited for by polling)."""
+    proc, server = start_dovecot("imap_capability = IMAP4rev1 LITERAL+ UIDPLUS\n")
+    try:
+        yield server
+    finally:
+        stop_dovecot(proc, server)

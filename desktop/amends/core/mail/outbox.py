@@ -16,8 +16,7 @@ from typing import Callable
 
 from amends.core import audit, clock
 from amends.core.errors import NotFound, ValidationError
-from amends.core.mail import reference, security
-from amends.core.mail.security import SECURITY
+from amends.core.mail import mailboxes, reference, security
 from amends.core.store import Database
 from amends.core.store.rowids import inserted_id
 
@@ -28,54 +27,38 @@ BACKOFF_MINUTES = (1, 2, 5, 10, 30, 60)
 MAX_ATTEMPTS = 30
 
 
-@dataclass(frozen=True)
-class Account:
-    id: int
-    name: str
-    from_address: str
-    smtp_host: str | None
-    smtp_port: int | None
-    smtp_security: str
-    smtp_user: str | None
+#: A mail account is a mailbox (desktop/amends/core/mail/mailboxes.py).
+Account = mailboxes.Mailbox
+#: One secret for every mailbox, or a function giving each mailbox's own.
+Secret = str | None | Callable[[mailboxes.Mailbox], str | None]
 
 
 def add_account(db: Database, name: str, from_address: str, *, smtp_host: str, smtp_port: int,
-                smtp_security: str = "starttls", smtp_user: str | None = None) -> int:
-    problems = []
-    if "@" not in from_address:
-        problems.append(("from_address", f"{from_address!r} is not an email address"))
-    if not smtp_host.strip():
-        problems.append(("smtp_host", "an SMTP server is needed to send"))
-    if not 0 < int(smtp_port) < 65536:
-        problems.append(("smtp_port", "a port between 1 and 65535"))
-    if smtp_security not in SECURITY:
-        problems.append(("smtp_security", "ssl, starttls or none"))
-    if problems:
-        raise ValidationError(problems)
-    security.check(smtp_host, smtp_security, "smtp_security")
-    with db.transaction() as conn:
-        account_id = inserted_id(conn.execute(
-            "INSERT INTO mail_accounts (name, from_address, smtp_host, smtp_port, smtp_security, smtp_user) "
-            "VALUES (?, ?, ?, ?, ?, ?)", (name, from_address, smtp_host, smtp_port, smtp_security, smtp_user)
-        ))
-        audit.record(conn, db.actor, "mail_account", account_id, "create",
-                     {"name": name, "from": from_address, "smtp": f"{smtp_host}:{smtp_port} ({smtp_security})"})
-    return account_id
+                smtp_security: str = "starttls", smtp_user: str | None = None, label: str | None = None,
+                signature: str | None = None, default_category: str | None = None,
+                default_assignee: str | None = None) -> int:
+    """A mailbox that sends (IMAP is added with fetch.set_imap)."""
+    return mailboxes.add(db, mailboxes.Mailbox(
+        0, label or "", name, from_address, smtp_host, smtp_port, smtp_security, smtp_user, signature=signature,
+        default_category=default_category, default_assignee=default_assignee))
 
 
 def account(db: Database, account_id: int | None = None) -> Account | None:
-    row = db.one("SELECT * FROM mail_accounts " + ("WHERE id = ?" if account_id else "ORDER BY id LIMIT 1"),
-                 (account_id,) if account_id else ())
-    if row is None:
-        return None
-    return Account(row["id"], row["name"], row["from_address"], row["smtp_host"], row["smtp_port"],
-                   row["smtp_security"], row["smtp_user"])
+    """That mailbox, or (no id) the first one in use."""
+    if account_id:
+        row = db.one("SELECT id FROM mail_accounts WHERE id = ?", (account_id,))
+        return mailboxes.get(db, account_id) if row is not None else None
+    boxes = mailboxes.all_mailboxes(db)
+    return boxes[0] if boxes else None
 
 
 def queue_reply(db: Database, message_id: int, account_id: int | None = None) -> int:
     """Queue a reply already stored on its ticket, addressed to the customer,
-    threaded after the customer's last mail."""
-    sender = account(db, account_id)
+    threaded after the customer's last mail, from ``account_id`` or else the
+    mailbox the ticket came in on, signed with that mailbox's signature."""
+    ticket_id = db.scalar("SELECT ticket_id FROM messages WHERE id = ?", (message_id,))
+    sender = account(db, account_id) if account_id else (
+        mailboxes.for_ticket(db, ticket_id) if ticket_id is not None else account(db))
     if sender is None:
         raise ValidationError([("account", "no mail account is set up (Preferences → Mail)")])
     row = db.one("""SELECT m.id, m.ticket_id, m.body, m.direction, t.subject, c.email FROM messages m
@@ -139,8 +122,7 @@ def connect(sender: Account, password: str | None, timeout: float = 20) -> smtpl
         server = smtplib.SMTP(sender.smtp_host, port, timeout=timeout)
         if sender.smtp_security == "starttls":
             server.starttls(context=ssl.create_default_context())
-    if sender.smtp_user and password:
-        server.login(sender.smtp_user, password)
+    mailboxes.authenticate_smtp(server, sender, password)
     return server
 
 
@@ -152,7 +134,7 @@ class DeliveryReport:
     error: str | None = None
 
 
-def deliver_due(db: Database, password: str | None = None, *, now: str | None = None,
+def deliver_due(db: Database, password: Secret = None, *, now: str | None = None,
                 connector: Connect = connect) -> DeliveryReport:
     """Send what is due. A server that is away or refuses leaves the mail
     queued with the reason and the time of the next try."""
@@ -169,7 +151,7 @@ def deliver_due(db: Database, password: str | None = None, *, now: str | None = 
         try:
             if sender is None:  # the foreign key keeps it; a file changed by other tools may not
                 raise smtplib.SMTPException(f"the mail account {account_id} no longer exists")
-            server = connector(sender, password)
+            server = connector(sender, password(sender) if callable(password) else password)
         except (OSError, smtplib.SMTPException, security.InsecureMail) as error:
             for entry in entries:
                 _failed(db, entry, error, now, report)

@@ -94,6 +94,8 @@ def migrate(conn: sqlite3.Connection, path: Path,
             if schema_version(conn) < version:
                 for statement in statements(scripts[version]):
                     conn.execute(statement)
+                if start > 0 and version in UPGRADES:  # data already there moves to the new shape
+                    UPGRADES[version](conn)
                 conn.execute(f"PRAGMA user_version = {int(version)}")
                 if after is not None:
                     after(conn, version)
@@ -102,3 +104,29 @@ def migrate(conn: sqlite3.Connection, path: Path,
             conn.execute("ROLLBACK")
             raise
     return start
+
+
+# -- version-specific data moves, run in the same transaction as their script --
+
+def _v3_mailboxes(conn: sqlite3.Connection) -> None:
+    """H12: every mail account gets a short mailbox name (the part before
+    the @, the whole address where two share it), and its last UID moves to
+    mail_folders without a UIDVALIDITY: the first fetch records it and reads
+    on from that UID."""
+    rows = conn.execute("SELECT id, from_address, imap_folder, last_uid FROM mail_accounts ORDER BY id").fetchall()
+    taken: set[str] = set()
+    for row in rows:
+        address = (row[1] or "").strip().lower()
+        label = address.split("@", 1)[0] or f"mailbox-{row[0]}"
+        if label in taken:
+            label = address if address not in taken else f"{address}-{row[0]}"
+        taken.add(label)
+        conn.execute("UPDATE mail_accounts SET label = ? WHERE id = ?", (label, row[0]))
+        if row[3] is not None:
+            conn.execute("INSERT INTO mail_folders (account_id, folder, uidvalidity, last_uid) VALUES (?, ?, NULL, ?)",
+                         (row[0], row[2] or "INBOX", row[3]))
+
+
+#: Schema version -> Python run right after that version's script on a file
+#: that already had data (a new file has nothing to move).
+UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {3: _v3_mailboxes}

@@ -418,6 +418,34 @@ CREATE TABLE saved_replies (
 # bounce ...) is noted on it as a JSON list of sentences instead of refusing it.
 V3 = """
 ALTER TABLE messages ADD COLUMN defects TEXT;   -- JSON list: what was wrong with this mail when it came in
+
+-- H12 (issue 12 points 2, 3): several mailboxes, IMAP that never skips.
+-- A mail account is a mailbox (hello@, billing@): a short name to filter by
+-- (mailbox:billing), its own signature, default category and assignee, and
+-- how it signs in ('password'; OAuth2 kinds are checked in core/mail, not
+-- here, so new ones need no table rebuild). Removed mailboxes are kept
+-- (old outbox rows and tickets point at them) but hidden.
+ALTER TABLE mail_accounts ADD COLUMN label TEXT;
+ALTER TABLE mail_accounts ADD COLUMN signature TEXT;
+ALTER TABLE mail_accounts ADD COLUMN default_category TEXT;
+ALTER TABLE mail_accounts ADD COLUMN default_assignee TEXT;
+ALTER TABLE mail_accounts ADD COLUMN auth TEXT NOT NULL DEFAULT 'password';
+ALTER TABLE mail_accounts ADD COLUMN removed_at TEXT;
+CREATE UNIQUE INDEX mail_accounts_label ON mail_accounts(label COLLATE NOCASE) WHERE removed_at IS NULL;
+-- Where fetching stands in each folder: a UID is only meaningful with its
+-- UIDVALIDITY; when the server reports another one, the folder is read again
+-- from the start (de-duplicated by Message-ID). mail_accounts.last_uid is
+-- no longer used (moved here on upgrade).
+CREATE TABLE mail_folders (
+    account_id  INTEGER NOT NULL REFERENCES mail_accounts(id) ON DELETE CASCADE,
+    folder      TEXT NOT NULL,
+    uidvalidity INTEGER,
+    last_uid    INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (account_id, folder)
+) WITHOUT ROWID;
+-- The mailbox a ticket came in on: its replies go out from there.
+ALTER TABLE tickets ADD COLUMN mailbox_id INTEGER REFERENCES mail_accounts(id);
+CREATE INDEX tickets_mailbox ON tickets(mailbox_id, updated_at, id) WHERE mailbox_id IS NOT NULL;
 """
 
 #: Index = schema version reached by running that script.
