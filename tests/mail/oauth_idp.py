@@ -21,6 +21,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from aiosmtpd.smtp import AuthResult
+from amends.core.mail import oauth
+
 CLIENT_ID = "amends-test-client"
 
 
@@ -187,3 +190,35 @@ def xoauth2_user_and_token(initial: bytes) -> tuple[str, str]:
     """Read an XOAUTH2 initial response: user=NAME^Aauth=Bearer TOKEN^A^A."""
     parts = dict(p.split("=", 1) for p in base64.b64decode(initial).decode().split("\x01") if "=" in p)
     return parts.get("user", ""), parts.get("auth", "").removeprefix("Bearer ")
+
+
+def client_for(idp: IdentityProvider) -> oauth.Client:
+    return oauth.Client(CLIENT_ID, authorize_url=f"{idp.base}/authorize", token_url=f"{idp.base}/token",
+                        revoke_url=f"{idp.base}/revoke", scope="mail offline_access")
+
+
+class XOAuth2Only:
+    """An SMTP server's handler that signs in with XOAUTH2 only, asking the
+    provider (introspection) whether the token is active and whose it is."""
+
+    def __init__(self, idp: IdentityProvider) -> None:
+        self.idp, self.received, self.signed_in = idp, [], []
+
+    async def auth_XOAUTH2(self, server, args):  # noqa: N802 (aiosmtpd's naming)
+        user, token = xoauth2_user_and_token(args[1].encode() if len(args) > 1 else b"")
+        request = urllib.request.Request(f"{self.idp.base}/introspect",
+                                         urllib.parse.urlencode({"token": token}).encode())
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            found = json.loads(answer.read())
+        if found.get("active") and found.get("username") == user:
+            self.signed_in.append(user)
+            return AuthResult(success=True, auth_data=user)
+        # as Gmail and Outlook do: a 334 with the reason, the client's empty line, then 535
+        await server.challenge_auth(json.dumps({"status": "401", "schemes": "bearer"}))
+        return AuthResult(success=False, handled=False)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        self.received.append(envelope)
+        return "250 OK"

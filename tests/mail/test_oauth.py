@@ -6,7 +6,6 @@ The "browser" follows the authorize redirect back to the app's listener."""
 
 from __future__ import annotations
 
-import json
 import time
 import urllib.parse
 import urllib.request
@@ -15,14 +14,11 @@ from email.policy import default
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 from amends.core import tickets
 from amends.core.errors import MailProblem, SignInRequired, ValidationError
 from amends.core.mail import fetch, mailboxes, oauth, outbox, secrets
 
-from tests.mail import conftest
-from tests.mail.oauth_idp import CLIENT_ID, IdentityProvider, browser, serve, xoauth2_user_and_token
+from tests.mail.oauth_idp import CLIENT_ID, browser, client_for
 from tests.mail.test_outbox import free_port
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
@@ -35,88 +31,6 @@ Date: Tue, 01 Dec 2026 09:00:00 +0000
 
 It did not come.
 """
-
-
-@pytest.fixture
-def idp():
-    provider = IdentityProvider()
-    server = serve(provider)
-    try:
-        yield provider
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def client_for(idp: IdentityProvider) -> oauth.Client:
-    return oauth.Client(CLIENT_ID, authorize_url=f"{idp.base}/authorize", token_url=f"{idp.base}/token",
-                        revoke_url=f"{idp.base}/revoke", scope="mail offline_access")
-
-
-@pytest.fixture
-def provider(idp):
-    found = oauth.provider(oauth.GENERIC, client_for(idp))
-    yield found
-    oauth.sign_out(found, "support")   # tokens live in the process's session store: none left for the next test
-
-
-@pytest.fixture
-def oauth_imap(idp, tmp_path):
-    """Dovecot taking XOAUTH2, its oauth2 passdb asking the provider about each token."""
-    ext = tmp_path / "oauth2.conf.ext"
-    ext.write_text(f"introspection_mode = post\nintrospection_url = {idp.base}/introspect\n"
-                   "username_attribute = username\nactive_attribute = active\nactive_value = true\n")
-    ext.chmod(0o644)
-    for folder in (tmp_path, *tmp_path.parents):
-        if folder.stat().st_mode & 0o005 != 0o005:
-            folder.chmod(folder.stat().st_mode | 0o005)  # the auth process runs as another user
-    extra = ("auth_mechanisms = plain login xoauth2 oauthbearer\nauth_failure_delay = 0\n"
-             f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {ext}\n}}\n")
-    proc, server = conftest.start_dovecot(extra)
-    try:
-        yield server
-    finally:
-        conftest.stop_dovecot(proc, server)
-
-
-class XOAuth2Only:
-    """An SMTP server's handler that signs in with XOAUTH2 only, asking the
-    provider (introspection) whether the token is active and whose it is."""
-
-    def __init__(self, idp: IdentityProvider) -> None:
-        self.idp, self.received, self.signed_in = idp, [], []
-
-    async def auth_XOAUTH2(self, server, args):  # noqa: N802 (aiosmtpd's naming)
-        user, token = xoauth2_user_and_token(args[1].encode() if len(args) > 1 else b"")
-        request = urllib.request.Request(f"{self.idp.base}/introspect",
-                                         urllib.parse.urlencode({"token": token}).encode())
-        with urllib.request.urlopen(request, timeout=5) as answer:
-            found = json.loads(answer.read())
-        if found.get("active") and found.get("username") == user:
-            self.signed_in.append(user)
-            return AuthResult(success=True, auth_data=user)
-        # as Gmail and Outlook do: a 334 with the reason, the client's empty line, then 535
-        await server.challenge_auth(json.dumps({"status": "401", "schemes": "bearer"}))
-        return AuthResult(success=False, handled=False)
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        if not session.authenticated:
-            return "530 5.7.0 Authentication required"
-        self.received.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def oauth_smtp(idp):
-    handler = XOAuth2Only(idp)
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, auth_required=True,
-                            auth_require_tls=False, auth_exclude_mechanism=["LOGIN", "PLAIN"])
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
 
 
 def add_mailbox(db, idp, imap_port: int = 143, smtp_port: int = 25) -> mailboxes.Mailbox:
