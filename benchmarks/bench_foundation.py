@@ -119,7 +119,7 @@ def main() -> int:
         base = median_ms(lambda s=sql, p=params: raw.execute(s, p).fetchall(), args.runs)
         rows.append((label + " via core", core, "same raw SQL", base, 2.0))
 
-    from amends.ui.inbox_model import InboxModel
+    from amends.ui.inbox.inbox_model import InboxModel
     from PySide6.QtWidgets import QApplication, QTableView
 
     qt = QApplication.instance() or QApplication([])

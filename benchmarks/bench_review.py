@@ -46,7 +46,7 @@ def main() -> int:
         samples.append(time.perf_counter() - start)
     tickets = sum(r.tickets for r in data.recurring)
 
-    from amends.ui.review_pane import ReviewPane
+    from amends.ui.review.review_pane import ReviewPane
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 

@@ -48,9 +48,9 @@ def main() -> int:
     build(path, args.tickets)
     os.environ["AMENDS_HOME"] = tempfile.mkdtemp(prefix="amends-bench-home-")
 
-    from amends.ui.inbox_model import InboxModel
-    from amends.ui.inbox_pane import SEARCH_DELAY_MS
-    from amends.ui.main_window import MainWindow
+    from amends.ui.inbox.inbox_model import InboxModel
+    from amends.ui.inbox.inbox_pane import SEARCH_DELAY_MS
+    from amends.ui.shell.main_window import MainWindow
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QTableView

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from amends.core import customers, resolution, tickets  # noqa: E402
 from amends.core.store import connection  # noqa: E402
 from amends.core.workspace import open_database  # noqa: E402
-from amends.ui.main_window import POLL_MS  # noqa: E402
+from amends.ui.shell.main_window import POLL_MS  # noqa: E402
 
 
 def build(path: Path, count: int) -> None:

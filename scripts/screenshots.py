@@ -51,7 +51,7 @@ def shoot(out: Path) -> None:
     os.environ.setdefault("AMENDS_HOME", tempfile.mkdtemp(prefix="amends-shots-"))
     from amends.core import demo
     from amends.core.workspace import open_database
-    from amends.ui.main_window import MainWindow
+    from amends.ui.shell.main_window import MainWindow
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication, QScrollArea
 
@@ -88,7 +88,7 @@ def shoot(out: Path) -> None:
     ticket = next(window.inbox.model.ticket_id(r) for r in range(window.inbox.model.rowCount())
                   if window.inbox.model._rows[r].category == "damaged_shipment")
     window.inbox.select_ticket(ticket)
-    dialog = window.resolve_ticket(ticket)
+    dialog = window.resolver.resolve_ticket(ticket)
     settle()
     for row in dialog.rows[:2]:
         row.done.setChecked(True)
@@ -131,7 +131,7 @@ def shoot(out: Path) -> None:
     settle()
     window.grab().save(str(out / "audit.png"))
     # importing: the column mapping and the report
-    from amends.ui.import_dialogs import ImportReportDialog, MappingDialog
+    from amends.ui.files.import_dialogs import ImportReportDialog, MappingDialog
 
     sample = Path(tempfile.mkdtemp()) / "helpdesk-export.csv"
     sample.write_text("Nr;Betreff;Kunde;Datum;Beschreibung\n1;Karton kaputt;ada@example.com;2026-02-01;Alles nass\n"
@@ -156,7 +156,7 @@ def shoot_triage(window, db, out: Path, settle) -> None:
     """Issue 6's screens: tags, snooze, a saved view, the choosers, the
     cheat sheet, the palette, saved replies, preferences, welcome, dark."""
     from amends.core import identity, saved_views, snooze, tags
-    from amends.ui.identity_dialog import WelcomeDialog
+    from amends.ui.shell.identity_dialog import WelcomeDialog
     from PySide6.QtCore import QItemSelectionModel
     from PySide6.QtGui import QColor, QPalette
     from PySide6.QtWidgets import QApplication
@@ -219,7 +219,7 @@ def shoot_triage(window, db, out: Path, settle) -> None:
     tags_dialog.grab().save(str(out / "tags.png"))
     tags_dialog.reject()
     from amends.core.workspace import open_database
-    from amends.ui.main_window import MainWindow
+    from amends.ui.shell.main_window import MainWindow
 
     empty_db = open_database(Path(tempfile.mkdtemp()) / "empty.db", "Ana Ruiz")
     empty = MainWindow(empty_db)
@@ -254,14 +254,14 @@ def shoot_triage(window, db, out: Path, settle) -> None:
                          (QPalette.ColorRole.ToolTipText, "#e8eaed"), (QPalette.ColorRole.PlaceholderText, "#9aa0a6")):
         dark.setColor(role, QColor(colour))
     app.setPalette(dark)
-    window.hint.setText("A hint banner, as the role hint shows it.")
-    window.hint.show()
+    window.banners.hint.setText("A hint banner, as the role hint shows it.")
+    window.banners.hint.show()
     settle()
     window.apply_appearance()
     settle()
     window.grab().save(str(out / "inbox-dark.png"))
     app.setPalette(light)
-    window.hint.hide()
+    window.banners.hint.hide()
     window.apply_appearance()
     settle()
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from amends import paths
+from amends import settings_schema as schema
 from amends.core import identity
 from amends.core.errors import AmendsError
 from amends.core.store.errors import translate
@@ -22,7 +23,7 @@ log = logging.getLogger("amends")
 
 #: Set to 1 and the app prints how long it took until the first inbox page
 #: was painted, then quits: used by benchmarks/ and the launch smoke test.
-STARTUP_PROBE = "AMENDS_STARTUP_PROBE"
+STARTUP_PROBE = schema.AMENDS_STARTUP_PROBE.name
 _STARTED = time.perf_counter()
 
 
@@ -81,7 +82,7 @@ def open_main_window(path: Path, actor: str, role: str = "both"):
     with the file (missing, not a database, newer, locked, damaged) or found
     while reading the first page — comes out as an AmendsError, with the
     connection closed and the file untouched."""
-    from amends.ui.main_window import MainWindow
+    from amends.ui.shell.main_window import MainWindow
 
     db = open_database(path, actor)
     try:
@@ -95,12 +96,12 @@ def open_main_window(path: Path, actor: str, role: str = "both"):
 
 
 def run(db_path: Path | None = None) -> int:
-    from PySide6.QtCore import QCoreApplication, QSettings
+    from PySide6.QtCore import QCoreApplication
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-    from amends.ui import appearance, file_dialogs, translations
-    from amends.ui.main_window import DEMO_TICKETS, MainWindow, offer_demo_on_first_run
+    from amends.ui.common import appearance, file_dialogs, settings, translations
+    from amends.ui.shell.main_window import DEMO_TICKETS, MainWindow, offer_demo_on_first_run
 
     paths.private_umask()
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -115,7 +116,7 @@ def run(db_path: Path | None = None) -> int:
     appearance.apply_scheme()
 
     def crash(kind, value, tb) -> None:  # an unexpected error: say so, never exit silently
-        from amends.ui.messages import crash_box
+        from amends.ui.common.messages import crash_box
 
         error = value if value is not None else kind()
         error.__traceback__ = tb
@@ -132,8 +133,8 @@ def run(db_path: Path | None = None) -> int:
 
         snapshot.private_folder(path.parent)
     load_demo = welcomed = False
-    if not identity.is_set() and not os.environ.get(STARTUP_PROBE):
-        from amends.ui.identity_dialog import WelcomeDialog
+    if not identity.is_set() and not schema.environment(schema.AMENDS_STARTUP_PROBE):
+        from amends.ui.shell.identity_dialog import WelcomeDialog
 
         dialog = WelcomeDialog(identity.load(), path)
         if dialog.exec() == WelcomeDialog.DialogCode.Accepted:
@@ -153,7 +154,7 @@ def run(db_path: Path | None = None) -> int:
                 window = open_main_window(target, actor, person.role)
             except AmendsError as error:
                 log.warning("could not open %s: %s", target, error)
-                if os.environ.get(STARTUP_PROBE):  # headless: say it and stop, do not wait for a click
+                if schema.environment(schema.AMENDS_STARTUP_PROBE):  # headless: say it and stop, do not wait for a click
                     print(f"amends: {error}", file=sys.stderr)
                     return False
                 box = QMessageBox(QMessageBox.Icon.Warning, "Amends", str(error))
@@ -172,10 +173,10 @@ def run(db_path: Path | None = None) -> int:
             window.open_requested.connect(lambda p: switch(window, p))
             window.show()
             windows.append(window)
-            if os.environ.get(STARTUP_PROBE):
+            if schema.environment(schema.AMENDS_STARTUP_PROBE):
                 _quit_after_first_paint(app, window)
             elif welcomed and target == path:  # the welcome asked about demo data already
-                QSettings().setValue(f"demoOffered/{window.db.path}", True)
+                settings.put(schema.DEMO_OFFERED, True, db=window.db.path)
                 if load_demo:
                     window.load_demo(DEMO_TICKETS)
             else:

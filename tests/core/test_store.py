@@ -324,4 +324,4 @@ def test_nothing_outside_sqlite_opens_the_database_files():
     static = [f"{path.relative_to(PACKAGE)}:{number}" for path in PACKAGE.rglob("*.py")
               if path.name != "file_dialogs.py" for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
               if "QFileDialog.get" in line]
-    assert static == [], "use amends.ui.file_dialogs instead of QFileDialog.get…"
+    assert static == [], "use amends.ui.common.file_dialogs instead of QFileDialog.get…"

@@ -14,7 +14,7 @@ from pathlib import Path
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 from amends.core.workspace import open_database  # noqa: E402
-from amends.ui.main_window import MainWindow  # noqa: E402
+from amends.ui.shell.main_window import MainWindow  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 
@@ -35,7 +35,9 @@ def main() -> int:
     dialog = window.resolve_ticket(ticket_text)
     dialog.rows[0].done.setChecked(True)
     dialog.rows[1].reason.setText("customer kept the jar")
-    app.processEvents()
+    while dialog.draft_timer.isActive() and time.monotonic() < deadline + 5:  # saved a moment after the change
+        app.processEvents()
+        time.sleep(0.01)
     ready.write_text("working")
     while True:  # until killed
         app.processEvents()

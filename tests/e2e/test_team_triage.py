@@ -11,7 +11,7 @@ from pathlib import Path
 
 from amends.core import tags, tickets
 from amends.core.workspace import open_database
-from amends.ui.main_window import MainWindow
+from amends.ui.shell.main_window import MainWindow
 from PySide6.QtCore import QItemSelection, QItemSelectionModel
 
 from tests.conftest import ACTOR

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from amends.core import drafts, resolution, tickets
 from amends.core.workspace import open_database
-from amends.ui.main_window import MainWindow
+from amends.ui.shell.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from amends.core.mail import secrets
-from amends.ui.main_window import MainWindow
+from amends.ui.shell.main_window import MainWindow
 
 from tests.mail.test_fetch import FIRST, REPLY
 

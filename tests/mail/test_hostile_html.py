@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from amends.core import importers, tickets
 from amends.core.safe_html import safe_filename
-from amends.ui.main_window import MainWindow
+from amends.ui.shell.main_window import MainWindow
 
 
 class Counter(BaseHTTPRequestHandler):

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import pytest
-from amends.ui.main_window import MainWindow
+from amends.ui.shell.main_window import MainWindow
 from PySide6.QtCore import QCoreApplication, QSettings
 
 
 @pytest.fixture(autouse=True)
 def no_worker_outlives_its_test():
     yield
-    from amends.ui import ops
+    from amends.ui.common import ops
 
     ops.stop_all()
 

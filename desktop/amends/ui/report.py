@@ -18,7 +18,7 @@ from amends.core import clock, insights, output_files, policy_history, proposals
 from amends.core.insights.period import Period
 from amends.core.store import Database
 from amends.core.vocabulary import OFFER_KINDS, STEP_TYPES, category_name
-from amends.ui import charts
+from amends.ui.review import charts
 
 e = html.escape
 RESOLUTION = 150

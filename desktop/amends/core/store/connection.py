@@ -280,6 +280,13 @@ class Database:
         finally:
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
+    def interrupt(self) -> None:
+        """Stop the statement running now (safe from another thread: a worker's Cancel)."""
+        try:
+            self.conn.interrupt()
+        except sqlite3.ProgrammingError:  # closed already: nothing is running
+            return
+
 
 def _open_read_only(path: Path) -> sqlite3.Connection:
     """Read-only: plain ``mode=ro`` first; a WAL file in a folder we may not

@@ -1,0 +1,1 @@
+"""Small pieces every feature uses: workers (ops), undo, appearance, translations, messages, models."""

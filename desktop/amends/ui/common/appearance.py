@@ -1,0 +1,97 @@
+"""Light and dark: follow the system's colour scheme (Qt's style hints) or
+the person's choice in Preferences, and draw everything from that.
+
+Icons are single-colour SVGs (resources/icons/ui/, ``stroke="currentColor"``)
+painted in the palette's text colour, so they read on light and dark
+backgrounds, and re-painted when the scheme changes. The few coloured
+banners get a light and a dark variant; none of them carries meaning by
+colour alone (each starts with a sign and says what it means).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import QWidget
+
+from amends import paths
+from amends import settings_schema as schema
+from amends.ui.common import settings
+
+SCHEMES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
+SETTING = schema.COLOUR_SCHEME
+
+_LIGHT = {
+    "hint": ("#fff4d6", "#5c4400"), "warning": ("#fbe9e7", "#7a1f12"), "info": ("#e8eef7", "#1d3557"),
+    "problem": "#a01818", "presence": "#a04000",
+}
+_DARK = {
+    "hint": ("#4a3b12", "#ffe7a6"), "warning": ("#4d1f18", "#ffcfc6"), "info": ("#1f2b3d", "#cfe0ff"),
+    "problem": "#ff8a80", "presence": "#ffb74d",
+}
+
+
+def apply_scheme(choice: str | None = None) -> str:
+    """Set the app's colour scheme from the saved choice (or ``choice``);
+    ``system`` leaves it to the platform. Returns the choice applied."""
+    choice = choice or str(settings.get(SETTING))
+    if choice not in SCHEMES:
+        choice = "system"
+    app = QGuiApplication.instance()
+    if app is not None:
+        hints = app.styleHints()
+        scheme = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}.get(choice, Qt.ColorScheme.Unknown)
+        if choice == "system":
+            hints.unsetColorScheme()
+        else:
+            hints.setColorScheme(scheme)
+    return choice
+
+
+def is_dark(widget: QWidget | None = None) -> bool:
+    palette = widget.palette() if widget is not None else QGuiApplication.palette()
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def stylesheet(dark: bool) -> str:
+    c = _DARK if dark else _LIGHT
+    return (f"QLabel#roleHint {{ background: {c['hint'][0]}; color: {c['hint'][1]}; padding: 6px; }}\n"
+            f"QLabel#locationWarning {{ background: {c['warning'][0]}; color: {c['warning'][1]}; padding: 6px; }}\n"
+            f"QLabel#readOnlyBanner {{ background: {c['info'][0]}; color: {c['info'][1]}; padding: 6px; }}\n"
+            f"QLabel#searchProblem, QLabel#placeholderWarning, QLabel#replyProblem {{ color: {c['problem']}; }}\n"
+            f"QLabel#presenceLabel {{ color: {c['presence']}; font-weight: bold; }}\n"
+            f"QLabel#selectionBar {{ background: {c['info'][0]}; color: {c['info'][1]}; padding: 4px; }}\n")
+
+
+def bubble_colours(dark: bool) -> dict[str, tuple[str, str]]:
+    """Conversation bubbles: (background, text) per message direction."""
+    if dark:
+        return {"in": ("#1f2b3d", "#dce7f7"), "out": ("#1c3326", "#d3f0dc"), "note": ("#3d3214", "#fbe6b0")}
+    return {"in": ("#e8eef7", "#1d3557"), "out": ("#e9f5ec", "#1b4332"), "note": ("#fff4d6", "#5c4400")}
+
+
+@lru_cache(maxsize=64)
+def _pixmap(name: str, colour: str, size: int) -> QPixmap:
+    from PySide6.QtSvg import QSvgRenderer  # ~30 ms to load: only when icons are drawn, after the first paint
+
+    source = (paths.resources_dir() / "icons" / "ui" / f"{name}.svg").read_text(encoding="utf-8")
+    renderer = QSvgRenderer(QByteArray(source.replace("currentColor", colour).encode("utf-8")))
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    renderer.render(painter)
+    painter.end()
+    return pixmap
+
+
+def icon(name: str, widget: QWidget | None = None) -> QIcon:
+    """A UI icon in the text colour of ``widget``'s palette, sharp at 100–200 %
+    scaling (pixmaps for 16–64 px)."""
+    palette = widget.palette() if widget is not None else QGuiApplication.palette()
+    colour = palette.color(QPalette.ColorRole.WindowText).name()
+    result = QIcon()
+    for size in (16, 24, 32, 48, 64):
+        result.addPixmap(_pixmap(name, colour, size))
+    return result

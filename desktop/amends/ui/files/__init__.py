@@ -1,0 +1,1 @@
+"""Import, export, backups and the database doctor."""

@@ -1,0 +1,1 @@
+"""The Inbox pane: views, the paged ticket list, triage on a selection."""

@@ -1,0 +1,608 @@
+"""The Inbox pane (service side): saved views, filters, the paged ticket
+table and the ticket view.
+
+Over 500 lines on purpose: the views list, the search box with its
+completion, the filters and the paged table share one selection and one
+query; split apart they would have to hand each other that state."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QCompleter,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from amends.core import query_syntax, saved_views, tags, tickets
+from amends.core.errors import AmendsError, ValidationError
+from amends.core.store import Database
+from amends.core.vocabulary import CATEGORIES
+from amends.ui.common.databus import Changed
+from amends.ui.common.messages import show_error
+from amends.ui.inbox.inbox_model import InboxModel
+from amends.ui.ticket.ticket_view import TicketView
+
+log = logging.getLogger("amends.ui.inbox")
+
+VIEW_KEY_ROLE = int(Qt.ItemDataRole.UserRole)
+SEARCH_DELAY_MS = 60
+STATUS_CHOICES = (("active", "Open + pending"), ("open", "Open"), ("pending", "Pending"),
+                  ("resolved", "Resolved"), ("all", "Any status"))
+SORT_CHOICES = (("updated", "Recently updated"), ("created", "Newest"), ("priority", "Priority"))
+
+
+class InboxPane(QWidget):
+    resolve_requested = Signal(int)
+    counts_shown = Signal()
+    #: The person's saved views changed (saved, renamed, moved, deleted).
+    views_changed = Signal()
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._applying = False
+
+        self.views = QListWidget()
+        self.views.setObjectName("views")
+        self.views.setAccessibleName(self.tr("Views"))
+        self.views.setAccessibleDescription(self.tr(
+            "Built-in and saved views with how many tickets each holds. Your saved views can be dragged, "
+            "moved with Alt+Up and Alt+Down, renamed with F2 and deleted from the View menu."))
+        self.views.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.views.setMaximumWidth(260)
+        self.views.setMinimumWidth(170)  # "First-cycle customers  1,234" stays readable
+        self._views: dict[str, saved_views.View] = {}
+        self._base_text = ""
+        self._counts: dict[str, tuple[int, bool]] = {}
+        self.views.model().rowsMoved.connect(lambda *_args: QTimer.singleShot(0, self._views_dragged))
+        self.fill_views()
+
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setAccessibleName(self.tr("Search tickets"))
+        self.search.setPlaceholderText(self.tr('Search: words, "a phrase", status:open category:billing '
+                                               'assignee:me from: cycle:1 policy:none before: after:, -to exclude'))
+        self.search.setClearButtonEnabled(True)
+        self.status = self._combo("statusFilter", "Status filter", STATUS_CHOICES)
+        self.category = self._combo("categoryFilter", "Category filter",
+                                    (("", "Any category"), *CATEGORIES.items()))
+        self.assignee = self._combo("assigneeFilter", "Assignee filter",
+                                    (("", "Anyone"), ("me", "Me"), (tickets.UNASSIGNED, "Unassigned")))
+        self.sort = self._combo("sortOrder", "Sort order", SORT_CHOICES)
+        filters = QHBoxLayout()
+        for combo in (self.status, self.category, self.assignee, self.sort):
+            filters.addWidget(combo, 1)
+        self.hint = QLabel()
+        self.hint.setObjectName("secondary")
+        self.hint.setWordWrap(True)
+        self.selection_bar = QLabel()
+        self.selection_bar.setObjectName("selectionBar")
+        self.selection_bar.setWordWrap(True)
+        self.selection_bar.hide()
+        self.search_problem = QLabel()
+        self.search_problem.setObjectName("searchProblem")
+        self.search_problem.setWordWrap(True)
+        self.search_problem.hide()
+        # Field names now; tag and people values are read on the first keystroke (refresh_suggestions).
+        self.completer = QCompleter(query_syntax.suggestions(), self)
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer.setWidget(self.search)
+        self.completer.activated.connect(self._complete_token)
+        self.search.textEdited.connect(self._offer_completion)
+        self.drill_label = QLabel()
+        self.drill_label.setObjectName("drillLabel")
+        self.drill_clear = QPushButton(self.tr("Show all again"))
+        self.drill_clear.setObjectName("clearDrill")
+        self.drill_bar = QWidget()
+        drill_layout = QHBoxLayout(self.drill_bar)
+        drill_layout.setContentsMargins(0, 0, 0, 0)
+        drill_layout.addWidget(self.drill_label, 1)
+        drill_layout.addWidget(self.drill_clear)
+        self.drill_bar.hide()
+
+        self.model = InboxModel(db, self)
+        self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
+        self.table.setObjectName("inboxTable")
+        self.table.setAccessibleName(self.tr("Tickets"))
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        for column, width in enumerate((56, 250, 110, 130, 140, 78, 64, 110, 46, 110, 118)):
+            self.table.setColumnWidth(column, width)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+
+        self.ticket_view = TicketView(db)
+        self.ticket_view.setObjectName("ticketView")
+        # Esc anywhere in the ticket: back to the list, for the next key.
+        self.back_to_list = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.ticket_view, self.table.setFocus,
+                                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+        table_side = QWidget()
+        table_layout = QVBoxLayout(table_side)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addWidget(self.search)
+        table_layout.addWidget(self.search_problem)
+        table_layout.addLayout(filters)
+        table_layout.addWidget(self.drill_bar)
+        table_layout.addWidget(self.hint)
+        table_layout.addWidget(self.selection_bar)
+        table_layout.addWidget(self.table, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("inboxSplitter")
+        self.splitter.addWidget(self.views)
+        self.splitter.addWidget(table_side)
+        self.splitter.addWidget(self.ticket_view)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 4)
+        self.splitter.setSizes([200, 680, 620])
+        self.splitter.setCollapsible(0, False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        # Short enough that results follow the keystroke (target ≤ 100 ms,
+        # benchmarks/bench_triage.py), long enough to skip mid-word queries of fast typists.
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search.returnPressed.connect(self.apply_filters)
+        for combo in (self.status, self.category, self.assignee, self.sort):
+            combo.activated.connect(lambda _i: self.apply_filters())
+        self.views.currentItemChanged.connect(self._view_chosen)
+        self.drill_clear.clicked.connect(lambda: self._view_chosen(self.views.item(0)) or self.views.setCurrentRow(0))
+        self.search.textEdited.connect(lambda _t: self.refresh_suggestions() if not self._suggested else None)
+        self._suggested = False
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._show_selection())
+        self.table.doubleClicked.connect(lambda index: self.ticket_view.composer.setFocus())
+        self.ticket_view.changed.connect(self._ticket_changed)
+        self.ticket_view.resolve_requested.connect(self.resolve_requested)
+        self._counting = None
+        self._counts_stale = False
+        self.views.setCurrentRow(0)
+        QTimer.singleShot(0, self.update_counts)  # after the first paint
+
+    def _combo(self, name: str, accessible: str, choices) -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName(name)
+        combo.setAccessibleName(self.tr(accessible))
+        for key, label in choices:
+            combo.addItem(self.tr(label), key)
+        return combo
+
+    # -- queries -------------------------------------------------------------
+    def current_query(self) -> tickets.InboxQuery:
+        base = self.model.query
+        return tickets.InboxQuery(
+            status=self.status.currentData(), category=self.category.currentData() or None,
+            assignee=self.assignee.currentData() or None, text=self.search.text(),
+            sort=self.sort.currentData(), view=base.view, ids=base.ids, base_text=self._base_text)
+
+    # -- views ---------------------------------------------------------------
+    def fill_views(self, select: str | None = None) -> None:
+        """The sidebar: built-in views, then this person's saved views."""
+        current = select or self.current_view_key()
+        try:
+            views = saved_views.all_views(self._db)
+        except AmendsError as error:
+            show_error(self, error)
+            return
+        self.views.blockSignals(True)
+        self.views.clear()
+        self._views = {v.key: v for v in views}
+        first_saved = next((v.key for v in views if v.saved), None)
+        for view in views:
+            if view.key == first_saved:
+                header = QListWidgetItem(self.tr("Saved views"), self.views)
+                header.setFlags(Qt.ItemFlag.NoItemFlags)
+                font = header.font()
+                font.setBold(True)
+                header.setFont(font)
+            item = QListWidgetItem(self._view_text(view), self.views)
+            item.setData(VIEW_KEY_ROLE, view.key)
+            item.setToolTip(view.query.full_text or view.name)
+            flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            if view.saved:
+                flags |= Qt.ItemFlag.ItemIsDragEnabled
+            item.setFlags(flags)
+        self.views.blockSignals(False)
+        if current and current in self._views:
+            self.views.blockSignals(True)
+            self.views.setCurrentRow(self._row_of_view(current))
+            self.views.blockSignals(False)
+
+    def _view_text(self, view: saved_views.View) -> str:
+        name = view.name if view.saved else self.tr(view.name)
+        if view.key not in self._counts:
+            return name
+        number, capped = self._counts[view.key]
+        return f"{name}  {number:,}{'+' if capped else ''}"
+
+    def _row_of_view(self, key: str) -> int:
+        for row in range(self.views.count()):
+            if self.views.item(row).data(VIEW_KEY_ROLE) == key:
+                return row
+        return -1
+
+    def current_view_key(self) -> str | None:
+        item = self.views.currentItem()
+        return item.data(VIEW_KEY_ROLE) if item is not None else None
+
+    def current_saved_view(self) -> saved_views.View | None:
+        view = self._views.get(self.current_view_key() or "")
+        return view if view is not None and view.saved else None
+
+    def select_view(self, key: str) -> None:
+        row = self._row_of_view(key)
+        if row >= 0:
+            self.views.setCurrentRow(row)
+
+    def _view_chosen(self, item: QListWidgetItem | None, _previous=None) -> None:
+        if item is None or item.data(VIEW_KEY_ROLE) not in self._views:
+            return
+        view = self._views[item.data(VIEW_KEY_ROLE)]
+        query = view.query
+        self._applying = True
+        combos = [(self.status, query.status), (self.category, query.category or ""),
+                  (self.assignee, query.assignee or "")]
+        if view.saved:  # a saved view brings its sort; a built-in one keeps the sort chosen
+            combos.append((self.sort, query.sort))
+        for combo, value in combos:
+            combo.setCurrentIndex(max(0, combo.findData(value)))
+        if view.saved:  # a saved search shows its words in the box, to read and refine
+            self.search.setText(query.text)
+        self._applying = False
+        self._search_timer.stop()
+        self._base_text = query.base_text
+        self.show_query(replace(query, text=self.search.text(), sort=self.sort.currentData()))
+
+    def save_current_view(self, name: str) -> int | None:
+        """Save what the inbox shows now (search, filters, sort) as a view."""
+        query = self.current_query()
+        words = [query.base_text, query.text.strip()]
+        if query.category and "category:" not in query.text:
+            words.append(f"category:{query.category}")
+        if query.assignee and "assignee:" not in query.text:
+            words.append("assignee:none" if query.assignee == tickets.UNASSIGNED else
+                         f'assignee:"{query.assignee}"' if " " in query.assignee else f"assignee:{query.assignee}")
+        try:
+            view_id = saved_views.save(self._db, name, " ".join(w for w in words if w), status=query.status,
+                                       sort=query.sort)
+        except AmendsError as error:
+            show_error(self, error, self.tr("The view was not saved"))
+            return None
+        self._views_changed(f"saved:{view_id}", show=True)
+        return view_id
+
+    def update_view(self, view: saved_views.View) -> bool:
+        try:
+            saved_views.update_query(self._db, view.id, self.search.text(), view.version)
+        except AmendsError as error:
+            show_error(self, error, self.tr("The view was not changed"))
+            return False
+        self._views_changed(show=True)
+        return True
+
+    def rename_view(self, view_id: int, name: str) -> bool:
+        try:
+            saved_views.rename(self._db, view_id, name)
+        except AmendsError as error:
+            show_error(self, error, self.tr("The view was not renamed"))
+            return False
+        self._views_changed()
+        return True
+
+    def delete_view(self, view_id: int) -> None:
+        try:
+            saved_views.delete(self._db, view_id)
+        except AmendsError as error:
+            show_error(self, error)
+            return
+        self._views_changed("builtin:Active", show=True)
+
+    def move_view(self, step: int) -> None:
+        """Alt+Up / Alt+Down: move the current saved view among the saved ones."""
+        view = self.current_saved_view()
+        if view is None:
+            return
+        order = [v.id for v in self._views.values() if v.saved]
+        at = order.index(view.id)
+        target = at + step
+        if not 0 <= target < len(order):
+            return
+        order[at], order[target] = order[target], order[at]
+        self._store_order(order, view.key)
+
+    def _views_dragged(self) -> None:
+        keys = [self.views.item(r).data(VIEW_KEY_ROLE) for r in range(self.views.count())]
+        order = [self._views[k].id for k in keys if k in self._views and self._views[k].saved]
+        self._store_order(order, self.current_view_key())
+
+    def _store_order(self, order: list[int], select: str | None) -> None:
+        try:
+            saved_views.reorder(self._db, order)
+        except AmendsError as error:
+            show_error(self, error)  # the sidebar goes back to the stored order
+        self._views_changed(select)
+
+    def _views_changed(self, select: str | None = None, *, show: bool = False) -> None:
+        """After saving, changing, renaming, moving or deleting a view: the
+        sidebar anew (with ``select`` chosen, and shown with ``show``), counts."""
+        self.fill_views(select=select)
+        if show:
+            self._view_chosen(self.views.currentItem())
+        self.update_counts()
+        self.views_changed.emit()
+
+    def _suggestions(self) -> list[str]:
+        try:
+            return query_syntax.suggestions(tags.names(self._db), tickets.assignees(self._db))
+        except AmendsError as error:
+            log.info("search completion without tags and names (not read): %s", error)
+            return query_syntax.suggestions()
+
+    def refresh_suggestions(self) -> None:
+        """Field values change (new tags, new people): re-read them the first
+        time the person types after a change."""
+        self._suggested = True
+        self.completer.model().setStringList(self._suggestions())
+
+    def apply_filters(self) -> None:
+        if not self._applying:
+            self.show_query(self.current_query())
+
+    def show_query(self, query: tickets.InboxQuery) -> None:
+        selected = self.current_ticket_id()
+        try:
+            self.model.set_query(query)
+        except ValidationError as error:  # a mistake in the search: say which token and why
+            self.search_problem.setText("⚠ " + "; ".join(f"“{token}”: {reason}" if token else reason
+                                                          for token, reason in error.problems))
+            self.search_problem.show()
+            return
+        except AmendsError as error:
+            show_error(self, error)
+            return
+        self.search_problem.hide()
+        self.drill_bar.setVisible(query.ids is not None)
+        self._show_hint(query)
+        self._select(selected)
+
+    def _show_hint(self, query: tickets.InboxQuery) -> None:
+        hints = []
+        if query.searching:
+            hints.append(self.tr("Search results, newest first."))
+        if query.view == "due_followups":
+            hints.append(self.tr("Tickets with a check-in that is due, oldest due first."))
+        elif "is:snoozed" in query.full_text.lower() and not query.searching:
+            hints.append(self.tr("Snoozed tickets, the soonest back first (Shift+S wakes one now)."))
+        if self.model.rowCount() == 0:
+            hints.append(self.empty_state(query))
+        self.hint.setText(" ".join(hints))
+        self.hint.setVisible(bool(hints))
+
+    def empty_state(self, query: tickets.InboxQuery) -> str:
+        """An empty list says why, and what to do next."""
+        try:
+            anything = tickets.latest_id(self._db) > 0
+        except AmendsError as error:
+            log.info("empty-state check skipped (assume there are tickets): %s", error)
+            anything = True
+        if not anything:
+            return self.tr("No tickets yet. Create one (Ctrl+N), import a file or another helpdesk's export "
+                           "(Ctrl+I), or connect a mailbox (Edit → Mail account…). File → Load demo data… shows "
+                           "Amends with 2,000 example tickets.")
+        if query.text.strip():
+            return self.tr("No tickets match “{0}”. Check the spelling, take a field away, or choose All tickets "
+                           "(the search keeps the view's own filter).").format(query.text.strip())
+        key = self.current_view_key()
+        return {
+            "builtin:Due follow-ups": self.tr("No follow-ups are due. Check-ins from resolved tickets come back "
+                                              "here on their day."),
+            "builtin:Snoozed": self.tr("Nothing is snoozed. Select tickets and press S to hide them until later."),
+            "builtin:Mine": self.tr("Nothing is assigned to you. Press A on a ticket (or Ctrl+Shift+T) to take it."),
+            "builtin:No policy": self.tr("Every open ticket has a policy that covers it."),
+            "builtin:Unassigned": self.tr("Every open ticket has someone taking care of it."),
+        }.get(key or "", self.tr("No tickets in this view."))
+
+    def show_ids(self, label: str, ids: list[int]) -> None:
+        """A drill-down: exactly these tickets, whatever their status."""
+        self.views.blockSignals(True)
+        self.views.clearSelection()
+        self.views.setCurrentRow(-1)
+        self.views.blockSignals(False)
+        self.status.setCurrentIndex(self.status.findData("all"))
+        self._base_text = ""
+        self.drill_label.setText(self.tr("<b>{0:,} tickets</b> behind: {1}").format(len(ids), label))
+        self.show_query(tickets.InboxQuery(status="all", sort=self.sort.currentData(), ids=tuple(ids),
+                                           text=self.search.text()))
+        if self.model.rowCount():
+            self.table.selectRow(0)
+
+    def update_counts(self) -> None:
+        """Live counts beside the views, counted in a worker (capped, and off
+        the UI thread: on a million tickets they take a few hundred ms)."""
+        from amends.ui.common import ops
+
+        if self._counting is not None and not self._counting.done:
+            self._counts_stale = True
+            return
+        self._counts_stale = False
+        views = {key: view.query for key, view in self._views.items()}
+
+        def work(job: ops.Job) -> dict:
+            counts = {}
+            for key, query in views.items():
+                try:
+                    counts[key] = tickets.count(job.db, query)
+                except ValidationError:
+                    continue  # a saved search that no longer parses (a deleted tag): no number
+            return counts
+
+        def show(counts: dict) -> None:
+            self._counts = counts
+            for row in range(self.views.count()):
+                item = self.views.item(row)
+                view = self._views.get(item.data(VIEW_KEY_ROLE))
+                if view is None:
+                    continue
+                item.setText(self._view_text(view))
+                if view.key in counts:
+                    item.setData(Qt.ItemDataRole.AccessibleTextRole,
+                                 self.tr("{0}, {1} tickets").format(view.name, counts[view.key][0]))
+            self.counts_shown.emit()
+            if self._counts_stale:
+                self.update_counts()
+
+        def failed(error: BaseException) -> None:
+            # the views keep their last numbers; a message box every refresh would be worse than none
+            log.warning("view counts not updated: %s", error)
+
+        self._counting = ops.run(self._db, work, success=show, failure=failed, parent=self)
+
+    def on_data_changed(self, what: int) -> None:
+        """Subscribed to the window's DataBus: tickets changed → re-read what
+        is shown; proposals filed → the ticket lists them."""
+        if what & Changed.TICKETS:
+            self.refresh()
+        elif what & Changed.PROPOSALS:
+            self.ticket_view.reload()
+
+    def refresh(self) -> None:
+        """Re-read what is shown (after a change here or by someone else),
+        keeping the selection."""
+        selected = self.current_ticket_id()
+        row = self.table.currentIndex().row()
+        chosen = set(self.selected_ticket_ids())
+        scroll = self.table.verticalScrollBar().value()
+        self._suggested = False  # new tags or people: offered on the next keystroke
+        try:
+            self.model.reload()
+        except AmendsError as error:
+            show_error(self, error)
+            return
+        if selected is not None and self.model.row_of(selected) is None and self.model.rowCount() and row >= 0:
+            # The ticket left the view (snoozed, resolved, merged): the next one takes its place.
+            self._select(self.model.ticket_id(min(row, self.model.rowCount() - 1)))
+        else:
+            self._select(selected, focus_view=False)
+            if len(chosen) > 1:  # a bulk edit keeps its selection, for the next one
+                self._reselect(chosen)
+        self.table.verticalScrollBar().setValue(scroll)
+        self._show_hint(self.model.query)
+        self.ticket_view.reload()
+        self.update_counts()
+
+    def _reselect(self, ids: set[int]) -> None:
+        selection = QItemSelection()
+        last = self.model.columnCount() - 1
+        for number in range(self.model.rowCount()):
+            if self.model.ticket_id(number) in ids:
+                selection.select(self.model.index(number, 0), self.model.index(number, last))
+        self.table.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.Select)
+
+    # -- selection -------------------------------------------------------------
+    def current_ticket_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.model.ticket_id(index.row()) if index.isValid() else None
+
+    def selected_ticket_ids(self) -> list[int]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [tid for tid in (self.model.ticket_id(r) for r in rows) if tid is not None]
+
+    def _select(self, ticket_id: int | None, focus_view: bool = True) -> None:
+        row = self.model.row_of(ticket_id) if ticket_id is not None else None
+        if row is None:
+            if ticket_id is not None and focus_view:
+                self.ticket_view.show_ticket(None)
+            return
+        self.table.selectionModel().setCurrentIndex(
+            self.model.index(row, 0),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+
+    def select_ticket(self, ticket_id: int) -> bool:
+        row = self.model.row_of(ticket_id)
+        if row is None:
+            return False
+        self._select(ticket_id)
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+
+    def _show_selection(self) -> None:
+        """Several tickets selected: say how many and what the keys do to them."""
+        count = len(self.table.selectionModel().selectedRows())
+        self.selection_bar.setText(self.tr(
+            "<b>{0} tickets selected</b> — A assign · T tag · S snooze · C category · P priority · U status · "
+            "M merge · E resolve · Ctrl+Z undoes").format(count))
+        self.selection_bar.setVisible(count > 1)
+
+    def _current_changed(self, current, _previous) -> None:
+        ticket_id = self.model.ticket_id(current.row()) if current.isValid() else None
+        if ticket_id is None or self.ticket_view.ticket is None or self.ticket_view.ticket.id != ticket_id:
+            self.ticket_view.show_ticket(ticket_id)
+
+    def _ticket_changed(self, ticket_id: int) -> None:
+        self.model.refresh_ticket(ticket_id)
+        self.update_counts()
+
+    def _offer_completion(self, text: str) -> None:
+        token = text.split(" ")[-1]
+        if len(token) < 2 or token.startswith('"'):
+            self.completer.popup().hide()
+            return
+        self.completer.setCompletionPrefix(token.lstrip("-"))
+        if self.completer.completionCount():
+            self.completer.complete()
+
+    def _complete_token(self, completion: str) -> None:
+        words = self.search.text().split(" ")
+        negated = words[-1].startswith("-")
+        words[-1] = ("-" if negated else "") + completion
+        self.search.setText(" ".join(words) + ("" if completion.endswith(":") else " "))
+        self.apply_filters()
+
+    def move(self, step: int) -> None:
+        """Next (1) or previous (-1) ticket; fetches the next page at the end."""
+        row = self.table.currentIndex().row() if self.table.currentIndex().isValid() else -1
+        target = row + step
+        if target >= self.model.rowCount() and self.model.canFetchMore():
+            self.model.fetchMore()
+        if 0 <= target < self.model.rowCount():
+            self.table.selectRow(target)
+            self.table.scrollTo(self.model.index(target, 0))
+
+    def stop_timers(self) -> None:
+        """The window is closing: nothing may query the database after this."""
+        self._search_timer.stop()
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()

@@ -1,0 +1,326 @@
+"""Triage actions on the selected tickets (one or a thousand): assign (A),
+tag (T), snooze (S), category (C), priority (P), status and merge (M)
+— every edit on the undo stack (Ctrl+Z / Ctrl+Shift+Z). Resolving is
+desktop/amends/ui/resolve/flow.py.
+
+The main window owns one :class:`Triage`; it holds the actions, the choosers
+and the ``QUndoStack``. The core does the writing (desktop/amends/core/edits.py,
+tags.py, snooze.py, merges.py); this module only asks and reports.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Callable
+
+from PySide6.QtCore import QDateTime, QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
+from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QLabel, QMenu, QVBoxLayout, QWidget
+
+from amends.core import edits, merges, snooze, tags, tickets
+from amends.core.errors import AmendsError
+from amends.core.store import Database
+from amends.core.vocabulary import CATEGORIES, PRIORITIES
+from amends.ui.common.databus import Changed, DataBus
+from amends.ui.common.messages import show_error
+from amends.ui.common.undo import EditCommand, Undoable
+from amends.ui.inbox.choice_dialog import ChoiceDialog
+from amends.ui.inbox.inbox_pane import InboxPane
+
+log = logging.getLogger("amends.ui.triage")
+
+
+class Triage(QObject):
+    """Given the database, the inbox, the bus and the widget that holds the
+    shortcuts (and parents the choosers); it announces its edits on the bus."""
+
+    def __init__(self, db: Database, inbox: InboxPane, bus: DataBus, host: QWidget) -> None:
+        super().__init__(host)
+        self.host = host
+        self.db = db
+        self.inbox = inbox
+        self.bus = bus
+        self.context_actions: tuple[list[QAction], list[QAction]] = ([], [])
+        self.stack = QUndoStack(self)
+        self.stack.setUndoLimit(200)
+        self.undo_action = self.stack.createUndoAction(self, self.tr("&Undo"))
+        self.undo_action.setShortcuts(QKeySequence.StandardKey.Undo)
+        self.undo_action.setObjectName("undo")
+        self.redo_action = self.stack.createRedoAction(self, self.tr("&Redo"))
+        self.redo_action.setShortcuts(QKeySequence.StandardKey.Redo)
+        self.redo_action.setObjectName("redo")
+        for action in (self.undo_action, self.redo_action):
+            host.addAction(action)
+        self.act_assign = self._action("&Assign…", self.choose_assignee, "A", "assign")
+        self.act_tag = self._action("&Tag…", self.choose_tag, "T", "tag")
+        self.act_untag = self._action("Remove ta&g…", self.choose_untag, "Shift+T", "untag")
+        self.act_snooze = self._action("&Snooze…", self.choose_snooze, "S", "snooze")
+        self.act_unsnooze = self._action("&Wake (end snooze)", self.unsnooze, "Shift+S", "unsnooze")
+        self.act_category = self._action("Set &category…", self.choose_category, "C", "setCategory")
+        self.act_priority = self._action("Set &priority…", self.choose_priority, "P", "setPriority")
+        self.act_status = self._action("Set stat&us…", self.choose_status, "U", "setStatus")
+        self.act_merge = self._action("&Merge tickets…", self.merge, "M", "merge")
+        # Enter opens a ticket only in the ticket list: an action with that
+        # shortcut in a menu would take Enter from every dialog too.
+        self.act_open = self._action("&Open ticket (Enter)", self.open_current, "", "openTicket")
+        self.enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.inbox.table, self.open_current,
+                               context=Qt.ShortcutContext.WidgetShortcut)
+        self.inbox.ticket_view.edit_made.connect(self.push)
+        self.inbox.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.inbox.table.customContextMenuRequested.connect(self.context_menu)
+        self.dialog: QDialog | None = None
+
+    def _action(self, text: str, slot: Callable, shortcut: str, name: str) -> QAction:
+        action = QAction(self.tr(text), self)
+        action.setObjectName(name)
+        action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.host.addAction(action)
+        return action
+
+    @property
+    def menu_actions(self) -> list[QAction]:
+        return [self.act_assign, self.act_tag, self.act_untag, self.act_snooze, self.act_unsnooze,
+                self.act_category, self.act_priority, self.act_status, self.act_merge]
+
+    # -- what is selected ---------------------------------------------------------
+    def targets(self) -> list[int]:
+        """The selected tickets, or the current one."""
+        ids = self.inbox.selected_ticket_ids()
+        if not ids and self.inbox.current_ticket_id() is not None:
+            ids = [self.inbox.current_ticket_id()]
+        if not ids:
+            self.bus.say(self.tr("Select one or more tickets first."), 4000)
+        return ids
+
+    def _choose(self, title: str, prompt: str, choices: list, apply: Callable, name: str, **options) -> ChoiceDialog:
+        dialog = ChoiceDialog(title, prompt, choices, self.host, name=name, **options)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.chosen.connect(apply)
+        dialog.finished.connect(lambda _result: self.back_to_list())
+        self.dialog = dialog
+        dialog.open()
+        dialog.query.setFocus()
+        return dialog
+
+    def _prompt(self, ids: list[int], what: str) -> str:
+        return self.tr("{0} for ticket #{1}").format(what, ids[0]) if len(ids) == 1 else \
+            self.tr("{0} for {1} selected tickets").format(what, len(ids))
+
+    # -- the edits ------------------------------------------------------------------
+    def run(self, make: Callable[[], Undoable]) -> Undoable | None:
+        """Make an edit through the core and put it on the undo stack."""
+        try:
+            edit = make()
+        except AmendsError as error:
+            show_error(self.host, error, self.tr("Nothing was changed"))
+            return None
+        self.push(edit)
+        return edit
+
+    def push(self, edit: Undoable) -> None:
+        self.stack.push(EditCommand(self.db, edit, self._after, self._failed))
+        self._after(edit, "do")
+
+    def _after(self, edit: Undoable, kind: str) -> None:
+        done = {"do": "", "undo": self.tr("Undone: "), "redo": self.tr("Redone: ")}[kind]
+        message = done + edit.label
+        if edit.skipped:
+            message += self.tr(" — {0} ticket(s) left as they are (changed by someone else since, gone, or "
+                               "resolved: reopen those one at a time)").format(len(edit.skipped))
+        self.bus.say(message, 8000)
+        self.bus.announce(Changed.TICKETS)
+
+    def _failed(self, error: AmendsError) -> None:
+        show_error(self.host, error, self.tr("That could not be undone"))
+        self.bus.announce(Changed.TICKETS)
+
+    def set_field(self, field: str, value, ids: list[int] | None = None) -> Undoable | None:
+        ids = ids if ids is not None else self.targets()
+        if not ids:
+            return None
+        return self.run(lambda: edits.set_field(self.db, ids, field, value))
+
+    # -- choosers ---------------------------------------------------------------------
+    def choose_assignee(self) -> ChoiceDialog | None:
+        ids = self.targets()
+        if not ids:
+            return None
+        try:
+            people = tickets.assignees(self.db)
+        except AmendsError as error:
+            show_error(self.host, error)
+            return None
+        choices = [(self.tr("Me ({0})").format(self.db.actor), self.db.actor), (self.tr("Nobody (unassign)"), None)]
+        choices += [(name, name) for name in people if name != self.db.actor]
+        return self._choose(self.tr("Assign"), self._prompt(ids, self.tr("Who takes care of it")), choices,
+                            lambda value: self.set_field("assignee", value, ids), "assignDialog",
+                            new_label=self.tr("Assign to “{0}”"))
+
+    def choose_tag(self) -> ChoiceDialog | None:
+        ids = self.targets()
+        if not ids:
+            return None
+        known = self._tags()
+        return self._choose(self.tr("Tag"), self._prompt(ids, self.tr("Add a tag")),
+                            [(t.name, t.name) for t in known],
+                            lambda name: self.run(lambda: tags.add(self.db, ids, name)), "tagDialog",
+                            new_label=self.tr("New tag “{0}”"), colours={t.name: t.colour for t in known})
+
+    def choose_untag(self) -> ChoiceDialog | None:
+        ids = self.targets()
+        if not ids:
+            return None
+        try:
+            present = tags.for_tickets(self.db, ids)
+        except AmendsError as error:
+            show_error(self.host, error)
+            return None
+        found = {t.name: t for group in present.values() for t in group}
+        return self._choose(self.tr("Remove tag"), self._prompt(ids, self.tr("Remove a tag")),
+                            [(name, name) for name in sorted(found, key=str.lower)],
+                            lambda name: self.run(lambda: tags.remove(self.db, ids, name)), "untagDialog",
+                            colours={n: t.colour for n, t in found.items()})
+
+    def _tags(self) -> list[tags.Tag]:
+        try:
+            return tags.all_tags(self.db)
+        except AmendsError as error:
+            log.warning("tags not read for the chooser (it offers only new ones): %s", error)
+            return []
+
+    def choose_snooze(self) -> ChoiceDialog | None:
+        ids = self.targets()
+        if not ids:
+            return None
+        now = datetime.now().astimezone()
+        choices = [(self.tr(label) if key == "next_cycle"  # its time differs per customer
+                    else f"{self.tr(label)} — {snooze.preset_time(key, now):%a %d %b %H:%M}", key)
+                   for key, label in snooze.PRESETS.items()]
+        choices.append((self.tr("Until a date…"), "custom"))
+        return self._choose(self.tr("Snooze"), self._prompt(ids, self.tr(
+            "Hide until (it comes back earlier if the customer writes)")), choices,
+            lambda key: self.ask_snooze_date(ids) if key == "custom" else self.snooze(ids, key), "snoozeDialog")
+
+    def snooze(self, ids: list[int], preset: str, custom: datetime | None = None) -> Undoable | None:
+        return self.run(lambda: snooze.snooze(self.db, ids, preset, custom=custom))
+
+    def ask_snooze_date(self, ids: list[int]) -> QDialog:
+        dialog = QDialog(self.host)
+        dialog.setObjectName("snoozeDateDialog")
+        dialog.setWindowTitle(self.tr("Snooze until"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        edit = QDateTimeEdit(QDateTime.currentDateTime().addDays(14))
+        edit.setObjectName("snoozeUntil")
+        edit.setCalendarPopup(True)
+        edit.setAccessibleName(self.tr("Snooze until"))
+        edit.setMinimumDateTime(QDateTime.currentDateTime().addSecs(60))
+        label = QLabel(self.tr("Bring the ticket(s) back on:"))
+        label.setBuddy(edit)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(dialog.accept)
+        buttons.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(label)
+        layout.addWidget(edit)
+        layout.addWidget(buttons)
+        dialog.accepted.connect(lambda: self.snooze(ids, "custom", edit.dateTime().toPython().astimezone()))
+        self.dialog = dialog
+        dialog.open()
+        edit.setFocus()
+        return dialog
+
+    def unsnooze(self) -> Undoable | None:
+        ids = self.targets()
+        return self.run(lambda: snooze.unsnooze(self.db, ids)) if ids else None
+
+    def choose_category(self) -> ChoiceDialog | None:
+        ids = self.targets()
+        if not ids:
+            return None
+        return self._choose(self.tr("Category"), self._prompt(ids, self.tr("Set the category")),
+                            [(self.tr(name), key) for key, name in CATEGORIES.items()],
+                            lambda key: self.set_field("category", key, ids), "categoryDialog")
+
+    def choose_priority(self) -> ChoiceDialog | None:
+        ids = self.targets()
+        if not ids:
+            return None
+        return self._choose(self.tr("Priority"), self._prompt(ids, self.tr("Set the priority")),
+                            [(self.tr(name), key) for key, name in sorted(PRIORITIES.items(), reverse=True)],
+                            lambda key: self.set_field("priority", key, ids), "priorityDialog")
+
+    def choose_status(self) -> ChoiceDialog | None:
+        ids = self.targets()
+        if not ids:
+            return None
+        return self._choose(self.tr("Status"), self._prompt(ids, self.tr(
+            "Set the status (resolving goes through the checklist: E)")),
+            [(self.tr("Open"), "open"), (self.tr("Pending (waiting for the customer)"), "pending")],
+            lambda key: self.set_field("status", key, ids), "statusDialog")
+
+    # -- merge ---------------------------------------------------------------------------
+    def merge(self) -> ChoiceDialog | None:
+        """Several selected: the newer ones join the oldest. One selected:
+        choose which of the customer's tickets it joins."""
+        ids = self.targets()
+        if not ids:
+            return None
+        if len(ids) > 1:
+            self.merge_into(sorted(ids)[1:], sorted(ids)[0])
+            return None
+        try:
+            options = merges.candidates(self.db, ids[0])
+        except AmendsError as error:
+            show_error(self.host, error)
+            return None
+        if not options:
+            self.bus.say(self.tr(
+                "This customer has no other ticket to merge with; select the tickets to merge in the list."), 6000)
+            return None
+        return self._choose(self.tr("Merge"), self.tr("Merge ticket #{0} into…").format(ids[0]),
+                            [(f"#{r.id} {r.subject} ({r.status}, {r.created_at[:10]})", r.id) for r in options],
+                            lambda target: self.merge_into([ids[0]], target), "mergeDialog")
+
+    def merge_into(self, sources: list[int], target: int) -> None:
+        """One undo step for the whole merge, however many tickets join."""
+        self.stack.beginMacro(self.tr("merge {0} ticket(s) into #{1}").format(len(sources), target))
+        try:
+            for source in sources:
+                try:
+                    edit = merges.merge(self.db, source, target)
+                except AmendsError as error:
+                    show_error(self.host, error, self.tr("Ticket #{0} was not merged").format(source))
+                    continue
+                self.stack.push(EditCommand(self.db, edit, self._after, self._failed))
+        finally:
+            self.stack.endMacro()
+        self.bus.say(self.tr("Merged into #{0}; Ctrl+Z takes it back.").format(target), 8000)
+        self.bus.announce(Changed.TICKETS)
+        self.inbox.select_ticket(target)
+
+    def context_menu(self, position) -> QMenu:
+        """Right-click in the list: the same actions, on the selection."""
+        menu = QMenu(self.inbox.table)
+        menu.setObjectName("ticketContextMenu")
+        before, after = self.context_actions
+        menu.addActions(before)
+        menu.addSeparator()
+        menu.addActions(self.menu_actions)
+        menu.addSeparator()
+        menu.addActions(after)
+        self.menu = menu
+        menu.popup(self.inbox.table.viewport().mapToGlobal(position))
+        return menu
+
+    def back_to_list(self) -> None:
+        """A chooser or checklist closed: the keys go to the ticket list again."""
+        self.host.activateWindow()
+        if self.inbox.isVisible():
+            self.inbox.table.setFocus()
+
+    def open_current(self) -> None:
+        """Enter in the list: read the conversation, ready to answer."""
+        if self.inbox.current_ticket_id() is not None:
+            self.inbox.ticket_view.conversation.setFocus()

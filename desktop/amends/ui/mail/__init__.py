@@ -1,0 +1,1 @@
+"""Mail account and outbox."""

@@ -1,0 +1,94 @@
+"""Mail in the window's rhythm: the account and outbox dialogs, sending
+what is due every minute and right after a reply, fetching every N minutes.
+Given the database, the bus and a parent for dialogs, not the window."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QDialog, QWidget
+
+from amends.core.errors import AmendsError
+from amends.core.store import Database
+from amends.ui.common import ops
+from amends.ui.common.databus import Changed, DataBus
+
+log = logging.getLogger("amends.ui.mail")
+
+
+class MailController(QObject):
+    def __init__(self, db: Database, bus: DataBus, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.bus = bus
+        self.parent_widget = parent
+        self.minutes = 0
+        self.account_dialog: QDialog | None = None
+        self.outbox_dialog: QDialog | None = None
+        self.fetch_op: ops.Operation | None = None
+        self.mail_op: ops.Operation | None = None
+
+    def _open(self, dialog: QDialog) -> QDialog:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_account(self) -> QDialog:
+        from amends.ui.mail.mail_dialogs import AccountDialog
+
+        self.account_dialog = self._open(AccountDialog(self.db, self.parent_widget))
+        return self.account_dialog
+
+    def open_outbox(self) -> QDialog:
+        from amends.ui.mail.mail_dialogs import OutboxDialog
+
+        self.outbox_dialog = self._open(OutboxDialog(self.db, self.parent_widget))
+        return self.outbox_dialog
+
+    def reply_stored(self, message_id: int) -> None:
+        """A reply was written: if mail is set up, it goes to the outbox."""
+        from amends.core.mail import outbox
+
+        try:
+            if outbox.account(self.db) is None:
+                return
+            outbox.queue_reply(self.db, message_id)
+        except AmendsError as error:
+            log.warning("reply %s saved but not queued for mail: %s", message_id, error)
+            self.bus.say(self.tr("The reply is saved but not mailed: {0}").format(error), 10000)
+            return
+        self.send_mail()
+
+    def chores(self) -> None:
+        """Every minute: send what is due; every N minutes: fetch."""
+        from amends.core.mail import fetch
+
+        self.minutes += 1
+        self.send_mail()
+        try:
+            account = fetch.imap_account(self.db)
+        except AmendsError as error:
+            log.warning("mail account not read (the next minute tries again): %s", error)
+            return
+        if account is not None and self.minutes % account.every_minutes == 0:
+            self.fetch_mail()
+
+    def fetch_mail(self) -> ops.Operation | None:
+        from amends.ui.mail.mail_dialogs import fetch_mail
+
+        def done(report) -> None:
+            self.bus.say(self.tr("Fetched {0} new message(s).").format(report.messages), 6000)
+            self.bus.announce(Changed.TICKETS)
+
+        self.fetch_op = fetch_mail(self.parent_widget, self.db, done)
+        if self.fetch_op is None:
+            self.bus.say(self.tr("No IMAP server is set up (Edit → Mail account…)."), 6000)
+        return self.fetch_op
+
+    def send_mail(self) -> ops.Operation | None:
+        """Deliver due replies (every minute, and right after a reply)."""
+        from amends.ui.mail.mail_dialogs import send_due
+
+        self.mail_op = send_due(self.parent_widget, self.db, lambda: None)
+        return self.mail_op

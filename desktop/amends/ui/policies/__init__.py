@@ -1,0 +1,1 @@
+"""The Policies pane: list, editor, proposals."""

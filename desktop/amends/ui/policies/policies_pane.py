@@ -1,0 +1,165 @@
+"""The Policies pane (relations side): the policy list with review status,
+the policy editor, and the proposals filed from the inbox."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from amends.core import policies, policy_history
+from amends.core.errors import AmendsError
+from amends.core.store import Database
+from amends.core.vocabulary import SEGMENTS, category_name
+from amends.ui.common.databus import Changed
+from amends.ui.common.messages import show_error
+from amends.ui.common.note_dialog import NoteDialog, PublishDialog  # noqa: F401 (re-exported for callers)
+from amends.ui.common.rows_model import ListModel
+from amends.ui.policies.policy_editor import PolicyEditor
+from amends.ui.policies.proposals_box import ProposalsBox
+
+Index = QModelIndex | QPersistentModelIndex
+COLUMNS = ("Name", "Category", "Segment", "Status", "Version", "Review")
+
+
+class PolicyListModel(ListModel):
+    """All policies (tens, not thousands: one query loads them)."""
+
+    headers = COLUMNS
+
+    def __init__(self, db: Database, parent=None) -> None:
+        super().__init__(parent)
+        self._db = db
+        self.items: list[policies.Policy] = []
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self.items = policies.list_policies(self._db)
+        self.endResetModel()
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        p = self.items[index.row()]
+        if index.column() == 5:
+            state = policy_history.review_state(p)
+            text = ("⚑ " if state.days_left < 0 else "") + state.label
+            if role == Qt.ItemDataRole.ToolTipRole:
+                text += f" (last looked at {state.last_reviewed[:10]}, every {p.review_interval_days} days)"
+            return text
+        return (p.name, category_name(p.category), SEGMENTS.get(p.segment, p.segment) + (f" · {p.plan}" if p.plan else ""),
+                p.status, f"v{p.current_number}" if p.current_number else "—")[index.column()]
+
+    def row_of(self, policy_id: int) -> int | None:
+        return next((i for i, p in enumerate(self.items) if p.id == policy_id), None)
+
+
+class PoliciesPane(QWidget):
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._db = db
+        self.model = PolicyListModel(db, self)
+        self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
+        self.table.setObjectName("policyTable")
+        self.table.setAccessibleName(self.tr("Policies"))
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.new_button = QPushButton(self.tr("New policy"))
+        self.new_button.setObjectName("newPolicy")
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(QLabel(self.tr("<h3>Policies</h3>What we do for the next 1,000 customers like this. "
+                                             "Edit a draft, then publish it.")))
+        left_layout.addWidget(self.table, 2)
+        left_layout.addWidget(self.new_button)
+        self.proposals = ProposalsBox(db)
+        self.proposals.setObjectName("proposalsBox")
+        left_layout.addWidget(self.proposals, 1)
+        self.editor = PolicyEditor(db)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setObjectName("policiesSplitter")
+        splitter.addWidget(left)
+        splitter.addWidget(self.editor)
+        splitter.setSizes([620, 800])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(splitter)
+        self.table.selectionModel().currentRowChanged.connect(self._selected)
+        self.editor.saved.connect(self._saved)
+        self.new_button.clicked.connect(self.new_policy)
+        self.proposals.accepted.connect(self._open_draft)
+        self.refresh()
+        if self.model.rowCount():
+            self.table.selectRow(0)
+
+    def _open_draft(self, policy_id: int) -> None:
+        """An accepted proposal: show the policy concerned, ready to edit."""
+        self.refresh()
+        row = self.model.row_of(policy_id)
+        if row is not None:
+            self.table.selectRow(row)
+        self.editor.load(policy_id)
+        self.editor.step_list.setFocus()
+
+    def on_data_changed(self, what: int) -> None:
+        """Subscribed to the window's DataBus. An edit in progress is not
+        thrown away: the list waits until the draft is saved."""
+        if what & Changed.POLICIES and not self.editor.dirty:
+            self.refresh()
+        elif what & Changed.PROPOSALS:
+            self.proposals.reload()
+
+    def refresh(self) -> None:
+        current = self.editor.policy.id if self.editor.policy else None
+        try:
+            self.proposals.reload()
+            self.model.reload()
+        except AmendsError as error:
+            show_error(self, error)
+            return
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        if current is not None:
+            self.select_policy(current)
+
+    def select_policy(self, policy_id: int) -> None:
+        row = self.model.row_of(policy_id)
+        if row is not None:
+            self.table.selectionModel().blockSignals(True)
+            self.table.selectRow(row)
+            self.table.selectionModel().blockSignals(False)
+
+    def _selected(self, current, _previous) -> None:
+        if current.isValid():
+            self.editor.load(self.model.items[current.row()].id)
+
+    def _saved(self, policy_id: int) -> None:
+        self.refresh()
+        self.select_policy(policy_id)
+
+    def new_policy(self) -> None:
+        try:
+            policy_id = policies.create(self._db, self.tr("New policy"), "other", "any")
+        except AmendsError as error:
+            show_error(self, error)
+            return
+        self.refresh()
+        row = self.model.row_of(policy_id)
+        if row is not None:
+            self.table.selectRow(row)
+        self.editor.name.setFocus()
+        self.editor.name.selectAll()

@@ -1,0 +1,1 @@
+"""Resolving tickets through the recovery checklist."""

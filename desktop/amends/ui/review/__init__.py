@@ -1,0 +1,1 @@
+"""The Review pane: the three gaps, charts."""

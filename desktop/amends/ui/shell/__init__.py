@@ -1,0 +1,1 @@
+"""The window that holds everything: assembly, menus, status bar, tray, preferences, first run."""

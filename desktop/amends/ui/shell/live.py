@@ -1,0 +1,141 @@
+"""Working on a shared file: see others' changes without pressing anything,
+tell others where I am, and show it when another writer holds the lock.
+
+* :class:`LiveUpdates` polls ``PRAGMA data_version`` (cheap) every second;
+  when it moved and the newest audit id moved too (presence heartbeats are
+  not audited) it announces :attr:`Changed.EVERYTHING` on the bus. It also
+  sends the presence heartbeat and shows who else is where.
+* :class:`WaitIndicator` is the store's waiter: "Waiting for another user…"
+  and a Stop button in the status bar while a write waits for the lock.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QStatusBar, QWidget
+
+from amends.core import audit, presence
+from amends.core.errors import AmendsError
+from amends.core.store import Database
+from amends.ui.common.databus import Changed, DataBus
+from amends.ui.inbox.inbox_pane import InboxPane
+
+log = logging.getLogger("amends.ui.live")
+
+POLL_MS = 1000
+HEARTBEAT_MS = 5000
+WAIT_VISIBLE_AFTER = 1.0
+
+
+class LiveUpdates(QObject):
+    def __init__(self, db: Database, inbox: InboxPane, bus: DataBus, parent: QObject) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.inbox = inbox
+        self.bus = bus
+        self.instance = presence.new_instance()
+        self.data_version = db.data_version()
+        self.audit_mark = audit.latest_id(db)
+        self.heartbeat_enabled = not db.readonly
+        self.away = False  # another pane is shown: my presence says idle
+        self.poll = QTimer(self)
+        self.poll.setInterval(POLL_MS)
+        self.poll.timeout.connect(self.check_for_changes)
+        self.poll.start()
+        self.heartbeat = QTimer(self)
+        self.heartbeat.setInterval(HEARTBEAT_MS)
+        self.heartbeat.timeout.connect(self.beat)
+        self.heartbeat.start()
+        inbox.ticket_view.activity_changed.connect(self.beat)
+
+    def check_for_changes(self) -> None:
+        """Another connection committed: announce it if the data changed (the
+        audit log moved), and show who is where."""
+        try:
+            version = self.db.data_version()
+            if version == self.data_version:
+                return
+            self.data_version = version
+            mark = audit.latest_id(self.db)
+        except AmendsError as error:
+            log.warning("could not look for changes by others (the next poll tries again): %s", error)
+            return
+        if mark != self.audit_mark:
+            self.audit_mark = mark
+            self.bus.announce(Changed.EVERYTHING)
+        self.show_presence()
+
+    def beat(self) -> None:
+        """Tell the others which ticket I have open (every few seconds and
+        whenever it changes); a busy database just skips a beat."""
+        if not self.heartbeat_enabled:
+            return
+        ticket_id, activity = self.inbox.ticket_view.presence_state()
+        if self.away:
+            ticket_id, activity = None, "idle"
+        try:
+            presence.beat(self.db, self.instance, ticket_id, activity)
+        except AmendsError as error:
+            # busy or read-only: presence is best effort, the data is not at stake
+            log.info("presence heartbeat skipped: %s", error)
+        self.data_version = self.db.data_version()
+        self.show_presence()
+
+    def show_presence(self) -> None:
+        try:
+            people = presence.others(self.db, self.instance)
+        except AmendsError as error:
+            log.info("presence of others not read: %s", error)
+            return
+        self.inbox.model.set_presence(presence.by_ticket(people))
+        self.inbox.ticket_view.show_presence(people)
+
+    def stop(self) -> None:
+        """The window closes: no more polls, and I leave."""
+        self.poll.stop()
+        self.heartbeat.stop()
+        try:
+            presence.leave(self.db, self.instance)
+        except AmendsError as error:
+            log.info("presence not cleared (it expires by itself within 30 s): %s", error)
+
+
+class WaitIndicator(QObject):
+    def __init__(self, status_bar: QStatusBar, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.label = QLabel(self.tr("Waiting for another user to finish saving…"))
+        self.label.setObjectName("waitLabel")
+        self.cancel = QPushButton(self.tr("Stop waiting"))
+        self.cancel.setObjectName("stopWaiting")
+        self.cancel.clicked.connect(lambda: setattr(self, "_stop_waiting", True))
+        status_bar.addWidget(self.label)
+        status_bar.addWidget(self.cancel)
+        self.label.hide()
+        self.cancel.hide()
+        self._stop_waiting = False
+        # The store only calls while it waits: when the calls stop, the wait is over.
+        self._wait_over = QTimer(self)
+        self._wait_over.setSingleShot(True)
+        self._wait_over.setInterval(600)
+        self._wait_over.timeout.connect(self._done_waiting)
+
+    def wait_for_lock(self, elapsed: float) -> bool:
+        """Called by the store while another writer holds the lock: after a
+        second, say so and offer to stop; keep the window alive meanwhile."""
+        if elapsed >= WAIT_VISIBLE_AFTER and not self.label.isVisible():
+            self._stop_waiting = False
+            self.label.show()
+            self.cancel.show()
+        self._wait_over.start()
+        QApplication.processEvents()
+        if self._stop_waiting:
+            self._done_waiting()
+            return False
+        return True
+
+    def _done_waiting(self) -> None:
+        self.label.hide()
+        self.cancel.hide()
+        self._stop_waiting = False

@@ -1,0 +1,110 @@
+"""Preferences: who you are, what you mostly do, notifications, appearance.
+The name and role live with the CLI's (desktop/amends/core/identity.py); the rest
+are this machine's settings (QSettings)."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from amends.core import identity
+from amends.core.store import Database
+from amends.ui.common import appearance, settings
+from amends.ui.shell import tray
+from amends.ui.shell.identity_dialog import chosen_role, role_buttons
+
+log = logging.getLogger("amends.ui.preferences")
+
+
+class PreferencesDialog(QDialog):
+    """Given the database (whose actor it changes) and whether there is a
+    tray; tells the shell what changed through signals."""
+
+    #: The display name was saved: the status bar shows it.
+    name_changed = Signal(str)
+    #: Show the tray icon or not.
+    tray_chosen = Signal(bool)
+    #: The colour scheme was applied: the window redraws its icons.
+    appearance_changed = Signal()
+
+    def __init__(self, db: Database, tray_available: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("preferencesDialog")
+        self.setWindowTitle(self.tr("Preferences"))
+        self._db = db
+        current = identity.load()
+        self.name = QLineEdit(db.actor)
+        self.name.setObjectName("prefName")
+        self.name.setAccessibleName(self.tr("Display name"))
+        self.name.setAccessibleDescription(self.tr("Recorded on every change you make and shown to others"))
+        role_box = QVBoxLayout()
+        self.roles = role_buttons(self, role_box, current.role, "prefRole_")
+        self.notify = QCheckBox(self.tr("Notify me when a follow-up falls due"))
+        self.notify.setObjectName("prefNotify")
+        self.notify.setChecked(tray.notifications_on())
+        self.show_tray = QCheckBox(self.tr("Show Amends in the system tray with the due and new counts"))
+        self.show_tray.setObjectName("prefTray")
+        self.show_tray.setChecked(settings.get(tray.TRAY_SETTING))
+        if not tray_available:
+            self.show_tray.setToolTip(self.tr("This desktop has no system tray."))
+        self.scheme = QComboBox()
+        self.scheme.setObjectName("prefScheme")
+        self.scheme.setAccessibleName(self.tr("Colour scheme"))
+        for key, label in appearance.SCHEMES.items():
+            self.scheme.addItem(self.tr(label), key)
+        self.scheme.setCurrentIndex(max(0, self.scheme.findData(settings.get(appearance.SETTING))))
+        form = QFormLayout()
+        name_label = QLabel(self.tr("&Your name"))
+        name_label.setBuddy(self.name)
+        form.addRow(name_label, self.name)
+        form.addRow(QLabel(self.tr("You mostly do")), role_box)
+        form.addRow(QLabel(self.tr("Notifications")), self.notify)
+        form.addRow(QLabel(""), self.show_tray)
+        scheme_label = QLabel(self.tr("&Appearance"))
+        scheme_label.setBuddy(self.scheme)
+        form.addRow(scheme_label, self.scheme)
+        self.problem = QLabel()
+        self.problem.setObjectName("replyProblem")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        name = " ".join(self.name.text().split())
+        if not name:
+            self.problem.setText(self.tr("⚠ A display name cannot be empty."))
+            return
+        person = identity.load()
+        person.display_name = name
+        person.role = chosen_role(self.roles)
+        try:
+            identity.save(person)
+        except OSError as error:
+            log.warning("identity not saved: %s", error)
+            self.problem.setText(self.tr("⚠ Could not save your name and role: {0}").format(error.strerror))
+            return
+        if name != self._db.actor:
+            self._db.actor = name
+            self.name_changed.emit(name)
+        settings.put(tray.NOTIFY_SETTING, self.notify.isChecked())
+        settings.put(appearance.SETTING, self.scheme.currentData())
+        appearance.apply_scheme(self.scheme.currentData())
+        self.tray_chosen.emit(self.show_tray.isChecked())
+        self.appearance_changed.emit()
+        super().accept()

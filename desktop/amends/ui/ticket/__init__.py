@@ -1,0 +1,1 @@
+"""One ticket: conversation, fields, composer, saved replies."""

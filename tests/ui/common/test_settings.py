@@ -1,0 +1,77 @@
+"""One typed settings schema: every QSettings key and environment variable
+is declared once (amends/settings_schema.py), and only ui/common/settings.py
+talks to QSettings."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from amends import settings_schema as schema
+from amends.ui.common import settings
+
+PACKAGE = Path(__file__).resolve().parents[3] / "desktop" / "amends"
+GATE = PACKAGE / "ui" / "common" / "settings.py"
+
+
+def qsettings_users(root: Path = PACKAGE, gate: Path = GATE) -> list[str]:
+    """Modules other than the gate that name QSettings (to read or write a key)."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path == gate:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            named = (isinstance(node, ast.Name) and node.id == "QSettings") or \
+                    (isinstance(node, ast.Attribute) and node.attr == "QSettings") or \
+                    (isinstance(node, ast.alias) and node.name == "QSettings")
+            if named:
+                found.append(f"{path.relative_to(root)}:{getattr(node, 'lineno', '?')}")
+    return found
+
+
+def environment_reads(root: Path = PACKAGE) -> set[str]:
+    """Every ``os.environ.get("X")`` / ``os.environ["X"]`` / ``os.getenv("X")`` with a literal name."""
+    names = set()
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args \
+                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str) \
+                    and (ast.unparse(node.func) in ("os.environ.get", "os.getenv", "os.environ.setdefault")):
+                names.add(node.args[0].value)
+            if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ" \
+                    and isinstance(node.slice, ast.Constant):
+                names.add(node.slice.value)
+    return names
+
+
+def test_only_the_settings_module_names_qsettings():
+    assert qsettings_users() == []
+
+
+def test_the_scan_finds_a_stray_key(tmp_path):
+    (tmp_path / "pane.py").write_text("from PySide6.QtCore import QSettings\nQSettings().value('x/y')\n")
+    assert qsettings_users(tmp_path, tmp_path / "none.py") == ["pane.py:1", "pane.py:2"]
+
+
+def test_every_environment_variable_read_is_declared():
+    declared = {s.name for s in schema.ALL if s.where == schema.ENVIRONMENT}
+    ours = {n for n in environment_reads() if n.startswith("AMENDS_")}
+    assert ours and ours <= declared, ours - declared
+
+
+def test_every_setting_is_declared_once_with_a_type_and_default():
+    names = [s.name for s in schema.ALL]
+    assert len(names) == len(set(names))
+    assert all(isinstance(s.default, s.type) or s.default is None for s in schema.ALL)
+
+
+def test_reading_and_writing_through_the_schema(qapp, monkeypatch):
+    assert settings.get(schema.NOTIFY_FOLLOWUPS) is True
+    settings.put(schema.NOTIFY_FOLLOWUPS, False)
+    assert settings.get(schema.NOTIFY_FOLLOWUPS) is False
+    settings.put(schema.INBOX_SORT, "priority", db="/tmp/a.db")
+    assert settings.get(schema.INBOX_SORT, db="/tmp/a.db") == "priority"
+    assert settings.get(schema.INBOX_SORT, db="/tmp/b.db") == ""
+    monkeypatch.setenv("AMENDS_LOCK_WAIT_SECONDS", "2.5")
+    assert schema.environment(schema.AMENDS_LOCK_WAIT_SECONDS) == 2.5

@@ -1,0 +1,286 @@
+"""The inbox: paged model, filters, search, the ticket view."""
+
+from __future__ import annotations
+
+from amends.core import tickets
+from amends.ui.inbox.inbox_model import InboxModel
+from PySide6.QtCore import Qt
+
+
+def test_inbox_model_passes_qt_model_tester(qtmodeltester, demo_db):
+    model = InboxModel(demo_db, page_size=40)
+    model.set_query(tickets.InboxQuery(status="all"))
+    model.fetchMore()
+    qtmodeltester.check(model, force_py=True)  # it also fetches more and watches the inserts
+    assert model.rowCount() >= 120
+
+
+def test_model_pages_instead_of_loading_everything(demo_db):
+    model = InboxModel(demo_db, page_size=50)
+    model.set_query(tickets.InboxQuery(status="all"))
+    assert model.rowCount() == 50 and model.canFetchMore()
+    model.fetchMore()
+    assert model.rowCount() == 100
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rowCount() == 300
+    ids = [model.ticket_id(r) for r in range(model.rowCount())]
+    assert len(set(ids)) == 300
+
+
+def test_views_and_filters_change_the_query(qtbot, window):
+    inbox = window.inbox
+    assert inbox.model.query.status == "active"
+    active = inbox.model.rowCount()
+    assert active > 0
+    for row in range(active):
+        assert inbox.model.data(inbox.model.index(row, inbox.model.column_of("status"))) in ("Open", "Pending")
+    inbox.views.setCurrentItem(inbox.views.findItems("Resolved", Qt.MatchFlag.MatchStartsWith)[0])
+    assert inbox.model.query.status == "resolved"
+    assert inbox.status.currentData() == "resolved"
+    index = inbox.category.findData("billing")
+    inbox.category.setCurrentIndex(index)
+    inbox.category.activated.emit(index)
+    assert inbox.model.query.category == "billing"
+    for row in range(inbox.model.rowCount()):
+        assert inbox.model.data(inbox.model.index(row, inbox.model.column_of("category"))) == "Billing"
+
+
+def test_search_box_searches_as_you_type(qtbot, window):
+    inbox = window.inbox
+    inbox.select_view("builtin:All tickets")
+    qtbot.keyClicks(inbox.search, "crush")
+    qtbot.waitUntil(lambda: inbox.model.query.text == "crush", timeout=2000)
+    assert inbox.model.rowCount() > 0
+    for row in range(inbox.model.rowCount()):
+        ticket = tickets.get(window.db, inbox.model.ticket_id(row))
+        text = (ticket.subject + " ".join(m.body for m in ticket.messages)).lower()
+        assert "crush" in text
+    inbox.search.clear()
+    qtbot.keyClicks(inbox.search, 'NEAR( "')
+    qtbot.waitUntil(lambda: inbox.model.query.text == 'NEAR( "', timeout=2000)
+    assert "No tickets match" in inbox.hint.text()
+
+
+def test_selecting_a_ticket_shows_conversation_and_customer(qtbot, window):
+    inbox = window.inbox
+    inbox.table.selectRow(0)
+    ticket_id = inbox.current_ticket_id()
+    view = inbox.ticket_view
+    assert view.ticket.id == ticket_id
+    ticket = tickets.get(window.db, ticket_id)
+    assert ticket.messages[0].body.splitlines()[0] in view.conversation.toPlainText()
+    assert "Now in billing cycle" in view.customer.toPlainText()
+    assert "Policy:" in view.policy.text()
+
+
+def test_reply_and_note_are_stored(qtbot, window):
+    inbox = window.inbox
+    inbox.table.selectRow(0)
+    view = inbox.ticket_view
+    ticket_id = view.ticket.id
+    qtbot.keyClicks(view.composer, "We are sending a new box today.")
+    qtbot.mouseClick(view.reply_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(view.composer, "Warehouse confirmed.")
+    qtbot.keyClick(view.composer, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    last_two = [(m.direction, m.body, m.author) for m in tickets.get(window.db, ticket_id).messages[-2:]]
+    assert last_two == [("out", "We are sending a new box today.", "tester@host"),
+                        ("note", "Warehouse confirmed.", "tester@host")]
+    assert view.composer.toPlainText() == ""
+    assert "Warehouse confirmed." in view.conversation.toPlainText()
+
+
+def test_field_edits_are_saved_and_shown_in_the_list(qtbot, window):
+    inbox = window.inbox
+    inbox.table.selectRow(0)
+    view = inbox.ticket_view
+    ticket_id = view.ticket.id
+    index = view.priority.findData(3)
+    view.priority.setCurrentIndex(index)
+    view.priority.activated.emit(index)
+    assert tickets.get(window.db, ticket_id).priority == 3
+    row = inbox.model.row_of(ticket_id)
+    assert inbox.model.data(inbox.model.index(row, inbox.model.column_of("priority"))) == "Urgent"
+
+
+def test_changes_by_another_connection_appear_and_keep_the_selection(qtbot, window):
+    inbox = window.inbox
+    inbox.views.setCurrentRow(0)
+    inbox.table.selectRow(2)
+    selected = inbox.current_ticket_id()
+    other = window.db.reopen()
+    other.actor = "bob@laptop"
+    new_id = tickets.create(other, "Brand new ticket from Bob's machine", "hello")
+    other.close()
+    window.check_for_changes()
+    assert inbox.model.row_of(new_id) == 0
+    assert inbox.current_ticket_id() == selected
+
+
+def _conflicting_edit(qtbot, window):
+    inbox = window.inbox
+    inbox.table.selectRow(0)
+    view = inbox.ticket_view
+    ticket_id = view.ticket.id
+    other = window.db.reopen()
+    other.actor = "bob@laptop"
+    tickets.update(other, ticket_id, view.ticket.version, priority=3)
+    other.close()
+    index = view.category.findData("billing")
+    view.category.setCurrentIndex(index)
+    view.category.activated.emit(index)
+    box = view.conflict_box
+    assert box.isVisible() and "bob@laptop" in box.text() and "priority" in box.text()
+    assert tickets.get(window.db, ticket_id).category != "billing", "nothing saved yet"
+    return view, box, ticket_id
+
+
+def test_conflicting_edit_reload_theirs(qtbot, window):
+    view, box, ticket_id = _conflicting_edit(qtbot, window)
+    box.buttons()[[b.text() for b in box.buttons()].index("Reload theirs")].click()
+    stored = tickets.get(window.db, ticket_id)
+    assert stored.priority == 3 and stored.category != "billing"
+    assert view.priority.currentData() == 3
+
+
+def test_conflicting_edit_keep_mine_is_an_explicit_audited_overwrite(qtbot, window):
+    view, box, ticket_id = _conflicting_edit(qtbot, window)
+    box.buttons()[[b.text() for b in box.buttons()].index("Keep mine")].click()
+    stored = tickets.get(window.db, ticket_id)
+    assert (stored.priority, stored.category) == (3, "billing"), "their change stays, mine is added"
+    last = window.db.one("SELECT actor, change FROM audit_log WHERE entity_id = ? ORDER BY id DESC", (ticket_id,))
+    assert last["actor"] == "tester@host" and "billing" in last["change"]
+
+
+def test_new_ticket_for_a_new_and_an_existing_customer(qtbot, window):
+    from amends.core import customers
+
+    window.act_new.trigger()
+    dialog = window.new_ticket_dialog
+    assert not dialog.create_button.isEnabled()
+    qtbot.keyClicks(dialog.email, "new.person@example.com")
+    dialog.email.editingFinished.emit()
+    assert "new customer" in dialog.known.text()
+    qtbot.keyClicks(dialog.name, "New Person")
+    qtbot.keyClicks(dialog.subject, "Phoned about a crushed box")
+    dialog.category.setCurrentIndex(dialog.category.findData("damaged_shipment"))
+    qtbot.keyClicks(dialog.body, "Called at 10:00, box crushed.")
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.create_button.click()
+    ticket = tickets.get(window.db, dialog.ticket_id)
+    assert (ticket.subject, ticket.category, ticket.status) == ("Phoned about a crushed box", "damaged_shipment",
+                                                                  "open")
+    customer = customers.find_by_email(window.db, "NEW.person@example.com")
+    assert ticket.customer_id == customer
+    assert window.inbox.current_ticket_id() == ticket.id
+
+    window.act_new.trigger()
+    again = window.new_ticket_dialog
+    qtbot.keyClicks(again.email, "new.person@example.com")
+    again.email.editingFinished.emit()
+    assert "Existing customer" in again.known.text() and not again.name.isEnabled()
+    qtbot.keyClicks(again.subject, "Second call")
+    with qtbot.waitSignal(again.accepted):
+        again.create_button.click()
+    assert tickets.get(window.db, again.ticket_id).customer_id == customer
+
+
+def test_new_ticket_rejects_a_bad_email_and_keeps_the_dialog(qtbot, window):
+    before = window.db.scalar("SELECT count(*) FROM tickets")
+    window.act_new.trigger()
+    dialog = window.new_ticket_dialog
+    qtbot.keyClicks(dialog.email, "not an email")
+    qtbot.keyClicks(dialog.subject, "Hello")
+    dialog.create_button.click()
+    assert dialog.isVisible() and "email address" in dialog.problems.text()
+    assert window.db.scalar("SELECT count(*) FROM tickets") == before
+    dialog.reject()
+
+
+def test_search_language_in_the_box_with_explained_mistakes(qtbot, window):
+    inbox = window.inbox
+    inbox.search.setText("status:resolved category:billing")
+    inbox.apply_filters()
+    assert not inbox.search_problem.isVisible()
+    assert inbox.model.rowCount() > 0
+    for row in range(inbox.model.rowCount()):
+        ticket = tickets.get(window.db, inbox.model.ticket_id(row), with_messages=False)
+        assert (ticket.status, ticket.category) == ("resolved", "billing")
+    shown = inbox.model.rowCount()
+    inbox.search.setText("status:closed")
+    inbox.apply_filters()
+    assert inbox.search_problem.isVisible() and "status:closed" in inbox.search_problem.text()
+    assert inbox.model.rowCount() == shown, "the last good result stays while the mistake is explained"
+
+
+def test_search_box_completes_fields(qtbot, window):
+    inbox = window.inbox
+    inbox.search.setText("box cat")
+    inbox._offer_completion("box cat")
+    assert inbox.completer.completionCount() >= 8
+    inbox._complete_token("category:billing")
+    assert inbox.search.text() == "box category:billing "
+
+
+def test_keyboard_first_triage(qtbot, window):
+    from PySide6.QtCore import Qt as QtKeys
+
+    inbox = window.inbox
+    inbox.table.setFocus()
+    inbox.table.selectRow(0)
+    first = inbox.current_ticket_id()
+    qtbot.keyClick(inbox.table, QtKeys.Key.Key_J)
+    assert inbox.current_ticket_id() == inbox.model.ticket_id(1)
+    qtbot.keyClick(inbox.table, QtKeys.Key.Key_K)
+    assert inbox.current_ticket_id() == first
+    qtbot.keyClick(inbox.table, QtKeys.Key.Key_R)
+    assert inbox.ticket_view.composer.hasFocus()
+    qtbot.keyClicks(inbox.ticket_view.composer, "jk")  # letters go into the text, not to shortcuts
+    assert inbox.ticket_view.composer.toPlainText() == "jk"
+    assert inbox.current_ticket_id() == first
+    inbox.table.setFocus()
+    qtbot.keyClick(inbox.table, QtKeys.Key.Key_E)
+    assert window.checklist_dialog.isVisible()
+    window.checklist_dialog.reject()
+    box = window.show_keys()
+    assert "J" in box.text() and "Next ticket" in box.text()
+    box.reject()
+
+
+def test_command_palette_finds_actions_by_fuzzy_typing(qtbot, window):
+    from amends.ui.shell.command_palette import fuzzy_score
+
+    assert fuzzy_score("rsv", "Resolve") is not None and fuzzy_score("xyz", "Resolve") is None
+    assert fuzzy_score("pol", "Policies") < fuzzy_score("pol", "Propose policy change")
+    palette = window.open_palette()
+    names = [palette.list.item(i).text() for i in range(palette.list.count())]
+    assert any(n.startswith("Resolve") and "Ctrl+E" in n for n in names), "actions come with their shortcuts"
+    qtbot.keyClicks(palette.query, "pol")
+    assert palette.list.currentItem().text().startswith("Policies")
+    qtbot.keyClick(palette.query, Qt.Key.Key_Return)
+    assert window.stack.currentWidget() is window.policies
+
+
+def test_views_show_live_counts(qtbot, window):
+    inbox = window.inbox
+    with qtbot.waitSignal(inbox.counts_shown, timeout=10_000):
+        inbox.update_counts()
+    active = window.db.scalar("SELECT count(*) FROM tickets WHERE status <> 'resolved'")
+    assert inbox.views.item(0).text() == f"Active  {active:,}"
+    everything = window.db.scalar("SELECT count(*) FROM tickets")
+    assert inbox.views.item(inbox._row_of_view("builtin:All tickets")).text() == f"All tickets  {everything:,}"
+    inbox.table.selectRow(0)
+    view = inbox.ticket_view
+    index = view.status.findData("pending")
+    if view.ticket.status != "pending":
+        view.status.setCurrentIndex(index)
+        view.status.activated.emit(index)
+    qtbot.waitUntil(lambda: inbox._counting.done, timeout=10_000)
+    with qtbot.waitSignal(inbox.counts_shown, timeout=10_000):
+        inbox.update_counts()
+    before = window.db.scalar("SELECT count(*) FROM tickets WHERE status = 'resolved'")
+    assert inbox.views.item(inbox._row_of_view("builtin:Resolved")).text() == f"Resolved  {before:,}"
+    from amends.core import tickets as core_tickets
+
+    assert core_tickets.count(window.db, core_tickets.InboxQuery(status="all"), cap=10) == (10, True)
