@@ -130,20 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--override-reason", metavar="TEXT", help="why an offer is outside the approved range")
     p.add_argument("--actor", metavar="NAME", help="who resolves (default: your display name)")
 
-    p = command("mail", "mail accounts: 'signin' signs a Microsoft 365 or Google mailbox in (OAuth2)")
-    mail_sub = p.add_subparsers(dest="mail_command", metavar="ACTION", parser_class=_Parser, required=True)
-    s = mail_sub.add_parser("signin", help="sign a mailbox in through the browser (Microsoft 365, Google)",
-                            description="Open the provider's sign-in page in the browser (the address is "
-                                        "printed too) and keep the sign-in in the OS keyring.")
-    s.add_argument("--mailbox", metavar="NAME", help="the mailbox (default: the first one that uses OAuth2)")
-    s.add_argument("--provider", choices=["microsoft", "google"],
-                   help="switch the mailbox to this sign-in (with --client-id the first time)")
-    s.add_argument("--client-id", metavar="ID", help="your app registration's client (application) id")
-    s.add_argument("--tenant", metavar="T", help="Microsoft: common (default), organizations or your directory")
-    s.add_argument("--client-secret", metavar="S", help="Google: the Desktop app client's secret")
-    s.add_argument("--no-browser", action="store_true", help="do not open a browser; only print the address")
-    s.add_argument("--timeout", type=_positive, default=300, metavar="SECONDS",
-                   help="how long to wait for the sign-in page (default 300)")
+    from amends import cli_mail
+
+    cli_mail.add_commands(command("mail", "mailboxes: list them, fetch new mail, test the connections, "
+                                          "sign in (OAuth2)"), _Parser,
+                          db_help)
     return parser
 
 
@@ -414,51 +405,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_mail(args: argparse.Namespace) -> int:
-    """mail signin: the browser flow of core/mail/oauth.py for one mailbox."""
-    import webbrowser
-    from dataclasses import replace
+    from amends import cli_mail
 
-    from amends.core.mail import mailboxes, oauth
-
-    def chosen(db: Database) -> mailboxes.Mailbox:
-        if args.mailbox:
-            box = mailboxes.by_label(db, args.mailbox)
-        else:
-            box = next((b for b in mailboxes.all_mailboxes(db) if b.auth in oauth.KINDS or args.provider), None)
-            if box is None:
-                raise ValidationError([("--mailbox", "no mailbox signs in with OAuth2; name one with --mailbox "
-                                                     "and give --provider and --client-id")])
-        if args.provider or args.client_id or args.tenant or args.client_secret:
-            kind = {"microsoft": oauth.MICROSOFT, "google": oauth.GOOGLE}.get(args.provider or "", box.auth)
-            had = box.oauth if box.oauth is not None and kind == box.auth else oauth.Client("")
-            client = replace(had, client_id=args.client_id or had.client_id, tenant=args.tenant or had.tenant,
-                             client_secret=args.client_secret or had.client_secret)
-            mailboxes.update(db, replace(box, auth=kind, oauth=client))
-            box = mailboxes.get(db, box.id)
-        if box.auth not in oauth.KINDS:
-            raise ValidationError([("--mailbox", f"{box.label!r} signs in with a password; to use Microsoft or "
-                                                 "Google sign-in give --provider and --client-id")])
-        return box
-
-    box = _with_db(args, chosen)
-    provider = oauth.provider(box.auth, box.oauth)
-    name = oauth.NAMES[box.auth]
-
-    def show(url: str) -> None:
-        print(f"Sign {box.login} in with {name} in your browser. If no browser opens, go to:\n{url}", flush=True)
-
-    done = oauth.sign_in(provider, box.login, on_url=show, timeout=args.timeout,
-                         open_browser=(lambda url: False) if args.no_browser else webbrowser.open)
-    if done.kept_in != "keyring":
-        print(f"amends: {box.login} signed in, but this computer has no OS keyring to keep the sign-in, so it "
-              "ends with this command; the app asks again when it starts.", file=sys.stderr)
-        return 1
-    print(f"Signed {box.login} in with {name}; the sign-in is kept in the OS keyring.")
-    return 0
+    return cli_mail.run(args, lambda work: _with_db(args, work))
 
 
-COMMANDS = {"import": cmd_import, "export": cmd_export, "backup": cmd_backup, "restore": cmd_restore, "report": cmd_report, "insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
-            "resolve": cmd_resolve, "mail": cmd_mail}
+COMMANDS = {"mail": cmd_mail, "import": cmd_import, "export": cmd_export, "backup": cmd_backup, "restore": cmd_restore, "report": cmd_report, "insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
+            "resolve": cmd_resolve}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

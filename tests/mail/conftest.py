@@ -89,6 +89,14 @@ class ImapServer:
         assert status == "OK", data
         client.logout()
 
+    def append_many(self, messages: list[bytes], *, folder: str = "INBOX", user: str | None = None) -> None:
+        """Many messages over one connection (the benchmark's 5,000)."""
+        client = self.client(user)
+        for raw in messages:
+            status, data = client.append(folder, None, None, raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+            assert status == "OK", data
+        client.logout()
+
     def create(self, folder: str, user: str | None = None) -> None:
         client = self.client(user)
         assert client.create(folder)[0] == "OK"

@@ -3,7 +3,8 @@
 (``me``, ``none``) ``from:`` ``cycle:`` (``1``, ``2-3``, ``>3``) ``policy:``
 (``none`` = no policy: resolved without one, or not resolved and no published
 policy covers its category) ``tag:`` ``is:`` (``snoozed``, ``merged``)
-``before:`` ``after:`` (dates) — and ``-`` to negate any of them. A mistake is explained (which token, why);
+``before:`` ``after:`` (dates) ``mailbox:`` (the mailbox a ticket came in on, by its name or address) — and
+``-`` to negate any of them. A mistake is explained (which token, why);
 nothing the person types is ever spliced into SQL or FTS syntax."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Callable
 from amends.core import clock
 from amends.core.vocabulary import CATEGORIES, STATUSES
 
-FIELDS = ("status", "category", "assignee", "from", "cycle", "policy", "before", "after", "tag", "is")
+FIELDS = ("status", "category", "assignee", "from", "cycle", "policy", "before", "after", "tag", "is", "mailbox")
 IS_VALUES = ("snoozed", "merged")
 MANY_CUSTOMERS = 200  # a from: matching more customers is checked per ticket
 MANY_TAGGED = 2000  # tickets: above this a tag is checked per ticket, below it its tickets are listed
@@ -49,7 +50,7 @@ def _day(text: str) -> date:
 
 
 def _condition(name: str, value: str, actor: str, tags: dict[str, int] | None, now: str,
-               customers: Callable[[str], int] | None) -> tuple[str, list]:
+               customers: Callable[[str], int] | None, mailboxes: Sequence[str] | None = None) -> tuple[str, list]:
     lowered = value.lower()
     if name == "status":
         if lowered == "active":
@@ -123,16 +124,24 @@ def _condition(name: str, value: str, actor: str, tags: dict[str, int] | None, n
         if lowered == "merged":  # few: listed from their partial index, not found by walking every ticket
             return "t.id IN (SELECT id FROM tickets WHERE merged_into IS NOT NULL)", []
         raise ValueError(f"is: is one of {', '.join(IS_VALUES)}")
+    if name == "mailbox":
+        if mailboxes is not None and lowered not in {m.lower() for m in mailboxes} and "@" not in value:
+            known = ", ".join(mailboxes) if mailboxes else "none set up yet"
+            raise ValueError(f"no mailbox is called that (mailboxes: {known})")
+        # IS NOT NULL first: -mailbox:billing keeps the tickets that came in no mailbox
+        return ("t.mailbox_id IS NOT NULL AND t.mailbox_id IN (SELECT id FROM mail_accounts WHERE label = ? COLLATE NOCASE "
+                "OR from_address = ? COLLATE NOCASE)", [value, value])
     raise ValueError(f"unknown field (one of {', '.join(f + ':' for f in FIELDS)})")
 
 
 def parse(text: str, actor: str, *, tags: dict[str, int] | None = None, now: str = "",
-          customers: Callable[[str], int] | None = None) -> ParsedQuery:
+          customers: Callable[[str], int] | None = None, mailboxes: Sequence[str] | None = None) -> ParsedQuery:
     """Parse the search text; ``tags`` (when given) are the known tag names
     with how many tickets carry each: a mistyped tag is explained rather than
     finding nothing, and a common tag is searched the way that is fast for it.
     ``customers`` counts the customers a ``from:`` phrase matches, for the same
-    reason."""
+    reason. ``mailboxes`` (when given): the mailbox names, to explain a
+    mistyped ``mailbox:``."""
     parsed = ParsedQuery()
     text = re.sub(r"[\x00-\x1f\x7f]", " ", text or "")
     for match in _TOKEN.finditer(text):
@@ -144,7 +153,8 @@ def parse(text: str, actor: str, *, tags: dict[str, int] | None = None, now: str
                 parsed.problems.append(Problem(token, f"{name}: needs a value"))
                 continue
             try:
-                sql, params = _condition(name.lower(), value, actor, tags, now or clock.now_iso(), customers)
+                sql, params = _condition(name.lower(), value, actor, tags, now or clock.now_iso(), customers,
+                                         mailboxes)
             except ValueError as error:
                 parsed.problems.append(Problem(token, str(error)))
                 continue
@@ -175,12 +185,13 @@ def fts_expression(terms: list[tuple[str, bool]], *, prefix_last: bool) -> str |
     return " ".join(parts)
 
 
-def suggestions(tags: Sequence[str] = (), assignees: Sequence[str] = ()) -> list[str]:
+def suggestions(tags: Sequence[str] = (), assignees: Sequence[str] = (), mailboxes: Sequence[str] = ()) -> list[str]:
     """What the search box offers as you type: every field and its values."""
     values = ["status:open", "status:pending", "status:resolved", "status:active", "status:all", "assignee:me",
               "assignee:none", "cycle:1", "cycle:2", "policy:none", "is:snoozed", "is:merged", "before:", "after:",
-              "from:", "tag:", "category:", "assignee:", "cycle:", "policy:", "is:", "status:"]
+              "from:", "tag:", "category:", "assignee:", "cycle:", "policy:", "is:", "status:", "mailbox:"]
     values += [f"category:{key}" for key in CATEGORIES]
     values += [f"tag:{name}" if " " not in name else f'tag:"{name}"' for name in tags]
     values += [f"assignee:{name}" if " " not in name else f'assignee:"{name}"' for name in assignees]
+    values += [f"mailbox:{name}" for name in mailboxes]  # mailbox names have no spaces
     return values

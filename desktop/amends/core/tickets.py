@@ -163,7 +163,8 @@ def _where(db: Database, query: InboxQuery, now: str) -> tuple[list[str], list[A
     the FTS expression of its words, shared by :func:`page` and :func:`count`."""
     text = query.full_text
     syntax = query_syntax.parse(text, db.actor, tags=_tag_usage(db) if "tag:" in text.lower() else None, now=now,
-                                customers=lambda phrase: _customers_matching(db, phrase))
+                                customers=lambda phrase: _customers_matching(db, phrase),
+                                mailboxes=_mailbox_names(db) if "mailbox:" in text.lower() else None)
     if syntax.problems:
         raise ValidationError([(p.token, p.reason) for p in syntax.problems])
     # A field typed in the search box replaces the view's filter on it.
@@ -183,6 +184,10 @@ def _where(db: Database, query: InboxQuery, now: str) -> tuple[list[str], list[A
 
 def _customers_matching(db: Database, phrase: str) -> int:
     return db.scalar("SELECT count(*) FROM customer_search WHERE customer_search MATCH ?", (phrase,))
+
+
+def _mailbox_names(db: Database) -> list[str]:
+    return [r[0] for r in db.query("SELECT label FROM mail_accounts WHERE removed_at IS NULL ORDER BY id")]
 
 
 def _tag_usage(db: Database) -> dict[str, int]:

@@ -187,7 +187,8 @@ def update(db: Database, box: Mailbox) -> None:
             "WHERE id = ? AND version = ? AND removed_at IS NULL", (*_values(box), box.id, box.version)).rowcount
         if not changed:
             if conn.execute("SELECT 1 FROM mail_accounts WHERE id = ? AND removed_at IS NULL", (box.id,)).fetchone():
-                raise ConflictError(f"The mailbox {box.label!r} was changed by someone else meanwhile.")
+                raise ConflictError("mail_account", box.id, message=f"The mailbox {box.label!r} was changed by "
+                                    "someone else since you opened it; nothing was saved.")
             raise NotFound(f"Mailbox {box.id} does not exist.")
         if box.imap_host:  # a UID only means something on the folder it came from
             conn.execute("DELETE FROM mail_folders WHERE account_id = ? AND folder <> ?", (box.id, box.imap_folder))
@@ -213,9 +214,10 @@ def remove(db: Database, mailbox_id: int) -> None:
 
 def signed(body: str, box: Mailbox) -> str:
     """A reply's text with the mailbox's signature (after the usual '-- ')."""
-    if not (box.signature or "").strip():
+    signature = (box.signature or "").strip()
+    if not signature:
         return body
-    return f"{body.rstrip()}\n\n-- \n{box.signature.strip()}\n"
+    return f"{body.rstrip()}\n\n-- \n{signature}\n"
 
 
 # -- signing in: one function per protocol ------------------------------------

@@ -216,7 +216,8 @@ def access_token(p: Provider, login: str, *, renew: bool = False, now: Callable[
                 secrets.forget(key)
                 log.warning("OAuth2 refresh for %s refused by %s: %s", login, p.token_url, error.error)
                 raise SignInRequired(f"The sign-in of {login} with {NAMES[p.kind]} has expired or was revoked; "
-                                     "sign in again.", login=login) from error
+                                     "sign in again (the mailbox's Sign in button, or 'amends mail signin').",
+                                     login=login) from error
             raise MailProblem(f"{NAMES[p.kind]} refused to renew the sign-in of {login}: {error}") from error
         except (requests.RequestException, ValueError) as error:
             raise MailProblem(f"Could not reach {NAMES[p.kind]} to renew the sign-in of {login} ({error}); "

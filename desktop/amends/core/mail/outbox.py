@@ -84,7 +84,8 @@ def queue_reply(db: Database, message_id: int, account_id: int | None = None) ->
         outbox_id = inserted_id(conn.execute(
             "INSERT INTO outbox (ticket_id, message_id, account_id, to_address, subject, body, header_message_id, "
             "in_reply_to, references_header, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (row["ticket_id"], message_id, sender.id, row["email"], subject, row["body"], header_id, inbound,
+            (row["ticket_id"], message_id, sender.id, row["email"], subject, mailboxes.signed(row["body"], sender),
+             header_id, inbound,
              " ".join(earlier) or None, now, now)))
         audit.record(conn, db.actor, "ticket", row["ticket_id"], "queue_mail",
                      {"outbox_id": outbox_id, "to": row["email"]}, at=now)
