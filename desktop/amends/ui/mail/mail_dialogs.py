@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import logging
+from dataclasses import replace
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -20,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from amends.core.errors import AmendsError
-from amends.core.mail import fetch, outbox, secrets
+from amends.core.errors import AmendsError, ValidationError
+from amends.core.mail import fetch, mailboxes, outbox, secrets
 from amends.core.store import Database
 from amends.ui.common import ops
 from amends.ui.common.messages import show_error
@@ -67,6 +68,10 @@ class AccountDialog(QDialog):
                               ("Fetch every", self.every)):
             widget.setAccessibleName(self.tr(label))
             form.addRow(self.tr(label), widget)
+        from amends.ui.mail.signin import SignInPanel
+
+        self.sign_in = SignInPanel(db, lambda: self.user.text().strip() or self.address.text().strip(), self)
+        form.addRow(self.sign_in)
         note = QLabel(self.tr("The password goes to your system's keyring, or is kept for this session only. It is "
                               "never written into the database."))
         note.setWordWrap(True)
@@ -81,6 +86,8 @@ class AccountDialog(QDialog):
 
     def accept(self) -> None:
         try:
+            if self.sign_in.problems():  # named before anything is saved
+                raise ValidationError(self.sign_in.problems())
             account_id = outbox.add_account(self._db, self.name.text(), self.address.text().strip(),
                                             smtp_host=self.host.text(), smtp_port=self.port.value(),
                                             smtp_security=self.security.currentData(),
@@ -90,6 +97,9 @@ class AccountDialog(QDialog):
                                port=self.imap_port.value(), security=self.imap_security.currentData(),
                                user=self.user.text().strip() or self.address.text().strip(),
                                every_minutes=self.every.value())
+            if self.sign_in.auth() != "password":
+                box = mailboxes.get(self._db, account_id)
+                mailboxes.update(self._db, replace(box, auth=self.sign_in.auth(), oauth=self.sign_in.client()))
         except AmendsError as error:
             log.warning("mail account not saved: %s", error)
             self.problem.setText(f"⚠ {error}")
@@ -97,6 +107,10 @@ class AccountDialog(QDialog):
         if self.password.text():
             secrets.store(self.user.text().strip() or self.address.text().strip(), self.password.text())
         super().accept()
+
+    def reject(self) -> None:
+        self.sign_in.cancel()
+        super().reject()
 
 
 def outbox_html(entries: list[dict]) -> str:
