@@ -202,3 +202,20 @@ def test_microsoft_and_google_settings_are_kept_and_give_their_endpoints(db):
 def file_keyring_env(tmp_path: Path) -> dict[str, str]:
     return {"PYTHON_KEYRING_BACKEND": "tests.mail.file_keyring.FileKeyring",
             "AMENDS_TEST_KEYRING": str(tmp_path / "keyring.json")}
+
+
+def test_the_connection_test_signs_in_with_oauth2_and_says_when_to_sign_in_again(db, idp, provider, oauth_imap,
+                                                                                  oauth_smtp):
+    from amends.core.mail import connection
+
+    handler, smtp_port = oauth_smtp
+    box = add_mailbox(db, idp, oauth_imap.port, smtp_port)
+    oauth.sign_in(provider, box.login, open_browser=browser)
+    report = connection.check_mailbox(box, None, None)
+    assert report.ok, [r.message for r in report.results]
+    assert handler.signed_in == ["support"]
+    idp.revoke_everything()
+    idp.expire_access_tokens()
+    report = connection.check_mailbox(box, None, None)
+    assert [(r.ok, r.problem) for r in report.results] == [(False, "auth"), (False, "auth")]
+    assert all("sign in" in r.message for r in report.results)
