@@ -18,6 +18,7 @@ from amends.core import identity
 from amends.core.errors import AmendsError
 from amends.core.store.errors import translate
 from amends.core.workspace import open_database
+from amends.logfiles import PrivateLogFile
 
 log = logging.getLogger("amends")
 
@@ -47,17 +48,6 @@ def _quit_after_first_paint(app, window) -> None:
     probe = FirstPaint(window)
     viewport.installEventFilter(probe)
     viewport.update()
-
-
-class PrivateLogFile(logging.handlers.RotatingFileHandler):
-    """A rotating log readable by the user only (0600): log lines quote
-    customers' names, addresses and ticket text. Every file it opens, the
-    rotated ones too, is made so whatever the umask."""
-
-    def _open(self):
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        os.chmod(self.baseFilename, 0o600)  # a log from an older version, made 0644
-        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
 
 
 def setup_logging() -> Path | None:

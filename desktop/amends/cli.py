@@ -90,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="flag an uncovered category from N tickets (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    p = command("replacement-cost", "what one replacement costs per category (the Review values replacements with it)")
+    p.add_argument("category", nargs="?", metavar="CATEGORY", help="e.g. damaged_shipment (none: list them)")
+    p.add_argument("amount", nargs="?", metavar="AMOUNT", help="e.g. 18.50")
+    p.add_argument("currency", nargs="?", metavar="CURRENCY", help="e.g. USD")
+    p.add_argument("--clear", action="store_true", help="forget the category's cost")
+
     p = command("import", "import files: all or nothing per file, idempotent, every bad record reported")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--format", default="auto", choices=["auto", "amends", "csv", "customers", "eml", "mbox",
@@ -302,8 +308,34 @@ def cmd_insights(args: argparse.Namespace) -> int:
         g = churn.group(group)
         print(f"  {group:<21} {g.churned:>6}/{g.customers:<6} {g.rate:6.1%} "
               f"(95 % CI {g.ci95[0]:.1%}–{g.ci95[1]:.1%})")
+    print("\nRecovery cost (estimated: replacements at the set cost, refunds at one cycle's price):")
+    for cost in review.recovery_cost:
+        print(f"  {cost.category:<17} {insights.cost_label(cost.to_json())}")
     print(f"\nChecklist completion {review.checklist_completion:.1%}; "
           f"overdue follow-ups {review.followups_overdue:,}")
+    return 0
+
+
+def cmd_replacement_cost(args: argparse.Namespace) -> int:
+    from amends.core import costs
+
+    if args.category is None:
+        if args.clear:
+            raise UsageError("--clear needs a CATEGORY (see 'amends --help')")
+        found = _with_db(args, costs.replacement_costs)
+        for category, cost in sorted(found.items()):
+            print(f"{category:<17} {cost.label()}")
+        if not found:
+            print("No replacement costs set (amends replacement-cost CATEGORY AMOUNT CURRENCY).")
+        return 0
+    if args.clear == bool(args.amount) or (args.amount and not args.currency):
+        raise UsageError("give AMOUNT and CURRENCY (e.g. 18.50 USD), or --clear (see 'amends --help')")
+    try:
+        cost = _with_db(args, lambda db: costs.set_replacement_cost(
+            db, args.category, None if args.clear else args.amount, args.currency or ""))
+    except ValidationError as error:  # a bad category, amount or currency is a bad argument
+        raise UsageError(str(error)) from error
+    print(f"{args.category}: {'no cost set' if cost is None else cost.label()}")
     return 0
 
 
@@ -353,10 +385,14 @@ def cmd_import(args: argparse.Namespace) -> int:
             if r.errors and not args.skip_invalid:
                 print(f"{r.path}: nothing imported; {len(r.errors)} problem(s):", file=sys.stderr)
             else:
-                print(f"{r.path}: {verb} {r.imported:,} {r.unit} ({r.unchanged:,} unchanged, {r.skipped:,} skipped)")
+                source = f" from a {r.source} export" if r.source else ""
+                print(f"{r.path}: {verb} {r.imported:,} {r.unit}{source} ({r.unchanged:,} unchanged, "
+                      f"{r.skipped:,} skipped)")
             for e in r.errors:
                 where = f"line {e.record}" if r.format in ("csv", "customers", "mbox") else f"record {e.record}"
                 print(f"  {r.path}: {where}: {e.field or '-'}: {e.reason}", file=sys.stderr)
+            for n in r.notes:
+                print(f"  {r.path}: line {n.record}: {n.field or '-'}: {n.reason}", file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -411,7 +447,7 @@ def cmd_mail(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"mail": cmd_mail, "import": cmd_import, "export": cmd_export, "backup": cmd_backup, "restore": cmd_restore, "report": cmd_report, "insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
-            "resolve": cmd_resolve}
+            "resolve": cmd_resolve, "replacement-cost": cmd_replacement_cost}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,7 +24,7 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from amends.core import policies, resolution, tags, tickets  # noqa: E402
 from amends.core.errors import AmendsError  # noqa: E402
 from amends.core.workspace import open_database  # noqa: E402
-from amends.ui.main_window import MainWindow  # noqa: E402
+from amends.ui.shell.main_window import MainWindow  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QFileDialog  # noqa: E402
 

@@ -16,7 +16,7 @@ os.environ.setdefault("AMENDS_ACTOR", "quitter@trial")
 
 from amends import app as amends_app  # noqa: E402
 from amends.core import tickets  # noqa: E402
-from amends.ui.main_window import MainWindow  # noqa: E402
+from amends.ui.shell.main_window import MainWindow  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 

@@ -97,6 +97,20 @@ class ImapServer:
             assert status == "OK", data
         client.logout()
 
+    def fill_inbox(self, messages: list[bytes], user: str | None = None) -> None:
+        """Many messages at once, written into the user's Maildir as a mail
+        server's delivery does (an IMAP APPEND each waits for a disk sync)."""
+        client = self.client(user)
+        client.select("INBOX")  # the Maildir exists once the folder was opened
+        client.logout()
+        new = self.base / "mail" / (user or self.user) / "new"
+        owner = pwd.getpwnam("dovecot")
+        stamp = int(time.time())
+        for n, raw in enumerate(messages):
+            target = new / f"{stamp}.M{n}P{os.getpid()}.amends-bench"
+            target.write_bytes(raw.replace(b"\r\n", b"\n"))
+            os.chown(target, owner.pw_uid, owner.pw_gid)
+
     def create(self, folder: str, user: str | None = None) -> None:
         client = self.client(user)
         assert client.create(folder)[0] == "OK"

@@ -13,7 +13,7 @@ given (replacements, refunds) are compared with what the draft requires.
 
 from __future__ import annotations
 
-from amends.core import policies
+from amends.core import customers, policies
 from amends.core.insights.period import Period
 from amends.core.resolution import AT_RISK_TICKETS, AT_RISK_WINDOW_DAYS
 from amends.core.store import Database
@@ -37,8 +37,7 @@ def backtest(db: Database, policy_id: int, period: Period) -> dict:
     params: list = [policy.category, period.start, period.end]
     plan_join = ""
     if policy.plan:
-        plan_join = ("JOIN subscriptions s ON s.id = (SELECT id FROM subscriptions WHERE customer_id = t.customer_id "
-                     "AND started_at <= t.created_at ORDER BY started_at DESC LIMIT 1)")
+        plan_join = f"JOIN subscriptions s ON s.id = {customers.in_force_id('t.customer_id', 't.created_at')}"
         where.append("s.plan = ?")
         params.append(policy.plan)
     covered = f"SELECT t.id FROM tickets t {plan_join} WHERE {' AND '.join(where)}"

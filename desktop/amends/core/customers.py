@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-import math
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from amends.core import audit, clock
+from amends.core import audit, billing, clock
 from amends.core.errors import NotFound
 from amends.core.store import Database
 from amends.core.store.rowids import inserted_id
 
 
-def billing_cycle(started_at: datetime, cycle_days: int, at: datetime) -> int:
-    """1 + the number of whole cycles between the subscription's start and
-    ``at``. A moment before the start counts as cycle 1."""
-    elapsed = clock.days_between(started_at, at)
-    return 1 + max(0, math.floor(elapsed / cycle_days))
+def billing_cycle(started_at: datetime, interval: billing.Interval | int, at: datetime) -> int:
+    """1 + the number of whole billing intervals between the subscription's
+    start and ``at`` (calendar months for monthly plans; a bare number is
+    days). A moment before the start counts as cycle 1."""
+    if isinstance(interval, int):
+        interval = billing.Interval("day", interval)
+    return billing.cycle_number(started_at, interval, at)
+
+
+in_force_id = billing.in_force_id
+
+SUBSCRIPTION_COLUMNS = ("id, plan, started_at, cycle_days, status, cancelled_at, interval_unit, interval_count, "
+                        "ref, status_original, price_minor, currency")
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,20 @@ class Subscription:
     cycle_days: int
     status: str
     cancelled_at: str | None
+    interval: billing.Interval = billing.Interval("day", 30)
+    ref: str | None = None
+    status_original: str | None = None  # the platform's own word (trialing, past_due, FAILED ...)
+    price_minor: int | None = None      # per cycle, in the currency's smallest unit
+    currency: str | None = None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row | tuple) -> "Subscription":
+        """From a row selected with :data:`SUBSCRIPTION_COLUMNS`."""
+        return cls(row[0], row[1], row[2], row[3], row[4], row[5], billing.stored(row[6], row[7], row[3]),
+                   row[8], row[9], row[10], row[11])
+
+    def cycle_at(self, at: datetime) -> int:
+        return billing_cycle(clock.parse_iso(self.started_at), self.interval, at)
 
 
 @dataclass(frozen=True)
@@ -60,43 +82,55 @@ class CustomerProfile:
     days_subscribed: int | None
     tickets: list[PastTicket] = field(default_factory=list)
     offers: list[PastOffer] = field(default_factory=list)
+    #: Every subscription, the latest started first (``subscription`` is the one in force now).
+    subscriptions: list[Subscription] = field(default_factory=list)
 
 
-def subscription_at(db: Database, customer_id: int, at: str | None = None) -> Subscription | None:
-    """The subscription in force at ``at`` (the latest one started by then),
-    else the customer's latest."""
-    row = None
-    if at is not None:
-        row = db.one("SELECT * FROM subscriptions WHERE customer_id = ? AND started_at <= ? "
-                     "ORDER BY started_at DESC, id DESC LIMIT 1", (customer_id, at))
-    if row is None:
-        row = db.one("SELECT * FROM subscriptions WHERE customer_id = ? "
-                     "ORDER BY started_at DESC, id DESC LIMIT 1", (customer_id,))
-    if row is None:
-        return None
-    return Subscription(row["id"], row["plan"], row["started_at"], row["cycle_days"],
-                        row["status"], row["cancelled_at"])
+def subscription_at(db: Database | sqlite3.Connection, customer_id: int,
+                    at: str | None = None) -> Subscription | None:
+    """The subscription that counts at ``at`` (see :func:`in_force_id`):
+    with two boxes, or a cancelled one and a new one, the one in force then.
+    Without ``at``: as of now."""
+    sql = f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = {in_force_id()}"
+    params = {"customer": customer_id, "at": at or clock.now_iso()}
+    row = db.execute(sql, params).fetchone() if isinstance(db, sqlite3.Connection) else db.one(sql, params)
+    return None if row is None else Subscription.from_row(row)
+
+
+def subscriptions(db: Database, customer_id: int) -> list[Subscription]:
+    """Every subscription of the customer, the latest started first."""
+    return [Subscription.from_row(r) for r in db.query(
+        f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE customer_id = ? ORDER BY started_at DESC, id DESC",
+        (customer_id,))]
 
 
 def create(db: Database, email: str, name: str = "", *, ref: str | None = None,
-           plan: str | None = None, started_at: str | None = None, cycle_days: int = 30) -> int:
-    """Create a customer, with a subscription when ``plan`` is given."""
+           plan: str | None = None, started_at: str | None = None, cycle_days: int = 30,
+           interval: billing.Interval | None = None) -> int:
+    """Create a customer, with a subscription when ``plan`` is given
+    (``interval`` wins over ``cycle_days``)."""
     now = clock.now_iso()
     with db.transaction() as conn:
         customer_id = inserted_id(conn.execute(
             "INSERT INTO customers (ref, email, name, created_at) VALUES (?, ?, ?, ?)",
             (ref, email, name, now)))
         if plan:
-            conn.execute("INSERT INTO subscriptions (customer_id, plan, started_at, cycle_days) "
-                         "VALUES (?, ?, ?, ?)", (customer_id, plan, started_at or now, cycle_days))
+            every = interval or billing.Interval("day", cycle_days)
+            conn.execute("INSERT INTO subscriptions (customer_id, plan, started_at, cycle_days, interval_unit, "
+                         "interval_count) VALUES (?, ?, ?, ?, ?, ?)",
+                         (customer_id, plan, started_at or now, every.approx_days, every.unit, every.count))
         audit.record(conn, db.actor, "customer", customer_id, "create", {"email": email, "name": name})
     return customer_id
 
 
-def find_by_email(db: Database, email: str) -> int | None:
-    """The customer with this email (case-insensitive), the oldest if several."""
-    return db.scalar("SELECT id FROM customers WHERE email = ? COLLATE NOCASE ORDER BY id LIMIT 1",
-                     (email.strip(),))
+def find_by_email(db: Database | sqlite3.Connection, email: str) -> int | None:
+    """The customer with this email (case-insensitive), the oldest if several.
+    Takes a connection too, for importers inside their transaction."""
+    sql = "SELECT id FROM customers WHERE email = ? COLLATE NOCASE ORDER BY id LIMIT 1"
+    if isinstance(db, sqlite3.Connection):
+        row = db.execute(sql, (email.strip(),)).fetchone()
+        return None if row is None else int(row[0])
+    return db.scalar(sql, (email.strip(),))
 
 
 def profile(db: Database, customer_id: int, *, now: datetime | None = None,
@@ -105,12 +139,12 @@ def profile(db: Database, customer_id: int, *, now: datetime | None = None,
     if row is None:
         raise NotFound(f"Customer {customer_id} does not exist.")
     now = now or clock.now()
-    sub = subscription_at(db, customer_id)
+    sub = subscription_at(db, customer_id, clock.to_iso(now))
     cycle = days = None
     if sub is not None:
         end = clock.parse_iso(sub.cancelled_at) if sub.cancelled_at else now
         started = clock.parse_iso(sub.started_at)
-        cycle = billing_cycle(started, sub.cycle_days, end)
+        cycle = billing_cycle(started, sub.interval, end)
         days = max(0, int(clock.days_between(started, end)))
     tickets = [
         PastTicket(r["id"], r["subject"], r["category"], r["status"], r["created_at"],
@@ -134,7 +168,8 @@ def profile(db: Database, customer_id: int, *, now: datetime | None = None,
                WHERE t.customer_id = ? AND r.offer_value IS NOT NULL
                ORDER BY r.resolved_at DESC LIMIT ?""", (customer_id, history_limit))
     ]
-    return CustomerProfile(row["id"], row["name"], row["email"], sub, cycle, days, tickets, offers)
+    return CustomerProfile(row["id"], row["name"], row["email"], sub, cycle, days, tickets, offers,
+                           subscriptions(db, customer_id))
 
 
 def _outcome(status: str, policy_name: str | None, number: int | None, resolution_id: int | None) -> str:

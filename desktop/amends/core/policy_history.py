@@ -153,7 +153,7 @@ ACTIVE_SUBSCRIBERS_HINT = 1000
 
 
 def active_subscribers(db: Database) -> int:
-    return db.scalar("SELECT count(*) FROM subscriptions WHERE status = 'active'")
+    return db.scalar("SELECT count(DISTINCT customer_id) FROM subscriptions WHERE status = 'active'")
 
 
 def should_split_roles(db: Database) -> bool:

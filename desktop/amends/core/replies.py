@@ -159,8 +159,7 @@ def values_for(db: Database, ticket_id: int, *, offer: str | None = None,
         sub = customers.subscription_at(db, ticket.customer_id, clock.to_iso(now))
         if sub is not None:
             values["subscription.plan"] = sub.plan
-            values["subscription.cycle"] = str(customers.billing_cycle(clock.parse_iso(sub.started_at),
-                                                                       sub.cycle_days, now))
+            values["subscription.cycle"] = str(sub.cycle_at(now))
             charge = snooze.next_charge(db, ticket.customer_id, now)
             if charge is not None:
                 values["subscription.next_charge"] = f"{charge.day} {charge:%B %Y}"

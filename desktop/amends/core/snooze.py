@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from typing import Iterable
 
-from amends.core import clock, customers
+from amends.core import billing, clock, customers
 from amends.core.edits import FieldEdit, set_values
 from amends.core.errors import ValidationError
 from amends.core.store import Database
@@ -51,9 +51,7 @@ def next_charge(db: Database, customer_id: int | None, now: datetime) -> datetim
     sub = customers.subscription_at(db, customer_id, clock.to_iso(now))
     if sub is None or sub.status == "cancelled":
         return None
-    started = clock.parse_iso(sub.started_at)
-    cycle = customers.billing_cycle(started, sub.cycle_days, now)
-    return started + timedelta(days=sub.cycle_days * cycle)
+    return billing.next_charge(clock.parse_iso(sub.started_at), sub.interval, now)
 
 
 def until_for(db: Database, ticket_ids: Iterable[int], preset: str, now_local: datetime,

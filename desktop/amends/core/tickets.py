@@ -337,8 +337,7 @@ def create(db: Database, subject: str, body: str = "", *, customer_id: int | Non
     if customer_id is not None:
         sub = customers.subscription_at(db, customer_id, at)
         if sub is not None:
-            cycle = customers.billing_cycle(clock.parse_iso(sub.started_at), sub.cycle_days,
-                                            clock.parse_iso(at))
+            cycle = sub.cycle_at(clock.parse_iso(at))
     with db.transaction() as conn:
         ticket_id = inserted_id(conn.execute(
             "INSERT INTO tickets (ref, customer_id, subject, category, priority, assignee, "

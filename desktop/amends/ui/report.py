@@ -101,8 +101,18 @@ def build_html(db: Database, data: dict, period: Period) -> tuple[str, dict[str,
         [e(label), str(churn[g]["customers"]), str(churn[g]["churned"]), f"{churn[g]['rate']:.1%}",
          f"{churn[g]['ci95'][0]:.1%} – {churn[g]['ci95'][1]:.1%}"] for g, label in charts.CHURN_GROUPS]))
     parts.append(f"<p class='muted'>Population: customers whose first ticket ever was opened in the period. Churned: "
-                 f"subscription cancelled within {churn['window_days']} days after that ticket. Recovery completed: "
+                 f"the subscription in force then was cancelled within {churn['window_days']} days after that ticket "
+                 "and none of theirs was left in force. Recovery completed: "
                  "the first ticket's resolution followed a policy with every step done. See docs/INSIGHTS.md.</p>")
+
+    parts.append("<h2>Cost of recovery</h2>")
+    parts.append(_table(["Category", "Replacements", "Refunds", "Offers made", "Cost"], [
+        [e(category_name(r["category"])), str(r["replacements"]), str(r["refunds"]),
+         e(", ".join(f"{v['count']} × {OFFER_KINDS.get(k, k)}" for k, v in r["offers"].items())),
+         e(insights.cost_label(r))] for r in data["recovery_cost"]]))
+    parts.append("<p class='muted'>In money through the plan's price in force at each ticket: percent offers as that "
+                 "share of a cycle, credits as their amount. ≈ marks estimates: replacements at the cost set per "
+                 "category (amends replacement-cost), refunds at one cycle's price. See docs/INSIGHTS.md.</p>")
 
     events = policy_history.events_between(db, period.start, period.end)
     parts.append("<h2>Policy changes in the period</h2>")

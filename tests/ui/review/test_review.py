@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from amends.core import tickets
 from amends.core.insights.period import Period
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 
 
 def open_review(qtbot, window):
@@ -62,3 +62,20 @@ def test_cancel_stops_the_computation(qtbot, window):
     op.cancel()
     qtbot.waitUntil(lambda: op.done, timeout=30_000)
     assert pane.refresh_button.isEnabled()
+
+
+def test_recovery_cost_in_money_in_the_pane_and_the_pdf(qtbot, window):
+    """Issue 13: the demo's plans have prices and its replacements a set
+    cost: the Review's cost table and the PDF report show money, estimates
+    marked."""
+    from amends.ui.report import build_html
+
+    pane = open_review(qtbot, window)
+    model = pane.cost.model()
+    titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert titles[-1] == "Cost"
+    damaged = next(r for r in range(model.rowCount()) if model.rows[r]["category"] == "damaged_shipment")
+    shown = model.index(damaged, model.columnCount() - 1).data()
+    assert shown.startswith("≈ ") and shown.endswith(" USD (estimated)")
+    text, _images = build_html(window.db, pane.data, pane._shown_period)
+    assert "<h2>Cost of recovery</h2>" in text and "USD (estimated)" in text

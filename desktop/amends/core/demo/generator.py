@@ -14,6 +14,7 @@ for a million tickets: rows are made as tuples and written with
 from __future__ import annotations
 
 import bisect
+import json
 import random
 import time
 from dataclasses import dataclass
@@ -188,8 +189,12 @@ def _fill(conn, rng, actor, anchor, customer_rows, subscription_rows, skeletons,
     timeline = _reset_policies(conn, actor, anchor)
     conn.executemany("INSERT INTO customers (id, ref, email, name, created_at) VALUES (?, ?, ?, ?, ?)",
                      customer_rows)
-    conn.executemany("INSERT INTO subscriptions (id, customer_id, plan, started_at, cycle_days) "
-                     "VALUES (?, ?, ?, ?, ?)", subscription_rows)
+    conn.executemany("INSERT INTO subscriptions (id, customer_id, plan, started_at, cycle_days, price_minor, currency) "
+                     "VALUES (?, ?, ?, ?, ?, ?, 'USD')", [(*row, texts.PRICES[row[2]]) for row in subscription_rows])
+    # What a replacement costs, so that the Review shows recovery in money (estimated).
+    conn.executemany("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
+                     [(f"replacement_cost.{category}", json.dumps({"minor": minor, "currency": "USD"}))
+                      for category, minor in texts.REPLACEMENT_COSTS.items()])
     report(1, total_steps)
     counts = _write_tickets(conn, rng, skeletons, customer_rows, timeline, anchor, report, stop, total_steps)
     _write_churn(conn, rng, counts.first_cycle, cust_start, anchor)

@@ -20,6 +20,9 @@ PLANS = (
     ("Tea Discovery", 30, 2),
     ("Snack Box", 28, 2),
 )
+#: Price per cycle in US cents; what one replacement costs (box, packing, postage), per category.
+PRICES = {"Coffee Monthly": 2900, "Coffee Fortnightly": 1600, "Tea Discovery": 2400, "Snack Box": 3500}
+REPLACEMENT_COSTS = {"damaged_shipment": 1850, "late_delivery": 1500, "wrong_item": 1700}
 
 #: Support people and their habits: (display name, offer generosity, skip rate).
 AGENTS = (

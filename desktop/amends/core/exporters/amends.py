@@ -44,18 +44,31 @@ def write_document(db: Database, out: Path, *, force: bool = False) -> int:
     return len(doc["tickets"])
 
 
+_SUBSCRIPTION_EXTRAS = ("ref", "interval_unit", "interval_count", "status_original", "price_minor", "currency",
+                        "quantity")
+
+
 def _document(db: Database) -> dict:
     customer_refs = {r["id"]: r["ref"] or f"c{r['id']}" for r in db.query("SELECT id, ref FROM customers")}
     policy_refs = {r["id"]: r["ref"] or f"p{r['id']}" for r in db.query("SELECT id, ref FROM policies")}
     doc: dict = {"format": "amends", "version": FORMAT_VERSION, "customers": [], "policies": [], "tickets": []}
     for c in db.query("SELECT * FROM customers ORDER BY id"):
-        sub = db.one("SELECT * FROM subscriptions WHERE customer_id = ? ORDER BY started_at DESC, id DESC LIMIT 1",
-                     (c["id"],))
-        doc["customers"].append({
+        subs = db.query("SELECT * FROM subscriptions WHERE customer_id = ? ORDER BY started_at DESC, id DESC",
+                        (c["id"],))
+        sub = subs[0] if subs else None
+        entry = {
             "ref": customer_refs[c["id"]], "email": c["email"], "name": c["name"],
             "subscription": None if sub is None else {
                 "plan": sub["plan"], "started_at": sub["started_at"], "cycle_days": sub["cycle_days"],
-                "status": sub["status"], "cancelled_at": sub["cancelled_at"]}})
+                "status": sub["status"], "cancelled_at": sub["cancelled_at"]}}
+        if len(subs) > 1 or any(s[k] is not None for s in subs for k in _SUBSCRIPTION_EXTRAS):
+            # Every subscription, with interval, price and the platform's id (older readers read "subscription").
+            entry["subscriptions"] = [{"plan": s["plan"], "started_at": s["started_at"],
+                                       "cycle_days": s["cycle_days"], "status": s["status"],
+                                       "cancelled_at": s["cancelled_at"],
+                                       **{k: s[k] for k in _SUBSCRIPTION_EXTRAS if s[k] is not None}}
+                                      for s in reversed(subs)]
+        doc["customers"].append(entry)
     version_keys = {}
     for p in db.query("SELECT * FROM policies ORDER BY id"):
         versions = []

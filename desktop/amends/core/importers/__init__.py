@@ -10,7 +10,7 @@ from typing import Callable
 
 from amends.core import audit
 from amends.core.errors import Cancelled, ValidationError
-from amends.core.importers import amends, csv_files, helpdesks, mail
+from amends.core.importers import amends, csv_files, helpdesks, mail, subscriptions
 from amends.core.importers.records import Parsed, RecordProblem
 from amends.core.importers.values import BadValue
 from amends.core.importers.writer import conflicts, write
@@ -40,6 +40,10 @@ class FileReport:
     dry_run: bool = False
     written: bool = False
     unit: str = "tickets"
+    #: The platform the file was recognised as ('Stripe Billing subscriptions' ...), None for our own formats.
+    source: str | None = None
+    #: Rows left out on purpose, each with why (not errors: the file is imported).
+    notes: list[RecordProblem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -48,7 +52,8 @@ class FileReport:
     def as_dict(self) -> dict:
         return {"path": self.path, "format": self.format, "unit": self.unit, "imported": self.imported,
                 "unchanged": self.unchanged, "skipped": self.skipped, "dry_run": self.dry_run,
-                "written": self.written, "errors": [e.as_dict() for e in self.errors]}
+                "written": self.written, "errors": [e.as_dict() for e in self.errors], "source": self.source,
+                "notes": [n.as_dict() for n in self.notes]}
 
 
 def detect(path: Path) -> str:
@@ -65,6 +70,8 @@ def detect(path: Path) -> str:
         return "mbox"
     head = path.read_bytes()[:4096].decode("utf-8", errors="replace").lower()
     if suffix in (".csv", ".tsv", ".txt"):
+        if subscriptions.recognise_file(path) is not None:
+            return "customers"
         first = head.splitlines()[0] if head else ""
         return "customers" if "email" in first and ("plan" in first or "cycle" in first) and \
             "subject" not in first else "csv"
@@ -83,6 +90,9 @@ def parse(path: Path, fmt: str, mapping: dict[str, str] | None = None) -> Parsed
     if fmt == "csv":
         return csv_files.parse_tickets(path, mapping or {})
     if fmt == "customers":
+        platform = None if mapping else subscriptions.recognise_file(path)
+        if platform is not None:  # a platform's own export: read as that platform means it
+            return subscriptions.parse(path, platform)
         return csv_files.parse_customers(path, mapping or {})
     if fmt in ("eml", "mbox"):
         return mail.parse(path, fmt)
@@ -108,7 +118,7 @@ def import_file(db: Database, path: str | Path, fmt: str = "auto", *, dry_run: b
             if problem.field.startswith("policies.versions["):
                 parsed.bad_records.add(("policies", problem.record))
     report = FileReport(str(path), fmt, errors=sorted(parsed.problems, key=lambda p: (p.record, p.field)),
-                        dry_run=dry_run, unit=parsed.unit)
+                        dry_run=dry_run, unit=parsed.unit, source=parsed.source, notes=list(parsed.notes))
     if parsed.problems and not skip_invalid:
         log.warning("Import of %s (%s) refused: %d problems, nothing written", path, fmt, len(parsed.problems))
         return report

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from amends.core import replies, tags
+from amends.core import billing, replies, tags
 from amends.core.errors import ValidationError
 from amends.core.importers.records import (
     CustomerRecord,
@@ -152,30 +152,67 @@ def _customer(parsed: Parsed, number: int, item: object, seen: set[str]) -> None
     if email and "@" not in email:
         parsed.problem("customers", number, "customers.email", f"{email!r} is not an email address")
     name = _check(parsed, "customers", number, "customers.name", lambda: text_value(item.get("name"), name="name"))
-    sub = item.get("subscription")
+    many = item.get("subscriptions")
     subscription = None
-    if sub is not None:
-        if not isinstance(sub, dict):
-            parsed.problem("customers", number, "customers.subscription", "must be an object or null")
+    subscriptions: list[SubscriptionRecord] = []
+    if many is not None:  # every subscription (then "subscription" repeats one of them)
+        if not isinstance(many, list):
+            parsed.problem("customers", number, "customers.subscriptions", "must be a list or absent")
         else:
-            plan = _check(parsed, "customers", number, "customers.subscription.plan",
-                          lambda: text_value(sub.get("plan"), required=True, name="plan"))
-            started = _check(parsed, "customers", number, "customers.subscription.started_at",
-                             lambda: time_value(sub.get("started_at")))
-            cycle = sub.get("cycle_days")
-            if not isinstance(cycle, int) or isinstance(cycle, bool) or cycle <= 0:
-                parsed.problem("customers", number, "customers.subscription.cycle_days",
-                               "must be a whole number of days above 0")
-            status = sub.get("status", "active")
-            if status not in SUBSCRIPTION_STATUSES:
-                parsed.problem("customers", number, "customers.subscription.status",
-                               f"must be one of {', '.join(SUBSCRIPTION_STATUSES)}")
-            cancelled = _check(parsed, "customers", number, "customers.subscription.cancelled_at",
-                               lambda: time_value(sub.get("cancelled_at"), required=False))
-            if plan and started and isinstance(cycle, int):
-                subscription = SubscriptionRecord(plan, started, cycle, status, cancelled)
+            for index, entry in enumerate(many, start=1):
+                found = _subscription(parsed, number, entry, f"customers.subscriptions[{index}]")
+                if found is not None:
+                    subscriptions.append(found)
+    elif item.get("subscription") is not None:
+        subscription = _subscription(parsed, number, item["subscription"], "customers.subscription")
     if ref and email:
-        parsed.customers.append(CustomerRecord(ref, email, name or "", subscription, number))
+        parsed.customers.append(CustomerRecord(ref, email, name or "", subscription, number, subscriptions))
+
+
+def _subscription(parsed: Parsed, number: int, sub: object, where: str) -> SubscriptionRecord | None:
+    """One subscription object; its optional fields (interval, price, the
+    platform's id and status word) as the exporter writes them."""
+    if not isinstance(sub, dict):
+        parsed.problem("customers", number, where, "must be an object")
+        return None
+    plan = _check(parsed, "customers", number, f"{where}.plan",
+                  lambda: text_value(sub.get("plan"), required=True, name="plan"))
+    started = _check(parsed, "customers", number, f"{where}.started_at", lambda: time_value(sub.get("started_at")))
+    cycle = sub.get("cycle_days")
+    if not isinstance(cycle, int) or isinstance(cycle, bool) or cycle <= 0:
+        parsed.problem("customers", number, f"{where}.cycle_days", "must be a whole number of days above 0")
+    status = sub.get("status", "active")
+    if status not in SUBSCRIPTION_STATUSES:
+        parsed.problem("customers", number, f"{where}.status", f"must be one of {', '.join(SUBSCRIPTION_STATUSES)}")
+    cancelled = _check(parsed, "customers", number, f"{where}.cancelled_at",
+                       lambda: time_value(sub.get("cancelled_at"), required=False))
+    unit = sub.get("interval_unit")
+    if unit is not None and unit not in billing.UNITS:
+        parsed.problem("customers", number, f"{where}.interval_unit", f"must be one of {', '.join(billing.UNITS)}")
+
+    def whole(name: str) -> int | None:
+        value = sub.get(name)
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        parsed.problem("customers", number, f"{where}.{name}", "must be a whole number")
+        return None
+
+    def text(name: str) -> str | None:
+        value = sub.get(name)
+        if value is None or isinstance(value, str):
+            return value
+        parsed.problem("customers", number, f"{where}.{name}", "must be text")
+        return None
+
+    count = whole("interval_count")
+    if unit is not None and not (count is not None and count > 0):
+        parsed.problem("customers", number, f"{where}.interval_count", "must be a whole number above 0")
+    ref, original, price, currency, quantity = (text("ref"), text("status_original"), whole("price_minor"),
+                                                text("currency"), whole("quantity"))
+    if not (plan and started and isinstance(cycle, int)):
+        return None
+    return SubscriptionRecord(plan, started, cycle, status, cancelled, ref, unit, count, original, price, currency,
+                              quantity)
 
 
 def _steps(parsed: Parsed, number: int, where: str, items: object) -> list[Step]:

@@ -14,7 +14,9 @@ import hashlib
 import io
 from pathlib import Path
 
+from amends.core import billing, money
 from amends.core.importers.records import CustomerRecord, MessageRecord, Parsed, SubscriptionRecord, TicketRecord
+from amends.core.importers.subscriptions import statuses
 from amends.core.importers.values import (
     BadValue,
     category_value,
@@ -25,7 +27,8 @@ from amends.core.importers.values import (
 
 TICKET_FIELDS = ("ref", "subject", "body", "category", "status", "priority", "assignee", "created_at", "updated_at",
                  "customer_email", "customer_name", "customer_ref")
-CUSTOMER_FIELDS = ("ref", "email", "name", "plan", "started_at", "cycle_days", "status", "cancelled_at")
+CUSTOMER_FIELDS = ("ref", "email", "name", "plan", "started_at", "cycle_days", "status", "cancelled_at",
+                   "subscription_ref", "interval_unit", "interval_count", "price", "currency")
 ALIASES = {
     "id": "ref", "ticket_id": "ref", "external_id": "ref", "number": "ref", "ticket": "ref",
     "title": "subject", "summary": "subject",
@@ -45,7 +48,9 @@ CUSTOMER_ALIASES = {"id": "ref", "customer_id": "ref", "external_id": "ref", "e-
                     "start": "started_at", "start_date": "started_at", "created_at": "started_at",
                     "subscribed_at": "started_at", "interval_days": "cycle_days", "billing_interval_days": "cycle_days",
                     "cycle": "cycle_days", "subscription_status": "status", "cancelled": "cancelled_at",
-                    "canceled_at": "cancelled_at", "cancellation_date": "cancelled_at"}
+                    "canceled_at": "cancelled_at", "cancellation_date": "cancelled_at",
+                    "customer_email": "email", "email_address": "email", "subscription_id": "subscription_ref",
+                    "interval": "interval_unit", "billing_interval": "interval_unit", "amount": "price"}
 
 
 def read_text(path: Path) -> str:
@@ -194,23 +199,65 @@ def parse_customers(path: Path, overrides: dict[str, str]) -> Parsed:
         subscription = None
         if values.get("plan", "").strip():
             try:
-                started = time_value(values.get("started_at"))
-                cycle_text = values.get("cycle_days", "30").strip() or "30"
-                if not cycle_text.isdigit() or int(cycle_text) <= 0:
-                    raise BadValue(f"cycle_days {cycle_text!r} must be a whole number above 0")
-                status = (values.get("status") or "active").strip().lower().replace("canceled", "cancelled")
-                if status not in ("active", "paused", "cancelled"):
-                    raise BadValue(f"status {status!r} must be active, paused or cancelled")
-                cancelled = time_value(values.get("cancelled_at"), required=False)
-                if status == "cancelled" and cancelled is None:
-                    raise BadValue("a cancelled subscription needs cancelled_at")
-                subscription = SubscriptionRecord(values["plan"].strip(), started, int(cycle_text), status, cancelled)
+                subscription = _subscription(values)
             except BadValue as error:
                 parsed.problem("customers", line, "subscription", str(error))
                 continue
         ref = values.get("ref", "").strip() or f"email:{email.lower()}"
         parsed.customers.append(CustomerRecord(ref, email, values.get("name", "").strip(), subscription, line))
     return parsed
+
+
+def _subscription(values: dict[str, str]) -> SubscriptionRecord:
+    """A mapped row's subscription. The interval is ``interval_unit`` ×
+    ``interval_count`` when there is a unit, else ``cycle_days`` days;
+    statuses as the platforms say them (subscriptions/statuses.py)."""
+    started = time_value(values.get("started_at"))
+    every = None
+    if values.get("interval_unit", "").strip():
+        count_text = values.get("interval_count", "1").strip() or "1"
+        if not count_text.isdigit() or int(count_text) <= 0:
+            raise BadValue(f"interval_count {count_text!r} must be a whole number above 0")
+        try:
+            every = billing.Interval(billing.parse_unit(values["interval_unit"]), int(count_text))
+        except ValueError as error:
+            raise BadValue(str(error)) from None
+    cycle_text = values.get("cycle_days", "").strip() or str(every.approx_days if every else 30)
+    if not cycle_text.isdigit() or int(cycle_text) <= 0:
+        raise BadValue(f"cycle_days {cycle_text!r} must be a whole number above 0")
+    word = (values.get("status") or "active").strip()
+    status = statuses.ours(word)
+    if status is None:
+        raise BadValue(f"unknown status {word!r} (known: {statuses.known()})")
+    cancelled = time_value(values.get("cancelled_at"), required=False)
+    if status == "cancelled" and cancelled is None:
+        raise BadValue("a cancelled subscription needs cancelled_at")
+    currency = values.get("currency", "").strip().upper() or None
+    price = None
+    if values.get("price", "").strip():
+        try:
+            price = money.to_minor(values["price"], currency)
+        except ValueError as error:
+            raise BadValue(str(error)) from None
+    ref = values.get("subscription_ref", "").strip()
+    return SubscriptionRecord(values["plan"].strip(), started, int(cycle_text), status,
+                              cancelled if status == "cancelled" else None, f"csv:{ref}" if ref else None,
+                              every.unit if every else None, every.count if every else None,
+                              word if word.lower() != status else None, price, currency)
+
+
+def header(path: Path) -> list[str]:
+    """Just the header row (recognising a platform's export)."""
+    text = read_text(path)
+    first = text.split("\n", 1)[0]
+    try:
+        delimiter = csv.Sniffer().sniff(first, delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    except csv.Error:
+        return []
 
 
 def preview(path: Path, limit: int = 5) -> tuple[list[str], list[list[str]]]:

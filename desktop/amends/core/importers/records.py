@@ -24,11 +24,23 @@ class RecordProblem:
 
 @dataclass
 class SubscriptionRecord:
+    """``ref``: the platform's subscription id, prefixed with the platform
+    (re-importing an updated export updates it). Without one, a subscription
+    is known by its customer, plan and start. No interval unit: counted in
+    ``cycle_days``."""
+
     plan: str
     started_at: str
     cycle_days: int
     status: str = "active"
     cancelled_at: str | None = None
+    ref: str | None = None
+    interval_unit: str | None = None
+    interval_count: int | None = None
+    status_original: str | None = None
+    price_minor: int | None = None   # per cycle, all units, in the currency's smallest unit
+    currency: str | None = None
+    quantity: int | None = None
 
 
 @dataclass
@@ -38,6 +50,11 @@ class CustomerRecord:
     name: str = ""
     subscription: SubscriptionRecord | None = None
     record: int = 0
+    #: More subscriptions of the same customer (platform exports: one row each).
+    subscriptions: list[SubscriptionRecord] = field(default_factory=list)
+
+    def all_subscriptions(self) -> list[SubscriptionRecord]:
+        return ([self.subscription] if self.subscription else []) + self.subscriptions
 
 
 @dataclass
@@ -135,6 +152,10 @@ class Parsed:
     saved_replies: list[tuple[str, str, str | None]] = field(default_factory=list)  # (name, body, step type)
     #: (Message-ID of our mail that bounced, reason): that outbox entry is marked failed.
     bounced: list[tuple[str, str]] = field(default_factory=list)
+    #: The platform whose export this was recognised as ('Stripe subscriptions' ...), for the preview.
+    source: str | None = None
+    #: Rows left out on purpose, each said (they do not make the file refused).
+    notes: list[RecordProblem] = field(default_factory=list)
 
     def problem(self, section: str, record: int, field_name: str, reason: str) -> None:
         self.problems.append(RecordProblem(record, field_name, reason))
@@ -143,6 +164,8 @@ class Parsed:
     def count(self) -> int:
         if self.unit == "customers":
             return len(self.customers)
+        if self.unit == "subscriptions":
+            return sum(len(c.all_subscriptions()) for c in self.customers)
         if self.unit == "messages":
             return sum(len(t.messages) for t in self.tickets)
         return len(self.tickets)
@@ -150,7 +173,8 @@ class Parsed:
     def without_bad_records(self) -> "Parsed":
         """Only the valid records (``--skip-invalid``)."""
         keep = Parsed(self.unit, problems=list(self.problems), tags=list(self.tags),
-                      saved_replies=list(self.saved_replies), bounced=list(self.bounced))
+                      saved_replies=list(self.saved_replies), bounced=list(self.bounced), source=self.source,
+                      notes=list(self.notes))
         keep.customers = [c for c in self.customers if ("customers", c.record) not in self.bad_records]
         keep.policies = [p for p in self.policies if ("policies", p.record) not in self.bad_records]
         keep.tickets = [t for t in self.tickets if ("tickets", t.record) not in self.bad_records]

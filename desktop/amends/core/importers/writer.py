@@ -4,6 +4,7 @@ updated export updates what changed."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from typing import Callable
@@ -11,6 +12,7 @@ from typing import Callable
 from amends.core import audit, clock, customers, policies, tags, thanks, tickets
 from amends.core.importers.records import Parsed, PolicyRecord, RecordProblem, TicketRecord
 from amends.core.mail import reference
+from amends.core.store import migrations
 
 
 def _step_key(step: policies.Step) -> tuple:
@@ -55,7 +57,8 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
     counts = {"new": 0, "updated": 0, "unchanged": 0, "messages": 0}
     if parsed.policies and pristine_defaults(conn):
         policies.remove_all(conn)
-    customer_ids = {c.ref: _customer(conn, c, counts if parsed.unit == "customers" else None)
+    customer_ids = {c.ref: _customer(conn, c, counts if parsed.unit == "customers" else None,
+                                     counts if parsed.unit == "subscriptions" else None)
                     for c in parsed.customers}
     versions = {}
     for policy in parsed.policies:
@@ -125,11 +128,22 @@ def _extras(conn, parsed: Parsed) -> None:
                          (record.merged_into, row[0]))
 
 
-def _customer(conn, record, counts) -> int:
+def _customer(conn, record, counts, sub_counts=None) -> int:
+    """By ref; else (a platform's customer id not seen yet, or mail's
+    'email:' ref) the customer with that address, through the one lookup
+    (customers.find_by_email), so a Stripe export and an mbox meet in one
+    customer. Subscriptions are added or updated one by one, never replaced."""
     row = conn.execute("SELECT id, email, name FROM customers WHERE ref = ?", (record.ref,)).fetchone()
+    if row is None and record.email and (found := customers.find_by_email(conn, record.email)) is not None:
+        # Someone we know under another ref: their address and name stay as they are here.
+        row = conn.execute("SELECT id, email, name FROM customers WHERE id = ?", (found,)).fetchone()
+        if not row[2] and record.name:
+            conn.execute("UPDATE customers SET name = ?, version = version + 1 WHERE id = ?", (record.name, found))
+        record = dataclasses.replace(record, email=row[1], name=row[2] or record.name)
     changed = False
+    subs = record.all_subscriptions()
     if row is None:
-        at = record.subscription.started_at if record.subscription else clock.now_iso()
+        at = min((s.started_at for s in subs), default=None) or clock.now_iso()
         customer_id = conn.execute("INSERT INTO customers (ref, email, name, created_at) VALUES (?, ?, ?, ?)",
                                    (record.ref, record.email, record.name, at)).lastrowid
         if counts is not None:
@@ -140,39 +154,44 @@ def _customer(conn, record, counts) -> int:
             conn.execute("UPDATE customers SET email = ?, name = ?, version = version + 1 WHERE id = ?",
                          (record.email, record.name, customer_id))
             changed = True
-    sub = record.subscription
-    if sub is not None:
-        current = conn.execute("SELECT id, plan, started_at, cycle_days, status, cancelled_at FROM subscriptions "
-                               "WHERE customer_id = ? ORDER BY started_at DESC, id DESC LIMIT 1",
-                               (customer_id,)).fetchone()
-        values = (sub.plan, sub.started_at, sub.cycle_days, sub.status, sub.cancelled_at)
-        if current is None:
-            conn.execute("INSERT INTO subscriptions (customer_id, plan, started_at, cycle_days, status, cancelled_at) "
-                         "VALUES (?, ?, ?, ?, ?, ?)", (customer_id, *values))
-            changed = changed or row is not None
-            _recount_cycles(conn, customer_id)
-        elif tuple(current[1:]) != values:
-            conn.execute("UPDATE subscriptions SET plan = ?, started_at = ?, cycle_days = ?, status = ?, "
-                         "cancelled_at = ?, version = version + 1 WHERE id = ?", (*values, current[0]))
-            changed = True
-            _recount_cycles(conn, customer_id)
+    subs_changed = False
+    for sub in subs:
+        written = _subscription(conn, customer_id, sub)
+        if sub_counts is not None:
+            sub_counts[written or "unchanged"] += 1
+        subs_changed = bool(written) or subs_changed
+    if subs_changed:
+        migrations.recount_cycles(conn, customer_id)
+        changed = changed or row is not None
     if row is not None and counts is not None:
         counts["updated" if changed else "unchanged"] += 1
     return customer_id
 
 
-def _recount_cycles(conn, customer_id: int) -> None:
-    """The customer's subscription changed: their tickets' billing cycles
-    follow (a customers file imported after the tickets)."""
-    subs = conn.execute("SELECT started_at, cycle_days FROM subscriptions WHERE customer_id = ? ORDER BY started_at",
-                        (customer_id,)).fetchall()
-    if not subs:
-        return
-    for ticket_id, created in conn.execute("SELECT id, created_at FROM tickets WHERE customer_id = ?",
-                                           (customer_id,)).fetchall():
-        started, days = next((s for s in reversed(subs) if s[0] <= created), subs[-1])
-        conn.execute("UPDATE tickets SET billing_cycle = ? WHERE id = ?",
-                     (customers.billing_cycle(clock.parse_iso(started), days, clock.parse_iso(created)), ticket_id))
+_SUB_FIELDS = ("plan", "started_at", "cycle_days", "status", "cancelled_at", "interval_unit", "interval_count",
+               "status_original", "price_minor", "currency", "quantity")
+
+
+def _subscription(conn, customer_id: int, sub) -> str | None:
+    """Insert or update one subscription: by its platform ref, else by
+    (customer, plan, start). 'new', 'updated', or None when unchanged."""
+    values = tuple(getattr(sub, name) for name in _SUB_FIELDS)
+    if sub.ref:
+        current = conn.execute(f"SELECT id, customer_id, {', '.join(_SUB_FIELDS)} FROM subscriptions WHERE ref = ?",
+                               (sub.ref,)).fetchone()
+    else:
+        current = conn.execute(f"SELECT id, customer_id, {', '.join(_SUB_FIELDS)} FROM subscriptions "
+                               "WHERE customer_id = ? AND plan = ? AND started_at = ? AND ref IS NULL",
+                               (customer_id, sub.plan, sub.started_at)).fetchone()
+    if current is None:
+        conn.execute(f"INSERT INTO subscriptions (customer_id, ref, {', '.join(_SUB_FIELDS)}) "
+                     f"VALUES (?, ?, {', '.join('?' * len(_SUB_FIELDS))})", (customer_id, sub.ref, *values))
+        return "new"
+    if (current[1], *current[2:]) == (customer_id, *values):
+        return None
+    conn.execute(f"UPDATE subscriptions SET customer_id = ?, {', '.join(f'{n} = ?' for n in _SUB_FIELDS)}, "
+                 "version = version + 1 WHERE id = ?", (customer_id, *values, current[0]))
+    return "updated"
 
 
 def _policy(conn, actor: str, record: PolicyRecord) -> dict[tuple[str, int], tuple[int, list]]:
@@ -229,11 +248,9 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals) -
         return
     cycle = None
     if customer_id is not None:
-        sub = conn.execute("SELECT started_at, cycle_days FROM subscriptions WHERE customer_id = ? "
-                           "ORDER BY started_at <= ? DESC, started_at DESC LIMIT 1",
-                           (customer_id, record.created_at)).fetchone()
+        sub = customers.subscription_at(conn, customer_id, record.created_at)
         if sub is not None:
-            cycle = customers.billing_cycle(clock.parse_iso(sub[0]), sub[1], clock.parse_iso(record.created_at))
+            cycle = sub.cycle_at(clock.parse_iso(record.created_at))
     resolved_at = record.resolution.at if record.resolution else None
     fields = (record.subject, record.category, record.status, record.priority, record.assignee, record.created_at,
               record.updated_at, customer_id)

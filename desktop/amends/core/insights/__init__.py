@@ -19,6 +19,7 @@ from amends.core.insights.records import (
     Complaint,
     Review,
     by_concern,
+    cost_label,
 )
 from amends.core.insights.recovery import followups_overdue
 from amends.core.insights.recurring import Thresholds, complaints
@@ -26,7 +27,7 @@ from amends.core.insights.resolutions import resolution_figures
 from amends.core.store import Database
 
 __all__ = ["Cancelled", "ChurnRate", "Complaint", "Period", "Review", "Settings", "Thresholds", "by_concern",
-           "compute", "last_full_quarter", "parse"]
+           "compute", "cost_label", "last_full_quarter", "parse"]
 
 log = logging.getLogger(__name__)
 

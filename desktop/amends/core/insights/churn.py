@@ -1,8 +1,11 @@
 """Gap 3: churn that first-cycle tickets predict.
 
 Population: customers whose first ticket ever was opened in the period.
-A customer churned when the subscription in force at that first ticket was
-cancelled within ``window_days`` after it. Groups: first ticket in billing
+A customer churned when the subscription in force at that first ticket
+(billing.in_force_id: with two boxes, the older) was cancelled within
+``window_days`` after it, *and* no subscription of theirs is in force at the
+end of that window: a customer who cancels one box and keeps (or starts)
+another has not left. Groups: first ticket in billing
 cycle 1 vs later; within cycle 1, recovery completed (the first ticket's
 latest resolution followed a policy with every checklist step done) vs not.
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from amends.core import clock
+from amends.core.customers import in_force_id
 from amends.core.insights.numbers import rate
 from amends.core.insights.period import Period
 from amends.core.insights.records import ChurnFigures, Excluded
@@ -25,23 +29,21 @@ from amends.core.store import Database
 
 GROUPS = ("cycle1", "later", "cycle1_recovered", "cycle1_not_recovered")
 
-FIRST_TICKETS_SQL = """
+FIRST_TICKETS_SQL = f"""
 WITH firsts AS (
-    SELECT t.id AS ticket_id, t.created_at, t.billing_cycle,
-           coalesce((SELECT s.id FROM subscriptions s
-                     WHERE s.customer_id = c.id AND s.started_at <= t.created_at
-                     ORDER BY s.started_at DESC LIMIT 1),
-                    (SELECT s.id FROM subscriptions s WHERE s.customer_id = c.id
-                     ORDER BY s.started_at DESC LIMIT 1)) AS subscription_id,
+    SELECT t.id AS ticket_id, t.created_at, t.billing_cycle, c.id AS customer_id,
+           {in_force_id('c.id', 't.created_at')} AS subscription_id,
            (SELECT r.policy_version_id IS NOT NULL AND r.steps_skipped = 0 FROM resolutions r
             WHERE r.ticket_id = t.id ORDER BY r.id DESC LIMIT 1) AS recovered
     FROM customers c JOIN tickets t ON t.id = c.first_ticket_id
     WHERE c.first_ticket_at >= :start AND c.first_ticket_at < :end
 )
 SELECT f.ticket_id, f.created_at, f.billing_cycle, f.subscription_id, f.recovered,
-       s.cancelled_at,
-       strftime('%Y-%m-%dT%H:%M:%SZ', f.created_at, :window) AS deadline
-FROM firsts f LEFT JOIN subscriptions s ON s.id = f.subscription_id
+       s.cancelled_at, f.deadline,
+       (SELECT count(*) FROM subscriptions o WHERE o.customer_id = f.customer_id AND o.started_at <= f.deadline
+        AND (o.cancelled_at IS NULL OR o.cancelled_at > f.deadline)) AS in_force_at_end
+FROM (SELECT *, strftime('%Y-%m-%dT%H:%M:%SZ', created_at, :window) AS deadline FROM firsts) f
+LEFT JOIN subscriptions s ON s.id = f.subscription_id
 """
 
 
@@ -55,7 +57,7 @@ def first_tickets(db: Database, period: Period, window_days: int,
     excluded = {"no_subscription": 0, "cancelled_before": 0, "unknown_cycle": 0, "window_not_over": 0}
     rows = db.tuples(FIRST_TICKETS_SQL, {"start": period.start, "end": period.end,
                                          "window": f"+{int(window_days)} days"})
-    for ticket_id, created_at, cycle, subscription_id, recovered, cancelled, deadline in rows:
+    for ticket_id, created_at, cycle, subscription_id, recovered, cancelled, deadline, in_force_at_end in rows:
         if subscription_id is None:
             excluded["no_subscription"] += 1
         elif cancelled and cancelled < created_at:
@@ -65,7 +67,7 @@ def first_tickets(db: Database, period: Period, window_days: int,
         elif created_at > cutoff:
             excluded["window_not_over"] += 1
         else:
-            if cancelled and cancelled < deadline:
+            if cancelled and cancelled < deadline and not in_force_at_end:
                 churned.append(ticket_id)
             if cycle == 1:
                 groups["cycle1"].append(ticket_id)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from amends.core import money
 from amends.core.insights.period import Period
 
 #: One JSON object as ``json.dumps`` takes it.
@@ -223,16 +224,50 @@ class OfferTotal:
 
 @dataclass(frozen=True, slots=True)
 class RecoveryCost:
-    """What recovery cost in one category, in units to price (Amends knows no prices)."""
+    """What recovery cost in one category: the units (steps done, offers by
+    kind), and in money where prices are known (resolutions.py says how).
+    ``amount`` is the total when it is in one currency (``currency``),
+    else None (see ``amounts``); ``estimated``: part of it is an estimate
+    (replacements at the set cost, refunds at one cycle's price);
+    ``unpriced``: steps and offers that could not be valued."""
 
     category: str
     replacements: int
     refunds: int
     offers: Mapping[str, OfferTotal] = field(default_factory=dict)  # by offer kind ("unknown" when none)
+    amounts: Mapping[str, float] = field(default_factory=dict)      # currency -> total in major units
+    estimated: bool = False
+    unpriced: int = 0
+
+    @property
+    def currency(self) -> str | None:
+        return next(iter(self.amounts)) if len(self.amounts) == 1 else None
+
+    @property
+    def amount(self) -> float | None:
+        if len(self.amounts) == 1:
+            return next(iter(self.amounts.values()))
+        return 0.0 if not self.amounts and not self.unpriced else None
 
     def to_json(self) -> JSON:
         return {"category": self.category, "replacements": self.replacements, "refunds": self.refunds,
-                "offers": {kind: total.to_json() for kind, total in self.offers.items()}}
+                "offers": {kind: total.to_json() for kind, total in self.offers.items()},
+                "currency": self.currency, "amount": self.amount, "amounts": dict(self.amounts),
+                "estimated": self.estimated, "unpriced": self.unpriced}
+
+
+def cost_label(row: Mapping[str, Any]) -> str:
+    """A ``recovery_cost`` entry (as JSON) in words for the pane, the PDF
+    and the CLI: '≈ 43.65 USD (estimated)', '6.00 USD + 600 JPY', with what
+    could not be priced: '… · 2 not priced'."""
+    amounts = row.get("amounts") or {}
+    if amounts:
+        text = " + ".join(f"{amount:,.{money.exponent(currency)}f} {currency}" for currency, amount in amounts.items())
+        text = f"≈ {text} (estimated)" if row.get("estimated") else text
+    else:
+        text = "nothing" if not row.get("unpriced") else "not priced"
+    unpriced = row.get("unpriced") or 0
+    return f"{text} · {unpriced} not priced" if unpriced and amounts else text
 
 
 @dataclass(frozen=True, slots=True)

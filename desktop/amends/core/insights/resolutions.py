@@ -8,7 +8,12 @@ the consistency score per category (share of bounded offers within bounds);
 skipped steps by person with their reasons. Checklist completion: share of
 resolutions that followed a policy and had every step done. Cost of recovery
 per category: replacement and refund steps done, and offers by kind (count
-and total) — Amends knows no prices, so costs are in units to price.
+and total); and in money, through the subscription in force when the ticket
+was opened (billing.in_force_id): a percent offer is that share of the
+plan's price per cycle; an account credit is its amount, in the plan's
+currency; a replacement costs what is set for the category (costs.py) and
+a refund one cycle's price — both *estimated*; a free add-on, or anything
+without a price to go by, is counted as ``unpriced``.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from __future__ import annotations
 from collections import defaultdict
 from statistics import median
 
+from amends.core import costs, money
+from amends.core.customers import in_force_id
 from amends.core.insights.period import Period
 from amends.core.insights.records import (
     Checklist,
@@ -81,9 +88,50 @@ def resolution_figures(db: Database, period: Period) -> ResolutionFigures:
     )
     checklist = Checklist(total, with_policy, total - with_policy, complete,
                           complete / with_policy if with_policy else 0.0)
-    recovery_cost = tuple(RecoveryCost(category, replacements_done[category], refunds_done[category], totals)
+    priced = recovery_money(db, period)
+    recovery_cost = tuple(RecoveryCost(category, replacements_done[category], refunds_done[category], totals,
+                                       *priced.get(category, ({}, False, 0)))
                           for category, totals in sorted(offer_totals.items()))
     return ResolutionFigures(offers, checklist, recovery_cost)
+
+
+def recovery_money(db: Database, period: Period) -> dict[str, tuple[dict[str, float], bool, int]]:
+    """Category → (currency → amount in major units, estimated, unpriced)."""
+    set_costs = costs.replacement_costs(db)
+    minor: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    estimated: dict[str, bool] = defaultdict(bool)
+    unpriced: dict[str, int] = defaultdict(int)
+    for category, kind, value, replacements, refunds, price, currency in db.tuples(
+            f"""SELECT r.category, r.offer_kind, r.offer_value, r.replacements, r.refunds, s.price_minor, s.currency
+                FROM resolutions r JOIN tickets t ON t.id = r.ticket_id
+                LEFT JOIN subscriptions s ON s.id = {in_force_id('t.customer_id', 't.created_at')}
+                WHERE r.resolved_at >= ? AND r.resolved_at < ?
+                  AND (r.offer_value IS NOT NULL OR r.replacements > 0 OR r.refunds > 0)""",
+            (period.start, period.end)):
+        sums = minor[category]
+        if value is not None:
+            if kind == "percent_next_cycle" and price is not None and currency:
+                sums[currency] += price * value / 100
+            elif kind == "account_credit" and currency:
+                sums[currency] += value * 10 ** money.exponent(currency)
+            else:
+                unpriced[category] += 1
+        if replacements:
+            cost = set_costs.get(category)
+            if cost is not None:
+                sums[cost.currency] += cost.minor * replacements
+                estimated[category] = True
+            else:
+                unpriced[category] += replacements
+        if refunds:
+            if price is not None and currency:
+                sums[currency] += price * refunds
+                estimated[category] = True
+            else:
+                unpriced[category] += refunds
+    return {category: ({c: money.from_minor(round(m), c) for c, m in sorted(minor[category].items())},
+                       estimated[category], unpriced[category])
+            for category in set(minor) | set(unpriced)}
 
 
 def skipped_steps(db: Database, period: Period) -> list[SkippedStep]:

@@ -17,12 +17,14 @@ import email.errors
 import email.parser
 import email.policy
 import email.utils
+import functools
 import hashlib
 import html as html_lib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage, Message
+from typing import cast
 
 from amends.core import clock, safe_html
 
@@ -163,15 +165,37 @@ def _walk_text(root) -> str:
     return re.sub(r"[ \t]*\n\s*", "\n", "".join(out))
 
 
+@functools.lru_cache(maxsize=4096)
+def _parsed_header(name: str, value: str):
+    return email.policy.default.header_fetch_parse(name, value)
+
+
+class _RememberingPolicy(email.policy.EmailPolicy):
+    """email.policy.default, but a header is parsed once, not on every look
+    at it: reading one plain mail asked for its Content-Type eight times, and
+    that parsing was most of a fetch's time (benchmarks/bench_mail.py). The
+    same header text always gives the same (immutable) header object, so
+    mails with the same Content-Type or sender share it."""
+
+    def header_fetch_parse(self, name, value):
+        if type(value) is str:  # noqa: E721 - exactly a str: a header object, or a str subclass, goes the usual way
+            return _parsed_header(name, value)
+        return super().header_fetch_parse(name, value)
+
+
+POLICY = _RememberingPolicy()
+
+
 def read(raw: bytes, arrived: datetime | None = None, now: datetime | None = None) -> Mail:
     """Read one raw message. Never raises for what is in the mail."""
     defects: list[str] = []
-    try:
-        message = email.message_from_bytes(raw, policy=email.policy.default)
+    message: EmailMessage
+    try:  # an EmailPolicy makes EmailMessage objects (typeshed only knows that of email.policy.default)
+        message = cast(EmailMessage, email.message_from_bytes(raw, policy=POLICY))
     except RecursionError:
         # nested too deep for the parser: the headers, and the rest as raw text
         defects.append("MIME nested too deeply to read; the message is kept as raw text")
-        message = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
+        message = cast(EmailMessage, email.parser.BytesHeaderParser(policy=POLICY).parsebytes(raw))
         message.set_payload(raw.split(b"\n\n", 1)[-1].decode("utf-8", errors="replace"))
         message.set_type("text/plain")
     return _read(message, raw, defects, arrived, now or clock.now())
@@ -411,7 +435,7 @@ def _bounce(message: Message, parts: list[Message], address: str | None, mail: M
                 continue
             original = original or (_IDS.findall(_raw_header(inner, "Message-ID") or "") or [None])[0]
         elif kind == "text/rfc822-headers":
-            headers = email.parser.Parser(policy=email.policy.default).parsestr(_part_text(part, []), headersonly=True)
+            headers = email.parser.Parser(policy=POLICY).parsestr(_part_text(part, []), headersonly=True)
             original = original or (_IDS.findall(_raw_header(headers, "Message-ID") or "") or [None])[0]
     if original is None:  # a plain-text bounce quotes the headers of the mail in its body
         quoted = re.search(r"^\s*Message-ID:\s*(<[^<>\s]+>)", mail.body, re.I | re.M)

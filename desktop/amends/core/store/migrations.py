@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 from typing import Callable
 
-from amends.core import clock
+from amends.core import billing, clock
 from amends.core.errors import DatabaseProblem, SchemaTooNew
 from amends.core.store import snapshot
 from amends.core.store.schema import CURRENT_VERSION, SCRIPTS
@@ -64,6 +64,66 @@ def backup(conn: sqlite3.Connection, dest: Path) -> Path:
     return snapshot.write_copy(conn, dest, unique=True)
 
 
+def _v3_intervals(conn: sqlite3.Connection) -> None:
+    """H8: billing intervals as unit x count, read from the old cycle_days
+    (30 days meant "monthly", 7 "weekly" ...: billing.from_days); tickets of
+    plans that now count in calendar months get their cycle numbers again."""
+    moved: set[int] = set()
+    for sub_id, customer_id, days in conn.execute(
+            "SELECT id, customer_id, cycle_days FROM subscriptions WHERE interval_unit IS NULL").fetchall():
+        interval = billing.from_days(int(days))
+        conn.execute("UPDATE subscriptions SET interval_unit = ?, interval_count = ? WHERE id = ?",
+                     (interval.unit, interval.count, sub_id))
+        if interval.unit in ("month", "year"):
+            moved.add(customer_id)
+    for customer_id in sorted(moved):
+        recount_cycles(conn, customer_id)
+
+
+def recount_cycles(conn: sqlite3.Connection, customer_id: int) -> None:
+    """The customer's tickets get the billing cycle of the subscription in
+    force when each was opened (billing.in_force_id)."""
+    sql = (f"SELECT started_at, interval_unit, interval_count, cycle_days FROM subscriptions "
+           f"WHERE id = {billing.in_force_id()}")
+    for ticket_id, created in conn.execute("SELECT id, created_at FROM tickets WHERE customer_id = ?",
+                                           (customer_id,)).fetchall():
+        sub = conn.execute(sql, {"customer": customer_id, "at": created}).fetchone()
+        cycle = None if sub is None else billing.cycle_number(
+            clock.parse_iso(sub[0]), billing.stored(sub[1], sub[2], sub[3]), clock.parse_iso(created))
+        conn.execute("UPDATE tickets SET billing_cycle = ? WHERE id = ? AND billing_cycle IS NOT ?",
+                     (cycle, ticket_id, cycle))
+
+
+def _v3_mailboxes(conn: sqlite3.Connection) -> None:
+    """H12: every mail account gets a short mailbox name (the part before
+    the @, the whole address where two share it), and its last UID moves to
+    mail_folders without a UIDVALIDITY: the first fetch records it and reads
+    on from that UID."""
+    rows = conn.execute("SELECT id, from_address, imap_folder, last_uid FROM mail_accounts ORDER BY id").fetchall()
+    taken: set[str] = set()
+    for row in rows:
+        address = (row[1] or "").strip().lower()
+        label = address.split("@", 1)[0] or f"mailbox-{row[0]}"
+        if label in taken:
+            label = address if address not in taken else f"{address}-{row[0]}"
+        taken.add(label)
+        conn.execute("UPDATE mail_accounts SET label = ? WHERE id = ?", (label, row[0]))
+        if row[3] is not None:
+            conn.execute("INSERT INTO mail_folders (account_id, folder, uidvalidity, last_uid) VALUES (?, ?, NULL, ?)",
+                         (row[0], row[2] or "INBOX", row[3]))
+
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    _v3_intervals(conn)
+    _v3_mailboxes(conn)
+
+
+#: Python run right after a version's script, in the same transaction: data
+#: moves that DDL cannot express.
+UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {3: _v3}
+
+
 def migrate(conn: sqlite3.Connection, path: Path,
             scripts: dict[int, str] | None = None,
             after: Callable[[sqlite3.Connection, int], None] | None = None) -> int:
@@ -94,7 +154,7 @@ def migrate(conn: sqlite3.Connection, path: Path,
             if schema_version(conn) < version:
                 for statement in statements(scripts[version]):
                     conn.execute(statement)
-                if start > 0 and version in UPGRADES:  # data already there moves to the new shape
+                if scripts is SCRIPTS and version in UPGRADES:
                     UPGRADES[version](conn)
                 conn.execute(f"PRAGMA user_version = {int(version)}")
                 if after is not None:
@@ -105,28 +165,3 @@ def migrate(conn: sqlite3.Connection, path: Path,
             raise
     return start
 
-
-# -- version-specific data moves, run in the same transaction as their script --
-
-def _v3_mailboxes(conn: sqlite3.Connection) -> None:
-    """H12: every mail account gets a short mailbox name (the part before
-    the @, the whole address where two share it), and its last UID moves to
-    mail_folders without a UIDVALIDITY: the first fetch records it and reads
-    on from that UID."""
-    rows = conn.execute("SELECT id, from_address, imap_folder, last_uid FROM mail_accounts ORDER BY id").fetchall()
-    taken: set[str] = set()
-    for row in rows:
-        address = (row[1] or "").strip().lower()
-        label = address.split("@", 1)[0] or f"mailbox-{row[0]}"
-        if label in taken:
-            label = address if address not in taken else f"{address}-{row[0]}"
-        taken.add(label)
-        conn.execute("UPDATE mail_accounts SET label = ? WHERE id = ?", (label, row[0]))
-        if row[3] is not None:
-            conn.execute("INSERT INTO mail_folders (account_id, folder, uidvalidity, last_uid) VALUES (?, ?, NULL, ?)",
-                         (row[0], row[2] or "INBOX", row[3]))
-
-
-#: Schema version -> Python run right after that version's script on a file
-#: that already had data (a new file has nothing to move).
-UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {3: _v3_mailboxes}

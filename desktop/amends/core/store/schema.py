@@ -419,6 +419,21 @@ CREATE TABLE saved_replies (
 V3 = """
 ALTER TABLE messages ADD COLUMN defects TEXT;   -- JSON list: what was wrong with this mail when it came in
 
+-- H8 (issue 13): subscriptions as the platforms have them. Several per
+-- customer, each known by the platform's id; the billing interval as unit x
+-- count (filled from cycle_days on upgrade, store/migrations.py; cycle_days
+-- is still written, roughly, for other tools); the platform's status word
+-- kept next to ours; the price per cycle in the currency's smallest unit.
+ALTER TABLE subscriptions ADD COLUMN ref TEXT;             -- 'stripe:sub_...', 'recharge:123' ...
+ALTER TABLE subscriptions ADD COLUMN interval_unit TEXT
+    CHECK (interval_unit IS NULL OR interval_unit IN ('day', 'week', 'month', 'year'));
+ALTER TABLE subscriptions ADD COLUMN interval_count INTEGER CHECK (interval_count IS NULL OR interval_count > 0);
+ALTER TABLE subscriptions ADD COLUMN status_original TEXT; -- trialing, past_due, FAILED ... as exported
+ALTER TABLE subscriptions ADD COLUMN price_minor INTEGER;  -- per cycle (all units), e.g. 2900 = 29.00
+ALTER TABLE subscriptions ADD COLUMN currency TEXT;        -- ISO 4217, upper case
+ALTER TABLE subscriptions ADD COLUMN quantity INTEGER;
+CREATE UNIQUE INDEX subscriptions_ref ON subscriptions(ref) WHERE ref IS NOT NULL;
+
 -- H12 (issue 12 points 2, 3): several mailboxes, IMAP that never skips.
 -- A mail account is a mailbox (hello@, billing@): a short name to filter by
 -- (mailbox:billing), its own signature, default category and assignee, and

@@ -108,6 +108,8 @@ def report_html(reports: list[importers.FileReport]) -> str:
     parts = []
     for r in reports:
         name = e(Path(r.path).name)
+        if r.source:  # a platform's own export, read without a mapping
+            name += f" (recognised as a {e(r.source)} export)"
         if r.errors and not r.written:
             parts.append(f"<p><b>{name}</b>: nothing imported — {len(r.errors)} problem(s). Fix them, or import "
                          "the valid records only.</p>")
@@ -119,6 +121,10 @@ def report_html(reports: list[importers.FileReport]) -> str:
             rows = "".join(f"<tr><td>{where} {x.record}</td><td>{e(x.field)}</td><td>{e(x.reason)}</td></tr>"
                            for x in r.errors[:500])
             parts.append(f"<table cellpadding='3'>{rows}</table>")
+        if r.notes:
+            rows = "".join(f"<tr><td>line {x.record}</td><td>{e(x.field)}</td><td>{e(x.reason)}</td></tr>"
+                           for x in r.notes[:500])
+            parts.append(f"<p>Left out on purpose ({len(r.notes)}):</p><table cellpadding='3'>{rows}</table>")
     return "".join(parts)
 
 

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from amends.core import query_syntax, saved_views, tags, tickets
 from amends.core.errors import AmendsError, ValidationError
+from amends.core.mail import mailboxes
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES
 from amends.ui.common.databus import Changed
@@ -364,7 +365,8 @@ class InboxPane(QWidget):
 
     def _suggestions(self) -> list[str]:
         try:
-            return query_syntax.suggestions(tags.names(self._db), tickets.assignees(self._db))
+            return query_syntax.suggestions(tags.names(self._db), tickets.assignees(self._db),
+                                            mailboxes.labels(self._db))
         except AmendsError as error:
             log.info("search completion without tags and names (not read): %s", error)
             return query_syntax.suggestions()

@@ -25,6 +25,7 @@ class MailController(QObject):
         self.parent_widget = parent
         self.minutes = 0
         self.account_dialog: QDialog | None = None
+        self.mailboxes_dialog: QDialog | None = None
         self.outbox_dialog: QDialog | None = None
         self.fetch_op: ops.Operation | None = None
         self.mail_op: ops.Operation | None = None
@@ -39,6 +40,12 @@ class MailController(QObject):
 
         self.account_dialog = self._open(AccountDialog(self.db, self.parent_widget))
         return self.account_dialog
+
+    def open_mailboxes(self) -> QDialog:
+        from amends.ui.mail.mail_dialogs import MailboxesDialog
+
+        self.mailboxes_dialog = self._open(MailboxesDialog(self.db, self.parent_widget))
+        return self.mailboxes_dialog
 
     def open_outbox(self) -> QDialog:
         from amends.ui.mail.mail_dialogs import OutboxDialog
@@ -61,29 +68,29 @@ class MailController(QObject):
         self.send_mail()
 
     def chores(self) -> None:
-        """Every minute: send what is due; every N minutes: fetch."""
+        """Every minute: send what is due; each mailbox every N minutes: fetch."""
         from amends.core.mail import fetch
 
         self.minutes += 1
         self.send_mail()
         try:
-            account = fetch.imap_account(self.db)
+            due = [box.id for box in fetch.imap_mailboxes(self.db) if self.minutes % box.fetch_minutes == 0]
         except AmendsError as error:
-            log.warning("mail account not read (the next minute tries again): %s", error)
+            log.warning("mailboxes not read (the next minute tries again): %s", error)
             return
-        if account is not None and self.minutes % account.every_minutes == 0:
-            self.fetch_mail()
+        if due and (self.fetch_op is None or self.fetch_op.done):
+            self.fetch_mail(due)
 
-    def fetch_mail(self) -> ops.Operation | None:
+    def fetch_mail(self, only: list[int] | None = None) -> ops.Operation | None:
         from amends.ui.mail.mail_dialogs import fetch_mail
 
         def done(report) -> None:
             self.bus.say(self.tr("Fetched {0} new message(s).").format(report.messages), 6000)
             self.bus.announce(Changed.TICKETS)
 
-        self.fetch_op = fetch_mail(self.parent_widget, self.db, done)
+        self.fetch_op = fetch_mail(self.parent_widget, self.db, done, only if isinstance(only, list) else None)
         if self.fetch_op is None:
-            self.bus.say(self.tr("No IMAP server is set up (Edit → Mail account…)."), 6000)
+            self.bus.say(self.tr("No IMAP server is set up (Edit → Mailboxes…)."), 6000)
         return self.fetch_op
 
     def send_mail(self) -> ops.Operation | None:

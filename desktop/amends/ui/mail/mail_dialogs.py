@@ -1,19 +1,25 @@
-"""Mail in the app: the account (Preferences → Mail account) and the Outbox,
-where replies wait while the server is away."""
+"""Mail in the app: the mailboxes (Preferences → Mailboxes: the list, one
+mailbox's settings, Test connection, Fetch now) and the Outbox, where
+replies wait while the server is away."""
 
 from __future__ import annotations
 
 import html
 import logging
-from dataclasses import replace
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QSpinBox,
     QTextBrowser,
@@ -21,9 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from amends.core.errors import AmendsError, ValidationError
-from amends.core.mail import fetch, mailboxes, outbox, secrets
+from amends.core.errors import AmendsError, MailProblem
+from amends.core.mail import connection, fetch, mailboxes, outbox, secrets
+from amends.core.mail.mailboxes import Mailbox
 from amends.core.store import Database
+from amends.core.vocabulary import CATEGORIES
 from amends.ui.common import ops
 from amends.ui.common.messages import show_error
 
@@ -31,11 +39,17 @@ log = logging.getLogger("amends.ui.mail")
 
 
 class AccountDialog(QDialog):
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+    """One mailbox: a new one, or ``mailbox`` to edit (saved against the
+    version it was read at)."""
+
+    def __init__(self, db: Database, parent: QWidget | None = None, mailbox: Mailbox | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("accountDialog")
-        self.setWindowTitle(self.tr("Mail account"))
+        self.setWindowTitle(self.tr("Mailbox") if mailbox is None else self.tr("Mailbox {0}").format(mailbox.label))
         self._db = db
+        self._mailbox = mailbox
+        self.label = QLineEdit()
+        self.label.setPlaceholderText(self.tr("a short name: hello, billing (default: the address before @)"))
         self.name = QLineEdit(self.tr("Support"))
         self.address = QLineEdit()
         self.host = QLineEdit()
@@ -56,16 +70,29 @@ class AccountDialog(QDialog):
         self.imap_security = QComboBox()
         for key, label in (("ssl", "SSL/TLS"), ("starttls", "STARTTLS"), ("none", "none (local server only)")):
             self.imap_security.addItem(label, key)
+        self.folder = QLineEdit("INBOX")
         self.every = QSpinBox()
         self.every.setRange(1, 1440)
         self.every.setValue(5)
         self.every.setSuffix(self.tr(" minutes"))
+        self.signature = QPlainTextEdit()
+        self.signature.setTabChangesFocus(True)
+        self.signature.setMaximumHeight(70)
+        self.category = QComboBox()
+        self.category.addItem(self.tr("(none: Other)"), None)
+        for key, label in CATEGORIES.items():
+            self.category.addItem(self.tr(label), key)
+        self.assignee = QLineEdit()
+        self.assignee.setPlaceholderText(self.tr("nobody"))
         form = QFormLayout(self)
-        for label, widget in (("Name", self.name), ("From address", self.address), ("SMTP server", self.host),
+        for label, widget in (("Mailbox name", self.label), ("Display name", self.name),
+                              ("From address", self.address), ("SMTP server", self.host),
                               ("Port", self.port), ("Security", self.security), ("User", self.user),
                               ("Password", self.password), ("IMAP server", self.imap_host),
                               ("IMAP port", self.imap_port), ("IMAP security", self.imap_security),
-                              ("Fetch every", self.every)):
+                              ("IMAP folder", self.folder), ("Fetch every", self.every),
+                              ("Signature", self.signature), ("New tickets: category", self.category),
+                              ("New tickets: assignee", self.assignee)):
             widget.setAccessibleName(self.tr(label))
             form.addRow(self.tr(label), widget)
         from amends.ui.mail.signin import SignInPanel
@@ -78,39 +105,216 @@ class AccountDialog(QDialog):
         form.addRow(note)
         self.problem = QLabel()
         self.problem.setObjectName("problems")
+        self.problem.setWordWrap(True)
         form.addRow(self.problem)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        if mailbox is not None:
+            self._fill(mailbox)
+
+    def _fill(self, box: Mailbox) -> None:
+        self.label.setText(box.label)
+        self.name.setText(box.name)
+        self.address.setText(box.from_address)
+        self.host.setText(box.smtp_host or "")
+        self.port.setValue(box.smtp_port or 587)
+        self.security.setCurrentIndex(max(0, self.security.findData(box.smtp_security)))
+        self.user.setText(box.smtp_user or box.imap_user or "")
+        self.imap_host.setText(box.imap_host or "")
+        self.imap_port.setValue(box.imap_port or 993)
+        self.imap_security.setCurrentIndex(max(0, self.imap_security.findData(box.imap_security)))
+        self.folder.setText(box.imap_folder)
+        self.every.setValue(box.fetch_minutes)
+        self.signature.setPlainText(box.signature or "")
+        self.category.setCurrentIndex(max(0, self.category.findData(box.default_category)))
+        self.assignee.setText(box.default_assignee or "")
+        self.sign_in.set_mailbox(box)
+
+    def mailbox(self) -> Mailbox:
+        """What the fields say, as a mailbox record."""
+        user = self.user.text().strip() or None
+        imap = self.imap_host.text().strip() or None
+        old = self._mailbox
+        return Mailbox(old.id if old else 0, self.label.text().strip(), self.name.text(), self.address.text().strip(),
+                       self.host.text(), self.port.value(), self.security.currentData(), user,
+                       imap_host=imap, imap_port=self.imap_port.value() if imap else None,
+                       imap_security=self.imap_security.currentData(),
+                       imap_user=(user or self.address.text().strip()) if imap else None,
+                       imap_folder=self.folder.text().strip() or "INBOX", fetch_minutes=self.every.value(),
+                       signature=self.signature.toPlainText().strip() or None,
+                       default_category=self.category.currentData(),
+                       default_assignee=self.assignee.text().strip() or None,
+                       auth=self.sign_in.auth(), oauth=self.sign_in.client(), version=old.version if old else 1)
 
     def accept(self) -> None:
+        box = self.mailbox()
         try:
-            if self.sign_in.problems():  # named before anything is saved
-                raise ValidationError(self.sign_in.problems())
-            account_id = outbox.add_account(self._db, self.name.text(), self.address.text().strip(),
-                                            smtp_host=self.host.text(), smtp_port=self.port.value(),
-                                            smtp_security=self.security.currentData(),
-                                            smtp_user=self.user.text().strip() or None)
-            if self.imap_host.text().strip():
-                fetch.set_imap(self._db, account_id, host=self.imap_host.text().strip(),
-                               port=self.imap_port.value(), security=self.imap_security.currentData(),
-                               user=self.user.text().strip() or self.address.text().strip(),
-                               every_minutes=self.every.value())
-            if self.sign_in.auth() != "password":
-                box = mailboxes.get(self._db, account_id)
-                mailboxes.update(self._db, replace(box, auth=self.sign_in.auth(), oauth=self.sign_in.client()))
+            if self._mailbox is None:
+                box = mailboxes.get(self._db, mailboxes.add(self._db, box))
+            else:
+                mailboxes.update(self._db, box)
         except AmendsError as error:
-            log.warning("mail account not saved: %s", error)
+            log.warning("mailbox not saved: %s", error)
             self.problem.setText(f"⚠ {error}")
             return
         if self.password.text():
-            secrets.store(self.user.text().strip() or self.address.text().strip(), self.password.text())
+            secrets.store(box.login, self.password.text())
+            if box.smtp_login != box.login:
+                secrets.store(box.smtp_login, self.password.text())
         super().accept()
 
     def reject(self) -> None:
         self.sign_in.cancel()
         super().reject()
+
+
+class MailboxesDialog(QDialog):
+    """Preferences → Mailboxes: the list, add / edit / remove, Test
+    connection and Fetch now (both in a worker; fetching shows progress)."""
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mailboxesDialog")
+        self.setWindowTitle(self.tr("Mailboxes"))
+        self.setMinimumSize(560, 340)
+        self._db = db
+        self.op: ops.Operation | None = None
+        self.editor: AccountDialog | None = None
+        self.list = QListWidget()
+        self.list.setObjectName("mailboxList")
+        self.list.setAccessibleName(self.tr("Mailboxes"))
+        self.add_button = QPushButton(self.tr("&Add…"))
+        self.edit_button = QPushButton(self.tr("&Edit…"))
+        self.remove_button = QPushButton(self.tr("&Remove"))
+        self.test_button = QPushButton(self.tr("&Test connection"))
+        self.fetch_button = QPushButton(self.tr("&Fetch now"))
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.result = QLabel()
+        self.result.setObjectName("mailboxResult")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        side = QVBoxLayout()
+        for button in (self.add_button, self.edit_button, self.remove_button, self.test_button, self.fetch_button):
+            side.addWidget(button)
+        side.addStretch(1)
+        row = QHBoxLayout()
+        row.addWidget(self.list, 1)
+        row.addLayout(side)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row, 1)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.result)
+        layout.addWidget(buttons)
+        self.add_button.clicked.connect(lambda: self.edit(None))
+        self.edit_button.clicked.connect(lambda: self.edit(self.current()))
+        self.list.itemDoubleClicked.connect(lambda _item: self.edit(self.current()))
+        self.remove_button.clicked.connect(self.remove)
+        self.test_button.clicked.connect(self.test)
+        self.fetch_button.clicked.connect(self.fetch_now)
+        self.list.currentRowChanged.connect(lambda _row: self._enable())
+        self.reload()
+
+    def reload(self) -> None:
+        chosen = self.current()
+        self.list.clear()
+        for box in mailboxes.all_mailboxes(self._db):
+            fetches = f"IMAP {box.imap_host} {box.imap_folder}" if box.imap_host else self.tr("sends only")
+            item = QListWidgetItem(f"{box.label} — {box.name} <{box.from_address}> · {fetches}")
+            item.setData(Qt.ItemDataRole.UserRole, box.id)
+            self.list.addItem(item)
+            if chosen is not None and box.id == chosen.id:
+                self.list.setCurrentItem(item)
+        if self.list.currentRow() < 0 and self.list.count():
+            self.list.setCurrentRow(0)
+        self._enable()
+
+    def _enable(self) -> None:
+        chosen = self.current()
+        busy = self.op is not None and not self.op.done
+        for button in (self.edit_button, self.remove_button, self.test_button):
+            button.setEnabled(chosen is not None and not busy)
+        self.fetch_button.setEnabled(chosen is not None and bool(chosen.imap_host) and not busy)
+
+    def current(self) -> Mailbox | None:
+        item = self.list.currentItem() if hasattr(self, "list") else None
+        if item is None:
+            return None
+        try:
+            return mailboxes.get(self._db, item.data(Qt.ItemDataRole.UserRole))
+        except AmendsError:
+            return None
+
+    def edit(self, box: Mailbox | None) -> AccountDialog:
+        self.editor = AccountDialog(self._db, self, box)
+        self.editor.accepted.connect(self.reload)
+        self.editor.open()
+        return self.editor
+
+    def remove(self) -> None:
+        box = self.current()
+        if box is None:
+            return
+        try:
+            mailboxes.remove(self._db, box.id)
+        except AmendsError as error:
+            self.result.setText(f"⚠ {error}")
+            return
+        self.result.setText(self.tr("{0} removed; its tickets' replies go out from the first mailbox left.")
+                            .format(box.label))
+        self.reload()
+
+    def test(self) -> ops.Operation | None:
+        """Both servers of the chosen mailbox, in a worker; the verdict below the list."""
+        box = self.current()
+        if box is None:
+            return None
+        imap_secret, smtp_secret = secrets.load(box.login), secrets.load(box.smtp_login)
+        self.result.setText(self.tr("Testing {0}…").format(box.label))
+
+        def shown(report: connection.ConnectionReport) -> None:
+            self.result.setText("\n".join(("✓ " if r.ok else "⚠ ") + r.message for r in report.results))
+            self._enable()
+
+        self.op = ops.run(self._db, lambda job: connection.check_mailbox(box, imap_secret, smtp_secret),
+                          success=shown, failure=self._failed, parent=self)
+        self._enable()
+        return self.op
+
+    def fetch_now(self) -> ops.Operation | None:
+        box = self.current()
+        if box is None or not box.imap_host:
+            return None
+        secret = secrets.load(box.login)
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+
+        def moved(done: int, total: int) -> None:
+            self.progress.setRange(0, max(total, 1))
+            self.progress.setValue(done)
+
+        def fetched(report) -> None:
+            self.progress.setVisible(False)
+            again = self.tr(" (the server renumbered the folder: read again, nothing twice)") if report.resynced \
+                else ""
+            self.result.setText(self.tr("{0}: {1} new message(s){2}.").format(box.label, report.messages, again))
+            self._enable()
+
+        self.op = ops.run(self._db, lambda job: fetch.fetch(job.db, box.id, secret, progress=job.report,
+                                                            cancelled=job.cancelled),
+                          success=fetched, failure=self._failed, parent=self)
+        self.op.progress.connect(moved)
+        self._enable()
+        return self.op
+
+    def _failed(self, error: BaseException) -> None:
+        self.progress.setVisible(False)
+        self.result.setText(f"⚠ {error}")
+        self._enable()
 
 
 def outbox_html(entries: list[dict]) -> str:
@@ -155,29 +359,49 @@ class OutboxDialog(QDialog):
 
 
 def send_due(parent: QWidget, db: Database, done, *, force: bool = False) -> ops.Operation | None:
-    """Deliver what is due (``force``: everything queued) in a worker."""
-    sender = outbox.account(db)
-    if sender is None:
+    """Deliver what is due (``force``: everything queued) in a worker, each
+    mailbox signing in with its own secret."""
+    boxes = mailboxes.all_mailboxes(db)
+    if not boxes:
         return None
-    password = secrets.load(sender.smtp_user or sender.from_address)
+    kept = {box.id: secrets.load(box.smtp_login) for box in boxes}  # read here: the keyring is not thread-safe
 
     def work(job: ops.Job):
         from amends.core import clock
 
         now = "9999-12-31T23:59:59Z" if force else clock.now_iso()
-        return outbox.deliver_due(job.db, password, now=now)
+        return outbox.deliver_due(job.db, lambda box: kept.get(box.id), now=now)
 
     return ops.run(db, work, success=lambda report: done(), failure=lambda error: show_error(parent, error),
                    parent=parent)
 
 
-def fetch_mail(parent: QWidget, db: Database, done) -> ops.Operation | None:
-    """Fetch new mail for the first account with an IMAP server, in a worker."""
-    account = fetch.imap_account(db)
-    if account is None:
+def fetch_mail(parent: QWidget, db: Database, done, only: list[int] | None = None) -> ops.Operation | None:
+    """Fetch new mail for every mailbox with an IMAP server (or ``only``
+    those), in one worker; one mailbox that fails does not stop the others."""
+    boxes = [b for b in fetch.imap_mailboxes(db) if only is None or b.id in only]
+    if not boxes:
         return None
-    password = secrets.load(account.login)
-    return ops.run(db, lambda job: fetch.fetch(job.db, account.id, password, progress=job.report,
-                                               cancelled=job.cancelled),
-                   success=done, failure=lambda error: show_error(parent, error, parent.tr("Fetching mail")),
+    kept = {box.id: secrets.load(box.login) for box in boxes}
+
+    def work(job: ops.Job) -> fetch.FetchReport:
+        total = fetch.FetchReport()
+        problems = []
+        for box in boxes:
+            try:
+                report = fetch.fetch(job.db, box.id, kept[box.id], progress=job.report, cancelled=job.cancelled)
+            except MailProblem as error:
+                problems.append(f"{box.label}: {error}")
+                continue
+            total.messages += report.messages
+            total.defective += report.defective
+            total.unreadable += report.unreadable
+            total.resynced = total.resynced or report.resynced
+        if problems and len(problems) == len(boxes):
+            raise MailProblem(" ".join(problems))
+        for problem in problems:
+            log.warning("fetching: %s", problem)
+        return total
+
+    return ops.run(db, work, success=done, failure=lambda error: show_error(parent, error, parent.tr("Fetching mail")),
                    parent=parent)

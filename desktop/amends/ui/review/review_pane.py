@@ -202,6 +202,7 @@ class ReviewPane(QWidget):
             ("refunds", "Refunds", lambda r: r["refunds"]),
             ("offers", "Offers made", lambda r: ", ".join(
                 f"{v['count']} × {OFFER_KINDS.get(k, k)} (total {v['total']:g})" for k, v in r["offers"].items())),
+            ("cost", "Cost", lambda r: insights.cost_label(r)),  # ≈ … (estimated): replacements, refunds
         ])
 
         content = QWidget()

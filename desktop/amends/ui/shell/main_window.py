@@ -170,6 +170,9 @@ class MainWindow(WindowActions, QMainWindow):
     def open_account(self):
         return self.mail.open_account()
 
+    def open_mailboxes(self):
+        return self.mail.open_mailboxes()
+
     def apply_appearance(self) -> None:
         """Light or dark: banners, icons and the conversation follow the scheme."""
         dark = appearance.is_dark(self)

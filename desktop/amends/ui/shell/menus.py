@@ -68,7 +68,7 @@ class WindowActions:
                                      "take")
         self.act_propose = self._action("Propose &policy change…", self.propose_change, "Ctrl+Shift+P", "propose")
         self.act_about = self._action("&About Amends", self.about, None, "about")
-        self.act_account = self._action("&Mail account…", mail.open_account, None, "mailAccount")
+        self.act_account = self._action("&Mailboxes…", mail.open_mailboxes, None, "mailAccount")
         self.act_outbox = self._action("&Outbox…", mail.open_outbox, None, "outbox")
         self.act_fetch = self._action("Fetch &mail", mail.fetch_mail, "F9", "fetchMail")
         # Keyboard-first triage: single keys while the ticket list has focus

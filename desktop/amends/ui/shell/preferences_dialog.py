@@ -1,4 +1,5 @@
-"""Preferences: who you are, what you mostly do, notifications, appearance.
+"""Preferences: who you are, what you mostly do, notifications, appearance,
+and the mailboxes (their own dialog, desktop/amends/ui/mail/mail_dialogs.py).
 The name and role live with the CLI's (desktop/amends/core/identity.py); the rest
 are this machine's settings (QSettings)."""
 
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -75,6 +77,12 @@ class PreferencesDialog(QDialog):
         scheme_label = QLabel(self.tr("&Appearance"))
         scheme_label.setBuddy(self.scheme)
         form.addRow(scheme_label, self.scheme)
+        self.mailboxes_button = QPushButton(self.tr("&Mailboxes…"))
+        self.mailboxes_button.setObjectName("prefMailboxes")
+        self.mailboxes_button.setToolTip(self.tr("The addresses mail comes in on and goes out from"))
+        self.mailboxes_button.clicked.connect(self.open_mailboxes)
+        self.mailboxes_dialog: QDialog | None = None
+        form.addRow(QLabel(self.tr("Mail")), self.mailboxes_button)
         self.problem = QLabel()
         self.problem.setObjectName("replyProblem")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -84,6 +92,13 @@ class PreferencesDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.problem)
         layout.addWidget(buttons)
+
+    def open_mailboxes(self) -> QDialog:
+        from amends.ui.mail.mail_dialogs import MailboxesDialog
+
+        self.mailboxes_dialog = MailboxesDialog(self._db, self)
+        self.mailboxes_dialog.open()
+        return self.mailboxes_dialog
 
     def accept(self) -> None:
         name = " ".join(self.name.text().split())

@@ -35,6 +35,7 @@ from amends.core import (
     edits,
     followups,
     merges,
+    money,
     policies,
     proposals,
     replies,
@@ -87,6 +88,18 @@ def local_time(iso: str) -> str:
     return clock.parse_iso(iso).astimezone().strftime("%a %Y-%m-%d %H:%M")
 
 
+def _status(sub: customers.Subscription) -> str:
+    """'active (trialing)': ours, and the platform's word when it says more."""
+    original = sub.status_original
+    if original and original.lower() != sub.status:
+        return f"{html.escape(sub.status)} ({html.escape(original)})"
+    return html.escape(sub.status)
+
+
+def _price(sub: customers.Subscription) -> str:
+    return f" · {html.escape(money.label(sub.price_minor, sub.currency))}" if sub.price_minor is not None else ""
+
+
 def profile_html(profile: customers.CustomerProfile | None) -> str:
     if profile is None:
         return "<p><i>No customer is linked to this ticket.</i></p>"
@@ -97,9 +110,16 @@ def profile_html(profile: customers.CustomerProfile | None) -> str:
         lines.append("<p><i>No subscription.</i></p>")
     else:
         lines.append(
-            f"<p><b>{e(sub.plan)}</b> · {e(sub.status)}<br>every {sub.cycle_days} days since {e(sub.started_at[:10])}"
+            f"<p><b>{e(sub.plan)}</b> · {_status(sub)}<br>{e(sub.interval.label())}{_price(sub)} since "
+            f"{e(sub.started_at[:10])}"
             + (f"<br>cancelled {e(sub.cancelled_at[:10])}" if sub.cancelled_at else "")
             + f"<br><b>Now in billing cycle {profile.current_cycle}</b> · {profile.days_subscribed} days subscribed</p>")
+        others = [s for s in profile.subscriptions if s.id != sub.id]
+        if others:  # two boxes, or a cancelled one and a new one: all shown, none hidden
+            lines.append("<p><b>Other subscriptions</b></p><ul>" + "".join(
+                f"<li>{e(s.plan)} · {_status(s)}<br><small>{e(s.interval.label())}{_price(s)} since "
+                f"{e(s.started_at[:10])}" + (f" · cancelled {e(s.cancelled_at[:10])}" if s.cancelled_at else "")
+                + "</small></li>" for s in others) + "</ul>")
     if profile.tickets:
         lines.append("<p><b>Tickets</b></p><ul>")
         for past in profile.tickets:
