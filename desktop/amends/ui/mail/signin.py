@@ -43,7 +43,7 @@ class SignInPanel(QWidget):
         self.client_id = QLineEdit()
         self.client_id.setPlaceholderText(self.tr("the client id of your app registration"))
         self.tenant = QLineEdit()
-        self.tenant.setPlaceholderText("common")
+        self.tenant.setPlaceholderText(self.tr("common"))
         self.client_secret = QLineEdit()
         self.button = QPushButton()
         self.button.setObjectName("oauthSignIn")
@@ -121,6 +121,7 @@ class SignInPanel(QWidget):
                 raise AmendsError(self.tr("Type the mailbox's address (or user name) first."))
             provider = oauth.provider(self.auth(), self.client())
         except AmendsError as error:
+            log.info("OAuth2 sign-in of %r not started: %s", login, error)
             self.status.setText(f"⚠ {html.escape(str(error))}")
             return None
         self.button.setEnabled(False)
