@@ -66,6 +66,8 @@ AMENDS_DB = Setting("AMENDS_DB", str, "", ENVIRONMENT, "the database the CLI ope
 AMENDS_ACTOR = Setting("AMENDS_ACTOR", str, "", ENVIRONMENT, "the display name, over identity.json")
 AMENDS_LOCK_WAIT_SECONDS = Setting("AMENDS_LOCK_WAIT_SECONDS", float, 30.0, ENVIRONMENT,
                                    "how long a CLI write waits for another writer's lock")
+AMENDS_MAIL_PASSWORD = Setting("AMENDS_MAIL_PASSWORD", str, "", ENVIRONMENT,
+                               "the mail password for `amends mail fetch/test` (else stdin or the keyring)")
 AMENDS_STARTUP_PROBE = Setting("AMENDS_STARTUP_PROBE", bool, False, ENVIRONMENT,
                                "the app quits after its first painted page (start-up benchmarks, smoke tests)")
 

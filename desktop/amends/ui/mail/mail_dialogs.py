@@ -246,7 +246,8 @@ class MailboxesDialog(QDialog):
             return None
         try:
             return mailboxes.get(self._db, item.data(Qt.ItemDataRole.UserRole))
-        except AmendsError:
+        except AmendsError as error:  # removed meanwhile (another window): nothing chosen
+            log.info("mailbox not read: %s", error)
             return None
 
     def edit(self, box: Mailbox | None) -> AccountDialog:
@@ -262,6 +263,7 @@ class MailboxesDialog(QDialog):
         try:
             mailboxes.remove(self._db, box.id)
         except AmendsError as error:
+            log.warning("mailbox %s not removed: %s", box.label, error)
             self.result.setText(f"⚠ {error}")
             return
         self.result.setText(self.tr("{0} removed; its tickets' replies go out from the first mailbox left.")
@@ -312,6 +314,7 @@ class MailboxesDialog(QDialog):
         return self.op
 
     def _failed(self, error: BaseException) -> None:
+        log.warning("mailbox test or fetch failed: %s", error)
         self.progress.setVisible(False)
         self.result.setText(f"⚠ {error}")
         self._enable()
