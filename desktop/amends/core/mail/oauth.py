@@ -168,6 +168,8 @@ class _Access:
 
 
 _access: dict[str, _Access] = {}
+#: Held across a refresh: fetching and sending at once must not both spend the
+#: same refresh token (Microsoft rotates it; the second would use a stale one).
 _lock = threading.Lock()
 
 
