@@ -182,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from amends import cli_mail
 
-    cli_mail.add_commands(command("mail", "mailboxes: list them, fetch new mail, test the connections"), _Parser,
+    cli_mail.add_commands(command("mail", "mailboxes: list them, fetch new mail, test the connections, "
+                                          "sign in (OAuth2)"), _Parser,
                           db_help)
     return parser
 

@@ -4,6 +4,7 @@ cli.py so that the mail commands stay in one place).
     amends --db PATH mail list [--json]
     amends --db PATH mail fetch [--mailbox NAME] [--password-stdin]
     amends --db PATH mail test  [--mailbox NAME] [--password-stdin] [--json]
+    amends --db PATH mail signin [--mailbox NAME] [--provider microsoft|google --client-id ID ...]
 
 Secrets: read from stdin (``--password-stdin``, one line), else from
 $AMENDS_MAIL_PASSWORD, else the OS keyring (where the app keeps them).
@@ -16,10 +17,12 @@ import argparse
 import json
 import os
 import sys
+import webbrowser
+from dataclasses import replace
 from typing import Callable
 
 from amends.core.errors import Cancelled, MailProblem, ValidationError
-from amends.core.mail import connection, fetch, mailboxes, secrets
+from amends.core.mail import connection, fetch, mailboxes, oauth, secrets
 from amends.core.mail.mailboxes import Mailbox
 from amends.core.store import Database
 
@@ -41,6 +44,23 @@ def add_commands(mail: argparse.ArgumentParser, parser_class: type, db_help: str
         p.add_argument("--password-stdin", action="store_true", help="read the password from stdin (one line)")
         if name == "test":
             p.add_argument("--json", action="store_true", help="print JSON")
+    p = action("signin", "sign a mailbox in through the browser (Microsoft 365, Google: OAuth2); the address "
+                         "is printed too, the sign-in kept in the OS keyring")
+    p.add_argument("--mailbox", metavar="NAME", help="the mailbox (default: the first one that uses OAuth2)")
+    p.add_argument("--provider", choices=["microsoft", "google"],
+                   help="switch the mailbox to this sign-in (with --client-id the first time)")
+    p.add_argument("--client-id", metavar="ID", help="your app registration's client (application) id")
+    p.add_argument("--tenant", metavar="T", help="Microsoft: common (default), organizations or your directory")
+    p.add_argument("--client-secret", metavar="S", help="Google: the Desktop app client's secret")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser; only print the address")
+    p.add_argument("--timeout", type=_positive, default=300, metavar="SECONDS",
+                   help="how long to wait for the sign-in page (default 300)")
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number greater than 0")
+    return int(text)
 
 
 def run(args: argparse.Namespace, with_db: Callable) -> int:
@@ -116,4 +136,44 @@ def _test(db: Database, args: argparse.Namespace, secret) -> int:
     return 0 if all(r.ok for r in reports) else 1
 
 
-ACTIONS = {"list": _list, "fetch": _fetch, "test": _test}
+def _signin_mailbox(db: Database, args: argparse.Namespace) -> Mailbox:
+    """The mailbox to sign in, with the provider settings given saved first
+    (checked: a missing client id or secret is named before any browser)."""
+    if args.mailbox:
+        box = mailboxes.by_label(db, args.mailbox)
+    else:
+        box = next((b for b in mailboxes.all_mailboxes(db) if b.auth in oauth.KINDS or args.provider), None)
+        if box is None:
+            raise ValidationError([("--mailbox", "no mailbox signs in with OAuth2; name one with --mailbox and "
+                                                 "give --provider and --client-id")])
+    if args.provider or args.client_id or args.tenant or args.client_secret:
+        kind = {"microsoft": oauth.MICROSOFT, "google": oauth.GOOGLE}.get(args.provider or "", box.auth)
+        had = box.oauth if box.oauth is not None and kind == box.auth else oauth.Client("")
+        client = replace(had, client_id=args.client_id or had.client_id, tenant=args.tenant or had.tenant,
+                         client_secret=args.client_secret or had.client_secret)
+        mailboxes.update(db, replace(box, auth=kind, oauth=client))
+        box = mailboxes.get(db, box.id)
+    if box.auth not in oauth.KINDS:
+        raise ValidationError([("--mailbox", f"{box.label!r} signs in with a password; to use Microsoft or Google "
+                                             "sign-in give --provider and --client-id")])
+    return box
+
+
+def _signin(db: Database, args: argparse.Namespace, secret) -> int:
+    box = _signin_mailbox(db, args)
+    provider, name = oauth.provider(box.auth, box.oauth), oauth.NAMES[box.auth]
+
+    def show(url: str) -> None:
+        print(f"Sign {box.login} in with {name} in your browser. If no browser opens, go to:\n{url}", flush=True)
+
+    done = oauth.sign_in(provider, box.login, on_url=show, timeout=args.timeout,
+                         open_browser=(lambda url: False) if args.no_browser else webbrowser.open)
+    if done.kept_in != "keyring":
+        print(f"amends: {box.login} signed in, but this computer has no OS keyring to keep the sign-in, so it "
+              "ends with this command; the app asks again when it starts.", file=sys.stderr)
+        return 1
+    print(f"Signed {box.login} in with {name}; the sign-in is kept in the OS keyring.")
+    return 0
+
+
+ACTIONS = {"list": _list, "fetch": _fetch, "test": _test, "signin": _signin}

@@ -18,6 +18,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
+from amends.core.mail import oauth
+
+from tests.mail.oauth_idp import IdentityProvider, XOAuth2Only, client_for, serve
 
 CONFIG = """protocols = imap
 listen = 127.0.0.1
@@ -193,3 +197,57 @@ def imap_server_without_idle():
         yield server
     finally:
         stop_dovecot(proc, server)
+
+
+# -- OAuth2 (H11): a local identity provider, Dovecot and SMTP that take XOAUTH2 only --
+
+@pytest.fixture
+def idp():
+    provider = IdentityProvider()
+    server = serve(provider)
+    try:
+        yield provider
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def provider(idp):
+    found = oauth.provider(oauth.GENERIC, client_for(idp))
+    yield found
+    oauth.sign_out(found, "support")   # tokens live in the process's session store: none left for the next test
+
+
+@pytest.fixture
+def oauth_imap(idp, tmp_path):
+    """Dovecot taking XOAUTH2, its oauth2 passdb asking the provider about each token."""
+    ext = tmp_path / "oauth2.conf.ext"
+    ext.write_text(f"introspection_mode = post\nintrospection_url = {idp.base}/introspect\n"
+                   "username_attribute = username\nactive_attribute = active\nactive_value = true\n")
+    ext.chmod(0o644)
+    for folder in (tmp_path, *tmp_path.parents):
+        if folder.stat().st_mode & 0o005 != 0o005:
+            folder.chmod(folder.stat().st_mode | 0o005)  # the auth process runs as another user
+    extra = ("auth_mechanisms = plain login xoauth2 oauthbearer\nauth_failure_delay = 0\n"
+             f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {ext}\n}}\n")
+    proc, server = start_dovecot(extra)
+    try:
+        yield server
+    finally:
+        stop_dovecot(proc, server)
+
+
+@pytest.fixture
+def oauth_smtp(idp):
+    handler = XOAuth2Only(idp)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port, auth_required=True,
+                            auth_require_tls=False, auth_exclude_mechanism=["LOGIN", "PLAIN"])
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()

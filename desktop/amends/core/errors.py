@@ -88,3 +88,13 @@ class Cancelled(AmendsError):
 
 class MailProblem(AmendsError):
     """The mail server could not be reached or refused us; nothing changed."""
+
+
+class SignInRequired(MailProblem):
+    """An OAuth2 mailbox has no usable sign-in (never signed in here, or the
+    provider refused to renew it: revoked, expired, password changed). The
+    person must sign in again; ``login`` names the mailbox's account."""
+
+    def __init__(self, message: str, *, login: str = "") -> None:
+        self.login = login
+        super().__init__(message)

@@ -14,6 +14,7 @@ import socket
 import ssl
 from dataclasses import dataclass
 
+from amends.core.errors import MailProblem
 from amends.core.mail import outbox
 from amends.core.mail.fetch import _quoted, open_session
 from amends.core.mail.mailboxes import Mailbox
@@ -104,6 +105,8 @@ def check_imap(box: Mailbox, secret: str | None, timeout: float = 10) -> Protoco
     except (OSError, imaplib.IMAP4.error, InsecureMail) as error:
         log.info("IMAP test of %s: %s", box.label, error)
         return explain("imap", host, port, box.login, error)
+    except MailProblem as error:  # an OAuth2 sign-in to renew (SignInRequired) or its service away
+        return ProtocolResult("imap", False, "auth", f"IMAP: {error}")
     try:
         status, _ = client.select(_quoted(box.imap_folder), readonly=True)
         if status != "OK":
@@ -123,7 +126,7 @@ def check_imap(box: Mailbox, secret: str | None, timeout: float = 10) -> Protoco
 def check_smtp(box: Mailbox, secret: str | None, timeout: float = 10) -> ProtocolResult:
     """Connect, secure and sign in; send nothing."""
     host, port = box.smtp_host or "", box.smtp_port or (465 if box.smtp_security == "ssl" else 587)
-    if box.smtp_user and not secret:
+    if box.auth == "password" and box.smtp_user and not secret:
         return ProtocolResult("smtp", False, "auth", f"SMTP: no password is kept for {box.smtp_user!r} - enter it "
                                                      "in Preferences → Mailboxes.")
     try:
@@ -131,12 +134,15 @@ def check_smtp(box: Mailbox, secret: str | None, timeout: float = 10) -> Protoco
     except (OSError, smtplib.SMTPException, InsecureMail) as error:
         log.info("SMTP test of %s: %s", box.label, error)
         return explain("smtp", host, port, box.smtp_user or box.from_address, error)
+    except MailProblem as error:  # an OAuth2 sign-in to renew (SignInRequired) or its service away
+        return ProtocolResult("smtp", False, "auth", f"SMTP: {error}")
     try:
         code, _ = server.noop()
         if code != 250:
             return ProtocolResult("smtp", False, "not-this-protocol", f"SMTP: {host}:{port} answered {code} to a "
                                                                       "plain check.")
-        who = f" as {box.smtp_user!r}" if box.smtp_user and secret else " (no sign-in set)"
+        who = (f" as {box.smtp_user or box.login!r} ({box.auth})" if box.auth != "password" else
+               f" as {box.smtp_user!r}" if box.smtp_user and secret else " (no sign-in set)")
         return ProtocolResult("smtp", True, None, f"SMTP: connected to {host}:{port}{who}.")
     except (OSError, smtplib.SMTPException) as error:
         return explain("smtp", host, port, box.smtp_user or box.from_address, error)

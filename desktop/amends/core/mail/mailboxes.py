@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from amends.core import audit, clock
 from amends.core.errors import ConflictError, NotFound, ValidationError
-from amends.core.mail import security
+from amends.core.mail import oauth, security
 from amends.core.mail.security import SECURITY
 from amends.core.store import Database
 from amends.core.store.rowids import inserted_id
@@ -24,7 +24,7 @@ from amends.core.vocabulary import CATEGORIES
 
 #: How a mailbox signs in. OAuth2 kinds are added here (and in the two
 #: authenticate functions); the table does not restrict the column.
-AUTH: tuple[str, ...] = ("password",)
+AUTH: tuple[str, ...] = ("password", *oauth.KINDS)
 _LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
 
 
@@ -49,6 +49,7 @@ class Mailbox:
     default_assignee: str | None = None
     auth: str = "password"
     version: int = 1
+    oauth: oauth.Client | None = None   # client id (and tenant ...) for the OAuth2 kinds of ``auth``
 
     @property
     def login(self) -> str:
@@ -66,7 +67,7 @@ def _from_row(row) -> Mailbox:
                    row["smtp_host"], row["smtp_port"], row["smtp_security"], row["smtp_user"], row["imap_host"],
                    row["imap_port"], row["imap_security"], row["imap_user"], row["imap_folder"],
                    row["fetch_minutes"], row["signature"], row["default_category"], row["default_assignee"],
-                   row["auth"], row["version"])
+                   row["auth"], row["version"], oauth.from_row(row))
 
 
 def all_mailboxes(db: Database) -> list[Mailbox]:
@@ -138,6 +139,7 @@ def _problems(box: Mailbox, db: Database) -> list[tuple[str, str]]:
                                              f"{', '.join(CATEGORIES)})"))
     if box.auth not in AUTH:
         problems.append(("auth", f"{box.auth!r}: one of {', '.join(AUTH)}"))
+    problems.extend(oauth.problems(box.auth, box.oauth))
     return problems
 
 
@@ -152,11 +154,11 @@ def _check(db: Database, box: Mailbox) -> None:
 
 _COLUMNS = ("label", "name", "from_address", "smtp_host", "smtp_port", "smtp_security", "smtp_user", "imap_host",
             "imap_port", "imap_security", "imap_user", "imap_folder", "fetch_minutes", "signature",
-            "default_category", "default_assignee", "auth")
+            "default_category", "default_assignee", "auth", *oauth.COLUMNS)
 
 
 def _values(box: Mailbox) -> tuple:
-    return tuple(getattr(box, c) for c in _COLUMNS)
+    return tuple(getattr(box, c) for c in _COLUMNS[:-len(oauth.COLUMNS)]) + oauth.columns(box.oauth)
 
 
 def add(db: Database, box: Mailbox) -> int:
@@ -226,6 +228,17 @@ def authenticate_imap(client: imaplib.IMAP4, box: Mailbox, secret: str | None) -
     if box.auth == "password":
         client.login(box.login, secret or "")
         return
+    if box.auth in oauth.KINDS:
+        provider = oauth.provider(box.auth, box.oauth)
+        for renew in (False, True):  # a token the server refuses early (revoked) is renewed once
+            token = oauth.access_token(provider, box.login, renew=renew)
+            try:
+                client.authenticate("XOAUTH2", lambda _challenge: oauth.xoauth2(box.login, token).encode())
+                return
+            except imaplib.IMAP4.error:
+                if renew:
+                    raise
+        return
     raise ValidationError([("auth", f"{box.auth!r}: one of {', '.join(AUTH)}")])
 
 
@@ -235,5 +248,18 @@ def authenticate_smtp(server: smtplib.SMTP, box: Mailbox, secret: str | None) ->
     if box.auth == "password":
         if box.smtp_user and secret:
             server.login(box.smtp_user, secret)
+        return
+    if box.auth in oauth.KINDS:
+        provider, user = oauth.provider(box.auth, box.oauth), box.smtp_user or box.login
+        server.ehlo_or_helo_if_needed()
+        for renew in (False, True):
+            token = oauth.access_token(provider, box.login, renew=renew)
+            try:  # after a refusal the server asks once more (334 + its reason): an empty answer ends it
+                server.auth("XOAUTH2", lambda challenge=None: "" if challenge else oauth.xoauth2(user, token),
+                            initial_response_ok=True)
+                return
+            except smtplib.SMTPAuthenticationError:
+                if renew:
+                    raise
         return
     raise ValidationError([("auth", f"{box.auth!r}: one of {', '.join(AUTH)}")])

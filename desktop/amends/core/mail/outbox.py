@@ -15,7 +15,7 @@ from email.utils import format_datetime, make_msgid
 from typing import Callable
 
 from amends.core import audit, clock
-from amends.core.errors import NotFound, ValidationError
+from amends.core.errors import MailProblem, NotFound, ValidationError
 from amends.core.mail import mailboxes, reference, security
 from amends.core.store import Database
 from amends.core.store.rowids import inserted_id
@@ -123,7 +123,11 @@ def connect(sender: Account, password: str | None, timeout: float = 20) -> smtpl
         server = smtplib.SMTP(sender.smtp_host, port, timeout=timeout)
         if sender.smtp_security == "starttls":
             server.starttls(context=ssl.create_default_context())
-    mailboxes.authenticate_smtp(server, sender, password)
+    try:
+        mailboxes.authenticate_smtp(server, sender, password)
+    except BaseException:  # refused, or an OAuth2 sign-in to renew first: do not leave the session open
+        server.close()
+        raise
     return server
 
 
@@ -153,7 +157,10 @@ def deliver_due(db: Database, password: Secret = None, *, now: str | None = None
             if sender is None:  # the foreign key keeps it; a file changed by other tools may not
                 raise smtplib.SMTPException(f"the mail account {account_id} no longer exists")
             server = connector(sender, password(sender) if callable(password) else password)
-        except (OSError, smtplib.SMTPException, security.InsecureMail) as error:
+        except (OSError, smtplib.SMTPException, MailProblem, ValidationError) as error:
+            # MailProblem: an OAuth2 sign-in that must be renewed (SignInRequired) or
+            # a sign-in service away; the mail waits, with the reason, and is sent
+            # at a later try once the person has signed in again.
             for entry in entries:
                 _failed(db, entry, error, now, report)
             continue

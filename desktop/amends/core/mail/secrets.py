@@ -42,3 +42,16 @@ def load(account: str) -> str | None:
         except Exception:  # noqa: BLE001
             return None
     return None
+
+
+def forget(account: str) -> None:
+    """Remove a kept secret (a revoked OAuth2 refresh token, a signed-out
+    mailbox) from the session and the keyring."""
+    _session.pop(account, None)
+    ring = _keyring()
+    if ring is None:
+        return
+    try:
+        ring.delete_password(SERVICE, account)
+    except Exception:  # noqa: BLE001 - not there, or a locked keyring: nothing more to remove
+        pass

@@ -522,6 +522,19 @@ CREATE TABLE mail_folders (
 -- The mailbox a ticket came in on: its replies go out from there.
 ALTER TABLE tickets ADD COLUMN mailbox_id INTEGER REFERENCES mail_accounts(id);
 CREATE INDEX tickets_mailbox ON tickets(mailbox_id, updated_at, id) WHERE mailbox_id IS NOT NULL;
+
+-- H11 (issue 12 point 1): OAuth2 sign-in (auth 'oauth2-microsoft', 'oauth2-google' or
+-- 'oauth2' for a provider given by its endpoints). The founder's own app registration:
+-- its client id, Microsoft's tenant, Google's client secret (not secret in an installed
+-- app), and for 'oauth2' the endpoints and scope. Tokens never go here: the refresh
+-- token is in the OS keyring (core/mail/oauth.py).
+ALTER TABLE mail_accounts ADD COLUMN oauth_client_id TEXT;
+ALTER TABLE mail_accounts ADD COLUMN oauth_tenant TEXT;
+ALTER TABLE mail_accounts ADD COLUMN oauth_client_secret TEXT;
+ALTER TABLE mail_accounts ADD COLUMN oauth_authorize_url TEXT;
+ALTER TABLE mail_accounts ADD COLUMN oauth_token_url TEXT;
+ALTER TABLE mail_accounts ADD COLUMN oauth_revoke_url TEXT;
+ALTER TABLE mail_accounts ADD COLUMN oauth_scope TEXT;
 """
 
 #: Index = schema version reached by running that script.

@@ -112,6 +112,10 @@ class AccountDialog(QDialog):
                 form.addRow("", self.security_problem)
             elif widget is self.imap_security:
                 form.addRow("", self.imap_security_problem)
+        from amends.ui.mail.signin import SignInPanel
+
+        self.sign_in = SignInPanel(db, lambda: self.user.text().strip() or self.address.text().strip(), self)
+        form.addRow(self.sign_in)
         note = QLabel(self.tr("The password goes to your system's keyring, or is kept for this session only. It is "
                               "never written into the database."))
         note.setWordWrap(True)
@@ -143,6 +147,7 @@ class AccountDialog(QDialog):
         self.signature.setPlainText(box.signature or "")
         self.category.setCurrentIndex(max(0, self.category.findData(box.default_category)))
         self.assignee.setText(box.default_assignee or "")
+        self.sign_in.set_mailbox(box)
 
     def mailbox(self) -> Mailbox:
         """What the fields say, as a mailbox record."""
@@ -158,7 +163,7 @@ class AccountDialog(QDialog):
                        signature=self.signature.toPlainText().strip() or None,
                        default_category=self.category.currentData(),
                        default_assignee=self.assignee.text().strip() or None,
-                       auth=old.auth if old else "password", version=old.version if old else 1)
+                       auth=self.sign_in.auth(), oauth=self.sign_in.client(), version=old.version if old else 1)
 
     def _problem_label(self, name: str) -> QLabel:
         label = QLabel()
@@ -223,6 +228,10 @@ class AccountDialog(QDialog):
             if box.smtp_login != box.login:
                 secrets.store(box.smtp_login, self.password.text())
         super().accept()
+
+    def reject(self) -> None:
+        self.sign_in.cancel()
+        super().reject()
 
 
 class MailboxesDialog(QDialog):
