@@ -4,6 +4,7 @@ window and the first-run offer of demo data."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import logging.handlers
 import os
@@ -160,7 +161,7 @@ def run(db_path: Path | None = None) -> int:
                     return False
                 target = Path(picked)
                 continue
-            window.open_requested.connect(lambda p: switch(window, p))
+            window.open_requested.connect(functools.partial(switch, window))
             window.show()
             windows.append(window)
             if schema.environment(schema.AMENDS_STARTUP_PROBE):

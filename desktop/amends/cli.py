@@ -643,7 +643,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("amends: interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # a bug: say so in one line, keep the details in the log
+    except Exception as error:  # noqa: BLE001 (the crash handler: a bug, said in one line, details in the log)
         where = _log_crash()
         print(f"amends: internal error ({type(error).__name__}: {error}); details in {where}", file=sys.stderr)
         return 1

@@ -129,7 +129,7 @@ def test_a_period_out_of_range_is_a_validation_error_not_an_overflow(since, unti
     from amends.core import insights
 
     with pytest.raises(AmendsError, match="between 1900-01-01 and 2999-12-31"):
-        insights.parse(since, until).end
+        _ = insights.parse(since, until).end
 
 
 @pytest.mark.parametrize("query", ["cycle:99999999999999999999", "cycle:>99999999999999999999", "cycle:²",

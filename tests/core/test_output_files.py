@@ -45,11 +45,11 @@ def test_refusals_name_the_file_and_the_reason(tmp_path):
     other = _sqlite_file(tmp_path / "other.sqlite")
     with pytest.raises(OutputProblem, match="SQLite database"):
         refuse_target(other, force=True)
-    with pytest.raises(OutputProblem, match="belongs to the SQLite database other.sqlite"):
+    with pytest.raises(OutputProblem, match=r"belongs to the SQLite database other\.sqlite"):
         refuse_target(tmp_path / "other.sqlite-wal", force=True)
     plain = tmp_path / "plain.csv"
     plain.write_text("old")
-    with pytest.raises(OutputProblem, match="exists already.*--force"):
+    with pytest.raises(OutputProblem, match=r"exists already.*--force"):
         refuse_target(plain)
     assert refuse_target(plain, force=True) == plain
     assert refuse_target(tmp_path / "new.csv") == tmp_path / "new.csv"
@@ -118,7 +118,7 @@ def test_a_new_file_gets_the_usual_permissions(tmp_path, temp_kind):
 
 def test_a_file_that_appears_meanwhile_is_not_overwritten(tmp_path, temp_kind):
     out = tmp_path / "race.csv"
-    with pytest.raises(OutputProblem, match="exists already|appeared"):
+    with pytest.raises(OutputProblem, match=r"exists already|appeared"):
         with atomic_output(out) as handle:
             handle.write("mine")
             out.write_text("theirs")  # someone else saved there while we wrote

@@ -149,8 +149,8 @@ def atomic_output(path: PathLike, *, force: bool = False, database: PathLike | N
     handle = None
     try:
         try:
-            handle = open(fd, "wb" if binary else "w", encoding=None if binary else encoding,
-                          newline=None if binary else newline)
+            handle = open(fd, "wb" if binary else "w", encoding=None if binary else encoding,  # noqa: SIM115
+                          newline=None if binary else newline)  # (yielded, then closed below before the rename)
         except BaseException:
             os.close(fd)
             raise

@@ -440,10 +440,7 @@ def _write_churn(conn, rng, first_cycle: dict[int, bool], cust_start: list[float
     unless their recovery sequence was completed."""
     cancels, pauses = [], []
     for c, start in enumerate(cust_start):
-        if c in first_cycle:
-            chance = 0.16 if first_cycle[c] else 0.42
-        else:
-            chance = 0.12
+        chance = (0.16 if first_cycle[c] else 0.42) if c in first_cycle else 0.12
         roll = rng.random()
         if roll < chance:
             at = start + rng.uniform(20, 120) * DAY

@@ -185,7 +185,7 @@ def _files(message: MessageRecord, listed, folder: Path | None, name_key: str, t
 def zendesk(doc: dict, folder: Path | None = None) -> Parsed:
     parsed = Parsed("tickets")
     users = {}
-    for number, user in enumerate(_list(parsed, doc, "users"), start=1):
+    for user in _list(parsed, doc, "users"):
         if isinstance(user, dict) and _ident(user.get("id")) is not None:
             users[user["id"]] = user
     for number, user in enumerate(_list(parsed, doc, "users"), start=1):

@@ -37,7 +37,7 @@ class RowsModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
             return None
         row = self.rows[index.row()]
-        key, _header, fmt = self._columns[index.column()]
+        _key, _header, fmt = self._columns[index.column()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             value = fmt(row)
             return "" if value is None else str(value)
