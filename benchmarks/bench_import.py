@@ -14,7 +14,7 @@ import json
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +53,7 @@ def main() -> int:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="amends-import-"))
     source = open_database(folder / "source.db", "bench")
-    demo.generate(source, args.tickets, seed=1, now=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    demo.generate(source, args.tickets, seed=1, now=datetime(2026, 11, 1, tzinfo=UTC))
     doc = amends.document(source)
     doc["policies"] = []  # tickets and conversations: what the comparison covers
     for ticket in doc["tickets"]:

@@ -19,7 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +51,7 @@ def main() -> None:
     path = args.db or Path(tempfile.mkdtemp()) / "rules.db"
     db = open_database(path, "bench")
     if db.scalar("SELECT count(*) FROM tickets") < args.tickets:
-        demo.generate(db, args.tickets, seed=3, now=datetime(2026, 11, 25, tzinfo=timezone.utc))
+        demo.generate(db, args.tickets, seed=3, now=datetime(2026, 11, 25, tzinfo=UTC))
     rules_count = db.scalar("SELECT count(*) FROM rules WHERE enabled = 1")
     on, off = [], []
     stamp = time.time_ns()  # new Message-IDs on every invocation: each batch is new mail
@@ -59,7 +59,7 @@ def main() -> None:
         for enabled, samples in ((1, on), (0, off)):
             db.conn.execute("UPDATE rules SET enabled = ?", (enabled,))
             parsed = mail.parse_messages(batch(f"{stamp}-{run}-{enabled}", args.batch),
-                                         arrived=datetime(2026, 1, 5, tzinfo=timezone.utc))
+                                         arrived=datetime(2026, 1, 5, tzinfo=UTC))
             start = time.perf_counter()
             with db.transaction() as conn:
                 write(conn, db.actor, parsed)

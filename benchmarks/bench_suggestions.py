@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +64,7 @@ def main() -> None:
     path = args.db or Path(tempfile.mkdtemp()) / "suggest.db"
     db = open_database(path, "bench")
     if db.scalar("SELECT count(*) FROM tickets") < args.tickets:
-        demo.generate(db, args.tickets, seed=7, now=datetime(2026, 11, 25, tzinfo=timezone.utc))
+        demo.generate(db, args.tickets, seed=7, now=datetime(2026, 11, 25, tzinfo=UTC))
     out: list[str] = []
 
     for telling in (2, 1):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import UTC
 from pathlib import Path
 
 # Before anything imports Qt: render offscreen, keep settings and data in a
@@ -49,11 +50,11 @@ def db(db_path: Path):
 
 @pytest.fixture
 def demo_db(db: Database) -> Database:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from amends.core import demo
 
-    demo.generate(db, 300, seed=7, now=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    demo.generate(db, 300, seed=7, now=datetime(2026, 11, 1, tzinfo=UTC))
     return db
 
 

@@ -4,6 +4,7 @@ window and the first-run offer of demo data."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import logging.handlers
 import os
@@ -34,7 +35,7 @@ def _quit_after_first_paint(app, window) -> None:
     viewport = window.inbox.table.viewport()
 
     class FirstPaint(QObject):
-        def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt name)
+        def eventFilter(self, watched, event) -> bool:
             if watched is viewport and event.type() == QEvent.Type.Paint:
                 rows = window.inbox.model.rowCount()
                 print(f"first_paint_ms={1000 * (time.perf_counter() - _STARTED):.1f} rows={rows}", flush=True)
@@ -163,7 +164,7 @@ def run(db_path: Path | None = None) -> int:
                     return False
                 target = Path(picked)
                 continue
-            window.open_requested.connect(lambda p: switch(window, p))
+            window.open_requested.connect(functools.partial(switch, window))
             window.show()
             windows.append(window)
             if schema.environment(schema.AMENDS_STARTUP_PROBE):
@@ -173,7 +174,7 @@ def run(db_path: Path | None = None) -> int:
                 if load_demo:
                     window.load_demo(DEMO_TICKETS)
                 if first_steps:  # "bring your data" from the welcome, once the window is up
-                    QTimer.singleShot(0, lambda: bring_data(window, first_steps))
+                    QTimer.singleShot(0, functools.partial(bring_data, window, first_steps))
             else:
                 offer_demo_on_first_run(window)
             return True

@@ -18,9 +18,10 @@ import os
 import re
 import sys
 import traceback
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from amends import __version__, paths
 from amends.core import clock, health, identity, output_files, resolution, tags, tickets
@@ -417,7 +418,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _period(args: argparse.Namespace) -> "Period":
+def _period(args: argparse.Namespace) -> Period:
     """--since and --until as a period; an end before the start is a bad
     argument (exit 2), like a date that is not one."""
     from amends.core import insights
@@ -663,7 +664,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("amends: interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # a bug: say so in one line, keep the details in the log
+    except Exception as error:  # noqa: BLE001 (the crash handler: a bug, said in one line, details in the log)
         where = _log_crash()
         print(f"amends: internal error ({type(error).__name__}: {error}); details in {where}", file=sys.stderr)
         return 1

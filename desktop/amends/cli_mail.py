@@ -18,8 +18,8 @@ import json
 import os
 import sys
 import webbrowser
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
 from amends.core.errors import Cancelled, MailProblem, ValidationError
 from amends.core.mail import connection, fetch, mailboxes, oauth, secrets

@@ -93,7 +93,7 @@ def test_a_10_mb_photo_is_kept_and_a_file_over_the_limit_is_noted_by_name_and_si
     assert all(f.kept for f in files if f is not big), "only the file over the limit is left out"
     defects = json.loads(db.scalar("SELECT defects FROM messages WHERE id = ?", (message_id,)))
     assert any("crushed box.jpg (10.0 MB)" in d and "1.0 MB limit" in d for d in defects), defects
-    with pytest.raises(attachments.NotFound, match="crushed box.jpg"):
+    with pytest.raises(attachments.NotFound, match=r"crushed box\.jpg"):
         attachments.content(db, big.id)
 
 
@@ -108,7 +108,7 @@ def test_the_exchange_format_round_trips_files_with_their_sha256(db, tmp_path):
     out = tmp_path / "export.json"
     write_document(db, out)
     doc = json.loads(out.read_text())
-    listed = [m for t in doc["tickets"] for m in t["messages"] if "attachments" in m][0]["attachments"]
+    listed = next(m for t in doc["tickets"] for m in t["messages"] if "attachments" in m)["attachments"]
     photo_entry = next(a for a in listed if a["name"] == "crushed box.jpg")
     assert photo_entry["type"] == "image/jpeg" and photo_entry["size"] == len(box)
     assert photo_entry["sha256"] == hashlib.sha256(box).hexdigest()
@@ -261,7 +261,7 @@ def test_freshdesk_attachments_given_beside_the_export_are_kept_and_names_cannot
     (tmp_path / "jar.jpg").write_bytes(b"outside the folder")
     path = _export_with_files(tmp_path, "freshdesk.json", doc, {"jar.jpg": b"\xff\xd8\xff\xe0"})
     assert import_file(db, path, "freshdesk").written
-    files = list(attachments.for_ticket(db, db.scalar("SELECT id FROM tickets")).values())[0]
+    files = next(iter(attachments.for_ticket(db, db.scalar("SELECT id FROM tickets")).values()))
     assert [(f.name, f.kept) for f in files] == [("jar.jpg", True)]
     assert attachments.content(db, files[0].id) == b"\xff\xd8\xff\xe0"
 
@@ -282,11 +282,11 @@ def test_an_mbox_of_a_claim_and_its_forward_keeps_one_copy_of_the_photo(db, tmp_
 
 
 def test_hostile_attachment_names_are_stored_safe(db, tmp_path):
-    raw = ("From: m@example.com\nSubject: Invoice\nDate: Mon, 05 Jan 2026 10:00:00 +0000\nMessage-ID: <n@x>\n"
-           "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\n"
-           "See attached.\n--B\nContent-Type: application/octet-stream\n"
-           "Content-Disposition: attachment; filename*=utf-8''..%2F..%2Finvoice%E2%80%AEfdp.exe\n"
-           "Content-Transfer-Encoding: base64\n\nTVo=\n--B--\n").encode()
+    raw = (b"From: m@example.com\nSubject: Invoice\nDate: Mon, 05 Jan 2026 10:00:00 +0000\nMessage-ID: <n@x>\n"
+           b"MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\n"
+           b"See attached.\n--B\nContent-Type: application/octet-stream\n"
+           b"Content-Disposition: attachment; filename*=utf-8''..%2F..%2Finvoice%E2%80%AEfdp.exe\n"
+           b"Content-Transfer-Encoding: base64\n\nTVo=\n--B--\n")
     message_id = _import(db, tmp_path, raw)
     [item] = attachments.for_messages(db, [message_id])[message_id]
     assert item.name == "invoicefdp.exe" and item.executable and attachments.content(db, item.id) == b"MZ"

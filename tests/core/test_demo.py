@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from amends.core import clock, customers, demo, health
@@ -11,7 +11,7 @@ from amends.core.workspace import open_database
 
 from tests.conftest import ACTOR
 
-NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def snapshot(db) -> list:

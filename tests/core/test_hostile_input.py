@@ -3,6 +3,8 @@ partial write, never an SQL or FTS error reaching the person."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 from amends.core import customers, drafts, policies, proposals, tickets
 from amends.core.errors import AmendsError
@@ -129,7 +131,7 @@ def test_a_period_out_of_range_is_a_validation_error_not_an_overflow(since, unti
     from amends.core import insights
 
     with pytest.raises(AmendsError, match="between 1900-01-01 and 2999-12-31"):
-        insights.parse(since, until).end
+        _ = insights.parse(since, until).end
 
 
 @pytest.mark.parametrize("query", ["cycle:99999999999999999999", "cycle:>99999999999999999999", "cycle:²",
@@ -235,14 +237,14 @@ COMMANDS = [
 
 @pytest.fixture(scope="module")
 def cli_db(tmp_path_factory):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from amends.core import demo
     from amends.core.workspace import open_database
 
     path = tmp_path_factory.mktemp("cli-args") / "demo.db"
     database = open_database(path, "tester@host")
-    demo.generate(database, 80, seed=3, now=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    demo.generate(database, 80, seed=3, now=datetime(2026, 11, 1, tzinfo=UTC))
     database.close()
     return path
 

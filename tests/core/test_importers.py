@@ -4,7 +4,7 @@ exchange format round-trips; CSV quirks are handled or reported by line."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from amends.core import demo, importers, tickets
@@ -27,7 +27,7 @@ def counts(db) -> dict:
 
 def test_exchange_format_round_trips_and_reimport_changes_nothing(tmp_path):
     source = open_database(tmp_path / "a.db", ACTOR)
-    demo.generate(source, 250, seed=5, now=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    demo.generate(source, 250, seed=5, now=datetime(2026, 11, 1, tzinfo=UTC))
     first = amends_export.document(source)
     path = tmp_path / "export.json"
     path.write_text(json.dumps(first))
@@ -188,7 +188,7 @@ def test_exchange_format_carries_tags_snoozes_merges_and_saved_replies(tmp_path)
     from amends.core import merges, replies, snooze, tags
 
     source = open_database(tmp_path / "a.db", ACTOR)
-    demo.generate(source, 40, seed=2, now=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    demo.generate(source, 40, seed=2, now=datetime(2026, 11, 1, tzinfo=UTC))
     ids = [r[0] for r in source.tuples("SELECT id FROM tickets ORDER BY id")]
     tags.add(source, ids[:3], "Wholesale")
     tags.set_colour(source, tags.get_or_create(source, "Wholesale").id, "#123456")

@@ -130,7 +130,7 @@ def _change_damaged_policy(db, at):
     damaged = next(p for p in policies.list_policies(db) if p.category == "damaged_shipment")
     draft = policies.get(db, damaged.id)
     policies.save_draft(db, damaged.id, draft.version, name=draft.name, category="damaged_shipment",
-                        segment="any", steps=draft.draft + [Step("survey")])
+                        segment="any", steps=[*draft.draft, Step("survey")])
     policies.publish(db, damaged.id, "add a survey", at=at)
 
 

@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -44,7 +44,7 @@ def only_message(db) -> dict:
                                   b"Mon, 01 Jan 0001 00:00:00 +0100", b"Mon, 01 Jan 0001 00:00:00 -0500",
                                   b"Sat, 01 Jan 10000 00:00:00 +0000", b"Mon, 05 Jan 2026 10:00:00 +9959"])
 def test_a_date_out_of_range_is_a_defect_not_a_crash(db, tmp_path, date):
-    arrived = datetime(2026, 2, 3, 4, 5, 6, tzinfo=timezone.utc)
+    arrived = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
     raw = GOOD.replace(b"Mon, 05 Jan 2026 10:00:00 +0000", date)
     report = importers.import_file(db, eml(tmp_path, "far.eml", raw, arrived))
     assert report.written and report.imported == 1
@@ -62,7 +62,7 @@ def test_missing_date_takes_the_newest_received_time_else_the_file_time(db, tmp_
     assert message["created_at"] == "2026-01-06T08:30:00Z"
     assert any("Received" in d for d in message["defects"])
     bare = GOOD.replace(b"Date: Mon, 05 Jan 2026 10:00:00 +0000\n", b"").replace(b"<good@", b"<bare@")
-    importers.import_file(db, eml(tmp_path, "bare.eml", bare, datetime(2026, 3, 1, 12, tzinfo=timezone.utc)))
+    importers.import_file(db, eml(tmp_path, "bare.eml", bare, datetime(2026, 3, 1, 12, tzinfo=UTC)))
     assert only_message(db)["created_at"] == "2026-03-01T12:00:00Z"
 
 

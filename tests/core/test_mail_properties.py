@@ -5,7 +5,7 @@ text SQLite can hold and a believable date, never an "internal error"
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from amends.core import clock, importers
 from amends.core.importers import mail
@@ -72,7 +72,7 @@ def test_any_hostile_message_is_kept_with_safe_text_and_a_believable_date(trials
     @settings(max_examples=trials or 30, deadline=None)
     @given(messages())
     def run(data: bytes) -> None:
-        parsed = mail.parse_messages([(1, data)], arrived=datetime(2026, 2, 3, tzinfo=timezone.utc), now=now)
+        parsed = mail.parse_messages([(1, data)], arrived=datetime(2026, 2, 3, tzinfo=UTC), now=now)
         assert not parsed.problems
         [ticket] = parsed.tickets
         [message] = ticket.messages
@@ -80,8 +80,8 @@ def test_any_hostile_message_is_kept_with_safe_text_and_a_believable_date(trials
                       *message.defects, *(c.email + c.name for c in parsed.customers)):
             assert strict_text(value)
         at = clock.parse_iso(message.at)
-        assert datetime(1970, 1, 1, tzinfo=timezone.utc) <= at <= now + timedelta(days=1)
-        again = mail.parse_messages([(1, data)], arrived=datetime(2026, 2, 3, tzinfo=timezone.utc), now=now)
+        assert datetime(1970, 1, 1, tzinfo=UTC) <= at <= now + timedelta(days=1)
+        again = mail.parse_messages([(1, data)], arrived=datetime(2026, 2, 3, tzinfo=UTC), now=now)
         assert again.tickets[0].messages[0].external_id == message.external_id, "the same id every time"
 
     run()

@@ -96,7 +96,7 @@ def test_the_order_is_inferred_per_column(db, tmp_path):
 def test_contradicting_dates_are_a_problem_naming_the_column_unless_the_order_is_given(db, tmp_path):
     path = dated(tmp_path, "31/01/2026", "01/31/2026", header="created")
     report = importers.import_file(db, path, "csv")
-    assert not report.written and [(e.record, e.field) for e in report.errors][0] == (1, "created")
+    assert not report.written and (report.errors[0].record, report.errors[0].field) == (1, "created")
     assert "both orders" in report.errors[0].reason
     chosen = importers.import_file(db, path, "csv", dates="month-first")
     assert not chosen.written and {e.field for e in chosen.errors} == {"created_at"}, "31/01 is no month-first date"

@@ -45,11 +45,11 @@ def test_refusals_name_the_file_and_the_reason(tmp_path):
     other = _sqlite_file(tmp_path / "other.sqlite")
     with pytest.raises(OutputProblem, match="SQLite database"):
         refuse_target(other, force=True)
-    with pytest.raises(OutputProblem, match="belongs to the SQLite database other.sqlite"):
+    with pytest.raises(OutputProblem, match=r"belongs to the SQLite database other\.sqlite"):
         refuse_target(tmp_path / "other.sqlite-wal", force=True)
     plain = tmp_path / "plain.csv"
     plain.write_text("old")
-    with pytest.raises(OutputProblem, match="exists already.*--force"):
+    with pytest.raises(OutputProblem, match=r"exists already.*--force"):
         refuse_target(plain)
     assert refuse_target(plain, force=True) == plain
     assert refuse_target(tmp_path / "new.csv") == tmp_path / "new.csv"
@@ -93,10 +93,9 @@ def test_atomic_output_replaces_only_when_the_block_succeeds(tmp_path, temp_kind
     out = tmp_path / "export.csv"
     out.write_text("last good")
     os.chmod(out, 0o664)  # wider than the umask allows: kept all the same
-    with pytest.raises(RuntimeError):
-        with atomic_output(out, force=True) as handle:
-            handle.write("half of it")
-            raise RuntimeError("the export failed half-way")
+    with pytest.raises(RuntimeError), atomic_output(out, force=True) as handle:
+        handle.write("half of it")
+        raise RuntimeError("the export failed half-way")
     assert out.read_text() == "last good"
     assert os.listdir(tmp_path) == ["export.csv"], "no temporary file left behind"
     with atomic_output(out, force=True) as handle:
@@ -118,10 +117,9 @@ def test_a_new_file_gets_the_usual_permissions(tmp_path, temp_kind):
 
 def test_a_file_that_appears_meanwhile_is_not_overwritten(tmp_path, temp_kind):
     out = tmp_path / "race.csv"
-    with pytest.raises(OutputProblem, match="exists already|appeared"):
-        with atomic_output(out) as handle:
-            handle.write("mine")
-            out.write_text("theirs")  # someone else saved there while we wrote
+    with pytest.raises(OutputProblem, match=r"exists already|appeared"), atomic_output(out) as handle:
+        handle.write("mine")
+        out.write_text("theirs")  # someone else saved there while we wrote
     assert out.read_text() == "theirs"
     assert os.listdir(tmp_path) == ["race.csv"]
 

@@ -159,7 +159,7 @@ def test_publishing_never_changes_earlier_resolutions(db):
     v1 = resolution.checklist_for(db, first).policy
     old_resolution = resolution.resolve(db, first, v1.id, ALL_DONE, Offer(5))
     damaged = policies.get(db, v1.policy_id)
-    steps = damaged.draft + [Step("survey")]
+    steps = [*damaged.draft, Step("survey")]
     policies.save_draft(db, damaged.id, damaged.version, name=damaged.name, category=damaged.category,
                         segment="any", steps=steps)
     v2 = policies.publish(db, damaged.id, "add a survey")

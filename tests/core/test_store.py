@@ -150,10 +150,9 @@ def test_published_versions_and_audit_log_cannot_be_rewritten(db):
 
 def test_transaction_rolls_back_on_error(db):
     before = db.scalar("SELECT count(*) FROM tickets")
-    with pytest.raises(RuntimeError):
-        with db.transaction() as conn:
-            conn.execute("INSERT INTO tickets (subject, created_at, updated_at) VALUES ('x', 'a', 'a')")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), db.transaction() as conn:
+        conn.execute("INSERT INTO tickets (subject, created_at, updated_at) VALUES ('x', 'a', 'a')")
+        raise RuntimeError("boom")
     assert db.scalar("SELECT count(*) FROM tickets") == before
 
 
@@ -170,9 +169,8 @@ def test_read_only_file_opens_read_only(tmp_path):
         ro = Database.open(path, ACTOR)
         assert ro.readonly
         assert ro.scalar("SELECT count(*) FROM tickets") == 1
-        with pytest.raises(DatabaseProblem, match="read-only"):
-            with ro.transaction():
-                pass
+        with pytest.raises(DatabaseProblem, match="read-only"), ro.transaction():
+            pass
         ro.close()
 
 
@@ -237,9 +235,8 @@ def test_a_closed_database_is_a_known_problem(db_path):
     db.close()
     with pytest.raises(DatabaseProblem, match="closed"):
         db.scalar("SELECT 1")
-    with pytest.raises(DatabaseProblem, match="closed"):
-        with db.transaction():
-            pass
+    with pytest.raises(DatabaseProblem, match="closed"), db.transaction():
+        pass
 
 
 def test_closing_checkpoints_even_while_another_connection_stays_open(tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from amends.core import clock, customers, query_syntax, tickets
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import ACTOR, make_customer, make_ticket
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.mark.parametrize("days, cycle", [(-3, 1), (0, 1), (29.9, 1), (30, 2), (45, 2), (61, 3)])

@@ -3,7 +3,7 @@ snooze, merge, saved views and saved replies — on real database files."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from amends.core import (
@@ -146,7 +146,7 @@ def test_a_customer_writing_ends_the_snooze_and_undo_of_snooze(db):
 def test_snooze_to_next_cycle_is_per_customer(db):
     ada = make_customer(db, started_at="2026-11-01T00:00:00Z", cycle_days=30)
     tid, lone = make_ticket(db, ada), make_ticket(db)
-    now_local = datetime(2026, 11, 10, 12, 0, tzinfo=timezone.utc)
+    now_local = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
     until = snooze.until_for(db, [tid, lone], "next_cycle", now_local)
     assert until[tid] == "2026-12-01T00:00:00Z"
     assert until[lone] == "2026-11-17T09:00:00Z", "no subscription: a week"
@@ -228,7 +228,7 @@ def test_saved_replies_fill_placeholders_and_flag_unknown(db):
     names = {r.name: r for r in replies.all_replies(db)}
     assert "Apology" in names and names["Apology"].step_type == "apology", "a new database has the defaults"
     assert [r.name for r in replies.for_step(db, "apology")] == ["Apology"]
-    values = replies.values_for(db, tid, now=datetime(2026, 11, 10, tzinfo=timezone.utc))
+    values = replies.values_for(db, tid, now=datetime(2026, 11, 10, tzinfo=UTC))
     assert values["customer.first_name"] == "Ada" and values["subscription.plan"] == "Coffee Monthly"
     assert values["subscription.next_charge"] == "1 December 2026"
     rendered = replies.render("Hi {customer.first_name}, {offer} on {subscription.next_charge}", values)

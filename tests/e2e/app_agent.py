@@ -21,11 +21,11 @@ from pathlib import Path
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
-from amends.core import tickets  # noqa: E402
-from amends.core.workspace import open_database  # noqa: E402
-from amends.ui.shell.main_window import MainWindow  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from amends.core import tickets
+from amends.core.workspace import open_database
+from amends.ui.shell.main_window import MainWindow
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtWidgets import QApplication
 
 
 def wait_for(app: QApplication, condition, timeout: float) -> bool:

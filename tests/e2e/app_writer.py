@@ -21,12 +21,12 @@ from pathlib import Path
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
-from amends.core import policies, resolution, tags, tickets  # noqa: E402
-from amends.core.errors import AmendsError  # noqa: E402
-from amends.core.workspace import open_database  # noqa: E402
-from amends.ui.shell.main_window import MainWindow  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication, QFileDialog  # noqa: E402
+from amends.core import policies, resolution, tags, tickets
+from amends.core.errors import AmendsError
+from amends.core.workspace import open_database
+from amends.ui.shell.main_window import MainWindow
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 
 def main() -> int:

@@ -150,9 +150,8 @@ def verify(path: Path, lines: list[str]) -> list[str]:
                 for ref in rest:
                     if db.one("SELECT 1 FROM tickets WHERE ref = ?", (ref,)) is None:
                         problems.append(f"committed import of {ref} is missing")
-            elif kind == "ticket":
-                if db.one("SELECT 1 FROM tickets WHERE id = ?", (int(rest[0]),)) is None:
-                    problems.append(f"committed ticket {rest[0]} is missing")
+            elif kind == "ticket" and db.one("SELECT 1 FROM tickets WHERE id = ?", (int(rest[0]),)) is None:
+                problems.append(f"committed ticket {rest[0]} is missing")
         for sql, message in HALF_DONE:
             found = db.scalar(sql)
             if found:

@@ -53,7 +53,7 @@ def main() -> int:
         elif roll < 0.85:
             policy_id = rng.choice(policy_ids)
             seen = policies.get(db, policy_id)
-            steps = list(seen.draft) + [policies.Step("custom", label=f"trial {seed}-{n}")]
+            steps = [*seen.draft, policies.Step("custom", label=f"trial {seed}-{n}")]
             try:
                 version = policies.save_draft(db, policy_id, seen.version, name=seen.name, category=seen.category,
                                               segment=seen.segment, plan=seen.plan, steps=steps[-6:])

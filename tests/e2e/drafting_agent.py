@@ -13,9 +13,9 @@ from pathlib import Path
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
-from amends.core.workspace import open_database  # noqa: E402
-from amends.ui.shell.main_window import MainWindow  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from amends.core.workspace import open_database
+from amends.ui.shell.main_window import MainWindow
+from PySide6.QtWidgets import QApplication
 
 
 def main() -> int:

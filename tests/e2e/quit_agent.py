@@ -14,11 +14,11 @@ from pathlib import Path
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("AMENDS_ACTOR", "quitter@trial")
 
-from amends import app as amends_app  # noqa: E402
-from amends.core import tickets  # noqa: E402
-from amends.ui.shell.main_window import MainWindow  # noqa: E402
-from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from amends import app as amends_app
+from amends.core import tickets
+from amends.ui.shell.main_window import MainWindow
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
 
 
 def main() -> int:

@@ -33,7 +33,7 @@ def test_two_processes_importing_the_same_photo_store_it_once(tmp_path):
     procs = [subprocess.Popen([sys.executable, "-m", "amends", "--db", str(path), "import", str(f)], cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE) for f in files]
     for proc in procs:
-        out, err = proc.communicate(timeout=120)
+        _out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err.decode()
     db = open_database(path, ACTOR)
     try:

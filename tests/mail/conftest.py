@@ -123,7 +123,7 @@ class ImapServer:
 
     def uidvalidity(self, folder: str = "INBOX", user: str | None = None) -> int:
         client = self.client(user)
-        status, data = client.status(folder, "(UIDVALIDITY)")
+        _status, data = client.status(folder, "(UIDVALIDITY)")
         client.logout()
         return int(data[0].split(b"UIDVALIDITY ")[1].split(b")")[0])
 

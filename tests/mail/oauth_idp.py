@@ -149,7 +149,7 @@ def serve(idp: IdentityProvider) -> ThreadingHTTPServer:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             url = urllib.parse.urlsplit(self.path)
             if url.path == "/authorize":
                 status, headers, text = idp.authorize(dict(urllib.parse.parse_qsl(url.query)))
@@ -157,7 +157,7 @@ def serve(idp: IdentityProvider) -> ThreadingHTTPServer:
             else:
                 self._send(404, "{}")
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             path = urllib.parse.urlsplit(self.path).path
             form = self._form()
             if path == "/token":
@@ -204,7 +204,7 @@ class XOAuth2Only:
     def __init__(self, idp: IdentityProvider) -> None:
         self.idp, self.received, self.signed_in = idp, [], []
 
-    async def auth_XOAUTH2(self, server, args):  # noqa: N802 (aiosmtpd's naming)
+    async def auth_XOAUTH2(self, server, args):
         user, token = xoauth2_user_and_token(args[1].encode() if len(args) > 1 else b"")
         request = urllib.request.Request(f"{self.idp.base}/introspect",
                                          urllib.parse.urlencode({"token": token}).encode())
@@ -217,7 +217,7 @@ class XOAuth2Only:
         await server.challenge_auth(json.dumps({"status": "401", "schemes": "bearer"}))
         return AuthResult(success=False, handled=False)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         if not session.authenticated:
             return "530 5.7.0 Authentication required"
         self.received.append(envelope)

@@ -43,8 +43,8 @@ def mailbox(imap_port: int, smtp_port: int, **changes) -> Mailbox:
 def test_both_servers_sign_in(imap_server, smtp_server):
     report = connection.check_mailbox(mailbox(imap_server.port, smtp_server), imap_server.password, SMTP_SECRET)
     assert report.ok, report
-    assert report.imap.message == ("IMAP: signed in to 127.0.0.1:%d as 'support'; the folder 'INBOX' opens."
-                                   % imap_server.port)
+    assert report.imap.message == (f"IMAP: signed in to 127.0.0.1:{imap_server.port} as 'support'; "
+                                   "the folder 'INBOX' opens.")
     assert report.smtp.ok and "as 'support'" in report.smtp.message
 
 

@@ -5,7 +5,7 @@ it, and the saved position moves on, so later mail arrives."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from amends.core.mail import fetch
 
@@ -22,7 +22,7 @@ SURROGATES = (b"From: =?utf-8?b?7aCA?= <s@example.com>\nSubject: \xff\xfe odd =?
 
 def test_hostile_mail_is_kept_and_later_mail_still_arrives(db, imap_server):
     account_id = account(db, imap_server)
-    arrived = datetime(2026, 2, 3, 4, 5, 6, tzinfo=timezone.utc)
+    arrived = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
     imap_server.append(YEAR_9999, arrived)
     imap_server.append(deep_mime(1200))
     imap_server.append(SURROGATES)

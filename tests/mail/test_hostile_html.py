@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 from amends.core import importers, tickets
 from amends.core.safe_html import safe_filename
@@ -13,9 +14,9 @@ from amends.ui.shell.main_window import MainWindow
 
 
 class Counter(BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         Counter.hits.append(self.path)
         self.send_response(200)
         self.end_headers()

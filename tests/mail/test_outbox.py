@@ -22,7 +22,7 @@ class Collect:
     def __init__(self) -> None:
         self.received = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):
         self.received.append(envelope)
         return "250 OK"
 

@@ -43,7 +43,7 @@ def test_a_reply_without_threading_headers_joins_its_ticket_by_the_reference(db,
 
 
 def test_a_stranger_cannot_reply_into_a_ticket_by_its_reference(db, tmp_path):
-    ticket_id, subject = queued_subject(db)
+    _ticket_id, subject = queued_subject(db)
     importers.import_file(db, reply_without_headers(tmp_path, f"Re: {subject}", "Eve <eve@example.com>"))
     assert db.scalar("SELECT count(*) FROM tickets") == 2, "a new ticket, not someone else's"
 

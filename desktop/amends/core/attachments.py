@@ -37,9 +37,7 @@ LIMIT_KEY = "attachments.max_bytes"
 DEFAULT_LIMIT = 25 * 1024 * 1024
 #: Types that run code when opened: the viewer asks first.
 EXECUTABLE_SUFFIXES = frozenset(
-    "exe com bat cmd scr pif msi msp msc cpl jar js jse vbs vbe wsf wsh ps1 psm1 hta lnk reg dll sys "
-    "sh bash zsh csh ksh command app dmg pkg deb rpm appimage run bin py pyw pl rb php apk iso "
-    "docm xlsm pptm".split())
+    ["exe", "com", "bat", "cmd", "scr", "pif", "msi", "msp", "msc", "cpl", "jar", "js", "jse", "vbs", "vbe", "wsf", "wsh", "ps1", "psm1", "hta", "lnk", "reg", "dll", "sys", "sh", "bash", "zsh", "csh", "ksh", "command", "app", "dmg", "pkg", "deb", "rpm", "appimage", "run", "bin", "py", "pyw", "pl", "rb", "php", "apk", "iso", "docm", "xlsm", "pptm"])
 EXECUTABLE_TYPES = frozenset({
     "application/x-msdownload", "application/x-msdos-program", "application/x-executable",
     "application/x-dosexec", "application/x-sh", "application/x-shellscript", "application/java-archive",

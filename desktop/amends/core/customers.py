@@ -45,7 +45,7 @@ class Subscription:
     currency: str | None = None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row | tuple) -> "Subscription":
+    def from_row(cls, row: sqlite3.Row | tuple) -> Subscription:
         """From a row selected with :data:`SUBSCRIPTION_COLUMNS`."""
         return cls(row[0], row[1], row[2], row[3], row[4], row[5], billing.stored(row[6], row[7], row[3]),
                    row[8], row[9], row[10], row[11])

@@ -15,8 +15,9 @@ entry per ticket, so a bulk edit of 1,000 tickets costs milliseconds, not
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from amends.core import clock, tickets
 from amends.core.errors import NotFound, ValidationError
@@ -46,7 +47,7 @@ class FieldEdit:
     def label(self) -> str:
         return f"{_LABELS[self.field]} of {len(self.rows)} ticket{'s' if len(self.rows) != 1 else ''}"
 
-    def undo(self, db: Database) -> "FieldEdit":
+    def undo(self, db: Database) -> FieldEdit:
         return _write(db, self.field, {r[0]: r[1] for r in self.rows},
                       expect={r[0]: (r[3], r[2]) for r in self.rows},
                       restore_updated={r[0]: r[4] for r in self.rows}, action="undo")

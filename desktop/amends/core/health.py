@@ -20,7 +20,7 @@ def stats(db: Database) -> dict[str, int]:
         (SELECT count(*) FROM policies) AS policies,
         (SELECT count(*) FROM policy_versions) AS policy_versions,
         (SELECT count(*) FROM resolutions) AS resolutions""")
-    result = {key: row[key] for key in row.keys()}
+    result = {key: row[key] for key in row.keys()}  # noqa: SIM118 (a sqlite3.Row iterates its values, not keys)
     result["schema_version"] = db.schema_version
     return result
 

@@ -35,7 +35,7 @@ class MergeEdit:
     def label(self) -> str:
         return f"merge #{self.source_id} into #{self.target_id}"
 
-    def undo(self, db: Database) -> "MergeEdit":
+    def undo(self, db: Database) -> MergeEdit:
         if self.undone:
             return merge(db, self.source_id, self.target_id)
         return unmerge(db, self.merge_id)

@@ -26,9 +26,10 @@ import os
 import socket
 import stat
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 from amends.core.errors import AmendsError
 
@@ -149,8 +150,8 @@ def atomic_output(path: PathLike, *, force: bool = False, database: PathLike | N
     handle = None
     try:
         try:
-            handle = open(fd, "wb" if binary else "w", encoding=None if binary else encoding,
-                          newline=None if binary else newline)
+            handle = open(fd, "wb" if binary else "w", encoding=None if binary else encoding,  # noqa: SIM115
+                          newline=None if binary else newline)  # (yielded, then closed below before the rename)
         except BaseException:
             os.close(fd)
             raise

@@ -136,9 +136,9 @@ def validate(name: str, category: str, segment: str, steps: list[Step],
             continue
         if step.type == "custom" and not step.label.strip():
             problems.append((where, "a custom step needs a label"))
-        if step.type == "check_in":
-            if not isinstance(step.days, int) or isinstance(step.days, bool) or not 1 <= step.days <= 365:
-                problems.append((where, "a check-in needs a number of days between 1 and 365"))
+        if step.type == "check_in" and (not isinstance(step.days, int) or isinstance(step.days, bool)
+                                        or not 1 <= step.days <= 365):
+            problems.append((where, "a check-in needs a number of days between 1 and 365"))
         if step.type == "save_offer":
             offers += 1
             if step.offer_kind not in OFFER_KINDS:

@@ -12,10 +12,9 @@ nothing the person types is ever spliced into SQL or FTS syntax."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable
 
 from amends.core import clock
 from amends.core.vocabulary import CATEGORIES, STATUSES

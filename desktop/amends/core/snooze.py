@@ -10,9 +10,9 @@ Snoozing is a field edit (desktop/amends/core/edits.py), so it can be undone.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
-from typing import Iterable
+from datetime import UTC, datetime, time, timedelta
 
 from amends.core import billing, clock, customers
 from amends.core.edits import FieldEdit, set_values
@@ -68,7 +68,7 @@ def until_for(db: Database, ticket_ids: Iterable[int], preset: str, now_local: d
     if preset != "next_cycle":
         at = clock.to_iso(preset_time(preset, now_local))
         return {tid: at for tid in ids}
-    now = now_local.astimezone(timezone.utc)
+    now = now_local.astimezone(UTC)
     owners = dict(db.tuples("SELECT id, customer_id FROM tickets WHERE id IN (SELECT value FROM json_each(?))",
                             (json.dumps(ids),)))
     fallback = clock.to_iso(preset_time("7d", now_local))

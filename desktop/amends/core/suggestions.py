@@ -38,9 +38,7 @@ MIN_EXAMPLES = 5       # categorised tickets needed before anything is suggested
 TELLING = math.log(3)  # a word that is 3x likelier in the category than elsewhere speaks for it
 MIN_TELLING_WORDS = 2  # such words a suggestion needs (docs/SUGGESTIONS.md: 1 or 2, measured)
 _WORD = re.compile(r"[^\W\d_][\w']+", re.UNICODE)
-_STOP = frozenset("""a an and are as at be but by for from had has have hi hello i i'm in is it it's its me my
-of on or our so that the their them then there this to too was we were what when with you your yours thanks thank
-best regards cheers please""".split())
+_STOP = frozenset(["a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "had", "has", "have", "hi", "hello", "i", "i'm", "in", "is", "it", "it's", "its", "me", "my", "of", "on", "or", "our", "so", "that", "the", "their", "them", "then", "there", "this", "to", "too", "was", "we", "were", "what", "when", "with", "you", "your", "yours", "thanks", "thank", "best", "regards", "cheers", "please"])
 
 
 def words(text: str) -> set[str]:

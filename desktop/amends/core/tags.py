@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from amends.core import audit, clock
 from amends.core.errors import NotFound, ValidationError
@@ -44,7 +44,7 @@ class TagEdit:
         n = len(self.ticket_ids)
         return f"{'tag' if self.added else 'untag'} “{self.tag.name}” on {n} ticket{'s' if n != 1 else ''}"
 
-    def undo(self, db: Database) -> "TagEdit":
+    def undo(self, db: Database) -> TagEdit:
         return _change(db, self.tag, self.ticket_ids, add=not self.added, action="undo")
 
 

@@ -53,7 +53,7 @@ class InboxQuery:
     def full_text(self) -> str:
         return f"{self.base_text} {self.text}".strip()
 
-    def validated(self) -> "InboxQuery":
+    def validated(self) -> InboxQuery:
         problems = []
         if self.status not in STATUS_FILTERS:
             problems.append(("status", f"unknown status filter {self.status!r}"))

@@ -145,7 +145,7 @@ def test_conflicting_edit_reload_theirs(qtbot, window):
 
 
 def test_conflicting_edit_keep_mine_is_an_explicit_audited_overwrite(qtbot, window):
-    view, box, ticket_id = _conflicting_edit(qtbot, window)
+    _view, box, ticket_id = _conflicting_edit(qtbot, window)
     box.buttons()[[b.text() for b in box.buttons()].index("Keep mine")].click()
     stored = tickets.get(window.db, ticket_id)
     assert (stored.priority, stored.category) == (3, "billing"), "their change stays, mine is added"

@@ -16,7 +16,7 @@ def open_policy(window, category="damaged_shipment"):
 
 
 def test_compare_versions_and_roll_back(qtbot, window):
-    pane, editor = open_policy(window)
+    _pane, editor = open_policy(window)
     assert editor.versions.count() == 2  # the demo's damaged-shipment policy has v1 and v2
     editor.versions.setCurrentRow(0)
     text = editor.version_view.toPlainText()
@@ -100,7 +100,7 @@ def test_role_split_hint_past_1000_active_subscribers(qtbot, db):
 
 
 def test_backtest_a_draft_from_the_editor(qtbot, window):
-    pane, editor = open_policy(window)
+    _pane, editor = open_policy(window)
     dialog = editor.open_backtest()
     dialog.period.setCurrentIndex(4)  # last 12 months
     with qtbot.waitSignal(dialog.done, timeout=30_000):
@@ -111,7 +111,7 @@ def test_backtest_a_draft_from_the_editor(qtbot, window):
 
 
 def test_review_interval_is_editable(qtbot, window):
-    pane, editor = open_policy(window)
+    _pane, editor = open_policy(window)
     editor.interval.setValue(30)
     editor.interval.editingFinished.emit()
     assert policies.get(window.db, editor.policy.id).review_interval_days == 30

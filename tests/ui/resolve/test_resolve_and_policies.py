@@ -126,7 +126,7 @@ def test_edit_and_publish_a_policy_then_resolutions_follow_the_new_version(qtbot
     assert history[0].number == history[1].number + 1
     assert history[0].steps[-1].label == "Send a handwritten card"
     assert editor.versions.count() == len(history)
-    assert "published" == pane.model.items[pane.model.row_of(editor.policy.id)].status
+    assert pane.model.items[pane.model.row_of(editor.policy.id)].status == "published"
 
     window.act_inbox.trigger()
     second = open_damaged_ticket(window)

@@ -41,7 +41,7 @@ def test_a_ticket_someone_else_changed_in_a_selection_is_a_conflict_not_overwrit
     window.act_resolve.trigger()
     dialog = window.checklist_dialog
     assert sorted(dialog.ticket_ids) == sorted(ids)
-    changed = [t for t in ids if t != dialog.checklist.ticket_id][0]  # not the one whose checklist is shown
+    changed = next(t for t in ids if t != dialog.checklist.ticket_id)  # not the one whose checklist is shown
     edit_from_another_process(db.path, changed)
     tick_everything(dialog)
     dialog.accept()
@@ -64,7 +64,7 @@ def test_the_first_ticket_of_a_selection_is_checked_too(qtbot, window):
     dialog.accept()
     assert tickets.get(db, dialog.checklist.ticket_id).status != "resolved"
     assert [t for t, _reason in dialog.failures] == [dialog.checklist.ticket_id]
-    assert tickets.get(db, [t for t in ids if t != dialog.checklist.ticket_id][0]).status == "resolved"
+    assert tickets.get(db, next(t for t in ids if t != dialog.checklist.ticket_id)).status == "resolved"
 
 
 def test_one_ticket_goes_through_the_same_flow(qtbot, window):

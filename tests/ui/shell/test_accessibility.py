@@ -148,19 +148,19 @@ def test_the_window_draws_at_200_percent(tmp_path):
     """A real process with QT_SCALE_FACTOR=2: the window builds, paints and
     its picture has twice the pixels (no clipped or missing parts crash it)."""
     script = (
-        "import sys; sys.path.insert(0, %r)\n"
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
         "from PySide6.QtWidgets import QApplication\n"
         "app = QApplication([])\n"
         "from amends.core import demo\n"
         "from amends.core.workspace import open_database\n"
         "from amends.ui.shell.main_window import MainWindow\n"
-        "db = open_database(%r, 'scale@test')\n"
+        f"db = open_database({str(tmp_path / 'scale.db')!r}, 'scale@test')\n"
         "demo.generate(db, 60, seed=3)\n"
         "w = MainWindow(db); w.resize(1200, 800); w.show(); app.processEvents()\n"
         "w.inbox.table.selectRow(0); app.processEvents()\n"
         "image = w.grab().toImage()\n"
         "print(image.width(), image.height(), w.devicePixelRatio())\n"
-        "w.close(); db.close()\n") % (str(ROOT), str(tmp_path / "scale.db"))
+        "w.close(); db.close()\n")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR="2")
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

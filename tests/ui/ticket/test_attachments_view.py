@@ -5,6 +5,8 @@ an .exe, and the plain-text part the HTML leaves out."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from amends.core import attachments, tickets
 from amends.core.importers import import_file
@@ -102,7 +104,7 @@ def test_a_pdf_opens_in_the_system_viewer_and_an_exe_only_after_a_warning(qtbot,
     browser, files = shown
     browser.anchorClicked.emit(QUrl(f"amends-attachment:{files['receipt.pdf'].id}"))
     assert browser.last_opened is None and len(viewer.opened) == 1
-    assert viewer.opened[0].endswith("receipt.pdf") and open(viewer.opened[0], "rb").read() == PDF
+    assert viewer.opened[0].endswith("receipt.pdf") and Path(viewer.opened[0]).read_bytes() == PDF
     browser.anchorClicked.emit(QUrl(f"amends-attachment:{files['tool.exe'].id}"))
     box = browser.last_opened
     assert isinstance(box, QMessageBox) and "runs code" in box.text() and len(viewer.opened) == 1
@@ -113,7 +115,7 @@ def test_a_pdf_opens_in_the_system_viewer_and_an_exe_only_after_a_warning(qtbot,
     assert box.defaultButton().text() == "Cancel", "Enter does not run it"
     next(b for b in box.buttons() if b.text() == "Open anyway").click()
     assert len(viewer.opened) == 2 and viewer.opened[1].endswith("tool.exe")
-    assert open(viewer.opened[1], "rb").read() == EXE
+    assert Path(viewer.opened[1]).read_bytes() == EXE
 
 
 def test_the_ticket_view_of_the_main_window_shows_the_files_of_the_claim(qtbot, db, tmp_path, viewer):

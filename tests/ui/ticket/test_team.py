@@ -102,7 +102,7 @@ def test_conflicting_draft_save_offers_reload_or_keep_mine(qtbot, window):
     bob = other_person(window)
     theirs = policies.get(bob, policy_id)
     policies.save_draft(bob, policy_id, theirs.version, name=theirs.name, category=theirs.category,
-                        segment=theirs.segment, steps=theirs.draft + [policies.Step("survey")])
+                        segment=theirs.segment, steps=[*theirs.draft, policies.Step("survey")])
     bob.close()
     editor.name.setText(editor.name.text() + " (mine)")
     editor.name.textEdited.emit(editor.name.text())

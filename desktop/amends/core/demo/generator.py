@@ -17,9 +17,9 @@ import bisect
 import json
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 from amends.core import audit, errors, policies
 from amends.core.demo import texts
@@ -130,7 +130,7 @@ def generate(db: Database, tickets: int, seed: int = 1, *, now: datetime | None 
                                             "an empty database (use another --db file)")])
     started = time.perf_counter()
     rng = random.Random(seed)
-    anchor = float(int((now or datetime.now(timezone.utc)).timestamp()) // 60 * 60)
+    anchor = float(int((now or datetime.now(UTC)).timestamp()) // 60 * 60)
     report = progress or (lambda done, total: None)
     stop = cancelled or (lambda: False)
     total_steps = tickets + 1
@@ -440,10 +440,7 @@ def _write_churn(conn, rng, first_cycle: dict[int, bool], cust_start: list[float
     unless their recovery sequence was completed."""
     cancels, pauses = [], []
     for c, start in enumerate(cust_start):
-        if c in first_cycle:
-            chance = 0.16 if first_cycle[c] else 0.42
-        else:
-            chance = 0.12
+        chance = (0.16 if first_cycle[c] else 0.42) if c in first_cycle else 0.12
         roll = rng.random()
         if roll < chance:
             at = start + rng.uniform(20, 120) * DAY

@@ -12,8 +12,8 @@ share: a shared lock, so others' saves wait until the export has read).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from amends.core.store import Database
 from amends.core.store.errors import translate

@@ -4,9 +4,9 @@ anything is written; then it is written in one transaction, or not at all. See d
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from amends.core import audit
 from amends.core.errors import Cancelled, ValidationError

@@ -306,13 +306,14 @@ def _policy(parsed: Parsed, number: int, item: object, seen: set[str]) -> None:
     if not isinstance(raw_versions, list):
         parsed.problem("policies", number, "policies.versions", "must be a list")
         raw_versions = []
+    # The lambda given to _check below runs at once, in this iteration (B023 is a false alarm).
     for index, raw in enumerate(raw_versions):
         where = f"policies.versions[{index}]"
         if not isinstance(raw, dict) or not isinstance(raw.get("version"), int) or isinstance(raw["version"], bool) \
                 or not 1 <= raw["version"] <= MAX_VERSION:
             parsed.problem("policies", number, f"{where}.version", f"must be a whole number from 1 to {MAX_VERSION}")
             continue
-        at = _check(parsed, "policies", number, f"{where}.published_at", lambda: time_value(raw.get("published_at")))
+        at = _check(parsed, "policies", number, f"{where}.published_at", lambda: time_value(raw.get("published_at")))  # noqa: B023
         steps = _steps(parsed, number, f"{where}.steps", raw.get("steps"))
         for field_name, reason in validate(name or "x", category or "other", segment or "any", steps):
             parsed.problem("policies", number, f"{where}.{field_name}", reason)
@@ -364,13 +365,14 @@ def _ticket(parsed: Parsed, number: int, item: object, refs: dict[str, set[str]]
     if assignee is not None and not isinstance(assignee, str):
         parsed.problem("tickets", number, "tickets.assignee", "must be text or null")
     messages = []
+    # The lambdas given to check() below run at once, in this iteration (B023 is a false alarm).
     for index, raw in enumerate(_list(parsed, "tickets", number, "tickets.messages", item.get("messages"))):
         where = f"tickets.messages[{index}]"
         if not isinstance(raw, dict) or not _is_one(raw.get("direction"), MESSAGE_DIRECTIONS):
             parsed.problem("tickets", number, f"{where}.direction", "must be in, out or note")
             continue
-        at = check(f"messages[{index}].at", lambda: time_value(raw.get("at")))
-        body = check(f"messages[{index}].body", lambda: text_value(raw.get("body"), required=True, name="body"))
+        at = check(f"messages[{index}].at", lambda: time_value(raw.get("at")))  # noqa: B023
+        body = check(f"messages[{index}].body", lambda: text_value(raw.get("body"), required=True, name="body"))  # noqa: B023
         files = _files(parsed, number, where, raw.get("attachments"))
         if at and body is not None:
             messages.append(MessageRecord(raw["direction"], str(raw.get("author") or "unknown"), at, body,

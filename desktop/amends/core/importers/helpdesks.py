@@ -199,7 +199,7 @@ def _files(message: MessageRecord, listed, folder: Path | None, name_key: str, t
 def zendesk(doc: dict, folder: Path | None = None) -> Parsed:
     parsed = Parsed("tickets")
     users = {}
-    for number, user in enumerate(_list(parsed, doc, "users"), start=1):
+    for user in _list(parsed, doc, "users"):
         if isinstance(user, dict) and _ident(user.get("id")) is not None:
             users[user["id"]] = user
     for number, user in enumerate(_list(parsed, doc, "users"), start=1):
@@ -459,7 +459,7 @@ def _gorgias_message(parsed: Parsed, number: int, position: int, raw) -> Message
         return None
     at = _time(parsed, number, f"{where}.created_datetime", raw.get("created_datetime"))
     text, html = raw.get("body_text"), raw.get("body_html")
-    if text is not None and not isinstance(text, str) or html is not None and not isinstance(html, str):
+    if (text is not None and not isinstance(text, str)) or (html is not None and not isinstance(html, str)):
         parsed.problem("tickets", number, f"{where}.body_text", "must be text")
         return None
     body = text or html_to_text(html or "")

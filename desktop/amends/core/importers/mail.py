@@ -12,7 +12,7 @@ rendered here).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from amends.core.importers.records import CustomerRecord, MessageRecord, Parsed, TicketRecord
@@ -47,7 +47,7 @@ def _envelope_time(line: bytes) -> datetime | None:
     """When the mail was delivered into the mbox (asctime, taken as UTC)."""
     words = line.decode("latin-1").split()
     try:
-        return datetime.strptime(" ".join(words[-5:]), "%a %b %d %H:%M:%S %Y").replace(tzinfo=timezone.utc)
+        return datetime.strptime(" ".join(words[-5:]), "%a %b %d %H:%M:%S %Y").replace(tzinfo=UTC)
     except ValueError:
         return None
 
@@ -55,7 +55,7 @@ def _envelope_time(line: bytes) -> datetime | None:
 def parse(path: Path, kind: str) -> Parsed:
     raw = path.read_bytes()
     # mail without a usable date gets the time it arrived: the mbox envelope's, else the file's
-    file_time = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    file_time = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     split = ([(1, raw, None)] if raw.strip() else []) if kind == "eml" else _split(raw)
     if not split:
         parsed = Parsed("messages")
@@ -124,7 +124,7 @@ def read_one(data: bytes, arrived: datetime | None = None, now: datetime | None 
     try:
         return reading.read(data, arrived, now)
     except Exception as error:  # noqa: BLE001 - noted on the kept message, never swallowed
-        at = (arrived or now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        at = (arrived or now or datetime.now(UTC)).astimezone(UTC)
         return reading.Mail(reading.content_id(data), [], reading.UNKNOWN_SENDER, None,
                             at.strftime("%Y-%m-%dT%H:%M:%SZ"), "(could not be read)",
                             reading.text(data.decode("utf-8", errors="replace")), None,

@@ -180,7 +180,7 @@ class Parsed:
             return sum(len(t.messages) for t in self.tickets)
         return len(self.tickets)
 
-    def without_bad_records(self) -> "Parsed":
+    def without_bad_records(self) -> Parsed:
         """Only the valid records (``--skip-invalid``)."""
         keep = Parsed(self.unit, problems=list(self.problems), tags=list(self.tags),
                       saved_replies=list(self.saved_replies), bounced=list(self.bounced), source=self.source,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal, overload
 
 from amends.core import clock, customers
@@ -76,7 +76,7 @@ def time_value(text: object, *, required: bool = True, order: str = "day-first")
         f.replace("%d/%m/", "%m/%d/") for f in _TIME_FORMATS)
     for fmt in formats:
         try:
-            moment = datetime.strptime(value, fmt).replace(tzinfo=timezone.utc)
+            moment = datetime.strptime(value, fmt).replace(tzinfo=UTC)
         except ValueError:
             continue
         return _in_range(moment, value)

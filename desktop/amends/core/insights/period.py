@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from amends.core import clock
 from amends.core.errors import ValidationError
@@ -25,12 +25,12 @@ class Period:
 
     @property
     def start(self) -> str:
-        return clock.to_iso(datetime.combine(self.since, time(), timezone.utc))
+        return clock.to_iso(datetime.combine(self.since, time(), UTC))
 
     @property
     def end(self) -> str:
         """Exclusive end: midnight after ``until``."""
-        return clock.to_iso(datetime.combine(self.until + timedelta(days=1), time(), timezone.utc))
+        return clock.to_iso(datetime.combine(self.until + timedelta(days=1), time(), UTC))
 
     @property
     def days(self) -> int:

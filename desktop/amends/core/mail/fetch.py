@@ -16,12 +16,11 @@ import imaplib
 import logging
 import re
 import select
-import socket
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Callable
 
 from amends.core import audit
 from amends.core.errors import Cancelled, MailProblem, ValidationError
@@ -129,7 +128,7 @@ def _connect(box: Mailbox, password: str | None, timeout: float = 20) -> imaplib
     except InsecureMail as error:
         raise MailProblem(f"Not connecting to {box.imap_host}: {error.problems[0][1]}. "
                           "Nothing was fetched.") from error
-    except (OSError, imaplib.IMAP4.error, socket.timeout) as error:
+    except (TimeoutError, OSError, imaplib.IMAP4.error) as error:
         log.warning("IMAP %s:%s (%s) unreachable or refused the login: %s", box.imap_host, box.imap_port,
                     box.imap_security, error)
         raise MailProblem(f"Could not reach the mail server {box.imap_host}:{box.imap_port} ({error}); "

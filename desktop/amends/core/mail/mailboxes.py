@@ -233,7 +233,8 @@ def authenticate_imap(client: imaplib.IMAP4, box: Mailbox, secret: str | None) -
         for renew in (False, True):  # a token the server refuses early (revoked) is renewed once
             token = oauth.access_token(provider, box.login, renew=renew)
             try:
-                client.authenticate("XOAUTH2", lambda _challenge: oauth.xoauth2(box.login, token).encode())
+                answer = oauth.xoauth2(box.login, token).encode()
+                client.authenticate("XOAUTH2", lambda _challenge, answer=answer: answer)
                 return
             except imaplib.IMAP4.error:
                 if renew:
@@ -255,7 +256,7 @@ def authenticate_smtp(server: smtplib.SMTP, box: Mailbox, secret: str | None) ->
         for renew in (False, True):
             token = oauth.access_token(provider, box.login, renew=renew)
             try:  # after a refusal the server asks once more (334 + its reason): an empty answer ends it
-                server.auth("XOAUTH2", lambda challenge=None: "" if challenge else oauth.xoauth2(user, token),
+                server.auth("XOAUTH2", lambda challenge=None, token=token: "" if challenge else oauth.xoauth2(user, token),
                             initial_response_ok=True)
                 return
             except smtplib.SMTPAuthenticationError:

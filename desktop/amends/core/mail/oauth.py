@@ -26,9 +26,10 @@ import logging
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any, Callable
+from typing import Any
 
 import requests
 from authlib.common.security import generate_token
@@ -266,10 +267,10 @@ class _Listener(HTTPServer):
 class _Redirect(BaseHTTPRequestHandler):
     server: _Listener
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("sign-in listener: " + format, *args)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
         if "code" not in query and "error" not in query:
             self.send_error(404)

@@ -8,11 +8,11 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Callable
 
 from amends.core import audit, clock
 from amends.core.errors import MailProblem, NotFound, ValidationError

@@ -22,7 +22,7 @@ import hashlib
 import html as html_lib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage, Message
 from typing import cast
 
@@ -33,7 +33,7 @@ UNKNOWN_SENDER = "unknown sender"
 #: Deeper MIME than this is not walked (real mail nests a handful of levels).
 MAX_DEPTH = 60
 #: Dates before this are not mail dates (clocks at zero, forged headers).
-EARLIEST = datetime(1970, 1, 2, tzinfo=timezone.utc)
+EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
 _IDS = re.compile(r"<[^<>\s]+>")
 _SURROGATES = re.compile(r"[\ud800-\udfff\x00]")
 _BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster|mail-daemon)@", re.I)
@@ -83,9 +83,8 @@ def text(value: str, defects: list[str] | None = None) -> str:
 #: recurses once per level.
 LARGE_HTML = 200_000
 DEEP_HTML = 150
-_BLOCKS = frozenset("address article aside blockquote br center dd div dl dt footer form h1 h2 h3 h4 h5 h6 header "
-                    "hr li ol p pre section table tr ul".split())
-_HIDDEN = frozenset("head title script style template noscript".split())
+_BLOCKS = frozenset(["address", "article", "aside", "blockquote", "br", "center", "dd", "div", "dl", "dt", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section", "table", "tr", "ul"])
+_HIDDEN = frozenset(["head", "title", "script", "style", "template", "noscript"])
 _HIDDEN_TAGS = re.compile(r"<(/?)(head|title|script|style|template|noscript)\b[^>]*>", re.I)
 
 
@@ -196,7 +195,7 @@ class _RememberingPolicy(email.policy.EmailPolicy):
     mails with the same Content-Type or sender share it."""
 
     def header_fetch_parse(self, name, value):
-        if type(value) is str:  # noqa: E721 - exactly a str: a header object, or a str subclass, goes the usual way
+        if type(value) is str:
             return _parsed_header(name, value)
         return super().header_fetch_parse(name, value)
 
@@ -298,8 +297,8 @@ def _date(value: str | None) -> datetime | None:
     try:
         moment = email.utils.parsedate_to_datetime(value)
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return moment.astimezone(timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
@@ -322,9 +321,9 @@ def _moment(message: Message, defects: list[str], arrived: datetime | None, now:
     if received:
         defects.append(f"{why}; used the newest Received time")
         return max(received)
-    if arrived is not None and plausible(arrived.astimezone(timezone.utc)):
+    if arrived is not None and plausible(arrived.astimezone(UTC)):
         defects.append(f"{why}; used the time it arrived")
-        return arrived.astimezone(timezone.utc)
+        return arrived.astimezone(UTC)
     defects.append(f"{why}; used the time it was imported")
     return now
 

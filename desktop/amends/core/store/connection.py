@@ -15,10 +15,11 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from amends.core.errors import Busy, Cancelled, DatabaseProblem
 from amends.core.store import location, migrations
@@ -88,7 +89,7 @@ class Database:
     @classmethod
     def open(cls, path: str | Path, actor: str, *, create: bool = True,
              after_migration: Callable[[sqlite3.Connection, int], None] | None = None,
-             ) -> "Database":
+             ) -> Database:
         """Open (and set up, and migrate) the file. Several processes opening
         a new file at once can find it busy for a moment (switching a new
         file to WAL needs it alone): that is waited out, briefly."""
@@ -104,7 +105,7 @@ class Database:
 
     @classmethod
     def _open_once(cls, path: str | Path, actor: str, *, create: bool,
-                   after_migration: Callable[[sqlite3.Connection, int], None] | None) -> "Database":
+                   after_migration: Callable[[sqlite3.Connection, int], None] | None) -> Database:
         path = Path(path).expanduser().absolute()
         existed = _check_file(path)
         if not existed and not create:
@@ -148,7 +149,7 @@ class Database:
         log.info("Opened %s (%s, journal mode %s)", path, "read-write" if writable else "read-only", mode.lower())
         return cls(conn=conn, path=path, actor=actor, readonly=not writable, journal_mode=mode.lower())
 
-    def reopen(self) -> "Database":
+    def reopen(self) -> Database:
         """A new connection to the same file, for another thread."""
         return Database.open(self.path, self.actor, create=False)
 

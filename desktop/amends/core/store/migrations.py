@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from amends.core import billing, clock
 from amends.core.errors import DatabaseProblem, SchemaTooNew

@@ -27,8 +27,8 @@ import socket
 import sqlite3
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700

@@ -27,12 +27,12 @@ class NameOnlyIcons(QFileIconProvider):
         self._folder = super().icon(QAbstractFileIconProvider.IconType.Folder)
         self._file = super().icon(QAbstractFileIconProvider.IconType.File)
 
-    def icon(self, what):  # noqa: ANN001, ANN201 (both Qt overloads arrive here)
+    def icon(self, what):
         if isinstance(what, QFileInfo):
             return self._folder if what.isDir() else self._file
         return super().icon(what)
 
-    def type(self, info: QFileInfo) -> str:  # noqa: A003 (Qt's name)
+    def type(self, info: QFileInfo) -> str:
         if info.isDir():
             return "Folder"
         mime = self._mimes.mimeTypeForFile(info.fileName(), QMimeDatabase.MatchMode.MatchExtension)
@@ -57,7 +57,7 @@ def _run(parent: QWidget | None, caption: str, directory: str, filter_: str, opt
         del provider
 
 
-def get_open_file_name(parent: QWidget | None = None, caption: str = "", directory: str = "", filter: str = "",  # noqa: A002
+def get_open_file_name(parent: QWidget | None = None, caption: str = "", directory: str = "", filter: str = "",
                        options: QFileDialog.Option = QFileDialog.Option(0)) -> tuple[str, str]:
     files, chosen = _run(parent, caption, directory, filter, options, QFileDialog.FileMode.ExistingFile,
                          QFileDialog.AcceptMode.AcceptOpen)
@@ -65,13 +65,13 @@ def get_open_file_name(parent: QWidget | None = None, caption: str = "", directo
 
 
 def get_open_file_names(parent: QWidget | None = None, caption: str = "", directory: str = "",
-                        filter: str = "",  # noqa: A002
+                        filter: str = "",
                         options: QFileDialog.Option = QFileDialog.Option(0)) -> tuple[list[str], str]:
     return _run(parent, caption, directory, filter, options, QFileDialog.FileMode.ExistingFiles,
                 QFileDialog.AcceptMode.AcceptOpen)
 
 
-def get_save_file_name(parent: QWidget | None = None, caption: str = "", directory: str = "", filter: str = "",  # noqa: A002
+def get_save_file_name(parent: QWidget | None = None, caption: str = "", directory: str = "", filter: str = "",
                        options: QFileDialog.Option = QFileDialog.Option(0)) -> tuple[str, str]:
     files, chosen = _run(parent, caption, directory, filter, options, QFileDialog.FileMode.AnyFile,
                          QFileDialog.AcceptMode.AcceptSave)

@@ -33,7 +33,7 @@ class NoteDialog(QDialog):
         layout.addWidget(buttons)
 
 
-def PublishDialog(name: str, parent: QWidget | None = None) -> NoteDialog:  # noqa: N802 (reads like a class)
+def PublishDialog(name: str, parent: QWidget | None = None) -> NoteDialog:
     return NoteDialog(QCoreApplication.translate("Amends", "Publish {0}").format(name),
                       QCoreApplication.translate("Amends", "Why are you publishing this version? Everyone resolving "
                                                            "tickets from now on follows it; earlier resolutions keep "

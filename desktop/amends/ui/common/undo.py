@@ -9,7 +9,8 @@ tickets is one transaction, the same as making it.
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from PySide6.QtGui import QUndoCommand
 
@@ -21,7 +22,7 @@ class Undoable(Protocol):
     label: str
     skipped: tuple
 
-    def undo(self, db: Database) -> "Undoable": ...
+    def undo(self, db: Database) -> Undoable: ...
 
 
 class EditCommand(QUndoCommand):
@@ -46,7 +47,7 @@ class EditCommand(QUndoCommand):
             return
         self._after(self._edit, kind)
 
-    def undo(self) -> None:  # noqa: D401 (Qt's name)
+    def undo(self) -> None:
         self._swap("undo")
 
     def redo(self) -> None:

@@ -7,8 +7,9 @@ through the :class:`DataBus` and never calls back into the shell."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QDialog, QMessageBox, QProgressDialog, QWidget

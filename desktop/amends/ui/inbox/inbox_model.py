@@ -147,7 +147,7 @@ class InboxModel(QAbstractTableModel):
     # -- Qt model API --------------------------------------------------------
     def _columns(self) -> tuple[str, ...]:
         if self._query.view == "due_followups":
-            return COLUMNS[:-1] + ("due_at",)
+            return (*COLUMNS[:-1], "due_at")
         return COLUMNS
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:

@@ -11,8 +11,8 @@ tags.py, snooze.py, merges.py); this module only asks and reports.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 from PySide6.QtCore import QDateTime, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack

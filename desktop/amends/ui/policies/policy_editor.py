@@ -488,7 +488,7 @@ class PolicyEditor(QWidget):
         if not self._apply(lambda pid: policy_history.set_review_interval(self._db, pid, self.interval.value())):
             self.load(self.policy.id)
 
-    def open_backtest(self) -> "BacktestDialog | None":
+    def open_backtest(self) -> BacktestDialog | None:
         if self.policy is None:
             return None
         if self.dirty and not self.save():

@@ -44,7 +44,7 @@ log = logging.getLogger("amends.ui.checklist")
 class _StepRow:
     """The widgets of one checklist step."""
 
-    def __init__(self, dialog: "ChecklistDialog", grid: QGridLayout, row: int, position: int, step: Step) -> None:
+    def __init__(self, dialog: ChecklistDialog, grid: QGridLayout, row: int, position: int, step: Step) -> None:
         self.position = position
         self.step = step
         title = QLabel(f"<b>{position + 1}.</b> {_escape(step.describe())}")

@@ -188,7 +188,7 @@ class MainWindow(WindowActions, QMainWindow):
             action.setIcon(appearance.icon(name, self))
         self.inbox.ticket_view.set_dark(dark)
 
-    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+    def changeEvent(self, event) -> None:
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "act_inbox"):
             self.apply_appearance()
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow() \
@@ -461,7 +461,7 @@ class MainWindow(WindowActions, QMainWindow):
             self.inbox.sort.setCurrentIndex(self.inbox.sort.findData(sort))
             self.inbox.apply_filters()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+    def closeEvent(self, event: QCloseEvent) -> None:
         settings.put(schema.WINDOW_GEOMETRY, self.saveGeometry())
         settings.put(schema.INBOX_SPLITTER, self.inbox.splitter.saveState())
         settings.put(schema.TICKET_SPLITTER, self.inbox.ticket_view.splitter.saveState())

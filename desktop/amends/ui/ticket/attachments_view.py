@@ -129,7 +129,7 @@ class AttachmentBrowser(QTextBrowser):
         self.last_opened: QWidget | None = None
         self.anchorClicked.connect(self._clicked)
 
-    def loadResource(self, kind: int, url):  # noqa: N802 (Qt's name)
+    def loadResource(self, kind: int, url):
         if getattr(kind, "value", kind) == QTextDocument.ResourceType.ImageResource.value:
             return self.images.image(url)
         return None
