@@ -234,7 +234,7 @@ def authenticate_imap(client: imaplib.IMAP4, box: Mailbox, secret: str | None) -
             token = oauth.access_token(provider, box.login, renew=renew)
             try:
                 answer = oauth.xoauth2(box.login, token).encode()
-                client.authenticate("XOAUTH2", lambda _challenge, answer=answer: answer)
+                client.authenticate("XOAUTH2", lambda _challenge: answer)  # noqa: B023 (called at once, inside)
                 return
             except imaplib.IMAP4.error:
                 if renew:
