@@ -122,6 +122,8 @@ def import_file(db: Database, path: str | Path, fmt: str = "auto", *, dry_run: b
         for problem in parsed.problems:
             if problem.field.startswith(("policies.versions[", "policies.segment")):
                 parsed.bad_records.add(("policies", problem.record))
+            elif problem.field == "mailbox":
+                parsed.bad_records.add(("tickets", problem.record))
     report = FileReport(str(path), fmt, errors=sorted(parsed.problems, key=lambda p: (p.record, p.field)),
                         dry_run=dry_run, unit=parsed.unit, source=parsed.source, notes=list(parsed.notes),
                         read_as=list(parsed.read_as))

@@ -40,12 +40,13 @@ from amends.core.importers.values import (
 )
 
 TICKET_FIELDS = ("ref", "subject", "body", "category", "status", "priority", "assignee", "created_at", "updated_at",
-                 "customer_email", "customer_name", "customer_ref", "tags")
+                 "customer_email", "customer_name", "customer_ref", "tags", "mailbox")
 #: What each field means, for the mapping dialog and --help (a person reads these, not the keys).
 FIELD_LABELS = {"ref": "Ticket id", "subject": "Subject", "body": "Message", "category": "Category",
                 "status": "Status", "priority": "Priority", "assignee": "Assignee", "created_at": "Created",
                 "updated_at": "Updated", "customer_email": "Customer email", "customer_name": "Customer name",
-                "customer_ref": "Customer id", "tags": "Tags (comma separated)"}
+                "customer_ref": "Customer id", "tags": "Tags (comma separated)",
+                "mailbox": "Mailbox (name or address)"}
 TIME_FIELDS = ("created_at", "updated_at", "started_at", "cancelled_at")
 CUSTOMER_FIELDS = ("ref", "email", "name", "plan", "started_at", "cycle_days", "status", "cancelled_at",
                    "subscription_ref", "interval_unit", "interval_count", "price", "currency")
@@ -355,7 +356,8 @@ def parse_tickets(path: Path, overrides: dict[str, str], *, encoding: str | None
         parsed.tickets.append(TicketRecord(ref, subject, category, status, priority,
                                            values.get("assignee", "").strip() or None, created, updated,
                                            customer_ref if email or values.get("customer_ref") else None,
-                                           messages, None, line, tags=_tag_names(values.get("tags", ""))))
+                                           messages, None, line, tags=_tag_names(values.get("tags", "")),
+                                           mailbox=values.get("mailbox", "").strip() or None))
     parsed.customers = list(customers.values())
     return parsed
 

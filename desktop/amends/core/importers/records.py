@@ -139,6 +139,8 @@ class TicketRecord:
     tags: list[str] = field(default_factory=list)
     snoozed_until: str | None = None
     merged_into: str | None = None  # the ref of the ticket this one was merged into
+    #: The mailbox it came in on, by name or address (a CSV's mailbox column); the writer finds its id.
+    mailbox: str | None = None
 
 
 @dataclass

@@ -18,11 +18,38 @@ def _step_key(step: policies.Step) -> tuple:
     return (step.type, step.label or "", step.days, step.offer_kind, step.offer_min, step.offer_max)
 
 
+def mailbox_ids(conn: sqlite3.Connection) -> dict[str, int]:
+    """The mailboxes in use by name and by address (lower case → id): a
+    file names the one a ticket came in on either way."""
+    found: dict[str, int] = {}
+    for box_id, label, address in conn.execute(
+            "SELECT id, label, from_address FROM mail_accounts WHERE removed_at IS NULL ORDER BY id"):
+        for name in (address, label):
+            if name:
+                found.setdefault(name.strip().lower(), box_id)
+    return found
+
+
+def _unknown_mailboxes(conn: sqlite3.Connection, parsed: Parsed) -> list[RecordProblem]:
+    """A ticket naming a mailbox that is not here: a problem of its line
+    (never a ticket silently without its mailbox), naming the ones there are."""
+    named = [t for t in parsed.tickets if t.mailbox]
+    if not named:
+        return []
+    known = mailbox_ids(conn)
+    names = ", ".join(r[0] for r in conn.execute(
+        "SELECT coalesce(label, from_address) FROM mail_accounts WHERE removed_at IS NULL ORDER BY id")) \
+        or "none is set up yet"
+    return [RecordProblem(t.record, "mailbox", f"no mailbox is called {t.mailbox!r} (mailboxes: {names})")
+            for t in named if str(t.mailbox).lower() not in known]
+
+
 def conflicts(conn: sqlite3.Connection, parsed: Parsed) -> list[RecordProblem]:
     """Problems only the database can reveal: a published version in the
-    file that differs from the same version here (they are immutable), and
-    a new published policy whose scope a policy here already covers."""
-    found = []
+    file that differs from the same version here (they are immutable), a
+    new published policy whose scope a policy here already covers, and a
+    mailbox that is not here."""
+    found = _unknown_mailboxes(conn, parsed)
     replaced = bool(parsed.policies) and pristine_defaults(conn)  # write() removes the shipped defaults first
     for policy in parsed.policies:
         row = conn.execute("SELECT id FROM policies WHERE ref = ?", (policy.ref,)).fetchone()
@@ -73,6 +100,7 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
     versions = {}
     for policy in parsed.policies:
         versions.update(_policy(conn, actor, policy))
+    boxes = mailbox_ids(conn) if any(t.mailbox for t in parsed.tickets) else {}
     touched: set[int] = set()
     created: dict[int, rules.Given] = {}  # new tickets, with what their record set itself
     for number, ticket in enumerate(parsed.tickets):
@@ -85,7 +113,7 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
             if customer_id is None and ticket.customer_ref.startswith("email:"):
                 customer_id = customers.lookup(conn, ticket.customer_ref[len("email:"):])
         new_id = _ticket(conn, ticket, customer_id, versions, counts if parsed.unit == "tickets" else None, counts,
-                         parsed.complete)
+                         parsed.complete, boxes.get((ticket.mailbox or "").lower()))
         if new_id is not None and not parsed.complete:
             created[new_id] = rules.given_by(ticket.category, ticket.priority, ticket.assignee)
         if customer_id is not None:
@@ -281,9 +309,11 @@ def _policy(conn, actor: str, record: PolicyRecord) -> dict[tuple[str, int], tup
     return found
 
 
-def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, complete: bool = False) -> int | None:
+def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, complete: bool = False,
+            mailbox_id: int | None = None) -> int | None:
     """Write one ticket record; the new ticket's id, None when it updated
-    one or joined a conversation."""
+    one or joined a conversation. ``mailbox_id``: the mailbox the file says
+    it came in on (None leaves it as it is)."""
     # A ticket was updated at least when its last message came.
     record.updated_at = max([record.updated_at, *(m.at for m in record.messages)])
     row = conn.execute("SELECT id, subject, category, status, priority, assignee, created_at, updated_at, customer_id "
@@ -318,8 +348,8 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, c
     if row is None:
         ticket_id = conn.execute(
             "INSERT INTO tickets (ref, subject, category, status, priority, assignee, created_at, updated_at, "
-            "customer_id, billing_cycle, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (record.ref, *fields, cycle, resolved_at)).lastrowid
+            "customer_id, billing_cycle, resolved_at, mailbox_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (record.ref, *fields, cycle, resolved_at, mailbox_id)).lastrowid
         if counts is not None:
             counts["new"] += 1
         # A new ticket: its messages and search entry go straight in (the
@@ -339,6 +369,10 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, c
                      "created_at = ?, updated_at = ?, customer_id = ?, billing_cycle = ?, "
                      "resolved_at = coalesce(?, resolved_at), version = version + 1 WHERE id = ?",
                      (*fields, cycle, resolved_at, ticket_id))
+        changed = True
+    if mailbox_id is not None and conn.execute(
+            "UPDATE tickets SET mailbox_id = ?, version = version + 1 WHERE id = ? AND mailbox_id IS NOT ?",
+            (mailbox_id, ticket_id, mailbox_id)).rowcount:
         changed = True
     added = _append_messages(conn, ticket_id, record, totals, reindex=False)
     changed = changed or bool(added)
