@@ -1,11 +1,14 @@
 """Issue 13: a CSV tickets file names the mailbox each ticket came in on
-(by its name or its address); an unknown one is a per-record problem."""
+(by its name or its address); an unknown one is a per-record problem. And
+a platform's export named, read without writing, for the app's preview."""
 
 from __future__ import annotations
 
 from amends.core import importers
 from amends.core.importers import csv_files
 from amends.core.mail import mailboxes
+
+from tests.core.test_subscription_imports import stripe_export
 
 
 def _boxes(db) -> tuple[int, int]:
@@ -44,3 +47,17 @@ def test_an_unknown_mailbox_is_a_problem_of_its_line_and_nothing_is_written(db, 
     assert kept.written and kept.skipped == 1
     assert db.scalar("SELECT count(*) FROM tickets WHERE ref = 'u1'") == 1
     assert db.scalar("SELECT count(*) FROM tickets WHERE ref = 'u2'") == 0
+
+
+def test_recognised_names_a_platform_export_without_writing(db, tmp_path):
+    path = stripe_export(tmp_path)
+    before = db.scalar("SELECT count(*) FROM subscriptions")
+    seen = importers.recognised(path)
+    assert seen is not None
+    assert (seen.source, seen.rows, seen.records, seen.unit, seen.problems) == \
+        ("Stripe Billing subscriptions", 10, 10, "subscriptions", 0)
+    assert db.scalar("SELECT count(*) FROM subscriptions") == before
+    tickets = tmp_path / "t.csv"
+    tickets.write_text("id,subject,created\n1,Box,2026-02-01\n")
+    assert importers.recognised(tickets) is None, "not a platform's export: the mapping dialog's business"
+    assert importers.recognised(tmp_path / "missing.csv") is None

@@ -86,6 +86,33 @@ def detect(path: Path) -> str:
     raise ValidationError([("format", f"cannot tell the format of {path.name}; pass --format")])
 
 
+@dataclass(frozen=True)
+class Recognised:
+    """A subscription platform's own export, read but not written: what the
+    app names before importing it (such a file skips the mapping dialog, so
+    this is the person's one chance to see what Amends took it for)."""
+
+    source: str      # 'Stripe Billing subscriptions' ...
+    rows: int        # data rows in the file
+    records: int     # what an import would bring, in ``unit``
+    unit: str
+    problems: int
+
+
+def recognised(path: str | Path) -> Recognised | None:
+    """The platform a CSV file is an export of, with its counts; None for
+    any other file (or none there). Reads the file, never the database."""
+    path = Path(path)
+    if not path.is_file() or path.suffix.lower() not in (".csv", ".tsv", ".txt"):
+        return None
+    platform = subscriptions.recognise_file(path)
+    if platform is None:
+        return None
+    parsed = subscriptions.parse(path, platform)
+    _header, data = csv_files.rows(path, Parsed(parsed.unit))
+    return Recognised(platform.name, len(data), parsed.count(), parsed.unit, len(parsed.problems))
+
+
 def parse(path: Path, fmt: str, mapping: dict[str, str] | None = None, *, encoding: str | None = None,
           dates: str | None = None) -> Parsed:
     """``encoding`` and ``dates`` (a date order) apply to CSV files only."""

@@ -37,6 +37,7 @@ class FilesController(QObject):
         self.current_query = current_query
         self.report_defaults = report_defaults
         self.mapping_dialog: QDialog | None = None
+        self.preview_dialog: QDialog | None = None
         self.import_report: QDialog | None = None
         self.check_dialog: QDialog | None = None
         self.restore_dialog: QDialog | None = None
@@ -110,10 +111,11 @@ class FilesController(QObject):
             self.import_files([Path(n) for n in names])
 
     def import_files(self, paths: list[Path], skip_invalid: bool = False) -> ops.Operation | None:
-        """CSV files get the column mapping first; then everything imports in
+        """CSV files get the column mapping first (a platform's export a
+        preview naming the platform); then everything imports in
         a worker and a report lists what came in and every problem."""
         from amends.core import importers
-        from amends.ui.files.import_dialogs import MappingDialog
+        from amends.ui.files.import_dialogs import MappingDialog, PlatformPreviewDialog
 
         mappings, options = {}, {}
         for path in paths:
@@ -129,6 +131,11 @@ class FilesController(QObject):
                     return None
                 mappings[path] = dialog.mapping()
                 options[path] = dialog.options()
+            elif fmt == "customers" and (seen := importers.recognised(path)) is not None:
+                preview = PlatformPreviewDialog(path, seen, self.parent_widget)  # a platform's file: no mapping
+                self.preview_dialog = preview
+                if preview.exec() != QDialog.DialogCode.Accepted:
+                    return None
         return self._import_and_report(paths, mappings, skip_invalid, options)
 
     def _import_and_report(self, paths: list[Path], mappings: dict, skip_invalid: bool,

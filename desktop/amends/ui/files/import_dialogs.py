@@ -163,6 +163,37 @@ class MappingDialog(QDialog):
         super().accept()
 
 
+class PlatformPreviewDialog(QDialog):
+    """Before a subscription platform's export is imported (it needs no
+    mapping): which platform it was recognised as and how many rows, with
+    Import / Cancel. The counts come from importers.recognised (core reads
+    the file; the UI never parses it). Cancel writes nothing."""
+
+    def __init__(self, path: Path, seen: importers.Recognised, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("platformPreview")
+        self.setWindowTitle(self.tr("Import {0}").format(path.name))
+        layout = QVBoxLayout(self)
+        self.text = QLabel(self.tr("Recognised: {0} export — {1} rows").format(seen.source, f"{seen.rows:,}"))
+        self.text.setObjectName("platformPreviewText")
+        self.text.setWordWrap(True)
+        layout.addWidget(self.text)
+        detail = self.tr("{0} {1} to import.").format(f"{seen.records:,}", seen.unit)
+        if seen.problems:
+            detail += " " + self.tr("{0} problem(s): the report lists them; nothing is written unless you choose "
+                                    "to import the valid records only.").format(seen.problems)
+        self.detail = QLabel(detail)
+        self.detail.setWordWrap(True)
+        layout.addWidget(self.detail)
+        buttons = QDialogButtonBox()
+        self.ok = buttons.addButton(self.tr("Import"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.ok.setDefault(True)
+
+
 def report_html(reports: list[importers.FileReport]) -> str:
     e = html.escape
     parts = []
