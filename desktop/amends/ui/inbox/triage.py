@@ -25,6 +25,7 @@ from amends.core.vocabulary import CATEGORIES, PRIORITIES
 from amends.ui.common.databus import Changed, DataBus
 from amends.ui.common.messages import show_error
 from amends.ui.common.undo import EditCommand, Undoable
+from amends.ui.inbox import selection
 from amends.ui.inbox.choice_dialog import ChoiceDialog
 from amends.ui.inbox.inbox_pane import InboxPane
 
@@ -87,13 +88,8 @@ class Triage(QObject):
 
     # -- what is selected ---------------------------------------------------------
     def targets(self) -> list[int]:
-        """The selected tickets, or the current one."""
-        ids = self.inbox.selected_ticket_ids()
-        if not ids and self.inbox.current_ticket_id() is not None:
-            ids = [self.inbox.current_ticket_id()]
-        if not ids:
-            self.bus.say(self.tr("Select one or more tickets first."), 4000)
-        return ids
+        """The selected tickets, or the current one (ui/inbox/selection.py)."""
+        return selection.targets(self.inbox, self.bus)
 
     def _choose(self, title: str, prompt: str, choices: list, apply: Callable, name: str, **options) -> ChoiceDialog:
         dialog = ChoiceDialog(title, prompt, choices, self.host, name=name, **options)

@@ -18,6 +18,7 @@ from amends.core.errors import AmendsError
 from amends.core.store import Database
 from amends.ui.common.databus import Changed, DataBus
 from amends.ui.common.messages import show_error
+from amends.ui.inbox import selection
 from amends.ui.inbox.inbox_pane import InboxPane
 from amends.ui.resolve.checklist_dialog import ChecklistDialog
 
@@ -35,12 +36,8 @@ class ResolveFlow(QObject):
         self.checklist_dialog: ChecklistDialog | None = None
 
     def targets(self) -> list[int]:
-        ids = self.inbox.selected_ticket_ids()
-        if not ids and self.inbox.current_ticket_id() is not None:
-            ids = [self.inbox.current_ticket_id()]
-        if not ids:
-            self.bus.say(self.tr("Select one or more tickets first."), 4000)
-        return ids
+        """The selected tickets, or the current one (ui/inbox/selection.py)."""
+        return selection.targets(self.inbox, self.bus)
 
     def resolve_selection(self) -> list[ChecklistDialog]:
         """E on the current ticket or a selection."""
