@@ -72,3 +72,20 @@ def test_the_fetch_status_line_counts_defective_and_lists_unreadable(qtbot, wind
     assert "41" in line and "did not hand it over" in line
     window.mail.fetched(FetchReport(messages=1))
     assert said[-1] == "Fetched 1 new message(s)."
+
+
+def test_links_in_the_conversation_take_the_bubble_text_colour_in_dark_mode():
+    """A file's link in a dark bubble was the palette's dark blue on dark navy
+    (seen in the screenshots): links now take the bubble's text colour."""
+    from amends.core import tickets
+    from amends.ui.common.appearance import bubble_colours
+    from amends.ui.ticket.ticket_view import conversation_html
+
+    message = tickets.Message(id=1, ticket_id=1, direction="in", author="Eve", created_at="2026-12-01T10:00:00Z",
+                              body="see the file", html='<p>see <a href="https://example.org/x">this</a></p>')
+    ticket = tickets.Ticket(id=1, ref=None, subject="s", status="open", category="other", priority=1, assignee=None,
+                            customer_id=None, created_at="2026-12-01T10:00:00Z", updated_at="2026-12-01T10:00:00Z",
+                            resolved_at=None, billing_cycle=None, version=1, messages=[message])
+    page = conversation_html(ticket, dark=True)
+    text_colour = bubble_colours(True)["in"][1]
+    assert f'<a style="color:{text_colour};" href=' in page

@@ -61,6 +61,7 @@ log = logging.getLogger("amends.ui.ticket")
 _LABELS = {"in": "Customer", "out": "Reply", "note": "Internal note"}
 #: The lines the mail reader adds for attachments it did not keep.
 _ATTACHMENT_LINE = re.compile(r"^\[attachment: .*\]$", re.MULTILINE)
+_LINK = re.compile(r"<a\b", re.IGNORECASE)
 
 
 def _shown_names(body: str) -> str:
@@ -102,6 +103,9 @@ def conversation_html(ticket: tickets.Ticket, dark: bool = False,
         # names an older import kept with bidi controls are shown without.
         shown = dataclasses.replace(message, body=_shown_names(message.body or ""))
         body = body_html(shown, (files or {}).get(message.id, []))
+        # Links (attachments, mail links) in the bubble's own text colour: the
+        # palette's link blue is unreadable on a dark bubble.
+        body = _LINK.sub(f'<a style="color:{foreground};"', body)
         author = safe_html.display_name(message.author)
         parts.append(
             f'<table width="100%" cellpadding="8" style="margin-bottom:6px; background:{background};">'
