@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from amends import __version__, paths
+from amends import settings_schema as schema
 from amends.core import clock, health, identity, output_files, resolution, tags, tickets
 from amends.core.errors import AmendsError, DatabaseProblem, ValidationError
 from amends.core.store import Database
@@ -221,7 +222,7 @@ def _database_path(args: argparse.Namespace) -> Path:
 
 
 def _uses_default(args: argparse.Namespace) -> bool:
-    return not args.db and not os.environ.get("AMENDS_DB")
+    return not args.db and not schema.environment(schema.AMENDS_DB)
 
 
 def _ensure_default_folder(args: argparse.Namespace) -> None:

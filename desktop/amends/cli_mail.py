@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import webbrowser
 from collections.abc import Callable
 from dataclasses import replace
 
+from amends import settings_schema as schema
 from amends.core.errors import Cancelled, MailProblem, ValidationError
 from amends.core.mail import connection, fetch, mailboxes, oauth, secrets
 from amends.core.mail.mailboxes import Mailbox
@@ -65,7 +65,7 @@ def _positive(text: str) -> int:
 
 def run(args: argparse.Namespace, with_db: Callable) -> int:
     typed = sys.stdin.readline().rstrip("\r\n") if getattr(args, "password_stdin", False) else None
-    given = typed if typed is not None else os.environ.get("AMENDS_MAIL_PASSWORD")
+    given = typed if typed is not None else (schema.environment(schema.AMENDS_MAIL_PASSWORD) or None)
 
     def secret(name: str) -> str | None:
         return given if given is not None else secrets.load(name)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import platformdirs
 
+from amends import settings_schema as schema
+
 APP = "Amends"
 
 
@@ -24,7 +26,7 @@ def private_umask() -> None:
 
 
 def _home() -> Path | None:
-    value = os.environ.get("AMENDS_HOME")
+    value = schema.environment(schema.AMENDS_HOME)
     return Path(value) if value else None
 
 
@@ -45,7 +47,7 @@ def log_dir() -> Path:
 
 def default_database() -> Path:
     """``AMENDS_DB`` if set, else ``amends.db`` in the user data dir."""
-    env = os.environ.get("AMENDS_DB")
+    env = schema.environment(schema.AMENDS_DB)
     return Path(env).expanduser() if env else data_dir() / "amends.db"
 
 

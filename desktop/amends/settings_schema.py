@@ -68,6 +68,8 @@ AMENDS_LOCK_WAIT_SECONDS = Setting("AMENDS_LOCK_WAIT_SECONDS", float, 30.0, ENVI
                                    "how long a CLI write waits for another writer's lock")
 AMENDS_MAIL_PASSWORD = Setting("AMENDS_MAIL_PASSWORD", str, "", ENVIRONMENT,
                                "the mail password for `amends mail fetch/test` (else stdin or the keyring)")
+AMENDS_JOURNAL_MODE = Setting("AMENDS_JOURNAL_MODE", str, "", ENVIRONMENT,
+                              "wal or delete: force the journal mode (tests of network-share behaviour)")
 AMENDS_STARTUP_PROBE = Setting("AMENDS_STARTUP_PROBE", bool, False, ENVIRONMENT,
                                "the app quits after its first painted page (start-up benchmarks, smoke tests)")
 

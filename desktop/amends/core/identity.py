@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 import socket
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from amends import paths
+from amends import settings_schema as schema
 
 
 def default_actor() -> str:
@@ -36,7 +36,7 @@ def _file() -> Path:
 
 
 def load() -> Identity:
-    name = os.environ.get("AMENDS_ACTOR", "").strip()
+    name = schema.environment(schema.AMENDS_ACTOR)
     stored: dict = {}
     try:
         stored = json.loads(_file().read_text(encoding="utf-8"))
@@ -57,7 +57,7 @@ def save(identity: Identity) -> None:
 
 def is_set() -> bool:
     """Whether the person has chosen a name (first run asks otherwise)."""
-    return bool(os.environ.get("AMENDS_ACTOR", "").strip()) or _file().exists()
+    return bool(schema.environment(schema.AMENDS_ACTOR)) or _file().exists()
 
 
 def current_actor() -> str:

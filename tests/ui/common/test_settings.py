@@ -75,3 +75,23 @@ def test_reading_and_writing_through_the_schema(qapp, monkeypatch):
     assert settings.get(schema.INBOX_SORT, db="/tmp/b.db") == ""
     monkeypatch.setenv("AMENDS_LOCK_WAIT_SECONDS", "2.5")
     assert schema.environment(schema.AMENDS_LOCK_WAIT_SECONDS) == 2.5
+
+
+def test_every_amends_variable_named_anywhere_is_declared():
+    """Stricter than the literal-read scan: a variable's name kept in a
+    constant (location.py's journal mode was) is found too, so nothing reads
+    an AMENDS_ variable that the schema does not describe."""
+    import re
+
+    declared = {s.name for s in schema.ALL if s.where == schema.ENVIRONMENT}
+    named = {m for path in PACKAGE.rglob("*.py")
+             for m in re.findall(r"[\"'](AMENDS_[A-Z_]+)[\"']", path.read_text(encoding="utf-8"))}
+    assert named and named <= declared, named - declared
+
+
+def test_only_the_schema_reads_amends_variables():
+    """Every AMENDS_ variable is read through settings_schema.environment()
+    (typed, stripped, with its declared default); the lock-wait seconds are
+    the one raw read: the CLI explains a value that is not a finite number."""
+    raw = {n for n in environment_reads() if n.startswith("AMENDS_")}
+    assert raw <= {"AMENDS_LOCK_WAIT_SECONDS"}, raw

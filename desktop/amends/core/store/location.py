@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from amends import settings_schema as schema
 from amends.core.errors import DatabaseProblem
 
 NETWORK_FSTYPES = frozenset({
@@ -159,7 +160,7 @@ FORCEABLE = ("wal", "delete")
 def journal_mode_for(path: Path) -> str:
     """WAL on a local disk, the rollback journal (DELETE) on a network
     filesystem, unless ``AMENDS_JOURNAL_MODE`` says which."""
-    forced = os.environ.get(JOURNAL_MODE_ENV, "").strip().lower()
+    forced = schema.environment(schema.AMENDS_JOURNAL_MODE).lower()
     if forced:
         if forced not in FORCEABLE:
             raise DatabaseProblem(f"{JOURNAL_MODE_ENV}={forced!r} is not a journal mode Amends uses; "
