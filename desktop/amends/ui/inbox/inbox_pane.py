@@ -443,7 +443,8 @@ class InboxPane(QWidget):
         self.views.blockSignals(False)
         self.status.setCurrentIndex(self.status.findData("all"))
         self._base_text = ""
-        self.drill_label.setText(self.tr("<b>{0:,} tickets</b> behind: {1}").format(len(ids), label))
+        text = self.tr("<b>1 ticket</b> behind: {1}") if len(ids) == 1 else self.tr("<b>{0:,} tickets</b> behind: {1}")
+        self.drill_label.setText(text.format(len(ids), label))
         self.show_query(tickets.InboxQuery(status="all", sort=self.sort.currentData(), ids=tuple(ids),
                                            text=self.search.text()))
         if self.model.rowCount():
