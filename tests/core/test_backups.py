@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from amends.core import backups, tickets
+from amends.core import backups, tickets, writers
 from amends.core.errors import AmendsError, DatabaseProblem, SchemaTooNew
 from amends.core.store.schema import CURRENT_VERSION
 from amends.core.workspace import open_database
@@ -319,7 +319,7 @@ def test_debris_is_removed_only_once_its_writer_is_gone(tmp_path):
 
     writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        host = snapshot._host()
+        host = writers.host_tag()
         busy = tmp_path / f"x.db.{host}.{writer.pid}.abc123.partial"
         busy.write_bytes(b"being written")
         Path(f"{busy}-journal").write_bytes(b"")

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from amends.core import output_files
+from amends.core import output_files, writers
 from amends.core.output_files import OutputProblem, atomic_output, refuse_target, sweep_stale
 
 
@@ -128,7 +128,7 @@ def test_stale_temporary_files_of_dead_processes_are_swept(tmp_path):
     out = tmp_path / "export.csv"
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead_pid = int(gone.stdout)
-    host = output_files._host()
+    host = writers.host_tag()
     stale = tmp_path / f".export.csv.{host}.{dead_pid}.abc123{output_files.TEMP_SUFFIX}"
     alive = tmp_path / f".export.csv.{host}.{os.getpid()}.def456{output_files.TEMP_SUFFIX}"
     elsewhere = tmp_path / f".export.csv.otherhost.{dead_pid}.ghi789{output_files.TEMP_SUFFIX}"

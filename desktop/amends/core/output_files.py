@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import errno
 import os
-import socket
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import IO
 
 from amends.core.errors import AmendsError
+from amends.core.writers import host_tag, process_alive
 
 COMPANIONS = ("-wal", "-shm", "-journal")
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -220,12 +220,8 @@ def _umask() -> int:
     return mask
 
 
-def _host() -> str:
-    return socket.gethostname().replace(".", "_").replace(os.sep, "_") or "host"
-
-
 def _temp_prefix(target: Path) -> str:
-    return f".{target.name}.{_host()}.{os.getpid()}."
+    return f".{target.name}.{host_tag()}.{os.getpid()}."
 
 
 def _open_temp(target: Path, mode: int) -> tuple[int, Path | None]:
@@ -322,7 +318,7 @@ def sweep_stale(target: Path) -> list[Path]:
     """Remove temporary files of earlier writes to ``target`` whose process
     on this host is gone (killed mid-write where files cannot be anonymous)."""
     removed: list[Path] = []
-    prefix = f".{target.name}.{_host()}."
+    prefix = f".{target.name}.{host_tag()}."
     try:
         names = os.listdir(target.parent)
     except OSError:  # the write itself will report the folder's problem
@@ -331,20 +327,10 @@ def sweep_stale(target: Path) -> list[Path]:
         if not (name.startswith(prefix) and name.endswith(TEMP_SUFFIX)):
             continue
         pid_text = name[len(prefix):-len(TEMP_SUFFIX)].split(".", 1)[0]
-        if pid_text.isdigit() and not _alive(int(pid_text)):
+        if pid_text.isdigit() and process_alive(int(pid_text)) is False:
             with suppress(FileNotFoundError):  # another process swept it first
                 os.unlink(target.parent / name)
                 removed.append(target.parent / name)
     return removed
 
 
-def _alive(pid: int) -> bool:
-    if pid == os.getpid() or os.name == "nt":  # Windows: os.kill would end the process, not probe it
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):  # someone else's process, or no way to tell: keep its file
-        return True
-    return True

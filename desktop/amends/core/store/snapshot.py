@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from amends.core.writers import host_tag, process_alive
 
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
@@ -58,12 +59,8 @@ def make_private(path: Path) -> None:
             continue
 
 
-def _host() -> str:
-    return "".join(c if c.isalnum() else "_" for c in socket.gethostname()) or "host"
-
-
 def _owner_tag() -> str:
-    return f"{_host()}.{os.getpid()}."
+    return f"{host_tag()}.{os.getpid()}."
 
 
 def private_workdir(parent: Path, purpose: str) -> Path:
@@ -134,22 +131,14 @@ def _remove_with_side_files(path: Path) -> None:
 
 
 def _writer_gone(name: str, host: str, pid_text: str, age: float) -> bool:
-    if host != _host():
+    if host != host_tag():
         return age > FOREIGN_DEBRIS_SECONDS
     if not pid_text.isdigit():
         return False
-    pid = int(pid_text)
-    if pid == os.getpid():
-        return False
-    if os.name == "nt":  # os.kill(pid, 0) would terminate the process there
+    alive = process_alive(int(pid_text))
+    if alive is None:  # this platform cannot tell: wait as for another host's
         return age > FOREIGN_DEBRIS_SECONDS
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, someone else's
-        return False
-    return False
+    return not alive
 
 
 def clean_debris(folder: Path) -> list[Path]:
