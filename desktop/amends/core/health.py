@@ -12,6 +12,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from amends.core import address_merge, attachments, audit, backups
+from amends.core.errors import Busy, DatabaseProblem
 from amends.core.store import Database, schema_check, schema_repair
 from amends.core.store.schema import CURRENT_VERSION
 
@@ -114,16 +115,18 @@ def search_index_problems(db: Database) -> list[str]:
     if stale:
         problems.append(f"{stale} entr(y/ies) for tickets that no longer exist")
     if not db.readonly:
-        try:
-            with db.transaction() as conn:
-                conn.execute("INSERT INTO ticket_search (ticket_search) VALUES ('integrity-check')")
-        except sqlite3.DatabaseError as error:
-            problems.append(f"the index is inconsistent ({error})")
-        try:
-            with db.transaction() as conn:  # the customer index checks itself against the customers table
-                conn.execute("INSERT INTO customer_search (customer_search, rank) VALUES ('integrity-check', 1)")
-        except sqlite3.DatabaseError as error:
-            problems.append(f"the customer index is inconsistent ({error})")
+        for table, what, rank in (("ticket_search", "the index", ""), ("customer_search", "the customer index", ", 1")):
+            # the customer index checks itself against the customers table (its content)
+            try:
+                with db.transaction() as conn:
+                    conn.execute(f"INSERT INTO {table} ({table}{', rank' if rank else ''}) "
+                                 f"VALUES ('integrity-check'{rank})")
+            except sqlite3.DatabaseError as error:
+                problems.append(f"{what} is inconsistent ({error})")
+            except DatabaseProblem as error:  # the store says "damaged" for an index out of step: say which
+                if isinstance(error, Busy) or not isinstance(error.__cause__, sqlite3.DatabaseError):
+                    raise
+                problems.append(f"{what} is inconsistent ({error.__cause__})")
     return problems
 
 
