@@ -57,7 +57,7 @@ def test_check_names_what_sqlite_utils_transform_dropped_and_repair_restores_it(
     assert "Traceback" not in found.stderr
     fixed = amends("--db", str(work), "check", "--repair")
     assert fixed.returncode == 0, fixed.stderr
-    assert "fixed: backup made first: " in fixed.stdout
+    assert "fixed: backup made before repairing: " in fixed.stdout
     assert "fixed: trigger policy_versions_immutable_update restored" in fixed.stdout
     assert f"{work}: healthy" in fixed.stdout
     raw = sqlite3.connect(work)

@@ -119,8 +119,8 @@ def test_sqlite_utils_transform_drops_the_immutability_triggers_and_repair_resto
     fixed = repair(made)
     assert fixed.ok, fixed.problems
     assert "trigger policy_versions_immutable_update restored" in fixed.fixed
-    assert fixed.fixed[0].startswith("backup made first: ")
-    backup = Path(fixed.fixed[0].removeprefix("backup made first: "))
+    (line,) = [f for f in fixed.fixed if f.startswith("backup made before repairing: ")]
+    backup = Path(line.removeprefix("backup made before repairing: "))
     assert backup.is_file() and "policy_versions_immutable_update" not in {r[1] for r in schema_rows(backup)}
     raw = sqlite3.connect(made)
     with pytest.raises(sqlite3.IntegrityError, match="immutable"):

@@ -165,7 +165,6 @@ def repair(db: Database) -> HealthReport:
     if not before.repairable:
         return before
     copy = backups.make(db, "repair")
-    fixed = [f"backup made first: {copy}"]
     wanted = schema_check.expected(db.schema_version)
     sql_of = {key: table.sql for key, table in wanted.tables.items() if table.virtual}
     with db.transaction() as conn:
@@ -177,6 +176,6 @@ def repair(db: Database) -> HealthReport:
         audit.record(conn, db.actor, "database", None, "repair",
                      {"backup": str(copy), "done": result.done + result.rebuilt, "refused": result.refused})
     after = check(db)
-    after.fixed = fixed + result.done + result.rebuilt
+    after.fixed = result.done + result.rebuilt + [f"backup made before repairing: {copy}"]
     after.refused = result.refused
     return after
