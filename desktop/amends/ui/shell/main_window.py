@@ -85,6 +85,7 @@ class MainWindow(WindowActions, QMainWindow):
         central_layout.addWidget(self.banners.hint)
         central_layout.addWidget(self.banners.location_warning)
         central_layout.addWidget(self.banners.restored)
+        central_layout.addWidget(self.banners.schema)
         central_layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
@@ -96,6 +97,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.files = FilesController(db, self.bus, self, current_query=self.inbox.current_query,
                                      report_defaults=self._report_defaults)
         self.mail = MailController(db, self.bus, self)
+        self.banners.check_requested.connect(self._check_from_banner)
         self.proposer = ProposeFlow(db, self.bus, self)
         self.inbox.ticket_view.reply_stored.connect(self.mail.reply_stored)
         self._build_actions()
@@ -154,6 +156,12 @@ class MainWindow(WindowActions, QMainWindow):
             self._tray.quit_requested.connect(self.close)
         return self._tray
 
+    def _check_from_banner(self) -> None:
+        """The schema banner's "Check now": the doctor, and the banner goes
+        once a check (or a repair) finds the schema as the app defines it."""
+        dialog = self.files.open_check()
+        dialog.finished_check.connect(self.banners.show_schema_drift)
+
     def _show_window(self) -> None:
         self.showNormal()
         self.raise_()
@@ -179,7 +187,7 @@ class MainWindow(WindowActions, QMainWindow):
         """Light or dark: banners, icons and the conversation follow the scheme."""
         dark = appearance.is_dark(self)
         self.setStyleSheet(appearance.stylesheet(dark))
-        for banner in (self.banners.hint, self.banners.restored):
+        for banner in (self.banners.hint, self.banners.restored, self.banners.schema):
             appearance.link_on_banner(banner, dark)
         for action, name in ((self.act_inbox, "inbox"), (self.act_policies, "policies"), (self.act_review, "review"),
                              (self.act_audit, "audit"), (self.act_resolve, "resolve"), (self.act_new, "new"),

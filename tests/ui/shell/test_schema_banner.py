@@ -1,0 +1,64 @@
+"""Issue 20 point 2: the window runs the cheap schema check when it opens a
+file and shows a banner when another tool changed the schema; "Check now"
+opens the doctor, whose repair makes the banner go."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from amends.ui.shell.main_window import MainWindow
+
+
+def _window(qtbot, db) -> MainWindow:
+    win = MainWindow(db)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.poll.stop()
+    win.backup_timer.stop()
+    return win
+
+
+def test_a_healthy_file_shows_no_schema_banner(qtbot, window):
+    assert not window.banners.show_schema_drift()
+    assert not window.banners.schema.isVisible()
+
+
+def test_a_dropped_trigger_shows_the_banner_and_check_now_repairs_it(qtbot, demo_db):
+    raw = sqlite3.connect(demo_db.path)
+    raw.execute("DROP TRIGGER policy_versions_immutable_update")
+    raw.execute("DROP INDEX tickets_customer")
+    raw.close()
+    win = _window(qtbot, demo_db)
+    try:
+        banner = win.banners.schema
+        qtbot.waitUntil(banner.isVisible, timeout=5000)  # after the first paint, by itself
+        assert "changed outside Amends" in banner.text()
+        assert "trigger policy_versions_immutable_update is missing" in banner.text() and "1 more" in banner.text()
+        banner.linkActivated.emit("check")
+        dialog = win.files.check_dialog
+        qtbot.waitUntil(lambda: dialog.report is not None, timeout=20000)
+        assert dialog.repair_button.isEnabled()
+        assert "policy_versions_immutable_update is missing" in dialog.view.toPlainText()
+        dialog.report = None
+        dialog.repair_button.click()
+        qtbot.waitUntil(lambda: dialog.report is not None, timeout=20000)
+        assert dialog.report.ok, dialog.report.problems
+        qtbot.waitUntil(lambda: not banner.isVisible(), timeout=5000)
+        dialog.close()
+    finally:
+        win.close()
+
+
+def test_the_banner_can_be_dismissed(qtbot, demo_db):
+    raw = sqlite3.connect(demo_db.path)
+    raw.execute("ALTER TABLE tickets ADD COLUMN my_flag TEXT")
+    raw.close()
+    win = _window(qtbot, demo_db)
+    try:
+        qtbot.waitUntil(win.banners.schema.isVisible, timeout=5000)
+        assert "column tickets.my_flag is not Amends'" in win.banners.schema.text()
+        win.banners.schema.linkActivated.emit("dismiss")
+        assert not win.banners.schema.isVisible()
+    finally:
+        win.close()
