@@ -150,7 +150,38 @@ def shoot(out: Path) -> None:
     report.grab().save(str(out / "import-report.png"))
     report.reject()
     shoot_sizes_and_schemes(window, db, out, settle)
+    shoot_schema_banner(window, db, out, settle)
     print("\n".join(str(p) for p in sorted(out.glob("**/*.png"))))
+
+
+def shoot_schema_banner(window, db, out: Path, settle) -> None:
+    """Issue 20: the banner a file changed by another tool gets (a trigger
+    dropped, as `sqlite-utils transform` does), light and dark, at 1280x720
+    and 1920x1080; repaired afterwards, so later pictures are unaffected."""
+    import sqlite3
+
+    from amends.core import health
+
+    sized = out / "sizes"
+    sized.mkdir(parents=True, exist_ok=True)
+    raw = sqlite3.connect(db.path)
+    raw.execute("DROP TRIGGER policy_versions_immutable_update")
+    raw.execute("DROP INDEX tickets_customer")
+    raw.close()
+    window.banners.show_schema_drift()
+    for scheme in ("light", "dark"):
+        use_dark(scheme == "dark")
+        settle()
+        window.apply_appearance()
+        for width, height in ((1280, 720), (1920, 1080)):
+            window.resize(width, height)
+            settle()
+            window.grab().save(str(sized / f"schema-banner-{width}x{height}-{scheme}.png"))
+    use_dark(False)
+    health.repair(db)
+    window.banners.show_schema_drift()
+    window.apply_appearance()
+    settle()
 
 
 #: A laptop screen and a large one.

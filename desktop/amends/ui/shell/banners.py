@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel
 
 from amends import settings_schema as schema
@@ -52,6 +53,7 @@ class Banners(QObject):
         self.schema.setWordWrap(True)
         self.schema.linkActivated.connect(self._schema_link)
         self.schema.hide()
+        self._schema_found: list = []
         if db.readonly:
             self.location_warning.setText(self.tr(
                 "🔒 Read-only: this file cannot be changed from here (its permissions, or the folder's, do not allow "
@@ -84,17 +86,31 @@ class Banners(QObject):
             log.warning("the schema was not compared: %s", error)
             found = []
         if not found:
+            self._schema_found = []
             self.schema.hide()
             return False
         found.sort(key=lambda d: _FIRST.index(d.kind) if d.kind in _FIRST else len(_FIRST))  # what matters most
-        more = self.tr(" and {0} more").format(len(found) - 1) if len(found) > 1 else ""
-        self.schema.setText("⚠ " + self.tr(
-            "This file's structure was changed outside Amends: {0}{1}. Help → Check database lists every "
-            "difference and repairs what it safely can (after a backup).").format(html.escape(found[0].text, quote=False), more)
-            + " <a href='check'>" + self.tr("Check now") + "</a> · <a href='dismiss'>" + self.tr("Dismiss") + "</a>")
-        self.schema.setToolTip("\n".join(d.text for d in found[:20]))
+        self._schema_found = found
+        self.render_schema()
         self.schema.show()
         return True
+
+    def render_schema(self) -> None:
+        """The schema banner's text, its links in the banner's own text colour
+        (a style-sheeted label paints links in the application's link blue,
+        unreadable on the dark warning colour): again when the scheme changes."""
+        found = getattr(self, "_schema_found", [])
+        if not found:
+            return
+        colour = self.schema.palette().color(QPalette.ColorRole.WindowText).name()
+        more = self.tr(" and {0} more").format(len(found) - 1) if len(found) > 1 else ""
+        link = "<a href='{0}' style='color: " + colour + "'>{1}</a>"
+        self.schema.setText("⚠ " + self.tr(
+            "This file's structure was changed outside Amends: {0}{1}. Help → Check database lists every "
+            "difference and repairs what it safely can (after a backup).").format(
+            html.escape(found[0].text, quote=False), more)
+            + " " + link.format("check", self.tr("Check now")) + " · " + link.format("dismiss", self.tr("Dismiss")))
+        self.schema.setToolTip("\n".join(d.text for d in found[:20]))
 
     def _schema_link(self, link: str) -> None:
         if link == "check":
