@@ -346,7 +346,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 0
     hint = "run 'amends check --repair'" if report.repairable else "restore a backup ('amends restore')"
     if report.repairable and report.refused:
-        hint += " (it cannot fix all of them: see 'not repaired' there)"
+        hint += " (some it cannot fix: it says which, and why)"
     print(f"amends: {path} has {len(report.problems)} problem(s); {hint}", file=sys.stderr)
     return 1
 
