@@ -62,3 +62,16 @@ def test_the_banner_can_be_dismissed(qtbot, demo_db):
         assert not win.banners.schema.isVisible()
     finally:
         win.close()
+
+
+def test_the_doctor_says_what_repair_leaves_alone(qtbot, window):
+    raw = sqlite3.connect(window.db.path)
+    raw.execute("ALTER TABLE tickets ADD COLUMN my_flag TEXT")
+    raw.execute("DROP INDEX tickets_customer")
+    raw.close()
+    dialog = window.files.open_check()
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=20000)
+    text = dialog.view.toPlainText()
+    assert "missing triggers and indexes" in text and "Left as it is" in text
+    assert "column tickets.my_flag is not Amends'" in text
+    dialog.close()
