@@ -334,3 +334,21 @@ def test_a_trigger_someone_added_on_an_amends_table_is_a_problem_left_to_them(ma
     assert len(extra) == 3
     assert "schema: note: table tickets_fts is not Amends' own: the app leaves it alone" in report.checks
     assert all("DROP TRIGGER" in r for r in report.refused)
+
+
+def test_transform_of_every_table_is_told_table_by_table(made: Path) -> None:
+    """sqlite-utils transform (no change asked) on every table it accepts:
+    the triggers go, and a WITHOUT ROWID table stops being one; repair puts
+    every trigger back and leaves the storage change, said, to a backup."""
+    su = sqlite_utils.Database(made)
+    for name in ("policy_versions", "policy_steps", "audit_log", "customers", "attachments", "drafts", "tickets"):
+        su[name].transform()
+    su.close()
+    problems = schema_problems(check(made))
+    assert "schema: table drafts is no longer WITHOUT ROWID: it keeps a hidden row id besides its key (more " \
+           "space, slower lookups by key)" in problems
+    fixed = repair(made)
+    restored = {line for line in fixed.fixed if line.startswith("trigger ")}
+    assert len(restored) == 10, fixed.fixed
+    assert schema_problems(fixed) == ["schema: table drafts is no longer WITHOUT ROWID: it keeps a hidden row id "
+                                      "besides its key (more space, slower lookups by key)"]

@@ -507,9 +507,14 @@ def _table_differences(want: Table, live: Table) -> list[Difference]:
     for key in live.uniques - want.uniques:
         add("unique", f"{name} ({', '.join(key)})", "extra", f"{name} refuses two rows with the same "
             f"{', '.join(key)}, which the app does not expect: some of its saves may be refused")
-    if want.without_rowid != live.without_rowid or want.strict != live.strict:
-        add("table", name, "changed", f"table {name} is stored differently (WITHOUT ROWID or STRICT changed): "
-            "row ids or type rules differ from what the app expects")
+    if want.without_rowid != live.without_rowid:
+        add("table", name, "changed", f"table {name} is " + (
+            "no longer WITHOUT ROWID: it keeps a hidden row id besides its key (more space, slower lookups by key)"
+            if want.without_rowid else "now WITHOUT ROWID: its rows have no row id, which the app may use"))
+    if want.strict != live.strict:
+        add("table", name, "changed", f"table {name} is " + (
+            "no longer STRICT: values of the wrong type are stored instead of refused" if want.strict else
+            "now STRICT: values the app writes in another type than declared are refused"))
     return out
 
 
