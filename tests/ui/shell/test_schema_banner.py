@@ -5,6 +5,8 @@ opens the doctor, whose repair makes the banner go."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 
 from amends.ui.shell.main_window import MainWindow
 
@@ -75,3 +77,14 @@ def test_the_doctor_says_what_repair_leaves_alone(qtbot, window):
     assert "missing triggers and indexes" in text and "Left as it is" in text
     assert "column tickets.my_flag is not Amends'" in text
     dialog.close()
+
+
+def test_a_trigger_dropped_by_another_process_while_open_shows_the_banner(qtbot, window):
+    assert not window.banners.schema.isVisible()
+    result = subprocess.run([sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+                             "c.execute('DROP TRIGGER audit_log_append_only_update'); c.close()",
+                             str(window.db.path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    window.check_for_changes()  # the poll's next tick
+    assert window.banners.schema.isVisible()
+    assert "audit_log_append_only_update is missing" in window.banners.schema.text()

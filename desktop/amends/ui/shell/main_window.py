@@ -109,6 +109,7 @@ class MainWindow(WindowActions, QMainWindow):
         db.waiter = self.waiting.wait_for_lock
         self.live = LiveUpdates(db, self.inbox, self.bus, self)
         self.poll = self.live.poll  # tests stop it and call check_for_changes() themselves
+        self.live.schema_changed.connect(self.banners.show_schema_drift)
         self.bus.changed.connect(self._on_changed)
 
         # Icons (QtSvg), banners and the tray (two counts on the whole file) wait
