@@ -344,9 +344,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if report.ok:
         print(f"{path}: healthy")
         return 0
-    hint = "run 'amends check --repair'" if report.repairable else "restore a backup ('amends restore')"
-    if report.repairable and report.refused:
-        hint += " (some it cannot fix: it says which, and why)"
+    if args.repair or not report.repairable:  # after a repair, what is left needs a backup
+        hint = "restore a backup ('amends restore')"
+    else:
+        hint = "run 'amends check --repair'"
+        if report.refused:
+            hint += " (some it cannot fix: it says which, and why)"
     print(f"amends: {path} has {len(report.problems)} problem(s); {hint}", file=sys.stderr)
     return 1
 

@@ -114,3 +114,24 @@ def test_a_healthy_file_stays_healthy_and_quiet(work: Path) -> None:
     result = amends("--db", str(work), "check")
     assert result.returncode == 0 and result.stderr == ""
     assert "schema: as version" in result.stdout
+
+
+def test_a_table_rebuilt_without_a_column_is_left_and_the_hint_is_a_backup(work: Path) -> None:
+    raw = sqlite3.connect(work, isolation_level=None)
+    raw.execute("PRAGMA foreign_keys = OFF")
+    raw.execute("BEGIN")
+    raw.execute("CREATE TABLE customers_new (id INTEGER PRIMARY KEY, ref TEXT UNIQUE, email TEXT NOT NULL, "
+                "created_at TEXT NOT NULL, first_ticket_at TEXT, first_ticket_id INTEGER, "
+                "version INTEGER NOT NULL DEFAULT 1)")
+    raw.execute("INSERT INTO customers_new SELECT id, ref, email, created_at, first_ticket_at, first_ticket_id, "
+                "version FROM customers")
+    raw.execute("DROP TABLE customers")
+    raw.execute("ALTER TABLE customers_new RENAME TO customers")
+    raw.execute("COMMIT")
+    raw.close()
+    result = amends("--db", str(work), "check", "--repair")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "fixed: index customers_email restored" in result.stdout
+    assert "not repaired: trigger customers_search_insert is missing" in result.stderr
+    assert "not repaired: search index not rebuilt: SQLite refused it" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].endswith("restore a backup ('amends restore')")

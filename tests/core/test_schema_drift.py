@@ -352,3 +352,30 @@ def test_transform_of_every_table_is_told_table_by_table(made: Path) -> None:
     assert len(restored) == 10, fixed.fixed
     assert schema_problems(fixed) == ["schema: table drafts is no longer WITHOUT ROWID: it keeps a hidden row id "
                                       "besides its key (more space, slower lookups by key)"]
+
+
+def test_triggers_of_a_table_that_lost_a_column_are_not_restored(made: Path) -> None:
+    """Restored onto a table without the column it writes, a trigger would
+    make every write of the app fail: left, with the reason."""
+    raw = sqlite3.connect(made, isolation_level=None)
+    raw.execute("PRAGMA foreign_keys = OFF")
+    raw.execute("BEGIN")
+    raw.execute("CREATE TABLE customers_new (id INTEGER PRIMARY KEY, ref TEXT UNIQUE, email TEXT NOT NULL, "
+                "created_at TEXT NOT NULL, first_ticket_at TEXT, first_ticket_id INTEGER, "
+                "version INTEGER NOT NULL DEFAULT 1)")  # "name" left out
+    raw.execute("INSERT INTO customers_new SELECT id, ref, email, created_at, first_ticket_at, first_ticket_id, "
+                "version FROM customers")
+    raw.execute("DROP TABLE customers")
+    raw.execute("ALTER TABLE customers_new RENAME TO customers")
+    raw.execute("COMMIT")
+    raw.close()
+    fixed = repair(made)
+    assert any(r.startswith("trigger customers_search_insert is missing") and "lost columns" in r
+               for r in fixed.refused), fixed.refused
+    assert any(r.startswith("column customers.name is missing") for r in fixed.refused)
+    raw = sqlite3.connect(made)
+    try:
+        assert raw.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'customers'"
+                           ).fetchone()[0] == 0
+    finally:
+        raw.close()

@@ -93,7 +93,7 @@ def schema_drift(db: Database, report: HealthReport) -> None:
     serious = [d for d in report.drift if not d.harmless]
     report.problems.extend(f"schema: {d.text}" for d in serious)
     report.checks.extend(f"schema: note: {d.text}" for d in report.drift if d.harmless)
-    report.refused = [f"{d.text}: left as it is, {d.refusal}" for d in serious if not d.repairable]
+    report.refused = [f"{d.text} — left as it is: {d.refusal}" for d in serious if not d.repairable]
     if any(d.repairable for d in serious):
         report.repairable = True
     if not serious:
@@ -135,10 +135,15 @@ def rebuild_search_index(db: Database) -> int:
     and from the customers, in one transaction; returns how many tickets
     were indexed."""
     with db.transaction() as conn:
-        count = _fill_ticket_search(conn)
-        conn.execute("INSERT INTO customer_search (customer_search) VALUES ('rebuild')")
+        _fill_search_indexes(conn)
+        count = conn.execute("SELECT count(*) FROM ticket_search").fetchone()[0]
         audit.record(conn, db.actor, "database", None, "rebuild_search_index", {"tickets": count})
     return count
+
+
+def _fill_search_indexes(conn: sqlite3.Connection) -> None:
+    _fill_ticket_search(conn)
+    conn.execute("INSERT INTO customer_search (customer_search) VALUES ('rebuild')")
 
 
 def _fill_ticket_search(conn: sqlite3.Connection) -> int:
@@ -164,15 +169,22 @@ def repair(db: Database) -> HealthReport:
     before = check(db)
     if not before.repairable:
         return before
+    if db.readonly:
+        before.refused.insert(0, "nothing repaired: this file cannot be changed from here (read-only)")
+        return before
     copy = backups.make(db, "repair")
     wanted = schema_check.expected(db.schema_version)
     sql_of = {key: table.sql for key, table in wanted.tables.items() if table.virtual}
     with db.transaction() as conn:
         result = schema_repair.repair(conn, before.drift, sql_of, {"ticket_search": _fill_ticket_search})
         if any(p.startswith("search index") for p in before.problems):
-            count = _fill_ticket_search(conn)
-            conn.execute("INSERT INTO customer_search (customer_search) VALUES ('rebuild')")
-            result.rebuilt.append(f"search index rebuilt ({count:,} tickets)")
+            problem = schema_repair.attempt(conn, lambda: _fill_search_indexes(conn))
+            if problem:
+                result.refused.append(f"search index not rebuilt: SQLite refused it ({problem}); the tables it "
+                                      "indexes have changed")
+            else:
+                count = conn.execute("SELECT count(*) FROM ticket_search").fetchone()[0]
+                result.rebuilt.append(f"search index rebuilt ({count:,} tickets)")
         audit.record(conn, db.actor, "database", None, "repair",
                      {"backup": str(copy), "done": result.done + result.rebuilt, "refused": result.refused})
     after = check(db)

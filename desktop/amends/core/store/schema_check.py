@@ -388,7 +388,8 @@ def compare(want: Schema, live: Schema) -> list[Difference]:
         if key not in ours:
             out.append(Difference("table", table.name, "extra", f"table {table.name} is not Amends' own: the app "
                                   "leaves it alone", table.name, harmless=True))
-    blocked = {d.table.lower() for d in out if d.kind in ("table", "column")}
+    blocked = {d.table.lower() for d in out if (d.kind, d.change) == ("table", "missing") or
+               (d.kind == "column" and d.change != "extra")}
     for key, index in want.indexes.items():
         found_index = live.indexes.get(key)
         if found_index is None:
@@ -442,8 +443,9 @@ def compare(want: Schema, live: Schema) -> list[Difference]:
             out.append(Difference("view", view.name, "extra", f"view {view.name} is not Amends' own: the app "
                                   "leaves it alone", view.name, harmless=True))
     return [d if d.kind != "trigger" or not d.fix or not set(d.touches) & blocked else
-            Difference(d.kind, d.name, d.change, d.text, d.table, (), "it reads or writes a table whose columns "
-                       "changed; restored, it could make the app's writes fail", d.rebuild, d.harmless, d.touches)
+            Difference(d.kind, d.name, d.change, d.text, d.table, (), "it belongs to or writes a table that is "
+                       "missing or lost columns; restored, it could make the app's writes fail", d.rebuild,
+                       d.harmless, d.touches)
             for d in out]
 
 

@@ -15,6 +15,7 @@ reported and the others still apply.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -52,33 +53,50 @@ def repair(conn: sqlite3.Connection, differences: list[Difference], sql_of: Mapp
         if difference.harmless:
             continue
         if not difference.fix:
-            result.refused.append(f"{difference.text}: left as it is, {difference.refusal}")
+            result.refused.append(f"{difference.text} — left as it is: {difference.refusal}")
             continue
         unknown = [name for name in difference.rebuild
                    if name.lower() not in rebuilders and not external_content(sql_of.get(name.lower(), ""))]
         if unknown:
-            result.refused.append(f"{difference.text}: left as it is, the content of {unknown[0]} cannot be "
+            result.refused.append(f"{difference.text} — left as it is: the content of {unknown[0]} cannot be "
                                   "rebuilt from the other tables")
             continue
-        conn.execute("SAVEPOINT schema_fix")
-        try:
-            for statement in difference.fix:
-                conn.execute(statement)
-        except sqlite3.Error as error:
-            conn.execute("ROLLBACK TO schema_fix")
-            conn.execute("RELEASE schema_fix")
-            result.refused.append(f"{difference.text}: left as it is, SQLite refused it ({error})")
+        problem = attempt(conn, functools.partial(_execute_all, conn, difference.fix))
+        if problem:
+            result.refused.append(f"{difference.text} — left as it is: SQLite refused it ({problem})")
             continue
-        conn.execute("RELEASE schema_fix")
         verb = {"missing": "restored", "changed": "put back as the app defines it"}[difference.change]
         result.done.append(f"{difference.kind.replace('_', ' ')} {difference.name} {verb}")
         rebuild.extend(name for name in difference.rebuild if name not in rebuild)
     for name in rebuild:
         builder = rebuilders.get(name.lower())
-        if builder is not None:
-            builder(conn)
-        else:
-            conn.execute(f'INSERT INTO "{name}" ("{name}") VALUES (\'rebuild\')')
+        command = f'INSERT INTO "{name}" ("{name}") VALUES (\'rebuild\')'  # FTS5 reads its content table again
+        problem = attempt(conn, functools.partial(builder, conn) if builder is not None else
+                          functools.partial(conn.execute, command))
+        if problem:
+            result.refused.append(f"search index {name} was not rebuilt: SQLite refused it ({problem}); "
+                                  "the table it indexes has changed")
+            continue
         count = conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
         result.rebuilt.append(f"search index {name} rebuilt ({count:,} rows)")
     return result
+
+
+def _execute_all(conn: sqlite3.Connection, statements: tuple[str, ...]) -> None:
+    for statement in statements:
+        conn.execute(statement)
+
+
+def attempt(conn: sqlite3.Connection, work: Callable[[], object]) -> str:
+    """Run ``work`` in a savepoint of the caller's transaction: all of it or
+    none. Returns SQLite's complaint ('' when it went through), so one fix
+    that cannot be made leaves the others standing."""
+    conn.execute("SAVEPOINT schema_fix")
+    try:
+        work()
+    except sqlite3.Error as error:
+        conn.execute("ROLLBACK TO schema_fix")
+        conn.execute("RELEASE schema_fix")
+        return str(error)
+    conn.execute("RELEASE schema_fix")
+    return ""
