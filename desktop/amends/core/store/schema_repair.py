@@ -20,7 +20,8 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from amends.core.store.schema_check import Difference, tokens
+from amends.core.store.schema_check import Difference
+from amends.core.store.schema_introspect import tokens
 
 #: How a search index whose content is its own (not ``content=`` another
 #: table) is filled again; the caller knows its tables (``health``).
