@@ -6,6 +6,7 @@ sqlite-utils, real SQL; the expected schema comes from the app's scripts."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,7 +126,10 @@ def test_sqlite_utils_transform_drops_the_immutability_triggers_and_repair_resto
     raw = sqlite3.connect(made)
     with pytest.raises(sqlite3.IntegrityError, match="immutable"):
         raw.execute("UPDATE policy_versions SET note = 'again' WHERE id = 1")
+    actor, change = raw.execute("SELECT actor, change FROM audit_log WHERE action = 'repair'").fetchone()
     raw.close()
+    assert actor == ACTOR and "trigger policy_versions_immutable_update restored" in json.loads(change)["done"]
+    assert json.loads(change)["backup"] == str(backup), "the audit log says where the copy from before is"
 
 
 def test_sqlite_utils_transform_of_customers_unhooks_the_customer_search(made: Path) -> None:
