@@ -89,7 +89,11 @@ def check(db: Database) -> HealthReport:
 def schema_drift(db: Database, report: HealthReport) -> None:
     """Each difference from the expected schema is a problem, said with what
     it breaks; tables and views of someone else's are only noted."""
-    report.drift = schema_check.drift(db.conn)
+    try:
+        report.drift = schema_check.drift(db.conn)
+    except sqlite3.DatabaseError as error:  # a damaged catalogue: integrity_check says more
+        report.problems.append(f"schema: could not be read ({error})")
+        return
     serious = [d for d in report.drift if not d.harmless]
     report.problems.extend(f"schema: {d.text}" for d in serious)
     report.checks.extend(f"schema: note: {d.text}" for d in report.drift if d.harmless)
