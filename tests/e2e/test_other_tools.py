@@ -32,7 +32,8 @@ def test_sqlite_utils_reads_a_live_file_read_only_while_the_core_writes(tmp_path
     ledger = tmp_path / "ledger"
     writer = subprocess.Popen([sys.executable, "-m", "tests.e2e.writer", str(path), str(ledger), str(seconds), "1",
                                "writer@host"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    reader = sqlite_utils.Database(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True),
+    # timeout 0: the reader is never made to wait, so any lock it met would be an error here
+    reader = sqlite_utils.Database(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=0),
                                    recursive_triggers=False, execute_plugins=False)
     errors: list[str] = []
     seen: list[int] = []
