@@ -76,6 +76,7 @@ def test_the_doctor_says_what_repair_leaves_alone(qtbot, window):
     text = dialog.view.toPlainText()
     assert "missing triggers and indexes" in text and "Left as it is" in text
     assert "column tickets.my_flag is not Amends'" in text
+    assert "Damage to the file itself" not in text, "a changed schema is not damage to the file"
     dialog.close()
 
 
