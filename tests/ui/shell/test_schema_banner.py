@@ -76,6 +76,11 @@ def test_the_doctor_says_what_repair_leaves_alone(qtbot, window):
     text = dialog.view.toPlainText()
     assert "missing triggers and indexes" in text and "Left as it is" in text
     assert "column tickets.my_flag is not Amends'" in text
+    dialog.report = None
+    dialog.repair_button.click()
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=20000)
+    text = dialog.view.toPlainText()
+    assert "index tickets_customer restored" in text and "What is left cannot be repaired in place" in text
     assert "Damage to the file itself" not in text, "a changed schema is not damage to the file"
     dialog.close()
 
