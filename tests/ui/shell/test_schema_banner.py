@@ -94,3 +94,23 @@ def test_a_trigger_dropped_by_another_process_while_open_shows_the_banner(qtbot,
     window.check_for_changes()  # the poll's next tick
     assert window.banners.schema.isVisible()
     assert "audit_log_append_only_update is missing" in window.banners.schema.text()
+
+
+def test_a_repair_from_the_help_menu_clears_the_banner_on_the_next_poll(qtbot, demo_db):
+    raw = sqlite3.connect(demo_db.path)
+    raw.execute("DROP INDEX tickets_customer")
+    raw.close()
+    win = _window(qtbot, demo_db)
+    try:
+        qtbot.waitUntil(win.banners.schema.isVisible, timeout=5000)
+        win.act_check.trigger()
+        dialog = win.files.check_dialog
+        qtbot.waitUntil(lambda: dialog.report is not None, timeout=20000)
+        dialog.report = None
+        dialog.repair_button.click()
+        qtbot.waitUntil(lambda: dialog.report is not None, timeout=20000)
+        dialog.close()
+        win.check_for_changes()  # the poll's next tick sees the schema changed (by the doctor's own connection)
+        assert not win.banners.schema.isVisible()
+    finally:
+        win.close()
