@@ -167,3 +167,16 @@ def test_the_review_pane_works_where_qtcharts_cannot_be_imported(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_the_monthly_column_names_its_months(qtbot, window):
+    """It said "73 84 101": which months? Now "Jul 73 · Aug 84 · Sep 101"."""
+    from amends.ui.common.charts import month_label
+
+    pane = open_review(qtbot, window)
+    model = pane.recurring.model()
+    column = next(c for c in range(model.columnCount())
+                  if model.headerData(c, Qt.Orientation.Horizontal) == "Monthly")
+    row = model.rows[0]
+    expected = " · ".join(f"{month_label(m['month']).split()[0]} {m['tickets']}" for m in row["monthly"])
+    assert model.index(0, column).data() == expected

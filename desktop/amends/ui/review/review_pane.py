@@ -36,7 +36,7 @@ from amends.core.insights.period import FIRST_DAY, LAST_DAY, Period, last_full_q
 from amends.core.store import Database
 from amends.core.vocabulary import OFFER_KINDS, STEP_TYPES, category_name
 from amends.ui.common import ops
-from amends.ui.common.charts import ChartWidget
+from amends.ui.common.charts import ChartWidget, month_label
 from amends.ui.common.messages import show_error
 from amends.ui.common.rows_model import RowsModel
 from amends.ui.review import charts
@@ -51,6 +51,13 @@ def _num(value) -> str:
     if value is None:
         return "—"
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _monthly(months: list[dict]) -> str:
+    """'Jul 50 · Aug 41 · Sep 44'; with the year when the months span more than one."""
+    one_year = len({m["month"][:4] for m in months}) == 1
+    return " · ".join(f"{month_label(m['month']).split()[0] if one_year else month_label(m['month'])} {m['tickets']}"
+                      for m in months)
 
 
 def period_choices(today: date) -> list[tuple[str, Period]]:
@@ -141,7 +148,7 @@ class ReviewPane(QWidget):
             ("category", "Category", lambda r: category_name(r["category"])),
             ("tickets", "Tickets", lambda r: f"{r['tickets']:,}"),
             ("per_1000_active", "Per 1,000 active", lambda r: f"{r['per_1000_active']:.1f}"),
-            ("trend", "Monthly", lambda r: " ".join(str(m["tickets"]) for m in r["monthly"])),
+            ("trend", "Monthly", lambda r: _monthly(r["monthly"])),
             ("covered", "Policy", lambda r: "covered" if r["covered_by_policy"] else "none"),
             ("change", "Last change", lambda r: (r["last_policy_change"] or "")[:10]),
             ("reason", "Why", lambda r: r["reason"]),
