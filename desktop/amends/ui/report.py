@@ -21,7 +21,10 @@ from PySide6.QtGui import (
     QPageSize,
     QPainter,
     QPdfWriter,
+    QTextBlock,
+    QTextCursor,
     QTextDocument,
+    QTextFormat,
     QTextFrame,
     QTextFrameFormat,
     QTextLength,
@@ -175,17 +178,36 @@ def place_charts(document: QTextDocument, figures: dict[str, Chart], width: floa
 
 
 def keep_charts_whole(document: QTextDocument, placed: list[tuple[QTextFrame, Chart]], page_height: float) -> None:
-    """A chart that would run over a page break starts the next page."""
+    """A chart that would run over a page break starts the next page, and
+    takes the heading right above it along."""
     layout = document.documentLayout()
     for frame, _chart in placed:  # in document order: each fix moves the ones after it
         layout.documentSize()  # finishes the layout (it is lazy): frame boxes are only right after it
         box = layout.frameBoundingRect(frame)
-        if int(box.top() // page_height) != int((box.bottom() - 0.5) // page_height):
+        page = int(box.top() // page_height)
+        heading = _heading_above(document, frame)
+        orphan = heading is not None and int(layout.blockBoundingRect(heading).top() // page_height) != page
+        if page == int((box.bottom() - 0.5) // page_height) and not orphan:
+            continue
+        if heading is not None:
+            cursor = QTextCursor(heading)
+            fmt = heading.blockFormat()
+            fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+            cursor.setBlockFormat(fmt)
+        else:
             fmt = frame.frameFormat()
             fmt.setPageBreakPolicy(QTextFrameFormat.PageBreakFlag.PageBreak_AlwaysBefore)
             frame.setFrameFormat(fmt)
-            # a changed frame leaves the blocks before it half laid out: start over
-            document.markContentsDirty(0, document.characterCount())
+        # a changed format leaves the blocks before it half laid out: start over
+        document.markContentsDirty(0, document.characterCount())
+
+
+def _heading_above(document: QTextDocument, frame: QTextFrame) -> QTextBlock | None:
+    """The heading just before a chart (only empty blocks between), if any."""
+    block = document.findBlock(frame.firstPosition() - 1)
+    while block.isValid() and not block.text().strip() and block.blockFormat().headingLevel() == 0:
+        block = block.previous()
+    return block if block.isValid() and block.blockFormat().headingLevel() > 0 else None
 
 
 def draw_report(writer: QPdfWriter, body: str, figures: dict[str, Chart]) -> None:

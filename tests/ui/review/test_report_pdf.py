@@ -96,3 +96,26 @@ def test_the_report_draws_its_charts_as_vectors_with_their_words_as_text(demo_db
     months = [month_label(m["month"]) for m in data["recurring"][0]["monthly"]]
     assert months and all(squeeze(m) in runs for m in months), "the trend's month labels"
     assert "Churnrate(%)" in runs
+
+
+def test_a_chart_never_runs_over_a_page_break_and_keeps_its_heading(qapp):
+    from amends.ui.common.charts import Chart, Series, count
+    from amends.ui.report import STYLE, keep_charts_whole, place_charts
+    from PySide6.QtCore import QSizeF
+    from PySide6.QtGui import QTextDocument
+
+    chart = Chart("t", ("a",), (Series("s", (1,)),), count(), "x")
+    page = 600.0
+    for filler in range(5, 30):
+        document = QTextDocument()
+        document.setPageSize(QSizeF(500, page))
+        document.setDefaultStyleSheet(STYLE)
+        document.setHtml("<p>filler</p>" * filler + "<h2>Head</h2><p>{{chart:a}}</p><p>after</p>")
+        placed = place_charts(document, {"a": chart}, 480)
+        keep_charts_whole(document, placed, page)
+        layout = document.documentLayout()
+        layout.documentSize()
+        box = layout.frameBoundingRect(placed[0][0])
+        assert int(box.top() // page) == int((box.bottom() - 0.5) // page), filler
+        head = document.find("Head").block()
+        assert int(layout.blockBoundingRect(head).top() // page) == int(box.top() // page), filler
