@@ -238,8 +238,8 @@ def draw_report(writer: QPdfWriter, body: str, figures: dict[str, Chart]) -> Non
             painter.translate(0, -page.top())
             document.drawContents(painter, page)
             for box, chart in boxes:
-                if page.contains(box.center()):
-                    paint(painter, box, chart, style)
+                if page.contains(box.center()):  # a little air before the table that follows
+                    paint(painter, box.adjusted(0, 0, 0, -box.height() * 0.04), chart, style)
             painter.restore()
     finally:
         painter.end()
