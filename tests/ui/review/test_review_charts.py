@@ -180,3 +180,29 @@ def test_the_monthly_column_names_its_months(qtbot, window):
     row = model.rows[0]
     expected = " · ".join(f"{month_label(m['month']).split()[0]} {m['tickets']}" for m in row["monthly"])
     assert model.index(0, column).data() == expected
+
+
+def test_a_month_on_the_trend_and_a_person_s_offer_bar_drill_down_too(qtbot, window):
+    pane = open_review(qtbot, window)
+    trend = pane.trend_chart
+    pane.scroll.ensureWidgetVisible(trend)
+    trend.grab()
+    series, index, point = trend.drawn.points[-1]
+    chart = trend.chart()
+    category = chart.meta["categories"][series]
+    row = next(r for r in pane.data["recurring"] if r["category"] == category)
+    with qtbot.waitSignal(pane.drill_requested) as blocker:
+        qtbot.mouseClick(trend, Qt.MouseButton.LeftButton, pos=point.toPoint())
+    label, ids = blocker.args
+    assert len(ids) == row["monthly"][index]["tickets"] and chart.categories[index] in label
+    window.show_pane(2)
+    offers = pane.offers_percent_chart
+    pane.scroll.ensureWidgetVisible(offers)
+    offers.grab()
+    series, index, rect = offers.drawn.bars[0]
+    chart = offers.chart()
+    actor, category = chart.meta["actors"][series], chart.meta["categories"][index]
+    spread = next(r for r in pane.data["offers"]["by_actor"] if r["actor"] == actor and r["category"] == category)
+    with qtbot.waitSignal(pane.drill_requested) as blocker:
+        qtbot.mouseClick(offers, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
+    assert len(blocker.args[1]) == spread["count"] and actor in blocker.args[0]
