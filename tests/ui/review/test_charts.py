@@ -244,3 +244,12 @@ def test_the_same_painting_goes_into_a_pdf_as_text_and_paths(qapp, tmp_path):
     assert len(drawn.error_bars) == 4
     data = target.read_bytes()
     assert b"/Subtype /Image" not in data and b"/Subtype/Image" not in data
+
+
+def test_a_value_that_is_not_a_number_is_left_out_not_drawn_wild(qapp):
+    chart = Chart("t", ("a", "b", "c"), (Series("n", (1.0, float("nan"), float("inf"))),), count(), "x")
+    _image, drawn = draw(chart)
+    assert [i for _s, i, _r in drawn.bars] == [0]
+    assert drawn.ticks[-1] < 10
+    lines = Chart("t", ("a", "b"), (Series("n", (float("nan"), 2.0)),), count(), "x", kind="lines")
+    assert [i for _s, i, _p in draw(lines)[1].points] == [1]

@@ -11,6 +11,7 @@ and the tests can read back exactly what is drawn.
 from __future__ import annotations
 
 import calendar
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -74,6 +75,14 @@ class Series:
     colour: str = ""
     intervals: tuple[tuple[float, float] | None, ...] = ()
     colours: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # NaN or infinity (a value stored before numbers were checked) is no
+        # figure: left out, like None, rather than drawn off the chart.
+        object.__setattr__(self, "values", tuple(v if v is not None and math.isfinite(v) else None
+                                                 for v in self.values))
+        object.__setattr__(self, "intervals", tuple(
+            iv if iv is not None and all(math.isfinite(x) for x in iv) else None for iv in self.intervals))
 
 
 @dataclass(frozen=True)
