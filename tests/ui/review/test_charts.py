@@ -253,3 +253,20 @@ def test_a_value_that_is_not_a_number_is_left_out_not_drawn_wild(qapp):
     assert drawn.ticks[-1] < 10
     lines = Chart("t", ("a", "b"), (Series("n", (float("nan"), 2.0)),), count(), "x", kind="lines")
     assert [i for _s, i, _p in draw(lines)[1].points] == [1]
+
+
+def test_the_mouse_over_a_clickable_bar_shows_a_pointing_hand(qapp, qtbot):
+    widget = ChartWidget(rates())
+    qtbot.addWidget(widget)
+    widget.resize(600, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.grab()
+    bar = widget.drawn.bars[0][2].center().toPoint()
+    qtbot.mouseMove(widget, bar)
+    assert widget.cursor().shape() == Qt.CursorShape.ArrowCursor, "nobody listens: nothing to click"
+    widget.clicked.connect(lambda series, index: None)
+    qtbot.mouseMove(widget, bar + QPoint(1, 0))
+    assert widget.cursor().shape() == Qt.CursorShape.PointingHandCursor
+    qtbot.mouseMove(widget, QPoint(2, 2))
+    assert widget.cursor().shape() == Qt.CursorShape.ArrowCursor

@@ -5,7 +5,7 @@ the Review uses to drill down to the tickets behind it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QMetaMethod, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QHelpEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
@@ -15,6 +15,8 @@ from amends.ui.common.charts.style import ChartStyle
 
 
 class ChartWidget(QWidget):
+    """See the module's docstring; ``drawn`` is what the last paint drew."""
+
     #: (series index, category index) of the bar or point clicked
     clicked = Signal(int, int)
 
@@ -65,7 +67,7 @@ class ChartWidget(QWidget):
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         hit = self.drawn.hit(event.position())
-        clickable = hit is not None and hit.series >= 0 and self.receivers(self.clicked) > 0  # type: ignore[arg-type]
+        clickable = hit is not None and hit.series >= 0 and self.isSignalConnected(QMetaMethod.fromSignal(self.clicked))
         self.setCursor(Qt.CursorShape.PointingHandCursor if clickable else Qt.CursorShape.ArrowCursor)
         super().mouseMoveEvent(event)
 
