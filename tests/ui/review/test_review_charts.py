@@ -206,3 +206,24 @@ def test_a_month_on_the_trend_and_a_person_s_offer_bar_drill_down_too(qtbot, win
     with qtbot.waitSignal(pane.drill_requested) as blocker:
         qtbot.mouseClick(offers, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
     assert len(blocker.args[1]) == spread["count"] and actor in blocker.args[0]
+
+
+def test_moving_the_mouse_all_over_every_chart_shows_figures_and_never_fails(qtbot, window):
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    pane = open_review(qtbot, window)
+    for name, widget in charts_of(pane).items():
+        pane.scroll.ensureWidgetVisible(widget)
+        widget.grab()
+        shown = set()
+        for x in range(5, widget.width(), max(1, widget.width() // 24)):
+            for y in range(5, widget.height(), max(1, widget.height() // 12)):
+                point = QPoint(x, y)
+                qtbot.mouseMove(widget, point)
+                QApplication.sendEvent(widget, QHelpEvent(QEvent.Type.ToolTip, point, widget.mapToGlobal(point)))
+                if QToolTip.isVisible():
+                    shown.add(QToolTip.text())
+        figures = {hit.tooltip for hit in widget.drawn.hits if hit.series >= 0}
+        assert shown & figures, name
