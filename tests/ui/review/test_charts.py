@@ -270,3 +270,25 @@ def test_the_mouse_over_a_clickable_bar_shows_a_pointing_hand(qapp, qtbot):
     assert widget.cursor().shape() == Qt.CursorShape.PointingHandCursor
     qtbot.mouseMove(widget, QPoint(2, 2))
     assert widget.cursor().shape() == Qt.CursorShape.ArrowCursor
+
+
+def test_median_offers_are_charted_by_kind_one_unit_each(qapp):
+    """Percent off and account credit never share an axis; a category whose
+    offers mix kinds is in neither chart (its medians mix units: the table
+    has it); credit in two currencies charts the more common one."""
+    from amends.ui.review.charts import offers_chart
+
+    def cost(category: str, kinds: dict[str, int], currency: str | None = "USD") -> dict:
+        return {"category": category, "offers": {k: {"count": n, "total": 1.0} for k, n in kinds.items()},
+                "amounts": {currency: 1.0} if currency else {}}
+
+    costs = [cost("damaged_shipment", {"percent_next_cycle": 3}), cost("wrong_item", {"account_credit": 2}),
+             cost("billing", {"account_credit": 1}, "EUR"), cost("late_delivery", {"account_credit": 1}, "EUR"),
+             cost("cancellation", {"percent_next_cycle": 1, "account_credit": 1})]
+    rows = [{"actor": a, "category": c, "median": 5.0} for a in ("Ana", "Ben")
+            for c in ("damaged_shipment", "wrong_item", "billing", "late_delivery", "cancellation")]
+    percent_chart = offers_chart(rows, costs, "percent_next_cycle")
+    assert percent_chart.unit.name == "%" and percent_chart.meta["categories"] == ["damaged_shipment"]
+    credit = offers_chart(rows, costs, "account_credit")
+    assert credit.unit.name == "EUR" and credit.meta["categories"] == ["billing", "late_delivery"]
+    assert [s.name for s in credit.series] == ["Ana", "Ben"]
