@@ -292,3 +292,9 @@ def test_median_offers_are_charted_by_kind_one_unit_each(qapp):
     credit = offers_chart(rows, costs, "account_credit")
     assert credit.unit.name == "EUR" and credit.meta["categories"] == ["billing", "late_delivery"]
     assert [s.name for s in credit.series] == ["Ana", "Ben"]
+    # what is left out is said under the chart, not dropped silently
+    assert "Cancellation" in percent_chart.footnote and "Cancellation" in credit.footnote
+    assert "Wrong or missing item" in credit.footnote  # USD credit on a EUR axis
+    _image, drawn = draw(credit)
+    [footnote] = drawn.text("footnote")
+    assert footnote.text == credit.footnote and not footnote.elided

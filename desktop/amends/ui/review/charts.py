@@ -93,10 +93,15 @@ def offers_chart(rows: Sequence[Row], recovery_cost: Sequence[Row], kind: str = 
         title, y_title = tr("Median offer by person: account credit"), tr("Median credit")
     values = {(r["actor"], r["category"]): r["median"] for r in rows}
     actors = sorted({r["actor"] for r in rows if r["category"] in categories})
+    others = sorted({r["category"] for r in rows} - set(categories) - {c for c, k in kinds.items() if k[0] != kind
+                                                                      and k[0] in ("percent_next_cycle",
+                                                                                   "account_credit")})
+    footnote = (tr("Not in this chart (offers of other kinds or currencies; see the table): {0}.").format(
+        ", ".join(category_name(c) for c in others)) if others else "")
     series = tuple(Series(actor, tuple(values.get((actor, c)) for c in categories)) for actor in actors)
     legend = () if len(series) > 1 else tuple(LegendEntry(s.name, "series0") for s in series)
     return Chart(title, tuple(category_name(c) for c in categories), series, unit, tr("Category"),
-                 y_title=y_title, legend=legend, note=tr("No offers of this kind in this period."),
+                 y_title=y_title, legend=legend, note=tr("No offers of this kind in this period."), footnote=footnote,
                  meta={"categories": categories, "actors": actors})
 
 

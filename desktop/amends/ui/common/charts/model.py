@@ -108,6 +108,7 @@ class Chart:
     legend: tuple[LegendEntry, ...] = ()
     value_labels: bool = False  # write each bar's figure above it
     note: str = ""  # shown instead of the plot when there is nothing to draw
+    footnote: str = ""  # under the chart: what it leaves out, and why
     meta: dict[str, object] = field(default_factory=dict, compare=False)  # what a click means, for the owner
 
     def legend_entries(self, colour_of: dict[int, str]) -> tuple[LegendEntry, ...]:

@@ -4,8 +4,9 @@ screen and the report cannot drift apart.
 
 Layout, top to bottom: the title (wrapped), the legend (flowing rows), the
 value axis' title with its unit, the plot, the category labels (wrapped at
-word boundaries into at most three lines; elided only when one word does
-not fit, with the whole label as tooltip), the category axis' title. Bars
+word boundaries into at most three lines; slanted at 45° when one word does
+not fit its slot; elided only beyond that, with the whole label as
+tooltip), the category axis' title, a footnote. Bars
 are centred on their label: a category's bars form one group around the
 label's centre, and series without a value there leave no hole.
 :func:`paint` returns what it drew (texts with their boxes, bars, error
@@ -221,6 +222,13 @@ def _paint(painter: QPainter, rect: QRectF, chart: Chart, style: ChartStyle, dra
     text("y_title", y_title, rows, box, Qt.AlignmentFlag.AlignLeft, elided, colour=style.muted)
     top = box.bottom() + pad * 0.6
     bottom = inner.bottom()
+    if chart.footnote:
+        rows, elided = wrap(chart.footnote, inner.width(), fm, max_lines=2)
+        box = QRectF(inner.left(), bottom - line * len(rows), inner.width(), line * len(rows))
+        text("footnote", chart.footnote, rows, box, Qt.AlignmentFlag.AlignLeft, elided, colour=style.muted)
+        if elided:
+            drawn.hits.append(Hit(box, chart.footnote))
+        bottom = box.top() - pad * 0.3
     rows, elided = wrap(chart.x_title, inner.width(), fm, max_lines=1)
     box = QRectF(inner.left(), bottom - line, inner.width(), line)
     text("x_title", chart.x_title, rows, box, Qt.AlignmentFlag.AlignHCenter, elided, colour=style.muted)
