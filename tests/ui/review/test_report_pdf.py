@@ -22,10 +22,14 @@ def _objects(data: bytes) -> dict[int, bytes]:
     return {int(m.group(1)): m.group(2) for m in re.finditer(rb"(\d+) 0 obj(.*?)endobj", data, re.S)}
 
 
-def _stream(obj: bytes) -> bytes:
-    match = re.search(rb"stream\r?\n(.*?)\r?\nendstream", obj, re.S)
-    assert match is not None
-    return zlib.decompress(match.group(1)) if b"/FlateDecode" in obj[:match.start()] else match.group(1)
+def _stream(obj: bytes, objects: dict[int, bytes]) -> bytes:
+    """A stream's bytes by its /Length (direct or an object of its own), inflated."""
+    start = re.search(rb"stream\r?\n", obj)
+    length = re.search(rb"/Length (\d+)( 0 R)?", obj)
+    assert start is not None and length is not None
+    size = int(objects[int(length.group(1))].strip()) if length.group(2) else int(length.group(1))
+    data = obj[start.end():start.end() + size]
+    return zlib.decompress(data) if b"/FlateDecode" in obj[:start.start()] else data
 
 
 def _cmap(text: bytes) -> dict[int, str]:
@@ -50,7 +54,7 @@ def pdf_text_runs(data: bytes) -> list[str]:
     """Every BT…ET text run of every page, decoded through its font's map
     (spaces are positioning in Qt's PDFs, so runs come without them)."""
     objects = _objects(data)
-    maps = {number: _cmap(_stream(objects[int(ref)]))
+    maps = {number: _cmap(_stream(objects[int(ref)], objects))
             for number, obj in objects.items()
             for ref in re.findall(rb"/ToUnicode (\d+) 0 R", obj)}
     runs = []
@@ -58,7 +62,7 @@ def pdf_text_runs(data: bytes) -> list[str]:
         contents = re.search(rb"/Type /Page\b.*?/Contents (\d+) 0 R", obj, re.S)
         if contents is None:
             continue
-        stream = _stream(objects[int(contents.group(1))])
+        stream = _stream(objects[int(contents.group(1))], objects)
         for block in re.findall(rb"BT(.*?)ET", stream, re.S):
             font: dict[int, str] = {}
             text = []
