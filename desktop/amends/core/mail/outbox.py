@@ -98,6 +98,25 @@ def queue_reply(db: Database, message_id: int, account_id: int | None = None, *,
     return outbox_id
 
 
+def queue_mail(conn, actor: str, *, ticket_id: int, sender: Account, to: str, subject: str, body: str,
+               kind: str, in_reply_to: str | None = None, not_before: str | None = None,
+               at: str | None = None) -> tuple[int, str]:
+    """Queue a mail that is not a reply written by a person (a survey, an
+    away reply), inside the caller's transaction; returns (outbox id,
+    Message-ID) so that an answer to it can be recognised."""
+    at = at or clock.now_iso()
+    header_id = make_msgid(domain=sender.from_address.split("@", 1)[1])
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (reference.SETTING,)).fetchone()
+    subject = reference.tagged(subject, ticket_id, reference.DEFAULT if row is None else row[0])
+    outbox_id = inserted_id(conn.execute(
+        "INSERT INTO outbox (ticket_id, account_id, to_address, subject, body, header_message_id, in_reply_to, "
+        "references_header, next_attempt_at, created_at, not_before, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (ticket_id, sender.id, to, subject, body, header_id, in_reply_to, in_reply_to, at, at, not_before, kind)))
+    audit.record(conn, actor, "ticket", ticket_id, "queue_mail", {"outbox_id": outbox_id, "to": to, "kind": kind},
+                 at=at)
+    return outbox_id, header_id
+
+
 @dataclass(frozen=True)
 class Stored:
     """A reply written on its ticket: queued (``outbox_id``) or recorded as
