@@ -137,7 +137,7 @@ def test_send_later_is_in_the_outbox_with_its_time_can_move_and_be_cancelled(db,
     [entry] = outbox.entries(db)
     assert entry["not_before"] == later
     state = delivery.for_messages(db, [stored.message_id])[stored.message_id]
-    assert state.state == "queued" and state.words(_at(start, 1)) == f"queued — will be sent at {later[:16].replace('T', ' ')}"
+    assert state.state == "queued" and state.words(_at(start, 1)) == f"queued — will be sent at {later[:16].replace('T', ' ')} UTC"
     outbox.reschedule(db, stored.outbox_id, _at(start, 7200), now=_at(start, 1))
     assert outbox.entries(db)[0]["not_before"] == _at(start, 7200)
     with pytest.raises(ValidationError, match="not in the future"):

@@ -107,7 +107,7 @@ def test_send_later_waits_in_the_outbox_and_can_be_cancelled(qtbot, window):
     [entry] = outbox.entries(window.db)
     assert entry["not_before"] and entry["status"] == "queued"
     assert view.composer.toPlainText() == "" and not view.composer_status.undo_bar.isVisible()
-    assert f"queued — will be sent at {entry['not_before'][:16].replace('T', ' ')}" in view.conversation.toPlainText()
+    assert f"queued — will be sent at {entry['not_before'][:16].replace('T', ' ')} UTC" in view.conversation.toPlainText()
     view._delivery_link(QUrl(f"amends-cancel-send:{entry['id']}"))
     assert outbox.entries(window.db) == [] and view.composer.toPlainText() == "Good morning!"
 

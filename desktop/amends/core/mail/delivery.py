@@ -60,7 +60,8 @@ class Delivery:
 
 
 def _hm(iso: str | None) -> str:
-    return (iso or "")[:16].replace("T", " ")
+    """Said in UTC, and says so (the stored times are UTC)."""
+    return (iso or "")[:16].replace("T", " ") + " UTC"
 
 
 def for_messages(db: Database, message_ids: list[int]) -> dict[int, Delivery]:
