@@ -120,7 +120,7 @@ def test_the_signature_shows_before_sending_and_only_for_replies(qtbot, window):
     _mailed_ticket(window)
     view = window.inbox.ticket_view
     assert view.composer_status.signature.isVisible()
-    assert view.composer_status.signature.text() == "Signed: tester · Shop support"
+    assert view.composer_status.signature.text() == "Signed: tester / Shop support"
     view.compose("note")
     assert not view.composer_status.signature.isVisible(), "notes are not signed"
     view.compose("out")

@@ -405,7 +405,7 @@ class MailboxesDialog(QDialog):
         self._enable()
 
 
-def outbox_html(entries: list[dict], now: str | None = None) -> str:
+def outbox_html(entries: list[dict], now: str | None = None, link_colour: str | None = None) -> str:
     """The outbox as a table: what each mail is, why it waits, and for one
     held for later its time, with Change time / Cancel links."""
     from amends.core import clock
@@ -414,13 +414,14 @@ def outbox_html(entries: list[dict], now: str | None = None) -> str:
         return "<p><i>Nothing waiting; no replies sent by mail yet.</i></p>"
     now = now or clock.now_iso()
     e = html.escape
+    a = f"<a style='color:{link_colour};' " if link_colour else "<a "  # the palette's blue is unreadable on dark
 
     def waits(x: dict) -> str:
         if x["status"] == "queued" and x.get("not_before") and x["not_before"] > now:
             return (f"sends at {e(x['not_before'][:16].replace('T', ' '))} UTC · "
-                    f"<a href='amends-reschedule:{x['id']}'>Change time…</a> · "
-                    f"<a href='amends-cancel-send:{x['id']}'>Cancel</a>")
-        return f"{e(x['last_error'] or '')}{'<br>next try ' + e(x['next_attempt_at'][11:16]) if x['status'] == 'queued' else ''}"
+                    f"{a}href='amends-reschedule:{x['id']}'>Change time…</a> · "
+                    f"{a}href='amends-cancel-send:{x['id']}'>Cancel</a>")
+        return f"{e(x['last_error'] or '')}{'<br>next try ' + e(x['next_attempt_at'][11:16]) + ' UTC' if x['status'] == 'queued' else ''}"
 
     rows = "".join(
         f"<tr><td>{e(x['status'])}</td><td>#{x['ticket_id']}</td><td>{e(x.get('kind') or 'reply')}</td>"
@@ -453,7 +454,10 @@ class OutboxDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        self.view.setHtml(outbox_html(outbox.entries(self._db)))
+        from PySide6.QtGui import QPalette
+
+        self.view.setHtml(outbox_html(outbox.entries(self._db),
+                                      link_colour=self.view.palette().color(QPalette.ColorRole.Text).name()))
 
     def send_now(self) -> ops.Operation | None:
         self.op = send_due(self, self._db, self.reload, force=True)

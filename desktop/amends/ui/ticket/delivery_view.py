@@ -46,7 +46,8 @@ def delivery_html(state: delivery.Delivery | None, foreground: str) -> str:
         actions = " · " + link.format(f"{SETUP}:", "Set up a mailbox…")
     elif state.state == "queued" and state.held_until and state.held_until > clock.now_iso():
         actions = " · " + link.format(f"{CANCEL}:{state.outbox_id}", "Cancel sending")
-    mark = {"sent": "✓", "failed": "⚠", "not_sent": "⚠", "queued": "⏱"}[state.state]
+    # Marks every desktop font has (an emoji clock showed as a box on Linux).
+    mark = {"sent": "✓", "failed": "⚠", "not_sent": "⚠", "queued": "…"}[state.state]
     return f'<br><small style="color:{foreground};"><b>{mark} {words}</b>{actions}</small>'
 
 
@@ -140,7 +141,7 @@ class ComposerStatus(QWidget):
         self.banner.setVisible(not can_send)
 
     def show_signature(self, text: str, reply: bool) -> None:
-        self.signature.setText(self.tr("Signed:") + " " + text.replace("\n", " · ") if text else "")
+        self.signature.setText(self.tr("Signed:") + " " + text.replace("\n", " / ") if text else "")
         self.signature.setVisible(bool(text) and reply)
 
     def held(self, outbox_id: int, seconds: int) -> None:
