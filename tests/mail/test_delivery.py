@@ -14,7 +14,7 @@ from email.policy import default
 
 import pytest
 from aiosmtpd.controller import Controller
-from amends.core import clock, importers, signatures, tickets
+from amends.core import clock, drafts, importers, signatures, tickets
 from amends.core.errors import ValidationError
 from amends.core.mail import delivery, outbox
 
@@ -69,6 +69,9 @@ def test_a_refusing_server_is_a_failed_reply_with_a_plain_reason_and_retry_sends
     assert state.state == "sent" and state.words().startswith("sent ")
     assert delivery.for_tickets(db, [ticket_id]) == {}
     assert len(handler.received) == 1
+    drafts.save(db, ticket_id, "reply", "Half a thought")
+    assert delivery.for_tickets(db, [ticket_id], db.actor) == {ticket_id: "draft"}, "my draft, in the list"
+    assert delivery.for_tickets(db, [ticket_id], "someone else") == {}
 
 
 def test_with_no_mailbox_the_reply_is_recorded_not_sent_never_sent(db, ticket_id, port):

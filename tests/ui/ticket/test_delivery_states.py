@@ -128,6 +128,11 @@ def test_the_signature_shows_before_sending_and_only_for_replies(qtbot, window):
     assert not view.has_unsent_draft()
     qtbot.keyClicks(view.composer, "Draft")
     assert view.has_unsent_draft()
+    view.save_draft()
+    model = window.inbox.model
+    model.reload()
+    ticket_id = view.ticket.id
+    assert model.data(model.index(model.row_of(ticket_id), model.column_of("now"))) == "reply draft"
 
 
 def test_preferences_edit_my_signature_and_a_mailbox_its_away_reply(qtbot, window):

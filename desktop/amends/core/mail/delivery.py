@@ -21,8 +21,8 @@ from amends.core.store import Database
 #: Shown for a reply recorded while no mailbox was set up.
 NO_MAILBOX = "not sent — no mailbox"
 
-#: What the inbox list marks, worst first.
-LIST_ORDER = ("failed", "not_sent", "queued")
+#: What the inbox list marks, worst first ('draft': my reply being written, not sent).
+LIST_ORDER = ("failed", "not_sent", "queued", "draft")
 
 
 @dataclass(frozen=True)
@@ -94,18 +94,22 @@ def from_row(row) -> Delivery:
                     next_attempt_at=row["next_attempt_at"], attempts=row["attempts"])
 
 
-def for_tickets(db: Database, ticket_ids: list[int]) -> dict[int, str]:
+def for_tickets(db: Database, ticket_ids: list[int], actor: str | None = None) -> dict[int, str]:
     """Per ticket, the worst state among its replies that are not sent
-    ('failed', 'not_sent', 'queued'); tickets whose replies all went are absent."""
+    ('failed', 'not_sent', 'queued'; with ``actor``, 'draft' for that person's
+    reply draft); tickets whose replies all went are absent."""
     if not ticket_ids:
         return {}
     marks = ",".join("?" * len(ticket_ids))
+    drafts = "" if actor is None else f"""UNION ALL SELECT ticket_id, 'draft' FROM drafts
+                                          WHERE actor = ? AND kind = 'reply' AND ticket_id IN ({marks})"""
     rows = db.query(f"""SELECT ticket_id, CASE WHEN status = 'failed' OR (attempts > 0 AND last_error IS NOT NULL)
                                THEN 'failed' ELSE 'queued' END AS state
                         FROM outbox WHERE kind = 'reply' AND status <> 'sent' AND ticket_id IN ({marks})
                         UNION ALL
                         SELECT m.ticket_id, 'not_sent' FROM unsent_replies u JOIN messages m ON m.id = u.message_id
-                        WHERE m.ticket_id IN ({marks})""", tuple(ticket_ids) * 2)
+                        WHERE m.ticket_id IN ({marks}) {drafts}""",
+                    tuple(ticket_ids) * 2 + (() if actor is None else (actor, *ticket_ids)))
     worst: dict[int, str] = {}
     for row in rows:
         known = worst.get(row["ticket_id"])

@@ -224,11 +224,11 @@ class InboxModel(QAbstractTableModel):
 
 
 #: Words, not an emoji, for a reply not mailed yet (core/mail/delivery.py).
-_MARKS = {"failed": "reply failed", "not_sent": "reply not sent", "queued": "reply queued"}
+_MARKS = {"failed": "reply failed", "not_sent": "reply not sent", "queued": "reply queued", "draft": "reply draft"}
 
 
 def _delivery_mark(db, ticket_id: int) -> str:
     """Read once per row when it is first painted (cells are cached)."""
     from amends.core.mail import delivery
 
-    return _MARKS.get(delivery.for_tickets(db, [ticket_id]).get(ticket_id, ""), "")
+    return _MARKS.get(delivery.for_tickets(db, [ticket_id], db.actor).get(ticket_id, ""), "")
