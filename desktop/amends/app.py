@@ -98,7 +98,7 @@ def run(db_path: Path | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("Amends")
     app.setApplicationName("Amends")
-    app.setDesktopFileName("amends")
+    app.setDesktopFileName("io.amends.Amends")  # packaging/io.amends.Amends.desktop
     app.setWindowIcon(appearance.app_icon())
     setup_logging()
     translations.install(app)  # Qt's own texts in the system's language

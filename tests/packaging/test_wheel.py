@@ -168,6 +168,7 @@ def test_the_wheel_alone_installs_and_the_app_paints_its_inbox_with_icons(dist: 
     assert app.returncode == 0, f"status {app.returncode}\n{app.stdout}\n{app.stderr[-3000:]}"
     assert "smoke: ok " in app.stdout, app.stdout
     assert "icons=6/6 app_icon=yes" in app.stdout and "svg_resources=0 " not in app.stdout, app.stdout
+    assert "desktop_id=io.amends.Amends " in app.stdout, app.stdout  # the window finds its .desktop entry
     log = (home / "log" / "amends.log").read_text(encoding="utf-8")
     for text in (app.stderr, log):
         for sign in ("missing resource", "No such file", "Cannot open", "Traceback", " ERROR "):

@@ -56,7 +56,8 @@ def report(app: QApplication, window) -> tuple[bool, str]:
     ok = window.isVisible() and drawn == len(_ICONS) and app_icon and cancel == "Abbrechen"
     line = (f"smoke: {'ok' if ok else 'FAILED'} version={__version__} window={'shown' if window.isVisible() else 'hidden'}"
             f" icons={drawn}/{len(_ICONS)} app_icon={'yes' if app_icon else 'no'} svg_resources={resources}"
-            f" qt_de_cancel={cancel or '-'} rows={window.inbox.model.rowCount()}")
+            f" qt_de_cancel={cancel or '-'} desktop_id={app.desktopFileName() or '-'}"
+            f" rows={window.inbox.model.rowCount()}")
     return ok, line
 
 
