@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the one-folder app with PyInstaller into dist/amends/ and smoke-tests
-# the result. From the repository root:
+# Builds the one-folder app with cx_Freeze (packaging/freeze.py says why not
+# PyInstaller) into dist/amends/ (macOS: also dist/Amends.app) and smoke-tests
+# the result. Never a one-file build. From the repository root:
 #     bash packaging/build.sh
 # Needs Python 3.11+; everything else goes into build/bundle/venv. Windows
 # (Git Bash) and macOS run the same script and the same spec.
@@ -23,19 +24,27 @@ case "$(uname -s)" in
     *) bin=bin; exe= ;;
 esac
 
-echo "== build venv ($work/venv): the app (not editable) and PyInstaller"
+echo "== build venv ($work/venv): the app (not editable) and cx_Freeze"
 "$python" -m venv "$work/venv"
 venv_python="$work/venv/$bin/python$exe"
-"$venv_python" -m pip install -q "$root" "pyinstaller>=6.10,<7"
+"$venv_python" -m pip install -q "$root" "cx-freeze>=8,<9"
 
 echo "== icons from desktop/amends/resources/icons/amends.svg"
 export AMENDS_ICONS="$work/icons"
 QT_QPA_PLATFORM=offscreen "$venv_python" packaging/icons.py "$AMENDS_ICONS" > /dev/null
 
-echo "== PyInstaller (one folder)"
-"$venv_python" -m PyInstaller --noconfirm --log-level WARN --distpath "$dist" --workpath "$work/pyinstaller" \
-    packaging/amends.spec
+echo "== cx_Freeze (one folder)"
 app="$dist/amends"
+rm -rf "$app"
+mkdir -p "$work/freeze"
+# From an empty folder: setuptools under cx_Freeze must not read our pyproject.toml.
+(cd "$work/freeze" && "$venv_python" "$root/packaging/freeze.py" build_exe --build-exe="$app" > "$work/freeze.log" 2>&1) ||
+    { tail -40 "$work/freeze.log" >&2; exit 1; }
+tail -1 "$work/freeze.log"
+if [ "$(uname -s)" = Darwin ]; then
+    (cd "$work/freeze" && "$venv_python" "$root/packaging/freeze.py" bdist_mac >> "$work/freeze.log" 2>&1)
+    rm -rf "$dist/Amends.app" && mv "$work/freeze/build/Amends.app" "$dist/"
+fi
 program="$app/amends$exe"
 
 echo "== smoke test"
@@ -43,7 +52,7 @@ fail() { echo "build.sh: SMOKE TEST FAILED: $*" >&2; exit 1; }
 want="amends $("$venv_python" -c 'import amends; print(amends.__version__)')"
 got="$("$program" --version)"
 [ "$got" = "$want" ] || fail "--version said '$got', the package is '$want'"
-ls "$app"/_internal/amends/resources/icons/ui/*.svg > /dev/null 2>&1 || fail "no icons under _internal/amends/resources"
+ls "$app"/lib/amends/resources/icons/ui/*.svg > /dev/null 2>&1 || fail "no icons under lib/amends/resources"
 qm="$(find "$app" -name 'qtbase_de.qm' | head -1)"
 [ -n "$qm" ] || fail "Qt's German translation (qtbase_de.qm) is not in the folder"
 home="$(mktemp -d)"
@@ -60,11 +69,11 @@ if grep -E "missing resource|No such file|Cannot open|Traceback" "$home/stderr" 
     fail "warnings in the app's output or log"
 fi
 
-echo "== desktop files: $app/share (copy it to ~/.local/share or /usr/share)"
-mkdir -p "$app/share/applications" "$app/share/metainfo" "$app/share/icons"
-cp packaging/io.amends.Amends.desktop "$app/share/applications/"
-cp packaging/io.amends.Amends.metainfo.xml "$app/share/metainfo/"
-cp -r "$AMENDS_ICONS/hicolor" "$app/share/icons/"
+echo "== desktop files: $app/xdg (its contents go to ~/.local/share or /usr/share)"
+mkdir -p "$app/xdg/applications" "$app/xdg/metainfo" "$app/xdg/icons"
+cp packaging/io.amends.Amends.desktop "$app/xdg/applications/"
+cp packaging/io.amends.Amends.metainfo.xml "$app/xdg/metainfo/"
+cp -r "$AMENDS_ICONS/hicolor" "$app/xdg/icons/"
 
 echo "== figures"
 size="$(du -sm "$app" | cut -f1)"
