@@ -5,10 +5,12 @@ cx_Freeze, would otherwise read the project's pyproject.toml):
     python packaging/freeze.py build_exe --build-exe DIST/amends   # Linux, Windows
     python packaging/freeze.py bdist_mac                            # macOS: Amends.app
 
-Why cx_Freeze and not PyInstaller, both built by this script's twin on this
-app (Linux, the same Qt modules and plugins left out, 5,000 tickets, start
-to the first painted inbox, median of 7 wall-clock starts alternated with
-the source install on a 2-core machine at load average ~8):
+Why cx_Freeze and not PyInstaller: both were built by build.sh (PyInstaller
+through a spec with these same rules, in an earlier commit of issue 15's
+branch) and measured on this app (Linux, the same Qt modules and plugins
+left out, 5,000 tickets, start to the first painted inbox, median of 7
+wall-clock starts alternated with the source install on a 2-core machine at
+load average ~8):
 
     cx_Freeze 8.7    173 MB, 59 MB as .tar.gz, 3.64 s (source install 3.53 s)
     PyInstaller 6.22 195 MB, 78 MB as .tar.gz, 2.29 s (source install 2.47 s)
