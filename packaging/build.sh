@@ -10,7 +10,8 @@
 # launched offscreen on a fresh temporary database, shows its main window,
 # paints its inbox with icons, finds Qt's German translation ("Abbrechen")
 # and exits cleanly (AMENDS_SMOKE_TEST, desktop/amends/ui/shell/smoke.py);
-# the icons and the resources are in the folder. Then it prints the size
+# every pane opens (so no module it needs was left out); the icons and the
+# resources are in the folder. Then it prints the size
 # (folder and .tar.gz) and the start time to the first painted inbox beside
 # the same app installed from source into the build venv.
 set -euo pipefail
@@ -61,7 +62,7 @@ smoke="$(env -u PYTHONPATH -u PYTHONHOME QT_QPA_PLATFORM=offscreen AMENDS_SMOKE_
     AMENDS_DB="$home/fresh.db" "$program" 2> "$home/stderr")" || { cat "$home/stderr" >&2; fail "the app exited with $?"; }
 echo "$smoke"
 case "$smoke" in
-    *"smoke: ok "*"window=shown"*"icons=6/6 app_icon=yes"*"qt_de_cancel=Abbrechen"*) ;;
+    *"smoke: ok "*"window=shown"*"icons=6/6 app_icon=yes"*"qt_de_cancel=Abbrechen"*"panes=4"*) ;;
     *) cat "$home/stderr" >&2; fail "the app did not report a shown window with icons and German Qt texts" ;;
 esac
 [ -f "$home/fresh.db" ] || fail "the app did not create the fresh database"

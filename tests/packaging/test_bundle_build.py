@@ -61,5 +61,5 @@ def test_build_script_smoke_tests_what_the_issue_asks() -> None:
     assert "packaging/freeze.py" in script and "packaging/icons.py" in script
     for step in ("--version", "AMENDS_SMOKE_TEST=1", "QT_QPA_PLATFORM=offscreen", "qt_de_cancel=Abbrechen",
                  "icons=6/6 app_icon=yes", "window=shown", "qtbase_de.qm", "mktemp -d", "AMENDS_STARTUP_PROBE=1",
-                 "lib/amends/resources/icons/ui"):
+                 "lib/amends/resources/icons/ui", "panes=4"):
         assert step in script, f"build.sh does not check {step}"

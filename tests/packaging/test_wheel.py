@@ -169,6 +169,7 @@ def test_the_wheel_alone_installs_and_the_app_paints_its_inbox_with_icons(dist: 
     assert "smoke: ok " in app.stdout, app.stdout
     assert "icons=6/6 app_icon=yes" in app.stdout and "svg_resources=0 " not in app.stdout, app.stdout
     assert "desktop_id=io.amends.Amends " in app.stdout, app.stdout  # the window finds its .desktop entry
+    assert " panes=4" in app.stdout, app.stdout  # every pane opened, with what it imports
     log = (home / "log" / "amends.log").read_text(encoding="utf-8")
     for text in (app.stderr, log):
         for sign in ("missing resource", "No such file", "Cannot open", "Traceback", " ERROR "):
