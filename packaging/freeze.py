@@ -12,12 +12,13 @@ left out, 5,000 tickets, start to the first painted inbox, median of 7
 wall-clock starts alternated with the source install on a 2-core machine at
 load average ~8):
 
-    cx_Freeze 8.7    173 MB, 59 MB as .tar.gz, 3.64 s (source install 3.53 s)
-    PyInstaller 6.22 195 MB, 78 MB as .tar.gz, 2.29 s (source install 2.47 s)
+    cx_Freeze 8.7    173 MB, 59 MB as .tar.gz, bundle/source start 1.03, 1.10, 1.14 (3 builds)
+    PyInstaller 6.22 195 MB, 78 MB as .tar.gz, bundle/source start 0.93 (1 build)
 
-The start times are within 10 % of the source install either way (issue 15
-measured 216 ms against 240 ms on a quiet machine, cx_Freeze ahead); the
-size is not noise: 22 MB less to unpack and 19 MB less to download.
+(absolute starts 2.3–4.9 s at that load). On start time the two are within
+the noise of a loaded machine (issue 15 measured cx_Freeze 216 ms,
+PyInstaller 240 ms, a venv 262 ms on a quiet one); on size they are not:
+cx_Freeze is 22 MB less to unpack and 19 MB less to download.
 PyInstaller also copies the build machine's glib, X11 and harfbuzz into the
 folder; cx_Freeze leaves those to the system, which every desktop has.
 
