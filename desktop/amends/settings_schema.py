@@ -78,6 +78,9 @@ AMENDS_JOURNAL_MODE = Setting("AMENDS_JOURNAL_MODE", str, "", ENVIRONMENT,
                               "wal or delete: force the journal mode (tests of network-share behaviour)")
 AMENDS_STARTUP_PROBE = Setting("AMENDS_STARTUP_PROBE", bool, False, ENVIRONMENT,
                                "the app quits after its first painted page (start-up benchmarks, smoke tests)")
+AMENDS_SMOKE_TEST = Setting("AMENDS_SMOKE_TEST", bool, False, ENVIRONMENT,
+                            "the app checks its icons and Qt's translations once the inbox is painted, prints "
+                            "what it found and quits (the wheel and bundle smoke tests)")
 
 ALL: tuple[Setting, ...] = tuple(v for v in globals().copy().values() if isinstance(v, Setting))
 
