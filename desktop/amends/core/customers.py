@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 from dataclasses import dataclass, field
@@ -138,11 +139,22 @@ def split_address(text: str) -> tuple[str, str]:
     else:
         raise BadAddress(raw, "it is empty" if not raw else 'expected ada@example.com or "Ada" <ada@example.com>')
     try:
-        checked = validate_email(address, check_deliverability=False, globally_deliverable=False,
-                                 test_environment=True)
+        normalised = _validated(address)
     except EmailNotValidError as error:
         raise BadAddress(raw, str(error).rstrip(".")) from None
-    return " ".join(name.split()), checked.normalized.lower()
+    return " ".join(name.split()), normalised
+
+
+@functools.lru_cache(maxsize=8192)
+def _validated(address: str) -> str:
+    """The checked, lower-case address. Remembered: a mail fetch or an
+    import checks the same sender several times per message (reading,
+    finding the customer, their address entry) and email-validator's IDNA
+    checks were a fifth of a fetch's time (benchmarks/bench_mail.py). A
+    refused address raises each time (exceptions are not remembered)."""
+    checked = validate_email(address, check_deliverability=False, globally_deliverable=False,
+                             test_environment=True)
+    return checked.normalized.lower()
 
 
 def normalise_address(text: str) -> str:
