@@ -110,3 +110,28 @@ def reading_mbox(path):
     from amends.core.importers import mail
 
     return mail.split_mbox(path.read_bytes())
+
+
+@pytest.mark.parametrize("line", [
+    b'1 (UID 5 INTERNALDATE "05-Jan-2026 10:00:00 +0000" BODY[] {3}',
+    b'2 (INTERNALDATE " 5-Feb-2026 23:59:59 -0130" UID 6',
+    b'3 (UID 7 INTERNALDATE "29-feb-2028 00:00:01 +1400"',
+    b'4 (UID 8 INTERNALDATE "31-Feb-2026 10:00:00 +0000"',     # no such day
+    b'5 (UID 9 INTERNALDATE "05-Foo-2026 10:00:00 +0000"',     # no such month
+    b'6 (UID 10 INTERNALDATE "05-Jan-2026 10:00:00 +2400"',    # no such offset
+    b'7 (UID 11 INTERNALDATE "05-Jan-2026 25:00:00 +0000"',
+    b'8 (UID 12 BODY[] {3}',
+    b"",
+])
+def test_the_arrival_time_reads_as_strptime_read_it(line: bytes) -> None:
+    import re
+    from datetime import datetime
+
+    from amends.core.mail import fetch
+
+    found = re.search(rb'INTERNALDATE "([^"]+)"', line)
+    try:
+        expected = datetime.strptime(found.group(1).decode().strip(), "%d-%b-%Y %H:%M:%S %z") if found else None
+    except ValueError:
+        expected = None
+    assert fetch.arrival(line) == expected

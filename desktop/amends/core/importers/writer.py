@@ -111,7 +111,7 @@ class _Present:
 
 
 def _existing(conn: sqlite3.Connection, select: str, values: Iterable[str]) -> set[str]:
-    wanted, found = list(values), set()
+    wanted, found = list(values), set[str]()
     for offset in range(0, len(wanted), 500):
         chunk = wanted[offset:offset + 500]
         found.update(r[0] for r in conn.execute(f"{select} ({','.join('?' * len(chunk))})", chunk))
