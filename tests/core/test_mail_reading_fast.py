@@ -135,3 +135,13 @@ def test_the_arrival_time_reads_as_strptime_read_it(line: bytes) -> None:
     except ValueError:
         expected = None
     assert fetch.arrival(line) == expected
+
+
+def test_a_part_forgets_its_raw_headers_and_default_type_when_they_change() -> None:
+    message = email.message_from_bytes(b"Subject: one\r\n\r\nbody\r\n", policy=reading.POLICY)
+    assert reading._raw_header(message, "subject") == "one" and reading._raw_header(message, "X-Tag") is None
+    assert message.get_content_type() == "text/plain"
+    message["X-Tag"] = "two"
+    assert reading._raw_header(message, "X-Tag") == "two"
+    message.set_default_type("message/rfc822")   # what the parser does for the parts of a multipart/digest
+    assert message.get_content_type() == "message/rfc822"

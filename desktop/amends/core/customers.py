@@ -130,7 +130,16 @@ def split_address(text: str) -> tuple[str, str]:
     an intranet is a real sender), in lower case: mail systems treat the local
     part case-insensitively in practice, and a customer who types their
     address in another case is the same customer."""
-    raw = str(text).strip()
+    return _split_address(str(text).strip())
+
+
+@functools.lru_cache(maxsize=8192)
+def _split_address(raw: str) -> tuple[str, str]:
+    """:func:`split_address` of stripped text, remembered: a mail fetch or
+    an import reads the same sender several times per message (reading,
+    finding the customer, their address entry), and email-validator's IDNA
+    checks were a fifth of a fetch's time (benchmarks/bench_mail.py). A
+    refused address raises each time (exceptions are not remembered)."""
     bracketed = _BRACKETED.fullmatch(raw)
     if bracketed:
         name, address = bracketed.group(1) or bracketed.group(2) or "", bracketed.group(3)
@@ -139,22 +148,11 @@ def split_address(text: str) -> tuple[str, str]:
     else:
         raise BadAddress(raw, "it is empty" if not raw else 'expected ada@example.com or "Ada" <ada@example.com>')
     try:
-        normalised = _validated(address)
+        checked = validate_email(address, check_deliverability=False, globally_deliverable=False,
+                                 test_environment=True)
     except EmailNotValidError as error:
         raise BadAddress(raw, str(error).rstrip(".")) from None
-    return " ".join(name.split()), normalised
-
-
-@functools.lru_cache(maxsize=8192)
-def _validated(address: str) -> str:
-    """The checked, lower-case address. Remembered: a mail fetch or an
-    import checks the same sender several times per message (reading,
-    finding the customer, their address entry) and email-validator's IDNA
-    checks were a fifth of a fetch's time (benchmarks/bench_mail.py). A
-    refused address raises each time (exceptions are not remembered)."""
-    checked = validate_email(address, check_deliverability=False, globally_deliverable=False,
-                             test_environment=True)
-    return checked.normalized.lower()
+    return " ".join(name.split()), checked.normalized.lower()
 
 
 def normalise_address(text: str) -> str:

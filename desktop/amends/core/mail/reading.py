@@ -206,10 +206,16 @@ _ABSENT = object()
 class _Message(EmailMessage):
     """An EmailMessage that finds each header once: the email package looks
     Content-Type up by a scan of every header on each question about the
-    part (nine scans for one plain mail; a real one has dozens of headers).
-    Any change to the headers forgets what was found."""
+    part (nine scans for one plain mail; a real one has dozens of headers),
+    and so did :func:`_raw_header`. Any change to the headers (or to the
+    default type) forgets what was found."""
 
     _found: dict[str, object] | None = None
+    _raw: dict[str, str] | None = None
+    _type: str | None = None
+
+    def _forget(self) -> None:
+        self._found = self._raw = self._type = None
 
     def get(self, name, failobj=None):
         found = self._found
@@ -221,20 +227,38 @@ class _Message(EmailMessage):
             value = found[key] = super().get(name, _ABSENT)
         return failobj if value is _ABSENT else value
 
+    def raw_first(self, name: str) -> str | None:
+        """The first header of that name as it came (not parsed)."""
+        raw = self._raw
+        if raw is None:
+            raw = self._raw = {}
+            for key, value in self.raw_items():
+                raw.setdefault(key.lower(), str(value))
+        return raw.get(name.lower())
+
+    def get_content_type(self) -> str:
+        if self._type is None:
+            self._type = super().get_content_type()
+        return self._type
+
+    def set_default_type(self, ctype):
+        self._forget()
+        super().set_default_type(ctype)
+
     def set_raw(self, name, value):
-        self._found = None
+        self._forget()
         super().set_raw(name, value)
 
     def __setitem__(self, name, val):
-        self._found = None
+        self._forget()
         super().__setitem__(name, val)
 
     def __delitem__(self, name):
-        self._found = None
+        self._forget()
         super().__delitem__(name)
 
     def replace_header(self, _name, _value):
-        self._found = None
+        self._forget()
         super().replace_header(_name, _value)
 
 
@@ -295,6 +319,8 @@ def _read(message: EmailMessage, raw: bytes, defects: list[str], arrived: dateti
 
 def _raw_header(message: Message, name: str) -> str | None:
     """A header as it came (not parsed): for ids and dates we read ourselves."""
+    if isinstance(message, _Message):
+        return message.raw_first(name)
     for key, value in message.raw_items():
         if key.lower() == name.lower():
             return str(value)
