@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from amends.core import attachments, audit, clock, customers, policies, rules, tags, thanks, tickets
 from amends.core.importers.records import Parsed, PolicyRecord, RecordProblem, TicketRecord
@@ -101,6 +101,10 @@ class _Present:
 
     refs: set[str]
     message_ids: set[str]
+    #: The subject reference template, read when first needed.
+    reference: str | None = None
+    #: Customers this write made without a subscription: none is in force for them.
+    unsubscribed: set[int] = field(default_factory=set)
 
     @classmethod
     def load(cls, conn: sqlite3.Connection, parsed: Parsed) -> _Present:
@@ -123,14 +127,14 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
     counts = {"new": 0, "updated": 0, "unchanged": 0, "messages": 0}
     if parsed.policies and pristine_defaults(conn):
         policies.remove_all(conn)
+    here = _Present.load(conn, parsed)
     customer_ids = {c.ref: _customer(conn, actor, c, counts if parsed.unit == "customers" else None,
-                                     counts if parsed.unit == "subscriptions" else None)
+                                     counts if parsed.unit == "subscriptions" else None, here.unsubscribed)
                     for c in parsed.customers}
     versions = {}
     for policy in parsed.policies:
         versions.update(_policy(conn, actor, policy))
     boxes = mailbox_ids(conn) if any(t.mailbox for t in parsed.tickets) else {}
-    here = _Present.load(conn, parsed)
     touched: set[int] = set()
     created: dict[int, rules.Given] = {}  # new tickets, with what their record set itself
     for number, ticket in enumerate(parsed.tickets):
@@ -222,7 +226,7 @@ def _extras(conn, parsed: Parsed) -> None:
                          (record.merged_into, row[0]))
 
 
-def _customer(conn, actor: str, record, counts, sub_counts=None) -> int:
+def _customer(conn, actor: str, record, counts, sub_counts=None, unsubscribed: set[int] | None = None) -> int:
     """The customer for a record: by the file's own id (ref), else by address
     through the one find-or-create (customers.for_address: any letter case,
     any of their addresses), so a Stripe export, a helpdesk and an mbox meet
@@ -239,6 +243,8 @@ def _customer(conn, actor: str, record, counts, sub_counts=None) -> int:
         existed = not created
         if created and counts is not None:
             counts["new"] += 1
+        if created and not subs and unsubscribed is not None:
+            unsubscribed.add(customer_id)
         if existed:
             changed = _adopt(conn, customer_id, record)
     else:
@@ -249,6 +255,8 @@ def _customer(conn, actor: str, record, counts, sub_counts=None) -> int:
                          (record.email, record.name or row[2], customer_id))
             customers.add_address(conn, customer_id, record.email)
             changed = True
+    if subs and unsubscribed is not None:  # another record of the file found them by address
+        unsubscribed.discard(customer_id)
     subs_changed = False
     for sub in subs:
         written = _subscription(conn, customer_id, sub)
@@ -356,12 +364,14 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, c
         if known is not None:
             _append_messages(conn, known[0], record, totals, here)
             return None
-    if row is None and (referred := reference.ticket_for(conn, record)) is not None:
+    if row is None and record.ref.startswith("mail:") and here.reference is None:
+        here.reference = reference.stored_template(conn)
+    if row is None and (referred := reference.ticket_for(conn, record, here.reference)) is not None:
         # no usable threading headers, but the subject names the customer's own ticket
         _append_messages(conn, referred, record, totals, here)
         return None
     cycle = None
-    if customer_id is not None:
+    if customer_id is not None and customer_id not in here.unsubscribed:
         sub = customers.subscription_at(conn, customer_id, record.created_at)
         if sub is not None:
             cycle = sub.cycle_at(clock.parse_iso(record.created_at))
