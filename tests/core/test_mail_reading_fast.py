@@ -145,3 +145,16 @@ def test_a_part_forgets_its_raw_headers_and_default_type_when_they_change() -> N
     assert reading._raw_header(message, "X-Tag") == "two"
     message.set_default_type("message/rfc822")   # what the parser does for the parts of a multipart/digest
     assert message.get_content_type() == "message/rfc822"
+
+
+def test_a_message_id_twice_in_one_batch_keeps_both_mails_and_the_same_mail_twice_once() -> None:
+    from amends.core.importers import mail
+
+    first = b"From: a@example.com\r\nMessage-ID: <dup@x>\r\nSubject: one\r\n\r\nfirst text\r\n"
+    other = b"From: a@example.com\r\nMessage-ID: <dup@x>\r\nSubject: two\r\n\r\nother text\r\n"
+    parsed = mail.parse_messages([(1, first), (2, first), (3, other)])
+    messages = [m for t in parsed.tickets for m in t.messages]
+    assert [m.body for m in messages] == ["first text", "other text"]
+    assert messages[0].external_id == "<dup@x>" and not any("already used" in d for d in messages[0].defects)
+    assert messages[1].external_id == reading.content_id(other)
+    assert any("already used by another message" in d for d in messages[1].defects)
