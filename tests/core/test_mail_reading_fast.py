@@ -145,6 +145,10 @@ def test_a_part_forgets_its_raw_headers_and_default_type_when_they_change() -> N
     assert reading._raw_header(message, "X-Tag") == "two"
     message.set_default_type("message/rfc822")   # what the parser does for the parts of a multipart/digest
     assert message.get_content_type() == "message/rfc822"
+    message.add_header("Content-Type", "text/html")
+    assert message.get_content_type() == "text/html" and reading._raw_header(message, "content-type") == "text/html"
+    message.make_mixed()
+    assert message.get_content_type() == "multipart/mixed"
 
 
 def test_a_message_id_twice_in_one_batch_keeps_both_mails_and_the_same_mail_twice_once() -> None:

@@ -261,6 +261,14 @@ class _Message(EmailMessage):
         self._forget()
         super().replace_header(_name, _value)
 
+    def add_header(self, _name, _value, **_params):
+        self._forget()
+        super().add_header(_name, _value, **_params)
+
+    def _make_multipart(self, subtype, disallowed_subtypes, boundary):
+        self._forget()
+        super()._make_multipart(subtype, disallowed_subtypes, boundary)
+
 
 POLICY = _RememberingPolicy(message_factory=_Message)
 
