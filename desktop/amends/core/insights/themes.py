@@ -1,0 +1,273 @@
+"""Themes inside a category: the causes a category mixes together.
+
+Method (docs/INSIGHTS.md, "Themes"): each ticket's text is its subject and
+its first customer message (the first 400 characters). Its phrases are the
+1- to 3-word runs that neither start nor end with a stop word (words.py).
+
+1. *Candidates*, per category, from the period's tickets (at most
+   ``SAMPLE`` per category, every k-th by id, so a big store costs the same
+   as a small one and the result never changes between runs): a phrase that
+   at least ``min_tickets`` tickets and ``MIN_SHARE`` of the category share,
+   at least ``MIN_LIFT`` times as common as in the store's other categories
+   (the store's own background: what every ticket says is no theme) and
+   more common than that background explains (one-sided Poisson test at
+   ``SIGNIFICANCE``, so a customer's name that happens to come up twice as
+   often here is no theme), and in
+   at most ``MAX_SHARE`` of the category (a phrase nearly every ticket of
+   the category has names the category, not a cause inside it).
+2. *Grouping*: phrases of two or three words first, then single words;
+   each by tickets, then length (longer first), then alphabet. Each one joins the first theme whose tickets it mostly shares
+   (overlap ≥ ``OVERLAP`` of the smaller set): as one of the theme's phrases
+   when it has two words or more and ≥ ``CONTAINED`` of its tickets are the
+   theme's, else it is dropped (a broader word such as "tea" under "tea was
+   dusty" would count tea tickets of other causes). Otherwise it starts a
+   theme; the theme is named by its first (most shared, longest) phrase.
+3. *Counting*, exact, over every ticket of the period and of the previous
+   period of the same length: a ticket is in a theme when its text has any
+   of the theme's phrases as whole words. Merged tickets are left out.
+
+Covered: a rule of the category or of none (its name or search), a published policy of the category
+(its name, the latest version's step labels and note) or an upstream change
+of the category mentions one of the theme's phrases.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from amends.core import proposals
+from amends.core.insights.numbers import poisson_at_least
+from amends.core.insights.period import FIRST_DAY, Period
+from amends.core.insights.words import normalised, text_phrases
+from amends.core.store import Database
+from amends.core.vocabulary import CATEGORIES
+
+if TYPE_CHECKING:
+    from amends.core import rules
+
+SAMPLE = 2000
+MIN_SHARE = 0.03
+MIN_LIFT = 2.0
+MAX_SHARE = 0.8
+#: A candidate must be this unlikely under the background share (one-sided
+#: Poisson test; small because many phrases are tried per category).
+SIGNIFICANCE = 0.001
+OVERLAP = 0.6
+CONTAINED = 0.8
+#: At most this many themes per category, the most shared first.
+MAX_THEMES = 8
+#: Characters of the first customer message that are read.
+BODY_CHARS = 400
+
+ROWS_SQL = f"""
+SELECT t.id, t.category, t.created_at >= :start AS current, t.subject,
+       (SELECT substr(m.body, 1, {BODY_CHARS}) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'in'
+        ORDER BY m.created_at, m.id LIMIT 1) AS body
+FROM tickets t
+WHERE t.created_at >= :since AND t.created_at < :end AND t.merged_into IS NULL
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """One recurring cause inside a category, with its ticket counts in the
+    period and the previous period of the same length."""
+
+    category: str
+    theme: str
+    tickets: int
+    previous: int
+    covered: bool
+    phrases: tuple[str, ...] = ()
+    covered_by: str | None = None  # "rule 'Dusty tea'", "policy 'Product quality'", ...
+
+    @property
+    def trend(self) -> int:
+        return self.tickets - self.previous
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract of ``insights --json``: exactly these keys."""
+        return {"category": self.category, "theme": self.theme, "tickets": self.tickets,
+                "previous": self.previous, "covered": self.covered}
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    phrase: str
+    ids: frozenset[int] = field(default_factory=frozenset)
+
+
+def previous(period: Period) -> Period:
+    """The period of the same length just before (cut at the first day)."""
+    until = period.since - timedelta(days=1)
+    if until < FIRST_DAY:
+        return Period(FIRST_DAY, FIRST_DAY)
+    return Period(max(FIRST_DAY, period.since - timedelta(days=period.days)), until)
+
+
+def _rows(db: Database, period: Period) -> list[tuple[int, str, int, str, str | None]]:
+    before = previous(period)
+    since = before.start if before.until < period.since else period.start
+    return db.tuples(ROWS_SQL, {"start": period.start, "since": since, "end": period.end})
+
+
+def _sample(ids: list[int]) -> set[int]:
+    step = max(1, math.ceil(len(ids) / SAMPLE))
+    return set(sorted(ids)[::step])
+
+
+def _discover(texts: dict[str, dict[int, set[str]]], min_tickets: int) -> dict[str, list[tuple[str, ...]]]:
+    """Category -> themes as their phrases (the name first), from the
+    sampled tickets' phrases."""
+    counts = {c: Counter(p for found in t.values() for p in found) for c, t in texts.items()}
+    total = Counter[str]()
+    for counter in counts.values():
+        total.update(counter)
+    sizes = {c: len(t) for c, t in texts.items()}
+    everyone = sum(sizes.values())
+    found: dict[str, list[tuple[str, ...]]] = {}
+    for category, counter in counts.items():
+        n = sizes[category]
+        others = everyone - n
+        floor = max(min_tickets, math.ceil(MIN_SHARE * n))
+        candidates = []
+        for phrase, a in counter.items():
+            share = a / n
+            if a < floor or share > MAX_SHARE:
+                continue
+            if others:
+                background = (total[phrase] - a + 1) / (others + 2)
+                if share < MIN_LIFT * background or poisson_at_least(a, n * background) >= SIGNIFICANCE:
+                    continue
+            candidates.append((phrase, a))
+        candidates.sort(key=lambda pa: (" " not in pa[0], -pa[1], -pa[0].count(" "), pa[0]))
+        ticket_phrases = texts[category]
+        themes: list[tuple[list[str], set[int]]] = []
+        for phrase, _ in candidates:
+            ids = {i for i, ps in ticket_phrases.items() if phrase in ps}
+            for names, members in themes:
+                shared = len(ids & members)
+                if shared >= OVERLAP * min(len(ids), len(members)):
+                    if " " in phrase and shared >= CONTAINED * len(ids):
+                        names.append(phrase)
+                        members |= ids
+                    break
+            else:
+                if len(themes) < MAX_THEMES:
+                    themes.append(([phrase], set(ids)))
+        if themes:
+            found[category] = [tuple(names) for names, _ in themes]
+    return found
+
+
+def _coverage(db: Database) -> list[tuple[str | None, str, str]]:
+    """(category or None for any, what, its text normalised) for everything
+    that can mention a theme."""
+    found: list[tuple[str | None, str, str]] = []
+    for name, query, category in db.tuples("SELECT name, query, category FROM rules WHERE enabled = 1"):
+        found.append((category, f"rule {name!r}", normalised(f"{name} . {query}")))
+    for name, category, note, labels in db.tuples(
+            """SELECT p.name, p.category, v.note,
+                      (SELECT group_concat(s.label, ' . ') FROM policy_steps s WHERE s.policy_version_id = v.id)
+               FROM policies p JOIN policy_versions v ON v.policy_id = p.id
+               WHERE v.number = (SELECT max(number) FROM policy_versions WHERE policy_id = p.id)"""):
+        found.append((category, f"policy {name!r}", normalised(f"{name} . {note} . {labels or ''}")))
+    if db.scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'upstream_changes'"):
+        for what, category, theme in db.tuples("SELECT what, category, theme FROM upstream_changes"):
+            found.append((category, f"upstream change {what!r}", normalised(f"{what} . {theme or ''}")))
+    return found
+
+
+def _covered_by(names: tuple[str, ...], category: str, coverage: list[tuple[str | None, str, str]]) -> str | None:
+    """The first rule, policy or change that names the theme (its name or
+    another phrase of it: the phrases other than the name have two words
+    or more, so one broad word in a rule's search covers nothing)."""
+    for scope, what, text in coverage:
+        if scope not in (None, category):
+            continue
+        if any(f" {p} " in text for p in names):
+            return what
+    return None
+
+
+def themes(db: Database, period: Period, *, min_tickets: int = 3) -> list[Theme]:
+    """The themes of every category for ``period``, categories in the
+    vocabulary's order, each category's themes by tickets (most first)."""
+    rows = _rows(db, period)
+    current_ids: dict[str, list[int]] = defaultdict(list)
+    for ticket_id, category, current, _subject, _body in rows:
+        if current:
+            current_ids[category].append(ticket_id)
+    sampled = {c: _sample(ids) for c, ids in current_ids.items()}
+    texts: dict[str, dict[int, set[str]]] = defaultdict(dict)
+    for ticket_id, category, current, subject, body in rows:
+        if current and ticket_id in sampled[category]:
+            texts[category][ticket_id] = text_phrases(subject) | text_phrases(body or "")
+    found = _discover(texts, min_tickets)
+    counts = _count(rows, found)
+    coverage = _coverage(db)
+    result = []
+    for category in CATEGORIES:
+        listed = []
+        for index, names in enumerate(found.get(category, [])):
+            now_n, before_n = counts[(category, index)]
+            by = _covered_by(names, category, coverage)
+            listed.append(Theme(category, names[0], now_n, before_n, by is not None, names, by))
+        listed.sort(key=lambda t: (-t.tickets, t.theme))
+        result.extend(listed)
+    return result
+
+
+def _count(rows: Iterable[tuple[int, str, int, str, str | None]],
+           found: dict[str, list[tuple[str, ...]]]) -> dict[tuple[str, int], list[int]]:
+    """(category, theme index) -> [tickets in the period, in the previous]."""
+    counts: dict[tuple[str, int], list[int]] = {(c, i): [0, 0] for c, ts in found.items() for i in range(len(ts))}
+    padded = {c: [[f" {p} " for p in names] for names in ts] for c, ts in found.items()}
+    for _id, category, current, subject, body in rows:
+        wanted = padded.get(category)
+        if not wanted:
+            continue
+        text = _text(subject, body)
+        slot = 0 if current else 1
+        for index, names in enumerate(wanted):
+            if any(p in text for p in names):
+                counts[(category, index)][slot] += 1
+    return counts
+
+
+def _text(subject: str, body: str | None) -> str:
+    """Subject and message as one normalised text; the bar between them
+    keeps a phrase from running from the subject into the message."""
+    return normalised(subject) + "|" + normalised(body or "")
+
+
+def ticket_ids(db: Database, period: Period, category: str, names: Iterable[str]) -> list[int]:
+    """The period's tickets of ``category`` in the theme made of ``names``
+    (the drill-down: the same test as the count)."""
+    padded = [f" {p} " for p in names]
+    return sorted(ticket_id for ticket_id, cat, current, subject, body in db.tuples(
+        ROWS_SQL + " AND t.category = :category",
+        {"start": period.start, "since": period.start, "end": period.end, "category": category})
+        if current and cat == category and any(p in _text(subject, body) for p in padded))
+
+
+def rule_for(theme: Theme) -> rules.Rule:
+    """The rule one click makes of a theme: its phrases as a search, setting
+    the theme's category (added with rules.add, so it is checked there)."""
+    from amends.core import rules  # rules imports insights.period: not at import time
+
+    query = " OR ".join(f'"{p}"' for p in theme.phrases or (theme.theme,))
+    return rules.Rule(f"Theme: {theme.theme}"[:rules.NAME_LIMIT], query, category=theme.category)
+
+
+def propose(db: Database, theme: Theme, period: Period) -> int:
+    """File a proposal for the theme, linked to its tickets in ``period``."""
+    ids = ticket_ids(db, period, theme.category, theme.phrases or (theme.theme,))
+    text = (f"Recurring theme \u201c{theme.theme}\u201d in {theme.category}: {theme.tickets} tickets in "
+            f"{period.label()} (previous period {theme.previous}). A policy step or an upstream fix?")
+    return proposals.file(db, text, ids, category=theme.category)
