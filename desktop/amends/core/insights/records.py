@@ -13,10 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from amends.core import money
 from amends.core.insights.period import Period
+
+if TYPE_CHECKING:
+    from amends.core.insights.saves import SaveOffers
+    from amends.core.insights.themes import Theme
 
 #: One JSON object as ``json.dumps`` takes it.
 JSON = dict[str, Any]
@@ -294,13 +298,16 @@ class Review:
     offers: Offers
     checklist: Checklist
     recovery_cost: tuple[RecoveryCost, ...]
+    themes: tuple[Theme, ...] = ()
+    save_offers: SaveOffers | None = None
 
     @property
     def checklist_completion(self) -> float:
         return self.checklist.rate
 
     def to_json(self) -> JSON:
-        """Exactly what ``amends insights --json`` has always printed."""
+        """Exactly what ``amends insights --json`` has always printed, then
+        (issue 18) ``themes`` and ``save_offers`` at the end."""
         return {"period": self.period.as_dict(), "as_of": self.as_of,
                 "thresholds": {"min_tickets": self.min_tickets, "window_days": self.window_days,
                                "churn_window_days": self.churn_window_days},
@@ -310,4 +317,6 @@ class Review:
                 "offers": self.offers.to_json(),
                 "checklist_completion": self.checklist_completion,
                 "checklist": self.checklist.to_json(),
-                "recovery_cost": [r.to_json() for r in self.recovery_cost]}
+                "recovery_cost": [r.to_json() for r in self.recovery_cost],
+                "themes": [t.to_json() for t in self.themes],
+                "save_offers": self.save_offers.to_json() if self.save_offers else None}
