@@ -144,7 +144,8 @@ def complaints(db: Database, period: Period, thresholds: Thresholds = Thresholds
                   max(CASE WHEN v.number > 1 THEN v.published_at END) AS latest_change,
                   max(v.published_at) AS latest
            FROM policies p JOIN policy_versions v ON v.policy_id = p.id
-           WHERE v.published_at < ? GROUP BY p.category""", (period.end,))}
+           WHERE v.published_at < ? AND (p.retired_at IS NULL OR p.retired_at >= ?)
+           GROUP BY p.category""", (period.end, period.start))}
     rows: list[Complaint] = []
     counts = {category: _count(db, category, period.start, period.end) for category in CATEGORIES}
     for category in CATEGORIES:

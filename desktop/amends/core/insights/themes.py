@@ -175,11 +175,11 @@ def _coverage(db: Database) -> list[tuple[str | None, str, str]]:
             """SELECT p.name, p.category, v.note,
                       (SELECT group_concat(s.label, ' . ') FROM policy_steps s WHERE s.policy_version_id = v.id)
                FROM policies p JOIN policy_versions v ON v.policy_id = p.id
-               WHERE v.number = (SELECT max(number) FROM policy_versions WHERE policy_id = p.id)"""):
+               WHERE v.number = (SELECT max(number) FROM policy_versions WHERE policy_id = p.id)
+                 AND p.retired_at IS NULL"""):
         found.append((category, f"policy {name!r}", normalised(f"{name} . {note} . {labels or ''}")))
-    if db.scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'upstream_changes'"):
-        for what, category, theme in db.tuples("SELECT what, category, theme FROM upstream_changes"):
-            found.append((category, f"upstream change {what!r}", normalised(f"{what} . {theme or ''}")))
+    for what, category, theme in db.tuples("SELECT what, category, theme FROM upstream_changes"):
+        found.append((category, f"upstream change {what!r}", normalised(f"{what} . {theme or ''}")))
     return found
 
 
@@ -271,3 +271,13 @@ def propose(db: Database, theme: Theme, period: Period) -> int:
     text = (f"Recurring theme \u201c{theme.theme}\u201d in {theme.category}: {theme.tickets} tickets in "
             f"{period.label()} (previous period {theme.previous}). A policy step or an upstream fix?")
     return proposals.file(db, text, ids, category=theme.category)
+
+
+def count_between(db: Database, category: str, names: Iterable[str], start: str, end: str) -> int:
+    """Tickets of ``category`` opened in [start, end) in the theme made of
+    ``names`` (upstream changes measure a theme's rate with it)."""
+    padded = [f" {p} " for p in names]
+    return sum(1 for _id, _cat, _current, subject, body in db.tuples(
+        ROWS_SQL + " AND t.category = :category",
+        {"start": start, "since": start, "end": end, "category": category})
+        if any(p in _text(subject, body) for p in padded))
