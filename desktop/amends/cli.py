@@ -476,7 +476,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_insights(args: argparse.Namespace) -> int:
-    from amends.core import insights, money
+    from amends.core import insights, money, upstream
 
     period = _period(args)
     settings = insights.Settings(insights.Thresholds(min_tickets=args.min_tickets),
@@ -520,6 +520,11 @@ def cmd_insights(args: argparse.Namespace) -> int:
                         else f"{band.cost.amount:,.{money.exponent(band.cost.currency)}f} {band.cost.currency or ''}")
                 print(f"  {band.band:<12} {band.retained:>6}/{band.customers:<6} {band.rate:6.1%} "
                       f"({band.ci[0]:.1%}–{band.ci[1]:.1%})  {cost}")
+    fixes = _with_db(args, lambda db: upstream.measured(db, settings.thresholds.window_days, now=review.as_of))
+    if fixes:
+        print(f"\nUpstream fixes (rate {settings.thresholds.window_days} days before vs after):")
+        for fix in fixes:
+            print(f"  {'FLAG' if fix.flag else '    '} {fix.change.scope:<30} {fix.change.what}: {fix.reason}")
     return 0
 
 

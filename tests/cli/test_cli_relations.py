@@ -49,3 +49,17 @@ def test_a_bad_save_window_exits_2(demo_file):
     result = amends("--db", str(demo_file), "insights", "--save-window-days", "0")
     assert result.returncode == 2
     assert "--save-window-days" in one_line_error(result)
+
+
+def test_text_measures_upstream_fixes(demo_file):
+    from amends.core import upstream
+    from amends.core.store import Database
+
+    db = Database.open(demo_file, "tester", create=False)
+    try:
+        upstream.record(db, "double-wall boxes", "2026-03-01", "damaged_shipment")
+    finally:
+        db.close()
+    text = amends("--db", str(demo_file), "insights", "--since", "2025-06-01", "--until", "2026-06-30")
+    assert text.returncode == 0, text.stderr
+    assert "Upstream fixes" in text.stdout and "double-wall boxes: changed 2026-03-01" in text.stdout

@@ -170,3 +170,14 @@ def test_bad_upstream_fixes_are_refused_and_change_nothing(db):
     with pytest.raises(NotFound):
         upstream.record(db, "x", "2026-05-15", "damaged_shipment", policy_id=4242)
     assert db.scalar("SELECT count(*) FROM upstream_changes") == 0
+
+
+def test_the_pack_drills_down_to_its_tickets(db):
+    from amends.core.insights.drill import Drill
+    from amends.core.insights.drill import ticket_ids as drill
+
+    a = damaged(db, 1, offer=10)
+    b = damaged(db, 2, offer=20)
+    pid = policy_id(db)
+    assert drill(db, Drill("policy", Q1, policy_id=pid)) == [a, b]
+    assert drill(db, Drill("policy", Q1, policy_id=pid, step="out_of_range")) == [b]

@@ -137,3 +137,14 @@ def test_unpriced_and_nothing_retained_give_no_cost(db):
     assert bands(db)["11–20 %"].cost.amount is None          # offered, nobody kept
     leaver(db, 2, offer=15, price=None)
     assert bands(db)["11–20 %"].cost.amount is None          # one offer without a price
+
+
+def test_the_review_drill_down_gives_a_bands_tickets(db):
+    from amends.core.insights.drill import Drill
+    from amends.core.insights.drill import ticket_ids as drill
+
+    kept = leaver(db, 1, offer=10)
+    lost = leaver(db, 2, offer=10, cancelled="2026-02-10T00:00:00Z")
+    assert drill(db, Drill("save_offer", Q1, group="1–10 %"), now=NOW) == [kept, lost]
+    assert drill(db, Drill("save_retained", Q1, group="1–10 %"), now=NOW) == [kept]
+    assert drill(db, Drill("save_lost", Q1, group="1–10 %"), now=NOW) == [lost]

@@ -139,3 +139,11 @@ def test_every_planted_demo_cause_is_found(tmp_path):
                 assert any(any(f" {p} " in said for p in t.phrases) for t in mine), (category, cause)
     finally:
         db.close()
+
+
+def test_the_review_drill_down_gives_the_theme_tickets(db, planted):
+    from amends.core.insights.drill import Drill
+    from amends.core.insights.drill import ticket_ids as drill
+
+    dusty = _find(themes.themes(db, Q1), "product_quality", "tea leaves")
+    assert drill(db, Drill("theme", Q1, category="product_quality", theme=dusty.phrases)) == planted["dusty"]
