@@ -5,8 +5,9 @@ its first customer message (the first 400 characters). Its phrases are the
 1- to 3-word runs that neither start nor end with a stop word (words.py).
 
 1. *Candidates*, per category, from the period's tickets (at most
-   ``SAMPLE`` per category, every k-th by id, so a big store costs the same
-   as a small one and the result never changes between runs): a phrase that
+   ``SAMPLE`` per category, every k-th of those counted, so a big store
+   costs the same as a small one and the result never changes between
+   runs): a phrase that
    at least ``min_tickets`` tickets and ``MIN_SHARE`` of the category share,
    at least ``MIN_LIFT`` times as common as in the store's other categories
    (the store's own background: what every ticket says is no theme) and
@@ -22,9 +23,13 @@ its first customer message (the first 400 characters). Its phrases are the
    theme's, else it is dropped (a broader word such as "tea" under "tea was
    dusty" would count tea tickets of other causes). Otherwise it starts a
    theme; the theme is named by its first (most shared, longest) phrase.
-3. *Counting*, exact, over every ticket of the period and of the previous
-   period of the same length: a ticket is in a theme when its text has any
-   of the theme's phrases as whole words. Merged tickets are left out.
+3. *Counting* over the tickets of the period and of the previous period of
+   the same length: a ticket is in a theme when its text has any of the
+   theme's phrases as whole words; merged tickets are left out. Exact up to
+   ``COUNT_SAMPLE`` tickets per category and period; above that, counted on
+   the tickets whose id is a multiple of k (about ``COUNT_SAMPLE``) and
+   scaled (``Theme.estimated``), so a million-ticket store costs what a
+   small one does. The drill-down always lists every ticket.
 
 Covered: a rule of the category or of none (its name or search), a published policy of the category
 (its name, the latest version's step labels and note) or an upstream change
@@ -33,8 +38,9 @@ of the category mentions one of the theme's phrases.
 
 from __future__ import annotations
 
+import json
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -50,7 +56,13 @@ from amends.core.vocabulary import CATEGORIES
 if TYPE_CHECKING:
     from amends.core import rules
 
-SAMPLE = 2000
+#: Tickets per category the phrases are discovered from.
+SAMPLE = 1000
+#: Tickets per category and period the counts are made from: exact up to
+#: this many, above it estimated from an evenly spread sample (every k-th
+#: ticket by id) and scaled; ``Theme.estimated`` says so, the drill-down
+#: always lists every ticket.
+COUNT_SAMPLE = 2000
 MIN_SHARE = 0.03
 MIN_LIFT = 2.0
 MAX_SHARE = 0.8
@@ -64,12 +76,11 @@ MAX_THEMES = 8
 #: Characters of the first customer message that are read.
 BODY_CHARS = 400
 
-ROWS_SQL = f"""
-SELECT t.id, t.category, t.created_at >= :start AS current, t.subject,
+TEXTS_SQL = f"""
+SELECT t.id, t.subject,
        (SELECT substr(m.body, 1, {BODY_CHARS}) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'in'
         ORDER BY m.created_at, m.id LIMIT 1) AS body
-FROM tickets t
-WHERE t.created_at >= :since AND t.created_at < :end AND t.merged_into IS NULL
+FROM tickets t WHERE t.id IN (SELECT value FROM json_each(?))
 """
 
 
@@ -85,6 +96,7 @@ class Theme:
     covered: bool
     phrases: tuple[str, ...] = ()
     covered_by: str | None = None  # "rule 'Dusty tea'", "policy 'Product quality'", ...
+    estimated: bool = False        # counted from a sample (more than COUNT_SAMPLE tickets)
 
     @property
     def trend(self) -> int:
@@ -110,15 +122,47 @@ def previous(period: Period) -> Period:
     return Period(max(FIRST_DAY, period.since - timedelta(days=period.days)), until)
 
 
-def _rows(db: Database, period: Period) -> list[tuple[int, str, int, str, str | None]]:
-    before = previous(period)
-    since = before.start if before.until < period.since else period.start
-    return db.tuples(ROWS_SQL, {"start": period.start, "since": since, "end": period.end})
+def _merged(db: Database, category: str, start: str, end: str) -> set[int]:
+    return {r[0] for r in db.tuples("SELECT id FROM tickets INDEXED BY tickets_merged WHERE merged_into IS NOT NULL "
+                                    "AND category = ? AND created_at >= ? AND created_at < ?", (category, start, end))}
 
 
-def _sample(ids: list[int]) -> set[int]:
-    step = max(1, math.ceil(len(ids) / SAMPLE))
-    return set(sorted(ids)[::step])
+def _ids(db: Database, category: str, start: str, end: str) -> list[int]:
+    """Ids of the category's tickets opened in [start, end), merged ones
+    left out: an index-only range read, the few merged ones subtracted."""
+    merged = _merged(db, category, start, end)
+    return [r[0] for r in db.tuples("SELECT id FROM tickets WHERE category = ? AND created_at >= ? AND created_at < ?",
+                                    (category, start, end)) if r[0] not in merged]
+
+
+def _counted(db: Database, category: str, start: str, end: str, cap: int) -> tuple[int, list[int]]:
+    """(how many tickets, the ids counts are made from): all of them up to
+    ``cap``, else those whose id is a multiple of k (about ``cap`` of them,
+    spread over the period, the same every time), picked inside the index
+    scan so that a big category costs a count and a few thousand rows."""
+    merged = _merged(db, category, start, end)
+    total = int(db.scalar("SELECT count(*) FROM tickets WHERE category = ? AND created_at >= ? AND created_at < ?",
+                          (category, start, end))) - len(merged)
+    step = max(1, math.ceil(total / cap))
+    if step == 1:
+        return total, _ids(db, category, start, end)
+    rows = db.tuples("SELECT id FROM tickets WHERE category = ? AND created_at >= ? AND created_at < ? "
+                     "AND id % ? = 0", (category, start, end, step))
+    return total, [r[0] for r in rows if r[0] not in merged]
+
+
+def _sample(ids: list[int], cap: int) -> list[int]:
+    """Every k-th id (ascending), at most ``cap``: the same every time."""
+    step = max(1, math.ceil(len(ids) / cap))
+    return sorted(ids)[::step]
+
+
+def _texts(db: Database, ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    found: dict[int, tuple[str, str | None]] = {}
+    for start in range(0, len(ids), 50_000):
+        chunk = ids[start:start + 50_000]
+        found.update((i, (subject, body)) for i, subject, body in db.tuples(TEXTS_SQL, (json.dumps(chunk),)))
+    return found
 
 
 def _discover(texts: dict[str, dict[int, set[str]]], min_tickets: int) -> dict[str, list[tuple[str, ...]]]:
@@ -198,45 +242,50 @@ def _covered_by(names: tuple[str, ...], category: str, coverage: list[tuple[str 
 def themes(db: Database, period: Period, *, min_tickets: int = 3) -> list[Theme]:
     """The themes of every category for ``period``, categories in the
     vocabulary's order, each category's themes by tickets (most first)."""
-    rows = _rows(db, period)
-    current_ids: dict[str, list[int]] = defaultdict(list)
-    for ticket_id, category, current, _subject, _body in rows:
-        if current:
-            current_ids[category].append(ticket_id)
-    sampled = {c: _sample(ids) for c, ids in current_ids.items()}
-    texts: dict[str, dict[int, set[str]]] = defaultdict(dict)
-    for ticket_id, category, current, subject, body in rows:
-        if current and ticket_id in sampled[category]:
-            texts[category][ticket_id] = text_phrases(subject) | text_phrases(body or "")
-    found = _discover(texts, min_tickets)
-    counts = _count(rows, found)
+    before = previous(period)
+    windows = [(period.start, period.end)] + ([(before.start, before.end)] if before.until < period.since else [])
+    sized = {(c, w): _counted(db, c, *windows[w], COUNT_SAMPLE) for c in CATEGORIES for w in range(len(windows))}
+    totals = {key: n for key, (n, _) in sized.items()}
+    chosen = {key: picked for key, (_, picked) in sized.items()}
+    texts = _texts(db, sorted({i for found in chosen.values() for i in found}))
+    discovery: dict[str, dict[int, set[str]]] = {}
+    for category in CATEGORIES:
+        sample = _sample(chosen[(category, 0)], SAMPLE)
+        if sample:
+            discovery[category] = {i: text_phrases(texts[i][0]) | text_phrases(texts[i][1] or "") for i in sample}
+    found = _discover(discovery, min_tickets)
     coverage = _coverage(db)
     result = []
     for category in CATEGORIES:
+        groups = found.get(category, [])
+        counts = [[0, 0] for _ in groups]
+        estimated = False
+        for w in range(len(windows)):
+            hits = _count([texts[i] for i in chosen[(category, w)]], groups)
+            scale = totals[(category, w)] / len(chosen[(category, w)]) if chosen[(category, w)] else 1.0
+            estimated = estimated or scale > 1
+            for index, n in enumerate(hits):
+                counts[index][w] = round(n * scale)
         listed = []
-        for index, names in enumerate(found.get(category, [])):
-            now_n, before_n = counts[(category, index)]
+        for index, names in enumerate(groups):
             by = _covered_by(names, category, coverage)
-            listed.append(Theme(category, names[0], now_n, before_n, by is not None, names, by))
+            listed.append(Theme(category, names[0], counts[index][0], counts[index][1], by is not None, names, by,
+                                estimated))
         listed.sort(key=lambda t: (-t.tickets, t.theme))
         result.extend(listed)
     return result
 
 
-def _count(rows: Iterable[tuple[int, str, int, str, str | None]],
-           found: dict[str, list[tuple[str, ...]]]) -> dict[tuple[str, int], list[int]]:
-    """(category, theme index) -> [tickets in the period, in the previous]."""
-    counts: dict[tuple[str, int], list[int]] = {(c, i): [0, 0] for c, ts in found.items() for i in range(len(ts))}
-    padded = {c: [[f" {p} " for p in names] for names in ts] for c, ts in found.items()}
-    for _id, category, current, subject, body in rows:
-        wanted = padded.get(category)
-        if not wanted:
-            continue
+def _count(texts: Iterable[tuple[str, str | None]], groups: list[tuple[str, ...]]) -> list[int]:
+    """How many of ``texts`` are in each theme (any of its phrases)."""
+    counts = [0] * len(groups)
+    if not groups:
+        return counts
+    flat = [(f" {p} ", index) for index, names in enumerate(groups) for p in names]
+    for subject, body in texts:
         text = _text(subject, body)
-        slot = 0 if current else 1
-        for index, names in enumerate(wanted):
-            if any(p in text for p in names):
-                counts[(category, index)][slot] += 1
+        for index in {index for p, index in flat if p in text}:
+            counts[index] += 1
     return counts
 
 
@@ -248,12 +297,14 @@ def _text(subject: str, body: str | None) -> str:
 
 def ticket_ids(db: Database, period: Period, category: str, names: Iterable[str]) -> list[int]:
     """The period's tickets of ``category`` in the theme made of ``names``
-    (the drill-down: the same test as the count)."""
+    (the drill-down: every ticket, by the same test as the count)."""
+    return _matching(db, category, tuple(names), period.start, period.end)
+
+
+def _matching(db: Database, category: str, names: tuple[str, ...], start: str, end: str) -> list[int]:
     padded = [f" {p} " for p in names]
-    return sorted(ticket_id for ticket_id, cat, current, subject, body in db.tuples(
-        ROWS_SQL + " AND t.category = :category",
-        {"start": period.start, "since": period.start, "end": period.end, "category": category})
-        if current and cat == category and any(p in _text(subject, body) for p in padded))
+    found = _texts(db, _ids(db, category, start, end))
+    return sorted(i for i, (subject, body) in found.items() if any(p in _text(subject, body) for p in padded))
 
 
 def rule_for(theme: Theme) -> rules.Rule:
@@ -276,8 +327,4 @@ def propose(db: Database, theme: Theme, period: Period) -> int:
 def count_between(db: Database, category: str, names: Iterable[str], start: str, end: str) -> int:
     """Tickets of ``category`` opened in [start, end) in the theme made of
     ``names`` (upstream changes measure a theme's rate with it)."""
-    padded = [f" {p} " for p in names]
-    return sum(1 for _id, _cat, _current, subject, body in db.tuples(
-        ROWS_SQL + " AND t.category = :category",
-        {"start": start, "since": start, "end": end, "category": category})
-        if any(p in _text(subject, body) for p in padded))
+    return len(_matching(db, category, tuple(names), start, end))
