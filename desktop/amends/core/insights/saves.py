@@ -46,15 +46,23 @@ NO_OFFER = "no offer"
 BANDS = (NO_OFFER, "0 %", "1–10 %", "11–20 %", "> 20 %", "credit ≤ 10", "credit > 10", "free add-on", "other")
 
 ROWS_SQL = f"""
-WITH wanted AS (
-    SELECT t.id AS ticket_id, t.customer_id, t.created_at,
+WITH candidates AS (
+    -- cancellation tickets of the period (an index range), and tickets with a resolution since the period began
+    -- that made an offer or came from a version with a save-offer step (a resolution follows its ticket)
+    SELECT id AS ticket_id FROM tickets WHERE category = 'cancellation' AND created_at >= :start AND created_at < :end
+    UNION
+    SELECT r.ticket_id FROM resolutions r WHERE r.resolved_at >= :start
+       AND (r.offer_value IS NOT NULL
+            OR r.policy_version_id IN (SELECT policy_version_id FROM policy_steps WHERE type = 'save_offer'))
+), wanted AS (
+    SELECT t.id AS ticket_id, t.customer_id, t.created_at, t.category,
            (SELECT r.id FROM resolutions r WHERE r.ticket_id = t.id ORDER BY r.id DESC LIMIT 1) AS resolution_id
-    FROM tickets t
+    FROM candidates c JOIN tickets t ON t.id = c.ticket_id
     WHERE t.created_at >= :start AND t.created_at < :end AND t.merged_into IS NULL AND t.customer_id IS NOT NULL
 ), qualifying AS (
     SELECT w.*, row_number() OVER (PARTITION BY w.customer_id ORDER BY w.created_at, w.ticket_id) AS nth
-    FROM wanted w JOIN tickets t ON t.id = w.ticket_id LEFT JOIN resolutions r ON r.id = w.resolution_id
-    WHERE t.category = 'cancellation' OR r.offer_value IS NOT NULL
+    FROM wanted w LEFT JOIN resolutions r ON r.id = w.resolution_id
+    WHERE w.category = 'cancellation' OR r.offer_value IS NOT NULL
        OR EXISTS (SELECT 1 FROM resolution_steps s WHERE s.resolution_id = r.id AND s.type = 'save_offer')
 ), firsts AS (
     SELECT q.*, {in_force_id('q.customer_id', 'q.created_at')} AS subscription_id,
@@ -63,8 +71,6 @@ WITH wanted AS (
 )
 SELECT f.ticket_id, f.customer_id, f.created_at, f.deadline, s.started_at, s.cancelled_at, s.price_minor,
        s.currency, r.actor, r.policy_version_id, r.offer_kind, r.offer_value,
-       (SELECT p.name || ' v' || v.number FROM policy_versions v JOIN policies p ON p.id = v.policy_id
-        WHERE v.id = r.policy_version_id) AS version_label,
        (SELECT count(*) FROM subscriptions o WHERE o.customer_id = f.customer_id AND o.started_at <= f.deadline
         AND (o.cancelled_at IS NULL OR o.cancelled_at > f.deadline)) AS in_force_at_end
 FROM firsts f
@@ -150,8 +156,10 @@ def _customers(db: Database, period: Period, window_days: int, now: str) -> tupl
     cutoff = clock.to_iso(clock.parse_iso(now) - timedelta(days=window_days))
     found: list[_Customer] = []
     no_subscription = not_over = 0
-    for (ticket_id, _customer, created, _deadline, started, cancelled, price, currency, actor, _version_id,
-         kind, value, version, in_force_at_end) in db.tuples(
+    labels = dict(db.tuples("SELECT v.id, p.name || ' v' || v.number FROM policy_versions v "
+                            "JOIN policies p ON p.id = v.policy_id"))
+    for (ticket_id, _customer, created, _deadline, started, cancelled, price, currency, actor, version_id,
+         kind, value, in_force_at_end) in db.tuples(
             ROWS_SQL, {"start": period.start, "end": period.end, "window": f"+{int(window_days)} days"}):
         if started is None or started > created or (cancelled is not None and cancelled <= created):
             no_subscription += 1
@@ -169,7 +177,8 @@ def _customers(db: Database, period: Period, window_days: int, now: str) -> tupl
             cost = value * 10 ** money.exponent(currency)
         else:
             cost = None
-        found.append(_Customer(ticket_id, which, bool(in_force_at_end), actor, version, cost, currency))
+        found.append(_Customer(ticket_id, which, bool(in_force_at_end), actor, labels.get(version_id), cost,
+                               currency))
     return found, Excluded(no_subscription, not_over)
 
 
