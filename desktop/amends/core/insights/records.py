@@ -13,14 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from amends.core import money
 from amends.core.insights.period import Period
-
-if TYPE_CHECKING:
-    from amends.core.insights.saves import SaveOffers
-    from amends.core.insights.themes import Theme
 
 #: One JSON object as ``json.dumps`` takes it.
 JSON = dict[str, Any]
@@ -298,8 +294,9 @@ class Review:
     offers: Offers
     checklist: Checklist
     recovery_cost: tuple[RecoveryCost, ...]
-    themes: tuple[Theme, ...] = ()
-    save_offers: SaveOffers | None = None
+    # themes.Theme and saves.SaveOffers (typed as Any: those modules use numbers.py, which uses this one)
+    themes: tuple[Any, ...] = ()
+    save_offers: Any = None
 
     @property
     def checklist_completion(self) -> float:

@@ -99,3 +99,20 @@ def render(chart: QChart, width: int = 960, height: int = 400) -> QImage:
     image = view.grab().toImage()
     view.setChart(QChart())  # the caller keeps ownership of ``chart``
     return image
+
+
+def save_offers_chart(bands: list[dict]) -> tuple[QChart, QBarSet, list[dict]]:
+    """Share still subscribed per offer band (bands with customers only;
+    bar index = index in the returned list). Intervals are in the table."""
+    shown = [b for b in bands if b["customers"]]
+    chart = _chart(tr("Still subscribed after the window, by what was offered (%)"))
+    bar_set = QBarSet(tr("Retained %"))
+    bar_set.setColor(OK_COLOUR)
+    for band in shown:
+        bar_set.append(round(100 * band["rate"], 1))
+    series = QBarSeries()
+    series.append(bar_set)
+    series.setLabelsVisible(True)
+    series.setLabelsFormat("@value %")
+    _bars(chart, series, [b["band"] for b in shown], 100.0, "%.0f")
+    return chart, bar_set, shown
