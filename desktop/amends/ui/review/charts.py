@@ -115,4 +115,6 @@ def save_offers_chart(bands: list[dict]) -> tuple[QChart, QBarSet, list[dict]]:
     series.setLabelsVisible(True)
     series.setLabelsFormat("@value %")
     _bars(chart, series, [b["band"] for b in shown], 100.0, "%.0f")
+    for axis in chart.axes(Qt.Orientation.Vertical):
+        axis.setRange(0, 100)  # a share: 0–100 %, ticks at 25s
     return chart, bar_set, shown
