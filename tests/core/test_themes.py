@@ -147,3 +147,17 @@ def test_the_review_drill_down_gives_the_theme_tickets(db, planted):
 
     dusty = _find(themes.themes(db, Q1), "product_quality", "tea leaves")
     assert drill(db, Drill("theme", Q1, category="product_quality", theme=dusty.phrases)) == planted["dusty"]
+
+
+def test_big_categories_are_counted_on_a_fixed_sample_and_say_so(db):
+    """Above count_sample tickets a category's counts are estimated from the
+    tickets whose id is a multiple of k, scaled; the drill-down stays exact."""
+    dusty = plant(db, "product_quality", "Tea", "the tea leaves were mostly powder", 90)
+    plant(db, "product_quality", "Not good", "something about it was off", 210)
+    plant(db, "billing", "Charge", "I see a charge I do not understand", 30)
+    exact = _find(themes.themes(db, Q1), "product_quality", "tea leaves")
+    assert (exact.tickets, exact.estimated) == (90, False)
+    sampled = _find(themes.themes(db, Q1, count_sample=60), "product_quality", "tea leaves")
+    assert sampled.estimated and abs(sampled.tickets - 90) <= 20
+    assert themes.ticket_ids(db, Q1, "product_quality", sampled.phrases) == dusty
+    assert sampled == _find(themes.themes(db, Q1, count_sample=60), "product_quality", "tea leaves")

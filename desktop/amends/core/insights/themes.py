@@ -239,12 +239,13 @@ def _covered_by(names: tuple[str, ...], category: str, coverage: list[tuple[str 
     return None
 
 
-def themes(db: Database, period: Period, *, min_tickets: int = 3) -> list[Theme]:
+def themes(db: Database, period: Period, *, min_tickets: int = 3, count_sample: int = COUNT_SAMPLE) -> list[Theme]:
     """The themes of every category for ``period``, categories in the
-    vocabulary's order, each category's themes by tickets (most first)."""
+    vocabulary's order, each category's themes by tickets (most first);
+    counts sampled above ``count_sample`` tickets per category and period."""
     before = previous(period)
     windows = [(period.start, period.end)] + ([(before.start, before.end)] if before.until < period.since else [])
-    sized = {(c, w): _counted(db, c, *windows[w], COUNT_SAMPLE) for c in CATEGORIES for w in range(len(windows))}
+    sized = {(c, w): _counted(db, c, *windows[w], count_sample) for c in CATEGORIES for w in range(len(windows))}
     totals = {key: n for key, (n, _) in sized.items()}
     chosen = {key: picked for key, (_, picked) in sized.items()}
     texts = _texts(db, sorted({i for found in chosen.values() for i in found}))
