@@ -45,7 +45,7 @@ def start_xvfb() -> tuple[subprocess.Popen, str]:
     return proc, display
 
 
-def shoot(out: Path) -> None:
+def shoot(out: Path, only: str | None = None) -> None:
     """Runs inside the child process, with DISPLAY or offscreen set up."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("AMENDS_HOME", tempfile.mkdtemp(prefix="amends-shots-"))
@@ -71,6 +71,9 @@ def shoot(out: Path) -> None:
 
     settle()
     out.mkdir(parents=True, exist_ok=True)
+    if only == "review":
+        shoot_review(window, db, out, settle)
+        return
     window.inbox.table.selectRow(0)
     settle()
     window.grab().save(str(out / "inbox.png"))
@@ -150,6 +153,7 @@ def shoot(out: Path) -> None:
     report.grab().save(str(out / "import-report.png"))
     report.reject()
     shoot_sizes_and_schemes(window, db, out, settle)
+    shoot_review(window, db, out, settle)
     print("\n".join(str(p) for p in sorted(out.glob("**/*.png"))))
 
 
@@ -376,10 +380,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--offscreen", action="store_true", help="render with Qt's offscreen platform")
+    parser.add_argument("--only", choices=["review"], help="only the Review pane's charts and the report's pages")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        shoot(args.out)
+        shoot(args.out, args.only)
         return 0
     env = dict(os.environ)
     xvfb = None
@@ -390,10 +395,62 @@ def main() -> int:
         print("using Qt's offscreen platform (no Xvfb)")
         env["QT_QPA_PLATFORM"] = "offscreen"
     try:
-        return subprocess.run([sys.executable, __file__, "--child", "--out", str(args.out)], env=env).returncode
+        only = ["--only", args.only] if args.only else []
+        return subprocess.run([sys.executable, __file__, "--child", "--out", str(args.out), *only], env=env).returncode
     finally:
         if xvfb is not None:
             xvfb.terminate()
+
+
+def shoot_review(window, db, out: Path, settle) -> None:
+    """The Review's charts (issue 15): the pane at 1280x720 and 1920x1080,
+    light and dark, at its top and scrolled to each chart row (in review/),
+    and the quarterly PDF's pages (rendered with QtPdf where PySide6-Addons
+    happens to be installed; the app does not need it)."""
+    from datetime import date
+
+    from amends.core.insights.period import Period
+    from amends.ui.report import write_report
+    from PySide6.QtWidgets import QScrollArea
+
+    shots = out / "review"
+    shots.mkdir(parents=True, exist_ok=True)
+    review = window.review
+    done: list[bool] = []
+    review.computed.connect(lambda: done.append(True))
+    window.show_pane(2)
+    while not done:
+        settle()
+    scroll = review.findChild(QScrollArea)
+    for scheme in ("light", "dark"):
+        use_dark(scheme == "dark")
+        settle()
+        window.apply_appearance()
+        for width, height in ((1280, 720), (1920, 1080)):
+            window.resize(width, height)
+            settle()
+            for part, widget in (("top", None), ("offers", review.offers_percent_chart),
+                                 ("churn", review.churn_chart), ("cost", review.cost_chart)):
+                if widget is None:
+                    scroll.verticalScrollBar().setValue(0)
+                else:
+                    scroll.ensureWidgetVisible(widget, 0, 0)
+                settle()
+                window.grab().save(str(shots / f"review-{part}-{width}x{height}-{scheme}.png"))
+    use_dark(False)
+    settle()
+    window.apply_appearance()
+    pdf = write_report(db, Period(date(2026, 1, 1), date(2026, 9, 30)), shots / "report.pdf", force=True)
+    try:
+        from PySide6.QtCore import QSize
+        from PySide6.QtPdf import QPdfDocument
+    except ImportError:
+        print("no QtPdf (PySide6-Addons) here: look at review/report.pdf itself")
+        return
+    document = QPdfDocument()
+    document.load(str(pdf))
+    for page in range(document.pageCount()):
+        document.render(page, QSize(1240, 1754)).save(str(shots / f"report-page{page + 1}.png"))
 
 
 if __name__ == "__main__":

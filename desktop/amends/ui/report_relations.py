@@ -9,12 +9,14 @@ without touching these; report.build_html appends what ``parts`` returns."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from amends.core import money, upstream
 from amends.core.insights import policy_pack
 from amends.core.insights.period import Period
 from amends.core.store import Database
 from amends.core.vocabulary import category_name
+from amends.ui.common.charts import Chart
 from amends.ui.policies.policy_review import pack_html
 from amends.ui.review import charts
 
@@ -36,8 +38,11 @@ def reviewed_policies(db: Database, period: Period) -> list[int]:
         (period.until.isoformat(), period.since.isoformat(), period.start, period.end))]
 
 
-def parts(db: Database, data: dict, period: Period, *, now: str | None = None) -> tuple[list[str], dict[str, object]]:
-    images: dict[str, object] = {}
+def parts(db: Database, data: dict, period: Period, slot: Callable[[str], str], *,
+          now: str | None = None) -> tuple[list[str], dict[str, Chart]]:
+    """HTML parts and the charts they place (``slot(name)`` is the
+    report's placeholder for a chart, drawn as vectors by report.py)."""
+    images: dict[str, Chart] = {}
     out: list[str] = []
     themes = data.get("themes") or []
     out.append("<h2>Themes inside each category</h2>")
@@ -51,9 +56,8 @@ def parts(db: Database, data: dict, period: Period, *, now: str | None = None) -
     saved = data.get("save_offers")
     if saved:
         bands = saved["bands"]
-        chart, _set, _shown = charts.save_offers_chart(bands)
-        images["chart://saves"] = charts.render(chart)
-        out.append("<h2>What save offers save</h2><p><img src='chart://saves' width='640'></p>")
+        images["saves"] = charts.save_offers_chart(bands, saved["window_days"])
+        out.append(f"<h2>What save offers save</h2>{slot('saves')}")
         out.append(_table(["Offered", "Customers", "Still subscribed", "Rate", "95 % interval",
                            "Cost per retained"], [
             [e(b["band"]), str(b["customers"]), str(b["retained"]), f"{b['rate']:.1%}",

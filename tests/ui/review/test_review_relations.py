@@ -46,7 +46,11 @@ def test_save_offers_are_charted_tabled_and_drill_down(qtbot, window):
     shown = pane.saves.model().rows
     assert shown and all(b.customers for b in shown)
     assert sum(b.customers for b in shown) == sum(b["customers"] for b in pane.data["save_offers"]["bands"])
-    assert pane.saves_chart.chart().series(), "a chart is drawn"
+    chart = pane.saves_chart.chart()
+    assert chart.categories == tuple(b.band for b in shown) and chart.series[0].intervals, "rates with 95 % bars"
+    with qtbot.waitSignal(pane.drill_requested) as clicked:
+        pane.saves_chart.clicked.emit(0, 0)
+    assert len(clicked.args[1]) == shown[0].retained
     assert pane.saves_by_actor.model().rowCount() > 0
     with qtbot.waitSignal(pane.drill_requested) as drilled:
         pane.saves.doubleClicked.emit(pane.saves.model().index(0, 0))
