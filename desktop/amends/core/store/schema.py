@@ -537,7 +537,8 @@ ALTER TABLE mail_accounts ADD COLUMN oauth_revoke_url TEXT;
 ALTER TABLE mail_accounts ADD COLUMN oauth_scope TEXT;
 """
 
-V4 = """
+# Version 4: see each block's header.
+V4 = f"""
 -- T17A (issue 17 points 1, 3, 4, 5, 7): replies that are really sent.
 -- not_before: the outbox never sends a mail before it (undo send holds a
 -- reply a few seconds; send later holds it until a chosen time). kind: what
@@ -578,6 +579,36 @@ CREATE TABLE away_replies (
     outbox_id  INTEGER REFERENCES outbox(id) ON DELETE SET NULL,
     PRIMARY KEY (account_id, address, day)
 ) WITHOUT ROWID;
+
+-- T18 (issue 18 points 4, 5): what a policy review decided, and fixes made
+-- upstream of support. A review of one policy ends in a decision with a
+-- note; 'retire' also sets policies.retired_at (a retired policy matches no
+-- new ticket and covers no category). An upstream change ("double-wall boxes
+-- from 15 May") is measured like a published version: its category's (or
+-- theme's) rate before and after effective_at.
+ALTER TABLE policies ADD COLUMN retired_at TEXT;
+CREATE TABLE policy_decisions (
+    id           INTEGER PRIMARY KEY,
+    policy_id    INTEGER NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
+    decision     TEXT NOT NULL CHECK (decision IN ('keep', 'change', 'retire')),
+    note         TEXT NOT NULL CHECK (length(trim(note)) > 0),
+    period_since TEXT NOT NULL,            -- the quarter reviewed, YYYY-MM-DD, both ends included
+    period_until TEXT NOT NULL,
+    decided_at   TEXT NOT NULL,
+    decided_by   TEXT NOT NULL
+);
+CREATE INDEX policy_decisions_policy ON policy_decisions(policy_id, decided_at);
+CREATE TABLE upstream_changes (
+    id           INTEGER PRIMARY KEY,
+    what         TEXT NOT NULL CHECK (length(trim(what)) > 0),
+    effective_at TEXT NOT NULL,            -- from when it applies (ISO 8601 UTC)
+    category     TEXT NOT NULL CHECK (category IN {CATEGORY_CHECK}),
+    theme        TEXT,                     -- a theme's phrase, or NULL for the whole category
+    policy_id    INTEGER REFERENCES policies(id) ON DELETE SET NULL,
+    recorded_at  TEXT NOT NULL,
+    recorded_by  TEXT NOT NULL
+);
+CREATE INDEX upstream_changes_category ON upstream_changes(category, effective_at);
 """
 
 #: Index = schema version reached by running that script.

@@ -278,6 +278,7 @@ class MainWindow(WindowActions, QMainWindow):
             self._review = ReviewPane(self.db)
             self._review.setObjectName("reviewPane")
             self._review.drill_requested.connect(self.drill_down)
+            self._review.wrote.connect(lambda what: self.bus.announce(Changed(what)))
             self.stack.addWidget(self._review)
         return self._review
 
