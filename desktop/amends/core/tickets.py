@@ -19,6 +19,7 @@ from amends.core.store.rowids import inserted_id
 from amends.core.vocabulary import CATEGORIES, MESSAGE_DIRECTIONS, PRIORITIES, STATUSES
 
 PAGE_SIZE = 100
+WAITING_KEY = "coalesce(t.waiting_since, '~')"
 
 #: ``InboxQuery.assignee`` value meaning "nobody is assigned".
 UNASSIGNED = "\x00none"
@@ -29,7 +30,12 @@ SORTS = {
     "updated": ("t.updated_at", "t.id"),
     "created": ("t.created_at", "t.id"),
     "priority": ("t.priority", "t.updated_at", "t.id"),
+    # Oldest waiting first: the customer who has waited longest on top; tickets
+    # nobody waits on come last ('~' sorts after every time), by the expression index.
+    "waiting": (WAITING_KEY, "t.id"),
 }
+#: Sorts read oldest first (the others newest first).
+ASCENDING = frozenset({"waiting"})
 VIEWS = ("all", "due_followups")
 
 
@@ -89,6 +95,12 @@ class TicketRow(NamedTuple):
     billing_cycle: int | None
     due_at: str | None = None
     snoozed_until: str | None = None
+    #: Since when the customer waits for us (None: nobody waits); see schema V4.
+    waiting_since: str | None = None
+    #: Our first reply (None: the first-reply target applies, else the next-reply one).
+    replied_at: str | None = None
+    #: A customer message came in since I last read the ticket (bold in the list).
+    unread: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,7 +139,10 @@ class Ticket:
 
 _ROW_SQL = """SELECT t.id, t.subject, t.status, t.category, t.priority, t.assignee,
        coalesce(nullif(c.name, ''), c.email, '') AS customer,
-       t.created_at, t.updated_at, t.billing_cycle, {due} AS due_at, t.snoozed_until
+       t.created_at, t.updated_at, t.billing_cycle, {due} AS due_at, t.snoozed_until,
+       t.waiting_since, t.replied_at,
+       (t.last_in_at IS NOT NULL AND t.last_in_at > coalesce(
+           (SELECT rm.read_at FROM read_marks rm WHERE rm.actor = ? AND rm.ticket_id = t.id), '')) AS unread
 FROM {source}
 LEFT JOIN customers c ON c.id = t.customer_id"""
 
@@ -236,7 +251,7 @@ def page(db: Database, query: InboxQuery, after: tuple | None = None,
     else:
         source = "tickets t"
         order = keys = SORTS[query.sort]
-        direction = "DESC"
+        direction = "ASC" if query.sort in ASCENDING else "DESC"
     if after is not None:
         if len(after) != len(keys):
             raise ValidationError([("cursor", "does not fit this query")])
@@ -249,8 +264,8 @@ def page(db: Database, query: InboxQuery, after: tuple | None = None,
     sql += "\nORDER BY " + ", ".join(f"{column} {direction}" for column in order)
     sql += "\nLIMIT ?"
     params.append(int(limit))
-    rows = db.tuples(sql, params)
-    result = [TicketRow(*r) for r in rows]
+    rows = db.tuples(sql, [db.actor, *params])
+    result = [TicketRow(*r[:-1], unread=bool(r[-1])) for r in rows]
     cursor: tuple[object, ...] | None = None
     if len(rows) == limit and rows:
         last = result[-1]
@@ -262,7 +277,8 @@ def page(db: Database, query: InboxQuery, after: tuple | None = None,
             cursor = (last.id,)
         else:
             cursor = tuple({"t.updated_at": last.updated_at, "t.created_at": last.created_at,
-                            "t.priority": last.priority, "t.id": last.id}[k] for k in keys)
+                            "t.priority": last.priority, "t.id": last.id,
+                            WAITING_KEY: last.waiting_since or "~"}[k] for k in keys)
     return result, cursor
 
 
@@ -286,8 +302,26 @@ def count(db: Database, query: InboxQuery, *, cap: int = 10_000, now: str | None
 
 def row(db: Database, ticket_id: int) -> TicketRow | None:
     """One inbox line, fresh from the database (the model refreshes with it)."""
-    found = db.tuples(_ROW_SQL.format(due="NULL", source="tickets t") + "\nWHERE t.id = ?", (ticket_id,))
-    return TicketRow(*found[0]) if found else None
+    found = db.tuples(_ROW_SQL.format(due="NULL", source="tickets t") + "\nWHERE t.id = ?", (db.actor, ticket_id))
+    return TicketRow(*found[0][:-1], unread=bool(found[0][-1])) if found else None
+
+
+def mark_read(db: Database, ticket_id: int, *, at: str | None = None) -> None:
+    """Note that I have read the ticket now: it stops being bold for me (and
+    only for me) until the customer writes again. Not audited: reading
+    changes nothing anyone needs to trace."""
+    with db.transaction() as conn:
+        conn.execute("INSERT INTO read_marks (actor, ticket_id, read_at) VALUES (?, ?, ?) ON CONFLICT(actor, "
+                     "ticket_id) DO UPDATE SET read_at = excluded.read_at", (db.actor, ticket_id, at or clock.now_iso()))
+
+
+def waited(row: TicketRow, now: str | None = None) -> float | None:
+    """Seconds the customer has waited (None: nobody waits), in clock time:
+    what the customer lived through (targets count business time)."""
+    if row.waiting_since is None:
+        return None
+    moment = clock.parse_iso(now) if now else clock.now()
+    return max(0.0, (moment - clock.parse_iso(row.waiting_since)).total_seconds())
 
 
 def get(db: Database, ticket_id: int, *, with_messages: bool = True) -> Ticket:

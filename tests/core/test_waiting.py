@@ -1,0 +1,98 @@
+"""How long the customer has waited, "oldest waiting first", unread for me
+(schema 4: derived by triggers from the messages, whoever writes them)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from amends.core import tickets
+from amends.core.store import Database
+from amends.core.workspace import open_database
+
+from tests.conftest import ACTOR
+
+
+def _ticket(db: Database, at: str, subject: str = "Box") -> int:
+    return tickets.create(db, subject, "Where is my box?", created_at=at)
+
+
+def test_waiting_since_the_oldest_unanswered_message(db: Database) -> None:
+    ticket_id = _ticket(db, "2026-12-01T08:00:00Z")
+    assert tickets.row(db, ticket_id).waiting_since == "2026-12-01T08:00:00Z"
+    assert tickets.row(db, ticket_id).replied_at is None
+    tickets.add_message(db, ticket_id, "in", "Hello?", at="2026-12-01T09:00:00Z")
+    assert tickets.row(db, ticket_id).waiting_since == "2026-12-01T08:00:00Z", "the clock does not restart"
+    tickets.add_message(db, ticket_id, "note", "checking", at="2026-12-01T09:30:00Z")
+    assert tickets.row(db, ticket_id).waiting_since == "2026-12-01T08:00:00Z", "a note answers nobody"
+    tickets.add_message(db, ticket_id, "out", "On its way", at="2026-12-01T10:00:00Z")
+    row = tickets.row(db, ticket_id)
+    assert row.waiting_since is None and row.replied_at == "2026-12-01T10:00:00Z"
+    tickets.add_message(db, ticket_id, "in", "Still nothing", at="2026-12-02T10:00:00Z")
+    assert tickets.row(db, ticket_id).waiting_since == "2026-12-02T10:00:00Z"
+    assert tickets.waited(tickets.row(db, ticket_id), "2026-12-02T14:30:00Z") == 4.5 * 3600
+    # Whoever writes messages (another tool, an import): the column follows.
+    db.conn.execute("DELETE FROM messages WHERE ticket_id = ? AND created_at = '2026-12-02T10:00:00Z'", (ticket_id,))
+    assert tickets.row(db, ticket_id).waiting_since is None
+
+
+def test_thanks_waits_for_nothing(db: Database) -> None:
+    ticket_id = _ticket(db, "2026-12-01T08:00:00Z")
+    tickets.add_message(db, ticket_id, "out", "Done", at="2026-12-01T09:00:00Z")
+    with db.transaction() as conn:
+        conn.execute("INSERT INTO messages (ticket_id, direction, author, created_at, body, flag) "
+                     "VALUES (?, 'in', 'c', '2026-12-01T10:00:00Z', 'Thanks!', 'thanks')", (ticket_id,))
+    assert tickets.row(db, ticket_id).waiting_since is None
+
+
+def test_oldest_waiting_first_pages_every_ticket_once(db: Database) -> None:
+    ids = [_ticket(db, f"2026-12-01T{h:02d}:00:00Z", f"T{h}") for h in (5, 1, 9, 3, 7, 2, 8)]
+    answered = ids[1]
+    tickets.add_message(db, answered, "out", "Answer", at="2026-12-01T12:00:00Z")
+    seen: list[tickets.TicketRow] = []
+    cursor = None
+    while True:
+        rows, cursor = tickets.page(db, tickets.InboxQuery(status="active", sort="waiting"), cursor, 2)
+        seen.extend(rows)
+        if cursor is None:
+            break
+    assert [r.id for r in seen][-1] == answered, "nobody waits on it: last"
+    waits = [r.waiting_since for r in seen[:-1]]
+    assert waits == sorted(waits) and len(seen) == len(ids) == len({r.id for r in seen})
+    plan = " ".join(str(r[-1]) for r in db.tuples(
+        "EXPLAIN QUERY PLAN SELECT t.id FROM tickets t WHERE t.status <> 'resolved' "
+        "ORDER BY coalesce(t.waiting_since, '~'), t.id LIMIT 5"))
+    assert "tickets_active_waiting" in plan and "TEMP B-TREE" not in plan
+
+
+def test_unread_is_per_person_and_comes_back_with_a_new_message(db: Database, db_path: Path) -> None:
+    ticket_id = _ticket(db, "2026-12-01T08:00:00Z")
+    assert tickets.row(db, ticket_id).unread
+    tickets.mark_read(db, ticket_id, at="2026-12-01T09:00:00Z")
+    assert not tickets.row(db, ticket_id).unread
+    other = open_database(db_path, "colleague@host")
+    try:
+        assert tickets.row(other, ticket_id).unread, "my read mark is mine"
+    finally:
+        other.close()
+    tickets.add_message(db, ticket_id, "out", "Answer", at="2026-12-01T10:00:00Z")
+    assert not tickets.row(db, ticket_id).unread, "our own reply is not news"
+    tickets.add_message(db, ticket_id, "in", "Thanks but", at="2026-12-01T11:00:00Z")
+    rows, _ = tickets.page(db, tickets.InboxQuery(status="all"))
+    assert rows[0].unread
+
+
+def test_upgrade_from_version_3_computes_waiting(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    shutil.copy(Path(__file__).resolve().parents[1] / "fixtures" / "amends-v3.db", path)
+    db = open_database(path, ACTOR)
+    try:
+        expected = db.tuples("""SELECT t.id FROM tickets t WHERE EXISTS (SELECT 1 FROM messages m WHERE
+                                m.ticket_id = t.id AND m.direction = 'in' AND m.flag IS NOT 'thanks' AND
+                                m.created_at > coalesce((SELECT max(created_at) FROM messages o
+                                WHERE o.ticket_id = t.id AND o.direction = 'out'), '')) ORDER BY t.id""")
+        assert expected, "the fixture has customers waiting"
+        assert db.tuples("SELECT id FROM tickets WHERE waiting_since IS NOT NULL ORDER BY id") == expected
+        assert db.scalar("SELECT count(*) FROM reply_targets") == 1
+    finally:
+        db.close()
