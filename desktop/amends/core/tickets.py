@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
-from amends.core import audit, clock, customers, query_syntax
+from amends.core import audit, clock, customers, query_syntax, targets
 from amends.core.errors import Change, ConflictError, NotFound, ValidationError
 from amends.core.store import Database
 from amends.core.store.rowids import inserted_id
@@ -179,7 +179,8 @@ def _where(db: Database, query: InboxQuery, now: str) -> tuple[list[str], list[A
     text = query.full_text
     syntax = query_syntax.parse(text, db.actor, tags=_tag_usage(db) if "tag:" in text.lower() else None, now=now,
                                 customers=lambda phrase: _customers_matching(db, phrase),
-                                mailboxes=_mailbox_names(db) if "mailbox:" in text.lower() else None)
+                                mailboxes=_mailbox_names(db) if "mailbox:" in text.lower() else None,
+                                reply_due=lambda value: targets.load(db).condition(value, now))
     if syntax.problems:
         raise ValidationError([(p.token, p.reason) for p in syntax.problems])
     # A field typed in the search box replaces the view's filter on it.
