@@ -23,6 +23,7 @@ from amends.core.insights.records import (
 )
 from amends.core.insights.recovery import followups_overdue
 from amends.core.insights.recurring import Thresholds, complaints
+from amends.core.insights.reply_targets import reply_targets
 from amends.core.insights.resolutions import resolution_figures
 from amends.core.store import Database
 
@@ -65,7 +66,8 @@ def compute(db: Database, period: Period, settings: Settings = Settings(), *, no
     churn = cycle1_churn(db, period, settings.churn_window_days, now=as_of)
     checkpoint(3)
     overdue = followups_overdue(db, as_of)
+    answered = reply_targets(db, period, now=as_of)
     report(parts, parts)
     return Review(period, as_of, settings.thresholds.min_tickets, settings.thresholds.window_days,
                   settings.churn_window_days, tuple(recurring), churn, overdue, resolved.offers,
-                  resolved.checklist, resolved.recovery_cost)
+                  resolved.checklist, resolved.recovery_cost, answered)

@@ -294,6 +294,8 @@ class Review:
     offers: Offers
     checklist: Checklist
     recovery_cost: tuple[RecoveryCost, ...]
+    #: T17B: answered within the reply target (core/insights/reply_targets.py); None = not computed.
+    reply_targets: Any = None
 
     @property
     def checklist_completion(self) -> float:
@@ -310,4 +312,5 @@ class Review:
                 "offers": self.offers.to_json(),
                 "checklist_completion": self.checklist_completion,
                 "checklist": self.checklist.to_json(),
-                "recovery_cost": [r.to_json() for r in self.recovery_cost]}
+                "recovery_cost": [r.to_json() for r in self.recovery_cost],
+                **({} if self.reply_targets is None else {"reply_targets": self.reply_targets.to_json()})}
