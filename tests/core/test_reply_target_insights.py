@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from amends.core import business_hours, insights, targets, tickets
-from amends.core.insights.reply_targets import reply_targets
 from amends.core.insights.period import Period
+from amends.core.insights.reply_targets import reply_targets
 from amends.core.store import Database
 from amends.core.workspace import open_database
 
