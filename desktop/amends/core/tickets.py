@@ -266,7 +266,7 @@ def page(db: Database, query: InboxQuery, after: tuple | None = None,
     sql += "\nLIMIT ?"
     params.append(int(limit))
     rows = db.tuples(sql, [db.actor, *params])
-    result = [TicketRow(*r[:-1], unread=bool(r[-1])) for r in rows]
+    result = [TicketRow._make((*r[:-1], bool(r[-1]))) for r in rows]
     cursor: tuple[object, ...] | None = None
     if len(rows) == limit and rows:
         last = result[-1]
@@ -304,7 +304,7 @@ def count(db: Database, query: InboxQuery, *, cap: int = 10_000, now: str | None
 def row(db: Database, ticket_id: int) -> TicketRow | None:
     """One inbox line, fresh from the database (the model refreshes with it)."""
     found = db.tuples(_ROW_SQL.format(due="NULL", source="tickets t") + "\nWHERE t.id = ?", (db.actor, ticket_id))
-    return TicketRow(*found[0][:-1], unread=bool(found[0][-1])) if found else None
+    return TicketRow._make((*found[0][:-1], bool(found[0][-1]))) if found else None
 
 
 def mark_read(db: Database, ticket_id: int, *, at: str | None = None) -> None:
