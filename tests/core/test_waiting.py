@@ -96,3 +96,20 @@ def test_upgrade_from_version_3_computes_waiting(tmp_path: Path) -> None:
         assert db.scalar("SELECT count(*) FROM reply_targets") == 1
     finally:
         db.close()
+
+
+def test_due_checkins_of_resolved_tickets_for_active(db: Database) -> None:
+    resolved = _ticket(db, "2026-11-01T08:00:00Z", "Resolved with a check-in")
+    tickets.update(db, resolved, 1, status="resolved")
+    other = _ticket(db, "2026-11-01T09:00:00Z", "Open with a check-in")
+    with db.transaction() as conn:
+        for ticket_id in (resolved, other):
+            conn.execute("INSERT INTO followups (ticket_id, due_at, created_at) VALUES (?, '2026-11-20T00:00:00Z', "
+                         "'2026-11-01T00:00:00Z')",
+                         (ticket_id,))
+    shown = tickets.due_checkins(db, tickets.InboxQuery(status="active"), now="2026-12-01T00:00:00Z")
+    assert [r.id for r in shown] == [resolved] and shown[0].checkin_due
+    rows, _ = tickets.page(db, tickets.InboxQuery(status="active"), now="2026-12-01T00:00:00Z")
+    assert [r.checkin_due for r in rows if r.id == other] == [True]
+    assert tickets.due_checkins(db, tickets.InboxQuery(status="active", category="billing"),
+                                now="2026-12-01T00:00:00Z") == []

@@ -101,6 +101,8 @@ class TicketRow(NamedTuple):
     replied_at: str | None = None
     #: A customer message came in since I last read the ticket (bold in the list).
     unread: bool = False
+    #: A check-in on it is due (badge in the list; resolved ones also show in Active).
+    checkin_due: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,8 @@ _ROW_SQL = """SELECT t.id, t.subject, t.status, t.category, t.priority, t.assign
        t.created_at, t.updated_at, t.billing_cycle, {due} AS due_at, t.snoozed_until,
        t.waiting_since, t.replied_at,
        (t.last_in_at IS NOT NULL AND t.last_in_at > coalesce(
-           (SELECT rm.read_at FROM read_marks rm WHERE rm.actor = ? AND rm.ticket_id = t.id), '')) AS unread
+           (SELECT rm.read_at FROM read_marks rm WHERE rm.actor = ? AND rm.ticket_id = t.id), '')) AS unread,
+       EXISTS (SELECT 1 FROM followups fu WHERE fu.ticket_id = t.id AND fu.done_at IS NULL AND fu.due_at <= ?)
 FROM {source}
 LEFT JOIN customers c ON c.id = t.customer_id"""
 
@@ -265,8 +268,8 @@ def page(db: Database, query: InboxQuery, after: tuple | None = None,
     sql += "\nORDER BY " + ", ".join(f"{column} {direction}" for column in order)
     sql += "\nLIMIT ?"
     params.append(int(limit))
-    rows = db.tuples(sql, [db.actor, *params])
-    result = [TicketRow._make((*r[:-1], bool(r[-1]))) for r in rows]
+    rows = db.tuples(sql, [db.actor, now, *params])
+    result = [_row(r) for r in rows]
     cursor: tuple[object, ...] | None = None
     if len(rows) == limit and rows:
         last = result[-1]
@@ -303,8 +306,28 @@ def count(db: Database, query: InboxQuery, *, cap: int = 10_000, now: str | None
 
 def row(db: Database, ticket_id: int) -> TicketRow | None:
     """One inbox line, fresh from the database (the model refreshes with it)."""
-    found = db.tuples(_ROW_SQL.format(due="NULL", source="tickets t") + "\nWHERE t.id = ?", (db.actor, ticket_id))
-    return TicketRow._make((*found[0][:-1], bool(found[0][-1]))) if found else None
+    found = db.tuples(_ROW_SQL.format(due="NULL", source="tickets t") + "\nWHERE t.id = ?",
+                      (db.actor, clock.now_iso(), ticket_id))
+    return _row(found[0]) if found else None
+
+
+def _row(values: tuple) -> TicketRow:
+    return TicketRow._make((*values[:-2], bool(values[-2]), bool(values[-1])))
+
+
+def due_checkins(db: Database, query: InboxQuery, *, now: str | None = None, limit: int = 50) -> list[TicketRow]:
+    """Resolved tickets with a check-in due that the query's filters would
+    show (category, assignee): "Active" lists them on top with a badge, so a
+    due check-in is not only in the Due follow-ups view. Read from the
+    partial index of open follow-ups (few), not by widening Active's SQL."""
+    now = now or clock.now_iso()
+    where, params = _filters(replace(query, status="all"), db.actor, now)
+    where[:0] = ["t.status = 'resolved'",
+                 "t.id IN (SELECT ticket_id FROM followups WHERE done_at IS NULL AND due_at <= ?)"]
+    params.insert(0, now)
+    sql = _ROW_SQL.format(due="NULL", source="tickets t") + "\nWHERE " + " AND ".join(where) + \
+        "\nORDER BY t.id LIMIT ?"
+    return [_row(r) for r in db.tuples(sql, [db.actor, now, *params, limit])]
 
 
 def mark_read(db: Database, ticket_id: int, *, at: str | None = None) -> None:
