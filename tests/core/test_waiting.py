@@ -113,3 +113,14 @@ def test_due_checkins_of_resolved_tickets_for_active(db: Database) -> None:
     assert [r.checkin_due for r in rows if r.id == other] == [True]
     assert tickets.due_checkins(db, tickets.InboxQuery(status="active", category="billing"),
                                 now="2026-12-01T00:00:00Z") == []
+
+
+def test_a_snoozed_checkin_waits_for_its_snooze(db: Database) -> None:
+    resolved = _ticket(db, "2026-11-01T08:00:00Z")
+    tickets.update(db, resolved, 1, status="resolved")
+    with db.transaction() as conn:
+        conn.execute("INSERT INTO followups (ticket_id, due_at, created_at) VALUES (?, '2026-11-20T00:00:00Z', "
+                     "'2026-11-01T00:00:00Z')", (resolved,))
+        conn.execute("UPDATE tickets SET snoozed_until = '2026-12-05T00:00:00Z' WHERE id = ?", (resolved,))
+    assert tickets.due_checkins(db, tickets.InboxQuery(status="active"), now="2026-12-01T00:00:00Z") == []
+    assert len(tickets.due_checkins(db, tickets.InboxQuery(status="active"), now="2026-12-06T00:00:00Z")) == 1

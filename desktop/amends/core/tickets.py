@@ -322,9 +322,9 @@ def due_checkins(db: Database, query: InboxQuery, *, now: str | None = None, lim
     partial index of open follow-ups (few), not by widening Active's SQL."""
     now = now or clock.now_iso()
     where, params = _filters(replace(query, status="all"), db.actor, now)
-    where[:0] = ["t.status = 'resolved'",
+    where[:0] = ["t.status = 'resolved'", "(t.snoozed_until IS NULL OR t.snoozed_until <= ?)",  # snoozed: not now
                  "t.id IN (SELECT ticket_id FROM followups WHERE done_at IS NULL AND due_at <= ?)"]
-    params.insert(0, now)
+    params[:0] = [now, now]
     sql = _ROW_SQL.format(due="NULL", source="tickets t") + "\nWHERE " + " AND ".join(where) + \
         "\nORDER BY t.id LIMIT ?"
     return [_row(r) for r in db.tuples(sql, [db.actor, now, *params, limit])]

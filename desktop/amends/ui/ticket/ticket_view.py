@@ -110,7 +110,7 @@ def conversation_html(ticket: tickets.Ticket, dark: bool = False,
         parts.append(
             f'<table width="100%" cellpadding="8" style="margin-bottom:6px; background:{background};">'
             f'<tr><td style="color:{foreground};"><b>{html.escape(label)}</b> · {html.escape(author)} · '
-            f'{html.escape(message.created_at[:16].replace("T", " "))}<br>{body}'
+            f'{html.escape(_stamp(message.created_at))}<br>{body}'
             f'{_defects_html((defects or {}).get(message.id, []), foreground)}</td></tr></table>')
     if not parts:
         parts.append("<p><i>No messages yet.</i></p>")
@@ -121,6 +121,15 @@ def tags_html(ticket_tags: list) -> str:
     """Tags as coloured chips with their names (colour is never the only sign)."""
     return " ".join(f'<span style="background:{t.colour}; color:#ffffff;">&nbsp;{html.escape(t.name)}&nbsp;</span>'
                     for t in ticket_tags)
+
+
+def _stamp(iso: str) -> str:
+    """A message's time, local, with its zone's short name (the list shows the full zone on hover)."""
+    try:
+        moment = clock.parse_iso(iso).astimezone()
+    except ValueError:
+        return iso
+    return moment.strftime("%Y-%m-%d %H:%M ") + (moment.tzname() or "")
 
 
 def local_time(iso: str) -> str:
