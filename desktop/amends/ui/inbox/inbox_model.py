@@ -162,15 +162,14 @@ class InboxModel(QAbstractTableModel):
         old = self.row_of(self._pinned) if self._pinned is not None else None
         if old is None:
             return rows
-        fresh = next((r for r in rows if r.id == self._pinned), None) or tickets.row(self._db, self._pinned)
-        if fresh is None:  # deleted (a restore): nothing to keep
-            return rows
         natural = next((n for n, r in enumerate(rows) if r.id == self._pinned), None)
+        if natural is None:  # it left the view (snoozed, resolved, merged): the next one takes its place
+            return rows
         rest = [r for r in rows if r.id != self._pinned]
         at = min(old, len(rest))
         if natural != at:
-            self.resort_pending = True  # it moves (or leaves the view) once the person moves on
-        return [*rest[:at], fresh, *rest[at:]]
+            self.resort_pending = True  # it moves once the person moves on
+        return [*rest[:at], rows[natural], *rest[at:]]
 
     def refresh_ticket(self, ticket_id: int) -> None:
         """Update one row in place after an edit, without reloading pages."""
@@ -211,6 +210,10 @@ class InboxModel(QAbstractTableModel):
             if item.id == ticket_id:
                 return number
         return None
+
+    def is_unread(self, ticket_id: int) -> bool:
+        row = self.row_of(ticket_id)
+        return row is not None and self._rows[row].unread
 
     @property
     def exhausted(self) -> bool:
