@@ -27,6 +27,7 @@ class SplitEdit:
     new_id: int
     message_ids: tuple[int, ...]
     undone: bool = False
+    skipped: tuple[int, ...] = ()  # the undo stack's protocol (ui/common/undo.py): nothing is ever skipped
 
     @property
     def label(self) -> str:

@@ -44,6 +44,7 @@ from amends.core import (
     replies,
     resolution,
     safe_html,
+    split,
     suggestions,
     tags,
     tickets,
@@ -439,6 +440,7 @@ class TicketView(QWidget):
             entries = audit.for_entity(self._db, "ticket", ticket_id)
             ticket_tags = tags.for_tickets(self._db, [ticket_id]).get(ticket_id, [])
             joined = merges.merged_from(self._db, ticket_id)
+            split_from, split_into = split.links(self._db, ticket_id)
             files = attachments.for_ticket(self._db, ticket_id)
             noted = mail_defects.of_ticket(self._db, ticket_id)
         except AmendsError as error:
@@ -459,6 +461,10 @@ class TicketView(QWidget):
             extra += self.tr(" · merged from {0}").format(", ".join(f"#{t}" for t in joined))
         if ticket.merged_into:
             extra += self.tr(" · merged into #{0}").format(ticket.merged_into)
+        if split_from:
+            extra += self.tr(" · split from #{0}").format(split_from)
+        if split_into:
+            extra += self.tr(" · split into {0}").format(", ".join(f"#{t}" for t in split_into))
         self.meta.setText(self.tr("#{0} · opened {1}{2} · updated {3}{4}").format(
             ticket.id, ticket.created_at[:16].replace("T", " "), cycle, ticket.updated_at[:16].replace("T", " "),
             extra))
