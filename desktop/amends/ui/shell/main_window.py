@@ -177,7 +177,7 @@ class MainWindow(WindowActions, QMainWindow):
 
     def apply_appearance(self) -> None:
         """Light or dark: banners, icons and the conversation follow the scheme."""
-        dark = appearance.is_dark(self)
+        dark = appearance.is_dark()  # the application's palette: the window's may not have followed yet
         self.setStyleSheet(appearance.stylesheet(dark))
         for banner in (self.banners.hint, self.banners.restored):
             appearance.link_on_banner(banner, dark)

@@ -13,7 +13,7 @@ import logging
 import re
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QTextOption
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTabWidget,
     QTextBrowser,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from amends import settings_schema as schema
 from amends.core import (
     attachments,
     audit,
@@ -53,7 +55,7 @@ from amends.core.errors import AmendsError, ConflictError
 from amends.core.mail import defects as mail_defects
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES, OFFER_KINDS, PRIORITIES, STATUSES, category_name
-from amends.ui.common import ops
+from amends.ui.common import appearance, ops, settings
 from amends.ui.common.messages import conflict_box, describe, show_error
 from amends.ui.ticket.attachments_view import AttachmentBrowser, body_html
 
@@ -122,6 +124,49 @@ def tags_html(ticket_tags: list) -> str:
     """Tags as coloured chips with their names (colour is never the only sign)."""
     return " ".join(f'<span style="background:{t.colour}; color:#ffffff;">&nbsp;{html.escape(t.name)}&nbsp;</span>'
                     for t in ticket_tags)
+
+
+class CustomerPanel(QWidget):
+    """The customer sidebar, foldable to a strip with one icon (a 1,280 px
+    laptop needs the width for the conversation). The state is remembered."""
+
+    def __init__(self, browser: QTextBrowser, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("customerPanel")
+        self.browser = browser
+        self.toggle = QToolButton()
+        self.toggle.setObjectName("customerToggle")
+        self.toggle.setAutoRaise(True)
+        self.toggle.setCheckable(True)
+        self.toggle.setAccessibleName(self.tr("Show or fold the customer panel"))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(browser, 1)
+        self.toggle.toggled.connect(self.set_collapsed)
+        self.set_collapsed(bool(settings.get(schema.CUSTOMER_COLLAPSED)))
+
+    @property
+    def collapsed(self) -> bool:
+        return not self.browser.isVisibleTo(self)
+
+    def set_collapsed(self, collapsed: bool) -> None:
+        self.toggle.blockSignals(True)
+        self.toggle.setChecked(collapsed)
+        self.toggle.blockSignals(False)
+        self.browser.setVisible(not collapsed)
+        self.toggle.setIcon(appearance.icon("customer", self))
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly if collapsed
+                                       else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toggle.setText(self.tr("Customer ‹"))
+        self.toggle.setToolTip(self.tr("Show the customer panel") if collapsed else self.tr("Fold to an icon"))
+        if collapsed:
+            self.setFixedWidth(self.toggle.sizeHint().width() + 4)
+        else:
+            self.setMinimumWidth(160)
+            self.setMaximumWidth(16777215)
+        settings.put(schema.CUSTOMER_COLLAPSED, collapsed)
 
 
 def _stamp(iso: str) -> str:
@@ -379,11 +424,16 @@ class TicketView(QWidget):
         self.customer = QTextBrowser()
         self.customer.setObjectName("customerSidebar")
         self.customer.setAccessibleName(self.tr("Customer"))
-        self.customer.setMinimumWidth(140)  # names stay readable; the window still fits 1366 px
+        # Words wrap whole (the default also broke them anywhere: a letter per line when narrow).
+        self.customer.setWordWrapMode(QTextOption.WrapMode.WordWrap)
+        self.conversation.setWordWrapMode(QTextOption.WrapMode.WordWrap)
+        self.customer_panel = CustomerPanel(self.customer)
+        main.setMinimumWidth(320)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("ticketSplitter")
         self.splitter.addWidget(main)
-        self.splitter.addWidget(self.customer)
+        self.splitter.addWidget(self.customer_panel)
+        self.splitter.setChildrenCollapsible(False)  # dragged hard, a pane stops at its minimum
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([640, 220])
