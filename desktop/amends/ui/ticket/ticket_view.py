@@ -845,6 +845,37 @@ class TicketView(QWidget):
         box.open()
         return True
 
+    def has_unsent_draft(self, ticket_id: int | None = None) -> bool:
+        """Text in the reply composer that has not been sent (of ``ticket_id``,
+        when given, which must be the ticket shown). Notes count too: unsent is unsent."""
+        if self.ticket is None or (ticket_id is not None and self.ticket.id != ticket_id):
+            return False
+        return bool(self.composer.toPlainText().strip())
+
+    def send_unsent(self) -> bool:
+        """Send what is in the composer (as the mode says); True when it went.
+        The person was just asked about this ticket they resolved: that is no
+        news to warn about (someone else's reply still is)."""
+        if self.ticket is not None:
+            try:
+                self._seen_status = tickets.get(self._db, self.ticket.id, with_messages=False).status
+            except AmendsError as error:
+                show_error(self, error)
+                return False
+        self._send(self.mode)
+        return not self.has_unsent_draft()
+
+    def discard_unsent(self) -> None:
+        """Throw the composer's text away, and its stored draft."""
+        if self.ticket is None:
+            return
+        self.draft_timer.stop()
+        self.composer.clear()
+        try:
+            drafts.clear(self._db, self.ticket.id, "reply")
+        except AmendsError as error:  # a stale draft comes back as text to delete, nothing worse
+            log.info("discarded draft of ticket %s still stored: %s", self.ticket.id, error)
+
     def save_draft(self) -> None:
         """What is being typed survives a crash or restart."""
         self.draft_timer.stop()
