@@ -105,3 +105,15 @@ def test_due_soon_and_overdue_views(db: Database) -> None:
     _ticket(db, "2026-12-07T11:30:00Z")
     rows, _ = tickets.page(db, overdue.query, now=NOW)
     assert [r.id for r in rows] == [late]
+
+
+def test_save_all_in_one_transaction_or_nothing(db: Database) -> None:
+    hours = business_hours.weekdays("08:00", "16:00", "Europe/Berlin")
+    rows = [targets.Target(None, None, 480, 960), targets.Target("billing", 3, 30, 60)]
+    targets.save_all(db, hours, rows)
+    assert targets.list_targets(db) == rows and business_hours.load(db) == hours
+    with pytest.raises(ValidationError) as caught:
+        targets.save_all(db, None, [targets.Target("billing", 3, 30, 60), targets.Target("billing", 3, 5, 5),
+                                    targets.Target(None, 1, -5, None)])
+    assert {where for where, _ in caught.value.problems} == {"row 2", "row 3"}
+    assert targets.list_targets(db) == rows and business_hours.load(db) == hours, "nothing changed"

@@ -174,6 +174,40 @@ def set_target(db: Database, category: str | None, priority: int | None,
                       "after": {"first_minutes": first_minutes, "next_minutes": next_minutes}})
 
 
+def save_all(db: Database, hours: BusinessHours | None, rows: list[Target]) -> None:
+    """The whole setup at once (the dialog's Save): business hours and every
+    target row, replacing what was there, in one transaction, audited."""
+    problems = []
+    seen: set[tuple[str | None, int | None]] = set()
+    for number, row in enumerate(rows, start=1):
+        where = f"row {number}"
+        if row.category is not None and row.category not in CATEGORIES:
+            problems.append((where, f"unknown category {row.category!r}"))
+        if row.priority is not None and row.priority not in PRIORITIES:
+            problems.append((where, "unknown priority"))
+        for name, value in (("first reply", row.first_minutes), ("next reply", row.next_minutes)):
+            if value is not None and value <= 0:
+                problems.append((where, f"{name}: a target is a positive number of minutes"))
+        if (row.category, row.priority) in seen:
+            problems.append((where, "the same category and priority twice"))
+        seen.add((row.category, row.priority))
+    if problems:
+        raise ValidationError(problems)
+    with db.transaction() as conn:
+        if hours is None:
+            conn.execute("DELETE FROM settings WHERE key = ?", (business_hours.SETTINGS_KEY,))
+        else:
+            conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+                         "value = excluded.value, version = version + 1", (business_hours.SETTINGS_KEY, hours.to_json()))
+        conn.execute("DELETE FROM reply_targets")
+        conn.executemany("INSERT INTO reply_targets (category, priority, first_minutes, next_minutes) VALUES (?, ?, ?, ?)",
+                         [(r.category, r.priority, r.first_minutes, r.next_minutes) for r in rows
+                          if r.first_minutes is not None or r.next_minutes is not None])
+        audit.record(conn, db.actor, "settings", None, "update",
+                     {"key": "reply_targets", "business_hours": None if hours is None else hours.to_json(),
+                      "targets": [[r.category, r.priority, r.first_minutes, r.next_minutes] for r in rows]})
+
+
 def describe(minutes: int | None) -> str:
     """A target as people say it: 30 min, 4 h, 2 d (business time)."""
     if minutes is None:
