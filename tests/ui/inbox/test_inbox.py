@@ -243,6 +243,9 @@ def test_keyboard_first_triage(qtbot, window):
     assert inbox.current_ticket_id() == first
     inbox.table.setFocus()
     qtbot.keyClick(inbox.table, QtKeys.Key.Key_E)
+    # "jk" is an unsent reply: resolving asks about it first (issue 17), Esc keeps it as a draft
+    assert window.resolver.draft_box.isVisible()
+    qtbot.keyClick(window.resolver.draft_box, QtKeys.Key.Key_Escape)
     assert window.checklist_dialog.isVisible()
     window.checklist_dialog.reject()
     box = window.show_keys()

@@ -140,6 +140,8 @@ class InboxPane(QWidget):
         for column, width in enumerate((56, 250, 110, 130, 140, 78, 64, 110, 46, 110, 118, 110)):
             self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # Waiting is shown right after the subject (added last to the model, so saved column layouts keep theirs).
+        header.moveSection(header.visualIndex(self.model.column_of("waiting")), 2)
 
         self.ticket_view = TicketView(db)
         self.ticket_view.setObjectName("ticketView")
@@ -417,6 +419,11 @@ class InboxPane(QWidget):
             hints.append(self.tr("Search results, newest first."))
         if query.view == "due_followups":
             hints.append(self.tr("Tickets with a check-in that is due, oldest due first."))
+        elif "is:overdue" in query.base_text and not query.searching:
+            hints.append(self.tr("Customers waiting past their reply target, the longest wait first "
+                                 "(targets: Preferences → Reply targets)."))
+        elif "is:due-soon" in query.base_text and not query.searching:
+            hints.append(self.tr("Replies due within two hours, the longest wait first."))
         elif "is:snoozed" in query.full_text.lower() and not query.searching:
             hints.append(self.tr("Snoozed tickets, the soonest back first (Shift+S wakes one now)."))
         if self.model.rowCount() == 0:
