@@ -6,6 +6,7 @@ never touch the real user's data.
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 from pathlib import Path
 
@@ -52,4 +53,8 @@ def default_database() -> Path:
 
 
 def resources_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "resources"
+    """The package's own resources folder (icons, desktop files), read through
+    importlib.resources so the same call works from a checkout, an installed
+    wheel and a one-folder bundle: resources are package data, never files
+    beside the source tree."""
+    return Path(str(importlib.resources.files("amends") / "resources"))

@@ -1,7 +1,7 @@
 """Light and dark: follow the system's colour scheme (Qt's style hints) or
 the person's choice in Preferences, and draw everything from that.
 
-Icons are single-colour SVGs (resources/icons/ui/, ``stroke="currentColor"``)
+Icons are single-colour SVGs (amends/resources/icons/ui/, ``stroke="currentColor"``)
 painted in the palette's text colour, so they read on light and dark
 backgrounds, and re-painted when the scheme changes. The few coloured
 banners get a light and a dark variant; none of them carries meaning by
