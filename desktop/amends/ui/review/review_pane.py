@@ -234,6 +234,7 @@ class ReviewPane(QWidget):
             "completing the recovery sequence change it?", [churn_row, self.churn_note]))
         grid.addWidget(self._section("Recovery", "Checklist completion, overdue follow-ups and what recovery "
                                                  "cost, by category.", [self.summary, self.cost]))
+        grid.addWidget(self._reply_targets_section())
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(content)
@@ -250,6 +251,36 @@ class ReviewPane(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self._set_dates(self.period)
         self.status.setText(self.tr("Choose a period and press Compute."))
+
+    def _reply_targets_section(self) -> QGroupBox:
+        """T17B: answered within the reply target (core/insights/reply_targets.py), a small block."""
+        self.targets_summary = QLabel()
+        self.targets_summary.setObjectName("targetsSummary")
+        self.targets_summary.setWordWrap(True)
+        columns = [("waits", "Waits", lambda r: r["waits"]), ("within", "Within target", lambda r: r["within_target"]),
+                   ("share", "Share", lambda r: _percent(r["share"]))]
+        self.targets_by_category = self._table("targetsByCategory", [
+            ("category", "Category", lambda r: category_name(r["category"])), *columns])
+        self.targets_by_person = self._table("targetsByPerson", [("person", "Person", lambda r: r["person"]),
+                                                                 *columns])
+        row = QWidget()
+        both = QHBoxLayout(row)
+        both.setContentsMargins(0, 0, 0, 0)
+        both.addWidget(self.targets_by_category, 1)
+        both.addWidget(self.targets_by_person, 1)
+        return self._section("Reply targets", "How many customers heard back within the reply target (business "
+                                              "hours; Preferences → Reply targets), by category and by who answered.",
+                             [self.targets_summary, row])
+
+    def _show_reply_targets(self, figures: dict | None) -> None:
+        if figures is None:
+            self.targets_summary.setText(self.tr("Not computed."))
+            return
+        self.targets_summary.setText(self.tr("<b>{0}</b> answered within target: {1} of {2} waits in the period "
+                                             "(a wait still open past its target counts as missed).").format(
+            _percent(figures["share"]), figures["within_target"], figures["waits"]))
+        self.targets_by_category.model().set_rows(figures["by_category"])
+        self.targets_by_person.model().set_rows(figures["by_person"])
 
     # -- building blocks ---------------------------------------------------------
     def _table(self, name: str, columns) -> QTableView:
@@ -392,6 +423,7 @@ class ReviewPane(QWidget):
             _percent(checklist["rate"]), checklist["with_policy"],
             checklist["resolutions"] - checklist["complete"], data["followups_overdue"]))
         self.cost.model().set_rows(data["recovery_cost"])
+        self._show_reply_targets(data.get("reply_targets"))
         self._draw_recurring(recurring)
         self._draw_offers(data["offers"]["by_actor"])
         self._draw_churn(churn)
