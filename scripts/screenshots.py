@@ -381,11 +381,15 @@ def shoot_desk(window, db, out: Path, settle) -> None:
     Overdue view, the customer panel folded, Split, reply targets, the
     unsent-reply question, a drill-down; 1280×720 and 1920×1080, light and dark."""
     from amends.core import business_hours
+    from PySide6.QtWidgets import QScrollArea
 
     desk = out / "desk"
     desk.mkdir(parents=True, exist_ok=True)
     business_hours.save(db, business_hours.weekdays("09:00", "17:00", "Europe/Berlin"))
     inbox = window.inbox
+    review = window.review
+    done: list[bool] = []
+    review.computed.connect(lambda: done.append(True))
     for scheme in ("light", "dark"):
         from amends.ui.common import appearance
 
@@ -444,6 +448,18 @@ def shoot_desk(window, db, out: Path, settle) -> None:
             if window.checklist_dialog is not None:
                 window.checklist_dialog.reject()
         settle()
+        done.clear()
+        window.resize(*SIZES["laptop"])
+        window.show_pane(2)
+        review.compute()
+        while not done:
+            settle()
+        review.targets_summary.parentWidget().setFocus()
+        scroll = review.findChild(QScrollArea)
+        scroll.ensureWidgetVisible(review.targets_by_person)
+        settle()
+        window.grab().save(str(desk / f"review-targets-laptop-{scheme}.png"))
+        window.show_pane(0)
     from amends.ui.common import appearance
 
     appearance.apply_scheme("system")

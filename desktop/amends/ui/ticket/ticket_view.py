@@ -521,7 +521,7 @@ class TicketView(QWidget):
         if split_into:
             extra += self.tr(" · split into {0}").format(", ".join(f"#{t}" for t in split_into))
         self.meta.setText(self.tr("#{0} · opened {1}{2} · updated {3}{4}").format(
-            ticket.id, ticket.created_at[:16].replace("T", " "), cycle, ticket.updated_at[:16].replace("T", " "),
+            ticket.id, _stamp(ticket.created_at), cycle, _stamp(ticket.updated_at),
             extra))
         self.tags.setText(tags_html(ticket_tags))
         self.tags.setVisible(bool(ticket_tags))
