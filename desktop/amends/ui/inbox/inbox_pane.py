@@ -616,15 +616,18 @@ class InboxPane(QWidget):
                 self._mark_read(ticket_id)
 
     def _mark_read(self, ticket_id: int) -> None:
-        """Opening a ticket reads it: no longer bold for me."""
+        """Opening a ticket reads it: no longer bold for me. Written by a
+        worker: J must never wait for another person's write lock."""
+        from amends.ui.common import ops
+
         if not self.model.is_unread(ticket_id) or self._db.readonly:
             return
-        try:
-            tickets.mark_read(self._db, ticket_id)
-        except AmendsError as error:  # busy or read-only: it stays bold, nothing else is affected
+
+        def failed(error: BaseException) -> None:  # busy or read-only: it stays bold, nothing else is affected
             log.info("read mark for ticket %d not stored: %s", ticket_id, error)
-            return
-        self.model.refresh_ticket(ticket_id)
+
+        ops.run(self._db, lambda job: tickets.mark_read(job.db, ticket_id),
+                success=lambda _none: self.model.refresh_ticket(ticket_id), failure=failed, parent=self)
 
     def cycle_focus(self, step: int) -> None:
         """F6 (1) / Shift+F6 (-1): the next area of the inbox, round."""
