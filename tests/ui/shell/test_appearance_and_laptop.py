@@ -38,11 +38,14 @@ def test_dark_and_light_from_preferences_change_the_palette(qtbot, window):
 
 
 def test_the_window_fits_a_1280_by_720_laptop(qtbot, window):
+    for pane in (1, 2, 3, 0):  # every pane built: the stacked panes share one minimum width
+        window.show_pane(pane)
+    assert window.review.minimumSizeHint().width() <= 1280, "the Review's controls forced 1,348 px"
     window.inbox.table.selectRow(0)
     window.resize(1280, 720)
-    qtbot.waitUntil(lambda: window.width() <= 1280)
-    assert window.minimumSizeHint().width() <= 1280 and window.minimumSize().width() <= 1280
-    assert window.width() == 1280 and window.height() == 720
+    assert window.minimumSizeHint().width() <= 1280 and window.minimumSizeHint().height() <= 720, \
+        window.minimumSizeHint()
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1280, 720))
     inbox = window.inbox
     for splitter in window.findChildren(QSplitter):
         if splitter.isVisible():

@@ -127,13 +127,21 @@ class ReviewPane(QWidget):
         self.progress.hide()
         self.status = QLabel()
         self.status.setObjectName("secondary")
-        bar = QHBoxLayout()
-        for widget in (self.choice, self.since, self.until, self.min_tickets, self.window_days, self.churn_days):
-            bar.addWidget(widget)
-        bar.addStretch(1)
-        bar.addWidget(self.progress)
-        bar.addWidget(self.cancel_button)
-        bar.addWidget(self.refresh_button)
+        # Two rows: in one, these controls made the whole window at least 1,348 px wide
+        # (the stacked panes share one minimum), too wide for a 1,280 px laptop (issue 17).
+        bar = QVBoxLayout()
+        period_row, threshold_row = QHBoxLayout(), QHBoxLayout()
+        for widget in (self.choice, self.since, self.until):
+            period_row.addWidget(widget)
+        period_row.addStretch(1)
+        period_row.addWidget(self.progress)
+        period_row.addWidget(self.cancel_button)
+        period_row.addWidget(self.refresh_button)
+        for widget in (self.min_tickets, self.window_days, self.churn_days):
+            threshold_row.addWidget(widget)
+        threshold_row.addStretch(1)
+        bar.addLayout(period_row)
+        bar.addLayout(threshold_row)
 
         # -- gap 1 -------------------------------------------------------------
         self.recurring = self._table("recurringTable", [
