@@ -52,6 +52,10 @@ def test_the_window_fits_a_1280_by_720_laptop(qtbot, window):
             assert not splitter.childrenCollapsible(), splitter.objectName()
             assert all(size > 0 for size in splitter.sizes()), (splitter.objectName(), splitter.sizes())
     assert inbox.ticket_view.width() >= 380 and inbox.table.width() >= 250
+    for pane in (1, 2, 3):  # each pane, shown, still fits the laptop screen
+        window.show_pane(pane)
+        assert window.minimumSizeHint().width() <= 1280 and window.minimumSizeHint().height() <= 720, \
+            (pane, window.minimumSizeHint())
 
 
 def test_dragging_a_splitter_never_collapses_a_pane(qtbot, window):
