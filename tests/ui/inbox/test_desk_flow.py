@@ -125,3 +125,28 @@ def test_a_drill_down_clears_the_old_search_and_filters(qtbot, window):
     assert inbox.search.text() == "" and inbox.category.currentData() == ""
     assert inbox.model.rowCount() == len(ids)
     assert "7 tickets" in inbox.drill_label.text() and "cleared" in inbox.drill_label.text()
+
+
+def test_a_column_layout_saved_before_waiting_existed_shows_it_after_the_subject(qtbot, demo_db):
+    from amends import settings_schema as schema
+    from amends.ui.common import settings
+    from amends.ui.shell.main_window import MainWindow
+
+    first = MainWindow(demo_db)
+    qtbot.addWidget(first)
+    header = first.inbox.table.horizontalHeader()
+    waiting = first.inbox.model.column_of("waiting")
+    assert header.visualIndex(waiting) == 2
+    header.moveSection(header.visualIndex(waiting), header.count() - 1)  # where an old layout leaves it
+    first.close()  # saves the layout
+    assert settings.get(schema.INBOX_HEADER) is not None
+    first.poll.stop()
+    first.backup_timer.stop()
+    second = MainWindow(demo_db)
+    qtbot.addWidget(second)
+    second.poll.stop()
+    second.backup_timer.stop()
+    try:
+        assert second.inbox.table.horizontalHeader().visualIndex(waiting) == 2
+    finally:
+        second.close()

@@ -669,6 +669,14 @@ class InboxPane(QWidget):
             self.table.selectRow(target)
             self.table.scrollTo(self.model.index(target, 0))
 
+    def place_new_columns(self) -> None:
+        """A column layout saved before the Waiting column existed puts it
+        last (off the right edge on a laptop): show it after the subject."""
+        header = self.table.horizontalHeader()
+        column = self.model.column_of("waiting")
+        if header.visualIndex(column) == header.count() - 1 and not header.isSectionHidden(column):
+            header.moveSection(header.visualIndex(column), 2)
+
     def stop_timers(self) -> None:
         """The window is closing: nothing may query the database after this."""
         self._search_timer.stop()

@@ -453,6 +453,7 @@ class MainWindow(WindowActions, QMainWindow):
         header = settings.get(schema.INBOX_HEADER)
         if header is not None:
             self.inbox.table.horizontalHeader().restoreState(header)
+            self.inbox.place_new_columns()
         # The view and sort are per database (another file has other saved views).
         view = settings.get(schema.INBOX_VIEW, db=self.db.path)
         if view and view != self.inbox.current_view_key():
