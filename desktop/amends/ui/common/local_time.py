@@ -48,4 +48,4 @@ def duration(seconds: float) -> str:
     if hours < 24:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    return f"{days} d {hours} h" if hours and days < 2 else f"{days} d"  # "527 d": the hours no longer matter

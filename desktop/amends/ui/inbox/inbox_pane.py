@@ -137,7 +137,7 @@ class InboxPane(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for column, width in enumerate((56, 250, 110, 130, 140, 78, 64, 110, 46, 110, 118, 110)):
+        for column, width in enumerate((56, 250, 110, 130, 140, 78, 64, 110, 46, 110, 118, 124)):
             self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         # Waiting is shown right after the subject (added last to the model, so saved column layouts keep theirs).
