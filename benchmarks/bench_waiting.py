@@ -36,6 +36,34 @@ WHERE t.merged_into IS NULL AND t.status <> 'resolved' AND (t.snoozed_until IS N
 ORDER BY t.updated_at DESC, t.id DESC LIMIT 100"""
 
 
+def insert_cost(count: int) -> tuple[str, float, str, float]:
+    """Writing messages with the triggers that keep waiting_since (imports, mail)
+    against the same inserts into a copy of the schema without them."""
+    import time
+
+    def timed(drop: bool) -> float:
+        path = Path(tempfile.mkdtemp()) / "inserts.db"
+        db = open_database(path, "bench")
+        with db.transaction() as conn:
+            if drop:
+                for name in ("messages_waiting_insert", "messages_waiting_delete", "messages_waiting_update"):
+                    conn.execute(f"DROP TRIGGER {name}")
+            conn.executemany("INSERT INTO tickets (id, subject, created_at, updated_at) VALUES (?, 's', ?, ?)",
+                             [(i, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z") for i in range(1, count + 1)])
+        rows = [(1 + i % count, ("in", "out", "in")[i % 3], "a", f"2026-01-01T{(i // count) % 24:02d}:00:00Z", "b")
+                for i in range(count * 3)]
+        start = time.perf_counter()
+        with db.transaction() as conn:
+            conn.executemany("INSERT INTO messages (ticket_id, direction, author, created_at, body) "
+                             "VALUES (?, ?, ?, ?, ?)", rows)
+        elapsed = (time.perf_counter() - start) * 1000
+        db.close()
+        return elapsed
+
+    return (f"insert {count * 3:,} messages (triggers keep waiting)", timed(False),
+            "same without the triggers", timed(True))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets", type=int, default=200_000)
@@ -61,6 +89,7 @@ def main() -> int:
     count_active = median_ms(lambda: tickets.count(db, active, now=now), 5)
     count_overdue = median_ms(lambda: tickets.count(db, tickets.InboxQuery(base_text="is:overdue"), now=now), 5)
     rows.append(("Overdue view count (capped 10,000)", count_overdue, "Active count", count_active))
+    rows.append(insert_cost(args.tickets // 10))
     print(f"\nAmends waiting/targets benchmark, {args.tickets:,} tickets, {os.cpu_count()} cores\n")
     print(f"{'measurement':52} {'ms':>8} {'baseline':>26} {'ms':>8} {'ratio':>6}")
     for label, value, base_label, base_value in rows:
