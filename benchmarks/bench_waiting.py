@@ -46,7 +46,8 @@ def insert_cost(count: int) -> tuple[str, float, str, float]:
         db = open_database(path, "bench")
         with db.transaction() as conn:
             if drop:
-                for name in ("messages_waiting_insert", "messages_waiting_delete", "messages_waiting_update"):
+                for name in ("messages_waiting_append", "messages_waiting_insert", "messages_waiting_delete",
+                             "messages_waiting_update"):
                     conn.execute(f"DROP TRIGGER {name}")
             conn.executemany("INSERT INTO tickets (id, subject, created_at, updated_at) VALUES (?, 's', ?, ?)",
                              [(i, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z") for i in range(1, count + 1)])

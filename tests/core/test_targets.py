@@ -117,3 +117,11 @@ def test_save_all_in_one_transaction_or_nothing(db: Database) -> None:
                                     targets.Target(None, 1, -5, None)])
     assert {where for where, _ in caught.value.problems} == {"row 2", "row 3"}
     assert targets.list_targets(db) == rows and business_hours.load(db) == hours, "nothing changed"
+
+
+def test_not_waiting_longer_keeps_the_tickets_nobody_waits_on(db: Database) -> None:
+    old = _ticket(db, "2026-12-07T06:00:00Z")
+    answered = _ticket(db, "2026-12-07T05:00:00Z")
+    tickets.add_message(db, answered, "out", "Done", at="2026-12-07T05:30:00Z")
+    assert _ids(db, "waiting:>4h") == {old}
+    assert _ids(db, "-waiting:>4h") == {answered}

@@ -124,3 +124,21 @@ def test_a_snoozed_checkin_waits_for_its_snooze(db: Database) -> None:
         conn.execute("UPDATE tickets SET snoozed_until = '2026-12-05T00:00:00Z' WHERE id = ?", (resolved,))
     assert tickets.due_checkins(db, tickets.InboxQuery(status="active"), now="2026-12-01T00:00:00Z") == []
     assert len(tickets.due_checkins(db, tickets.InboxQuery(status="active"), now="2026-12-06T00:00:00Z")) == 1
+
+
+def test_messages_written_out_of_order_recompute(db: Database) -> None:
+    """An import may bring an older message after newer ones: the columns are
+    recomputed then, not moved by the newest-message shortcut."""
+    ticket_id = _ticket(db, "2026-12-01T08:00:00Z")
+    tickets.add_message(db, ticket_id, "out", "Answer", at="2026-12-01T10:00:00Z")
+    tickets.add_message(db, ticket_id, "in", "Thanks", at="2026-12-01T11:00:00Z")
+    assert tickets.row(db, ticket_id).waiting_since == "2026-12-01T11:00:00Z"
+    tickets.add_message(db, ticket_id, "out", "Late-imported reply", at="2026-12-01T12:00:00Z")
+    assert tickets.row(db, ticket_id).waiting_since is None
+    tickets.add_message(db, ticket_id, "in", "Imported, older", at="2026-12-01T09:00:00Z")  # before our 10:00 reply
+    row = tickets.row(db, ticket_id)
+    assert row.waiting_since is None and row.replied_at == "2026-12-01T10:00:00Z"
+    tickets.add_message(db, ticket_id, "out", "An earlier reply, imported", at="2026-12-01T07:00:00Z")
+    assert tickets.row(db, ticket_id).replied_at == "2026-12-01T07:00:00Z"
+    tickets.add_message(db, ticket_id, "note", "just a note", at="2026-12-01T13:00:00Z")
+    assert tickets.row(db, ticket_id).waiting_since is None

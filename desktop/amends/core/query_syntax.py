@@ -73,9 +73,11 @@ def _waiting(value: str, now: str) -> tuple[str, list]:
         raise ValueError("waiting: is a time with m, h, d or w, more than (>4h) or less than (<30m)")
     seconds = int(match.group(2)) * _UNITS[match.group(3)]
     since = clock.to_iso(clock.parse_iso(now) - timedelta(seconds=seconds))
-    if match.group(1) == "<":
+    if match.group(1) == "<":  # few (a short wait): read from the waiting index
         return "t.waiting_since IS NOT NULL AND t.waiting_since > ?", [since]
-    return "t.waiting_since IS NOT NULL AND t.waiting_since <= ?", [since]
+    # Most open tickets wait longer than a few hours: walk the view's order and check each
+    # ("+": reading them all from the waiting index to sort them took 18 ms instead of 3 on 50,000).
+    return "+coalesce(t.waiting_since, '~') <= ?", [since]  # not waiting: never matches, so -waiting: keeps it
 
 
 def _condition(name: str, value: str, actor: str, tags: dict[str, int] | None, now: str,
