@@ -45,8 +45,9 @@ def start_xvfb() -> tuple[subprocess.Popen, str]:
     return proc, display
 
 
-def shoot(out: Path) -> None:
-    """Runs inside the child process, with DISPLAY or offscreen set up."""
+def shoot(out: Path, only: str | None = None) -> None:
+    """Runs inside the child process, with DISPLAY or offscreen set up.
+    ``only="delivery"``: just the reply delivery screens (issue 17)."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("AMENDS_HOME", tempfile.mkdtemp(prefix="amends-shots-"))
     from amends.core import demo
@@ -59,7 +60,7 @@ def shoot(out: Path) -> None:
     app = QApplication(sys.argv[:1])
     db_path = Path(tempfile.mkdtemp()) / "screenshots.db"
     db = open_database(db_path, "Ana Ruiz")
-    demo.generate(db, 3000, seed=1)
+    demo.generate(db, 300 if only else 3000, seed=1)
     window = MainWindow(db)
     window.resize(1500, 900)
     window.show()
@@ -70,10 +71,18 @@ def shoot(out: Path) -> None:
             time.sleep(0.03)
 
     settle()
+    if only == "delivery":
+        out.mkdir(parents=True, exist_ok=True)
+        shoot_delivery(window, db, out, settle)
+        print("\n".join(str(p) for p in sorted(out.glob("**/*.png"))))
+        return
     out.mkdir(parents=True, exist_ok=True)
-    if os.environ.get("AMENDS_SHOTS_ONLY") == "desk":
+    if only == "desk":
         shoot_desk(window, db, out, settle)
         print("\n".join(str(p) for p in sorted(out.glob("**/*.png"))))
+        return
+    if only == "review":
+        shoot_review(window, db, out, settle)
         return
     window.inbox.table.selectRow(0)
     settle()
@@ -154,6 +163,8 @@ def shoot(out: Path) -> None:
     report.grab().save(str(out / "import-report.png"))
     report.reject()
     shoot_sizes_and_schemes(window, db, out, settle)
+    shoot_review(window, db, out, settle)
+    shoot_delivery(window, db, out, settle)
     print("\n".join(str(p) for p in sorted(out.glob("**/*.png"))))
 
 
@@ -260,6 +271,97 @@ def shoot_sizes_and_schemes(window, db, out: Path, settle) -> None:
     use_dark(False)
     settle()
     window.apply_appearance()
+
+
+#: Issue 17's sizes: a 1,280 px laptop and a large screen.
+DELIVERY_SIZES = {"1280x720": (1280, 720), "1920x1080": (1920, 1080)}
+
+
+def shoot_delivery(window, db, out: Path, settle) -> None:
+    """Issue 17 (T17A): the composer with no mailbox and a reply "not sent —
+    no mailbox"; then with a mailbox whose server refuses: a failed reply
+    with Retry, one held with Undo, one sent later, the signature under the
+    composer; the Outbox with a reply's time; light and dark, two sizes."""
+    import socket
+
+    from amends.core import importers, signatures
+    from amends.core.mail import outbox
+
+    sized = out / "delivery"
+    sized.mkdir(parents=True, exist_ok=True)
+    first = Path(tempfile.mkdtemp()) / "first.eml"
+    first.write_bytes(b"From: Ada Okafor <ada@example.com>\nSubject: Box arrived crushed\n"
+                      b"Date: Mon, 30 Nov 2026 09:12:00 +0000\nMessage-ID: <shots-first@example.com>\n\n"
+                      b"The box arrived crushed and the beans are everywhere.\n")
+    importers.import_file(db, first)
+    ticket_id = db.scalar("SELECT ticket_id FROM messages WHERE external_id = '<shots-first@example.com>'")
+
+    def ticket_shown() -> None:
+        window.show_pane(0)
+        window.inbox.show_ids("the mailed ticket", [ticket_id])
+        window.inbox.select_ticket(ticket_id)
+        settle()
+
+    def all_sizes(name: str, extra=None) -> None:
+        for scheme in ("light", "dark"):
+            use_dark(scheme == "dark")
+            settle()
+            window.apply_appearance()
+            for size, (width, height) in DELIVERY_SIZES.items():
+                window.resize(width, height)
+                ticket_shown()
+                if extra is not None:
+                    extra()
+                    settle()
+                window.grab().save(str(sized / f"{name}-{size}-{scheme}.png"))
+        use_dark(False)
+        settle()
+        window.apply_appearance()
+
+    view = window.inbox.ticket_view
+    outbox.send_reply(db, ticket_id, "Sorry about the beans! A new box goes out today.")
+    window.refresh()
+    all_sizes("no-mailbox", lambda: view.composer.setPlainText("Could you send a photo of the label?"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: the server refuses
+    outbox.add_account(db, "Shop support", "support@shop.example", smtp_host="127.0.0.1", smtp_port=port,
+                       smtp_security="none", signature="{mailbox_name} · {mailbox_address}")
+    signatures.set_person(db, "Warmly,\n{agent_name}")
+    failed = outbox.send_reply(db, ticket_id, "Here is your tracking number: 1Z999.")
+    outbox.deliver_due(db)
+    outbox.send_reply(db, ticket_id, "Good morning! Checking in on the new box.",
+                      send_at=clock_in(days=1))
+    held = outbox.send_reply(db, ticket_id, "PS: the replacement is on us.", hold_seconds=600)
+    window.refresh()
+    assert failed.outbox_id
+
+    def undo_bar() -> None:
+        view.composer_status.held(held.outbox_id, 10)
+        view.composer.setPlainText("Anything else I can do?")
+
+    all_sizes("states", undo_bar)
+    view.composer_status.release()
+    box = window.mail.open_outbox()
+    for scheme in ("light", "dark"):
+        use_dark(scheme == "dark")
+        settle()
+        box.resize(980, 360)
+        box.reload()
+        settle()
+        box.grab().save(str(sized / f"outbox-{scheme}.png"))
+    box.reject()
+    use_dark(False)
+    settle()
+    window.apply_appearance()
+
+
+def clock_in(days: int) -> str:
+    from datetime import timedelta
+
+    from amends.core import clock
+
+    return clock.to_iso(clock.now() + timedelta(days=days))
 
 
 def shoot_triage(window, db, out: Path, settle) -> None:
@@ -469,15 +571,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--offscreen", action="store_true", help="render with Qt's offscreen platform")
-    parser.add_argument("--only", choices=["desk"], help="only these screens (desk: issue 17, T17B)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    # One --only (main had two after a merge: argparse refuses that): delivery and desk are issue 17's
+    # screens (T17A, T17B), review the Review pane's charts and the report's pages.
+    parser.add_argument("--only", choices=["delivery", "review", "desk"], help="only these screens (faster)")
     args = parser.parse_args()
     if args.child:
-        shoot(args.out)
+        shoot(args.out, args.only)
         return 0
     env = dict(os.environ)
-    if args.only:
-        env["AMENDS_SHOTS_ONLY"] = args.only
     xvfb = None
     if not args.offscreen and ensure_xvfb():
         xvfb, display = start_xvfb()
@@ -486,10 +588,62 @@ def main() -> int:
         print("using Qt's offscreen platform (no Xvfb)")
         env["QT_QPA_PLATFORM"] = "offscreen"
     try:
-        return subprocess.run([sys.executable, __file__, "--child", "--out", str(args.out)], env=env).returncode
+        only = ["--only", args.only] if args.only else []
+        return subprocess.run([sys.executable, __file__, "--child", "--out", str(args.out), *only], env=env).returncode
     finally:
         if xvfb is not None:
             xvfb.terminate()
+
+
+def shoot_review(window, db, out: Path, settle) -> None:
+    """The Review's charts (issue 15): the pane at 1280x720 and 1920x1080,
+    light and dark, at its top and scrolled to each chart row (in review/),
+    and the quarterly PDF's pages (rendered with QtPdf where PySide6-Addons
+    happens to be installed; the app does not need it)."""
+    from datetime import date
+
+    from amends.core.insights.period import Period
+    from amends.ui.report import write_report
+    from PySide6.QtWidgets import QScrollArea
+
+    shots = out / "review"
+    shots.mkdir(parents=True, exist_ok=True)
+    review = window.review
+    done: list[bool] = []
+    review.computed.connect(lambda: done.append(True))
+    window.show_pane(2)
+    while not done:
+        settle()
+    scroll = review.findChild(QScrollArea)
+    for scheme in ("light", "dark"):
+        use_dark(scheme == "dark")
+        settle()
+        window.apply_appearance()
+        for width, height in ((1280, 720), (1920, 1080)):
+            window.resize(width, height)
+            settle()
+            for part, widget in (("top", None), ("offers", review.offers_percent_chart),
+                                 ("churn", review.churn_chart), ("cost", review.cost_chart)):
+                if widget is None:
+                    scroll.verticalScrollBar().setValue(0)
+                else:
+                    scroll.ensureWidgetVisible(widget, 0, 0)
+                settle()
+                window.grab().save(str(shots / f"review-{part}-{width}x{height}-{scheme}.png"))
+    use_dark(False)
+    settle()
+    window.apply_appearance()
+    pdf = write_report(db, Period(date(2026, 1, 1), date(2026, 9, 30)), shots / "report.pdf", force=True)
+    try:
+        from PySide6.QtCore import QSize
+        from PySide6.QtPdf import QPdfDocument
+    except ImportError:
+        print("no QtPdf (PySide6-Addons) here: look at review/report.pdf itself")
+        return
+    document = QPdfDocument()
+    document.load(str(pdf))
+    for page in range(document.pageCount()):
+        document.render(page, QSize(1240, 1754)).save(str(shots / f"report-page{page + 1}.png"))
 
 
 if __name__ == "__main__":

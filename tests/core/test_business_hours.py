@@ -1,62 +1,39 @@
-"""Business hours: open time between moments, due times, DST, stored settings."""
+"""Business hours: one definition (core/business_hours.py) for away replies
+and reply targets; weekly hours in a time zone, stored in the file."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from amends.core import business_hours
 from amends.core.business_hours import BusinessHours
 from amends.core.errors import ValidationError
 
-H = timedelta(hours=1)
+
+def test_open_on_weekdays_nine_to_five_in_the_zone_given():
+    hours = BusinessHours("Europe/Berlin")
+    # Wed 2 Dec 2026: Berlin is UTC+1.
+    assert hours.is_open(datetime(2026, 12, 2, 8, 0, tzinfo=UTC)), "09:00 in Berlin"
+    assert not hours.is_open(datetime(2026, 12, 2, 7, 59, tzinfo=UTC)), "08:59 in Berlin"
+    assert not hours.is_open(datetime(2026, 12, 2, 16, 0, tzinfo=UTC)), "17:00 in Berlin: closed"
+    assert not hours.is_open(datetime(2026, 12, 5, 10, 0, tzinfo=UTC)), "a Saturday"
+    assert BusinessHours().is_open(datetime(2026, 12, 2, 9, 0)), "naive means UTC"
 
 
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC) if "+" not in text else datetime.fromisoformat(text)
+def test_bad_hours_are_refused_naming_the_field():
+    with pytest.raises(ValidationError, match="unknown time zone"):
+        BusinessHours("Mars/Olympus")
+    with pytest.raises(ValidationError, match=r"week\.mon"):
+        BusinessHours("UTC", {"mon": (("17:00", "09:00"),)})
+    with pytest.raises(ValidationError, match="unknown day"):
+        BusinessHours("UTC", {"monday": (("09:00", "17:00"),)})
 
 
-def test_always_open_by_default_counts_clock_time() -> None:
-    hours = BusinessHours()
-    assert hours.always_open
-    assert hours.business_time_between(at("2026-12-04T20:00"), at("2026-12-05T08:00")) == 12 * H
-
-
-def test_weekdays_skip_the_night_and_the_weekend() -> None:
-    hours = business_hours.weekdays("09:00", "17:00", "UTC")
-    # Friday 16:00 → Monday 10:00: one hour on Friday, one on Monday.
-    assert hours.business_time_between(at("2026-12-04T16:00"), at("2026-12-07T10:00")) == 2 * H
-    assert hours.add(at("2026-12-04T16:00"), 4 * H) == at("2026-12-07T12:00")
-    assert hours.subtract(at("2026-12-07T12:00"), 4 * H) == at("2026-12-04T16:00")
-    assert hours.is_open(at("2026-12-04T16:59")) and not hours.is_open(at("2026-12-05T12:00"))
-    # Arriving while closed: the clock starts at opening time.
-    assert hours.add(at("2026-12-05T03:00"), 1 * H) == at("2026-12-07T10:00")
-
-
-def test_local_zone_and_daylight_saving() -> None:
-    hours = business_hours.weekdays("09:00", "17:00", "Europe/Berlin")
-    # 09:00 in Berlin is 08:00 UTC in winter and 07:00 UTC in summer.
-    assert hours.is_open(at("2026-12-07T08:00")) and not hours.is_open(at("2026-12-07T07:30"))
-    assert hours.is_open(at("2026-06-08T07:00"))
-    # Across the spring change (Sunday 29 March 2026) a working day is still 8 hours.
-    assert hours.business_time_between(at("2026-03-27T00:00"), at("2026-03-31T00:00")) == 16 * H
-
-
-def test_bad_hours_are_refused_by_name() -> None:
-    with pytest.raises(ValidationError) as caught:
-        BusinessHours(((600, 500),) + (None,) * 6, "UTC")
-    assert "mon" in str(caught.value)
-    with pytest.raises(ValidationError, match="time zone"):
-        BusinessHours(timezone="Mars/Olympus")
-    with pytest.raises(ValidationError, match="one day"):
-        BusinessHours((None,) * 7)
-
-
-def test_saved_in_the_file_and_audited(db) -> None:
-    assert business_hours.load(db).always_open
-    hours = business_hours.weekdays("08:30", "18:00", "America/New_York")
+def test_stored_in_the_file_and_read_back(db):
+    assert business_hours.load(db) == BusinessHours()
+    hours = BusinessHours("America/New_York", {"sat": (("10:00", "14:00"),), "sun": ()})
     business_hours.save(db, hours)
-    assert business_hours.load(db) == hours
-    assert db.scalar("SELECT count(*) FROM audit_log WHERE entity = 'settings' AND change LIKE '%business_hours%'") == 1
-    business_hours.save(db, None)
-    assert business_hours.load(db).always_open
+    assert business_hours.load(db) == BusinessHours.from_json(hours.to_json())
+    assert business_hours.load(db).is_open(datetime(2026, 12, 5, 16, 0, tzinfo=UTC)), "Sat 11:00 in New York"
+    assert not business_hours.load(db).is_open(datetime(2026, 12, 2, 16, 0, tzinfo=UTC)), "no weekdays given"

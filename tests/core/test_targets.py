@@ -113,7 +113,8 @@ def test_save_all_in_one_transaction_or_nothing(db: Database) -> None:
     targets.save_all(db, hours, rows)
     assert targets.list_targets(db) == rows and business_hours.load(db) == hours
     with pytest.raises(ValidationError) as caught:
-        targets.save_all(db, None, [targets.Target("billing", 3, 30, 60), targets.Target("billing", 3, 5, 5),
+        targets.save_all(db, business_hours.always(), [targets.Target("billing", 3, 30, 60),
+                                                        targets.Target("billing", 3, 5, 5),
                                     targets.Target(None, 1, -5, None)])
     assert {where for where, _ in caught.value.problems} == {"row 2", "row 3"}
     assert targets.list_targets(db) == rows and business_hours.load(db) == hours, "nothing changed"

@@ -15,11 +15,13 @@ per target, however the business hours fall.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from amends.core import audit, business_hours, clock
 from amends.core.business_hours import BusinessHours
@@ -70,7 +72,7 @@ class ReplyClock:
 
     def due_at(self, category: str, priority: int, waiting_since: str | None, replied_at: str | None) -> str | None:
         """When the reply is due (ISO UTC), or None when nobody waits or no target applies."""
-        if waiting_since is None:
+        if waiting_since is None or self.hours.never_open:
             return None
         minutes = self.minutes(category, priority, replied_at is None)
         if minutes is None:
@@ -93,6 +95,8 @@ class ReplyClock:
         (``after``, ``upto``] (``after`` None: any time up to ``upto``)."""
         parts: list[str] = []
         params: list = []
+        if self.hours.never_open:
+            return "0", []
         for (minutes, first), pairs in sorted(self._groups().items()):
             length = timedelta(minutes=minutes)
             sql = (f"(t.replied_at IS {'' if first else 'NOT '}NULL AND (t.category, t.priority) IN "
@@ -116,13 +120,13 @@ class ReplyClock:
         if lowered == "soon":
             return self.due_between(moment, moment + DUE_SOON)
         day = day_of(lowered, moment, self.hours)
-        start = datetime.combine(day, time(0), self.hours.zone)
+        start = datetime.combine(day, time(0), ZoneInfo(self.hours.timezone))
         return self.due_between(start - timedelta(seconds=1), start + timedelta(days=1) - timedelta(seconds=1))
 
 
 def day_of(value: str, moment: datetime, hours: BusinessHours):
     """``today``, ``tomorrow`` or a date, as the desk's local day."""
-    local = moment.astimezone(hours.zone).date()
+    local = moment.astimezone(ZoneInfo(hours.timezone)).date()
     if value == "today":
         return local
     if value == "tomorrow":
@@ -146,7 +150,7 @@ def list_targets(db: Database | sqlite3.Connection) -> list[Target]:
     return [Target(*r) for r in rows]
 
 
-def load(db: Database | sqlite3.Connection) -> ReplyClock:
+def load(db: Database) -> ReplyClock:
     return ReplyClock(tuple(list_targets(db)), business_hours.load(db))
 
 
@@ -174,7 +178,7 @@ def set_target(db: Database, category: str | None, priority: int | None,
                       "after": {"first_minutes": first_minutes, "next_minutes": next_minutes}})
 
 
-def save_all(db: Database, hours: BusinessHours | None, rows: list[Target]) -> None:
+def save_all(db: Database, hours: BusinessHours, rows: list[Target]) -> None:
     """The whole setup at once (the dialog's Save): business hours and every
     target row, replacing what was there, in one transaction, audited."""
     problems = []
@@ -194,17 +198,14 @@ def save_all(db: Database, hours: BusinessHours | None, rows: list[Target]) -> N
     if problems:
         raise ValidationError(problems)
     with db.transaction() as conn:
-        if hours is None:
-            conn.execute("DELETE FROM settings WHERE key = ?", (business_hours.SETTINGS_KEY,))
-        else:
-            conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
-                         "value = excluded.value, version = version + 1", (business_hours.SETTINGS_KEY, hours.to_json()))
+        conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+                     "value = excluded.value, version = version + 1", (business_hours.KEY, hours.to_json()))
         conn.execute("DELETE FROM reply_targets")
         conn.executemany("INSERT INTO reply_targets (category, priority, first_minutes, next_minutes) VALUES (?, ?, ?, ?)",
                          [(r.category, r.priority, r.first_minutes, r.next_minutes) for r in rows
                           if r.first_minutes is not None or r.next_minutes is not None])
         audit.record(conn, db.actor, "settings", None, "update",
-                     {"key": "reply_targets", "business_hours": None if hours is None else hours.to_json(),
+                     {"key": "reply_targets", "business_hours": json.loads(hours.to_json()),
                       "targets": [[r.category, r.priority, r.first_minutes, r.next_minutes] for r in rows]})
 
 

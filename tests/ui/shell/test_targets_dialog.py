@@ -23,7 +23,7 @@ def test_edit_and_save_targets_and_hours(qtbot, window):
     dialog.button.click()
     assert not dialog.isVisible()
     hours = business_hours.load(window.db)
-    assert hours.timezone == "Europe/Berlin" and hours.days[0] == (510, 1020) and hours.days[5] is None
+    assert hours.timezone == "Europe/Berlin" and hours.week["mon"] == (("08:30", "17:00"),) and hours.week["sat"] == ()
     assert targets.list_targets(window.db) == [targets.Target(None, None, 1440, 1440),
                                                targets.Target("billing", 3, 60, 240)]
     prefs.reject()

@@ -101,7 +101,7 @@ def parse_messages(chunks: list[tuple[int, bytes]], arrived: datetime | dict[int
                 customer_ref = None  # a mail server is not a customer
         entry = MessageRecord("in", mail.name or mail.address or reading.UNKNOWN_SENDER, mail.at,
                               mail.body or mail.subject, mail.message_id, mail.html, list(mail.defects),
-                              "bounce" if mail.bounce_reason else None, mail.attachments)
+                              "bounce" if mail.bounce_reason else None, mail.attachments, mail.automatic)
         if mail.bounced_id:
             parsed.bounced.append((mail.bounced_id, mail.bounce_reason))
         thread = next((by_id[r] for r in mail.references if r in by_id), None)

@@ -8,7 +8,7 @@ import json
 import sqlite3
 from collections.abc import Callable
 
-from amends.core import attachments, audit, clock, customers, policies, rules, tags, thanks, tickets
+from amends.core import attachments, audit, clock, customers, policies, rules, surveys, tags, thanks, tickets
 from amends.core.importers.records import Parsed, PolicyRecord, RecordProblem, TicketRecord
 from amends.core.mail import reference
 from amends.core.store import migrations
@@ -120,6 +120,7 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
             touched.add(customer_id)
     _extras(conn, parsed)
     _bounces(conn, actor, parsed)
+    surveys.record_answers(conn, actor, parsed)  # a reply to a satisfaction survey: its score (core/surveys.py)
     rules.apply(conn, actor, created)  # the relations side's rules sort what is new (tags of the file are in)
     for customer_id in touched:
         conn.execute("""UPDATE customers SET (first_ticket_at, first_ticket_id) =

@@ -294,6 +294,8 @@ class Review:
     offers: Offers
     checklist: Checklist
     recovery_cost: tuple[RecoveryCost, ...]
+    #: Survey answers: overall and by category, policy version, person (core/surveys.py).
+    satisfaction: JSON = field(default_factory=dict)
     #: T17B: answered within the reply target (core/insights/reply_targets.py); None = not computed.
     reply_targets: Any = None
 
@@ -313,4 +315,5 @@ class Review:
                 "checklist_completion": self.checklist_completion,
                 "checklist": self.checklist.to_json(),
                 "recovery_cost": [r.to_json() for r in self.recovery_cost],
+                "satisfaction": self.satisfaction,
                 **({} if self.reply_targets is None else {"reply_targets": self.reply_targets.to_json()})}

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from amends.core import audit
+from amends.core import audit, away
 from amends.core.errors import Cancelled, MailProblem, ValidationError
 from amends.core.importers import mail
 from amends.core.importers.records import Parsed
@@ -275,6 +275,7 @@ def fetch(db: Database, account_id: int, password: str | None, *,
                 report.defective += sum(1 for t in parsed.tickets for m in t.messages if m.defects)
                 refs = _new_tickets(conn, parsed, box)
                 counts = write(conn, db.actor, parsed)
+                away.answer_new(db, box, parsed)  # an away reply while the mailbox is away (core/away.py)
                 if refs:
                     conn.execute(f"UPDATE tickets SET mailbox_id = ? WHERE mailbox_id IS NULL AND ref IN "
                                  f"({','.join('?' * len(refs))})", (box.id, *refs))

@@ -28,6 +28,7 @@ from typing import cast
 
 from amends.core import clock, safe_html
 from amends.core.attachments import Incoming, human_size
+from amends.core.mail import automatic
 
 UNKNOWN_SENDER = "unknown sender"
 #: Deeper MIME than this is not walked (real mail nests a handful of levels).
@@ -58,6 +59,7 @@ class Mail:
     bounced_id: str | None = None  # a bounce: the Message-ID of the mail that did not arrive
     bounce_reason: str = ""
     attachments: list[Incoming] = field(default_factory=list)  # every file part, inline images too
+    automatic: str | None = None  # which header says a machine sent it (core/mail/automatic.py)
 
 
 def content_id(raw: bytes) -> str:
@@ -247,6 +249,7 @@ def _read(message: EmailMessage, raw: bytes, defects: list[str], arrived: dateti
                 text(subject, defects), text(body, defects), text(html) if html else None, defects,
                 attachments=files)
     _bounce(message, parts, address, mail)
+    mail.automatic = automatic.reason(message, address) or ("a delivery failure report" if mail.bounce_reason else None)
     return mail
 
 

@@ -271,8 +271,8 @@ class InboxModel(QAbstractTableModel):
         return None
 
     def _display(self, item: tickets.TicketRow, column: str, tooltip: bool) -> str | None:
-        if column == "now":
-            return self._presence.get(item.id, "")
+        if column == "now":  # who else is here, and a reply of ours not (yet) mailed (issue 17.1)
+            return " · ".join(t for t in (self._presence.get(item.id, ""), _delivery_mark(self._db, item.id)) if t)
         if column == "id":
             return str(item.id)
         if column == "category":
@@ -319,3 +319,13 @@ class InboxModel(QAbstractTableModel):
             return said + " " + self.tr("No {0} target for this kind of ticket.").format(kind)
         return said + " " + (self.tr("The {0} target passed at {1}.") if late else
                              self.tr("The {0} is due by {1}.")).format(kind, local_time.with_zone(due))
+
+#: Words, not an emoji, for a reply not mailed yet (core/mail/delivery.py).
+_MARKS = {"failed": "reply failed", "not_sent": "reply not sent", "queued": "reply queued", "draft": "reply draft"}
+
+
+def _delivery_mark(db, ticket_id: int) -> str:
+    """Read once per row when it is first painted (cells are cached)."""
+    from amends.core.mail import delivery
+
+    return _MARKS.get(delivery.for_tickets(db, [ticket_id], db.actor).get(ticket_id, ""), "")

@@ -57,7 +57,7 @@ class ResolveFlow(QObject):
         True when it asked (``then`` runs after the answer)."""
         view = self.inbox.ticket_view
         shown = view.ticket.id if view.ticket is not None else None
-        if shown not in ids or not view.has_unsent_draft(shown):
+        if shown not in ids or not view.has_unsent_draft():
             return False
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Unsent reply"),
                           self.tr("Ticket #{0} has a reply you have not sent.").format(shown),

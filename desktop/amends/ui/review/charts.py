@@ -1,101 +1,132 @@
-"""The Review charts, built from the insights dicts. Shared by the Review
-pane (on screen, clickable) and the quarterly report (as pictures)."""
+"""The Review's figures as charts (ui/common/charts), built from the
+insights JSON. Shared by the Review pane (on screen, clickable) and the
+quarterly report (painted into the PDF as vectors), so both show the same.
+
+Each function returns a :class:`Chart` whose ``meta`` says what a click
+on a point means (the category, person or group behind it). One unit per
+chart: median offers are split by what they are — percent off the next
+cycle, or account credit in money — because one axis cannot be both.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QColor, QImage, QPainter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
 
 from amends.core.vocabulary import category_name
+from amends.ui.common.charts import Chart, LegendEntry, Series, Unit, count, money, month_label, percent, percent_points
 
-FLAG_COLOUR = QColor("#c0392b")
-OK_COLOUR = QColor("#2f6f5e")
 CHURN_GROUPS = (("cycle1", "First ticket in cycle 1"), ("later", "First ticket later"),
                 ("cycle1_recovered", "Cycle 1, recovery completed"),
                 ("cycle1_not_recovered", "Cycle 1, not completed"))
+#: how many categories the monthly trend draws when none is flagged
+TREND_LINES = 4
+
+Row = Mapping[str, Any]
 
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("Amends", text)
 
 
-def _chart(title: str) -> QChart:
-    chart = QChart()
-    chart.setTitle(title)
-    chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-    chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
-    return chart
+def recurring_chart(rows: Sequence[Row]) -> Chart:
+    """Tickets per category, flagged ones in red. Point index = row index."""
+    return Chart(
+        tr("Tickets per category (flagged in red)"), tuple(category_name(r["category"]) for r in rows),
+        (Series(tr("Tickets"), tuple(r["tickets"] for r in rows),
+                colours=tuple("flag" if r["flag"] else "ok" for r in rows)),),
+        count(tr("tickets")), tr("Category"), y_title=tr("Tickets"),
+        legend=(LegendEntry(tr("Flagged"), "flag"), LegendEntry(tr("Not flagged"), "ok")),
+        meta={"categories": [r["category"] for r in rows]})
 
 
-def _bars(chart: QChart, series: QBarSeries, labels: list[str], maximum: float, fmt: str = "%.0f") -> None:
-    chart.addSeries(series)
-    axis_x = QBarCategoryAxis()
-    axis_x.append(labels)
-    chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-    series.attachAxis(axis_x)
-    axis_y = QValueAxis()
-    axis_y.setRange(0, max(1.0, maximum * 1.1))
-    axis_y.setLabelFormat(fmt)
-    chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-    series.attachAxis(axis_y)
+def trend_chart(rows: Sequence[Row]) -> Chart:
+    """Tickets per month for the flagged categories (else the busiest few),
+    one line each, months named ('Sep 2026')."""
+    shown = [r for r in rows if r["flag"]] or sorted(rows, key=lambda r: -r["tickets"])[:TREND_LINES]
+    shown = [r for r in shown if r["monthly"]]
+    months = [m["month"] for m in shown[0]["monthly"]] if shown else []
+    series = tuple(Series(category_name(r["category"]), tuple(_by_month(r).get(m) for m in months))
+                   for r in shown)
+    return Chart(tr("Tickets per month, flagged categories") if any(r["flag"] for r in shown)
+                 else tr("Tickets per month, busiest categories"),
+                 tuple(month_label(m) for m in months), series, count(tr("tickets")), tr("Month"),
+                 kind="lines", y_title=tr("Tickets"), note=tr("No tickets in this period."),
+                 meta={"categories": [r["category"] for r in shown], "months": months})
 
 
-def recurring_chart(rows: list[dict]) -> tuple[QChart, list[QBarSet]]:
-    """Tickets per category, flagged ones in red. Bar index = row index."""
-    chart = _chart(tr("Tickets per category (flagged in red)"))
-    flagged = QBarSet(tr("Flagged"))
-    flagged.setColor(FLAG_COLOUR)
-    fine = QBarSet(tr("Not flagged"))
-    fine.setColor(OK_COLOUR)
-    for row in rows:
-        flagged.append(row["tickets"] if row["flag"] else 0)
-        fine.append(0 if row["flag"] else row["tickets"])
-    series = QBarSeries()
-    series.setBarWidth(0.8)
-    series.append(flagged)
-    series.append(fine)
-    _bars(chart, series, [category_name(r["category"]) for r in rows], max((r["tickets"] for r in rows), default=1))
-    return chart, [flagged, fine]
+def _by_month(row: Row) -> dict[str, float | None]:
+    return {m["month"]: m["tickets"] for m in row["monthly"]}
 
 
-def offers_chart(rows: list[dict]) -> tuple[QChart, dict[str, QBarSet], list[str]]:
-    """Median offer per person (a set each) per category (bar index)."""
-    chart = _chart(tr("Median offer by person and category"))
-    categories = sorted({r["category"] for r in rows})
+def offer_kinds(recovery_cost: Sequence[Row]) -> dict[str, tuple[str, str | None]]:
+    """Category → (offer kind, currency) for categories whose offers are of
+    one kind; mixed categories are left out (their medians mix units)."""
+    kinds: dict[str, tuple[str, str | None]] = {}
+    for row in recovery_cost:
+        made = {k for k, v in row["offers"].items() if v["count"]}
+        if len(made) != 1:
+            continue
+        currencies = list(row.get("amounts") or {})
+        kinds[row["category"]] = (made.pop(), currencies[0] if len(currencies) == 1 else None)
+    return kinds
+
+
+def offers_chart(rows: Sequence[Row], recovery_cost: Sequence[Row], kind: str = "percent_next_cycle") -> Chart:
+    """Median offer per person (a series each) per category, for the
+    categories whose offers are all of ``kind``: percent off the next cycle,
+    or account credit (in the category's currency when it has one)."""
+    kinds = offer_kinds(recovery_cost)
+    categories = sorted({r["category"] for r in rows if kinds.get(r["category"], ("", None))[0] == kind})
+    if kind == "percent_next_cycle":
+        unit: Unit = percent_points()
+        title, y_title = tr("Median offer by person: % off the next cycle"), tr("Median offer, % off next cycle")
+    else:
+        # one axis, one currency: the currency most of these categories use
+        known = [kinds[c][1] for c in categories if kinds[c][1]]
+        currency = max(sorted(set(known)), key=known.count) if known else None
+        if currency is not None:
+            categories = [c for c in categories if kinds[c][1] == currency]
+        unit = money(currency) if currency else Unit(tr("credit"), 2)
+        title, y_title = tr("Median offer by person: account credit"), tr("Median credit")
     values = {(r["actor"], r["category"]): r["median"] for r in rows}
-    series = QBarSeries()
-    sets = {}
-    for actor in sorted({r["actor"] for r in rows}):
-        bar_set = QBarSet(actor)
-        for category in categories:
-            bar_set.append(values.get((actor, category), 0))
-        series.append(bar_set)
-        sets[actor] = bar_set
-    _bars(chart, series, [category_name(c) for c in categories], max(values.values(), default=1), "%.1f")
-    return chart, sets, categories
+    actors = sorted({r["actor"] for r in rows if r["category"] in categories})
+    others = sorted({r["category"] for r in rows} - set(categories) - {c for c, k in kinds.items() if k[0] != kind
+                                                                      and k[0] in ("percent_next_cycle",
+                                                                                   "account_credit")})
+    footnote = (tr("Not in this chart (offers of other kinds or currencies; see the table): {0}.").format(
+        ", ".join(category_name(c) for c in others)) if others else "")
+    series = tuple(Series(actor, tuple(values.get((actor, c)) for c in categories)) for actor in actors)
+    legend = () if len(series) > 1 else tuple(LegendEntry(s.name, "series0") for s in series)
+    return Chart(title, tuple(category_name(c) for c in categories), series, unit, tr("Category"),
+                 y_title=y_title, legend=legend, note=tr("No offers of this kind in this period."), footnote=footnote,
+                 meta={"categories": categories, "actors": actors})
 
 
-def churn_chart(churn: dict) -> tuple[QChart, QBarSet]:
-    chart = _chart(tr("Churn rate by group (95 % intervals in the table)"))
-    bar_set = QBarSet(tr("Churn rate %"))
-    bar_set.setColor(OK_COLOUR)
-    for group, _label in CHURN_GROUPS:
-        bar_set.append(round(100 * churn[group]["rate"], 1))
-    series = QBarSeries()
-    series.append(bar_set)
-    series.setLabelsVisible(True)
-    series.setLabelsFormat("@value %")
-    _bars(chart, series, [tr(label) for _g, label in CHURN_GROUPS],
-          max(100 * churn[g]["rate"] for g, _l in CHURN_GROUPS), "%.0f")
-    return chart, bar_set
+def churn_chart(churn: Row) -> Chart:
+    """Churn rate per group with its 95 % (Wilson) interval as error bars."""
+    rates = tuple(churn[g]["rate"] if churn[g]["customers"] else None for g, _l in CHURN_GROUPS)
+    intervals = tuple(tuple(churn[g]["ci95"]) if churn[g]["customers"] else None for g, _l in CHURN_GROUPS)
+    return Chart(tr("Churn rate by group, with 95 % intervals"), tuple(tr(label) for _g, label in CHURN_GROUPS),
+                 (Series(tr("Churn rate"), rates, "ok", intervals),),
+                 percent(), tr("Customers whose first ticket was…"), y_title=tr("Churn rate"), value_labels=True,
+                 note=tr("No first tickets in this period."), meta={"groups": [g for g, _l in CHURN_GROUPS]})
 
 
-def render(chart: QChart, width: int = 960, height: int = 400) -> QImage:
-    """A chart as a picture (needs a QApplication, offscreen is fine)."""
-    view = QChartView(chart)
-    view.setRenderHint(QPainter.RenderHint.Antialiasing)
-    view.resize(width, height)
-    image = view.grab().toImage()
-    view.setChart(QChart())  # the caller keeps ownership of ``chart``
-    return image
+def cost_chart(recovery_cost: Sequence[Row]) -> Chart:
+    """What recovery cost per category, in money: the most used currency
+    (one unit per axis; other currencies stay in the table)."""
+    totals: dict[str, float] = {}
+    for row in recovery_cost:
+        for currency, amount in (row.get("amounts") or {}).items():
+            totals[currency] = totals.get(currency, 0.0) + amount
+    currency = max(totals, key=lambda c: totals[c]) if totals else ""
+    rows = [r for r in recovery_cost if (r.get("amounts") or {}).get(currency)]
+    estimated = any(r.get("estimated") for r in rows)
+    title = tr("Cost of recovery by category") + (tr(" (partly estimated)") if estimated else "")
+    return Chart(title, tuple(category_name(r["category"]) for r in rows),
+                 (Series(tr("Cost"), tuple(r["amounts"][currency] for r in rows), "series1"),),
+                 money(currency) if currency else Unit(tr("money")), tr("Category"), y_title=tr("Cost"),
+                 note=tr("Nothing with a price in this period."), meta={"categories": [r["category"] for r in rows]})

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from PySide6.QtCharts import QChart, QChartView
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -38,6 +36,7 @@ from amends.core.insights.period import FIRST_DAY, LAST_DAY, Period, last_full_q
 from amends.core.store import Database
 from amends.core.vocabulary import OFFER_KINDS, STEP_TYPES, category_name
 from amends.ui.common import ops
+from amends.ui.common.charts import ChartWidget, month_label
 from amends.ui.common.messages import show_error
 from amends.ui.common.rows_model import RowsModel
 from amends.ui.review import charts
@@ -52,6 +51,13 @@ def _num(value) -> str:
     if value is None:
         return "—"
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _monthly(months: list[dict]) -> str:
+    """'Jul 50 · Aug 41 · Sep 44'; with the year when the months span more than one."""
+    one_year = len({m["month"][:4] for m in months}) == 1
+    return " · ".join(f"{month_label(m['month']).split()[0] if one_year else month_label(m['month'])} {m['tickets']}"
+                      for m in months)
 
 
 def period_choices(today: date) -> list[tuple[str, Period]]:
@@ -77,6 +83,7 @@ class ReviewPane(QWidget):
         self.data: dict | None = None
         self.period: Period = last_full_quarter(clock.now().date())
         self._op: ops.Operation | None = None
+        self._clicks_connected = False
 
         # -- controls --------------------------------------------------------
         self.choice = QComboBox()
@@ -149,12 +156,13 @@ class ReviewPane(QWidget):
             ("category", "Category", lambda r: category_name(r["category"])),
             ("tickets", "Tickets", lambda r: f"{r['tickets']:,}"),
             ("per_1000_active", "Per 1,000 active", lambda r: f"{r['per_1000_active']:.1f}"),
-            ("trend", "Monthly", lambda r: " ".join(str(m["tickets"]) for m in r["monthly"])),
+            ("trend", "Monthly", lambda r: _monthly(r["monthly"])),
             ("covered", "Policy", lambda r: "covered" if r["covered_by_policy"] else "none"),
             ("change", "Last change", lambda r: (r["last_policy_change"] or "")[:10]),
             ("reason", "Why", lambda r: r["reason"]),
         ])
         self.recurring_chart = self._chart("recurringChart")
+        self.trend_chart = self._chart("trendChart")
         self.recurring.setMinimumHeight(290)
         # -- gap 2 -------------------------------------------------------------
         self.offers = self._table("offersTable", [
@@ -186,7 +194,8 @@ class ReviewPane(QWidget):
             ("reason", "Reason", lambda r: r["reason"] or ""),
             ("count", "Times", lambda r: r["count"]),
         ])
-        self.offers_chart = self._chart("offersChart")
+        self.offers_percent_chart = self._chart("offersPercentChart")
+        self.offers_credit_chart = self._chart("offersCreditChart")
         # -- gap 3 -------------------------------------------------------------
         self.churn = self._table("churnTable", [
             ("group", "Customers whose first ticket was…", lambda r: r["label"]),
@@ -213,20 +222,36 @@ class ReviewPane(QWidget):
                 f"{v['count']} × {OFFER_KINDS.get(k, k)} (total {v['total']:g})" for k, v in r["offers"].items())),
             ("cost", "Cost", lambda r: insights.cost_label(r)),  # ≈ … (estimated): replacements, refunds
         ])
+        self.cost_chart = self._chart("costChart")
+
+        # -- satisfaction (surveys that are sent, issue 17.5) --------------------
+        self.satisfaction_summary = QLabel()
+        self.satisfaction_summary.setObjectName("satisfactionSummary")
+        self.satisfaction_summary.setWordWrap(True)
+        self.satisfaction = self._table("satisfactionTable", [
+            ("by", "By", lambda r: r["by"]),
+            ("which", "Which", lambda r: r["which"]),
+            ("answered", "Answers", lambda r: r["answered"]),
+            ("average", "Average (1–5)", lambda r: f"{r['average']:.1f}"),
+            ("satisfied", "Said 4 or 5", lambda r: _percent(r["satisfied"])),
+        ])
+        self.satisfaction.setToolTip("")  # no tickets behind these rows to drill into
 
         content = QWidget()
         grid = QVBoxLayout(content)
         grid.addWidget(self._section(
             "1. Recurring complaints with no fix",
             "Categories that keep producing tickets while no policy covers them, or whose rate did not fall "
-            "after the last policy change.", [self.recurring_chart, self.recurring]))
+            "after the last policy change.", [self._side_by_side(self.recurring_chart, self.trend_chart),
+                                              self.recurring]))
         offers_row = QWidget()
         offers_grid = QGridLayout(offers_row)
         offers_grid.setContentsMargins(0, 0, 0, 0)
-        offers_grid.addWidget(self.offers_chart, 0, 0)
-        offers_grid.addWidget(self.offers, 0, 1)
-        offers_grid.addWidget(self.consistency, 1, 0)
-        offers_grid.addWidget(self.skipped, 1, 1)
+        offers_grid.addWidget(self.offers_percent_chart, 0, 0)
+        offers_grid.addWidget(self.offers_credit_chart, 0, 1)
+        offers_grid.addWidget(self.offers, 1, 0)
+        offers_grid.addWidget(self.consistency, 1, 1)
+        offers_grid.addWidget(self.skipped, 2, 0, 1, 2)
         grid.addWidget(self._section(
             "2. Inconsistent recovery offers",
             "What each person offers for the same problem, offers outside the approved range, and skipped steps.",
@@ -241,9 +266,13 @@ class ReviewPane(QWidget):
             "Customers whose first ticket ever came in the period: do first-cycle tickets predict churn, and does "
             "completing the recovery sequence change it?", [churn_row, self.churn_note]))
         grid.addWidget(self._section("Recovery", "Checklist completion, overdue follow-ups and what recovery "
-                                                 "cost, by category.", [self.summary, self.cost]))
+                                                 "cost, by category.", [self.summary, self.cost_chart, self.cost]))
+        grid.addWidget(self._section("Satisfaction", "What customers answered to the survey mailed when their "
+                                                     "ticket was resolved (1 terrible … 5 great), for surveys sent "
+                                                     "in the period.", [self.satisfaction_summary, self.satisfaction]))
         grid.addWidget(self._reply_targets_section())
         scroll = QScrollArea()
+        self.scroll = scroll
         scroll.setWidgetResizable(True)
         scroll.setWidget(content)
         layout = QVBoxLayout(self)
@@ -309,16 +338,22 @@ class ReviewPane(QWidget):
         view.doubleClicked.connect(lambda index, v=view: self._row_drill(v, index.row()))
         return view
 
-    def _chart(self, name: str) -> QChartView:
-        chart = QChart()
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
-        view = QChartView(chart)
+    def _chart(self, name: str) -> ChartWidget:
+        view = ChartWidget()
         view.setObjectName(name)
         view.setAccessibleName(name)
-        view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        view.setMinimumHeight(260)
+        view.setMinimumHeight(280)
+        view.setToolTip("")  # the figure under the mouse is the tooltip
         return view
+
+    @staticmethod
+    def _side_by_side(*widgets: QWidget) -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in widgets:
+            layout.addWidget(widget, 1)
+        return row
 
     def _section(self, title: str, text: str, widgets: list[QWidget]) -> QGroupBox:
         box = QGroupBox(self.tr(title))
@@ -432,37 +467,64 @@ class ReviewPane(QWidget):
             checklist["resolutions"] - checklist["complete"], data["followups_overdue"]))
         self.cost.model().set_rows(data["recovery_cost"])
         self._show_reply_targets(data.get("reply_targets"))
-        self._draw_recurring(recurring)
-        self._draw_offers(data["offers"]["by_actor"])
-        self._draw_churn(churn)
+        self._show_satisfaction(data.get("satisfaction") or {})
+        self._draw(recurring, data["offers"]["by_actor"], data["recovery_cost"], churn)
         self.computed.emit()
 
-    def _install(self, view: QChartView, chart) -> None:
-        old = view.chart()
-        view.setChart(chart)
-        old.deleteLater()
+    def _draw(self, recurring: list[dict], offers: list[dict], cost: list[dict], churn: dict) -> None:
+        """Every chart from the figures just shown (ui/review/charts.py builds them)."""
+        for widget, chart in ((self.recurring_chart, charts.recurring_chart(recurring)),
+                              (self.trend_chart, charts.trend_chart(recurring)),
+                              (self.offers_percent_chart, charts.offers_chart(offers, cost, "percent_next_cycle")),
+                              (self.offers_credit_chart, charts.offers_chart(offers, cost, "account_credit")),
+                              (self.churn_chart, charts.churn_chart(churn)),
+                              (self.cost_chart, charts.cost_chart(cost))):
+            widget.set_chart(chart)
+            if not self._clicks_connected:
+                widget.clicked.connect(lambda s, i, w=widget: self._chart_drill(w, s, i))
+        self._clicks_connected = True
 
-    def _draw_recurring(self, rows: list[dict]) -> None:
-        chart, sets = charts.recurring_chart(rows)
-        self._install(self.recurring_chart, chart)
-        for bar_set in sets:
-            bar_set.clicked.connect(lambda i, rows=rows: self.drill(Drill(
-                "category", self._shown_period, category=rows[i]["category"]), category_name(rows[i]["category"])))
+    def _show_satisfaction(self, figures: dict) -> None:
+        if figures.get("answered"):
+            self.satisfaction_summary.setText(self.tr(
+                "{0} surveys sent, {1} answered ({2}) · average <b>{3:.1f}</b> of 5 · {4} said 4 or 5").format(
+                figures["sent"], figures["answered"], _percent(figures["response_rate"]), figures["average"],
+                _percent(figures["satisfied"])))
+        else:
+            self.satisfaction_summary.setText(self.tr("{0} surveys sent, no answer yet. A checklist's survey step "
+                                                      "mails one when a mailbox is set up.").format(
+                figures.get("sent", 0)))
+        rows = []
+        for key, label in (("by_category", "Category"), ("by_policy_version", "Policy version"),
+                           ("by_person", "Person")):
+            name = key.removeprefix("by_")
+            rows += [{"by": self.tr(label), "which": category_name(r[name]) if name == "category" else r[name],
+                      **r} for r in figures.get(key, [])]
+        self.satisfaction.model().set_rows(rows)
 
-    def _draw_offers(self, rows: list[dict]) -> None:
-        chart, sets, categories = charts.offers_chart(rows)
-        self._install(self.offers_chart, chart)
-        for actor, bar_set in sets.items():
-            bar_set.clicked.connect(lambda i, a=actor: self.drill(Drill(
-                "offers", self._shown_period, actor=a, category=categories[i]),
-                f"offers by {a}, {category_name(categories[i])}"))
-
-    def _draw_churn(self, churn: dict) -> None:
-        chart, bar_set = charts.churn_chart(churn)
-        self._install(self.churn_chart, chart)
-        bar_set.clicked.connect(lambda i: self.drill(Drill(
-            "churned", self._shown_period, group=CHURN_GROUPS[i][0], window_days=churn["window_days"]),
-            f"churned: {CHURN_GROUPS[i][1].lower()}"))
+    def _chart_drill(self, widget: ChartWidget, series: int, index: int) -> None:
+        """A click on a bar or point: the tickets behind that figure."""
+        chart = widget.chart()
+        if chart is None:
+            return
+        meta, p = chart.meta, self._shown_period
+        if widget is self.recurring_chart or widget is self.cost_chart:
+            category = meta["categories"][index]
+            kind = "category" if widget is self.recurring_chart else "offers"
+            self.drill(Drill(kind, p, category=category), category_name(category) if kind == "category"
+                       else f"offers, {category_name(category)}")
+        elif widget is self.trend_chart:
+            category, month = meta["categories"][series], meta["months"][index]
+            self.drill(Drill("category", p, category=category, month=month),
+                       f"{category_name(category)}, {chart.categories[index]}")
+        elif widget in (self.offers_percent_chart, self.offers_credit_chart):
+            actor, category = meta["actors"][series], meta["categories"][index]
+            self.drill(Drill("offers", p, actor=actor, category=category),
+                       f"offers by {actor}, {category_name(category)}")
+        elif widget is self.churn_chart:
+            group = meta["groups"][index]
+            self.drill(Drill("churned", p, group=group, window_days=self._shown_settings.churn_window_days),
+                       f"churned: {chart.categories[index].lower()}")
 
     # -- drilling down -----------------------------------------------------------------
     def drill(self, drill: Drill, label: str) -> list[int]:

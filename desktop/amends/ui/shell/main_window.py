@@ -99,6 +99,8 @@ class MainWindow(WindowActions, QMainWindow):
         self.mail = MailController(db, self.bus, self)
         self.proposer = ProposeFlow(db, self.bus, self)
         self.inbox.ticket_view.reply_stored.connect(self.mail.reply_stored)
+        self.inbox.ticket_view.send_requested.connect(self.mail.send_mail)
+        self.inbox.ticket_view.mailbox_setup_requested.connect(self.setup_mailbox)
         self._build_actions()
         self.triage.context_actions = ([self.act_resolve, self.act_reply], [self.act_propose])
         self.status_label = QLabel()
@@ -175,6 +177,13 @@ class MainWindow(WindowActions, QMainWindow):
 
     def open_mailboxes(self):
         return self.mail.open_mailboxes()
+
+    def setup_mailbox(self):
+        """From the composer's "no mailbox" banner: the Mailboxes dialog; the
+        ticket shows again when it closes (the banner goes once one is set up)."""
+        dialog = self.mail.open_mailboxes()
+        dialog.finished.connect(lambda _r: self.bus.announce(Changed.TICKETS))
+        return dialog
 
     def apply_appearance(self) -> None:
         """Light or dark: banners, icons and the conversation follow the scheme."""

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from amends.core import business_hours, targets
-from amends.core.business_hours import WEEKDAYS, BusinessHours
+from amends.core.business_hours import DAYS, BusinessHours
 from amends.core.errors import AmendsError, ValidationError
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES, PRIORITIES
@@ -58,10 +58,12 @@ class TargetsDialog(QDialog):
         grid = QGridLayout()
         self.days: list[tuple[QCheckBox, QTimeEdit, QTimeEdit]] = []
         # Always open: the days offer the common week (Monday to Friday, 9 to 5) for when it is unticked.
-        shown = business_hours.weekdays().days if hours.always_open else hours.days
-        for number, (name, span) in enumerate(zip(DAY_NAMES, shown, strict=True)):
+        # One span a day here (a day with several is shown from its first opening to its last closing).
+        shown = business_hours.weekdays() if hours.always_open else hours
+        spans = [_span(shown.week.get(day, ())) for day in DAYS]
+        for number, (name, span) in enumerate(zip(DAY_NAMES, spans, strict=True)):
             box = QCheckBox(self.tr(name))
-            box.setObjectName(f"open_{WEEKDAYS[number]}")
+            box.setObjectName(f"open_{DAYS[number]}")
             start, end = QTimeEdit(), QTimeEdit()
             for edit, minutes, label in ((start, span[0] if span else 540, "opens"),
                                          (end, span[1] if span else 1020, "closes")):
@@ -156,13 +158,16 @@ class TargetsDialog(QDialog):
                                                              .replace(" d", "d")))
         return row
 
-    def _hours(self) -> BusinessHours | None:
+    def _hours(self) -> BusinessHours:
+        zone = self.zone.currentText().strip()
         if self.always.isChecked():
-            return None
-        spans = tuple((start.time().hour() * 60 + start.time().minute(),
-                       (end.time().hour() * 60 + end.time().minute()) or 1440) if box.isChecked() else None
-                      for box, start, end in self.days)
-        return BusinessHours(spans, self.zone.currentText().strip())
+            return business_hours.always(zone or "UTC")
+        week = {}
+        for day, (box, start, end) in zip(DAYS, self.days, strict=True):
+            closing = end.time().toString("HH:mm")
+            week[day] = ((start.time().toString("HH:mm"), "24:00" if closing == "00:00" else closing),) \
+                if box.isChecked() else ()
+        return BusinessHours(zone, week)
 
     def _rows(self) -> list[targets.Target]:
         rows, problems = [], []
@@ -192,3 +197,15 @@ class TargetsDialog(QDialog):
             show_error(self, error, self.tr("The targets were not saved"))
             return
         super().accept()
+
+
+def _span(spans) -> tuple[int, int] | None:
+    """A day's opening as minutes (first opening, last closing), or None when closed."""
+    if not spans:
+        return None
+
+    def minutes(text: str) -> int:
+        return int(text[:2]) * 60 + int(text[3:])
+
+    return min(minutes(a) for a, _ in spans), max(minutes(b) for _, b in spans)
+
