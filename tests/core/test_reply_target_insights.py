@@ -59,3 +59,15 @@ def test_no_targets_no_waits_counted(db_path) -> None:
         assert reply_targets(db, DECEMBER).total.answered == 0
     finally:
         db.close()
+
+
+def test_a_resolved_ticket_is_not_a_missed_wait(db: Database) -> None:
+    business_hours.save(db, business_hours.always())
+    targets.set_target(db, None, None, 60, 60)
+    ticket_id = tickets.create(db, "A", "hi", created_at="2026-12-02T09:00:00Z")
+    tickets.add_message(db, ticket_id, "out", "Done", author="ann", at="2026-12-02T09:30:00Z")
+    tickets.add_message(db, ticket_id, "in", "ok", at="2026-12-02T10:00:00Z")  # the customer's last word
+    assert reply_targets(db, DECEMBER, now="2026-12-09T00:00:00Z").total.answered == 2, "open: missed"
+    tickets.update(db, ticket_id, tickets.get(db, ticket_id).version, status="resolved")
+    found = reply_targets(db, DECEMBER, now="2026-12-09T00:00:00Z")
+    assert (found.total.answered, found.total.within) == (1, 1)

@@ -150,3 +150,11 @@ def test_a_column_layout_saved_before_waiting_existed_shows_it_after_the_subject
         assert second.inbox.table.horizontalHeader().visualIndex(waiting) == 2
     finally:
         second.close()
+
+
+def test_a_resolved_ticket_in_active_waits_for_nobody(qtbot, window):
+    model = window.inbox.model
+    column = model.column_of("waiting")
+    resolved = [r for r in range(model.rowCount()) if model._rows[r].status == "resolved"]
+    assert resolved, "due check-ins of resolved tickets are listed in Active"
+    assert all(model.data(model.index(r, column)) == "" for r in resolved)

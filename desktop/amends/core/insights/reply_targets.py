@@ -4,7 +4,7 @@ by the person who answered (insights key ``reply_targets``).
 Each wait is replayed from the messages: it starts at the customer's first
 message after our last reply and ends at our next reply. A wait counts in
 the period when it ended there (answered) or fell due there unanswered
-(missed, put on the ticket's assignee). Within target = the business time
+(missed, put on the ticket's assignee; not when the ticket is resolved). Within target = the business time
 waited is at most the first-reply target (no reply before) or the next-reply
 one. Waits with no target, or still waiting and not yet due, are left out.
 """
@@ -62,7 +62,8 @@ def reply_targets(db: Database, period: Period, *, now: str | None = None) -> Re
             counts[key][1] += int(met)
 
     rows = db.tuples(
-        """SELECT m.ticket_id, m.direction, m.created_at, m.author, m.flag, t.category, t.priority, t.assignee
+        """SELECT m.ticket_id, m.direction, m.created_at, m.author, m.flag, t.category, t.priority, t.assignee,
+                  t.status
            FROM messages m JOIN tickets t ON t.id = m.ticket_id
            WHERE m.ticket_id IN (SELECT ticket_id FROM messages WHERE created_at >= ? AND created_at < ?
                                  UNION SELECT id FROM tickets WHERE waiting_since IS NOT NULL AND waiting_since < ?)
@@ -70,7 +71,7 @@ def reply_targets(db: Database, period: Period, *, now: str | None = None) -> Re
            ORDER BY m.ticket_id, m.created_at, m.id""", (period.start, period.end, period.end))
     index = 0
     while index < len(rows):
-        ticket_id, category, priority, assignee = rows[index][0], rows[index][5], rows[index][6], rows[index][7]
+        ticket_id, category, priority, assignee, status = rows[index][0], *rows[index][5:9]
         waiting: str | None = None
         replied = False
         while index < len(rows) and rows[index][0] == ticket_id:
@@ -86,7 +87,7 @@ def reply_targets(db: Database, period: Period, *, now: str | None = None) -> Re
                 waiting, replied = None, True
             elif direction == "out":
                 replied = True
-        if waiting is not None:
+        if waiting is not None and status != "resolved":  # resolved: nobody waits on it any more
             due = reply.due_at(category, priority, waiting, "x" if replied else None)
             if due is not None and period.start <= due < period.end and due <= as_of:
                 count(category, assignee or UNASSIGNED, False)

@@ -304,8 +304,8 @@ class InboxModel(QAbstractTableModel):
 
     def _waiting(self, item: tickets.TicketRow, tooltip: bool) -> str:
         """How long the customer has waited, and whether the reply target is missed."""
-        seconds = tickets.waited(item, self._now)
-        if seconds is None:
+        seconds = None if item.status == "resolved" else tickets.waited(item, self._now)
+        if seconds is None:  # a resolved ticket waits for nobody (its last word may be the customer's)
             return self.tr("Nobody is waiting (we replied last).") if tooltip else ""
         due = self._reply.due_at(item.category, item.priority, item.waiting_since, item.replied_at) \
             if self._reply else None
