@@ -23,6 +23,7 @@ from amends.core.insights.records import (
 )
 from amends.core.insights.recovery import followups_overdue
 from amends.core.insights.recurring import Thresholds, complaints
+from amends.core.insights.reply_targets import reply_targets
 from amends.core.insights.resolutions import resolution_figures
 from amends.core.insights.saves import SaveOffers, save_offers
 from amends.core.insights.themes import Theme
@@ -77,7 +78,8 @@ def compute(db: Database, period: Period, settings: Settings = Settings(), *, no
     from amends.core import surveys  # the outbox's imports: only when figures are computed
 
     satisfaction = surveys.satisfaction(db, period)
+    answered = reply_targets(db, period, now=as_of)
     report(parts, parts)
     return Review(period, as_of, settings.thresholds.min_tickets, settings.thresholds.window_days,
                   settings.churn_window_days, tuple(recurring), churn, overdue, resolved.offers,
-                  resolved.checklist, resolved.recovery_cost, satisfaction, tuple(found), saved)
+                  resolved.checklist, resolved.recovery_cost, satisfaction, tuple(found), saved, answered)

@@ -299,6 +299,8 @@ class Review:
     # themes.Theme and saves.SaveOffers (typed as Any: those modules use numbers.py, which uses this one)
     themes: tuple[Any, ...] = ()
     save_offers: Any = None
+    #: T17B: answered within the reply target (core/insights/reply_targets.py); None = not computed.
+    reply_targets: Any = None
 
     @property
     def checklist_completion(self) -> float:
@@ -319,4 +321,5 @@ class Review:
                 "recovery_cost": [r.to_json() for r in self.recovery_cost],
                 "satisfaction": self.satisfaction,
                 "themes": [t.to_json() for t in self.themes],
-                "save_offers": self.save_offers.to_json() if self.save_offers else None}
+                "save_offers": self.save_offers.to_json() if self.save_offers else None,
+                **({} if self.reply_targets is None else {"reply_targets": self.reply_targets.to_json()})}

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -108,8 +109,16 @@ class PoliciesPane(QWidget):
         self.editor = PolicyEditor(db)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setObjectName("policiesSplitter")
-        splitter.addWidget(left)
+        # The list, proposals and rules scroll together when the window is short (a 720 px
+        # laptop): stacked, their minimum heights made the window taller than the screen.
+        left_scroll = QScrollArea()
+        left_scroll.setObjectName("policiesLeft")
+        left_scroll.setWidgetResizable(True)
+        left_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        left_scroll.setWidget(left)
+        splitter.addWidget(left_scroll)
         splitter.addWidget(self.editor)
+        splitter.setChildrenCollapsible(False)
         splitter.setSizes([620, 800])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

@@ -146,13 +146,21 @@ class ReviewPane(QWidget):
         self.progress.hide()
         self.status = QLabel()
         self.status.setObjectName("secondary")
-        bar = QHBoxLayout()
-        for widget in (self.choice, self.since, self.until, self.min_tickets, self.window_days, self.churn_days):
-            bar.addWidget(widget)
-        bar.addStretch(1)
-        bar.addWidget(self.progress)
-        bar.addWidget(self.cancel_button)
-        bar.addWidget(self.refresh_button)
+        # Two rows: in one, these controls made the whole window at least 1,348 px wide
+        # (the stacked panes share one minimum), too wide for a 1,280 px laptop (issue 17).
+        bar = QVBoxLayout()
+        period_row, threshold_row = QHBoxLayout(), QHBoxLayout()
+        for widget in (self.choice, self.since, self.until):
+            period_row.addWidget(widget)
+        period_row.addStretch(1)
+        period_row.addWidget(self.progress)
+        period_row.addWidget(self.cancel_button)
+        period_row.addWidget(self.refresh_button)
+        for widget in (self.min_tickets, self.window_days, self.churn_days):
+            threshold_row.addWidget(widget)
+        threshold_row.addStretch(1)
+        bar.addLayout(period_row)
+        bar.addLayout(threshold_row)
 
         # -- gap 1 -------------------------------------------------------------
         self.recurring = self._table("recurringTable", [
@@ -335,6 +343,7 @@ class ReviewPane(QWidget):
             "Customers who wanted to leave (a cancellation ticket, or any save offer) in the period, by what "
             "they were offered: how many were still subscribed after the window, and what each of those cost.",
             [saves_row, self.saves_note]))
+        grid.addWidget(self._reply_targets_section())
         scroll = QScrollArea()
         self.scroll = scroll
         scroll.setWidgetResizable(True)
@@ -352,6 +361,36 @@ class ReviewPane(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self._set_dates(self.period)
         self.status.setText(self.tr("Choose a period and press Compute."))
+
+    def _reply_targets_section(self) -> QGroupBox:
+        """T17B: answered within the reply target (core/insights/reply_targets.py), a small block."""
+        self.targets_summary = QLabel()
+        self.targets_summary.setObjectName("targetsSummary")
+        self.targets_summary.setWordWrap(True)
+        columns = [("waits", "Waits", lambda r: r["waits"]), ("within", "Within target", lambda r: r["within_target"]),
+                   ("share", "Share", lambda r: _percent(r["share"]))]
+        self.targets_by_category = self._table("targetsByCategory", [
+            ("category", "Category", lambda r: category_name(r["category"])), *columns])
+        self.targets_by_person = self._table("targetsByPerson", [("person", "Person", lambda r: r["person"]),
+                                                                 *columns])
+        row = QWidget()
+        both = QHBoxLayout(row)
+        both.setContentsMargins(0, 0, 0, 0)
+        both.addWidget(self.targets_by_category, 1)
+        both.addWidget(self.targets_by_person, 1)
+        return self._section("Reply targets", "How many customers heard back within the reply target (business "
+                                              "hours; Preferences → Reply targets), by category and by who answered.",
+                             [self.targets_summary, row])
+
+    def _show_reply_targets(self, figures: dict | None) -> None:
+        if figures is None:
+            self.targets_summary.setText(self.tr("Not computed."))
+            return
+        self.targets_summary.setText(self.tr("<b>{0}</b> answered within target: {1} of {2} waits in the period "
+                                             "(a wait still open past its target counts as missed).").format(
+            _percent(figures["share"]), figures["within_target"], figures["waits"]))
+        self.targets_by_category.model().set_rows(figures["by_category"])
+        self.targets_by_person.model().set_rows(figures["by_person"])
 
     # -- building blocks ---------------------------------------------------------
     def _table(self, name: str, columns) -> QTableView:
@@ -502,6 +541,7 @@ class ReviewPane(QWidget):
             _percent(checklist["rate"]), checklist["with_policy"],
             checklist["resolutions"] - checklist["complete"], data["followups_overdue"]))
         self.cost.model().set_rows(data["recovery_cost"])
+        self._show_reply_targets(data.get("reply_targets"))
         self._show_satisfaction(data.get("satisfaction") or {})
         self._draw(recurring, data["offers"]["by_actor"], data["recovery_cost"], churn)
         self._show_relations(data)
