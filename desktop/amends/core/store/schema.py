@@ -537,6 +537,16 @@ ALTER TABLE mail_accounts ADD COLUMN oauth_revoke_url TEXT;
 ALTER TABLE mail_accounts ADD COLUMN oauth_scope TEXT;
 """
 
+V4 = """
+-- T16 (issue 16): the subscription in force for a ticket (billing.in_force_id, a
+-- subquery per resolution and per first ticket in the Review) and the active
+-- subscribers of a window (insights.subscribers.active_in) read customer_id,
+-- started_at and cancelled_at only: this index answers both without the table.
+-- It replaces subscriptions_customer (its prefix).
+CREATE INDEX subscriptions_in_force ON subscriptions(customer_id, started_at, cancelled_at);
+DROP INDEX subscriptions_customer;
+"""
+
 #: Index = schema version reached by running that script.
-SCRIPTS: dict[int, str] = {1: V1, 2: V2, 3: V3}
+SCRIPTS: dict[int, str] = {1: V1, 2: V2, 3: V3, 4: V4}
 CURRENT_VERSION = max(SCRIPTS)
