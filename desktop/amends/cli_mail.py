@@ -19,12 +19,14 @@ import sys
 import webbrowser
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from amends import settings_schema as schema
 from amends.core.errors import Cancelled, MailProblem, ValidationError
-from amends.core.mail import connection, fetch, mailboxes, oauth, secrets
-from amends.core.mail.mailboxes import Mailbox
 from amends.core.store import Database
+
+if TYPE_CHECKING:  # the mail modules are imported by the actions: `amends` builds this parser at every start
+    from amends.core.mail.mailboxes import Mailbox
 
 
 def add_commands(mail: argparse.ArgumentParser, parser_class: type, db_help: str) -> None:
@@ -67,6 +69,8 @@ def run(args: argparse.Namespace, with_db: Callable) -> int:
     typed = sys.stdin.readline().rstrip("\r\n") if getattr(args, "password_stdin", False) else None
     given = typed if typed is not None else (schema.environment(schema.AMENDS_MAIL_PASSWORD) or None)
 
+    from amends.core.mail import secrets
+
     def secret(name: str) -> str | None:
         return given if given is not None else secrets.load(name)
 
@@ -74,6 +78,8 @@ def run(args: argparse.Namespace, with_db: Callable) -> int:
 
 
 def _chosen(db: Database, args: argparse.Namespace, *, fetching: bool) -> list[Mailbox]:
+    from amends.core.mail import fetch, mailboxes
+
     if getattr(args, "mailbox", None):
         box = mailboxes.by_label(db, args.mailbox)
         if fetching and not box.imap_host:
@@ -87,6 +93,8 @@ def _chosen(db: Database, args: argparse.Namespace, *, fetching: bool) -> list[M
 
 
 def _list(db: Database, args: argparse.Namespace, secret) -> int:
+    from amends.core.mail import mailboxes
+
     boxes = mailboxes.all_mailboxes(db)
     if args.json:
         print(json.dumps([{"name": b.label, "display_name": b.name, "address": b.from_address,
@@ -102,6 +110,8 @@ def _list(db: Database, args: argparse.Namespace, secret) -> int:
 
 
 def _fetch(db: Database, args: argparse.Namespace, secret) -> int:
+    from amends.core.mail import fetch
+
     failed = False
     for box in _chosen(db, args, fetching=True):
         def progress(done: int, total: int, label: str = box.label) -> None:
@@ -123,6 +133,8 @@ def _fetch(db: Database, args: argparse.Namespace, secret) -> int:
 
 
 def _test(db: Database, args: argparse.Namespace, secret) -> int:
+    from amends.core.mail import connection
+
     reports = [connection.check_mailbox(box, secret(box.login), secret(box.smtp_login))
                for box in _chosen(db, args, fetching=False)]
     if args.json:
@@ -137,6 +149,8 @@ def _test(db: Database, args: argparse.Namespace, secret) -> int:
 
 
 def _signin_mailbox(db: Database, args: argparse.Namespace) -> Mailbox:
+    from amends.core.mail import mailboxes, oauth
+
     """The mailbox to sign in, with the provider settings given saved first
     (checked: a missing client id or secret is named before any browser)."""
     if args.mailbox:
@@ -160,6 +174,8 @@ def _signin_mailbox(db: Database, args: argparse.Namespace) -> Mailbox:
 
 
 def _signin(db: Database, args: argparse.Namespace, secret) -> int:
+    from amends.core.mail import oauth
+
     box = _signin_mailbox(db, args)
     provider, name = oauth.provider(box.auth, box.oauth), oauth.NAMES[box.auth]
 

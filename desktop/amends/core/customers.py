@@ -8,8 +8,6 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from email_validator import EmailNotValidError, validate_email
-
 from amends.core import audit, billing, clock
 from amends.core.errors import NotFound, ValidationError
 from amends.core.store import Database
@@ -147,6 +145,8 @@ def _split_address(raw: str) -> tuple[str, str]:
         name, address = "", raw
     else:
         raise BadAddress(raw, "it is empty" if not raw else 'expected ada@example.com or "Ada" <ada@example.com>')
+    from email_validator import EmailNotValidError, validate_email  # its rules compile in ~40 ms: when needed
+
     try:
         checked = validate_email(address, check_deliverability=False, globally_deliverable=False,
                                  test_environment=True)

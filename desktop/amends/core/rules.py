@@ -22,14 +22,16 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from amends.core import audit, clock, query_syntax, tags
 from amends.core.errors import ConflictError, NotFound, ValidationError
-from amends.core.insights.period import Period
 from amends.core.store import Database
 from amends.core.store.rowids import inserted_id
 from amends.core.vocabulary import CATEGORIES, DEFAULT_PRIORITY, PRIORITIES
+
+if TYPE_CHECKING:  # importing insights builds every Review figure module: not at start-up
+    from amends.core.insights.period import Period
 
 #: What a rule can set (``--set KEY=VALUE`` on the command line).
 ACTIONS = ("category", "tag", "priority", "assignee")

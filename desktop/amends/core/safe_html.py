@@ -56,9 +56,11 @@ def fold_quotes(text: str) -> tuple[str, int]:
     """The new part of a plain-text mail and how many quoted lines follow
     (the reply parser of :mod:`amends.core.thanks` finds where the history
     starts, Outlook's "From: … Sent: …" block included)."""
+    lines = text.splitlines()
+    if len(lines) <= QUOTED_LINES_SHOWN:  # nothing could be folded: no need to ask the parser (ms per message)
+        return text, 0
     from amends.core.thanks import new_text
 
-    lines = text.splitlines()
     head = new_text(text)
     at = text.find(head) if head else -1
     index = text[:at + len(head)].count("\n") + 1 if at >= 0 else 0

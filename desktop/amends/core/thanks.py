@@ -8,6 +8,7 @@ pattern for "> " quotes and "On … wrote:" lines stays as a second cut."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 
@@ -22,8 +23,11 @@ HEAD_CHARS = 20_000
 LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pt", "sv", "pl"]
 
 
+@functools.lru_cache(maxsize=2048)
 def new_text(body: str) -> str:
-    """The part above any quoted history."""
+    """The part above any quoted history. Remembered per text: the parser
+    takes milliseconds a message, and a ticket's conversation is shown again
+    after every change to it."""
     head = body[:HEAD_CHARS]
     try:
         head = EmailReplyParser(languages=LANGUAGES).parse_reply(text=head)

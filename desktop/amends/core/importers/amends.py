@@ -366,14 +366,23 @@ def _ticket(parsed: Parsed, number: int, item: object, refs: dict[str, set[str]]
         parsed.problem("tickets", number, "tickets.assignee", "must be text or null")
     messages = []
     # The lambdas given to check() below run at once, in this iteration (B023 is a false alarm).
+    # The hot loop of a big import: no closures, and a field's name is only made for a problem.
     for index, raw in enumerate(_list(parsed, "tickets", number, "tickets.messages", item.get("messages"))):
-        where = f"tickets.messages[{index}]"
         if not isinstance(raw, dict) or not _is_one(raw.get("direction"), MESSAGE_DIRECTIONS):
-            parsed.problem("tickets", number, f"{where}.direction", "must be in, out or note")
+            parsed.problem("tickets", number, f"tickets.messages[{index}].direction", "must be in, out or note")
             continue
-        at = check(f"messages[{index}].at", lambda: time_value(raw.get("at")))  # noqa: B023
-        body = check(f"messages[{index}].body", lambda: text_value(raw.get("body"), required=True, name="body"))  # noqa: B023
-        files = _files(parsed, number, where, raw.get("attachments"))
+        try:
+            at: str | None = time_value(raw.get("at"))
+        except BadValue as error:
+            parsed.problem("tickets", number, f"tickets.messages[{index}].at", str(error))
+            at = None
+        try:
+            body: str | None = text_value(raw.get("body"), required=True, name="body")
+        except BadValue as error:
+            parsed.problem("tickets", number, f"tickets.messages[{index}].body", str(error))
+            body = None
+        raw_files = raw.get("attachments")
+        files = _files(parsed, number, f"tickets.messages[{index}]", raw_files) if raw_files is not None else []
         if at and body is not None:
             messages.append(MessageRecord(raw["direction"], str(raw.get("author") or "unknown"), at, body,
                                           attachments=files))

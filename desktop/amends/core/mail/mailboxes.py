@@ -9,10 +9,9 @@ new kind (OAuth2) is added there and nowhere else."""
 
 from __future__ import annotations
 
-import imaplib
 import re
-import smtplib
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from amends.core import audit, clock
 from amends.core.errors import ConflictError, NotFound, ValidationError
@@ -21,6 +20,10 @@ from amends.core.mail.security import SECURITY
 from amends.core.store import Database
 from amends.core.store.rowids import inserted_id
 from amends.core.vocabulary import CATEGORIES
+
+if TYPE_CHECKING:  # imported where a session is opened: the inbox reads mailboxes at start-up, not servers
+    import imaplib
+    import smtplib
 
 #: How a mailbox signs in. OAuth2 kinds are added here (and in the two
 #: authenticate functions); the table does not restrict the column.
@@ -225,6 +228,8 @@ def signed(body: str, box: Mailbox) -> str:
 def authenticate_imap(client: imaplib.IMAP4, box: Mailbox, secret: str | None) -> None:
     """Sign in to an open IMAP session the way the mailbox says.
     Raises imaplib.IMAP4.error when the server refuses."""
+    import imaplib
+
     if box.auth == "password":
         client.login(box.login, secret or "")
         return
@@ -246,6 +251,8 @@ def authenticate_imap(client: imaplib.IMAP4, box: Mailbox, secret: str | None) -
 def authenticate_smtp(server: smtplib.SMTP, box: Mailbox, secret: str | None) -> None:
     """Sign in to an open SMTP session the way the mailbox says (a server
     without a user name set is used without signing in: a local relay)."""
+    import smtplib
+
     if box.auth == "password":
         if box.smtp_user and secret:
             server.login(box.smtp_user, secret)

@@ -29,15 +29,13 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
-
-import requests
-from authlib.common.security import generate_token
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.requests_client import OAuth2Session
+from typing import TYPE_CHECKING, Any
 
 from amends.core.errors import Cancelled, MailProblem, SignInRequired, ValidationError
 from amends.core.mail import secrets
+
+if TYPE_CHECKING:  # requests and authlib are imported at the first sign-in or token renewal (~250 ms at start)
+    from authlib.integrations.requests_client import OAuth2Session
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +173,8 @@ _lock = threading.Lock()
 
 
 def _session(p: Provider, redirect_uri: str | None = None) -> OAuth2Session:
+    from authlib.integrations.requests_client import OAuth2Session
+
     return OAuth2Session(p.client_id, p.client_secret, scope=p.scope, redirect_uri=redirect_uri,
                          token_endpoint_auth_method="client_secret_post" if p.client_secret else "none",
                          code_challenge_method="S256", default_timeout=TIMEOUT_SECONDS)
@@ -201,6 +201,9 @@ def access_token(p: Provider, login: str, *, renew: bool = False, now: Callable[
     """A valid access token for ``login``: the one in memory while it has
     more than a minute left, else a new one from the refresh token.
     ``renew`` forces a new one (the server refused the one we had)."""
+    import requests
+    from authlib.integrations.base_client import OAuthError
+
     key = _key(p.kind, login)
     with _lock:
         held = _access.get(key)
@@ -239,6 +242,9 @@ def forget_access(p: Provider, login: str) -> None:
 def sign_out(p: Provider, login: str) -> None:
     """Forget the tokens here and, where the provider offers it, revoke the
     refresh token there too."""
+    import requests
+    from authlib.integrations.base_client import OAuthError
+
     key = _key(p.kind, login)
     refresh = secrets.load(key)
     with _lock:
@@ -295,6 +301,10 @@ def sign_in(p: Provider, login: str, *, open_browser: Callable[[str], object],
     """Sign ``login`` in through the browser and keep the refresh token.
     ``open_browser`` opens the page (webbrowser.open in the app); ``on_url``
     is told the address too, for a person whose browser did not open."""
+    import requests
+    from authlib.common.security import generate_token
+    from authlib.integrations.base_client import OAuthError
+
     listener = _Listener(("127.0.0.1", 0), _Redirect)
     listener.done = threading.Event()
     port = listener.server_address[1]

@@ -678,6 +678,14 @@ CREATE TABLE read_marks (
     read_at   TEXT NOT NULL,
     PRIMARY KEY (actor, ticket_id)
 ) WITHOUT ROWID;
+
+-- T16 (issue 16): the subscription in force for a ticket (billing.in_force_id, a
+-- subquery per resolution and per first ticket in the Review) and the active
+-- subscribers of a window (insights.subscribers.active_in) read customer_id,
+-- started_at and cancelled_at only: this index answers both without the table.
+-- It replaces subscriptions_customer (its prefix).
+CREATE INDEX subscriptions_in_force ON subscriptions(customer_id, started_at, cancelled_at);
+DROP INDEX subscriptions_customer;
 """
 V4 += _V4_T17B
 

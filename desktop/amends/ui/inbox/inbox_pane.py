@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 
 from amends.core import query_syntax, saved_views, tags, tickets
 from amends.core.errors import AmendsError, ValidationError
-from amends.core.mail import mailboxes
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES
 from amends.ui.common.databus import Changed
@@ -379,6 +378,8 @@ class InboxPane(QWidget):
         self.views_changed.emit()
 
     def _suggestions(self) -> list[str]:
+        from amends.core.mail import mailboxes  # the mail modules are not needed before the first paint
+
         try:
             return query_syntax.suggestions(tags.names(self._db), tickets.assignees(self._db),
                                             mailboxes.labels(self._db))

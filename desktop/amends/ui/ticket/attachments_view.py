@@ -22,7 +22,6 @@ from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QScrollArea, QTextBr
 from amends.core import attachments, safe_html, tickets
 from amends.core.attachments import Attachment
 from amends.core.errors import AmendsError
-from amends.core.mail import reading
 from amends.core.store import Database
 
 log = logging.getLogger("amends.ui.attachments")
@@ -62,6 +61,8 @@ def body_html(message: tickets.Message, files: list[Attachment]) -> str:
     if files:  # the list below says it better than the "[attachment: …]" lines of the text
         plain = "\n".join(line for line in plain.splitlines() if not line.startswith("[attachment: ")).strip()
     if message.html:
+        from amends.core.mail import reading  # the mail parser: only for messages that came as HTML
+
         shown = attachments.inline_html(message.html, files, FULL)
         omitted = reading.omitted_plain(plain, message.html)
         if omitted:

@@ -1,0 +1,58 @@
+"""``python benchmarks/run.py`` (issue 16): one command, one table, the
+same rows as JSON, the demo file built once per size and schema version and
+reused. Run as a real process on a small demo file (a few measures only:
+the whole command is what .ci/run runs with --quick)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from amends.core.store.schema import CURRENT_VERSION
+
+RUN = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
+KEYS = ["measure", "value", "baseline", "ratio", "target", "pass"]
+
+
+def bench(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "AMENDS_BENCH_CACHE": str(tmp_path / "cache"), "QT_QPA_PLATFORM": "offscreen",
+           "AMENDS_HOME": str(tmp_path / "home")}
+    return subprocess.run([sys.executable, str(RUN), *args], capture_output=True, text=True, timeout=300, env=env)
+
+
+def test_one_table_and_the_same_rows_as_json(tmp_path):
+    out = tmp_path / "rows.json"
+    first = bench(tmp_path, "--tickets", "1000", "--only", "pages,review,resolve", "--json", str(out))
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "| measure | Amends | baseline | ratio | target | pass |" in first.stdout
+    assert "cores" in first.stdout and "GB memory" in first.stdout
+    data = json.loads(out.read_text())
+    assert data["tickets"] == 1000 and data["machine"]["cores"] == os.cpu_count()
+    assert data["rows"], data
+    for row in data["rows"]:
+        assert list(row) == KEYS, row
+        assert isinstance(row["measure"], str) and isinstance(row["target"], str)
+        assert row["pass"] in (True, False, None)
+    measured = [r for r in data["rows"] if r["baseline"] is not None]
+    assert any("inbox first page" in r["measure"] for r in measured)
+    assert any("Review figures" in r["measure"] for r in measured)
+    assert all(r["value"] > 0 and r["ratio"] > 0 for r in measured)
+    assert all(r["measure"] in first.stdout for r in data["rows"])
+    cached = tmp_path / "cache" / f"demo-1000-v{CURRENT_VERSION}.db"
+    assert cached.exists(), "the demo file is kept, keyed by size and schema version"
+    assert "building the demo database" in first.stderr
+    again = bench(tmp_path, "--tickets", "1000", "--only", "pages")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "building the demo database" not in again.stderr, "reused, not built again"
+
+
+@pytest.mark.parametrize("args", [["--tickets", "ten"], ["--tickets", "5"], ["--only", "everything"],
+                                  ["--json", "/no/such/folder/rows.json"], ["--bogus"]])
+def test_bad_arguments_exit_2_with_a_message(tmp_path, args):
+    result = bench(tmp_path, *args)
+    assert result.returncode == 2, result
+    assert "Traceback" not in result.stderr and "error:" in result.stderr

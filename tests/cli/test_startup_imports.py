@@ -1,0 +1,55 @@
+"""Start-up imports only what the first painted inbox page needs (issue 16).
+
+The app is started as a real process (``python -X importtime -m amends``,
+offscreen, with the start-up probe that leaves at the first paint); the
+modules it imported are read from the import-time report on stderr. Mail
+sign-in (requests, authlib), importers, the Review figures and charts, the
+policy editor: none of them is needed before the inbox is painted, and each
+cost tens of milliseconds of every start (benchmarks/run.py measures it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+#: Not needed until the person asks for them.
+NOT_AT_START = (
+    "requests", "authlib", "joserfc", "cryptography",  # OAuth2 sign-in
+    "amends.core.mail.oauth", "amends.core.mail.connection", "amends.core.mail.outbox",
+    "amends.core.importers",  # File → Import, mail fetch
+    "amends.core.insights",  # the Review pane
+    "amends.ui.review", "PySide6.QtCharts",
+    "amends.ui.policies.policy_editor",
+    "email_validator",  # checking addresses typed or imported
+)
+
+
+def _started_modules(tmp_path: Path, db: Path) -> set[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "AMENDS_STARTUP_PROBE": "1",
+           "AMENDS_HOME": str(tmp_path / "home")}
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "amends", "--db", str(db)],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0 and "first_paint_ms=" in result.stdout, result.stderr[-3000:]
+    return {m.group(1) for m in re.finditer(r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)", result.stderr, re.M)}
+
+
+@pytest.fixture(scope="module")
+def small_demo(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("start") / "demo.db"
+    made = subprocess.run([sys.executable, "-m", "amends", "--db", str(path), "demo", "--tickets", "200"],
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    return path
+
+
+def test_first_paint_imports_nothing_it_does_not_need(tmp_path, small_demo):
+    loaded = _started_modules(tmp_path, small_demo)
+    assert "amends.ui.inbox.inbox_pane" in loaded, "the report lists the modules (sanity)"
+    early = sorted(name for name in NOT_AT_START if any(m == name or m.startswith(name + ".") for m in loaded))
+    assert early == [], f"imported before the first paint: {early}"
