@@ -86,3 +86,26 @@ def test_the_customer_panel_folds_to_an_icon_strip_and_stays_folded(qtbot, windo
     assert again.collapsed, "remembered"
     panel.toggle.click()
     assert not panel.collapsed and view.customer.isVisible()
+
+
+def test_the_composer_buttons_keep_their_words_on_a_laptop(qtbot, window):
+    """At 1,280 × 720 the ticket pane is about 320 px wide: the four composer
+    buttons go onto two lines rather than being clipped ("aved reply..",
+    "d internal no", seen in a screenshot)."""
+    window.show_pane(0)
+    window.inbox.table.selectRow(0)
+    window.resize(1280, 720)
+    window.show()
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1280, 720))
+    view = window.inbox.ticket_view
+    buttons = (view.saved_reply_button, view.note_button, view.later_button, view.reply_button)
+    row = view.composer_buttons
+
+    def whole() -> bool:
+        return all(b.isVisible() and b.width() >= b.sizeHint().width() for b in buttons)
+
+    qtbot.waitUntil(whole, timeout=3000)  # the layout settles after the resize
+    for button in buttons:  # every button lies inside the pane, none under another
+        assert row.rect().contains(button.geometry()), button.text()
+    boxes = [b.geometry() for b in buttons]
+    assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])

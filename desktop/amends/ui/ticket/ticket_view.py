@@ -58,6 +58,7 @@ from amends.core.mail import delivery, mailboxes, outbox
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES, OFFER_KINDS, PRIORITIES, STATUSES, category_name
 from amends.ui.common import appearance, ops, settings
+from amends.ui.common.button_row import ButtonRow
 from amends.ui.common.messages import conflict_box, describe, show_error
 from amends.ui.ticket.attachments_view import AttachmentBrowser, body_html
 
@@ -416,12 +417,8 @@ class TicketView(QWidget):
         self.later_button.setObjectName("sendLater")
         self.later_button.setToolTip(self.tr("Send the reply at a time you choose (it waits in the outbox)"))
         self.later_button.clicked.connect(self.choose_later)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.saved_reply_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.note_button)
-        buttons.addWidget(self.later_button)
-        buttons.addWidget(self.reply_button)
+        self.composer_buttons = ButtonRow([self.saved_reply_button, self.note_button],
+                                          [self.later_button, self.reply_button])
 
         main = QWidget()
         column = QVBoxLayout(main)
@@ -447,7 +444,7 @@ class TicketView(QWidget):
         column.addWidget(self.composer)
         column.addWidget(self.placeholder_warning)
         column.addWidget(self.composer_status)
-        column.addLayout(buttons)
+        column.addWidget(self.composer_buttons)
 
         self.customer = QTextBrowser()
         self.customer.setObjectName("customerSidebar")
