@@ -170,13 +170,14 @@ def small_disk(folder: Path, size: str = "1m"):
 
 
 def test_a_really_full_disk_cli(tmp_path):
-    with small_disk(tmp_path / "tiny") as disk:
+    # 2 MB: a 60-ticket demo file of schema 4 and its WAL need about 1.3 MB (1 MB was enough for schema 3)
+    with small_disk(tmp_path / "tiny", "2m") as disk:
         target = disk / "amends.db"
         assert run("--db", str(target), "demo", "--tickets", "60").returncode == 0
         before = run("--db", str(target), "stats", "--json").stdout
         big = tmp_path / "big.csv"
         big.write_text("id,subject,body,created_at\n" + "".join(
-            f"{i},Subject {i},{'long text ' * 400},2026-01-01\n" for i in range(400)))
+            f"{i},Subject {i},{'long text ' * 400},2026-01-01\n" for i in range(800)))
         result = run("--db", str(target), "import", str(big))
         assert result.returncode == 1 and "Traceback" not in result.stderr
         message = result.stderr.lower()

@@ -327,3 +327,15 @@ def drift(conn: sqlite3.Connection) -> list[Difference]:
     if not 0 < version <= CURRENT_VERSION:
         return []
     return compare(expected(version), introspect(conn))
+
+
+def drift_of(conn: sqlite3.Connection) -> list[Difference]:
+    """:func:`drift` for the window's banner: a catalogue SQLite cannot
+    read is a typed :class:`DatabaseProblem` (the UI never handles
+    ``sqlite3`` errors itself: tests/ui/common/test_ops_and_errors.py)."""
+    from amends.core.errors import DatabaseProblem
+
+    try:
+        return drift(conn)
+    except sqlite3.Error as error:
+        raise DatabaseProblem(f"the schema could not be read ({error})") from error

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import logging
-import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -81,8 +80,8 @@ class Banners(QObject):
         from amends.core.store import schema_check
 
         try:
-            found = [d for d in schema_check.drift(self.db.conn) if not d.harmless]
-        except (AmendsError, sqlite3.Error) as error:
+            found = [d for d in schema_check.drift_of(self.db.conn) if not d.harmless]
+        except AmendsError as error:
             log.warning("the schema was not compared: %s", error)
             found = []
         if not found:
