@@ -176,3 +176,17 @@ def test_signatures_of_the_person_and_the_mailbox_with_placeholders_go_under_rep
     first = (customer["name"] or customer["email"]).split()[0].split("@")[0]
     assert body.replace("\r\n", "\n") == f"On its way.\n\n-- \nHi {first}, tester\nShop support · support@shop.example\n"
     assert db.scalar("SELECT body FROM messages WHERE id = ?", (stored.message_id,)) == "On its way."
+
+
+def test_signatures_speak_the_saved_replies_placeholders(db, ticket_id, port):
+    """One vocabulary: a founder who writes {customer.first_name} in a saved
+    reply writes the same in a signature (the underscore spellings of the
+    first version still work)."""
+    box = _mailbox(db, port, signature="{mailbox.name} <{mailbox.address}>")
+    signatures.set_person(db, "Hi {customer.first_name}, {agent.name} (#{ticket.id}) {agent_name}")
+    shown = signatures.for_reply(db, ticket_id, outbox.account(db, box))
+    customer = db.one("SELECT c.name, c.email FROM customers c JOIN tickets t ON t.customer_id = c.id")
+    first = (customer["name"] or customer["email"]).split()[0].split("@")[0]
+    assert shown == f"Hi {first}, tester (#{ticket_id}) tester\nShop support <support@shop.example>"
+    with pytest.raises(ValidationError, match=r"unknown placeholder \{offer\}"):
+        signatures.set_person(db, "{offer}")  # a save offer belongs to a checklist's reply, not a signature

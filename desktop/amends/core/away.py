@@ -19,8 +19,8 @@ from amends.core.mail import mailboxes, outbox
 from amends.core.store import Database
 
 MODES = ("off", "hours", "on")
-DEFAULT_TEXT = ("Hello {customer_first_name},\n\nThank you for your mail. We are away from the desk right now; "
-                "we read every message and will answer as soon as we are back.\n\n{mailbox_name}\n")
+DEFAULT_TEXT = ("Hello {customer.first_name},\n\nThank you for your mail. We are away from the desk right now; "
+                "we read every message and will answer as soon as we are back.\n\n{mailbox.name}\n")
 SUBJECT = "We got your mail"
 
 
@@ -28,7 +28,7 @@ SUBJECT = "We got your mail"
 class Away:
     mailbox_id: int
     mode: str
-    text: str  # the reply, with signature placeholders ({customer_first_name}, {mailbox_name} …)
+    text: str  # the reply, with signature placeholders ({customer.first_name}, {mailbox.name} …)
 
 
 def get(db: Database, mailbox_id: int) -> Away:

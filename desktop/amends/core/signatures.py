@@ -18,19 +18,19 @@ from amends.core.mail import mailboxes
 from amends.core.store import Database
 
 PERSON_PREFIX = "signature.person."
-PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+PLACEHOLDER = replies.PLACEHOLDER  # the saved replies' {customer.first_name} form: one vocabulary
 
-#: Every placeholder a signature may use (documented in README.md).
+#: Every placeholder a signature may use (documented in README.md): the saved
+#: replies' own (but the save offer, which only a checklist's reply has) and the mailbox's.
 PLACEHOLDERS: dict[str, str] = {
-    "agent_name": "Your display name (before any @host)",
-    "mailbox_name": "The mailbox's sender name (Shop support)",
-    "mailbox_address": "The mailbox's address (support@shop.example)",
-    "customer_first_name": "The customer's first name",
-    "customer_name": "The customer's full name",
-    "ticket_id": "The ticket number",
+    **{name: meaning for name, meaning in replies.PLACEHOLDERS.items() if name != "offer"},
+    "mailbox.name": "The mailbox's sender name (Shop support)",
+    "mailbox.address": "The mailbox's address (support@shop.example)",
 }
-_FROM_REPLIES = {"customer_first_name": "customer.first_name", "customer_name": "customer.name",
-                 "ticket_id": "ticket.id", "agent_name": "agent.name"}
+#: The spellings of the first version of signatures, still understood.
+ALIASES: dict[str, str] = {"agent_name": "agent.name", "mailbox_name": "mailbox.name",
+                           "mailbox_address": "mailbox.address", "customer_first_name": "customer.first_name",
+                           "customer_name": "customer.name", "ticket_id": "ticket.id"}
 MAX_LENGTH = 2000
 
 
@@ -39,7 +39,7 @@ def check(text: str, field: str = "signature") -> str:
     text = (text or "").strip()
     if len(text) > MAX_LENGTH:
         raise ValidationError([(field, f"a signature is at most {MAX_LENGTH} characters")])
-    unknown = [name for name in PLACEHOLDER.findall(text) if name not in PLACEHOLDERS]
+    unknown = [name for name in PLACEHOLDER.findall(text) if ALIASES.get(name, name) not in PLACEHOLDERS]
     if unknown:
         raise ValidationError([(field, f"unknown placeholder {replies.braced(unknown)}; known: "
                                        f"{replies.braced(PLACEHOLDERS)}")])
@@ -76,19 +76,21 @@ def set_mailbox(db: Database, mailbox_id: int, text: str) -> None:
 def render(template: str, values: dict[str, str]) -> str:
     """Placeholders filled; one with no value for this ticket becomes empty
     (a signature line is better short than showing a brace)."""
-    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), "") if m.group(1) in PLACEHOLDERS else m.group(0),
-                           template)
+    def fill(match: re.Match[str]) -> str:
+        name = ALIASES.get(match.group(1), match.group(1))
+        return values.get(name, "") if name in PLACEHOLDERS else match.group(0)
+
+    return PLACEHOLDER.sub(fill, template)
 
 
 def values_for(db: Database, ticket_id: int, box: mailboxes.Mailbox | None, actor: str | None = None
                ) -> dict[str, str]:
-    found = replies.values_for(db, ticket_id)
-    values = {mine: found[theirs] for mine, theirs in _FROM_REPLIES.items() if theirs in found}
+    values = {name: value for name, value in replies.values_for(db, ticket_id).items() if name in PLACEHOLDERS}
     if actor:
-        values["agent_name"] = actor.split("@")[0]
+        values["agent.name"] = actor.split("@")[0]
     if box is not None:
-        values["mailbox_name"] = box.name
-        values["mailbox_address"] = box.from_address
+        values["mailbox.name"] = box.name
+        values["mailbox.address"] = box.from_address
     return values
 
 

@@ -23,10 +23,10 @@ if TYPE_CHECKING:
     from amends.core.insights.period import Period
 
 SUBJECT = "How did we do?"
-TEXT = ("Hi {customer_first_name},\n\n"
+TEXT = ("Hi {customer.first_name},\n\n"
         "Your request \u201c{subject}\u201d is resolved. How did we do? Just reply to this mail with a number from "
         "1 (terrible) to 5 (great), or one word: great, good, ok, bad or terrible.\n\n"
-        "Thank you!\n{mailbox_name}\n")
+        "Thank you!\n{mailbox.name}\n")
 
 #: Words a customer may answer with, and the score each stands for.
 WORDS: dict[str, int] = {"great": 5, "excellent": 5, "amazing": 5, "good": 4, "ok": 3, "okay": 3, "fine": 3,
