@@ -75,3 +75,24 @@ def test_opening_a_ticket_reads_its_history_only_when_the_history_tab_is_shown(q
     assert not [s for s in opened if "audit_log" in s]
     view.tabs.setCurrentWidget(view.history)
     assert "priority" not in view.history.toPlainText() and "create" in view.history.toPlainText()
+
+
+def test_a_refresh_that_changes_nothing_in_the_conversation_keeps_it_as_it_is(qtbot, db, long_ticket):
+    """Someone else changes a field: the ticket is reloaded, and the 50
+    messages were parsed and laid out again, losing the text the person had
+    selected to copy. An unchanged conversation (and sidebar) is kept."""
+    view = TicketView(db)
+    qtbot.addWidget(view)
+    view.resize(900, 700)
+    view.show()
+    view.show_ticket(long_ticket)
+    view.conversation.selectAll()
+    assert view.conversation.textCursor().hasSelection()
+    tickets.update(db, long_ticket, tickets.get(db, long_ticket).version, priority=1)
+    view.reload()
+    assert view.priority.currentData() == 1, "the change is shown"
+    assert view.conversation.textCursor().hasSelection(), "the conversation was rebuilt though nothing in it changed"
+
+    tickets.add_message(db, long_ticket, "in", "Any news about the replacement?")
+    view.reload()
+    assert "Any news about the replacement?" in view.conversation.toPlainText()

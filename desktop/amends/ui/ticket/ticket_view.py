@@ -274,6 +274,15 @@ def resolution_summary(record: resolution.Resolution, version: policies.PolicyVe
 DRAFT_SAVE_MS = 600
 
 
+def _set_html(browser: QTextBrowser, markup: str) -> None:
+    """Show ``markup`` unless the browser shows it already: a reload after
+    a field changed (by me or someone else) laid out a long conversation
+    again for nothing and dropped the reader's selection (issue 16)."""
+    if browser.property("amendsHtml") != markup:
+        browser.setHtml(markup)
+        browser.setProperty("amendsHtml", markup)
+
+
 class TicketView(QWidget):
     """Shows one ticket. Emits ``changed(ticket_id)`` after any edit."""
 
@@ -534,6 +543,11 @@ class TicketView(QWidget):
         kept_scroll = scroll.value()
         self.ticket = ticket
         self._loading = True
+        # Shown before it is filled (nothing paints in between): filled while
+        # hidden, the long conversation was laid out twice, at the old size and
+        # again when shown (issue 16).
+        self.empty.hide()
+        self.splitter.show()
         self.subject.setText(f"<h2>{html.escape(ticket.subject)}</h2>")
         cycle = self.tr(" · billing cycle {0}").format(ticket.billing_cycle) if ticket.billing_cycle else ""
         extra = ""
@@ -583,14 +597,14 @@ class TicketView(QWidget):
             found = self.assignee.count() - 1
         self.assignee.setCurrentIndex(found)
         self.resolve_button.setEnabled(ticket.status != "resolved")
-        self.conversation.setHtml(conversation_html(ticket, self.dark, files, noted, delivered))
+        _set_html(self.conversation, conversation_html(ticket, self.dark, files, noted, delivered))
         self._signature = signed_with
         self.composer_status.show_mailbox(sender is not None)
         self.composer_status.show_signature(signed_with, self.mode == "out")
         # Someone else's change re-renders the conversation: keep the reader's place.
         scroll.setValue(scroll.maximum() if not keep_draft or at_bottom else kept_scroll)
         self.take_button.setEnabled(ticket.assignee != self._db.actor)
-        self.customer.setHtml(profile_html(profile))
+        _set_html(self.customer, profile_html(profile))
         self._history_of = None  # stale: re-read when (or if) its tab is shown
         self._show_history()
         if not keep_draft:
@@ -600,8 +614,6 @@ class TicketView(QWidget):
             self._mark_seen(ticket)
             self.activity_changed.emit()
         self._loading = False
-        self.empty.hide()
-        self.splitter.show()
 
     def _show_history(self) -> None:
         """Fill the History tab for the shown ticket if it is in front and
