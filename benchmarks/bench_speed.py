@@ -180,10 +180,10 @@ def scroll(db: Database) -> list[Row]:
 
 def open_ticket(db: Database, path: Path, sizes: Sizes) -> list[Row]:
     """What the ticket view reads to show a ticket (ticket_view.show_ticket):
-    the conversation, the customer sidebar, the policy, history, files."""
+    the conversation, the customer sidebar, the policy, files. The History
+    tab reads the audit log only when it is shown (not on opening)."""
     from amends.core import (
         attachments,
-        audit,
         customers,
         followups,
         merges,
@@ -207,7 +207,6 @@ def open_ticket(db: Database, path: Path, sizes: Sizes) -> list[Row]:
             policies.version(db, history[-1].policy_version_id)
         followups.for_ticket(db, ticket_id)
         proposals.for_ticket(db, ticket_id)
-        audit.for_entity(db, "ticket", ticket_id)
         tags.for_tickets(db, [ticket_id])
         merges.merged_from(db, ticket_id)
         attachments.for_ticket(db, ticket_id)
@@ -229,12 +228,24 @@ def open_ticket(db: Database, path: Path, sizes: Sizes) -> list[Row]:
     view.show()
     app.processEvents()
 
+    other = db.scalar("SELECT max(id) FROM tickets WHERE id <> ? AND customer_id IS NOT NULL", (ticket_id,))
+
     def show() -> None:
-        view.show_ticket(None)
         view.show_ticket(ticket_id)
         view.repaint()
 
-    shown = samples_ms(show, max(3, sizes.ticket_runs // 2))
+    def away() -> None:
+        # Another ticket, then none, between samples (not timed): the view
+        # keeps an unchanged conversation, so each sample draws the long one afresh.
+        view.show_ticket(other)
+        view.show_ticket(None)
+
+    away()
+    show()
+    shown = []
+    for _ in range(max(3, sizes.ticket_runs // 2)):
+        away()
+        shown.extend(samples_ms(show, 1, warm=False))
     view.close()
     rows.append(Row("open that ticket in the ticket view, painted: median ms", median(shown), None, None,
                     "<= 100 ms", median(shown) <= 100))

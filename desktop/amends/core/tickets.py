@@ -362,7 +362,9 @@ def get(db: Database, ticket_id: int, *, with_messages: bool = True) -> Ticket:
 
 
 def messages(db: Database, ticket_id: int) -> list[Message]:
-    return [Message(*r) for r in db.query(
+    """The conversation, oldest first. Plain tuples, not sqlite3.Row: a long
+    ticket's messages are the biggest read of opening it (issue 16)."""
+    return [Message(*r) for r in db.tuples(
         "SELECT id, ticket_id, direction, author, created_at, body, flag, html FROM messages "
         "WHERE ticket_id = ? ORDER BY created_at, id", (ticket_id,))]
 

@@ -57,7 +57,9 @@ def test_double_click_opens_the_ticket_and_history_tab_shows_changes(qtbot, wind
     pane.table.doubleClicked.emit(pane.model.index(0, 0))
     assert window.stack.currentWidget() is window.inbox
     assert window.inbox.ticket_view.ticket.id == ticket_id
-    history = window.inbox.ticket_view.history.toPlainText()
+    view = window.inbox.ticket_view
+    view.tabs.setCurrentWidget(view.history)  # the log is read when its tab is shown (issue 16)
+    history = view.history.toPlainText()
     assert "note" in history and "tester@host" in history
 
 

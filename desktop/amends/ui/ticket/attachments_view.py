@@ -77,29 +77,40 @@ def body_html(message: tickets.Message, files: list[Attachment]) -> str:
 
 class AttachmentImages:
     """Decoded images of kept files, by attachment id (content never changes
-    for an id, so they are cached for the life of the view)."""
+    for an id, so they are cached for the life of the view). A file that
+    cannot be drawn is remembered as such: Qt asks again for a missing image
+    at every layout and paint, and re-reading a broken 60 KB "photo" each time
+    was most of opening a long ticket (benchmarks/run.py --only ticket)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._thumbs: dict[int, QImage] = {}
+        self._undrawable: set[int] = set()
 
     def image(self, url: QUrl) -> QImage | None:
         scheme, _, ident = url.toString().partition(":")
         if scheme not in (FULL, THUMB) or not ident.isdigit():
             return None
-        if scheme == THUMB and int(ident) in self._thumbs:
-            return self._thumbs[int(ident)]
+        key = int(ident)
+        if key in self._undrawable:
+            return None
+        if scheme == THUMB and key in self._thumbs:
+            return self._thumbs[key]
         try:
-            item = attachments.get(self.db, int(ident))
+            item = attachments.get(self.db, key)
             if not item.is_image or not item.kept:
+                self._undrawable.add(key)
                 return None
             data = attachments.content(self.db, item.id)
         except AmendsError as error:  # a thumbnail that cannot be drawn is left out, and logged
             log.warning("Attachment %s not drawn: %s", ident, error)
             return None
         image = read_image(data, THUMB_SIZE if scheme == THUMB else None)
-        if scheme == THUMB and image is not None:
-            self._thumbs[int(ident)] = image
+        if image is None:
+            log.info("Attachment %s is not an image Qt can read: shown as a file only", ident)
+            self._undrawable.add(key)
+        elif scheme == THUMB:
+            self._thumbs[key] = image
         return image
 
 

@@ -274,6 +274,15 @@ def resolution_summary(record: resolution.Resolution, version: policies.PolicyVe
 DRAFT_SAVE_MS = 600
 
 
+def _set_html(browser: QTextBrowser, markup: str) -> None:
+    """Show ``markup`` unless the browser shows it already: a reload after
+    a field changed (by me or someone else) laid out a long conversation
+    again for nothing and dropped the reader's selection (issue 16)."""
+    if browser.property("amendsHtml") != markup:
+        browser.setHtml(markup)
+        browser.setProperty("amendsHtml", markup)
+
+
 class TicketView(QWidget):
     """Shows one ticket. Emits ``changed(ticket_id)`` after any edit."""
 
@@ -440,6 +449,10 @@ class TicketView(QWidget):
         self.tabs.setObjectName("ticketTabs")
         self.tabs.addTab(self.conversation, self.tr("Conversation"))
         self.tabs.addTab(self.history, self.tr("History"))
+        # The log is read when its tab is shown, not with every ticket opened:
+        # decoding its entries was ~40 % of opening a long ticket (issue 16).
+        self._history_of: int | None = None  # the ticket the History tab shows
+        self.tabs.currentChanged.connect(lambda _i: self._show_history())
         column.addWidget(self.tabs, 1)
         column.addWidget(self.composer)
         column.addWidget(self.placeholder_warning)
@@ -513,7 +526,6 @@ class TicketView(QWidget):
                 if history and history[-1].policy_version_id else None
             pending = [f for f in followups.for_ticket(self._db, ticket_id) if f.done_at is None]
             filed = proposals.for_ticket(self._db, ticket_id)
-            entries = audit.for_entity(self._db, "ticket", ticket_id)
             ticket_tags = tags.for_tickets(self._db, [ticket_id]).get(ticket_id, [])
             joined = merges.merged_from(self._db, ticket_id)
             split_from, split_into = split.links(self._db, ticket_id)
@@ -531,6 +543,11 @@ class TicketView(QWidget):
         kept_scroll = scroll.value()
         self.ticket = ticket
         self._loading = True
+        # Shown before it is filled (nothing paints in between): filled while
+        # hidden, the long conversation was laid out twice, at the old size and
+        # again when shown (issue 16).
+        self.empty.hide()
+        self.splitter.show()
         self.subject.setText(f"<h2>{html.escape(ticket.subject)}</h2>")
         cycle = self.tr(" · billing cycle {0}").format(ticket.billing_cycle) if ticket.billing_cycle else ""
         extra = ""
@@ -580,15 +597,16 @@ class TicketView(QWidget):
             found = self.assignee.count() - 1
         self.assignee.setCurrentIndex(found)
         self.resolve_button.setEnabled(ticket.status != "resolved")
-        self.conversation.setHtml(conversation_html(ticket, self.dark, files, noted, delivered))
+        _set_html(self.conversation, conversation_html(ticket, self.dark, files, noted, delivered))
         self._signature = signed_with
         self.composer_status.show_mailbox(sender is not None)
         self.composer_status.show_signature(signed_with, self.mode == "out")
         # Someone else's change re-renders the conversation: keep the reader's place.
         scroll.setValue(scroll.maximum() if not keep_draft or at_bottom else kept_scroll)
         self.take_button.setEnabled(ticket.assignee != self._db.actor)
-        self.customer.setHtml(profile_html(profile))
-        self.history.setHtml(history_html(entries))
+        _set_html(self.customer, profile_html(profile))
+        self._history_of = None  # stale: re-read when (or if) its tab is shown
+        self._show_history()
         if not keep_draft:
             self._set_mode("out")
             self.draft_timer.stop()
@@ -596,8 +614,25 @@ class TicketView(QWidget):
             self._mark_seen(ticket)
             self.activity_changed.emit()
         self._loading = False
-        self.empty.hide()
-        self.splitter.show()
+
+    def _show_history(self) -> None:
+        """Fill the History tab for the shown ticket if it is in front and
+        not filled yet; a hidden tab is emptied (nothing stale to read).
+        Synchronous: at most 200 entries, about a millisecond."""
+        ticket_id = self.ticket.id if self.ticket is not None else None
+        if self.tabs.currentWidget() is not self.history:
+            if self._history_of is None:
+                self.history.clear()
+            return
+        if ticket_id is None or self._history_of == ticket_id:
+            return
+        try:
+            entries = audit.for_entity(self._db, "ticket", ticket_id)
+        except AmendsError as error:
+            show_error(self, error, self.tr("The history of this ticket could not be read"))
+            return
+        self.history.setHtml(history_html(entries))
+        self._history_of = ticket_id
 
     # -- suggestion ---------------------------------------------------------------
     def _show_suggestion(self) -> None:
