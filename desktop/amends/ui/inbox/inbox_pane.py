@@ -672,8 +672,14 @@ class InboxPane(QWidget):
         def failed(error: BaseException) -> None:  # busy or read-only: it stays bold, nothing else is affected
             log.info("read mark for ticket %d not stored: %s", ticket_id, error)
 
-        ops.run(self._db, lambda job: tickets.mark_read(job.db, ticket_id),
-                success=lambda _none: self.model.refresh_ticket(ticket_id), failure=failed, parent=self)
+        def marked(_none: object) -> None:  # the file may have been closed or replaced (a restore) meanwhile
+            try:
+                self.model.refresh_ticket(ticket_id)
+            except AmendsError as error:
+                log.info("read mark for ticket %d stored, its row not re-read: %s", ticket_id, error)
+
+        ops.run(self._db, lambda job: tickets.mark_read(job.db, ticket_id), success=marked, failure=failed,
+                parent=self)
 
     def cycle_focus(self, step: int) -> None:
         """F6 (1) / Shift+F6 (-1): the next area of the inbox, round."""
