@@ -53,3 +53,24 @@ def test_first_paint_imports_nothing_it_does_not_need(tmp_path, small_demo):
     assert "amends.ui.inbox.inbox_pane" in loaded, "the report lists the modules (sanity)"
     early = sorted(name for name in NOT_AT_START if any(m == name or m.startswith(name + ".") for m in loaded))
     assert early == [], f"imported before the first paint: {early}"
+
+
+#: What the ticket view reads a ticket's mail with before the first paint
+#: (the sender mailbox, the signature preview, each reply's delivery state).
+LIGHT_READS = ("amends.core.mail.mailboxes", "amends.core.signatures", "amends.core.mail.delivery")
+#: Sending and signing in: imported when a reply is sent or a mailbox signs in.
+NOT_FOR_READING = ("amends.core.mail.oauth", "amends.core.mail.outbox", "amends.core.mail.connection",
+                   "http.server", "smtplib", "imaplib", "requests", "authlib")
+
+
+def test_reading_a_tickets_mail_imports_no_sending_or_sign_in():
+    """Reading a mailbox, a signature or a reply's state must not pull in
+    the OAuth loopback server (http.server) or the outbox (smtplib): the
+    ticket view reads them for the ticket shown at start-up."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-c", "import " + ", ".join(LIGHT_READS)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-3000:]
+    loaded = {m.group(1) for m in re.finditer(r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)", result.stderr, re.M)}
+    assert set(LIGHT_READS) <= loaded, "the report lists the modules (sanity)"
+    heavy = sorted(name for name in NOT_FOR_READING if any(m == name or m.startswith(name + ".") for m in loaded))
+    assert heavy == [], f"imported to read a ticket's mail: {heavy}"

@@ -29,6 +29,7 @@ def window(qtbot, demo_db):
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: not win.inbox.ticket_held)  # painted, the selected ticket opened
     win.poll.stop()  # tests call check_for_changes() themselves
     win.backup_timer.stop()  # and make backups themselves
     yield win

@@ -9,9 +9,6 @@ outbox instead of ``ConnectionRefusedError: [Errno 111]``."""
 
 from __future__ import annotations
 
-import smtplib
-import socket
-import ssl
 from dataclasses import dataclass
 
 from amends.core import clock
@@ -120,6 +117,10 @@ def for_tickets(db: Database, ticket_ids: list[int], actor: str | None = None) -
 
 def plain_reason(error: BaseException, host: str | None, port: int | None) -> str:
     """Why a mail did not go, for a person: what happened and where."""
+    import smtplib  # here, where a send failed: the bubbles and the inbox read states without the mail libraries
+    import socket
+    import ssl
+
     where = f"{host or '?'}:{port or '?'}"
     if isinstance(error, ConnectionRefusedError):
         return f"the mail server refused the connection ({where})"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from amends.core import audit, clock
 from amends.core.errors import ConflictError, NotFound, ValidationError
-from amends.core.mail import oauth, security
+from amends.core.mail import oauth_settings, security
 from amends.core.mail.security import SECURITY
 from amends.core.store import Database
 from amends.core.store.rowids import inserted_id
@@ -24,10 +24,12 @@ from amends.core.vocabulary import CATEGORIES
 if TYPE_CHECKING:  # imported where a session is opened: the inbox reads mailboxes at start-up, not servers
     import imaplib
     import smtplib
+# oauth.py (the sign-in flow: a loopback HTTP server, requests, authlib) likewise,
+# in the two authenticate functions: reading a mailbox needs only its saved settings.
 
 #: How a mailbox signs in. OAuth2 kinds are added here (and in the two
 #: authenticate functions); the table does not restrict the column.
-AUTH: tuple[str, ...] = ("password", *oauth.KINDS)
+AUTH: tuple[str, ...] = ("password", *oauth_settings.KINDS)
 _LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
 
 
@@ -52,7 +54,7 @@ class Mailbox:
     default_assignee: str | None = None
     auth: str = "password"
     version: int = 1
-    oauth: oauth.Client | None = None   # client id (and tenant ...) for the OAuth2 kinds of ``auth``
+    oauth: oauth_settings.Client | None = None   # client id (and tenant ...) for the OAuth2 kinds of ``auth``
 
     @property
     def login(self) -> str:
@@ -70,7 +72,7 @@ def _from_row(row) -> Mailbox:
                    row["smtp_host"], row["smtp_port"], row["smtp_security"], row["smtp_user"], row["imap_host"],
                    row["imap_port"], row["imap_security"], row["imap_user"], row["imap_folder"],
                    row["fetch_minutes"], row["signature"], row["default_category"], row["default_assignee"],
-                   row["auth"], row["version"], oauth.from_row(row))
+                   row["auth"], row["version"], oauth_settings.from_row(row))
 
 
 def all_mailboxes(db: Database) -> list[Mailbox]:
@@ -142,7 +144,7 @@ def _problems(box: Mailbox, db: Database) -> list[tuple[str, str]]:
                                              f"{', '.join(CATEGORIES)})"))
     if box.auth not in AUTH:
         problems.append(("auth", f"{box.auth!r}: one of {', '.join(AUTH)}"))
-    problems.extend(oauth.problems(box.auth, box.oauth))
+    problems.extend(oauth_settings.problems(box.auth, box.oauth))
     return problems
 
 
@@ -157,11 +159,11 @@ def _check(db: Database, box: Mailbox) -> None:
 
 _COLUMNS = ("label", "name", "from_address", "smtp_host", "smtp_port", "smtp_security", "smtp_user", "imap_host",
             "imap_port", "imap_security", "imap_user", "imap_folder", "fetch_minutes", "signature",
-            "default_category", "default_assignee", "auth", *oauth.COLUMNS)
+            "default_category", "default_assignee", "auth", *oauth_settings.COLUMNS)
 
 
 def _values(box: Mailbox) -> tuple:
-    return tuple(getattr(box, c) for c in _COLUMNS[:-len(oauth.COLUMNS)]) + oauth.columns(box.oauth)
+    return tuple(getattr(box, c) for c in _COLUMNS[:-len(oauth_settings.COLUMNS)]) + oauth_settings.columns(box.oauth)
 
 
 def add(db: Database, box: Mailbox) -> int:
@@ -230,6 +232,8 @@ def authenticate_imap(client: imaplib.IMAP4, box: Mailbox, secret: str | None) -
     Raises imaplib.IMAP4.error when the server refuses."""
     import imaplib
 
+    from amends.core.mail import oauth
+
     if box.auth == "password":
         client.login(box.login, secret or "")
         return
@@ -252,6 +256,8 @@ def authenticate_smtp(server: smtplib.SMTP, box: Mailbox, secret: str | None) ->
     """Sign in to an open SMTP session the way the mailbox says (a server
     without a user name set is used without signing in: a local relay)."""
     import smtplib
+
+    from amends.core.mail import oauth
 
     if box.auth == "password":
         if box.smtp_user and secret:

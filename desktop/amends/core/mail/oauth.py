@@ -34,14 +34,24 @@ from typing import TYPE_CHECKING, Any
 from amends.core.errors import Cancelled, MailProblem, SignInRequired, ValidationError
 from amends.core.mail import secrets
 
+# The saved settings live in oauth_settings.py (reading a mailbox needs no sign-in flow);
+# re-exported here, so oauth.Client, oauth.KINDS ... keep working.
+from amends.core.mail.oauth_settings import COLUMNS as COLUMNS
+from amends.core.mail.oauth_settings import GENERIC as GENERIC
+from amends.core.mail.oauth_settings import GOOGLE as GOOGLE
+from amends.core.mail.oauth_settings import KINDS as KINDS
+from amends.core.mail.oauth_settings import MICROSOFT as MICROSOFT
+from amends.core.mail.oauth_settings import NAMES as NAMES
+from amends.core.mail.oauth_settings import Client as Client
+from amends.core.mail.oauth_settings import columns as columns
+from amends.core.mail.oauth_settings import from_row as from_row
+from amends.core.mail.oauth_settings import problems as problems
+
 if TYPE_CHECKING:  # requests and authlib are imported at the first sign-in or token renewal (~250 ms at start)
     from authlib.integrations.requests_client import OAuth2Session
 
 log = logging.getLogger(__name__)
 
-MICROSOFT, GOOGLE, GENERIC = "oauth2-microsoft", "oauth2-google", "oauth2"
-KINDS: tuple[str, ...] = (MICROSOFT, GOOGLE, GENERIC)
-NAMES = {MICROSOFT: "Microsoft", GOOGLE: "Google", GENERIC: "the sign-in service"}
 #: Renew an access token this long before the provider says it expires, so
 #: that a fetch or a send never starts with a token about to run out.
 MARGIN_SECONDS = 60
@@ -49,41 +59,6 @@ TIMEOUT_SECONDS = 20
 MICROSOFT_SCOPE = ("https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/SMTP.Send "
                    "offline_access")
 GOOGLE_SCOPE = "https://mail.google.com/"
-
-
-@dataclass(frozen=True)
-class Client:
-    """A mailbox's OAuth2 settings, as saved (columns oauth_* of mail_accounts).
-    ``tenant`` is Microsoft's (common, organizations or the directory id);
-    the endpoints and scope are for the generic provider only."""
-
-    client_id: str
-    tenant: str | None = None
-    client_secret: str | None = None  # Google "Desktop app" clients have one; not a secret in an installed app
-    authorize_url: str | None = None
-    token_url: str | None = None
-    revoke_url: str | None = None
-    scope: str | None = None
-
-
-COLUMNS = ("oauth_client_id", "oauth_tenant", "oauth_client_secret", "oauth_authorize_url", "oauth_token_url",
-           "oauth_revoke_url", "oauth_scope")
-
-
-def from_row(row: Any) -> Client | None:
-    """The settings in a mail_accounts row (None when it has no client id)."""
-    keys = row.keys()
-    if "oauth_client_id" not in keys or not row["oauth_client_id"]:
-        return None
-    return Client(*(row[c] for c in COLUMNS))
-
-
-def columns(client: Client | None) -> tuple[str | None, ...]:
-    """The values for :data:`COLUMNS`, in that order."""
-    if client is None:
-        return (None,) * len(COLUMNS)
-    return (client.client_id, client.tenant, client.client_secret, client.authorize_url, client.token_url,
-            client.revoke_url, client.scope)
 
 
 @dataclass(frozen=True)
@@ -98,30 +73,6 @@ class Provider:
     #: Microsoft matches the registered "http://localhost" (any port); RFC 8252 prefers the IP literal.
     redirect_host: str = "127.0.0.1"
     extra: tuple[tuple[str, str], ...] = ()   # more authorize parameters
-
-
-def problems(kind: str, client: Client | None) -> list[tuple[str, str]]:
-    """What is missing or wrong in the settings for this kind of sign-in."""
-    if kind not in KINDS:
-        return []
-    name = NAMES[kind]
-    if client is None or not client.client_id.strip():
-        return [("oauth_client_id", f"the client id of your own app registration with {name} is needed "
-                                    "(README: Microsoft 365 and Gmail sign-in)")]
-    found = []
-    if kind == GOOGLE and not (client.client_secret or "").strip():
-        found.append(("oauth_client_secret", "Google's Desktop app clients come with a client secret; "
-                                             "copy it from the Google Cloud console"))
-    if kind == GENERIC:
-        for name_, url in (("oauth_authorize_url", client.authorize_url), ("oauth_token_url", client.token_url)):
-            if not url or urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-                found.append((name_, f"{url!r} is not an http(s) address"))
-        if not (client.scope or "").strip():
-            found.append(("oauth_scope", "the scope that grants IMAP and SMTP access is needed"))
-    if kind == MICROSOFT and client.tenant and not all(c.isalnum() or c in "-." for c in client.tenant):
-        found.append(("oauth_tenant", f"{client.tenant!r}: common, organizations, consumers, a directory id "
-                                      "or domain"))
-    return found
 
 
 def provider(kind: str, client: Client | None) -> Provider:

@@ -58,6 +58,8 @@ class InboxPane(QWidget):
         super().__init__(parent)
         self._db = db
         self._applying = False
+        # hold_ticket(): the first paint first, then the ticket; _focusing: the table is taking the focus
+        self._holding = self._held = self._focusing = False
 
         self.views = QListWidget()
         self.views.setObjectName("views")
@@ -595,6 +597,7 @@ class InboxPane(QWidget):
         row = self.model.row_of(ticket_id)
         if row is None:
             return False
+        self.release_ticket()  # asked for by name: shown now, painted or not
         self._select(ticket_id)
         self.table.scrollTo(self.model.index(row, 0))
         return True
@@ -611,10 +614,52 @@ class InboxPane(QWidget):
         ticket_id = self.model.ticket_id(current.row()) if current.isValid() else None
         if self.model.pin(ticket_id):  # the ticket left behind moves to where the sort puts it now
             QTimer.singleShot(0, self.refresh)
+        if self._holding and self._focusing and not _previous.isValid():
+            self._focusing, self._held = False, True  # the row Qt picks as the list takes the focus: opened
+            return                                     # after the first paint
+        self._held = False
+        self._open(ticket_id)
+
+    def _open(self, ticket_id: int | None) -> None:
         if ticket_id is None or self.ticket_view.ticket is None or self.ticket_view.ticket.id != ticket_id:
             self.ticket_view.show_ticket(ticket_id)
             if ticket_id is not None:
                 self._mark_read(ticket_id)
+
+    # -- start-up: the first paint first, then the ticket (issue 16) ----------
+    def hold_ticket(self) -> None:
+        """Until :meth:`release_ticket`, the row Qt makes current by itself
+        as the table first takes the focus is not opened yet. At start-up
+        that happens before the first paint, and opening the ticket
+        (conversation, sidebar, policy, reply states: tens of ms) then made
+        the person wait for the inbox. The window releases it right after
+        its first paint. Every other selection (a click, select_ticket, a
+        drill-down) opens at once, as before."""
+        self._holding = True
+        self.table.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        """The table taking the focus before the first paint: the row Qt then
+        makes current (its first) is held by :meth:`hold_ticket`."""
+        if watched is self.table and self._holding and event.type() == QEvent.Type.FocusIn:
+            self._focusing = True  # until Qt picked its row, or this focus-in is over
+            QTimer.singleShot(0, self._focus_taken)
+        return super().eventFilter(watched, event)
+
+    def _focus_taken(self) -> None:
+        self._focusing = False
+
+    def release_ticket(self) -> None:
+        """Open the ticket :meth:`hold_ticket` held back, if one was."""
+        held, self._holding, self._held = self._held, False, False
+        self.table.removeEventFilter(self)
+        if held:
+            self._open(self.current_ticket_id())
+
+    @property
+    def ticket_held(self) -> bool:
+        """Still waiting for the first paint (tests wait for it like a person)."""
+        return self._holding
 
     def _mark_read(self, ticket_id: int) -> None:
         """Opening a ticket reads it: no longer bold for me. Written by a
@@ -627,8 +672,14 @@ class InboxPane(QWidget):
         def failed(error: BaseException) -> None:  # busy or read-only: it stays bold, nothing else is affected
             log.info("read mark for ticket %d not stored: %s", ticket_id, error)
 
-        ops.run(self._db, lambda job: tickets.mark_read(job.db, ticket_id),
-                success=lambda _none: self.model.refresh_ticket(ticket_id), failure=failed, parent=self)
+        def marked(_none: object) -> None:  # the file may have been closed or replaced (a restore) meanwhile
+            try:
+                self.model.refresh_ticket(ticket_id)
+            except AmendsError as error:
+                log.info("read mark for ticket %d stored, its row not re-read: %s", ticket_id, error)
+
+        ops.run(self._db, lambda job: tickets.mark_read(job.db, ticket_id), success=marked, failure=failed,
+                parent=self)
 
     def cycle_focus(self, step: int) -> None:
         """F6 (1) / Shift+F6 (-1): the next area of the inbox, round."""

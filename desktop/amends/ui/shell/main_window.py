@@ -118,6 +118,7 @@ class MainWindow(WindowActions, QMainWindow):
         # Icons (QtSvg), banners and the tray (two counts on the whole file) wait
         # until the first page is painted: start-up time is measured to that moment.
         self._tray: Tray | None = None
+        self.inbox.hold_ticket()  # and so does opening the selected ticket: it opens right after the paint
         self._first_paint = after_first_paint(self.inbox.table.viewport(), self._decorate)
         QApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: self.apply_appearance())
         self._restore_state()
@@ -144,6 +145,7 @@ class MainWindow(WindowActions, QMainWindow):
         return last_full_quarter(), insights.Settings()
 
     def _decorate(self) -> None:
+        self.inbox.release_ticket()  # first what the person looks at: the selected ticket
         if not self.isVisible():
             return  # closed before it was ever painted
         self.banners.after_start()

@@ -54,7 +54,7 @@ from amends.core import (
 )
 from amends.core.errors import AmendsError, ConflictError
 from amends.core.mail import defects as mail_defects
-from amends.core.mail import delivery, mailboxes, outbox
+from amends.core.mail import delivery, mailboxes
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES, OFFER_KINDS, PRIORITIES, STATUSES, category_name
 from amends.ui.common import appearance, ops, settings
@@ -532,7 +532,7 @@ class TicketView(QWidget):
             files = attachments.for_ticket(self._db, ticket_id)
             noted = mail_defects.of_ticket(self._db, ticket_id)
             delivered = delivery.for_messages(self._db, [m.id for m in ticket.messages if m.direction == "out"])
-            sender = mailboxes.for_ticket(self._db, ticket_id) or outbox.account(self._db)
+            sender = mailboxes.for_ticket(self._db, ticket_id)  # the one it came in on, else the first
             signed_with = signatures.for_reply(self._db, ticket_id, sender)
         except AmendsError as error:
             show_error(self, error)
@@ -823,6 +823,8 @@ class TicketView(QWidget):
     def undo_send(self, outbox_id: int) -> None:
         """Take a held reply back: it leaves the ticket and its text returns
         to the composer (after what is being typed there, if anything)."""
+        from amends.core.mail import outbox  # sending (smtplib) is imported when a reply is sent, not at start-up
+
         try:
             text = outbox.take_back(self._db, outbox_id)
         except AmendsError as error:
@@ -840,6 +842,7 @@ class TicketView(QWidget):
             self.changed.emit(ticket_id)
 
     def _delivery_link(self, url) -> None:
+        from amends.core.mail import outbox
         from amends.ui.ticket.delivery_view import CANCEL, RETRY, SETUP
 
         scheme, _, ident = url.toString().partition(":")
@@ -999,6 +1002,7 @@ class TicketView(QWidget):
 
     def _store(self, direction: str, text: str) -> None:
         from amends import settings_schema
+        from amends.core.mail import outbox
         from amends.ui.common import settings
 
         hold = int(settings.get(settings_schema.UNDO_SEND_SECONDS)) if direction == "out" else 0
