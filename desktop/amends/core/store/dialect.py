@@ -6,8 +6,9 @@ again and again). Only mechanical rewrites live here: placeholders (``?`` and
 ``:name`` → ``%s`` / ``%(name)s``, literal ``%`` doubled), ``INSERT OR
 IGNORE``, ``IS [NOT] ?`` (null-safe comparison), ``json_each(?)`` id lists,
 ``char(n)``, ``COLLATE NOCASE`` (PostgreSQL's columns are ``citext`` where it
-matters). What cannot be rewritten mechanically (full-text ``MATCH``) is
-refused with :class:`Unsupported`, naming the statement, never guessed.
+matters), ``INDEXED BY``, and full-text ``MATCH`` on the two search tables.
+A statement it cannot translate is refused with :class:`Unsupported`,
+naming it, never guessed.
 """
 
 from __future__ import annotations
@@ -71,6 +72,29 @@ def _placeholders(sql: str) -> str:
     return "".join(out)
 
 
+_TICKET_SUBQUERY = re.compile(r"FROM\s+ticket_search\s+WHERE\s+ticket_search\s+MATCH\s+\?", re.IGNORECASE)
+_TICKET_ALIAS = re.compile(r"\bticket_search\s+(?:AS\s+)?(?!WHERE\b|JOIN\b|ON\b|MATCH\b)([A-Za-z_]\w*)", re.IGNORECASE)
+_TICKET_MATCH = re.compile(r"\bticket_search\s+MATCH\s+\?", re.IGNORECASE)
+_CUSTOMER_MATCH = re.compile(r"\bcustomer_search\s+MATCH\s+\?", re.IGNORECASE)
+_INDEXED_BY = re.compile(r"\s+INDEXED\s+BY\s+\w+", re.IGNORECASE)
+
+
+def _search(sql: str) -> str:
+    """FTS5 ``MATCH`` → the tsvector/pg_trgm forms (store/pg_schema.py): the
+    bound text is the same FTS5 expression; the server turns it into a tsquery
+    (``amends_tsquery``) or an ILIKE pattern (``amends_trgm``)."""
+    sql = _TICKET_SUBQUERY.sub("FROM ticket_search WHERE ticket_search.document @@ amends_tsquery(?)", sql)
+    alias = _TICKET_ALIAS.search(sql)
+    owner = alias.group(1) if alias else "ticket_search"
+    sql = _TICKET_MATCH.sub(f"{owner}.document @@ amends_tsquery(?)", sql)
+    sql = _CUSTOMER_MATCH.sub("customer_search.rowid IN (SELECT c.id FROM customers c, (SELECT amends_trgm(?) AS p) x "
+                              "WHERE c.email ILIKE x.p OR c.name ILIKE x.p)", sql)
+    rest = re.sub(r"('(?:[^']|'')*'|--[^\n]*)", "", sql)
+    if _MATCH.search(rest):
+        raise Unsupported("This full-text search (MATCH) has no PostgreSQL translation yet: " + sql.strip()[:120])
+    return sql
+
+
 def _outside_strings(sql: str, pattern: re.Pattern[str], replacement: str) -> str:
     """Apply a rewrite to the code, not to quoted strings or comments."""
     parts = re.split(r"('(?:[^']|'')*'|--[^\n]*)", sql)
@@ -82,8 +106,7 @@ def to_postgres(sql: str) -> Statement:
     """SQLite SQL as the services write it → PostgreSQL (see the module's docstring)."""
     code = re.sub(r"('(?:[^']|'')*'|--[^\n]*)", "", sql)
     if _MATCH.search(code):
-        raise Unsupported("Full-text search (MATCH) is not translated for PostgreSQL yet: " + sql.strip()[:120],
-                          hint="Search on PostgreSQL is not built yet (issue 19 point 3).")
+        sql = _search(sql)
     if _INSERT_OR_REPLACE.search(code):
         raise Unsupported("INSERT OR REPLACE has no PostgreSQL translation; use ON CONFLICT: " + sql.strip()[:120])
     ignore = bool(_INSERT_OR_IGNORE.search(sql))
@@ -94,6 +117,7 @@ def to_postgres(sql: str) -> Statement:
     sql = _outside_strings(sql, _IS_Q, "IS NOT DISTINCT FROM ?")
     sql = _outside_strings(sql, _NOCASE, "")
     sql = _outside_strings(sql, _CHAR, "chr(")
+    sql = _outside_strings(sql, _INDEXED_BY, "")
     sql = _placeholders(sql)
     returning = bool(_RETURNING.search(re.sub(r"'(?:[^']|'')*'", "", sql)))
     if ignore:

@@ -25,7 +25,41 @@ from amends.core.store.schema import SCRIPTS
 PRELUDE = [
     "CREATE EXTENSION IF NOT EXISTS citext",
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
     "CREATE TABLE IF NOT EXISTS amends_schema (version INTEGER NOT NULL)",
+    # Search (point 3): the words of a text as SQLite's FTS5 unicode61 tokenizer sees them
+    # (lower case, diacritics removed, split at anything not a letter or digit), so that
+    # the same query finds the same tickets on both backends.
+    """CREATE OR REPLACE FUNCTION amends_words(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT regexp_replace(lower(public.unaccent('public.unaccent'::regdictionary, coalesce(t, ''))),
+                          '[^[:alnum:]]+', ' ', 'g')
+$$""",
+    # An FTS5 expression as core/query_syntax.fts_expression writes it ("a" "b c" "pre"*: every
+    # term quoted, all required, the last maybe a prefix) as a tsquery: phrases with <->, prefix :*.
+    r"""CREATE OR REPLACE FUNCTION amends_tsquery(expr text) RETURNS tsquery LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    m text[];
+    words text[];
+    q text;
+    parts text[] := '{}';
+BEGIN
+    IF expr IS NULL THEN RETURN NULL; END IF;
+    FOR m IN SELECT regexp_matches(expr, '"((?:[^"]|"")*)"(\*?)', 'g') LOOP
+        words := array_remove(regexp_split_to_array(trim(amends_words(replace(m[1], '""', '"'))), ' '), '');
+        IF coalesce(array_length(words, 1), 0) = 0 THEN CONTINUE; END IF;
+        q := array_to_string(words, ' <-> ');
+        IF m[2] = '*' THEN q := q || ':*'; END IF;
+        parts := parts || ('(' || q || ')');
+    END LOOP;
+    IF coalesce(array_length(parts, 1), 0) = 0 THEN RETURN NULL; END IF;
+    RETURN to_tsquery('simple', array_to_string(parts, ' & '));
+END $$""",
+    # from: (the trigram phrase "value") as an ILIKE pattern for the pg_trgm indexes
+    r"""CREATE OR REPLACE FUNCTION amends_trgm(expr text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT '%' || replace(replace(replace(replace(
+        CASE WHEN expr LIKE '"%"' THEN substr(expr, 2, length(expr) - 2) ELSE expr END,
+        '""', '"'), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+$$""",
     """CREATE OR REPLACE FUNCTION strftime(fmt text, t text, modifier text DEFAULT '+0 days') RETURNS text
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
@@ -49,21 +83,22 @@ $$""")
 
 #: Statements (by the name they create) whose PostgreSQL form is written by hand.
 OVERRIDES: dict[str, list[str]] = {
-    # FTS5 → a plain table with a generated tsvector and a GIN index (search: point 3, not built yet)
+    # FTS5 → a plain table with a generated tsvector and a GIN index; MATCH → @@ (store/dialect.py)
     "ticket_search": [
         """CREATE TABLE ticket_search (
     rowid   BIGINT PRIMARY KEY,
     subject TEXT,
     body    TEXT,
     document tsvector GENERATED ALWAYS AS
-        (to_tsvector('simple', coalesce(subject, '') || ' ' || coalesce(body, ''))) STORED
+        (to_tsvector('simple', amends_words(subject) || ' ' || amends_words(body))) STORED
 )""",
         "CREATE INDEX ticket_search_document ON ticket_search USING gin (document)",
     ],
     # the trigram table is a view of customers with a pg_trgm index: nothing to keep in step
     "customer_search": [
         "CREATE VIEW customer_search AS SELECT id AS rowid, email, name FROM customers",
-        "CREATE INDEX customers_trgm ON customers USING gin ((email || ' ' || name) gin_trgm_ops)",
+        "CREATE INDEX customers_email_trgm ON customers USING gin (email gin_trgm_ops)",
+        "CREATE INDEX customers_name_trgm ON customers USING gin (name gin_trgm_ops)",
     ],
     "customers_search_insert": [],
     "customers_search_delete": [],
