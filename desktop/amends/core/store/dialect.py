@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from amends.core.errors import DatabaseProblem
 
@@ -54,6 +55,8 @@ class Statement:
     #: the table an INSERT writes (to fetch the new row's id, like lastrowid)
     insert_table: str | None
     returning: bool
+    #: the INSERT gives ids itself (demo, imports): the id sequence must move past them
+    explicit_id: bool = False
 
 
 def _placeholders(sql: str) -> str:
@@ -76,6 +79,9 @@ _TICKET_SUBQUERY = re.compile(r"FROM\s+ticket_search\s+WHERE\s+ticket_search\s+M
 _TICKET_ALIAS = re.compile(r"\bticket_search\s+(?:AS\s+)?(?!WHERE\b|JOIN\b|ON\b|MATCH\b)([A-Za-z_]\w*)", re.IGNORECASE)
 _TICKET_MATCH = re.compile(r"\bticket_search\s+MATCH\s+\?", re.IGNORECASE)
 _CUSTOMER_MATCH = re.compile(r"\bcustomer_search\s+MATCH\s+\?", re.IGNORECASE)
+#: SQLite's 1 / 0 as a whole condition ("WHERE 1", "AND 1", "(0)"): PostgreSQL wants booleans.
+_TRUTH = re.compile(r"(\bWHERE|\bAND|\bOR|\bNOT|\bWHEN|\()(\s*)([01])(?=\s*(?:\)|\bAND\b|\bOR\b|\bORDER\b|"
+                    r"\bLIMIT\b|\bGROUP\b|\bTHEN\b|$))", re.IGNORECASE)
 _INDEXED_BY = re.compile(r"\s+INDEXED\s+BY\s+\w+", re.IGNORECASE)
 
 
@@ -95,15 +101,68 @@ def _search(sql: str) -> str:
     return sql
 
 
-def _outside_strings(sql: str, pattern: re.Pattern[str], replacement: str) -> str:
+def _outside_strings(sql: str, pattern: re.Pattern[str], replacement: Any) -> str:
     """Apply a rewrite to the code, not to quoted strings or comments."""
     parts = re.split(r"('(?:[^']|'')*'|--[^\n]*)", sql)
     return "".join(part if i % 2 else pattern.sub(replacement, part) for i, part in enumerate(parts))
 
 
+_PRAGMA = re.compile(r"^\s*PRAGMA\s+(\w+)\s*(=.*)?;?\s*$", re.IGNORECASE | re.DOTALL)
+#: SQLite's PRAGMAs the services use, on a server: tuning is the server's
+#: business (a no-op here), and what the server guarantees itself reads as
+#: SQLite's "all well": pages are checksummed/WAL-logged by PostgreSQL, and
+#: foreign keys are always enforced there, so there is nothing to list.
+_PRAGMAS = {
+    "cache_size": "SELECT 0",
+    "integrity_check": "SELECT 'ok'",
+    "quick_check": "SELECT 'ok'",
+    "foreign_key_check": "SELECT NULL WHERE false",
+    "optimize": "SELECT NULL WHERE false",
+}
+
+
+def _pragma(sql: str) -> Statement | None:
+    match = _PRAGMA.match(sql)
+    if match is None:
+        return None
+    name = match.group(1).lower()
+    if name not in _PRAGMAS:
+        raise Unsupported(f"PRAGMA {name} has no meaning on PostgreSQL: {sql.strip()[:120]}")
+    return Statement(sql=_PRAGMAS[name], insert_table=None, returning=False)
+
+
+_DROP_TRIGGER = re.compile(r"^\s*DROP TRIGGER IF EXISTS (\w+)\s*;?\s*$", re.IGNORECASE)
+
+
+def _triggers(sql: str) -> Statement | None:
+    """policies.remove_all lifts the immutability triggers for one transaction
+    by dropping and re-creating them with SQLite's DDL."""
+    from amends.core.store import pg_schema
+
+    drop = _DROP_TRIGGER.match(sql)
+    if drop:
+        table = pg_schema.trigger_tables().get(drop.group(1))
+        if table is None:
+            raise Unsupported(f"DROP TRIGGER: no table known for trigger {drop.group(1)}")
+        return Statement(sql=f"DROP TRIGGER IF EXISTS {drop.group(1)} ON {table}", insert_table=None,
+                         returning=False)
+    if sql.lstrip().upper().startswith("CREATE TRIGGER"):
+        translated = pg_schema.trigger(sql)
+        if translated is None:
+            raise Unsupported(f"This trigger has no PostgreSQL translation: {sql.strip()[:120]}")
+        return Statement(sql=translated, insert_table=None, returning=False)
+    return None
+
+
+_EXPLICIT_ID = re.compile(r"^\s*INSERT\s+(?:OR\s+\w+\s+)?INTO\s+\w+\s*\(\s*id\s*,", re.IGNORECASE)
+
+
 @lru_cache(maxsize=4096)
 def to_postgres(sql: str) -> Statement:
     """SQLite SQL as the services write it → PostgreSQL (see the module's docstring)."""
+    special = _pragma(sql) or _triggers(sql)
+    if special is not None:
+        return special
     code = re.sub(r"('(?:[^']|'')*'|--[^\n]*)", "", sql)
     if _MATCH.search(code):
         sql = _search(sql)
@@ -118,6 +177,7 @@ def to_postgres(sql: str) -> Statement:
     sql = _outside_strings(sql, _NOCASE, "")
     sql = _outside_strings(sql, _CHAR, "chr(")
     sql = _outside_strings(sql, _INDEXED_BY, "")
+    sql = _outside_strings(sql, _TRUTH, lambda m: f"{m.group(1)}{m.group(2)}{'true' if m.group(3) == '1' else 'false'}")
     sql = _placeholders(sql)
     returning = bool(_RETURNING.search(re.sub(r"'(?:[^']|'')*'", "", sql)))
     if ignore:
@@ -128,4 +188,5 @@ def to_postgres(sql: str) -> Statement:
         else:
             sql = body + " ON CONFLICT DO NOTHING"
     insert = _INSERT_INTO.match(sql)
-    return Statement(sql=sql, insert_table=insert.group(1).lower() if insert else None, returning=returning)
+    return Statement(sql=sql, insert_table=insert.group(1).lower() if insert else None, returning=returning,
+                     explicit_id=bool(_EXPLICIT_ID.match(sql)))

@@ -145,6 +145,25 @@ def _types(statement: str) -> str:
     return sql.rstrip(";").strip()
 
 
+def trigger(statement: str) -> str | None:
+    """A ``BEFORE UPDATE/DELETE … RAISE(ABORT)`` trigger (immutable rows) in PostgreSQL, or None."""
+    match = _RAISE_TRIGGER.match(_strip_comments(statement))
+    if match is None:
+        return None
+    name, event, table, message = match.groups()
+    return (f"CREATE TRIGGER {name} BEFORE {event} ON {table} FOR EACH ROW "
+            f"EXECUTE FUNCTION amends_immutable('{message}')")
+
+
+def trigger_tables() -> dict[str, str]:
+    """Each trigger's table (PostgreSQL's DROP TRIGGER names it)."""
+    found: dict[str, str] = {}
+    for script in SCRIPTS.values():
+        for name, table in re.findall(r"CREATE TRIGGER (\w+) [A-Z ]+? ON (\w+)", script):
+            found[name] = table
+    return found
+
+
 def translate(version: int) -> list[str]:
     """The PostgreSQL statements of one schema version."""
     from amends.core.store.migrations import statements  # the same splitter as SQLite's
@@ -161,11 +180,9 @@ def translate(version: int) -> list[str]:
         if created and created.group(1) in OVERRIDES:
             out += OVERRIDES[created.group(1)]
             continue
-        trigger = _RAISE_TRIGGER.match(statement)
-        if trigger:
-            name, event, table, message = trigger.groups()
-            out.append(f"CREATE TRIGGER {name} BEFORE {event} ON {table} FOR EACH ROW "
-                       f"EXECUTE FUNCTION amends_immutable('{message}')")
+        translated = trigger(statement)
+        if translated is not None:
+            out.append(translated)
             continue
         if re.match(r"CREATE (VIRTUAL TABLE|TRIGGER)", statement):
             raise DatabaseProblem(f"Schema {version}: no PostgreSQL form for {statement.splitlines()[0]!r}",

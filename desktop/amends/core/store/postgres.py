@@ -159,19 +159,21 @@ class Connection:
             return self._control(stripped)
         statement = to_postgres(sql)
         text = statement.sql
-        fetch_id = (statement.insert_table is not None and not statement.returning
+        fetch_id = (statement.insert_table is not None and not statement.returning and not statement.explicit_id
                     and self._has_id(statement.insert_table))
         if fetch_id:
             text += " RETURNING id"
         try:
             cursor = self.raw.cursor(row_factory=None if tuples else _row_factory)
-            cursor.execute(text, params if params else None, prepare=None)
+            cursor.execute(text, params if isinstance(params, dict) else tuple(params), prepare=None)
         except Exception as error:
             if _is_psycopg(error):
                 raise _as_sqlite_error(error, self.where) from error
             raise
         if text.lstrip().upper().startswith(("CREATE", "ALTER", "DROP")):
             self._id_tables.clear()
+        if statement.explicit_id and statement.insert_table:
+            self._advance(statement.insert_table)
         if fetch_id:
             row = cursor.fetchone()
             return Cursor(cursor, None if row is None else row[0])
@@ -197,7 +199,14 @@ class Connection:
             if _is_psycopg(error):
                 raise _as_sqlite_error(error, self.where) from error
             raise
+        if statement.explicit_id and statement.insert_table:
+            self._advance(statement.insert_table)
         return Cursor(cursor)
+
+    def _advance(self, table: str) -> None:
+        """After rows were written with their own ids: new rows get ids after them (as SQLite's rowid would)."""
+        self.raw.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table} "
+                         "HAVING max(id) IS NOT NULL")
 
     def cursor(self) -> Connection:
         return self
