@@ -22,6 +22,7 @@ def _template(server, admin) -> None:
     if server.port in _templates:
         return
     from amends.core.workspace import open_database
+
     from tests.conftest import ACTOR
 
     admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE}")
