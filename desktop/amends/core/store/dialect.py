@@ -38,8 +38,9 @@ _TOKEN = re.compile(r"""
 _JSON_IDS = re.compile(r"SELECT\s+value\s+FROM\s+json_each\(\s*\?\s*\)", re.IGNORECASE)
 _INSERT_OR_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO", re.IGNORECASE)
 _INSERT_OR_REPLACE = re.compile(r"^\s*INSERT\s+OR\s+REPLACE", re.IGNORECASE)
-_IS_NOT_Q = re.compile(r"\bIS\s+NOT\s+\?", re.IGNORECASE)
-_IS_Q = re.compile(r"\bIS\s+\?", re.IGNORECASE)
+_IS_NOT_Q = re.compile(r"\bIS\s+NOT\s+(?!NULL\b|TRUE\b|FALSE\b|DISTINCT\b)", re.IGNORECASE)
+_IS_Q = re.compile(r"\bIS\s+(?!NOT\b|NULL\b|TRUE\b|FALSE\b|DISTINCT\b)", re.IGNORECASE)
+_UPSERT = re.compile(r"^(\s*INSERT\s+INTO\s+(\w+).*?\bDO\s+UPDATE\s+SET\b)(.*)$", re.IGNORECASE | re.DOTALL)
 _NOCASE = re.compile(r"\s+COLLATE\s+NOCASE\b", re.IGNORECASE)
 _CHAR = re.compile(r"\bchar\(", re.IGNORECASE)
 _MATCH = re.compile(r"\bMATCH\b", re.IGNORECASE)
@@ -99,6 +100,23 @@ def _search(sql: str) -> str:
     if _MATCH.search(rest):
         raise Unsupported("This full-text search (MATCH) has no PostgreSQL translation yet: " + sql.strip()[:120])
     return sql
+
+
+def _upsert(sql: str) -> str:
+    """In ``DO UPDATE SET``, SQLite reads a bare column as the existing row's;
+    PostgreSQL calls that ambiguous (``excluded`` has it too): qualify the
+    bare columns that are read (``version = version + 1``, ``WHERE body …``)."""
+    match = _UPSERT.match(sql)
+    if match is None:
+        return sql
+    head, table, tail = match.groups()
+
+    def qualify(part: str) -> str:
+        # a bare name that is not being assigned, not excluded.x / t.x, not a keyword or function
+        return re.sub(r"(?<![.\w])(?!excluded\b|NULL\b|DISTINCT\b|FROM\b|NOT\b|AND\b|OR\b|IS\b|WHERE\b)"
+                      r"([a-z_]\w*)\b(?!\s*[(.])(?!\s*=[^=])", lambda m: f"{table}.{m.group(1)}", part)
+
+    return head + "".join(qualify(p) if i % 2 == 0 else p for i, p in enumerate(re.split(r"('(?:[^']|'')*')", tail)))
 
 
 def _outside_strings(sql: str, pattern: re.Pattern[str], replacement: Any) -> str:
@@ -172,8 +190,9 @@ def to_postgres(sql: str) -> Statement:
     if ignore:
         sql = _INSERT_OR_IGNORE.sub("INSERT INTO", sql, count=1)
     sql = _outside_strings(sql, _JSON_IDS, "SELECT jsonb_array_elements_text(?::jsonb)::bigint")
-    sql = _outside_strings(sql, _IS_NOT_Q, "IS DISTINCT FROM ?")
-    sql = _outside_strings(sql, _IS_Q, "IS NOT DISTINCT FROM ?")
+    sql = _outside_strings(sql, _IS_NOT_Q, "IS DISTINCT FROM ")
+    sql = _outside_strings(sql, _IS_Q, "IS NOT DISTINCT FROM ")
+    sql = _upsert(sql)
     sql = _outside_strings(sql, _NOCASE, "")
     sql = _outside_strings(sql, _CHAR, "chr(")
     sql = _outside_strings(sql, _INDEXED_BY, "")

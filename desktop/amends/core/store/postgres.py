@@ -155,7 +155,7 @@ class Connection:
 
     def execute(self, sql: str, params: Sequence[Any] | dict = (), *, tuples: bool = False) -> Cursor:
         stripped = sql.strip().rstrip(";").upper()
-        if stripped in ("BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"):
+        if stripped in ("BEGIN", "BEGIN IMMEDIATE", "BEGIN DEFERRED", "COMMIT", "ROLLBACK"):
             return self._control(stripped)
         statement = to_postgres(sql)
         text = statement.sql
@@ -180,7 +180,9 @@ class Connection:
         return Cursor(cursor)
 
     def _control(self, word: str) -> Cursor:
-        word = "BEGIN" if word.startswith("BEGIN") else word
+        # BEGIN DEFERRED is a read snapshot (exports): one consistent view on a server too
+        word = {"BEGIN DEFERRED": "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                "BEGIN IMMEDIATE": "BEGIN"}.get(word, word)
         cursor = self.raw.cursor()
         try:
             cursor.execute(word)
@@ -202,6 +204,21 @@ class Connection:
         if statement.explicit_id and statement.insert_table:
             self._advance(statement.insert_table)
         return Cursor(cursor)
+
+    # Services that take "a Database or a connection" (customers.subscription_at …) tell
+    # them apart with isinstance(…, sqlite3.Connection); this one answers like a Database.
+    def query(self, sql: str, params: Sequence[Any] | dict = ()) -> list[Any]:
+        return self.execute(sql, params).fetchall()
+
+    def tuples(self, sql: str, params: Sequence[Any] | dict = ()) -> list[tuple]:
+        return [tuple(row) for row in self.execute(sql, params, tuples=True).fetchall()]
+
+    def one(self, sql: str, params: Sequence[Any] | dict = ()) -> Any:
+        return self.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict = ()) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else row[0]
 
     def _advance(self, table: str) -> None:
         """After rows were written with their own ids: new rows get ids after them (as SQLite's rowid would)."""
