@@ -46,7 +46,8 @@ def start_xvfb() -> tuple[subprocess.Popen, str]:
 
 
 def shoot(out: Path, only: str | None = None) -> None:
-    """Runs inside the child process, with DISPLAY or offscreen set up."""
+    """Runs inside the child process, with DISPLAY or offscreen set up.
+    ``only="delivery"``: just the reply delivery screens (issue 17)."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("AMENDS_HOME", tempfile.mkdtemp(prefix="amends-shots-"))
     from amends.core import demo
@@ -59,7 +60,7 @@ def shoot(out: Path, only: str | None = None) -> None:
     app = QApplication(sys.argv[:1])
     db_path = Path(tempfile.mkdtemp()) / "screenshots.db"
     db = open_database(db_path, "Ana Ruiz")
-    demo.generate(db, 3000, seed=1)
+    demo.generate(db, 300 if only else 3000, seed=1)
     window = MainWindow(db)
     window.resize(1500, 900)
     window.show()
@@ -70,9 +71,17 @@ def shoot(out: Path, only: str | None = None) -> None:
             time.sleep(0.03)
 
     settle()
+    if only == "delivery":
+        out.mkdir(parents=True, exist_ok=True)
+        shoot_delivery(window, db, out, settle)
+        print("\n".join(str(p) for p in sorted(out.glob("**/*.png"))))
+        return
     out.mkdir(parents=True, exist_ok=True)
     if only == "review":
         shoot_review(window, db, out, settle)
+        return
+    if only == "schema":
+        shoot_schema_banner(window, db, out, settle)
         return
     window.inbox.table.selectRow(0)
     settle()
@@ -154,7 +163,39 @@ def shoot(out: Path, only: str | None = None) -> None:
     report.reject()
     shoot_sizes_and_schemes(window, db, out, settle)
     shoot_review(window, db, out, settle)
+    shoot_delivery(window, db, out, settle)
+    shoot_schema_banner(window, db, out, settle)
     print("\n".join(str(p) for p in sorted(out.glob("**/*.png"))))
+
+
+def shoot_schema_banner(window, db, out: Path, settle) -> None:
+    """Issue 20: the banner a file changed by another tool gets (a trigger
+    dropped, as `sqlite-utils transform` does), light and dark, at 1280x720
+    and 1920x1080; repaired afterwards, so later pictures are unaffected."""
+    import sqlite3
+
+    from amends.core import health
+
+    sized = out / "sizes"
+    sized.mkdir(parents=True, exist_ok=True)
+    raw = sqlite3.connect(db.path)
+    raw.execute("DROP TRIGGER policy_versions_immutable_update")
+    raw.execute("DROP INDEX tickets_customer")
+    raw.close()
+    window.banners.show_schema_drift()
+    for scheme in ("light", "dark"):
+        use_dark(scheme == "dark")
+        settle()
+        window.apply_appearance()
+        for width, height in ((1280, 720), (1920, 1080)):
+            window.resize(width, height)
+            settle()
+            window.grab().save(str(sized / f"schema-banner-{width}x{height}-{scheme}.png"))
+    use_dark(False)
+    health.repair(db)
+    window.banners.show_schema_drift()
+    window.apply_appearance()
+    settle()
 
 
 #: A laptop screen and a large one.
@@ -260,6 +301,97 @@ def shoot_sizes_and_schemes(window, db, out: Path, settle) -> None:
     use_dark(False)
     settle()
     window.apply_appearance()
+
+
+#: Issue 17's sizes: a 1,280 px laptop and a large screen.
+DELIVERY_SIZES = {"1280x720": (1280, 720), "1920x1080": (1920, 1080)}
+
+
+def shoot_delivery(window, db, out: Path, settle) -> None:
+    """Issue 17 (T17A): the composer with no mailbox and a reply "not sent —
+    no mailbox"; then with a mailbox whose server refuses: a failed reply
+    with Retry, one held with Undo, one sent later, the signature under the
+    composer; the Outbox with a reply's time; light and dark, two sizes."""
+    import socket
+
+    from amends.core import importers, signatures
+    from amends.core.mail import outbox
+
+    sized = out / "delivery"
+    sized.mkdir(parents=True, exist_ok=True)
+    first = Path(tempfile.mkdtemp()) / "first.eml"
+    first.write_bytes(b"From: Ada Okafor <ada@example.com>\nSubject: Box arrived crushed\n"
+                      b"Date: Mon, 30 Nov 2026 09:12:00 +0000\nMessage-ID: <shots-first@example.com>\n\n"
+                      b"The box arrived crushed and the beans are everywhere.\n")
+    importers.import_file(db, first)
+    ticket_id = db.scalar("SELECT ticket_id FROM messages WHERE external_id = '<shots-first@example.com>'")
+
+    def ticket_shown() -> None:
+        window.show_pane(0)
+        window.inbox.show_ids("the mailed ticket", [ticket_id])
+        window.inbox.select_ticket(ticket_id)
+        settle()
+
+    def all_sizes(name: str, extra=None) -> None:
+        for scheme in ("light", "dark"):
+            use_dark(scheme == "dark")
+            settle()
+            window.apply_appearance()
+            for size, (width, height) in DELIVERY_SIZES.items():
+                window.resize(width, height)
+                ticket_shown()
+                if extra is not None:
+                    extra()
+                    settle()
+                window.grab().save(str(sized / f"{name}-{size}-{scheme}.png"))
+        use_dark(False)
+        settle()
+        window.apply_appearance()
+
+    view = window.inbox.ticket_view
+    outbox.send_reply(db, ticket_id, "Sorry about the beans! A new box goes out today.")
+    window.refresh()
+    all_sizes("no-mailbox", lambda: view.composer.setPlainText("Could you send a photo of the label?"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: the server refuses
+    outbox.add_account(db, "Shop support", "support@shop.example", smtp_host="127.0.0.1", smtp_port=port,
+                       smtp_security="none", signature="{mailbox_name} · {mailbox_address}")
+    signatures.set_person(db, "Warmly,\n{agent_name}")
+    failed = outbox.send_reply(db, ticket_id, "Here is your tracking number: 1Z999.")
+    outbox.deliver_due(db)
+    outbox.send_reply(db, ticket_id, "Good morning! Checking in on the new box.",
+                      send_at=clock_in(days=1))
+    held = outbox.send_reply(db, ticket_id, "PS: the replacement is on us.", hold_seconds=600)
+    window.refresh()
+    assert failed.outbox_id
+
+    def undo_bar() -> None:
+        view.composer_status.held(held.outbox_id, 10)
+        view.composer.setPlainText("Anything else I can do?")
+
+    all_sizes("states", undo_bar)
+    view.composer_status.release()
+    box = window.mail.open_outbox()
+    for scheme in ("light", "dark"):
+        use_dark(scheme == "dark")
+        settle()
+        box.resize(980, 360)
+        box.reload()
+        settle()
+        box.grab().save(str(sized / f"outbox-{scheme}.png"))
+    box.reject()
+    use_dark(False)
+    settle()
+    window.apply_appearance()
+
+
+def clock_in(days: int) -> str:
+    from datetime import timedelta
+
+    from amends.core import clock
+
+    return clock.to_iso(clock.now() + timedelta(days=days))
 
 
 def shoot_triage(window, db, out: Path, settle) -> None:
@@ -380,7 +512,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--offscreen", action="store_true", help="render with Qt's offscreen platform")
-    parser.add_argument("--only", choices=["review"], help="only the Review pane's charts and the report's pages")
+    parser.add_argument("--only", choices=["review", "delivery", "schema"],
+                        help="only these screens (faster): the Review pane's charts and the report's pages, the "
+                             "reply delivery screens, or the schema-drift banner")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

@@ -88,7 +88,6 @@ def open_main_window(path: Path, actor: str, role: str = "both"):
 
 def run(db_path: Path | None = None) -> int:
     from PySide6.QtCore import QCoreApplication, QTimer
-    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
     from amends.ui.common import appearance, file_dialogs, settings, translations
@@ -99,20 +98,25 @@ def run(db_path: Path | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("Amends")
     app.setApplicationName("Amends")
-    app.setDesktopFileName("amends")
-    icon = paths.resources_dir() / "icons" / "amends.svg"
-    if icon.exists():
-        app.setWindowIcon(QIcon(str(icon)))
+    app.setDesktopFileName("io.amends.Amends")  # packaging/io.amends.Amends.desktop
+    app.setWindowIcon(appearance.app_icon())
     setup_logging()
     translations.install(app)  # Qt's own texts in the system's language
     appearance.apply_scheme()
+
+    smoke_test = schema.environment(schema.AMENDS_SMOKE_TEST)
 
     def crash(kind, value, tb) -> None:  # an unexpected error: say so, never exit silently
         from amends.ui.common.messages import crash_box
 
         error = value if value is not None else kind()
         error.__traceback__ = tb
-        crash_box(error).exec()
+        box = crash_box(error)
+        if smoke_test:  # headless: nobody would click the dialog away; say it and fail
+            from amends.ui.shell import smoke
+
+            smoke.crashed(box)
+        box.exec()
 
     sys.excepthook = crash
 
@@ -126,7 +130,7 @@ def run(db_path: Path | None = None) -> int:
         snapshot.private_folder(path.parent)
     load_demo = welcomed = False
     first_steps: list[str] = []
-    if not identity.is_set() and not schema.environment(schema.AMENDS_STARTUP_PROBE):
+    if not identity.is_set() and not schema.environment(schema.AMENDS_STARTUP_PROBE) and not smoke_test:
         from amends.ui.shell.identity_dialog import WelcomeDialog
 
         dialog = WelcomeDialog(identity.load(), path)
@@ -169,6 +173,10 @@ def run(db_path: Path | None = None) -> int:
             windows.append(window)
             if schema.environment(schema.AMENDS_STARTUP_PROBE):
                 _quit_after_first_paint(app, window)
+            elif smoke_test:
+                from amends.ui.shell import smoke
+
+                smoke.check_after_first_paint(app, window)
             elif welcomed and target == path:  # the welcome asked about demo data already
                 settings.put(schema.DEMO_OFFERED, True, db=window.db.path)
                 if load_demo:

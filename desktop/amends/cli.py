@@ -113,8 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("stats", "count tickets, customers and policies")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = command("check", "check the database's integrity, foreign keys, schema version and search index")
-    p.add_argument("--repair", action="store_true", help="also fix what can be fixed safely (the search index)")
+    p = command("check", "check the database's integrity, foreign keys, schema (version and drift: tables, columns, "
+                         "indexes, triggers, views, CHECK constraints) and search indexes")
+    p.add_argument("--repair", action="store_true",
+                   help="back up, then fix what can be fixed safely: missing triggers, indexes, views and search "
+                        "indexes (rebuilt); changed columns and constraints are refused")
 
     p = command("search", "full-text search over ticket subjects and messages (newest first)")
     p.add_argument("query", metavar="QUERY", help='words and "quoted phrases"; every term must match')
@@ -343,10 +346,18 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(line)
     for line in report.problems:
         print(f"problem: {line}", file=sys.stderr)
+    if args.repair:  # what --repair would not change, and why
+        for line in report.refused:
+            print(f"not repaired: {line}", file=sys.stderr)
     if report.ok:
         print(f"{path}: healthy")
         return 0
-    hint = "run 'amends check --repair'" if report.repairable else "restore a backup ('amends restore')"
+    if args.repair or not report.repairable:  # after a repair, what is left needs a backup
+        hint = "restore a backup ('amends restore')"
+    else:
+        hint = "run 'amends check --repair'"
+        if report.refused:
+            hint += " (some it cannot fix: it says which, and why)"
     print(f"amends: {path} has {len(report.problems)} problem(s); {hint}", file=sys.stderr)
     return 1
 

@@ -48,6 +48,8 @@ NOTIFY_FOLLOWUPS = Setting("notifications/followups", bool, True, QSETTINGS,
 SHOW_TRAY = Setting("notifications/tray", bool, True, QSETTINGS, "the tray icon with counts (Preferences)")
 COLOUR_SCHEME = Setting("appearance/scheme", str, "system", QSETTINGS,
                         "system, light or dark (Preferences → Appearance)")
+UNDO_SEND_SECONDS = Setting("mail/undoSendSeconds", int, 10, QSETTINGS,
+                            "seconds a sent reply is held and can be taken back (Undo); 0 sends at once")
 IMPORT_MAPPING = Setting("importMapping/{header}", str, "", QSETTINGS,
                          "a CSV column mapping (JSON), remembered per set of column names")
 
@@ -56,6 +58,10 @@ DISPLAY_NAME = Setting("display_name", str, "<OS user>@<host>", IDENTITY, "recor
 ROLE = Setting("role", str, "both", IDENTITY, "service, relations or both: which pane opens first")
 
 # -- the database: shared by everyone on the file ---------------------------------------------
+PERSON_SIGNATURE = Setting("signature.person.<name>", str, "", DATABASE,
+                           "your signature under replies (settings table; Preferences → Your signature)")
+BUSINESS_HOURS = Setting("business_hours", str, "Mon–Fri 09:00–17:00 UTC", DATABASE,
+                         "weekly opening hours and time zone, JSON (core/business_hours.py)")
 BACKUPS_KEPT = Setting("backups.keep", int, 10, DATABASE,
                        "how many rolling backups to keep (settings table; Backups dialog, amends backup)")
 
@@ -72,6 +78,9 @@ AMENDS_JOURNAL_MODE = Setting("AMENDS_JOURNAL_MODE", str, "", ENVIRONMENT,
                               "wal or delete: force the journal mode (tests of network-share behaviour)")
 AMENDS_STARTUP_PROBE = Setting("AMENDS_STARTUP_PROBE", bool, False, ENVIRONMENT,
                                "the app quits after its first painted page (start-up benchmarks, smoke tests)")
+AMENDS_SMOKE_TEST = Setting("AMENDS_SMOKE_TEST", bool, False, ENVIRONMENT,
+                            "the app checks its icons and Qt's translations once the inbox is painted, prints "
+                            "what it found and quits (the wheel and bundle smoke tests)")
 
 ALL: tuple[Setting, ...] = tuple(v for v in globals().copy().values() if isinstance(v, Setting))
 

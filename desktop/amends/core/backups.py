@@ -30,7 +30,7 @@ from amends.core.store.connection import SQLITE_HEADER
 log = logging.getLogger(__name__)
 
 DEFAULT_KEEP = 10
-REASONS = ("daily", "import", "manual", "before-restore", "migration")
+REASONS = ("daily", "import", "manual", "before-restore", "migration", "repair")
 AUTOMATIC = ("daily", "import", "migration")
 #: settings key bumped by every restore, in the restore's own transaction.
 GENERATION_KEY = "restore.generation"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 from dataclasses import dataclass, field
@@ -129,7 +130,16 @@ def split_address(text: str) -> tuple[str, str]:
     an intranet is a real sender), in lower case: mail systems treat the local
     part case-insensitively in practice, and a customer who types their
     address in another case is the same customer."""
-    raw = str(text).strip()
+    return _split_address(str(text).strip())
+
+
+@functools.lru_cache(maxsize=8192)
+def _split_address(raw: str) -> tuple[str, str]:
+    """:func:`split_address` of stripped text, remembered: a mail fetch or
+    an import reads the same sender several times per message (reading,
+    finding the customer, their address entry), and email-validator's IDNA
+    checks were a fifth of a fetch's time (benchmarks/bench_mail.py). A
+    refused address raises each time (exceptions are not remembered)."""
     bracketed = _BRACKETED.fullmatch(raw)
     if bracketed:
         name, address = bracketed.group(1) or bracketed.group(2) or "", bracketed.group(3)

@@ -1,12 +1,19 @@
-"""Counting and checking a database: ``amends stats`` and ``amends check``."""
+"""Counting and checking a database: ``amends stats`` and ``amends check``.
+
+The check covers the file (integrity, foreign keys), the schema (version,
+and drift against what this version creates: store/schema_check.py), the
+search indexes and the attachments; repair makes a backup, then puts back
+what holds no data of its own (store/schema_repair.py) and rebuilds the
+search indexes, and refuses the rest with the reason."""
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
 
-from amends.core import address_merge, attachments, audit
-from amends.core.store import Database
+from amends.core import address_merge, attachments, audit, backups
+from amends.core.errors import Busy, DatabaseProblem
+from amends.core.store import Database, schema_check, schema_repair
 from amends.core.store.schema import CURRENT_VERSION
 
 
@@ -31,6 +38,10 @@ class HealthReport:
     checks: list[str] = field(default_factory=list)
     fixed: list[str] = field(default_factory=list)
     repairable: bool = False
+    #: the schema's differences from what this version creates (harmless ones too)
+    drift: list[schema_check.Difference] = field(default_factory=list)
+    #: what ``repair`` would not change, and why
+    refused: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -56,6 +67,7 @@ def check(db: Database) -> HealthReport:
         report.problems.append(f"schema version {version}, expected {CURRENT_VERSION}")
     else:
         report.checks.append(f"schema version: {version}")
+    schema_drift(db, report)
     for problem in search_index_problems(db):
         report.problems.append(f"search index: {problem}")
         report.repairable = True
@@ -74,8 +86,30 @@ def check(db: Database) -> HealthReport:
     return report
 
 
+def schema_drift(db: Database, report: HealthReport) -> None:
+    """Each difference from the expected schema is a problem, said with what
+    it breaks; tables and views of someone else's are only noted."""
+    try:
+        report.drift = schema_check.drift(db.conn)
+    except sqlite3.DatabaseError as error:  # a damaged catalogue: integrity_check says more
+        report.problems.append(f"schema: could not be read ({error})")
+        return
+    serious = [d for d in report.drift if not d.harmless]
+    report.problems.extend(f"schema: {d.text}" for d in serious)
+    report.checks.extend(f"schema: note: {d.text}" for d in report.drift if d.harmless)
+    report.refused = [f"{d.text} — left as it is: {d.refusal}" for d in serious if not d.repairable]
+    if any(d.repairable for d in serious):
+        report.repairable = True
+    if not serious:
+        report.checks.append(f"schema: as version {db.schema_version} defines it (tables, columns, indexes, "
+                             "triggers, views, CHECK constraints, search indexes)")
+
+
 def search_index_problems(db: Database) -> list[str]:
     problems = []
+    present = {row[0] for row in db.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not {"ticket_search", "customer_search"} <= present:
+        return []  # a search index that is gone is schema drift, said (and restored) there
     missing = db.scalar("SELECT count(*) FROM tickets t WHERE NOT EXISTS "
                         "(SELECT 1 FROM ticket_search s WHERE s.rowid = t.id)")
     if missing:
@@ -85,44 +119,79 @@ def search_index_problems(db: Database) -> list[str]:
     if stale:
         problems.append(f"{stale} entr(y/ies) for tickets that no longer exist")
     if not db.readonly:
-        try:
-            with db.transaction() as conn:
-                conn.execute("INSERT INTO ticket_search (ticket_search) VALUES ('integrity-check')")
-        except sqlite3.DatabaseError as error:
-            problems.append(f"the index is inconsistent ({error})")
-        try:
-            with db.transaction() as conn:  # the customer index checks itself against the customers table
-                conn.execute("INSERT INTO customer_search (customer_search, rank) VALUES ('integrity-check', 1)")
-        except sqlite3.DatabaseError as error:
-            problems.append(f"the customer index is inconsistent ({error})")
+        for table, what, rank in (("ticket_search", "the index", ""), ("customer_search", "the customer index", ", 1")):
+            # the customer index checks itself against the customers table (its content)
+            try:
+                with db.transaction() as conn:
+                    conn.execute(f"INSERT INTO {table} ({table}{', rank' if rank else ''}) "
+                                 f"VALUES ('integrity-check'{rank})")
+            except sqlite3.DatabaseError as error:
+                problems.append(f"{what} is inconsistent ({error})")
+            except DatabaseProblem as error:  # the store says "damaged" for an index out of step: say which
+                if isinstance(error, Busy) or not isinstance(error.__cause__, sqlite3.DatabaseError):
+                    raise
+                problems.append(f"{what} is inconsistent ({error.__cause__})")
     return problems
 
 
 def rebuild_search_index(db: Database) -> int:
-    """Re-create the full-text index from the tickets and their messages, in
-    one transaction; returns how many tickets were indexed."""
+    """Re-create the full-text indexes from the tickets and their messages
+    and from the customers, in one transaction; returns how many tickets
+    were indexed."""
     with db.transaction() as conn:
-        conn.execute("DELETE FROM ticket_search")
-        conn.execute("""INSERT INTO ticket_search (rowid, subject, body)
-                        SELECT t.id, t.subject,
-                               coalesce((SELECT group_concat(m.body, char(10)) FROM
-                                         (SELECT body FROM messages WHERE ticket_id = t.id ORDER BY created_at, id) m),
-                                        '')
-                        FROM tickets t""")
+        _fill_search_indexes(conn)
         count = conn.execute("SELECT count(*) FROM ticket_search").fetchone()[0]
-        conn.execute("INSERT INTO customer_search (customer_search) VALUES ('rebuild')")
         audit.record(conn, db.actor, "database", None, "rebuild_search_index", {"tickets": count})
     return count
 
 
+def _fill_search_indexes(conn: sqlite3.Connection) -> None:
+    _fill_ticket_search(conn)
+    conn.execute("INSERT INTO customer_search (customer_search) VALUES ('rebuild')")
+
+
+def _fill_ticket_search(conn: sqlite3.Connection) -> int:
+    """ticket_search holds its own copy of the text (not ``content=``): it
+    is filled from the tickets the way core/tickets.py writes it."""
+    conn.execute("DELETE FROM ticket_search")
+    conn.execute("""INSERT INTO ticket_search (rowid, subject, body)
+                    SELECT t.id, t.subject,
+                           coalesce((SELECT group_concat(m.body, char(10)) FROM
+                                     (SELECT body FROM messages WHERE ticket_id = t.id ORDER BY created_at, id) m),
+                                    '')
+                    FROM tickets t""")
+    return conn.execute("SELECT count(*) FROM ticket_search").fetchone()[0]
+
+
 def repair(db: Database) -> HealthReport:
-    """Check, fix what can be fixed safely (the search index), check again.
-    Damage to the file itself is not repaired in place: restore a backup."""
+    """Check; when something can be fixed safely, back up the file, then
+    put back missing or altered triggers, indexes, views and search indexes
+    (rebuilding what they index) and rebuild a search index that is out of
+    step, all in one transaction; check again. What cannot be verified (a
+    table's columns or constraints changed, damage to the file) is left as
+    it is and listed in ``refused``: restore a backup for that."""
     before = check(db)
-    fixed = []
-    if before.repairable:
-        count = rebuild_search_index(db)
-        fixed.append(f"search index rebuilt ({count:,} tickets)")
+    if not before.repairable:
+        return before
+    if db.readonly:
+        before.refused.insert(0, "nothing repaired: this file cannot be changed from here (read-only)")
+        return before
+    copy = backups.make(db, "repair")
+    wanted = schema_check.expected(db.schema_version)
+    sql_of = {key: table.sql for key, table in wanted.tables.items() if table.virtual}
+    with db.transaction() as conn:
+        result = schema_repair.repair(conn, before.drift, sql_of, {"ticket_search": _fill_ticket_search})
+        if any(p.startswith("search index") for p in before.problems):
+            problem = schema_repair.attempt(conn, lambda: _fill_search_indexes(conn))
+            if problem:
+                result.refused.append(f"search index not rebuilt: SQLite refused it ({problem}); the tables it "
+                                      "indexes have changed")
+            else:
+                count = conn.execute("SELECT count(*) FROM ticket_search").fetchone()[0]
+                result.rebuilt.append(f"search index rebuilt ({count:,} tickets)")
+        audit.record(conn, db.actor, "database", None, "repair",
+                     {"backup": str(copy), "done": result.done + result.rebuilt, "refused": result.refused})
     after = check(db)
-    after.fixed = fixed
+    after.fixed = result.done + result.rebuilt + [f"backup made before repairing: {copy}"]
+    after.refused = result.refused
     return after

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from amends.core import audit, clock, customers, policies, tickets
+from amends.core import audit, clock, customers, policies, surveys, tickets
 from amends.core.errors import ConflictError, NotFound, PolicyViolation
 from amends.core.store import Database
 from amends.core.store.rowids import inserted_id
@@ -192,6 +192,8 @@ def resolve(db: Database, ticket_id: int, policy_version_id: int | None, outcome
             "skipped": [p + 1 for p, o in by_position.items() if not o.done],
             "offer": None if offer is None else {"value": offer.value, "kind": kind, "in_bounds": in_bounds},
             "followups": followups}, at=at)
+        if "survey" in done_types:  # the survey step sends its mail (issue 17.5)
+            surveys.queue(db, resolution_id, at=at)
     return resolution_id
 
 

@@ -61,6 +61,21 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table width='100%' cellspacing='0'><tr>{head}</tr>{body}</table>"
 
 
+def satisfaction_html(figures: dict) -> str:
+    """Surveys sent in the period and what customers answered (issue 17.5)."""
+    head = "<h2>Satisfaction (surveys sent)</h2>"
+    if not figures.get("answered"):
+        return head + f"<p>{figures.get('sent', 0)} surveys sent, no answer yet.</p>"
+    rows = []
+    for key, label in (("by_category", "Category"), ("by_policy_version", "Policy version"), ("by_person", "Person")):
+        name = key.removeprefix("by_")
+        rows += [[e(label), e(category_name(r[name]) if name == "category" else r[name]), str(r["answered"]),
+                  f"{r['average']:.1f}", f"{r['satisfied']:.0%}"] for r in figures.get(key, [])]
+    return (head + f"<p>{figures['sent']} sent, {figures['answered']} answered ({figures['response_rate']:.0%}); "
+            f"average <b>{figures['average']:.1f}</b> of 5, {figures['satisfied']:.0%} said 4 or 5.</p>"
+            + _table(["By", "Which", "Answers", "Average (1–5)", "4 or 5"], rows))
+
+
 def placeholder(name: str) -> str:
     """Where a chart goes in the report's HTML (replaced by the chart object)."""
     return f"{{{{chart:{name}}}}}"
@@ -140,6 +155,8 @@ def build_html(db: Database, data: dict, period: Period) -> tuple[str, dict[str,
     parts.append("<p class='muted'>In money through the plan's price in force at each ticket: percent offers as that "
                  "share of a cycle, credits as their amount. ≈ marks estimates: replacements at the cost set per "
                  "category (amends replacement-cost), refunds at one cycle's price. See docs/INSIGHTS.md.</p>")
+
+    parts.append(satisfaction_html(data.get("satisfaction") or {}))
 
     events = policy_history.events_between(db, period.start, period.end)
     parts.append("<h2>Policy changes in the period</h2>")

@@ -13,6 +13,10 @@ from tests.mail.test_outbox import Collect, free_port
 
 
 def test_account_reply_outbox_and_send(qtbot, window):
+    from amends import settings_schema
+    from amends.ui.common import settings
+
+    settings.put(settings_schema.UNDO_SEND_SECONDS, 0)  # no Undo hold: sent at once (held: tests/ui/ticket)
     port = free_port()
     dialog = window.open_account()
     dialog.address.setText("support@shop.example")

@@ -74,18 +74,18 @@ def parse_messages(chunks: list[tuple[int, bytes]], arrived: datetime | dict[int
     parsed = Parsed("messages")
     threads: dict[str, TicketRecord] = {}
     by_id: dict[str, TicketRecord] = {}
-    seen: dict[str, str] = {}  # Message-ID -> content id of the first message with it
+    seen: dict[str, bytes] = {}  # Message-ID -> the first message with it (hashed only when another has it too)
     customers: dict[str, CustomerRecord] = {}
     for number, data in chunks:
         when = arrived.get(number) if isinstance(arrived, dict) else arrived
         mail = read_one(data, when, now)
-        digest = reading.content_id(data)
         if mail.message_id in seen:
-            if seen[mail.message_id] == digest:
+            digest = reading.content_id(data)
+            if reading.content_id(seen[mail.message_id]) == digest:
                 continue  # the same message twice in one file: once is enough
             mail.defects.append(f"Message-ID {mail.message_id[:100]} was already used by another message")
             mail.message_id = digest
-        seen[mail.message_id] = digest
+        seen[mail.message_id] = data
         customer_ref = None
         address = None
         if mail.address:
@@ -101,7 +101,7 @@ def parse_messages(chunks: list[tuple[int, bytes]], arrived: datetime | dict[int
                 customer_ref = None  # a mail server is not a customer
         entry = MessageRecord("in", mail.name or mail.address or reading.UNKNOWN_SENDER, mail.at,
                               mail.body or mail.subject, mail.message_id, mail.html, list(mail.defects),
-                              "bounce" if mail.bounce_reason else None, mail.attachments)
+                              "bounce" if mail.bounce_reason else None, mail.attachments, mail.automatic)
         if mail.bounced_id:
             parsed.bounced.append((mail.bounced_id, mail.bounce_reason))
         thread = next((by_id[r] for r in mail.references if r in by_id), None)

@@ -92,6 +92,7 @@ class MessageRecord:
     defects: list[str] = field(default_factory=list)
     flag: str | None = None  # 'bounce': a delivery failure report; never reopens or counts as the customer's
     attachments: list[Incoming] = field(default_factory=list)  # files, kept by sha256 (amends.core.attachments)
+    automatic: str | None = None  # a machine sent it (auto-reply, list, bounce): never answered automatically
 
 
 @dataclass

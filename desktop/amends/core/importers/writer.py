@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
-from amends.core import attachments, audit, clock, customers, policies, rules, tags, thanks, tickets
+from amends.core import attachments, audit, clock, customers, policies, rules, surveys, tags, thanks, tickets
 from amends.core.importers.records import Parsed, PolicyRecord, RecordProblem, TicketRecord
 from amends.core.mail import reference
 from amends.core.store import migrations
@@ -89,13 +90,46 @@ def pristine_defaults(conn: sqlite3.Connection) -> bool:
         AND (SELECT count(*) FROM policies WHERE draft_dirty = 1) = 0""").fetchone()[0] == 1
 
 
+@dataclass
+class _Present:
+    """Which of the file's ticket refs and message ids (its own and those
+    its messages answer) are in the database: found with one query per
+    table per file, and kept up to date as this write adds tickets and
+    messages, so that each ticket and message is checked against a set, not
+    by a query of its own (those queries were a third of a mail fetch's
+    write, benchmarks/bench_mail.py)."""
+
+    refs: set[str]
+    message_ids: set[str]
+    #: The subject reference template, read when first needed.
+    reference: str | None = None
+    #: Customers this write made without a subscription: none is in force for them.
+    unsubscribed: set[int] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, conn: sqlite3.Connection, parsed: Parsed) -> _Present:
+        ids = {m.external_id for t in parsed.tickets for m in t.messages if m.external_id}
+        ids.update(r for t in parsed.tickets for r in t.references)
+        return cls(_existing(conn, "SELECT ref FROM tickets WHERE ref IN", {t.ref for t in parsed.tickets}),
+                   _existing(conn, "SELECT external_id FROM messages WHERE external_id IN", ids))
+
+
+def _existing(conn: sqlite3.Connection, select: str, values: Iterable[str]) -> set[str]:
+    wanted, found = list(values), set[str]()
+    for offset in range(0, len(wanted), 500):
+        chunk = wanted[offset:offset + 500]
+        found.update(r[0] for r in conn.execute(f"{select} ({','.join('?' * len(chunk))})", chunk))
+    return found
+
+
 def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
           check_cancel: Callable[[], None] = lambda: None) -> dict[str, int]:
     counts = {"new": 0, "updated": 0, "unchanged": 0, "messages": 0}
     if parsed.policies and pristine_defaults(conn):
         policies.remove_all(conn)
+    here = _Present.load(conn, parsed)
     customer_ids = {c.ref: _customer(conn, actor, c, counts if parsed.unit == "customers" else None,
-                                     counts if parsed.unit == "subscriptions" else None)
+                                     counts if parsed.unit == "subscriptions" else None, here.unsubscribed)
                     for c in parsed.customers}
     versions = {}
     for policy in parsed.policies:
@@ -113,13 +147,14 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
             if customer_id is None and ticket.customer_ref.startswith("email:"):
                 customer_id = customers.lookup(conn, ticket.customer_ref[len("email:"):])
         new_id = _ticket(conn, ticket, customer_id, versions, counts if parsed.unit == "tickets" else None, counts,
-                         parsed.complete, boxes.get((ticket.mailbox or "").lower()))
+                         parsed.complete, boxes.get((ticket.mailbox or "").lower()), here)
         if new_id is not None and not parsed.complete:
             created[new_id] = rules.given_by(ticket.category, ticket.priority, ticket.assignee)
         if customer_id is not None:
             touched.add(customer_id)
     _extras(conn, parsed)
     _bounces(conn, actor, parsed)
+    surveys.record_answers(conn, actor, parsed)  # a reply to a satisfaction survey: its score (core/surveys.py)
     rules.apply(conn, actor, created)  # the relations side's rules sort what is new (tags of the file are in)
     for customer_id in touched:
         conn.execute("""UPDATE customers SET (first_ticket_at, first_ticket_id) =
@@ -192,7 +227,7 @@ def _extras(conn, parsed: Parsed) -> None:
                          (record.merged_into, row[0]))
 
 
-def _customer(conn, actor: str, record, counts, sub_counts=None) -> int:
+def _customer(conn, actor: str, record, counts, sub_counts=None, unsubscribed: set[int] | None = None) -> int:
     """The customer for a record: by the file's own id (ref), else by address
     through the one find-or-create (customers.for_address: any letter case,
     any of their addresses), so a Stripe export, a helpdesk and an mbox meet
@@ -209,6 +244,8 @@ def _customer(conn, actor: str, record, counts, sub_counts=None) -> int:
         existed = not created
         if created and counts is not None:
             counts["new"] += 1
+        if created and not subs and unsubscribed is not None:
+            unsubscribed.add(customer_id)
         if existed:
             changed = _adopt(conn, customer_id, record)
     else:
@@ -219,6 +256,8 @@ def _customer(conn, actor: str, record, counts, sub_counts=None) -> int:
                          (record.email, record.name or row[2], customer_id))
             customers.add_address(conn, customer_id, record.email)
             changed = True
+    if subs and unsubscribed is not None:  # another record of the file found them by address
+        unsubscribed.discard(customer_id)
     subs_changed = False
     for sub in subs:
         written = _subscription(conn, customer_id, sub)
@@ -309,29 +348,31 @@ def _policy(conn, actor: str, record: PolicyRecord) -> dict[tuple[str, int], tup
     return found
 
 
-def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, complete: bool = False,
-            mailbox_id: int | None = None) -> int | None:
+def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, complete: bool,
+            mailbox_id: int | None, here: _Present) -> int | None:
     """Write one ticket record; the new ticket's id, None when it updated
     one or joined a conversation. ``mailbox_id``: the mailbox the file says
     it came in on (None leaves it as it is)."""
     # A ticket was updated at least when its last message came.
     record.updated_at = max([record.updated_at, *(m.at for m in record.messages)])
     row = conn.execute("SELECT id, subject, category, status, priority, assignee, created_at, updated_at, customer_id "
-                       "FROM tickets WHERE ref = ?", (record.ref,)).fetchone()
-    if row is None and record.references:
+                       "FROM tickets WHERE ref = ?", (record.ref,)).fetchone() if record.ref in here.refs else None
+    if row is None and any(r in here.message_ids for r in record.references):
         # A reply to mail we already have: it joins that conversation.
         known = conn.execute(
             f"SELECT ticket_id FROM messages WHERE external_id IN ({','.join('?' * len(record.references))}) "
             "ORDER BY id LIMIT 1", record.references).fetchone()
         if known is not None:
-            _append_messages(conn, known[0], record, totals)
+            _append_messages(conn, known[0], record, totals, here)
             return None
-    if row is None and (referred := reference.ticket_for(conn, record)) is not None:
+    if row is None and record.ref.startswith("mail:") and here.reference is None:
+        here.reference = reference.stored_template(conn)
+    if row is None and (referred := reference.ticket_for(conn, record, here.reference)) is not None:
         # no usable threading headers, but the subject names the customer's own ticket
-        _append_messages(conn, referred, record, totals)
+        _append_messages(conn, referred, record, totals, here)
         return None
     cycle = None
-    if customer_id is not None:
+    if customer_id is not None and customer_id not in here.unsubscribed:
         sub = customers.subscription_at(conn, customer_id, record.created_at)
         if sub is not None:
             cycle = sub.cycle_at(clock.parse_iso(record.created_at))
@@ -350,13 +391,14 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, c
             "INSERT INTO tickets (ref, subject, category, status, priority, assignee, created_at, updated_at, "
             "customer_id, billing_cycle, resolved_at, mailbox_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (record.ref, *fields, cycle, resolved_at, mailbox_id)).lastrowid
+        here.refs.add(record.ref)
         if counts is not None:
             counts["new"] += 1
         # A new ticket: its messages and search entry go straight in (the
         # common case of a first import, kept to three statements).
-        fresh = [m for m in record.messages if m.external_id is None or not conn.execute(
-            "SELECT 1 FROM messages WHERE external_id = ?", (m.external_id,)).fetchone()]
+        fresh = [m for m in record.messages if m.external_id not in here.message_ids]
         _insert_messages(conn, ticket_id, fresh, [m.flag for m in fresh])
+        here.message_ids.update(m.external_id for m in fresh if m.external_id)
         totals["messages"] += len(fresh)
         conn.execute("INSERT INTO ticket_search (rowid, subject, body) VALUES (?, ?, ?)",
                      (ticket_id, record.subject, "\n".join(m.body for m in sorted(fresh, key=lambda m: m.at))))
@@ -374,7 +416,7 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, c
             "UPDATE tickets SET mailbox_id = ?, version = version + 1 WHERE id = ? AND mailbox_id IS NOT ?",
             (mailbox_id, ticket_id, mailbox_id)).rowcount:
         changed = True
-    added = _append_messages(conn, ticket_id, record, totals, reindex=False)
+    added = _append_messages(conn, ticket_id, record, totals, here, reindex=False)
     changed = changed or bool(added)
     if record.resolution is not None:
         changed = _resolution(conn, ticket_id, record, cycle, versions) or changed
@@ -385,7 +427,8 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, c
     return None
 
 
-def _append_messages(conn, ticket_id: int, record: TicketRecord, totals: dict, *, reindex: bool = True) -> list:
+def _append_messages(conn, ticket_id: int, record: TicketRecord, totals: dict, here: _Present, *,
+                     reindex: bool = True) -> list:
     """Messages not there yet: by external id (Message-ID) when they have
     one, else by their content."""
     present = {tuple(r) for r in conn.execute(
@@ -393,7 +436,7 @@ def _append_messages(conn, ticket_id: int, record: TicketRecord, totals: dict, *
     added = []
     for m in record.messages:
         if m.external_id is not None:
-            if conn.execute("SELECT 1 FROM messages WHERE external_id = ?", (m.external_id,)).fetchone():
+            if m.external_id in here.message_ids:
                 continue
         elif (m.direction, m.author, m.at, m.body) in present:
             continue
@@ -405,6 +448,7 @@ def _append_messages(conn, ticket_id: int, record: TicketRecord, totals: dict, *
     quiet = status == "resolved" and bool(inbound) and all(thanks.is_thanks_only(m.body) for m in inbound)
     _insert_messages(conn, ticket_id, added,
                      [m.flag or ("thanks" if quiet and m.direction == "in" else None) for m in added])
+    here.message_ids.update(m.external_id for m in added if m.external_id)
     totals["messages"] += len(added)
     if added:
         latest = max(m.at for m in added)

@@ -65,7 +65,10 @@ def compute(db: Database, period: Period, settings: Settings = Settings(), *, no
     churn = cycle1_churn(db, period, settings.churn_window_days, now=as_of)
     checkpoint(3)
     overdue = followups_overdue(db, as_of)
+    from amends.core import surveys  # the outbox's imports: only when figures are computed
+
+    satisfaction = surveys.satisfaction(db, period)
     report(parts, parts)
     return Review(period, as_of, settings.thresholds.min_tickets, settings.thresholds.window_days,
                   settings.churn_window_days, tuple(recurring), churn, overdue, resolved.offers,
-                  resolved.checklist, resolved.recovery_cost)
+                  resolved.checklist, resolved.recovery_cost, satisfaction)

@@ -294,6 +294,8 @@ class Review:
     offers: Offers
     checklist: Checklist
     recovery_cost: tuple[RecoveryCost, ...]
+    #: Survey answers: overall and by category, policy version, person (core/surveys.py).
+    satisfaction: JSON = field(default_factory=dict)
 
     @property
     def checklist_completion(self) -> float:
@@ -310,4 +312,5 @@ class Review:
                 "offers": self.offers.to_json(),
                 "checklist_completion": self.checklist_completion,
                 "checklist": self.checklist.to_json(),
-                "recovery_cost": [r.to_json() for r in self.recovery_cost]}
+                "recovery_cost": [r.to_json() for r in self.recovery_cost],
+                "satisfaction": self.satisfaction}

@@ -18,16 +18,19 @@ import re
 import select
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 
-from amends.core import audit
+from amends.core import audit, away, clock
 from amends.core.errors import Cancelled, MailProblem, ValidationError
-from amends.core.importers import mail
 from amends.core.importers.records import Parsed
 from amends.core.importers.writer import write
 from amends.core.mail import mailboxes
+from amends.core.mail.fetch_readers import ReadBatch, read_batch
+from amends.core.mail.fetch_readers import arrival as arrival  # offered here as before
+from amends.core.mail.fetch_readers import fetched_messages as fetched_messages
 from amends.core.mail.mailboxes import Mailbox
 from amends.core.mail.security import InsecureMail
 from amends.core.mail.security import check as check_security
@@ -52,21 +55,6 @@ class FetchReport:
     #: The server renumbered the folder (a new UIDVALIDITY): it was read again from the start.
     resynced: bool = False
     already_here: int = 0   # messages the server had that were here already (by Message-ID)
-
-
-_INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
-
-
-def arrival(response: bytes) -> datetime | None:
-    """The time the server received the message (IMAP INTERNALDATE): the
-    date a message without a usable Date header is given."""
-    found = _INTERNALDATE.search(response or b"")
-    if found is None:
-        return None
-    try:
-        return datetime.strptime(found.group(1).decode("ascii").strip(), "%d-%b-%Y %H:%M:%S %z")
-    except (ValueError, UnicodeError):
-        return None
 
 
 @dataclass(frozen=True)
@@ -151,25 +139,6 @@ def uid_set(uids: list[int]) -> str:
     return ",".join(parts)
 
 
-_UID = re.compile(rb"\bUID (\d+)")
-
-
-def fetched_messages(data: list) -> list[tuple[int, bytes, bytes]]:
-    """(UID, raw message, the FETCH line) from one UID FETCH response. The
-    UID can come before the message or after it (the part after the literal)."""
-    found = []
-    for index, part in enumerate(data or []):
-        if not isinstance(part, tuple) or len(part) < 2:
-            continue
-        header = part[0] or b""
-        match = _UID.search(header)
-        if match is None and index + 1 < len(data) and isinstance(data[index + 1], bytes):
-            match = _UID.search(data[index + 1])
-        if match is not None and part[1]:
-            found.append((int(match.group(1)), part[1], header))
-    return found
-
-
 def _uidvalidity(client: imaplib.IMAP4, folder: str) -> int | None:
     _, data = client.response("UIDVALIDITY")
     value = next((d for d in data or [] if d), None)
@@ -252,40 +221,13 @@ def fetch(db: Database, account_id: int, password: str | None, *,
         uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) >= start) if status == "OK" else []
         if not uids and validity != stored_validity:
             _save_position(db, box, validity, last_uid, {"uidvalidity": validity})
-        for offset in range(0, len(uids), batch_size):
-            if cancelled is not None and cancelled():
-                raise Cancelled("Fetching stopped; what was fetched before is kept.")
-            wanted = uids[offset:offset + batch_size]
-            status, parts = client.uid("fetch", uid_set(wanted), "(UID INTERNALDATE BODY.PEEK[])")
-            got = {uid: (raw, line) for uid, raw, line in (fetched_messages(parts) if status == "OK" else [])}
-            chunks, arrived = [], {}
-            for uid in wanted:
-                if uid not in got:
-                    report.unreadable.append((uid, f"the server did not hand it over ({status})"))
-                    continue
-                raw, line = got[uid]
-                chunks.append((uid, raw))
-                if (when := arrival(line)) is not None:
-                    arrived[uid] = when
-            # Reading never refuses a message (odd ones are kept with their defects
-            # noted), so one bad message cannot hold the saved position back.
-            parsed = mail.parse_messages(chunks, arrived=arrived)
-            with db.transaction() as conn:
-                report.already_here += _only_new(conn, parsed)
-                report.defective += sum(1 for t in parsed.tickets for m in t.messages if m.defects)
-                refs = _new_tickets(conn, parsed, box)
-                counts = write(conn, db.actor, parsed)
-                if refs:
-                    conn.execute(f"UPDATE tickets SET mailbox_id = ? WHERE mailbox_id IS NULL AND ref IN "
-                                 f"({','.join('?' * len(refs))})", (box.id, *refs))
-                _store_position(conn, box, validity, wanted[-1])
-                audit.record(conn, db.actor, "mail_account", box.id, "fetch",
-                             {"messages": counts["messages"], "last_uid": wanted[-1], "folder": box.imap_folder,
-                              **({"uidvalidity": validity, "resync": True} if report.resynced else {})})
-            report.messages += counts["messages"]
-            report.last_uid = wanted[-1]
-            if progress is not None:
-                progress(offset + len(wanted), len(uids))
+        with _fetched_ahead(client, uids, batch_size) as batches:
+            for offset, (wanted, status, parts) in enumerate(batches):
+                if cancelled is not None and cancelled():
+                    raise Cancelled("Fetching stopped; what was fetched before is kept.")
+                _write_batch(db, box, report, validity, read_batch(wanted, status, parts, clock.now()))
+                if progress is not None:
+                    progress(min(len(uids), (offset + 1) * batch_size), len(uids))
     except (OSError, imaplib.IMAP4.error) as error:
         log.warning("IMAP %s stopped answering after %d messages: %s", box.imap_host, report.messages, error)
         raise MailProblem(f"The mail server {box.imap_host} stopped answering ({error}); what was fetched "
@@ -299,6 +241,57 @@ def fetch(db: Database, account_id: int, password: str | None, *,
              box.imap_folder, report.messages, report.already_here, report.last_uid,
              " (after a UIDVALIDITY change)" if report.resynced else "")
     return report
+
+
+@contextmanager
+def _fetched_ahead(client: imaplib.IMAP4, uids: list[int],
+                   batch_size: int) -> Iterator[Iterator[tuple[list[int], str, list]]]:
+    """(UIDs, status, response) per batch, the next batch's UID FETCH
+    already on its way while the caller reads and writes this one: the
+    server's work and the wait for it overlap with ours (imaplib lets go of
+    the interpreter while it waits on the socket): for 5,000 messages from the
+    local Dovecot the fetch waited 0.07-0.18 s for the server instead of
+    0.54-0.84 s one batch after the other. One thread alone talks to
+    the server meanwhile; at most two batches are held. Leaving early waits
+    for the batch on its way, so the session can be closed cleanly after."""
+    def one(offset: int) -> tuple[int, list[int], str, list]:
+        wanted = uids[offset:offset + batch_size]
+        status, parts = client.uid("fetch", uid_set(wanted), "(UID INTERNALDATE BODY.PEEK[])")
+        return offset, wanted, status, parts
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap-fetch") as pool:
+        def batches() -> Iterator[tuple[list[int], str, list]]:
+            ahead: Future | None = pool.submit(one, 0) if uids else None
+            while ahead is not None:
+                offset, wanted, status, parts = ahead.result()
+                following = offset + batch_size
+                ahead = pool.submit(one, following) if following < len(uids) else None
+                yield wanted, status, parts
+
+        yield batches()
+
+
+def _write_batch(db: Database, box: Mailbox, report: FetchReport, validity: int | None, read: ReadBatch) -> None:
+    """THE function that writes one fetched batch: what is here already left
+    out, the mailbox's defaults on new tickets, the messages, the rules and
+    the new position, in one transaction."""
+    parsed, wanted = read.parsed, read.wanted
+    report.unreadable.extend(read.unreadable)
+    with db.transaction() as conn:
+        report.already_here += _only_new(conn, parsed)
+        report.defective += sum(1 for t in parsed.tickets for m in t.messages if m.defects)
+        refs = _new_tickets(conn, parsed, box)
+        counts = write(conn, db.actor, parsed)
+        away.answer_new(db, box, parsed)  # an away reply while the mailbox is away (core/away.py)
+        if refs:
+            conn.execute(f"UPDATE tickets SET mailbox_id = ? WHERE mailbox_id IS NULL AND ref IN "
+                         f"({','.join('?' * len(refs))})", (box.id, *refs))
+        _store_position(conn, box, validity, wanted[-1])
+        audit.record(conn, db.actor, "mail_account", box.id, "fetch",
+                     {"messages": counts["messages"], "last_uid": wanted[-1], "folder": box.imap_folder,
+                      **({"uidvalidity": validity, "resync": True} if report.resynced else {})})
+    report.messages += counts["messages"]
+    report.last_uid = wanted[-1]
 
 
 def _new_tickets(conn, parsed: Parsed, box: Mailbox) -> list[str]:

@@ -14,9 +14,9 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from amends.core import audit, clock
+from amends.core import audit, clock, signatures, tickets
 from amends.core.errors import MailProblem, NotFound, ValidationError
-from amends.core.mail import mailboxes, reference, security
+from amends.core.mail import delivery, mailboxes, reference, security
 from amends.core.store import Database
 from amends.core.store.rowids import inserted_id
 
@@ -52,16 +52,19 @@ def account(db: Database, account_id: int | None = None) -> Account | None:
     return boxes[0] if boxes else None
 
 
-def queue_reply(db: Database, message_id: int, account_id: int | None = None) -> int:
+def queue_reply(db: Database, message_id: int, account_id: int | None = None, *,
+                not_before: str | None = None) -> int:
     """Queue a reply already stored on its ticket, addressed to the customer,
     threaded after the customer's last mail, from ``account_id`` or else the
-    mailbox the ticket came in on, signed with that mailbox's signature."""
+    mailbox the ticket came in on, signed (core/signatures.py: the writer's
+    and the mailbox's). ``not_before``: the outbox holds it until then (undo
+    send, send later)."""
     ticket_id = db.scalar("SELECT ticket_id FROM messages WHERE id = ?", (message_id,))
     sender = account(db, account_id) if account_id else (
         mailboxes.for_ticket(db, ticket_id) if ticket_id is not None else account(db))
     if sender is None:
         raise ValidationError([("account", "no mail account is set up (Preferences → Mail)")])
-    row = db.one("""SELECT m.id, m.ticket_id, m.body, m.direction, t.subject, c.email FROM messages m
+    row = db.one("""SELECT m.id, m.ticket_id, m.body, m.direction, m.author, t.subject, c.email FROM messages m
                     JOIN tickets t ON t.id = m.ticket_id LEFT JOIN customers c ON c.id = t.customer_id
                     WHERE m.id = ?""", (message_id,))
     if row is None:
@@ -78,18 +81,148 @@ def queue_reply(db: Database, message_id: int, account_id: int | None = None) ->
     header_id = make_msgid(domain=sender.from_address.split("@", 1)[1])
     subject = row["subject"] if row["subject"].lower().startswith("re:") else f"Re: {row['subject']}"
     subject = reference.tagged(subject, row["ticket_id"], reference.template(db))
+    body = signatures.signed(row["body"], signatures.for_reply(db, row["ticket_id"], sender, row["author"]))
     now = clock.now_iso()
     with db.transaction() as conn:
         conn.execute("UPDATE messages SET external_id = ? WHERE id = ?", (header_id, message_id))
+        conn.execute("DELETE FROM unsent_replies WHERE message_id = ?", (message_id,))
         outbox_id = inserted_id(conn.execute(
             "INSERT INTO outbox (ticket_id, message_id, account_id, to_address, subject, body, header_message_id, "
-            "in_reply_to, references_header, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (row["ticket_id"], message_id, sender.id, row["email"], subject, mailboxes.signed(row["body"], sender),
-             header_id, inbound,
-             " ".join(earlier) or None, now, now)))
+            "in_reply_to, references_header, next_attempt_at, created_at, not_before) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row["ticket_id"], message_id, sender.id, row["email"], subject, body,
+             header_id, inbound, " ".join(earlier) or None, now, now, not_before)))
         audit.record(conn, db.actor, "ticket", row["ticket_id"], "queue_mail",
-                     {"outbox_id": outbox_id, "to": row["email"]}, at=now)
+                     {"outbox_id": outbox_id, "to": row["email"], **({"not_before": not_before} if not_before else {})},
+                     at=now)
     return outbox_id
+
+
+def queue_mail(conn, actor: str, *, ticket_id: int, sender: Account, to: str, subject: str, body: str,
+               kind: str, in_reply_to: str | None = None, not_before: str | None = None,
+               at: str | None = None) -> tuple[int, str]:
+    """Queue a mail that is not a reply written by a person (a survey, an
+    away reply), inside the caller's transaction; returns (outbox id,
+    Message-ID) so that an answer to it can be recognised."""
+    at = at or clock.now_iso()
+    header_id = make_msgid(domain=sender.from_address.split("@", 1)[1])
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (reference.SETTING,)).fetchone()
+    subject = reference.tagged(subject, ticket_id, reference.DEFAULT if row is None else row[0])
+    outbox_id = inserted_id(conn.execute(
+        "INSERT INTO outbox (ticket_id, account_id, to_address, subject, body, header_message_id, in_reply_to, "
+        "references_header, next_attempt_at, created_at, not_before, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (ticket_id, sender.id, to, subject, body, header_id, in_reply_to, in_reply_to, at, at, not_before, kind)))
+    audit.record(conn, actor, "ticket", ticket_id, "queue_mail", {"outbox_id": outbox_id, "to": to, "kind": kind},
+                 at=at)
+    return outbox_id, header_id
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A reply written on its ticket: queued (``outbox_id``) or recorded as
+    not sent (``not_sent``: why, e.g. no mailbox)."""
+
+    message_id: int
+    outbox_id: int | None
+    not_sent: str | None = None
+    not_before: str | None = None
+
+
+def send_reply(db: Database, ticket_id: int, text: str, *, hold_seconds: float = 0,
+               send_at: str | None = None, now: str | None = None) -> Stored:
+    """Write a reply and hand it to the outbox, in one transaction. Held for
+    ``hold_seconds`` (undo send) or until ``send_at`` (send later). With no
+    mailbox, or no address to send to, the reply is kept and recorded as not
+    sent, with the reason: it never looks sent."""
+    now = now or clock.now_iso()
+    if send_at is not None:
+        send_at = clock.to_iso(clock.parse_iso(send_at))
+        if send_at <= now:
+            raise ValidationError([("send_at", f"{send_at} is not in the future")])
+    not_before = send_at or (clock.to_iso(clock.parse_iso(now) + timedelta(seconds=hold_seconds))
+                             if hold_seconds > 0 else None)
+    with db.transaction() as conn:
+        message_id = tickets.add_message(db, ticket_id, "out", text, at=now)
+        reason = _why_not_sendable(db, ticket_id)
+        if reason is not None:
+            conn.execute("INSERT INTO unsent_replies (message_id, reason, recorded_at) VALUES (?, ?, ?)",
+                         (message_id, reason, now))
+            audit.record(conn, db.actor, "ticket", ticket_id, "reply_not_sent",
+                         {"message_id": message_id, "reason": reason}, at=now)
+            return Stored(message_id, None, reason)
+        outbox_id = queue_reply(db, message_id, not_before=not_before)
+    return Stored(message_id, outbox_id, None, not_before)
+
+
+def _why_not_sendable(db: Database, ticket_id: int) -> str | None:
+    if mailboxes.for_ticket(db, ticket_id) is None and account(db) is None:
+        return delivery.NO_MAILBOX
+    if not db.scalar("SELECT c.email FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE t.id = ?",
+                     (ticket_id,)):
+        return "not sent — the customer has no email address"
+    return None
+
+
+def can_send(db: Database, ticket_id: int | None = None) -> bool:
+    """Is there a mailbox a reply (on this ticket) would go out from?"""
+    if ticket_id is not None and mailboxes.for_ticket(db, ticket_id) is not None:
+        return True
+    return account(db) is not None
+
+
+def take_back(db: Database, outbox_id: int, *, now: str | None = None) -> str:
+    """Undo send / cancel a scheduled reply: while it is still held, the mail
+    and its reply are removed and the reply's text returned (for the
+    composer). Once the hold is over the outbox may be sending it, so it is
+    refused: the outbox only sends after ``not_before``, and this checks the
+    same time inside one write, so a reply is never both taken back and sent."""
+    now = now or clock.now_iso()
+    with db.transaction() as conn:
+        row = conn.execute("SELECT * FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"Outbox entry {outbox_id} does not exist (already taken back?).")
+        if row["status"] != "queued" or not row["not_before"] or row["not_before"] <= now:
+            raise ValidationError([("outbox", "too late to take back: the mail is being sent or was sent")])
+        text = conn.execute("SELECT body FROM messages WHERE id = ?", (row["message_id"],)).fetchone()
+        conn.execute("DELETE FROM outbox WHERE id = ?", (outbox_id,))
+        if row["message_id"] is not None:
+            conn.execute("DELETE FROM messages WHERE id = ?", (row["message_id"],))
+            tickets.reindex(conn, row["ticket_id"])
+        audit.record(conn, db.actor, "ticket", row["ticket_id"], "mail_taken_back",
+                     {"outbox_id": outbox_id, "message_id": row["message_id"]}, at=now)
+    return text[0] if text is not None else row["body"]
+
+
+def reschedule(db: Database, outbox_id: int, send_at: str, *, now: str | None = None) -> None:
+    """Move a held (scheduled) mail to another time in the future."""
+    now = now or clock.now_iso()
+    send_at = clock.to_iso(clock.parse_iso(send_at))
+    if send_at <= now:
+        raise ValidationError([("send_at", f"{send_at} is not in the future")])
+    with db.transaction() as conn:
+        row = conn.execute("SELECT status, not_before, ticket_id FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"Outbox entry {outbox_id} does not exist.")
+        if row["status"] != "queued" or not row["not_before"] or row["not_before"] <= now:
+            raise ValidationError([("outbox", "only a mail still waiting for its time can be moved")])
+        conn.execute("UPDATE outbox SET not_before = ? WHERE id = ?", (send_at, outbox_id))
+        audit.record(conn, db.actor, "ticket", row["ticket_id"], "mail_rescheduled",
+                     {"outbox_id": outbox_id, "not_before": send_at}, at=now)
+
+
+def retry(db: Database, outbox_id: int, *, now: str | None = None) -> None:
+    """Retry now: a failed (or waiting) mail is due at once, with its tries
+    counted afresh. A mail held for later keeps its time."""
+    now = now or clock.now_iso()
+    with db.transaction() as conn:
+        row = conn.execute("SELECT status, ticket_id FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"Outbox entry {outbox_id} does not exist.")
+        if row["status"] == "sent":
+            raise ValidationError([("outbox", "this mail was sent already")])
+        conn.execute("UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = ? WHERE id = ?",
+                     (now, outbox_id))
+        audit.record(conn, db.actor, "ticket", row["ticket_id"], "mail_retry", {"outbox_id": outbox_id}, at=now)
 
 
 def build(entry, sender: Account) -> EmailMessage:
@@ -139,13 +272,20 @@ class DeliveryReport:
     error: str | None = None
 
 
+#: A queued mail whose hold (undo send, send later) is over.
+_RELEASED = "status = 'queued' AND (not_before IS NULL OR not_before <= ?)"
+
+
 def deliver_due(db: Database, password: Secret = None, *, now: str | None = None,
-                connector: Connect = connect) -> DeliveryReport:
-    """Send what is due. A server that is away or refuses leaves the mail
-    queued with the reason and the time of the next try."""
+                connector: Connect = connect, force: bool = False) -> DeliveryReport:
+    """Send what is due (``force``: also what waits for its next try). A
+    server that is away or refuses leaves the mail queued with the reason in
+    plain words and the time of the next try. Nothing is sent before its
+    ``not_before``, forced or not: that is what makes undo send safe."""
     now = now or clock.now_iso()
     report = DeliveryReport()
-    due = db.query("SELECT * FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY id", (now,))
+    due = db.query(f"SELECT * FROM outbox WHERE {_RELEASED}" + ("" if force else " AND next_attempt_at <= ?")
+                   + " ORDER BY id", (now,) if force else (now, now))
     if not due:
         return report
     by_account: dict[int, list] = {}
@@ -162,14 +302,17 @@ def deliver_due(db: Database, password: Secret = None, *, now: str | None = None
             # a sign-in service away; the mail waits, with the reason, and is sent
             # at a later try once the person has signed in again.
             for entry in entries:
-                _failed(db, entry, error, now, report)
+                _failed(db, entry, error, now, report, sender)
             continue
         try:
             for entry in entries:
+                # Taken back (undo) or moved meanwhile, maybe by another process: not sent.
+                if db.one(f"SELECT 1 FROM outbox WHERE id = ? AND {_RELEASED}", (entry["id"], now)) is None:
+                    continue
                 try:
                     server.send_message(build(entry, sender))
                 except (OSError, smtplib.SMTPException) as error:
-                    _failed(db, entry, error, now, report)
+                    _failed(db, entry, error, now, report, sender)
                     continue
                 with db.transaction() as conn:
                     conn.execute("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
@@ -186,17 +329,20 @@ def deliver_due(db: Database, password: Secret = None, *, now: str | None = None
     return report
 
 
-def _failed(db: Database, entry, error: BaseException, now: str, report: DeliveryReport) -> None:
+def _failed(db: Database, entry, error: BaseException, now: str, report: DeliveryReport,
+            sender: Account | None) -> None:
     attempts = entry["attempts"] + 1
+    port = (sender.smtp_port or (465 if sender.smtp_security == "ssl" else 587)) if sender is not None else None
+    reason = delivery.plain_reason(error, sender.smtp_host if sender is not None else None, port)
     pause = BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1]
     status = "failed" if attempts >= MAX_ATTEMPTS else "queued"
     with db.transaction() as conn:
         conn.execute("UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ?, status = ? WHERE id = ?",
-                     (attempts, f"{type(error).__name__}: {error}"[:500],
+                     (attempts, reason[:500],
                       clock.to_iso(clock.parse_iso(now) + timedelta(minutes=pause)), status, entry["id"]))
-    report.error = str(error)
-    log.warning("Mail %s to %s not sent (attempt %d, %s): %s", entry["id"], entry["to_address"], attempts, status,
-                error)
+    report.error = reason
+    log.warning("Mail %s to %s not sent (attempt %d, %s): %s (%s: %s)", entry["id"], entry["to_address"], attempts,
+                status, reason, type(error).__name__, error)
     if status == "failed":
         report.failed += 1
     else:

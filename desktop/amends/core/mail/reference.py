@@ -51,13 +51,19 @@ def _pattern(reference: str) -> re.Pattern:
     return re.compile(re.escape(before) + r"(\d{1,12})" + re.escape(after))
 
 
-def ticket_for(conn: sqlite3.Connection, record: TicketRecord) -> int | None:
+def stored_template(conn: sqlite3.Connection) -> str:
+    """:func:`template` inside a transaction."""
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (SETTING,)).fetchone()
+    return DEFAULT if row is None else row[0]
+
+
+def ticket_for(conn: sqlite3.Connection, record: TicketRecord, reference: str | None = None) -> int | None:
     """The ticket a mail without usable threading headers refers to by its
-    subject, if the sender is that ticket's customer."""
+    subject, if the sender is that ticket's customer. ``reference``: the
+    template, when the caller has read it already (once per import)."""
     if not record.ref.startswith("mail:") or record.customer_ref is None:
         return None
-    row = conn.execute("SELECT value FROM settings WHERE key = ?", (SETTING,)).fetchone()
-    reference = DEFAULT if row is None else row[0]
+    reference = stored_template(conn) if reference is None else reference
     if not reference:
         return None
     for found in reversed(_pattern(reference).findall(record.subject)):

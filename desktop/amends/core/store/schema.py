@@ -537,6 +537,49 @@ ALTER TABLE mail_accounts ADD COLUMN oauth_revoke_url TEXT;
 ALTER TABLE mail_accounts ADD COLUMN oauth_scope TEXT;
 """
 
+V4 = """
+-- T17A (issue 17 points 1, 3, 4, 5, 7): replies that are really sent.
+-- not_before: the outbox never sends a mail before it (undo send holds a
+-- reply a few seconds; send later holds it until a chosen time). kind: what
+-- the mail is (a reply on the ticket, a satisfaction survey, an away reply).
+ALTER TABLE outbox ADD COLUMN not_before TEXT;
+ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'reply' CHECK (kind IN ('reply', 'survey', 'away'));
+-- A reply recorded while no mailbox could send it: "not sent — no mailbox",
+-- never shown as sent; queueing it later removes the row.
+CREATE TABLE unsent_replies (
+    message_id  INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    reason      TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+-- Surveys that are sent: one per resolution (resolutions are immutable, so
+-- the answer lives beside them). The answer keeps the reply it came in.
+CREATE TABLE surveys (
+    resolution_id     INTEGER PRIMARY KEY REFERENCES resolutions(id) ON DELETE CASCADE,
+    ticket_id         INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    outbox_id         INTEGER REFERENCES outbox(id) ON DELETE SET NULL,
+    header_message_id TEXT NOT NULL,
+    sent_at           TEXT NOT NULL
+);
+CREATE INDEX surveys_ticket ON surveys(ticket_id);
+CREATE TABLE survey_answers (
+    resolution_id INTEGER PRIMARY KEY REFERENCES resolutions(id) ON DELETE CASCADE,
+    score         INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+    message_id    INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+    answered_at   TEXT NOT NULL
+);
+-- Away replies: per mailbox 'off', 'hours' (outside business hours) or 'on';
+-- at most one per address per mailbox per day (the primary key says so).
+ALTER TABLE mail_accounts ADD COLUMN away_mode TEXT NOT NULL DEFAULT 'off' CHECK (away_mode IN ('off', 'hours', 'on'));
+ALTER TABLE mail_accounts ADD COLUMN away_text TEXT;
+CREATE TABLE away_replies (
+    account_id INTEGER NOT NULL REFERENCES mail_accounts(id) ON DELETE CASCADE,
+    address    TEXT NOT NULL COLLATE NOCASE,
+    day        TEXT NOT NULL,
+    outbox_id  INTEGER REFERENCES outbox(id) ON DELETE SET NULL,
+    PRIMARY KEY (account_id, address, day)
+) WITHOUT ROWID;
+"""
+
 #: Index = schema version reached by running that script.
-SCRIPTS: dict[int, str] = {1: V1, 2: V2, 3: V3}
+SCRIPTS: dict[int, str] = {1: V1, 2: V2, 3: V3, 4: V4}
 CURRENT_VERSION = max(SCRIPTS)

@@ -10,6 +10,7 @@ colour alone (each starts with a sign and says what it means).
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 
 from PySide6.QtCore import QByteArray, Qt
@@ -19,6 +20,8 @@ from PySide6.QtWidgets import QWidget
 from amends import paths
 from amends import settings_schema as schema
 from amends.ui.common import settings
+
+log = logging.getLogger("amends.ui.appearance")
 
 SCHEMES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 SETTING = schema.COLOUR_SCHEME
@@ -58,7 +61,7 @@ def is_dark(widget: QWidget | None = None) -> bool:
 def stylesheet(dark: bool) -> str:
     c = _DARK if dark else _LIGHT
     return (f"QLabel#roleHint {{ background: {c['hint'][0]}; color: {c['hint'][1]}; padding: 6px; }}\n"
-            f"QLabel#locationWarning {{ background: {c['warning'][0]}; color: {c['warning'][1]}; padding: 6px; }}\n"
+            f"QLabel#locationWarning, QLabel#schemaBanner {{ background: {c['warning'][0]}; color: {c['warning'][1]}; padding: 6px; }}\n"
             f"QLabel#readOnlyBanner {{ background: {c['info'][0]}; color: {c['info'][1]}; padding: 6px; }}\n"
             f"QLabel#restoredBanner {{ background: {c['hint'][0]}; color: {c['hint'][1]}; padding: 6px; }}\n"
             f"QLabel#searchProblem, QLabel#placeholderWarning, QLabel#replyProblem, QLabel#securityProblem, "
@@ -95,6 +98,17 @@ def _pixmap(name: str, colour: str, size: int) -> QPixmap:
     renderer.render(painter)
     painter.end()
     return pixmap
+
+
+def app_icon() -> QIcon:
+    """The app's own icon (window, tray) from the package's resources. A
+    missing file is a broken install: said in the log, not hidden behind an
+    empty icon."""
+    path = paths.resources_dir() / "icons" / "amends.svg"
+    if not path.is_file():
+        log.warning("missing resource %s: the app has no icon (a broken install?)", path)
+        return QIcon()
+    return QIcon(str(path))
 
 
 def icon(name: str, widget: QWidget | None = None) -> QIcon:

@@ -36,9 +36,15 @@ def report_html(report: health.HealthReport) -> str:
         parts.append("<p><b>Fixed</b></p><ul>" + "".join(f"<li>{e(x)}</li>" for x in report.fixed) + "</ul>")
     if report.problems:
         parts.append("<p><b>Problems</b></p><ul>" + "".join(f"<li>⚠ {e(x)}</li>" for x in report.problems) + "</ul>")
-        parts.append("<p>" + ("The search index can be rebuilt: press <b>Repair</b>." if report.repairable else
-                              "Damage to the file itself cannot be repaired in place: restore a backup "
-                              "(File → Restore from backup).") + "</p>")
+        parts.append("<p>" + ("Some of this can be repaired in place (search indexes, missing triggers and "
+                              "indexes; a backup is made first): press <b>Repair</b>." if report.repairable else
+                              ("What is left cannot be repaired in place (see below why): restore a backup "
+                               "(File → Restore from backup) if it matters." if report.refused else
+                               "Damage to the file itself cannot be repaired in place: restore a backup "
+                               "(File → Restore from backup).")) + "</p>")
+        if report.refused:  # schema changes repair leaves alone, with the reason
+            parts.append("<p><b>Left as it is</b></p><ul>" + "".join(f"<li>{e(x)}</li>" for x in report.refused)
+                         + "</ul>")
     else:
         parts.append("<p><b>The database is healthy.</b></p>")
     parts.append("<p>Checked</p><ul>" + "".join(f"<li>✓ {e(x)}</li>" for x in report.checks) + "</ul>")

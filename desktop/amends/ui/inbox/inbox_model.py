@@ -195,8 +195,8 @@ class InboxModel(QAbstractTableModel):
         return None
 
     def _display(self, item: tickets.TicketRow, column: str, tooltip: bool) -> str | None:
-        if column == "now":
-            return self._presence.get(item.id, "")
+        if column == "now":  # who else is here, and a reply of ours not (yet) mailed (issue 17.1)
+            return " · ".join(t for t in (self._presence.get(item.id, ""), _delivery_mark(self._db, item.id)) if t)
         if column == "id":
             return str(item.id)
         if column == "category":
@@ -221,3 +221,14 @@ class InboxModel(QAbstractTableModel):
             value = getattr(item, column) or ""
             return value.replace("T", " ").removesuffix("Z") if tooltip else value[:16].replace("T", " ")
         return getattr(item, column)
+
+
+#: Words, not an emoji, for a reply not mailed yet (core/mail/delivery.py).
+_MARKS = {"failed": "reply failed", "not_sent": "reply not sent", "queued": "reply queued", "draft": "reply draft"}
+
+
+def _delivery_mark(db, ticket_id: int) -> str:
+    """Read once per row when it is first painted (cells are cached)."""
+    from amends.core.mail import delivery
+
+    return _MARKS.get(delivery.for_tickets(db, [ticket_id], db.actor).get(ticket_id, ""), "")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QWidget
 
 from amends.core.errors import AmendsError
@@ -54,17 +54,32 @@ class MailController(QObject):
         return self.outbox_dialog
 
     def reply_stored(self, message_id: int) -> None:
-        """A reply was written: if mail is set up, it goes to the outbox."""
-        from amends.core.mail import outbox
+        """A reply was written. The ticket view hands it to the outbox itself
+        (core outbox.send_reply, held for Undo): send it once its hold is
+        over. A reply not in the outbox yet (older callers) is queued here."""
+        from amends.core import clock
+        from amends.core.mail import delivery, outbox
 
         try:
-            if outbox.account(self.db) is None:
+            state = delivery.for_messages(self.db, [message_id]).get(message_id)
+            if state is not None and state.state == "not_sent":
+                self.bus.say(self.tr("The reply is kept on the ticket but not mailed: {0}.").format(
+                    state.reason), 10000)
                 return
-            outbox.queue_reply(self.db, message_id)
+            if state is None:
+                if outbox.account(self.db) is None:
+                    return
+                outbox.queue_reply(self.db, message_id)
         except AmendsError as error:
             log.warning("reply %s saved but not queued for mail: %s", message_id, error)
             self.bus.say(self.tr("The reply is saved but not mailed: {0}").format(error), 10000)
             return
+        if state is not None and state.held_until:
+            wait = (clock.parse_iso(state.held_until) - clock.now()).total_seconds()
+            if wait > 0:
+                if wait < 3600:  # later ones go with the minute chores
+                    QTimer.singleShot(int(wait * 1000) + 500, self.send_mail)
+                return
         self.send_mail()
 
     def chores(self) -> None:
@@ -104,9 +119,14 @@ class MailController(QObject):
         self.bus.say(text, 15000 if report.defective or report.unreadable else 6000)
         self.bus.announce(Changed.TICKETS)
 
+    def _delivered(self, report) -> None:
+        """Something was sent or failed: the bubbles and the list show it."""
+        if report.sent or report.waiting or report.failed:
+            self.bus.announce(Changed.TICKETS)
+
     def send_mail(self) -> ops.Operation | None:
         """Deliver due replies (every minute, and right after a reply)."""
         from amends.ui.mail.mail_dialogs import send_due
 
-        self.mail_op = send_due(self.parent_widget, self.db, lambda: None)
+        self.mail_op = send_due(self.parent_widget, self.db, lambda: None, reported=self._delivered)
         return self.mail_op

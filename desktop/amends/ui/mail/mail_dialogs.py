@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from amends.core import away, signatures
 from amends.core.errors import AmendsError, MailProblem
 from amends.core.mail import connection, fetch, mailboxes, outbox, secrets, security
 from amends.core.mail.mailboxes import Mailbox
@@ -91,6 +92,19 @@ class AccountDialog(QDialog):
         self.signature = QPlainTextEdit()
         self.signature.setTabChangesFocus(True)
         self.signature.setMaximumHeight(70)
+        self.signature.setToolTip(self.tr("Under every reply from this mailbox (after the person's own). "
+                                          "Placeholders: {0}").format(
+            ", ".join("{" + name + "}" for name in signatures.PLACEHOLDERS)))
+        # Away replies (issue 17.7): never to auto-replies, bounces or lists; once per person a day.
+        self.away_mode = QComboBox()
+        self.away_mode.setObjectName("awayMode")
+        for key, label in (("off", "Off"), ("hours", "Outside business hours"), ("on", "On (away now)")):
+            self.away_mode.addItem(self.tr(label), key)
+        self.away_text = QPlainTextEdit()
+        self.away_text.setObjectName("awayText")
+        self.away_text.setTabChangesFocus(True)
+        self.away_text.setMaximumHeight(70)
+        self.away_text.setPlaceholderText(away.DEFAULT_TEXT)
         self.category = QComboBox()
         self.category.addItem(self.tr("(none: Other)"), None)
         for key, label in CATEGORIES.items():
@@ -104,7 +118,8 @@ class AccountDialog(QDialog):
                               ("Password", self.password), ("IMAP server", self.imap_host),
                               ("IMAP port", self.imap_port), ("IMAP security", self.imap_security),
                               ("IMAP folder", self.folder), ("Fetch every", self.every),
-                              ("Signature", self.signature), ("New tickets: category", self.category),
+                              ("Signature", self.signature), ("Away reply", self.away_mode),
+                              ("Away text", self.away_text), ("New tickets: category", self.category),
                               ("New tickets: assignee", self.assignee)):
             widget.setAccessibleName(self.tr(label))
             form.addRow(self.tr(label), widget)
@@ -145,6 +160,9 @@ class AccountDialog(QDialog):
         self.folder.setText(box.imap_folder)
         self.every.setValue(box.fetch_minutes)
         self.signature.setPlainText(box.signature or "")
+        settings = away.get(self._db, box.id)
+        self.away_mode.setCurrentIndex(max(0, self.away_mode.findData(settings.mode)))
+        self.away_text.setPlainText("" if settings.text == away.DEFAULT_TEXT else settings.text)
         self.category.setCurrentIndex(max(0, self.category.findData(box.default_category)))
         self.assignee.setText(box.default_assignee or "")
         self.sign_in.set_mailbox(box)
@@ -210,10 +228,13 @@ class AccountDialog(QDialog):
             security.check(box.smtp_host or "", box.smtp_security, "smtp_security")
             if box.imap_host:
                 security.check(box.imap_host, box.imap_security, "imap_security")
-            if self._mailbox is None:
-                box = mailboxes.get(self._db, mailboxes.add(self._db, box))
-            else:
-                mailboxes.update(self._db, box)
+            signatures.check(box.signature or "")
+            with self._db.transaction():  # the mailbox and its away reply: one write
+                if self._mailbox is None:
+                    box = mailboxes.get(self._db, mailboxes.add(self._db, box))
+                else:
+                    mailboxes.update(self._db, box)
+                away.set_away(self._db, box.id, self.away_mode.currentData(), self.away_text.toPlainText())
         except security.InsecureMail as error:
             log.warning("mailbox not saved: %s", error)
             self._show_problems(error)
@@ -384,17 +405,30 @@ class MailboxesDialog(QDialog):
         self._enable()
 
 
-def outbox_html(entries: list[dict]) -> str:
+def outbox_html(entries: list[dict], now: str | None = None, link_colour: str | None = None) -> str:
+    """The outbox as a table: what each mail is, why it waits, and for one
+    held for later its time, with Change time / Cancel links."""
+    from amends.core import clock
+
     if not entries:
         return "<p><i>Nothing waiting; no replies sent by mail yet.</i></p>"
+    now = now or clock.now_iso()
     e = html.escape
+    a = f"<a style='color:{link_colour};' " if link_colour else "<a "  # the palette's blue is unreadable on dark
+
+    def waits(x: dict) -> str:
+        if x["status"] == "queued" and x.get("not_before") and x["not_before"] > now:
+            return (f"sends at {e(x['not_before'][:16].replace('T', ' '))} UTC · "
+                    f"{a}href='amends-reschedule:{x['id']}'>Change time…</a> · "
+                    f"{a}href='amends-cancel-send:{x['id']}'>Cancel</a>")
+        return f"{e(x['last_error'] or '')}{'<br>next try ' + e(x['next_attempt_at'][11:16]) + ' UTC' if x['status'] == 'queued' else ''}"
+
     rows = "".join(
-        f"<tr><td>{e(x['status'])}</td><td>#{x['ticket_id']}</td><td>{e(x['to_address'])}</td>"
-        f"<td>{e(x['subject'])}</td><td>{x['attempts']}</td>"
-        f"<td>{e(x['last_error'] or '')}{'<br>next try ' + e(x['next_attempt_at'][11:16]) if x['status'] == 'queued' else ''}"
-        f"</td></tr>" for x in entries)
-    return ("<table cellpadding='3'><tr><th>Status</th><th>Ticket</th><th>To</th><th>Subject</th><th>Tries</th>"
-            f"<th>Why it waits</th></tr>{rows}</table>")
+        f"<tr><td>{e(x['status'])}</td><td>#{x['ticket_id']}</td><td>{e(x.get('kind') or 'reply')}</td>"
+        f"<td>{e(x['to_address'])}</td><td>{e(x['subject'])}</td><td>{x['attempts']}</td>"
+        f"<td>{waits(x)}</td></tr>" for x in entries)
+    return ("<table cellpadding='3'><tr><th>Status</th><th>Ticket</th><th>What</th><th>To</th><th>Subject</th>"
+            f"<th>Tries</th><th>Why it waits</th></tr>{rows}</table>")
 
 
 class OutboxDialog(QDialog):
@@ -406,6 +440,8 @@ class OutboxDialog(QDialog):
         self._db = db
         self.view = QTextBrowser()
         self.view.setObjectName("outboxList")
+        self.view.setOpenLinks(False)
+        self.view.anchorClicked.connect(self._clicked)
         self.send_button = QPushButton(self.tr("Send now"))
         self.send_button.setObjectName("sendNow")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -418,29 +454,75 @@ class OutboxDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        self.view.setHtml(outbox_html(outbox.entries(self._db)))
+        from PySide6.QtGui import QPalette
+
+        self.view.setHtml(outbox_html(outbox.entries(self._db),
+                                      link_colour=self.view.palette().color(QPalette.ColorRole.Text).name()))
 
     def send_now(self) -> ops.Operation | None:
         self.op = send_due(self, self._db, self.reload, force=True)
         return self.op
 
+    def _clicked(self, url) -> None:
+        scheme, _, ident = url.toString().partition(":")
+        if not ident.isdigit():
+            return
+        if scheme == "amends-cancel-send":
+            self.cancel(int(ident))
+        elif scheme == "amends-reschedule":
+            self.change_time(int(ident))
 
-def send_due(parent: QWidget, db: Database, done, *, force: bool = False) -> ops.Operation | None:
-    """Deliver what is due (``force``: everything queued) in a worker, each
-    mailbox signing in with its own secret."""
+    def cancel(self, outbox_id: int) -> None:
+        """A reply held for later is not sent: its text becomes the ticket's
+        reply draft again (nothing typed is lost)."""
+        from amends.core import drafts
+
+        ticket_id = next((x["ticket_id"] for x in outbox.entries(self._db) if x["id"] == outbox_id), None)
+        try:
+            text = outbox.take_back(self._db, outbox_id)
+            if ticket_id is not None:
+                drafts.save(self._db, ticket_id, "reply", text)
+        except AmendsError as error:
+            show_error(self, error)
+        self.reload()
+
+    def change_time(self, outbox_id: int) -> QDialog:
+        from amends.ui.ticket.delivery_view import LaterDialog
+
+        dialog = LaterDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def moved() -> None:
+            try:
+                outbox.reschedule(self._db, outbox_id, dialog.chosen())
+            except AmendsError as error:
+                show_error(self, error)
+            self.reload()
+
+        dialog.accepted.connect(moved)
+        self.later_dialog = dialog
+        dialog.open()
+        return dialog
+
+
+def send_due(parent: QWidget, db: Database, done, *, force: bool = False, reported=None) -> ops.Operation | None:
+    """Deliver what is due (``force``: also what waits for its next try, but
+    never a reply still held for Undo or Send later) in a worker, each
+    mailbox signing in with its own secret. ``reported(report)``: after."""
     boxes = mailboxes.all_mailboxes(db)
     if not boxes:
         return None
     kept = {box.id: secrets.load(box.smtp_login) for box in boxes}  # read here: the keyring is not thread-safe
 
     def work(job: ops.Job):
-        from amends.core import clock
+        return outbox.deliver_due(job.db, lambda box: kept.get(box.id), force=force)
 
-        now = "9999-12-31T23:59:59Z" if force else clock.now_iso()
-        return outbox.deliver_due(job.db, lambda box: kept.get(box.id), now=now)
+    def success(report) -> None:
+        done()
+        if reported is not None:
+            reported(report)
 
-    return ops.run(db, work, success=lambda report: done(), failure=lambda error: show_error(parent, error),
-                   parent=parent)
+    return ops.run(db, work, success=success, failure=lambda error: show_error(parent, error), parent=parent)
 
 
 def fetch_mail(parent: QWidget, db: Database, done, only: list[int] | None = None) -> ops.Operation | None:

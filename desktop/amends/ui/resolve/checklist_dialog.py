@@ -56,6 +56,9 @@ class _StepRow:
         self.reason.setObjectName(f"stepReason{position}")
         self.reason.setPlaceholderText(dialog.tr("Why is this step skipped?"))
         self.reason.setAccessibleName(dialog.tr("Reason for skipping step {0}").format(position + 1))
+        if step.type == "survey":  # issue 17.5: the step sends its mail (core/surveys.py)
+            self.done.setToolTip(dialog.tr("Done: when you resolve, the customer gets a short “How did we do?” "
+                                           "mail; the answer (1–5) comes back into the Review."))
         grid.addWidget(title, row, 0)
         grid.addWidget(self.done, row, 1)
         grid.addWidget(self.reason, row, 2)

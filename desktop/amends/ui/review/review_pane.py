@@ -216,6 +216,19 @@ class ReviewPane(QWidget):
         ])
         self.cost_chart = self._chart("costChart")
 
+        # -- satisfaction (surveys that are sent, issue 17.5) --------------------
+        self.satisfaction_summary = QLabel()
+        self.satisfaction_summary.setObjectName("satisfactionSummary")
+        self.satisfaction_summary.setWordWrap(True)
+        self.satisfaction = self._table("satisfactionTable", [
+            ("by", "By", lambda r: r["by"]),
+            ("which", "Which", lambda r: r["which"]),
+            ("answered", "Answers", lambda r: r["answered"]),
+            ("average", "Average (1–5)", lambda r: f"{r['average']:.1f}"),
+            ("satisfied", "Said 4 or 5", lambda r: _percent(r["satisfied"])),
+        ])
+        self.satisfaction.setToolTip("")  # no tickets behind these rows to drill into
+
         content = QWidget()
         grid = QVBoxLayout(content)
         grid.addWidget(self._section(
@@ -246,6 +259,9 @@ class ReviewPane(QWidget):
             "completing the recovery sequence change it?", [churn_row, self.churn_note]))
         grid.addWidget(self._section("Recovery", "Checklist completion, overdue follow-ups and what recovery "
                                                  "cost, by category.", [self.summary, self.cost_chart, self.cost]))
+        grid.addWidget(self._section("Satisfaction", "What customers answered to the survey mailed when their "
+                                                     "ticket was resolved (1 terrible … 5 great), for surveys sent "
+                                                     "in the period.", [self.satisfaction_summary, self.satisfaction]))
         scroll = QScrollArea()
         self.scroll = scroll
         scroll.setWidgetResizable(True)
@@ -411,6 +427,7 @@ class ReviewPane(QWidget):
             _percent(checklist["rate"]), checklist["with_policy"],
             checklist["resolutions"] - checklist["complete"], data["followups_overdue"]))
         self.cost.model().set_rows(data["recovery_cost"])
+        self._show_satisfaction(data.get("satisfaction") or {})
         self._draw(recurring, data["offers"]["by_actor"], data["recovery_cost"], churn)
         self.computed.emit()
 
@@ -426,6 +443,24 @@ class ReviewPane(QWidget):
             if not self._clicks_connected:
                 widget.clicked.connect(lambda s, i, w=widget: self._chart_drill(w, s, i))
         self._clicks_connected = True
+
+    def _show_satisfaction(self, figures: dict) -> None:
+        if figures.get("answered"):
+            self.satisfaction_summary.setText(self.tr(
+                "{0} surveys sent, {1} answered ({2}) · average <b>{3:.1f}</b> of 5 · {4} said 4 or 5").format(
+                figures["sent"], figures["answered"], _percent(figures["response_rate"]), figures["average"],
+                _percent(figures["satisfied"])))
+        else:
+            self.satisfaction_summary.setText(self.tr("{0} surveys sent, no answer yet. A checklist's survey step "
+                                                      "mails one when a mailbox is set up.").format(
+                figures.get("sent", 0)))
+        rows = []
+        for key, label in (("by_category", "Category"), ("by_policy_version", "Policy version"),
+                           ("by_person", "Person")):
+            name = key.removeprefix("by_")
+            rows += [{"by": self.tr(label), "which": category_name(r[name]) if name == "category" else r[name],
+                      **r} for r in figures.get(key, [])]
+        self.satisfaction.model().set_rows(rows)
 
     def _chart_drill(self, widget: ChartWidget, series: int, index: int) -> None:
         """A click on a bar or point: the tickets behind that figure."""

@@ -1,14 +1,18 @@
 """The banners above the panes: the role-split hint (past about 1,000
 active subscribers, dismissable once per database), the sync-folder warning,
-the read-only notice, and "restored from a backup" (until dismissed)."""
+the read-only notice, "restored from a backup" (until dismissed), and
+"the schema was changed by another tool" (the cheap part of the check,
+store/schema_check.py, run after the first paint)."""
 
 from __future__ import annotations
 
 import html
 import logging
+import sqlite3
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel
 
 from amends import settings_schema as schema
@@ -17,10 +21,15 @@ from amends.core.store import Database
 from amends.ui.common import settings
 
 log = logging.getLogger("amends.ui.banners")
+#: the kinds of schema difference the banner names first: lost protection before lost speed
+_FIRST = ("trigger", "table", "column", "check", "foreign_key", "unique", "search_index", "index", "view")
 
 
 class Banners(QObject):
-    """Owns the two labels; the window lays them out."""
+    """Owns the labels; the window lays them out."""
+
+    #: "Check now" on the schema banner: the window opens Help → Check database
+    check_requested = Signal()
 
     def __init__(self, db: Database, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -39,6 +48,12 @@ class Banners(QObject):
         self.restored.setWordWrap(True)
         self.restored.linkActivated.connect(lambda _link: self.restored.hide())
         self.restored.hide()
+        self.schema = QLabel()
+        self.schema.setObjectName("schemaBanner")
+        self.schema.setWordWrap(True)
+        self.schema.linkActivated.connect(self._schema_link)
+        self.schema.hide()
+        self._schema_found: list = []
         if db.readonly:
             self.location_warning.setText(self.tr(
                 "🔒 Read-only: this file cannot be changed from here (its permissions, or the folder's, do not allow "
@@ -56,6 +71,52 @@ class Banners(QObject):
             self.hint.hide()
         if not self.db.readonly:
             self.show_location_warning()
+        self.show_schema_drift()
+
+    def show_schema_drift(self) -> bool:
+        """Another tool changed this file's schema (a rebuilt table lost its
+        triggers, an index was dropped …): say so, with the first difference
+        in plain words, until the check finds nothing. Catalogue reads only
+        (tens of milliseconds whatever the file's size)."""
+        from amends.core.store import schema_check
+
+        try:
+            found = [d for d in schema_check.drift(self.db.conn) if not d.harmless]
+        except (AmendsError, sqlite3.Error) as error:
+            log.warning("the schema was not compared: %s", error)
+            found = []
+        if not found:
+            self._schema_found = []
+            self.schema.hide()
+            return False
+        found.sort(key=lambda d: _FIRST.index(d.kind) if d.kind in _FIRST else len(_FIRST))  # what matters most
+        self._schema_found = found
+        self.render_schema()
+        self.schema.show()
+        return True
+
+    def render_schema(self) -> None:
+        """The schema banner's text, its links in the banner's own text colour
+        (a style-sheeted label paints links in the application's link blue,
+        unreadable on the dark warning colour): again when the scheme changes."""
+        found = getattr(self, "_schema_found", [])
+        if not found:
+            return
+        colour = self.schema.palette().color(QPalette.ColorRole.WindowText).name()
+        more = self.tr(" and {0} more").format(len(found) - 1) if len(found) > 1 else ""
+        link = "<a href='{0}' style='color: " + colour + "'>{1}</a>"
+        self.schema.setText("⚠ " + self.tr(
+            "This file's structure was changed outside Amends: {0}{1}. Help → Check database lists every "
+            "difference and repairs what it safely can (after a backup).").format(
+            html.escape(found[0].text, quote=False), more)
+            + " " + link.format("check", self.tr("Check now")) + " · " + link.format("dismiss", self.tr("Dismiss")))
+        self.schema.setToolTip("\n".join(d.text for d in found[:20]))
+
+    def _schema_link(self, link: str) -> None:
+        if link == "check":
+            self.check_requested.emit()
+        else:
+            self.schema.hide()
 
     def show_role_hint(self) -> bool:
         """Past about 1,000 active subscribers: suggest splitting the service

@@ -6,7 +6,10 @@ tell others where I am, and show it when another writer holds the lock.
   not audited) it announces :attr:`Changed.EVERYTHING` on the bus. When the
   file was restored from a backup (``backups.ReplacementWatch``) it announces
   ``EVERYTHING | REPLACED`` instead: the panes drop what they hold. It also
-  sends the presence heartbeat and shows who else is where.
+  sends the presence heartbeat and shows who else is where. When the
+  schema itself changed (``PRAGMA schema_version``: another tool dropped a
+  trigger, rebuilt a table …) it emits :attr:`LiveUpdates.schema_changed`
+  (the schema banner looks again).
 * :class:`WaitIndicator` is the store's waiter: "Waiting for another user…"
   and a Stop button in the status bar while a write waits for the lock.
 """
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QStatusBar, QWidget
 
 from amends.core import audit, backups, presence
@@ -32,6 +35,8 @@ WAIT_VISIBLE_AFTER = 1.0
 
 
 class LiveUpdates(QObject):
+    schema_changed = Signal()
+
     def __init__(self, db: Database, inbox: InboxPane, bus: DataBus, parent: QObject) -> None:
         super().__init__(parent)
         self.db = db
@@ -40,6 +45,7 @@ class LiveUpdates(QObject):
         self.instance = presence.new_instance()
         self.data_version = db.data_version()
         self.audit_mark = audit.latest_id(db)
+        self.schema_cookie = db.scalar("PRAGMA schema_version")
         self.watch = backups.ReplacementWatch(db)  # its own data_version memory
         self.heartbeat_enabled = not db.readonly
         self.away = False  # another pane is shown: my presence says idle
@@ -65,9 +71,13 @@ class LiveUpdates(QObject):
                 return
             self.data_version = version
             mark = audit.latest_id(self.db)
+            cookie = self.db.scalar("PRAGMA schema_version")
         except AmendsError as error:
             log.warning("could not look for changes by others (the next poll tries again): %s", error)
             return
+        if cookie != self.schema_cookie:
+            self.schema_cookie = cookie
+            self.schema_changed.emit()
         if mark != self.audit_mark:
             self.audit_mark = mark
             self.bus.announce(Changed.EVERYTHING)

@@ -85,6 +85,7 @@ class MainWindow(WindowActions, QMainWindow):
         central_layout.addWidget(self.banners.hint)
         central_layout.addWidget(self.banners.location_warning)
         central_layout.addWidget(self.banners.restored)
+        central_layout.addWidget(self.banners.schema)
         central_layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
@@ -96,8 +97,11 @@ class MainWindow(WindowActions, QMainWindow):
         self.files = FilesController(db, self.bus, self, current_query=self.inbox.current_query,
                                      report_defaults=self._report_defaults)
         self.mail = MailController(db, self.bus, self)
+        self.banners.check_requested.connect(self._check_from_banner)
         self.proposer = ProposeFlow(db, self.bus, self)
         self.inbox.ticket_view.reply_stored.connect(self.mail.reply_stored)
+        self.inbox.ticket_view.send_requested.connect(self.mail.send_mail)
+        self.inbox.ticket_view.mailbox_setup_requested.connect(self.setup_mailbox)
         self._build_actions()
         self.triage.context_actions = ([self.act_resolve, self.act_reply], [self.act_propose])
         self.status_label = QLabel()
@@ -107,6 +111,7 @@ class MainWindow(WindowActions, QMainWindow):
         db.waiter = self.waiting.wait_for_lock
         self.live = LiveUpdates(db, self.inbox, self.bus, self)
         self.poll = self.live.poll  # tests stop it and call check_for_changes() themselves
+        self.live.schema_changed.connect(self.banners.show_schema_drift)
         self.bus.changed.connect(self._on_changed)
 
         # Icons (QtSvg), banners and the tray (two counts on the whole file) wait
@@ -154,6 +159,12 @@ class MainWindow(WindowActions, QMainWindow):
             self._tray.quit_requested.connect(self.close)
         return self._tray
 
+    def _check_from_banner(self) -> None:
+        """The schema banner's "Check now": the doctor, and the banner goes
+        once a check (or a repair) finds the schema as the app defines it."""
+        dialog = self.files.open_check()
+        dialog.finished_check.connect(self.banners.show_schema_drift)
+
     def _show_window(self) -> None:
         self.showNormal()
         self.raise_()
@@ -175,12 +186,20 @@ class MainWindow(WindowActions, QMainWindow):
     def open_mailboxes(self):
         return self.mail.open_mailboxes()
 
+    def setup_mailbox(self):
+        """From the composer's "no mailbox" banner: the Mailboxes dialog; the
+        ticket shows again when it closes (the banner goes once one is set up)."""
+        dialog = self.mail.open_mailboxes()
+        dialog.finished.connect(lambda _r: self.bus.announce(Changed.TICKETS))
+        return dialog
+
     def apply_appearance(self) -> None:
         """Light or dark: banners, icons and the conversation follow the scheme."""
         dark = appearance.is_dark(self)
         self.setStyleSheet(appearance.stylesheet(dark))
-        for banner in (self.banners.hint, self.banners.restored):
+        for banner in (self.banners.hint, self.banners.restored, self.banners.schema):
             appearance.link_on_banner(banner, dark)
+        self.banners.render_schema()
         for action, name in ((self.act_inbox, "inbox"), (self.act_policies, "policies"), (self.act_review, "review"),
                              (self.act_audit, "audit"), (self.act_resolve, "resolve"), (self.act_new, "new"),
                              (self.triage.act_snooze, "snooze"), (self.triage.act_tag, "tag"),

@@ -16,13 +16,14 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from amends.core import attachments, identity
+from amends.core import attachments, identity, signatures
 from amends.core.errors import AmendsError
 from amends.core.store import Database
 from amends.ui.common import appearance, settings
@@ -99,6 +100,18 @@ class PreferencesDialog(QDialog):
         self.mailboxes_button.clicked.connect(self.open_mailboxes)
         self.mailboxes_dialog: QDialog | None = None
         form.addRow(QLabel(self.tr("Mail")), self.mailboxes_button)
+        # Your own signature, under every reply you send (not under notes); stored in the file.
+        self.signature = QPlainTextEdit(signatures.person(db))
+        self.signature.setObjectName("prefSignature")
+        self.signature.setTabChangesFocus(True)
+        self.signature.setMaximumHeight(70)
+        self.signature.setAccessibleName(self.tr("Your signature"))
+        self.signature.setEnabled(not db.readonly)
+        self.signature.setToolTip(self.tr("Placeholders: {0}. The mailbox's own signature follows it.").format(
+            ", ".join("{" + name + "}" for name in signatures.PLACEHOLDERS)))
+        signature_label = QLabel(self.tr("Your &signature"))
+        signature_label.setBuddy(self.signature)
+        form.addRow(signature_label, self.signature)
         self.problem = QLabel()
         self.problem.setObjectName("replyProblem")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -133,6 +146,13 @@ class PreferencesDialog(QDialog):
         if name != self._db.actor:
             self._db.actor = name
             self.name_changed.emit(name)
+        if self.signature.isEnabled() and self.signature.toPlainText().strip() != signatures.person(self._db):
+            try:
+                signatures.set_person(self._db, self.signature.toPlainText())
+            except AmendsError as error:
+                log.warning("signature not saved: %s", error)
+                self.problem.setText(self.tr("⚠ Your signature was not saved: {0}").format(error))
+                return
         if self.attachment_limit.value() != attachments.limit(self._db.conn) // MB:
             try:
                 attachments.set_limit(self._db, self.attachment_limit.value() * MB)

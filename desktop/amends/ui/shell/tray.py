@@ -15,12 +15,11 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from amends import paths
 from amends import settings_schema as schema
 from amends.core import clock, followups, tickets
 from amends.core.errors import AmendsError
 from amends.core.store import Database
-from amends.ui.common import settings
+from amends.ui.common import appearance, settings
 
 log = logging.getLogger("amends.ui.tray")
 
@@ -37,7 +36,7 @@ def badge_icon(count: int) -> QIcon:
     pixmap = QPixmap(64, 64)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
-    base = QIcon(str(paths.resources_dir() / "icons" / "amends.svg"))
+    base = appearance.app_icon()
     base.paint(painter, 0, 0, 64, 64)
     if count:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)

@@ -44,12 +44,14 @@ from amends.core import (
     replies,
     resolution,
     safe_html,
+    signatures,
     suggestions,
     tags,
     tickets,
 )
 from amends.core.errors import AmendsError, ConflictError
 from amends.core.mail import defects as mail_defects
+from amends.core.mail import delivery, mailboxes, outbox
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES, OFFER_KINDS, PRIORITIES, STATUSES, category_name
 from amends.ui.common import ops
@@ -80,12 +82,15 @@ def _defects_html(notes: list[str], foreground: str) -> str:
 
 def conversation_html(ticket: tickets.Ticket, dark: bool = False,
                       files: dict[int, list[attachments.Attachment]] | None = None,
-                      defects: dict[int, list[str]] | None = None) -> str:
+                      defects: dict[int, list[str]] | None = None,
+                      deliveries: dict[int, delivery.Delivery] | None = None) -> str:
     """The conversation as HTML; every text is escaped (it is user input).
     ``files``: each message's attachments (listed, images as thumbnails).
     ``defects``: message id → what was wrong with that mail when it came in
-    (``amends.core.mail.defects.of_ticket``), noted under the message."""
+    (``amends.core.mail.defects.of_ticket``), noted under the message.
+    ``deliveries``: each reply's delivery state (queued, sent, failed, not sent)."""
     from amends.ui.common.appearance import bubble_colours
+    from amends.ui.ticket.delivery_view import delivery_html
 
     colours = bubble_colours(dark)
     defects = defects or {}
@@ -97,6 +102,8 @@ def conversation_html(ticket: tickets.Ticket, dark: bool = False,
             label += " · thank-you (did not reopen)"
         elif message.flag == "bounce":
             label = "Bounce · a delivery failure report, not the customer"
+        elif message.flag == "survey":
+            label += " · survey answer"
         # Mail HTML was sanitised when it came in (nothing remote, no scripts;
         # cid: images from the stored parts); plain text is escaped, with long
         # quoted history folded away; then the message's files. Attachment
@@ -111,7 +118,8 @@ def conversation_html(ticket: tickets.Ticket, dark: bool = False,
             f'<table width="100%" cellpadding="8" style="margin-bottom:6px; background:{background};">'
             f'<tr><td style="color:{foreground};"><b>{html.escape(label)}</b> · {html.escape(author)} · '
             f'{html.escape(message.created_at[:16].replace("T", " "))}<br>{body}'
-            f'{_defects_html((defects or {}).get(message.id, []), foreground)}</td></tr></table>')
+            f'{_defects_html((defects or {}).get(message.id, []), foreground)}'
+            f'{delivery_html((deliveries or {}).get(message.id), foreground)}</td></tr></table>')
     if not parts:
         parts.append("<p><i>No messages yet.</i></p>")
     return "".join(parts)
@@ -221,6 +229,10 @@ class TicketView(QWidget):
     reply_stored = Signal(int)
     #: An undoable edit was made here (the main window's undo stack takes it).
     edit_made = Signal(object)
+    #: "Set up a mailbox…" (composer banner or a "not sent" reply): open the Mailboxes dialog.
+    mailbox_setup_requested = Signal()
+    #: A mail was made due again (Retry): the outbox should send now.
+    send_requested = Signal()
 
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -335,10 +347,20 @@ class TicketView(QWidget):
         self.placeholder_warning.setObjectName("placeholderWarning")
         self.placeholder_warning.setWordWrap(True)
         self.placeholder_warning.hide()
+        from amends.ui.ticket.delivery_view import ComposerStatus
+
+        self.composer_status = ComposerStatus()
+        self.composer_status.setup_requested.connect(self.mailbox_setup_requested)
+        self.composer_status.undo_requested.connect(self.undo_send)
+        self.later_button = QPushButton(self.tr("Send later…"))
+        self.later_button.setObjectName("sendLater")
+        self.later_button.setToolTip(self.tr("Send the reply at a time you choose (it waits in the outbox)"))
+        self.later_button.clicked.connect(self.choose_later)
         buttons = QHBoxLayout()
         buttons.addWidget(self.saved_reply_button)
         buttons.addStretch(1)
         buttons.addWidget(self.note_button)
+        buttons.addWidget(self.later_button)
         buttons.addWidget(self.reply_button)
 
         main = QWidget()
@@ -364,6 +386,7 @@ class TicketView(QWidget):
         column.addWidget(self.tabs, 1)
         column.addWidget(self.composer)
         column.addWidget(self.placeholder_warning)
+        column.addWidget(self.composer_status)
         column.addLayout(buttons)
 
         self.customer = QTextBrowser()
@@ -391,6 +414,7 @@ class TicketView(QWidget):
         self.assignee.lineEdit().editingFinished.connect(self._assignee_chosen)
         self.assignee.activated.connect(lambda _i: self._assignee_chosen())
         self.reply_button.clicked.connect(lambda: self._send("out"))
+        self.conversation.anchorClicked.connect(self._delivery_link)
         self.note_button.clicked.connect(lambda: self._send("note"))
         self.resolve_button.clicked.connect(lambda: self.ticket and self.resolve_requested.emit(self.ticket.id))
         self.followup_button.clicked.connect(self._followup_done)
@@ -432,6 +456,9 @@ class TicketView(QWidget):
             joined = merges.merged_from(self._db, ticket_id)
             files = attachments.for_ticket(self._db, ticket_id)
             noted = mail_defects.of_ticket(self._db, ticket_id)
+            delivered = delivery.for_messages(self._db, [m.id for m in ticket.messages if m.direction == "out"])
+            sender = mailboxes.for_ticket(self._db, ticket_id) or outbox.account(self._db)
+            signed_with = signatures.for_reply(self._db, ticket_id, sender)
         except AmendsError as error:
             show_error(self, error)
             return
@@ -486,7 +513,10 @@ class TicketView(QWidget):
             found = self.assignee.count() - 1
         self.assignee.setCurrentIndex(found)
         self.resolve_button.setEnabled(ticket.status != "resolved")
-        self.conversation.setHtml(conversation_html(ticket, self.dark, files, noted))
+        self.conversation.setHtml(conversation_html(ticket, self.dark, files, noted, delivered))
+        self._signature = signed_with
+        self.composer_status.show_mailbox(sender is not None)
+        self.composer_status.show_signature(signed_with, self.mode == "out")
         # Someone else's change re-renders the conversation: keep the reader's place.
         scroll.setValue(scroll.maximum() if not keep_draft or at_bottom else kept_scroll)
         self.take_button.setEnabled(ticket.assignee != self._db.actor)
@@ -661,18 +691,67 @@ class TicketView(QWidget):
         if edit is not None and edit.rows:
             self.edit_made.emit(edit)
 
-    def _send(self, direction: str) -> None:
+    def _send(self, direction: str, send_at: str | None = None) -> None:
         if self.ticket is None:
             return
         text = self.composer.toPlainText()
         if not text.strip():
             self.composer.setFocus()
             return
+        self._send_at = send_at if direction == "out" else None
         if direction == "out" and self._refuse_placeholders(text):
             return
         if direction == "out" and self._warn_if_overtaken(text):
             return
         self._store(direction, text)
+
+    def has_unsent_draft(self) -> bool:
+        """Is there text in the composer that was neither sent nor added as a
+        note? (Resolving asks send / keep as draft / discard.)"""
+        return self.ticket is not None and bool(self.composer.toPlainText().strip())
+
+    def choose_later(self):
+        """Send later: a menu of times (and "Pick a time…")."""
+        from amends.ui.ticket.delivery_view import later_menu
+
+        self.later_menu = later_menu(self, lambda when: self._send("out", when))
+        self.later_menu.popup(self.later_button.mapToGlobal(self.later_button.rect().bottomLeft()))
+        return self.later_menu
+
+    def undo_send(self, outbox_id: int) -> None:
+        """Take a held reply back: it leaves the ticket and its text returns
+        to the composer (after what is being typed there, if anything)."""
+        try:
+            text = outbox.take_back(self._db, outbox_id)
+        except AmendsError as error:
+            self.composer_status.release()
+            show_error(self, error, self.tr("The reply could not be taken back"))
+            self.reload()
+            return
+        self.composer_status.release()
+        if self.ticket is not None:
+            current = self.composer.toPlainText()
+            self.composer.setPlainText(f"{current.rstrip()}\n\n{text}" if current.strip() else text)
+            self.composer.setFocus()
+            ticket_id = self.ticket.id
+            self.reload()
+            self.changed.emit(ticket_id)
+
+    def _delivery_link(self, url) -> None:
+        from amends.ui.ticket.delivery_view import CANCEL, RETRY, SETUP
+
+        scheme, _, ident = url.toString().partition(":")
+        if scheme == SETUP:
+            self.mailbox_setup_requested.emit()
+        elif scheme == RETRY and ident.isdigit():
+            try:
+                outbox.retry(self._db, int(ident))
+            except AmendsError as error:
+                show_error(self, error)
+            self.reload()
+            self.send_requested.emit()
+        elif scheme == CANCEL and ident.isdigit():
+            self.undo_send(int(ident))
 
     def compose(self, mode: str) -> None:
         """Start writing a reply ("out") or an internal note ("note")."""
@@ -687,6 +766,7 @@ class TicketView(QWidget):
         self.composer.setAccessibleDescription(self.tr("Internal note") if mode == "note" else self.tr("Reply"))
         self.note_button.setDefault(mode == "note")
         self.reply_button.setDefault(mode == "out")
+        self.composer_status.show_signature(getattr(self, "_signature", ""), mode == "out")
 
     # -- saved replies -----------------------------------------------------------
     def choose_saved_reply(self, step_type: str | None = None):
@@ -792,8 +872,18 @@ class TicketView(QWidget):
             self.draft_timer.start()
 
     def _store(self, direction: str, text: str) -> None:
+        from amends import settings_schema
+        from amends.ui.common import settings
+
+        hold = int(settings.get(settings_schema.UNDO_SEND_SECONDS)) if direction == "out" else 0
+        send_at, self._send_at = getattr(self, "_send_at", None), None
+        stored = None
         try:
-            message_id = tickets.add_message(self._db, self.ticket.id, direction, text)
+            if direction == "out":  # the reply and its outbox entry (or "not sent") in one write
+                stored = outbox.send_reply(self._db, self.ticket.id, text, hold_seconds=hold, send_at=send_at)
+                message_id = stored.message_id
+            else:
+                message_id = tickets.add_message(self._db, self.ticket.id, direction, text)
         except AmendsError as error:  # the text stays in the composer
             show_error(self, error, self.tr("Your reply was not saved") if direction == "out"
                        else self.tr("Your note was not saved"))
@@ -810,5 +900,7 @@ class TicketView(QWidget):
             log.info("draft of ticket %s not cleared: %s", ticket_id, error)
         self.reload()
         self.changed.emit(ticket_id)
+        if stored is not None and stored.outbox_id is not None and stored.not_before and send_at is None:
+            self.composer_status.held(stored.outbox_id, hold)
         if direction == "out":
             self.reply_stored.emit(message_id)
