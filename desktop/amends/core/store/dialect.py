@@ -69,8 +69,8 @@ def _placeholders(sql: str) -> str:
             out.append("%s")
         elif kind == "named":
             out.append(f"%({text[1:]})s")
-        elif kind == "percent":
-            out.append("%%")
+        elif kind in ("percent", "string", "ident", "comment"):
+            out.append(text.replace("%", "%%"))  # psycopg reads % everywhere in the text, literals too
         else:
             out.append(text)
     return "".join(out)

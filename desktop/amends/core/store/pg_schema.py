@@ -73,6 +73,14 @@ END $$""",
 BEGIN
     RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'restrict_violation';
 END $$""",
+    # What services and other tools read of SQLite's catalogue (health's list of tables …)
+    """CREATE OR REPLACE VIEW sqlite_master AS
+    SELECT CASE WHEN table_type = 'VIEW' THEN 'view' ELSE 'table' END AS type, table_name::text AS name,
+           table_name::text AS tbl_name
+      FROM information_schema.tables WHERE table_schema = current_schema() AND table_name <> 'sqlite_master'
+    UNION ALL SELECT 'index', indexname::text, tablename::text FROM pg_indexes WHERE schemaname = current_schema()
+    UNION ALL SELECT DISTINCT 'trigger', trigger_name::text, event_object_table::text
+      FROM information_schema.triggers WHERE trigger_schema = current_schema()""",
     "DROP AGGREGATE IF EXISTS group_concat(text, text)",
     """CREATE AGGREGATE group_concat(text, text) (SFUNC = amends_concat, STYPE = text)""",
 ]
