@@ -74,7 +74,7 @@ def test_published_versions_and_the_audit_log_cannot_be_changed(pg: PostgresData
     assert before
     for sql in ("UPDATE policy_versions SET note = 'rewritten'", "DELETE FROM policy_steps",
                 "UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"):
-        with pytest.raises(sqlite3.IntegrityError, match="immutable|append-only"), pg.transaction() as conn:
+        with pytest.raises(sqlite3.IntegrityError, match=r"immutable|append-only"), pg.transaction() as conn:
             conn.execute(sql)
     assert pg.tuples("SELECT * FROM policy_versions ORDER BY id") == before
 
@@ -99,9 +99,9 @@ def test_new_ids_rows_and_data_version(pg: PostgresDatabase) -> None:
 def test_one_writer_at_a_time_like_begin_immediate(pg: PostgresDatabase) -> None:
     other = pg.reopen()
     try:
-        with pg.transaction(), pytest.raises(Busy, match="nothing was saved"):
-            with other.transaction(wait=False) as conn:
-                conn.execute("UPDATE tickets SET subject = 'x'")
+        with pg.transaction(), pytest.raises(Busy, match="nothing was saved"), \
+                other.transaction(wait=False) as conn:
+            conn.execute("UPDATE tickets SET subject = 'x'")
         with other.transaction() as conn:  # free again once the first committed
             conn.execute("UPDATE settings SET value = value WHERE key = 'none'")
     finally:
