@@ -116,3 +116,15 @@ def test_lifting_the_triggers_for_a_new_database_works_and_restores_them(pg: Pos
         policies.seed_defaults(conn, ACTOR)
     with pytest.raises(sqlite3.IntegrityError, match="immutable"), pg.transaction() as conn:
         conn.execute("DELETE FROM policy_versions")
+
+
+def test_scalar_min_max_and_unaliased_subqueries() -> None:
+    sql = to_postgres("SELECT max(a, ?), max(b), min(c, 1) FROM (SELECT 1 AS a, 'x)' AS b, 2 AS c) WHERE 1").sql
+    assert sql == "SELECT GREATEST(a, %s), max(b), LEAST(c, 1) FROM (SELECT 1 AS a, 'x)' AS b, 2 AS c) AS _sub0 WHERE true"
+
+
+def test_counting_with_sum_of_a_comparison(pg: PostgresDatabase) -> None:
+    make_ticket(pg, make_customer(pg))
+    assert pg.scalar("SELECT sum(status = 'open') FROM tickets") == 1
+    assert pg.scalar("SELECT sum(status = 'open') FROM tickets WHERE 0") is None
+    assert pg.scalar("PRAGMA user_version") == pg.schema_version

@@ -102,6 +102,50 @@ def _search(sql: str) -> str:
     return sql
 
 
+_CLAUSES = {"WHERE", "GROUP", "ORDER", "LIMIT", "UNION", "JOIN", "LEFT", "INNER", "CROSS", "ON", "HAVING",
+            "EXCEPT", "INTERSECT", "OFFSET", "WINDOW"}
+
+
+def _close(mask: str, start: int) -> int:
+    """The index of the parenthesis closing the one at ``start``."""
+    depth = 0
+    for i in range(start, len(mask)):
+        if mask[i] == "(":
+            depth += 1
+        elif mask[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(mask) - 1
+
+
+def _shapes(sql: str) -> str:
+    """Two SQLite shapes PostgreSQL refuses: scalar ``max(a, b)`` / ``min(a, b)``
+    (→ GREATEST / LEAST) and a subquery in FROM without an alias."""
+    mask = re.sub(r"'(?:[^']|'')*'", lambda m: "'" + "x" * (len(m.group()) - 2) + "'", sql)
+    edits: list[tuple[int, int, str]] = []
+    for match in re.finditer(r"\b(min|max)\s*\(", mask, re.IGNORECASE):
+        start = match.end() - 1
+        inner, depth = mask[start + 1:_close(mask, start)], 0
+        for char in inner:
+            depth += (char == "(") - (char == ")")
+            if char == "," and depth == 0:
+                edits.append((match.start(), len(match.group(1)), "GREATEST" if match.group(1).lower() == "max"
+                              else "LEAST"))
+                break
+    for number, match in enumerate(re.finditer(r"\b(?:FROM|JOIN)\s*\(", mask, re.IGNORECASE)):
+        start = match.end() - 1
+        if not re.match(r"\s*(SELECT|WITH|VALUES)\b", mask[start + 1:], re.IGNORECASE):
+            continue
+        end = _close(mask, start)
+        following = re.match(r"\s*(\w+)", mask[end + 1:])
+        if following is None or following.group(1).upper() in _CLAUSES:
+            edits.append((end + 1, 0, f" AS _sub{number}"))
+    for position, length, text in sorted(edits, reverse=True):
+        sql = sql[:position] + text + sql[position + length:]
+    return sql
+
+
 def _upsert(sql: str) -> str:
     """In ``DO UPDATE SET``, SQLite reads a bare column as the existing row's;
     PostgreSQL calls that ambiguous (``excluded`` has it too): qualify the
@@ -132,6 +176,7 @@ _PRAGMA = re.compile(r"^\s*PRAGMA\s+(\w+)\s*(=.*)?;?\s*$", re.IGNORECASE | re.DO
 #: foreign keys are always enforced there, so there is nothing to list.
 _PRAGMAS = {
     "cache_size": "SELECT 0",
+    "user_version": "SELECT coalesce(max(version), 0) FROM amends_schema",
     "integrity_check": "SELECT 'ok'",
     "quick_check": "SELECT 'ok'",
     "foreign_key_check": "SELECT NULL WHERE false",
@@ -193,6 +238,7 @@ def to_postgres(sql: str) -> Statement:
     sql = _outside_strings(sql, _IS_NOT_Q, "IS DISTINCT FROM ")
     sql = _outside_strings(sql, _IS_Q, "IS NOT DISTINCT FROM ")
     sql = _upsert(sql)
+    sql = _shapes(sql)
     sql = _outside_strings(sql, _NOCASE, "")
     sql = _outside_strings(sql, _CHAR, "chr(")
     sql = _outside_strings(sql, _INDEXED_BY, "")

@@ -81,6 +81,11 @@ END $$""",
     UNION ALL SELECT 'index', indexname::text, tablename::text FROM pg_indexes WHERE schemaname = current_schema()
     UNION ALL SELECT DISTINCT 'trigger', trigger_name::text, event_object_table::text
       FROM information_schema.triggers WHERE trigger_schema = current_schema()""",
+    # SQLite counts with sum(a = b); PostgreSQL's comparisons are booleans
+    """CREATE OR REPLACE FUNCTION amends_sum_bool(acc bigint, value boolean) RETURNS bigint
+LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN value IS NULL THEN acc ELSE coalesce(acc, 0) + value::int END $$""",
+    "DROP AGGREGATE IF EXISTS sum(boolean)",
+    "CREATE AGGREGATE sum(boolean) (SFUNC = amends_sum_bool, STYPE = bigint)",
     "DROP AGGREGATE IF EXISTS group_concat(text, text)",
     """CREATE AGGREGATE group_concat(text, text) (SFUNC = amends_concat, STYPE = text)""",
 ]
