@@ -56,9 +56,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         callspec = getattr(item, "callspec", None)
         if callspec is None or callspec.params.get("backend") != "postgresql":
             continue
-        base = item.nodeid.split("::", 1)[0]
-        name = item.nodeid.rsplit("[", 1)[0]
-        reason = known.get(name) or known.get(base)
+        reason = known.get(item.nodeid) or known.get(item.nodeid.split("::", 1)[0])
         if reason:
             item.add_marker(pytest.mark.xfail(strict=True, reason=f"PostgreSQL (issue 19): {reason}"))
 

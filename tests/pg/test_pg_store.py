@@ -127,4 +127,5 @@ def test_counting_with_sum_of_a_comparison(pg: PostgresDatabase) -> None:
     make_ticket(pg, make_customer(pg))
     assert pg.scalar("SELECT sum(status = 'open') FROM tickets") == 1
     assert pg.scalar("SELECT sum(status = 'open') FROM tickets WHERE 0") is None
+    assert pg.scalar("SELECT avg(status = 'open') FROM tickets") == 1.0
     assert pg.scalar("PRAGMA user_version") == pg.schema_version

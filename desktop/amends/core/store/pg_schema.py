@@ -86,6 +86,13 @@ END $$""",
 LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN value IS NULL THEN acc ELSE coalesce(acc, 0) + value::int END $$""",
     "DROP AGGREGATE IF EXISTS sum(boolean)",
     "CREATE AGGREGATE sum(boolean) (SFUNC = amends_sum_bool, STYPE = bigint)",
+    """CREATE OR REPLACE FUNCTION amends_avg_bool(acc float8[], value boolean) RETURNS float8[]
+LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN value IS NULL THEN acc ELSE ARRAY[acc[1] + value::int, acc[2] + 1] END $$""",
+    """CREATE OR REPLACE FUNCTION amends_avg_bool_final(acc float8[]) RETURNS float8
+LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN acc[2] = 0 THEN NULL ELSE acc[1] / acc[2] END $$""",
+    "DROP AGGREGATE IF EXISTS avg(boolean)",
+    "CREATE AGGREGATE avg(boolean) (SFUNC = amends_avg_bool, STYPE = float8[], FINALFUNC = amends_avg_bool_final, "
+    "INITCOND = '{0,0}')",
     "DROP AGGREGATE IF EXISTS group_concat(text, text)",
     """CREATE AGGREGATE group_concat(text, text) (SFUNC = amends_concat, STYPE = text)""",
 ]
