@@ -194,7 +194,7 @@ def _pragma(sql: str) -> Statement | None:
     return Statement(sql=_PRAGMAS[name], insert_table=None, returning=False)
 
 
-_DROP_TRIGGER = re.compile(r"^\s*DROP TRIGGER IF EXISTS (\w+)\s*;?\s*$", re.IGNORECASE)
+_DROP_TRIGGER = re.compile(r"^\s*DROP TRIGGER (IF EXISTS )?(\w+)\s*;?\s*$", re.IGNORECASE)
 
 
 def _triggers(sql: str) -> Statement | None:
@@ -204,10 +204,10 @@ def _triggers(sql: str) -> Statement | None:
 
     drop = _DROP_TRIGGER.match(sql)
     if drop:
-        table = pg_schema.trigger_tables().get(drop.group(1))
+        table = pg_schema.trigger_tables().get(drop.group(2))
         if table is None:
-            raise Unsupported(f"DROP TRIGGER: no table known for trigger {drop.group(1)}")
-        return Statement(sql=f"DROP TRIGGER IF EXISTS {drop.group(1)} ON {table}", insert_table=None,
+            raise Unsupported(f"DROP TRIGGER: no table known for trigger {drop.group(2)}")
+        return Statement(sql=f"DROP TRIGGER {drop.group(1) or ''}{drop.group(2)} ON {table}", insert_table=None,
                          returning=False)
     if sql.lstrip().upper().startswith("CREATE TRIGGER"):
         translated = pg_schema.trigger(sql)
