@@ -77,6 +77,10 @@ def shoot(out: Path, only: str | None = None) -> None:
         print("\n".join(str(p) for p in sorted(out.glob("**/*.png"))))
         return
     out.mkdir(parents=True, exist_ok=True)
+    if only == "desk":
+        shoot_desk(window, db, out, settle)
+        print("\n".join(str(p) for p in sorted(out.glob("**/*.png"))))
+        return
     if only == "review":
         shoot_review(window, db, out, settle)
         return
@@ -199,7 +203,7 @@ def shoot_schema_banner(window, db, out: Path, settle) -> None:
 
 
 #: A laptop screen and a large one.
-SIZES = {"laptop": (1366, 768), "large": (1920, 1080)}
+SIZES = {"laptop": (1280, 720), "large": (1920, 1080)}
 
 
 def use_dark(dark: bool) -> None:
@@ -508,14 +512,104 @@ def shoot_triage(window, db, out: Path, settle) -> None:
     settle()
 
 
+def shoot_desk(window, db, out: Path, settle) -> None:
+    """Issue 17 (T17B), in desk/: the Waiting column and bold-unread inbox, the
+    Overdue view, the customer panel folded, Split, reply targets, the
+    unsent-reply question, a drill-down; 1280×720 and 1920×1080, light and dark."""
+    from amends.core import business_hours
+    from PySide6.QtWidgets import QScrollArea
+
+    desk = out / "desk"
+    desk.mkdir(parents=True, exist_ok=True)
+    business_hours.save(db, business_hours.weekdays("09:00", "17:00", "Europe/Berlin"))
+    inbox = window.inbox
+    review = window.review
+    done: list[bool] = []
+    review.computed.connect(lambda: done.append(True))
+    for scheme in ("light", "dark"):
+        from amends.ui.common import appearance
+
+        appearance.apply_scheme(scheme)
+        settle()
+        window.apply_appearance()
+        for size, (width, height) in SIZES.items():
+            name = f"{size}-{scheme}"
+            window.resize(width, height)
+            window.show_pane(0)
+            inbox.select_view("builtin:Active")
+            inbox.sort.setCurrentIndex(inbox.sort.findData("updated"))
+            inbox.apply_filters()
+            inbox.table.selectRow(2)
+            settle()
+            window.grab().save(str(desk / f"inbox-{name}.png"))
+            inbox.select_view("builtin:Overdue")
+            inbox.table.selectRow(0)
+            settle()
+            window.grab().save(str(desk / f"overdue-{name}.png"))
+            inbox.ticket_view.customer_panel.set_collapsed(True)
+            settle()
+            window.grab().save(str(desk / f"customer-folded-{name}.png"))
+            inbox.ticket_view.customer_panel.set_collapsed(False)
+            ids = [r[0] for r in db.tuples("SELECT id FROM tickets WHERE category = 'product_quality' LIMIT 40")]
+            inbox.search.setText("refund")
+            inbox.show_ids("Product quality", ids)
+            settle()
+            window.grab().save(str(desk / f"drill-down-{name}.png"))
+            inbox.drill_clear.click()
+            settle()
+        many = db.scalar("SELECT ticket_id FROM messages GROUP BY ticket_id HAVING count(*) >= 3 LIMIT 1")
+        inbox.select_view("builtin:All tickets")
+        inbox.select_ticket(many)
+        split = window.triage.choose_split()
+        settle()
+        if split is not None:
+            split.grab().save(str(desk / f"split-dialog-{scheme}.png"))
+            split.reject()
+        prefs = window.open_preferences()
+        dialog = prefs.open_targets()
+        dialog.always.setChecked(False)
+        settle()
+        dialog.grab().save(str(desk / f"targets-dialog-{scheme}.png"))
+        dialog.reject()
+        prefs.reject()
+        inbox.select_view("builtin:Active")
+        inbox.table.selectRow(0)
+        inbox.ticket_view.composer.setPlainText("We can offer 15 % off your next box.")
+        window.resolver.resolve_selection()
+        settle()
+        box = window.resolver.draft_box
+        if box is not None:
+            box.grab().save(str(desk / f"unsent-reply-{scheme}.png"))
+            box.findChild(type(box.buttons()[0]), "discardDraft").click()
+            if window.checklist_dialog is not None:
+                window.checklist_dialog.reject()
+        settle()
+        done.clear()
+        window.resize(*SIZES["laptop"])
+        window.show_pane(2)
+        review.compute()
+        while not done:
+            settle()
+        review.targets_summary.parentWidget().setFocus()
+        scroll = review.findChild(QScrollArea)
+        scroll.ensureWidgetVisible(review.targets_by_person)
+        settle()
+        window.grab().save(str(desk / f"review-targets-laptop-{scheme}.png"))
+        window.show_pane(0)
+    from amends.ui.common import appearance
+
+    appearance.apply_scheme("system")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--offscreen", action="store_true", help="render with Qt's offscreen platform")
-    parser.add_argument("--only", choices=["review", "delivery", "schema"],
-                        help="only these screens (faster): the Review pane's charts and the report's pages, the "
-                             "reply delivery screens, or the schema-drift banner")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    # One --only (main had two after a merge: argparse refuses that): delivery and desk are issue 17's
+    # screens (T17A, T17B), review the Review pane's charts and the report's pages.
+    parser.add_argument("--only", choices=["delivery", "review", "desk", "schema"],
+                        help="only these screens (faster); schema: the schema-drift banner")
     args = parser.parse_args()
     if args.child:
         shoot(args.out, args.only)

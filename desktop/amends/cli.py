@@ -131,7 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--churn-window-days", type=_whole(1, 3660), default=60, metavar="N",
                    help="a customer churned when cancelled within N days after the first ticket (default 60)")
     p.add_argument("--min-tickets", type=_whole(1, 1_000_000_000), default=10, metavar="N",
-                   help="flag an uncovered category from N tickets (default 10)")
+                   help="flag an uncovered category from N tickets (default 10; a rate that stands out for "
+                        "the store flags from 3)")
+    p.add_argument("--save-window-days", type=_whole(1, 3660), default=60, metavar="N",
+                   help="save offers: a customer was retained when still subscribed N days after the ticket "
+                        "(default 60)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("replacement-cost", "what one replacement costs per category (the Review values replacements with it)")
@@ -491,11 +495,11 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_insights(args: argparse.Namespace) -> int:
-    from amends.core import insights
+    from amends.core import insights, money, upstream
 
     period = _period(args)
     settings = insights.Settings(insights.Thresholds(min_tickets=args.min_tickets),
-                                 churn_window_days=args.churn_window_days)
+                                 churn_window_days=args.churn_window_days, save_window_days=args.save_window_days)
     review = _with_db(args, lambda db: insights.compute(db, period, settings))
     if args.json:
         _print_json(review.to_json())
@@ -521,6 +525,25 @@ def cmd_insights(args: argparse.Namespace) -> int:
         print(f"  {cost.category:<17} {insights.cost_label(cost.to_json())}")
     print(f"\nChecklist completion {review.checklist_completion:.1%}; "
           f"overdue follow-ups {review.followups_overdue:,}")
+    print("\nThemes inside each category (tickets, previous period, covered by a rule or policy):")
+    for theme in review.themes:
+        print(f"  {theme.category:<17} {theme.tickets:>6} (was {theme.previous:>5})  "
+              f"{'covered' if theme.covered else 'NOT covered':<11}  {theme.theme}")
+    if review.save_offers is not None:
+        saved = review.save_offers
+        print(f"\nSave offers: still subscribed {saved.window_days} days after the ticket "
+              "(95 % Wilson interval; cost per retained customer):")
+        for band in saved.bands:
+            if band.customers:
+                cost = ("-" if band.cost.amount is None
+                        else f"{band.cost.amount:,.{money.exponent(band.cost.currency)}f} {band.cost.currency or ''}")
+                print(f"  {band.band:<12} {band.retained:>6}/{band.customers:<6} {band.rate:6.1%} "
+                      f"({band.ci[0]:.1%}–{band.ci[1]:.1%})  {cost}")
+    fixes = _with_db(args, lambda db: upstream.measured(db, settings.thresholds.window_days, now=review.as_of))
+    if fixes:
+        print(f"\nUpstream fixes (rate {settings.thresholds.window_days} days before vs after):")
+        for fix in fixes:
+            print(f"  {'FLAG' if fix.flag else '    '} {fix.change.scope:<30} {fix.change.what}: {fix.reason}")
     return 0
 
 

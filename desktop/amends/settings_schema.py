@@ -37,6 +37,8 @@ class Setting:
 WINDOW_GEOMETRY = Setting("window/geometry", bytes, None, QSETTINGS, "window size and position")
 INBOX_SPLITTER = Setting("window/inboxSplitter", bytes, None, QSETTINGS, "views | list | ticket widths")
 TICKET_SPLITTER = Setting("window/ticketSplitter", bytes, None, QSETTINGS, "conversation | customer widths")
+CUSTOMER_COLLAPSED = Setting("window/customerCollapsed", bool, False, QSETTINGS,
+                             "the ticket's customer panel folded to an icon strip")
 INBOX_HEADER = Setting("window/inboxHeader", bytes, None, QSETTINGS, "inbox columns: order, widths, hidden")
 INBOX_VIEW = Setting("inbox/{db}/view", str, "", QSETTINGS, "the view shown last, per database")
 INBOX_SORT = Setting("inbox/{db}/sort", str, "", QSETTINGS, "the inbox sort order, per database")

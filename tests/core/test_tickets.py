@@ -63,8 +63,9 @@ def test_keyset_pages_cover_every_ticket_once_in_order(db, sort):
     assert len({r.id for r in rows}) == len(rows)
     assert pages >= 120 // 17
     key = {"updated": lambda r: (r.updated_at, r.id), "created": lambda r: (r.created_at, r.id),
-           "priority": lambda r: (r.priority, r.updated_at, r.id)}[sort]
-    assert [key(r) for r in rows] == sorted((key(r) for r in rows), reverse=True)
+           "priority": lambda r: (r.priority, r.updated_at, r.id),
+           "waiting": lambda r: (r.waiting_since or "~", r.id)}[sort]
+    assert [key(r) for r in rows] == sorted((key(r) for r in rows), reverse=sort not in tickets.ASCENDING)
 
 
 def test_filters(db):

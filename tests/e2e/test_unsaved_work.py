@@ -41,7 +41,11 @@ def test_typed_reply_and_half_done_checklist_survive_a_kill(qtbot, tmp_path):
     window.inbox.select_view("builtin:All tickets")
     assert window.inbox.select_ticket(ticket_id)
     assert window.inbox.ticket_view.composer.toPlainText() == "Dear Ada, a new box is on its way and"
-    dialog = window.resolve_ticket(ticket_id)
+    assert window.resolve_ticket(ticket_id) is None, "the restored reply is unsent: asked about first"
+    from PySide6.QtWidgets import QPushButton
+
+    window.resolver.draft_box.findChild(QPushButton, "keepDraft").click()
+    dialog = window.checklist_dialog
     assert dialog.restored
     assert dialog.rows[0].done.isChecked() and dialog.rows[1].reason.text() == "customer kept the jar"
     assert not dialog.rows[2].done.isChecked()

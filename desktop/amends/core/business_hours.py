@@ -3,14 +3,18 @@ everything that needs it (away replies outside them, reply targets that
 only count open hours). Weekly opening times in one time zone, shared by
 everyone on the file (the settings table, key ``business_hours``, JSON).
 
-Kept small and stable on purpose: other modules build on ``is_open``."""
+Kept small and stable on purpose: other modules build on ``is_open``.
+Reply targets (core/targets.py) also count open time: ``business_time_between``,
+and ``add`` / ``subtract`` (when a target falls due; the latest moment already
+late, which turns "overdue" into one indexed comparison)."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from amends.core import audit
@@ -21,6 +25,8 @@ KEY = "business_hours"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 _WORKDAY = (("09:00", "17:00"),)
+#: How far add/subtract walk looking for open time (ten years).
+_MAX_DAYS = 3660
 
 
 def _default_week() -> dict[str, tuple[tuple[str, str], ...]]:
@@ -56,6 +62,83 @@ class BusinessHours:
         now = local.strftime("%H:%M")
         return any(start <= now < end for start, end in self.week.get(DAYS[local.weekday()], ()))
 
+    # -- open time (reply targets) ----------------------------------------------------
+    @property
+    def always_open(self) -> bool:
+        return all(self.week.get(day) == (("00:00", "24:00"),) for day in DAYS)
+
+    @property
+    def never_open(self) -> bool:
+        return not any(self.week.get(day) for day in DAYS)
+
+    def _spans(self, day: date) -> list[tuple[datetime, datetime]]:
+        """That local day's open spans as UTC datetimes (DST-correct)."""
+        zone = ZoneInfo(self.timezone)
+        result = []
+        for start, end in sorted(self.week.get(DAYS[day.weekday()], ())):
+            begin = datetime.combine(day, time(int(start[:2]), int(start[3:])), zone)
+            finish = datetime.combine(day + timedelta(days=1), time(0), zone) if end == "24:00" else \
+                datetime.combine(day, time(int(end[:2]), int(end[3:])), zone)
+            result.append((begin.astimezone(UTC), finish.astimezone(UTC)))
+        return result
+
+    def _walk(self, at: datetime, step: int) -> Iterator[tuple[datetime, datetime]]:
+        day = at.astimezone(ZoneInfo(self.timezone)).date() - timedelta(days=step)
+        for _ in range(_MAX_DAYS):
+            day += timedelta(days=step)
+            spans = self._spans(day)
+            yield from (spans if step > 0 else reversed(spans))
+        raise ValidationError([("duration", "longer than ten years of these business hours")])
+
+    def business_time_between(self, a: datetime, b: datetime) -> timedelta:
+        """Open time from ``a`` to ``b`` (zero if ``b`` is not after ``a``)."""
+        a, b = _utc(a), _utc(b)
+        if b <= a or self.never_open:
+            return timedelta(0)
+        if self.always_open:
+            return b - a
+        total = timedelta(0)
+        for start, end in self._walk(a, 1):
+            if start >= b:
+                break
+            total += max(timedelta(0), min(end, b) - max(start, a))
+        return total
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        """The moment ``duration`` of open time after ``start`` (a target's due time)."""
+        start = _utc(start)
+        if self.always_open:
+            return start + duration
+        if self.never_open:
+            raise ValidationError([(KEY, "the business hours are never open")])
+        left = duration
+        for open_at, close_at in self._walk(start, 1):
+            begin = max(open_at, start)
+            if close_at <= begin:
+                continue
+            if begin + left <= close_at:
+                return begin + left
+            left -= close_at - begin
+        raise AssertionError("unreachable: _walk raises at its end")  # pragma: no cover
+
+    def subtract(self, end: datetime, duration: timedelta) -> datetime:
+        """The latest moment with ``duration`` of open time before ``end``: a
+        ticket waiting since before it has missed a target of that length."""
+        end = _utc(end)
+        if self.always_open:
+            return end - duration
+        if self.never_open:
+            raise ValidationError([(KEY, "the business hours are never open")])
+        left = duration
+        for open_at, close_at in self._walk(end, -1):
+            finish = min(close_at, end)
+            if finish <= open_at:
+                continue
+            if finish - left >= open_at:
+                return finish - left
+            left -= finish - open_at
+        raise AssertionError("unreachable: _walk raises at its end")  # pragma: no cover
+
     def to_json(self) -> str:
         return json.dumps({"timezone": self.timezone, "week": {d: [list(s) for s in self.week.get(d, ())]
                                                                for d in DAYS}}, sort_keys=True)
@@ -81,3 +164,18 @@ def save(db: Database, hours: BusinessHours) -> None:
         conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
                      "value = excluded.value, version = version + 1", (KEY, hours.to_json()))
         audit.record(conn, db.actor, "settings", None, "update", {KEY: json.loads(hours.to_json())})
+
+
+def _utc(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def weekdays(open_at: str = "09:00", close_at: str = "17:00", timezone: str = "UTC") -> BusinessHours:
+    """Monday to Friday, the same hours each day (the common case)."""
+    return BusinessHours(timezone, {day: ((open_at, close_at),) if day not in ("sat", "sun") else ()
+                                    for day in DAYS})
+
+
+def always(timezone: str = "UTC") -> BusinessHours:
+    """Open round the clock: targets count plain clock time."""
+    return BusinessHours(timezone, {day: (("00:00", "24:00"),) for day in DAYS})

@@ -95,9 +95,12 @@ class Policy:
     current_number: int | None = None
     published_at: str | None = None
     draft: list[Step] = field(default_factory=list)
+    retired_at: str | None = None  # a review retired it: it matches no ticket (publishing again revives it)
 
     @property
     def status(self) -> str:
+        if self.retired_at is not None:
+            return "retired"
         if self.current_number is None:
             return "draft"
         return "published, edited" if self.draft_dirty else "published"
@@ -175,7 +178,8 @@ def _policy(row: sqlite3.Row) -> Policy:
     return Policy(row["id"], row["ref"], row["name"], row["category"], row["segment"], row["plan"],
                   row["review_interval_days"], row["last_reviewed_at"], bool(row["draft_dirty"]),
                   row["updated_at"], row["updated_by"], row["version"],
-                  row["current_number"], row["published_at"])
+                  row["current_number"], row["published_at"],
+                  retired_at=row["retired_at"])
 
 
 def _steps(rows) -> list[Step]:
@@ -320,8 +324,8 @@ def publish(db: Database, policy_id: int, note: str, *, expected_version: int | 
         number = conn.execute("SELECT coalesce(max(number), 0) + 1 FROM policy_versions WHERE policy_id = ?",
                               (policy_id,)).fetchone()[0]
         version_id = _insert_version(conn, policy_id, number, at, db.actor, note.strip(), steps)
-        conn.execute("UPDATE policies SET draft_dirty = 0, updated_at = ?, updated_by = ?, version = version + 1 "
-                     "WHERE id = ?", (at, db.actor, policy_id))
+        conn.execute("UPDATE policies SET draft_dirty = 0, retired_at = NULL, updated_at = ?, updated_by = ?, "
+                     "version = version + 1 WHERE id = ?", (at, db.actor, policy_id))
     return version(db, version_id)
 
 
@@ -370,7 +374,7 @@ def match(db: Database, context: TicketContext) -> Match:
         "SELECT p.id, p.name, p.segment, p.plan, v.id AS version_id, v.number FROM policies p "
         "JOIN policy_versions v ON v.policy_id = p.id "
         " AND v.number = (SELECT max(number) FROM policy_versions WHERE policy_id = p.id) "
-        "WHERE p.category = ?", (context.category,))
+        "WHERE p.category = ? AND p.retired_at IS NULL", (context.category,))
     segments = context.segments()
     candidates = [r for r in rows if r["segment"] in segments and (r["plan"] is None or r["plan"] == context.plan)]
     label = category_name(context.category)

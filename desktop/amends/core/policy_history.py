@@ -166,14 +166,15 @@ def should_split_roles(db: Database) -> bool:
 class PolicyEvent:
     at: str
     policy: str
-    what: str      # "v2 published" / "reviewed"
+    what: str      # "v2 published" / "reviewed" / "upstream fix (theme)"
     by: str
     note: str
 
 
 def events_between(db: Database, start: str, end: str) -> list[PolicyEvent]:
-    """Publishes and reviews in [start, end), oldest first: the quarter's
-    policy changes for the report."""
+    """Publishes, reviews (a decision is one) and upstream fixes taking
+    effect in [start, end), oldest first: the quarter's policy changes for
+    the report. An upstream fix not tied to a policy shows its category."""
     rows = db.query(
         """SELECT v.published_at AS at, p.name AS policy, 'v' || v.number || ' published' AS what,
                   v.published_by AS by, v.note AS note
@@ -183,5 +184,10 @@ def events_between(db: Database, start: str, end: str) -> list[PolicyEvent]:
            SELECT r.reviewed_at, p.name, 'reviewed', r.reviewed_by, r.note
            FROM policy_reviews r JOIN policies p ON p.id = r.policy_id
            WHERE r.reviewed_at >= ? AND r.reviewed_at < ?
-           ORDER BY at""", (start, end, start, end))
+           UNION ALL
+           SELECT u.effective_at, coalesce(p.name, u.category),
+                  'upstream fix' || coalesce(' (' || u.theme || ')', ''), u.recorded_by, u.what
+           FROM upstream_changes u LEFT JOIN policies p ON p.id = u.policy_id
+           WHERE u.effective_at >= ? AND u.effective_at < ?
+           ORDER BY at""", (start, end, start, end, start, end))
     return [PolicyEvent(r["at"], r["policy"], r["what"], r["by"], r["note"]) for r in rows]

@@ -3,7 +3,10 @@
 (``me``, ``none``) ``from:`` ``cycle:`` (``1``, ``2-3``, ``>3``) ``policy:``
 (``none`` = no policy: resolved without one, or not resolved and no published
 policy covers its category) ``tag:`` ``is:`` (``snoozed``, ``merged``)
-``before:`` ``after:`` (dates) ``mailbox:`` (the mailbox a ticket came in on, by its name or address) —
+``before:`` ``after:`` (dates) ``mailbox:`` (the mailbox a ticket came in on, by its name or address)
+``waiting:`` (``>4h``, ``<30m``: how long the customer has waited, clock time) ``due:`` (``today``,
+``tomorrow``, a date, ``soon``, ``overdue``: when the reply target falls due, business time; also
+``is:overdue`` ``is:due-soon``) —
 and ``-`` to negate any of them; ``a OR b``
 (upper case) matches either, binding tighter than the space (``box crushed
 OR broken`` = box and either word). A mistake is explained (which token, why);
@@ -14,13 +17,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from amends.core import clock
 from amends.core.vocabulary import CATEGORIES, STATUSES
 
-FIELDS = ("status", "category", "assignee", "from", "cycle", "policy", "before", "after", "tag", "is", "mailbox")
-IS_VALUES = ("snoozed", "merged")
+FIELDS = ("status", "category", "assignee", "from", "cycle", "policy", "before", "after", "tag", "is", "mailbox",
+          "waiting", "due")
+IS_VALUES = ("snoozed", "merged", "overdue", "due-soon")
+_UNITS = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+#: The search's reply targets: ``due:<value>`` → SQL (core/targets.py builds it from the file).
+ReplyDue = Callable[[str], tuple[str, list]]
 MANY_CUSTOMERS = 200  # a from: matching more customers is checked per ticket
 MANY_TAGGED = 2000  # tickets: above this a tag is checked per ticket, below it its tickets are listed
 MAX_CYCLE = 999_999
@@ -51,9 +58,36 @@ def _day(text: str) -> date:
     return date.fromisoformat(text)
 
 
+def _due(value: str, reply_due: ReplyDue | None) -> tuple[str, list]:
+    if reply_due is None:  # only checking the text (a saved view, a rule): the value must mean something
+        from amends.core import targets
+
+        targets.check_due_value(value)
+        return "0", []
+    return reply_due(value)
+
+
+def _waiting(value: str, now: str) -> tuple[str, list]:
+    match = re.fullmatch(r"([<>])?([0-9]{1,6})(m|min|h|d|w)", value.lower())
+    if not match:
+        raise ValueError("waiting: is a time with m, h, d or w, more than (>4h) or less than (<30m)")
+    seconds = int(match.group(2)) * _UNITS[match.group(3)]
+    since = clock.to_iso(clock.parse_iso(now) - timedelta(seconds=seconds))
+    if match.group(1) == "<":  # few (a short wait): read from the waiting index
+        return "t.waiting_since IS NOT NULL AND t.waiting_since > ?", [since]
+    # Most open tickets wait longer than a few hours: walk the view's order and check each
+    # ("+": reading them all from the waiting index to sort them took 18 ms instead of 3 on 50,000).
+    return "+coalesce(t.waiting_since, '~') <= ?", [since]  # not waiting: never matches, so -waiting: keeps it
+
+
 def _condition(name: str, value: str, actor: str, tags: dict[str, int] | None, now: str,
-               customers: Callable[[str], int] | None, mailboxes: Sequence[str] | None = None) -> tuple[str, list]:
+               customers: Callable[[str], int] | None, mailboxes: Sequence[str] | None = None,
+               reply_due: ReplyDue | None = None) -> tuple[str, list]:
     lowered = value.lower()
+    if name == "waiting":
+        return _waiting(value, now)
+    if name == "due":
+        return _due(value, reply_due)
     if name == "status":
         if lowered == "active":
             return "t.status <> 'resolved'", []
@@ -127,6 +161,8 @@ def _condition(name: str, value: str, actor: str, tags: dict[str, int] | None, n
             return "t.snoozed_until > ?", [now]
         if lowered == "merged":  # few: listed from their partial index, not found by walking every ticket
             return "t.id IN (SELECT id FROM tickets WHERE merged_into IS NOT NULL)", []
+        if lowered in ("overdue", "due-soon"):
+            return _due("overdue" if lowered == "overdue" else "soon", reply_due)
         raise ValueError(f"is: is one of {', '.join(IS_VALUES)}")
     if name == "mailbox":
         if mailboxes is not None and lowered not in {m.lower() for m in mailboxes} and "@" not in value:
@@ -140,7 +176,8 @@ def _condition(name: str, value: str, actor: str, tags: dict[str, int] | None, n
 
 def parse(text: str, actor: str, *, tags: dict[str, int] | None = None, now: str = "",
           customers: Callable[[str], int] | None = None, probe: tuple[int, int] | None = None,
-          strict: bool = False, mailboxes: Sequence[str] | None = None) -> ParsedQuery:
+          strict: bool = False, mailboxes: Sequence[str] | None = None,
+          reply_due: ReplyDue | None = None) -> ParsedQuery:
     """Parse the search text (terms joined by ``OR`` match when any of them
     does; OR binds tighter than the space between terms). An ``OR`` with no
     term on one side is the word "or" while typing, and a problem when
@@ -149,7 +186,8 @@ def parse(text: str, actor: str, *, tags: dict[str, int] | None = None, now: str
     finding nothing, and a common tag is searched the way that is fast for it.
     ``customers`` counts the customers a ``from:`` phrase matches, for the same
     reason. ``mailboxes`` (when given): the mailbox names, to explain a
-    mistyped ``mailbox:``."""
+    mistyped ``mailbox:``. ``reply_due`` turns ``due:`` / ``is:overdue`` into
+    SQL from the file's targets and business hours (without it they are only checked)."""
     parsed = ParsedQuery()
     text = re.sub(r"[\x00-\x1f\x7f]", " ", text or "")
     groups: list[list[_Term]] = []  # each group: terms joined by OR (most groups hold one)
@@ -170,7 +208,7 @@ def parse(text: str, actor: str, *, tags: dict[str, int] | None = None, now: str
                 continue
             try:
                 sql, params = _condition(name.lower(), value, actor, tags, now or clock.now_iso(), customers,
-                                         mailboxes)
+                                         mailboxes, reply_due)
             except ValueError as error:
                 parsed.problems.append(Problem(token, str(error)))
                 continue
@@ -256,7 +294,9 @@ def fts_expression(terms: list[tuple[str, bool]], *, prefix_last: bool) -> str |
 def suggestions(tags: Sequence[str] = (), assignees: Sequence[str] = (), mailboxes: Sequence[str] = ()) -> list[str]:
     """What the search box offers as you type: every field and its values."""
     values = ["status:open", "status:pending", "status:resolved", "status:active", "status:all", "assignee:me",
-              "assignee:none", "cycle:1", "cycle:2", "policy:none", "is:snoozed", "is:merged", "before:", "after:",
+              "assignee:none", "cycle:1", "cycle:2", "policy:none", "is:snoozed", "is:merged", "is:overdue",
+              "is:due-soon", "due:today", "due:tomorrow", "waiting:>4h", "waiting:>1d", "waiting:", "due:",
+              "before:", "after:",
               "from:", "tag:", "category:", "assignee:", "cycle:", "policy:", "is:", "status:", "mailbox:"]
     values += [f"category:{key}" for key in CATEGORIES]
     values += [f"tag:{name}" if " " not in name else f'tag:"{name}"' for name in tags]

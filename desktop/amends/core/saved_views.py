@@ -36,6 +36,9 @@ BUILTIN: tuple[tuple[str, tickets.InboxQuery], ...] = (
     ("Mine", tickets.InboxQuery(status="active", assignee="me")),
     ("Unassigned", tickets.InboxQuery(status="active", assignee=tickets.UNASSIGNED)),
     ("Due follow-ups", tickets.InboxQuery(status="all", view="due_followups")),
+    # Reply targets (core/targets.py), the longest waiting first.
+    ("Overdue", tickets.InboxQuery(status="active", base_text="is:overdue", sort="waiting")),
+    ("Due soon", tickets.InboxQuery(status="active", base_text="is:due-soon", sort="waiting")),
     ("First-cycle customers", tickets.InboxQuery(status="active", base_text="cycle:1")),
     ("No policy", tickets.InboxQuery(status="active", base_text="policy:none")),
     ("Snoozed", tickets.InboxQuery(status="all", base_text="is:snoozed")),

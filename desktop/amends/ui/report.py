@@ -36,6 +36,7 @@ from amends.core import clock, insights, output_files, policy_history, proposals
 from amends.core.insights.period import Period
 from amends.core.store import Database
 from amends.core.vocabulary import OFFER_KINDS, STEP_TYPES, category_name
+from amends.ui import report_relations
 from amends.ui.common.charts import Chart, ChartStyle, paint
 from amends.ui.review import charts
 
@@ -169,6 +170,9 @@ def build_html(db: Database, data: dict, period: Period) -> tuple[str, dict[str,
         [str(p.id), e(p.created_at[:10]), e(p.created_by), e(category_name(p.category) if p.category else "—"),
          str(len(p.ticket_ids)), e(p.text)] for p in open_items])
                  if open_items else "<p>None.</p>")
+    more, pictures = report_relations.parts(db, data, period, chart)  # issue 18: themes, save offers, fixes, policies
+    parts += more
+    figures.update(pictures)
     return f"<html><body>{''.join(parts)}</body></html>", figures
 
 

@@ -334,7 +334,8 @@ def _write_tickets(conn, rng, skeletons, customer_rows, timeline, anchor, report
         assignee = None if status == "open" and rng.random() < 0.5 else agent
         priority = 3 if rng.random() < 0.03 else (2 if rng.random() < 0.15 else (0 if rng.random() < 0.1 else 1))
         subject = rng.choice(texts.SUBJECTS[category])
-        body = (f"{rng.choice(texts.OPENINGS)}\n\n{texts.DETAILS[category].capitalize()} "
+        cause = texts.CAUSES[category][texts.SUBJECTS[category].index(subject)]  # no draw: the stream is unchanged
+        body = (f"{rng.choice(texts.OPENINGS)}\n\n{texts.DETAILS[category].capitalize()} Also, {cause}. "
                 f"Order for {customer_name}.\n\n{rng.choice(texts.CLOSINGS)}\n{first}")
         bodies = [body]
         t = created

@@ -74,6 +74,36 @@ DETAILS = {
     "product_quality": "the product did not taste fresh and I am disappointed with the quality.",
     "other": "I have a question about my account that I could not find answered on the site.",
 }
+#: The cause behind each subject, in the customer's words: the demo's planted
+#: themes (core/insights/themes.py must find each one; tests/core/test_themes.py).
+#: A subject made only of common words ("How do I cancel?") says nothing of
+#: its cause; the first message does. One per subject, in SUBJECTS' order.
+CAUSES = {
+    "damaged_shipment": ("the cardboard was caved in on one corner", "the coffee bag had a seam split down the side",
+                         "the outer carton was soaked through", "the glass jar had shattered inside the padding",
+                         "the courier left it out in heavy rain"),
+    "late_delivery": ("the courier tracking number shows nothing at all", "it missed the promised delivery date",
+                      "the tracking status says label created only", "this is the third late parcel in a row",
+                      "the driver photo shows a different front door"),
+    "wrong_item": ("I received a dark roast instead of my light roast", "the chocolate biscuits were not in the box",
+                   "the parcel had another customer's name on the slip", "the bag said decaffeinated on the label",
+                   "the packing slip lists items I never got"),
+    "billing": ("my bank statement shows a duplicate charge", "the payment date moved forward without notice",
+                "the promised refund never reached my card", "a charge went through after my cancellation",
+                "the invoice lists the premium plan price"),
+    "cancellation": ("I am moving abroad next month", "I drink less coffee these days",
+                     "I found a cheaper roaster nearby", "I cannot find the cancel button in my account",
+                     "the price went up again this year"),
+    "skip_pause": ("we are on holiday for three weeks", "I am travelling for work in March",
+                   "I still have a full cupboard of beans", "money is tight for a couple of months",
+                   "we are renovating the kitchen until January"),
+    "product_quality": ("the beans had no aroma when opened", "the tea leaves were mostly powder",
+                        "the crackers had gone soft", "the grind is too coarse for my espresso machine",
+                        "the roast tasted burnt and bitter"),
+    "other": ("I want to send a gift card to my sister", "we moved to a new flat last week",
+              "I need to check for nut allergies", "I live in Canada now",
+              "the checkout page kept freezing on my phone"),
+}
 CLOSINGS = ("Thanks,", "Best,", "Cheers,", "Regards,", "Thank you,")
 REPLIES = (
     "I'm so sorry about this, {first}. I've sorted it out and you'll hear from us shortly.",

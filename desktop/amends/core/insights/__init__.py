@@ -23,11 +23,15 @@ from amends.core.insights.records import (
 )
 from amends.core.insights.recovery import followups_overdue
 from amends.core.insights.recurring import Thresholds, complaints
+from amends.core.insights.reply_targets import reply_targets
 from amends.core.insights.resolutions import resolution_figures
+from amends.core.insights.saves import SaveOffers, save_offers
+from amends.core.insights.themes import Theme
+from amends.core.insights.themes import themes as find_themes
 from amends.core.store import Database
 
-__all__ = ["Cancelled", "ChurnRate", "Complaint", "Period", "Review", "Settings", "Thresholds", "by_concern",
-           "compute", "cost_label", "last_full_quarter", "parse"]
+__all__ = ["Cancelled", "ChurnRate", "Complaint", "Period", "Review", "SaveOffers", "Settings", "Theme",
+           "Thresholds", "by_concern", "compute", "cost_label", "last_full_quarter", "parse"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,8 @@ Cancelled = errors.Cancelled
 class Settings:
     thresholds: Thresholds = field(default_factory=Thresholds)
     churn_window_days: int = 60
+    save_window_days: int = 60   # save offers: retained = still subscribed this many days after the ticket
+    theme_min_tickets: int = 3   # a theme needs at least this many tickets sharing its phrase
 
 
 def compute(db: Database, period: Period, settings: Settings = Settings(), *, now: str | None = None,
@@ -49,7 +55,7 @@ def compute(db: Database, period: Period, settings: Settings = Settings(), *, no
     as_of = now or clock.now_iso()
     report = progress or (lambda done, total: None)
     stop = cancelled or (lambda: False)
-    parts = 4
+    parts = 6
 
     def checkpoint(done: int) -> None:
         if stop():
@@ -65,10 +71,15 @@ def compute(db: Database, period: Period, settings: Settings = Settings(), *, no
     churn = cycle1_churn(db, period, settings.churn_window_days, now=as_of)
     checkpoint(3)
     overdue = followups_overdue(db, as_of)
+    checkpoint(4)
+    found = find_themes(db, period, min_tickets=settings.theme_min_tickets)
+    checkpoint(5)
+    saved = save_offers(db, period, settings.save_window_days, now=as_of)
     from amends.core import surveys  # the outbox's imports: only when figures are computed
 
     satisfaction = surveys.satisfaction(db, period)
+    answered = reply_targets(db, period, now=as_of)
     report(parts, parts)
     return Review(period, as_of, settings.thresholds.min_tickets, settings.thresholds.window_days,
                   settings.churn_window_days, tuple(recurring), churn, overdue, resolved.offers,
-                  resolved.checklist, resolved.recovery_cost, satisfaction)
+                  resolved.checklist, resolved.recovery_cost, satisfaction, tuple(found), saved, answered)

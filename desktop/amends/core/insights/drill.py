@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from amends.core import clock
+from amends.core.insights import policy_pack, saves, themes
 from amends.core.insights.churn import first_tickets
 from amends.core.insights.period import Period
 from amends.core.store import Database
@@ -25,9 +26,12 @@ class Drill:
     group: str | None = None
     window_days: int = 60
     ticket_id: int | None = None
+    theme: tuple[str, ...] = ()      # "theme": the theme's phrases
+    policy_id: int | None = None     # "policy": whose review pack (``step`` names the figure)
 
 
-KINDS = ("category", "offers", "out_of_range", "skipped", "churn", "churned", "incomplete", "overdue", "ticket")
+KINDS = ("category", "offers", "out_of_range", "skipped", "churn", "churned", "incomplete", "overdue", "ticket",
+         "theme", "save_offer", "save_retained", "save_lost", "policy")
 
 
 def ticket_ids(db: Database, drill: Drill, *, now: str | None = None) -> list[int]:
@@ -68,6 +72,14 @@ def ticket_ids(db: Database, drill: Drill, *, now: str | None = None) -> list[in
     if drill.kind == "overdue":
         return [r[0] for r in db.query("SELECT DISTINCT ticket_id FROM followups WHERE done_at IS NULL "
                                        "AND due_at < ?", (now or clock.now_iso(),))]
+    if drill.kind == "theme":
+        return themes.ticket_ids(db, p, drill.category or "", drill.theme)
+    if drill.kind in ("save_offer", "save_retained", "save_lost"):
+        kept = {"save_offer": None, "save_retained": True, "save_lost": False}[drill.kind]
+        return saves.ticket_ids(db, p, drill.window_days, drill.group, retained=kept, actor=drill.actor, now=now)
+    if drill.kind == "policy":
+        return policy_pack.ticket_ids(db, drill.policy_id or 0, p, drill.step or "covered",
+                                      window_days=drill.window_days, now=now)
     if drill.kind in ("churn", "churned"):
         groups, _ = first_tickets(db, p, drill.window_days, now or clock.now_iso())
         ids = groups.get(drill.group or "cycle1", [])

@@ -296,13 +296,19 @@ class Review:
     recovery_cost: tuple[RecoveryCost, ...]
     #: Survey answers: overall and by category, policy version, person (core/surveys.py).
     satisfaction: JSON = field(default_factory=dict)
+    # themes.Theme and saves.SaveOffers (typed as Any: those modules use numbers.py, which uses this one)
+    themes: tuple[Any, ...] = ()
+    save_offers: Any = None
+    #: T17B: answered within the reply target (core/insights/reply_targets.py); None = not computed.
+    reply_targets: Any = None
 
     @property
     def checklist_completion(self) -> float:
         return self.checklist.rate
 
     def to_json(self) -> JSON:
-        """Exactly what ``amends insights --json`` has always printed."""
+        """Exactly what ``amends insights --json`` has always printed, then
+        (issue 18) ``themes`` and ``save_offers`` at the end."""
         return {"period": self.period.as_dict(), "as_of": self.as_of,
                 "thresholds": {"min_tickets": self.min_tickets, "window_days": self.window_days,
                                "churn_window_days": self.churn_window_days},
@@ -313,4 +319,7 @@ class Review:
                 "checklist_completion": self.checklist_completion,
                 "checklist": self.checklist.to_json(),
                 "recovery_cost": [r.to_json() for r in self.recovery_cost],
-                "satisfaction": self.satisfaction}
+                "satisfaction": self.satisfaction,
+                "themes": [t.to_json() for t in self.themes],
+                "save_offers": self.save_offers.to_json() if self.save_offers else None,
+                **({} if self.reply_targets is None else {"reply_targets": self.reply_targets.to_json()})}

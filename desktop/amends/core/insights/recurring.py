@@ -3,7 +3,10 @@
 Per category, for the period: tickets opened, the rate per 1,000 active
 subscribers, the monthly trend, whether a published policy covers it and
 when it last changed. Flagged when (a) no published policy covers it and it
-had at least ``min_tickets`` tickets, or (b) its policy was changed (a
+had at least ``min_tickets`` tickets, *or* its rate stands out for this
+store (see :func:`stands_out`: a one-sided test at ``alpha`` against the
+store's other categories and against the category's own history, from
+``min_evidence`` tickets), or (b) its policy was changed (a
 version other than the first was published) and the rate in the
 ``window_days`` after the latest change is not lower than in the
 ``window_days`` before it.
@@ -12,11 +15,11 @@ version other than the first was published) and the rate in the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from amends.core import clock
-from amends.core.insights.numbers import per_thousand
-from amends.core.insights.period import Period
+from amends.core.insights.numbers import binomial_at_least, per_thousand, poisson_at_least
+from amends.core.insights.period import FIRST_DAY, Period
 from amends.core.insights.records import Complaint, MonthCount
 from amends.core.insights.subscribers import active_in
 from amends.core.store import Database
@@ -28,8 +31,77 @@ MIN_AFTER_DAYS = 14
 
 @dataclass(frozen=True)
 class Thresholds:
-    min_tickets: int = 10
+    min_tickets: int = 10     # the fixed minimum: this many uncovered tickets flag, whatever the store's size
     window_days: int = 90
+    alpha: float = 0.05       # level of the one-sided tests that fit the threshold to the store
+    min_evidence: int = 3     # fewer uncovered tickets than this never flag by the tests
+    history_periods: int = 4  # previous periods of the same length the history test compares with
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why an uncovered category stands out (or not), in numbers."""
+
+    flag: bool
+    reason: str
+
+
+def stands_out(tickets: int, active: int, others: list[int], history: tuple[int, int],
+               thresholds: Thresholds) -> Verdict | None:
+    """Whether ``tickets`` uncovered tickets among ``active`` subscribers
+    are more than this store explains, or None when neither test applies.
+
+    * Against the other categories: under "this category is as common as
+      the store's typical category" (the median rate per subscriber of the
+      other categories, ``others`` being their ticket counts), the count is
+      Poisson with mean ``active`` x that rate; flagged when
+      P(X >= tickets) < ``alpha``.
+    * Against its own history (``history`` = tickets and summed active
+      subscribers of the previous periods; used from ``min_evidence``
+      tickets there): under "the same rate as before", the period's share
+      of the pooled tickets is binomial with p = active / (active +
+      exposure); flagged when P(X >= tickets) < ``alpha``.
+
+    Both need ``min_evidence`` tickets, so two tickets at a tiny store are
+    never "significant"."""
+    if tickets < thresholds.min_evidence or active <= 0:
+        return None
+    reasons = []
+    rates = sorted(n / active for n in others)
+    typical = (rates[(len(rates) - 1) // 2] + rates[len(rates) // 2]) / 2 if rates else 0.0
+    if typical > 0:
+        p = poisson_at_least(tickets, active * typical)
+        if p < thresholds.alpha:
+            reasons.append(f"{per_thousand(tickets, active):.1f} per 1,000 active vs {1000 * typical:.1f} for "
+                           f"the store's typical category (one-sided Poisson test, p = {p:.3g} < {thresholds.alpha:g})")
+    before, exposure = history
+    if before >= thresholds.min_evidence and exposure > 0:
+        p = binomial_at_least(tickets, tickets + before, active / (active + exposure))
+        if p < thresholds.alpha:
+            reasons.append(f"up from {per_thousand(before, exposure):.1f} per 1,000 active in the "
+                           f"{thresholds.history_periods} periods before (one-sided binomial test, "
+                           f"p = {p:.3g} < {thresholds.alpha:g})")
+    if not reasons:
+        return Verdict(False, "")
+    return Verdict(True, f"no published policy covers it and its rate stands out: {'; '.join(reasons)}")
+
+
+def history(db: Database, category: str, period: Period, periods: int) -> tuple[int, int]:
+    """Tickets of ``category`` and active subscribers summed over the
+    ``periods`` periods of the same length before ``period``."""
+    tickets = exposure = 0
+    end = period.since
+    length = timedelta(days=period.days)
+    for _ in range(periods):
+        start = end - length
+        if start < FIRST_DAY:
+            break
+        start_iso, end_iso = clock.to_iso(datetime.combine(start, time(), UTC)), \
+            clock.to_iso(datetime.combine(end, time(), UTC))
+        tickets += _count(db, category, start_iso, end_iso)
+        exposure += active_in(db, start_iso, end_iso)
+        end = start
+    return tickets, exposure
 
 
 def _count(db: Database, category: str, start: str, end: str) -> int:
@@ -72,10 +144,12 @@ def complaints(db: Database, period: Period, thresholds: Thresholds = Thresholds
                   max(CASE WHEN v.number > 1 THEN v.published_at END) AS latest_change,
                   max(v.published_at) AS latest
            FROM policies p JOIN policy_versions v ON v.policy_id = p.id
-           WHERE v.published_at < ? GROUP BY p.category""", (period.end,))}
+           WHERE v.published_at < ? AND (p.retired_at IS NULL OR p.retired_at >= ?)
+           GROUP BY p.category""", (period.end, period.start))}
     rows: list[Complaint] = []
+    counts = {category: _count(db, category, period.start, period.end) for category in CATEGORIES}
     for category in CATEGORIES:
-        tickets = _count(db, category, period.start, period.end)
+        tickets = counts[category]
         trend = {m: 0 for m in months}
         merged = _merged(db, category, period.start, period.end)
         for r in db.query("SELECT substr(created_at, 1, 7) AS month, count(*) AS n FROM tickets "
@@ -88,12 +162,18 @@ def complaints(db: Database, period: Period, thresholds: Thresholds = Thresholds
         rate_before: float | None = None
         rate_after: float | None = None
         if not covered:
+            verdict = None if tickets >= thresholds.min_tickets else stands_out(
+                tickets, active, [n for c, n in counts.items() if c != category],
+                history(db, category, period, thresholds.history_periods), thresholds)
             if tickets >= thresholds.min_tickets:
                 flag = True
                 reason = (f"no published policy covers it and it had {tickets} tickets "
                           f"(threshold {thresholds.min_tickets})")
+            elif verdict is not None and verdict.flag:
+                flag, reason = True, verdict.reason
             else:
-                reason = f"no published policy, but fewer than {thresholds.min_tickets} tickets"
+                reason = (f"no published policy, but fewer than {thresholds.min_tickets} tickets"
+                          + ("" if verdict is None else " and a rate this store explains"))
         elif change is None:
             reason = "covered by a policy that has not been changed since its first version"
         else:

@@ -96,8 +96,13 @@ def resolution_figures(db: Database, period: Period) -> ResolutionFigures:
     return ResolutionFigures(offers, checklist, recovery_cost)
 
 
-def recovery_money(db: Database, period: Period) -> dict[str, tuple[dict[str, float], bool, int]]:
-    """Category → (currency → amount in major units, estimated, unpriced)."""
+def recovery_money(db: Database, period: Period,
+                   policy_id: int | None = None) -> dict[str, tuple[dict[str, float], bool, int]]:
+    """Category → (currency → amount in major units, estimated, unpriced);
+    with ``policy_id``, only the resolutions under a version of that policy
+    (its review pack)."""
+    only = ("" if policy_id is None else
+            " AND r.policy_version_id IN (SELECT id FROM policy_versions WHERE policy_id = :policy)")
     set_costs = costs.replacement_costs(db)
     minor: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     estimated: dict[str, bool] = defaultdict(bool)
@@ -106,9 +111,9 @@ def recovery_money(db: Database, period: Period) -> dict[str, tuple[dict[str, fl
             f"""SELECT r.category, r.offer_kind, r.offer_value, r.replacements, r.refunds, s.price_minor, s.currency
                 FROM resolutions r JOIN tickets t ON t.id = r.ticket_id
                 LEFT JOIN subscriptions s ON s.id = {in_force_id('t.customer_id', 't.created_at')}
-                WHERE r.resolved_at >= ? AND r.resolved_at < ?
+                WHERE r.resolved_at >= :start AND r.resolved_at < :end{only}
                   AND (r.offer_value IS NOT NULL OR r.replacements > 0 OR r.refunds > 0)""",
-            (period.start, period.end)):
+            {"start": period.start, "end": period.end, "policy": policy_id}):
         sums = minor[category]
         if value is not None and not math.isfinite(value):  # stored before numbers were checked
             unpriced[category] += 1

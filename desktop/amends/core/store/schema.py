@@ -537,7 +537,8 @@ ALTER TABLE mail_accounts ADD COLUMN oauth_revoke_url TEXT;
 ALTER TABLE mail_accounts ADD COLUMN oauth_scope TEXT;
 """
 
-V4 = """
+# Version 4: see each block's header.
+V4 = f"""
 -- T17A (issue 17 points 1, 3, 4, 5, 7): replies that are really sent.
 -- not_before: the outbox never sends a mail before it (undo send holds a
 -- reply a few seconds; send later holds it until a chosen time). kind: what
@@ -578,7 +579,107 @@ CREATE TABLE away_replies (
     outbox_id  INTEGER REFERENCES outbox(id) ON DELETE SET NULL,
     PRIMARY KEY (account_id, address, day)
 ) WITHOUT ROWID;
+
+-- T18 (issue 18 points 4, 5): what a policy review decided, and fixes made
+-- upstream of support. A review of one policy ends in a decision with a
+-- note; 'retire' also sets policies.retired_at (a retired policy matches no
+-- new ticket and covers no category). An upstream change ("double-wall boxes
+-- from 15 May") is measured like a published version: its category's (or
+-- theme's) rate before and after effective_at.
+ALTER TABLE policies ADD COLUMN retired_at TEXT;
+CREATE TABLE policy_decisions (
+    id           INTEGER PRIMARY KEY,
+    policy_id    INTEGER NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
+    decision     TEXT NOT NULL CHECK (decision IN ('keep', 'change', 'retire')),
+    note         TEXT NOT NULL CHECK (length(trim(note)) > 0),
+    period_since TEXT NOT NULL,            -- the quarter reviewed, YYYY-MM-DD, both ends included
+    period_until TEXT NOT NULL,
+    decided_at   TEXT NOT NULL,
+    decided_by   TEXT NOT NULL
+);
+CREATE INDEX policy_decisions_policy ON policy_decisions(policy_id, decided_at);
+CREATE TABLE upstream_changes (
+    id           INTEGER PRIMARY KEY,
+    what         TEXT NOT NULL CHECK (length(trim(what)) > 0),
+    effective_at TEXT NOT NULL,            -- from when it applies (ISO 8601 UTC)
+    category     TEXT NOT NULL CHECK (category IN {CATEGORY_CHECK}),
+    theme        TEXT,                     -- a theme's phrase, or NULL for the whole category
+    policy_id    INTEGER REFERENCES policies(id) ON DELETE SET NULL,
+    recorded_at  TEXT NOT NULL,
+    recorded_by  TEXT NOT NULL
+);
+CREATE INDEX upstream_changes_category ON upstream_changes(category, effective_at);
 """
+
+# Version 4: one block per task (each with its own header), concatenated by the integrator.
+_WAITING = """UPDATE tickets SET
+    waiting_since = (SELECT min(m.created_at) FROM messages m WHERE m.ticket_id = tickets.id
+                     AND m.direction = 'in' AND m.flag IS NOT 'thanks'
+                     AND m.created_at > coalesce((SELECT max(o.created_at) FROM messages o
+                                                  WHERE o.ticket_id = tickets.id AND o.direction = 'out'), '')),
+    replied_at = (SELECT min(o.created_at) FROM messages o WHERE o.ticket_id = tickets.id AND o.direction = 'out'),
+    last_in_at = (SELECT max(m.created_at) FROM messages m WHERE m.ticket_id = tickets.id AND m.direction = 'in')"""
+
+_V4_T17B = f"""
+-- T17B (issue 17 points 2, 6, 8): waiting times, reply targets, per-person read marks, split links.
+-- How long the customer has waited: since their oldest message after our last reply
+-- (a thank-you that did not reopen the ticket waits for nothing); replied_at = our first
+-- reply (NULL: the first-reply target applies, else the next-reply one); last_in_at = their
+-- latest message (unread for me when I last read the ticket before it). Derived from the
+-- messages by triggers, so every writer (imports, mail, merges, splits, other tools) keeps
+-- them right; they never bump tickets.version (nobody edited the ticket).
+ALTER TABLE tickets ADD COLUMN waiting_since TEXT;
+ALTER TABLE tickets ADD COLUMN replied_at TEXT;
+ALTER TABLE tickets ADD COLUMN last_in_at TEXT;
+-- A ticket split off another (a message and what followed it): both name each other.
+ALTER TABLE tickets ADD COLUMN split_from INTEGER REFERENCES tickets(id);
+CREATE INDEX tickets_split ON tickets(split_from) WHERE split_from IS NOT NULL;
+-- "Oldest waiting first" (keyset over the expression; not waiting sorts last) and is:overdue.
+CREATE INDEX tickets_active_waiting ON tickets(coalesce(waiting_since, '~'), id) WHERE status <> 'resolved';
+CREATE INDEX tickets_waiting ON tickets(waiting_since) WHERE waiting_since IS NOT NULL AND status <> 'resolved';
+-- A message written after every other one of its ticket (mail, replies, most imports) moves
+-- the columns by itself (one index seek); one written in between recomputes them. Notes wait
+-- for nothing and answer nobody.
+CREATE TRIGGER messages_waiting_append AFTER INSERT ON messages
+WHEN NEW.direction IN ('in', 'out') AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = NEW.ticket_id
+     AND m.direction IN ('in', 'out') AND m.created_at > NEW.created_at) BEGIN
+UPDATE tickets SET
+    waiting_since = CASE WHEN NEW.direction = 'out' THEN NULL
+                         WHEN NEW.flag IS 'thanks' THEN waiting_since
+                         ELSE coalesce(waiting_since, NEW.created_at) END,
+    replied_at = CASE WHEN NEW.direction = 'out' THEN coalesce(replied_at, NEW.created_at) ELSE replied_at END,
+    last_in_at = CASE WHEN NEW.direction = 'in' THEN NEW.created_at ELSE last_in_at END
+WHERE id = NEW.ticket_id; END;
+CREATE TRIGGER messages_waiting_insert AFTER INSERT ON messages
+WHEN NEW.direction IN ('in', 'out') AND EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = NEW.ticket_id
+     AND m.direction IN ('in', 'out') AND m.created_at > NEW.created_at) BEGIN
+{_WAITING} WHERE id = NEW.ticket_id; END;
+CREATE TRIGGER messages_waiting_delete AFTER DELETE ON messages WHEN OLD.direction IN ('in', 'out') BEGIN
+{_WAITING} WHERE id = OLD.ticket_id; END;
+CREATE TRIGGER messages_waiting_update AFTER UPDATE OF ticket_id, direction, created_at, flag ON messages BEGIN
+{_WAITING} WHERE id IN (OLD.ticket_id, NEW.ticket_id); END;
+{_WAITING};
+-- Reply targets in minutes of business time (core/targets.py): the most specific row wins
+-- (category and priority, then category, then priority, then the default row with both NULL).
+CREATE TABLE reply_targets (
+    id            INTEGER PRIMARY KEY,
+    category      TEXT CHECK (category IS NULL OR category IN {CATEGORY_CHECK}),
+    priority      INTEGER,
+    first_minutes INTEGER CHECK (first_minutes IS NULL OR first_minutes > 0),
+    next_minutes  INTEGER CHECK (next_minutes IS NULL OR next_minutes > 0)
+);
+CREATE UNIQUE INDEX reply_targets_key ON reply_targets(coalesce(category, ''), coalesce(priority, -1));
+INSERT INTO reply_targets (category, priority, first_minutes, next_minutes) VALUES (NULL, NULL, 1440, 1440);
+-- When each person last read each ticket (bold = a customer message since). Not audited:
+-- reading changes nothing.
+CREATE TABLE read_marks (
+    actor     TEXT NOT NULL,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    read_at   TEXT NOT NULL,
+    PRIMARY KEY (actor, ticket_id)
+) WITHOUT ROWID;
+"""
+V4 += _V4_T17B
 
 #: Index = schema version reached by running that script.
 SCRIPTS: dict[int, str] = {1: V1, 2: V2, 3: V3, 4: V4}

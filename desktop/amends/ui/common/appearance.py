@@ -36,20 +36,57 @@ _DARK = {
 }
 
 
+#: Our dark palette (Fusion): where the platform's colour-scheme hint does nothing
+#: (Linux X11 and Wayland without a portal, older Windows), Dark must still be dark.
+DARK_PALETTE = (("Window", "#202124"), ("WindowText", "#e8eaed"), ("Base", "#17181a"),
+                ("AlternateBase", "#26282b"), ("Text", "#e8eaed"), ("Button", "#2d2f33"),
+                ("ButtonText", "#e8eaed"), ("BrightText", "#ffffff"), ("Highlight", "#3b6fd8"),
+                ("HighlightedText", "#ffffff"), ("ToolTipBase", "#2d2f33"), ("ToolTipText", "#e8eaed"),
+                ("PlaceholderText", "#9aa0a6"), ("Link", "#8ab4f8"), ("Mid", "#3c4043"), ("Dark", "#111214"),
+                ("Light", "#3c4043"), ("Midlight", "#34373b"), ("Shadow", "#000000"))
+_ORIGINAL: dict[str, object] = {}  # the platform's own style and palette, to go back to "system"
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    for role, colour in DARK_PALETTE:
+        palette.setColor(getattr(QPalette.ColorRole, role), QColor(colour))
+    for role in ("Text", "WindowText", "ButtonText"):
+        palette.setColor(QPalette.ColorGroup.Disabled, getattr(QPalette.ColorRole, role), QColor("#7f8388"))
+    return palette
+
+
 def apply_scheme(choice: str | None = None) -> str:
     """Set the app's colour scheme from the saved choice (or ``choice``);
-    ``system`` leaves it to the platform. Returns the choice applied."""
+    ``system`` leaves it to the platform. Returns the choice applied.
+
+    The platform hint first (native look where it works: Windows 11, macOS,
+    GNOME/KDE with a portal); when the palette did not follow it, Fusion with
+    our palette, explicitly (issue 17: Dark did nothing on Linux/X11)."""
+    from PySide6.QtWidgets import QApplication
+
     choice = choice or str(settings.get(SETTING))
     if choice not in SCHEMES:
         choice = "system"
     app = QGuiApplication.instance()
-    if app is not None:
-        hints = app.styleHints()
-        scheme = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}.get(choice, Qt.ColorScheme.Unknown)
-        if choice == "system":
-            hints.unsetColorScheme()
-        else:
-            hints.setColorScheme(scheme)
+    if app is None:
+        return choice
+    if not _ORIGINAL and isinstance(app, QApplication):
+        _ORIGINAL.update(style=app.style().name(), palette=QPalette(app.palette()))
+    hints = app.styleHints()
+    if choice == "system":
+        hints.unsetColorScheme()
+        if _ORIGINAL.get("forced") and isinstance(app, QApplication):
+            app.setStyle(str(_ORIGINAL["style"]))
+            app.setPalette(_ORIGINAL["palette"])  # type: ignore[arg-type]
+            _ORIGINAL["forced"] = False
+        return choice
+    wanted = choice == "dark"
+    hints.setColorScheme(Qt.ColorScheme.Dark if wanted else Qt.ColorScheme.Light)
+    if is_dark() != wanted and isinstance(app, QApplication):
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette() if wanted else app.style().standardPalette())
+        _ORIGINAL["forced"] = True
     return choice
 
 

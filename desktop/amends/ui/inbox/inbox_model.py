@@ -7,18 +7,22 @@ scrolls, and each page is one keyset query (constant cost on any page).
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from amends.core import clock, safe_html, tags, tickets
+from amends.core import clock, safe_html, tags, targets, tickets
+from amends.core.errors import AmendsError
 from amends.core.store import Database
 from amends.core.vocabulary import STATUSES, category_name, priority_name
+from amends.ui.common import local_time
 
 COLUMNS = ("id", "subject", "now", "customer", "category", "status", "priority", "assignee", "billing_cycle",
-           "tags", "updated_at")
+           "tags", "updated_at", "waiting")
 HEADERS = {"id": "#", "subject": "Subject", "now": "Now", "customer": "Customer", "category": "Category", "status": "Status",
            "priority": "Priority", "assignee": "Assignee", "billing_cycle": "Cycle", "tags": "Tags", "updated_at": "Updated",
-           "due_at": "Due"}
+           "due_at": "Due", "waiting": "Waiting"}
 TICKET_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
@@ -29,6 +33,7 @@ _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 Index = QModelIndex | QPersistentModelIndex
 _TAGS_COLUMN = COLUMNS.index("tags")
+log = logging.getLogger("amends.ui.inbox")
 
 
 class InboxModel(QAbstractTableModel):
@@ -46,6 +51,11 @@ class InboxModel(QAbstractTableModel):
         self._presence: dict[int, str] = {}
         self._tags: dict[int, list[tags.Tag]] = {}  # of the loaded rows, read a page at a time
         self._now = clock.now_iso()
+        self._reply: targets.ReplyClock | None = None  # the targets, read with each page set
+        #: The ticket being worked on keeps its row through reloads (see :meth:`pin`).
+        self._pinned: int | None = None
+        self.resort_pending = False
+        self._checkins: list[tickets.TicketRow] = []  # due check-ins of resolved tickets not yet placed
 
     # -- loading -----------------------------------------------------------
     @property
@@ -56,14 +66,59 @@ class InboxModel(QAbstractTableModel):
         """Show another filter: forget loaded rows, load the first page."""
         query = query.validated()
         rows, cursor = tickets.page(self._db, query, None, self._page_size)  # may refuse: before the reset
+        rows = self._with_checkins(query, rows, cursor is None)
         found = tags.for_tickets(self._db, [r.id for r in rows])
+        reply = self._read_targets()
         self.beginResetModel()
-        self._tags, self._now = found, clock.now_iso()
+        self._tags, self._now, self._reply = found, clock.now_iso(), reply
+        self.resort_pending = False
         self._query = query
         self._rows, self._cursor = rows, cursor
         self._cells = [None] * len(rows)
         self._at_end = cursor is None
         self.endResetModel()
+
+    def _with_checkins(self, query: tickets.InboxQuery, rows: list[tickets.TicketRow],
+                       at_end: bool, *, first: bool = True) -> list[tickets.TicketRow]:
+        """Active (no search): resolved tickets with a check-in due are listed
+        too, with their badge, each where the sort puts it: merged into the
+        pages as they load (the keyset query itself stays on its index)."""
+        if first:
+            self._checkins = []
+            if query.status == "active" and query.view == "all" and query.ids is None and not query.full_text:
+                self._checkins = tickets.due_checkins(self._db, query)
+        if not self._checkins:
+            return rows
+        descending = query.sort not in tickets.ASCENDING
+        names = [c.removeprefix("t.") for c in tickets.SORTS[query.sort]]
+
+        def key(row: tickets.TicketRow) -> tuple:
+            return tuple((row.waiting_since or "~") if n == tickets.WAITING_KEY else getattr(row, n) for n in names)
+
+        if at_end or not rows:
+            placed, self._checkins = self._checkins, []
+        else:
+            last = key(rows[-1])
+            placed = [r for r in self._checkins if (key(r) >= last if descending else key(r) <= last)]
+            self._checkins = [r for r in self._checkins if r not in placed]
+        return sorted(rows + placed, key=key, reverse=descending)
+
+    def _read_targets(self) -> targets.ReplyClock | None:
+        try:
+            return targets.load(self._db)
+        except AmendsError as error:  # unreadable hours: the column shows the wait without a due time
+            log.warning("reply targets not read: %s", error)
+            return None
+
+    def pin(self, ticket_id: int | None) -> bool:
+        """Keep ``ticket_id`` where it is through reloads while it is worked on
+        (an edit does not move it under the cursor). Returns True when leaving
+        the previous one needs the list re-sorted (the caller reloads)."""
+        if ticket_id == self._pinned:
+            return False
+        self._pinned = ticket_id
+        pending, self.resort_pending = self.resort_pending, False
+        return pending
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:
         return not parent.isValid() and not self._at_end
@@ -72,6 +127,7 @@ class InboxModel(QAbstractTableModel):
         if parent.isValid() or self._at_end:
             return
         rows, cursor = tickets.page(self._db, self._query, self._cursor, self._page_size)
+        rows = self._with_checkins(self._query, rows, cursor is None, first=False)
         self._tags.update(tags.for_tickets(self._db, [r.id for r in rows]))
         if rows:
             start = len(self._rows)
@@ -93,12 +149,27 @@ class InboxModel(QAbstractTableModel):
             rows.extend(page)
             if cursor is None:
                 break
+        rows = self._keep_pinned(self._with_checkins(self._query, rows, cursor is None))
         found = tags.for_tickets(self._db, [r.id for r in rows])
+        reply = self._read_targets()
         self.beginResetModel()
-        self._tags, self._now = found, clock.now_iso()
+        self._tags, self._now, self._reply = found, clock.now_iso(), reply
         self._rows, self._cursor, self._at_end = rows, cursor, cursor is None
         self._cells = [None] * len(rows)
         self.endResetModel()
+
+    def _keep_pinned(self, rows: list[tickets.TicketRow]) -> list[tickets.TicketRow]:
+        old = self.row_of(self._pinned) if self._pinned is not None else None
+        if old is None:
+            return rows
+        natural = next((n for n, r in enumerate(rows) if r.id == self._pinned), None)
+        if natural is None:  # it left the view (snoozed, resolved, merged): the next one takes its place
+            return rows
+        rest = [r for r in rows if r.id != self._pinned]
+        at = min(old, len(rest))
+        if natural != at:
+            self.resort_pending = True  # it moves once the person moves on
+        return [*rest[:at], rows[natural], *rest[at:]]
 
     def refresh_ticket(self, ticket_id: int) -> None:
         """Update one row in place after an edit, without reloading pages."""
@@ -140,6 +211,10 @@ class InboxModel(QAbstractTableModel):
                 return number
         return None
 
+    def is_unread(self, ticket_id: int) -> bool:
+        row = self.row_of(ticket_id)
+        return row is not None and self._rows[row].unread
+
     @property
     def exhausted(self) -> bool:
         return self._at_end
@@ -176,8 +251,9 @@ class InboxModel(QAbstractTableModel):
             column = index.column()
             return cells[column] if 0 <= column < len(cells) else None
         if role == _FONT:
+            # Bold = a customer message I have not read (per person, schema 4); open is not a font.
             column = index.column()
-            if (column == 1 and self._rows[row].status == "open") or (column == 2 and self._rows[row].id in self._presence):
+            if (column == 1 and self._rows[row].unread) or (column == 2 and self._rows[row].id in self._presence):
                 return self._bold
             return None
         if role == _ALIGN:
@@ -205,8 +281,12 @@ class InboxModel(QAbstractTableModel):
             text = STATUSES.get(item.status, item.status)
             if item.snoozed_until and item.snoozed_until > self._now:
                 # Words, not an emoji: not every system has a font for one.
-                text += ", snoozed" if not tooltip else f" (snoozed until {item.snoozed_until[:16].replace('T', ' ')} UTC)"
+                text += ", snoozed" if not tooltip else f" (snoozed until {local_time.with_zone(item.snoozed_until)})"
+            if item.checkin_due:
+                text += ", check-in due" if not tooltip else " — a check-in is due (Due follow-ups lists them all)"
             return text
+        if column == "waiting":
+            return self._waiting(item, tooltip)
         if column == "tags":
             return ", ".join(t.name for t in self._tags.get(item.id, []))
         if column == "priority":
@@ -219,9 +299,26 @@ class InboxModel(QAbstractTableModel):
             return safe_html.display_name(item.customer or "")
         if column in ("updated_at", "due_at"):
             value = getattr(item, column) or ""
-            return value.replace("T", " ").removesuffix("Z") if tooltip else value[:16].replace("T", " ")
+            return local_time.with_zone(value) if tooltip else local_time.short(value)
         return getattr(item, column)
 
+    def _waiting(self, item: tickets.TicketRow, tooltip: bool) -> str:
+        """How long the customer has waited, and whether the reply target is missed."""
+        seconds = None if item.status == "resolved" else tickets.waited(item, self._now)
+        if seconds is None:  # a resolved ticket waits for nobody (its last word may be the customer's)
+            return self.tr("Nobody is waiting (we replied last).") if tooltip else ""
+        due = self._reply.due_at(item.category, item.priority, item.waiting_since, item.replied_at) \
+            if self._reply else None
+        text = local_time.duration(seconds)
+        late = due is not None and due <= self._now
+        if not tooltip:
+            return self.tr("{0}, overdue").format(text) if late else text
+        kind = self.tr("first reply") if item.replied_at is None else self.tr("next reply")
+        said = self.tr("Waiting since {0}.").format(local_time.with_zone(item.waiting_since or ""))
+        if due is None:
+            return said + " " + self.tr("No {0} target for this kind of ticket.").format(kind)
+        return said + " " + (self.tr("The {0} target passed at {1}.") if late else
+                             self.tr("The {0} is due by {1}.")).format(kind, local_time.with_zone(due))
 
 #: Words, not an emoji, for a reply not mailed yet (core/mail/delivery.py).
 _MARKS = {"failed": "reply failed", "not_sent": "reply not sent", "queued": "reply queued", "draft": "reply draft"}

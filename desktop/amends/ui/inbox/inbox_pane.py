@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFocusEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -45,7 +45,8 @@ VIEW_KEY_ROLE = int(Qt.ItemDataRole.UserRole)
 SEARCH_DELAY_MS = 60
 STATUS_CHOICES = (("active", "Open + pending"), ("open", "Open"), ("pending", "Pending"),
                   ("resolved", "Resolved"), ("all", "Any status"))
-SORT_CHOICES = (("updated", "Recently updated"), ("created", "Newest"), ("priority", "Priority"))
+SORT_CHOICES = (("updated", "Recently updated"), ("created", "Newest"), ("priority", "Priority"),
+                ("waiting", "Oldest waiting first"))
 
 
 class InboxPane(QWidget):
@@ -67,7 +68,7 @@ class InboxPane(QWidget):
             "moved with Alt+Up and Alt+Down, renamed with F2 and deleted from the View menu."))
         self.views.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.views.setMaximumWidth(260)
-        self.views.setMinimumWidth(170)  # "First-cycle customers  1,234" stays readable
+        self.views.setMinimumWidth(150)  # "First-cycle customers  1,234" stays readable (wraps below that)
         self._views: dict[str, saved_views.View] = {}
         self._base_text = ""
         self._counts: dict[str, tuple[int, bool]] = {}
@@ -106,6 +107,9 @@ class InboxPane(QWidget):
         self.completer.setWidget(self.search)
         self.completer.activated.connect(self._complete_token)
         self.search.textEdited.connect(self._offer_completion)
+        # The popup closes on Esc (QCompleter), when the box loses focus, and when a filter is used.
+        self._closer = _CompletionCloser(self.completer)
+        self.search.installEventFilter(self._closer)
         self.drill_label = QLabel()
         self.drill_label.setObjectName("drillLabel")
         self.drill_clear = QPushButton(self.tr("Show all again"))
@@ -133,15 +137,22 @@ class InboxPane(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for column, width in enumerate((56, 250, 110, 130, 140, 78, 64, 110, 46, 110, 118)):
+        for column, width in enumerate((56, 250, 110, 130, 140, 78, 64, 110, 46, 110, 118, 124)):
             self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # Waiting is shown right after the subject (added last to the model, so saved column layouts keep theirs).
+        header.moveSection(header.visualIndex(self.model.column_of("waiting")), 2)
 
         self.ticket_view = TicketView(db)
         self.ticket_view.setObjectName("ticketView")
         # Esc anywhere in the ticket: back to the list, for the next key.
         self.back_to_list = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.ticket_view, self.table.setFocus,
                                       context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # F6 / Shift+F6: views → list → conversation → composer, round (no six Shift+Tabs to the views).
+        self.next_area = QShortcut(QKeySequence(Qt.Key.Key_F6), self, lambda: self.cycle_focus(1),
+                                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.previous_area = QShortcut(QKeySequence("Shift+F6"), self, lambda: self.cycle_focus(-1),
+                                       context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         table_side = QWidget()
         table_layout = QVBoxLayout(table_side)
@@ -162,7 +173,10 @@ class InboxPane(QWidget):
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 4)
         self.splitter.setSizes([200, 680, 620])
-        self.splitter.setCollapsible(0, False)
+        # No pane is ever dragged to nothing (issue 17): each keeps a usable minimum.
+        self.splitter.setChildrenCollapsible(False)
+        table_side.setMinimumWidth(300)
+        self.ticket_view.setMinimumWidth(380)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)
@@ -177,6 +191,7 @@ class InboxPane(QWidget):
         self.search.returnPressed.connect(self.apply_filters)
         for combo in (self.status, self.category, self.assignee, self.sort):
             combo.activated.connect(lambda _i: self.apply_filters())
+            combo.installEventFilter(self._closer)  # pressed (mouse or key): the completion closes first
         self.views.currentItemChanged.connect(self._view_chosen)
         self.drill_clear.clicked.connect(lambda: self._view_chosen(self.views.item(0)) or self.views.setCurrentRow(0))
         self.search.textEdited.connect(lambda _t: self.refresh_suggestions() if not self._suggested else None)
@@ -274,8 +289,8 @@ class InboxPane(QWidget):
         self._applying = True
         combos = [(self.status, query.status), (self.category, query.category or ""),
                   (self.assignee, query.assignee or "")]
-        if view.saved:  # a saved view brings its sort; a built-in one keeps the sort chosen
-            combos.append((self.sort, query.sort))
+        if view.saved or query.sort != "updated":  # a saved view brings its sort; a built-in one keeps the
+            combos.append((self.sort, query.sort))  # sort chosen unless it has its own (Overdue: oldest waiting)
         for combo, value in combos:
             combo.setCurrentIndex(max(0, combo.findData(value)))
         if view.saved:  # a saved search shows its words in the box, to read and refine
@@ -404,6 +419,11 @@ class InboxPane(QWidget):
             hints.append(self.tr("Search results, newest first."))
         if query.view == "due_followups":
             hints.append(self.tr("Tickets with a check-in that is due, oldest due first."))
+        elif "is:overdue" in query.base_text and not query.searching:
+            hints.append(self.tr("Customers waiting past their reply target, the longest wait first "
+                                 "(targets: Preferences → Reply targets)."))
+        elif "is:due-soon" in query.base_text and not query.searching:
+            hints.append(self.tr("Replies due within two hours, the longest wait first."))
         elif "is:snoozed" in query.full_text.lower() and not query.searching:
             hints.append(self.tr("Snoozed tickets, the soonest back first (Shift+S wakes one now)."))
         if self.model.rowCount() == 0:
@@ -441,12 +461,20 @@ class InboxPane(QWidget):
         self.views.clearSelection()
         self.views.setCurrentRow(-1)
         self.views.blockSignals(False)
+        # A drill-down shows exactly its tickets: an old search or filter would hide some of them
+        # ("129 tickets behind" over an empty list). Cleared, and the bar says so.
+        self._applying = True
+        self.search.clear()
         self.status.setCurrentIndex(self.status.findData("all"))
+        self.category.setCurrentIndex(0)
+        self.assignee.setCurrentIndex(0)
+        self._applying = False
+        self._search_timer.stop()
         self._base_text = ""
         text = self.tr("<b>1 ticket</b> behind: {1}") if len(ids) == 1 else self.tr("<b>{0:,} tickets</b> behind: {1}")
-        self.drill_label.setText(text.format(len(ids), label))
-        self.show_query(tickets.InboxQuery(status="all", sort=self.sort.currentData(), ids=tuple(ids),
-                                           text=self.search.text()))
+        self.drill_label.setText(text.format(len(ids), label) + " " + self.tr("(any status; search and filters "
+                                                                             "cleared)"))
+        self.show_query(tickets.InboxQuery(status="all", sort=self.sort.currentData(), ids=tuple(ids)))
         if self.model.rowCount():
             self.table.selectRow(0)
 
@@ -580,8 +608,36 @@ class InboxPane(QWidget):
 
     def _current_changed(self, current, _previous) -> None:
         ticket_id = self.model.ticket_id(current.row()) if current.isValid() else None
+        if self.model.pin(ticket_id):  # the ticket left behind moves to where the sort puts it now
+            QTimer.singleShot(0, self.refresh)
         if ticket_id is None or self.ticket_view.ticket is None or self.ticket_view.ticket.id != ticket_id:
             self.ticket_view.show_ticket(ticket_id)
+            if ticket_id is not None:
+                self._mark_read(ticket_id)
+
+    def _mark_read(self, ticket_id: int) -> None:
+        """Opening a ticket reads it: no longer bold for me. Written by a
+        worker: J must never wait for another person's write lock."""
+        from amends.ui.common import ops
+
+        if not self.model.is_unread(ticket_id) or self._db.readonly:
+            return
+
+        def failed(error: BaseException) -> None:  # busy or read-only: it stays bold, nothing else is affected
+            log.info("read mark for ticket %d not stored: %s", ticket_id, error)
+
+        ops.run(self._db, lambda job: tickets.mark_read(job.db, ticket_id),
+                success=lambda _none: self.model.refresh_ticket(ticket_id), failure=failed, parent=self)
+
+    def cycle_focus(self, step: int) -> None:
+        """F6 (1) / Shift+F6 (-1): the next area of the inbox, round."""
+        areas = [self.views, self.table]
+        if self.ticket_view.ticket is not None:
+            areas += [self.ticket_view.conversation, self.ticket_view.composer]
+        focused = self.focusWidget()
+        at = next((n for n, w in enumerate(areas) if focused is w or (focused and w.isAncestorOf(focused))), -1)
+        target = areas[(at + step) % len(areas)] if at >= 0 else areas[0 if step > 0 else -1]
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _ticket_changed(self, ticket_id: int) -> None:
         self.model.refresh_ticket(ticket_id)
@@ -613,6 +669,14 @@ class InboxPane(QWidget):
             self.table.selectRow(target)
             self.table.scrollTo(self.model.index(target, 0))
 
+    def place_new_columns(self) -> None:
+        """A column layout saved before the Waiting column existed puts it
+        last (off the right edge on a laptop): show it after the subject."""
+        header = self.table.horizontalHeader()
+        column = self.model.column_of("waiting")
+        if header.visualIndex(column) == header.count() - 1 and not header.isSectionHidden(column):
+            header.moveSection(header.visualIndex(column), 2)
+
     def stop_timers(self) -> None:
         """The window is closing: nothing may query the database after this."""
         self._search_timer.stop()
@@ -620,3 +684,24 @@ class InboxPane(QWidget):
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
+
+
+class _CompletionCloser(QObject):
+    """Hides the search completion when the box loses focus or a filter is
+    pressed: the popup stayed open over the filters (issue 17)."""
+
+    def __init__(self, completer: QCompleter) -> None:
+        super().__init__(completer)
+        self._completer = completer
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if not self._completer.popup().isVisible():
+            return False
+        if kind == QEvent.Type.FocusOut and isinstance(event, QFocusEvent) \
+                and event.reason() == Qt.FocusReason.PopupFocusReason:
+            return False  # the completion's own popup opening
+        if kind == QEvent.Type.FocusOut or (kind in (QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress)
+                                             and watched is not self._completer.widget()):
+            self._completer.popup().hide()
+        return False

@@ -18,10 +18,11 @@ from PySide6.QtCore import QDateTime, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QLabel, QMenu, QVBoxLayout, QWidget
 
-from amends.core import edits, merges, snooze, tags, tickets
+from amends.core import edits, merges, snooze, split, tags, tickets
 from amends.core.errors import AmendsError
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES, PRIORITIES
+from amends.ui.common import local_time
 from amends.ui.common.databus import Changed, DataBus
 from amends.ui.common.messages import show_error
 from amends.ui.common.undo import EditCommand, Undoable
@@ -62,6 +63,7 @@ class Triage(QObject):
         self.act_priority = self._action("Set &priority…", self.choose_priority, "P", "setPriority")
         self.act_status = self._action("Set stat&us…", self.choose_status, "U", "setStatus")
         self.act_merge = self._action("&Merge tickets…", self.merge, "M", "merge")
+        self.act_split = self._action("Sp&lit ticket…", self.choose_split, "Shift+M", "split")
         # Enter opens a ticket only in the ticket list: an action with that
         # shortcut in a menu would take Enter from every dialog too.
         self.act_open = self._action("&Open ticket (Enter)", self.open_current, "", "openTicket")
@@ -84,7 +86,7 @@ class Triage(QObject):
     @property
     def menu_actions(self) -> list[QAction]:
         return [self.act_assign, self.act_tag, self.act_untag, self.act_snooze, self.act_unsnooze,
-                self.act_category, self.act_priority, self.act_status, self.act_merge]
+                self.act_category, self.act_priority, self.act_status, self.act_merge, self.act_split]
 
     # -- what is selected ---------------------------------------------------------
     def targets(self) -> list[int]:
@@ -285,6 +287,32 @@ class Triage(QObject):
         return self._choose(self.tr("Merge"), self.tr("Merge ticket #{0} into…").format(ids[0]),
                             [(f"#{r.id} {r.subject} ({r.status}, {r.created_at[:10]})", r.id) for r in options],
                             lambda target: self.merge_into([ids[0]], target), "mergeDialog")
+
+    # -- split ---------------------------------------------------------------------------
+    def choose_split(self) -> ChoiceDialog | None:
+        """Shift+M: a message and what follows it become a new ticket (a second problem in one thread)."""
+        ticket_id = self.inbox.current_ticket_id()
+        if ticket_id is None:
+            return None
+        try:
+            shown = tickets.messages(self.db, ticket_id)
+        except AmendsError as error:
+            show_error(self.host, error)
+            return None
+        if len(shown) < 2:
+            self.bus.say(self.tr("Ticket #{0} has one message: there is nothing to split off.").format(ticket_id), 6000)
+            return None
+        choices = [(f"{local_time.short(m.created_at)} · {m.author} · {' '.join(m.body.split())[:80]}", m.id)
+                   for m in shown[1:]]
+        return self._choose(self.tr("Split ticket #{0}").format(ticket_id),
+                            self.tr("The message you choose and every message after it move to a new ticket, "
+                                    "linked to this one:"), choices, self.split_at, "splitDialog")
+
+    def split_at(self, message_id: int) -> split.SplitEdit | None:
+        edit = self.run(lambda: split.split(self.db, message_id))
+        if isinstance(edit, split.SplitEdit):
+            self.bus.say(self.tr("Split into #{0}; Ctrl+Z joins it back.").format(edit.new_id), 8000)
+        return edit if isinstance(edit, split.SplitEdit) else None
 
     def merge_into(self, sources: list[int], target: int) -> None:
         """One undo step for the whole merge, however many tickets join."""

@@ -6,9 +6,11 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -24,6 +26,7 @@ from amends.ui.common.messages import show_error
 from amends.ui.common.note_dialog import NoteDialog, PublishDialog  # noqa: F401 (re-exported for callers)
 from amends.ui.common.rows_model import ListModel
 from amends.ui.policies.policy_editor import PolicyEditor
+from amends.ui.policies.policy_review import PolicyReviewDialog, UpstreamFixDialog
 from amends.ui.policies.proposals_box import ProposalsBox
 from amends.ui.policies.rules_box import RulesBox
 
@@ -80,13 +83,23 @@ class PoliciesPane(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.new_button = QPushButton(self.tr("New policy"))
         self.new_button.setObjectName("newPolicy")
+        self.review_button = QPushButton(self.tr("Review this policy…"))
+        self.review_button.setObjectName("reviewPolicy")
+        self.review_button.setToolTip(self.tr("Its quarter on one page, ending in keep, change or retire"))
+        self.upstream_button = QPushButton(self.tr("Record an upstream fix…"))
+        self.upstream_button.setObjectName("upstreamFix")
+        self.upstream_button.setToolTip(self.tr("A change made outside support (packing, supplier, website), "
+                                                "measured before and after like a policy version"))
+        buttons = QHBoxLayout()
+        for button in (self.new_button, self.review_button, self.upstream_button):
+            buttons.addWidget(button)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(QLabel(self.tr("<h3>Policies</h3>What we do for the next 1,000 customers like this. "
                                              "Edit a draft, then publish it.")))
         left_layout.addWidget(self.table, 2)
-        left_layout.addWidget(self.new_button)
+        left_layout.addLayout(buttons)
         self.proposals = ProposalsBox(db)
         self.proposals.setObjectName("proposalsBox")
         left_layout.addWidget(self.proposals, 1)
@@ -96,8 +109,16 @@ class PoliciesPane(QWidget):
         self.editor = PolicyEditor(db)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setObjectName("policiesSplitter")
-        splitter.addWidget(left)
+        # The list, proposals and rules scroll together when the window is short (a 720 px
+        # laptop): stacked, their minimum heights made the window taller than the screen.
+        left_scroll = QScrollArea()
+        left_scroll.setObjectName("policiesLeft")
+        left_scroll.setWidgetResizable(True)
+        left_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        left_scroll.setWidget(left)
+        splitter.addWidget(left_scroll)
         splitter.addWidget(self.editor)
+        splitter.setChildrenCollapsible(False)
         splitter.setSizes([620, 800])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -105,6 +126,8 @@ class PoliciesPane(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._selected)
         self.editor.saved.connect(self._saved)
         self.new_button.clicked.connect(self.new_policy)
+        self.review_button.clicked.connect(self.review_policy)
+        self.upstream_button.clicked.connect(self.record_upstream_fix)
         self.proposals.accepted.connect(self._open_draft)
         self.refresh()
         if self.model.rowCount():
@@ -161,6 +184,33 @@ class PoliciesPane(QWidget):
     def _saved(self, policy_id: int) -> None:
         self.refresh()
         self.select_policy(policy_id)
+
+    def _current_policy(self) -> policies.Policy | None:
+        index = self.table.currentIndex()
+        return self.model.items[index.row()] if index.isValid() else None
+
+    def review_policy(self) -> PolicyReviewDialog | None:
+        """Open the review page of the selected policy (computed at once)."""
+        policy = self._current_policy()
+        if policy is None:
+            return None
+        dialog = PolicyReviewDialog(self._db, policy.id, self)
+        dialog.decided.connect(self._decided)
+        dialog.compute()
+        dialog.open()
+        return dialog
+
+    def _decided(self, policy_id: int, choice: str) -> None:
+        self.refresh()
+        if choice == "change":
+            self._open_draft(policy_id)
+
+    def record_upstream_fix(self) -> UpstreamFixDialog:
+        policy = self._current_policy()
+        dialog = UpstreamFixDialog(self._db, policy.category if policy else None, policy.id if policy else None,
+                                   self)
+        dialog.open()
+        return dialog
 
     def new_policy(self) -> None:
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from amends.core import resolution, tickets
 from amends.core.errors import AmendsError
@@ -34,6 +34,7 @@ class ResolveFlow(QObject):
         self.bus = bus
         self.parent_widget = parent
         self.checklist_dialog: ChecklistDialog | None = None
+        self.draft_box: QMessageBox | None = None
 
     def targets(self) -> list[int]:
         """The selected tickets, or the current one (ui/inbox/selection.py)."""
@@ -49,7 +50,51 @@ class ResolveFlow(QObject):
         shown = self.resolve([ticket_id])
         return shown[0] if shown else None
 
+    def ask_about_draft(self, ids: list[int], then) -> bool:
+        """An unsent reply in the composer of one of these tickets: Send it,
+        keep it as a draft, or discard it, before going on (a save offer put
+        there by the checklist was easy to lose: resolving moved on). Returns
+        True when it asked (``then`` runs after the answer)."""
+        view = self.inbox.ticket_view
+        shown = view.ticket.id if view.ticket is not None else None
+        if shown not in ids or not view.has_unsent_draft():
+            return False
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Unsent reply"),
+                          self.tr("Ticket #{0} has a reply you have not sent.").format(shown),
+                          QMessageBox.StandardButton.NoButton, self.parent_widget)
+        box.setObjectName("unsentDraftBox")
+        box.setInformativeText(self.tr("Send it now, keep it as a draft on the ticket, or discard it?"))
+        send = box.addButton(self.tr("&Send reply"), QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton(self.tr("&Keep as draft"), QMessageBox.ButtonRole.RejectRole)
+        discard = box.addButton(self.tr("&Discard"), QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(send)
+        box.setEscapeButton(keep)
+
+        def answered(button) -> None:
+            if button is send:
+                if not view.send_unsent():
+                    return  # refused (a placeholder, a conflict): the text stays, nothing goes on
+            elif button is discard:
+                view.discard_unsent()
+            else:
+                view.save_draft()
+            then()
+
+        box.buttonClicked.connect(answered)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.draft_box = box
+        box.open()
+        for button, name in ((send, "sendDraft"), (keep, "keepDraft"), (discard, "discardDraft")):
+            button.setObjectName(name)
+        return True
+
     def resolve(self, ids: list[int]) -> list[ChecklistDialog]:
+        """Resolve ``ids``; an unsent reply on the ticket shown is asked about first."""
+        if self.ask_about_draft(ids, lambda: self._resolve_now(ids)):
+            return []
+        return self._resolve_now(ids)
+
+    def _resolve_now(self, ids: list[int]) -> list[ChecklistDialog]:
         """The one flow: the tickets grouped by the policy version that
         applies, the checklist shown once per group and recorded for each
         ticket against the version it had when its checklist was shown. On
@@ -100,8 +145,13 @@ class ResolveFlow(QObject):
                 text += " " + self.tr("Not resolved: {0}").format(
                     "; ".join(f"#{t}: {reason}" for t, reason in dialog.failures))
             self.bus.say(text, 10_000)
-            self.bus.announce(Changed.TICKETS)  # they leave the active views: the next tickets take their place
-            self._next_group(rest, shown)
+
+            def go_on() -> None:
+                self.bus.announce(Changed.TICKETS)  # they leave the active views: the next tickets take their place
+                self._next_group(rest, shown)
+
+            if not self.ask_about_draft(list(dialog.resolved) or dialog.ticket_ids, go_on):
+                go_on()
 
         dialog.accepted.connect(resolved)
         dialog.finished.connect(lambda _result: self.finished.emit())

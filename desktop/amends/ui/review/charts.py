@@ -130,3 +130,16 @@ def cost_chart(recovery_cost: Sequence[Row]) -> Chart:
                  (Series(tr("Cost"), tuple(r["amounts"][currency] for r in rows), "series1"),),
                  money(currency) if currency else Unit(tr("money")), tr("Category"), y_title=tr("Cost"),
                  note=tr("Nothing with a price in this period."), meta={"categories": [r["category"] for r in rows]})
+
+
+def save_offers_chart(bands: Sequence[Row], window_days: int) -> Chart:
+    """Share of customers still subscribed after the window, per offer band
+    (bands with customers only), with 95 % (Wilson) intervals as error bars."""
+    shown = [b for b in bands if b["customers"]]
+    return Chart(tr("Still subscribed {0} days later, by what was offered").format(window_days),
+                 tuple(b["band"] for b in shown),
+                 (Series(tr("Still subscribed"), tuple(b["rate"] for b in shown), "ok",
+                         tuple(tuple(b["ci"]) for b in shown)),),
+                 percent(), tr("Offered"), y_title=tr("Still subscribed"), value_labels=True,
+                 note=tr("Nobody asked to cancel in this period."),
+                 meta={"bands": [b["band"] for b in shown], "window_days": window_days})

@@ -30,13 +30,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from amends.core import clock, insights
+from amends.core import clock, insights, money, rules
+from amends.core.errors import AmendsError
+from amends.core.insights import themes as theme_finder
 from amends.core.insights.drill import Drill, ticket_ids
 from amends.core.insights.period import FIRST_DAY, LAST_DAY, Period, last_full_quarter
 from amends.core.store import Database
 from amends.core.vocabulary import OFFER_KINDS, STEP_TYPES, category_name
 from amends.ui.common import ops
 from amends.ui.common.charts import ChartWidget, month_label
+from amends.ui.common.databus import Changed
 from amends.ui.common.messages import show_error
 from amends.ui.common.rows_model import RowsModel
 from amends.ui.review import charts
@@ -51,6 +54,12 @@ def _num(value) -> str:
     if value is None:
         return "—"
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _money(amount: float | None, currency: str | None) -> str:
+    if amount is None:
+        return "—"
+    return f"{amount:,.{money.exponent(currency)}f} {currency or ''}".strip()
 
 
 def _monthly(months: list[dict]) -> str:
@@ -76,6 +85,8 @@ class ReviewPane(QWidget):
     #: (label, ticket ids): open the inbox on exactly these tickets.
     drill_requested = Signal(str, list)
     computed = Signal()
+    #: A write made here (a rule or a proposal from a theme): a Changed value for the window's bus.
+    wrote = Signal(int)
 
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +94,7 @@ class ReviewPane(QWidget):
         self.data: dict | None = None
         self.period: Period = last_full_quarter(clock.now().date())
         self._op: ops.Operation | None = None
+        self.review: insights.Review | None = None  # the typed figures behind ``data`` (themes' phrases, breakdowns)
         self._clicks_connected = False
 
         # -- controls --------------------------------------------------------
@@ -134,13 +146,21 @@ class ReviewPane(QWidget):
         self.progress.hide()
         self.status = QLabel()
         self.status.setObjectName("secondary")
-        bar = QHBoxLayout()
-        for widget in (self.choice, self.since, self.until, self.min_tickets, self.window_days, self.churn_days):
-            bar.addWidget(widget)
-        bar.addStretch(1)
-        bar.addWidget(self.progress)
-        bar.addWidget(self.cancel_button)
-        bar.addWidget(self.refresh_button)
+        # Two rows: in one, these controls made the whole window at least 1,348 px wide
+        # (the stacked panes share one minimum), too wide for a 1,280 px laptop (issue 17).
+        bar = QVBoxLayout()
+        period_row, threshold_row = QHBoxLayout(), QHBoxLayout()
+        for widget in (self.choice, self.since, self.until):
+            period_row.addWidget(widget)
+        period_row.addStretch(1)
+        period_row.addWidget(self.progress)
+        period_row.addWidget(self.cancel_button)
+        period_row.addWidget(self.refresh_button)
+        for widget in (self.min_tickets, self.window_days, self.churn_days):
+            threshold_row.addWidget(widget)
+        threshold_row.addStretch(1)
+        bar.addLayout(period_row)
+        bar.addLayout(threshold_row)
 
         # -- gap 1 -------------------------------------------------------------
         self.recurring = self._table("recurringTable", [
@@ -228,6 +248,50 @@ class ReviewPane(QWidget):
             ("satisfied", "Said 4 or 5", lambda r: _percent(r["satisfied"])),
         ])
         self.satisfaction.setToolTip("")  # no tickets behind these rows to drill into
+        # -- themes inside each category (issue 18) ---------------------------------
+        self.themes = self._table("themesTable", [
+            ("category", "Category", lambda r: category_name(r.category)),
+            ("theme", "Theme", lambda r: r.theme),
+            ("tickets", "Tickets", lambda r: ("≈ " if r.estimated else "") + f"{r.tickets:,}"),
+            ("previous", "Previous period", lambda r: ("≈ " if r.estimated else "") + f"{r.previous:,}"),
+            ("trend", "Trend", lambda r: f"{r.trend:+,}"),
+            ("covered", "Covered by", lambda r: r.covered_by or "nothing"),
+        ])
+        self.themes.setMinimumHeight(240)
+        self.rule_button = QPushButton(self.tr("Make a rule of this theme"))
+        self.rule_button.setObjectName("themeRule")
+        self.propose_button = QPushButton(self.tr("Propose a policy change…"))
+        self.propose_button.setObjectName("themePropose")
+        for button in (self.rule_button, self.propose_button):
+            button.setEnabled(False)
+        self.rule_button.clicked.connect(self.theme_to_rule)
+        self.propose_button.clicked.connect(self.theme_to_proposal)
+        self.themes.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: [b.setEnabled(current.isValid())
+                                        for b in (self.rule_button, self.propose_button)])
+        theme_buttons = QWidget()
+        theme_bar = QHBoxLayout(theme_buttons)
+        theme_bar.setContentsMargins(0, 0, 0, 0)
+        theme_bar.addWidget(self.rule_button)
+        theme_bar.addWidget(self.propose_button)
+        theme_bar.addStretch(1)
+        # -- what save offers save (issue 18) -------------------------------------
+        save_columns = [
+            ("band", "Offered", lambda r: r.band),
+            ("customers", "Customers", lambda r: r.customers),
+            ("retained", "Still subscribed", lambda r: r.retained),
+            ("rate", "Rate", lambda r: f"{r.rate:.1%}"),
+            ("ci", "95 % interval", lambda r: f"{r.ci[0]:.1%} – {r.ci[1]:.1%}"),
+            ("cost", "Cost per retained", lambda r: _money(r.cost.amount, r.cost.currency)),
+        ]
+        self.saves = self._table("saveOffersTable", save_columns)
+        self.saves_by_actor = self._table("saveOffersByPerson", [("by", "Person", lambda r: r.by), *save_columns])
+        self.saves_by_version = self._table("saveOffersByVersion",
+                                            [("by", "Policy version", lambda r: r.by), *save_columns])
+        self.saves_chart = self._chart("saveOffersChart")
+        self.saves_note = QLabel()
+        self.saves_note.setWordWrap(True)
+        self.saves_note.setObjectName("secondary")
 
         content = QWidget()
         grid = QVBoxLayout(content)
@@ -262,6 +326,24 @@ class ReviewPane(QWidget):
         grid.addWidget(self._section("Satisfaction", "What customers answered to the survey mailed when their "
                                                      "ticket was resolved (1 terrible … 5 great), for surveys sent "
                                                      "in the period.", [self.satisfaction_summary, self.satisfaction]))
+        grid.addWidget(self._section(
+            "Themes inside each category",
+            "The causes a category mixes together: phrases many of its tickets share (subjects and first "
+            "customer messages), against the previous period of the same length, and whether a rule or policy "
+            "names them. Double-click for the tickets.", [self.themes, theme_buttons]))
+        saves_row = QWidget()
+        saves_grid = QGridLayout(saves_row)
+        saves_grid.setContentsMargins(0, 0, 0, 0)
+        saves_grid.addWidget(self.saves_chart, 0, 0)
+        saves_grid.addWidget(self.saves, 0, 1)
+        saves_grid.addWidget(self.saves_by_actor, 1, 0)
+        saves_grid.addWidget(self.saves_by_version, 1, 1)
+        grid.addWidget(self._section(
+            "What save offers save",
+            "Customers who wanted to leave (a cancellation ticket, or any save offer) in the period, by what "
+            "they were offered: how many were still subscribed after the window, and what each of those cost.",
+            [saves_row, self.saves_note]))
+        grid.addWidget(self._reply_targets_section())
         scroll = QScrollArea()
         self.scroll = scroll
         scroll.setWidgetResizable(True)
@@ -279,6 +361,36 @@ class ReviewPane(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self._set_dates(self.period)
         self.status.setText(self.tr("Choose a period and press Compute."))
+
+    def _reply_targets_section(self) -> QGroupBox:
+        """T17B: answered within the reply target (core/insights/reply_targets.py), a small block."""
+        self.targets_summary = QLabel()
+        self.targets_summary.setObjectName("targetsSummary")
+        self.targets_summary.setWordWrap(True)
+        columns = [("waits", "Waits", lambda r: r["waits"]), ("within", "Within target", lambda r: r["within_target"]),
+                   ("share", "Share", lambda r: _percent(r["share"]))]
+        self.targets_by_category = self._table("targetsByCategory", [
+            ("category", "Category", lambda r: category_name(r["category"])), *columns])
+        self.targets_by_person = self._table("targetsByPerson", [("person", "Person", lambda r: r["person"]),
+                                                                 *columns])
+        row = QWidget()
+        both = QHBoxLayout(row)
+        both.setContentsMargins(0, 0, 0, 0)
+        both.addWidget(self.targets_by_category, 1)
+        both.addWidget(self.targets_by_person, 1)
+        return self._section("Reply targets", "How many customers heard back within the reply target (business "
+                                              "hours; Preferences → Reply targets), by category and by who answered.",
+                             [self.targets_summary, row])
+
+    def _show_reply_targets(self, figures: dict | None) -> None:
+        if figures is None:
+            self.targets_summary.setText(self.tr("Not computed."))
+            return
+        self.targets_summary.setText(self.tr("<b>{0}</b> answered within target: {1} of {2} waits in the period "
+                                             "(a wait still open past its target counts as missed).").format(
+            _percent(figures["share"]), figures["within_target"], figures["waits"]))
+        self.targets_by_category.model().set_rows(figures["by_category"])
+        self.targets_by_person.model().set_rows(figures["by_person"])
 
     # -- building blocks ---------------------------------------------------------
     def _table(self, name: str, columns) -> QTableView:
@@ -367,16 +479,18 @@ class ReviewPane(QWidget):
         self.refresh_button.setEnabled(False)
         self.status.setText(self.tr("Computing {0}…").format(period.label()))
 
-        def work(job: ops.Job) -> dict:
-            return insights.compute(job.db, period, settings, progress=job.report, cancelled=job.cancelled).to_json()
+        def work(job: ops.Job) -> tuple[dict, insights.Review]:
+            review = insights.compute(job.db, period, settings, progress=job.report, cancelled=job.cancelled)
+            return review.to_json(), review
 
         def finished() -> None:
             self.progress.hide()
             self.cancel_button.hide()
             self.refresh_button.setEnabled(True)
 
-        def done(data: dict) -> None:
+        def done(result: tuple[dict, insights.Review]) -> None:
             finished()
+            data, self.review = result
             self.show_data(data, period, settings)
 
         def failed(error: BaseException) -> None:
@@ -427,8 +541,10 @@ class ReviewPane(QWidget):
             _percent(checklist["rate"]), checklist["with_policy"],
             checklist["resolutions"] - checklist["complete"], data["followups_overdue"]))
         self.cost.model().set_rows(data["recovery_cost"])
+        self._show_reply_targets(data.get("reply_targets"))
         self._show_satisfaction(data.get("satisfaction") or {})
         self._draw(recurring, data["offers"]["by_actor"], data["recovery_cost"], churn)
+        self._show_relations(data)
         self.computed.emit()
 
     def _draw(self, recurring: list[dict], offers: list[dict], cost: list[dict], churn: dict) -> None:
@@ -442,6 +558,8 @@ class ReviewPane(QWidget):
             widget.set_chart(chart)
             if not self._clicks_connected:
                 widget.clicked.connect(lambda s, i, w=widget: self._chart_drill(w, s, i))
+        if not self._clicks_connected:
+            self.saves_chart.clicked.connect(lambda s, i: self._chart_drill(self.saves_chart, s, i))
         self._clicks_connected = True
 
     def _show_satisfaction(self, figures: dict) -> None:
@@ -462,6 +580,64 @@ class ReviewPane(QWidget):
                       **r} for r in figures.get(key, [])]
         self.satisfaction.model().set_rows(rows)
 
+    def _show_relations(self, data: dict) -> None:
+        """Themes and save offers: from the typed review when there is one
+        (phrases, breakdowns), else from the JSON alone."""
+        review = self.review if self.review is not None and self.review.period == self._shown_period else None
+        found = list(review.themes) if review else [theme_finder.Theme(**t) for t in data.get("themes", [])]
+        self.themes.model().set_rows(found)
+        for button in (self.rule_button, self.propose_button):
+            button.setEnabled(False)
+        saved = review.save_offers if review else None
+        if saved is None:
+            for view in (self.saves, self.saves_by_actor, self.saves_by_version):
+                view.model().set_rows([])
+            return
+        shown = [b for b in saved.bands if b.customers]
+        self.saves.model().set_rows(shown)
+        self.saves_by_actor.model().set_rows(list(saved.by_actor))
+        self.saves_by_version.model().set_rows(list(saved.by_version))
+        self.saves_note.setText(self.tr(
+            "Still subscribed = a subscription in force {0} days after the ticket was opened. Left out: {1} "
+            "without a subscription then, {2} whose {0} days are not over. Cost per retained = every offer made "
+            "in the band ÷ the customers still subscribed (— when nobody stayed or an offer has no price).").format(
+            saved.window_days, saved.excluded.no_subscription, saved.excluded.window_not_over))
+        self.saves_chart.set_chart(charts.save_offers_chart([b.to_json() for b in saved.bands], saved.window_days))
+
+    # -- one click from a theme ----------------------------------------------------
+    def _current_theme(self) -> theme_finder.Theme | None:
+        index = self.themes.currentIndex()
+        return self.themes.model().rows[index.row()] if index.isValid() else None
+
+    def theme_to_rule(self) -> None:
+        """Add the rule the theme makes (its phrases, setting its category)."""
+        theme = self._current_theme()
+        if theme is None:
+            return
+        try:
+            saved = rules.add(self._db, theme_finder.rule_for(theme))
+        except AmendsError as error:
+            show_error(self, error)
+            return
+        self.wrote.emit(int(Changed.POLICIES))
+        self.status.setText(self.tr("Rule “{0}” added: new tickets with {1} go to {2}.").format(
+            saved.name, saved.query, category_name(theme.category)))
+
+    def theme_to_proposal(self) -> ops.Operation | None:
+        """File a proposal linked to the theme's tickets (found off the UI thread)."""
+        theme = self._current_theme()
+        if theme is None:
+            return None
+        period = self._shown_period
+
+        def done(proposal_id: int) -> None:
+            self.wrote.emit(int(Changed.PROPOSALS | Changed.TICKETS))
+            self.status.setText(self.tr("Proposal #{0} filed for “{1}”: see the Policies pane.").format(
+                proposal_id, theme.theme))
+
+        return ops.run(self._db, lambda job: theme_finder.propose(job.db, theme, period), success=done,
+                       failure=lambda error: show_error(self, error), parent=self)
+
     def _chart_drill(self, widget: ChartWidget, series: int, index: int) -> None:
         """A click on a bar or point: the tickets behind that figure."""
         chart = widget.chart()
@@ -481,6 +657,10 @@ class ReviewPane(QWidget):
             actor, category = meta["actors"][series], meta["categories"][index]
             self.drill(Drill("offers", p, actor=actor, category=category),
                        f"offers by {actor}, {category_name(category)}")
+        elif widget is self.saves_chart:
+            band = meta["bands"][index]
+            self.drill(Drill("save_retained", p, group=band, window_days=meta["window_days"]),
+                       f"still subscribed after “{band}”")
         elif widget is self.churn_chart:
             group = meta["groups"][index]
             self.drill(Drill("churned", p, group=group, window_days=self._shown_settings.churn_window_days),
@@ -514,6 +694,14 @@ class ReviewPane(QWidget):
                        row["label"])
         elif name == "costTable":
             self.drill(Drill("offers", p, category=row["category"]), f"offers, {category_name(row['category'])}")
+        elif name == "themesTable":
+            self.drill(Drill("theme", p, category=row.category, theme=row.phrases or (row.theme,)),
+                       f"theme “{row.theme}”, {category_name(row.category)}")
+        elif name in ("saveOffersTable", "saveOffersByPerson"):
+            window = self.review.save_offers.window_days if self.review and self.review.save_offers else 60
+            actor = row.by if name == "saveOffersByPerson" else None
+            self.drill(Drill("save_offer", p, group=row.band, actor=actor, window_days=window),
+                       f"offered “{row.band}”" + (f" by {actor}" if actor else ""))
 
     def _summary_link(self, link: str) -> None:
         if link == "incomplete":

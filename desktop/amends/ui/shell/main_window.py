@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -75,7 +76,7 @@ class MainWindow(WindowActions, QMainWindow):
         self._policies = None  # built on first use: start-up shows the inbox only
         self._review = None
         self._audit = None
-        self.stack = QStackedWidget()
+        self.stack = PaneStack()
         self.stack.addWidget(self.inbox)
         self.banners = Banners(db, self)
         central = QWidget()
@@ -195,7 +196,7 @@ class MainWindow(WindowActions, QMainWindow):
 
     def apply_appearance(self) -> None:
         """Light or dark: banners, icons and the conversation follow the scheme."""
-        dark = appearance.is_dark(self)
+        dark = appearance.is_dark()  # the application's palette: the window's may not have followed yet
         self.setStyleSheet(appearance.stylesheet(dark))
         for banner in (self.banners.hint, self.banners.restored, self.banners.schema):
             appearance.link_on_banner(banner, dark)
@@ -278,6 +279,7 @@ class MainWindow(WindowActions, QMainWindow):
             self._review = ReviewPane(self.db)
             self._review.setObjectName("reviewPane")
             self._review.drill_requested.connect(self.drill_down)
+            self._review.wrote.connect(lambda what: self.bus.announce(Changed(what)))
             self.stack.addWidget(self._review)
         return self._review
 
@@ -471,6 +473,7 @@ class MainWindow(WindowActions, QMainWindow):
         header = settings.get(schema.INBOX_HEADER)
         if header is not None:
             self.inbox.table.horizontalHeader().restoreState(header)
+            self.inbox.place_new_columns()
         # The view and sort are per database (another file has other saved views).
         view = settings.get(schema.INBOX_VIEW, db=self.db.path)
         if view and view != self.inbox.current_view_key():
@@ -518,3 +521,27 @@ def offer_demo_on_first_run(window: MainWindow) -> QDialog | None:
     box.accepted.connect(lambda: window.files.load_demo(DEMO_TICKETS))
     box.open()
     return box
+
+
+class PaneStack(QStackedWidget):
+    """The panes, of which only the one shown sets the window's minimum size:
+    a QStackedWidget takes the largest of all, so the Policies pane's height
+    and the Review's controls kept the window from a 1,280 × 720 laptop."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.currentChanged.connect(self._fit)
+
+    def addWidget(self, widget: QWidget) -> int:
+        index = super().addWidget(widget)
+        self._fit()
+        return index
+
+    def _fit(self, *_args) -> None:
+        shown = self.currentWidget()
+        for number in range(self.count()):
+            pane = self.widget(number)
+            policy = QSizePolicy.Policy.Preferred if pane is shown else QSizePolicy.Policy.Ignored
+            pane.setSizePolicy(policy, policy)
+        self.updateGeometry()
+

@@ -112,6 +112,13 @@ class PreferencesDialog(QDialog):
         signature_label = QLabel(self.tr("Your &signature"))
         signature_label.setBuddy(self.signature)
         form.addRow(signature_label, self.signature)
+        self.targets_button = QPushButton(self.tr("Reply &targets and business hours…"))
+        self.targets_button.setObjectName("prefTargets")
+        self.targets_button.setToolTip(self.tr("How soon customers should hear back, per category and priority "
+                                               "(for everyone using this database)"))
+        self.targets_button.clicked.connect(self.open_targets)
+        self.targets_dialog: QDialog | None = None
+        form.addRow(QLabel(self.tr("Service")), self.targets_button)
         self.problem = QLabel()
         self.problem.setObjectName("replyProblem")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -128,6 +135,13 @@ class PreferencesDialog(QDialog):
         self.mailboxes_dialog = MailboxesDialog(self._db, self)
         self.mailboxes_dialog.open()
         return self.mailboxes_dialog
+
+    def open_targets(self) -> QDialog:
+        from amends.ui.shell.targets_dialog import TargetsDialog
+
+        self.targets_dialog = TargetsDialog(self._db, self)
+        self.targets_dialog.open()
+        return self.targets_dialog
 
     def accept(self) -> None:
         name = " ".join(self.name.text().split())

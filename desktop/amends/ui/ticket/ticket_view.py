@@ -13,7 +13,7 @@ import logging
 import re
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QTextOption
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTabWidget,
     QTextBrowser,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from amends import settings_schema as schema
 from amends.core import (
     attachments,
     audit,
@@ -45,6 +47,7 @@ from amends.core import (
     resolution,
     safe_html,
     signatures,
+    split,
     suggestions,
     tags,
     tickets,
@@ -54,7 +57,7 @@ from amends.core.mail import defects as mail_defects
 from amends.core.mail import delivery, mailboxes, outbox
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES, OFFER_KINDS, PRIORITIES, STATUSES, category_name
-from amends.ui.common import ops
+from amends.ui.common import appearance, ops, settings
 from amends.ui.common.messages import conflict_box, describe, show_error
 from amends.ui.ticket.attachments_view import AttachmentBrowser, body_html
 
@@ -117,7 +120,7 @@ def conversation_html(ticket: tickets.Ticket, dark: bool = False,
         parts.append(
             f'<table width="100%" cellpadding="8" style="margin-bottom:6px; background:{background};">'
             f'<tr><td style="color:{foreground};"><b>{html.escape(label)}</b> · {html.escape(author)} · '
-            f'{html.escape(message.created_at[:16].replace("T", " "))}<br>{body}'
+            f'{html.escape(_stamp(message.created_at))}<br>{body}'
             f'{_defects_html((defects or {}).get(message.id, []), foreground)}'
             f'{delivery_html((deliveries or {}).get(message.id), foreground)}</td></tr></table>')
     if not parts:
@@ -129,6 +132,58 @@ def tags_html(ticket_tags: list) -> str:
     """Tags as coloured chips with their names (colour is never the only sign)."""
     return " ".join(f'<span style="background:{t.colour}; color:#ffffff;">&nbsp;{html.escape(t.name)}&nbsp;</span>'
                     for t in ticket_tags)
+
+
+class CustomerPanel(QWidget):
+    """The customer sidebar, foldable to a strip with one icon (a 1,280 px
+    laptop needs the width for the conversation). The state is remembered."""
+
+    def __init__(self, browser: QTextBrowser, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("customerPanel")
+        self.browser = browser
+        self.toggle = QToolButton()
+        self.toggle.setObjectName("customerToggle")
+        self.toggle.setAutoRaise(True)
+        self.toggle.setCheckable(True)
+        self.toggle.setAccessibleName(self.tr("Show or fold the customer panel"))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(browser, 1)
+        self.toggle.toggled.connect(self.set_collapsed)
+        self.set_collapsed(bool(settings.get(schema.CUSTOMER_COLLAPSED)))
+
+    @property
+    def collapsed(self) -> bool:
+        return not self.browser.isVisibleTo(self)
+
+    def set_collapsed(self, collapsed: bool) -> None:
+        self.toggle.blockSignals(True)
+        self.toggle.setChecked(collapsed)
+        self.toggle.blockSignals(False)
+        self.browser.setVisible(not collapsed)
+        self.toggle.setIcon(appearance.icon("customer", self))
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly if collapsed
+                                       else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toggle.setText(self.tr("Customer ‹"))
+        self.toggle.setToolTip(self.tr("Show the customer panel") if collapsed else self.tr("Fold to an icon"))
+        if collapsed:
+            self.setFixedWidth(self.toggle.sizeHint().width() + 4)
+        else:
+            self.setMinimumWidth(160)
+            self.setMaximumWidth(16777215)
+        settings.put(schema.CUSTOMER_COLLAPSED, collapsed)
+
+
+def _stamp(iso: str) -> str:
+    """A message's time, local, with its zone's short name (the list shows the full zone on hover)."""
+    try:
+        moment = clock.parse_iso(iso).astimezone()
+    except ValueError:
+        return iso
+    return moment.strftime("%Y-%m-%d %H:%M ") + (moment.tzname() or "")
 
 
 def local_time(iso: str) -> str:
@@ -318,13 +373,18 @@ class TicketView(QWidget):
         row1.addWidget(self.category, 2)
         row1.addWidget(QLabel(self.tr("Priority")))
         row1.addWidget(self.priority, 1)
-        row2 = QHBoxLayout()
-        row2.addWidget(QLabel(self.tr("Assignee")))
-        row2.addWidget(self.assignee, 2)
-        row2.addWidget(self.take_button)
-        row2.addWidget(QLabel(self.tr("Status")))
-        row2.addWidget(self.status, 1)
-        row2.addWidget(self.resolve_button)
+        # Two short rows, not one long one: on a 1,280 px laptop the names in the
+        # assignee and status boxes were cut to a few letters.
+        row2 = QVBoxLayout()
+        assign_row, status_row = QHBoxLayout(), QHBoxLayout()
+        assign_row.addWidget(QLabel(self.tr("Assignee")))
+        assign_row.addWidget(self.assignee, 1)
+        assign_row.addWidget(self.take_button)
+        status_row.addWidget(QLabel(self.tr("Status")))
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.resolve_button)
+        row2.addLayout(assign_row)
+        row2.addLayout(status_row)
 
         self.conversation = AttachmentBrowser(db)  # loads the mail's own images only: no network, no disk
         self.conversation.setObjectName("conversation")
@@ -392,11 +452,16 @@ class TicketView(QWidget):
         self.customer = QTextBrowser()
         self.customer.setObjectName("customerSidebar")
         self.customer.setAccessibleName(self.tr("Customer"))
-        self.customer.setMinimumWidth(140)  # names stay readable; the window still fits 1366 px
+        # Words wrap whole (the default also broke them anywhere: a letter per line when narrow).
+        self.customer.setWordWrapMode(QTextOption.WrapMode.WordWrap)
+        self.conversation.setWordWrapMode(QTextOption.WrapMode.WordWrap)
+        self.customer_panel = CustomerPanel(self.customer)
+        main.setMinimumWidth(320)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("ticketSplitter")
         self.splitter.addWidget(main)
-        self.splitter.addWidget(self.customer)
+        self.splitter.addWidget(self.customer_panel)
+        self.splitter.setChildrenCollapsible(False)  # dragged hard, a pane stops at its minimum
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([640, 220])
@@ -454,6 +519,7 @@ class TicketView(QWidget):
             entries = audit.for_entity(self._db, "ticket", ticket_id)
             ticket_tags = tags.for_tickets(self._db, [ticket_id]).get(ticket_id, [])
             joined = merges.merged_from(self._db, ticket_id)
+            split_from, split_into = split.links(self._db, ticket_id)
             files = attachments.for_ticket(self._db, ticket_id)
             noted = mail_defects.of_ticket(self._db, ticket_id)
             delivered = delivery.for_messages(self._db, [m.id for m in ticket.messages if m.direction == "out"])
@@ -477,8 +543,12 @@ class TicketView(QWidget):
             extra += self.tr(" · merged from {0}").format(", ".join(f"#{t}" for t in joined))
         if ticket.merged_into:
             extra += self.tr(" · merged into #{0}").format(ticket.merged_into)
+        if split_from:
+            extra += self.tr(" · split from #{0}").format(split_from)
+        if split_into:
+            extra += self.tr(" · split into {0}").format(", ".join(f"#{t}" for t in split_into))
         self.meta.setText(self.tr("#{0} · opened {1}{2} · updated {3}{4}").format(
-            ticket.id, ticket.created_at[:16].replace("T", " "), cycle, ticket.updated_at[:16].replace("T", " "),
+            ticket.id, _stamp(ticket.created_at), cycle, _stamp(ticket.updated_at),
             extra))
         self.tags.setText(tags_html(ticket_tags))
         self.tags.setVisible(bool(ticket_tags))
@@ -859,6 +929,30 @@ class TicketView(QWidget):
         self.overtaken_box = box
         box.open()
         return True
+
+    def send_unsent(self) -> bool:
+        """Send what is in the composer (as the mode says); True when it went.
+        The person was just asked about this ticket they resolved: that is no
+        news to warn about (someone else's reply still is)."""
+        if self.ticket is not None:
+            try:
+                self._seen_status = tickets.get(self._db, self.ticket.id, with_messages=False).status
+            except AmendsError as error:
+                show_error(self, error)
+                return False
+        self._send(self.mode)
+        return not self.has_unsent_draft()
+
+    def discard_unsent(self) -> None:
+        """Throw the composer's text away, and its stored draft."""
+        if self.ticket is None:
+            return
+        self.draft_timer.stop()
+        self.composer.clear()
+        try:
+            drafts.clear(self._db, self.ticket.id, "reply")
+        except AmendsError as error:  # a stale draft comes back as text to delete, nothing worse
+            log.info("discarded draft of ticket %s still stored: %s", self.ticket.id, error)
 
     def save_draft(self) -> None:
         """What is being typed survives a crash or restart."""

@@ -1,0 +1,51 @@
+"""Stored times (UTC text) as the person reads them: in their own time zone,
+with the zone said where there is room for it (tooltips, the conversation).
+
+Snooze presets are local already; showing UTC without saying so made
+"tomorrow 09:00" look like 08:00. Files written for others (exports, the
+exchange format) keep ISO 8601 with its zone (``Z``), unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from amends.core import clock
+
+
+def _local(iso: str) -> datetime | None:
+    try:
+        return clock.parse_iso(iso).astimezone()
+    except (ValueError, TypeError):
+        return None
+
+
+def short(iso: str | None) -> str:
+    """``2026-12-01 10:05`` in local time (the list's cells)."""
+    moment = _local(iso or "")
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else (iso or "")
+
+
+def zone(moment: datetime) -> str:
+    offset = moment.strftime("%z")
+    name = moment.tzname() or ""
+    label = f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
+    return f"{name} ({label})" if name and name not in ("UTC", label) else label
+
+
+def with_zone(iso: str | None) -> str:
+    """``2026-12-01 10:05:33 CET (UTC+01:00)``: the time and the zone it is in."""
+    moment = _local(iso or "")
+    return f"{moment.strftime('%Y-%m-%d %H:%M:%S')} {zone(moment)}" if moment else (iso or "")
+
+
+def duration(seconds: float) -> str:
+    """A wait as people say it: ``45 min``, ``3 h 20 min``, ``2 d 4 h``."""
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours and days < 2 else f"{days} d"  # "527 d": the hours no longer matter

@@ -1,0 +1,56 @@
+"""Open time for reply targets (T17B), on main's BusinessHours: time between
+moments, due times (add) and the latest late moment (subtract), DST."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from amends.core import business_hours
+from amends.core.business_hours import BusinessHours
+from amends.core.errors import ValidationError
+
+H = timedelta(hours=1)
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def test_always_open_counts_clock_time() -> None:
+    hours = business_hours.always()
+    assert hours.always_open
+    assert hours.business_time_between(at("2026-12-04T20:00"), at("2026-12-05T08:00")) == 12 * H
+    assert hours.add(at("2026-12-04T20:00"), 3 * H) == at("2026-12-04T23:00")
+
+
+def test_weekdays_skip_the_night_and_the_weekend() -> None:
+    hours = business_hours.weekdays("09:00", "17:00", "UTC")
+    # Friday 16:00 → Monday 10:00: one hour on Friday, one on Monday.
+    assert hours.business_time_between(at("2026-12-04T16:00"), at("2026-12-07T10:00")) == 2 * H
+    assert hours.add(at("2026-12-04T16:00"), 4 * H) == at("2026-12-07T12:00")
+    assert hours.subtract(at("2026-12-07T12:00"), 4 * H) == at("2026-12-04T16:00")
+    # Arriving while closed: the clock starts at opening time.
+    assert hours.add(at("2026-12-05T03:00"), 1 * H) == at("2026-12-07T10:00")
+
+
+def test_two_spans_a_day() -> None:
+    hours = BusinessHours("UTC", {"mon": (("13:00", "17:00"), ("08:00", "12:00"))})
+    assert hours.business_time_between(at("2026-12-07T00:00"), at("2026-12-08T00:00")) == 8 * H
+    assert hours.add(at("2026-12-07T11:00"), 2 * H) == at("2026-12-07T14:00")
+    assert hours.subtract(at("2026-12-07T14:00"), 2 * H) == at("2026-12-07T11:00")
+
+
+def test_local_zone_and_daylight_saving() -> None:
+    hours = business_hours.weekdays("09:00", "17:00", "Europe/Berlin")
+    # Across the spring change (Sunday 29 March 2026) a working day is still 8 hours.
+    assert hours.business_time_between(at("2026-03-27T00:00"), at("2026-03-31T00:00")) == 16 * H
+    assert hours.add(at("2026-03-27T15:00"), 2 * H) == at("2026-03-30T08:00"), "10:00 CEST on Monday"
+
+
+def test_never_open_is_said_not_looped() -> None:
+    closed = BusinessHours("UTC", {})
+    assert closed.never_open
+    assert closed.business_time_between(at("2026-12-01T00:00"), at("2026-12-09T00:00")) == timedelta(0)
+    with pytest.raises(ValidationError, match="never open"):
+        closed.add(at("2026-12-01T00:00"), H)
