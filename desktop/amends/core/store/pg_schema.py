@@ -175,6 +175,35 @@ def trigger(statement: str) -> str | None:
             f"EXECUTE FUNCTION amends_immutable('{message}')")
 
 
+_ROW_TRIGGER = re.compile(
+    r"CREATE TRIGGER (\w+) (BEFORE|AFTER) (INSERT|DELETE|UPDATE(?: OF [\w, ]+?)?) ON (\w+)\s*"
+    r"(?:WHEN (.*?))?\s*BEGIN\s+(.*?)\s*END;?$", re.DOTALL | re.IGNORECASE)
+
+
+def row_trigger(statement: str) -> list[str] | None:
+    """A plain SQLite row trigger (``AFTER … ON t [WHEN c] BEGIN s; … END``) as a
+    PL/pgSQL function and trigger: the condition and statements go through the
+    same dialect as the services' SQL (``IS 'x'`` → ``IS NOT DISTINCT FROM`` …)."""
+    from amends.core.store.dialect import to_postgres
+
+    match = _ROW_TRIGGER.match(_strip_comments(statement))
+    if match is None:
+        return None
+    name, when, event, table, condition, body = match.groups()
+    if "RAISE(" in body.upper():
+        return None
+    from amends.core.store.migrations import statements
+
+    inner = [to_postgres(part).sql.replace("%%", "%") for part in statements(body)]
+    code = "\n    ".join(part.rstrip(";") + ";" for part in inner)
+    if condition:
+        guard = to_postgres(f"SELECT 1 WHERE {condition}").sql.replace("%%", "%")[len("SELECT 1 WHERE "):]
+        code = f"IF {guard} THEN\n    {code}\n    END IF;"
+    return [f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    {code}\n"
+            f"    RETURN NULL;\nEND $$",
+            f"CREATE TRIGGER {name} {when} {event} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"]
+
+
 def trigger_tables() -> dict[str, str]:
     """Each trigger's table (PostgreSQL's DROP TRIGGER names it)."""
     found: dict[str, str] = {}
@@ -204,8 +233,17 @@ def translate(version: int) -> list[str]:
         if translated is not None:
             out.append(translated)
             continue
+        row = row_trigger(statement) if statement.upper().startswith("CREATE TRIGGER") else None
+        if row is not None:
+            out += row
+            continue
         if re.match(r"CREATE (VIRTUAL TABLE|TRIGGER)", statement):
             raise DatabaseProblem(f"Schema {version}: no PostgreSQL form for {statement.splitlines()[0]!r}",
                                   hint="Add it to amends.core.store.pg_schema.OVERRIDES.")
+        if re.match(r"(UPDATE|INSERT|DELETE)\b", statement, re.IGNORECASE):  # data moves in a script
+            from amends.core.store.dialect import to_postgres
+
+            out.append(to_postgres(statement).sql.replace("%%", "%"))
+            continue
         out.append(_types(statement))
     return out
