@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from amends.core.errors import DatabaseProblem
+from amends.core.store.schema import SCRIPTS
 
 
 class Unsupported(DatabaseProblem):
@@ -194,23 +195,52 @@ def _pragma(sql: str) -> Statement | None:
     return Statement(sql=_PRAGMAS[name], insert_table=None, returning=False)
 
 
+_RAISE_TRIGGER = re.compile(
+    r"CREATE TRIGGER (\w+) BEFORE (UPDATE|DELETE) ON (\w+)\s+BEGIN SELECT RAISE\(ABORT, '([^']*)'\); END;?$",
+    re.DOTALL)
+def _strip_comments(statement: str) -> str:
+    lines = []
+    for line in statement.splitlines():
+        code = re.sub(r"--.*$", "", line).rstrip()
+        if code:
+            lines.append(code)
+    return "\n".join(lines).strip()
+
+
+def trigger(statement: str) -> str | None:
+    """A ``BEFORE UPDATE/DELETE … RAISE(ABORT)`` trigger (immutable rows) in PostgreSQL, or None."""
+    match = _RAISE_TRIGGER.match(_strip_comments(statement))
+    if match is None:
+        return None
+    name, event, table, message = match.groups()
+    return (f"CREATE TRIGGER {name} BEFORE {event} ON {table} FOR EACH ROW "
+            f"EXECUTE FUNCTION amends_immutable('{message}')")
+
+
+def trigger_tables() -> dict[str, str]:
+    """Each trigger's table (PostgreSQL's DROP TRIGGER names it)."""
+    found: dict[str, str] = {}
+    for script in SCRIPTS.values():
+        for name, table in re.findall(r"CREATE TRIGGER (\w+) [A-Z ]+? ON (\w+)", script):
+            found[name] = table
+    return found
+
+
 _DROP_TRIGGER = re.compile(r"^\s*DROP TRIGGER (IF EXISTS )?(\w+)\s*;?\s*$", re.IGNORECASE)
 
 
 def _triggers(sql: str) -> Statement | None:
     """policies.remove_all lifts the immutability triggers for one transaction
     by dropping and re-creating them with SQLite's DDL."""
-    from amends.core.store import pg_schema
-
     drop = _DROP_TRIGGER.match(sql)
     if drop:
-        table = pg_schema.trigger_tables().get(drop.group(2))
+        table = trigger_tables().get(drop.group(2))
         if table is None:
             raise Unsupported(f"DROP TRIGGER: no table known for trigger {drop.group(2)}")
         return Statement(sql=f"DROP TRIGGER {drop.group(1) or ''}{drop.group(2)} ON {table}", insert_table=None,
                          returning=False)
     if sql.lstrip().upper().startswith("CREATE TRIGGER"):
-        translated = pg_schema.trigger(sql)
+        translated = trigger(sql)
         if translated is None:
             raise Unsupported(f"This trigger has no PostgreSQL translation: {sql.strip()[:120]}")
         return Statement(sql=translated, insert_table=None, returning=False)

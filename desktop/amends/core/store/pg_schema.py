@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from amends.core.errors import DatabaseProblem
+from amends.core.store.dialect import _strip_comments, to_postgres, trigger
 from amends.core.store.schema import SCRIPTS
 
 #: Run once, before version 1: extensions and the SQLite functions the
@@ -137,19 +138,7 @@ END $$""",
     ],
 }
 
-_RAISE_TRIGGER = re.compile(
-    r"CREATE TRIGGER (\w+) BEFORE (UPDATE|DELETE) ON (\w+)\s+BEGIN SELECT RAISE\(ABORT, '([^']*)'\); END;?$",
-    re.DOTALL)
 _CREATES = re.compile(r"^CREATE (?:UNIQUE )?(?:VIRTUAL )?(?:TABLE|INDEX|TRIGGER|VIEW) (\w+)", re.IGNORECASE)
-
-
-def _strip_comments(statement: str) -> str:
-    lines = []
-    for line in statement.splitlines():
-        code = re.sub(r"--.*$", "", line).rstrip()
-        if code:
-            lines.append(code)
-    return "\n".join(lines).strip()
 
 
 def _types(statement: str) -> str:
@@ -165,16 +154,6 @@ def _types(statement: str) -> str:
     return sql.rstrip(";").strip()
 
 
-def trigger(statement: str) -> str | None:
-    """A ``BEFORE UPDATE/DELETE … RAISE(ABORT)`` trigger (immutable rows) in PostgreSQL, or None."""
-    match = _RAISE_TRIGGER.match(_strip_comments(statement))
-    if match is None:
-        return None
-    name, event, table, message = match.groups()
-    return (f"CREATE TRIGGER {name} BEFORE {event} ON {table} FOR EACH ROW "
-            f"EXECUTE FUNCTION amends_immutable('{message}')")
-
-
 _ROW_TRIGGER = re.compile(
     r"CREATE TRIGGER (\w+) (BEFORE|AFTER) (INSERT|DELETE|UPDATE(?: OF [\w, ]+?)?) ON (\w+)\s*"
     r"(?:WHEN (.*?))?\s*BEGIN\s+(.*?)\s*END;?$", re.DOTALL | re.IGNORECASE)
@@ -184,8 +163,6 @@ def row_trigger(statement: str) -> list[str] | None:
     """A plain SQLite row trigger (``AFTER … ON t [WHEN c] BEGIN s; … END``) as a
     PL/pgSQL function and trigger: the condition and statements go through the
     same dialect as the services' SQL (``IS 'x'`` → ``IS NOT DISTINCT FROM`` …)."""
-    from amends.core.store.dialect import to_postgres
-
     match = _ROW_TRIGGER.match(_strip_comments(statement))
     if match is None:
         return None
@@ -202,15 +179,6 @@ def row_trigger(statement: str) -> list[str] | None:
     return [f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    {code}\n"
             f"    RETURN NULL;\nEND $$",
             f"CREATE TRIGGER {name} {when} {event} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"]
-
-
-def trigger_tables() -> dict[str, str]:
-    """Each trigger's table (PostgreSQL's DROP TRIGGER names it)."""
-    found: dict[str, str] = {}
-    for script in SCRIPTS.values():
-        for name, table in re.findall(r"CREATE TRIGGER (\w+) [A-Z ]+? ON (\w+)", script):
-            found[name] = table
-    return found
 
 
 def translate(version: int) -> list[str]:
@@ -241,8 +209,6 @@ def translate(version: int) -> list[str]:
             raise DatabaseProblem(f"Schema {version}: no PostgreSQL form for {statement.splitlines()[0]!r}",
                                   hint="Add it to amends.core.store.pg_schema.OVERRIDES.")
         if re.match(r"(UPDATE|INSERT|DELETE)\b", statement, re.IGNORECASE):  # data moves in a script
-            from amends.core.store.dialect import to_postgres
-
             out.append(to_postgres(statement).sql.replace("%%", "%"))
             continue
         out.append(_types(statement))
