@@ -27,7 +27,7 @@ from amends import __version__, paths
 from amends import settings_schema as schema
 from amends.core import clock, health, identity, output_files, resolution, tags, tickets
 from amends.core.errors import AmendsError, DatabaseProblem, ValidationError
-from amends.core.store import Database
+from amends.core.store import Database, postgres
 from amends.core.workspace import open_database
 
 if TYPE_CHECKING:  # insights is imported by the commands that use it (start-up time)
@@ -96,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="amends", description="Amends: support console for subscription businesses. "
                                                 "With no command, launches the app.")
     parser.add_argument("--version", action="version", version=f"amends {__version__}")
-    db_help = "database file (default: $AMENDS_DB or amends.db in the user data folder)"
+    db_help = ("database file, or a PostgreSQL server as postgresql://user@host:port/dbname "
+               "(default: $AMENDS_DB or amends.db in the user data folder)")
     parser.add_argument("--db", metavar="PATH", help=db_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -261,10 +262,17 @@ def _refuse_missing_or_empty(args: argparse.Namespace, path: Path) -> None:
         raise DatabaseProblem(f"{first}{path} does not exist.", path=str(path), hint=how)
 
 
+def _server_url(args: argparse.Namespace) -> str | None:
+    """``--db`` / AMENDS_DB naming a PostgreSQL server (issue 19), else None."""
+    target = args.db or schema.environment(schema.AMENDS_DB) or ""
+    return target if postgres.is_url(target) else None
+
+
 def _open(args: argparse.Namespace, *, create: bool = False, actor: str | None = None) -> Database:
-    if not create:
+    url = _server_url(args)
+    if url is None and not create:
         _refuse_missing_or_empty(args, _database_path(args))
-    db = open_database(_database_path(args), actor or identity.current_actor(), create=create)
+    db = open_database(url or _database_path(args), actor or identity.current_actor(), create=create)
     wait = os.environ.get("AMENDS_LOCK_WAIT_SECONDS")
     if wait:
         try:

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from amends.core import address_merge, policies, replies, rules
-from amends.core.store import Database, snapshot
+from amends.core.store import Database, postgres, snapshot
 
 
 def open_database(path: str | Path, actor: str, *, create: bool = True) -> Database:
@@ -24,6 +24,8 @@ def open_database(path: str | Path, actor: str, *, create: bool = True) -> Datab
             # one customer per address: today's duplicates merged, audited and logged
             address_merge.merge_duplicates(conn, actor)
 
+    if postgres.is_url(path):  # a server (issue 19): the same seeding, no file to make private
+        return postgres.PostgresDatabase.open(path, actor, create=create, after_migration=after_migration)
     new = not Path(path).expanduser().exists()
     db = Database.open(path, actor, create=create, after_migration=after_migration)
     if new:  # customer data: readable by the user only, whatever the umask

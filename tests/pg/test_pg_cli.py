@@ -1,0 +1,30 @@
+"""The `amends` command on a PostgreSQL server (issue 19 point 1): `--db
+postgresql://…` and AMENDS_DB, as real processes."""
+
+from __future__ import annotations
+
+import json
+
+from tests.cli.test_cli import amends, one_line_error
+from tests.pg_support import fresh_database
+
+
+def test_demo_then_search_through_db_url(pg_server) -> None:
+    with fresh_database(pg_server) as url:
+        made = amends("--db", url, "demo", "--tickets", "40", "--seed", "3")
+        assert made.returncode == 0, made.stderr
+        found = amends("--db", url, "search", "box", "--json")
+        assert found.returncode == 0, found.stderr
+        assert isinstance(json.loads(found.stdout), list | dict)
+        stats = amends("stats", env={"AMENDS_DB": url})
+        assert stats.returncode == 0, stats.stderr
+        assert "40" in stats.stdout
+
+
+def test_an_unreachable_server_is_a_clear_error_not_a_traceback(pg_server) -> None:
+    url = f"postgresql://nobody@127.0.0.1:{pg_server.port}/no_such_database"
+    result = amends("--db", url, "stats")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    message = one_line_error(result)
+    assert "Cannot connect to postgresql://nobody@127.0.0.1" in message, message
