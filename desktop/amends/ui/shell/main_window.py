@@ -197,6 +197,9 @@ class MainWindow(WindowActions, QMainWindow):
     def apply_appearance(self) -> None:
         """Light or dark: banners, icons and the conversation follow the scheme."""
         dark = appearance.is_dark()  # the application's palette: the window's may not have followed yet
+        readable = appearance.readable_links(QApplication.palette())
+        if readable is not None:  # once: the palette change comes back here with links that read
+            QApplication.setPalette(readable)
         self.setStyleSheet(appearance.stylesheet(dark))
         for banner in (self.banners.hint, self.banners.restored, self.banners.schema):
             appearance.link_on_banner(banner, dark)

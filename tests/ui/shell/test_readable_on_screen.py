@@ -1,0 +1,121 @@
+"""What a person sees after the wave-3 merges, looked at in screenshots
+(1,280 × 720 and 1,920 × 1,080, light and dark) and pinned here: links that
+can be read on their background, text that is not cut.
+
+Contrast is measured on the rendered pixels (WCAG 2 relative luminance),
+not on the colours we meant to set: a style sheet or a platform palette can
+override what the code asked for, and only the picture says what is seen."""
+
+from __future__ import annotations
+
+from amends.ui.common import appearance
+from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtWidgets import QApplication, QLabel, QScrollArea
+
+#: WCAG 2 AA for normal text
+READABLE = 4.5
+
+
+def _luminance(colour: QColor) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(colour.red()) + 0.7152 * channel(colour.green()) + 0.0722 * channel(colour.blue())
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _last_word_contrast(label: QLabel, background: QColor, strip: int = 24) -> float:
+    """The best contrast among the pixels of the label's rightmost ink (the
+    last word: our banners and the Review's summary end with a link),
+    against the background. Anti-aliased edges are paler; the glyphs' cores
+    carry the real colour, hence the maximum."""
+    image = label.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    ink: list[tuple[int, int]] = []
+    for y in range(image.height()):
+        for x in range(image.width()):
+            if contrast(QColor(image.pixel(x, y)), background) > 1.15:
+                ink.append((x, y))
+    assert ink, "nothing drawn on the label"
+    right = max(x for x, _y in ink)
+    bottom_line = max(y for x, y in ink if x > right - strip)
+    return max(contrast(QColor(image.pixel(x, y)), background) for x, y in ink
+               if x > right - strip and abs(y - bottom_line) < 20)
+
+
+def _dark_desktop() -> None:
+    """A dark desktop's palette that says nothing about links (what
+    scripts/screenshots.py's use_dark gives, and Fusion on many Linux
+    desktops): Qt's default link blue stays, #0000ff, unreadable on dark."""
+    app = QApplication.instance()
+    app.setStyle("Fusion")
+    palette = QPalette()
+    for role, colour in (("Window", "#202124"), ("WindowText", "#e8eaed"), ("Base", "#17181a"),
+                         ("AlternateBase", "#26282b"), ("Text", "#e8eaed"), ("Button", "#2d2f33"),
+                         ("ButtonText", "#e8eaed"), ("Highlight", "#3b6fd8"), ("HighlightedText", "#ffffff")):
+        palette.setColor(getattr(QPalette.ColorRole, role), QColor(colour))
+    app.setPalette(palette)
+
+
+def _back_to_light() -> None:
+    app = QApplication.instance()
+    app.setPalette(app.style().standardPalette())
+    appearance.apply_scheme("system")
+
+
+def test_the_restored_banner_s_dismiss_link_reads_on_dark(qtbot, window):
+    try:
+        _dark_desktop()
+        window.apply_appearance()
+        window.resize(1920, 1080)
+        window.banners.show_restored()
+        qtbot.waitUntil(lambda: window.banners.restored.isVisible())
+        qtbot.wait(20)
+        background = QColor(appearance._DARK["hint"][0])
+        assert _last_word_contrast(window.banners.restored, background) >= READABLE
+    finally:
+        _back_to_light()
+        window.apply_appearance()
+
+
+def test_a_hint_banner_link_reads_on_dark_and_light(qtbot, window):
+    """The role hint ends with "Got it" (a link): in the banner's own text colour."""
+    hint = window.banners.hint
+    try:
+        for dark in (True, False):
+            _dark_desktop() if dark else _back_to_light()
+            window.apply_appearance()
+            window.resize(1920, 1080)
+            hint.setText("Your store has passed 1,000 active subscribers. <a href='dismiss'>Got it</a>")
+            appearance.link_on_banner(hint, appearance.is_dark())
+            hint.show()
+            qtbot.waitUntil(hint.isVisible)
+            qtbot.wait(20)
+            background = QColor((appearance._DARK if dark else appearance._LIGHT)["hint"][0])
+            assert _last_word_contrast(hint, background) >= READABLE, "dark" if dark else "light"
+    finally:
+        hint.hide()
+        _back_to_light()
+        window.apply_appearance()
+
+
+def test_the_review_summary_links_read_on_a_dark_desktop(qtbot, window):
+    try:
+        _dark_desktop()
+        window.apply_appearance()
+        window.resize(1280, 720)
+        with qtbot.waitSignal(window.review.computed, timeout=20000):
+            window.show_pane(2)
+            window.review.compute()
+        summary = window.review.summary
+        window.review.findChild(QScrollArea).ensureWidgetVisible(summary)
+        qtbot.wait(20)
+        background = summary.palette().color(QPalette.ColorRole.Window)
+        assert _last_word_contrast(summary, background) >= READABLE
+    finally:
+        _back_to_light()
+        window.apply_appearance()
