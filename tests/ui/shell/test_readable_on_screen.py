@@ -119,3 +119,28 @@ def test_the_review_summary_links_read_on_a_dark_desktop(qtbot, window):
     finally:
         _back_to_light()
         window.apply_appearance()
+
+
+def test_a_long_e_mail_address_wraps_in_the_customer_panel_and_copies_whole(qtbot, window):
+    """1,280 px: the panel is ~160 px wide; "hana.keller966@mail.example" had
+    a horizontal scroll bar and its end cut off. It breaks after "@" and
+    dots now, and a copy gives the address as it is (no invisible breaks)."""
+    from amends.core import customers, tickets
+
+    address = "hana.keller-morgenstern966@mail.example-coffee.com"
+    with window.db.transaction() as conn:
+        customer_id, _created = customers.for_address(conn, "test", address, "Hana Keller")
+    ticket_id = tickets.create(window.db, "Box arrived wet", "The box was soaked.", customer_id=customer_id)
+    window.resize(1280, 720)
+    window.inbox.show_ids("one ticket", [ticket_id])
+    window.inbox.select_ticket(ticket_id)
+    view = window.inbox.ticket_view
+    qtbot.waitUntil(lambda: view.ticket is not None and view.ticket.id == ticket_id)
+    qtbot.waitUntil(lambda: view.customer.isVisible())
+    qtbot.wait(50)
+    assert view.customer.viewport().width() < 300, "the panel as a laptop shows it"
+    assert view.customer.horizontalScrollBar().maximum() == 0, "the address is cut (a horizontal scroll bar)"
+    view.customer.selectAll()
+    view.customer.copy()
+    assert address in QApplication.clipboard().text()
+    assert "\u200b" not in QApplication.clipboard().text()
