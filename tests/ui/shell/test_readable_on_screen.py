@@ -144,3 +144,27 @@ def test_a_long_e_mail_address_wraps_in_the_customer_panel_and_copies_whole(qtbo
     view.customer.copy()
     assert address in QApplication.clipboard().text()
     assert "\u200b" not in QApplication.clipboard().text()
+
+
+def test_the_inbox_shows_whole_columns_up_to_the_customer_on_a_laptop(qtbot, window):
+    """1,280 × 720: the list is ~540 px wide. The Customer column began at
+    the right edge (a name cut to "Tess"), behind a scroll bar. The subject
+    gives way first (it is elided, with the whole subject on hover); #,
+    Subject, Waiting, Now and Customer are whole, the rest is a scroll away
+    (and in the ticket pane)."""
+    window.resize(1280, 720)
+    window.inbox.table.selectRow(0)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1280, 720))
+    qtbot.wait(50)
+    table = window.inbox.table
+    header = table.horizontalHeader()
+    model = window.inbox.model
+    right = table.viewport().width()
+    for name in ("id", "subject", "waiting", "now", "customer"):
+        column = model.column_of(name)
+        left = header.sectionViewportPosition(column)
+        assert left >= 0 and left + header.sectionSize(column) <= right, \
+            (name, left, header.sectionSize(column), right)
+    assert header.sectionSize(model.column_of("subject")) >= 150, "the subject still reads"
+    waiting = model.column_of("waiting")
+    assert header.sectionSize(waiting) >= table.fontMetrics().horizontalAdvance("11 d, overdue") + 12
