@@ -168,3 +168,23 @@ def test_the_inbox_shows_whole_columns_up_to_the_customer_on_a_laptop(qtbot, win
     assert header.sectionSize(model.column_of("subject")) >= 150, "the subject still reads"
     waiting = model.column_of("waiting")
     assert header.sectionSize(waiting) >= table.fontMetrics().horizontalAdvance("11 d, overdue") + 12
+
+
+def test_the_policy_names_are_whole_on_a_laptop(qtbot, window):
+    """1,280 × 720: the Name column was squeezed to ~43 px ("Da… ship…")
+    by the columns sized to their contents beside it; now every name is on
+    its line whole, and every column (Review: "⚑ overdue by 30 d") is inside
+    the list, with the policy editor still at its minimum width or more."""
+    window.resize(1280, 720)
+    window.show_pane(1)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1280, 720))
+    qtbot.wait(50)
+    pane = window.policies
+    table = pane.table
+    header = table.horizontalHeader()
+    assert header.sectionSize(0) >= table.sizeHintForColumn(0), "a policy's name is cut"
+    right = table.viewport().width()
+    for column in range(header.count()):
+        left = header.sectionViewportPosition(column)
+        assert left >= 0 and left + header.sectionSize(column) <= right, (column, left, header.sectionSize(column))
+    assert pane.editor.width() >= pane.editor.minimumSizeHint().width()
