@@ -188,3 +188,27 @@ def test_the_policy_names_are_whole_on_a_laptop(qtbot, window):
         left = header.sectionViewportPosition(column)
         assert left >= 0 and left + header.sectionSize(column) <= right, (column, left, header.sectionSize(column))
     assert pane.editor.width() >= pane.editor.minimumSizeHint().width()
+
+
+def test_split_choices_wrap_instead_of_running_off_the_dialog(qtbot, window):
+    """Split's choices are "time · author · the message's first 80
+    characters": in the 420 px dialog they ran off the right edge behind a
+    horizontal scroll bar (seen in desk/split-dialog-*.png). They wrap."""
+    many = window.db.scalar("SELECT ticket_id FROM messages GROUP BY ticket_id HAVING count(*) >= 3 LIMIT 1")
+    window.inbox.show_ids("a long thread", [many])
+    assert window.inbox.select_ticket(many)
+    dialog = window.triage.choose_split()
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.wait(50)
+    choices = dialog.list
+    assert choices.horizontalScrollBar().maximum() == 0, "a choice runs off the dialog"
+    wide = max(choices.fontMetrics().horizontalAdvance(choices.item(r).text()) for r in range(choices.count()))
+    assert wide > choices.viewport().width(), "the test needs a choice longer than the list is wide"
+    for row in range(choices.count()):
+        item = choices.item(row)
+        rect = choices.visualItemRect(item)
+        assert rect.right() <= choices.viewport().width(), "a choice wider than the list"
+        if choices.fontMetrics().horizontalAdvance(item.text()) > choices.viewport().width():
+            assert rect.height() > choices.fontMetrics().height() * 1.5, "a long choice on one cut line"
+    dialog.reject()
