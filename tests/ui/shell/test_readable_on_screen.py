@@ -104,13 +104,17 @@ def test_a_hint_banner_link_reads_on_dark_and_light(qtbot, window):
 
 
 def test_the_review_summary_links_read_on_a_dark_desktop(qtbot, window):
+    """Computed in light, then the desktop turns dark (what the screenshots
+    do): a label lays its links out in the colour of the moment, so they
+    stayed #0000ff until the text was set again."""
     try:
-        _dark_desktop()
-        window.apply_appearance()
         window.resize(1280, 720)
         with qtbot.waitSignal(window.review.computed, timeout=20000):
             window.show_pane(2)
             window.review.compute()
+        _dark_desktop()
+        qtbot.wait(20)
+        window.apply_appearance()
         summary = window.review.summary
         window.review.findChild(QScrollArea).ensureWidgetVisible(summary)
         qtbot.wait(20)

@@ -127,6 +127,18 @@ def link_on_banner(label: QLabel, dark: bool) -> None:
         label.setText(_ANCHOR.sub(lambda m: f"<a href='{m.group(1)}' style='color: {colour}'>", text))
 
 
+def relayout_links(root: QWidget) -> None:
+    """Labels under ``root`` with links set their text again: a label lays
+    its links out in the palette's link colour of the moment it got its
+    text, so after a scheme change they kept the old one (the Review's
+    summary stayed #0000ff on dark)."""
+    for label in root.findChildren(QLabel):
+        text = label.text()
+        if "<a " in text:
+            label.clear()  # (the same text again is ignored)
+            label.setText(text)
+
+
 def _contrast(a: QColor, b: QColor) -> float:
     """WCAG 2 contrast ratio of two colours (1 … 21)."""
     def luminance(colour: QColor) -> float:

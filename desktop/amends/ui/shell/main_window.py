@@ -204,6 +204,7 @@ class MainWindow(WindowActions, QMainWindow):
         for banner in (self.banners.hint, self.banners.restored, self.banners.schema):
             appearance.link_on_banner(banner, dark)
         self.banners.render_schema()
+        appearance.relayout_links(self)
         for action, name in ((self.act_inbox, "inbox"), (self.act_policies, "policies"), (self.act_review, "review"),
                              (self.act_audit, "audit"), (self.act_resolve, "resolve"), (self.act_new, "new"),
                              (self.triage.act_snooze, "snooze"), (self.triage.act_tag, "tag"),
