@@ -11,11 +11,12 @@ colour alone (each starts with a sign and says what it means).
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from amends import paths
 from amends import settings_schema as schema
@@ -107,13 +108,70 @@ def stylesheet(dark: bool) -> str:
             f"QLabel#selectionBar {{ background: {c['info'][0]}; color: {c['info'][1]}; padding: 4px; }}\n")
 
 
-def link_on_banner(label: QWidget, dark: bool) -> None:
+_ANCHOR = re.compile(r"<a href='([^']*)'[^>]*>")
+
+
+def link_on_banner(label: QLabel, dark: bool) -> None:
     """A link in a hint-coloured banner ("Got it", "Dismiss") in the banner's
-    own text colour: the palette's link blue is unreadable on a dark banner
-    (style sheets cannot set a link's colour; the palette can)."""
+    own text colour: the palette's link blue is unreadable on a dark banner.
+    Written into the link itself: a style-sheeted label takes its link
+    colour from the application's palette, not from its own (setting the
+    label's palette did nothing, seen in the dark screenshots). Call it again
+    after the text changes."""
+    colour = (_DARK if dark else _LIGHT)["hint"][1]
     palette = label.palette()
-    palette.setColor(QPalette.ColorRole.Link, QColor((_DARK if dark else _LIGHT)["hint"][1]))
+    palette.setColor(QPalette.ColorRole.Link, QColor(colour))
     label.setPalette(palette)
+    text = label.text()
+    if "<a " in text:
+        label.setText(_ANCHOR.sub(lambda m: f"<a href='{m.group(1)}' style='color: {colour}'>", text))
+
+
+def relayout_links(root: QWidget) -> None:
+    """Labels under ``root`` with links set their text again: a label lays
+    its links out in the palette's link colour of the moment it got its
+    text, so after a scheme change they kept the old one (the Review's
+    summary stayed #0000ff on dark)."""
+    for label in root.findChildren(QLabel):
+        text = label.text()
+        if "<a " in text:
+            label.clear()  # (the same text again is ignored)
+            label.setText(text)
+
+
+def _contrast(a: QColor, b: QColor) -> float:
+    """WCAG 2 contrast ratio of two colours (1 … 21)."""
+    def luminance(colour: QColor) -> float:
+        def channel(value: int) -> float:
+            c = value / 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+        return 0.2126 * channel(colour.red()) + 0.7152 * channel(colour.green()) + 0.0722 * channel(colour.blue())
+
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+#: Links that read on light (on white: 7.6:1) and on dark (on #202124: 8.1:1)
+_READABLE_LINK = {False: "#0b57d0", True: "#8ab4f8"}
+
+
+def readable_links(palette: QPalette) -> QPalette | None:
+    """The palette with link colours that can be read (WCAG AA, 4.5:1) on
+    its window and base colours, or None when they already can. A dark
+    desktop's palette that says nothing about links keeps Qt's default
+    #0000ff: 1.9:1 on our dark window (the Review's summary links, seen in
+    the dark screenshots)."""
+    dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
+    changed = QPalette(palette)
+    fixed = False
+    for role in (QPalette.ColorRole.Link, QPalette.ColorRole.LinkVisited):
+        colour = palette.color(QPalette.ColorGroup.Active, role)
+        if min(_contrast(colour, palette.color(QPalette.ColorGroup.Active, r))
+               for r in (QPalette.ColorRole.Window, QPalette.ColorRole.Base)) < 4.5:
+            for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+                changed.setColor(group, role, QColor(_READABLE_LINK[dark]))
+            fixed = True
+    return changed if fixed else None
 
 
 def bubble_colours(dark: bool) -> dict[str, tuple[str, str]]:

@@ -63,6 +63,11 @@ class ChoiceDialog(QDialog):
         self.list = QListWidget()
         self.list.setObjectName("choiceList")
         self.list.setAccessibleName(self.tr("Choices"))
+        # Long choices (Split's "time · author · the message's start") wrap instead of running off the
+        # dialog behind a horizontal scroll bar; rows are laid out again when the dialog is resized.
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
         layout = QVBoxLayout(self)
         layout.addWidget(self.prompt)
         layout.addWidget(self.query)

@@ -35,6 +35,7 @@ from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES
 from amends.ui.common.databus import Changed
 from amends.ui.common.messages import show_error
+from amends.ui.inbox.column_fit import SubjectFit
 from amends.ui.inbox.inbox_model import InboxModel
 from amends.ui.ticket.ticket_view import TicketView
 
@@ -138,11 +139,12 @@ class InboxPane(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for column, width in enumerate((56, 250, 110, 130, 140, 78, 64, 110, 46, 110, 118, 124)):
+        # (#, Now and Waiting narrower than they were: on a laptop the customer fits beside them)
+        for column, width in enumerate((52, 250, 96, 130, 140, 78, 64, 110, 46, 110, 118, 104)):
             self.table.setColumnWidth(column, width)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         # Waiting is shown right after the subject (added last to the model, so saved column layouts keep theirs).
         header.moveSection(header.visualIndex(self.model.column_of("waiting")), 2)
+        self.subject_fit = SubjectFit(self.table, self.model.column_of("subject"), self.model.column_of("customer"))
 
         self.ticket_view = TicketView(db)
         self.ticket_view.setObjectName("ticketView")
@@ -728,6 +730,7 @@ class InboxPane(QWidget):
         column = self.model.column_of("waiting")
         if header.visualIndex(column) == header.count() - 1 and not header.isSectionHidden(column):
             header.moveSection(header.visualIndex(column), 2)
+        self.subject_fit.fit()  # a restored layout: the subject fitted to this list's width
 
     def stop_timers(self) -> None:
         """The window is closing: nothing may query the database after this."""

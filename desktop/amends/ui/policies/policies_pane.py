@@ -7,7 +7,6 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -80,7 +79,7 @@ class PoliciesPane(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         self.table.setShowGrid(False)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.new_button = QPushButton(self.tr("New policy"))
         self.new_button.setObjectName("newPolicy")
         self.review_button = QPushButton(self.tr("Review this policy…"))
@@ -119,7 +118,9 @@ class PoliciesPane(QWidget):
         splitter.addWidget(left_scroll)
         splitter.addWidget(self.editor)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([620, 800])
+        # The list gets the width its columns need on a 1,280 px laptop (the editor's minimum is ~500 px):
+        # with 620:800 the stretched Name column was what gave way, to "Da… ship…".
+        splitter.setSizes([720, 580])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
@@ -165,8 +166,9 @@ class PoliciesPane(QWidget):
         except AmendsError as error:
             show_error(self, error)
             return
+        # Every column as wide as its contents, the Name too (it was the stretched one, squeezed to
+        # "Da… ship…" by the others); the last column takes what is left.
         self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         if current is not None:
             self.select_policy(current)
 

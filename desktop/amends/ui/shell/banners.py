@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel
 from amends import settings_schema as schema
 from amends.core.errors import AmendsError
 from amends.core.store import Database
-from amends.ui.common import settings
+from amends.ui.common import appearance, settings
 
 log = logging.getLogger("amends.ui.banners")
 #: the kinds of schema difference the banner names first: lost protection before lost speed
@@ -129,6 +129,7 @@ class Banners(QObject):
             "Your store has passed {0:,} active subscribers. Time to split the roles: someone answers today's "
             "tickets in the Inbox, someone else owns the policies and the Review every quarter. "
             "<a href='dismiss'>Got it</a>").format(policy_history.ACTIVE_SUBSCRIBERS_HINT))
+        appearance.link_on_banner(self.hint, appearance.is_dark())
         self.hint.show()
         return True
 
@@ -170,6 +171,7 @@ class Banners(QObject):
             text += self.tr(". You now see the restored data; undo was cleared (it held changes from before).")
             self.restored.setToolTip(source or "")
         self.restored.setText("⟲ " + text + " <a href='dismiss'>" + self.tr("Dismiss") + "</a>")
+        appearance.link_on_banner(self.restored, appearance.is_dark())
         self.restored.show()
 
     def dismiss_hint(self, _link: str = "") -> None:

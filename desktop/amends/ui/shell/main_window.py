@@ -199,10 +199,14 @@ class MainWindow(WindowActions, QMainWindow):
     def apply_appearance(self) -> None:
         """Light or dark: banners, icons and the conversation follow the scheme."""
         dark = appearance.is_dark()  # the application's palette: the window's may not have followed yet
+        readable = appearance.readable_links(QApplication.palette())
+        if readable is not None:  # once: the palette change comes back here with links that read
+            QApplication.setPalette(readable)
         self.setStyleSheet(appearance.stylesheet(dark))
         for banner in (self.banners.hint, self.banners.restored, self.banners.schema):
             appearance.link_on_banner(banner, dark)
         self.banners.render_schema()
+        appearance.relayout_links(self)
         for action, name in ((self.act_inbox, "inbox"), (self.act_policies, "policies"), (self.act_review, "review"),
                              (self.act_audit, "audit"), (self.act_resolve, "resolve"), (self.act_new, "new"),
                              (self.triage.act_snooze, "snooze"), (self.triage.act_tag, "tag"),

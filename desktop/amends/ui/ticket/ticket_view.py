@@ -135,6 +135,32 @@ def tags_html(ticket_tags: list) -> str:
                     for t in ticket_tags)
 
 
+#: An invisible break opportunity: where a long e-mail address may wrap
+_BREAK = "\u200b"
+
+
+def breakable_address(address: str) -> str:
+    """An address that may wrap after "@" and after dots: the line breaker
+    sees one long word in "hana.keller966@mail.example.com" and a 160 px
+    panel cut it off behind a horizontal scroll bar (the 1,280 px screenshots)."""
+    return address.replace("@", "@" + _BREAK).replace(".", "." + _BREAK)
+
+
+class CustomerBrowser(QTextBrowser):
+    """The customer sidebar's browser: a copy gives the text as it is, without
+    the invisible break opportunities put into addresses."""
+
+    def createMimeDataFromSelection(self):  # -> QMimeData (imported here: this module's imports are busy)
+        from PySide6.QtCore import QMimeData
+
+        mime = super().createMimeDataFromSelection()
+        clean = QMimeData()
+        clean.setText(mime.text().replace(_BREAK, ""))
+        if mime.hasHtml():
+            clean.setHtml(mime.html().replace(_BREAK, ""))
+        return clean
+
+
 class CustomerPanel(QWidget):
     """The customer sidebar, foldable to a strip with one icon (a 1,280 px
     laptop needs the width for the conversation). The state is remembered."""
@@ -209,7 +235,7 @@ def profile_html(profile: customers.CustomerProfile | None) -> str:
         return "<p><i>No customer is linked to this ticket.</i></p>"
     e = html.escape
     name = safe_html.display_name(profile.name or profile.email)  # a name from mail: no bidi controls
-    lines = [f"<h3>{e(name)}</h3><p>{e(safe_html.display_name(profile.email))}</p>"]
+    lines = [f"<h3>{e(name)}</h3><p>{e(breakable_address(safe_html.display_name(profile.email)))}</p>"]
     sub = profile.subscription
     if sub is None:
         lines.append("<p><i>No subscription.</i></p>")
@@ -459,7 +485,7 @@ class TicketView(QWidget):
         column.addWidget(self.composer_status)
         column.addWidget(self.composer_buttons)
 
-        self.customer = QTextBrowser()
+        self.customer = CustomerBrowser()
         self.customer.setObjectName("customerSidebar")
         self.customer.setAccessibleName(self.tr("Customer"))
         # Words wrap whole (the default also broke them anywhere: a letter per line when narrow).
