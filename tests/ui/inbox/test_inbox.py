@@ -291,3 +291,39 @@ def test_views_show_live_counts(qtbot, window):
     from amends.core import tickets as core_tickets
 
     assert core_tickets.count(window.db, core_tickets.InboxQuery(status="all"), cap=10) == (10, True)
+
+
+def test_scrolled_past_rows_keep_ids_not_lines(demo_db):
+    """Issue 16: scrolling a million tickets kept a full line per row (68.6 MB
+    over 90,274 rows). Lines live in a bounded LRU of blocks; rows scrolled
+    past keep only their ticket id, and come back whole when painted again."""
+    import tracemalloc
+
+    page = tickets.page(demo_db, tickets.InboxQuery(status="all"), None, 1000)[0]
+    model = InboxModel(demo_db, page_size=10, max_blocks=3)
+    model.set_query(tickets.InboxQuery(status="all"))
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    while model.canFetchMore():
+        model.fetchMore()
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert model.rowCount() == len(page) == 300
+    # A full line is ~800 bytes a row (it was 799 here); 3 blocks of lines plus ids are ~125.
+    assert grown < 300 * model.rowCount(), f"{grown} bytes for {model.rowCount()} rows: lines were kept"
+    # Scrolled back to the top: the lines are read again by id, as they were.
+    subject, tags_column = model.column_of("subject"), model.column_of("tags")
+    for row, line in enumerate(page):
+        assert model.ticket_id(row) == line.id and model.row_of(line.id) == row
+        assert model.data(model.index(row, subject)) == line.subject
+        assert model.item(row) == line
+    tagged = next(r for r in range(300) if model.data(model.index(r, tags_column)))
+    assert model.data(model.index(tagged, tags_column), Qt.ItemDataRole.DecorationRole) is not None
+    # An edit to a row whose line was dropped shows when it is painted again.
+    model.data(model.index(299, subject))  # row 0's block is now the least recent
+    for row in range(100, 300, 10):
+        model.data(model.index(row, subject))
+    with demo_db.transaction() as conn:
+        conn.execute("UPDATE tickets SET subject = 'Renamed while scrolled past' WHERE id = ?", (page[0].id,))
+    model.refresh_ticket(page[0].id)
+    assert model.data(model.index(0, subject)) == "Renamed while scrolled past"
