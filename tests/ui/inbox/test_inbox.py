@@ -327,3 +327,28 @@ def test_scrolled_past_rows_keep_ids_not_lines(demo_db):
         conn.execute("UPDATE tickets SET subject = 'Renamed while scrolled past' WHERE id = ?", (page[0].id,))
     model.refresh_ticket(page[0].id)
     assert model.data(model.index(0, subject)) == "Renamed while scrolled past"
+
+
+def test_a_reload_after_scrolling_holds_ids_not_lines(demo_db):
+    """Live refresh re-reads every loaded row: streamed into ids, it must not
+    build a line per row on the way (a million lines at the end of the inbox)."""
+    import tracemalloc
+
+    model = InboxModel(demo_db, page_size=10, max_blocks=3)
+    model.set_query(tickets.InboxQuery(status="all"))
+    while model.canFetchMore():
+        model.fetchMore()
+    ids = [model.ticket_id(r) for r in range(model.rowCount())]
+    model.pin(ids[5])
+    with demo_db.transaction() as conn:  # someone else touches the pinned ticket: it would move to the top
+        conn.execute("UPDATE tickets SET updated_at = '2099-01-01T00:00:00Z' WHERE id = ?", (ids[5],))
+    tracemalloc.start()
+    model.reload()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 300 * model.rowCount(), f"{peak} bytes at the peak for {model.rowCount()} rows"
+    assert [model.ticket_id(r) for r in range(model.rowCount())] == ids  # the pinned one kept its row
+    assert model.resort_pending
+    subject = model.column_of("subject")
+    assert model.data(model.index(5, subject)) == tickets.row(demo_db, ids[5]).subject
+    assert model.data(model.index(0, subject)) == tickets.row(demo_db, ids[0]).subject

@@ -239,36 +239,60 @@ class InboxModel(QAbstractTableModel):
 
     def reload(self) -> None:
         """Re-read as many rows as are loaded now (someone changed the data).
-        The view keeps its selection through the ticket id."""
+        The view keeps its selection through the ticket id.
+
+        Streamed a page at a time into ids: only the first blocks' lines (and
+        the pinned one's) are held, so a reload after scrolling a million
+        tickets does not build a line per row either."""
         wanted = max(len(self._ids), self._page_size)
-        rows: list[tickets.TicketRow] = []
-        cursor = None
-        while len(rows) < wanted:  # read everything first: a refusal leaves the model as it was
-            page, cursor = tickets.page(self._db, self._query, cursor, self._page_size)
-            rows.extend(page)
-            if cursor is None:
+        keep = self._max_blocks * self._page_size
+        ids, due, lines = array("q"), {}, {}
+        cursor, waiting = None, self._checkins
+        try:  # read everything first: a refusal leaves the model as it was
+            while len(ids) < wanted:
+                page, cursor = tickets.page(self._db, self._query, cursor, self._page_size)
+                page = self._with_checkins(self._query, page, cursor is None, first=not ids)
+                for line in page:
+                    if len(ids) < keep or line.id == self._pinned:
+                        lines[line.id] = line
+                    if line.due_at is not None:
+                        due[line.id] = line.due_at
+                    ids.append(line.id)
+                if cursor is None:
+                    break
+        except AmendsError:
+            self._checkins = waiting
+            raise
+        self._keep_pinned(ids)
+        head: list[tickets.TicketRow] = []
+        for ticket_id in ids[:keep]:  # the pinned one may have moved in or out of them
+            if ticket_id not in lines:
                 break
-        rows = self._keep_pinned(self._with_checkins(self._query, rows, cursor is None))
-        found = tags.for_tickets(self._db, [r.id for r in rows[:self._max_blocks * self._page_size]])
+            head.append(lines[ticket_id])
+        found = tags.for_tickets(self._db, [r.id for r in head])
         reply = self._read_targets()
         self.beginResetModel()
         self._now, self._reply = clock.now_iso(), reply
-        self._install(rows, found)
+        self._blocks.clear()
+        self._ids, self._due = ids, due
+        self._seed(0, head, found)
         self._cursor, self._at_end = cursor, cursor is None
         self.endResetModel()
 
-    def _keep_pinned(self, rows: list[tickets.TicketRow]) -> list[tickets.TicketRow]:
+    def _keep_pinned(self, ids: array) -> None:
+        """Move the pinned ticket in ``ids`` back to the row it had."""
         old = self.row_of(self._pinned) if self._pinned is not None else None
-        if old is None:
-            return rows
-        natural = next((n for n, r in enumerate(rows) if r.id == self._pinned), None)
-        if natural is None:  # it left the view (snoozed, resolved, merged): the next one takes its place
-            return rows
-        rest = [r for r in rows if r.id != self._pinned]
-        at = min(old, len(rest))
+        if old is None or self._pinned is None:
+            return
+        try:
+            natural = ids.index(self._pinned)
+        except ValueError:  # it left the view (snoozed, resolved, merged): the next one takes its place
+            return
+        ids.pop(natural)
+        at = min(old, len(ids))
         if natural != at:
             self.resort_pending = True  # it moves once the person moves on
-        return [*rest[:at], rows[natural], *rest[at:]]
+        ids.insert(at, self._pinned)
 
     def refresh_ticket(self, ticket_id: int) -> None:
         """Update one row in place after an edit, without reloading pages."""
