@@ -41,6 +41,7 @@ _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 Index = QModelIndex | QPersistentModelIndex
 _TAGS_COLUMN = COLUMNS.index("tags")
+_LINE_ROLES = frozenset((_DISPLAY, _FONT, _DECORATION, _TOOLTIP))
 log = logging.getLogger("amends.ui.inbox")
 #: Blocks (of ``page_size`` rows) of full lines kept at once: a few screens.
 MAX_BLOCKS = 24
@@ -88,6 +89,7 @@ class InboxModel(QAbstractTableModel):
         self._ids = array("q")  # the ticket of each row, in order: all the model keeps per row
         self._due: dict[int, str] = {}  # the follow-up due time per ticket (only the follow-ups view has one)
         self._blocks: OrderedDict[int, _Block] = OrderedDict()  # block number -> lines, least recent first
+        self._hot: tuple[int, _Block] | None = None  # the block painted last (a row's neighbours follow it)
         self._cursor: tuple | None = None
         self._at_end = True
         self._bold = QFont()
@@ -126,6 +128,7 @@ class InboxModel(QAbstractTableModel):
         self._ids = array("q", (r.id for r in rows))
         self._due = {r.id: r.due_at for r in rows if r.due_at is not None}
         self._blocks.clear()
+        self._hot = None
         self._seed(0, rows, found)
 
     def _seed(self, start: int, rows: list[tickets.TicketRow], found: dict[int, list[tags.Tag]]) -> None:
@@ -141,6 +144,7 @@ class InboxModel(QAbstractTableModel):
             self._put(number, _Block(list(part), {r.id: found[r.id] for r in part if r.id in found}))
 
     def _put(self, number: int, block: _Block) -> None:
+        self._hot = None
         self._blocks[number] = block
         self._blocks.move_to_end(number)
         while len(self._blocks) > self._max_blocks:
@@ -152,7 +156,8 @@ class InboxModel(QAbstractTableModel):
         size = self._page_size
         block = self._blocks.get(number)
         if block is not None and len(block.rows) == min(size, len(self._ids) - number * size):
-            self._blocks.move_to_end(number)  # the hot path: every painted cell comes here
+            self._blocks.move_to_end(number)
+            self._hot = (number, block)
             return block
         wanted = list(self._ids[number * size:(number + 1) * size])
         fresh = tickets.rows(self._db, wanted)
@@ -230,6 +235,7 @@ class InboxModel(QAbstractTableModel):
         if rows:
             start = len(self._ids)
             self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
+            self._hot = None  # the last block grows
             self._ids.extend(r.id for r in rows)
             self._due.update((r.id, r.due_at) for r in rows if r.due_at is not None)
             self._seed(start, rows, found)
@@ -274,6 +280,7 @@ class InboxModel(QAbstractTableModel):
         self.beginResetModel()
         self._now, self._reply = clock.now_iso(), reply
         self._blocks.clear()
+        self._hot = None
         self._ids, self._due = ids, due
         self._seed(0, head, found)
         self._cursor, self._at_end = cursor, cursor is None
@@ -379,7 +386,11 @@ class InboxModel(QAbstractTableModel):
             return self._ids[row]
         if role == _ALIGN:
             return _RIGHT if index.column() in (0, 8) else None
-        block = self._block(row // self._page_size)
+        if role not in _LINE_ROLES:  # most calls (colours, check state, size hints): no line needed
+            return None
+        number = row // self._page_size
+        hot = self._hot
+        block = hot[1] if hot is not None and hot[0] == number else self._block(number)
         at = row % self._page_size
         item = block.rows[at]
         if item is None:  # deleted since the last reload
