@@ -164,3 +164,11 @@ def test_messages_are_stored_in_order(db):
 def test_assignees_lists_each_name_once(db):
     _many(db, 9)
     assert tickets.assignees(db) == sorted([ACTOR, "someone else"])
+
+
+def test_rows_reads_many_inbox_lines_by_id_as_row_does(demo_db):
+    """The inbox model reads a block of lines back by id in one query."""
+    ids = [r.id for r in tickets.page(demo_db, tickets.InboxQuery(status="all"), None, 30)[0]]
+    found = tickets.rows(demo_db, [*ids, 999_999])
+    assert sorted(found) == sorted(ids)  # a missing id is simply absent
+    assert all(found[i] == tickets.row(demo_db, i) for i in ids)

@@ -311,6 +311,16 @@ def row(db: Database, ticket_id: int) -> TicketRow | None:
     return _row(found[0]) if found else None
 
 
+def rows(db: Database, ticket_ids: list[int]) -> dict[int, TicketRow]:
+    """Inbox lines of many tickets in one query, by id (missing ids are
+    absent). The inbox model keeps only ids of the rows scrolled past and
+    reads a block of lines back with this when it is painted again."""
+    found = db.tuples(_ROW_SQL.format(due="NULL", source="tickets t") +
+                      "\nWHERE t.id IN (SELECT value FROM json_each(?))",
+                      (db.actor, clock.now_iso(), json.dumps(list(ticket_ids))))
+    return {values[0]: _row(values) for values in found}
+
+
 def _row(values: tuple) -> TicketRow:
     return TicketRow._make((*values[:-2], bool(values[-2]), bool(values[-1])))
 

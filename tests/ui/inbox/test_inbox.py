@@ -291,3 +291,64 @@ def test_views_show_live_counts(qtbot, window):
     from amends.core import tickets as core_tickets
 
     assert core_tickets.count(window.db, core_tickets.InboxQuery(status="all"), cap=10) == (10, True)
+
+
+def test_scrolled_past_rows_keep_ids_not_lines(demo_db):
+    """Issue 16: scrolling a million tickets kept a full line per row (68.6 MB
+    over 90,274 rows). Lines live in a bounded LRU of blocks; rows scrolled
+    past keep only their ticket id, and come back whole when painted again."""
+    import tracemalloc
+
+    page = tickets.page(demo_db, tickets.InboxQuery(status="all"), None, 1000)[0]
+    model = InboxModel(demo_db, page_size=10, max_blocks=3)
+    model.set_query(tickets.InboxQuery(status="all"))
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    while model.canFetchMore():
+        model.fetchMore()
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert model.rowCount() == len(page) == 300
+    # A full line is ~800 bytes a row (it was 799 here); 3 blocks of lines plus ids are ~125.
+    assert grown < 300 * model.rowCount(), f"{grown} bytes for {model.rowCount()} rows: lines were kept"
+    # Scrolled back to the top: the lines are read again by id, as they were.
+    subject, tags_column = model.column_of("subject"), model.column_of("tags")
+    for row, line in enumerate(page):
+        assert model.ticket_id(row) == line.id and model.row_of(line.id) == row
+        assert model.data(model.index(row, subject)) == line.subject
+        assert model.item(row) == line
+    tagged = next(r for r in range(300) if model.data(model.index(r, tags_column)))
+    assert model.data(model.index(tagged, tags_column), Qt.ItemDataRole.DecorationRole) is not None
+    # An edit to a row whose line was dropped shows when it is painted again.
+    model.data(model.index(299, subject))  # row 0's block is now the least recent
+    for row in range(100, 300, 10):
+        model.data(model.index(row, subject))
+    with demo_db.transaction() as conn:
+        conn.execute("UPDATE tickets SET subject = 'Renamed while scrolled past' WHERE id = ?", (page[0].id,))
+    model.refresh_ticket(page[0].id)
+    assert model.data(model.index(0, subject)) == "Renamed while scrolled past"
+
+
+def test_a_reload_after_scrolling_holds_ids_not_lines(demo_db):
+    """Live refresh re-reads every loaded row: streamed into ids, it must not
+    build a line per row on the way (a million lines at the end of the inbox)."""
+    import tracemalloc
+
+    model = InboxModel(demo_db, page_size=10, max_blocks=3)
+    model.set_query(tickets.InboxQuery(status="all"))
+    while model.canFetchMore():
+        model.fetchMore()
+    ids = [model.ticket_id(r) for r in range(model.rowCount())]
+    model.pin(ids[5])
+    with demo_db.transaction() as conn:  # someone else touches the pinned ticket: it would move to the top
+        conn.execute("UPDATE tickets SET updated_at = '2099-01-01T00:00:00Z' WHERE id = ?", (ids[5],))
+    tracemalloc.start()
+    model.reload()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 300 * model.rowCount(), f"{peak} bytes at the peak for {model.rowCount()} rows"
+    assert [model.ticket_id(r) for r in range(model.rowCount())] == ids  # the pinned one kept its row
+    assert model.resort_pending
+    subject = model.column_of("subject")
+    assert model.data(model.index(5, subject)) == tickets.row(demo_db, ids[5]).subject
+    assert model.data(model.index(0, subject)) == tickets.row(demo_db, ids[0]).subject
