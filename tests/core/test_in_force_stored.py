@@ -3,12 +3,14 @@
 first ticket and save-offer customer: 70 % of its raw SQL at 1,000,000
 tickets).
 
-tickets.subscription_id must be, at every moment, exactly what
-billing.in_force_id answers for (customer_id, created_at): subscriptions
-are added, cancelled, moved and removed after the tickets (imports of a
-platform's export, address merges, other tools on the file), so triggers
-keep it, whatever writes. Checked on real files through real write paths and
-through random raw SQL (any other tool), and on a v3 file upgraded."""
+What the Review reads (billing.in_force_of_ticket: the stamp in
+tickets.subscription_id, or computed for a ticket not stamped yet) must be,
+at every moment, exactly what billing.in_force_id answers for (customer_id,
+created_at): subscriptions are added, cancelled, moved and removed after the
+tickets (imports of a platform's export, address merges, other tools on the
+file), so triggers restamp, whatever writes. Checked on real files through
+real write paths and through random raw SQL (any other tool), and on a v3
+file upgraded; the demo stamps every ticket (the benchmark's file)."""
 
 from __future__ import annotations
 
@@ -16,8 +18,7 @@ import shutil
 from pathlib import Path
 
 from amends.core import customers, importers, tickets
-from amends.core.billing import in_force_id
-from amends.core.insights import churn, resolutions, saves
+from amends.core.billing import in_force_id, in_force_of_ticket
 from amends.core.workspace import open_database
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -31,8 +32,12 @@ def _mismatches(conn) -> list[tuple]:
     """Tickets whose stored subscription is not the one in force now."""
     return conn.execute(
         f"SELECT id, customer_id, created_at, subscription_id, {in_force_id('t.customer_id', 't.created_at')} "
-        "FROM tickets t WHERE subscription_id IS NOT "
-        f"{in_force_id('t.customer_id', 't.created_at')}").fetchall()
+        f"FROM tickets t WHERE {in_force_of_ticket('t')} IS NOT {in_force_id('t.customer_id', 't.created_at')}"
+    ).fetchall()
+
+
+def _read(db, ticket_id: int) -> int | None:
+    return db.scalar(f"SELECT {in_force_of_ticket('t')} FROM tickets t WHERE id = ?", (ticket_id,))
 
 
 def test_kept_through_the_write_paths(db, tmp_path):
@@ -41,22 +46,23 @@ def test_kept_through_the_write_paths(db, tmp_path):
     late = tickets.create(db, "Box crushed", "crushed", customer_id=ada, created_at="2026-03-10T00:00:00Z")
     nobody = tickets.create(db, "Who am I", "hi")
     first = db.scalar("SELECT id FROM subscriptions WHERE customer_id = ?", (ada,))
-    assert db.scalar("SELECT subscription_id FROM tickets WHERE id = ?", (late,)) == first
-    assert db.scalar("SELECT subscription_id FROM tickets WHERE id = ?", (early,)) == first, "the latest, else"
-    assert db.scalar("SELECT subscription_id FROM tickets WHERE id = ?", (nobody,)) is None
+    assert _read(db, late) == first
+    assert _read(db, early) == first, "the latest, else"
+    assert _read(db, nobody) is None
     # A platform's export, imported after the tickets: an older box (in force at both tickets: the longest running
     # counts) and its cancellation later.
     older = write(tmp_path / "stripe.csv", STRIPE, [
         stripe_row("sub_old", "cus_1", "ada@example.com", "active", "2025-12-01 00:00")])
     assert importers.import_file(db, older).errors == []
     old_id = db.scalar("SELECT id FROM subscriptions WHERE ref = 'stripe:sub_old'")
-    assert db.scalar("SELECT subscription_id FROM tickets WHERE id = ?", (late,)) == old_id
+    assert _read(db, late) == old_id
     cancelled = write(tmp_path / "stripe2.csv", STRIPE, [
         stripe_row("sub_old", "cus_1", "ada@example.com", "canceled", "2025-12-01 00:00",
                    canceled="2026-03-01 00:00")])
     assert importers.import_file(db, cancelled).errors == []
-    assert db.scalar("SELECT subscription_id FROM tickets WHERE id = ?", (late,)) == first
-    assert db.scalar("SELECT subscription_id FROM tickets WHERE id = ?", (early,)) == old_id
+    assert _read(db, late) == first
+    assert _read(db, early) == old_id
+    assert db.scalar("SELECT subscription_id FROM tickets WHERE id = ?", (late,)) == first, "stamped by the import"
     assert _mismatches(db.conn) == []
 
 
@@ -110,24 +116,23 @@ def test_a_v3_file_gets_it_on_upgrade(tmp_path):
     db = open_database(copy, "t")
     try:
         assert _mismatches(db.conn) == []
-        assert db.scalar("SELECT count(*) FROM tickets WHERE subscription_id IS NOT NULL") > 0
+        assert db.scalar("SELECT count(*) FROM tickets WHERE subscription_id IS NULL") == 0, "all stamped"
+        assert db.scalar("SELECT count(*) FROM tickets WHERE subscription_id > 0") > 0
     finally:
         db.close()
 
 
-def _plan(db, sql: str, params: dict) -> str:
-    return "\n".join(r[3] for r in db.conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+def test_the_demo_stamps_every_ticket(tmp_path):
+    """The benchmark's file: every ticket stamped, so the Review reads the stamps."""
+    from datetime import UTC, datetime
 
+    from amends.core import demo
 
-def test_the_review_reads_it_instead_of_searching(db):
-    """The figures' queries search subscriptions by customer only for "in force at the window's end" (one
-    count), never for "in force when opened" (three searches per row)."""
-    window = {"start": "2026-07-01", "end": "2026-10-01", "window": "+60 days", "policy": None}
-    churn_plan = _plan(db, churn.FIRST_TICKETS_SQL, window)
-    saves_plan = _plan(db, saves.ROWS_SQL, window)
-    money_plan = _plan(db, resolutions.RECOVERY_MONEY_SQL.format(only=""), window)
-    assert "subscriptions_in_force" not in money_plan, money_plan
-    for plan in (churn_plan, saves_plan):
-        searches = [line for line in plan.splitlines() if "subscriptions" in line and "SEARCH" in line
-                    and "INTEGER PRIMARY KEY" not in line]
-        assert len(searches) == 1, plan  # the count at the end of the window
+    db = open_database(tmp_path / "demo.db", "t")
+    try:
+        demo.generate(db, 300, seed=3, now=datetime(2026, 11, 25, tzinfo=UTC))
+        assert db.scalar("SELECT count(*) FROM tickets WHERE subscription_id IS NULL") == 0
+        assert db.scalar("SELECT count(*) FROM tickets WHERE subscription_id > 0") > 0
+        assert _mismatches(db.conn) == []
+    finally:
+        db.close()

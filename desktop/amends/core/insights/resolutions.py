@@ -23,6 +23,7 @@ from collections import defaultdict
 from statistics import median
 
 from amends.core import costs, money
+from amends.core.billing import in_force_of_ticket
 from amends.core.insights.period import Period
 from amends.core.insights.records import (
     Checklist,
@@ -96,12 +97,12 @@ def resolution_figures(db: Database, period: Period) -> ResolutionFigures:
 
 
 #: The priced resolutions of a period: the subscription in force when the ticket was opened is
-#: the one stored on it (tickets.subscription_id, kept equal to billing.in_force_id by triggers).
-RECOVERY_MONEY_SQL = """SELECT r.category, r.offer_kind, r.offer_value, r.replacements, r.refunds, s.price_minor,
+#: its stamp (billing.in_force_of_ticket: computed for a ticket not stamped yet).
+RECOVERY_MONEY_SQL = f"""SELECT r.category, r.offer_kind, r.offer_value, r.replacements, r.refunds, s.price_minor,
        s.currency
 FROM resolutions r JOIN tickets t ON t.id = r.ticket_id
-LEFT JOIN subscriptions s ON s.id = t.subscription_id
-WHERE r.resolved_at >= :start AND r.resolved_at < :end{only}
+LEFT JOIN subscriptions s ON s.id = {in_force_of_ticket('t')}
+WHERE r.resolved_at >= :start AND r.resolved_at < :end{{only}}
   AND (r.offer_value IS NOT NULL OR r.replacements > 0 OR r.refunds > 0)"""
 
 

@@ -36,6 +36,7 @@ from datetime import timedelta
 from typing import Any
 
 from amends.core import clock, money
+from amends.core.billing import in_force_of_ticket
 from amends.core.insights.numbers import wilson
 from amends.core.insights.period import Period
 from amends.core.store import Database
@@ -44,7 +45,7 @@ NO_OFFER = "no offer"
 #: Every band, in the order shown (the JSON lists them all, empty or not).
 BANDS = (NO_OFFER, "0 %", "1–10 %", "11–20 %", "> 20 %", "credit ≤ 10", "credit > 10", "free add-on", "other")
 
-ROWS_SQL = """
+ROWS_SQL = f"""
 WITH candidates AS (
     -- cancellation tickets of the period (an index range), and tickets with a resolution since the period began
     -- that made an offer or came from a version with a save-offer step (a resolution follows its ticket)
@@ -54,7 +55,7 @@ WITH candidates AS (
        AND (r.offer_value IS NOT NULL
             OR r.policy_version_id IN (SELECT policy_version_id FROM policy_steps WHERE type = 'save_offer'))
 ), wanted AS (
-    SELECT t.id AS ticket_id, t.customer_id, t.created_at, t.category, t.subscription_id,
+    SELECT t.id AS ticket_id, t.customer_id, t.created_at, t.category, {in_force_of_ticket('t')} AS subscription_id,
            (SELECT r.id FROM resolutions r WHERE r.ticket_id = t.id ORDER BY r.id DESC LIMIT 1) AS resolution_id
     FROM candidates c JOIN tickets t ON t.id = c.ticket_id
     WHERE t.created_at >= :start AND t.created_at < :end AND t.merged_into IS NULL AND t.customer_id IS NOT NULL
