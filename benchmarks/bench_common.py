@@ -147,19 +147,34 @@ def cache_dir() -> Path:
     return folder
 
 
-def demo_database(tickets: int, *, log: Callable[[str], None] = print) -> tuple[Path, dict]:
-    """The cached demo file for ``tickets`` at the current schema version,
-    built when absent (into a temporary name, renamed when complete, so an
-    interrupted build is never reused). Returns the path and what the build
-    took ({"seconds", "size_mb", "tickets"})."""
-    from amends.core.store.schema import CURRENT_VERSION
+def demo_key(tickets: int, scripts: dict[int, str] | None = None) -> str:
+    """The cache name of a demo file: its size, the schema version and a short
+    hash of the schema scripts. The hash is there because an unreleased
+    version's script changes while its number stays: a file built by another
+    script under the same number is stale and must never be reused."""
+    import hashlib
 
+    from amends.core.store.schema import SCRIPTS
+
+    chosen = SCRIPTS if scripts is None else scripts
+    digest = hashlib.sha256()
+    for version in sorted(chosen):
+        digest.update(f"{version}\0{chosen[version]}\0".encode())
+    return f"demo-{tickets}-v{max(chosen)}-{digest.hexdigest()[:10]}"
+
+
+def demo_database(tickets: int, *, log: Callable[[str], None] = print) -> tuple[Path, dict]:
+    """The cached demo file for ``tickets`` at the current schema (version and
+    scripts, see demo_key), built when absent (into a temporary name, renamed
+    when complete, so an interrupted build is never reused). Returns the path
+    and what the build took ({"seconds", "size_mb", "tickets"})."""
     folder = cache_dir()
-    path = folder / f"demo-{tickets}-v{CURRENT_VERSION}.db"
+    key = demo_key(tickets)
+    path = folder / f"{key}.db"
     info_path = path.with_suffix(".json")
     if path.exists() and info_path.exists():
         return path, json.loads(info_path.read_text())
-    building = folder / f"building-{tickets}-v{CURRENT_VERSION}-{os.getpid()}.db"
+    building = folder / f"building-{key}-{os.getpid()}.db"
     log(f"building the demo database ({tickets:,} tickets) in {folder} ...")
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "amends", "--db", str(building), "demo", "--tickets", str(tickets)],

@@ -42,8 +42,8 @@ def test_one_table_and_the_same_rows_as_json(tmp_path):
     assert any("Review figures" in r["measure"] for r in measured)
     assert all(r["value"] > 0 and r["ratio"] > 0 for r in measured)
     assert all(r["measure"] in first.stdout for r in data["rows"])
-    cached = tmp_path / "cache" / f"demo-1000-v{CURRENT_VERSION}.db"
-    assert cached.exists(), "the demo file is kept, keyed by size and schema version"
+    cached = list((tmp_path / "cache").glob(f"demo-1000-v{CURRENT_VERSION}-*.db"))
+    assert len(cached) == 1, "the demo file is kept, keyed by size and schema version"
     assert "building the demo database" in first.stderr
     again = bench(tmp_path, "--tickets", "1000", "--only", "pages")
     assert again.returncode == 0, again.stderr[-3000:]
@@ -56,3 +56,32 @@ def test_bad_arguments_exit_2_with_a_message(tmp_path, args):
     result = bench(tmp_path, *args)
     assert result.returncode == 2, result
     assert "Traceback" not in result.stderr and "error:" in result.stderr
+
+
+def test_a_demo_file_of_another_schema_is_never_reused(tmp_path):
+    """Schema 4 is unreleased and changes: a file built by yesterday's scripts
+    under the same version number (here: named as the old key had it, and one
+    keyed by another schema hash) is stale; the run builds its own."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for name in (f"demo-1000-v{CURRENT_VERSION}", f"demo-1000-v{CURRENT_VERSION}-0000000000"):
+        (cache / f"{name}.db").write_bytes(b"stale")
+        (cache / f"{name}.json").write_text(json.dumps({"seconds": 1.0, "size_mb": 0.0, "tickets": 1000}))
+    result = bench(tmp_path, "--tickets", "1000", "--only", "pages")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "building the demo database" in result.stderr, "the stale file was reused"
+    fresh = [p for p in cache.glob("demo-1000-*.db") if p.read_bytes()[:6] != b"stale"]
+    assert len(fresh) == 1 and fresh[0].name.startswith(f"demo-1000-v{CURRENT_VERSION}-"), fresh
+
+
+def test_the_cache_key_follows_the_schema_scripts():
+    sys.path.insert(0, str(RUN.parent))
+    import bench_common
+    from amends.core.store.schema import SCRIPTS
+
+    key = bench_common.demo_key(1000)
+    assert key == bench_common.demo_key(1000, SCRIPTS)
+    assert key.startswith(f"demo-1000-v{CURRENT_VERSION}-")
+    changed = {**SCRIPTS, CURRENT_VERSION: SCRIPTS[CURRENT_VERSION] + "\n-- one more line"}
+    assert bench_common.demo_key(1000, changed) != key
+    assert bench_common.demo_key(2000) != key

@@ -71,3 +71,17 @@ def test_a_resolved_ticket_is_not_a_missed_wait(db: Database) -> None:
     tickets.update(db, ticket_id, tickets.get(db, ticket_id).version, status="resolved")
     found = reply_targets(db, DECEMBER, now="2026-12-09T00:00:00Z")
     assert (found.total.answered, found.total.within) == (1, 1)
+
+
+def test_overlapping_open_spans_are_counted_as_business_hours_count_them(db: Database) -> None:
+    """The Review skips walking the hours when the clock alone says a reply
+    was within target (open time never exceeds the clock's) — only when no
+    two spans of a day overlap: business_time_between counts an overlap
+    twice, and the figure follows it."""
+    overlapping = {day: (("09:00", "17:00"), ("10:00", "18:00")) for day in business_hours.DAYS}
+    business_hours.save(db, business_hours.BusinessHours("UTC", overlapping))
+    targets.set_target(db, None, None, 240, 240)
+    ticket_id = tickets.create(db, "A", "hi", created_at="2026-12-07T11:00:00Z")
+    _reply(db, ticket_id, "2026-12-07T14:00:00Z", "ann")  # 3 h on the clock, 6 h of (overlapping) open time
+    found = reply_targets(db, DECEMBER, now="2026-12-09T00:00:00Z")
+    assert (found.total.answered, found.total.within) == (1, 0)

@@ -170,19 +170,20 @@ def resolve(db: Database, ticket_id: int, policy_version_id: int | None, outcome
              in_bounds, (offer.override_reason or None) if offer and in_bounds == 0 else None,
              checklist.category, len(checklist.steps), len(checklist.steps) - len(done_types),
              done_types.count("replacement"), done_types.count("refund"))))
-        followups = []
+        # One statement per table (executemany), not one per step: the write lock is held for less.
+        rows, followups = [], []
         for position, step in enumerate(checklist.steps):
             outcome = by_position[position]
-            conn.execute("INSERT INTO resolution_steps (resolution_id, position, type, outcome, reason) "
-                         "VALUES (?, ?, ?, ?, ?)",
-                         (resolution_id, position, step.type, "done" if outcome.done else "skipped",
-                          None if outcome.done else (outcome.reason or "").strip()))
+            rows.append((resolution_id, position, step.type, "done" if outcome.done else "skipped",
+                         None if outcome.done else (outcome.reason or "").strip()))
             if step.type == "check_in" and outcome.done:
-                due = clock.to_iso(clock.parse_iso(at) + timedelta(days=step.days or 0))
-                followups.append(due)
-                conn.execute("INSERT INTO followups (ticket_id, resolution_id, kind, note, due_at, created_at) "
+                followups.append((step.describe(), clock.to_iso(clock.parse_iso(at) + timedelta(days=step.days or 0))))
+        conn.executemany("INSERT INTO resolution_steps (resolution_id, position, type, outcome, reason) "
+                         "VALUES (?, ?, ?, ?, ?)", rows)
+        if followups:
+            conn.executemany("INSERT INTO followups (ticket_id, resolution_id, kind, note, due_at, created_at) "
                              "VALUES (?, ?, 'check_in', ?, ?, ?)",
-                             (ticket_id, resolution_id, step.describe(), due, at))
+                             [(ticket_id, resolution_id, note, due, at) for note, due in followups])
         conn.execute("UPDATE tickets SET status = 'resolved', resolved_at = ?, updated_at = ?, "
                      "version = version + 1 WHERE id = ?", (at, at, ticket_id))
         audit.record(conn, db.actor, "ticket", ticket_id, "resolve", {
@@ -191,7 +192,7 @@ def resolve(db: Database, ticket_id: int, policy_version_id: int | None, outcome
             "policy": checklist.reason if checklist.policy else None,
             "skipped": [p + 1 for p, o in by_position.items() if not o.done],
             "offer": None if offer is None else {"value": offer.value, "kind": kind, "in_bounds": in_bounds},
-            "followups": followups}, at=at)
+            "followups": [due for _, due in followups]}, at=at)
         if "survey" in done_types:  # the survey step sends its mail (issue 17.5)
             from amends.core import surveys  # the outbox and mailboxes: not before the first paint
 

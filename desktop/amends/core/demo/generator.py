@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from amends.core import audit, errors, policies
+from amends.core import audit, billing, errors, policies
 from amends.core.demo import texts
 from amends.core.errors import ValidationError
 from amends.core.store import Database
@@ -208,6 +208,7 @@ def _fill(conn, rng, actor, anchor, customer_rows, subscription_rows, skeletons,
     report(1, total_steps)
     counts = _write_tickets(conn, rng, skeletons, customer_rows, timeline, anchor, report, stop, total_steps)
     _write_churn(conn, rng, counts.first_cycle, cust_start, anchor)
+    conn.execute(billing.stamp_sql())  # the subscription in force, once for every ticket (F3)
     _write_reviews_and_proposals(conn, rng, anchor, tickets)
     _write_tags_and_snoozes(conn, rng, anchor)
     audit.record(conn, actor, "database", None, "demo",

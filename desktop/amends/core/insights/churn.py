@@ -2,7 +2,8 @@
 
 Population: customers whose first ticket ever was opened in the period.
 A customer churned when the subscription in force at that first ticket
-(billing.in_force_id: with two boxes, the older) was cancelled within
+(billing.in_force_id: with two boxes, the older; stored as
+tickets.subscription_id) was cancelled within
 ``window_days`` after it, *and* no subscription of theirs is in force at the
 end of that window: a customer who cancels one box and keeps (or starts)
 another has not left. Groups: first ticket in billing
@@ -21,7 +22,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from amends.core import clock
-from amends.core.customers import in_force_id
+from amends.core.billing import in_force_id, in_force_of_ticket
 from amends.core.insights.numbers import rate
 from amends.core.insights.period import Period
 from amends.core.insights.records import ChurnFigures, Excluded
@@ -32,7 +33,8 @@ GROUPS = ("cycle1", "later", "cycle1_recovered", "cycle1_not_recovered")
 FIRST_TICKETS_SQL = f"""
 WITH firsts AS (
     SELECT t.id AS ticket_id, t.created_at, t.billing_cycle, c.id AS customer_id,
-           {in_force_id('c.id', 't.created_at')} AS subscription_id,
+           CASE WHEN t.customer_id IS c.id THEN {in_force_of_ticket('t')}
+                ELSE {in_force_id('c.id', 't.created_at')} END AS subscription_id,
            (SELECT r.policy_version_id IS NOT NULL AND r.steps_skipped = 0 FROM resolutions r
             WHERE r.ticket_id = t.id ORDER BY r.id DESC LIMIT 1) AS recovered
     FROM customers c JOIN tickets t ON t.id = c.first_ticket_id

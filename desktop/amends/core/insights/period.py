@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 
 from amends.core import clock
 from amends.core.errors import ValidationError
@@ -23,11 +24,12 @@ class Period:
         if self.since < FIRST_DAY or self.until > LAST_DAY:  # the end is midnight after until: 9999-12-31 has none
             raise ValidationError([("period", f"dates are between {FIRST_DAY} and {LAST_DAY}")])
 
-    @property
+    # Cached: the figures compare every row's time with both ends (tens of thousands of times a Review).
+    @cached_property
     def start(self) -> str:
         return clock.to_iso(datetime.combine(self.since, time(), UTC))
 
-    @property
+    @cached_property
     def end(self) -> str:
         """Exclusive end: midnight after ``until``."""
         return clock.to_iso(datetime.combine(self.until + timedelta(days=1), time(), UTC))

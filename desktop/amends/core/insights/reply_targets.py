@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import pairwise
 
 from amends.core import clock, targets
+from amends.core.business_hours import BusinessHours
 from amends.core.insights.period import Period
 from amends.core.insights.records import JSON
 from amends.core.store import Database
@@ -49,11 +51,27 @@ class ReplyTargets:
                 "by_person": [p.to_json("person") for p in self.by_person]}
 
 
+def _disjoint(hours: BusinessHours) -> bool:
+    """No two open spans of a day overlap (business_time_between counts an
+    overlap twice, so only then is open time at most the clock's time)."""
+    for spans in hours.week.values():
+        ordered = sorted(spans)
+        if any(later[0] < earlier[1] for earlier, later in pairwise(ordered)):
+            return False
+    return True
+
+
 def reply_targets(db: Database, period: Period, *, now: str | None = None) -> ReplyTargets:
     """Replay every wait of the tickets with a message in the period (or a
-    wait still open) against the file's targets and business hours."""
+    wait still open) against the file's targets and business hours. A
+    resolved ticket without a message in the period adds nothing (no reply
+    in the period; nobody waits on it), so only open waits of unresolved
+    tickets are added: the partial index tickets_waiting answers that."""
     reply = targets.load(db)
-    as_of = min(now or clock.now_iso(), period.end)
+    start, end = period.start, period.end
+    hours = reply.hours
+    by_clock = _disjoint(hours)
+    as_of = min(now or clock.now_iso(), end)
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
 
     def count(category: str, person: str, met: bool) -> None:
@@ -66,7 +84,8 @@ def reply_targets(db: Database, period: Period, *, now: str | None = None) -> Re
                   t.status
            FROM messages m JOIN tickets t ON t.id = m.ticket_id
            WHERE m.ticket_id IN (SELECT ticket_id FROM messages WHERE created_at >= ? AND created_at < ?
-                                 UNION SELECT id FROM tickets WHERE waiting_since IS NOT NULL AND waiting_since < ?)
+                                 UNION SELECT id FROM tickets WHERE waiting_since IS NOT NULL AND waiting_since < ?
+                                       AND status <> 'resolved')
              AND m.direction IN ('in', 'out') AND t.merged_into IS NULL
            ORDER BY m.ticket_id, m.created_at, m.id""", (period.start, period.end, period.end))
     index = 0
@@ -81,15 +100,21 @@ def reply_targets(db: Database, period: Period, *, now: str | None = None) -> Re
                 waiting = waiting or at
             elif direction == "out" and waiting is not None:
                 minutes = reply.minutes(category, priority, not replied)
-                if minutes is not None and period.start <= at < period.end:
-                    waited = reply.hours.business_time_between(clock.parse_iso(waiting), clock.parse_iso(at))
-                    count(category, author, waited <= timedelta(minutes=minutes))
+                if minutes is not None and start <= at < end:
+                    began, answered = clock.parse_iso(waiting), clock.parse_iso(at)
+                    limit = timedelta(minutes=minutes)
+                    # Open time never exceeds the time on the clock (spans that do not overlap): a reply
+                    # within the limit by the clock is within it in business time too, without walking
+                    # the opening hours.
+                    met = (by_clock and answered - began <= limit) or \
+                        hours.business_time_between(began, answered) <= limit
+                    count(category, author, met)
                 waiting, replied = None, True
             elif direction == "out":
                 replied = True
         if waiting is not None and status != "resolved":  # resolved: nobody waits on it any more
             due = reply.due_at(category, priority, waiting, "x" if replied else None)
-            if due is not None and period.start <= due < period.end and due <= as_of:
+            if due is not None and start <= due < end and due <= as_of:
                 count(category, assignee or UNASSIGNED, False)
 
     def shares(kind: str) -> tuple[TargetShare, ...]:

@@ -9,7 +9,7 @@ skipped steps by person with their reasons. Checklist completion: share of
 resolutions that followed a policy and had every step done. Cost of recovery
 per category: replacement and refund steps done, and offers by kind (count
 and total); and in money, through the subscription in force when the ticket
-was opened (billing.in_force_id): a percent offer is that share of the
+was opened (billing.in_force_id, stored as tickets.subscription_id): a percent offer is that share of the
 plan's price per cycle; an account credit is its amount, in the plan's
 currency; a replacement costs what is set for the category (costs.py) and
 a refund one cycle's price — both *estimated*; a free add-on, or anything
@@ -23,7 +23,7 @@ from collections import defaultdict
 from statistics import median
 
 from amends.core import costs, money
-from amends.core.customers import in_force_id
+from amends.core.billing import in_force_of_ticket
 from amends.core.insights.period import Period
 from amends.core.insights.records import (
     Checklist,
@@ -96,6 +96,16 @@ def resolution_figures(db: Database, period: Period) -> ResolutionFigures:
     return ResolutionFigures(offers, checklist, recovery_cost)
 
 
+#: The priced resolutions of a period: the subscription in force when the ticket was opened is
+#: its stamp (billing.in_force_of_ticket: computed for a ticket not stamped yet).
+RECOVERY_MONEY_SQL = f"""SELECT r.category, r.offer_kind, r.offer_value, r.replacements, r.refunds, s.price_minor,
+       s.currency
+FROM resolutions r JOIN tickets t ON t.id = r.ticket_id
+LEFT JOIN subscriptions s ON s.id = {in_force_of_ticket('t')}
+WHERE r.resolved_at >= :start AND r.resolved_at < :end{{only}}
+  AND (r.offer_value IS NOT NULL OR r.replacements > 0 OR r.refunds > 0)"""
+
+
 def recovery_money(db: Database, period: Period,
                    policy_id: int | None = None) -> dict[str, tuple[dict[str, float], bool, int]]:
     """Category → (currency → amount in major units, estimated, unpriced);
@@ -108,12 +118,7 @@ def recovery_money(db: Database, period: Period,
     estimated: dict[str, bool] = defaultdict(bool)
     unpriced: dict[str, int] = defaultdict(int)
     for category, kind, value, replacements, refunds, price, currency in db.tuples(
-            f"""SELECT r.category, r.offer_kind, r.offer_value, r.replacements, r.refunds, s.price_minor, s.currency
-                FROM resolutions r JOIN tickets t ON t.id = r.ticket_id
-                LEFT JOIN subscriptions s ON s.id = {in_force_id('t.customer_id', 't.created_at')}
-                WHERE r.resolved_at >= :start AND r.resolved_at < :end{only}
-                  AND (r.offer_value IS NOT NULL OR r.replacements > 0 OR r.refunds > 0)""",
-            {"start": period.start, "end": period.end, "policy": policy_id}):
+            RECOVERY_MONEY_SQL.format(only=only), {"start": period.start, "end": period.end, "policy": policy_id}):
         sums = minor[category]
         if value is not None and not math.isfinite(value):  # stored before numbers were checked
             unpriced[category] += 1

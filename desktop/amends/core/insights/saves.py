@@ -36,7 +36,7 @@ from datetime import timedelta
 from typing import Any
 
 from amends.core import clock, money
-from amends.core.customers import in_force_id
+from amends.core.billing import in_force_of_ticket
 from amends.core.insights.numbers import wilson
 from amends.core.insights.period import Period
 from amends.core.store import Database
@@ -55,7 +55,7 @@ WITH candidates AS (
        AND (r.offer_value IS NOT NULL
             OR r.policy_version_id IN (SELECT policy_version_id FROM policy_steps WHERE type = 'save_offer'))
 ), wanted AS (
-    SELECT t.id AS ticket_id, t.customer_id, t.created_at, t.category,
+    SELECT t.id AS ticket_id, t.customer_id, t.created_at, t.category, {in_force_of_ticket('t')} AS subscription_id,
            (SELECT r.id FROM resolutions r WHERE r.ticket_id = t.id ORDER BY r.id DESC LIMIT 1) AS resolution_id
     FROM candidates c JOIN tickets t ON t.id = c.ticket_id
     WHERE t.created_at >= :start AND t.created_at < :end AND t.merged_into IS NULL AND t.customer_id IS NOT NULL
@@ -65,7 +65,7 @@ WITH candidates AS (
     WHERE w.category = 'cancellation' OR r.offer_value IS NOT NULL
        OR EXISTS (SELECT 1 FROM resolution_steps s WHERE s.resolution_id = r.id AND s.type = 'save_offer')
 ), firsts AS (
-    SELECT q.*, {in_force_id('q.customer_id', 'q.created_at')} AS subscription_id,
+    SELECT q.*,
            strftime('%Y-%m-%dT%H:%M:%SZ', q.created_at, :window) AS deadline
     FROM qualifying q WHERE q.nth = 1
 )

@@ -9,6 +9,7 @@ tool cannot rewrite history by accident.
 
 from __future__ import annotations
 
+from amends.core.billing import in_force_id
 from amends.core.vocabulary import CATEGORIES, STEP_TYPES
 
 
@@ -688,6 +689,39 @@ CREATE INDEX subscriptions_in_force ON subscriptions(customer_id, started_at, ca
 DROP INDEX subscriptions_customer;
 """
 V4 += _V4_T17B
+
+# F3: the subscription in force for a ticket, stamped on it (see the block's header).
+_IN_FORCE_OF_TICKETS = f"coalesce({in_force_id('tickets.customer_id', 'tickets.created_at')}, 0)"
+_V4_F3 = f"""
+-- F3 (issue 16): the subscription in force when each ticket was opened (billing.in_force_id:
+-- three index searches), stamped on the ticket: NULL = not stamped (the read computes it,
+-- billing.in_force_of_ticket), 0 = none. The Review asked it once per resolution (cost in
+-- money), per first ticket (cycle-1 churn) and per save-offer customer: 70 % of its SQL at
+-- 1,000,000 tickets. A stamp must always equal in_force_id: imports of a platform's export add,
+-- cancel or move subscriptions after the tickets, so triggers on subscriptions restamp the
+-- customer's tickets, and one on tickets restamps a ticket whose customer or opening time
+-- changes. None on inserting a ticket: any trigger there makes every ticket insert ~2.5x slower
+-- (SQLite then seeks each index afresh); writers of many tickets stamp after them
+-- (billing.stamp_sql). Stamps never bump tickets.version (nobody edited the ticket). The
+-- expression is billing.in_force_id's text: changing that function changes this script.
+ALTER TABLE tickets ADD COLUMN subscription_id INTEGER;
+CREATE TRIGGER tickets_in_force_update AFTER UPDATE OF customer_id, created_at ON tickets
+WHEN NEW.customer_id IS NOT OLD.customer_id OR NEW.created_at IS NOT OLD.created_at BEGIN
+UPDATE tickets SET subscription_id = {_IN_FORCE_OF_TICKETS} WHERE id = NEW.id; END;
+CREATE TRIGGER subscriptions_in_force_insert AFTER INSERT ON subscriptions BEGIN
+UPDATE tickets SET subscription_id = {_IN_FORCE_OF_TICKETS}
+WHERE customer_id = NEW.customer_id AND subscription_id IS NOT {_IN_FORCE_OF_TICKETS}; END;
+CREATE TRIGGER subscriptions_in_force_update AFTER UPDATE OF customer_id, started_at, cancelled_at ON subscriptions
+WHEN NEW.customer_id IS NOT OLD.customer_id OR NEW.started_at IS NOT OLD.started_at
+     OR NEW.cancelled_at IS NOT OLD.cancelled_at BEGIN
+UPDATE tickets SET subscription_id = {_IN_FORCE_OF_TICKETS}
+WHERE customer_id IN (OLD.customer_id, NEW.customer_id) AND subscription_id IS NOT {_IN_FORCE_OF_TICKETS}; END;
+CREATE TRIGGER subscriptions_in_force_delete AFTER DELETE ON subscriptions BEGIN
+UPDATE tickets SET subscription_id = {_IN_FORCE_OF_TICKETS}
+WHERE customer_id = OLD.customer_id AND subscription_id IS NOT {_IN_FORCE_OF_TICKETS}; END;
+UPDATE tickets SET subscription_id = {_IN_FORCE_OF_TICKETS};
+"""
+V4 += _V4_F3
 
 #: Index = schema version reached by running that script.
 SCRIPTS: dict[int, str] = {1: V1, 2: V2, 3: V3, 4: V4}
