@@ -216,3 +216,47 @@ def test_split_choices_wrap_instead_of_running_off_the_dialog(qtbot, window):
         if choices.fontMetrics().horizontalAdvance(item.text()) > choices.viewport().width():
             assert rect.height() > choices.fontMetrics().height() * 1.5, "a long choice on one cut line"
     dialog.reject()
+
+
+def _indicator_contrast(widget) -> float:
+    """The strongest contrast between the window colour and any pixel of a
+    check box's or radio button's indicator (its outline is what shows an
+    unchecked one is there)."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionButton
+
+    option = QStyleOptionButton()
+    option.initFrom(widget)
+    element = (QStyle.SubElement.SE_CheckBoxIndicator if widget.inherits("QCheckBox")
+               else QStyle.SubElement.SE_RadioButtonIndicator)
+    box = widget.style().subElementRect(element, option, widget)
+    image = widget.grab().toImage()
+    window = widget.palette().color(QPalette.ColorRole.Window)
+    return max(contrast(image.pixelColor(x, y), window)
+               for x in range(box.left(), box.right() + 1) for y in range(box.top(), box.bottom() + 1))
+
+
+def test_unchecked_boxes_and_radio_buttons_show_on_dark(qtbot):
+    """Fusion outlines an indicator in the window colour made darker: on our
+    dark palette an unchecked box was nearly invisible (Saturday and Sunday
+    in the reply targets dialog, the choices of "Review this policy"). WCAG
+    asks 3:1 for the parts of a control that say what it is."""
+    from PySide6.QtWidgets import QCheckBox, QRadioButton
+
+    original = _lightness_of_app()
+    try:
+        appearance.apply_scheme("dark")
+        for widget in (QCheckBox("Saturday"), QRadioButton("Keep")):
+            qtbot.addWidget(widget)
+            widget.resize(160, 30)
+            widget.show()
+            qtbot.waitExposed(widget)
+            assert _indicator_contrast(widget) >= 3.0, widget.text()
+    finally:
+        appearance.apply_scheme("system")
+        assert _lightness_of_app() == original
+
+
+def _lightness_of_app() -> int:
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.palette().color(QPalette.ColorRole.Window).lightness()

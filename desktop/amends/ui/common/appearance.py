@@ -85,7 +85,9 @@ def apply_scheme(choice: str | None = None) -> str:
     wanted = choice == "dark"
     hints.setColorScheme(Qt.ColorScheme.Dark if wanted else Qt.ColorScheme.Light)
     if is_dark() != wanted and isinstance(app, QApplication):
-        app.setStyle("Fusion")
+        from amends.ui.common.fusion_style import ReadableFusion
+
+        app.setStyle(ReadableFusion())
         app.setPalette(dark_palette() if wanted else app.style().standardPalette())
         _ORIGINAL["forced"] = True
     return choice
