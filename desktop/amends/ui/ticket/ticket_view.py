@@ -150,15 +150,16 @@ class CustomerBrowser(QTextBrowser):
     """The customer sidebar's browser: a copy gives the text as it is, without
     the invisible break opportunities put into addresses."""
 
-    def createMimeDataFromSelection(self):  # -> QMimeData (imported here: this module's imports are busy)
-        from PySide6.QtCore import QMimeData
-
+    def createMimeDataFromSelection(self):  # -> QMimeData
+        # The base's own object, changed in place: a QMimeData made here in
+        # Python and handed to the clipboard was freed twice at exit (a
+        # segfault after the whole suite had passed).
         mime = super().createMimeDataFromSelection()
-        clean = QMimeData()
-        clean.setText(mime.text().replace(_BREAK, ""))
-        if mime.hasHtml():
-            clean.setHtml(mime.html().replace(_BREAK, ""))
-        return clean
+        html = mime.html() if mime.hasHtml() else None
+        mime.setText(mime.text().replace(_BREAK, ""))
+        if html is not None:
+            mime.setHtml(html.replace(_BREAK, ""))
+        return mime
 
 
 class CustomerPanel(QWidget):
