@@ -66,3 +66,12 @@ def decisions(db: Database, policy_id: int) -> list[Decision]:
     return [Decision(*r) for r in db.tuples(
         "SELECT id, policy_id, decision, note, period_since, period_until, decided_at, decided_by "
         "FROM policy_decisions WHERE policy_id = ? ORDER BY decided_at DESC, id DESC", (policy_id,))]
+
+
+def reviewed_in(db: Database, period: Period) -> list[int]:
+    """Policies with a decision for this period (its quarter overlaps it) or
+    decided during it: the ones the quarterly report gives a page."""
+    return [r[0] for r in db.tuples(
+        "SELECT DISTINCT policy_id FROM policy_decisions WHERE (period_since <= ? AND period_until >= ?) "
+        "OR (decided_at >= ? AND decided_at < ?) ORDER BY policy_id",
+        (period.until.isoformat(), period.since.isoformat(), period.start, period.end))]

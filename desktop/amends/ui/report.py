@@ -38,6 +38,7 @@ from amends.core.store import Database
 from amends.core.vocabulary import OFFER_KINDS, STEP_TYPES, category_name
 from amends.ui import report_relations
 from amends.ui.common.charts import Chart, ChartStyle, paint
+from amends.ui.report_relations import html_table
 from amends.ui.review import charts
 
 e = html.escape
@@ -56,12 +57,6 @@ td, th { padding: 3px 6px; border: 1px solid #ccd; }
 """
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{e(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
-    return f"<table width='100%' cellspacing='0'><tr>{head}</tr>{body}</table>"
-
-
 def satisfaction_html(figures: dict) -> str:
     """Surveys sent in the period and what customers answered (issue 17.5)."""
     head = "<h2>Satisfaction (surveys sent)</h2>"
@@ -74,7 +69,7 @@ def satisfaction_html(figures: dict) -> str:
                   f"{r['average']:.1f}", f"{r['satisfied']:.0%}"] for r in figures.get(key, [])]
     return (head + f"<p>{figures['sent']} sent, {figures['answered']} answered ({figures['response_rate']:.0%}); "
             f"average <b>{figures['average']:.1f}</b> of 5, {figures['satisfied']:.0%} said 4 or 5.</p>"
-            + _table(["By", "Which", "Answers", "Average (1–5)", "4 or 5"], rows))
+            + html_table(["By", "Which", "Answers", "Average (1–5)", "4 or 5"], rows))
 
 
 def placeholder(name: str) -> str:
@@ -111,36 +106,36 @@ def build_html(db: Database, data: dict, period: Period) -> tuple[str, dict[str,
                  f"{data['followups_overdue']} follow-ups overdue today.</li></ul>")
 
     parts.append(f"<h2>1. Recurring complaints with no fix</h2>{chart('recurring')}{chart('trend')}")
-    parts.append(_table(["", "Category", "Tickets", "Per 1,000 active", "Policy", "Last change", "Why"], [
+    parts.append(html_table(["", "Category", "Tickets", "Per 1,000 active", "Policy", "Last change", "Why"], [
         ["<span class='flag'>⚑</span>" if r["flag"] else "", e(category_name(r["category"])), f"{r['tickets']:,}",
          f"{r['per_1000_active']:.1f}", "covered" if r["covered_by_policy"] else "<b>none</b>",
          e((r["last_policy_change"] or "")[:10]), e(r["reason"])] for r in recurring]))
 
     offers = data["offers"]
     parts.append(f"<h2>2. Inconsistent recovery offers</h2>{chart('offers_percent')}{chart('offers_credit')}")
-    parts.append(_table(["Category", "Person", "Offers", "Min", "Median", "Max"], [
+    parts.append(html_table(["Category", "Person", "Offers", "Min", "Median", "Max"], [
         [e(category_name(r["category"])), e(r["actor"]), str(r["count"]), f"{r['min']:g}", f"{r['median']:g}",
          f"{r['max']:g}"] for r in offers["by_actor"]]))
     parts.append("<p><b>Consistency</b> (share of offers within the approved range)</p>")
-    parts.append(_table(["Category", "Offers", "Within", "Score"], [
+    parts.append(html_table(["Category", "Offers", "Within", "Score"], [
         [e(category_name(r["category"])), str(r["offers"]), str(r["within"]),
          "—" if r["score"] is None else f"{r['score']:.0%}"] for r in offers["consistency"]]))
     shown = offers["out_of_range"][:40]
     parts.append(f"<p><b>Offers outside the approved range</b> ({len(offers['out_of_range'])}"
                  f"{', first 40' if len(offers['out_of_range']) > 40 else ''})</p>")
-    parts.append(_table(["Ticket", "Person", "Category", "Offer", "Approved", "Override reason"], [
+    parts.append(html_table(["Ticket", "Person", "Category", "Offer", "Approved", "Override reason"], [
         [f"#{r['ticket']['id']}", e(r["actor"]), e(category_name(r["category"])),
          f"{r['value']:g} {e(OFFER_KINDS.get(r['kind'] or '', ''))}", f"{r['min']:g}–{r['max']:g}",
          e(r["override_reason"] or "")] for r in shown]))
     skipped = sorted(offers["skipped"], key=lambda r: -r["count"])[:30]
     if skipped:
         parts.append("<p><b>Steps skipped most often, by person</b></p>")
-        parts.append(_table(["Person", "Step", "Reason", "Times"], [
+        parts.append(html_table(["Person", "Step", "Reason", "Times"], [
             [e(r["actor"]), e(STEP_TYPES.get(r["step"], r["step"])), e(r["reason"] or ""), str(r["count"])]
             for r in skipped]))
 
     parts.append(f"<h2>3. Cycle-1 churn</h2>{chart('churn')}")
-    parts.append(_table(["Customers whose first ticket was…", "Customers", "Churned", "Rate", "95 % interval"], [
+    parts.append(html_table(["Customers whose first ticket was…", "Customers", "Churned", "Rate", "95 % interval"], [
         [e(label), str(churn[g]["customers"]), str(churn[g]["churned"]), f"{churn[g]['rate']:.1%}",
          f"{churn[g]['ci95'][0]:.1%} – {churn[g]['ci95'][1]:.1%}"] for g, label in charts.CHURN_GROUPS]))
     parts.append(f"<p class='muted'>Population: customers whose first ticket ever was opened in the period. Churned: "
@@ -149,7 +144,7 @@ def build_html(db: Database, data: dict, period: Period) -> tuple[str, dict[str,
                  "the first ticket's resolution followed a policy with every step done. See docs/INSIGHTS.md.</p>")
 
     parts.append(f"<h2>Cost of recovery</h2>{chart('cost')}")
-    parts.append(_table(["Category", "Replacements", "Refunds", "Offers made", "Cost"], [
+    parts.append(html_table(["Category", "Replacements", "Refunds", "Offers made", "Cost"], [
         [e(category_name(r["category"])), str(r["replacements"]), str(r["refunds"]),
          e(", ".join(f"{v['count']} × {OFFER_KINDS.get(k, k)}" for k, v in r["offers"].items())),
          e(insights.cost_label(r))] for r in data["recovery_cost"]]))
@@ -161,12 +156,12 @@ def build_html(db: Database, data: dict, period: Period) -> tuple[str, dict[str,
 
     events = policy_history.events_between(db, period.start, period.end)
     parts.append("<h2>Policy changes in the period</h2>")
-    parts.append(_table(["When", "Policy", "What", "Who", "Why"], [
+    parts.append(html_table(["When", "Policy", "What", "Who", "Why"], [
         [e(ev.at[:10]), e(ev.policy), e(ev.what), e(ev.by), e(ev.note)] for ev in events])
                  if events else "<p>No policy was published or reviewed in the period.</p>")
     open_items = proposals.list_proposals(db, "open")
     parts.append("<h2>Open proposals from the inbox</h2>")
-    parts.append(_table(["#", "Filed", "By", "Category", "Tickets", "Proposal"], [
+    parts.append(html_table(["#", "Filed", "By", "Category", "Tickets", "Proposal"], [
         [str(p.id), e(p.created_at[:10]), e(p.created_by), e(category_name(p.category) if p.category else "—"),
          str(len(p.ticket_ids)), e(p.text)] for p in open_items])
                  if open_items else "<p>None.</p>")

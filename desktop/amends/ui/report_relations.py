@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-from amends.core import money, upstream
+from amends.core import money, policy_decisions, upstream
 from amends.core.insights import policy_pack
 from amends.core.insights.period import Period
 from amends.core.store import Database
@@ -23,19 +23,10 @@ from amends.ui.review import charts
 e = html.escape
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
+def html_table(headers: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{e(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
     return f"<table width='100%' cellspacing='0'><tr>{head}</tr>{body}</table>"
-
-
-def reviewed_policies(db: Database, period: Period) -> list[int]:
-    """Policies with a decision for this period (its quarter overlaps the
-    report's) or decided during it: the ones that get a page."""
-    return [r[0] for r in db.tuples(
-        "SELECT DISTINCT policy_id FROM policy_decisions WHERE (period_since <= ? AND period_until >= ?) "
-        "OR (decided_at >= ? AND decided_at < ?) ORDER BY policy_id",
-        (period.until.isoformat(), period.since.isoformat(), period.start, period.end))]
 
 
 def parts(db: Database, data: dict, period: Period, slot: Callable[[str], str], *,
@@ -46,7 +37,7 @@ def parts(db: Database, data: dict, period: Period, slot: Callable[[str], str], 
     out: list[str] = []
     themes = data.get("themes") or []
     out.append("<h2>Themes inside each category</h2>")
-    out.append(_table(["Category", "Theme", "Tickets", "Previous period", "Covered"], [
+    out.append(html_table(["Category", "Theme", "Tickets", "Previous period", "Covered"], [
         [e(category_name(t["category"])), e(t["theme"]), f"{t['tickets']:,}", f"{t['previous']:,}",
          "yes" if t["covered"] else "<b>no</b>"] for t in themes])
                if themes else "<p>No phrase was shared by enough tickets of one category.</p>")
@@ -58,7 +49,7 @@ def parts(db: Database, data: dict, period: Period, slot: Callable[[str], str], 
         bands = saved["bands"]
         images["saves"] = charts.save_offers_chart(bands, saved["window_days"])
         out.append(f"<h2>What save offers save</h2>{slot('saves')}")
-        out.append(_table(["Offered", "Customers", "Still subscribed", "Rate", "95 % interval",
+        out.append(html_table(["Offered", "Customers", "Still subscribed", "Rate", "95 % interval",
                            "Cost per retained"], [
             [e(b["band"]), str(b["customers"]), str(b["retained"]), f"{b['rate']:.1%}",
              f"{b['ci'][0]:.1%} – {b['ci'][1]:.1%}",
@@ -71,11 +62,11 @@ def parts(db: Database, data: dict, period: Period, slot: Callable[[str], str], 
     fixes = upstream.measured(db, data.get("thresholds", {}).get("window_days", 90), now=now)
     if fixes:
         out.append("<h2>Upstream fixes</h2>")
-        out.append(_table(["From", "Scope", "What", "Before → after (per 1,000)", "Verdict"], [
+        out.append(html_table(["From", "Scope", "What", "Before → after (per 1,000)", "Verdict"], [
             [e(m.change.effective_at[:10]), e(m.change.scope), e(m.change.what),
              f"{m.rate_before:.2f} → {m.rate_after:.2f}", ("<span class='flag'>⚑</span> " if m.flag else "")
              + e(m.reason)] for m in fixes]))
-    for policy_id in reviewed_policies(db, period):
+    for policy_id in policy_decisions.reviewed_in(db, period):
         pack = policy_pack.pack(db, policy_id, period, now=now)
         out.append(f"<div style='page-break-before: always'>{pack_html(pack)}</div>")
     return out, images
