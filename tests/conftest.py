@@ -26,29 +26,71 @@ from amends.core.workspace import open_database  # noqa: E402
 ACTOR = "tester@host"
 
 
+#: The folders whose `db` / `db_target` tests run on both backends by default (issue 19).
+_BOTH_BY_DEFAULT = ("core", "cli")
+_TESTS = Path(__file__).resolve().parent
+_PG_STATE: dict[str, str | None] = {}
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--trials", type=int, default=None,
                      help="how many runs long trials make (default: a small CI size)")
-    parser.addoption("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite",
-                     help="which database the `db` fixture opens (issue 19): sqlite (default), "
-                          "postgresql (a throwaway local server) or both")
+    parser.addoption("--backend", choices=("auto", "sqlite", "postgresql", "both"), default="auto",
+                     help="which database the `db` and `db_target` fixtures open (issue 19): auto (default: "
+                          "tests/core and tests/cli on both when a throwaway PostgreSQL can be made, else "
+                          "sqlite), sqlite, postgresql (a throwaway local server) or both")
+
+
+def postgresql_unavailable() -> str | None:
+    """Why no throwaway PostgreSQL can be made here (None: it can). Asked once;
+    installs Debian's package when root and it is missing (tests/pg_cluster.py)."""
+    if "why" not in _PG_STATE:
+        from tests import pg_cluster
+
+        bindir, why = pg_cluster.find_or_install()
+        if bindir is None:
+            _PG_STATE["why"] = why
+        else:
+            try:
+                import psycopg  # noqa: F401
+                _PG_STATE["why"] = None
+            except ImportError:
+                _PG_STATE["why"] = "psycopg is not installed (pip install -e '.[test]')"
+    return _PG_STATE["why"]
+
+
+def _backends(metafunc: pytest.Metafunc) -> list[str]:
+    choice = metafunc.config.getoption("--backend")
+    if choice == "auto":
+        folder = Path(str(metafunc.definition.path)).resolve().relative_to(_TESTS).parts[0]
+        if folder not in _BOTH_BY_DEFAULT or postgresql_unavailable() is not None:
+            return []
+        return ["sqlite", "postgresql"]
+    return {"sqlite": [], "postgresql": ["postgresql"], "both": ["sqlite", "postgresql"]}[choice]
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if config.getoption("--backend") == "auto" and "why" in _PG_STATE and _PG_STATE["why"] is not None:
+        return f"PostgreSQL tests skipped: {_PG_STATE['why']}; tests/core and tests/cli run on SQLite only"
+    return None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """With --backend postgresql or both, every test using `db` runs on each
-    backend (ids [sqlite] / [postgresql]); the default leaves ids unchanged."""
-    choice = metafunc.config.getoption("--backend")
-    if choice != "sqlite" and "db" in metafunc.fixturenames:
-        backends = ["sqlite", "postgresql"] if choice == "both" else ["postgresql"]
-        metafunc.parametrize("backend", backends)
+    """Every test using `db` or a database location (tests/cli/conftest.py) runs on each backend (ids [sqlite] /
+    [postgresql]) of --backend; the default, auto, is both for tests/core and
+    tests/cli when a throwaway PostgreSQL can be made here. Module scope: a
+    module's shared demo database is made once per backend."""
+    if not {"db", "targets", "module_targets"} & set(metafunc.fixturenames):
+        return
+    backends = _backends(metafunc)
+    if backends:
+        metafunc.parametrize("backend", backends, scope="module")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The tests known not to pass on PostgreSQL yet (tests/pg_xfail.txt) are
     strict xfails on the [postgresql] param only: one that starts passing fails
     the run until it is taken off the list."""
-    if config.getoption("--backend") == "sqlite":
-        return
     from tests.pg_support import known_failures
 
     known = known_failures()
@@ -61,7 +103,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xfail(strict=True, reason=f"PostgreSQL (issue 19): {reason}"))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def backend() -> str:
     """The backend `db` opens; parametrised by --backend (see pytest_generate_tests)."""
     return "sqlite"
@@ -72,13 +114,11 @@ def pg_server():
     """A throwaway PostgreSQL for the session (tests/pg_cluster.py), or a skip saying why not."""
     from tests import pg_cluster
 
-    bindir, why = pg_cluster.find_or_install()
-    if bindir is None:
+    why = postgresql_unavailable()
+    if why is not None:
         pytest.skip(f"PostgreSQL tests skipped: {why}")
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        pytest.skip("PostgreSQL tests skipped: psycopg is not installed (pip install -e '.[test]')")
+    bindir, _ = pg_cluster.find_or_install()
+    assert bindir is not None
     cluster = pg_cluster.start(bindir)
     yield cluster
     cluster.stop()
@@ -90,21 +130,21 @@ def trials(request: pytest.FixtureRequest) -> int | None:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "amends.db"
-
-
-@pytest.fixture
-def db(db_path: Path, backend: str, request: pytest.FixtureRequest):
+def db_path(tmp_path: Path, backend: str, request: pytest.FixtureRequest):
+    """Where `db` lives: a file in the test's folder, or on PostgreSQL the URL of a
+    fresh database (so a test's second connection, open_database(db_path, …),
+    reaches the same database on both backends)."""
     if backend == "postgresql":
         from tests.pg_support import fresh_database
 
-        server = request.getfixturevalue("pg_server")
-        with fresh_database(server) as url:
-            database = open_database(url, ACTOR)
-            yield database
-            database.close()
+        with fresh_database(request.getfixturevalue("pg_server")) as url:
+            yield url
         return
+    yield tmp_path / "amends.db"
+
+
+@pytest.fixture
+def db(db_path: Path | str):
     database = open_database(db_path, ACTOR)
     yield database
     database.close()

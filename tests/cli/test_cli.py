@@ -16,6 +16,8 @@ import pytest
 from amends import __version__
 from amends.core.store.schema import CURRENT_VERSION
 
+from tests.cli.conftest import Target
+
 BIN = Path(sys.executable).parent / "amends"
 
 
@@ -43,6 +45,17 @@ def demo_file(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def demo(backend, module_targets, request) -> Target:
+    """The same demo on the backend of the test's param: the file above, or a server database."""
+    if backend == "sqlite":
+        return Target("sqlite", str(request.getfixturevalue("demo_file")))
+    target = module_targets.new()
+    result = amends("--db", str(target), "demo", "--tickets", "500", "--seed", "5")
+    assert result.returncode == 0, result.stderr
+    return target
+
+
 def test_entry_point_is_installed():
     assert BIN.exists() or shutil.which("amends"), "pip install -e . provides the amends command"
 
@@ -52,19 +65,17 @@ def test_version():
     assert result.returncode == 0 and result.stdout.strip() == f"amends {__version__}"
 
 
-def test_stats_json(demo_file):
-    result = amends("--db", str(demo_file), "stats", "--json")
+def test_stats_json(demo):
+    result = amends("--db", str(demo), "stats", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["tickets"] == 500 and data["customers"] > 0 and data["policies"] == 9
     assert data["schema_version"] == CURRENT_VERSION
-    raw = sqlite3.connect(demo_file)
-    assert data["open"] == raw.execute("SELECT count(*) FROM tickets WHERE status = 'open'").fetchone()[0]
-    raw.close()
+    assert [(data["open"],)] == demo.rows("SELECT count(*) FROM tickets WHERE status = 'open'")
 
 
-def test_check_healthy(demo_file):
-    result = amends("--db", str(demo_file), "check")
+def test_check_healthy(demo):
+    result = amends("--db", str(demo), "check")
     assert result.returncode == 0 and "healthy" in result.stdout
 
 
@@ -83,42 +94,39 @@ def test_check_finds_damage(tmp_path, demo_file):
     assert result.returncode != 0 and "Traceback" not in result.stderr
 
 
-def test_search_json_and_text(demo_file):
-    result = amends("--db", str(demo_file), "search", "box", "--limit", "5", "--json")
+def test_search_json_and_text(demo):
+    result = amends("--db", str(demo), "search", "box", "--limit", "5", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert 0 < data["count"] <= 5 and len(data["tickets"]) == data["count"]
     ids = [t["id"] for t in data["tickets"]]
     assert ids == sorted(ids, reverse=True), "newest first"
     assert all(t["ref"].startswith("demo-t") for t in data["tickets"])
-    text = amends("--db", str(demo_file), "search", 'NEAR( "x" OR')
+    text = amends("--db", str(demo), "search", 'NEAR( "x" OR')
     assert text.returncode == 0 and "No tickets match" in text.stdout
 
 
-def test_search_speaks_the_fields_of_triage(demo_file):
-    vip = json.loads(amends("--db", str(demo_file), "search", "tag:VIP", "--limit", "500", "--json").stdout)
+def test_search_speaks_the_fields_of_triage(demo):
+    vip = json.loads(amends("--db", str(demo), "search", "tag:VIP", "--limit", "500", "--json").stdout)
     assert vip["count"] > 0 and all("VIP" in t["tags"] for t in vip["tickets"])
-    snoozed = json.loads(amends("--db", str(demo_file), "search", "is:snoozed", "--json").stdout)
+    snoozed = json.loads(amends("--db", str(demo), "search", "is:snoozed", "--json").stdout)
     assert snoozed["count"] > 0 and all(t["snoozed_until"] for t in snoozed["tickets"])
     assert [t["snoozed_until"] for t in snoozed["tickets"]] == sorted(t["snoozed_until"] for t in snoozed["tickets"])
-    text = amends("--db", str(demo_file), "search", "tag:VIP", "--limit", "1")
+    text = amends("--db", str(demo), "search", "tag:VIP", "--limit", "1")
     assert "[VIP]" in text.stdout
-    wrong = amends("--db", str(demo_file), "search", "tag:vpi")
+    wrong = amends("--db", str(demo), "search", "tag:vpi")
     assert wrong.returncode != 0 and "tag:vpi" in wrong.stderr and "VIP" in wrong.stderr
     assert "Traceback" not in wrong.stderr
 
 
-def _open_damaged_ticket(path: Path) -> int:
-    raw = sqlite3.connect(path)
-    row = raw.execute("SELECT id FROM tickets WHERE status <> 'resolved' AND category = 'damaged_shipment' "
-                      "ORDER BY id LIMIT 1").fetchone()
-    raw.close()
-    return row[0]
+def _open_damaged_ticket(target: Target) -> int:
+    [(found,)] = target.rows("SELECT id FROM tickets WHERE status <> 'resolved' AND category = 'damaged_shipment' "
+                             "ORDER BY id LIMIT 1")
+    return found
 
 
-def test_resolve_follows_the_same_rules_as_the_dialog(tmp_path, demo_file):
-    path = tmp_path / "resolve.db"
-    shutil.copy(demo_file, path)
+def test_resolve_follows_the_same_rules_as_the_dialog(targets, demo):
+    path = targets.copy(demo, "resolve.db")
     ticket = _open_damaged_ticket(path)
     missing = amends("--db", str(path), "resolve", str(ticket), "--step", "1=done")
     assert missing.returncode == 1 and "was not resolved" in missing.stderr and "Traceback" not in missing.stderr
@@ -131,14 +139,12 @@ def test_resolve_follows_the_same_rules_as_the_dialog(tmp_path, demo_file):
                   "--override-reason", "VIP", "--actor", "cli@test")
     assert done.returncode == 0, done.stderr
     assert "follow-up due" in done.stdout
-    raw = sqlite3.connect(path)
-    row = raw.execute("SELECT actor, offer_value, offer_in_bounds, override_reason, policy_version_id "
-                      "FROM resolutions WHERE ticket_id = ?", (ticket,)).fetchone()
+    [row] = path.rows("SELECT actor, offer_value, offer_in_bounds, override_reason, policy_version_id "
+                      "FROM resolutions WHERE ticket_id = ?", (ticket,))
     assert row[:4] == ("cli@test", 40.0, 0, "VIP") and row[4] is not None
-    skipped = raw.execute("SELECT reason FROM resolution_steps s JOIN resolutions r ON r.id = s.resolution_id "
-                          "WHERE r.ticket_id = ? AND s.outcome = 'skipped'", (ticket,)).fetchall()
+    skipped = path.rows("SELECT reason FROM resolution_steps s JOIN resolutions r ON r.id = s.resolution_id "
+                        "WHERE r.ticket_id = ? AND s.outcome = 'skipped'", (ticket,))
     assert skipped == [("customer kept it",)]
-    raw.close()
     again = amends("--db", str(path), "resolve", str(ticket), *steps, "--offer", "10")
     assert "already resolved" in one_line_error(again)
 
@@ -152,8 +158,8 @@ def test_resolve_follows_the_same_rules_as_the_dialog(tmp_path, demo_file):
     (["resolve", "999999"], 1),
     (["frobnicate"], 2),
 ])
-def test_bad_arguments_get_one_line(demo_file, args, expected):
-    result = amends("--db", str(demo_file), *args)
+def test_bad_arguments_get_one_line(demo, args, expected):
+    result = amends("--db", str(demo), *args)
     one_line_error(result)
     assert result.returncode == expected
 
@@ -186,15 +192,15 @@ def test_newer_schema_is_refused_untouched(tmp_path, demo_file):
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
 
 
-def test_amends_db_environment_variable(tmp_path):
-    path = tmp_path / "env.db"
+def test_amends_db_environment_variable(db_target):
+    path = db_target
     assert amends("demo", "--tickets", "20", env={"AMENDS_DB": str(path)}).returncode == 0
     result = amends("stats", "--json", env={"AMENDS_DB": str(path)})
     assert json.loads(result.stdout)["tickets"] == 20
 
 
-def test_demo_refuses_a_full_database(demo_file):
-    assert "already holds" in one_line_error(amends("--db", str(demo_file), "demo", "--tickets", "5"))
+def test_demo_refuses_a_full_database(demo):
+    assert "already holds" in one_line_error(amends("--db", str(demo), "demo", "--tickets", "5"))
 
 
 def test_no_command_launches_the_app(tmp_path, demo_file):
@@ -218,8 +224,8 @@ def test_default_database_lives_in_the_user_data_dir(tmp_path):
     assert (home / "data" / "amends.db").exists()
 
 
-def test_insights_json_has_the_contracted_shape(demo_file):
-    result = amends("--db", str(demo_file), "insights", "--since", "2025-01-01", "--until", "2026-12-31",
+def test_insights_json_has_the_contracted_shape(demo):
+    result = amends("--db", str(demo), "insights", "--since", "2025-01-01", "--until", "2026-12-31",
                     "--churn-window-days", "45", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -240,19 +246,19 @@ def test_insights_json_has_the_contracted_shape(demo_file):
     assert sum(r["tickets"] for r in data["recurring"]) == 500
 
 
-def test_insights_json_is_the_reviews_to_json(demo_file):
+def test_insights_json_is_the_reviews_to_json(demo):
     """The command prints exactly what the core's typed Review gives as JSON
     (whose shape tests/core/test_insights.py holds to a recorded file)."""
     from datetime import date
 
     from amends.core import insights
-    from amends.core.store import Database
+    from amends.core.workspace import open_database
 
-    result = amends("--db", str(demo_file), "insights", "--since", "2025-01-01", "--until", "2026-12-31",
+    result = amends("--db", str(demo), "insights", "--since", "2025-01-01", "--until", "2026-12-31",
                     "--min-tickets", "7", "--json")
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)
-    db = Database.open(demo_file, "tester", create=False)
+    db = open_database(str(demo), "tester", create=False)
     try:
         review = insights.compute(db, insights.Period(date(2025, 1, 1), date(2026, 12, 31)),
                                   insights.Settings(insights.Thresholds(min_tickets=7)), now=printed["as_of"])
@@ -261,19 +267,19 @@ def test_insights_json_is_the_reviews_to_json(demo_file):
     assert result.stdout == json.dumps(review.to_json(), indent=2, ensure_ascii=False) + "\n"
 
 
-def test_insights_text_and_bad_dates(demo_file):
-    text = amends("--db", str(demo_file), "insights", "--since", "2025-01-01")
+def test_insights_text_and_bad_dates(demo):
+    text = amends("--db", str(demo), "insights", "--since", "2025-01-01")
     assert text.returncode == 0 and "Recurring complaints" in text.stdout and "Churn within 60 days" in text.stdout
-    assert "dates are YYYY-MM-DD" in one_line_error(amends("--db", str(demo_file), "insights", "--since", "May"))
+    assert "dates are YYYY-MM-DD" in one_line_error(amends("--db", str(demo), "insights", "--since", "May"))
 
 
-def test_report_writes_a_pdf(tmp_path, demo_file):
+def test_report_writes_a_pdf(tmp_path, demo):
     out = tmp_path / "q3.pdf"
-    result = amends("--db", str(demo_file), "report", "--out", str(out), "--since", "2026-07-01",
+    result = amends("--db", str(demo), "report", "--out", str(out), "--since", "2026-07-01",
                     "--until", "2026-09-30", env={"QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stderr
     assert out.read_bytes()[:5] == b"%PDF-" and out.stat().st_size > 10_000
-    missing = amends("--db", str(demo_file), "report", "--out", str(tmp_path / "no" / "x.pdf"))
+    missing = amends("--db", str(demo), "report", "--out", str(tmp_path / "no" / "x.pdf"))
     assert "does not exist" in one_line_error(missing)
 
 
@@ -304,13 +310,9 @@ def test_backup_and_restore_commands(tmp_path, demo_file):
     assert "not an Amends database" in one_line_error(amends("--db", str(work), "restore", str(junk), "--force"))
 
 
-def test_check_repair_rebuilds_the_search_index(tmp_path, demo_file):
-    work = tmp_path / "index.db"
-    shutil.copy(demo_file, work)
-    raw = sqlite3.connect(work)
-    raw.execute("DELETE FROM ticket_search WHERE rowid IN (SELECT id FROM tickets LIMIT 10)")
-    raw.commit()
-    raw.close()
+def test_check_repair_rebuilds_the_search_index(targets, demo):
+    work = targets.copy(demo, "index.db")
+    work.write("DELETE FROM ticket_search WHERE rowid IN (SELECT id FROM tickets LIMIT 10)")
     broken = amends("--db", str(work), "check")
     assert broken.returncode == 1 and "10 ticket(s) missing" in broken.stderr and "--repair" in broken.stderr
     fixed = amends("--db", str(work), "check", "--repair")
@@ -318,10 +320,10 @@ def test_check_repair_rebuilds_the_search_index(tmp_path, demo_file):
     assert amends("--db", str(work), "check").returncode == 0
 
 
-def test_import_and_export_commands(tmp_path, demo_file):
+def test_import_and_export_commands(tmp_path, targets, demo):
     exported = tmp_path / "all.json"
-    assert amends("--db", str(demo_file), "export", "--format", "amends", "--out", str(exported)).returncode == 0
-    fresh = tmp_path / "fresh.db"
+    assert amends("--db", str(demo), "export", "--format", "amends", "--out", str(exported)).returncode == 0
+    fresh = targets.new("fresh.db")
     result = amends("--db", str(fresh), "import", str(exported), "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)["files"][0]

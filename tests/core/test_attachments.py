@@ -65,7 +65,7 @@ def test_the_same_photo_twice_is_stored_once_and_goes_with_its_last_message(db, 
     assert db.scalar("SELECT count(*) FROM attachments WHERE sha256 = ?", (digest,)) == 2
     assert db.scalar("SELECT count(*) FROM attachment_contents WHERE sha256 = ?", (digest,)) == 1
     with db.transaction() as conn:
-        first, second = [r[0] for r in conn.execute("SELECT DISTINCT ticket_id FROM messages ORDER BY id")]
+        first, second = [r[0] for r in conn.execute("SELECT ticket_id FROM messages GROUP BY ticket_id ORDER BY min(id)")]
         conn.execute("DELETE FROM messages WHERE ticket_id = ?", (first,))
         assert conn.execute("SELECT count(*) FROM attachment_contents WHERE sha256 = ?", (digest,)).fetchone()[0] == 1
         conn.execute("DELETE FROM messages WHERE ticket_id = ?", (second,))

@@ -66,11 +66,25 @@ def set_keep(db: Database, keep: int) -> None:
         audit.record(conn, db.actor, "settings", None, "update", {"after": {"backups.keep": keep}})
 
 
+def _on_server(db: Database) -> bool:
+    return getattr(db.conn, "dialect", "sqlite") != "sqlite"
+
+
+def _refuse_server(db: Database) -> None:
+    """A database on a PostgreSQL server has no file to copy (and its ``path`` is
+    its URL): say so, instead of writing a folder named after the URL."""
+    if _on_server(db):
+        raise DatabaseProblem(f"{db.path} is a server database: the server backs it up (pg_dump or the server's own "
+                              "backups); Amends' backups are copies of a database file.", path=str(db.path),
+                              hint="Ask whoever runs the server, or use pg_dump.")
+
+
 def copy_to(db: Database, dest: Path, *, force: bool = False, unique: bool = False) -> Path:
     """A consistent copy of the live database at ``dest`` (backup API),
     complete or absent, 0600, with no ``-wal``/``-shm`` beside it. Never the
     database itself nor any SQLite file; another existing file only with
     ``force``. With ``unique``, a taken name becomes ``<stem>-2.db`` …"""
+    _refuse_server(db)
     if unique:
         dest = Path(dest).expanduser().absolute()  # a free name is chosen below: nothing is replaced
     else:
@@ -110,6 +124,7 @@ def make(db: Database, reason: str = "manual") -> Path:
     making one in the same second each get their own file."""
     if reason not in REASONS:
         raise ValidationError([("reason", f"one of {', '.join(REASONS)}")])
+    _refuse_server(db)
     folder = snapshot.private_folder(folder_for(db.path))
     stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
     made = _write(db, folder / f"{db.path.stem}-{stamp}-{reason}.db", unique=True)
@@ -188,7 +203,10 @@ def _ticket_count(path: Path) -> int | None:
 def rolling(db: Database, *, today: str | None = None) -> Path | None:
     """Once a day: a backup if none was made today; then keep the newest
     ``keep`` automatic backups (manual ones are never pruned). Run at start,
-    so it also clears what interrupted copies left behind."""
+    so it also clears what interrupted copies left behind. Nothing on a server
+    (it backs its databases up itself)."""
+    if _on_server(db):
+        return None
     clean(db.path)
     day = (today or clock.now_iso())[:10].replace("-", "")
     existing = _scan(db.path)

@@ -107,7 +107,7 @@ def schema_drift(db: Database, report: HealthReport) -> None:
 
 def search_index_problems(db: Database) -> list[str]:
     problems = []
-    present = {row[0] for row in db.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    present = {row[0] for row in db.query("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
     if not {"ticket_search", "customer_search"} <= present:
         return []  # a search index that is gone is schema drift, said (and restored) there
     missing = db.scalar("SELECT count(*) FROM tickets t WHERE NOT EXISTS "
@@ -118,7 +118,9 @@ def search_index_problems(db: Database) -> list[str]:
                       "(SELECT 1 FROM tickets t WHERE t.id = s.rowid)")
     if stale:
         problems.append(f"{stale} entr(y/ies) for tickets that no longer exist")
-    if not db.readonly:
+    # FTS5's own integrity check; on PostgreSQL the index is a generated tsvector column
+    # and the customer index a view of customers: they cannot be out of step with their rows
+    if not db.readonly and getattr(db.conn, "dialect", "sqlite") == "sqlite":
         for table, what, rank in (("ticket_search", "the index", ""), ("customer_search", "the customer index", ", 1")):
             # the customer index checks itself against the customers table (its content)
             try:
@@ -147,7 +149,8 @@ def rebuild_search_index(db: Database) -> int:
 
 def _fill_search_indexes(conn: sqlite3.Connection) -> None:
     _fill_ticket_search(conn)
-    conn.execute("INSERT INTO customer_search (customer_search) VALUES ('rebuild')")
+    if getattr(conn, "dialect", "sqlite") == "sqlite":  # on PostgreSQL it is a view of customers
+        conn.execute("INSERT INTO customer_search (customer_search) VALUES ('rebuild')")
 
 
 def _fill_ticket_search(conn: sqlite3.Connection) -> int:
@@ -176,7 +179,10 @@ def repair(db: Database) -> HealthReport:
     if db.readonly:
         before.refused.insert(0, "nothing repaired: this file cannot be changed from here (read-only)")
         return before
-    copy = backups.make(db, "repair")
+    server = getattr(db.conn, "dialect", "sqlite") != "sqlite"
+    # a server's database is backed up by the server (pg_dump): the file backup API has no copy
+    # to make there; the repair below is still one transaction
+    copy = None if server else backups.make(db, "repair")
     wanted = schema_check.expected(db.schema_version)
     sql_of = {key: table.sql for key, table in wanted.tables.items() if table.virtual}
     with db.transaction() as conn:
@@ -190,8 +196,10 @@ def repair(db: Database) -> HealthReport:
                 count = conn.execute("SELECT count(*) FROM ticket_search").fetchone()[0]
                 result.rebuilt.append(f"search index rebuilt ({count:,} tickets)")
         audit.record(conn, db.actor, "database", None, "repair",
-                     {"backup": str(copy), "done": result.done + result.rebuilt, "refused": result.refused})
+                     {"backup": str(copy) if copy else None, "done": result.done + result.rebuilt, "refused": result.refused})
     after = check(db)
-    after.fixed = result.done + result.rebuilt + [f"backup made before repairing: {copy}"]
+    after.fixed = result.done + result.rebuilt + ([f"backup made before repairing: {copy}"] if copy else
+                                                  ["no backup made first: a server database is backed up by the "
+                                                   "server (pg_dump); the repair was one transaction"])
     after.refused = result.refused
     return after

@@ -152,5 +152,5 @@ def skipped_steps(db: Database, period: Period) -> list[SkippedStep]:
         """SELECT r.actor, s.type, s.reason, count(*) AS n
            FROM resolutions r JOIN resolution_steps s ON s.resolution_id = r.id
            WHERE r.resolved_at >= ? AND r.resolved_at < ? AND r.steps_skipped > 0 AND s.outcome = 'skipped'
-           GROUP BY r.actor, s.type, s.reason ORDER BY r.actor, n DESC, s.type""", (period.start, period.end))]
+           GROUP BY r.actor, s.type, s.reason ORDER BY r.actor, n DESC, s.type, s.reason""", (period.start, period.end))]
 

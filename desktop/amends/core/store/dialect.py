@@ -22,6 +22,11 @@ from amends.core.errors import DatabaseProblem
 from amends.core.store.schema import SCRIPTS
 
 
+#: ``?NNN`` (SQLite's numbered placeholders) become ``%(pNNN)s``; the connection
+#: passes the positional parameters as {"pN": …} for such a statement.
+NUMBERED = "p"
+
+
 class Unsupported(DatabaseProblem):
     """A statement this dialect cannot translate yet (say which)."""
 
@@ -30,6 +35,7 @@ _TOKEN = re.compile(r"""
     (?P<string>'(?:[^']|'')*')
   | (?P<ident>"(?:[^"]|"")*")
   | (?P<comment>--[^\n]*)
+  | (?P<numbered>\?\d+)
   | (?P<qmark>\?)
   | (?P<named>(?<![:\w]):[A-Za-z_]\w*)
   | (?P<percent>%)
@@ -59,14 +65,28 @@ class Statement:
     returning: bool
     #: the INSERT gives ids itself (demo, imports): the id sequence must move past them
     explicit_id: bool = False
+    #: the statement used ``?NNN``: positional parameters are passed by number
+    numbered: bool = False
+
+    def parameters(self, params: Any) -> Any:
+        """The parameters as psycopg takes them for this statement."""
+        if self.numbered and not isinstance(params, dict):
+            return {f"{NUMBERED}{i}": value for i, value in enumerate(params, 1)}
+        return params
 
 
 def _placeholders(sql: str) -> str:
     out: list[str] = []
+    numbered = any(match.lastgroup == "numbered" for match in _TOKEN.finditer(sql))
+    largest = 0  # SQLite: a bare ? takes the number after the largest one so far
     for match in _TOKEN.finditer(sql):
         kind = match.lastgroup
         text = match.group()
-        if kind == "qmark":
+        if numbered and kind in ("qmark", "numbered"):
+            number = int(text[1:]) if kind == "numbered" else largest + 1
+            largest = max(largest, number)
+            out.append(f"%({NUMBERED}{number})s")
+        elif kind == "qmark":
             out.append("%s")
         elif kind == "named":
             out.append(f"%({text[1:]})s")
@@ -85,6 +105,10 @@ _CUSTOMER_MATCH = re.compile(r"\bcustomer_search\s+MATCH\s+\?", re.IGNORECASE)
 _TRUTH = re.compile(r"(\bWHERE|\bAND|\bOR|\bNOT|\bWHEN|\()(\s*)([01])(?=\s*(?:\)|\bAND\b|\bOR\b|\bORDER\b|"
                     r"\bLIMIT\b|\bGROUP\b|\bTHEN\b|$))", re.IGNORECASE)
 _INDEXED_BY = re.compile(r"\s+INDEXED\s+BY\s+\w+", re.IGNORECASE)
+#: a blob literal x'00ff' → bytea
+_BLOB = re.compile(r"(?<![\w'])[xX]'((?:[0-9a-fA-F]{2})*)'")
+#: SQLite's unary ``+`` on a column keeps an index from being used; PostgreSQL has no ``+text``.
+_UNARY_PLUS = re.compile(r"(\bWHERE|\bAND|\bOR|\bNOT|\bON|\(|,)(\s*)\+(?=\s*[A-Za-z_(])", re.IGNORECASE)
 
 
 def _search(sql: str) -> str:
@@ -185,7 +209,22 @@ _PRAGMAS = {
 }
 
 
+_TABLE_INFO = re.compile(r"^\s*PRAGMA\s+(?:main\.)?table_info\(\s*['\"]?(\w+)['\"]?\s*\)\s*;?\s*$", re.IGNORECASE)
+#: PRAGMA table_info(t) for other tools and checks: (cid, name, type, notnull, dflt_value, pk) as SQLite gives them
+_TABLE_INFO_SQL = """SELECT col.ordinal_position - 1 AS cid, col.column_name::text AS name, col.data_type::text AS type,
+       (col.is_nullable = 'NO')::int AS notnull, col.column_default::text AS dflt_value,
+       (SELECT count(*) FROM information_schema.key_column_usage k JOIN information_schema.table_constraints c
+           ON c.constraint_name = k.constraint_name AND c.table_schema = k.table_schema
+        WHERE c.constraint_type = 'PRIMARY KEY' AND k.table_schema = col.table_schema
+          AND k.table_name = col.table_name AND k.column_name = col.column_name)::int AS pk
+  FROM information_schema.columns col
+ WHERE col.table_schema = current_schema() AND col.table_name = '{table}' ORDER BY col.ordinal_position"""
+
+
 def _pragma(sql: str) -> Statement | None:
+    info = _TABLE_INFO.match(sql)
+    if info:
+        return Statement(sql=_TABLE_INFO_SQL.format(table=info.group(1).lower()), insert_table=None, returning=False)
     match = _PRAGMA.match(sql)
     if match is None:
         return None
@@ -272,7 +311,10 @@ def to_postgres(sql: str) -> Statement:
     sql = _outside_strings(sql, _NOCASE, "")
     sql = _outside_strings(sql, _CHAR, "chr(")
     sql = _outside_strings(sql, _INDEXED_BY, "")
+    sql = _BLOB.sub(r"'\\x\1'::bytea", sql)
+    sql = _outside_strings(sql, _UNARY_PLUS, r"\1\2")
     sql = _outside_strings(sql, _TRUTH, lambda m: f"{m.group(1)}{m.group(2)}{'true' if m.group(3) == '1' else 'false'}")
+    numbered = any(match.lastgroup == "numbered" for match in _TOKEN.finditer(sql))
     sql = _placeholders(sql)
     returning = bool(_RETURNING.search(re.sub(r"'(?:[^']|'')*'", "", sql)))
     if ignore:
@@ -284,4 +326,4 @@ def to_postgres(sql: str) -> Statement:
             sql = body + " ON CONFLICT DO NOTHING"
     insert = _INSERT_INTO.match(sql)
     return Statement(sql=sql, insert_table=insert.group(1).lower() if insert else None, returning=returning,
-                     explicit_id=bool(_EXPLICIT_ID.match(sql)))
+                     explicit_id=bool(_EXPLICIT_ID.match(sql)), numbered=numbered)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from amends.core.errors import Busy, Cancelled, DatabaseProblem
+from amends.core.errors import Busy, Cancelled, DatabaseProblem, ValidationError
 from amends.core.store import pg_schema
 from amends.core.store.connection import Database
 from amends.core.store.dialect import to_postgres
@@ -83,11 +83,40 @@ def _row_factory(cursor: Any) -> Callable[[Sequence[Any]], Row]:
     return lambda values: Row(values, names)
 
 
-def _as_sqlite_error(error: Exception, where: str) -> Exception:
+_EXPLAIN_PLAN = re.compile(r"^\s*EXPLAIN\s+QUERY\s+PLAN\s+", re.IGNORECASE)
+_NUL = "\x00"
+
+
+def _nul_field(sql: str, params: Any) -> str | None:
+    """The column a text parameter holding NUL was meant for (best effort), or None if none holds one."""
+    values = list(params.items()) if isinstance(params, dict) else list(enumerate(params or ()))
+    for key, value in values:
+        if isinstance(value, str) and _NUL in value:
+            if isinstance(key, str):
+                return key
+            insert = re.match(r"\s*INSERT\s+(?:OR\s+\w+\s+)?INTO\s+\w+\s*\(([^)]*)\)\s*VALUES\s*\(([^)]*)\)", sql,
+                              re.IGNORECASE)
+            if insert:
+                columns = [c.strip() for c in insert.group(1).split(",")]
+                slots = [i for i, v in enumerate(insert.group(2).split(",")) if v.strip() == "?"]
+                if key < len(slots) and slots[key] < len(columns):
+                    return columns[slots[key]]
+            before = sql.split("?")[:key + 1]
+            named = re.search(r"(\w+)\s*(?:=|<>|<=|>=|<|>|LIKE)\s*$", before[-1] if before else "", re.IGNORECASE)
+            return named.group(1) if named else "text"
+    return None
+
+
+def _as_sqlite_error(error: Exception, where: str, sql: str = "", params: Any = ()) -> Exception:
     """The sqlite3 exception the services already handle, for a psycopg one."""
     import psycopg
 
     text = f"{error}".strip()
+    if isinstance(error, psycopg.DataError) and "NUL" in text:
+        field_name = _nul_field(sql, params) or "text"
+        # SQLite keeps NUL characters in text; PostgreSQL's text type cannot: refused, naming the field
+        return ValidationError([(field_name, "contains a NUL character (\\x00), which PostgreSQL cannot store in "
+                                             "text; remove it")])
     if isinstance(error, psycopg.errors.IntegrityError):
         return sqlite3.IntegrityError(text)
     if isinstance(error, psycopg.errors.RaiseException | psycopg.errors.RestrictViolation):
@@ -119,11 +148,11 @@ class Cursor:
     def fetchone(self) -> Any:
         if self._pending:
             return self._pending.pop(0)
-        return self._raw.fetchone() if self._raw.description else None
+        return self._raw.fetchone() if self._raw is not None and self._raw.description else None
 
     def fetchall(self) -> list[Any]:
         rows, self._pending = self._pending, []
-        return rows + (self._raw.fetchall() if self._raw.description else [])
+        return rows + (self._raw.fetchall() if self._raw is not None and self._raw.description else [])
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.fetchall())
@@ -136,6 +165,10 @@ class Connection:
         self.raw = raw
         self.where = where
         self._id_tables: dict[str, bool] = {}
+        #: rows changed by this connection (SQLite's total_changes())
+        self.total_changes = 0
+        #: what core code that must differ asks (store.schema_check, health)
+        self.dialect = "postgresql"
         self.row_factory: Any = None  # accepted for sqlite3 compatibility; rows are always Row
 
     @property
@@ -157,6 +190,11 @@ class Connection:
         stripped = sql.strip().rstrip(";").upper()
         if stripped in ("BEGIN", "BEGIN IMMEDIATE", "BEGIN DEFERRED", "COMMIT", "ROLLBACK"):
             return self._control(stripped)
+        if stripped == "SELECT TOTAL_CHANGES()":
+            # SQLite's count of rows this connection changed: counted here (no server equivalent)
+            return self.execute("SELECT CAST(? AS BIGINT)", (self.total_changes,), tuples=tuples)
+        if _EXPLAIN_PLAN.match(sql):
+            return self._plan(_EXPLAIN_PLAN.sub("", sql, count=1), params)
         statement = to_postgres(sql)
         text = statement.sql
         fetch_id = (statement.insert_table is not None and not statement.returning and not statement.explicit_id
@@ -165,11 +203,14 @@ class Connection:
             text += " RETURNING id"
         try:
             cursor = self.raw.cursor(row_factory=None if tuples else _row_factory)
-            cursor.execute(text, params if isinstance(params, dict) else tuple(params), prepare=None)
+            cursor.execute(text, statement.parameters(params if isinstance(params, dict) else tuple(params)),
+                           prepare=None)
         except Exception as error:
             if _is_psycopg(error):
-                raise _as_sqlite_error(error, self.where) from error
+                raise _as_sqlite_error(error, self.where, sql, params) from error
             raise
+        if cursor.rowcount > 0 and stripped.startswith(("INSERT", "UPDATE", "DELETE", "WITH")):
+            self.total_changes += cursor.rowcount
         if text.lstrip().upper().startswith(("CREATE", "ALTER", "DROP")):
             self._id_tables.clear()
         if statement.explicit_id and statement.insert_table:
@@ -178,6 +219,32 @@ class Connection:
             row = cursor.fetchone()
             return Cursor(cursor, None if row is None else row[0])
         return Cursor(cursor)
+
+    def _plan(self, sql: str, params: Sequence[Any] | dict) -> Cursor:
+        """``EXPLAIN QUERY PLAN`` read as SQLite's: rows (id, parent, 0, detail), the
+        index names as they are and a Sort node as ``USE TEMP B-TREE``. Asked with
+        sequential scans and sorts priced out, so that on a test's few rows it says
+        whether an index *can* give the rows in order, which is what SQLite's plan says."""
+        statement = to_postgres(sql)
+        outer = not self.in_transaction
+        if outer:
+            self.raw.execute("BEGIN")
+        try:
+            self.raw.execute("SET LOCAL enable_seqscan = off")
+            self.raw.execute("SET LOCAL enable_sort = off")
+            lines = [row[0] for row in self.raw.execute(
+                "EXPLAIN " + statement.sql, statement.parameters(params if isinstance(params, dict) else tuple(params)))]
+        except Exception as error:
+            if _is_psycopg(error):
+                raise _as_sqlite_error(error, self.where, sql, params) from error
+            raise
+        finally:
+            if outer:
+                self.raw.execute("ROLLBACK")
+        cursor = Cursor(None)
+        cursor._pending = [(i, 0, 0, line + (" USE TEMP B-TREE FOR ORDER BY" if re.search(r"\bSort\b", line) else ""))
+                           for i, line in enumerate(lines)]
+        return cursor
 
     def _control(self, word: str) -> Cursor:
         # BEGIN DEFERRED is a read snapshot (exports): one consistent view on a server too
@@ -195,12 +262,15 @@ class Connection:
     def executemany(self, sql: str, rows: Any) -> Cursor:
         statement = to_postgres(sql)
         cursor = self.raw.cursor()
+        rows = list(rows)
         try:
-            cursor.executemany(statement.sql, list(rows))
+            cursor.executemany(statement.sql, [statement.parameters(row) for row in rows])
         except Exception as error:
             if _is_psycopg(error):
-                raise _as_sqlite_error(error, self.where) from error
+                raise _as_sqlite_error(error, self.where, sql, *rows[:1]) from error
             raise
+        if cursor.rowcount > 0:
+            self.total_changes += cursor.rowcount
         if statement.explicit_id and statement.insert_table:
             self._advance(statement.insert_table)
         return Cursor(cursor)

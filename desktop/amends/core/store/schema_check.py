@@ -326,7 +326,26 @@ def drift(conn: sqlite3.Connection) -> list[Difference]:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if not 0 < version <= CURRENT_VERSION:
         return []
+    if getattr(conn, "dialect", "sqlite") == "postgresql":
+        return _server_drift(conn, version)
     return compare(expected(version), introspect(conn))
+
+
+def _server_drift(conn: sqlite3.Connection, version: int) -> list[Difference]:
+    """On PostgreSQL (issue 19): objects missing or added, by name (store/pg_schema.py).
+    Nothing is repaired on a server yet: a missing object is said, with what to do."""
+    from amends.core.store import pg_schema
+
+    out = []
+    for kind, name, change, table in pg_schema.drift(conn, version):
+        if change == "missing":
+            out.append(Difference(kind, name, change, f"{kind} {name} is missing (on {table}): what the app expects "
+                                  "of it does not happen", table, refusal="repair is not built for a server yet: "
+                                  "re-create it from the schema scripts or restore the server's backup"))
+        else:
+            out.append(Difference(kind, name, change, f"{kind} {name} is not part of Amends (on {table}); left alone",
+                                  table, harmless=True))
+    return out
 
 
 def drift_of(conn: sqlite3.Connection) -> list[Difference]:
