@@ -21,7 +21,6 @@ from typing import Any
 from amends.core.errors import DatabaseProblem
 from amends.core.store.schema import SCRIPTS
 
-
 #: ``?NNN`` (SQLite's numbered placeholders) become ``%(pNNN)s``; the connection
 #: passes the positional parameters as {"pN": …} for such a statement.
 NUMBERED = "p"
