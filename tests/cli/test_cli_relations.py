@@ -4,16 +4,16 @@ process: the JSON shapes are contracts, bad arguments exit 2."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from tests.cli.conftest import Target
 from tests.cli.test_cli import amends, one_line_error
 
 
 @pytest.fixture(scope="module")
-def demo_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("relations") / "demo.db"
+def demo_file(module_targets) -> Target:
+    path = module_targets.new("demo.db")
     result = amends("--db", str(path), "demo", "--tickets", "1500", "--seed", "5")
     assert result.returncode == 0, result.stderr
     return path
@@ -54,9 +54,9 @@ def test_a_bad_save_window_exits_2(demo_file):
 
 def test_text_measures_upstream_fixes(demo_file):
     from amends.core import upstream
-    from amends.core.store import Database
+    from amends.core.workspace import open_database
 
-    db = Database.open(demo_file, "tester", create=False)
+    db = open_database(str(demo_file), "tester", create=False)
     try:
         upstream.record(db, "double-wall boxes", "2026-03-01", "damaged_shipment")
     finally:

@@ -10,8 +10,8 @@ from tests.cli.test_cli import amends, one_line_error
 
 
 @pytest.fixture
-def db_file(tmp_path):
-    path = tmp_path / "rules.db"
+def db_file(tmp_path, db_target):
+    path = db_target
     mbox = tmp_path / "in.mbox"
     mbox.write_text(
         "From ada@example.com Mon Jan  5 10:00:00 2026\nFrom: Ada <ada@example.com>\nSubject: Box arrived crushed\n"

@@ -10,8 +10,8 @@ from tests.cli.test_cli import amends, one_line_error
 from tests.core.subscription_exports import RECHARGE, STRIPE, stripe_row, write
 
 
-def test_import_a_stripe_export_as_it_is(tmp_path):
-    db = tmp_path / "shop.db"
+def test_import_a_stripe_export_as_it_is(tmp_path, db_target):
+    db = db_target
     path = write(tmp_path / "subscriptions.csv", STRIPE, [
         stripe_row("sub_1", "cus_1", "a@x.com", "trialing", "2026-01-05 10:00"),
         stripe_row("sub_2", "cus_1", "a@x.com", "past_due", "2026-02-05 10:00", interval="week"),
@@ -26,20 +26,20 @@ def test_import_a_stripe_export_as_it_is(tmp_path):
         "Stripe Billing subscriptions", "subscriptions", 0, 3)
 
 
-def test_an_unknown_status_names_its_line(tmp_path):
+def test_an_unknown_status_names_its_line(tmp_path, db_target):
     path = write(tmp_path / "recharge.csv", RECHARGE, [
         {"subscription_id": "1", "customer_id": "2", "email": "a@x.com", "status": "ACTIVE",
          "order_interval_unit": "month", "charge_interval_frequency": "1", "created_at": "2026-01-01"},
         {"subscription_id": "2", "customer_id": "3", "email": "b@x.com", "status": "SLEEPING",
          "order_interval_unit": "month", "charge_interval_frequency": "1", "created_at": "2026-01-01"}])
-    result = amends("--db", str(tmp_path / "shop.db"), "import", str(path))
+    result = amends("--db", str(db_target), "import", str(path))
     assert result.returncode == 1
     assert "line 3: status: unknown subscription status 'SLEEPING'" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_replacement_costs_on_the_command_line(tmp_path):
-    db = str(tmp_path / "shop.db")
+def test_replacement_costs_on_the_command_line(db_target):
+    db = str(db_target)
     assert amends("--db", db, "demo", "--tickets", "60").returncode == 0
     listed = amends("--db", db, "replacement-cost")
     assert "damaged_shipment  18.50 USD" in listed.stdout
