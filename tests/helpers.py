@@ -34,3 +34,19 @@ def read_only(path: Path):
         if immutable:
             subprocess.run(["chattr", "-i", str(path)], check=True)
         path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+@contextlib.contextmanager
+def one_installer():
+    """One apt-get (or useradd) at a time across the test processes: with
+    pytest-xdist two workers may both find a package missing, and dpkg's lock
+    would make the second install fail (and its tests skip) for no reason."""
+    import fcntl
+    import tempfile
+
+    with open(Path(tempfile.gettempdir()) / "amends-tests-install.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -39,8 +39,18 @@ def find_or_install() -> tuple[Path | None, str]:
         return bindir, ""
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         return None, "PostgreSQL is not installed (no initdb) and cannot be installed here (not root or no apt-get)"
-    result = subprocess.run(["apt-get", "install", "-y", "-q", "postgresql"], capture_output=True, text=True,
-                            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, timeout=600, check=False)
+    from tests.helpers import one_installer
+
+    with one_installer():  # another xdist worker may be installing it right now
+        if _bindir() is not None:
+            return _bindir(), ""
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        result = subprocess.run(["apt-get", "install", "-y", "-q", "postgresql"], capture_output=True, text=True,
+                                env=env, timeout=600, check=False)
+        if result.returncode != 0:  # a fresh machine's package lists may be missing or stale
+            subprocess.run(["apt-get", "update", "-q"], capture_output=True, env=env, timeout=600, check=False)
+            result = subprocess.run(["apt-get", "install", "-y", "-q", "postgresql"], capture_output=True, text=True,
+                                    env=env, timeout=600, check=False)
     bindir = _bindir()
     if bindir is None:
         return None, f"PostgreSQL could not be installed: apt-get said {result.stderr.strip()[-300:]!r}"
@@ -57,8 +67,12 @@ def _as_user(argv: list[str]) -> list[str]:
     if os.geteuid() != 0:
         return argv
     if subprocess.run(["id", "-u", USER], capture_output=True, check=False).returncode != 0:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER],
-                       check=True, capture_output=True)
+        from tests.helpers import one_installer
+
+        with one_installer():
+            if subprocess.run(["id", "-u", USER], capture_output=True, check=False).returncode != 0:
+                subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER],
+                               check=True, capture_output=True)
     runuser = shutil.which("runuser")
     if runuser:
         return [runuser, "-u", USER, "--", *argv]

@@ -21,6 +21,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from amends.core.mail import oauth
 
+from tests.helpers import one_installer
 from tests.mail.oauth_idp import IdentityProvider, XOAuth2Only, client_for, serve
 
 CONFIG = """protocols = imap
@@ -65,8 +66,10 @@ def _dovecot() -> str | None:
     if found or os.geteuid() != 0 or not shutil.which("apt-get"):
         return found or None
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], capture_output=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "dovecot-imapd"], capture_output=True, env=env)
+    with one_installer():  # another xdist worker may be installing it right now
+        if not (shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists()):
+            subprocess.run(["apt-get", "update", "-qq"], capture_output=True, env=env)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "dovecot-imapd"], capture_output=True, env=env)
     return shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
 
 

@@ -129,3 +129,58 @@ def test_counting_with_sum_of_a_comparison(pg: PostgresDatabase) -> None:
     assert pg.scalar("SELECT sum(status = 'open') FROM tickets WHERE 0") is None
     assert pg.scalar("SELECT avg(status = 'open') FROM tickets") == 1.0
     assert pg.scalar("PRAGMA user_version") == pg.schema_version
+
+
+def test_numbered_placeholders_unary_plus_and_blob_literals() -> None:
+    numbered = to_postgres("UPDATE t SET a = ?, b = ?1, c = ?3 WHERE d = ?")
+    assert numbered.sql == "UPDATE t SET a = %(p1)s, b = %(p1)s, c = %(p3)s WHERE d = %(p4)s"
+    assert numbered.parameters(("x", "y", "z", "w")) == {"p1": "x", "p2": "y", "p3": "z", "p4": "w"}
+    assert to_postgres("SELECT 1 FROM t WHERE a AND +coalesce(b, '~') <= ? AND c = 1 + 2").sql == \
+        "SELECT 1 FROM t WHERE a AND coalesce(b, '~') <= %s AND c = 1 + 2"
+    assert to_postgres("UPDATE a SET data = x'00ff' WHERE s = 'x''00'''").sql == \
+        "UPDATE a SET data = '\\x00ff'::bytea WHERE s = 'x''00'''"
+    assert "information_schema.columns" in to_postgres("PRAGMA table_info(tickets)").sql
+
+
+def test_indexes_end_with_id_as_sqlites_do() -> None:
+    """SQLite's index on (a) is ordered (a, rowid); keyset pages ORDER BY a, id rely on it."""
+    from amends.core.store import pg_schema
+
+    made = [s for v in sorted(pg_schema.SCRIPTS) for s in pg_schema.translate(v) if s.startswith("CREATE INDEX")]
+    assert "CREATE INDEX tickets_snoozed ON tickets(snoozed_until, id) WHERE snoozed_until IS NOT NULL" in made
+    assert "CREATE INDEX tickets_updated ON tickets(updated_at, id)" in made  # not twice
+    assert not any(s.startswith("CREATE UNIQUE INDEX") and s.rstrip(")").endswith(", id") for s in
+                   (t for v in sorted(pg_schema.SCRIPTS) for t in pg_schema.translate(v))), "unique ones stay as they are"
+
+
+def test_text_with_nul_is_refused_naming_the_field_and_nothing_is_written(pg_server) -> None:
+    from amends.core import tickets
+    from amends.core.errors import ValidationError
+
+    with fresh_database(pg_server) as url:
+        db = open_database(url, ACTOR)
+        try:
+            with pytest.raises(ValidationError, match="subject: contains a NUL character"):
+                tickets.create(db, "bad\x00subject", "body")
+            assert db.scalar("SELECT count(*) FROM tickets") == 0
+            assert tickets.page(db, tickets.InboxQuery(status="all", text="a\x00b"))[0] == []  # a search never fails
+        finally:
+            db.close()
+
+
+def test_a_server_database_has_no_file_backups_and_no_folder_is_made(pg_server, tmp_path, monkeypatch) -> None:
+    from amends.core import backups
+    from amends.core.errors import DatabaseProblem
+
+    monkeypatch.chdir(tmp_path)
+    with fresh_database(pg_server) as url:
+        db = open_database(url, ACTOR)
+        try:
+            assert backups.rolling(db) is None
+            with pytest.raises(DatabaseProblem, match="server database"):
+                backups.make(db, "manual")
+            with pytest.raises(DatabaseProblem, match="server database"):
+                backups.copy_to(db, tmp_path / "copy.db")
+        finally:
+            db.close()
+    assert list(tmp_path.iterdir()) == [], "nothing named after the URL is made in the working folder"
