@@ -53,6 +53,9 @@ class _Seed:
     #: (sequence, value, is_called) for setval
     sequences: list[tuple[str, int, bool]]
     fingerprint: str
+    #: the whole reset as one script (one round trip): DELETE every table with triggers and
+    #: foreign keys off, the template's rows back as literals, the sequences set back
+    script: str = ""
 
 
 @dataclass
@@ -103,7 +106,17 @@ class Pool:
                          in conn.execute("SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), "
                                          "last_value, start_value FROM pg_sequences")]
             fingerprint = conn.execute(_FINGERPRINT).fetchone()[0]
-        self.seed = _Seed(tables, rows, sequences, fingerprint)
+            parts = ["BEGIN", "SET LOCAL lock_timeout = '10s'", "SET LOCAL session_replication_role = replica"]
+            parts += [f"DELETE FROM {table}" for table in tables]
+            for table, (columns, found) in rows.items():
+                values = ", ".join("(" + ", ".join(sql.Literal(v).as_string(conn) for v in row) + ")" for row in found)
+                names = ", ".join(sql.Identifier(c).as_string(conn) for c in columns)
+                parts.append(f"INSERT INTO {table} ({names}) VALUES {values}")
+            if sequences:
+                parts.append("SELECT " + ", ".join(f"setval({sql.Literal(n).as_string(conn)}, {v}, {c})"
+                                                   for n, v, c in sequences))
+            parts.append("COMMIT")
+        self.seed = _Seed(tables, rows, sequences, fingerprint, ";\n".join(parts))
         return self.seed
 
     def acquire(self) -> str:
@@ -130,29 +143,18 @@ class Pool:
 
     def _reset(self, name: str) -> bool:
         import psycopg
-        from psycopg import sql
 
         seed = self._template()
         try:
             with psycopg.connect(self.server.url(name), autocommit=True) as conn:
                 # whatever the test left open (a leaked connection, a held lock) goes first
-                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                             "WHERE datname = current_database() AND pid <> pg_backend_pid()")
-                if conn.execute(_FINGERPRINT).fetchone()[0] != seed.fingerprint:
+                _, fingerprint = conn.execute(
+                    "SELECT (SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()), (" + _FINGERPRINT + ")"
+                ).fetchone()
+                if fingerprint != seed.fingerprint:
                     return False
-                with conn.transaction():
-                    conn.execute("SET LOCAL lock_timeout = '10s'")
-                    conn.execute("SET LOCAL session_replication_role = replica")  # no triggers, no FK checks
-                    for table in seed.tables:
-                        conn.execute(f"DELETE FROM {table}")
-                    for table, (columns, rows) in seed.rows.items():
-                        statement = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-                            sql.SQL(table), sql.SQL(", ").join(map(sql.Identifier, columns)),
-                            sql.SQL(", ").join(sql.Placeholder() * len(columns)))
-                        conn.cursor().executemany(statement, rows)
-                    if seed.sequences:
-                        conn.execute("SELECT " + ", ".join("setval(%s, %s, %s)" for _ in seed.sequences),
-                                     [part for entry in seed.sequences for part in entry])
+                conn.execute(seed.script)
                 return True
         except psycopg.Error:
             return False
