@@ -125,7 +125,9 @@ def test_a_file_locked_by_another_process_for_long(tmp_path, base):
     target = tmp_path / "locked.db"
     shutil.copy(base, target)
     ready = tmp_path / "ready"
-    holder = subprocess.Popen([sys.executable, "-m", "tests.e2e.lock_holder", str(target), "4", str(ready)], cwd=ROOT)
+    # held far longer than the two commands below need even on busy cores (the suite runs in two
+    # processes): a holder that let go too early made the writer succeed; ended when done with
+    holder = subprocess.Popen([sys.executable, "-m", "tests.e2e.lock_holder", str(target), "30", str(ready)], cwd=ROOT)
     while not ready.exists():
         assert holder.poll() is None
         time.sleep(0.02)
@@ -138,6 +140,7 @@ def test_a_file_locked_by_another_process_for_long(tmp_path, base):
     assert writing.returncode == 1 and "kept the database busy" in writing.stderr and "nothing was saved" in \
         writing.stderr
     assert "Traceback" not in writing.stderr and "database is locked" not in writing.stderr
+    holder.terminate()
     holder.wait(10)
     db = open_database(target, ACTOR)
     assert db.scalar("SELECT count(*) FROM resolutions") == 0
