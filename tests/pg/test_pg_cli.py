@@ -28,3 +28,22 @@ def test_an_unreachable_server_is_a_clear_error_not_a_traceback(pg_server) -> No
     assert "Traceback" not in result.stderr
     message = one_line_error(result)
     assert "Cannot connect to postgresql://nobody@127.0.0.1" in message, message
+
+
+def test_a_newer_schema_on_the_server_is_refused_and_left_untouched(pg_server) -> None:
+    import psycopg
+
+    with fresh_database(pg_server) as url:
+        assert amends("--db", url, "demo", "--tickets", "5").returncode == 0
+        with psycopg.connect(url, autocommit=True) as raw:
+            raw.execute("UPDATE amends_schema SET version = 42")
+
+            def state() -> tuple:
+                return (raw.execute("SELECT version FROM amends_schema").fetchall(),
+                        raw.execute("SELECT count(*), max(id) FROM tickets").fetchone(),
+                        raw.execute("SELECT n FROM amends_changes").fetchone())
+
+            before = state()
+            for command in (["stats"], ["check"], ["demo", "--tickets", "3"]):
+                assert "newer Amends" in one_line_error(amends("--db", url, *command))
+            assert state() == before
