@@ -90,7 +90,7 @@ def test_bulk_writes_of_hostile_mail_store_the_same(tmp_path, trials):
     since = clock.now_iso()
     counter = iter(range(10**9))
 
-    @settings(max_examples=trials or 6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=trials or 3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(st.lists(st.integers(0, 10**6), min_size=2, max_size=6).flatmap(
         lambda seeds: st.tuples(*[messages(next(counter)) for _ in seeds])))
     def run(hostile: tuple[bytes, ...]) -> None:
