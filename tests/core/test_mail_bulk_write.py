@@ -9,6 +9,7 @@ hostile mail. Real database files on disk, one per way of writing."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from amends.core import clock
@@ -47,6 +48,8 @@ SECOND = [message(7, replying=5), message(8, "Customer 4 <c4@example.com>", subj
           PHOTO.replace(b"<photo@x>", b"<photo2@x>"), message(11, replying=9), message(12, replying=3),
           message(15), message(1), message(14, replying=1)]  # mail 1 again, with a new reply: an update
 
+ARRIVED = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
 _TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 
@@ -56,7 +59,8 @@ def stored(path: Path, batches: list[list[bytes]], bulk: bool, since: str) -> di
     db = open_database(path, ACTOR)
     try:
         for number, batch in enumerate(batches):
-            parsed = mail.parse_messages(list(enumerate(batch, start=number * 1000)))
+            # the arrival time a fetch (INTERNALDATE) or a file gives, and one "now" for both ways
+            parsed = mail.parse_messages(list(enumerate(batch, start=number * 1000)), arrived=ARRIVED, now=NOW)
             with db.transaction() as conn:
                 writer.write(conn, db.actor, parsed, bulk=bulk)
                 if number == 0:  # a resolved ticket, for the thanks-only reply of the next batch
