@@ -65,7 +65,12 @@ def test_demo_refuses_a_database_with_tickets(demo_db):
 
 
 def test_cancel_leaves_nothing(db):
+    """...and is noticed within a thousand tickets: it was asked only after each batch
+    of 20,000 was written (half a minute on a file, minutes on a server)."""
     before = health.stats(db)
+    reported: list[int] = []
     with pytest.raises(demo.Cancelled):
-        demo.generate(db, 45_000, progress=lambda done, total: None, cancelled=lambda: True)
+        demo.generate(db, 45_000, progress=lambda done, total: reported.append(done), cancelled=lambda: True)
     assert health.stats(db) == before
+    assert max(reported) <= 1_000, f"tickets made before the cancel was noticed: {max(reported)}"
+

@@ -29,6 +29,8 @@ from amends.core.store import Database
 DAY = 86_400
 HISTORY_DAYS = 548
 BATCH = 20_000
+#: how often (in tickets) a cancel is asked for between batches
+CANCEL_EVERY = 500
 MAX_TICKETS = 5_000_000
 
 Progress = Callable[[int, int], None]
@@ -375,6 +377,8 @@ def _write_tickets(conn, rng, skeletons, customer_rows, timeline, anchor, report
         ticket_rows.append((ticket_id, f"demo-t{ticket_id}", c + 1, subject, status, category, priority,
                             assignee, _iso(created), _iso(updated), resolved_at, cycle))
         search_rows.append((ticket_id, subject, "\n".join(bodies)))
+        if ticket_id % CANCEL_EVERY == 0 and stop():  # not only per batch: a batch is minutes on a server
+            raise Cancelled()
         if len(ticket_rows) >= BATCH:
             flush()
             report(ticket_id + 1, total_steps)
