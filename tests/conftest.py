@@ -30,6 +30,7 @@ ACTOR = "tester@host"
 _BOTH_BY_DEFAULT = ("core", "cli")
 _TESTS = Path(__file__).resolve().parent
 _PG_STATE: dict[str, str | None] = {}
+_AVAILABILITY = "test_a_throwaway_postgresql_runs_here"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -93,6 +94,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     the run until it is taken off the list."""
     from tests.pg_support import known_failures
 
+    needs_server = [item for item in items if "pg_server" in getattr(item, "fixturenames", ())]
+    if config.getoption("--backend") == "auto" and needs_server and postgresql_unavailable() is not None:
+        # one skip says why (tests/pg/test_pg_available.py); the rest would only repeat it
+        gone = [item for item in needs_server if not item.nodeid.endswith("::" + _AVAILABILITY)]
+        config.hook.pytest_deselected(items=gone)
+        items[:] = [item for item in items if item not in gone]
     known = known_failures()
     for item in items:
         callspec = getattr(item, "callspec", None)

@@ -4,7 +4,6 @@ and one whose schema a test changed is never handed out again."""
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 from amends.core import demo
 from amends.core.workspace import open_database
@@ -14,6 +13,8 @@ from tests.pg_support import TEMPLATE, pool
 
 
 def _state(url: str) -> dict:
+    import psycopg
+
     with psycopg.connect(url, autocommit=True) as conn:
         tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")]
         rows = {t: conn.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall() for t in tables}
@@ -22,6 +23,8 @@ def _state(url: str) -> dict:
 
 
 def test_a_reused_database_is_what_a_new_one_is(pg_server) -> None:
+    import psycopg
+
     owner = pool(pg_server)
     name = owner.acquire()
     db = open_database(pg_server.url(name), ACTOR)
@@ -45,6 +48,8 @@ def test_a_reused_database_is_what_a_new_one_is(pg_server) -> None:
 
 
 def test_a_database_whose_schema_changed_is_dropped(pg_server) -> None:
+    import psycopg
+
     owner = pool(pg_server)
     name = owner.acquire()
     with psycopg.connect(pg_server.url(name), autocommit=True) as conn:
