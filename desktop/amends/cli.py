@@ -27,7 +27,7 @@ from amends import __version__, paths
 from amends import settings_schema as schema
 from amends.core import clock, identity
 from amends.core.errors import AmendsError, DatabaseProblem, ValidationError
-from amends.core.store import Database, postgres
+from amends.core.store import Database
 from amends.core.workspace import open_database
 
 if TYPE_CHECKING:  # imported by the commands that use them: `amends` alone starts the app (start-up time)
@@ -265,6 +265,8 @@ def _refuse_missing_or_empty(args: argparse.Namespace, path: Path) -> None:
 
 def _server_url(args: argparse.Namespace) -> str | None:
     """``--db`` / AMENDS_DB naming a PostgreSQL server (issue 19), else None."""
+    from amends.core.store import postgres  # its dialect and schema: only for a server
+
     target = args.db or schema.environment(schema.AMENDS_DB) or ""
     return target if postgres.is_url(target) else None
 
