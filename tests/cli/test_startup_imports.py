@@ -32,6 +32,7 @@ NOT_AT_START = (
     "amends.ui.ticket",  # the ticket view: built right after the first paint (the ticket opens then)
     "amends.core.store.postgres", "amends.core.store.dialect",  # a server only
     "amends.core.address_merge", "amends.core.rules",  # seeding a new or upgraded file only
+    "webbrowser", "subprocess",  # a mailbox's browser sign-in; macOS's mount table
 )
 
 
