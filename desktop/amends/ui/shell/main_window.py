@@ -508,6 +508,7 @@ class MainWindow(WindowActions, QMainWindow):
             self._tray.icon.hide()
         self.backup_timer.stop()
         self.mail_timer.stop()
+        self.mail.stop_watching()  # the waits for new mail (IDLE) end with the window
         ops.stop_all()  # no worker outlives the window (an import is rolled back)
         if view is not None and view.draft_timer.isActive():
             view.save_draft()  # what was typed is kept
