@@ -22,7 +22,7 @@ from tests.conftest import ACTOR, make_ticket
 from tests.mail.file_keyring import FileKeyring
 from tests.pg.access_cluster import OwnCluster, start_own
 
-PASSWORD = "Zebra-Orbit-93!"  # noqa: S105 - a test role's password, looked for where it must not be
+PASSWORD = "Zebra-Orbit-93!"  # a test role's password, looked for where it must not be
 
 
 @pytest.fixture(scope="module")
