@@ -182,6 +182,11 @@ _PRAGMAS = {
     "quick_check": "SELECT 'ok'",
     "foreign_key_check": "SELECT NULL WHERE false",
     "optimize": "SELECT NULL WHERE false",
+    # the live refresh's "did the schema change" cookie: moves when a table, index or trigger is made or dropped
+    "schema_version": "SELECT (SELECT coalesce(sum(c.oid::int8), 0) FROM pg_class c "
+                      "WHERE c.relnamespace = current_schema()::regnamespace) + (SELECT coalesce(sum(t.oid::int8), 0) "
+                      "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                      "WHERE c.relnamespace = current_schema()::regnamespace)",
 }
 
 

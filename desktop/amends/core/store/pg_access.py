@@ -92,7 +92,7 @@ def keep_password(url: str, password: str, *, remember: bool = True) -> str:
     account = parse(url)[0].account
     if remember:
         return secrets.store(account, password, service=SERVICE)
-    secrets.keep_for_session(account, password)
+    secrets.keep_for_session(account, password, service=SERVICE)
     return "session"
 
 

@@ -245,7 +245,7 @@ def _is_psycopg(error: BaseException) -> bool:
     return isinstance(error, psycopg.Error)
 
 
-def _connect(url: str, actor: str = "", timeout: float = CONNECT_TIMEOUT) -> Any:
+def _connect(url: str, actor: str = "", timeout: float = CONNECT_TIMEOUT, password: str | None = None) -> Any:
     """A psycopg connection to ``url`` (which has no password: the kept one is
     added here, never written back), named after the person for the server's views."""
     try:
@@ -264,7 +264,7 @@ def _connect(url: str, actor: str = "", timeout: float = CONNECT_TIMEOUT) -> Any
 
     address = pg_access.parse(url)[0]
     extra: dict[str, Any] = {"application_name": f"Amends: {actor}"[:63]} if actor else {}
-    password = pg_access.password_for(url)
+    password = password or pg_access.password_for(url)
     if password:
         extra["password"] = password
     try:
@@ -282,6 +282,35 @@ def _connect(url: str, actor: str = "", timeout: float = CONNECT_TIMEOUT) -> Any
 
     raw.adapters.register_dumper(bool, BoolAsInt)
     return raw
+
+
+@dataclass(frozen=True)
+class ServerCheck:
+    """What "Test connection" found (File → Connect to server…)."""
+
+    server_version: str
+    tls: bool
+    user: str
+    schema_version: int  # 0: an empty database, which Amends sets up when it connects
+
+    def describe(self) -> str:
+        what = (f"an Amends database (schema {self.schema_version})" if self.schema_version
+                else "an empty database: Amends sets it up when you connect")
+        secure = "encrypted (TLS)" if self.tls else "NOT encrypted (no TLS)"
+        return f"Connected as {self.user} to PostgreSQL {self.server_version}, {secure}; {what}."
+
+
+def probe(url: str, password: str | None = None, timeout: float = 5) -> ServerCheck:
+    """Connect, look and leave (nothing is created or changed): for "Test connection"."""
+    url = pg_access.parse(url)[0].url()
+    raw = _connect(url, timeout=timeout, password=password)
+    try:
+        conn = Connection(raw, redact(url))
+        version = _version(conn)
+        return ServerCheck(server_version=str(raw.info.parameter_status("server_version") or "?"),
+                           tls=bool(raw.pgconn.ssl_in_use), user=str(raw.info.user), schema_version=version)
+    finally:
+        raw.close()
 
 
 @dataclass
