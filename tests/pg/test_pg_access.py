@@ -12,7 +12,7 @@ from pathlib import Path
 
 import keyring
 import pytest
-from amends.core import audit, customers, drafts
+from amends.core import audit, customers, drafts, local_drafts
 from amends.core.errors import ConnectionLost, DatabaseProblem
 from amends.core.store import pg_access
 from amends.core.workspace import open_database
@@ -170,7 +170,7 @@ def test_the_cli_over_tls_with_a_password_in_the_url_never_prints_it(cluster, tm
 
 
 # -- point 5: a lost connection -------------------------------------------------
-def test_a_lost_connection_is_a_clear_error_and_the_next_use_reconnects(cluster, ring):
+def test_a_lost_connection_is_a_clear_error_and_the_next_use_reconnects(cluster, ring, tmp_path):
     db = open_database(cluster.url("amends"), "Owner")
     seen: list[bool] = []
     db.connection_listeners.append(seen.append)
@@ -184,10 +184,16 @@ def test_a_lost_connection_is_a_clear_error_and_the_next_use_reconnects(cluster,
             with pytest.raises(ConnectionLost):  # a write: nothing saved, the same clear error
                 drafts.save(db, ticket, "reply", "typed while the server was away")
             assert seen == [False]
+            # what the app does with a draft then: kept on this computer
+            assert local_drafts.save(db, ticket, "reply", "typed while away", base=tmp_path) == "local"
+            assert local_drafts.load_any(db, ticket, "reply", base=tmp_path) == "typed while away"
         finally:
             cluster.start_again()
         assert db.ping() is True
         assert seen == [False, True]
+        assert local_drafts.push(db, base=tmp_path) == 1  # moved into the database, the file gone
+        assert drafts.load(db, ticket, "reply") == "typed while away"
+        assert local_drafts.load(db, ticket, "reply", base=tmp_path) is None
         drafts.save(db, ticket, "reply", "typed after")  # the next save works
         assert drafts.load(db, ticket, "reply") == "typed after"
         assert audit.latest_id(db) > 0
