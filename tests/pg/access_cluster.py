@@ -8,6 +8,7 @@ port, the data folder in a temporary folder)."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -69,9 +70,9 @@ def make_certificates(folder: Path) -> dict[str, Path]:
     """A CA, the server's certificate for 127.0.0.1 signed by it, and an
     unrelated CA (the "wrong CA" a client may be given)."""
     for name in ("ca", "other-ca"):
-        _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN=Amends test {name}",
+        _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", f"/CN=Amends test {name}",
                  "-keyout", f"{name}.key", "-out", f"{name}.crt", cwd=folder)
-    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key",
+    _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key",
              "-out", "server.csr", cwd=folder)
     (folder / "san.ext").write_text("subjectAltName = IP:127.0.0.1, DNS:localhost\n")
     _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
@@ -110,3 +111,19 @@ def start_own(bindir: Path, *, ssl: bool = False) -> OwnCluster:
     cluster = OwnCluster(bindir=bindir, root=root, port=port, user=user, options=options, certs=certs)
     cluster.start_again()
     return cluster
+
+
+_shared: OwnCluster | None = None
+
+
+def shared(bindir: Path) -> OwnCluster:
+    """One ssl=on, password cluster for every test module of the session that
+    needs one (tests/pg/test_pg_access.py, tests/ui/shell/test_connect_server.py):
+    started once (initdb is most of the cost), stopped and deleted at exit.
+    Each module makes its own database on it."""
+    global _shared
+    if _shared is None:
+        _shared = start_own(bindir, ssl=True)
+        atexit.register(_shared.stop)
+    return _shared
+

@@ -20,7 +20,7 @@ from amends.core.workspace import open_database
 from tests.cli.test_cli import amends, one_line_error
 from tests.conftest import ACTOR, make_ticket
 from tests.mail.file_keyring import FileKeyring
-from tests.pg.access_cluster import OwnCluster, start_own
+from tests.pg.access_cluster import OwnCluster, shared
 
 PASSWORD = "Zebra-Orbit-93!"  # a test role's password, looked for where it must not be
 
@@ -30,14 +30,18 @@ def cluster(pg_server) -> OwnCluster:
     """ssl=on, scram passwords for every role but the superuser; one Amends
     database made by the owner (the superuser), a role of Ada's own and a
     shared role "support", each given the team's rights."""
-    own = start_own(pg_server.bindir, ssl=True)
+    own = shared(pg_server.bindir)
+    own.admin("DROP DATABASE IF EXISTS amends WITH (FORCE)")
     own.admin("CREATE DATABASE amends")
     open_database(own.url("amends"), "Owner").close()
     for role in ("ada", "support"):
+        own.admin(f"DROP ROLE IF EXISTS {role}")
         own.admin(f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
         grant_team(own, role)
     yield own
-    own.stop()
+    own.admin("DROP DATABASE amends WITH (FORCE)")
+    for role in ("ada", "support"):
+        own.admin(f"DROP ROLE {role}")
 
 
 def grant_team(cluster: OwnCluster, role: str) -> None:

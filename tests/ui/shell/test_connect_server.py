@@ -18,21 +18,24 @@ from amends.ui.shell.main_window import MainWindow
 from PySide6.QtCore import QSettings
 
 from tests.mail.file_keyring import FileKeyring
-from tests.pg.access_cluster import OwnCluster, start_own
+from tests.pg.access_cluster import OwnCluster, shared
 
 PASSWORD = "Quartz-Heron-57!"  # a test role's password, looked for where it must not be
 
 
 @pytest.fixture(scope="module")
 def cluster(pg_server) -> OwnCluster:
-    own = start_own(pg_server.bindir, ssl=True)
+    own = shared(pg_server.bindir)
+    own.admin("DROP DATABASE IF EXISTS amends WITH (FORCE)")
     own.admin("CREATE DATABASE amends")
     db = open_database(own.url("amends"), "Owner")
     demo.generate(db, 30, seed=4, now=datetime(2026, 11, 1, tzinfo=UTC))
     db.close()
+    own.admin("DROP ROLE IF EXISTS ada")
     own.admin(f"CREATE ROLE ada LOGIN PASSWORD '{PASSWORD}' SUPERUSER")  # the team's rights: tests/pg/test_pg_access
     yield own
-    own.stop()
+    own.admin("DROP DATABASE amends WITH (FORCE)")
+    own.admin("DROP ROLE ada")
 
 
 @pytest.fixture
@@ -91,6 +94,11 @@ def test_connect_to_server_tests_then_switches_and_keeps_no_password(qtbot, wind
         with qtbot.waitSignal(window.connect_requested) as again:
             next(a for a in window.recent_menu.actions() if a.data() == url).trigger()
         assert again.args[0] == url
+        pg_access.forget_password(url)  # no password kept: Open Recent asks, the dialog filled in
+        next(a for a in window.recent_menu.actions() if a.data() == url).trigger()
+        asked_again = window.connect_dialog
+        assert asked_again.isVisible() and asked_again.url() == url and asked_again.password.text() == ""
+        asked_again.reject()
     finally:
         second.close()
         server_db.close()
@@ -126,6 +134,10 @@ def test_a_lost_server_is_a_banner_the_draft_is_kept_and_the_app_reconnects(qtbo
             qtbot.waitUntil(lambda: win.connection.label.isVisible())
             assert "connection to" in win.connection.label.text() and "reconnects by itself" in \
                 win.connection.label.text()
+            win.poll.start()  # the window idles on a dead server: the poll and timers raise nothing
+            win.live.beat()
+            qtbot.wait(1200)  # more than one poll (1 s)
+            win.poll.stop()
             view.composer.setPlainText("Typed while the server was away")
             view.save_draft()
             assert local_drafts.load(db, ticket_id, "reply") == "Typed while the server was away"

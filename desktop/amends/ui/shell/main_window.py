@@ -33,7 +33,7 @@ from amends import __version__
 from amends import settings_schema as schema
 from amends.core import identity
 from amends.core.errors import AmendsError
-from amends.core.store import Database, postgres
+from amends.core.store import Database, pg_access, postgres
 from amends.ui.common import appearance, file_dialogs, ops, settings
 from amends.ui.common.databus import Changed, DataBus
 from amends.ui.files.controller import DEMO_TICKETS, FilesController
@@ -471,7 +471,12 @@ class MainWindow(WindowActions, QMainWindow):
         self.recent_menu.setEnabled(not self.recent_menu.isEmpty())
 
     def open_recent(self, entry: str) -> None:
+        """A file opens; a server connects, or, when no password is kept for it
+        (it was for that session only), the Connect dialog asks, filled in."""
         if postgres.is_url(entry):
+            if pg_access.password_for(entry) is None:
+                self.connect_to_server(entry)
+                return
             self.connect_requested.emit(entry)
         else:
             self.open_requested.emit(Path(entry))
