@@ -214,3 +214,18 @@ def test_the_cli_on_a_stopped_server_is_a_clear_error_exit_1(cluster):
     assert done.returncode == 1
     message = one_line_error(done)
     assert f"Cannot connect to postgresql://{cluster.user}@127.0.0.1:{cluster.port}/amends" in message, message
+
+
+def test_the_app_starts_on_a_server_address_with_its_password_kept(cluster, tmp_path):
+    """``amends --db postgresql://…`` (and AMENDS_DB) opens the window on the
+    server (offscreen; the startup probe quits after the first page)."""
+    env = {"QT_QPA_PLATFORM": "offscreen", "AMENDS_STARTUP_PROBE": "1", "AMENDS_HOME": str(tmp_path / "home"),
+           "PYTHON_KEYRING_BACKEND": "tests.mail.file_keyring.FileKeyring",
+           "AMENDS_TEST_KEYRING": str(tmp_path / "keyring.json"), "PYTHONPATH": str(Path(__file__).parents[2])}
+    first = amends("--db", f"postgresql://ada:{PASSWORD}@127.0.0.1:{cluster.port}/amends?sslmode=require", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "first_paint_ms=" in first.stdout and PASSWORD not in first.stdout + first.stderr
+    again = amends(env={**env, "AMENDS_DB": f"postgresql://ada@127.0.0.1:{cluster.port}/amends?sslmode=require"})
+    assert again.returncode == 0, again.stderr
+    logged = "".join(p.read_text() for p in (tmp_path / "home").rglob("*.log"))
+    assert "Opened postgresql://ada@127.0.0.1" in logged and PASSWORD not in logged
