@@ -191,12 +191,14 @@ def test_a_lost_connection_is_a_clear_error_and_the_next_use_reconnects(cluster,
             # what the app does with a draft then: kept on this computer
             assert local_drafts.save(db, ticket, "reply", "typed while away", base=tmp_path) == "local"
             assert local_drafts.load_any(db, ticket, "reply", base=tmp_path) == "typed while away"
+            assert local_drafts.save_checklist(db, ticket, {"steps": [1]}, base=tmp_path) == "local"
         finally:
             cluster.start_again()
         assert db.ping() is True
         assert seen == [False, True]
-        assert local_drafts.push(db, base=tmp_path) == 1  # moved into the database, the file gone
+        assert local_drafts.push(db, base=tmp_path) == 2  # moved into the database, the files gone
         assert drafts.load(db, ticket, "reply") == "typed while away"
+        assert drafts.load_checklist(db, ticket) == {"steps": [1]}
         assert local_drafts.load(db, ticket, "reply", base=tmp_path) is None
         drafts.save(db, ticket, "reply", "typed after")  # the next save works
         assert drafts.load(db, ticket, "reply") == "typed after"

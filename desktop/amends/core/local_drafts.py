@@ -18,6 +18,7 @@ import logging
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from amends import paths
 from amends.core import drafts
@@ -85,6 +86,15 @@ def load_any(db: Database, ticket_id: int, kind: str, base: Path | None = None) 
     if here is not None:
         return here
     return drafts.load(db, ticket_id, kind)
+
+
+def save_checklist(db: Database, ticket_id: int, state: dict[str, Any], base: Path | None = None) -> str:
+    """An unfinished checklist, as :func:`save` keeps a reply."""
+    return save(db, ticket_id, "checklist", json.dumps(state, sort_keys=True), base)
+
+
+def load_checklist(db: Database, ticket_id: int, base: Path | None = None) -> dict[str, Any] | None:
+    return drafts.parse_checklist(load_any(db, ticket_id, "checklist", base))
 
 
 def push(db: Database, base: Path | None = None) -> int:
