@@ -231,3 +231,21 @@ def test_the_app_starts_on_a_server_address_with_its_password_kept(cluster, tmp_
     assert again.returncode == 0, again.stderr
     logged = "".join(p.read_text() for p in (tmp_path / "home").rglob("*.log"))
     assert "Opened postgresql://ada@127.0.0.1" in logged and PASSWORD not in logged
+
+
+def test_a_cancelled_or_refused_statement_is_not_a_lost_connection(cluster):
+    """Only a dropped connection is ConnectionLost (and the banner): a statement
+    the server cancelled reads as SQLite's "interrupted" (Stop in a long job)."""
+    import sqlite3
+
+    db = open_database(cluster.url("amends"), "Owner")
+    seen: list[bool] = []
+    db.connection_listeners.append(seen.append)
+    try:
+        db.conn.raw.execute("SET statement_timeout = 50")
+        with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+            db.query("SELECT pg_sleep(2)")
+        db.conn.raw.execute("SET statement_timeout = 0")
+        assert db.scalar("SELECT 1") == 1 and seen == []
+    finally:
+        db.close()

@@ -95,12 +95,17 @@ def _as_sqlite_error(error: Exception, where: str) -> Exception:
         return sqlite3.IntegrityError(text)
     if isinstance(error, psycopg.errors.RaiseException | psycopg.errors.RestrictViolation):
         return sqlite3.IntegrityError(text)
-    if isinstance(error, psycopg.OperationalError):
-        return ConnectionLost(f"{where}: the server could not be reached or stopped answering "
-                              f"({' '.join(text.split())}); nothing of it was saved.",
-                              path=where, hint="Amends reconnects by itself when the server is back.")
-    if isinstance(error, psycopg.errors.QueryCanceled):
+    if isinstance(error, psycopg.errors.QueryCanceled):  # an OperationalError too: first
         return sqlite3.OperationalError("interrupted")
+    if isinstance(error, psycopg.OperationalError):
+        state = getattr(error, "sqlstate", None) or ""
+        # no SQLSTATE: the client lost the socket; 08…: connection exceptions; 57P01–03: the server shut down
+        if not state or state.startswith("08") or state in ("57P01", "57P02", "57P03"):
+            return ConnectionLost(f"{where}: the server could not be reached or stopped answering "
+                                  f"({' '.join(text.split())}); nothing of it was saved.",
+                                  path=where, hint="Amends reconnects by itself when the server is back.")
+        return DatabaseProblem(f"{where}: the server refused the work ({' '.join(text.split())}).",
+                               path=where, hint="Check the server, then try again.")
     return sqlite3.OperationalError(text)
 
 
