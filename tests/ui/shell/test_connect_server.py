@@ -154,3 +154,20 @@ def test_a_lost_server_is_a_banner_the_draft_is_kept_and_the_app_reconnects(qtbo
     finally:
         win.close()
         db.close()
+
+
+def test_the_dialog_builds_the_address_with_tls_and_never_a_password(qtbot):
+    from amends.ui.shell.connect_dialog import ConnectDialog
+
+    given = "postgresql://ada:secret@db.example.com:6543/team?sslmode=verify-full&sslrootcert=/etc/ca.pem"
+    dialog = ConnectDialog(None, given)
+    qtbot.addWidget(dialog)
+    assert (dialog.host.text(), dialog.port.value(), dialog.database.text(), dialog.user.text()) == \
+        ("db.example.com", 6543, "team", "ada")
+    assert dialog.password.text() == "" and dialog.ca_box.isEnabled()
+    assert dialog.url() == "postgresql://ada@db.example.com:6543/team?sslmode=verify-full&sslrootcert=/etc/ca.pem"
+    dialog.tls.setCurrentIndex(dialog.tls.findData("require"))  # no certificate check: the CA file is not used
+    assert not dialog.ca_box.isEnabled()
+    assert dialog.url() == "postgresql://ada@db.example.com:6543/team?sslmode=require"
+    dialog.user.clear()
+    assert not dialog.connect_button.isEnabled() and not dialog.test_button.isEnabled()
