@@ -62,7 +62,7 @@ class ConnectDialog(QDialog):
         self.setWindowTitle(self.tr("Connect to server"))
         self.host = QLineEdit()
         self.host.setObjectName("host")
-        self.host.setPlaceholderText("db.example.com")
+        self.host.setPlaceholderText(self.tr("db.example.com"))
         self.port = QSpinBox()
         self.port.setObjectName("port")
         self.port.setRange(1, 65535)
