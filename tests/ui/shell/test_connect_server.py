@@ -61,7 +61,8 @@ def _fill(dialog, cluster: OwnCluster, password: str) -> None:
     dialog.tls.setCurrentIndex(dialog.tls.findData("require"))
 
 
-def test_connect_to_server_tests_then_switches_and_keeps_no_password(qtbot, window, cluster, ring, caplog):
+def test_connect_to_server_tests_then_switches_and_keeps_no_password(qtbot, window, cluster, ring, caplog,
+                                                                    tmp_path, monkeypatch):
     caplog.set_level(logging.DEBUG)
     dialog = window.connect_to_server()
     assert dialog.isVisible() and not dialog.connect_button.isEnabled()  # nothing typed yet
@@ -79,13 +80,18 @@ def test_connect_to_server_tests_then_switches_and_keeps_no_password(qtbot, wind
     assert url == f"postgresql://ada@127.0.0.1:{cluster.port}/amends?sslmode=require"
     assert ring.get_password(pg_access.SERVICE, f"ada@127.0.0.1:{cluster.port}/amends") == PASSWORD
     # the app runs on it (what app.py does with connect_requested)
+    started_in = tmp_path / "Dropbox" / "work"  # started from inside a sync folder: no matter for a server
+    started_in.mkdir(parents=True)
+    monkeypatch.chdir(started_in)
     server_db = open_database(url, "Ada Okafor")
     second = MainWindow(server_db)
     qtbot.addWidget(second)
     try:
         second.show()
         qtbot.waitUntil(lambda: not second.inbox.ticket_held)
+        qtbot.waitUntil(lambda: second._tray is not None)  # the banners were decided after the first paint
         assert second.inbox.model.rowCount() > 0
+        assert second.location_warning.isHidden(), second.location_warning.text()
         assert "PostgreSQL server, encrypted (TLS)" in second.status_label.text()
         assert recent.entries()[0] == url
         window.fill_recent_menu()  # the first window offers the server in File → Open Recent
