@@ -706,7 +706,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             from amends.app import run
 
-            return run(_database_path(args) if args.db else None)
+            url = _server_url(args) if args.db else None
+            return run(url or (_database_path(args) if args.db else None))
         _ensure_default_folder(args)
         status = COMMANDS[args.command](args)
         sys.stdout.flush()  # here, so that a reader gone away is met inside the try

@@ -52,6 +52,9 @@ COLOUR_SCHEME = Setting("appearance/scheme", str, "system", QSETTINGS,
                         "system, light or dark (Preferences → Appearance)")
 UNDO_SEND_SECONDS = Setting("mail/undoSendSeconds", int, 10, QSETTINGS,
                             "seconds a sent reply is held and can be taken back (Undo); 0 sends at once")
+RECENT_DATABASES = Setting("recent/databases", str, "", QSETTINGS,
+                           "File → Open Recent: files and server addresses (never a password), newest first, "
+                           "one a line")
 IMPORT_MAPPING = Setting("importMapping/{header}", str, "", QSETTINGS,
                          "a CSV column mapping (JSON), remembered per set of column names")
 

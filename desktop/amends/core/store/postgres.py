@@ -29,14 +29,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from amends.core.errors import Busy, Cancelled, DatabaseProblem
-from amends.core.store import pg_schema
+from amends.core.errors import Busy, Cancelled, ConnectionLost, DatabaseProblem
+from amends.core.store import pg_access, pg_schema
 from amends.core.store.connection import Database
 from amends.core.store.dialect import to_postgres
 from amends.core.store.schema import CURRENT_VERSION, SCRIPTS
 
 log = logging.getLogger(__name__)
 
+#: Seconds to wait for a server: the first connection, and each reconnection try.
+CONNECT_TIMEOUT = 10
+RECONNECT_TIMEOUT = 3
 #: The advisory lock every write transaction holds (SQLite's one write lock).
 WRITE_LOCK = 0x616D656E  # "amen"
 WAIT_SLICE_SECONDS = 0.2
@@ -92,11 +95,17 @@ def _as_sqlite_error(error: Exception, where: str) -> Exception:
         return sqlite3.IntegrityError(text)
     if isinstance(error, psycopg.errors.RaiseException | psycopg.errors.RestrictViolation):
         return sqlite3.IntegrityError(text)
-    if isinstance(error, psycopg.OperationalError):
-        return DatabaseProblem(f"{where}: the server could not be reached or stopped answering ({text}).",
-                               path=where, hint="Check the server and the network, then try again.")
-    if isinstance(error, psycopg.errors.QueryCanceled):
+    if isinstance(error, psycopg.errors.QueryCanceled):  # an OperationalError too: first
         return sqlite3.OperationalError("interrupted")
+    if isinstance(error, psycopg.OperationalError):
+        state = getattr(error, "sqlstate", None) or ""
+        # no SQLSTATE: the client lost the socket; 08…: connection exceptions; 57P01–03: the server shut down
+        if not state or state.startswith("08") or state in ("57P01", "57P02", "57P03"):
+            return ConnectionLost(f"{where}: the server could not be reached or stopped answering "
+                                  f"({' '.join(text.split())}); nothing of it was saved.",
+                                  path=where, hint="Amends reconnects by itself when the server is back.")
+        return DatabaseProblem(f"{where}: the server refused the work ({' '.join(text.split())}).",
+                               path=where, hint="Check the server, then try again.")
     return sqlite3.OperationalError(text)
 
 
@@ -241,7 +250,9 @@ def _is_psycopg(error: BaseException) -> bool:
     return isinstance(error, psycopg.Error)
 
 
-def _connect(url: str) -> Any:
+def _connect(url: str, actor: str = "", timeout: float = CONNECT_TIMEOUT, password: str | None = None) -> Any:
+    """A psycopg connection to ``url`` (which has no password: the kept one is
+    added here, never written back), named after the person for the server's views."""
     try:
         import psycopg
         from psycopg.adapt import Loader
@@ -256,11 +267,16 @@ def _connect(url: str) -> Any:
             text = bytes(data).decode()
             return float(text) if ("." in text or "e" in text.lower() or "N" in text) else int(text)
 
+    address = pg_access.parse(url)[0]
+    extra: dict[str, Any] = {"application_name": f"Amends: {actor}"[:63]} if actor else {}
+    password = password or pg_access.password_for(url)
+    if password:
+        extra["password"] = password
     try:
-        raw = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        raw = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout)), **extra)
     except psycopg.Error as error:
-        raise DatabaseProblem(f"Cannot connect to {redact(url)}: {str(error).strip()}", path=redact(url),
-                              hint="Check the address, the user and that the server is running.") from error
+        reason, hint = pg_access.explain(" ".join(str(error).split()), address)
+        raise DatabaseProblem(f"Cannot connect to {redact(url)}: {reason}", path=redact(url), hint=hint) from error
     raw.adapters.register_loader("numeric", Number)
     # bool as 0/1 like SQLite (columns are integers); str sent as text
     from psycopg.types.numeric import IntDumper
@@ -273,13 +289,46 @@ def _connect(url: str) -> Any:
     return raw
 
 
+@dataclass(frozen=True)
+class ServerCheck:
+    """What "Test connection" found (File → Connect to server…)."""
+
+    server_version: str
+    tls: bool
+    user: str
+    schema_version: int  # 0: an empty database, which Amends sets up when it connects
+
+    def describe(self) -> str:
+        what = (f"an Amends database (schema {self.schema_version})" if self.schema_version
+                else "an empty database: Amends sets it up when you connect")
+        secure = "encrypted (TLS)" if self.tls else "NOT encrypted (no TLS)"
+        return f"Connected as {self.user} to PostgreSQL {self.server_version}, {secure}; {what}."
+
+
+def probe(url: str, password: str | None = None, timeout: float = 5) -> ServerCheck:
+    """Connect, look and leave (nothing is created or changed): for "Test connection"."""
+    url = pg_access.parse(url)[0].url()
+    raw = _connect(url, timeout=timeout, password=password)
+    try:
+        conn = Connection(raw, redact(url))
+        version = _version(conn)
+        return ServerCheck(server_version=str(raw.info.parameter_status("server_version") or "?"),
+                           tls=bool(raw.pgconn.ssl_in_use), user=str(raw.info.user), schema_version=version)
+    finally:
+        raw.close()
+
+
 @dataclass
 class PostgresDatabase(Database):
     """A connection to one Amends database on a PostgreSQL server."""
 
     url: str = ""
+    #: Told False when the server stopped answering, True when it answers again
+    #: (the app's "connection lost" banner). Called on the thread that used the database.
+    connection_listeners: list[Callable[[bool], None]] = field(default_factory=list, repr=False)
     _changes_seen: int = field(default=0, repr=False)
     _own_commit: int = field(default=-1, repr=False)
+    _lost: bool = field(default=False, repr=False)
 
     @property
     def _pg(self) -> Connection:
@@ -288,8 +337,8 @@ class PostgresDatabase(Database):
     @classmethod
     def open(cls, path: str | Path, actor: str, *, create: bool = True,
              after_migration: Callable[[Any, int], None] | None = None) -> PostgresDatabase:
-        url = str(path)
-        conn = Connection(_connect(url), redact(url))
+        url = pg_access.take_password(str(path))  # a password given in the URL goes to the keyring
+        conn = Connection(_connect(url, actor), redact(url))
         try:
             migrate(conn, after=after_migration)
         except BaseException:
@@ -308,8 +357,67 @@ class PostgresDatabase(Database):
         if not self._pg.raw.closed:
             self._pg.close()
 
+    @property
+    def tls(self) -> bool:
+        """Whether this connection is encrypted (``sslmode`` in the URL decides)."""
+        return bool(self._pg.raw.pgconn.ssl_in_use)
+
+    # -- a lost connection ---------------------------------------------------------
+    def _tell(self, up: bool) -> None:
+        if self._lost == (not up):
+            return
+        self._lost = not up
+        log.warning("%s: %s", redact(self.url), "the server answers again" if up else "the server stopped answering")
+        for listener in list(self.connection_listeners):
+            listener(up)
+
+    def _ensure_connected(self) -> None:
+        """Before each use: a connection the server dropped is replaced (one
+        quick try; ConnectionLost when the server is still away)."""
+        raw = self._pg.raw
+        if not (raw.closed or raw.broken):
+            return
+        if self._depth:
+            raise ConnectionLost(f"{redact(self.url)}: the server stopped answering in the middle of a change; "
+                                 "nothing of it was saved.", path=redact(self.url))
+        try:
+            fresh = _connect(self.url, self.actor, timeout=RECONNECT_TIMEOUT)
+        except DatabaseProblem as problem:
+            self._tell(False)
+            raise ConnectionLost(f"{redact(self.url)}: the server cannot be reached ({problem}).",
+                                 path=redact(self.url),
+                                 hint="Amends reconnects by itself when the server is back.") from problem
+        if not raw.closed:
+            raw.close()
+        self.conn = Connection(fresh, redact(self.url))  # type: ignore[assignment]
+        self._changes_seen = -1  # whatever others did meanwhile: everything shown is re-read
+        self._tell(True)
+
+    def _lost_now(self, error: BaseException) -> None:
+        if isinstance(error, ConnectionLost):
+            self._tell(False)
+
+    def ping(self) -> bool:
+        """Reconnect if needed; whether the server answers (the banner's retry)."""
+        try:
+            self._ensure_connected()
+            self._pg.raw.execute("SELECT 1")
+        except ConnectionLost:
+            return False
+        except Exception as error:
+            if _is_psycopg(error):
+                self._tell(False)
+                return False
+            raise
+        return True
+
     def _read(self, sql: str, params: Sequence[Any] | dict, *, tuples: bool = False) -> Cursor:
-        return self._pg.execute(sql, params, tuples=tuples)
+        self._ensure_connected()
+        try:
+            return self._pg.execute(sql, params, tuples=tuples)
+        except ConnectionLost as error:
+            self._lost_now(error)
+            raise
 
     def query(self, sql: str, params: Sequence[Any] | dict = ()) -> list[Any]:
         return self._read(sql, params).fetchall()
@@ -321,7 +429,7 @@ class PostgresDatabase(Database):
         return self._read(sql, params).fetchone()
 
     def _changes(self) -> int:
-        return int(self._pg.raw.execute("SELECT n FROM amends_changes").fetchone()[0])
+        return int(self._read("SELECT n FROM amends_changes", ()).fetchone()[0])
 
     def data_version(self) -> int:
         """Changes when *another* connection commits a write (a counter every write bumps)."""
@@ -344,24 +452,35 @@ class PostgresDatabase(Database):
                 finally:
                     self._depth -= 1
                 return
-            self._begin(patient=wait)
+            self._ensure_connected()
+            try:
+                self._begin(patient=wait)
+            except ConnectionLost as error:
+                self._lost_now(error)
+                raise
             self._depth = 1
             try:
                 yield self.conn
-                row = self._pg.raw.execute("UPDATE amends_changes SET n = n + 1 RETURNING n").fetchone()
-            except BaseException:
+                row = self._pg.execute("UPDATE amends_changes SET n = n + 1 RETURNING n").fetchone()
+            except BaseException as error:
                 self._depth = 0
-                if self._pg.in_transaction:
-                    self._pg.raw.execute("ROLLBACK")
+                self._lost_now(error)
+                self._rollback()
                 raise
             self._depth = 0
             try:
                 self._pg.execute("COMMIT")
-            except BaseException:
-                if self._pg.in_transaction:
-                    self._pg.raw.execute("ROLLBACK")
+            except BaseException as error:
+                self._lost_now(error)
+                self._rollback()
                 raise
             self._own_commit = int(row[0])
+
+    def _rollback(self) -> None:
+        """After a failed write; on a connection the server dropped there is nothing to roll back."""
+        raw = self._pg.raw
+        if not (raw.closed or raw.broken) and self._pg.in_transaction:
+            raw.execute("ROLLBACK")
 
     def _begin(self, patient: bool) -> None:
         """BEGIN and the write lock, waiting in slices and asking ``waiter`` like SQLite's Database."""

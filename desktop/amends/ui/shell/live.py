@@ -110,7 +110,11 @@ class LiveUpdates(QObject):
         except AmendsError as error:
             # busy or read-only: presence is best effort, the data is not at stake
             log.info("presence heartbeat skipped: %s", error)
-        self.data_version = self.db.data_version()
+        try:
+            self.data_version = self.db.data_version()
+        except AmendsError as error:  # a server that went away: the connection banner says so
+            log.info("change mark not read after the heartbeat: %s", error)
+            return
         self.show_presence()
 
     def show_presence(self) -> None:
