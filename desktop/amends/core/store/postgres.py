@@ -356,7 +356,7 @@ class PostgresDatabase(Database):
         connection and thread of its own; this connection's commits are left
         out). See store/pg_listen.py."""
         return pg_listen.ChangeListener(self.url, on_change, on_state, ignore_pid=self.backend_pid,
-                                        retry_seconds=retry_seconds, where=str(self.path)).start()
+                                        retry_seconds=retry_seconds, where=redact(self.url)).start()
 
     def data_version(self) -> int:
         """Changes when *another* connection commits a write (a counter every write bumps)."""
