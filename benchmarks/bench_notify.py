@@ -193,7 +193,7 @@ def measure(url: str, writes: int) -> dict:
         for i in range(writes + 2):  # two warm-up rounds
             started = time.monotonic()
             tickets.add_message(db, ticket_id, "note", f"write {i}")
-            done = time.monotonic()
+            write_ms = (time.monotonic() - started) * 1000
             a = heard("amends", started)
             started = time.monotonic()
             raw.execute("SELECT pg_notify('bench_raw', 'x')")
@@ -201,7 +201,7 @@ def measure(url: str, writes: int) -> dict:
             if i >= 2:
                 ours.append(a)
                 bare.append(b)
-                writing.append((done - started) * 1000)
+                writing.append(write_ms)
         raw.execute("SELECT pg_notify('bench_raw', 'quit')")
         proc.wait(10)
     finally:

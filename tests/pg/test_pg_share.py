@@ -253,3 +253,12 @@ def _wait(condition, seconds: float) -> bool:
             return True
         time.sleep(0.02)
     return bool(condition())
+
+
+def test_a_window_notices_a_schema_change_on_a_server_too(pg: PostgresDatabase) -> None:
+    """LiveUpdates reads SQLite's schema cookie; on a server it moves with tables, columns and triggers."""
+    before = pg.scalar("PRAGMA schema_version")
+    assert pg.scalar("PRAGMA schema_version") == before
+    with pg.transaction() as conn:
+        conn.execute("ALTER TABLE tags ADD COLUMN note TEXT")
+    assert pg.scalar("PRAGMA schema_version") != before
