@@ -26,6 +26,12 @@ from PySide6.QtWidgets import QApplication
 from tests.e2e.app_agent import wait_for
 
 
+def _signal(path: Path, text: str) -> None:
+    """Written whole, then renamed: the test never reads half a file."""
+    path.with_suffix(".tmp").write_text(text)
+    path.with_suffix(".tmp").replace(path)
+
+
 def main() -> int:
     url, folder = sys.argv[1], Path(sys.argv[2])
     app = QApplication([])
@@ -38,10 +44,10 @@ def main() -> int:
     results: dict = {}
     if not wait_for(app, lambda: live.listening, 30):
         return 3
-    (folder / "listening").write_text(str(live.listener.backend_pid))
+    _signal(folder / "listening", str(live.listener.backend_pid))
     results["lost_seen"] = wait_for(app, lambda: not live.listening, 30)
     results["poll_ms_when_lost"] = live.poll.interval()
-    (folder / "lost").write_text("lost")
+    _signal(folder / "lost", "lost")
     model = window.inbox.model
     found = wait_for(app, lambda: any(model.ticket_id(r) and tickets.row(db, model.ticket_id(r)).subject ==
                                       "Made while nobody listened" for r in range(min(5, model.rowCount()))), 30)
