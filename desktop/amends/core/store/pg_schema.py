@@ -267,5 +267,13 @@ def ensure_app_role(raw: Any) -> str:  # a psycopg connection (psycopg is option
     if not (may and may[0]):
         return (f"the role {APP_ROLE} does not exist and this role may not create it (ask the server's "
                 f"administrator: CREATE ROLE {APP_ROLE} NOLOGIN; then open the database once as its owner)")
-    raw.execute(f"CREATE ROLE {APP_ROLE} NOLOGIN")
+    import psycopg
+
+    raw.execute("SAVEPOINT amends_app_role")
+    try:
+        raw.execute(f"CREATE ROLE {APP_ROLE} NOLOGIN")
+    except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+        # roles are the cluster's: another database's first opening made it just now
+        raw.execute("ROLLBACK TO SAVEPOINT amends_app_role")
+    raw.execute("RELEASE SAVEPOINT amends_app_role")
     return ""
