@@ -262,3 +262,21 @@ def test_a_window_notices_a_schema_change_on_a_server_too(pg: PostgresDatabase) 
     with pg.transaction() as conn:
         conn.execute("ALTER TABLE tags ADD COLUMN note TEXT")
     assert pg.scalar("PRAGMA schema_version") != before
+
+
+def test_a_member_opening_a_database_whose_grants_are_not_set_is_not_refused_at_the_door(pg_server, url) -> None:
+    """The owner could not create amends_app (no CREATEROLE): the grants wait for the owner's next
+    opening; a member who opens it before that is not stopped by the attempt to set them."""
+    import psycopg
+
+    member_url = _member(pg_server, url, "cy_share")
+    with psycopg.connect(url, autocommit=True) as owner:
+        owner.execute("DELETE FROM amends_access")  # as if the grants had never been set
+    member = open_database(member_url, "cy@site-c", create=False)
+    try:
+        assert member.scalar("SELECT count(*) FROM tickets") == 0
+    finally:
+        member.close()
+    open_database(url, ACTOR).close()  # the owner's next opening sets them
+    with psycopg.connect(url, autocommit=True) as owner:
+        assert owner.execute("SELECT max(revision) FROM amends_access").fetchone()[0] == pg_schema.ACCESS_REVISION

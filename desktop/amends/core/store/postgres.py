@@ -451,8 +451,12 @@ def migrate(conn: Connection, after: Callable[[Any, int], None] | None = None) -
     refuse_if_too_new(start, conn.where)
     if start >= CURRENT_VERSION:
         if _access_revision(conn) < pg_schema.ACCESS_REVISION:
-            with _lock:
-                _apply_access(conn)
+            if _owns_schema(conn):
+                with _lock:
+                    _apply_access(conn)
+            else:
+                log.warning("%s: the grants of the role %s are not set yet: the database's owner sets them "
+                            "when they next open it", conn.where, pg_schema.APP_ROLE)
         return start
     with _lock:
         conn.execute("BEGIN")
@@ -495,6 +499,13 @@ def _access_revision(conn: Connection) -> int:
         return 0
     row = conn.raw.execute("SELECT max(revision) FROM amends_access").fetchone()
     return int(row[0] or 0)
+
+
+def _owns_schema(conn: Connection) -> bool:
+    """Whether this role owns (or is in the role owning) the tables: only the owner grants."""
+    row = conn.raw.execute("SELECT pg_has_role(current_user, tableowner, 'USAGE') FROM pg_tables "
+                           "WHERE schemaname = current_schema() AND tablename = 'tickets'").fetchone()
+    return bool(row and row[0])
 
 
 def _apply_access(conn: Connection) -> None:
