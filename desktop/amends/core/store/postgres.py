@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from amends.core.errors import Busy, Cancelled, ConnectionLost, DatabaseProblem
-from amends.core.store import pg_access, pg_schema
+from amends.core.store import pg_access, pg_listen, pg_schema
 from amends.core.store.connection import Database
 from amends.core.store.dialect import to_postgres
 from amends.core.store.schema import CURRENT_VERSION, SCRIPTS
@@ -43,6 +43,10 @@ RECONNECT_TIMEOUT = 3
 #: The advisory lock every write transaction holds (SQLite's one write lock).
 WRITE_LOCK = 0x616D656E  # "amen"
 WAIT_SLICE_SECONDS = 0.2
+#: The table a write statement changes (what a commit's NOTIFY names, store/pg_listen.py).
+_WRITES = re.compile(r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM|"
+                     r"TRUNCATE(?:\s+TABLE)?)\s+(\w+)", re.IGNORECASE)
+_SCHEMA_CHANGES = re.compile(r"^\s*(?:CREATE|DROP|ALTER)\b", re.IGNORECASE)
 
 
 def is_url(target: str | Path) -> bool:
@@ -95,6 +99,10 @@ def _as_sqlite_error(error: Exception, where: str) -> Exception:
         return sqlite3.IntegrityError(text)
     if isinstance(error, psycopg.errors.RaiseException | psycopg.errors.RestrictViolation):
         return sqlite3.IntegrityError(text)
+    if isinstance(error, psycopg.errors.InsufficientPrivilege):
+        return DatabaseProblem(f"{where}: the server refused: {text}.", path=where,
+                               hint="Published policy versions and the audit log can only be added to; other "
+                                    "changes to the schema need the database's owner.")
     if isinstance(error, psycopg.errors.QueryCanceled):  # an OperationalError too: first
         return sqlite3.OperationalError("interrupted")
     if isinstance(error, psycopg.OperationalError):
@@ -146,6 +154,8 @@ class Connection:
         self.where = where
         self._id_tables: dict[str, bool] = {}
         self.row_factory: Any = None  # accepted for sqlite3 compatibility; rows are always Row
+        #: the tables the open write transaction changed ("*": the schema, i.e. anything); None outside one
+        self.written: set[str] | None = None
 
     @property
     def in_transaction(self) -> bool:
@@ -162,10 +172,20 @@ class Connection:
             self._id_tables[table] = True
         return self._id_tables[table]
 
+    def _note_write(self, sql: str) -> None:
+        if self.written is None:
+            return
+        write = _WRITES.match(sql)
+        if write is not None:
+            self.written.add(write.group(1).lower())
+        elif _SCHEMA_CHANGES.match(sql):
+            self.written.add("*")
+
     def execute(self, sql: str, params: Sequence[Any] | dict = (), *, tuples: bool = False) -> Cursor:
         stripped = sql.strip().rstrip(";").upper()
         if stripped in ("BEGIN", "BEGIN IMMEDIATE", "BEGIN DEFERRED", "COMMIT", "ROLLBACK"):
             return self._control(stripped)
+        self._note_write(sql)
         statement = to_postgres(sql)
         text = statement.sql
         fetch_id = (statement.insert_table is not None and not statement.returning and not statement.explicit_id
@@ -202,6 +222,7 @@ class Connection:
         return Cursor(cursor)
 
     def executemany(self, sql: str, rows: Any) -> Cursor:
+        self._note_write(sql)
         statement = to_postgres(sql)
         cursor = self.raw.cursor()
         try:
@@ -431,6 +452,20 @@ class PostgresDatabase(Database):
     def _changes(self) -> int:
         return int(self._read("SELECT n FROM amends_changes", ()).fetchone()[0])
 
+    @property
+    def backend_pid(self) -> int:
+        """This connection's server process: what its commits' notifications carry."""
+        return int(self._pg.raw.info.backend_pid)
+
+    def listen(self, on_change: Callable[[pg_listen.Notice], None],
+               on_state: Callable[[bool, str], None] | None = None, *,
+               retry_seconds: float = 2.0) -> pg_listen.ChangeListener:
+        """Hear other connections' commits as they happen (LISTEN/NOTIFY, on a
+        connection and thread of its own; this connection's commits are left
+        out). See store/pg_listen.py."""
+        return pg_listen.ChangeListener(self.url, on_change, on_state, ignore_pid=self.backend_pid,
+                                        retry_seconds=retry_seconds, where=redact(self.url)).start()
+
     def data_version(self) -> int:
         """Changes when *another* connection commits a write (a counter every write bumps)."""
         now = self._changes()
@@ -459,15 +494,20 @@ class PostgresDatabase(Database):
                 self._lost_now(error)
                 raise
             self._depth = 1
+            self._pg.written = set()
             try:
                 yield self.conn
+                written = set(self._pg.written or ())  # before the counter's own UPDATE adds itself
                 row = self._pg.execute("UPDATE amends_changes SET n = n + 1 RETURNING n").fetchone()
+                self._notify(int(row[0]), written)
             except BaseException as error:
                 self._depth = 0
+                self._pg.written = None
                 self._lost_now(error)
                 self._rollback()
                 raise
             self._depth = 0
+            self._pg.written = None
             try:
                 self._pg.execute("COMMIT")
             except BaseException as error:
@@ -481,6 +521,13 @@ class PostgresDatabase(Database):
         raw = self._pg.raw
         if not (raw.closed or raw.broken) and self._pg.in_transaction:
             raw.execute("ROLLBACK")
+
+    def _notify(self, change: int, written: set[str]) -> None:
+        """One NOTIFY for this commit, saying what it changed; the server
+        delivers it when (and only if) the transaction commits."""
+        tables = () if "*" in written else written
+        self._pg.raw.execute("SELECT pg_notify(%s, %s)",
+                             (pg_listen.CHANNEL, pg_listen.payload(change, self.backend_pid, self.actor, tables)))
 
     def _begin(self, patient: bool) -> None:
         """BEGIN and the write lock, waiting in slices and asking ``waiter`` like SQLite's Database."""
@@ -523,6 +570,13 @@ def migrate(conn: Connection, after: Callable[[Any, int], None] | None = None) -
     start = _version(conn)
     refuse_if_too_new(start, conn.where)
     if start >= CURRENT_VERSION:
+        if _access_revision(conn) < pg_schema.ACCESS_REVISION:
+            if _owns_schema(conn):
+                with _lock:
+                    _apply_access(conn)
+            else:
+                log.warning("%s: the grants of the role %s are not set yet: the database's owner sets them "
+                            "when they next open it", conn.where, pg_schema.APP_ROLE)
         return start
     with _lock:
         conn.execute("BEGIN")
@@ -556,4 +610,45 @@ def migrate(conn: Connection, after: Callable[[Any, int], None] | None = None) -
                 if conn.in_transaction:
                     conn.raw.execute("ROLLBACK")
                 raise
+        _apply_access(conn)
     return start
+
+
+def _access_revision(conn: Connection) -> int:
+    if conn.raw.execute("SELECT to_regclass('amends_access')").fetchone()[0] is None:
+        return 0
+    row = conn.raw.execute("SELECT max(revision) FROM amends_access").fetchone()
+    return int(row[0] or 0)
+
+
+def _owns_schema(conn: Connection) -> bool:
+    """Whether this role owns (or is in the role owning) the tables: only the owner grants."""
+    row = conn.raw.execute("SELECT pg_has_role(current_user, tableowner, 'USAGE') FROM pg_tables "
+                           "WHERE schemaname = current_schema() AND tablename = 'tickets'").fetchone()
+    return bool(row and row[0])
+
+
+def _apply_access(conn: Connection) -> None:
+    """After the schema: the truncate guards and the app role's grants
+    (pg_schema's access section), in one transaction under the write lock.
+    When the app role cannot be made here, the triggers still go in, the
+    grants wait for an opening by someone who may (a warning says so)."""
+    conn.execute("BEGIN")
+    try:
+        conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+        conn.raw.execute("CREATE TABLE IF NOT EXISTS amends_access (revision INTEGER NOT NULL)")
+        for statement in pg_schema.truncate_triggers():
+            conn.raw.execute(statement)
+        why_not = pg_schema.ensure_app_role(conn.raw)
+        if why_not:
+            log.warning("%s: the app role's grants were not set: %s", conn.where, why_not)
+        else:
+            for statement in pg_schema.grant_statements():
+                conn.raw.execute(statement)
+            conn.raw.execute("DELETE FROM amends_access")
+            conn.raw.execute("INSERT INTO amends_access (revision) VALUES (%s)", (pg_schema.ACCESS_REVISION,))
+        conn.raw.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.raw.execute("ROLLBACK")
+        raise
