@@ -94,4 +94,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"Moved {report.rows:,} rows in {len(report.tables)} tables from {postgres.redact(source)} to "
           f"{postgres.redact(target)} in {report.copy_seconds:.1f} s ({report.rows_per_second:,.0f} rows/s); "
           f"verified (row counts, every row, the exports) in {report.verify_seconds:.1f} s.")
+    print("verify: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in report.phases.items()),
+          file=sys.stderr)
     return 0

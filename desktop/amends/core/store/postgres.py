@@ -56,22 +56,24 @@ class Row(tuple):
     """Like ``sqlite3.Row``: by index, by column name, ``keys()``, ``dict(row)``."""
 
     _names: tuple[str, ...] = ()
+    _index: dict[str, int] = {}  # noqa: RUF012 (replaced per row; one dict shared by a query's rows)
 
-    def __new__(cls, values: Sequence[Any], names: tuple[str, ...]) -> Row:
+    def __new__(cls, values: Sequence[Any], names: tuple[str, ...], index: dict[str, int] | None = None) -> Row:
         row = super().__new__(cls, values)
         row._names = names
+        row._index = index if index is not None else {name: i for i, name in enumerate(names)}
         return row
 
     def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
-            try:
-                return tuple.__getitem__(self, self._names.index(key))
-            except ValueError:
-                lowered = key.lower()
-                for i, name in enumerate(self._names):
-                    if name.lower() == lowered:
-                        return tuple.__getitem__(self, i)
-                raise IndexError(f"No item with that key: {key}") from None
+            position = self._index.get(key)  # a dict, not names.index: exports read millions of fields
+            if position is not None:
+                return tuple.__getitem__(self, position)
+            lowered = key.lower()
+            for i, name in enumerate(self._names):
+                if name.lower() == lowered:
+                    return tuple.__getitem__(self, i)
+            raise IndexError(f"No item with that key: {key}") from None
         return tuple.__getitem__(self, key)
 
     def keys(self) -> list[str]:
@@ -80,7 +82,10 @@ class Row(tuple):
 
 def _row_factory(cursor: Any) -> Callable[[Sequence[Any]], Row]:
     names = tuple(column.name for column in (cursor.description or ()))
-    return lambda values: Row(values, names)
+    index: dict[str, int] = {}
+    for i, name in enumerate(names):
+        index.setdefault(name, i)  # the first of two same-named columns, as names.index gave
+    return lambda values: Row(values, names, index)
 
 
 def _as_sqlite_error(error: Exception, where: str) -> Exception:
