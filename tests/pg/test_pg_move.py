@@ -184,3 +184,21 @@ def test_a_move_that_does_not_verify_leaves_the_server_empty(pg_server, tmp_path
         assert "Traceback" not in refused.stderr
         assert "Verifying" in message and "settings" in message and "not in content" in message, message
         assert _tables(url) == []
+
+
+def test_a_value_the_server_cannot_hold_is_refused_naming_table_and_column(pg_server, tmp_path: Path) -> None:
+    """SQLite keeps a NUL character in text, PostgreSQL cannot: one line naming the table, the
+    row and the column, exit 1, and the server database as empty as before."""
+    source = tmp_path / "nul.db"
+    assert amends("--db", str(source), "demo", "--tickets", "5").returncode == 0
+    conn = sqlite3.connect(source)
+    with conn:
+        conn.execute("UPDATE messages SET body = 'before' || char(0) || 'after' WHERE id = (SELECT max(id) FROM messages)")
+    conn.close()
+    with empty_database(pg_server) as url:
+        refused = amends("move", "--from", str(source), "--to", url)
+        assert refused.returncode == 1, refused.stderr
+        message = refused.stderr.strip().splitlines()[-1]
+        assert "Traceback" not in refused.stderr
+        assert message.startswith("amends: messages (row ") and "column body" in message, message
+        assert _tables(url) == []

@@ -303,16 +303,28 @@ def _write(db: Database, table: Table, rows: Iterator[tuple], done: Callable[[in
     if _is_pg(db):
         cursor = _raw(db).cursor()
         try:
+            current: tuple = ()
             with cursor.copy(f"COPY {_q(table.name)} ({cols}) FROM STDIN") as copy:
                 for row in rows:
+                    current = row
                     copy.write_row(row)
                     count += 1
                     if count % BATCH == 0:
                         done(count)
         except Exception as error:
             if postgres._is_psycopg(error):
-                raise MoveRefused(f"{table.name}: the server refused a row ({str(error).strip()}); "
-                                  "nothing was moved.", hint="Fix that row in the source, then move again.") from error
+                context = getattr(getattr(error, "diag", None), "context", None) or ""
+                where = re.search(r"line (\d+)(, column (\w+))?", context)
+                nul = [c for c, v in zip(table.columns, current, strict=False) if isinstance(v, str) and "\x00" in v]
+                if nul:  # refused before it was sent: this row
+                    row = f" (row {table.columns[0]} = {current[0]!r}, column {nul[0]})"
+                elif where:  # refused by the server: the line of the COPY is the row's number
+                    row = f" (row {where.group(1)} of the table{', column ' + where.group(3) if where.group(3) else ''})"
+                else:
+                    row = ""
+                reason = " ".join(str(error).split())
+                raise MoveRefused(f"{table.name}{row}: the server refused a value: {reason}; nothing was moved.",
+                                  hint="Fix that row in the source, then move again.") from error
             raise
         done(count)
         return count
