@@ -369,13 +369,21 @@ class PostgresDatabase(Database):
             self._own_commit = int(row[0])
 
     def _begin(self, patient: bool) -> None:
-        """BEGIN and the write lock, waiting in slices and asking ``waiter`` like SQLite's Database."""
+        """BEGIN and the write lock, waiting in slices and asking ``waiter`` like SQLite's Database.
+
+        A free lock is taken at once (one round trip). Otherwise the wait *blocks* on
+        the server for a slice at a time (``lock_timeout``), so the lock goes to the
+        next writer the moment it is released, in the order they asked: polling it
+        with sleeps in between left it idle between writers (8 writer processes:
+        13 resolutions/s against 224 for the same rows raw, benchmarks/bench_postgres.py)."""
+        import psycopg
+
         started = time.monotonic()
+        raw = self._pg.raw
         self._pg.execute("BEGIN")
+        if raw.execute("SELECT pg_try_advisory_xact_lock(%s)", (WRITE_LOCK,)).fetchone()[0]:
+            return
         while True:
-            got = self._pg.raw.execute("SELECT pg_try_advisory_xact_lock(%s)", (WRITE_LOCK,)).fetchone()[0]
-            if got:
-                return
             elapsed = time.monotonic() - started
             if elapsed >= self.write_wait_seconds or not patient:
                 self._pg.raw.execute("ROLLBACK")
@@ -384,7 +392,18 @@ class PostgresDatabase(Database):
             if self.waiter is not None and not self.waiter(elapsed):
                 self._pg.raw.execute("ROLLBACK")
                 raise Cancelled("You stopped waiting for the other user; nothing was saved.")
-            time.sleep(WAIT_SLICE_SECONDS / 10)
+            slice_ms = max(1, int(1000 * min(WAIT_SLICE_SECONDS, self.write_wait_seconds - elapsed)))
+            try:  # one round trip; a timeout undoes the savepoint, and the SET LOCAL with it
+                raw.execute(f"SAVEPOINT amends_lock_wait; SET LOCAL lock_timeout = {slice_ms}; "
+                            f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            except psycopg.errors.LockNotAvailable:
+                raw.execute("ROLLBACK TO SAVEPOINT amends_lock_wait")
+                continue
+            except psycopg.Error as error:  # e.g. interrupted (Cancel) while waiting: nothing was saved
+                raw.execute("ROLLBACK")
+                raise _as_sqlite_error(error, self._pg.where) from error
+            raw.execute("RELEASE SAVEPOINT amends_lock_wait; SET LOCAL lock_timeout TO DEFAULT")
+            return
 
     def interrupt(self) -> None:
         self._pg.interrupt()
