@@ -331,16 +331,20 @@ def _write(db: Database, table: Table, rows: Iterator[tuple], done: Callable[[in
     marks = ", ".join("?" * len(table.columns))
     statement = f"INSERT INTO {_q(table.name)} ({cols}) VALUES ({marks})"
     batch: list[tuple] = []
-    for row in rows:
-        batch.append(tuple(row))
-        if len(batch) >= BATCH:
+    try:
+        for row in rows:
+            batch.append(tuple(row))
+            if len(batch) >= BATCH:
+                db.conn.executemany(statement, batch)
+                count += len(batch)
+                batch = []
+                done(count)
+        if batch:
             db.conn.executemany(statement, batch)
             count += len(batch)
-            batch = []
-            done(count)
-    if batch:
-        db.conn.executemany(statement, batch)
-        count += len(batch)
+    except sqlite3.Error as error:
+        raise MoveRefused(f"{table.name} (rows {count + 1:,}–{count + len(batch):,}): the file refused a row: {error}; "
+                          "nothing was moved.", hint="Fix that row in the source, then move again.") from error
     done(count)
     return count
 
