@@ -317,13 +317,13 @@ def _write(db: Database, table: Table, rows: Iterator[tuple], done: Callable[[in
                 where = re.search(r"line (\d+)(, column (\w+))?", context)
                 nul = [c for c, v in zip(table.columns, current, strict=False) if isinstance(v, str) and "\x00" in v]
                 if nul:  # refused before it was sent: this row
-                    row = f" (row {table.columns[0]} = {current[0]!r}, column {nul[0]})"
+                    at = f" (row {table.columns[0]} = {current[0]!r}, column {nul[0]})"
                 elif where:  # refused by the server: the line of the COPY is the row's number
-                    row = f" (row {where.group(1)} of the table{', column ' + where.group(3) if where.group(3) else ''})"
+                    at = f" (row {where.group(1)} of the table{', column ' + where.group(3) if where.group(3) else ''})"
                 else:
-                    row = ""
+                    at = ""
                 reason = " ".join(str(error).split())
-                raise MoveRefused(f"{table.name}{row}: the server refused a value: {reason}; nothing was moved.",
+                raise MoveRefused(f"{table.name}{at}: the server refused a value: {reason}; nothing was moved.",
                                   hint="Fix that row in the source, then move again.") from error
             raise
         done(count)
