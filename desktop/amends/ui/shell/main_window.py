@@ -501,6 +501,7 @@ class MainWindow(WindowActions, QMainWindow):
             self._tray.icon.hide()
         self.backup_timer.stop()
         self.mail_timer.stop()
+        self.mail.stop_watching()  # the waits for new mail (IDLE) end with the window
         ops.stop_all()  # no worker outlives the window (an import is rolled back)
         if self.inbox.ticket_view.draft_timer.isActive():
             self.inbox.ticket_view.save_draft()  # what was typed is kept
