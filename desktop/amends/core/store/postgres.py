@@ -63,22 +63,24 @@ class Row(tuple):
     """Like ``sqlite3.Row``: by index, by column name, ``keys()``, ``dict(row)``."""
 
     _names: tuple[str, ...] = ()
+    _index: dict[str, int] = {}  # noqa: RUF012 (replaced per row; one dict shared by a query's rows)
 
-    def __new__(cls, values: Sequence[Any], names: tuple[str, ...]) -> Row:
+    def __new__(cls, values: Sequence[Any], names: tuple[str, ...], index: dict[str, int] | None = None) -> Row:
         row = super().__new__(cls, values)
         row._names = names
+        row._index = index if index is not None else {name: i for i, name in enumerate(names)}
         return row
 
     def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
-            try:
-                return tuple.__getitem__(self, self._names.index(key))
-            except ValueError:
-                lowered = key.lower()
-                for i, name in enumerate(self._names):
-                    if name.lower() == lowered:
-                        return tuple.__getitem__(self, i)
-                raise IndexError(f"No item with that key: {key}") from None
+            position = self._index.get(key)  # a dict, not names.index: exports read millions of fields
+            if position is not None:
+                return tuple.__getitem__(self, position)
+            lowered = key.lower()
+            for i, name in enumerate(self._names):
+                if name.lower() == lowered:
+                    return tuple.__getitem__(self, i)
+            raise IndexError(f"No item with that key: {key}") from None
         return tuple.__getitem__(self, key)
 
     def keys(self) -> list[str]:
@@ -87,7 +89,10 @@ class Row(tuple):
 
 def _row_factory(cursor: Any) -> Callable[[Sequence[Any]], Row]:
     names = tuple(column.name for column in (cursor.description or ()))
-    return lambda values: Row(values, names)
+    index: dict[str, int] = {}
+    for i, name in enumerate(names):
+        index.setdefault(name, i)  # the first of two same-named columns, as names.index gave
+    return lambda values: Row(values, names, index)
 
 
 def _as_sqlite_error(error: Exception, where: str) -> Exception:
@@ -530,13 +535,21 @@ class PostgresDatabase(Database):
                              (pg_listen.CHANNEL, pg_listen.payload(change, self.backend_pid, self.actor, tables)))
 
     def _begin(self, patient: bool) -> None:
-        """BEGIN and the write lock, waiting in slices and asking ``waiter`` like SQLite's Database."""
+        """BEGIN and the write lock, waiting in slices and asking ``waiter`` like SQLite's Database.
+
+        A free lock is taken at once (one round trip). Otherwise the wait *blocks* on
+        the server for a slice at a time (``lock_timeout``), so the lock goes to the
+        next writer the moment it is released, in the order they asked: polling it
+        with sleeps in between left it idle between writers (8 writer processes:
+        13 resolutions/s against 224 for the same rows raw, benchmarks/bench_postgres.py)."""
+        import psycopg
+
         started = time.monotonic()
+        raw = self._pg.raw
         self._pg.execute("BEGIN")
+        if raw.execute("SELECT pg_try_advisory_xact_lock(%s)", (WRITE_LOCK,)).fetchone()[0]:
+            return
         while True:
-            got = self._pg.raw.execute("SELECT pg_try_advisory_xact_lock(%s)", (WRITE_LOCK,)).fetchone()[0]
-            if got:
-                return
             elapsed = time.monotonic() - started
             if elapsed >= self.write_wait_seconds or not patient:
                 self._pg.raw.execute("ROLLBACK")
@@ -545,7 +558,18 @@ class PostgresDatabase(Database):
             if self.waiter is not None and not self.waiter(elapsed):
                 self._pg.raw.execute("ROLLBACK")
                 raise Cancelled("You stopped waiting for the other user; nothing was saved.")
-            time.sleep(WAIT_SLICE_SECONDS / 10)
+            slice_ms = max(1, int(1000 * min(WAIT_SLICE_SECONDS, self.write_wait_seconds - elapsed)))
+            try:  # one round trip; a timeout undoes the savepoint, and the SET LOCAL with it
+                raw.execute(f"SAVEPOINT amends_lock_wait; SET LOCAL lock_timeout = {slice_ms}; "
+                            f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            except psycopg.errors.LockNotAvailable:
+                raw.execute("ROLLBACK TO SAVEPOINT amends_lock_wait")
+                continue
+            except psycopg.Error as error:  # e.g. interrupted (Cancel) while waiting: nothing was saved
+                raw.execute("ROLLBACK")
+                raise _as_sqlite_error(error, self._pg.where) from error
+            raw.execute("RELEASE SAVEPOINT amends_lock_wait; SET LOCAL lock_timeout TO DEFAULT")
+            return
 
     def interrupt(self) -> None:
         self._pg.interrupt()
