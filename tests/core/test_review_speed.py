@@ -35,3 +35,38 @@ def test_active_subscribers_count_reads_the_index_only(tmp_path):
                      "AND (cancelled_at IS NULL OR cancelled_at >= ?)", ("2026-10-01", "2026-07-01"))
     db.close()
     assert "COVERING INDEX" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def _resolution_plans(tmp_path) -> dict[str, str]:
+    """The plans of the Review's reads of a period's resolutions (resolutions.py), on a real file."""
+    from datetime import date
+
+    from amends.core.insights import resolutions
+    from amends.core.insights.period import Period
+
+    db = open_database(tmp_path / "plan.db", "t")
+    seen: list[str] = []
+    db.conn.set_trace_callback(seen.append)
+    resolutions.resolution_figures(db, Period(date(2026, 7, 1), date(2026, 9, 30)))
+    db.conn.set_trace_callback(None)
+    plans = {}
+    for statement in seen:
+        if "FROM resolutions" in statement and not statement.lstrip().upper().startswith(("BEGIN", "COMMIT")):
+            plans[" ".join(statement.split())[:80]] = _plan(db, statement)
+    db.close()
+    return plans
+
+
+def test_a_periods_resolution_figures_read_covering_indexes(tmp_path):
+    """S16REVIEW: the grouped counts, the offer values (for the medians) and the offers out of range read a
+    range of an index that holds every column they need (the last only the few out-of-range rows): at
+    1,000,000 tickets the table rows of ~250,000 resolutions a quarter were looked up one by one."""
+    plans = _resolution_plans(tmp_path)
+    grouped = next(p for s, p in plans.items() if s.startswith("SELECT category, offer_kind, count(*)"))
+    assert "COVERING INDEX resolutions_period" in grouped, grouped
+    values = next(p for s, p in plans.items() if s.startswith("SELECT actor, category, offer_value"))
+    assert "COVERING INDEX resolutions_offers" in values, values
+    out = next(p for s, p in plans.items() if "offer_in_bounds = 0" in s or s.startswith("SELECT r.ticket_id, t.ref"))
+    assert "resolutions_out_of_range" in out, out
+    money = next(p for s, p in plans.items() if s.startswith("SELECT r.category, r.offer_kind, r.offer_value"))
+    assert "SEARCH r USING COVERING INDEX resolutions_period" in money, money
