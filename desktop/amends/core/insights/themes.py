@@ -40,18 +40,16 @@ from __future__ import annotations
 
 import json
 import math
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from amends.core import proposals
 from amends.core.insights.numbers import poisson_at_least
 from amends.core.insights.period import FIRST_DAY, Period
-from amends.core.insights.words import normalised, token_phrases
+from amends.core.insights.words import normalised, text_phrases
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES
 
@@ -250,12 +248,12 @@ def themes(db: Database, period: Period, *, min_tickets: int = 3, count_sample: 
     sized = {(c, w): _counted(db, c, *windows[w], count_sample) for c in CATEGORIES for w in range(len(windows))}
     totals = {key: n for key, (n, _) in sized.items()}
     chosen = {key: picked for key, (_, picked) in sized.items()}
-    texts = _normalised_texts(_texts(db, sorted({i for found in chosen.values() for i in found})))
+    texts = _texts(db, sorted({i for found in chosen.values() for i in found}))
     discovery: dict[str, dict[int, set[str]]] = {}
     for category in CATEGORIES:
         sample = _sample(chosen[(category, 0)], SAMPLE)
         if sample:
-            discovery[category] = {i: token_phrases(texts[i].split()) for i in sample}
+            discovery[category] = {i: text_phrases(texts[i][0]) | text_phrases(texts[i][1] or "") for i in sample}
     found = _discover(discovery, min_tickets)
     coverage = _coverage(db)
     result = []
@@ -279,33 +277,16 @@ def themes(db: Database, period: Period, *, min_tickets: int = 3, count_sample: 
     return result
 
 
-def _normalised_texts(texts: dict[int, tuple[str, str | None]]) -> dict[int, str]:
-    """Each ticket's :func:`_text`, made once: the phrases are found and the
-    themes counted in it (words are split once per ticket, not per use)."""
-    return {i: _text(subject, body) for i, (subject, body) in texts.items()}
-
-
-def _count(texts: list[str], groups: list[tuple[str, ...]]) -> list[int]:
-    """How many of ``texts`` (each a :func:`_text`) are in each theme (any
-    of its phrases). The texts are searched as one string, a phrase at a
-    time (``str.find`` runs in C), skipping to the next text after a hit, so
-    the Python work is per hit, not per text and phrase."""
+def _count(texts: Iterable[tuple[str, str | None]], groups: list[tuple[str, ...]]) -> list[int]:
+    """How many of ``texts`` are in each theme (any of its phrases)."""
     counts = [0] * len(groups)
-    if not groups or not texts:
+    if not groups:
         return counts
-    starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
-    whole = "\0".join(texts)  # a normalised text has no NUL (the byte table makes it a space): no phrase spans two
-    ends = [*starts[1:], len(whole) + 1]
-    for index, names in enumerate(groups):
-        members: set[int] = set()
-        for phrase in names:
-            padded = f" {phrase} "
-            at = whole.find(padded)
-            while at != -1:
-                which = bisect_right(starts, at) - 1
-                members.add(which)
-                at = whole.find(padded, ends[which])
-        counts[index] = len(members)
+    flat = [(f" {p} ", index) for index, names in enumerate(groups) for p in names]
+    for subject, body in texts:
+        text = _text(subject, body)
+        for index in {index for p, index in flat if p in text}:
+            counts[index] += 1
     return counts
 
 
@@ -323,8 +304,8 @@ def ticket_ids(db: Database, period: Period, category: str, names: Iterable[str]
 
 def _matching(db: Database, category: str, names: tuple[str, ...], start: str, end: str) -> list[int]:
     padded = [f" {p} " for p in names]
-    found = _normalised_texts(_texts(db, _ids(db, category, start, end)))
-    return sorted(i for i, text in found.items() if any(p in text for p in padded))
+    found = _texts(db, _ids(db, category, start, end))
+    return sorted(i for i, (subject, body) in found.items() if any(p in _text(subject, body) for p in padded))
 
 
 def rule_for(theme: Theme) -> rules.Rule:

@@ -4,8 +4,6 @@ checks for "covered" all split text the same way."""
 
 from __future__ import annotations
 
-from itertools import pairwise
-
 #: Bytes that end a phrase (sentence and clause punctuation, line breaks)
 #: and bytes that only separate words (spaces, other ASCII punctuation,
 #: digits). Bytes of UTF-8 letters (0x80 and up) and ASCII letters stay, so
@@ -101,17 +99,3 @@ def phrases(tokens: list[str]) -> set[str]:
 def mentions(text: str, phrase: str) -> bool:
     """Whether ``text`` contains ``phrase`` as whole words."""
     return f" {phrase} " in normalised(text)
-
-
-
-def token_phrases(tokens: list[str]) -> set[str]:
-    """``text_phrases`` of a text from its normalised words (``"|"`` where a
-    sentence or clause ends): the same 1- to 3-word phrases, made with
-    comprehensions over the whole text instead of a loop per clause."""
-    stop = STOP_WORDS
-    good = {t for t in set(tokens) if len(t) >= 3 and t not in stop}  # "|" is shorter: never in a phrase's ends
-    found = set(good)
-    found.update(f"{a} {b}" for a, b in pairwise(tokens) if a in good and b in good)
-    found.update(f"{a} {b} {c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False)
-                 if a in good and c in good and b != "|")
-    return found
