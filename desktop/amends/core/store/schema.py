@@ -726,8 +726,8 @@ V4 += _V4_F3
 V5 = """
 -- S16REVIEW: the Review's reads of a period's resolutions and messages from index ranges that hold every
 -- column they need (issue 16: at 1,000,000 tickets the table rows of a quarter's ~230,000 resolutions were
--- looked up one by one, three times). Indexes rather than summary rows kept by triggers: no trigger on the resolve path,
--- and nothing that can drift from the rows when another tool writes raw SQL.
+-- looked up one by one, three times). Indexes rather than summary rows kept by triggers: no trigger on the
+-- resolve path, and nothing that can drift from the rows when another tool writes raw SQL.
 -- The grouped counts (checklist, cost units, offer totals and bounds per category and kind); with the
 -- ticket, also the priced resolutions (cost in money) and the save-offer candidates:
 CREATE INDEX resolutions_period ON resolutions(resolved_at, category, offer_kind, policy_version_id, steps_skipped,
