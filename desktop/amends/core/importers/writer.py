@@ -123,7 +123,11 @@ def _existing(conn: sqlite3.Connection, select: str, values: Iterable[str]) -> s
 
 
 def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
-          check_cancel: Callable[[], None] = lambda: None) -> dict[str, int]:
+          check_cancel: Callable[[], None] = lambda: None, *, bulk: bool = True) -> dict[str, int]:
+    """Write the records; counts of new, updated, unchanged and messages.
+    ``bulk``: new tickets' messages and search rows one executemany per
+    table (see :class:`_Pending`); False writes them ticket by ticket, the
+    reference the bulk path is tested against (same rows, same ids)."""
     counts = {"new": 0, "updated": 0, "unchanged": 0, "messages": 0}
     if parsed.policies and pristine_defaults(conn):
         policies.remove_all(conn)
@@ -137,7 +141,7 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
     boxes = mailbox_ids(conn) if any(t.mailbox for t in parsed.tickets) else {}
     touched: set[int] = set()
     created: dict[int, rules.Given] = {}  # new tickets, with what their record set itself
-    pending = _Pending() if parsed.complete else None
+    pending = _Pending(ordered=not parsed.complete) if bulk else None
     for number, ticket in enumerate(parsed.tickets):
         if number % 500 == 0:
             check_cancel()
@@ -175,14 +179,19 @@ _INSERT_SEARCH = "INSERT INTO ticket_search (rowid, subject, body) VALUES (?, ?,
 
 @dataclass
 class _Pending:
-    """A complete file's new tickets' messages and search rows, written after
-    its tickets with one executemany per table: three statements per ticket,
-    interleaved over the ~30 B-trees of three tables, cost twice as much
-    (issue 16). Only for complete (exchange format) files, whose records never
-    read each other's messages (no mail threading, refs are unique)."""
+    """New tickets' messages and search rows, written after their tickets
+    with one executemany per table: three statements per ticket, interleaved
+    over the ~30 B-trees of three tables, cost twice as much (issue 16).
+    A complete (exchange format) file's records never read each other's
+    messages (no mail threading, refs are unique). Mail may (a reply joining
+    a ticket of the same batch, a subject reference, an update): so for mail
+    (``ordered``) whatever is pending is written before any other write or
+    read of messages, and the rows and their ids are the same as written one
+    by one (tests/core/test_mail_bulk_write.py)."""
 
     messages: list[tuple] = field(default_factory=list)
     search: list[tuple] = field(default_factory=list)
+    ordered: bool = False
 
     def flush(self, conn: sqlite3.Connection) -> None:
         conn.executemany(_INSERT_MESSAGE, self.messages)
@@ -382,6 +391,8 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, c
     row = conn.execute("SELECT id, subject, category, status, priority, assignee, created_at, updated_at, customer_id "
                        "FROM tickets WHERE ref = ?", (record.ref,)).fetchone() if record.ref in here.refs else None
     if row is None and any(r in here.message_ids for r in record.references):
+        if pending is not None and pending.ordered:  # the message it answers may be pending
+            pending.flush(conn)
         # A reply to mail we already have: it joins that conversation.
         known = conn.execute(
             f"SELECT ticket_id FROM messages WHERE external_id IN ({','.join('?' * len(record.references))}) "
@@ -393,6 +404,8 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, c
         here.reference = reference.stored_template(conn)
     if row is None and (referred := reference.ticket_for(conn, record, here.reference)) is not None:
         # no usable threading headers, but the subject names the customer's own ticket
+        if pending is not None and pending.ordered:
+            pending.flush(conn)
         _append_messages(conn, referred, record, totals, here)
         return None
     cycle = None
@@ -429,12 +442,16 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, c
                                      _defects(m)) for m in fresh)
             pending.search.append(search)
         else:
+            if pending is not None and pending.ordered:  # the messages keep the order (and ids) they came in
+                pending.flush(conn)
             _insert_messages(conn, ticket_id, fresh, [m.flag for m in fresh])
             conn.execute(_INSERT_SEARCH, search)
         if record.resolution is not None:
             _resolution(conn, ticket_id, record, cycle, versions)
         return ticket_id
     ticket_id = row[0]
+    if pending is not None and pending.ordered:
+        pending.flush(conn)
     if tuple(row[1:]) != fields:
         conn.execute("UPDATE tickets SET subject = ?, category = ?, status = ?, priority = ?, assignee = ?, "
                      "created_at = ?, updated_at = ?, customer_id = ?, billing_cycle = ?, "
