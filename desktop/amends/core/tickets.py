@@ -304,6 +304,31 @@ def count(db: Database, query: InboxQuery, *, cap: int = 10_000, now: str | None
     return min(found, cap), found > cap
 
 
+def listed(db: Database, query: InboxQuery, ticket_ids: list[int], *, now: str | None = None) -> set[int]:
+    """Which of ``ticket_ids`` the query shows now (its filters and search,
+    and Active's due check-ins): the inbox model's bounded reload re-checks
+    only the rows on screen far down the list, instead of reading every
+    page from the top again (issue 16). One query for at most a few blocks."""
+    query = query.validated()
+    if not ticket_ids:
+        return set()
+    now = now or clock.now_iso()
+    where, params, fts, _fields = _where(db, query, now)
+    where.append("t.id IN (SELECT value FROM json_each(?))")
+    params.append(json.dumps(list(ticket_ids)))
+    if query.view == "due_followups":
+        where.append("t.id IN (SELECT ticket_id FROM followups WHERE done_at IS NULL AND due_at <= ?)")
+        params.append(now)
+    if fts:
+        where.append("t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)")
+        params.append(fts)
+    found = {r[0] for r in db.tuples("SELECT t.id FROM tickets t WHERE " + " AND ".join(where), params)}
+    if query.status == "active" and query.view == "all" and query.ids is None and not query.full_text:
+        wanted = set(ticket_ids)  # the same (few) check-ins the model merges into Active's pages
+        found.update(r.id for r in due_checkins(db, query, now=now) if r.id in wanted)
+    return found
+
+
 def row(db: Database, ticket_id: int) -> TicketRow | None:
     """One inbox line, fresh from the database (the model refreshes with it)."""
     found = db.tuples(_ROW_SQL.format(due="NULL", source="tickets t") + "\nWHERE t.id = ?",
