@@ -149,3 +149,28 @@ def test_a_mail_ticket_naming_one_of_the_same_file_still_joins_it(db, tmp_path):
     assert report.written, report.errors
     assert db.scalar("SELECT count(*) FROM tickets") == 1
     assert [m.body for m in tickets.get(db, first).messages] == ["crushed", "any news?"]
+
+
+def test_a_batched_csv_import_is_sorted_by_rules_and_waits_as_written_one_by_one(db, tmp_path):
+    """CSV rows are batched too (unique refs, no threading): the relations
+    side's rules (the shipped ones: "crushed" is a damaged shipment) still sort
+    the new tickets, and each waits since its message."""
+    from amends.core import importers, tickets
+    from amends.core.store.schema import WAITING
+
+    path = tmp_path / "tickets.csv"
+    path.write_text("id,subject,body,created_at\n"
+                    "r1,Box crushed,It arrived crushed,2026-01-05T10:00:00Z\n"
+                    "r2,Where is it,No parcel yet,2026-01-06T10:00:00Z\n"
+                    "r3,No body,,2026-01-07T10:00:00Z\n", encoding="utf-8")
+    report = importers.import_file(db, path, "csv")
+    assert report.written and report.imported == 3, report.errors
+    found = {ref: (category, waiting) for ref, category, waiting in db.tuples(
+        "SELECT ref, category, waiting_since FROM tickets ORDER BY id")}
+    assert found == {"r1": ("damaged_shipment", "2026-01-05T10:00:00Z"), "r2": ("other", "2026-01-06T10:00:00Z"),
+                     "r3": ("other", None)}
+    before = db.tuples("SELECT id, waiting_since, replied_at, last_in_at FROM tickets ORDER BY id")
+    with db.transaction() as conn:
+        conn.execute(WAITING)
+    assert db.tuples("SELECT id, waiting_since, replied_at, last_in_at FROM tickets ORDER BY id") == before
+    assert tickets.page(db, tickets.InboxQuery(status="all", text="crushed"))[0][0].subject == "Box crushed"

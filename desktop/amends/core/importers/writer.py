@@ -137,7 +137,7 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
     boxes = mailbox_ids(conn) if any(t.mailbox for t in parsed.tickets) else {}
     touched: set[int] = set()
     created: dict[int, rules.Given] = {}  # new tickets, with what their record set itself
-    pending = _Pending.start(conn) if parsed.complete else None
+    pending = _Pending.start(conn) if parsed.complete or parsed.batched else None
     for number, ticket in enumerate(parsed.tickets):
         if number % 500 == 0:
             check_cancel()
@@ -175,11 +175,12 @@ _INSERT_SEARCH = "INSERT INTO ticket_search (rowid, subject, body) VALUES (?, ?,
 
 @dataclass
 class _Pending:
-    """A complete file's new tickets, with their messages and search rows,
-    written together with one executemany per table: three statements per
-    ticket, interleaved over the ~30 B-trees of three tables, cost twice as
-    much (issue 16). Only for complete (exchange format) files, whose records
-    never read each other's messages (no mail threading, refs are unique).
+    """A file's new tickets, with their messages and search rows, written
+    together with one executemany per table: three statements per ticket,
+    interleaved over the ~30 B-trees of three tables, cost twice as much
+    (issue 16). Only for files whose records never read each other's rows
+    (``Parsed.batched``: the exchange format and CSV; no mail threading,
+    refs are unique).
 
     On SQLite the tickets get their ids here (the ones SQLite would give:
     one past the largest) and go in *after* their messages, with the foreign
