@@ -9,7 +9,7 @@ written in the same transaction as the ticket or message it indexes.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, NamedTuple
 
 from amends.core import audit, clock, customers, query_syntax, targets
@@ -396,10 +396,27 @@ def get(db: Database, ticket_id: int, *, with_messages: bool = True) -> Ticket:
     return ticket
 
 
+def _message_maker() -> Any:
+    """Messages made from a row of their fields in order without the frozen
+    dataclass's __init__ (one guarded setattr per field): the same objects
+    (frozen, equal, replaceable) in half the time; a long ticket's 50 were a
+    fifth of what opening it costs beyond its SQL (issue 16)."""
+    names, new = tuple(f.name for f in fields(Message)), object.__new__
+
+    def make(values: tuple) -> Message:
+        message = new(Message)
+        message.__dict__.update(zip(names, values))
+        return message
+    return make
+
+
+_make_message = _message_maker()
+
+
 def messages(db: Database, ticket_id: int) -> list[Message]:
     """The conversation, oldest first. Plain tuples, not sqlite3.Row: a long
     ticket's messages are the biggest read of opening it (issue 16)."""
-    return [Message(*r) for r in db.tuples(
+    return [_make_message(r) for r in db.tuples(
         "SELECT id, ticket_id, direction, author, created_at, body, flag, html FROM messages "
         "WHERE ticket_id = ? ORDER BY created_at, id", (ticket_id,))]
 
