@@ -415,3 +415,23 @@ def test_a_bounded_reload_still_shows_changes_far_down_and_at_the_top(demo_db):
     assert model.data(model.index(after.index(renamed), subject)) == "Renamed far down"
     # Fetching on after the reload goes on where the loaded rows end (nothing left here).
     assert not model.canFetchMore()
+
+
+def test_a_row_kept_by_a_bounded_reload_is_not_listed_twice_when_paging_on(demo_db):
+    """After a bounded reload the rows far down keep their ids; a change that
+    sorts one of them past the loaded rows must not bring it in a second time
+    when the person scrolls on."""
+    model = InboxModel(demo_db, page_size=10, max_blocks=3)
+    model.set_query(tickets.InboxQuery(status="all", sort="priority"))
+    for _ in range(19):
+        model.fetchMore()
+    assert model.rowCount() == 200 and model.canFetchMore()
+    moved = model.ticket_id(150)
+    with demo_db.transaction() as conn:  # now it sorts last of all
+        conn.execute("UPDATE tickets SET priority = 0, updated_at = '2000-01-01T00:00:00Z' WHERE id = ?", (moved,))
+    model.reload()
+    assert model.row_of(moved) == 150  # kept where it was (its line is read again when painted)
+    while model.canFetchMore():
+        model.fetchMore()
+    ids = [model.ticket_id(r) for r in range(model.rowCount())]
+    assert ids.count(moved) == 1 and len(ids) == len(set(ids)) == 300

@@ -101,6 +101,10 @@ class InboxModel(QAbstractTableModel):
         self._pinned: int | None = None
         self.resort_pending = False
         self._checkins: list[tickets.TicketRow] = []  # due check-ins of resolved tickets not yet placed
+        #: After a bounded reload (rows far down kept by id), paging on skips tickets already listed: a
+        #: bitmap by ticket id (1 bit each: 125 KB for a million), made on the first fetch that needs it.
+        self._kept_far = False
+        self._listed: bytearray | None = None
 
     # -- loading -----------------------------------------------------------
     @property
@@ -118,6 +122,7 @@ class InboxModel(QAbstractTableModel):
         self._now, self._reply = clock.now_iso(), reply
         self.resort_pending = False
         self._query = query
+        self._kept_far, self._listed = False, None
         self._install(rows, found)
         self._cursor = cursor
         self._at_end = cursor is None
@@ -231,6 +236,8 @@ class InboxModel(QAbstractTableModel):
             return
         rows, cursor = tickets.page(self._db, self._query, self._cursor, self._page_size)
         rows = self._with_checkins(self._query, rows, cursor is None, first=False)
+        if self._kept_far:
+            rows = self._not_listed(rows)
         found = tags.for_tickets(self._db, [r.id for r in rows])
         if rows:
             start = len(self._ids)
@@ -242,6 +249,25 @@ class InboxModel(QAbstractTableModel):
             self.endInsertRows()
         self._cursor = cursor
         self._at_end = cursor is None
+
+    def _not_listed(self, rows: list[tickets.TicketRow]) -> list[tickets.TicketRow]:
+        """``rows`` less the tickets listed already (a change sorted a kept row
+        past the loaded ones), each then marked listed."""
+        listed = self._listed
+        if listed is None:
+            listed = self._listed = bytearray((max(self._ids, default=0) >> 3) + 1)
+            for ticket_id in self._ids:
+                listed[ticket_id >> 3] |= 1 << (ticket_id & 7)
+        fresh = []
+        for row in rows:
+            at, bit = row.id >> 3, 1 << (row.id & 7)
+            if at >= len(listed):
+                listed.extend(bytes(at - len(listed) + 1))
+            elif listed[at] & bit:
+                continue
+            listed[at] |= bit
+            fresh.append(row)
+        return fresh
 
     def reload(self) -> None:
         """Re-read what is shown (someone changed the data), in a bounded
@@ -297,6 +323,7 @@ class InboxModel(QAbstractTableModel):
         self._blocks.clear()
         self._hot = None
         self._ids, self._due = ids, due
+        self._kept_far, self._listed = far and not at_end, None
         self._seed(0, head, found)
         self._cursor, self._at_end = cursor, at_end
         self.endResetModel()
