@@ -360,7 +360,9 @@ def due_checkins(db: Database, query: InboxQuery, *, now: str | None = None, lim
     where[:0] = ["t.status = 'resolved'", "(t.snoozed_until IS NULL OR t.snoozed_until <= ?)",  # snoozed: not now
                  "t.id IN (SELECT ticket_id FROM followups WHERE done_at IS NULL AND due_at <= ?)"]
     params[:0] = [now, now]
-    sql = _ROW_SQL.format(due="NULL", source="tickets t") + "\nWHERE " + " AND ".join(where) + \
+    # From the due follow-ups (few), each ticket by its id in id order: left to itself the planner walked
+    # every resolved ticket by a status or filter index (0.66-1.1 s at 1,000,000 tickets, issue 16).
+    sql = _ROW_SQL.format(due="NULL", source="tickets t NOT INDEXED") + "\nWHERE " + " AND ".join(where) + \
         "\nORDER BY t.id LIMIT ?"
     return [_row(r) for r in db.tuples(sql, [db.actor, now, *params, limit])]
 
