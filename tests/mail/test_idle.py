@@ -49,3 +49,14 @@ def test_without_idle_the_folder_is_polled(imap_server_without_idle):
     assert fetch.wait_for_mail(mailbox(server), server.password, 20, poll_seconds=0.5) is True
     later.join()
     assert fetch.wait_for_mail(mailbox(server), server.password, 1, poll_seconds=0.3) is False
+
+
+def test_polling_notices_a_cancel_within_a_second_not_at_the_next_poll(imap_server_without_idle):
+    """The app stops its watchers when it closes: a poll every minute must
+    not hold the window's close (or the process's exit) for that minute."""
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    start = time.monotonic()
+    assert fetch.wait_for_mail(mailbox(imap_server_without_idle), imap_server_without_idle.password, 120,
+                               cancelled=stop.is_set, poll_seconds=30) is False
+    assert time.monotonic() - start < 5

@@ -36,8 +36,8 @@ def test_sqlite_only_forms_are_rewritten() -> None:
         "SELECT a FROM t WHERE true ORDER BY a"
     assert to_postgres("SELECT id FROM tickets t INDEXED BY tickets_snoozed WHERE 1").sql == \
         "SELECT id FROM tickets t WHERE true"
-    assert to_postgres("SELECT id FROM tickets t NOT INDEXED\nWHERE t.id IN (SELECT 1)").sql == \
-        "SELECT id FROM tickets t\nWHERE t.id IN (SELECT 1)"
+    assert to_postgres("SELECT id FROM tickets t NOT INDEXED WHERE t.id IN (SELECT 1)").sql == \
+        "SELECT id FROM tickets t WHERE t.id IN (SELECT 1)"
 
 
 def test_what_cannot_be_translated_is_refused_by_name() -> None:

@@ -123,7 +123,11 @@ def _existing(conn: sqlite3.Connection, select: str, values: Iterable[str]) -> s
 
 
 def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
-          check_cancel: Callable[[], None] = lambda: None) -> dict[str, int]:
+          check_cancel: Callable[[], None] = lambda: None, *, bulk: bool = True) -> dict[str, int]:
+    """Write the records; counts of new, updated, unchanged and messages.
+    ``bulk``: new tickets' messages and search rows one executemany per
+    table (see :class:`_Pending`); False writes them ticket by ticket, the
+    reference the bulk path is tested against (same rows, same ids)."""
     counts = {"new": 0, "updated": 0, "unchanged": 0, "messages": 0}
     if parsed.policies and pristine_defaults(conn):
         policies.remove_all(conn)
@@ -137,7 +141,8 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
     boxes = mailbox_ids(conn) if any(t.mailbox for t in parsed.tickets) else {}
     touched: set[int] = set()
     created: dict[int, rules.Given] = {}  # new tickets, with what their record set itself
-    pending = _Pending.start(conn) if parsed.complete or parsed.batched else None
+    pending = _Pending.start(conn, ordered=not parsed.complete, tickets=parsed.complete or parsed.batched) \
+        if bulk else None
     for number, ticket in enumerate(parsed.tickets):
         if number % 500 == 0:
             check_cancel()
@@ -175,32 +180,38 @@ _INSERT_SEARCH = "INSERT INTO ticket_search (rowid, subject, body) VALUES (?, ?,
 
 @dataclass
 class _Pending:
-    """A file's new tickets, with their messages and search rows, written
-    together with one executemany per table: three statements per ticket,
-    interleaved over the ~30 B-trees of three tables, cost twice as much
-    (issue 16). Only for files whose records never read each other's rows
-    (``Parsed.batched``: the exchange format and CSV; no mail threading,
-    refs are unique).
+    """New tickets' messages and search rows, written after their tickets
+    with one executemany per table: three statements per ticket, interleaved
+    over the ~30 B-trees of three tables, cost twice as much (issue 16).
+    A complete (exchange format) file's records never read each other's
+    messages (no mail threading, refs are unique). Mail may (a reply joining
+    a ticket of the same batch, a subject reference, an update): so for mail
+    (``ordered``) whatever is pending is written before any other write or
+    read of messages, and the rows and their ids are the same as written one
+    by one (tests/core/test_mail_bulk_write.py).
 
-    On SQLite the tickets get their ids here (the ones SQLite would give:
-    one past the largest) and go in *after* their messages, with the foreign
-    keys checked at commit (``PRAGMA defer_foreign_keys``, this transaction
-    only): each message's waiting trigger then finds no ticket to update,
-    and one statement sets the new tickets' waiting columns from their
-    messages with the schema's own recompute (schema.WAITING, what the
-    triggers keep) — per message, those updates moved the ticket in two
-    indexes and were half of the messages' cost."""
+    Files whose records never read each other's rows (``Parsed.batched``:
+    the exchange format and CSV) batch the new tickets too, on SQLite: they
+    get their ids here (the ones SQLite would give: one past the largest)
+    and go in *after* their messages, with the foreign keys checked at
+    commit (``PRAGMA defer_foreign_keys``, this transaction only). Each
+    message's waiting trigger then finds no ticket to update, and one
+    statement sets the new tickets' waiting columns from their messages with
+    the schema's own recompute (schema.WAITING, what the triggers keep): per
+    message, those updates moved the ticket in two indexes and were half of
+    the messages' cost."""
 
     messages: list[tuple] = field(default_factory=list)
     search: list[tuple] = field(default_factory=list)
+    ordered: bool = False
     #: New tickets' rows (id first) not written yet; None: tickets are written one by one.
     tickets: list[tuple] | None = None
     _next_id: int | None = None
 
     @classmethod
-    def start(cls, conn: sqlite3.Connection) -> _Pending:
-        pending = cls()
-        if isinstance(conn, sqlite3.Connection):  # PostgreSQL keeps its ticket-first order
+    def start(cls, conn: sqlite3.Connection, *, ordered: bool, tickets: bool) -> _Pending:
+        pending = cls(ordered=ordered)
+        if tickets and isinstance(conn, sqlite3.Connection):  # PostgreSQL keeps its ticket-first order
             conn.execute("PRAGMA defer_foreign_keys = ON")  # off again when the transaction ends
             pending.tickets = []
         return pending
@@ -425,6 +436,8 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, c
     row = conn.execute("SELECT id, subject, category, status, priority, assignee, created_at, updated_at, customer_id "
                        "FROM tickets WHERE ref = ?", (record.ref,)).fetchone() if record.ref in here.refs else None
     if row is None and any(r in here.message_ids for r in record.references):
+        if pending is not None and pending.ordered:  # the message it answers may be pending
+            pending.flush(conn)
         # A reply to mail we already have: it joins that conversation.
         known = conn.execute(
             f"SELECT ticket_id FROM messages WHERE external_id IN ({','.join('?' * len(record.references))}) "
@@ -438,6 +451,8 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, c
         pending.flush(conn)  # the ticket its subject names may be one of this file's, not (all) written yet
     if row is None and (referred := reference.ticket_for(conn, record, here.reference)) is not None:
         # no usable threading headers, but the subject names the customer's own ticket
+        if pending is not None and pending.ordered:
+            pending.flush(conn)
         _append_messages(conn, referred, record, totals, here)
         return None
     cycle = None
@@ -465,8 +480,9 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, c
             ticket_id = batch.ticket_id(conn)
             batch.tickets.append((ticket_id, record.ref, *fields, cycle, resolved_at, mailbox_id))
         else:
-            if pending is not None and pending.tickets:
-                pending.flush(conn)  # a ticket written on its own takes the next free id
+            if pending is not None and (pending.tickets or (batch is None and pending.ordered)):
+                # a ticket written on its own takes the next free id; its messages keep the order they came in
+                pending.flush(conn)
             ticket_id = conn.execute(_INSERT_TICKET, (record.ref, *fields, cycle, resolved_at, mailbox_id)).lastrowid
         here.refs.add(record.ref)
         if counts is not None:
@@ -485,6 +501,8 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, c
             _resolution(conn, ticket_id, record, cycle, versions)
         return ticket_id
     ticket_id = row[0]
+    if pending is not None and pending.ordered:
+        pending.flush(conn)
     if tuple(row[1:]) != fields:
         conn.execute("UPDATE tickets SET subject = ?, category = ?, status = ?, priority = ?, assignee = ?, "
                      "created_at = ?, updated_at = ?, customer_id = ?, billing_cycle = ?, "

@@ -55,6 +55,9 @@ class FetchReport:
     #: The server renumbered the folder (a new UIDVALIDITY): it was read again from the start.
     resynced: bool = False
     already_here: int = 0   # messages the server had that were here already (by Message-ID)
+    #: The mailboxes that were fetched to the end: their servers answer (the app then waits on them
+    #: for new mail: IDLE where offered, else polling; see :func:`wait_for_mail`).
+    answered: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -237,6 +240,7 @@ def fetch(db: Database, account_id: int, password: str | None, *,
             client.logout()
         except (OSError, imaplib.IMAP4.error) as error:  # what was fetched is kept; only the goodbye failed
             log.info("IMAP logout from %s failed: %s", box.imap_host, error)
+    report.answered.append(box.id)
     log.info("Fetched from %s %s: %d new messages, %d here already, last UID %s%s", box.imap_host,
              box.imap_folder, report.messages, report.already_here, report.last_uid,
              " (after a UIDVALIDITY change)" if report.resynced else "")
@@ -339,7 +343,11 @@ def wait_for_mail(box: Mailbox, secret: str | None, seconds: float, *,
             return _idle(client, seconds, cancelled)
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and not (cancelled is not None and cancelled()):
-            time.sleep(min(poll_seconds, max(0.0, deadline - time.monotonic())))
+            poll = min(deadline, time.monotonic() + poll_seconds)
+            while time.monotonic() < poll:  # in one-second slices, so that cancelling is noticed
+                if cancelled is not None and cancelled():
+                    return False
+                time.sleep(min(1.0, max(0.0, poll - time.monotonic())))
             status, data = client.select(_quoted(box.imap_folder), readonly=True)
             if status == "OK" and int(data[0] or 0) > count:
                 return True

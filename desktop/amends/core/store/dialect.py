@@ -6,7 +6,7 @@ again and again). Only mechanical rewrites live here: placeholders (``?`` and
 ``:name`` → ``%s`` / ``%(name)s``, literal ``%`` doubled), ``INSERT OR
 IGNORE``, ``IS [NOT] ?`` (null-safe comparison), ``json_each(?)`` id lists,
 ``char(n)``, ``COLLATE NOCASE`` (PostgreSQL's columns are ``citext`` where it
-matters), ``INDEXED BY`` / ``NOT INDEXED``, and full-text ``MATCH`` on the two search tables.
+matters), ``INDEXED BY`` and ``NOT INDEXED`` (planner hints: dropped), and full-text ``MATCH`` on the two search tables.
 A statement it cannot translate is refused with :class:`Unsupported`,
 naming it, never guessed.
 """
@@ -84,7 +84,6 @@ _CUSTOMER_MATCH = re.compile(r"\bcustomer_search\s+MATCH\s+\?", re.IGNORECASE)
 #: SQLite's 1 / 0 as a whole condition ("WHERE 1", "AND 1", "(0)"): PostgreSQL wants booleans.
 _TRUTH = re.compile(r"(\bWHERE|\bAND|\bOR|\bNOT|\bWHEN|\()(\s*)([01])(?=\s*(?:\)|\bAND\b|\bOR\b|\bORDER\b|"
                     r"\bLIMIT\b|\bGROUP\b|\bTHEN\b|$))", re.IGNORECASE)
-#: SQLite's planner hints on a table (``INDEXED BY name``, ``NOT INDEXED``): PostgreSQL plans by itself.
 _INDEXED_BY = re.compile(r"\s+(?:INDEXED\s+BY\s+\w+|NOT\s+INDEXED\b)", re.IGNORECASE)
 
 

@@ -1,12 +1,14 @@
 """Mail in the window's rhythm: the account and outbox dialogs, sending
-what is due every minute and right after a reply, fetching every N minutes.
+what is due every minute and right after a reply, fetching every N minutes,
+and between fetches a watch on each mailbox that answered (IDLE where the
+server offers it, else polling): new mail is fetched when it arrives.
 Given the database, the bus and a parent for dialogs, not the window."""
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer
 from PySide6.QtWidgets import QDialog, QWidget
 
 from amends.core.errors import AmendsError
@@ -15,6 +17,9 @@ from amends.ui.common import ops
 from amends.ui.common.databus import Changed, DataBus
 
 log = logging.getLogger("amends.ui.mail")
+
+#: How long one watch waits before it is begun again (servers drop an IDLE after 30 minutes).
+WATCH_SECONDS = 25 * 60
 
 
 class MailController(QObject):
@@ -29,6 +34,11 @@ class MailController(QObject):
         self.outbox_dialog: QDialog | None = None
         self.fetch_op: ops.Operation | None = None
         self.mail_op: ops.Operation | None = None
+        #: Mailbox id -> its running watch. Watches wait for minutes: they get a pool of their
+        #: own, so that they never hold back the workers of fetches, imports and the rest.
+        self.watches: dict[int, ops.Operation] = {}
+        self.watch_pool = QThreadPool(self)
+        self.watch_pool.setMaxThreadCount(32)
 
     def _open(self, dialog: QDialog) -> QDialog:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -118,6 +128,55 @@ class MailController(QObject):
                 self.tr("message {0}: {1}").format(uid, why) for uid, why in report.unreadable))
         self.bus.say(text, 15000 if report.defective or report.unreadable else 6000)
         self.bus.announce(Changed.TICKETS)
+        self.watch(report.answered)
+
+    def watch(self, box_ids: list[int]) -> None:
+        """Wait on these mailboxes' folders for new mail, each in its own
+        worker (fetch.wait_for_mail: IDLE, else polling), and fetch a mailbox
+        when its server says mail arrived. Only mailboxes that were just
+        fetched are watched (their servers answer); a watch that fails is
+        begun again after the mailbox's next fetch."""
+        from amends.core.mail import fetch, secrets
+
+        try:
+            boxes = [b for b in fetch.imap_mailboxes(self.db) if b.id in box_ids and b.id not in self.watches]
+            kept = {box.id: secrets.load(box.login) for box in boxes}
+        except AmendsError as error:
+            log.info("mailboxes not watched (the next fetch tries again): %s", error)
+            return
+        for box in boxes:
+            def work(job: ops.Job, box=box) -> bool | None:
+                arrived = fetch.wait_for_mail(box, kept[box.id], WATCH_SECONDS, cancelled=job.cancelled)
+                return None if job.cancelled() else arrived
+
+            self.watches[box.id] = ops.run(
+                self.db, work, parent=self, pool=self.watch_pool,
+                success=lambda arrived, box_id=box.id: self._watched(box_id, arrived),
+                failure=lambda error, box_id=box.id: self._watch_failed(box_id, error))
+
+    def _watched(self, box_id: int, arrived: bool | None) -> None:
+        self.watches.pop(box_id, None)
+        if arrived is None:  # stopped (the window closes)
+            return
+        if not arrived:
+            self.watch([box_id])
+        elif self.fetch_op is None or self.fetch_op.done:
+            if self.fetch_mail([box_id]) is None:  # the mailbox is gone
+                return
+        else:  # a fetch is running: come back when it is done
+            QTimer.singleShot(2000, self, lambda: self._watched(box_id, True))
+
+    def stop_watching(self, timeout_ms: int = 5000) -> None:
+        """Before the window goes: every watch is asked to stop (each notices
+        within a second) and waited for."""
+        for op in list(self.watches.values()):
+            op.cancel()
+        self.watches.clear()
+        self.watch_pool.waitForDone(timeout_ms)
+
+    def _watch_failed(self, box_id: int, error: BaseException) -> None:
+        self.watches.pop(box_id, None)
+        log.info("not waiting for new mail in mailbox %s (the next fetch tries again): %s", box_id, error)
 
     def _delivered(self, report) -> None:
         """Something was sent or failed: the bubbles and the list show it."""

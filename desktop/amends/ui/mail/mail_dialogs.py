@@ -546,6 +546,7 @@ def fetch_mail(parent: QWidget, db: Database, done, only: list[int] | None = Non
             total.defective += report.defective
             total.unreadable += report.unreadable
             total.resynced = total.resynced or report.resynced
+            total.answered += report.answered
         if problems and len(problems) == len(boxes):
             raise MailProblem(" ".join(problems))
         for problem in problems:

@@ -57,7 +57,7 @@ class LiveUpdates(QObject):
         self.heartbeat.setInterval(HEARTBEAT_MS)
         self.heartbeat.timeout.connect(self.beat)
         self.heartbeat.start()
-        inbox.ticket_view.activity_changed.connect(self.beat)
+        inbox.when_ticket_view(lambda view: view.activity_changed.connect(self.beat))
 
     def check_for_changes(self) -> None:
         """Another connection committed: announce it if the data changed (the
@@ -101,7 +101,8 @@ class LiveUpdates(QObject):
         whenever it changes); a busy database just skips a beat."""
         if not self.heartbeat_enabled:
             return
-        ticket_id, activity = self.inbox.ticket_view.presence_state()
+        view = self.inbox.built_ticket_view  # not built yet: no ticket open
+        ticket_id, activity = view.presence_state() if view is not None else (None, "idle")
         if self.away:
             ticket_id, activity = None, "idle"
         try:
@@ -119,7 +120,8 @@ class LiveUpdates(QObject):
             log.info("presence of others not read: %s", error)
             return
         self.inbox.model.set_presence(presence.by_ticket(people))
-        self.inbox.ticket_view.show_presence(people)
+        if self.inbox.built_ticket_view is not None:
+            self.inbox.built_ticket_view.show_presence(people)
 
     def stop(self) -> None:
         """The window closes: no more polls, and I leave."""

@@ -100,9 +100,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.mail = MailController(db, self.bus, self)
         self.banners.check_requested.connect(self._check_from_banner)
         self.proposer = ProposeFlow(db, self.bus, self)
-        self.inbox.ticket_view.reply_stored.connect(self.mail.reply_stored)
-        self.inbox.ticket_view.send_requested.connect(self.mail.send_mail)
-        self.inbox.ticket_view.mailbox_setup_requested.connect(self.setup_mailbox)
+        self.inbox.when_ticket_view(self._ticket_view_built)  # built right after the first paint
         self._build_actions()
         self.triage.context_actions = ([self.act_resolve, self.act_reply], [self.act_propose])
         self.status_label = QLabel()
@@ -144,7 +142,16 @@ class MainWindow(WindowActions, QMainWindow):
             return self._review.period, self._review.settings()
         return last_full_quarter(), insights.Settings()
 
+    def _ticket_view_built(self, view) -> None:
+        view.reply_stored.connect(self.mail.reply_stored)
+        view.send_requested.connect(self.mail.send_mail)
+        view.mailbox_setup_requested.connect(self.setup_mailbox)
+        state = settings.get(schema.TICKET_SPLITTER)
+        if state is not None:
+            view.splitter.restoreState(state)
+
     def _decorate(self) -> None:
+        _ = self.inbox.ticket_view  # built now, the inbox being on screen
         self.inbox.release_ticket()  # first what the person looks at: the selected ticket
         if not self.isVisible():
             return  # closed before it was ever painted
@@ -471,11 +478,9 @@ class MainWindow(WindowActions, QMainWindow):
         geometry = settings.get(schema.WINDOW_GEOMETRY)
         if geometry is not None:
             self.restoreGeometry(geometry)
-        for splitter, setting in ((self.inbox.splitter, schema.INBOX_SPLITTER),
-                                  (self.inbox.ticket_view.splitter, schema.TICKET_SPLITTER)):
-            state = settings.get(setting)
-            if state is not None:
-                splitter.restoreState(state)
+        state = settings.get(schema.INBOX_SPLITTER)  # the ticket view's: when it is built
+        if state is not None:
+            self.inbox.splitter.restoreState(state)
         header = settings.get(schema.INBOX_HEADER)
         if header is not None:
             self.inbox.table.horizontalHeader().restoreState(header)
@@ -492,7 +497,9 @@ class MainWindow(WindowActions, QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         settings.put(schema.WINDOW_GEOMETRY, self.saveGeometry())
         settings.put(schema.INBOX_SPLITTER, self.inbox.splitter.saveState())
-        settings.put(schema.TICKET_SPLITTER, self.inbox.ticket_view.splitter.saveState())
+        view = self.inbox.built_ticket_view  # None: closed before it was built (its state is unchanged)
+        if view is not None:
+            settings.put(schema.TICKET_SPLITTER, view.splitter.saveState())
         settings.put(schema.INBOX_HEADER, self.inbox.table.horizontalHeader().saveState())
         settings.put(schema.INBOX_SORT, self.inbox.sort.currentData(), db=self.db.path)
         settings.put(schema.INBOX_VIEW, self.inbox.current_view_key() or "", db=self.db.path)
@@ -501,9 +508,10 @@ class MainWindow(WindowActions, QMainWindow):
             self._tray.icon.hide()
         self.backup_timer.stop()
         self.mail_timer.stop()
+        self.mail.stop_watching()  # the waits for new mail (IDLE) end with the window
         ops.stop_all()  # no worker outlives the window (an import is rolled back)
-        if self.inbox.ticket_view.draft_timer.isActive():
-            self.inbox.ticket_view.save_draft()  # what was typed is kept
+        if view is not None and view.draft_timer.isActive():
+            view.save_draft()  # what was typed is kept
         self.resolver.save_pending_draft()
         self.live.stop()
         super().closeEvent(event)
