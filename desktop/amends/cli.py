@@ -196,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     cli_mail.add_commands(command("mail", "mailboxes: list them, fetch new mail, test the connections, "
                                           "sign in (OAuth2)"), _Parser,
                           db_help)
+    from amends import cli_move
+
+    cli_move.add_command(sub)
     return parser
 
 
@@ -694,7 +697,13 @@ def cmd_mail(args: argparse.Namespace) -> int:
     return cli_mail.run(args, lambda work: _with_db(args, work))
 
 
-COMMANDS = {"mail": cmd_mail, "import": cmd_import, "export": cmd_export, "backup": cmd_backup, "restore": cmd_restore, "report": cmd_report, "insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
+def cmd_move(args: argparse.Namespace) -> int:
+    from amends import cli_move
+
+    return cli_move.run(args)
+
+
+COMMANDS = {"move": cmd_move, "mail": cmd_mail, "import": cmd_import, "export": cmd_export, "backup": cmd_backup, "restore": cmd_restore, "report": cmd_report, "insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
             "resolve": cmd_resolve, "replacement-cost": cmd_replacement_cost, "rules": cmd_rules}
 
 
@@ -706,7 +715,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             from amends.app import run
 
-            return run(_database_path(args) if args.db else None)
+            url = _server_url(args) if args.db else None
+            return run(url or (_database_path(args) if args.db else None))
         _ensure_default_folder(args)
         status = COMMANDS[args.command](args)
         sys.stdout.flush()  # here, so that a reader gone away is met inside the try

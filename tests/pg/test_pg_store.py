@@ -131,3 +131,27 @@ def test_counting_with_sum_of_a_comparison(pg: PostgresDatabase) -> None:
     assert pg.scalar("SELECT sum(status = 'open') FROM tickets WHERE 0") is None
     assert pg.scalar("SELECT avg(status = 'open') FROM tickets") == 1.0
     assert pg.scalar("PRAGMA user_version") == pg.schema_version
+
+
+def test_a_waiting_writer_asks_the_waiter_between_slices_and_can_stop(pg: PostgresDatabase) -> None:
+    """As on a file: while another writer holds the lock, the waiter is asked (elapsed growing),
+    False stops with Cancelled, nothing saved, and the connection writes fine afterwards."""
+    from amends.core.errors import Cancelled
+
+    other = pg.reopen()
+    asked: list[float] = []
+
+    def waiter(elapsed: float) -> bool:
+        asked.append(elapsed)
+        return len(asked) < 3
+
+    other.waiter = waiter
+    try:
+        with pg.transaction(), pytest.raises(Cancelled, match="nothing was saved"), other.transaction() as conn:
+            conn.execute("UPDATE settings SET value = 'mine' WHERE key = 'none'")
+        assert len(asked) == 3 and asked == sorted(asked) and asked[-1] > 0
+        other.waiter = None
+        with other.transaction() as conn:  # the lock is free again and the connection is usable
+            conn.execute("UPDATE settings SET value = value WHERE key = 'none'")
+    finally:
+        other.close()

@@ -435,3 +435,20 @@ def test_a_row_kept_by_a_bounded_reload_is_not_listed_twice_when_paging_on(demo_
         model.fetchMore()
     ids = [model.ticket_id(r) for r in range(model.rowCount())]
     assert ids.count(moved) == 1 and len(ids) == len(set(ids)) == 300
+
+
+def test_painting_a_page_reads_the_reply_marks_once_for_the_block_not_per_row(demo_db):
+    """On a server every statement is a round trip (~1-5 ms): one per painted row made a
+    refresh after someone's change take 150 ms on PostgreSQL (benchmarks/bench_notify.py)."""
+    model = InboxModel(demo_db, page_size=50)
+    model.set_query(tickets.InboxQuery(status="all"))
+    now = model.column_of("now")
+    seen: list[str] = []
+    demo_db.conn.set_trace_callback(seen.append)
+    try:
+        marks = [model.data(model.index(row, now)) for row in range(30)]
+    finally:
+        demo_db.conn.set_trace_callback(None)
+    reads = [s for s in seen if "unsent_replies" in s]
+    assert len(reads) == 1, f"{len(reads)} reads of the reply marks for 30 rows"
+    assert all(isinstance(mark, str) for mark in marks)

@@ -182,6 +182,11 @@ _PRAGMAS = {
     "quick_check": "SELECT 'ok'",
     "foreign_key_check": "SELECT NULL WHERE false",
     "optimize": "SELECT NULL WHERE false",
+    # the schema's "cookie" (a window notices another tool's schema change): moves with the
+    # tables, columns and triggers of this schema
+    "schema_version": "SELECT (SELECT coalesce(sum(relnatts), 0) + count(*) FROM pg_class "
+                      "WHERE relnamespace = current_schema()::regnamespace) + (SELECT count(*) FROM pg_trigger t "
+                      "JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = current_schema()::regnamespace)",
 }
 
 

@@ -33,7 +33,7 @@ from amends import __version__
 from amends import settings_schema as schema
 from amends.core import identity
 from amends.core.errors import AmendsError
-from amends.core.store import Database
+from amends.core.store import Database, pg_access, postgres
 from amends.ui.common import appearance, file_dialogs, ops, settings
 from amends.ui.common.databus import Changed, DataBus
 from amends.ui.files.controller import DEMO_TICKETS, FilesController
@@ -43,7 +43,9 @@ from amends.ui.inbox.view_dialogs import ViewDialogs
 from amends.ui.mail.controller import MailController
 from amends.ui.policies.propose import ProposeFlow
 from amends.ui.resolve.flow import ResolveFlow
+from amends.ui.shell import recent
 from amends.ui.shell.banners import Banners
+from amends.ui.shell.connection_banner import ConnectionBanner
 from amends.ui.shell.first_paint import after_first_paint
 from amends.ui.shell.live import POLL_MS, LiveUpdates, WaitIndicator
 from amends.ui.shell.menus import WindowActions
@@ -59,13 +61,16 @@ PANES = ("inbox", "policies", "review", "audit")
 class MainWindow(WindowActions, QMainWindow):
     #: Emitted with the path the person chose in File → Open (app.py reopens).
     open_requested = Signal(Path)
+    #: Emitted with a server's address (no password) from File → Connect to server… or Open Recent.
+    connect_requested = Signal(str)
 
     def __init__(self, db: Database, parent: QWidget | None = None, *, role: str = "both") -> None:
         super().__init__(parent)
         self.db = db
         self.role = role
         self.setObjectName("mainWindow")
-        self.setWindowTitle(self.tr("Amends — {0}").format(db.path.name))
+        self.setWindowTitle(self.tr("Amends — {0}").format(recent.label(db.url) if _url(db) else db.path.name))
+        recent.remember(_url(db) or db.path)
         self.resize(1500, 900)
         self.bus = DataBus(self)
         self.bus.status.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
@@ -79,10 +84,12 @@ class MainWindow(WindowActions, QMainWindow):
         self.stack = PaneStack()
         self.stack.addWidget(self.inbox)
         self.banners = Banners(db, self)
+        self.connection = ConnectionBanner(db, self.bus, self)  # a server that went away (PostgreSQL)
         central = QWidget()
         central_layout = QVBoxLayout(central)
         central_layout.setContentsMargins(0, 0, 0, 0)
         central_layout.setSpacing(0)
+        central_layout.addWidget(self.connection.label)
         central_layout.addWidget(self.banners.hint)
         central_layout.addWidget(self.banners.location_warning)
         central_layout.addWidget(self.banners.restored)
@@ -232,6 +239,9 @@ class MainWindow(WindowActions, QMainWindow):
     def _show_status(self) -> None:
         journal = self.tr("shared-memory journal (local disk)") if self.db.journal_mode == "wal" else \
             self.tr("rollback journal (network share)")
+        if _url(self.db):
+            journal = self.tr("PostgreSQL server, encrypted (TLS)") if getattr(self.db, "tls", False) else \
+                self.tr("PostgreSQL server, not encrypted")
         self.status_label.setText(self.tr("{0} · {1} · you are {2}{3}").format(
             self.db.path, journal, self.db.actor, self.tr(" · read-only") if self.db.readonly else ""))
 
@@ -447,6 +457,37 @@ class MainWindow(WindowActions, QMainWindow):
         if path:
             self.open_requested.emit(Path(path))
 
+    def connect_to_server(self, url: str = ""):
+        """File → Connect to server…: the dialog, filled from ``url`` or the server in use."""
+        from amends.ui.shell.connect_dialog import ConnectDialog
+
+        dialog = ConnectDialog(self, url or _url(self.db))
+        dialog.connect_to.connect(self.connect_requested.emit)
+        return self._open(dialog, "connect_dialog")
+
+    def fill_recent_menu(self) -> None:
+        """File → Open Recent, read again each time it opens (another window may have added one)."""
+        self.recent_menu.clear()
+        current = _url(self.db) or str(self.db.path)
+        for entry in recent.entries():
+            if entry == current:
+                continue
+            action = self.recent_menu.addAction(recent.label(entry))
+            action.setData(entry)
+            action.triggered.connect(lambda _checked=False, target=entry: self.open_recent(target))
+        self.recent_menu.setEnabled(not self.recent_menu.isEmpty())
+
+    def open_recent(self, entry: str) -> None:
+        """A file opens; a server connects, or, when no password is kept for it
+        (it was for that session only), the Connect dialog asks, filled in."""
+        if postgres.is_url(entry):
+            if pg_access.password_for(entry) is None:
+                self.connect_to_server(entry)
+                return
+            self.connect_requested.emit(entry)
+        else:
+            self.open_requested.emit(Path(entry))
+
     def load_demo(self, count: int) -> ops.Operation:
         return self.files.load_demo(count)
 
@@ -514,7 +555,13 @@ class MainWindow(WindowActions, QMainWindow):
             view.save_draft()  # what was typed is kept
         self.resolver.save_pending_draft()
         self.live.stop()
+        self.connection.stop()
         super().closeEvent(event)
+
+
+def _url(db: Database) -> str:
+    """The server address (no password) of a PostgreSQL database, "" for a file."""
+    return str(getattr(db, "url", "") or "")
 
 
 def offer_demo_on_first_run(window: MainWindow) -> QDialog | None:
