@@ -621,6 +621,10 @@ _WAITING = """UPDATE tickets SET
     replied_at = (SELECT min(o.created_at) FROM messages o WHERE o.ticket_id = tickets.id AND o.direction = 'out'),
     last_in_at = (SELECT max(m.created_at) FROM messages m WHERE m.ticket_id = tickets.id AND m.direction = 'in')"""
 
+#: The waiting columns recomputed from the messages: what the triggers below keep current
+#: (an import that writes tickets after their messages sets them with it, importers/writer.py).
+WAITING = _WAITING
+
 _V4_T17B = f"""
 -- T17B (issue 17 points 2, 6, 8): waiting times, reply targets, per-person read marks, split links.
 -- How long the customer has waited: since their oldest message after our last reply
