@@ -244,7 +244,7 @@ class MainWindow(WindowActions, QMainWindow):
             journal = self.tr("PostgreSQL server, encrypted (TLS)") if getattr(self.db, "tls", False) else \
                 self.tr("PostgreSQL server, not encrypted")
         self.status_label.setText(self.tr("{0} · {1} · you are {2}{3}").format(
-            self.db.path, journal, self.db.actor, self.tr(" · read-only") if self.db.readonly else ""))
+            _url(self.db) or self.db.path, journal, self.db.actor, self.tr(" · read-only") if self.db.readonly else ""))
 
     def choose_display_name(self) -> None:
         """The name recorded on every change you make (not a login)."""
