@@ -9,7 +9,6 @@ locks only.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +110,8 @@ def on_network(path: Path) -> bool:
     if sys.platform == "win32":
         return is_network_path_windows(path)
     if sys.platform == "darwin":
+        import subprocess  # here: every database opened on Linux or Windows would import it for nothing
+
         try:
             output = subprocess.run(["mount"], capture_output=True, text=True, timeout=5).stdout
         except (OSError, subprocess.SubprocessError):
@@ -168,3 +169,11 @@ def journal_mode_for(path: Path) -> str:
                                   hint=f"Set it to one of {', '.join(FORCEABLE)}, or unset it.")
         return forced.upper()
     return "DELETE" if on_network(path) else "WAL"
+
+
+def is_server_url(target: object) -> bool:
+    """Whether ``--db`` / AMENDS_DB names a PostgreSQL server rather than a file.
+
+    Here, not in store/postgres.py, so that opening a file never imports the
+    server's store and dialect (tests/cli/test_startup_imports.py)."""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
