@@ -243,7 +243,8 @@ class Connection:
             if _is_psycopg(error):
                 raise _as_sqlite_error(error, self.where, sql, params) from error
             raise
-        if cursor.rowcount > 0 and stripped.startswith(("INSERT", "UPDATE", "DELETE", "WITH")):
+        if cursor.rowcount > 0 and stripped.startswith(("INSERT", "UPDATE", "DELETE", "WITH")) \
+                and not stripped.startswith("UPDATE AMENDS_CHANGES"):  # the store's own counter is no change
             self.total_changes += cursor.rowcount
         if text.lstrip().upper().startswith(("CREATE", "ALTER", "DROP")):
             self._id_tables.clear()
