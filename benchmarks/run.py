@@ -136,22 +136,45 @@ def print_table(rows: list[Row], info: dict, tickets: int) -> None:
               f"{verdict} |")
 
 
+def _report(rows: list[Row], crashed: list[str], args: argparse.Namespace, path: Path, started: float,
+            where: str = "") -> int:
+    """The table (and --json) of a run; 1 when a measure crashed."""
+    info = bench_common.machine()
+    print_table(rows, info, args.tickets)
+    print(f"\n(whole run {time.perf_counter() - started:.0f} s{where}; demo file {path})")
+    if args.json is not None:
+        args.json.write_text(json.dumps({"tickets": args.tickets, "backend": args.backend, "machine": info,
+                                         "rows": [r.to_json() for r in rows]}, indent=2) + "\n")
+    if crashed:
+        _log(f"crashed: {', '.join(crashed)}")
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets", type=int, default=1_000_000, help="demo tickets (default 1,000,000)")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_TICKETS:,} tickets, fewer runs")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the rows as JSON")
     parser.add_argument("--only", metavar="NAMES", help="comma-separated measures to run (default: all): "
-                        + ", ".join(MEASURES))
+                        + ", ".join(MEASURES) + "; with --backend postgresql: pages, search, review, writers")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="postgresql: the measures on a server filled by amends move, beside the same raw SQL "
+                             "there and the SQLite figures (bench_postgres.py)")
+    parser.add_argument("--pg-url", metavar="URL", help="with --backend postgresql: an empty database to use "
+                        "(default: a throwaway local cluster)")
     args = parser.parse_args(argv)
+    known = ("pages", "search", "review", "writers") if args.backend == "postgresql" else MEASURES
     if args.quick:
         args.tickets = QUICK_TICKETS
     if not 1_000 <= args.tickets <= 1_000_000:
         parser.error("--tickets must be between 1,000 and 1,000,000")
     chosen = set(args.only.split(",")) if args.only else set()
-    if chosen - set(MEASURES):
-        parser.error(f"--only: unknown measure(s) {', '.join(sorted(chosen - set(MEASURES)))}; "
-                     f"choose from {', '.join(MEASURES)}")
+    if chosen - set(known):
+        parser.error(f"--only: unknown measure(s) {', '.join(sorted(chosen - set(known)))}; "
+                     f"choose from {', '.join(known)}")
+    if args.pg_url and args.backend != "postgresql":
+        parser.error("--pg-url needs --backend postgresql")
     if args.json is not None and not args.json.parent.is_dir():
         parser.error(f"--json: folder {args.json.parent} does not exist")
 
@@ -162,6 +185,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.quick else bench_speed.Sizes()
     started = time.perf_counter()
     path, built = bench_common.demo_database(args.tickets, log=_log)
+    if args.backend == "postgresql":
+        import bench_postgres
+
+        rows, crashed = bench_postgres.run(path, sizes, chosen, args.pg_url, quick=args.quick, log=_log)
+        return _report(rows, crashed, args, path, started, " on PostgreSQL")
     from amends.core.workspace import open_database
 
     db = open_database(path, "bench")

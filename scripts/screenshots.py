@@ -87,6 +87,10 @@ def shoot(out: Path, only: str | None = None) -> None:
     if only == "schema":
         shoot_schema_banner(window, db, out, settle)
         return
+    if only == "server":
+        shoot_server(window, db, out, settle)
+        print("\n".join(str(p) for p in sorted((out / "server").glob("*.png"))))
+        return
     window.inbox.table.selectRow(0)
     settle()
     window.grab().save(str(out / "inbox.png"))
@@ -200,6 +204,41 @@ def shoot_schema_banner(window, db, out: Path, settle) -> None:
     window.banners.show_schema_drift()
     window.apply_appearance()
     settle()
+
+
+def shoot_server(window, db, out: Path, settle) -> None:
+    """Issue 19: File → Connect to server… (filled, after "Test connection")
+    and the banner of a lost server over the window, light and dark, at
+    1280x720 and 1920x1080 (the dialog is its own window: shot alone)."""
+    from amends.core.store.postgres import ServerCheck
+
+    folder = out / "server"
+    folder.mkdir(parents=True, exist_ok=True)
+    dialog = window.connect_to_server()
+    dialog.host.setText("db.example.com")
+    dialog.user.setText("ada")
+    dialog.password.setText("not shown")
+    dialog.tls.setCurrentIndex(dialog.tls.findData("verify-full"))
+    dialog.ca.setText("/etc/ssl/certs/example-ca.pem")
+    dialog.result_label.setText("✓ " + ServerCheck("15.10", True, "ada", 4).describe())
+    window.connection._show(False)  # what the store's listener does when the server stops answering
+    window.connection.retry.stop()
+    window.connection.label.setText(window.connection.label.text().replace(
+        str(db.path), "postgresql://ada@db.example.com:5432/amends"))
+    for scheme in ("light", "dark"):
+        use_dark(scheme == "dark")
+        settle()
+        window.apply_appearance()
+        dialog.adjustSize()
+        settle()
+        dialog.grab().save(str(folder / f"connect-dialog-{scheme}.png"))
+        for width, height in ((1280, 720), (1920, 1080)):
+            window.resize(width, height)
+            settle()
+            window.grab().save(str(folder / f"connection-lost-{width}x{height}-{scheme}.png"))
+    use_dark(False)
+    dialog.reject()
+    window.connection.label.hide()
 
 
 #: A laptop screen and a large one.
@@ -608,8 +647,9 @@ def main() -> int:
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     # One --only (main had two after a merge: argparse refuses that): delivery and desk are issue 17's
     # screens (T17A, T17B), review the Review pane's charts and the report's pages.
-    parser.add_argument("--only", choices=["delivery", "review", "desk", "schema"],
-                        help="only these screens (faster); schema: the schema-drift banner")
+    parser.add_argument("--only", choices=["delivery", "review", "desk", "schema", "server"],
+                        help="only these screens (faster); schema: the schema-drift banner; server: File → "
+                             "Connect to server… and the connection-lost banner")
     args = parser.parse_args()
     if args.child:
         shoot(args.out, args.only)

@@ -68,7 +68,7 @@ def setup_logging() -> Path | None:
     return folder / "amends.log"
 
 
-def open_main_window(path: Path, actor: str, role: str = "both"):
+def open_main_window(path: Path | str, actor: str, role: str = "both"):
     """Open the database and build the window on it. Any known problem —
     with the file (missing, not a database, newer, locked, damaged) or found
     while reading the first page — comes out as an AmendsError, with the
@@ -86,7 +86,9 @@ def open_main_window(path: Path, actor: str, role: str = "both"):
         raise translate(error, str(path)) from error
 
 
-def run(db_path: Path | None = None) -> int:
+def run(db_path: Path | str | None = None) -> int:
+    """The app on ``db_path``: a file, or a ``postgresql://`` server address
+    (from --db, AMENDS_DB or File → Connect to server…)."""
     from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
@@ -123,7 +125,16 @@ def run(db_path: Path | None = None) -> int:
     def tr(text: str) -> str:
         return QCoreApplication.translate("App", text)
 
-    path = db_path or paths.default_database()
+    from amends.core.store import postgres
+
+    env_target = schema.environment(schema.AMENDS_DB)
+    if db_path is None and postgres.is_url(env_target):
+        db_path = env_target
+    path: Path | str = db_path or paths.default_database()
+    if postgres.is_url(path):  # a password in the address goes to the keyring before anything logs it
+        from amends.core.store import pg_access
+
+        path = pg_access.take_password(str(path))
     if db_path is None:
         from amends.core.store import snapshot
 
@@ -133,20 +144,21 @@ def run(db_path: Path | None = None) -> int:
     if not identity.is_set() and not schema.environment(schema.AMENDS_STARTUP_PROBE) and not smoke_test:
         from amends.ui.shell.identity_dialog import WelcomeDialog
 
-        dialog = WelcomeDialog(identity.load(), path)
+        dialog = WelcomeDialog(identity.load(), Path(path) if not postgres.is_url(path) else paths.default_database())
         if dialog.exec() == WelcomeDialog.DialogCode.Accepted:
             try:
                 identity.save(dialog.identity())
             except OSError as error:
                 log.warning("could not save the identity: %s", error)
-            path = dialog.path
+            if not postgres.is_url(path):  # a server was named: the welcome only sets who you are
+                path = dialog.path
             load_demo, welcomed = dialog.demo.isChecked(), True
             first_steps = dialog.next_steps()
     person = identity.load()
     actor = person.display_name
     windows: list[MainWindow] = []
 
-    def open_window(target: Path) -> bool:
+    def open_window(target: Path | str) -> bool:
         while True:
             try:
                 window = open_main_window(target, actor, person.role)
@@ -169,6 +181,7 @@ def run(db_path: Path | None = None) -> int:
                 target = Path(picked)
                 continue
             window.open_requested.connect(functools.partial(switch, window))
+            window.connect_requested.connect(functools.partial(switch, window))
             window.show()
             windows.append(window)
             if schema.environment(schema.AMENDS_STARTUP_PROBE):
@@ -187,7 +200,7 @@ def run(db_path: Path | None = None) -> int:
                 offer_demo_on_first_run(window)
             return True
 
-    def switch(old: MainWindow, target: Path) -> None:
+    def switch(old: MainWindow, target: Path | str) -> None:
         if open_window(target):
             old.close()
             old.db.close()

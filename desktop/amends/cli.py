@@ -25,12 +25,13 @@ from typing import TYPE_CHECKING
 
 from amends import __version__, paths
 from amends import settings_schema as schema
-from amends.core import clock, health, identity, output_files, resolution, tags, tickets
+from amends.core import clock, identity
 from amends.core.errors import AmendsError, DatabaseProblem, ValidationError
-from amends.core.store import Database, postgres
+from amends.core.store import Database
 from amends.core.workspace import open_database
 
-if TYPE_CHECKING:  # insights is imported by the commands that use it (start-up time)
+if TYPE_CHECKING:  # imported by the commands that use them: `amends` alone starts the app (start-up time)
+    from amends.core import resolution
     from amends.core.insights.period import Period
 
 log = logging.getLogger("amends.cli")
@@ -195,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     cli_mail.add_commands(command("mail", "mailboxes: list them, fetch new mail, test the connections, "
                                           "sign in (OAuth2)"), _Parser,
                           db_help)
+    from amends import cli_move
+
+    cli_move.add_command(sub)
     return parser
 
 
@@ -264,6 +268,8 @@ def _refuse_missing_or_empty(args: argparse.Namespace, path: Path) -> None:
 
 def _server_url(args: argparse.Namespace) -> str | None:
     """``--db`` / AMENDS_DB naming a PostgreSQL server (issue 19), else None."""
+    from amends.core.store import postgres  # its dialect and schema: only for a server
+
     target = args.db or schema.environment(schema.AMENDS_DB) or ""
     return target if postgres.is_url(target) else None
 
@@ -332,6 +338,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    from amends.core import health
+
     data = _with_db(args, health.stats)
     if args.json:
         _print_json(data)
@@ -342,6 +350,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from amends.core import health
+
     report = _with_db(args, health.repair if args.repair else health.check)
     path = _database_path(args)
     for line in report.fixed:
@@ -367,6 +377,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from amends.core import tags, tickets
+
     db = _open(args)
     try:
         try:
@@ -397,6 +409,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def parse_step(text: str) -> resolution.StepOutcome:
     """``N=done`` or ``N=skip:REASON``, N numbered from 1."""
+    from amends.core import resolution
+
     number, sep, outcome = text.partition("=")
     if not sep or not re.fullmatch(r"[0-9]{1,4}", number.strip()):  # ASCII: "²".isdigit() is True
         raise UsageError(f"--step {text!r} should look like N=done or N=skip:REASON")
@@ -412,6 +426,8 @@ def parse_step(text: str) -> resolution.StepOutcome:
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
+    from amends.core import resolution
+
     outcomes = [parse_step(text) for text in args.step]
     numbers = [o.position for o in outcomes]
     if len(set(numbers)) != len(numbers):
@@ -571,6 +587,8 @@ def cmd_replacement_cost(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from amends.core import output_files
+
     period = _period(args)
     # Refused before Qt starts; checked again when the PDF is put in place.
     out = output_files.refuse_target(args.out, force=args.force, database=_database_path(args))
@@ -629,6 +647,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from amends.core import output_files, tickets
     from amends.core.exporters import amends, tables
 
     if args.format == "amends" and args.query:
@@ -647,7 +666,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from amends.core import backups
+    from amends.core import backups, output_files
 
     dest = Path(args.dest).expanduser().absolute()
     into_folder = dest.is_dir()
@@ -678,7 +697,13 @@ def cmd_mail(args: argparse.Namespace) -> int:
     return cli_mail.run(args, lambda work: _with_db(args, work))
 
 
-COMMANDS = {"mail": cmd_mail, "import": cmd_import, "export": cmd_export, "backup": cmd_backup, "restore": cmd_restore, "report": cmd_report, "insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
+def cmd_move(args: argparse.Namespace) -> int:
+    from amends import cli_move
+
+    return cli_move.run(args)
+
+
+COMMANDS = {"move": cmd_move, "mail": cmd_mail, "import": cmd_import, "export": cmd_export, "backup": cmd_backup, "restore": cmd_restore, "report": cmd_report, "insights": cmd_insights, "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "search": cmd_search,
             "resolve": cmd_resolve, "replacement-cost": cmd_replacement_cost, "rules": cmd_rules}
 
 
@@ -690,7 +715,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             from amends.app import run
 
-            return run(_database_path(args) if args.db else None)
+            url = _server_url(args) if args.db else None
+            return run(url or (_database_path(args) if args.db else None))
         _ensure_default_folder(args)
         status = COMMANDS[args.command](args)
         sys.stdout.flush()  # here, so that a reader gone away is met inside the try

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import webbrowser
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -183,7 +182,7 @@ def _signin(db: Database, args: argparse.Namespace, secret) -> int:
         print(f"Sign {box.login} in with {name} in your browser. If no browser opens, go to:\n{url}", flush=True)
 
     done = oauth.sign_in(provider, box.login, on_url=show, timeout=args.timeout,
-                         open_browser=(lambda url: False) if args.no_browser else webbrowser.open)
+                         open_browser=(lambda url: False) if args.no_browser else _open_browser)
     if done.kept_in != "keyring":
         print(f"amends: {box.login} signed in, but this computer has no OS keyring to keep the sign-in, so it "
               "ends with this command; the app asks again when it starts.", file=sys.stderr)
@@ -193,3 +192,11 @@ def _signin(db: Database, args: argparse.Namespace, secret) -> int:
 
 
 ACTIONS = {"list": _list, "fetch": _fetch, "test": _test, "signin": _signin}
+
+
+def _open_browser(url: str) -> bool:
+    """The sign-in page in the browser; webbrowser (and the subprocess module
+    it brings) is imported here: the mail commands are added to every start."""
+    import webbrowser
+
+    return webbrowser.open(url)

@@ -52,6 +52,9 @@ COLOUR_SCHEME = Setting("appearance/scheme", str, "system", QSETTINGS,
                         "system, light or dark (Preferences → Appearance)")
 UNDO_SEND_SECONDS = Setting("mail/undoSendSeconds", int, 10, QSETTINGS,
                             "seconds a sent reply is held and can be taken back (Undo); 0 sends at once")
+RECENT_DATABASES = Setting("recent/databases", str, "", QSETTINGS,
+                           "File → Open Recent: files and server addresses (never a password), newest first, "
+                           "one a line")
 IMPORT_MAPPING = Setting("importMapping/{header}", str, "", QSETTINGS,
                          "a CSV column mapping (JSON), remembered per set of column names")
 
@@ -78,6 +81,14 @@ AMENDS_MAIL_PASSWORD = Setting("AMENDS_MAIL_PASSWORD", str, "", ENVIRONMENT,
                                "the mail password for `amends mail fetch/test` (else stdin or the keyring)")
 AMENDS_JOURNAL_MODE = Setting("AMENDS_JOURNAL_MODE", str, "", ENVIRONMENT,
                               "wal or delete: force the journal mode (tests of network-share behaviour)")
+AMENDS_POLL_MS = Setting("AMENDS_POLL_MS", int, 1000, ENVIRONMENT,
+                         "how often (ms) a window looks for others' changes when nothing tells it: a file, or a "
+                         "server whose LISTEN connection was lost")
+AMENDS_LISTEN_POLL_MS = Setting("AMENDS_LISTEN_POLL_MS", int, 10000, ENVIRONMENT,
+                                "on a server while LISTEN/NOTIFY works: the slow safety-net poll (ms)")
+AMENDS_LISTEN_RETRY_SECONDS = Setting("AMENDS_LISTEN_RETRY_SECONDS", float, 2.0, ENVIRONMENT,
+                                      "on a server: seconds between attempts to listen again after the LISTEN "
+                                      "connection was lost")
 AMENDS_STARTUP_PROBE = Setting("AMENDS_STARTUP_PROBE", bool, False, ENVIRONMENT,
                                "the app quits after its first painted page (start-up benchmarks, smoke tests)")
 AMENDS_SMOKE_TEST = Setting("AMENDS_SMOKE_TEST", bool, False, ENVIRONMENT,

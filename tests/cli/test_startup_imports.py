@@ -27,6 +27,12 @@ NOT_AT_START = (
     "amends.ui.review", "PySide6.QtCharts",
     "amends.ui.policies.policy_editor",
     "email_validator",  # checking addresses typed or imported
+    # issue 16, start ≤ 1.5× a bare window: each of these was tens of ms of every start
+    "sqlite_utils", "amends.core.health", "amends.core.store.schema_check",  # `amends check`, the doctor
+    "amends.ui.ticket",  # the ticket view: built right after the first paint (the ticket opens then)
+    "amends.core.store.postgres", "amends.core.store.dialect",  # a server only
+    "amends.core.address_merge", "amends.core.rules",  # seeding a new or upgraded file only
+    "webbrowser", "subprocess",  # a mailbox's browser sign-in; macOS's mount table
 )
 
 

@@ -115,6 +115,33 @@ def test_due_checkins_of_resolved_tickets_for_active(db: Database) -> None:
                                 now="2026-12-01T00:00:00Z") == []
 
 
+def test_due_checkins_are_read_from_the_open_followups(db_path: Path) -> None:
+    """Active's due check-ins (on every start and every Active page) start
+    from the few open follow-ups and look the tickets up by id: led by the
+    status or category index, SQLite walked every resolved ticket (48 ms of
+    each start at 100,000 tickets, issue 16)."""
+    db = open_database(db_path, ACTOR)
+    try:
+        resolved = _ticket(db, "2026-11-01T08:00:00Z")
+        tickets.update(db, resolved, 1, status="resolved")
+        with db.transaction() as conn:
+            conn.execute("INSERT INTO followups (ticket_id, due_at, created_at) VALUES (?, '2026-11-20T00:00:00Z', "
+                         "'2026-11-01T00:00:00Z')", (resolved,))
+        for query in (tickets.InboxQuery(status="active"), tickets.InboxQuery(category="billing"),
+                      tickets.InboxQuery(category="billing", assignee="Ben Carter")):
+            statements: list[str] = []
+            db.conn.set_trace_callback(statements.append)
+            try:
+                tickets.due_checkins(db, query, now="2026-12-01T00:00:00Z")
+            finally:
+                db.conn.set_trace_callback(None)
+            plan = [str(r[-1]) for r in db.tuples("EXPLAIN QUERY PLAN " + statements[-1])]
+            assert plan[0] == "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)", plan
+            assert "followups_open_due" in " ".join(plan) and "TEMP B-TREE" not in " ".join(plan), plan
+    finally:
+        db.close()
+
+
 def test_a_snoozed_checkin_waits_for_its_snooze(db: Database) -> None:
     resolved = _ticket(db, "2026-11-01T08:00:00Z")
     tickets.update(db, resolved, 1, status="resolved")

@@ -80,8 +80,10 @@ def main() -> int:
                                           "Created by the writer instance" for r in range(min(5, model.rowCount()))),
                          15)
         results["seen_at"] = time.time() if found else None
+        results["seen_via"] = window.live.last_change_via  # "notify" (a server's LISTEN) or "poll"
         results["selection_kept"] = window.inbox.current_ticket_id() == ticket_id
         window.poll.stop()  # from here on: an edit made on a stale copy
+        window.live.stop_listening()
         version = view.ticket.version
         (folder / "go.edit").write_text("go")
         wait_for(app, lambda: (folder / "go.conflict").exists(), 30)

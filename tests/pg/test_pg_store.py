@@ -36,6 +36,8 @@ def test_sqlite_only_forms_are_rewritten() -> None:
         "SELECT a FROM t WHERE true ORDER BY a"
     assert to_postgres("SELECT id FROM tickets t INDEXED BY tickets_snoozed WHERE 1").sql == \
         "SELECT id FROM tickets t WHERE true"
+    assert to_postgres("SELECT id FROM tickets t NOT INDEXED WHERE t.id IN (SELECT 1)").sql == \
+        "SELECT id FROM tickets t WHERE t.id IN (SELECT 1)"
 
 
 def test_what_cannot_be_translated_is_refused_by_name() -> None:
@@ -129,3 +131,27 @@ def test_counting_with_sum_of_a_comparison(pg: PostgresDatabase) -> None:
     assert pg.scalar("SELECT sum(status = 'open') FROM tickets WHERE 0") is None
     assert pg.scalar("SELECT avg(status = 'open') FROM tickets") == 1.0
     assert pg.scalar("PRAGMA user_version") == pg.schema_version
+
+
+def test_a_waiting_writer_asks_the_waiter_between_slices_and_can_stop(pg: PostgresDatabase) -> None:
+    """As on a file: while another writer holds the lock, the waiter is asked (elapsed growing),
+    False stops with Cancelled, nothing saved, and the connection writes fine afterwards."""
+    from amends.core.errors import Cancelled
+
+    other = pg.reopen()
+    asked: list[float] = []
+
+    def waiter(elapsed: float) -> bool:
+        asked.append(elapsed)
+        return len(asked) < 3
+
+    other.waiter = waiter
+    try:
+        with pg.transaction(), pytest.raises(Cancelled, match="nothing was saved"), other.transaction() as conn:
+            conn.execute("UPDATE settings SET value = 'mine' WHERE key = 'none'")
+        assert len(asked) == 3 and asked == sorted(asked) and asked[-1] > 0
+        other.waiter = None
+        with other.transaction() as conn:  # the lock is free again and the connection is usable
+            conn.execute("UPDATE settings SET value = value WHERE key = 'none'")
+    finally:
+        other.close()

@@ -43,7 +43,11 @@ def save_checklist(db: Database, ticket_id: int, state: dict[str, Any]) -> None:
 
 
 def load_checklist(db: Database, ticket_id: int) -> dict[str, Any] | None:
-    text = load(db, ticket_id, "checklist")
+    return parse_checklist(load(db, ticket_id, "checklist"))
+
+
+def parse_checklist(text: str | None) -> dict[str, Any] | None:
+    """A stored checklist draft's state, or None (none, or damaged)."""
     if not text:
         return None
     try:

@@ -30,6 +30,11 @@ class Busy(DatabaseProblem):
     """Another user kept the database locked for too long; nothing was saved."""
 
 
+class ConnectionLost(DatabaseProblem):
+    """The database server stopped answering (restarted, network gone). Nothing
+    of the interrupted write was saved; the next use reconnects by itself."""
+
+
 class SchemaTooNew(DatabaseProblem):
     """The file was written by a newer Amends; we refuse to touch it."""
 

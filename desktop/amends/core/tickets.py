@@ -329,13 +329,16 @@ def due_checkins(db: Database, query: InboxQuery, *, now: str | None = None, lim
     """Resolved tickets with a check-in due that the query's filters would
     show (category, assignee): "Active" lists them on top with a badge, so a
     due check-in is not only in the Due follow-ups view. Read from the
-    partial index of open follow-ups (few), not by widening Active's SQL."""
+    partial index of open follow-ups (few), not by widening Active's SQL.
+    NOT INDEXED: the tickets are looked up by id from that list; led by the
+    status (or category, assignee) index the planner walked every resolved
+    ticket instead (48 ms of each start at 100,000 tickets; 0.9 ms now)."""
     now = now or clock.now_iso()
     where, params = _filters(replace(query, status="all"), db.actor, now)
     where[:0] = ["t.status = 'resolved'", "(t.snoozed_until IS NULL OR t.snoozed_until <= ?)",  # snoozed: not now
                  "t.id IN (SELECT ticket_id FROM followups WHERE done_at IS NULL AND due_at <= ?)"]
     params[:0] = [now, now]
-    sql = _ROW_SQL.format(due="NULL", source="tickets t") + "\nWHERE " + " AND ".join(where) + \
+    sql = _ROW_SQL.format(due="NULL", source="tickets t NOT INDEXED") + "\nWHERE " + " AND ".join(where) + \
         "\nORDER BY t.id LIMIT ?"
     return [_row(r) for r in db.tuples(sql, [db.actor, now, *params, limit])]
 

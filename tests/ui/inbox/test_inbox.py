@@ -352,3 +352,20 @@ def test_a_reload_after_scrolling_holds_ids_not_lines(demo_db):
     subject = model.column_of("subject")
     assert model.data(model.index(5, subject)) == tickets.row(demo_db, ids[5]).subject
     assert model.data(model.index(0, subject)) == tickets.row(demo_db, ids[0]).subject
+
+
+def test_painting_a_page_reads_the_reply_marks_once_for_the_block_not_per_row(demo_db):
+    """On a server every statement is a round trip (~1-5 ms): one per painted row made a
+    refresh after someone's change take 150 ms on PostgreSQL (benchmarks/bench_notify.py)."""
+    model = InboxModel(demo_db, page_size=50)
+    model.set_query(tickets.InboxQuery(status="all"))
+    now = model.column_of("now")
+    seen: list[str] = []
+    demo_db.conn.set_trace_callback(seen.append)
+    try:
+        marks = [model.data(model.index(row, now)) for row in range(30)]
+    finally:
+        demo_db.conn.set_trace_callback(None)
+    reads = [s for s in seen if "unsent_replies" in s]
+    assert len(reads) == 1, f"{len(reads)} reads of the reply marks for 30 rows"
+    assert all(isinstance(mark, str) for mark in marks)

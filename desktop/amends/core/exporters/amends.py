@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from amends.core import attachments
 from amends.core.exporters.snapshot import read_snapshot
@@ -50,13 +52,47 @@ _SUBSCRIPTION_EXTRAS = ("ref", "interval_unit", "interval_count", "status_origin
                         "quantity")
 
 
+#: Tickets read per round of queries: a query per ticket costs a round trip to a server
+#: (issue 19: 100,000 tickets took minutes on PostgreSQL); a few per chunk do not.
+CHUNK = 500
+
+
+def _tickets(db: Database) -> Iterator[tuple[Any, list, Any, list]]:
+    """Each ticket (by id) with its messages (by time), its latest resolution and
+    that resolution's steps: the same rows as a query each, read a chunk at a time."""
+    last = 0
+    while True:
+        chunk = db.query("SELECT * FROM tickets WHERE id > ? ORDER BY id LIMIT ?", (last, CHUNK))
+        if not chunk:
+            return
+        # the chunk is every ticket with an id in (first, last]: ranges use the ticket_id indexes
+        first, last = last, chunk[-1]["id"]
+        messages: dict[int, list] = {}
+        for m in db.query("SELECT * FROM messages WHERE ticket_id > ? AND ticket_id <= ? "
+                          "ORDER BY ticket_id, created_at, id", (first, last)):
+            messages.setdefault(m["ticket_id"], []).append(m)
+        latest_ids = "SELECT max(id) FROM resolutions WHERE ticket_id > ? AND ticket_id <= ? GROUP BY ticket_id"
+        latest = {r["ticket_id"]: r for r in db.query(f"SELECT * FROM resolutions WHERE id IN ({latest_ids})",
+                                                      (first, last))}
+        steps: dict[int, list] = {}
+        if latest:
+            for s in db.query(f"SELECT * FROM resolution_steps WHERE resolution_id IN ({latest_ids}) "
+                              "ORDER BY resolution_id, position", (first, last)):
+                steps.setdefault(s["resolution_id"], []).append(s)
+        for t in chunk:
+            r = latest.get(t["id"])
+            yield t, messages.get(t["id"], []), r, [] if r is None else steps.get(r["id"], [])
+
+
 def _document(db: Database) -> dict:
     customer_refs = {r["id"]: r["ref"] or f"c{r['id']}" for r in db.query("SELECT id, ref FROM customers")}
     policy_refs = {r["id"]: r["ref"] or f"p{r['id']}" for r in db.query("SELECT id, ref FROM policies")}
     doc: dict = {"format": "amends", "version": FORMAT_VERSION, "customers": [], "policies": [], "tickets": []}
+    all_subs: dict[int, list] = {}
+    for s in db.query("SELECT * FROM subscriptions ORDER BY customer_id, started_at DESC, id DESC"):
+        all_subs.setdefault(s["customer_id"], []).append(s)
     for c in db.query("SELECT * FROM customers ORDER BY id"):
-        subs = db.query("SELECT * FROM subscriptions WHERE customer_id = ? ORDER BY started_at DESC, id DESC",
-                        (c["id"],))
+        subs = all_subs.get(c["id"], [])
         sub = subs[0] if subs else None
         entry = {
             "ref": customer_refs[c["id"]], "email": c["email"], "name": c["name"],
@@ -91,23 +127,23 @@ def _document(db: Database) -> dict:
     for ticket_id, name in db.tuples("SELECT tt.ticket_id, g.name FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id "
                                      "ORDER BY g.name COLLATE NOCASE"):
         ticket_tags.setdefault(ticket_id, []).append(name)
-    for t in db.query("SELECT * FROM tickets ORDER BY id"):
-        files = attachments.for_ticket(db, t["id"])
+    with_files = {r[0] for r in db.tuples("SELECT DISTINCT m.ticket_id FROM attachments a "
+                                          "JOIN messages m ON m.id = a.message_id")}
+    for t, ticket_messages, r, steps in _tickets(db):
+        files = attachments.for_ticket(db, t["id"]) if t["id"] in with_files else {}
         messages = []
-        for m in db.query("SELECT * FROM messages WHERE ticket_id = ? ORDER BY created_at, id", (t["id"],)):
+        for m in ticket_messages:
             messages.append({"direction": m["direction"], "author": m["author"], "at": m["created_at"],
                              "body": m["body"]})
             if m["id"] in files:  # optional: only messages with files have the key
                 messages[-1]["attachments"] = [attachments.exchange_entry(db, f) for f in files[m["id"]]]
-        r = db.one("SELECT * FROM resolutions WHERE ticket_id = ? ORDER BY id DESC LIMIT 1", (t["id"],))
         resolution = None
         if r is not None:
             policy_ref, number = version_keys.get(r["policy_version_id"], (None, None))
             resolution = {
                 "at": r["resolved_at"], "actor": r["actor"], "policy": policy_ref, "policy_version": number,
                 "steps": [{"index": s["position"], "type": s["type"], "outcome": s["outcome"], "reason": s["reason"]}
-                          for s in db.query("SELECT * FROM resolution_steps WHERE resolution_id = ? ORDER BY position",
-                                            (r["id"],))],
+                          for s in steps],
                 # An offer stored before numbers were checked can be infinite: it was never a
                 # real offer, and "Infinity" is not JSON, so it is left out like a missing one.
                 "offer": None if r["offer_value"] is None or not math.isfinite(r["offer_value"]) else {

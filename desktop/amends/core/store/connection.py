@@ -204,6 +204,13 @@ class Database:
     def schema_version(self) -> int:
         return self.scalar("PRAGMA user_version")
 
+    def listen(self, on_change: Callable[[Any], None], on_state: Callable[[bool, str], None] | None = None, *,
+               retry_seconds: float = 2.0) -> Any:
+        """Hear other connections' commits as they happen, or None when the
+        backend cannot: a file has no notifications, so the app polls
+        :meth:`data_version` (a server's form: PostgresDatabase.listen)."""
+        return None
+
     # -- writing ---------------------------------------------------------
     @contextmanager
     def transaction(self, *, wait: bool = True) -> Iterator[sqlite3.Connection]:

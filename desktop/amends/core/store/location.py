@@ -9,7 +9,6 @@ locks only.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +110,8 @@ def on_network(path: Path) -> bool:
     if sys.platform == "win32":
         return is_network_path_windows(path)
     if sys.platform == "darwin":
+        import subprocess  # here: every database opened on Linux or Windows would import it for nothing
+
         try:
             output = subprocess.run(["mount"], capture_output=True, text=True, timeout=5).stdout
         except (OSError, subprocess.SubprocessError):

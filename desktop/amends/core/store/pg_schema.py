@@ -16,6 +16,7 @@ and exports are byte-for-byte the same on both backends.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from amends.core.errors import DatabaseProblem
 from amends.core.store.dialect import _strip_comments, to_postgres, trigger
@@ -213,3 +214,66 @@ def translate(version: int) -> list[str]:
             continue
         out.append(_types(statement))
     return out
+
+
+# -- who may change what (issue 19 point 4: S19SHARE) ---------------------------------------------
+# All role SQL of Amends is here. Two kinds of role:
+# * the OWNER: the role that created the database and runs the migrations (in practice a
+#   dedicated `amends_owner` login, or the administrator); it owns every table and trigger.
+# * APP_ROLE `amends_app`: NOLOGIN; the people's login roles (or one shared login role whose
+#   sessions carry each person's display name) are made members of it (GRANT amends_app TO ada).
+#   It may read and write the day's data, may only ADD to the history tables (no UPDATE, DELETE or
+#   TRUNCATE there), and, not owning anything, cannot drop or disable the immutability triggers.
+# The triggers hold for every role, the owner included; TRUNCATE, which skips row triggers, has
+# statement triggers of its own on the history tables.
+
+APP_ROLE = "amends_app"
+#: Rows that are history: read and added to, never changed (their triggers say the same).
+HISTORY_TABLES = {
+    "policy_versions": "published policy versions are immutable",
+    "policy_steps": "published policy versions are immutable",
+    "audit_log": "the audit log is append-only",
+}
+#: Bumped when what :func:`access_statements` does changes: databases behind it get it again.
+ACCESS_REVISION = 1
+
+
+def truncate_triggers() -> list[str]:
+    """TRUNCATE does not fire row triggers: forbid it on the history tables, for every role."""
+    return [f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} FOR EACH STATEMENT "
+            f"EXECUTE FUNCTION amends_immutable('{message}')" for table, message in HISTORY_TABLES.items()]
+
+
+def grant_statements() -> list[str]:
+    """The app role's privileges on every table of this schema as it is now (run again after each
+    migration, so a new version's tables are granted too)."""
+    history = ", ".join(HISTORY_TABLES)
+    return [f"""DO $$
+BEGIN
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO {APP_ROLE}', current_schema());
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO {APP_ROLE}', current_schema());
+    EXECUTE format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA %I TO {APP_ROLE}', current_schema());
+    REVOKE UPDATE, DELETE, TRUNCATE ON {history} FROM {APP_ROLE};
+    REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON amends_schema, amends_access FROM {APP_ROLE};
+END $$"""]
+
+
+def ensure_app_role(raw: Any) -> str:  # a psycopg connection (psycopg is optional)
+    """Create the app role if it is missing and this role may; return "" when it exists, else why not."""
+    found = raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone()
+    if found is not None:
+        return ""
+    may = raw.execute("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user").fetchone()
+    if not (may and may[0]):
+        return (f"the role {APP_ROLE} does not exist and this role may not create it (ask the server's "
+                f"administrator: CREATE ROLE {APP_ROLE} NOLOGIN; then open the database once as its owner)")
+    import psycopg
+
+    raw.execute("SAVEPOINT amends_app_role")
+    try:
+        raw.execute(f"CREATE ROLE {APP_ROLE} NOLOGIN")
+    except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+        # roles are the cluster's: another database's first opening made it just now
+        raw.execute("ROLLBACK TO SAVEPOINT amends_app_role")
+    raw.execute("RELEASE SAVEPOINT amends_app_role")
+    return ""

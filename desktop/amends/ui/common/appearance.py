@@ -101,7 +101,7 @@ def is_dark(widget: QWidget | None = None) -> bool:
 def stylesheet(dark: bool) -> str:
     c = _DARK if dark else _LIGHT
     return (f"QLabel#roleHint {{ background: {c['hint'][0]}; color: {c['hint'][1]}; padding: 6px; }}\n"
-            f"QLabel#locationWarning, QLabel#schemaBanner {{ background: {c['warning'][0]}; color: {c['warning'][1]}; padding: 6px; }}\n"
+            f"QLabel#locationWarning, QLabel#schemaBanner, QLabel#connectionBanner {{ background: {c['warning'][0]}; color: {c['warning'][1]}; padding: 6px; }}\n"
             f"QLabel#readOnlyBanner {{ background: {c['info'][0]}; color: {c['info'][1]}; padding: 6px; }}\n"
             f"QLabel#restoredBanner {{ background: {c['hint'][0]}; color: {c['hint'][1]}; padding: 6px; }}\n"
             f"QLabel#searchProblem, QLabel#placeholderWarning, QLabel#replyProblem, QLabel#securityProblem, "

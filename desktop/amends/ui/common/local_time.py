@@ -21,9 +21,13 @@ def _local(iso: str) -> datetime | None:
 
 
 def short(iso: str | None) -> str:
-    """``2026-12-01 10:05`` in local time (the list's cells)."""
+    """``2026-12-01 10:05`` in local time (the list's cells). Formatted by
+    hand: strftime imports ``time`` on every call, and with PySide's import
+    hook that was a third of a painted page's formatting (issue 16)."""
     moment = _local(iso or "")
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else (iso or "")
+    if moment is None:
+        return iso or ""
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} {moment.hour:02d}:{moment.minute:02d}"
 
 
 def zone(moment: datetime) -> str:

@@ -48,15 +48,17 @@ MAX_BLOCKS = 24
 
 
 class _Block:
-    """The lines of ``page_size`` consecutive rows, with their tags and the
-    display strings made on first paint (None until then)."""
+    """The lines of ``page_size`` consecutive rows, with their tags, the
+    display strings made on first paint (None until then) and the replies'
+    delivery marks (read for the whole block at its first paint)."""
 
-    __slots__ = ("cells", "rows", "tags")
+    __slots__ = ("cells", "marks", "rows", "tags")
 
     def __init__(self, rows: list[tickets.TicketRow | None], found: dict[int, list[tags.Tag]]) -> None:
         self.rows = rows
         self.cells: list[tuple | None] = [None] * len(rows)
         self.tags = found
+        self.marks: dict[int, str] | None = None
 
 
 class _RowsView:
@@ -315,6 +317,9 @@ class InboxModel(QAbstractTableModel):
             block.rows[at] = fresh._replace(due_at=self._due.get(ticket_id))
             block.tags.pop(ticket_id, None)
             block.tags.update(tags.for_tickets(self._db, [ticket_id]))
+            if block.marks is not None:  # its replies' state may have changed too
+                block.marks.pop(ticket_id, None)
+                block.marks.update(_delivery_marks(self._db, [ticket_id]))
             block.cells[at] = None
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
@@ -398,7 +403,7 @@ class InboxModel(QAbstractTableModel):
         if role == _DISPLAY:
             cells = block.cells[at]
             if cells is None:
-                cells = block.cells[at] = tuple(self._display(item, c, False, block.tags) for c in self._columns())
+                cells = block.cells[at] = tuple(self._display(item, c, False, block) for c in self._columns())
             column = index.column()
             return cells[column] if 0 <= column < len(cells) else None
         if role == _FONT:
@@ -415,13 +420,15 @@ class InboxModel(QAbstractTableModel):
         if role == _TOOLTIP:
             column = index.column()
             if 0 <= column < len(COLUMNS):
-                return self._display(item, self._columns()[column], True, block.tags)
+                return self._display(item, self._columns()[column], True, block)
         return None
 
-    def _display(self, item: tickets.TicketRow, column: str, tooltip: bool,
-                 found: dict[int, list[tags.Tag]]) -> str | None:
+    def _display(self, item: tickets.TicketRow, column: str, tooltip: bool, block: _Block) -> str | None:
+        found = block.tags
         if column == "now":  # who else is here, and a reply of ours not (yet) mailed (issue 17.1)
-            return " · ".join(t for t in (self._presence.get(item.id, ""), _delivery_mark(self._db, item.id)) if t)
+            if block.marks is None:  # one query for the block, not one per row painted (issue 16)
+                block.marks = _delivery_marks(self._db, [r.id for r in block.rows if r is not None])
+            return " · ".join(t for t in (self._presence.get(item.id, ""), block.marks.get(item.id, "")) if t)
         if column == "id":
             return str(item.id)
         if column == "category":
@@ -473,8 +480,10 @@ class InboxModel(QAbstractTableModel):
 _MARKS = {"failed": "reply failed", "not_sent": "reply not sent", "queued": "reply queued", "draft": "reply draft"}
 
 
-def _delivery_mark(db, ticket_id: int) -> str:
-    """Read once per row when it is first painted (cells are cached)."""
+def _delivery_marks(db, ticket_ids: list[int]) -> dict[int, str]:
+    """The marks of the tickets that have one, read once per block at its
+    first paint (a query per row painted was a third of a page's paint)."""
     from amends.core.mail import delivery
 
-    return _MARKS.get(delivery.for_tickets(db, [ticket_id], db.actor).get(ticket_id, ""), "")
+    return {ticket_id: _MARKS[state] for ticket_id, state in delivery.for_tickets(db, ticket_ids, db.actor).items()
+            if state in _MARKS}

@@ -8,7 +8,9 @@ query; split apart they would have to hand each other that state."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QKeySequence, QShortcut
@@ -37,12 +39,15 @@ from amends.ui.common.databus import Changed
 from amends.ui.common.messages import show_error
 from amends.ui.inbox.column_fit import SubjectFit
 from amends.ui.inbox.inbox_model import InboxModel
-from amends.ui.ticket.ticket_view import TicketView
+
+if TYPE_CHECKING:  # built after the first paint: see ticket_view
+    from amends.ui.ticket.ticket_view import TicketView
 
 log = logging.getLogger("amends.ui.inbox")
 
 VIEW_KEY_ROLE = int(Qt.ItemDataRole.UserRole)
 SEARCH_DELAY_MS = 60
+TICKET_STRETCH = 4  # the ticket view's share of a wider window (the list's is 3)
 STATUS_CHOICES = (("active", "Open + pending"), ("open", "Open"), ("pending", "Pending"),
                   ("resolved", "Resolved"), ("all", "Any status"))
 SORT_CHOICES = (("updated", "Recently updated"), ("created", "Newest"), ("priority", "Priority"),
@@ -146,11 +151,13 @@ class InboxPane(QWidget):
         header.moveSection(header.visualIndex(self.model.column_of("waiting")), 2)
         self.subject_fit = SubjectFit(self.table, self.model.column_of("subject"), self.model.column_of("customer"))
 
-        self.ticket_view = TicketView(db)
-        self.ticket_view.setObjectName("ticketView")
-        # Esc anywhere in the ticket: back to the list, for the next key.
-        self.back_to_list = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.ticket_view, self.table.setFocus,
-                                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # The ticket view is built when first asked for (the window asks right
+        # after its first paint): its modules and widgets were a fifth of every
+        # start, and the ticket opens after the paint anyway (issue 16).
+        self._ticket_view: TicketView | None = None
+        self._ticket_view_ready: list[Callable[[TicketView], None]] = []
+        self._ticket_slot = QWidget()  # its place in the splitter until then
+        self._ticket_slot.setObjectName("ticketViewSlot")
         # F6 / Shift+F6: views → list → conversation → composer, round (no six Shift+Tabs to the views).
         self.next_area = QShortcut(QKeySequence(Qt.Key.Key_F6), self, lambda: self.cycle_focus(1),
                                    context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -172,14 +179,14 @@ class InboxPane(QWidget):
         self.splitter.setObjectName("inboxSplitter")
         self.splitter.addWidget(self.views)
         self.splitter.addWidget(table_side)
-        self.splitter.addWidget(self.ticket_view)
+        self.splitter.addWidget(self._ticket_slot)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setStretchFactor(2, 4)
+        self.splitter.setStretchFactor(2, TICKET_STRETCH)
         self.splitter.setSizes([200, 680, 620])
         # No pane is ever dragged to nothing (issue 17): each keeps a usable minimum.
         self.splitter.setChildrenCollapsible(False)
         table_side.setMinimumWidth(300)
-        self.ticket_view.setMinimumWidth(380)
+        self._ticket_slot.setMinimumWidth(380)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)
@@ -202,12 +209,53 @@ class InboxPane(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._show_selection())
         self.table.doubleClicked.connect(lambda index: self.ticket_view.composer.setFocus())
-        self.ticket_view.changed.connect(self._ticket_changed)
-        self.ticket_view.resolve_requested.connect(self.resolve_requested)
         self._counting = None
         self._counts_stale = False
         self.views.setCurrentRow(0)
         QTimer.singleShot(0, self.update_counts)  # after the first paint
+
+    # -- the ticket view, built on first use ------------------------------------
+    @property
+    def ticket_view(self) -> TicketView:
+        """The ticket beside the list, built the first time it is needed."""
+        return self._ticket_view if self._ticket_view is not None else self._build_ticket_view()
+
+    @property
+    def built_ticket_view(self) -> TicketView | None:
+        """The ticket view if it exists yet (None before it is first needed):
+        for what has nothing to do on a view that was never shown."""
+        return self._ticket_view
+
+    def when_ticket_view(self, callback: Callable[[TicketView], None]) -> None:
+        """Call ``callback(view)`` once the ticket view exists (now if it does):
+        the window and its controllers connect to it without building it."""
+        if self._ticket_view is not None:
+            callback(self._ticket_view)
+        else:
+            self._ticket_view_ready.append(callback)
+
+    def _build_ticket_view(self) -> TicketView:
+        from amends.ui.ticket.ticket_view import TicketView
+
+        view = TicketView(self._db)
+        view.setObjectName("ticketView")
+        view.setMinimumWidth(380)
+        self._ticket_view = view
+        # Esc anywhere in the ticket: back to the list, for the next key.
+        self.back_to_list = QShortcut(QKeySequence(Qt.Key.Key_Escape), view, self.table.setFocus,
+                                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        view.changed.connect(self._ticket_changed)
+        view.resolve_requested.connect(self.resolve_requested)
+        sizes, index = self.splitter.sizes(), self.splitter.indexOf(self._ticket_slot)
+        slot = self.splitter.replaceWidget(index, view)
+        if slot is not None:
+            slot.deleteLater()
+        self.splitter.setStretchFactor(index, TICKET_STRETCH)  # the factor is the widget's: set again
+        self.splitter.setSizes(sizes)  # where the slot was (a restored splitter state included)
+        ready, self._ticket_view_ready = self._ticket_view_ready, []
+        for callback in ready:
+            callback(view)
+        return view
 
     def _combo(self, name: str, accessible: str, choices) -> QComboBox:
         combo = QComboBox()
@@ -530,7 +578,7 @@ class InboxPane(QWidget):
         (a restore) → the views too, and a ticket that is gone is closed."""
         if what & Changed.REPLACED:
             self.fill_views()
-            shown = self.ticket_view.ticket
+            shown = self.ticket_view.ticket if self._ticket_view is not None else None
             try:
                 gone = shown is not None and tickets.row(self._db, shown.id) is None
             except AmendsError as error:
@@ -540,8 +588,8 @@ class InboxPane(QWidget):
                 self.ticket_view.show_ticket(None)
         if what & Changed.TICKETS:
             self.refresh()
-        elif what & Changed.PROPOSALS:
-            self.ticket_view.reload()
+        elif what & Changed.PROPOSALS and self._ticket_view is not None:
+            self._ticket_view.reload()
 
     def refresh(self) -> None:
         """Re-read what is shown (after a change here or by someone else),
@@ -565,7 +613,8 @@ class InboxPane(QWidget):
                 self._reselect(chosen)
         self.table.verticalScrollBar().setValue(scroll)
         self._show_hint(self.model.query)
-        self.ticket_view.reload()
+        if self._ticket_view is not None:  # not built yet: nothing shown to re-read
+            self._ticket_view.reload()
         self.update_counts()
 
     def _reselect(self, ids: set[int]) -> None:
@@ -588,8 +637,8 @@ class InboxPane(QWidget):
     def _select(self, ticket_id: int | None, focus_view: bool = True) -> None:
         row = self.model.row_of(ticket_id) if ticket_id is not None else None
         if row is None:
-            if ticket_id is not None and focus_view:
-                self.ticket_view.show_ticket(None)
+            if ticket_id is not None and focus_view and self._ticket_view is not None:
+                self._ticket_view.show_ticket(None)
             return
         self.table.selectionModel().setCurrentIndex(
             self.model.index(row, 0),
@@ -686,8 +735,8 @@ class InboxPane(QWidget):
     def cycle_focus(self, step: int) -> None:
         """F6 (1) / Shift+F6 (-1): the next area of the inbox, round."""
         areas = [self.views, self.table]
-        if self.ticket_view.ticket is not None:
-            areas += [self.ticket_view.conversation, self.ticket_view.composer]
+        if self._ticket_view is not None and self._ticket_view.ticket is not None:
+            areas += [self._ticket_view.conversation, self._ticket_view.composer]
         focused = self.focusWidget()
         at = next((n for n, w in enumerate(areas) if focused is w or (focused and w.isAncestorOf(focused))), -1)
         target = areas[(at + step) % len(areas)] if at >= 0 else areas[0 if step > 0 else -1]

@@ -69,7 +69,7 @@ class Triage(QObject):
         self.act_open = self._action("&Open ticket (Enter)", self.open_current, "", "openTicket")
         self.enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.inbox.table, self.open_current,
                                context=Qt.ShortcutContext.WidgetShortcut)
-        self.inbox.ticket_view.edit_made.connect(self.push)
+        self.inbox.when_ticket_view(lambda view: view.edit_made.connect(self.push))
         bus.changed.connect(self._on_changed)
         self.inbox.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.inbox.table.customContextMenuRequested.connect(self.context_menu)

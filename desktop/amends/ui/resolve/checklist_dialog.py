@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from amends.core import clock, drafts, replies, resolution
+from amends.core import clock, drafts, local_drafts, replies, resolution
 from amends.core.errors import AmendsError
 from amends.core.policies import Step
 from amends.core.store import Database
@@ -250,7 +250,7 @@ class ChecklistDialog(QDialog):
     def _restore_draft(self) -> bool:
         """An interrupted checklist for this ticket and policy version comes
         back as it was left."""
-        state = drafts.load_checklist(self._db, self.checklist.ticket_id)
+        state = local_drafts.load_checklist(self._db, self.checklist.ticket_id)
         if not state or state.get("policy_version_id") != (self.checklist.policy.id if self.checklist.policy else None):
             return False
         for row in self.rows:
@@ -273,7 +273,7 @@ class ChecklistDialog(QDialog):
         if self._restoring:
             return
         try:
-            drafts.save_checklist(self._db, self.checklist.ticket_id, self.state())
+            local_drafts.save_checklist(self._db, self.checklist.ticket_id, self.state())  # here if the server is away
         except AmendsError as error:
             log.info("checklist draft not saved (the dialog holds it; the next change tries again): %s", error)
 

@@ -68,7 +68,7 @@ class Banners(QObject):
         except AmendsError as error:
             log.info("role hint not shown (a hint is not worth an error message): %s", error)
             self.hint.hide()
-        if not self.db.readonly:
+        if not self.db.readonly and not getattr(self.db, "url", ""):  # a server's address is no folder
             self.show_location_warning()
         self.show_schema_drift()
 

@@ -10,6 +10,11 @@ tell others where I am, and show it when another writer holds the lock.
   schema itself changed (``PRAGMA schema_version``: another tool dropped a
   trigger, rebuilt a table …) it emits :attr:`LiveUpdates.schema_changed`
   (the schema banner looks again).
+  On a PostgreSQL server the database also *tells* the window (LISTEN/NOTIFY,
+  core/store/pg_listen.py): each commit by someone else is checked for at
+  once, a presence heartbeat only redraws who is where, and the poll slows
+  to a safety net (``AMENDS_LISTEN_POLL_MS``); when the LISTEN connection is
+  lost the poll runs at its usual pace again until listening resumes.
 * :class:`WaitIndicator` is the store's waiter: "Waiting for another user…"
   and a Stop button in the status bar while a write waits for the lock.
 """
@@ -21,6 +26,7 @@ import logging
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QStatusBar, QWidget
 
+from amends import settings_schema
 from amends.core import audit, backups, presence
 from amends.core.errors import AmendsError
 from amends.core.store import Database
@@ -36,9 +42,17 @@ WAIT_VISIBLE_AFTER = 1.0
 
 class LiveUpdates(QObject):
     schema_changed = Signal()
+    #: emitted on the listener's thread, delivered (queued) on this object's
+    _noticed = Signal(object)
+    _listen_state = Signal(bool, str)
 
     def __init__(self, db: Database, inbox: InboxPane, bus: DataBus, parent: QObject) -> None:
         super().__init__(parent)
+        self.poll_ms = settings_schema.environment(settings_schema.AMENDS_POLL_MS)
+        self.listening_poll_ms = settings_schema.environment(settings_schema.AMENDS_LISTEN_POLL_MS)
+        #: how the last change by others arrived: "notify" (a server told us) or "poll"
+        self.last_change_via = ""
+        self.listening = False
         self.db = db
         self.inbox = inbox
         self.bus = bus
@@ -50,18 +64,50 @@ class LiveUpdates(QObject):
         self.heartbeat_enabled = not db.readonly
         self.away = False  # another pane is shown: my presence says idle
         self.poll = QTimer(self)
-        self.poll.setInterval(POLL_MS)
+        self.poll.setInterval(self.poll_ms)
         self.poll.timeout.connect(self.check_for_changes)
         self.poll.start()
+        self._noticed.connect(self._on_notice)
+        self._listen_state.connect(self._on_listen_state)
+        self.listener = db.listen(self._noticed.emit, self._listen_state.emit,
+                                  retry_seconds=settings_schema.environment(
+                                      settings_schema.AMENDS_LISTEN_RETRY_SECONDS))
         self.heartbeat = QTimer(self)
         self.heartbeat.setInterval(HEARTBEAT_MS)
         self.heartbeat.timeout.connect(self.beat)
         self.heartbeat.start()
-        inbox.ticket_view.activity_changed.connect(self.beat)
+        inbox.when_ticket_view(lambda view: view.activity_changed.connect(self.beat))
 
-    def check_for_changes(self) -> None:
+    def _on_notice(self, notice: object) -> None:
+        """A server said someone committed: look now rather than at the next poll."""
+        if getattr(notice, "only_presence", False):
+            self.show_presence()
+            return
+        self.check_for_changes(via="notify")
+
+    def _on_listen_state(self, listening: bool, why: str) -> None:
+        """Listening (again): the poll slows to a safety net, and what came
+        while nobody listened is looked for once. Lost: poll as on a file."""
+        self.listening = listening
+        self.poll.setInterval(self.listening_poll_ms if listening else self.poll_ms)
+        if listening:
+            self.check_for_changes(via="poll")
+        else:
+            self.bus.say(self.tr("Live updates from the server were interrupted; looking for changes every "
+                                 "{seconds:g} s until they are back.").format(seconds=self.poll_ms / 1000), 10000)
+            log.warning("%s", why)
+
+    def stop_listening(self) -> None:
+        """No more notifications (the window closes; tests freeze a window)."""
+        if self.listener is not None:
+            self.listener.stop()
+            self.listener = None
+        self.listening = False
+
+    def check_for_changes(self, via: str = "poll") -> None:
         """Another connection committed: announce it if the data changed (the
-        audit log moved), and show who is where."""
+        audit log moved), and show who is where. ``via`` says what made us
+        look (kept in :attr:`last_change_via` when something had changed)."""
         try:
             if self.watch.replaced():
                 self.bus.announce(Changed.EVERYTHING | Changed.REPLACED)  # the shell calls resync()
@@ -80,6 +126,7 @@ class LiveUpdates(QObject):
             self.schema_changed.emit()
         if mark != self.audit_mark:
             self.audit_mark = mark
+            self.last_change_via = via
             self.bus.announce(Changed.EVERYTHING)
         self.show_presence()
 
@@ -101,7 +148,8 @@ class LiveUpdates(QObject):
         whenever it changes); a busy database just skips a beat."""
         if not self.heartbeat_enabled:
             return
-        ticket_id, activity = self.inbox.ticket_view.presence_state()
+        view = self.inbox.built_ticket_view  # not built yet: no ticket open
+        ticket_id, activity = view.presence_state() if view is not None else (None, "idle")
         if self.away:
             ticket_id, activity = None, "idle"
         try:
@@ -109,7 +157,11 @@ class LiveUpdates(QObject):
         except AmendsError as error:
             # busy or read-only: presence is best effort, the data is not at stake
             log.info("presence heartbeat skipped: %s", error)
-        self.data_version = self.db.data_version()
+        try:
+            self.data_version = self.db.data_version()
+        except AmendsError as error:  # a server that went away: the connection banner says so
+            log.info("change mark not read after the heartbeat: %s", error)
+            return
         self.show_presence()
 
     def show_presence(self) -> None:
@@ -119,12 +171,14 @@ class LiveUpdates(QObject):
             log.info("presence of others not read: %s", error)
             return
         self.inbox.model.set_presence(presence.by_ticket(people))
-        self.inbox.ticket_view.show_presence(people)
+        if self.inbox.built_ticket_view is not None:
+            self.inbox.built_ticket_view.show_presence(people)
 
     def stop(self) -> None:
         """The window closes: no more polls, and I leave."""
         self.poll.stop()
         self.heartbeat.stop()
+        self.stop_listening()
         try:
             presence.leave(self.db, self.instance)
         except AmendsError as error:

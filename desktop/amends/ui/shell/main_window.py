@@ -33,7 +33,7 @@ from amends import __version__
 from amends import settings_schema as schema
 from amends.core import identity
 from amends.core.errors import AmendsError
-from amends.core.store import Database
+from amends.core.store import Database, pg_access, postgres
 from amends.ui.common import appearance, file_dialogs, ops, settings
 from amends.ui.common.databus import Changed, DataBus
 from amends.ui.files.controller import DEMO_TICKETS, FilesController
@@ -43,7 +43,9 @@ from amends.ui.inbox.view_dialogs import ViewDialogs
 from amends.ui.mail.controller import MailController
 from amends.ui.policies.propose import ProposeFlow
 from amends.ui.resolve.flow import ResolveFlow
+from amends.ui.shell import recent
 from amends.ui.shell.banners import Banners
+from amends.ui.shell.connection_banner import ConnectionBanner
 from amends.ui.shell.first_paint import after_first_paint
 from amends.ui.shell.live import POLL_MS, LiveUpdates, WaitIndicator
 from amends.ui.shell.menus import WindowActions
@@ -59,13 +61,16 @@ PANES = ("inbox", "policies", "review", "audit")
 class MainWindow(WindowActions, QMainWindow):
     #: Emitted with the path the person chose in File → Open (app.py reopens).
     open_requested = Signal(Path)
+    #: Emitted with a server's address (no password) from File → Connect to server… or Open Recent.
+    connect_requested = Signal(str)
 
     def __init__(self, db: Database, parent: QWidget | None = None, *, role: str = "both") -> None:
         super().__init__(parent)
         self.db = db
         self.role = role
         self.setObjectName("mainWindow")
-        self.setWindowTitle(self.tr("Amends — {0}").format(db.path.name))
+        self.setWindowTitle(self.tr("Amends — {0}").format(recent.label(db.url) if _url(db) else db.path.name))
+        recent.remember(_url(db) or db.path)
         self.resize(1500, 900)
         self.bus = DataBus(self)
         self.bus.status.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
@@ -79,10 +84,12 @@ class MainWindow(WindowActions, QMainWindow):
         self.stack = PaneStack()
         self.stack.addWidget(self.inbox)
         self.banners = Banners(db, self)
+        self.connection = ConnectionBanner(db, self.bus, self)  # a server that went away (PostgreSQL)
         central = QWidget()
         central_layout = QVBoxLayout(central)
         central_layout.setContentsMargins(0, 0, 0, 0)
         central_layout.setSpacing(0)
+        central_layout.addWidget(self.connection.label)
         central_layout.addWidget(self.banners.hint)
         central_layout.addWidget(self.banners.location_warning)
         central_layout.addWidget(self.banners.restored)
@@ -100,9 +107,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.mail = MailController(db, self.bus, self)
         self.banners.check_requested.connect(self._check_from_banner)
         self.proposer = ProposeFlow(db, self.bus, self)
-        self.inbox.ticket_view.reply_stored.connect(self.mail.reply_stored)
-        self.inbox.ticket_view.send_requested.connect(self.mail.send_mail)
-        self.inbox.ticket_view.mailbox_setup_requested.connect(self.setup_mailbox)
+        self.inbox.when_ticket_view(self._ticket_view_built)  # built right after the first paint
         self._build_actions()
         self.triage.context_actions = ([self.act_resolve, self.act_reply], [self.act_propose])
         self.status_label = QLabel()
@@ -144,7 +149,16 @@ class MainWindow(WindowActions, QMainWindow):
             return self._review.period, self._review.settings()
         return last_full_quarter(), insights.Settings()
 
+    def _ticket_view_built(self, view) -> None:
+        view.reply_stored.connect(self.mail.reply_stored)
+        view.send_requested.connect(self.mail.send_mail)
+        view.mailbox_setup_requested.connect(self.setup_mailbox)
+        state = settings.get(schema.TICKET_SPLITTER)
+        if state is not None:
+            view.splitter.restoreState(state)
+
     def _decorate(self) -> None:
+        _ = self.inbox.ticket_view  # built now, the inbox being on screen
         self.inbox.release_ticket()  # first what the person looks at: the selected ticket
         if not self.isVisible():
             return  # closed before it was ever painted
@@ -225,6 +239,9 @@ class MainWindow(WindowActions, QMainWindow):
     def _show_status(self) -> None:
         journal = self.tr("shared-memory journal (local disk)") if self.db.journal_mode == "wal" else \
             self.tr("rollback journal (network share)")
+        if _url(self.db):
+            journal = self.tr("PostgreSQL server, encrypted (TLS)") if getattr(self.db, "tls", False) else \
+                self.tr("PostgreSQL server, not encrypted")
         self.status_label.setText(self.tr("{0} · {1} · you are {2}{3}").format(
             self.db.path, journal, self.db.actor, self.tr(" · read-only") if self.db.readonly else ""))
 
@@ -440,6 +457,37 @@ class MainWindow(WindowActions, QMainWindow):
         if path:
             self.open_requested.emit(Path(path))
 
+    def connect_to_server(self, url: str = ""):
+        """File → Connect to server…: the dialog, filled from ``url`` or the server in use."""
+        from amends.ui.shell.connect_dialog import ConnectDialog
+
+        dialog = ConnectDialog(self, url or _url(self.db))
+        dialog.connect_to.connect(self.connect_requested.emit)
+        return self._open(dialog, "connect_dialog")
+
+    def fill_recent_menu(self) -> None:
+        """File → Open Recent, read again each time it opens (another window may have added one)."""
+        self.recent_menu.clear()
+        current = _url(self.db) or str(self.db.path)
+        for entry in recent.entries():
+            if entry == current:
+                continue
+            action = self.recent_menu.addAction(recent.label(entry))
+            action.setData(entry)
+            action.triggered.connect(lambda _checked=False, target=entry: self.open_recent(target))
+        self.recent_menu.setEnabled(not self.recent_menu.isEmpty())
+
+    def open_recent(self, entry: str) -> None:
+        """A file opens; a server connects, or, when no password is kept for it
+        (it was for that session only), the Connect dialog asks, filled in."""
+        if postgres.is_url(entry):
+            if pg_access.password_for(entry) is None:
+                self.connect_to_server(entry)
+                return
+            self.connect_requested.emit(entry)
+        else:
+            self.open_requested.emit(Path(entry))
+
     def load_demo(self, count: int) -> ops.Operation:
         return self.files.load_demo(count)
 
@@ -471,11 +519,9 @@ class MainWindow(WindowActions, QMainWindow):
         geometry = settings.get(schema.WINDOW_GEOMETRY)
         if geometry is not None:
             self.restoreGeometry(geometry)
-        for splitter, setting in ((self.inbox.splitter, schema.INBOX_SPLITTER),
-                                  (self.inbox.ticket_view.splitter, schema.TICKET_SPLITTER)):
-            state = settings.get(setting)
-            if state is not None:
-                splitter.restoreState(state)
+        state = settings.get(schema.INBOX_SPLITTER)  # the ticket view's: when it is built
+        if state is not None:
+            self.inbox.splitter.restoreState(state)
         header = settings.get(schema.INBOX_HEADER)
         if header is not None:
             self.inbox.table.horizontalHeader().restoreState(header)
@@ -492,7 +538,9 @@ class MainWindow(WindowActions, QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         settings.put(schema.WINDOW_GEOMETRY, self.saveGeometry())
         settings.put(schema.INBOX_SPLITTER, self.inbox.splitter.saveState())
-        settings.put(schema.TICKET_SPLITTER, self.inbox.ticket_view.splitter.saveState())
+        view = self.inbox.built_ticket_view  # None: closed before it was built (its state is unchanged)
+        if view is not None:
+            settings.put(schema.TICKET_SPLITTER, view.splitter.saveState())
         settings.put(schema.INBOX_HEADER, self.inbox.table.horizontalHeader().saveState())
         settings.put(schema.INBOX_SORT, self.inbox.sort.currentData(), db=self.db.path)
         settings.put(schema.INBOX_VIEW, self.inbox.current_view_key() or "", db=self.db.path)
@@ -503,11 +551,17 @@ class MainWindow(WindowActions, QMainWindow):
         self.mail_timer.stop()
         self.mail.stop_watching()  # the waits for new mail (IDLE) end with the window
         ops.stop_all()  # no worker outlives the window (an import is rolled back)
-        if self.inbox.ticket_view.draft_timer.isActive():
-            self.inbox.ticket_view.save_draft()  # what was typed is kept
+        if view is not None and view.draft_timer.isActive():
+            view.save_draft()  # what was typed is kept
         self.resolver.save_pending_draft()
         self.live.stop()
+        self.connection.stop()
         super().closeEvent(event)
+
+
+def _url(db: Database) -> str:
+    """The server address (no password) of a PostgreSQL database, "" for a file."""
+    return str(getattr(db, "url", "") or "")
 
 
 def offer_demo_on_first_run(window: MainWindow) -> QDialog | None:

@@ -31,6 +31,7 @@ class WindowActions:
     def _build_actions(self) -> None:
         files, mail, views, inbox = self.files, self.mail, self.views, self.inbox
         self.act_open = self._action("&Open database…", self.choose_database, QKeySequence.StandardKey.Open, "open")
+        self.act_connect = self._action("&Connect to server…", self.connect_to_server, None, "connectServer")
         self.act_new = self._action("&New ticket…", self.new_ticket, QKeySequence.StandardKey.New, "newTicket")
         self.act_demo = self._action("Load &demo data…", files.offer_demo, None, "loadDemo")
         self.act_import = self._action("&Import…", lambda: files.ask_import(), "Ctrl+I", "import")
@@ -92,7 +93,12 @@ class WindowActions:
     def _build_menus(self) -> None:
         menus, triage = self.menuBar(), self.triage
         file_menu = menus.addMenu(self.tr("&File"))
-        file_menu.addActions([self.act_new, self.act_open, self.act_demo])
+        file_menu.addActions([self.act_new, self.act_open, self.act_connect])
+        self.recent_menu = file_menu.addMenu(self.tr("Open &Recent"))
+        self.recent_menu.setObjectName("recentMenu")
+        self.recent_menu.aboutToShow.connect(self.fill_recent_menu)
+        self.fill_recent_menu()
+        file_menu.addAction(self.act_demo)
         file_menu.addSeparator()
         file_menu.addActions([self.act_import, self.act_export])
         file_menu.addSeparator()

@@ -39,6 +39,7 @@ from amends.core import (
     drafts,
     edits,
     followups,
+    local_drafts,
     merges,
     money,
     policies,
@@ -637,7 +638,7 @@ class TicketView(QWidget):
         if not keep_draft:
             self._set_mode("out")
             self.draft_timer.stop()
-            self.composer.setPlainText(drafts.load(self._db, ticket_id, "reply") or "")
+            self.composer.setPlainText(local_drafts.load_any(self._db, ticket_id, "reply") or "")
             self._mark_seen(ticket)
             self.activity_changed.emit()
         self._loading = False
@@ -1021,8 +1022,8 @@ class TicketView(QWidget):
         self.draft_timer.stop()
         if self.ticket is None:
             return
-        try:
-            drafts.save(self._db, self.ticket.id, "reply", self.composer.toPlainText())
+        try:  # on this computer while the server is away (local_drafts): nothing typed is lost
+            local_drafts.save(self._db, self.ticket.id, "reply", self.composer.toPlainText())
         except AmendsError as error:
             log.info("reply draft not saved yet (busy: tried again shortly; the text is on screen): %s", error)
             self.draft_timer.start()
