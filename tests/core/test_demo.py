@@ -65,7 +65,14 @@ def test_demo_refuses_a_database_with_tickets(demo_db):
 
 
 def test_cancel_leaves_nothing(db):
+    """Cancelled once the first batch of rows is written in the transaction (the
+    generator asks after each batch): one batch and one ticket more is the
+    smallest size that has written rows to take back (45,000 cost twice as much)."""
+    from amends.core.demo.generator import BATCH
+
     before = health.stats(db)
+    reported = []
     with pytest.raises(demo.Cancelled):
-        demo.generate(db, 45_000, progress=lambda done, total: None, cancelled=lambda: True)
+        demo.generate(db, BATCH + 1, progress=lambda done, total: reported.append(done), cancelled=lambda: True)
+    assert max(reported) >= BATCH, "rows were written before the cancel"
     assert health.stats(db) == before
