@@ -175,6 +175,9 @@ def demo_database(tickets: int, *, log: Callable[[str], None] = print) -> tuple[
     if path.exists() and info_path.exists():
         return path, json.loads(info_path.read_text())
     building = folder / f"building-{key}-{os.getpid()}.db"
+    older = older_demo(folder, tickets)
+    if older is not None:
+        return _upgraded(older, building, path, log=log)
     log(f"building the demo database ({tickets:,} tickets) in {folder} ...")
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "amends", "--db", str(building), "demo", "--tickets", str(tickets)],
@@ -185,6 +188,51 @@ def demo_database(tickets: int, *, log: Callable[[str], None] = print) -> tuple[
     building.rename(path)
     info_path.write_text(json.dumps(info))
     log(f"built in {seconds:.1f} s ({info['size_mb']:,.0f} MB)")
+    return path, info
+
+
+def older_demo(folder: Path, tickets: int) -> tuple[Path, int] | None:
+    """The cached demo file of this size built by the newest older schema
+    version, when there is one: keyed by today's scripts up to that version,
+    so it was built by exactly the scripts the app upgrades from (a file of
+    an older *draft* is never taken)."""
+    from amends.core.store.schema import SCRIPTS
+
+    for version in sorted(SCRIPTS, reverse=True)[1:]:
+        old = folder / f"{demo_key(tickets, {v: s for v, s in SCRIPTS.items() if v <= version})}.db"
+        if old.exists() and old.with_suffix(".json").exists():
+            return old, version
+    return None
+
+
+def _upgraded(older: tuple[Path, int], building: Path, path: Path, *,
+              log: Callable[[str], None]) -> tuple[Path, dict]:
+    """A copy of the older demo file (SQLite's backup API: the file may be
+    open elsewhere), upgraded by opening it as the app does (its migrations,
+    with the backup they take first; that backup is deleted after). The
+    build figures are the older file's, with the upgrade's time added."""
+    from amends.core.store.schema import CURRENT_VERSION
+    from amends.core.workspace import open_database
+
+    old, version = older
+    log(f"upgrading a copy of {old.name} (schema {version}) to schema {CURRENT_VERSION} ...")
+    source = sqlite3.connect(f"file:{old}?mode=ro", uri=True)
+    copy = sqlite3.connect(building)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
+    start = time.perf_counter()
+    open_database(building, "bench").close()
+    seconds = time.perf_counter() - start
+    for debris in building.parent.glob(f"{building.name}.pre-v*.bak"):
+        debris.unlink()
+    info = {**json.loads(old.with_suffix(".json").read_text()), "size_mb": round(building.stat().st_size / 1e6, 1),
+            "upgraded_from": version, "upgraded_to": CURRENT_VERSION, "upgrade_seconds": round(seconds, 2)}
+    building.rename(path)
+    path.with_suffix(".json").write_text(json.dumps(info))
+    log(f"upgraded in {seconds:.1f} s")
     return path, info
 
 

@@ -125,13 +125,13 @@ def run(db_path: Path | str | None = None) -> int:
     def tr(text: str) -> str:
         return QCoreApplication.translate("App", text)
 
-    from amends.core.store import postgres
+    from amends.core.store.location import is_server_url
 
     env_target = schema.environment(schema.AMENDS_DB)
-    if db_path is None and postgres.is_url(env_target):
+    if db_path is None and is_server_url(env_target):
         db_path = env_target
     path: Path | str = db_path or paths.default_database()
-    if postgres.is_url(path):  # a password in the address goes to the keyring before anything logs it
+    if is_server_url(path):  # a password in the address goes to the keyring before anything logs it
         from amends.core.store import pg_access
 
         path = pg_access.take_password(str(path))
@@ -144,13 +144,13 @@ def run(db_path: Path | str | None = None) -> int:
     if not identity.is_set() and not schema.environment(schema.AMENDS_STARTUP_PROBE) and not smoke_test:
         from amends.ui.shell.identity_dialog import WelcomeDialog
 
-        dialog = WelcomeDialog(identity.load(), Path(path) if not postgres.is_url(path) else paths.default_database())
+        dialog = WelcomeDialog(identity.load(), Path(path) if not is_server_url(path) else paths.default_database())
         if dialog.exec() == WelcomeDialog.DialogCode.Accepted:
             try:
                 identity.save(dialog.identity())
             except OSError as error:
                 log.warning("could not save the identity: %s", error)
-            if not postgres.is_url(path):  # a server was named: the welcome only sets who you are
+            if not is_server_url(path):  # a server was named: the welcome only sets who you are
                 path = dialog.path
             load_demo, welcomed = dialog.demo.isChecked(), True
             first_steps = dialog.next_steps()

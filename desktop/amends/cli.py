@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from amends import __version__, paths
 from amends import settings_schema as schema
+from amends.cli_usage import UsageError
 from amends.core import clock, identity
 from amends.core.errors import AmendsError, DatabaseProblem, ValidationError
 from amends.core.store import Database
@@ -35,10 +36,6 @@ if TYPE_CHECKING:  # imported by the commands that use them: `amends` alone star
     from amends.core.insights.period import Period
 
 log = logging.getLogger("amends.cli")
-
-
-class UsageError(Exception):
-    """Bad command-line arguments (exit status 2)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -268,10 +265,10 @@ def _refuse_missing_or_empty(args: argparse.Namespace, path: Path) -> None:
 
 def _server_url(args: argparse.Namespace) -> str | None:
     """``--db`` / AMENDS_DB naming a PostgreSQL server (issue 19), else None."""
-    from amends.core.store import postgres  # its dialect and schema: only for a server
+    from amends.core.store.location import is_server_url
 
     target = args.db or schema.environment(schema.AMENDS_DB) or ""
-    return target if postgres.is_url(target) else None
+    return target if is_server_url(target) else None
 
 
 def _open(args: argparse.Namespace, *, create: bool = False, actor: str | None = None) -> Database:

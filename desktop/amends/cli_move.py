@@ -15,7 +15,6 @@ import sys
 import time
 
 from amends.core import identity
-from amends.core.store import postgres
 
 WIDTH = 30
 
@@ -31,10 +30,12 @@ def add_command(sub: argparse._SubParsersAction) -> None:
 
 
 def _check(value: str, option: str) -> str:
-    from amends.cli import UsageError
+    from amends.cli_usage import UsageError
 
     if not value.strip():
         raise UsageError(f"{option}: give a file or a postgresql:// URL")
+    from amends.core.store import postgres
+
     if "://" in value and not postgres.is_url(value):
         raise UsageError(f"{option}: {value.split('://')[0]}:// is not a database Amends knows; "
                          "use a file or a postgresql:// URL")
@@ -77,8 +78,8 @@ class Bar:
 
 
 def run(args: argparse.Namespace) -> int:
-    from amends.cli import UsageError
-    from amends.core.store import move
+    from amends.cli_usage import UsageError
+    from amends.core.store import move, postgres
     from amends.core.workspace import open_database
 
     if args.db:

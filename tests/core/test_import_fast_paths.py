@@ -63,3 +63,114 @@ def test_a_stored_form_time_is_kept_as_it_is(text):
 def test_a_stored_form_time_is_still_checked(text, reason):
     with pytest.raises(BadValue, match=reason):
         time_value(text)
+
+
+def test_the_batched_exchange_import_leaves_tickets_as_the_triggers_would(db, backend, tmp_path):
+    """Issue 16: a complete file's new tickets go in after their messages (one
+    executemany per table, foreign keys checked at commit), and one statement
+    sets their waiting columns. The result must be what writing them one by
+    one gives: ids in file order after those here, each message and search row
+    on its ticket, the waiting columns equal to the triggers' recompute, a
+    ticket with a file (written on its own) in between, a resolution kept."""
+    import base64
+    import hashlib
+
+    from amends.core import importers, tickets
+    from amends.core.store.schema import WAITING
+
+    here = tickets.create(db, "Already here", "Hello")
+    photo = b"\x89PNG not really"
+
+    def message(direction: str, at: str, body: str, **extra) -> dict:
+        return {"direction": direction, "author": "Ada", "at": at, "body": body, **extra}
+
+    doc = {"format": "amends", "version": 1, "tickets": [
+        {"ref": "a", "subject": "Crushed box", "status": "open", "created_at": "2026-01-05T10:00:00Z",
+         "messages": [message("in", "2026-01-05T10:00:00Z", "crushed"), message("out", "2026-01-05T12:00:00Z", "sorry"),
+                      message("in", "2026-01-06T09:00:00Z", "still crushed"),
+                      message("note", "2026-01-06T10:00:00Z", "call them")]},
+        {"ref": "b", "subject": "Out of order", "status": "open", "created_at": "2026-01-07T10:00:00Z",
+         "messages": [message("out", "2026-01-08T10:00:00Z", "answer"), message("in", "2026-01-07T10:00:00Z", "ask")]},
+        {"ref": "c", "subject": "With a photo", "status": "open", "created_at": "2026-01-09T10:00:00Z",
+         "messages": [message("in", "2026-01-09T10:00:00Z", "see the photo", attachments=[
+             {"name": "box.png", "type": "image/png", "size": len(photo),
+              "sha256": hashlib.sha256(photo).hexdigest(), "data": base64.b64encode(photo).decode()}])]},
+        {"ref": "d", "subject": "After the photo", "status": "resolved", "created_at": "2026-01-10T10:00:00Z",
+         "messages": [message("in", "2026-01-10T10:00:00Z", "refund please")],
+         "resolution": {"at": "2026-01-11T10:00:00Z", "actor": "Ben", "steps": []}},
+        {"ref": "e", "subject": "Nothing said", "status": "open", "created_at": "2026-01-12T10:00:00Z",
+         "messages": []},
+    ]}
+    path = tmp_path / "file.json"
+    path.write_text(json.dumps(doc))
+    report = importers.import_file(db, path, "amends")
+    assert report.written and report.imported == 5, report.errors
+    ids = [db.scalar("SELECT id FROM tickets WHERE ref = ?", (t["ref"],)) for t in doc["tickets"]]
+    assert ids == list(range(here + 1, here + 6))
+    for ticket_id, record in zip(ids, doc["tickets"], strict=True):
+        stored = tickets.get(db, ticket_id)
+        assert [m.body for m in stored.messages] == [m["body"] for m in sorted(record["messages"],
+                                                                             key=lambda m: m["at"])]
+        assert db.scalar("SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?",
+                         (f'subject:"{record["subject"]}"',)) == ticket_id
+    assert db.scalar("SELECT count(*) FROM attachments") == 1
+    assert db.scalar("SELECT ticket_id FROM resolutions") == ids[3]
+    columns = "SELECT id, waiting_since, replied_at, last_in_at FROM tickets ORDER BY id"
+    written = db.tuples(columns)
+    assert written[1:3] == [(ids[0], "2026-01-06T09:00:00Z", "2026-01-05T12:00:00Z", "2026-01-06T09:00:00Z"),
+                            (ids[1], None, "2026-01-08T10:00:00Z", "2026-01-07T10:00:00Z")]
+    with db.transaction() as conn:
+        conn.execute(WAITING)  # what the triggers keep: recomputed, nothing moves
+    assert db.tuples(columns) == written
+    if backend == "sqlite":  # checked at commit, and only in that transaction
+        assert db.tuples("PRAGMA foreign_key_check") == [] and db.scalar("PRAGMA defer_foreign_keys") == 0
+
+
+def test_a_mail_ticket_naming_one_of_the_same_file_still_joins_it(db, tmp_path):
+    """The batched tickets are not in the database until written: a mail
+    ticket of the file whose subject names an earlier one of the same file
+    (its customer's) joins it, as when each ticket was written at once."""
+    from amends.core import importers, tickets
+
+    first = db.scalar("SELECT coalesce(max(id), 0) + 1 FROM tickets")
+    doc = {"format": "amends", "version": 1,
+           "customers": [{"ref": "c1", "email": "ada@example.com", "name": "Ada"}],
+           "tickets": [
+               {"ref": "mail:1", "subject": "Crushed box", "status": "open", "created_at": "2026-01-05T10:00:00Z",
+                "customer": "c1", "messages": [{"direction": "in", "author": "Ada", "at": "2026-01-05T10:00:00Z",
+                                                "body": "crushed"}]},
+               {"ref": "mail:2", "subject": f"Re: Crushed box [#{first}]", "status": "open",
+                "created_at": "2026-01-06T10:00:00Z", "customer": "c1",
+                "messages": [{"direction": "in", "author": "Ada", "at": "2026-01-06T10:00:00Z", "body": "any news?"}]},
+           ]}
+    path = tmp_path / "mail.json"
+    path.write_text(json.dumps(doc))
+    report = importers.import_file(db, path, "amends")
+    assert report.written, report.errors
+    assert db.scalar("SELECT count(*) FROM tickets") == 1
+    assert [m.body for m in tickets.get(db, first).messages] == ["crushed", "any news?"]
+
+
+def test_a_batched_csv_import_is_sorted_by_rules_and_waits_as_written_one_by_one(db, tmp_path):
+    """CSV rows are batched too (unique refs, no threading): the relations
+    side's rules (the shipped ones: "crushed" is a damaged shipment) still sort
+    the new tickets, and each waits since its message."""
+    from amends.core import importers, tickets
+    from amends.core.store.schema import WAITING
+
+    path = tmp_path / "tickets.csv"
+    path.write_text("id,subject,body,created_at\n"
+                    "r1,Box crushed,It arrived crushed,2026-01-05T10:00:00Z\n"
+                    "r2,Where is it,No parcel yet,2026-01-06T10:00:00Z\n"
+                    "r3,No body,,2026-01-07T10:00:00Z\n", encoding="utf-8")
+    report = importers.import_file(db, path, "csv")
+    assert report.written and report.imported == 3, report.errors
+    found = {ref: (category, waiting) for ref, category, waiting in db.tuples(
+        "SELECT ref, category, waiting_since FROM tickets ORDER BY id")}
+    assert found == {"r1": ("damaged_shipment", "2026-01-05T10:00:00Z"), "r2": ("other", "2026-01-06T10:00:00Z"),
+                     "r3": ("other", None)}
+    before = db.tuples("SELECT id, waiting_since, replied_at, last_in_at FROM tickets ORDER BY id")
+    with db.transaction() as conn:
+        conn.execute(WAITING)
+    assert db.tuples("SELECT id, waiting_since, replied_at, last_in_at FROM tickets ORDER BY id") == before
+    assert tickets.page(db, tickets.InboxQuery(status="all", text="crushed"))[0][0].subject == "Box crushed"

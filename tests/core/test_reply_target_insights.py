@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from amends.core import business_hours, insights, targets, tickets
 from amends.core.insights.period import Period
 from amends.core.insights.reply_targets import reply_targets
 from amends.core.store import Database
 from amends.core.workspace import open_database
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 DECEMBER = Period(date(2026, 12, 1), date(2026, 12, 31))
 
@@ -85,3 +87,102 @@ def test_overlapping_open_spans_are_counted_as_business_hours_count_them(db: Dat
     _reply(db, ticket_id, "2026-12-07T14:00:00Z", "ann")  # 3 h on the clock, 6 h of (overlapping) open time
     found = reply_targets(db, DECEMBER, now="2026-12-09T00:00:00Z")
     assert (found.total.answered, found.total.within) == (1, 0)
+
+
+# -- S16REVIEW: reply targets got faster (business hours cache each day, one tally per wait); the figures must
+# stay those of the plain message-by-message replay, whatever the conversations look like.
+def _replayed(db: Database, period: Period, now: str) -> dict:
+    """The definition (the module's docstring), replayed message by message, with business time walked
+    through BusinessHours: what any faster way of computing the figures must give."""
+    from collections import defaultdict
+    from datetime import timedelta
+
+    from amends.core import clock
+
+    reply = targets.load(db)
+    counts: dict = defaultdict(lambda: [0, 0])
+    as_of = min(now, period.end)
+    rows = db.tuples("SELECT m.ticket_id, m.direction, m.created_at, m.author, m.flag, t.category, t.priority, "
+                     "t.assignee, t.status FROM messages m JOIN tickets t ON t.id = m.ticket_id "
+                     "WHERE m.direction IN ('in', 'out') AND t.merged_into IS NULL "
+                     "ORDER BY m.ticket_id, m.created_at, m.id")
+    by_ticket: dict = defaultdict(list)
+    for row in rows:
+        by_ticket[row[0]].append(row)
+    for found in by_ticket.values():
+        category, priority, assignee, status = found[0][5:9]
+        waiting, replied = None, False
+        for _, direction, at, author, flag, *_ in found:
+            if direction == "in" and flag != "thanks":
+                waiting = waiting or at
+            elif direction == "out" and waiting is not None:
+                minutes = reply.minutes(category, priority, not replied)
+                if minutes is not None and period.start <= at < period.end:
+                    met = reply.hours.business_time_between(clock.parse_iso(waiting), clock.parse_iso(at)) \
+                        <= timedelta(minutes=minutes)
+                    for key in ("", f"c{category}", f"p{author}"):
+                        counts[key][0] += 1
+                        counts[key][1] += met
+                waiting, replied = None, True
+            elif direction == "out":
+                replied = True
+        if waiting is not None and status != "resolved":
+            due = reply.due_at(category, priority, waiting, "x" if replied else None)
+            if due is not None and period.start <= due < period.end and due <= as_of:
+                for key in ("", f"c{category}", f"p{assignee or '(unassigned)'}"):
+                    counts[key][0] += 1
+    return {key: tuple(n) for key, n in counts.items()}
+
+
+def _figures(found) -> dict:
+    result = {"": (found.total.answered, found.total.within)} if found.total.answered else {}
+    result.update({f"c{s.key}": (s.answered, s.within) for s in found.by_category})
+    result.update({f"p{s.key}": (s.answered, s.within) for s in found.by_person})
+    return result
+
+
+#: Minutes after 2026-11-29 00:00 (a Sunday): a few days before the period, into it, weekends and nights.
+_MINUTES = st.sampled_from([0, 60 * 24 * 2 + 30, 60 * 24 * 3 + 9 * 60, 60 * 24 * 3 + 9 * 60]) | \
+    st.integers(60 * 24 * 2, 60 * 24 * 20) | st.integers(0, 60 * 24 * 20)
+_MESSAGE = st.tuples(st.integers(0, 3), st.sampled_from(["in", "in", "out", "note"]),
+                     st.sampled_from([None, None, "thanks"]), _MINUTES,
+                     st.sampled_from(["ann", "bob", None]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(messages=st.lists(_MESSAGE, min_size=3, max_size=30), hours=st.sampled_from(["weekdays", "always", "overlap"]),
+       statuses=st.lists(st.sampled_from(["open", "resolved"]), min_size=4, max_size=4),
+       merged=st.booleans())
+def test_the_figures_are_the_plain_replays(tmp_path_factory, messages, hours, statuses, merged) -> None:
+    if "db" not in _ONE_FILE:  # one file for every example (opening a new one costs more than the example)
+        _ONE_FILE["db"] = open_database(tmp_path_factory.mktemp("waits") / "waits.db", "t")
+    db = _ONE_FILE["db"]
+    db.conn.execute("DELETE FROM messages")
+    db.conn.execute("DELETE FROM tickets")
+    if True:
+        business_hours.save(db, {"weekdays": business_hours.weekdays("09:00", "17:00", "Europe/Berlin"),
+                                 "always": business_hours.always(),
+                                 "overlap": business_hours.BusinessHours("UTC", {
+                                     "mon": (("08:00", "12:00"), ("10:00", "14:00")), "sat": (("00:00", "24:00"),)}),
+                                 }[hours])
+        targets.set_target(db, None, None, 240, 120)
+        targets.set_target(db, "billing", 3, 30, None)
+        with db.transaction() as conn:  # raw rows, as any tool may write them (same times, odd orders)
+            for n, status in enumerate(statuses):
+                conn.execute("INSERT INTO tickets (id, subject, status, category, priority, assignee, created_at, "
+                             "updated_at, merged_into) VALUES (?, 'S', ?, ?, ?, ?, '2026-11-29T00:00:00Z', "
+                             "'2026-11-29T00:00:00Z', ?)",
+                             (n + 1, status, ("billing", "other")[n % 2], 3 - n % 2, ("cy", None)[n // 2],
+                              1 if merged and n == 3 else None))
+            for ticket, direction, flag, minutes, author in messages:
+                at = (datetime(2026, 11, 29, tzinfo=UTC) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                conn.execute("INSERT INTO messages (ticket_id, direction, body, author, flag, created_at) "
+                             "VALUES (?, ?, 'b', ?, ?, ?)", (ticket + 1, direction, author or "", flag, at))
+        now = "2026-12-20T00:00:00Z"
+        replayed = _replayed(db, DECEMBER, now)
+        _ONE_FILE["with waits"] = _ONE_FILE.get("with waits", 0) + bool(replayed)  # most examples have some
+        assert _figures(reply_targets(db, DECEMBER, now=now)) == replayed
+
+
+_ONE_FILE: dict = {}
+

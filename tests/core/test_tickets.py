@@ -172,3 +172,17 @@ def test_rows_reads_many_inbox_lines_by_id_as_row_does(demo_db):
     found = tickets.rows(demo_db, [*ids, 999_999])
     assert sorted(found) == sorted(ids)  # a missing id is simply absent
     assert all(found[i] == tickets.row(demo_db, i) for i in ids)
+
+
+def test_read_messages_are_the_same_frozen_messages(db):
+    """Messages are made without their __init__ for speed (issue 16): still
+    equal to ones made the usual way, frozen, and replaceable."""
+    import dataclasses
+
+    ticket_id = tickets.create(db, "Box", "It arrived crushed", created_at="2026-01-05T10:00:00Z")
+    read = tickets.messages(db, ticket_id)[0]
+    made = tickets.Message(read.id, ticket_id, "in", read.author, "2026-01-05T10:00:00Z", "It arrived crushed")
+    assert read == made and hash(read) == hash(made) and repr(read) == repr(made)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        read.body = "changed"  # type: ignore[misc]
+    assert dataclasses.replace(read, body="shown").body == "shown"

@@ -40,6 +40,10 @@ class BusinessHours:
 
     timezone: str = "UTC"
     week: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=_default_week)
+    #: Each local day's open spans (and their total), computed once: the Review replays tens of thousands
+    #: of waits over the same few hundred days (the hours are immutable, so the cache never goes stale).
+    _days: dict[date, tuple[list[tuple[datetime, datetime]], timedelta]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         problems = []
@@ -72,7 +76,19 @@ class BusinessHours:
         return not any(self.week.get(day) for day in DAYS)
 
     def _spans(self, day: date) -> list[tuple[datetime, datetime]]:
-        """That local day's open spans as UTC datetimes (DST-correct)."""
+        """That local day's open spans as UTC datetimes (DST-correct), computed once per day."""
+        return self._day(day)[0]
+
+    def _day(self, day: date) -> tuple[list[tuple[datetime, datetime]], timedelta]:
+        """That day's spans and their open time in total (cached)."""
+        known = self._days.get(day)
+        if known is None:
+            spans = self._compute_spans(day)
+            known = self._days[day] = (spans, sum((max(timedelta(0), end - start) for start, end in spans),
+                                                  timedelta(0)))
+        return known
+
+    def _compute_spans(self, day: date) -> list[tuple[datetime, datetime]]:
         zone = ZoneInfo(self.timezone)
         result = []
         for start, end in sorted(self.week.get(DAYS[day.weekday()], ())):
@@ -97,10 +113,28 @@ class BusinessHours:
             return timedelta(0)
         if self.always_open:
             return b - a
+        zone = ZoneInfo(self.timezone)
+        first, last = a.astimezone(zone).date(), b.astimezone(zone).date()
+        days = (last - first).days
+        if days >= _MAX_DAYS - 1:  # as far as the walk goes: it says when it is too far
+            total = timedelta(0)
+            for start, end in self._walk(a, 1):
+                if start >= b:
+                    break
+                total += max(timedelta(0), min(end, b) - max(start, a))
+            return total
+        # A day's spans lie inside that local day, so the days strictly between are wholly inside (a, b):
+        # their cached totals; only the first and the last day are cut by a and b.
+        total = self._between(first, a, b)
+        if days:
+            total += self._between(last, a, b)
+            for n in range(1, days):
+                total += self._day(first + timedelta(days=n))[1]
+        return total
+
+    def _between(self, day: date, a: datetime, b: datetime) -> timedelta:
         total = timedelta(0)
-        for start, end in self._walk(a, 1):
-            if start >= b:
-                break
+        for start, end in self._day(day)[0]:
             total += max(timedelta(0), min(end, b) - max(start, a))
         return total
 

@@ -101,7 +101,7 @@ def subscription_at(db: Database | sqlite3.Connection, customer_id: int,
 
 def subscriptions(db: Database, customer_id: int) -> list[Subscription]:
     """Every subscription of the customer, the latest started first."""
-    return [Subscription.from_row(r) for r in db.query(
+    return [Subscription.from_row(r) for r in db.tuples(
         f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE customer_id = ? ORDER BY started_at DESC, id DESC",
         (customer_id,))]
 
@@ -288,10 +288,10 @@ def profile(db: Database, customer_id: int, *, now: datetime | None = None,
         started = clock.parse_iso(sub.started_at)
         cycle = billing_cycle(started, sub.interval, end)
         days = max(0, int(clock.days_between(started, end)))
+    # Plain tuples, by position: name lookups on sqlite3.Row were most of the sidebar's cost (issue 16).
     tickets = [
-        PastTicket(r["id"], r["subject"], r["category"], r["status"], r["created_at"],
-                   _outcome(r["status"], r["policy_name"], r["policy_number"], r["resolution_id"]))
-        for r in db.query(
+        PastTicket(r[0], r[1], r[2], r[3], r[4], _outcome(r[3], r[6], r[7], r[5]))
+        for r in db.tuples(
             """SELECT t.id, t.subject, t.category, t.status, t.created_at,
                       r.id AS resolution_id, p.name AS policy_name, v.number AS policy_number
                FROM tickets t
@@ -302,9 +302,8 @@ def profile(db: Database, customer_id: int, *, now: datetime | None = None,
             (customer_id, history_limit))
     ]
     offers = [
-        PastOffer(r["ticket_id"], r["resolved_at"], r["offer_kind"], r["offer_value"],
-                  None if r["offer_in_bounds"] is None else bool(r["offer_in_bounds"]))
-        for r in db.query(
+        PastOffer(r[0], r[1], r[2], r[3], None if r[4] is None else bool(r[4]))
+        for r in db.tuples(
             """SELECT r.ticket_id, r.resolved_at, r.offer_kind, r.offer_value, r.offer_in_bounds
                FROM resolutions r JOIN tickets t ON t.id = r.ticket_id
                WHERE t.customer_id = ? AND r.offer_value IS NOT NULL

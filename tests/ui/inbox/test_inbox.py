@@ -354,6 +354,89 @@ def test_a_reload_after_scrolling_holds_ids_not_lines(demo_db):
     assert model.data(model.index(0, subject)) == tickets.row(demo_db, ids[0]).subject
 
 
+def _statements(db, fn) -> list[str]:
+    """What ``fn`` asked SQLite (its real statements, through the real model)."""
+    seen: list[str] = []
+    db.conn.set_trace_callback(seen.append)
+    try:
+        fn()
+    finally:
+        db.conn.set_trace_callback(None)
+    return [s for s in seen if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+
+
+def test_a_reload_after_scrolling_far_reads_only_the_head_and_the_cached_blocks(demo_db):
+    """Issue 16: a reload re-read every loaded page, so its time grew with how
+    far the person had scrolled (a million tickets at the end). Now it reads
+    the first blocks from the top (new and moved tickets come in there) and
+    re-reads the cached blocks (what is on screen) by id; the rows between
+    keep their ids. Counted in real statements, through the real model."""
+    model = InboxModel(demo_db, page_size=10, max_blocks=3)
+    model.set_query(tickets.InboxQuery(status="all"))
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rowCount() == 300  # 30 pages
+    pages = _statements(demo_db, model.reload)
+    keyset = [s for s in pages if "ORDER BY" in s and "LIMIT" in s and "FROM tickets t" in s]
+    assert len(keyset) <= 3 + 2, f"{len(keyset)} pages read again for a reload of 30 loaded pages"
+    assert len(pages) <= 12, pages
+    assert model.rowCount() == 300 and model.canFetchMore() is False
+    # The ticket worked on far down keeps its row when a change would move it to the top.
+    ids = [model.ticket_id(r) for r in range(300)]
+    model.pin(ids[200])
+    with demo_db.transaction() as conn:
+        conn.execute("UPDATE tickets SET updated_at = '2099-01-01T00:00:00Z' WHERE id = ?", (ids[200],))
+    model.reload()
+    assert [model.ticket_id(r) for r in range(model.rowCount())] == ids and model.resort_pending
+
+
+def test_a_bounded_reload_still_shows_changes_far_down_and_at_the_top(demo_db):
+    """What the bounded reload must still show: a new ticket on top, a ticket
+    far down that left the view gone, one renamed far down with its new
+    subject, and the rows between in their places."""
+    query = tickets.InboxQuery(status="all", sort="created")
+    model = InboxModel(demo_db, page_size=10, max_blocks=3)
+    model.set_query(query)
+    while model.canFetchMore():
+        model.fetchMore()
+    before = [model.ticket_id(r) for r in range(model.rowCount())]
+    subject = model.column_of("subject")
+    model.data(model.index(250, subject))  # the person looks far down: that block is cached
+    renamed, merged, target = before[251], before[252], before[10]
+    with demo_db.transaction() as conn:
+        conn.execute("UPDATE tickets SET subject = 'Renamed far down' WHERE id = ?", (renamed,))
+        conn.execute("UPDATE tickets SET merged_into = ? WHERE id = ?", (target, merged))
+    new = tickets.create(demo_db, "Brand new", "Hello", created_at="2099-01-01T00:00:00Z")
+    model.reload()
+    after = [model.ticket_id(r) for r in range(model.rowCount())]
+    assert after[0] == new
+    assert merged not in after
+    assert after == [new] + [t for t in before if t != merged]
+    assert model.data(model.index(after.index(renamed), subject)) == "Renamed far down"
+    # Fetching on after the reload goes on where the loaded rows end (nothing left here).
+    assert not model.canFetchMore()
+
+
+def test_a_row_kept_by_a_bounded_reload_is_not_listed_twice_when_paging_on(demo_db):
+    """After a bounded reload the rows far down keep their ids; a change that
+    sorts one of them past the loaded rows must not bring it in a second time
+    when the person scrolls on."""
+    model = InboxModel(demo_db, page_size=10, max_blocks=3)
+    model.set_query(tickets.InboxQuery(status="all", sort="priority"))
+    for _ in range(19):
+        model.fetchMore()
+    assert model.rowCount() == 200 and model.canFetchMore()
+    moved = model.ticket_id(150)
+    with demo_db.transaction() as conn:  # now it sorts last of all
+        conn.execute("UPDATE tickets SET priority = 0, updated_at = '2000-01-01T00:00:00Z' WHERE id = ?", (moved,))
+    model.reload()
+    assert model.row_of(moved) == 150  # kept where it was (its line is read again when painted)
+    while model.canFetchMore():
+        model.fetchMore()
+    ids = [model.ticket_id(r) for r in range(model.rowCount())]
+    assert ids.count(moved) == 1 and len(ids) == len(set(ids)) == 300
+
+
 def test_painting_a_page_reads_the_reply_marks_once_for_the_block_not_per_row(demo_db):
     """On a server every statement is a round trip (~1-5 ms): one per painted row made a
     refresh after someone's change take 150 ms on PostgreSQL (benchmarks/bench_notify.py)."""

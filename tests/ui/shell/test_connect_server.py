@@ -93,6 +93,7 @@ def test_connect_to_server_tests_then_switches_and_keeps_no_password(qtbot, wind
         assert second.inbox.model.rowCount() > 0
         assert second.location_warning.isHidden(), second.location_warning.text()
         assert "PostgreSQL server, encrypted (TLS)" in second.status_label.text()
+        assert second.status_label.text().startswith(url), second.status_label.text()  # the address, not a path
         assert recent.entries()[0] == url
         window.fill_recent_menu()  # the first window offers the server in File → Open Recent
         labels = [action.text() for action in window.recent_menu.actions()]

@@ -74,7 +74,7 @@ def read_checked(path: Path, parsed: Parsed) -> object | None:
 
 
 def parse(path: Path) -> Parsed:
-    parsed = Parsed("tickets", complete=True)  # a lossless copy: rules do not re-sort it
+    parsed = Parsed("tickets", complete=True, batched=True)  # a lossless copy: rules do not re-sort it
     doc = read_checked(path, parsed)
     if doc is None:
         return parsed

@@ -300,7 +300,7 @@ def _repeated(parsed: Parsed, section: str, line: int, ref: str, seen: dict[str,
 
 def parse_tickets(path: Path, overrides: dict[str, str], *, encoding: str | None = None,
                   dates: str | None = None) -> Parsed:
-    parsed = Parsed("tickets")
+    parsed = Parsed("tickets", batched=True)  # refs are unique and rows never thread: written in batches
     header, data = rows(path, parsed, encoding)
     mapping = header_mapping(header, TICKET_FIELDS, ALIASES, overrides)
     for column, field in list(mapping.items()):

@@ -167,6 +167,9 @@ class Parsed:
     read_as: list[str] = field(default_factory=list)
     #: Every ticket field is the file's own (the lossless exchange format): rules leave its tickets alone.
     complete: bool = False
+    #: Its records never read each other's rows while written (unique refs, no mail threading):
+    #: the writer batches the new tickets (importers/writer.py, _Pending). True for complete files too.
+    batched: bool = False
 
     def problem(self, section: str, record: int, field_name: str, reason: str) -> None:
         if len(reason) > MAX_REASON:  # a reason quoting a 200 KB cell would bury the report
@@ -187,7 +190,8 @@ class Parsed:
         """Only the valid records (``--skip-invalid``)."""
         keep = Parsed(self.unit, problems=list(self.problems), tags=list(self.tags),
                       saved_replies=list(self.saved_replies), bounced=list(self.bounced), source=self.source,
-                      notes=list(self.notes), read_as=list(self.read_as), complete=self.complete)
+                      notes=list(self.notes), read_as=list(self.read_as), complete=self.complete,
+                      batched=self.batched)
         keep.customers = [c for c in self.customers if ("customers", c.record) not in self.bad_records]
         keep.policies = [p for p in self.policies if ("policies", p.record) not in self.bad_records]
         keep.tickets = [t for t in self.tickets if ("tickets", t.record) not in self.bad_records]

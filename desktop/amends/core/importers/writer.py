@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from amends.core import attachments, audit, clock, customers, policies, rules, surveys, tags, thanks, tickets
 from amends.core.importers.records import Parsed, PolicyRecord, RecordProblem, TicketRecord
 from amends.core.mail import reference
-from amends.core.store import migrations
+from amends.core.store import migrations, schema
 
 
 def _step_key(step: policies.Step) -> tuple:
@@ -141,7 +141,8 @@ def write(conn: sqlite3.Connection, actor: str, parsed: Parsed,
     boxes = mailbox_ids(conn) if any(t.mailbox for t in parsed.tickets) else {}
     touched: set[int] = set()
     created: dict[int, rules.Given] = {}  # new tickets, with what their record set itself
-    pending = _Pending(ordered=not parsed.complete) if bulk else None
+    pending = _Pending.start(conn, ordered=not parsed.complete, tickets=parsed.complete or parsed.batched) \
+        if bulk else None
     for number, ticket in enumerate(parsed.tickets):
         if number % 500 == 0:
             check_cancel()
@@ -187,19 +188,63 @@ class _Pending:
     a ticket of the same batch, a subject reference, an update): so for mail
     (``ordered``) whatever is pending is written before any other write or
     read of messages, and the rows and their ids are the same as written one
-    by one (tests/core/test_mail_bulk_write.py)."""
+    by one (tests/core/test_mail_bulk_write.py).
+
+    Files whose records never read each other's rows (``Parsed.batched``:
+    the exchange format and CSV) batch the new tickets too, on SQLite: they
+    get their ids here (the ones SQLite would give: one past the largest)
+    and go in *after* their messages, with the foreign keys checked at
+    commit (``PRAGMA defer_foreign_keys``, this transaction only). Each
+    message's waiting trigger then finds no ticket to update, and one
+    statement sets the new tickets' waiting columns from their messages with
+    the schema's own recompute (schema.WAITING, what the triggers keep): per
+    message, those updates moved the ticket in two indexes and were half of
+    the messages' cost."""
 
     messages: list[tuple] = field(default_factory=list)
     search: list[tuple] = field(default_factory=list)
     ordered: bool = False
+    #: New tickets' rows (id first) not written yet; None: tickets are written one by one.
+    tickets: list[tuple] | None = None
+    _next_id: int | None = None
+
+    @classmethod
+    def start(cls, conn: sqlite3.Connection, *, ordered: bool, tickets: bool) -> _Pending:
+        pending = cls(ordered=ordered)
+        if tickets and isinstance(conn, sqlite3.Connection):  # PostgreSQL keeps its ticket-first order
+            conn.execute("PRAGMA defer_foreign_keys = ON")  # off again when the transaction ends
+            pending.tickets = []
+        return pending
+
+    def ticket_id(self, conn: sqlite3.Connection) -> int:
+        """The id the next new ticket gets (as SQLite would give it)."""
+        if self._next_id is None:
+            self._next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM tickets").fetchone()[0]
+        ticket_id = self._next_id
+        self._next_id += 1
+        return ticket_id
+
+    def holds(self) -> bool:
+        return bool(self.messages or self.search or self.tickets)
 
     def flush(self, conn: sqlite3.Connection) -> None:
+        """Everything pending written; the next ticket written on its own
+        finds its ids free."""
         conn.executemany(_INSERT_MESSAGE, self.messages)
         conn.executemany(_INSERT_SEARCH, self.search)
         self.messages.clear()
         self.search.clear()
+        if self.tickets:
+            conn.executemany(_INSERT_TICKET_WITH_ID, self.tickets)
+            conn.execute(schema.WAITING + " WHERE id BETWEEN ? AND ?", (self.tickets[0][0], self.tickets[-1][0]))
+            self.tickets.clear()
+        self._next_id = None
 
 
+_TICKET_COLUMNS = ("ref, subject, category, status, priority, assignee, created_at, updated_at, customer_id, "
+                   "billing_cycle, resolved_at, mailbox_id")
+_INSERT_TICKET = f"INSERT INTO tickets ({_TICKET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_TICKET_WITH_ID = f"INSERT INTO tickets (id, {_TICKET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _INSERT_MESSAGE = ("INSERT INTO messages (ticket_id, direction, author, created_at, body, external_id, html, flag, "
                    "defects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
@@ -402,6 +447,8 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, c
             return None
     if row is None and record.ref.startswith("mail:") and here.reference is None:
         here.reference = reference.stored_template(conn)
+    if row is None and pending is not None and pending.holds() and reference.mentions(record, here.reference):
+        pending.flush(conn)  # the ticket its subject names may be one of this file's, not (all) written yet
     if row is None and (referred := reference.ticket_for(conn, record, here.reference)) is not None:
         # no usable threading headers, but the subject names the customer's own ticket
         if pending is not None and pending.ordered:
@@ -424,26 +471,30 @@ def _ticket(conn, record: TicketRecord, customer_id, versions, counts, totals, c
               record.updated_at, customer_id)
     changed = False
     if row is None:
-        ticket_id = conn.execute(
-            "INSERT INTO tickets (ref, subject, category, status, priority, assignee, created_at, updated_at, "
-            "customer_id, billing_cycle, resolved_at, mailbox_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (record.ref, *fields, cycle, resolved_at, mailbox_id)).lastrowid
+        # A new ticket: its messages and search entry go straight in (the
+        # common case of a first import, kept to three statements), or with
+        # the other new tickets' (see _Pending).
+        fresh = [m for m in record.messages if m.external_id not in here.message_ids]
+        batch = pending if pending is not None and not any(m.attachments for m in fresh) else None
+        if batch is not None and batch.tickets is not None:
+            ticket_id = batch.ticket_id(conn)
+            batch.tickets.append((ticket_id, record.ref, *fields, cycle, resolved_at, mailbox_id))
+        else:
+            if pending is not None and (pending.tickets or (batch is None and pending.ordered)):
+                # a ticket written on its own takes the next free id; its messages keep the order they came in
+                pending.flush(conn)
+            ticket_id = conn.execute(_INSERT_TICKET, (record.ref, *fields, cycle, resolved_at, mailbox_id)).lastrowid
         here.refs.add(record.ref)
         if counts is not None:
             counts["new"] += 1
-        # A new ticket: its messages and search entry go straight in (the
-        # common case of a first import, kept to three statements).
-        fresh = [m for m in record.messages if m.external_id not in here.message_ids]
         here.message_ids.update(m.external_id for m in fresh if m.external_id)
         totals["messages"] += len(fresh)
         search = (ticket_id, record.subject, "\n".join(m.body for m in sorted(fresh, key=lambda m: m.at)))
-        if pending is not None and not any(m.attachments for m in fresh):
-            pending.messages.extend((ticket_id, m.direction, m.author, m.at, m.body, m.external_id, m.html, m.flag,
-                                     _defects(m)) for m in fresh)
-            pending.search.append(search)
+        if batch is not None:
+            batch.messages.extend((ticket_id, m.direction, m.author, m.at, m.body, m.external_id, m.html, m.flag,
+                                   _defects(m)) for m in fresh)
+            batch.search.append(search)
         else:
-            if pending is not None and pending.ordered:  # the messages keep the order (and ids) they came in
-                pending.flush(conn)
             _insert_messages(conn, ticket_id, fresh, [m.flag for m in fresh])
             conn.execute(_INSERT_SEARCH, search)
         if record.resolution is not None:

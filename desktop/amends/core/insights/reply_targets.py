@@ -11,7 +11,7 @@ one. Waits with no target, or still waiting and not yet due, are left out.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import pairwise
@@ -72,12 +72,8 @@ def reply_targets(db: Database, period: Period, *, now: str | None = None) -> Re
     hours = reply.hours
     by_clock = _disjoint(hours)
     as_of = min(now or clock.now_iso(), end)
-    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-
-    def count(category: str, person: str, met: bool) -> None:
-        for key in (("", ""), ("c", category), ("p", person)):
-            counts[key][0] += 1
-            counts[key][1] += int(met)
+    # One tally per (category, person, met) while replaying; the three views are summed from it at the end.
+    tally: Counter[tuple[str, str, bool]] = Counter()
 
     rows = db.tuples(
         """SELECT m.ticket_id, m.direction, m.created_at, m.author, m.flag, t.category, t.priority, t.assignee,
@@ -108,14 +104,20 @@ def reply_targets(db: Database, period: Period, *, now: str | None = None) -> Re
                     # the opening hours.
                     met = (by_clock and answered - began <= limit) or \
                         hours.business_time_between(began, answered) <= limit
-                    count(category, author, met)
+                    tally[(category, author, met)] += 1
                 waiting, replied = None, True
             elif direction == "out":
                 replied = True
         if waiting is not None and status != "resolved":  # resolved: nobody waits on it any more
             due = reply.due_at(category, priority, waiting, "x" if replied else None)
             if due is not None and start <= due < end and due <= as_of:
-                count(category, assignee or UNASSIGNED, False)
+                tally[(category, assignee or UNASSIGNED, False)] += 1
+
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for (category, person, met), n in tally.items():
+        for key in (("", ""), ("c", category), ("p", person)):
+            counts[key][0] += n
+            counts[key][1] += n if met else 0
 
     def shares(kind: str) -> tuple[TargetShare, ...]:
         found = [TargetShare(key, n, k) for (group, key), (n, k) in counts.items() if group == kind]

@@ -57,6 +57,13 @@ def stored_template(conn: sqlite3.Connection) -> str:
     return DEFAULT if row is None else row[0]
 
 
+def mentions(record: TicketRecord, reference: str | None) -> bool:
+    """Whether :func:`ticket_for` could find a ticket for ``record`` (its
+    subject holds a reference): an import writes what it holds back first."""
+    return record.ref.startswith("mail:") and record.customer_ref is not None and bool(reference) and \
+        _pattern(reference or "").search(record.subject) is not None
+
+
 def ticket_for(conn: sqlite3.Connection, record: TicketRecord, reference: str | None = None) -> int | None:
     """The ticket a mail without usable threading headers refers to by its
     subject, if the sender is that ticket's customer. ``reference``: the

@@ -169,3 +169,11 @@ def journal_mode_for(path: Path) -> str:
                                   hint=f"Set it to one of {', '.join(FORCEABLE)}, or unset it.")
         return forced.upper()
     return "DELETE" if on_network(path) else "WAL"
+
+
+def is_server_url(target: object) -> bool:
+    """Whether ``--db`` / AMENDS_DB names a PostgreSQL server rather than a file.
+
+    Here, not in store/postgres.py, so that opening a file never imports the
+    server's store and dialect (tests/cli/test_startup_imports.py)."""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))

@@ -41,7 +41,7 @@ from amends.core.store.connection import Database
 
 BATCH = 5000
 #: Tables of the server's bookkeeping, not of the database's content.
-PG_OWN = {"amends_schema", "amends_changes"}
+PG_OWN = {"amends_schema", "amends_changes", "amends_access"}
 #: (table, rows done in it, rows done in all, rows in all, tables done, tables in all)
 Progress = Callable[[str, int, int, int, int, int], None]
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from amends.core.errors import Busy, Cancelled, ConnectionLost, DatabaseProblem
-from amends.core.store import pg_access, pg_listen, pg_schema
+from amends.core.store import location, pg_access, pg_listen, pg_schema
 from amends.core.store.connection import Database
 from amends.core.store.dialect import to_postgres
 from amends.core.store.schema import CURRENT_VERSION, SCRIPTS
@@ -50,8 +50,8 @@ _SCHEMA_CHANGES = re.compile(r"^\s*(?:CREATE|DROP|ALTER)\b", re.IGNORECASE)
 
 
 def is_url(target: str | Path) -> bool:
-    """Whether ``--db`` / AMENDS_DB names a server rather than a file."""
-    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+    """Whether ``--db`` / AMENDS_DB names a server rather than a file (store/location.py decides)."""
+    return location.is_server_url(target)
 
 
 def redact(url: str) -> str:

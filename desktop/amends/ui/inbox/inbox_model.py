@@ -103,6 +103,10 @@ class InboxModel(QAbstractTableModel):
         self._pinned: int | None = None
         self.resort_pending = False
         self._checkins: list[tickets.TicketRow] = []  # due check-ins of resolved tickets not yet placed
+        #: After a bounded reload (rows far down kept by id), paging on skips tickets already listed: a
+        #: bitmap by ticket id (1 bit each: 125 KB for a million), made on the first fetch that needs it.
+        self._kept_far = False
+        self._listed: bytearray | None = None
 
     # -- loading -----------------------------------------------------------
     @property
@@ -120,6 +124,7 @@ class InboxModel(QAbstractTableModel):
         self._now, self._reply = clock.now_iso(), reply
         self.resort_pending = False
         self._query = query
+        self._kept_far, self._listed = False, None
         self._install(rows, found)
         self._cursor = cursor
         self._at_end = cursor is None
@@ -233,6 +238,8 @@ class InboxModel(QAbstractTableModel):
             return
         rows, cursor = tickets.page(self._db, self._query, self._cursor, self._page_size)
         rows = self._with_checkins(self._query, rows, cursor is None, first=False)
+        if self._kept_far:
+            rows = self._not_listed(rows)
         found = tags.for_tickets(self._db, [r.id for r in rows])
         if rows:
             start = len(self._ids)
@@ -245,29 +252,63 @@ class InboxModel(QAbstractTableModel):
         self._cursor = cursor
         self._at_end = cursor is None
 
+    def _not_listed(self, rows: list[tickets.TicketRow]) -> list[tickets.TicketRow]:
+        """``rows`` less the tickets listed already (a change sorted a kept row
+        past the loaded ones), each then marked listed."""
+        listed = self._listed
+        if listed is None:
+            listed = self._listed = bytearray((max(self._ids, default=0) >> 3) + 1)
+            for ticket_id in self._ids:
+                listed[ticket_id >> 3] |= 1 << (ticket_id & 7)
+        fresh = []
+        for row in rows:
+            at, bit = row.id >> 3, 1 << (row.id & 7)
+            if at >= len(listed):
+                listed.extend(bytes(at - len(listed) + 1))
+            elif listed[at] & bit:
+                continue
+            listed[at] |= bit
+            fresh.append(row)
+        return fresh
+
     def reload(self) -> None:
-        """Re-read as many rows as are loaded now (someone changed the data).
+        """Re-read what is shown (someone changed the data), in a bounded
+        number of queries however far the person has scrolled (issue 16: it
+        read every loaded page again, a million rows at the inbox's end).
         The view keeps its selection through the ticket id.
 
-        Streamed a page at a time into ids: only the first blocks' lines (and
-        the pinned one's) are held, so a reload after scrolling a million
-        tickets does not build a line per row either."""
-        wanted = max(len(self._ids), self._page_size)
+        The first ``max_blocks`` blocks are read again from the top: new
+        tickets, and those a change moved up, come in there. Further down,
+        the rows keep their ids; the blocks cached there (what is on screen)
+        are checked again by id, so a ticket that left the view goes, and
+        every block is read again by id when it is next painted. Paging on
+        goes on from where the loaded rows end. (A ticket a change moved from
+        the first blocks to further down shows again when the view is next
+        read from the top.)"""
         keep = self._max_blocks * self._page_size
+        far = len(self._ids) > keep
+        wanted = min(max(len(self._ids), self._page_size), keep)
+        seam = set(self._ids[:keep]) if far else set()
         ids, due, lines = array("q"), {}, {}
         cursor, waiting = None, self._checkins
         try:  # read everything first: a refusal leaves the model as it was
-            while len(ids) < wanted:
+            for _ in range(wanted // self._page_size + 1 + (self._max_blocks if far else 0)):
                 page, cursor = tickets.page(self._db, self._query, cursor, self._page_size)
                 page = self._with_checkins(self._query, page, cursor is None, first=not ids)
                 for line in page:
-                    if len(ids) < keep or line.id == self._pinned:
-                        lines[line.id] = line
+                    lines[line.id] = line
                     if line.due_at is not None:
                         due[line.id] = line.due_at
                     ids.append(line.id)
-                if cursor is None:
+                # Far down, read on past the first blocks while rows that were in them still come
+                # (new tickets pushed them on): the rest's ids follow from where they stop.
+                if cursor is None or (len(ids) >= wanted and not (far and seam.intersection(r.id for r in page))):
                     break
+            at_end = cursor is None
+            if not at_end and far:  # scrolled past the first blocks: keep the rest's ids
+                ids.extend(self._rest(keep, set(ids)))
+                due = {**{k: v for k, v in self._due.items() if k not in lines}, **due}
+                cursor, at_end = self._cursor, self._at_end
         except AmendsError:
             self._checkins = waiting
             raise
@@ -284,9 +325,30 @@ class InboxModel(QAbstractTableModel):
         self._blocks.clear()
         self._hot = None
         self._ids, self._due = ids, due
+        self._kept_far, self._listed = far and not at_end, None
         self._seed(0, head, found)
-        self._cursor, self._at_end = cursor, cursor is None
+        self._cursor, self._at_end = cursor, at_end
         self.endResetModel()
+
+    def _rest(self, keep: int, head: set[int]) -> array:
+        """The ids after the first ``keep`` rows, as they were, less those now
+        in the head and those of the cached blocks (and the pinned one) that
+        the view no longer shows: one query for those few, none for the rest."""
+        size = self._page_size
+        checked = [t for n in self._blocks if n * size >= keep for t in self._ids[n * size:(n + 1) * size]]
+        if self._pinned is not None and self._pinned not in head:
+            checked.append(self._pinned)
+        gone = set(checked) - tickets.listed(self._db, self._query, checked) if checked else set()
+        if self._checkins:  # due check-ins placed further down before: not placed twice
+            placed = set(self._ids[keep:])
+            self._checkins = [c for c in self._checkins if c.id not in placed]
+        skip = head | gone
+        rest = array("q", (t for t in self._ids[keep:] if t not in skip))
+        pinned = self._pinned
+        if pinned is not None and pinned not in head and pinned not in gone and pinned not in rest \
+                and pinned in self._ids:
+            rest.append(pinned)  # moved down out of the head while worked on: _keep_pinned puts it back
+        return rest
 
     def _keep_pinned(self, ids: array) -> None:
         """Move the pinned ticket in ``ids`` back to the row it had."""

@@ -33,7 +33,8 @@ from amends import __version__
 from amends import settings_schema as schema
 from amends.core import identity
 from amends.core.errors import AmendsError
-from amends.core.store import Database, pg_access, postgres
+from amends.core.store import Database, pg_access
+from amends.core.store.location import is_server_url
 from amends.ui.common import appearance, file_dialogs, ops, settings
 from amends.ui.common.databus import Changed, DataBus
 from amends.ui.files.controller import DEMO_TICKETS, FilesController
@@ -243,7 +244,7 @@ class MainWindow(WindowActions, QMainWindow):
             journal = self.tr("PostgreSQL server, encrypted (TLS)") if getattr(self.db, "tls", False) else \
                 self.tr("PostgreSQL server, not encrypted")
         self.status_label.setText(self.tr("{0} · {1} · you are {2}{3}").format(
-            self.db.path, journal, self.db.actor, self.tr(" · read-only") if self.db.readonly else ""))
+            _url(self.db) or self.db.path, journal, self.db.actor, self.tr(" · read-only") if self.db.readonly else ""))
 
     def choose_display_name(self) -> None:
         """The name recorded on every change you make (not a login)."""
@@ -480,7 +481,7 @@ class MainWindow(WindowActions, QMainWindow):
     def open_recent(self, entry: str) -> None:
         """A file opens; a server connects, or, when no password is kept for it
         (it was for that session only), the Connect dialog asks, filled in."""
-        if postgres.is_url(entry):
+        if is_server_url(entry):
             if pg_access.password_for(entry) is None:
                 self.connect_to_server(entry)
                 return
