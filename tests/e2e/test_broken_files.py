@@ -124,10 +124,10 @@ def test_read_only_file_or_folder_opens_read_only(tmp_path, base, what):
 def test_a_file_locked_by_another_process_for_long(tmp_path, base):
     target = tmp_path / "locked.db"
     shutil.copy(base, target)
-    ready = tmp_path / "ready"
-    # held far longer than the two commands below need even on busy cores (the suite runs in two
-    # processes): a holder that let go too early made the writer succeed; ended when done with
-    holder = subprocess.Popen([sys.executable, "-m", "tests.e2e.lock_holder", str(target), "30", str(ready)], cwd=ROOT)
+    ready, release = tmp_path / "ready", tmp_path / "release"
+    # held until released (60 s at most): a fixed 4 s ran out before a loaded machine started the writer
+    holder = subprocess.Popen([sys.executable, "-m", "tests.e2e.lock_holder", str(target), "60", str(ready),
+                               str(release)], cwd=ROOT)
     while not ready.exists():
         assert holder.poll() is None
         time.sleep(0.02)
@@ -140,7 +140,8 @@ def test_a_file_locked_by_another_process_for_long(tmp_path, base):
     assert writing.returncode == 1 and "kept the database busy" in writing.stderr and "nothing was saved" in \
         writing.stderr
     assert "Traceback" not in writing.stderr and "database is locked" not in writing.stderr
-    holder.terminate()
+    assert holder.poll() is None, "the lock was still held while the writer waited"
+    release.touch()
     holder.wait(10)
     db = open_database(target, ACTOR)
     assert db.scalar("SELECT count(*) FROM resolutions") == 0

@@ -1,8 +1,51 @@
 from __future__ import annotations
 
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pytest
+from amends.core import demo
+from amends.core.store import Database
+from amends.core.workspace import open_database
 from amends.ui.shell.main_window import MainWindow
 from PySide6.QtCore import QCoreApplication, QSettings
+
+from tests.conftest import ACTOR
+
+DEMO_NOW = datetime(2026, 11, 1, tzinfo=UTC)   # the same demo as tests/conftest.py's demo_db
+
+
+@pytest.fixture(scope="session")
+def built_demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 300-ticket demo built once per session and closed (its WAL folded
+    in), so that each test starts from a copy: the same data as building it per
+    test (same seed, same `now`), at the cost of a file copy instead of a
+    schema creation and a demo build (~0.5 s per test, ~200 UI tests)."""
+    path = tmp_path_factory.mktemp("ui-demo") / "amends.db"
+    database = open_database(path, ACTOR)
+    demo.generate(database, 300, seed=7, now=DEMO_NOW)
+    database.close()
+    return path
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Path:
+    """tests/conftest.py's db_path, holding a copy of the built demo when the
+    test uses demo_db on SQLite (a real file of its own, opened by `db` as usual)."""
+    path = tmp_path / "amends.db"
+    if backend == "sqlite" and "demo_db" in request.fixturenames:
+        shutil.copy(request.getfixturevalue("built_demo_file"), path)
+    return path
+
+
+@pytest.fixture
+def demo_db(db: Database, backend: str) -> Database:
+    """The demo of tests/conftest.py: on SQLite `db` opened the copy db_path
+    made; on PostgreSQL it is built in the fresh database as before."""
+    if backend != "sqlite":
+        demo.generate(db, 300, seed=7, now=DEMO_NOW)
+    return db
 
 
 @pytest.fixture(autouse=True)

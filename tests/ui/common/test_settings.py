@@ -5,6 +5,7 @@ talks to QSettings."""
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from pathlib import Path
 
 from amends import settings_schema as schema
@@ -14,14 +15,21 @@ PACKAGE = Path(__file__).resolve().parents[3] / "desktop" / "amends"
 GATE = PACKAGE / "ui" / "common" / "settings.py"
 
 
+@lru_cache(maxsize=8)
+def parsed(root: Path) -> tuple[tuple[Path, tuple[ast.AST, ...]], ...]:
+    """Every module under ``root`` parsed and walked once for all the scans of
+    this file (parsing the package was most of their time, three times over)."""
+    return tuple((path, tuple(ast.walk(ast.parse(path.read_text(encoding="utf-8")))))
+                 for path in sorted(root.rglob("*.py")))
+
+
 def qsettings_users(root: Path = PACKAGE, gate: Path = GATE) -> list[str]:
     """Modules other than the gate that name QSettings (to read or write a key)."""
     found = []
-    for path in sorted(root.rglob("*.py")):
+    for path, nodes in parsed(root):
         if path == gate:
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
+        for node in nodes:
             named = (isinstance(node, ast.Name) and node.id == "QSettings") or \
                     (isinstance(node, ast.Attribute) and node.attr == "QSettings") or \
                     (isinstance(node, ast.alias) and node.name == "QSettings")
@@ -33,13 +41,16 @@ def qsettings_users(root: Path = PACKAGE, gate: Path = GATE) -> list[str]:
 def environment_reads(root: Path = PACKAGE) -> set[str]:
     """Every ``os.environ.get("X")`` / ``os.environ["X"]`` / ``os.getenv("X")`` with a literal name."""
     names = set()
-    for path in root.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for _path, nodes in parsed(root):
+        for node in nodes:
+            # the attr tests only skip unparsing nodes that cannot match (unparse was the cost)
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args \
+                    and node.func.attr in ("get", "getenv", "setdefault") \
                     and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str) \
                     and (ast.unparse(node.func) in ("os.environ.get", "os.getenv", "os.environ.setdefault")):
                 names.add(node.args[0].value)
-            if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ" \
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
+                    and node.value.attr == "environ" and ast.unparse(node.value) == "os.environ" \
                     and isinstance(node.slice, ast.Constant):
                 names.add(node.slice.value)
     return names

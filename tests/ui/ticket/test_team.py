@@ -115,9 +115,11 @@ def test_conflicting_draft_save_offers_reload_or_keep_mine(qtbot, window):
 
 
 def test_waiting_for_another_writer_is_visible_and_can_be_stopped(qtbot, window, tmp_path, monkeypatch):
-    ready = tmp_path / "ready"
-    proc = subprocess.Popen([sys.executable, "-m", "tests.e2e.lock_holder", str(window.db.path), "3", str(ready)],
-                            cwd=ROOT)
+    ready, release = tmp_path / "ready", tmp_path / "release"
+    # held until released (60 s at most), not for a fixed 3 s: no wait for the rest once stopped, and a loaded
+    # machine cannot let the lock go before the notice shows
+    proc = subprocess.Popen([sys.executable, "-m", "tests.e2e.lock_holder", str(window.db.path), "60", str(ready),
+                             str(release)], cwd=ROOT)
     while not ready.exists():
         assert proc.poll() is None
         time.sleep(0.02)
@@ -140,6 +142,8 @@ def test_waiting_for_another_writer_is_visible_and_can_be_stopped(qtbot, window,
     monkeypatch.setattr("amends.ui.ticket.ticket_view.show_error", lambda parent, error, *a: errors.append(str(error)))
     view.composer.setPlainText("note while locked")
     view._send("note")
+    assert proc.poll() is None, "the lock was held all the while"
+    release.touch()
     proc.wait(10)
     assert seen and seen[0] >= 1.0
     assert errors and "nothing was saved" in errors[0]
