@@ -101,6 +101,8 @@ def start_own(bindir: Path, *, ssl: bool = False) -> OwnCluster:
         folder = root / "certs"
         folder.mkdir()
         certs = make_certificates(folder)
+        for made in certs.values():  # readable by the server's user whatever umask this process has
+            os.chmod(made, 0o644)  # (Amends makes its own files private: a umask of 077 may be in force)
         if os.geteuid() == 0:  # the server refuses a key another user owns
             shutil.chown(certs["key"], pg_cluster.USER)
             os.chmod(folder, 0o755)
