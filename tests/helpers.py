@@ -50,3 +50,17 @@ def one_installer():
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def statements(db, fn, *, reads_only: bool = False) -> list[str]:
+    """What ``fn`` asked SQLite through ``db`` (its real statements, traced),
+    for tests that count queries (one per block, not one per row)."""
+    seen: list[str] = []
+    db.conn.set_trace_callback(seen.append)
+    try:
+        fn()
+    finally:
+        db.conn.set_trace_callback(None)
+    if reads_only:
+        return [s for s in seen if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    return seen

@@ -8,7 +8,9 @@ from amends.ui.shell.main_window import MainWindow
 from tests.mail.test_fetch import FIRST, REPLY
 
 
-def test_fetch_from_the_app(qtbot, db, imap_server):
+def _window_with_account(qtbot, db, imap_server) -> MainWindow:
+    """The window, with the test server's mailbox added the way a person does
+    it: Preferences → Mailboxes, the form filled in, OK."""
     window = MainWindow(db)
     qtbot.addWidget(window)
     window.show()
@@ -23,6 +25,10 @@ def test_fetch_from_the_app(qtbot, db, imap_server):
     dialog.imap_port.setValue(imap_server.port)
     dialog.imap_security.setCurrentIndex(dialog.imap_security.findData("none"))
     dialog.accept()
+    return window
+
+def test_fetch_from_the_app(qtbot, db, imap_server):
+    window = _window_with_account(qtbot, db, imap_server)
     assert secrets.load(imap_server.user) == imap_server.password
     assert "imap-secret" not in "\n".join(db.conn.iterdump())
     imap_server.append(FIRST)
@@ -39,20 +45,7 @@ def test_new_mail_on_an_idle_server_comes_in_without_waiting_for_the_next_fetch(
     """Issue 12.3: IDLE where the server offers it. After a fetch the app
     keeps a watch on the folder: the server says when mail arrives and it
     is fetched then, not at the next scheduled fetch (every N minutes)."""
-    window = MainWindow(db)
-    qtbot.addWidget(window)
-    window.show()
-    dialog = window.open_account()
-    dialog.address.setText("support@shop.example")
-    dialog.host.setText("127.0.0.1")
-    dialog.port.setValue(2525)
-    dialog.security.setCurrentIndex(dialog.security.findData("none"))
-    dialog.user.setText(imap_server.user)
-    dialog.password.setText(imap_server.password)
-    dialog.imap_host.setText("127.0.0.1")
-    dialog.imap_port.setValue(imap_server.port)
-    dialog.imap_security.setCurrentIndex(dialog.imap_security.findData("none"))
-    dialog.accept()
+    window = _window_with_account(qtbot, db, imap_server)
     imap_server.append(FIRST)
     window.act_fetch.trigger()
     qtbot.waitUntil(lambda: window._fetch_op.done and db.scalar("SELECT count(*) FROM messages") == 1,

@@ -292,16 +292,23 @@ def count(db: Database, query: InboxQuery, *, cap: int = 10_000, now: str | None
     query = query.validated()
     now = now or clock.now_iso()
     where, params, fts, _fields = _where(db, query, now)
+    _narrow(where, params, query, fts, now)
+    sql = "SELECT count(*) FROM (SELECT 1 FROM tickets t" + (" WHERE " + " AND ".join(where) if where else "") + \
+        " LIMIT ?)"
+    found = db.scalar(sql, [*params, cap + 1])
+    return min(found, cap), found > cap
+
+
+def _narrow(where: list[str], params: list[Any], query: InboxQuery, fts: str | None, now: str) -> None:
+    """The due check-ins view and the full-text match as conditions on ``t``:
+    what :func:`count` and :func:`listed` add to ``_where``, in one place so
+    that a count and a re-check can never disagree about a view."""
     if query.view == "due_followups":
         where.append("t.id IN (SELECT ticket_id FROM followups WHERE done_at IS NULL AND due_at <= ?)")
         params.append(now)
     if fts:
         where.append("t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)")
         params.append(fts)
-    sql = "SELECT count(*) FROM (SELECT 1 FROM tickets t" + (" WHERE " + " AND ".join(where) if where else "") + \
-        " LIMIT ?)"
-    found = db.scalar(sql, [*params, cap + 1])
-    return min(found, cap), found > cap
 
 
 def listed(db: Database, query: InboxQuery, ticket_ids: list[int], *, now: str | None = None) -> set[int]:
@@ -316,12 +323,7 @@ def listed(db: Database, query: InboxQuery, ticket_ids: list[int], *, now: str |
     where, params, fts, _fields = _where(db, query, now)
     where.append("t.id IN (SELECT value FROM json_each(?))")
     params.append(json.dumps(list(ticket_ids)))
-    if query.view == "due_followups":
-        where.append("t.id IN (SELECT ticket_id FROM followups WHERE done_at IS NULL AND due_at <= ?)")
-        params.append(now)
-    if fts:
-        where.append("t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)")
-        params.append(fts)
+    _narrow(where, params, query, fts, now)
     found = {r[0] for r in db.tuples("SELECT t.id FROM tickets t WHERE " + " AND ".join(where), params)}
     if query.status == "active" and query.view == "all" and query.ids is None and not query.full_text:
         wanted = set(ticket_ids)  # the same (few) check-ins the model merges into Active's pages

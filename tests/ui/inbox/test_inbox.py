@@ -6,6 +6,8 @@ from amends.core import tickets
 from amends.ui.inbox.inbox_model import InboxModel
 from PySide6.QtCore import Qt
 
+from tests.helpers import statements
+
 
 def test_inbox_model_passes_qt_model_tester(qtmodeltester, demo_db):
     model = InboxModel(demo_db, page_size=40)
@@ -354,15 +356,9 @@ def test_a_reload_after_scrolling_holds_ids_not_lines(demo_db):
     assert model.data(model.index(0, subject)) == tickets.row(demo_db, ids[0]).subject
 
 
+
 def _statements(db, fn) -> list[str]:
-    """What ``fn`` asked SQLite (its real statements, through the real model)."""
-    seen: list[str] = []
-    db.conn.set_trace_callback(seen.append)
-    try:
-        fn()
-    finally:
-        db.conn.set_trace_callback(None)
-    return [s for s in seen if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    return statements(db, fn, reads_only=True)
 
 
 def test_a_reload_after_scrolling_far_reads_only_the_head_and_the_cached_blocks(demo_db):

@@ -9,15 +9,11 @@ from amends.core import drafts, tickets
 from amends.ui.inbox.inbox_model import InboxModel
 from PySide6.QtWidgets import QApplication, QTableView
 
+from tests.helpers import statements
+
 
 def _statements(db, fn) -> list[str]:
-    seen: list[str] = []
-    db.conn.set_trace_callback(seen.append)
-    try:
-        fn()
-    finally:
-        db.conn.set_trace_callback(None)
-    return seen
+    return statements(db, fn)
 
 
 def test_painting_a_page_reads_the_delivery_marks_once_not_per_row(qtbot, demo_db):

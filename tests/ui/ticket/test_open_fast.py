@@ -11,15 +11,11 @@ from amends.ui.ticket.attachments_view import THUMB, AttachmentImages
 from amends.ui.ticket.ticket_view import TicketView
 from PySide6.QtCore import QUrl
 
+from tests.helpers import statements
+
 
 def _statements(db, fn) -> list[str]:
-    seen: list[str] = []
-    db.conn.set_trace_callback(seen.append)
-    try:
-        fn()
-    finally:
-        db.conn.set_trace_callback(None)
-    return seen
+    return statements(db, fn)
 
 
 @pytest.fixture
