@@ -328,17 +328,24 @@ def _save_position(db: Database, box: Mailbox, validity: int | None, last_uid: i
 # -- waiting for new mail: IDLE where the server offers it, else polling -----
 
 def wait_for_mail(box: Mailbox, secret: str | None, seconds: float, *,
-                  cancelled: Callable[[], bool] | None = None, poll_seconds: float = 60) -> bool:
+                  cancelled: Callable[[], bool] | None = None, poll_seconds: float = 60,
+                  since_uid: int | None = None) -> bool:
     """Wait up to ``seconds`` for new mail in the mailbox's folder; True
     when the server said something arrived (IDLE), or - on a server without
     IDLE - when the folder has more messages than at the start (polled
-    every ``poll_seconds``). Errors are the libraries' own."""
+    every ``poll_seconds``). Errors are the libraries' own.
+
+    ``since_uid``, the last UID fetched: a mail that arrived after that fetch
+    but before this wait began is already in the folder, and IDLE announces
+    only what comes later; the folder's UIDNEXT tells, so it is True at once."""
     client = open_session(box, secret)
     try:
         status, data = client.select(_quoted(box.imap_folder), readonly=True)
         if status != "OK":
             raise MailProblem(f"The folder {box.imap_folder!r} cannot be opened on {box.imap_host}.")
         count = int(data[0] or 0)
+        if since_uid is not None and _uid_next(client, box) > since_uid + 1:
+            return True
         if "IDLE" in client.capabilities:
             return _idle(client, seconds, cancelled)
         deadline = time.monotonic() + seconds
@@ -357,6 +364,17 @@ def wait_for_mail(box: Mailbox, secret: str | None, seconds: float, *,
             client.logout()
         except (OSError, imaplib.IMAP4.error) as error:
             log.info("IMAP logout from %s failed: %s", box.imap_host, error)
+
+
+def _uid_next(client: imaplib.IMAP4, box: Mailbox) -> int:
+    """The UID the folder's next mail will get: from SELECT's answer (RFC 3501
+    requires it there), else asked with STATUS; 0 when the server says neither."""
+    _typ, said = client.response("UIDNEXT")
+    if not said or said[0] is None:
+        _typ, said = client.status(_quoted(box.imap_folder), "(UIDNEXT)")
+        found = re.search(rb"UIDNEXT (\d+)", said[0] or b"") if said else None
+        return int(found.group(1)) if found else 0
+    return int(said[0])
 
 
 def _idle(client: imaplib.IMAP4, seconds: float, cancelled: Callable[[], bool] | None) -> bool:

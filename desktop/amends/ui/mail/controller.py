@@ -141,12 +141,15 @@ class MailController(QObject):
         try:
             boxes = [b for b in fetch.imap_mailboxes(self.db) if b.id in box_ids and b.id not in self.watches]
             kept = {box.id: secrets.load(box.login) for box in boxes}
+            # what was fetched: mail that comes before the watch begins is then not missed
+            fetched = {box.id: fetch.folder_state(self.db, box)[1] or 0 for box in boxes}
         except AmendsError as error:
             log.info("mailboxes not watched (the next fetch tries again): %s", error)
             return
         for box in boxes:
             def work(job: ops.Job, box=box) -> bool | None:
-                arrived = fetch.wait_for_mail(box, kept[box.id], WATCH_SECONDS, cancelled=job.cancelled)
+                arrived = fetch.wait_for_mail(box, kept[box.id], WATCH_SECONDS, cancelled=job.cancelled,
+                                              since_uid=fetched[box.id])
                 return None if job.cancelled() else arrived
 
             self.watches[box.id] = ops.run(
