@@ -18,6 +18,17 @@ from tests.conftest import ACTOR
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def run_writer_and_watcher(target: str, ticket_id: int, folder: Path, env: dict[str, str]) -> tuple[dict, dict]:
+    """Two app processes on one database (tests/e2e/app_agent.py): one writes,
+    one watches; what each saw, as they wrote it to ``folder``."""
+    agents = {role: subprocess.Popen([sys.executable, "-m", "tests.e2e.app_agent", role, target, str(ticket_id),
+                                      str(folder)], cwd=ROOT, env=env)
+              for role in ("watcher", "writer")}
+    for role, proc in agents.items():
+        assert proc.wait(90) == 0, f"{role} failed"
+    return (json.loads((folder / "writer.json").read_text()), json.loads((folder / "watcher.json").read_text()))
+
+
 def test_two_instances_see_each_other(tmp_path):
     path = tmp_path / "shared.db"
     db = open_database(path, ACTOR)
@@ -26,13 +37,7 @@ def test_two_instances_see_each_other(tmp_path):
         tickets.create(db, f"Other ticket {i}", "hi")
     db.close()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "AMENDS_HOME": str(tmp_path / "home")}
-    agents = {role: subprocess.Popen([sys.executable, "-m", "tests.e2e.app_agent", role, str(path), str(ticket_id),
-                                      str(tmp_path)], cwd=ROOT, env=env)
-              for role in ("watcher", "writer")}
-    for role, proc in agents.items():
-        assert proc.wait(90) == 0, f"{role} failed"
-    writer = json.loads((tmp_path / "writer.json").read_text())
-    watcher = json.loads((tmp_path / "watcher.json").read_text())
+    writer, watcher = run_writer_and_watcher(str(path), ticket_id, tmp_path, env)
     assert watcher["presence"] and "writer@trial is replying" in watcher["presence"]
     assert watcher["seen_at"] is not None, "the new ticket appeared in the other window by itself"
     delay = watcher["seen_at"] - writer["created_at"]

@@ -19,6 +19,7 @@ from amends.core import tickets
 from amends.core.workspace import open_database
 
 from tests.conftest import ACTOR
+from tests.e2e.test_two_instances import run_writer_and_watcher
 from tests.pg_support import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,13 +41,7 @@ def test_on_a_server_changes_and_presence_arrive_by_notify_and_conflicts_are_the
     with fresh_database(pg_server) as url:
         ticket_id = _seed(url)
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "AMENDS_HOME": str(tmp_path / "home"), **NO_POLLING}
-        agents = {role: subprocess.Popen([sys.executable, "-m", "tests.e2e.app_agent", role, url, str(ticket_id),
-                                          str(tmp_path)], cwd=ROOT, env=env)
-                  for role in ("watcher", "writer")}
-        for role, proc in agents.items():
-            assert proc.wait(90) == 0, f"{role} failed"
-    writer = json.loads((tmp_path / "writer.json").read_text())
-    watcher = json.loads((tmp_path / "watcher.json").read_text())
+        writer, watcher = run_writer_and_watcher(url, ticket_id, tmp_path, env)
     assert watcher["presence"] and "writer@trial is replying" in watcher["presence"]
     assert watcher["seen_at"] is not None, "the new ticket appeared in the other window by itself"
     assert watcher["seen_via"] == "notify", "it came by LISTEN/NOTIFY, not by polling"

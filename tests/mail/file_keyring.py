@@ -5,10 +5,13 @@ PYTHON_KEYRING_BACKEND=tests.mail.file_keyring.FileKeyring."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 from jaraco.classes import properties
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
@@ -43,3 +46,16 @@ class FileKeyring(KeyringBackend):
         if found.pop(f"{service}\n{username}", None) is None:
             raise PasswordDeleteError(username)
         self.path.write_text(json.dumps(found))
+
+
+@contextlib.contextmanager
+def file_keyring(path: Path) -> Iterator[FileKeyring]:
+    """This process's keyring is a file for a while (the one before comes back
+    after): for tests that keep and read secrets in the test process itself."""
+    before = keyring.get_keyring()
+    backend = FileKeyring(str(path))
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(before)

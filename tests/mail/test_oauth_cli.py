@@ -7,12 +7,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import keyring
 import pytest
 from amends.core.mail import fetch, mailboxes, oauth
 
 from tests.cli.test_cli import amends, one_line_error
-from tests.mail.file_keyring import FileKeyring
+from tests.mail.file_keyring import file_keyring
 from tests.mail.test_oauth import MESSAGE, add_mailbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,15 +34,13 @@ def test_signin_from_the_command_line_is_used_by_the_next_process(db, db_path, t
     assert done.returncode == 0, done.stderr
     assert f"{idp.base}/authorize?" in done.stdout and "kept in the OS keyring" in done.stdout
     assert idp.calls == {"authorize": 1, "authorization_code": 1}
-    before = keyring.get_keyring()
-    keyring.set_keyring(FileKeyring(str(tmp_path / "keyring.json")))
-    try:  # this process never signed in: it renews from the refresh token the command kept
-        oauth_imap.append(MESSAGE)
-        assert fetch.fetch(db, box.id, None).messages == 1
-        assert idp.calls.get("refresh_token") == 1 and idp.calls["authorize"] == 1
-    finally:
-        oauth.sign_out(provider, "support")
-        keyring.set_keyring(before)
+    with file_keyring(tmp_path / "keyring.json"):
+        try:  # this process never signed in: it renews from the refresh token the command kept
+            oauth_imap.append(MESSAGE)
+            assert fetch.fetch(db, box.id, None).messages == 1
+            assert idp.calls.get("refresh_token") == 1 and idp.calls["authorize"] == 1
+        finally:
+            oauth.sign_out(provider, "support")
 
 
 def test_signin_without_a_keyring_says_it_is_not_kept(db, db_path, tmp_path, idp):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import keyring
 import pytest
 from amends.core import audit, customers, drafts, local_drafts
 from amends.core.errors import ConnectionLost, DatabaseProblem
@@ -19,7 +18,7 @@ from amends.core.workspace import open_database
 
 from tests.cli.test_cli import amends, one_line_error
 from tests.conftest import ACTOR, make_ticket
-from tests.mail.file_keyring import FileKeyring
+from tests.mail.file_keyring import file_keyring
 from tests.pg.access_cluster import OwnCluster, shared
 
 PASSWORD = "Zebra-Orbit-93!"  # a test role's password, looked for where it must not be
@@ -59,11 +58,8 @@ def grant_team(cluster: OwnCluster, role: str) -> None:
 @pytest.fixture
 def ring(tmp_path: Path):
     """A real keyring backend in a file (the one the mail OAuth tests use)."""
-    before = keyring.get_keyring()
-    backend = FileKeyring(str(tmp_path / "keyring.json"))
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(before)
+    with file_keyring(tmp_path / "keyring.json") as backend:
+        yield backend
     for role in ("ada", "support"):
         pg_access.forget_password(f"postgresql://{role}@127.0.0.1:1/amends")
 

@@ -168,6 +168,18 @@ def test_bad_arguments_exit_2(args: list[str], tmp_path: Path) -> None:
     one_line_error(result)
 
 
+def _refused_move(source: Path, pg_server) -> str:
+    """``amends move`` of ``source`` to an empty server database, refused:
+    exit 1, no traceback, and the server database as empty as before. Its
+    last line of stderr, the message."""
+    with empty_database(pg_server) as url:
+        refused = amends("move", "--from", str(source), "--to", url)
+        assert refused.returncode == 1, refused.stderr
+        assert "Traceback" not in refused.stderr
+        assert _tables(url) == []
+    return refused.stderr.strip().splitlines()[-1]
+
+
 def test_a_move_that_does_not_verify_leaves_the_server_empty(pg_server, tmp_path: Path) -> None:
     """SQLite keeps bytes in a TEXT column; the server would store them as text: not the same
     row, so the digest check refuses it and the server keeps nothing, not even the schema."""
@@ -177,13 +189,8 @@ def test_a_move_that_does_not_verify_leaves_the_server_empty(pg_server, tmp_path
     with conn:
         conn.execute("UPDATE settings SET value = ? WHERE rowid = (SELECT min(rowid) FROM settings)", (b"\x01\x02",))
     conn.close()
-    with empty_database(pg_server) as url:
-        refused = amends("move", "--from", str(source), "--to", url)
-        assert refused.returncode == 1, refused.stderr
-        message = refused.stderr.strip().splitlines()[-1]
-        assert "Traceback" not in refused.stderr
-        assert "Verifying" in message and "settings" in message and "not in content" in message, message
-        assert _tables(url) == []
+    message = _refused_move(source, pg_server)
+    assert "Verifying" in message and "settings" in message and "not in content" in message, message
 
 
 def test_a_value_the_server_cannot_hold_is_refused_naming_table_and_column(pg_server, tmp_path: Path) -> None:
@@ -195,10 +202,5 @@ def test_a_value_the_server_cannot_hold_is_refused_naming_table_and_column(pg_se
     with conn:
         conn.execute("UPDATE messages SET body = 'before' || char(0) || 'after' WHERE id = (SELECT max(id) FROM messages)")
     conn.close()
-    with empty_database(pg_server) as url:
-        refused = amends("move", "--from", str(source), "--to", url)
-        assert refused.returncode == 1, refused.stderr
-        message = refused.stderr.strip().splitlines()[-1]
-        assert "Traceback" not in refused.stderr
-        assert message.startswith("amends: messages (row ") and "column body" in message, message
-        assert _tables(url) == []
+    message = _refused_move(source, pg_server)
+    assert message.startswith("amends: messages (row ") and "column body" in message, message

@@ -8,7 +8,6 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
-import keyring
 import pytest
 from amends.core import demo, drafts, local_drafts, tickets
 from amends.core.store import pg_access
@@ -17,7 +16,7 @@ from amends.ui.shell import recent
 from amends.ui.shell.main_window import MainWindow
 from PySide6.QtCore import QSettings
 
-from tests.mail.file_keyring import FileKeyring
+from tests.mail.file_keyring import file_keyring
 from tests.pg.access_cluster import OwnCluster, shared
 
 PASSWORD = "Quartz-Heron-57!"  # a test role's password, looked for where it must not be
@@ -40,11 +39,8 @@ def cluster(pg_server) -> OwnCluster:
 
 @pytest.fixture
 def ring(tmp_path: Path):
-    before = keyring.get_keyring()
-    backend = FileKeyring(str(tmp_path / "keyring.json"))
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(before)
+    with file_keyring(tmp_path / "keyring.json") as backend:
+        yield backend
 
 
 def _settings_text() -> str:

@@ -213,6 +213,16 @@ class Database:
 
     # -- writing ---------------------------------------------------------
     @contextmanager
+    def _joined(self) -> Iterator[Any]:
+        """A nested ``transaction()``: it joins the outer one, which alone
+        begins and commits (the same on every backend; the lock is held)."""
+        self._depth += 1
+        try:
+            yield self.conn
+        finally:
+            self._depth -= 1
+
+    @contextmanager
     def transaction(self, *, wait: bool = True) -> Iterator[sqlite3.Connection]:
         """One short ``BEGIN IMMEDIATE`` transaction; nested calls join the
         outer one, so a service can call another and still commit once.
@@ -222,11 +232,8 @@ class Database:
             raise known("SQLITE_READONLY", str(self.path))
         with self._lock:
             if self._depth:
-                self._depth += 1
-                try:
-                    yield self.conn
-                finally:
-                    self._depth -= 1
+                with self._joined() as conn:
+                    yield conn
                 return
             self._wait_for("BEGIN IMMEDIATE", patient=wait)
             self._depth = 1

@@ -557,11 +557,8 @@ class PostgresDatabase(Database):
     def transaction(self, *, wait: bool = True) -> Iterator[Any]:
         with self._lock:
             if self._depth:
-                self._depth += 1
-                try:
-                    yield self.conn
-                finally:
-                    self._depth -= 1
+                with self._joined() as conn:
+                    yield conn
                 return
             self._ensure_connected()
             try:
