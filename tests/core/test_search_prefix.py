@@ -82,3 +82,11 @@ def test_a_prefix_longer_than_the_prefix_index_still_matches(tmp_path):
     typed, _ = tickets.page(db, tickets.InboxQuery(status="all", text="inter"))
     assert len(typed) == 2
     db.close()
+
+
+def test_the_rebuild_is_sqlite_only():
+    """PostgreSQL searches a tsvector from its GIN index (pg_schema): the FTS5 rebuild must not rename, copy or drop
+    its table there."""
+    from amends.core.store import pg_schema
+
+    assert not [s for s in pg_schema.translate(6) if "ticket_search" in s]
