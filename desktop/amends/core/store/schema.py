@@ -752,10 +752,12 @@ V6 = """
 -- by merging the whole doclist of every word starting with it before the newest page can be read (62 ms raw,
 -- 164 ms keystroke to painted on 1,000,000 tickets). With one, the prefix is a single term read newest first.
 -- 3 to 12 letters (longer words are few and cheap to merge). FTS5 cannot add a prefix index to a table: the
--- text is copied aside, the table made anew under its own name and filled (the rowid stays the ticket id). No
--- rename: renaming it would rewrite or refuse views and triggers other tools added over it. SQLite only:
--- PostgreSQL's tsvector search (pg_schema) answers a prefix from its GIN index as it is.
-CREATE TABLE ticket_search_copy AS SELECT rowid AS id, subject, body FROM ticket_search; -- SQLite only
+-- text is copied aside (keyed by ticket id, so refilling in id order needs no sort), the table made anew under
+-- its own name and filled (the rowid stays the ticket id). No rename: renaming it would rewrite or refuse views
+-- and triggers other tools added over it. SQLite only: PostgreSQL's tsvector search (pg_schema) answers a
+-- prefix from its GIN index as it is.
+CREATE TABLE ticket_search_copy (id INTEGER PRIMARY KEY, subject, body); -- SQLite only
+INSERT INTO ticket_search_copy SELECT rowid, subject, body FROM ticket_search; -- SQLite only
 DROP TABLE ticket_search; -- SQLite only
 CREATE VIRTUAL TABLE ticket_search USING fts5(
     subject, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '3 4 5 6 7 8 9 10 11 12'
