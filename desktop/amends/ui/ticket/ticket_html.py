@@ -11,9 +11,10 @@ import re
 
 from PySide6.QtWidgets import QTextBrowser
 
-from amends.core import attachments, audit, clock, policies, resolution, safe_html, tickets
+from amends.core import attachments, audit, policies, resolution, safe_html, tickets
 from amends.core.mail import delivery
 from amends.core.vocabulary import OFFER_KINDS
+from amends.ui.common import local_time
 from amends.ui.ticket.attachments_view import body_html
 
 _LABELS = {"in": "Customer", "out": "Reply", "note": "Internal note"}
@@ -73,7 +74,7 @@ def conversation_html(ticket: tickets.Ticket, dark: bool = False,
         parts.append(
             f'<table width="100%" cellpadding="8" style="margin-bottom:6px; background:{background};">'
             f'<tr><td style="color:{foreground};"><b>{html.escape(label)}</b> · {html.escape(author)} · '
-            f'{html.escape(stamp(message.created_at))}<br>{body}'
+            f'{html.escape(local_time.stamp(message.created_at))}<br>{body}'
             f'{_defects_html((defects or {}).get(message.id, []), foreground)}'
             f'{delivery_html((deliveries or {}).get(message.id), foreground)}</td></tr></table>')
     if not parts:
@@ -85,21 +86,6 @@ def tags_html(ticket_tags: list) -> str:
     """Tags as coloured chips with their names (colour is never the only sign)."""
     return " ".join(f'<span style="background:{t.colour}; color:#ffffff;">&nbsp;{html.escape(t.name)}&nbsp;</span>'
                     for t in ticket_tags)
-
-
-def stamp(iso: str) -> str:
-    """A message's time, local, with its zone's short name (the list shows the full zone on hover)."""
-    try:
-        moment = clock.parse_iso(iso).astimezone()
-    except ValueError:
-        return iso
-    return moment.strftime("%Y-%m-%d %H:%M ") + (moment.tzname() or "")
-
-
-def local_time(iso: str) -> str:
-    """A stored UTC time as the person's local date and time."""
-    return clock.parse_iso(iso).astimezone().strftime("%a %Y-%m-%d %H:%M")
-
 
 
 def history_html(entries: list[audit.AuditEntry]) -> str:

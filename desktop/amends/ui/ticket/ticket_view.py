@@ -48,6 +48,7 @@ from amends.core.errors import AmendsError
 from amends.core.mail import defects as mail_defects
 from amends.core.mail import delivery, mailboxes
 from amends.core.store import Database
+from amends.ui.common import local_time
 from amends.ui.common.messages import show_error
 from amends.ui.ticket.attachments_view import AttachmentBrowser
 from amends.ui.ticket.composer import Composer
@@ -57,10 +58,8 @@ from amends.ui.ticket.suggestion import CategorySuggestion
 from amends.ui.ticket.ticket_html import (
     conversation_html,
     history_html,
-    local_time,
     resolution_summary,
     set_html,
-    stamp,
     tags_html,
 )
 
@@ -294,7 +293,7 @@ class TicketView(QWidget):
         cycle = self.tr(" · billing cycle {0}").format(ticket.billing_cycle) if ticket.billing_cycle else ""
         extra = ""
         if ticket.snoozed_until and ticket.snoozed_until > clock.now_iso():
-            extra += self.tr(" · <b>snoozed</b> until {0}").format(local_time(ticket.snoozed_until))
+            extra += self.tr(" · <b>snoozed</b> until {0}").format(local_time.day_and_time(ticket.snoozed_until))
         if joined:
             extra += self.tr(" · merged from {0}").format(", ".join(f"#{t}" for t in joined))
         if ticket.merged_into:
@@ -304,7 +303,7 @@ class TicketView(QWidget):
         if split_into:
             extra += self.tr(" · split into {0}").format(", ".join(f"#{t}" for t in split_into))
         self.meta.setText(self.tr("#{0} · opened {1}{2} · updated {3}{4}").format(
-            ticket.id, stamp(ticket.created_at), cycle, stamp(ticket.updated_at),
+            ticket.id, local_time.stamp(ticket.created_at), cycle, local_time.stamp(ticket.updated_at),
             extra))
         self.tags.setText(tags_html(ticket_tags))
         self.tags.setVisible(bool(ticket_tags))
