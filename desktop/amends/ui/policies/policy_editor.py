@@ -322,16 +322,9 @@ class PolicyEditor(QWidget):
     def save(self) -> bool:
         if self.policy is None:
             return False
-        try:
-            policies.save_draft(self._db, self.policy.id, self.policy.version, **self._fields())
-        except ConflictError as error:
-            self._draft_conflict(error)
-            return False
-        except AmendsError as error:
-            show_error(self, error)
-            return False
-        self._reloaded(self.policy.id)
-        return True
+        version, fields = self.policy.version, self._fields()
+        return self._apply(lambda pid: policies.save_draft(self._db, pid, version, **fields),
+                           on_conflict=self._draft_conflict)
 
     def _reloaded(self, policy_id: int) -> None:
         self.load(policy_id)
@@ -365,11 +358,17 @@ class PolicyEditor(QWidget):
             return
         self.publish_note(dialog.note.toPlainText())
 
-    def _apply(self, change) -> bool:
+    def _apply(self, change, on_conflict=None) -> bool:
         """Run a core change of this policy; reload and tell the pane, or
-        show why it was refused."""
+        show why it was refused (``on_conflict``: someone saved it first)."""
         try:
             change(self.policy.id)
+        except ConflictError as error:
+            if on_conflict is None:
+                show_error(self, error)
+            else:
+                on_conflict(error)
+            return False
         except AmendsError as error:
             show_error(self, error)
             return False
