@@ -25,7 +25,7 @@ NOT_AT_START = (
     "amends.core.importers",  # File → Import, mail fetch
     "amends.core.insights",  # the Review pane
     "amends.ui.review", "PySide6.QtCharts",
-    "amends.ui.policies.policy_editor",
+    "amends.ui.policies.policy_editor", "amends.ui.policies.step_editor", "amends.ui.policies.backtest_dialog",
     "email_validator",  # checking addresses typed or imported
     # issue 16, start ≤ 1.5× a bare window: each of these was tens of ms of every start
     "sqlite_utils", "amends.core.health", "amends.core.store.schema_check",  # `amends check`, the doctor
