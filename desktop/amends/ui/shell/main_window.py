@@ -7,35 +7,31 @@ database, the inbox, the :class:`DataBus`, itself only as the parent of
 dialogs); they talk back through signals. The work lives with the features:
 files/controller.py (import, export, report, backups), mail/controller.py,
 resolve/flow.py, inbox/triage.py and view_dialogs.py, shell/live.py (other
-people's changes and presence) and shell/banners.py."""
+people's changes and presence) and shell/banners.py; the window's own parts
+in mixins beside it: shell/menus.py (actions, menus), shell/panes.py (the
+panes, built on first use) and shell/window_dialogs.py (its dialogs)."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QSizePolicy,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from amends import __version__
 from amends import settings_schema as schema
-from amends.core import identity
 from amends.core.errors import AmendsError
-from amends.core.store import Database, pg_access
-from amends.core.store.location import is_server_url
-from amends.ui.common import appearance, file_dialogs, ops, settings
+from amends.core.store import Database
+from amends.ui.common import appearance, ops, settings
 from amends.ui.common.databus import Changed, DataBus
 from amends.ui.files.controller import DEMO_TICKETS, FilesController
 from amends.ui.inbox.inbox_pane import InboxPane
@@ -50,16 +46,18 @@ from amends.ui.shell.connection_banner import ConnectionBanner
 from amends.ui.shell.first_paint import after_first_paint
 from amends.ui.shell.live import POLL_MS, LiveUpdates, WaitIndicator
 from amends.ui.shell.menus import WindowActions
+from amends.ui.shell.panes import PaneStack, WindowPanes
 from amends.ui.shell.tray import Tray
+from amends.ui.shell.window_dialogs import WindowDialogs
+from amends.ui.shell.window_dialogs import db_url as _url
 
 __all__ = ["DEMO_TICKETS", "POLL_MS", "MainWindow", "offer_demo_on_first_run"]
 
 log = logging.getLogger("amends.ui.window")
 BACKUP_DELAY_MS = 10_000  # the daily backup waits until start-up is over
-PANES = ("inbox", "policies", "review", "audit")
 
 
-class MainWindow(WindowActions, QMainWindow):
+class MainWindow(WindowActions, WindowPanes, WindowDialogs, QMainWindow):
     #: Emitted with the path the person chose in File → Open (app.py reopens).
     open_requested = Signal(Path)
     #: Emitted with a server's address (no password) from File → Connect to server… or Open Recent.
@@ -246,119 +244,9 @@ class MainWindow(WindowActions, QMainWindow):
         self.status_label.setText(self.tr("{0} · {1} · you are {2}{3}").format(
             _url(self.db) or self.db.path, journal, self.db.actor, self.tr(" · read-only") if self.db.readonly else ""))
 
-    def choose_display_name(self) -> None:
-        """The name recorded on every change you make (not a login)."""
-        name, ok = QInputDialog.getText(self, self.tr("Your display name"),
-                                        self.tr("Shown to others and recorded on every change you make:"),
-                                        text=self.db.actor)
-        if ok:
-            self.set_display_name(name)
-
-    def set_display_name(self, name: str) -> bool:
-        name = " ".join(name.split())
-        if not name:
-            self.statusBar().showMessage(self.tr("A display name cannot be empty; it was not changed."), 5000)
-            return False
-        current = identity.load()
-        current.display_name = name
-        try:
-            identity.save(current)
-        except OSError as error:
-            log.warning("display name not saved: %s", error)
-            QMessageBox.warning(self, self.tr("Display name"),
-                                self.tr("Could not save your display name: {0}").format(error.strerror))
-            return False
-        self.db.actor = name
-        self._show_status()
-        return True
-
-    # -- actions -----------------------------------------------------------
-    def _open(self, dialog, name: str):
-        """Open a window-modal dialog that deletes itself when closed; keep a
-        reference under ``name`` (tests and the next call find it there)."""
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        setattr(self, name, dialog)
-        dialog.open()
-        return dialog
-
-    # -- panes -------------------------------------------------------------------
-    @property
-    def policies(self):
-        """The Policies pane, created the first time it is needed."""
-        if self._policies is None:
-            from amends.ui.policies.policies_pane import PoliciesPane
-
-            self._policies = PoliciesPane(self.db)
-            self._policies.setObjectName("policiesPane")
-            self.bus.changed.connect(self._policies.on_data_changed)
-            self.stack.addWidget(self._policies)
-        return self._policies
-
-    @property
-    def review(self):
-        """The Review pane, created the first time it is needed."""
-        if self._review is None:
-            from amends.ui.review.review_pane import ReviewPane
-
-            self._review = ReviewPane(self.db)
-            self._review.setObjectName("reviewPane")
-            self._review.drill_requested.connect(self.drill_down)
-            self._review.wrote.connect(lambda what: self.bus.announce(Changed(what)))
-            self.stack.addWidget(self._review)
-        return self._review
-
-    @property
-    def audit(self):
-        """The Audit pane, created the first time it is needed."""
-        if self._audit is None:
-            from amends.ui.audit.audit_pane import AuditPane
-
-            self._audit = AuditPane(self.db)
-            self._audit.setObjectName("auditPane")
-            self.bus.changed.connect(self._audit.on_data_changed)
-            self._audit.open_ticket.connect(lambda ticket_id: self.drill_down(f"ticket #{ticket_id}", [ticket_id]))
-            self.stack.addWidget(self._audit)
-        return self._audit
-
-    def show_pane(self, index: int) -> None:
-        refresh = (index == 1 and self._policies is not None) or (index == 3 and self._audit is not None)
-        pane = getattr(self, PANES[index])
-        self.stack.setCurrentWidget(pane)
-        self.live.away = index != 0
-        (self.act_inbox, self.act_policies, self.act_review, self.act_audit)[index].setChecked(True)
-        if refresh and index == 3:
-            self._audit.refresh()
-        if refresh:
-            self._policies.refresh()
-        if index == 0:
-            self.inbox.ticket_view.reload()  # decisions made in other panes show on the ticket
-        if index == 2 and self._review.data is None:
-            self._review.compute()
-
-    def drill_down(self, label: str, ids: list) -> None:
-        """A number in the Review pane was clicked: its tickets in the inbox."""
-        self.show_pane(0)
-        self.inbox.show_ids(label, ids)
-
     def show_search(self) -> None:
         self.show_pane(0)
         self.inbox.focus_search()
-
-    def open_palette(self):
-        from amends.ui.shell.command_palette import CommandPalette
-
-        palette = CommandPalette([a for a in self.actions() if a is not self.act_palette], self)
-        palette.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.command_palette = palette
-        palette.open()
-        palette.query.setFocus()
-        return palette
-
-    def show_keys(self) -> QMessageBox:
-        """The cheat sheet: every action with its shortcut."""
-        from amends.ui.shell.command_palette import keys_box
-
-        return self._open(keys_box(self.actions(), self), "keys_box")
 
     def focus_composer(self) -> None:
         """R: write a reply to the current ticket."""
@@ -371,50 +259,6 @@ class MainWindow(WindowActions, QMainWindow):
         self.show_pane(0)
         if self.inbox.ticket_view.ticket is not None:
             self.inbox.ticket_view.compose("note")
-
-    def new_ticket(self):
-        from amends.ui.inbox.new_ticket_dialog import NewTicketDialog
-
-        dialog = NewTicketDialog(self.db, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.new_ticket_dialog = dialog
-
-        def created() -> None:
-            self.show_pane(0)
-            self.inbox.show_query(self.inbox.current_query())
-            if not self.inbox.select_ticket(dialog.ticket_id):
-                self.statusBar().showMessage(
-                    self.tr("Ticket #{0} created; it is not in the current view.").format(dialog.ticket_id), 6000)
-
-        dialog.accepted.connect(created)
-        dialog.open()
-        return dialog
-
-    def propose_change(self):
-        return self.proposer.ask(self.inbox.selected_ticket_ids())
-
-    def open_saved_replies(self):
-        from amends.ui.ticket.saved_replies_dialog import SavedRepliesDialog
-
-        return self._open(SavedRepliesDialog(self.db, self), "replies_dialog")
-
-    def open_tags(self):
-        from amends.ui.inbox.tags_dialog import TagsDialog
-
-        return self._open(TagsDialog(self.db, self), "tags_dialog")
-
-    def insert_saved_reply(self):
-        self.show_pane(0)
-        return self.inbox.ticket_view.choose_saved_reply()
-
-    def open_preferences(self):
-        from amends.ui.shell.preferences_dialog import PreferencesDialog
-
-        dialog = PreferencesDialog(self.db, self.tray.available, self)
-        dialog.name_changed.connect(lambda _name: self._show_status())
-        dialog.tray_chosen.connect(self.tray.set_visible)
-        dialog.appearance_changed.connect(self.apply_appearance)
-        return self._open(dialog, "preferences_dialog")
 
     # -- resolving (resolve/flow.py) -------------------------------------------------
     def resolve_selection(self) -> None:
@@ -451,44 +295,6 @@ class MainWindow(WindowActions, QMainWindow):
         """F5: re-read what is shown."""
         self.bus.announce(Changed.TICKETS | Changed.POLICIES)
 
-    # -- files and chores ----------------------------------------------------------
-    def choose_database(self) -> None:
-        path, _ = file_dialogs.get_open_file_name(self, self.tr("Open an Amends database"), str(self.db.path.parent),
-                                              self.tr("Amends databases (*.db *.sqlite *.amends);;All files (*)"))
-        if path:
-            self.open_requested.emit(Path(path))
-
-    def connect_to_server(self, url: str = ""):
-        """File → Connect to server…: the dialog, filled from ``url`` or the server in use."""
-        from amends.ui.shell.connect_dialog import ConnectDialog
-
-        dialog = ConnectDialog(self, url or _url(self.db))
-        dialog.connect_to.connect(self.connect_requested.emit)
-        return self._open(dialog, "connect_dialog")
-
-    def fill_recent_menu(self) -> None:
-        """File → Open Recent, read again each time it opens (another window may have added one)."""
-        self.recent_menu.clear()
-        current = _url(self.db) or str(self.db.path)
-        for entry in recent.entries():
-            if entry == current:
-                continue
-            action = self.recent_menu.addAction(recent.label(entry))
-            action.setData(entry)
-            action.triggered.connect(lambda _checked=False, target=entry: self.open_recent(target))
-        self.recent_menu.setEnabled(not self.recent_menu.isEmpty())
-
-    def open_recent(self, entry: str) -> None:
-        """A file opens; a server connects, or, when no password is kept for it
-        (it was for that session only), the Connect dialog asks, filled in."""
-        if is_server_url(entry):
-            if pg_access.password_for(entry) is None:
-                self.connect_to_server(entry)
-                return
-            self.connect_requested.emit(entry)
-        else:
-            self.open_requested.emit(Path(entry))
-
     def load_demo(self, count: int) -> ops.Operation:
         return self.files.load_demo(count)
 
@@ -508,12 +314,6 @@ class MainWindow(WindowActions, QMainWindow):
             self.bus.announce(Changed.TICKETS)
         self.tray.update()
         self.mail.chores()
-
-    def about(self) -> None:
-        QMessageBox.about(self, self.tr("About Amends"), self.tr(
-            "<h3>Amends {0}</h3><p>Support console for subscription businesses: the Inbox for what we do for "
-            "this customer now, Policies for what we do for the next thousand.</p><p>Database: {1}</p>").format(
-            __version__, self.db.path))
 
     # -- window state --------------------------------------------------------
     def _restore_state(self) -> None:
@@ -560,11 +360,6 @@ class MainWindow(WindowActions, QMainWindow):
         super().closeEvent(event)
 
 
-def _url(db: Database) -> str:
-    """The server address (no password) of a PostgreSQL database, "" for a file."""
-    return str(getattr(db, "url", "") or "")
-
-
 def offer_demo_on_first_run(window: MainWindow) -> QDialog | None:
     """A brand-new, empty database: offer to load demo data once."""
     if not window.files.is_empty():
@@ -584,26 +379,4 @@ def offer_demo_on_first_run(window: MainWindow) -> QDialog | None:
     box.open()
     return box
 
-
-class PaneStack(QStackedWidget):
-    """The panes, of which only the one shown sets the window's minimum size:
-    a QStackedWidget takes the largest of all, so the Policies pane's height
-    and the Review's controls kept the window from a 1,280 × 720 laptop."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.currentChanged.connect(self._fit)
-
-    def addWidget(self, widget: QWidget) -> int:
-        index = super().addWidget(widget)
-        self._fit()
-        return index
-
-    def _fit(self, *_args) -> None:
-        shown = self.currentWidget()
-        for number in range(self.count()):
-            pane = self.widget(number)
-            policy = QSizePolicy.Policy.Preferred if pane is shown else QSizePolicy.Policy.Ignored
-            pane.setSizePolicy(policy, policy)
-        self.updateGeometry()
 
