@@ -94,7 +94,7 @@ def run(db_path: Path | str | None = None) -> int:
 
     from amends.ui.common import appearance, file_dialogs, settings, translations
     from amends.ui.shell.identity_dialog import bring_data
-    from amends.ui.shell.main_window import DEMO_TICKETS, MainWindow, offer_demo_on_first_run
+    from amends.ui.shell.main_window import MainWindow, offer_demo_on_first_run
 
     paths.private_umask()
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -193,6 +193,8 @@ def run(db_path: Path | str | None = None) -> int:
             elif welcomed and target == path:  # the welcome asked about demo data already
                 settings.put(schema.DEMO_OFFERED, True, db=window.db.path)
                 if load_demo:
+                    from amends.ui.files.controller import DEMO_TICKETS
+
                     window.load_demo(DEMO_TICKETS)
                 if first_steps:  # "bring your data" from the welcome, once the window is up
                     QTimer.singleShot(0, functools.partial(bring_data, window, first_steps))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
@@ -33,28 +34,44 @@ from amends.core.errors import AmendsError
 from amends.core.store import Database
 from amends.ui.common import appearance, ops, settings
 from amends.ui.common.databus import Changed, DataBus
-from amends.ui.files.controller import DEMO_TICKETS, FilesController
 from amends.ui.inbox.inbox_pane import InboxPane
 from amends.ui.inbox.triage import Triage
-from amends.ui.inbox.view_dialogs import ViewDialogs
-from amends.ui.mail.controller import MailController
-from amends.ui.policies.propose import ProposeFlow
-from amends.ui.resolve.flow import ResolveFlow
 from amends.ui.shell import recent
 from amends.ui.shell.banners import Banners
 from amends.ui.shell.connection_banner import ConnectionBanner
 from amends.ui.shell.first_paint import after_first_paint
-from amends.ui.shell.live import POLL_MS, LiveUpdates, WaitIndicator
 from amends.ui.shell.menus import WindowActions
 from amends.ui.shell.panes import PaneStack, WindowPanes
-from amends.ui.shell.tray import Tray
 from amends.ui.shell.window_dialogs import WindowDialogs
 from amends.ui.shell.window_dialogs import db_url as _url
 
-__all__ = ["DEMO_TICKETS", "POLL_MS", "MainWindow", "offer_demo_on_first_run"]
+if TYPE_CHECKING:  # built on first use or right after the first paint (issue 16): imported then
+    from amends.ui.files.controller import FilesController
+    from amends.ui.inbox.view_dialogs import ViewDialogs
+    from amends.ui.mail.controller import MailController
+    from amends.ui.policies.propose import ProposeFlow
+    from amends.ui.resolve.flow import ResolveFlow
+    from amends.ui.shell.live import LiveUpdates, WaitIndicator
+    from amends.ui.shell.tray import Tray
+
+__all__ = ["MainWindow", "offer_demo_on_first_run"]  # and DEMO_TICKETS, POLL_MS: see __getattr__
 
 log = logging.getLogger("amends.ui.window")
 BACKUP_DELAY_MS = 10_000  # the daily backup waits until start-up is over
+
+
+def __getattr__(name: str) -> Any:
+    """``DEMO_TICKETS`` and ``POLL_MS``, kept importable from here without
+    importing their features' modules at start-up (PEP 562)."""
+    if name == "DEMO_TICKETS":
+        from amends.ui.files.controller import DEMO_TICKETS
+
+        return DEMO_TICKETS
+    if name == "POLL_MS":
+        from amends.ui.shell.live import POLL_MS
+
+        return POLL_MS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class MainWindow(WindowActions, WindowPanes, WindowDialogs, QMainWindow):
@@ -97,26 +114,25 @@ class MainWindow(WindowActions, WindowPanes, WindowDialogs, QMainWindow):
         self.setCentralWidget(central)
 
         self.triage = Triage(db, self.inbox, self.bus, self)
-        self.resolver = ResolveFlow(db, self.inbox, self.bus, self)
-        self.resolver.finished.connect(self.triage.back_to_list)
-        self.inbox.resolve_requested.connect(self.resolver.resolve_ticket)
-        self.views = ViewDialogs(self.inbox, self.bus, self)
-        self.files = FilesController(db, self.bus, self, current_query=self.inbox.current_query,
-                                     report_defaults=self._report_defaults)
-        self.mail = MailController(db, self.bus, self)
+        # The feature controllers (resolving, files, mail, proposals, view dialogs) and the live
+        # updates are built on first use, or right after the first paint (_decorate): their modules
+        # were a third of every start (issue 16). Actions reach them through the properties below,
+        # so every shortcut works from the moment the window is shown.
+        self._resolver: ResolveFlow | None = None
+        self._views: ViewDialogs | None = None
+        self._files: FilesController | None = None
+        self._mail: MailController | None = None
+        self._proposer: ProposeFlow | None = None
+        self._live: LiveUpdates | None = None
+        self._waiting: WaitIndicator | None = None
+        self.inbox.resolve_requested.connect(lambda ticket_id: self.resolver.resolve_ticket(ticket_id))
         self.banners.check_requested.connect(self._check_from_banner)
-        self.proposer = ProposeFlow(db, self.bus, self)
         self.inbox.when_ticket_view(self._ticket_view_built)  # built right after the first paint
         self._build_actions()
         self.triage.context_actions = ([self.act_resolve, self.act_reply], [self.act_propose])
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)
         self._show_status()
-        self.waiting = WaitIndicator(self.statusBar(), self)
-        db.waiter = self.waiting.wait_for_lock
-        self.live = LiveUpdates(db, self.inbox, self.bus, self)
-        self.poll = self.live.poll  # tests stop it and call check_for_changes() themselves
-        self.live.schema_changed.connect(self.banners.show_schema_drift)
         self.bus.changed.connect(self._on_changed)
 
         # Icons (QtSvg), banners and the tray (two counts on the whole file) wait
@@ -130,7 +146,7 @@ class MainWindow(WindowActions, WindowPanes, WindowDialogs, QMainWindow):
         self.backup_timer = QTimer(self)  # a child: it dies with the window
         self.backup_timer.setSingleShot(True)
         self.backup_timer.setInterval(BACKUP_DELAY_MS)
-        self.backup_timer.timeout.connect(self.files.rolling_backup)
+        self.backup_timer.timeout.connect(lambda: self.files.rolling_backup())
         self.backup_timer.start()
         self.mail_timer = QTimer(self)
         self.mail_timer.setInterval(60_000)
@@ -149,8 +165,8 @@ class MainWindow(WindowActions, WindowPanes, WindowDialogs, QMainWindow):
         return last_full_quarter(), insights.Settings()
 
     def _ticket_view_built(self, view) -> None:
-        view.reply_stored.connect(self.mail.reply_stored)
-        view.send_requested.connect(self.mail.send_mail)
+        view.reply_stored.connect(lambda message_id: self.mail.reply_stored(message_id))
+        view.send_requested.connect(lambda: self.mail.send_mail())
         view.mailbox_setup_requested.connect(self.setup_mailbox)
         state = settings.get(schema.TICKET_SPLITTER)
         if state is not None:
@@ -161,14 +177,90 @@ class MainWindow(WindowActions, WindowPanes, WindowDialogs, QMainWindow):
         self.inbox.release_ticket()  # first what the person looks at: the selected ticket
         if not self.isVisible():
             return  # closed before it was ever painted
+        _ = self.live  # other people's changes and presence, and the lock-wait indicator
+        _ = self.mail  # its chores and the reply signals of the ticket view
         self.banners.after_start()
         self.apply_appearance()
         _ = self.tray  # created now: the tray icon and its counts
+
+    # -- the features, built on first use (see __init__) ---------------------------
+    @property
+    def resolver(self) -> ResolveFlow:
+        """Resolving with the checklist (resolve/flow.py)."""
+        if self._resolver is None:
+            from amends.ui.resolve.flow import ResolveFlow
+
+            self._resolver = ResolveFlow(self.db, self.inbox, self.bus, self)
+            self._resolver.finished.connect(self.triage.back_to_list)
+        return self._resolver
+
+    @property
+    def views(self) -> ViewDialogs:
+        """Saving, renaming and deleting views (inbox/view_dialogs.py)."""
+        if self._views is None:
+            from amends.ui.inbox.view_dialogs import ViewDialogs
+
+            self._views = ViewDialogs(self.inbox, self.bus, self)
+        return self._views
+
+    @property
+    def files(self) -> FilesController:
+        """Import, export, report, backups and the doctor (files/controller.py)."""
+        if self._files is None:
+            from amends.ui.files.controller import FilesController
+
+            self._files = FilesController(self.db, self.bus, self, current_query=self.inbox.current_query,
+                                          report_defaults=self._report_defaults)
+        return self._files
+
+    @property
+    def mail(self) -> MailController:
+        """Mailboxes, fetching, the outbox (mail/controller.py)."""
+        if self._mail is None:
+            from amends.ui.mail.controller import MailController
+
+            self._mail = MailController(self.db, self.bus, self)
+        return self._mail
+
+    @property
+    def proposer(self) -> ProposeFlow:
+        """"Propose policy change" from tickets (policies/propose.py)."""
+        if self._proposer is None:
+            from amends.ui.policies.propose import ProposeFlow
+
+            self._proposer = ProposeFlow(self.db, self.bus, self)
+        return self._proposer
+
+    @property
+    def live(self) -> LiveUpdates:
+        """Other people's changes and presence (shell/live.py), with the
+        status bar's lock-wait indicator (the store's waiter)."""
+        if self._live is None:
+            from amends.ui.shell.live import LiveUpdates, WaitIndicator
+
+            self._waiting = WaitIndicator(self.statusBar(), self)
+            self.db.waiter = self._waiting.wait_for_lock
+            self._live = LiveUpdates(self.db, self.inbox, self.bus, self)
+            self._live.schema_changed.connect(self.banners.show_schema_drift)
+        return self._live
+
+    @property
+    def waiting(self) -> WaitIndicator:
+        _ = self.live
+        assert self._waiting is not None  # built with the live updates
+        return self._waiting
+
+    @property
+    def poll(self):
+        """The live updates' poll timer: tests stop it and call check_for_changes() themselves."""
+        return self.live.poll
 
     @property
     def tray(self) -> Tray:
         """The system-tray icon with its counts, created on first use."""
         if self._tray is None:
+            from amends.ui.shell.tray import Tray
+
             self._tray = Tray(self.db, self)
             self._tray.show_requested.connect(self._show_window)
             self._tray.due_requested.connect(self._show_due)
@@ -289,7 +381,8 @@ class MainWindow(WindowActions, WindowPanes, WindowDialogs, QMainWindow):
             self._review.data = None  # figures of the old data
             if self.stack.currentWidget() is self._review:
                 self._review.compute()
-        self.live.resync()
+        if self._live is not None:  # not started yet: it reads the marks afresh when it is
+            self._live.resync()
 
     def refresh(self) -> None:
         """F5: re-read what is shown."""
@@ -350,21 +443,28 @@ class MainWindow(WindowActions, WindowPanes, WindowDialogs, QMainWindow):
             self._tray.icon.hide()
         self.backup_timer.stop()
         self.mail_timer.stop()
-        self.mail.stop_watching()  # the waits for new mail (IDLE) end with the window
+        if self._mail is not None:
+            self._mail.stop_watching()  # the waits for new mail (IDLE) end with the window
         ops.stop_all()  # no worker outlives the window (an import is rolled back)
         if view is not None and view.draft_timer.isActive():
             view.save_draft()  # what was typed is kept
-        self.resolver.save_pending_draft()
-        self.live.stop()
+        if self._resolver is not None:
+            self._resolver.save_pending_draft()
+        if self._live is not None:
+            self._live.stop()
         self.connection.stop()
         super().closeEvent(event)
 
 
 def offer_demo_on_first_run(window: MainWindow) -> QDialog | None:
-    """A brand-new, empty database: offer to load demo data once."""
-    if not window.files.is_empty():
-        return None
+    """A brand-new, empty database: offer to load demo data once. (Read
+    without the files controller: this runs before the first paint.)"""
+    from amends.core import tickets
+    from amends.ui.files.controller import DEMO_TICKETS
+
     if settings.get(schema.DEMO_OFFERED, db=window.db.path):
+        return None
+    if tickets.page(window.db, tickets.InboxQuery(status="all"), limit=1)[0]:
         return None
     settings.put(schema.DEMO_OFFERED, True, db=window.db.path)
     box = QMessageBox(QMessageBox.Icon.Question, window.tr("Welcome to Amends"),
