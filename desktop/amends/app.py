@@ -90,7 +90,7 @@ def run(db_path: Path | str | None = None) -> int:
     """The app on ``db_path``: a file, or a ``postgresql://`` server address
     (from --db, AMENDS_DB or File → Connect to server…)."""
     from PySide6.QtCore import QCoreApplication, QTimer
-    from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     from amends.ui.common import appearance, file_dialogs, settings, translations
     from amends.ui.shell.identity_dialog import bring_data
@@ -167,6 +167,8 @@ def run(db_path: Path | str | None = None) -> int:
                 if schema.environment(schema.AMENDS_STARTUP_PROBE):  # headless: say it and stop, do not wait for a click
                     print(f"amends: {error}", file=sys.stderr)
                     return False
+                from PySide6.QtWidgets import QFileDialog, QMessageBox  # (their enums: not made at every start)
+
                 box = QMessageBox(QMessageBox.Icon.Warning, "Amends", str(error))
                 choose = box.addButton(tr("Choose another file…"), QMessageBox.ButtonRole.AcceptRole)
                 box.addButton(QMessageBox.StandardButton.Cancel)

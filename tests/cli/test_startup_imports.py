@@ -42,6 +42,9 @@ NOT_AT_START = (
     "amends.ui.inbox.view_dialogs",  # saving and renaming views
     "amends.ui.shell.live", "amends.core.presence",  # other people's changes: polled after the paint
     "amends.ui.shell.tray",  # the tray icon and its counts
+    "amends.core.merges", "amends.core.split",  # merging and splitting tickets (their keys build them)
+    "amends.core.local_drafts",  # drafts kept while a server is away
+    "importlib.resources",  # the resources folder is read beside the package (zipfile: shiboken needs it)
 )
 
 
