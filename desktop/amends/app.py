@@ -90,11 +90,11 @@ def run(db_path: Path | str | None = None) -> int:
     """The app on ``db_path``: a file, or a ``postgresql://`` server address
     (from --db, AMENDS_DB or File → Connect to server…)."""
     from PySide6.QtCore import QCoreApplication, QTimer
-    from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     from amends.ui.common import appearance, file_dialogs, settings, translations
     from amends.ui.shell.identity_dialog import bring_data
-    from amends.ui.shell.main_window import DEMO_TICKETS, MainWindow, offer_demo_on_first_run
+    from amends.ui.shell.main_window import MainWindow, offer_demo_on_first_run
 
     paths.private_umask()
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -167,6 +167,8 @@ def run(db_path: Path | str | None = None) -> int:
                 if schema.environment(schema.AMENDS_STARTUP_PROBE):  # headless: say it and stop, do not wait for a click
                     print(f"amends: {error}", file=sys.stderr)
                     return False
+                from PySide6.QtWidgets import QFileDialog, QMessageBox  # (their enums: not made at every start)
+
                 box = QMessageBox(QMessageBox.Icon.Warning, "Amends", str(error))
                 choose = box.addButton(tr("Choose another file…"), QMessageBox.ButtonRole.AcceptRole)
                 box.addButton(QMessageBox.StandardButton.Cancel)
@@ -193,6 +195,8 @@ def run(db_path: Path | str | None = None) -> int:
             elif welcomed and target == path:  # the welcome asked about demo data already
                 settings.put(schema.DEMO_OFFERED, True, db=window.db.path)
                 if load_demo:
+                    from amends.ui.files.controller import DEMO_TICKETS
+
                     window.load_demo(DEMO_TICKETS)
                 if first_steps:  # "bring your data" from the welcome, once the window is up
                     QTimer.singleShot(0, functools.partial(bring_data, window, first_steps))

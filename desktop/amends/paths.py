@@ -6,7 +6,6 @@ never touch the real user's data.
 
 from __future__ import annotations
 
-import importlib.resources
 import os
 from pathlib import Path
 
@@ -56,5 +55,12 @@ def resources_dir() -> Path:
     """The package's own resources folder (icons, desktop files), read through
     importlib.resources so the same call works from a checkout, an installed
     wheel and a one-folder bundle: resources are package data, never files
-    beside the source tree."""
+    beside the source tree. A package on the file system (every case but a
+    zip) is read beside this module without importing importlib.resources
+    and its zip support: that was a part of every start (issue 16)."""
+    here = Path(__file__).resolve().parent / "resources"
+    if here.is_dir():
+        return here
+    import importlib.resources
+
     return Path(str(importlib.resources.files("amends") / "resources"))

@@ -25,7 +25,7 @@ NOT_AT_START = (
     "amends.core.importers",  # File → Import, mail fetch
     "amends.core.insights",  # the Review pane
     "amends.ui.review", "PySide6.QtCharts",
-    "amends.ui.policies.policy_editor",
+    "amends.ui.policies.policy_editor", "amends.ui.policies.step_editor", "amends.ui.policies.backtest_dialog",
     "email_validator",  # checking addresses typed or imported
     # issue 16, start ≤ 1.5× a bare window: each of these was tens of ms of every start
     "sqlite_utils", "amends.core.health", "amends.core.store.schema_check",  # `amends check`, the doctor
@@ -33,6 +33,18 @@ NOT_AT_START = (
     "amends.core.store.postgres", "amends.core.store.dialect",  # a server only
     "amends.core.address_merge", "amends.core.rules",  # seeding a new or upgraded file only
     "webbrowser", "subprocess",  # a mailbox's browser sign-in; macOS's mount table
+    # issue 16 (P16START): the window's feature controllers are built on first use or right after the
+    # first paint, and their modules imported then (a third of what the window imported)
+    "amends.ui.resolve", "amends.core.resolution",  # resolving with the checklist
+    "amends.ui.files", "amends.core.backups",  # import, export, report, backups
+    "amends.ui.mail",  # mailboxes, fetch, outbox
+    "amends.ui.policies", "amends.core.proposals",  # "Propose policy change"
+    "amends.ui.inbox.view_dialogs",  # saving and renaming views
+    "amends.ui.shell.live", "amends.core.presence",  # other people's changes: polled after the paint
+    "amends.ui.shell.tray",  # the tray icon and its counts
+    "amends.core.merges", "amends.core.split",  # merging and splitting tickets (their keys build them)
+    "amends.core.local_drafts",  # drafts kept while a server is away
+    "importlib.resources",  # the resources folder is read beside the package (zipfile: shiboken needs it)
 )
 
 

@@ -90,7 +90,7 @@ def main() -> int:
         index = view.category.findData("billing")
         view.category.setCurrentIndex(index)
         view.category.activated.emit(index)
-        box = getattr(view, "conflict_box", None)
+        box = getattr(view.editing, "conflict_box", None)  # the fields controller shows it
         results["stale_version"] = version
         results["conflict_shown"] = bool(box is not None and box.isVisible())
         results["conflict_text"] = box.text() if box is not None else ""

@@ -61,16 +61,28 @@ service pop3-login {{
 USERS = {"support": "imap-secret", "billing": "billing-secret"}
 
 
-def _dovecot() -> str | None:
+def _dovecot() -> tuple[str | None, str]:
+    """Dovecot's binary (installed with apt-get where it is missing and we
+    are root), or None and why not, in words a skip can say."""
     found = shutil.which("dovecot") or (Path("/usr/sbin/dovecot").exists() and "/usr/sbin/dovecot")
-    if found or os.geteuid() != 0 or not shutil.which("apt-get"):
-        return found or None
+    if found:
+        return found, ""
+    if os.geteuid() != 0:
+        return None, "Dovecot is not installed and cannot be installed here (not root)"
+    if not shutil.which("apt-get"):
+        return None, "Dovecot is not installed and cannot be installed here (no apt-get)"
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = subprocess.CompletedProcess([], 0, "", "")
     with one_installer():  # another xdist worker may be installing it right now
         if not (shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists()):
             subprocess.run(["apt-get", "update", "-qq"], capture_output=True, env=env)
-            subprocess.run(["apt-get", "install", "-y", "-qq", "dovecot-imapd"], capture_output=True, env=env)
-    return shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
+            install = subprocess.run(["apt-get", "install", "-y", "-qq", "dovecot-imapd"], capture_output=True,
+                                     text=True, env=env)
+    found = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
+    if found:
+        return found, ""
+    said = (install.stderr or install.stdout or "").strip().splitlines()
+    return None, f"Dovecot is not installed and apt-get install dovecot-imapd failed: {said[-1] if said else '?'}"
 
 
 class ImapServer:
@@ -139,9 +151,9 @@ class ImapServer:
 
 
 def start_dovecot(extra: str = ""):
-    binary = _dovecot()
+    binary, why = _dovecot()
     if binary is None:
-        pytest.skip("Dovecot is not installed and cannot be installed here (not root)")
+        pytest.skip(why)
     try:
         owner = pwd.getpwnam("dovecot")
     except KeyError:

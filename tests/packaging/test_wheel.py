@@ -40,18 +40,24 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _need_git(what: str) -> None:
+    """Skip, saying which of the two is missing, where git cannot list the files."""
+    if shutil.which("git") is None:
+        pytest.skip(f"git is not installed: cannot tell {what}")
+    if not (ROOT / ".git").exists():  # a directory in a clone, a file in a worktree
+        pytest.skip(f"{ROOT} is not a git checkout (an unpacked sdist?): cannot tell {what}")
+
+
 def _tracked(*folders: str) -> set[str]:
     """The files git tracks under ``folders`` (relative to the root)."""
-    if shutil.which("git") is None or not (ROOT / ".git").exists():
-        pytest.skip("not a git checkout: cannot tell which files the sdist must hold")
+    _need_git("which files the sdist must hold")
     out = subprocess.run(["git", "ls-files", "-z", "--", *folders], cwd=ROOT, capture_output=True, check=True)
     return {name for name in out.stdout.decode("utf-8").split("\0") if name}
 
 
 def _source_copy(target: Path) -> Path:
     """The files a fresh clone (plus new, not ignored files) would have."""
-    if shutil.which("git") is None or not (ROOT / ".git").exists():
-        pytest.skip("not a git checkout")
+    _need_git("which files a fresh clone has")
     out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
                          capture_output=True, check=True)
     for name in out.stdout.decode("utf-8").split("\0"):

@@ -8,12 +8,13 @@ search indexes, and refuses the rest with the reason."""
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from dataclasses import dataclass, field
 
 from amends.core import address_merge, attachments, audit, backups
 from amends.core.errors import Busy, DatabaseProblem
-from amends.core.store import Database, schema_check, schema_repair
+from amends.core.store import Database, derived, schema_check, schema_repair
 from amends.core.store.schema import CURRENT_VERSION
 
 
@@ -186,7 +187,9 @@ def repair(db: Database) -> HealthReport:
     wanted = schema_check.expected(db.schema_version)
     sql_of = {key: table.sql for key, table in wanted.tables.items() if table.virtual}
     with db.transaction() as conn:
-        result = schema_repair.repair(conn, before.drift, sql_of, {"ticket_search": _fill_ticket_search})
+        rebuilders: dict[str, schema_repair.Rebuilder] = {"ticket_search": _fill_ticket_search}
+        rebuilders |= {table: functools.partial(derived.refill, table=table) for table in derived.DERIVED}
+        result = schema_repair.repair(conn, before.drift, sql_of, rebuilders)
         if any(p.startswith("search index") for p in before.problems):
             problem = schema_repair.attempt(conn, lambda: _fill_search_indexes(conn))
             if problem:

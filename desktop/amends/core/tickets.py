@@ -359,17 +359,23 @@ def due_checkins(db: Database, query: InboxQuery, *, now: str | None = None, lim
     """Resolved tickets with a check-in due that the query's filters would
     show (category, assignee): "Active" lists them on top with a badge, so a
     due check-in is not only in the Due follow-ups view. Read from the
-    partial index of open follow-ups (few), not by widening Active's SQL.
-    NOT INDEXED: the tickets are looked up by id from that list; led by the
-    status (or category, assignee) index the planner walked every resolved
-    ticket instead (48 ms of each start at 100,000 tickets; 0.9 ms now)."""
+    partial index of open follow-ups, not by widening Active's SQL.
+
+    The inner query walks that index in due order (the longest overdue
+    first), looks each ticket up by id (CROSS JOIN: led by the status or
+    category index the planner walked every resolved ticket, 48 ms of each
+    start at 100,000 tickets) and stops at ``limit``: the work is bounded by
+    the limit, not by how many are due (22,650 on a million tickets, all
+    read to list 50: 20 ms of every default inbox request, issue 16). The
+    inner query's ``t`` is its own; the outer one reads the lines by id."""
     now = now or clock.now_iso()
     where, params = _filters(replace(query, status="all"), db.actor, now)
-    where[:0] = ["t.status = 'resolved'", "(t.snoozed_until IS NULL OR t.snoozed_until <= ?)",  # snoozed: not now
-                 "t.id IN (SELECT ticket_id FROM followups WHERE done_at IS NULL AND due_at <= ?)"]
+    where[:0] = ["f.done_at IS NULL", "f.due_at <= ?", "t.id = f.ticket_id", "t.status = 'resolved'",
+                 "(t.snoozed_until IS NULL OR t.snoozed_until <= ?)"]  # snoozed: not now
     params[:0] = [now, now]
-    sql = _ROW_SQL.format(due="NULL", source="tickets t NOT INDEXED") + "\nWHERE " + " AND ".join(where) + \
-        "\nORDER BY t.id LIMIT ?"
+    due = "SELECT f.ticket_id FROM followups f CROSS JOIN tickets t WHERE " + " AND ".join(where) + \
+        " ORDER BY f.due_at LIMIT ?"
+    sql = _ROW_SQL.format(due="NULL", source="tickets t") + f"\nWHERE t.id IN ({due})\nORDER BY t.id"
     return [_row(r) for r in db.tuples(sql, [db.actor, now, *params, limit])]
 
 

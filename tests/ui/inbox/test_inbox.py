@@ -136,7 +136,7 @@ def _conflicting_edit(qtbot, window):
     index = view.category.findData("billing")
     view.category.setCurrentIndex(index)
     view.category.activated.emit(index)
-    box = view.conflict_box
+    box = view.editing.conflict_box
     assert box.isVisible() and "bob@laptop" in box.text() and "priority" in box.text()
     assert tickets.get(window.db, ticket_id).category != "billing", "nothing saved yet"
     return view, box, ticket_id

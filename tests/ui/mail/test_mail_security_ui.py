@@ -5,7 +5,7 @@ InsecureMail (naming smtp_security / imap_security) shows next to the field."""
 from __future__ import annotations
 
 from amends.core.mail import outbox
-from amends.ui.mail.mail_dialogs import AccountDialog
+from amends.ui.mail.account_dialog import AccountDialog
 
 
 def _offered(combo) -> list[str]:

@@ -70,7 +70,7 @@ def test_dragging_a_splitter_never_collapses_a_pane(qtbot, window):
 
 
 def test_the_customer_panel_folds_to_an_icon_strip_and_stays_folded(qtbot, window):
-    from amends.ui.ticket.ticket_view import CustomerPanel
+    from amends.ui.ticket.customer_panel import CustomerPanel
     from PySide6.QtGui import QTextOption
 
     window.inbox.table.selectRow(0)

@@ -152,7 +152,7 @@ def test_a_lost_server_is_a_banner_the_draft_is_kept_and_the_app_reconnects(qtbo
         assert local_drafts.load(db, ticket_id, "reply") is None
         assert view.composer.toPlainText() == "Typed while the server was away"
         view.composer.setPlainText("Your replacement ships today.")
-        view._store("note", view.composer.toPlainText())  # the next save works
+        view.composing.store("note", view.composer.toPlainText())  # the next save works
         assert tickets.get(db, ticket_id).messages[-1].body == "Your replacement ships today."
     finally:
         win.close()

@@ -85,7 +85,7 @@ def test_undo_takes_a_held_reply_back_and_a_refusing_server_shows_failed_with_re
     server = Controller(handler, hostname="127.0.0.1", port=port)
     server.start()
     try:
-        view._delivery_link(QUrl(f"amends-retry:{entry['id']}"))
+        view.composing.delivery_link(QUrl(f"amends-retry:{entry['id']}"))
         qtbot.waitUntil(lambda: window.mail.mail_op is not None and window.mail.mail_op.done
                         and outbox.entries(window.db)[0]["status"] == "sent", timeout=10_000)
     finally:
@@ -108,7 +108,7 @@ def test_send_later_waits_in_the_outbox_and_can_be_cancelled(qtbot, window):
     assert entry["not_before"] and entry["status"] == "queued"
     assert view.composer.toPlainText() == "" and not view.composer_status.undo_bar.isVisible()
     assert f"queued — will be sent at {entry['not_before'][:16].replace('T', ' ')} UTC" in view.conversation.toPlainText()
-    view._delivery_link(QUrl(f"amends-cancel-send:{entry['id']}"))
+    view.composing.delivery_link(QUrl(f"amends-cancel-send:{entry['id']}"))
     assert outbox.entries(window.db) == [] and view.composer.toPlainText() == "Good morning!"
 
 

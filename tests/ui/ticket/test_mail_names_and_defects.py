@@ -79,7 +79,7 @@ def test_links_in_the_conversation_take_the_bubble_text_colour_in_dark_mode():
     (seen in the screenshots): links now take the bubble's text colour."""
     from amends.core import tickets
     from amends.ui.common.appearance import bubble_colours
-    from amends.ui.ticket.ticket_view import conversation_html
+    from amends.ui.ticket.ticket_html import conversation_html
 
     message = tickets.Message(id=1, ticket_id=1, direction="in", author="Eve", created_at="2026-12-01T10:00:00Z",
                               body="see the file", html='<p>see <a href="https://example.org/x">this</a></p>')

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from amends.core import customers, importers
 from amends.ui.files.import_dialogs import report_html
-from amends.ui.ticket.ticket_view import profile_html
+from amends.ui.ticket.customer_panel import profile_html
 
 from tests.core.subscription_exports import STRIPE, stripe_row, write
 

@@ -63,7 +63,7 @@ def test_take_is_atomic_and_says_who_was_first(qtbot, window, monkeypatch):
     bob = other_person(window)
     tickets.take(bob, ticket_id)
     shown = []
-    monkeypatch.setattr("amends.ui.ticket.ticket_view.show_error", lambda parent, error, *a: shown.append(str(error)))
+    monkeypatch.setattr("amends.ui.ticket.fields.show_error", lambda parent, error, *a: shown.append(str(error)))
     view.take()
     assert shown == [f"bob@laptop has already taken ticket {ticket_id}."]
     assert tickets.get(window.db, ticket_id).assignee == "bob@laptop"
@@ -86,7 +86,7 @@ def test_a_reply_overtaken_by_someone_else_asks_first(qtbot, window):
     bob.close()
     before = len(tickets.get(window.db, ticket_id).messages)
     qtbot.mouseClick(view.reply_button, Qt.MouseButton.LeftButton)
-    box = view.overtaken_box
+    box = view.composing.overtaken_box
     assert box.isVisible() and "Already sent you a new box!" in box.text() and "bob@laptop" in box.text()
     assert len(tickets.get(window.db, ticket_id).messages) == before, "nothing sent yet"
     box.buttons()[[b.text() for b in box.buttons()].index("Don't send")].click()
@@ -139,9 +139,9 @@ def test_waiting_for_another_writer_is_visible_and_can_be_stopped(qtbot, window,
 
     window.db.waiter = stop_after_the_label_shows
     errors = []
-    monkeypatch.setattr("amends.ui.ticket.ticket_view.show_error", lambda parent, error, *a: errors.append(str(error)))
+    monkeypatch.setattr("amends.ui.ticket.composer.show_error", lambda parent, error, *a: errors.append(str(error)))
     view.composer.setPlainText("note while locked")
-    view._send("note")
+    view.composing.send("note")
     assert proc.poll() is None, "the lock was held all the while"
     release.touch()
     proc.wait(10)
@@ -161,7 +161,7 @@ def test_the_waiting_notice_goes_away_when_the_lock_is_free(qtbot, window, tmp_p
     window.inbox.table.selectRow(0)
     view = window.inbox.ticket_view
     view.composer.setPlainText("saved after the wait")
-    view._send("note")
+    view.composing.send("note")
     proc.wait(10)
     assert tickets.get(window.db, view.ticket.id).messages[-1].body == "saved after the wait"
     assert window.waiting.label.isVisible(), "it was shown while waiting"

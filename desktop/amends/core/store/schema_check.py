@@ -18,6 +18,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
+from amends.core.store.derived import DERIVED
 from amends.core.store.schema_introspect import (
     Column,
     Index,
@@ -197,7 +198,8 @@ def compare(want: Schema, live: Schema) -> list[Difference]:
     for key, trigger in want.triggers.items():
         found_trigger = live.triggers.get(key)
         touches = _names_in(trigger.sql, ours)
-        rebuild = tuple(t for t in touches if t in virtual)
+        # search indexes, and the sums kept by triggers (store/derived.py), are filled again after the fix
+        rebuild = tuple(t for t in touches if t in virtual or t in DERIVED)
         if found_trigger is None:
             out.append(Difference("trigger", trigger.name, "missing", f"trigger {trigger.name} is missing: "
                                   f"{_trigger_effect(trigger, virtual)}", trigger.table, (trigger.sql,),

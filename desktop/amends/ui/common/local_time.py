@@ -30,6 +30,21 @@ def short(iso: str | None) -> str:
     return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} {moment.hour:02d}:{moment.minute:02d}"
 
 
+def stamp(iso: str) -> str:
+    """``2026-12-01 10:05 CET``: a message's time with its zone's short name
+    (the conversation; the list shows the full zone on hover)."""
+    moment = _local(iso)
+    if moment is None:
+        return iso
+    return f"{short(iso)} {moment.tzname() or ''}"
+
+
+def day_and_time(iso: str) -> str:
+    """``Tue 2026-12-01 10:05``: a time still to come (snoozed until), with its weekday."""
+    moment = _local(iso)
+    return moment.strftime("%a %Y-%m-%d %H:%M") if moment else iso
+
+
 def zone(moment: datetime) -> str:
     offset = moment.strftime("%z")
     name = moment.tzname() or ""

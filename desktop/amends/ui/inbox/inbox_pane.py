@@ -1,15 +1,15 @@
 """The Inbox pane (service side): saved views, filters, the paged ticket
 table and the ticket view.
 
-Over 500 lines on purpose: the views list, the search box with its
-completion, the filters and the paged table share one selection and one
-query; split apart they would have to hand each other that state."""
+The views list, the search box with its completion, the filters and the
+paged table share one selection and one query, so they stay one widget;
+its features live in mixins beside it: views_sidebar.py (the views and
+their counts) and ticket_side.py (the ticket view, built on first use)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QObject, Qt, QTimer, Signal
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSplitter,
     QTableView,
@@ -39,22 +38,22 @@ from amends.ui.common.databus import Changed
 from amends.ui.common.messages import show_error
 from amends.ui.inbox.column_fit import SubjectFit
 from amends.ui.inbox.inbox_model import InboxModel
+from amends.ui.inbox.ticket_side import TICKET_STRETCH, TicketSide
+from amends.ui.inbox.views_sidebar import ViewsSidebar
 
 if TYPE_CHECKING:  # built after the first paint: see ticket_view
     from amends.ui.ticket.ticket_view import TicketView
 
 log = logging.getLogger("amends.ui.inbox")
 
-VIEW_KEY_ROLE = int(Qt.ItemDataRole.UserRole)
 SEARCH_DELAY_MS = 60
-TICKET_STRETCH = 4  # the ticket view's share of a wider window (the list's is 3)
 STATUS_CHOICES = (("active", "Open + pending"), ("open", "Open"), ("pending", "Pending"),
                   ("resolved", "Resolved"), ("all", "Any status"))
 SORT_CHOICES = (("updated", "Recently updated"), ("created", "Newest"), ("priority", "Priority"),
                 ("waiting", "Oldest waiting first"))
 
 
-class InboxPane(QWidget):
+class InboxPane(TicketSide, ViewsSidebar, QWidget):
     resolve_requested = Signal(int)
     counts_shown = Signal()
     #: The person's saved views changed (saved, renamed, moved, deleted).
@@ -214,49 +213,6 @@ class InboxPane(QWidget):
         self.views.setCurrentRow(0)
         QTimer.singleShot(0, self.update_counts)  # after the first paint
 
-    # -- the ticket view, built on first use ------------------------------------
-    @property
-    def ticket_view(self) -> TicketView:
-        """The ticket beside the list, built the first time it is needed."""
-        return self._ticket_view if self._ticket_view is not None else self._build_ticket_view()
-
-    @property
-    def built_ticket_view(self) -> TicketView | None:
-        """The ticket view if it exists yet (None before it is first needed):
-        for what has nothing to do on a view that was never shown."""
-        return self._ticket_view
-
-    def when_ticket_view(self, callback: Callable[[TicketView], None]) -> None:
-        """Call ``callback(view)`` once the ticket view exists (now if it does):
-        the window and its controllers connect to it without building it."""
-        if self._ticket_view is not None:
-            callback(self._ticket_view)
-        else:
-            self._ticket_view_ready.append(callback)
-
-    def _build_ticket_view(self) -> TicketView:
-        from amends.ui.ticket.ticket_view import TicketView
-
-        view = TicketView(self._db)
-        view.setObjectName("ticketView")
-        view.setMinimumWidth(380)
-        self._ticket_view = view
-        # Esc anywhere in the ticket: back to the list, for the next key.
-        self.back_to_list = QShortcut(QKeySequence(Qt.Key.Key_Escape), view, self.table.setFocus,
-                                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        view.changed.connect(self._ticket_changed)
-        view.resolve_requested.connect(self.resolve_requested)
-        sizes, index = self.splitter.sizes(), self.splitter.indexOf(self._ticket_slot)
-        slot = self.splitter.replaceWidget(index, view)
-        if slot is not None:
-            slot.deleteLater()
-        self.splitter.setStretchFactor(index, TICKET_STRETCH)  # the factor is the widget's: set again
-        self.splitter.setSizes(sizes)  # where the slot was (a restored splitter state included)
-        ready, self._ticket_view_ready = self._ticket_view_ready, []
-        for callback in ready:
-            callback(view)
-        return view
-
     def _combo(self, name: str, accessible: str, choices) -> QComboBox:
         combo = QComboBox()
         combo.setObjectName(name)
@@ -272,162 +228,6 @@ class InboxPane(QWidget):
             status=self.status.currentData(), category=self.category.currentData() or None,
             assignee=self.assignee.currentData() or None, text=self.search.text(),
             sort=self.sort.currentData(), view=base.view, ids=base.ids, base_text=self._base_text)
-
-    # -- views ---------------------------------------------------------------
-    def fill_views(self, select: str | None = None) -> None:
-        """The sidebar: built-in views, then this person's saved views."""
-        current = select or self.current_view_key()
-        try:
-            views = saved_views.all_views(self._db)
-        except AmendsError as error:
-            show_error(self, error)
-            return
-        self.views.blockSignals(True)
-        self.views.clear()
-        self._views = {v.key: v for v in views}
-        first_saved = next((v.key for v in views if v.saved), None)
-        for view in views:
-            if view.key == first_saved:
-                header = QListWidgetItem(self.tr("Saved views"), self.views)
-                header.setFlags(Qt.ItemFlag.NoItemFlags)
-                font = header.font()
-                font.setBold(True)
-                header.setFont(font)
-            item = QListWidgetItem(self._view_text(view), self.views)
-            item.setData(VIEW_KEY_ROLE, view.key)
-            item.setToolTip(view.query.full_text or view.name)
-            flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-            if view.saved:
-                flags |= Qt.ItemFlag.ItemIsDragEnabled
-            item.setFlags(flags)
-        self.views.blockSignals(False)
-        if current and current in self._views:
-            self.views.blockSignals(True)
-            self.views.setCurrentRow(self._row_of_view(current))
-            self.views.blockSignals(False)
-
-    def _view_text(self, view: saved_views.View) -> str:
-        name = view.name if view.saved else self.tr(view.name)
-        if view.key not in self._counts:
-            return name
-        number, capped = self._counts[view.key]
-        return f"{name}  {number:,}{'+' if capped else ''}"
-
-    def _row_of_view(self, key: str) -> int:
-        for row in range(self.views.count()):
-            if self.views.item(row).data(VIEW_KEY_ROLE) == key:
-                return row
-        return -1
-
-    def current_view_key(self) -> str | None:
-        item = self.views.currentItem()
-        return item.data(VIEW_KEY_ROLE) if item is not None else None
-
-    def current_saved_view(self) -> saved_views.View | None:
-        view = self._views.get(self.current_view_key() or "")
-        return view if view is not None and view.saved else None
-
-    def select_view(self, key: str) -> None:
-        row = self._row_of_view(key)
-        if row >= 0:
-            self.views.setCurrentRow(row)
-
-    def _view_chosen(self, item: QListWidgetItem | None, _previous=None) -> None:
-        if item is None or item.data(VIEW_KEY_ROLE) not in self._views:
-            return
-        view = self._views[item.data(VIEW_KEY_ROLE)]
-        query = view.query
-        self._applying = True
-        combos = [(self.status, query.status), (self.category, query.category or ""),
-                  (self.assignee, query.assignee or "")]
-        if view.saved or query.sort != "updated":  # a saved view brings its sort; a built-in one keeps the
-            combos.append((self.sort, query.sort))  # sort chosen unless it has its own (Overdue: oldest waiting)
-        for combo, value in combos:
-            combo.setCurrentIndex(max(0, combo.findData(value)))
-        if view.saved:  # a saved search shows its words in the box, to read and refine
-            self.search.setText(query.text)
-        self._applying = False
-        self._search_timer.stop()
-        self._base_text = query.base_text
-        self.show_query(replace(query, text=self.search.text(), sort=self.sort.currentData()))
-
-    def save_current_view(self, name: str) -> int | None:
-        """Save what the inbox shows now (search, filters, sort) as a view."""
-        query = self.current_query()
-        words = [query.base_text, query.text.strip()]
-        if query.category and "category:" not in query.text:
-            words.append(f"category:{query.category}")
-        if query.assignee and "assignee:" not in query.text:
-            words.append("assignee:none" if query.assignee == tickets.UNASSIGNED else
-                         f'assignee:"{query.assignee}"' if " " in query.assignee else f"assignee:{query.assignee}")
-        try:
-            view_id = saved_views.save(self._db, name, " ".join(w for w in words if w), status=query.status,
-                                       sort=query.sort)
-        except AmendsError as error:
-            show_error(self, error, self.tr("The view was not saved"))
-            return None
-        self._views_changed(f"saved:{view_id}", show=True)
-        return view_id
-
-    def update_view(self, view: saved_views.View) -> bool:
-        try:
-            saved_views.update_query(self._db, view.id, self.search.text(), view.version)
-        except AmendsError as error:
-            show_error(self, error, self.tr("The view was not changed"))
-            return False
-        self._views_changed(show=True)
-        return True
-
-    def rename_view(self, view_id: int, name: str) -> bool:
-        try:
-            saved_views.rename(self._db, view_id, name)
-        except AmendsError as error:
-            show_error(self, error, self.tr("The view was not renamed"))
-            return False
-        self._views_changed()
-        return True
-
-    def delete_view(self, view_id: int) -> None:
-        try:
-            saved_views.delete(self._db, view_id)
-        except AmendsError as error:
-            show_error(self, error)
-            return
-        self._views_changed("builtin:Active", show=True)
-
-    def move_view(self, step: int) -> None:
-        """Alt+Up / Alt+Down: move the current saved view among the saved ones."""
-        view = self.current_saved_view()
-        if view is None:
-            return
-        order = [v.id for v in self._views.values() if v.saved]
-        at = order.index(view.id)
-        target = at + step
-        if not 0 <= target < len(order):
-            return
-        order[at], order[target] = order[target], order[at]
-        self._store_order(order, view.key)
-
-    def _views_dragged(self) -> None:
-        keys = [self.views.item(r).data(VIEW_KEY_ROLE) for r in range(self.views.count())]
-        order = [self._views[k].id for k in keys if k in self._views and self._views[k].saved]
-        self._store_order(order, self.current_view_key())
-
-    def _store_order(self, order: list[int], select: str | None) -> None:
-        try:
-            saved_views.reorder(self._db, order)
-        except AmendsError as error:
-            show_error(self, error)  # the sidebar goes back to the stored order
-        self._views_changed(select)
-
-    def _views_changed(self, select: str | None = None, *, show: bool = False) -> None:
-        """After saving, changing, renaming, moving or deleting a view: the
-        sidebar anew (with ``select`` chosen, and shown with ``show``), counts."""
-        self.fill_views(select=select)
-        if show:
-            self._view_chosen(self.views.currentItem())
-        self.update_counts()
-        self.views_changed.emit()
 
     def _suggestions(self) -> list[str]:
         from amends.core.mail import mailboxes  # the mail modules are not needed before the first paint
@@ -466,48 +266,6 @@ class InboxPane(QWidget):
         self._show_hint(query)
         self._select(selected)
 
-    def _show_hint(self, query: tickets.InboxQuery) -> None:
-        hints = []
-        if query.searching:
-            hints.append(self.tr("Search results, newest first."))
-        if query.view == "due_followups":
-            hints.append(self.tr("Tickets with a check-in that is due, oldest due first."))
-        elif "is:overdue" in query.base_text and not query.searching:
-            hints.append(self.tr("Customers waiting past their reply target, the longest wait first "
-                                 "(targets: Preferences → Reply targets)."))
-        elif "is:due-soon" in query.base_text and not query.searching:
-            hints.append(self.tr("Replies due within two hours, the longest wait first."))
-        elif "is:snoozed" in query.full_text.lower() and not query.searching:
-            hints.append(self.tr("Snoozed tickets, the soonest back first (Shift+S wakes one now)."))
-        if self.model.rowCount() == 0:
-            hints.append(self.empty_state(query))
-        self.hint.setText(" ".join(hints))
-        self.hint.setVisible(bool(hints))
-
-    def empty_state(self, query: tickets.InboxQuery) -> str:
-        """An empty list says why, and what to do next."""
-        try:
-            anything = tickets.latest_id(self._db) > 0
-        except AmendsError as error:
-            log.info("empty-state check skipped (assume there are tickets): %s", error)
-            anything = True
-        if not anything:
-            return self.tr("No tickets yet. Create one (Ctrl+N), import a file or another helpdesk's export "
-                           "(Ctrl+I), or connect a mailbox (Edit → Mail account…). File → Load demo data… shows "
-                           "Amends with 2,000 example tickets.")
-        if query.text.strip():
-            return self.tr("No tickets match “{0}”. Check the spelling, take a field away, or choose All tickets "
-                           "(the search keeps the view's own filter).").format(query.text.strip())
-        key = self.current_view_key()
-        return {
-            "builtin:Due follow-ups": self.tr("No follow-ups are due. Check-ins from resolved tickets come back "
-                                              "here on their day."),
-            "builtin:Snoozed": self.tr("Nothing is snoozed. Select tickets and press S to hide them until later."),
-            "builtin:Mine": self.tr("Nothing is assigned to you. Press A on a ticket (or Ctrl+Shift+T) to take it."),
-            "builtin:No policy": self.tr("Every open ticket has a policy that covers it."),
-            "builtin:Unassigned": self.tr("Every open ticket has someone taking care of it."),
-        }.get(key or "", self.tr("No tickets in this view."))
-
     def show_ids(self, label: str, ids: list[int]) -> None:
         """A drill-down: exactly these tickets, whatever their status."""
         self.views.blockSignals(True)
@@ -530,47 +288,6 @@ class InboxPane(QWidget):
         self.show_query(tickets.InboxQuery(status="all", sort=self.sort.currentData(), ids=tuple(ids)))
         if self.model.rowCount():
             self.table.selectRow(0)
-
-    def update_counts(self) -> None:
-        """Live counts beside the views, counted in a worker (capped, and off
-        the UI thread: on a million tickets they take a few hundred ms)."""
-        from amends.ui.common import ops
-
-        if self._counting is not None and not self._counting.done:
-            self._counts_stale = True
-            return
-        self._counts_stale = False
-        views = {key: view.query for key, view in self._views.items()}
-
-        def work(job: ops.Job) -> dict:
-            counts = {}
-            for key, query in views.items():
-                try:
-                    counts[key] = tickets.count(job.db, query)
-                except ValidationError:
-                    continue  # a saved search that no longer parses (a deleted tag): no number
-            return counts
-
-        def show(counts: dict) -> None:
-            self._counts = counts
-            for row in range(self.views.count()):
-                item = self.views.item(row)
-                view = self._views.get(item.data(VIEW_KEY_ROLE))
-                if view is None:
-                    continue
-                item.setText(self._view_text(view))
-                if view.key in counts:
-                    item.setData(Qt.ItemDataRole.AccessibleTextRole,
-                                 self.tr("{0}, {1} tickets").format(view.name, counts[view.key][0]))
-            self.counts_shown.emit()
-            if self._counts_stale:
-                self.update_counts()
-
-        def failed(error: BaseException) -> None:
-            # the views keep their last numbers; a message box every refresh would be worse than none
-            log.warning("view counts not updated: %s", error)
-
-        self._counting = ops.run(self._db, work, success=show, failure=failed, parent=self)
 
     def on_data_changed(self, what: int) -> None:
         """Subscribed to the window's DataBus: tickets changed → re-read what
@@ -671,67 +388,6 @@ class InboxPane(QWidget):
         self._held = False
         self._open(ticket_id)
 
-    def _open(self, ticket_id: int | None) -> None:
-        if ticket_id is None or self.ticket_view.ticket is None or self.ticket_view.ticket.id != ticket_id:
-            self.ticket_view.show_ticket(ticket_id)
-            if ticket_id is not None:
-                self._mark_read(ticket_id)
-
-    # -- start-up: the first paint first, then the ticket (issue 16) ----------
-    def hold_ticket(self) -> None:
-        """Until :meth:`release_ticket`, the row Qt makes current by itself
-        as the table first takes the focus is not opened yet. At start-up
-        that happens before the first paint, and opening the ticket
-        (conversation, sidebar, policy, reply states: tens of ms) then made
-        the person wait for the inbox. The window releases it right after
-        its first paint. Every other selection (a click, select_ticket, a
-        drill-down) opens at once, as before."""
-        self._holding = True
-        self.table.installEventFilter(self)
-
-    def eventFilter(self, watched, event) -> bool:
-        """The table taking the focus before the first paint: the row Qt then
-        makes current (its first) is held by :meth:`hold_ticket`."""
-        if watched is self.table and self._holding and event.type() == QEvent.Type.FocusIn:
-            self._focusing = True  # until Qt picked its row, or this focus-in is over
-            QTimer.singleShot(0, self._focus_taken)
-        return super().eventFilter(watched, event)
-
-    def _focus_taken(self) -> None:
-        self._focusing = False
-
-    def release_ticket(self) -> None:
-        """Open the ticket :meth:`hold_ticket` held back, if one was."""
-        held, self._holding, self._held = self._held, False, False
-        self.table.removeEventFilter(self)
-        if held:
-            self._open(self.current_ticket_id())
-
-    @property
-    def ticket_held(self) -> bool:
-        """Still waiting for the first paint (tests wait for it like a person)."""
-        return self._holding
-
-    def _mark_read(self, ticket_id: int) -> None:
-        """Opening a ticket reads it: no longer bold for me. Written by a
-        worker: J must never wait for another person's write lock."""
-        from amends.ui.common import ops
-
-        if not self.model.is_unread(ticket_id) or self._db.readonly:
-            return
-
-        def failed(error: BaseException) -> None:  # busy or read-only: it stays bold, nothing else is affected
-            log.info("read mark for ticket %d not stored: %s", ticket_id, error)
-
-        def marked(_none: object) -> None:  # the file may have been closed or replaced (a restore) meanwhile
-            try:
-                self.model.refresh_ticket(ticket_id)
-            except AmendsError as error:
-                log.info("read mark for ticket %d stored, its row not re-read: %s", ticket_id, error)
-
-        ops.run(self._db, lambda job: tickets.mark_read(job.db, ticket_id), success=marked, failure=failed,
-                parent=self)
-
     def cycle_focus(self, step: int) -> None:
         """F6 (1) / Shift+F6 (-1): the next area of the inbox, round."""
         areas = [self.views, self.table]
@@ -741,10 +397,6 @@ class InboxPane(QWidget):
         at = next((n for n, w in enumerate(areas) if focused is w or (focused and w.isAncestorOf(focused))), -1)
         target = areas[(at + step) % len(areas)] if at >= 0 else areas[0 if step > 0 else -1]
         target.setFocus(Qt.FocusReason.ShortcutFocusReason)
-
-    def _ticket_changed(self, ticket_id: int) -> None:
-        self.model.refresh_ticket(ticket_id)
-        self.update_counts()
 
     def _offer_completion(self, text: str) -> None:
         token = text.split(" ")[-1]

@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QLabel, QMenu, QVBoxLayout, QWidget
 
-from amends.core import edits, merges, snooze, split, tags, tickets
+from amends.core import edits, snooze, tags, tickets
 from amends.core.errors import AmendsError
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES, PRIORITIES
@@ -29,6 +30,9 @@ from amends.ui.common.undo import EditCommand, Undoable
 from amends.ui.inbox import selection
 from amends.ui.inbox.choice_dialog import ChoiceDialog
 from amends.ui.inbox.inbox_pane import InboxPane
+
+if TYPE_CHECKING:  # merging and splitting are imported when first used: not before the first paint
+    from amends.core import split
 
 log = logging.getLogger("amends.ui.triage")
 
@@ -275,6 +279,8 @@ class Triage(QObject):
         if len(ids) > 1:
             self.merge_into(sorted(ids)[1:], sorted(ids)[0])
             return None
+        from amends.core import merges
+
         try:
             options = merges.candidates(self.db, ids[0])
         except AmendsError as error:
@@ -309,6 +315,8 @@ class Triage(QObject):
                                     "linked to this one:"), choices, self.split_at, "splitDialog")
 
     def split_at(self, message_id: int) -> split.SplitEdit | None:
+        from amends.core import split
+
         edit = self.run(lambda: split.split(self.db, message_id))
         if isinstance(edit, split.SplitEdit):
             self.bus.say(self.tr("Split into #{0}; Ctrl+Z joins it back.").format(edit.new_id), 8000)
@@ -316,6 +324,8 @@ class Triage(QObject):
 
     def merge_into(self, sources: list[int], target: int) -> None:
         """One undo step for the whole merge, however many tickets join."""
+        from amends.core import merges
+
         self.stack.beginMacro(self.tr("merge {0} ticket(s) into #{1}").format(len(sources), target))
         try:
             for source in sources:

@@ -46,19 +46,19 @@ class MailController(QObject):
         return dialog
 
     def open_account(self) -> QDialog:
-        from amends.ui.mail.mail_dialogs import AccountDialog
+        from amends.ui.mail.account_dialog import AccountDialog
 
         self.account_dialog = self._open(AccountDialog(self.db, self.parent_widget))
         return self.account_dialog
 
     def open_mailboxes(self) -> QDialog:
-        from amends.ui.mail.mail_dialogs import MailboxesDialog
+        from amends.ui.mail.mailboxes_dialog import MailboxesDialog
 
         self.mailboxes_dialog = self._open(MailboxesDialog(self.db, self.parent_widget))
         return self.mailboxes_dialog
 
     def open_outbox(self) -> QDialog:
-        from amends.ui.mail.mail_dialogs import OutboxDialog
+        from amends.ui.mail.outbox_dialog import OutboxDialog
 
         self.outbox_dialog = self._open(OutboxDialog(self.db, self.parent_widget))
         return self.outbox_dialog
@@ -107,7 +107,7 @@ class MailController(QObject):
             self.fetch_mail(due)
 
     def fetch_mail(self, only: list[int] | None = None) -> ops.Operation | None:
-        from amends.ui.mail.mail_dialogs import fetch_mail
+        from amends.ui.mail.mail_jobs import fetch_mail
 
         self.fetch_op = fetch_mail(self.parent_widget, self.db, self.fetched, only if isinstance(only, list) else None)
         if self.fetch_op is None:
@@ -188,7 +188,7 @@ class MailController(QObject):
 
     def send_mail(self) -> ops.Operation | None:
         """Deliver due replies (every minute, and right after a reply)."""
-        from amends.ui.mail.mail_dialogs import send_due
+        from amends.ui.mail.mail_jobs import send_due
 
         self.mail_op = send_due(self.parent_widget, self.db, lambda: None, reported=self._delivered)
         return self.mail_op

@@ -134,12 +134,16 @@ class PoliciesPane(QWidget):
         if self.model.rowCount():
             self.table.selectRow(0)
 
-    def _open_draft(self, policy_id: int) -> None:
-        """An accepted proposal: show the policy concerned, ready to edit."""
+    def _select(self, policy_id: int) -> None:
+        """Read the list again and select ``policy_id`` in it (if it is listed)."""
         self.refresh()
         row = self.model.row_of(policy_id)
         if row is not None:
             self.table.selectRow(row)
+
+    def _open_draft(self, policy_id: int) -> None:
+        """An accepted proposal: show the policy concerned, ready to edit."""
+        self._select(policy_id)
         self.editor.load(policy_id)
         self.editor.step_list.setFocus()
 
@@ -220,9 +224,6 @@ class PoliciesPane(QWidget):
         except AmendsError as error:
             show_error(self, error)
             return
-        self.refresh()
-        row = self.model.row_of(policy_id)
-        if row is not None:
-            self.table.selectRow(row)
+        self._select(policy_id)
         self.editor.name.setFocus()
         self.editor.name.selectAll()

@@ -2,9 +2,8 @@
 publish, the version history with comparison and roll back, the review
 cadence, and the backtest of a draft.
 
-Over 500 lines on purpose: the draft, its validation, publish, history and
-backtest all act on the one policy shown and its version; the dialogs they
-open are small and live here with them."""
+The step parameters are ``step_editor.StepEditor`` and the backtest is
+``backtest_dialog.BacktestDialog``; both act on what this editor shows."""
 
 from __future__ import annotations
 
@@ -14,8 +13,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -31,100 +28,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from amends.core import clock, policies, policy_history
+from amends.core import policies, policy_history
 from amends.core.errors import AmendsError, ConflictError
 from amends.core.policies import Step
 from amends.core.store import Database
-from amends.core.vocabulary import CATEGORIES, OFFER_KINDS, SEGMENTS, STEP_TYPES
+from amends.core.vocabulary import CATEGORIES, SEGMENTS, STEP_TYPES
 from amends.ui.common.messages import conflict_box, show_error
 from amends.ui.common.note_dialog import NoteDialog, PublishDialog
-
-
-class StepEditor(QGroupBox):
-    """Parameters of the selected step; shows only what its type needs."""
-
-    edited = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setTitle(self.tr("Step"))
-        form = QFormLayout(self)
-        self.type = QComboBox()
-        self.type.setObjectName("stepType")
-        for key, name in STEP_TYPES.items():
-            self.type.addItem(name, key)
-        self.label = QLineEdit()
-        self.label.setObjectName("stepLabel")
-        self.label.setPlaceholderText(self.tr("Detail shown in the checklist (required for a custom step)"))
-        self.days = QSpinBox()
-        self.days.setObjectName("stepDays")
-        self.days.setRange(0, 365)
-        self.days.setSuffix(self.tr(" days"))
-        self.offer_kind = QComboBox()
-        self.offer_kind.setObjectName("offerKind")
-        for key, name in OFFER_KINDS.items():
-            self.offer_kind.addItem(name, key)
-        self.offer_min = QDoubleSpinBox()
-        self.offer_min.setObjectName("offerMin")
-        self.offer_max = QDoubleSpinBox()
-        self.offer_max.setObjectName("offerMax")
-        for spin in (self.offer_min, self.offer_max):
-            spin.setRange(0, 100_000)
-            spin.setDecimals(2)
-        for widget, name in ((self.type, "Step type"), (self.label, "Step detail"), (self.days, "Check-in after days"),
-                             (self.offer_kind, "Offer kind"), (self.offer_min, "Minimum offer"),
-                             (self.offer_max, "Maximum offer")):
-            widget.setAccessibleName(self.tr(name))
-        form.addRow(self.tr("Type"), self.type)
-        form.addRow(self.tr("Detail"), self.label)
-        form.addRow(self.tr("Check in after"), self.days)
-        form.addRow(self.tr("Offer kind"), self.offer_kind)
-        form.addRow(self.tr("Minimum"), self.offer_min)
-        form.addRow(self.tr("Maximum"), self.offer_max)
-        self._form = form
-        self._loading = False
-        self.type.activated.connect(self._changed)
-        self.label.textEdited.connect(self._changed)
-        for spin in (self.days, self.offer_min, self.offer_max):
-            spin.valueChanged.connect(self._changed)
-        self.offer_kind.activated.connect(self._changed)
-
-    def show_step(self, step: Step | None) -> None:
-        self._loading = True
-        self.setEnabled(step is not None)
-        step = step or Step("apology")
-        self.type.setCurrentIndex(self.type.findData(step.type))
-        self.label.setText(step.label)
-        self.days.setValue(step.days or 0)
-        self.offer_kind.setCurrentIndex(max(0, self.offer_kind.findData(step.offer_kind)))
-        self.offer_min.setValue(step.offer_min or 0)
-        self.offer_max.setValue(step.offer_max or 0)
-        self._loading = False
-        self._visibility(step.type)
-
-    def _visibility(self, kind: str) -> None:
-        for widget, show in ((self.days, kind == "check_in"), (self.offer_kind, kind == "save_offer"),
-                             (self.offer_min, kind == "save_offer"), (self.offer_max, kind == "save_offer")):
-            self._form.setRowVisible(widget, show)
-
-    def step(self) -> Step:
-        kind = self.type.currentData()
-        return Step(kind, self.label.text(),
-                    self.days.value() if kind == "check_in" else None,
-                    self.offer_kind.currentData() if kind == "save_offer" else None,
-                    self.offer_min.value() if kind == "save_offer" else None,
-                    self.offer_max.value() if kind == "save_offer" else None)
-
-    def _changed(self, *_args) -> None:
-        if self._loading:
-            return
-        kind = self.type.currentData()
-        if kind == "check_in" and self.days.value() == 0:
-            self._loading = True
-            self.days.setValue(7)
-            self._loading = False
-        self._visibility(kind)
-        self.edited.emit()
+from amends.ui.policies.backtest_dialog import BacktestDialog
+from amends.ui.policies.step_editor import StepEditor
 
 
 class PolicyEditor(QWidget):
@@ -410,16 +322,9 @@ class PolicyEditor(QWidget):
     def save(self) -> bool:
         if self.policy is None:
             return False
-        try:
-            policies.save_draft(self._db, self.policy.id, self.policy.version, **self._fields())
-        except ConflictError as error:
-            self._draft_conflict(error)
-            return False
-        except AmendsError as error:
-            show_error(self, error)
-            return False
-        self._reloaded(self.policy.id)
-        return True
+        version, fields = self.policy.version, self._fields()
+        return self._apply(lambda pid: policies.save_draft(self._db, pid, version, **fields),
+                           on_conflict=self._draft_conflict)
 
     def _reloaded(self, policy_id: int) -> None:
         self.load(policy_id)
@@ -453,11 +358,17 @@ class PolicyEditor(QWidget):
             return
         self.publish_note(dialog.note.toPlainText())
 
-    def _apply(self, change) -> bool:
+    def _apply(self, change, on_conflict=None) -> bool:
         """Run a core change of this policy; reload and tell the pane, or
-        show why it was refused."""
+        show why it was refused (``on_conflict``: someone saved it first)."""
         try:
             change(self.policy.id)
+        except ConflictError as error:
+            if on_conflict is None:
+                show_error(self, error)
+            else:
+                on_conflict(error)
+            return False
         except AmendsError as error:
             show_error(self, error)
             return False
@@ -511,74 +422,6 @@ class PolicyEditor(QWidget):
 
     def mark_reviewed(self, note: str) -> None:
         self._apply(lambda pid: policy_history.mark_reviewed(self._db, pid, note))
-
-
-class BacktestDialog(QDialog):
-    """Had this draft been in force for a period: what would it have
-    covered, allowed and cost, against what people actually did."""
-
-    done = Signal()
-
-    def __init__(self, db: Database, policy_id: int, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        from amends.ui.review.review_pane import period_choices
-
-        self.setObjectName("backtestDialog")
-        self.setWindowTitle(self.tr("Backtest {0}").format(name))
-        self.setMinimumSize(560, 420)
-        self._db = db
-        self._policy_id = policy_id
-        self.result: dict | None = None
-        self.period = QComboBox()
-        self.period.setObjectName("backtestPeriod")
-        self.period.setAccessibleName(self.tr("Period"))
-        for label, period in period_choices(clock.now().date()):
-            self.period.addItem(self.tr(label), period)
-        self.view = QTextBrowser()
-        self.view.setObjectName("backtestResult")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.period)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(buttons)
-        self.period.activated.connect(lambda _i: self.run())
-
-    def run(self) -> None:
-        from amends.core.backtest import backtest
-        from amends.ui.common import ops
-
-        period = self.period.currentData()
-        self.view.setHtml(self.tr("<i>Computing…</i>"))
-
-        def done(result: dict) -> None:
-            self.result = result
-            self.view.setHtml(backtest_html(result))
-            self.done.emit()
-
-        ops.run(self._db, lambda job: backtest(job.db, self._policy_id, period), success=done,
-                failure=lambda error: show_error(self, error), parent=self)
-
-
-def backtest_html(r: dict) -> str:
-    o = r["offers"]
-    lines = [f"<h3>{html.escape(r['policy']['name'])}, {r['period']['since']} – {r['period']['until']}</h3>",
-             f"<p>It would have covered <b>{r['tickets']:,}</b> tickets; <b>{r['resolutions']:,}</b> of them were "
-             f"resolved in the period.</p>"]
-    if o["kind"] is None:
-        lines.append(f"<p>The draft has no save offer: the <b>{o['given']}</b> offers made "
-                     f"(total {o['total_given']:g}) would not have been made.</p>")
-    else:
-        lines.append(f"<p>Offers ({html.escape(OFFER_KINDS.get(o['kind'], o['kind']))}, {o['min']:g}–{o['max']:g}): "
-                     f"<b>{o['allowed']}</b> of {o['given']} made would have been allowed, <b>{o['not_allowed']}</b> "
-                     f"not. Total offered {o['total_given']:g}; under the draft {o['total_under_draft']:g} "
-                     f"(difference <b>{o['difference']:+g}</b>).</p>")
-    lines.append(f"<p>Replacements given {r['replacements']['given']}, under the draft "
-                 f"{r['replacements']['under_draft']}; refunds given {r['refunds']['given']}, under the draft "
-                 f"{r['refunds']['under_draft']}.</p>")
-    lines.append("<p><small>Estimates: an offer outside the draft's range counts at the nearest bound; an offer of "
-                 "another kind counts as not made. See docs/INSIGHTS.md.</small></p>")
-    return "".join(lines)
 
 
 def compare_html(old: policies.PolicyVersion, new: policies.PolicyVersion) -> str:

@@ -5,83 +5,50 @@ cycle-1 churn — plus checklist completion, overdue follow-ups and the cost of
 recovery, for a chosen period. Figures are computed by
 :mod:`amends.core.insights` in a worker (progress, cancel); double-clicking
 a row or clicking a bar opens the inbox filtered to the tickets behind it.
+
+Split by feature (issue 16): this file holds the controls, the three gaps and
+computing; blocks.py the tables/charts/sections, relations.py satisfaction,
+themes, save offers and reply targets, drilling.py the way to the tickets,
+formatting.py the text of a figure.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QGridLayout,
-    QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
     QScrollArea,
     QSpinBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from amends.core import clock, insights, money, rules
-from amends.core.errors import AmendsError
-from amends.core.insights import themes as theme_finder
-from amends.core.insights.drill import Drill, ticket_ids
+from amends.core import clock, insights
 from amends.core.insights.period import FIRST_DAY, LAST_DAY, Period, last_full_quarter
 from amends.core.store import Database
 from amends.core.vocabulary import OFFER_KINDS, STEP_TYPES, category_name
 from amends.ui.common import ops
-from amends.ui.common.charts import ChartWidget, month_label
-from amends.ui.common.databus import Changed
 from amends.ui.common.messages import show_error
-from amends.ui.common.rows_model import RowsModel
 from amends.ui.review import charts
+from amends.ui.review.blocks import PaneBlocks
 from amends.ui.review.charts import CHURN_GROUPS
+from amends.ui.review.drilling import Drilling
+from amends.ui.review.formatting import monthly as _monthly
+from amends.ui.review.formatting import num as _num
+from amends.ui.review.formatting import percent as _percent
+from amends.ui.review.formatting import period_choices
+from amends.ui.review.relations import RelationsSections
+
+__all__ = ["ReviewPane", "period_choices"]
 
 
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
-
-
-def _num(value) -> str:
-    if value is None:
-        return "—"
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _money(amount: float | None, currency: str | None) -> str:
-    if amount is None:
-        return "—"
-    return f"{amount:,.{money.exponent(currency)}f} {currency or ''}".strip()
-
-
-def _monthly(months: list[dict]) -> str:
-    """'Jul 50 · Aug 41 · Sep 44'; with the year when the months span more than one."""
-    one_year = len({m["month"][:4] for m in months}) == 1
-    return " · ".join(f"{month_label(m['month']).split()[0] if one_year else month_label(m['month'])} {m['tickets']}"
-                      for m in months)
-
-
-def period_choices(today: date) -> list[tuple[str, Period]]:
-    quarter = last_full_quarter(today)
-    this_quarter_start = quarter.until + timedelta(days=1)
-    return [
-        (f"Last full quarter ({quarter.label()})", quarter),
-        ("This quarter so far", Period(this_quarter_start, today)),
-        ("Last 30 days", Period(today - timedelta(days=29), today)),
-        ("Last 90 days", Period(today - timedelta(days=89), today)),
-        ("Last 12 months", Period(today - timedelta(days=364), today)),
-    ]
-
-
-class ReviewPane(QWidget):
+class ReviewPane(PaneBlocks, RelationsSections, Drilling, QWidget):
     #: (label, ticket ids): open the inbox on exactly these tickets.
     drill_requested = Signal(str, list)
     computed = Signal()
@@ -236,62 +203,7 @@ class ReviewPane(QWidget):
         ])
         self.cost_chart = self._chart("costChart")
 
-        # -- satisfaction (surveys that are sent, issue 17.5) --------------------
-        self.satisfaction_summary = QLabel()
-        self.satisfaction_summary.setObjectName("satisfactionSummary")
-        self.satisfaction_summary.setWordWrap(True)
-        self.satisfaction = self._table("satisfactionTable", [
-            ("by", "By", lambda r: r["by"]),
-            ("which", "Which", lambda r: r["which"]),
-            ("answered", "Answers", lambda r: r["answered"]),
-            ("average", "Average (1–5)", lambda r: f"{r['average']:.1f}"),
-            ("satisfied", "Said 4 or 5", lambda r: _percent(r["satisfied"])),
-        ])
-        self.satisfaction.setToolTip("")  # no tickets behind these rows to drill into
-        # -- themes inside each category (issue 18) ---------------------------------
-        self.themes = self._table("themesTable", [
-            ("category", "Category", lambda r: category_name(r.category)),
-            ("theme", "Theme", lambda r: r.theme),
-            ("tickets", "Tickets", lambda r: ("≈ " if r.estimated else "") + f"{r.tickets:,}"),
-            ("previous", "Previous period", lambda r: ("≈ " if r.estimated else "") + f"{r.previous:,}"),
-            ("trend", "Trend", lambda r: f"{r.trend:+,}"),
-            ("covered", "Covered by", lambda r: r.covered_by or "nothing"),
-        ])
-        self.themes.setMinimumHeight(240)
-        self.rule_button = QPushButton(self.tr("Make a rule of this theme"))
-        self.rule_button.setObjectName("themeRule")
-        self.propose_button = QPushButton(self.tr("Propose a policy change…"))
-        self.propose_button.setObjectName("themePropose")
-        for button in (self.rule_button, self.propose_button):
-            button.setEnabled(False)
-        self.rule_button.clicked.connect(self.theme_to_rule)
-        self.propose_button.clicked.connect(self.theme_to_proposal)
-        self.themes.selectionModel().currentRowChanged.connect(
-            lambda current, _previous: [b.setEnabled(current.isValid())
-                                        for b in (self.rule_button, self.propose_button)])
-        theme_buttons = QWidget()
-        theme_bar = QHBoxLayout(theme_buttons)
-        theme_bar.setContentsMargins(0, 0, 0, 0)
-        theme_bar.addWidget(self.rule_button)
-        theme_bar.addWidget(self.propose_button)
-        theme_bar.addStretch(1)
-        # -- what save offers save (issue 18) -------------------------------------
-        save_columns = [
-            ("band", "Offered", lambda r: r.band),
-            ("customers", "Customers", lambda r: r.customers),
-            ("retained", "Still subscribed", lambda r: r.retained),
-            ("rate", "Rate", lambda r: f"{r.rate:.1%}"),
-            ("ci", "95 % interval", lambda r: f"{r.ci[0]:.1%} – {r.ci[1]:.1%}"),
-            ("cost", "Cost per retained", lambda r: _money(r.cost.amount, r.cost.currency)),
-        ]
-        self.saves = self._table("saveOffersTable", save_columns)
-        self.saves_by_actor = self._table("saveOffersByPerson", [("by", "Person", lambda r: r.by), *save_columns])
-        self.saves_by_version = self._table("saveOffersByVersion",
-                                            [("by", "Policy version", lambda r: r.by), *save_columns])
-        self.saves_chart = self._chart("saveOffersChart")
-        self.saves_note = QLabel()
-        self.saves_note.setWordWrap(True)
-        self.saves_note.setObjectName("secondary")
+        self._build_relations()
 
         content = QWidget()
         grid = QVBoxLayout(content)
@@ -323,26 +235,8 @@ class ReviewPane(QWidget):
             "completing the recovery sequence change it?", [churn_row, self.churn_note]))
         grid.addWidget(self._section("Recovery", "Checklist completion, overdue follow-ups and what recovery "
                                                  "cost, by category.", [self.summary, self.cost_chart, self.cost]))
-        grid.addWidget(self._section("Satisfaction", "What customers answered to the survey mailed when their "
-                                                     "ticket was resolved (1 terrible … 5 great), for surveys sent "
-                                                     "in the period.", [self.satisfaction_summary, self.satisfaction]))
-        grid.addWidget(self._section(
-            "Themes inside each category",
-            "The causes a category mixes together: phrases many of its tickets share (subjects and first "
-            "customer messages), against the previous period of the same length, and whether a rule or policy "
-            "names them. Double-click for the tickets.", [self.themes, theme_buttons]))
-        saves_row = QWidget()
-        saves_grid = QGridLayout(saves_row)
-        saves_grid.setContentsMargins(0, 0, 0, 0)
-        saves_grid.addWidget(self.saves_chart, 0, 0)
-        saves_grid.addWidget(self.saves, 0, 1)
-        saves_grid.addWidget(self.saves_by_actor, 1, 0)
-        saves_grid.addWidget(self.saves_by_version, 1, 1)
-        grid.addWidget(self._section(
-            "What save offers save",
-            "Customers who wanted to leave (a cancellation ticket, or any save offer) in the period, by what "
-            "they were offered: how many were still subscribed after the window, and what each of those cost.",
-            [saves_row, self.saves_note]))
+        for section in self._relations_sections():
+            grid.addWidget(section)
         grid.addWidget(self._reply_targets_section())
         scroll = QScrollArea()
         self.scroll = scroll
@@ -362,82 +256,6 @@ class ReviewPane(QWidget):
         self._set_dates(self.period)
         self.status.setText(self.tr("Choose a period and press Compute."))
 
-    def _reply_targets_section(self) -> QGroupBox:
-        """T17B: answered within the reply target (core/insights/reply_targets.py), a small block."""
-        self.targets_summary = QLabel()
-        self.targets_summary.setObjectName("targetsSummary")
-        self.targets_summary.setWordWrap(True)
-        columns = [("waits", "Waits", lambda r: r["waits"]), ("within", "Within target", lambda r: r["within_target"]),
-                   ("share", "Share", lambda r: _percent(r["share"]))]
-        self.targets_by_category = self._table("targetsByCategory", [
-            ("category", "Category", lambda r: category_name(r["category"])), *columns])
-        self.targets_by_person = self._table("targetsByPerson", [("person", "Person", lambda r: r["person"]),
-                                                                 *columns])
-        row = QWidget()
-        both = QHBoxLayout(row)
-        both.setContentsMargins(0, 0, 0, 0)
-        both.addWidget(self.targets_by_category, 1)
-        both.addWidget(self.targets_by_person, 1)
-        return self._section("Reply targets", "How many customers heard back within the reply target (business "
-                                              "hours; Preferences → Reply targets), by category and by who answered.",
-                             [self.targets_summary, row])
-
-    def _show_reply_targets(self, figures: dict | None) -> None:
-        if figures is None:
-            self.targets_summary.setText(self.tr("Not computed."))
-            return
-        self.targets_summary.setText(self.tr("<b>{0}</b> answered within target: {1} of {2} waits in the period "
-                                             "(a wait still open past its target counts as missed).").format(
-            _percent(figures["share"]), figures["within_target"], figures["waits"]))
-        self.targets_by_category.model().set_rows(figures["by_category"])
-        self.targets_by_person.model().set_rows(figures["by_person"])
-
-    # -- building blocks ---------------------------------------------------------
-    def _table(self, name: str, columns) -> QTableView:
-        view = QTableView()
-        view.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
-        view.setObjectName(name)
-        view.setAccessibleName(name)
-        model = RowsModel(columns, view)
-        view.setModel(model)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        view.verticalHeader().hide()
-        view.setAlternatingRowColors(True)
-        view.horizontalHeader().setStretchLastSection(True)
-        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        view.setMinimumHeight(150)
-        view.setToolTip(self.tr("Double-click a row to see its tickets in the inbox"))
-        view.doubleClicked.connect(lambda index, v=view: self._row_drill(v, index.row()))
-        return view
-
-    def _chart(self, name: str) -> ChartWidget:
-        view = ChartWidget()
-        view.setObjectName(name)
-        view.setAccessibleName(name)
-        view.setMinimumHeight(280)
-        view.setToolTip("")  # the figure under the mouse is the tooltip
-        return view
-
-    @staticmethod
-    def _side_by_side(*widgets: QWidget) -> QWidget:
-        row = QWidget()
-        layout = QHBoxLayout(row)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for widget in widgets:
-            layout.addWidget(widget, 1)
-        return row
-
-    def _section(self, title: str, text: str, widgets: list[QWidget]) -> QGroupBox:
-        box = QGroupBox(self.tr(title))
-        layout = QVBoxLayout(box)
-        note = QLabel(self.tr(text))
-        note.setWordWrap(True)
-        note.setObjectName("secondary")
-        layout.addWidget(note)
-        for widget in widgets:
-            layout.addWidget(widget)
-        return box
 
     # -- period ----------------------------------------------------------------
     def _set_dates(self, period: Period) -> None:
@@ -562,149 +380,3 @@ class ReviewPane(QWidget):
             self.saves_chart.clicked.connect(lambda s, i: self._chart_drill(self.saves_chart, s, i))
         self._clicks_connected = True
 
-    def _show_satisfaction(self, figures: dict) -> None:
-        if figures.get("answered"):
-            self.satisfaction_summary.setText(self.tr(
-                "{0} surveys sent, {1} answered ({2}) · average <b>{3:.1f}</b> of 5 · {4} said 4 or 5").format(
-                figures["sent"], figures["answered"], _percent(figures["response_rate"]), figures["average"],
-                _percent(figures["satisfied"])))
-        else:
-            self.satisfaction_summary.setText(self.tr("{0} surveys sent, no answer yet. A checklist's survey step "
-                                                      "mails one when a mailbox is set up.").format(
-                figures.get("sent", 0)))
-        rows = []
-        for key, label in (("by_category", "Category"), ("by_policy_version", "Policy version"),
-                           ("by_person", "Person")):
-            name = key.removeprefix("by_")
-            rows += [{"by": self.tr(label), "which": category_name(r[name]) if name == "category" else r[name],
-                      **r} for r in figures.get(key, [])]
-        self.satisfaction.model().set_rows(rows)
-
-    def _show_relations(self, data: dict) -> None:
-        """Themes and save offers: from the typed review when there is one
-        (phrases, breakdowns), else from the JSON alone."""
-        review = self.review if self.review is not None and self.review.period == self._shown_period else None
-        found = list(review.themes) if review else [theme_finder.Theme(**t) for t in data.get("themes", [])]
-        self.themes.model().set_rows(found)
-        for button in (self.rule_button, self.propose_button):
-            button.setEnabled(False)
-        saved = review.save_offers if review else None
-        if saved is None:
-            for view in (self.saves, self.saves_by_actor, self.saves_by_version):
-                view.model().set_rows([])
-            return
-        shown = [b for b in saved.bands if b.customers]
-        self.saves.model().set_rows(shown)
-        self.saves_by_actor.model().set_rows(list(saved.by_actor))
-        self.saves_by_version.model().set_rows(list(saved.by_version))
-        self.saves_note.setText(self.tr(
-            "Still subscribed = a subscription in force {0} days after the ticket was opened. Left out: {1} "
-            "without a subscription then, {2} whose {0} days are not over. Cost per retained = every offer made "
-            "in the band ÷ the customers still subscribed (— when nobody stayed or an offer has no price).").format(
-            saved.window_days, saved.excluded.no_subscription, saved.excluded.window_not_over))
-        self.saves_chart.set_chart(charts.save_offers_chart([b.to_json() for b in saved.bands], saved.window_days))
-
-    # -- one click from a theme ----------------------------------------------------
-    def _current_theme(self) -> theme_finder.Theme | None:
-        index = self.themes.currentIndex()
-        return self.themes.model().rows[index.row()] if index.isValid() else None
-
-    def theme_to_rule(self) -> None:
-        """Add the rule the theme makes (its phrases, setting its category)."""
-        theme = self._current_theme()
-        if theme is None:
-            return
-        try:
-            saved = rules.add(self._db, theme_finder.rule_for(theme))
-        except AmendsError as error:
-            show_error(self, error)
-            return
-        self.wrote.emit(int(Changed.POLICIES))
-        self.status.setText(self.tr("Rule “{0}” added: new tickets with {1} go to {2}.").format(
-            saved.name, saved.query, category_name(theme.category)))
-
-    def theme_to_proposal(self) -> ops.Operation | None:
-        """File a proposal linked to the theme's tickets (found off the UI thread)."""
-        theme = self._current_theme()
-        if theme is None:
-            return None
-        period = self._shown_period
-
-        def done(proposal_id: int) -> None:
-            self.wrote.emit(int(Changed.PROPOSALS | Changed.TICKETS))
-            self.status.setText(self.tr("Proposal #{0} filed for “{1}”: see the Policies pane.").format(
-                proposal_id, theme.theme))
-
-        return ops.run(self._db, lambda job: theme_finder.propose(job.db, theme, period), success=done,
-                       failure=lambda error: show_error(self, error), parent=self)
-
-    def _chart_drill(self, widget: ChartWidget, series: int, index: int) -> None:
-        """A click on a bar or point: the tickets behind that figure."""
-        chart = widget.chart()
-        if chart is None:
-            return
-        meta, p = chart.meta, self._shown_period
-        if widget is self.recurring_chart or widget is self.cost_chart:
-            category = meta["categories"][index]
-            kind = "category" if widget is self.recurring_chart else "offers"
-            self.drill(Drill(kind, p, category=category), category_name(category) if kind == "category"
-                       else f"offers, {category_name(category)}")
-        elif widget is self.trend_chart:
-            category, month = meta["categories"][series], meta["months"][index]
-            self.drill(Drill("category", p, category=category, month=month),
-                       f"{category_name(category)}, {chart.categories[index]}")
-        elif widget in (self.offers_percent_chart, self.offers_credit_chart):
-            actor, category = meta["actors"][series], meta["categories"][index]
-            self.drill(Drill("offers", p, actor=actor, category=category),
-                       f"offers by {actor}, {category_name(category)}")
-        elif widget is self.saves_chart:
-            band = meta["bands"][index]
-            self.drill(Drill("save_retained", p, group=band, window_days=meta["window_days"]),
-                       f"still subscribed after “{band}”")
-        elif widget is self.churn_chart:
-            group = meta["groups"][index]
-            self.drill(Drill("churned", p, group=group, window_days=self._shown_settings.churn_window_days),
-                       f"churned: {chart.categories[index].lower()}")
-
-    # -- drilling down -----------------------------------------------------------------
-    def drill(self, drill: Drill, label: str) -> list[int]:
-        ids = ticket_ids(self._db, drill)
-        self.drill_requested.emit(f"{label} · {drill.period.label()}", ids)
-        return ids
-
-    def _row_drill(self, view: QTableView, row_number: int) -> None:
-        row = view.model().rows[row_number]
-        p = self._shown_period
-        name = view.objectName()
-        if name == "recurringTable":
-            self.drill(Drill("category", p, category=row["category"]), category_name(row["category"]))
-        elif name == "offersTable":
-            self.drill(Drill("offers", p, actor=row["actor"], category=row["category"]),
-                       f"offers by {row['actor']}, {category_name(row['category'])}")
-        elif name == "consistencyTable":
-            self.drill(Drill("out_of_range", p, category=row["category"]),
-                       f"offers outside the range, {category_name(row['category'])}")
-        elif name == "outOfRangeTable":
-            self.drill(Drill("ticket", p, ticket_id=row["ticket"]["id"]), f"ticket #{row['ticket']['id']}")
-        elif name == "skippedTable":
-            self.drill(Drill("skipped", p, actor=row["actor"], step=row["step"]),
-                       f"{STEP_TYPES.get(row['step'], row['step'])} skipped by {row['actor']}")
-        elif name == "churnTable":
-            self.drill(Drill("churn", p, group=row["group"], window_days=self._shown_settings.churn_window_days),
-                       row["label"])
-        elif name == "costTable":
-            self.drill(Drill("offers", p, category=row["category"]), f"offers, {category_name(row['category'])}")
-        elif name == "themesTable":
-            self.drill(Drill("theme", p, category=row.category, theme=row.phrases or (row.theme,)),
-                       f"theme “{row.theme}”, {category_name(row.category)}")
-        elif name in ("saveOffersTable", "saveOffersByPerson"):
-            window = self.review.save_offers.window_days if self.review and self.review.save_offers else 60
-            actor = row.by if name == "saveOffersByPerson" else None
-            self.drill(Drill("save_offer", p, group=row.band, actor=actor, window_days=window),
-                       f"offered “{row.band}”" + (f" by {actor}" if actor else ""))
-
-    def _summary_link(self, link: str) -> None:
-        if link == "incomplete":
-            self.drill(Drill("incomplete", self._shown_period), "incomplete checklists")
-        elif link == "overdue":
-            self.drill(Drill("overdue", self._shown_period), "overdue follow-ups")

@@ -17,7 +17,6 @@ import logging
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel
 
-from amends.core import local_drafts
 from amends.core.store import Database
 from amends.ui.common.databus import Changed, DataBus
 
@@ -70,6 +69,8 @@ class ConnectionBanner(QObject):
             return
         self.label.hide()
         try:
+            from amends.core import local_drafts  # a server came back: not needed before
+
             moved = local_drafts.push(self.db)
         except OSError as error:
             log.warning("drafts kept on this computer not moved yet: %s", error)

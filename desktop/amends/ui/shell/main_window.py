@@ -7,59 +7,74 @@ database, the inbox, the :class:`DataBus`, itself only as the parent of
 dialogs); they talk back through signals. The work lives with the features:
 files/controller.py (import, export, report, backups), mail/controller.py,
 resolve/flow.py, inbox/triage.py and view_dialogs.py, shell/live.py (other
-people's changes and presence) and shell/banners.py."""
+people's changes and presence) and shell/banners.py; the window's own parts
+in mixins beside it: shell/menus.py (actions, menus), shell/panes.py (the
+panes, built on first use) and shell/window_dialogs.py (its dialogs)."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QSizePolicy,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from amends import __version__
 from amends import settings_schema as schema
-from amends.core import identity
 from amends.core.errors import AmendsError
-from amends.core.store import Database, pg_access
-from amends.core.store.location import is_server_url
-from amends.ui.common import appearance, file_dialogs, ops, settings
+from amends.core.store import Database
+from amends.ui.common import appearance, ops, settings
 from amends.ui.common.databus import Changed, DataBus
-from amends.ui.files.controller import DEMO_TICKETS, FilesController
 from amends.ui.inbox.inbox_pane import InboxPane
 from amends.ui.inbox.triage import Triage
-from amends.ui.inbox.view_dialogs import ViewDialogs
-from amends.ui.mail.controller import MailController
-from amends.ui.policies.propose import ProposeFlow
-from amends.ui.resolve.flow import ResolveFlow
 from amends.ui.shell import recent
 from amends.ui.shell.banners import Banners
 from amends.ui.shell.connection_banner import ConnectionBanner
 from amends.ui.shell.first_paint import after_first_paint
-from amends.ui.shell.live import POLL_MS, LiveUpdates, WaitIndicator
 from amends.ui.shell.menus import WindowActions
-from amends.ui.shell.tray import Tray
+from amends.ui.shell.panes import PaneStack, WindowPanes
+from amends.ui.shell.window_dialogs import WindowDialogs
+from amends.ui.shell.window_dialogs import db_url as _url
 
-__all__ = ["DEMO_TICKETS", "POLL_MS", "MainWindow", "offer_demo_on_first_run"]
+if TYPE_CHECKING:  # built on first use or right after the first paint (issue 16): imported then
+    from amends.ui.files.controller import FilesController
+    from amends.ui.inbox.view_dialogs import ViewDialogs
+    from amends.ui.mail.controller import MailController
+    from amends.ui.policies.propose import ProposeFlow
+    from amends.ui.resolve.flow import ResolveFlow
+    from amends.ui.shell.live import LiveUpdates, WaitIndicator
+    from amends.ui.shell.tray import Tray
+
+__all__ = ["MainWindow", "offer_demo_on_first_run"]  # and DEMO_TICKETS, POLL_MS: see __getattr__
 
 log = logging.getLogger("amends.ui.window")
 BACKUP_DELAY_MS = 10_000  # the daily backup waits until start-up is over
-PANES = ("inbox", "policies", "review", "audit")
 
 
-class MainWindow(WindowActions, QMainWindow):
+def __getattr__(name: str) -> Any:
+    """``DEMO_TICKETS`` and ``POLL_MS``, kept importable from here without
+    importing their features' modules at start-up (PEP 562)."""
+    if name == "DEMO_TICKETS":
+        from amends.ui.files.controller import DEMO_TICKETS
+
+        return DEMO_TICKETS
+    if name == "POLL_MS":
+        from amends.ui.shell.live import POLL_MS
+
+        return POLL_MS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class MainWindow(WindowActions, WindowPanes, WindowDialogs, QMainWindow):
     #: Emitted with the path the person chose in File → Open (app.py reopens).
     open_requested = Signal(Path)
     #: Emitted with a server's address (no password) from File → Connect to server… or Open Recent.
@@ -99,26 +114,25 @@ class MainWindow(WindowActions, QMainWindow):
         self.setCentralWidget(central)
 
         self.triage = Triage(db, self.inbox, self.bus, self)
-        self.resolver = ResolveFlow(db, self.inbox, self.bus, self)
-        self.resolver.finished.connect(self.triage.back_to_list)
-        self.inbox.resolve_requested.connect(self.resolver.resolve_ticket)
-        self.views = ViewDialogs(self.inbox, self.bus, self)
-        self.files = FilesController(db, self.bus, self, current_query=self.inbox.current_query,
-                                     report_defaults=self._report_defaults)
-        self.mail = MailController(db, self.bus, self)
+        # The feature controllers (resolving, files, mail, proposals, view dialogs) and the live
+        # updates are built on first use, or right after the first paint (_decorate): their modules
+        # were a third of every start (issue 16). Actions reach them through the properties below,
+        # so every shortcut works from the moment the window is shown.
+        self._resolver: ResolveFlow | None = None
+        self._views: ViewDialogs | None = None
+        self._files: FilesController | None = None
+        self._mail: MailController | None = None
+        self._proposer: ProposeFlow | None = None
+        self._live: LiveUpdates | None = None
+        self._waiting: WaitIndicator | None = None
+        self.inbox.resolve_requested.connect(lambda ticket_id: self.resolver.resolve_ticket(ticket_id))
         self.banners.check_requested.connect(self._check_from_banner)
-        self.proposer = ProposeFlow(db, self.bus, self)
         self.inbox.when_ticket_view(self._ticket_view_built)  # built right after the first paint
         self._build_actions()
         self.triage.context_actions = ([self.act_resolve, self.act_reply], [self.act_propose])
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)
         self._show_status()
-        self.waiting = WaitIndicator(self.statusBar(), self)
-        db.waiter = self.waiting.wait_for_lock
-        self.live = LiveUpdates(db, self.inbox, self.bus, self)
-        self.poll = self.live.poll  # tests stop it and call check_for_changes() themselves
-        self.live.schema_changed.connect(self.banners.show_schema_drift)
         self.bus.changed.connect(self._on_changed)
 
         # Icons (QtSvg), banners and the tray (two counts on the whole file) wait
@@ -132,7 +146,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.backup_timer = QTimer(self)  # a child: it dies with the window
         self.backup_timer.setSingleShot(True)
         self.backup_timer.setInterval(BACKUP_DELAY_MS)
-        self.backup_timer.timeout.connect(self.files.rolling_backup)
+        self.backup_timer.timeout.connect(lambda: self.files.rolling_backup())
         self.backup_timer.start()
         self.mail_timer = QTimer(self)
         self.mail_timer.setInterval(60_000)
@@ -151,8 +165,8 @@ class MainWindow(WindowActions, QMainWindow):
         return last_full_quarter(), insights.Settings()
 
     def _ticket_view_built(self, view) -> None:
-        view.reply_stored.connect(self.mail.reply_stored)
-        view.send_requested.connect(self.mail.send_mail)
+        view.reply_stored.connect(lambda message_id: self.mail.reply_stored(message_id))
+        view.send_requested.connect(lambda: self.mail.send_mail())
         view.mailbox_setup_requested.connect(self.setup_mailbox)
         state = settings.get(schema.TICKET_SPLITTER)
         if state is not None:
@@ -163,14 +177,90 @@ class MainWindow(WindowActions, QMainWindow):
         self.inbox.release_ticket()  # first what the person looks at: the selected ticket
         if not self.isVisible():
             return  # closed before it was ever painted
+        _ = self.live  # other people's changes and presence, and the lock-wait indicator
+        _ = self.mail  # its chores and the reply signals of the ticket view
         self.banners.after_start()
         self.apply_appearance()
         _ = self.tray  # created now: the tray icon and its counts
+
+    # -- the features, built on first use (see __init__) ---------------------------
+    @property
+    def resolver(self) -> ResolveFlow:
+        """Resolving with the checklist (resolve/flow.py)."""
+        if self._resolver is None:
+            from amends.ui.resolve.flow import ResolveFlow
+
+            self._resolver = ResolveFlow(self.db, self.inbox, self.bus, self)
+            self._resolver.finished.connect(self.triage.back_to_list)
+        return self._resolver
+
+    @property
+    def views(self) -> ViewDialogs:
+        """Saving, renaming and deleting views (inbox/view_dialogs.py)."""
+        if self._views is None:
+            from amends.ui.inbox.view_dialogs import ViewDialogs
+
+            self._views = ViewDialogs(self.inbox, self.bus, self)
+        return self._views
+
+    @property
+    def files(self) -> FilesController:
+        """Import, export, report, backups and the doctor (files/controller.py)."""
+        if self._files is None:
+            from amends.ui.files.controller import FilesController
+
+            self._files = FilesController(self.db, self.bus, self, current_query=self.inbox.current_query,
+                                          report_defaults=self._report_defaults)
+        return self._files
+
+    @property
+    def mail(self) -> MailController:
+        """Mailboxes, fetching, the outbox (mail/controller.py)."""
+        if self._mail is None:
+            from amends.ui.mail.controller import MailController
+
+            self._mail = MailController(self.db, self.bus, self)
+        return self._mail
+
+    @property
+    def proposer(self) -> ProposeFlow:
+        """"Propose policy change" from tickets (policies/propose.py)."""
+        if self._proposer is None:
+            from amends.ui.policies.propose import ProposeFlow
+
+            self._proposer = ProposeFlow(self.db, self.bus, self)
+        return self._proposer
+
+    @property
+    def live(self) -> LiveUpdates:
+        """Other people's changes and presence (shell/live.py), with the
+        status bar's lock-wait indicator (the store's waiter)."""
+        if self._live is None:
+            from amends.ui.shell.live import LiveUpdates, WaitIndicator
+
+            self._waiting = WaitIndicator(self.statusBar(), self)
+            self.db.waiter = self._waiting.wait_for_lock
+            self._live = LiveUpdates(self.db, self.inbox, self.bus, self)
+            self._live.schema_changed.connect(self.banners.show_schema_drift)
+        return self._live
+
+    @property
+    def waiting(self) -> WaitIndicator:
+        _ = self.live
+        assert self._waiting is not None  # built with the live updates
+        return self._waiting
+
+    @property
+    def poll(self):
+        """The live updates' poll timer: tests stop it and call check_for_changes() themselves."""
+        return self.live.poll
 
     @property
     def tray(self) -> Tray:
         """The system-tray icon with its counts, created on first use."""
         if self._tray is None:
+            from amends.ui.shell.tray import Tray
+
             self._tray = Tray(self.db, self)
             self._tray.show_requested.connect(self._show_window)
             self._tray.due_requested.connect(self._show_due)
@@ -246,119 +336,9 @@ class MainWindow(WindowActions, QMainWindow):
         self.status_label.setText(self.tr("{0} · {1} · you are {2}{3}").format(
             _url(self.db) or self.db.path, journal, self.db.actor, self.tr(" · read-only") if self.db.readonly else ""))
 
-    def choose_display_name(self) -> None:
-        """The name recorded on every change you make (not a login)."""
-        name, ok = QInputDialog.getText(self, self.tr("Your display name"),
-                                        self.tr("Shown to others and recorded on every change you make:"),
-                                        text=self.db.actor)
-        if ok:
-            self.set_display_name(name)
-
-    def set_display_name(self, name: str) -> bool:
-        name = " ".join(name.split())
-        if not name:
-            self.statusBar().showMessage(self.tr("A display name cannot be empty; it was not changed."), 5000)
-            return False
-        current = identity.load()
-        current.display_name = name
-        try:
-            identity.save(current)
-        except OSError as error:
-            log.warning("display name not saved: %s", error)
-            QMessageBox.warning(self, self.tr("Display name"),
-                                self.tr("Could not save your display name: {0}").format(error.strerror))
-            return False
-        self.db.actor = name
-        self._show_status()
-        return True
-
-    # -- actions -----------------------------------------------------------
-    def _open(self, dialog, name: str):
-        """Open a window-modal dialog that deletes itself when closed; keep a
-        reference under ``name`` (tests and the next call find it there)."""
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        setattr(self, name, dialog)
-        dialog.open()
-        return dialog
-
-    # -- panes -------------------------------------------------------------------
-    @property
-    def policies(self):
-        """The Policies pane, created the first time it is needed."""
-        if self._policies is None:
-            from amends.ui.policies.policies_pane import PoliciesPane
-
-            self._policies = PoliciesPane(self.db)
-            self._policies.setObjectName("policiesPane")
-            self.bus.changed.connect(self._policies.on_data_changed)
-            self.stack.addWidget(self._policies)
-        return self._policies
-
-    @property
-    def review(self):
-        """The Review pane, created the first time it is needed."""
-        if self._review is None:
-            from amends.ui.review.review_pane import ReviewPane
-
-            self._review = ReviewPane(self.db)
-            self._review.setObjectName("reviewPane")
-            self._review.drill_requested.connect(self.drill_down)
-            self._review.wrote.connect(lambda what: self.bus.announce(Changed(what)))
-            self.stack.addWidget(self._review)
-        return self._review
-
-    @property
-    def audit(self):
-        """The Audit pane, created the first time it is needed."""
-        if self._audit is None:
-            from amends.ui.audit.audit_pane import AuditPane
-
-            self._audit = AuditPane(self.db)
-            self._audit.setObjectName("auditPane")
-            self.bus.changed.connect(self._audit.on_data_changed)
-            self._audit.open_ticket.connect(lambda ticket_id: self.drill_down(f"ticket #{ticket_id}", [ticket_id]))
-            self.stack.addWidget(self._audit)
-        return self._audit
-
-    def show_pane(self, index: int) -> None:
-        refresh = (index == 1 and self._policies is not None) or (index == 3 and self._audit is not None)
-        pane = getattr(self, PANES[index])
-        self.stack.setCurrentWidget(pane)
-        self.live.away = index != 0
-        (self.act_inbox, self.act_policies, self.act_review, self.act_audit)[index].setChecked(True)
-        if refresh and index == 3:
-            self._audit.refresh()
-        if refresh:
-            self._policies.refresh()
-        if index == 0:
-            self.inbox.ticket_view.reload()  # decisions made in other panes show on the ticket
-        if index == 2 and self._review.data is None:
-            self._review.compute()
-
-    def drill_down(self, label: str, ids: list) -> None:
-        """A number in the Review pane was clicked: its tickets in the inbox."""
-        self.show_pane(0)
-        self.inbox.show_ids(label, ids)
-
     def show_search(self) -> None:
         self.show_pane(0)
         self.inbox.focus_search()
-
-    def open_palette(self):
-        from amends.ui.shell.command_palette import CommandPalette
-
-        palette = CommandPalette([a for a in self.actions() if a is not self.act_palette], self)
-        palette.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.command_palette = palette
-        palette.open()
-        palette.query.setFocus()
-        return palette
-
-    def show_keys(self) -> QMessageBox:
-        """The cheat sheet: every action with its shortcut."""
-        from amends.ui.shell.command_palette import keys_box
-
-        return self._open(keys_box(self.actions(), self), "keys_box")
 
     def focus_composer(self) -> None:
         """R: write a reply to the current ticket."""
@@ -371,50 +351,6 @@ class MainWindow(WindowActions, QMainWindow):
         self.show_pane(0)
         if self.inbox.ticket_view.ticket is not None:
             self.inbox.ticket_view.compose("note")
-
-    def new_ticket(self):
-        from amends.ui.inbox.new_ticket_dialog import NewTicketDialog
-
-        dialog = NewTicketDialog(self.db, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.new_ticket_dialog = dialog
-
-        def created() -> None:
-            self.show_pane(0)
-            self.inbox.show_query(self.inbox.current_query())
-            if not self.inbox.select_ticket(dialog.ticket_id):
-                self.statusBar().showMessage(
-                    self.tr("Ticket #{0} created; it is not in the current view.").format(dialog.ticket_id), 6000)
-
-        dialog.accepted.connect(created)
-        dialog.open()
-        return dialog
-
-    def propose_change(self):
-        return self.proposer.ask(self.inbox.selected_ticket_ids())
-
-    def open_saved_replies(self):
-        from amends.ui.ticket.saved_replies_dialog import SavedRepliesDialog
-
-        return self._open(SavedRepliesDialog(self.db, self), "replies_dialog")
-
-    def open_tags(self):
-        from amends.ui.inbox.tags_dialog import TagsDialog
-
-        return self._open(TagsDialog(self.db, self), "tags_dialog")
-
-    def insert_saved_reply(self):
-        self.show_pane(0)
-        return self.inbox.ticket_view.choose_saved_reply()
-
-    def open_preferences(self):
-        from amends.ui.shell.preferences_dialog import PreferencesDialog
-
-        dialog = PreferencesDialog(self.db, self.tray.available, self)
-        dialog.name_changed.connect(lambda _name: self._show_status())
-        dialog.tray_chosen.connect(self.tray.set_visible)
-        dialog.appearance_changed.connect(self.apply_appearance)
-        return self._open(dialog, "preferences_dialog")
 
     # -- resolving (resolve/flow.py) -------------------------------------------------
     def resolve_selection(self) -> None:
@@ -445,49 +381,12 @@ class MainWindow(WindowActions, QMainWindow):
             self._review.data = None  # figures of the old data
             if self.stack.currentWidget() is self._review:
                 self._review.compute()
-        self.live.resync()
+        if self._live is not None:  # not started yet: it reads the marks afresh when it is
+            self._live.resync()
 
     def refresh(self) -> None:
         """F5: re-read what is shown."""
         self.bus.announce(Changed.TICKETS | Changed.POLICIES)
-
-    # -- files and chores ----------------------------------------------------------
-    def choose_database(self) -> None:
-        path, _ = file_dialogs.get_open_file_name(self, self.tr("Open an Amends database"), str(self.db.path.parent),
-                                              self.tr("Amends databases (*.db *.sqlite *.amends);;All files (*)"))
-        if path:
-            self.open_requested.emit(Path(path))
-
-    def connect_to_server(self, url: str = ""):
-        """File → Connect to server…: the dialog, filled from ``url`` or the server in use."""
-        from amends.ui.shell.connect_dialog import ConnectDialog
-
-        dialog = ConnectDialog(self, url or _url(self.db))
-        dialog.connect_to.connect(self.connect_requested.emit)
-        return self._open(dialog, "connect_dialog")
-
-    def fill_recent_menu(self) -> None:
-        """File → Open Recent, read again each time it opens (another window may have added one)."""
-        self.recent_menu.clear()
-        current = _url(self.db) or str(self.db.path)
-        for entry in recent.entries():
-            if entry == current:
-                continue
-            action = self.recent_menu.addAction(recent.label(entry))
-            action.setData(entry)
-            action.triggered.connect(lambda _checked=False, target=entry: self.open_recent(target))
-        self.recent_menu.setEnabled(not self.recent_menu.isEmpty())
-
-    def open_recent(self, entry: str) -> None:
-        """A file opens; a server connects, or, when no password is kept for it
-        (it was for that session only), the Connect dialog asks, filled in."""
-        if is_server_url(entry):
-            if pg_access.password_for(entry) is None:
-                self.connect_to_server(entry)
-                return
-            self.connect_requested.emit(entry)
-        else:
-            self.open_requested.emit(Path(entry))
 
     def load_demo(self, count: int) -> ops.Operation:
         return self.files.load_demo(count)
@@ -508,12 +407,6 @@ class MainWindow(WindowActions, QMainWindow):
             self.bus.announce(Changed.TICKETS)
         self.tray.update()
         self.mail.chores()
-
-    def about(self) -> None:
-        QMessageBox.about(self, self.tr("About Amends"), self.tr(
-            "<h3>Amends {0}</h3><p>Support console for subscription businesses: the Inbox for what we do for "
-            "this customer now, Policies for what we do for the next thousand.</p><p>Database: {1}</p>").format(
-            __version__, self.db.path))
 
     # -- window state --------------------------------------------------------
     def _restore_state(self) -> None:
@@ -550,26 +443,28 @@ class MainWindow(WindowActions, QMainWindow):
             self._tray.icon.hide()
         self.backup_timer.stop()
         self.mail_timer.stop()
-        self.mail.stop_watching()  # the waits for new mail (IDLE) end with the window
+        if self._mail is not None:
+            self._mail.stop_watching()  # the waits for new mail (IDLE) end with the window
         ops.stop_all()  # no worker outlives the window (an import is rolled back)
         if view is not None and view.draft_timer.isActive():
             view.save_draft()  # what was typed is kept
-        self.resolver.save_pending_draft()
-        self.live.stop()
+        if self._resolver is not None:
+            self._resolver.save_pending_draft()
+        if self._live is not None:
+            self._live.stop()
         self.connection.stop()
         super().closeEvent(event)
 
 
-def _url(db: Database) -> str:
-    """The server address (no password) of a PostgreSQL database, "" for a file."""
-    return str(getattr(db, "url", "") or "")
-
-
 def offer_demo_on_first_run(window: MainWindow) -> QDialog | None:
-    """A brand-new, empty database: offer to load demo data once."""
-    if not window.files.is_empty():
-        return None
+    """A brand-new, empty database: offer to load demo data once. (Read
+    without the files controller: this runs before the first paint.)"""
+    from amends.core import tickets
+    from amends.ui.files.controller import DEMO_TICKETS
+
     if settings.get(schema.DEMO_OFFERED, db=window.db.path):
+        return None
+    if tickets.page(window.db, tickets.InboxQuery(status="all"), limit=1)[0]:
         return None
     settings.put(schema.DEMO_OFFERED, True, db=window.db.path)
     box = QMessageBox(QMessageBox.Icon.Question, window.tr("Welcome to Amends"),
@@ -584,26 +479,4 @@ def offer_demo_on_first_run(window: MainWindow) -> QDialog | None:
     box.open()
     return box
 
-
-class PaneStack(QStackedWidget):
-    """The panes, of which only the one shown sets the window's minimum size:
-    a QStackedWidget takes the largest of all, so the Policies pane's height
-    and the Review's controls kept the window from a 1,280 × 720 laptop."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.currentChanged.connect(self._fit)
-
-    def addWidget(self, widget: QWidget) -> int:
-        index = super().addWidget(widget)
-        self._fit()
-        return index
-
-    def _fit(self, *_args) -> None:
-        shown = self.currentWidget()
-        for number in range(self.count()):
-            pane = self.widget(number)
-            policy = QSizePolicy.Policy.Preferred if pane is shown else QSizePolicy.Policy.Ignored
-            pane.setSizePolicy(policy, policy)
-        self.updateGeometry()
 

@@ -29,19 +29,21 @@ class WindowActions:
         return action
 
     def _build_actions(self) -> None:
-        files, mail, views, inbox = self.files, self.mail, self.views, self.inbox
+        # The controllers are reached through the window's properties when an action is used: they
+        # are built on first use (or right after the first paint), the shortcuts work at once.
+        inbox = self.inbox
         self.act_open = self._action("&Open database…", self.choose_database, QKeySequence.StandardKey.Open, "open")
         self.act_connect = self._action("&Connect to server…", self.connect_to_server, None, "connectServer")
         self.act_new = self._action("&New ticket…", self.new_ticket, QKeySequence.StandardKey.New, "newTicket")
-        self.act_demo = self._action("Load &demo data…", files.offer_demo, None, "loadDemo")
-        self.act_import = self._action("&Import…", lambda: files.ask_import(), "Ctrl+I", "import")
+        self.act_demo = self._action("Load &demo data…", lambda: self.files.offer_demo(), None, "loadDemo")
+        self.act_import = self._action("&Import…", lambda: self.files.ask_import(), "Ctrl+I", "import")
         self.act_import.setStatusTip(self.tr("Import Zendesk, Help Scout, Freshdesk or Gorgias exports; customers from "
                                              "Stripe, Recharge, Skio, Cratejoy or Shopify; spreadsheets; mail"))
         self.act_import.setToolTip(self.act_import.statusTip())
-        self.act_export = self._action("&Export…", files.ask_export, "Ctrl+Shift+E", "export")
-        self.act_report = self._action("Quarterly relations &report…", files.ask_report, None, "report")
-        self.act_restore = self._action("&Backups and restore…", files.open_restore, None, "restore")
-        self.act_check = self._action("&Check database…", files.open_check, None, "checkDatabase")
+        self.act_export = self._action("&Export…", lambda: self.files.ask_export(), "Ctrl+Shift+E", "export")
+        self.act_report = self._action("Quarterly relations &report…", lambda: self.files.ask_report(), None, "report")
+        self.act_restore = self._action("&Backups and restore…", lambda: self.files.open_restore(), None, "restore")
+        self.act_check = self._action("&Check database…", lambda: self.files.open_check(), None, "checkDatabase")
         self.act_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "quit")
         self.act_find = self._action("&Find tickets", self.show_search,
                                      [*QKeySequence.keyBindings(QKeySequence.StandardKey.Find), "/"], "find")
@@ -54,11 +56,11 @@ class WindowActions:
         self.act_tags = self._action("&Tags…", self.open_tags, None, "tags")
         self.act_insert_reply = self._action("&Insert saved reply…", self.insert_saved_reply, "Ctrl+Shift+I",
                                              "insertReply")
-        self.act_save_view = self._action("&Save search as view…", views.ask_save_view,
+        self.act_save_view = self._action("&Save search as view…", lambda: self.views.ask_save_view(),
                                           QKeySequence.StandardKey.SaveAs, "saveView")
-        self.act_update_view = self._action("Save search into this &view", views.update_view, None, "updateView")
-        self.act_rename_view = self._action("Re&name view…", views.ask_rename_view, "F2", "renameView")
-        self.act_delete_view = self._action("&Delete view", views.ask_delete_view, None, "deleteView")
+        self.act_update_view = self._action("Save search into this &view", lambda: self.views.update_view(), None, "updateView")
+        self.act_rename_view = self._action("Re&name view…", lambda: self.views.ask_rename_view(), "F2", "renameView")
+        self.act_delete_view = self._action("&Delete view", lambda: self.views.ask_delete_view(), None, "deleteView")
         self.act_view_up = self._action("Move view &up", lambda: inbox.move_view(-1), "Alt+Up", "viewUp")
         self.act_view_down = self._action("Move view do&wn", lambda: inbox.move_view(1), "Alt+Down", "viewDown")
         self.act_refresh = self._action("&Refresh", self.refresh, QKeySequence.StandardKey.Refresh, "refresh")
@@ -72,9 +74,9 @@ class WindowActions:
                                      "take")
         self.act_propose = self._action("Propose &policy change…", self.propose_change, "Ctrl+Shift+P", "propose")
         self.act_about = self._action("&About Amends", self.about, None, "about")
-        self.act_account = self._action("&Mailboxes…", mail.open_mailboxes, None, "mailAccount")
-        self.act_outbox = self._action("&Outbox…", mail.open_outbox, None, "outbox")
-        self.act_fetch = self._action("Fetch &mail", mail.fetch_mail, "F9", "fetchMail")
+        self.act_account = self._action("&Mailboxes…", lambda: self.mail.open_mailboxes(), None, "mailAccount")
+        self.act_outbox = self._action("&Outbox…", lambda: self.mail.open_outbox(), None, "outbox")
+        self.act_fetch = self._action("Fetch &mail", lambda: self.mail.fetch_mail(), "F9", "fetchMail")
         # Keyboard-first triage: single keys while the ticket list has focus
         # (text fields keep their letters: Qt gives typed text priority).
         self.act_next = self._action("&Next ticket", lambda: inbox.move(1), "J", "nextTicket")

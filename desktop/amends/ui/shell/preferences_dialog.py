@@ -1,5 +1,5 @@
 """Preferences: who you are, what you mostly do, notifications, appearance,
-and the mailboxes (their own dialog, desktop/amends/ui/mail/mail_dialogs.py).
+and the mailboxes (their own dialog, desktop/amends/ui/mail/mailboxes_dialog.py).
 The name and role live with the CLI's (desktop/amends/core/identity.py); the rest
 are this machine's settings (QSettings)."""
 
@@ -130,7 +130,7 @@ class PreferencesDialog(QDialog):
         layout.addWidget(buttons)
 
     def open_mailboxes(self) -> QDialog:
-        from amends.ui.mail.mail_dialogs import MailboxesDialog
+        from amends.ui.mail.mailboxes_dialog import MailboxesDialog
 
         self.mailboxes_dialog = MailboxesDialog(self._db, self)
         self.mailboxes_dialog.open()

@@ -70,7 +70,7 @@ def visit_panes(window) -> int:
     """Open every pane once and come back to the inbox: the panes are built
     (and their modules imported) on first use, so a bundle that left out a
     module they need fails here, not in a person's hands."""
-    from amends.ui.shell.main_window import PANES
+    from amends.ui.shell.panes import PANES
 
     for index in (*range(1, len(PANES)), 0):
         window.show_pane(index)
