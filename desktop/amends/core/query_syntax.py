@@ -286,6 +286,8 @@ def fts_expression(terms: list[tuple[str, bool]], *, prefix_last: bool) -> str |
     # The word being typed matches as a prefix from its third letter on: a
     # one- or two-letter prefix matches nearly every ticket and costs ~80 ms
     # on a million of them (benchmarks/bench_triage.py), for nothing useful.
+    # From PREFIX_FROM to 12 letters the prefix is one term of the search
+    # index's prefix indexes (schema V6SEARCH), read newest first.
     if prefix_last and not terms[-1][1] and len(terms[-1][0]) >= PREFIX_FROM:
         parts[-1] += "*"
     return " ".join(parts)

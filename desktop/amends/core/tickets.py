@@ -210,8 +210,11 @@ def _mailbox_names(db: Database) -> list[str]:
 
 
 def _tag_usage(db: Database) -> dict[str, int]:
-    """Every tag's name and how many tickets carry it (counted from the tag index)."""
-    return dict(db.tuples("SELECT g.name, (SELECT count(*) FROM ticket_tags tt WHERE tt.tag_id = g.id) FROM tags g"))
+    """Every tag's name and how many tickets carry it, counted from the tag index up to one past
+    ``query_syntax.MANY_TAGGED``: the search only asks whether a tag is above that (a tag on 100,000 of a
+    million tickets cost 7 ms of CPU of each search counted whole; issue 16)."""
+    return dict(db.tuples("SELECT g.name, (SELECT count(*) FROM (SELECT 1 FROM ticket_tags tt WHERE tt.tag_id = g.id "
+                          "LIMIT ?)) FROM tags g", (query_syntax.MANY_TAGGED + 1,)))
 
 
 def page(db: Database, query: InboxQuery, after: tuple | None = None,

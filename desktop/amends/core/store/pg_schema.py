@@ -200,6 +200,11 @@ def row_trigger(statement: str) -> list[str] | None:
             f"CREATE TRIGGER {name} {when} {event} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"]
 
 
+#: A statement ending ``; -- SQLite only`` has no PostgreSQL form at all: a rebuild of an FTS5 table whose
+#: PostgreSQL side (a tsvector and its GIN index) needs no change (schema V6SEARCH: prefix indexes).
+_SQLITE_ONLY = re.compile(r";\s*--\s*SQLite only\s*$")
+
+
 def translate(version: int) -> list[str]:
     """The PostgreSQL statements of one schema version."""
     from amends.core.store.migrations import statements  # the same splitter as SQLite's
@@ -207,7 +212,7 @@ def translate(version: int) -> list[str]:
     out: list[str] = []
     for raw in statements(SCRIPTS[version]):
         statement = _strip_comments(raw)
-        if not statement:
+        if not statement or _SQLITE_ONLY.search(raw):
             continue
         if statement.startswith("INSERT INTO customer_search (customer_search)"):
             out += OVERRIDES["customer_search:rebuild"]
