@@ -39,6 +39,7 @@ from amends.ui.common.databus import Changed
 from amends.ui.common.messages import show_error
 from amends.ui.inbox.column_fit import SubjectFit
 from amends.ui.inbox.inbox_model import InboxModel
+from amends.ui.inbox.open_ticket import OpenTicketReload
 
 if TYPE_CHECKING:  # built after the first paint: see ticket_view
     from amends.ui.ticket.ticket_view import TicketView
@@ -64,6 +65,7 @@ class InboxPane(QWidget):
         super().__init__(parent)
         self._db = db
         self._applying = False
+        self.open_ticket = OpenTicketReload(db)  # after a change: the open ticket re-read only if it moved
         # hold_ticket(): the first paint first, then the ticket; _focusing: the table is taking the focus
         self._holding = self._held = self._focusing = False
 
@@ -614,7 +616,7 @@ class InboxPane(QWidget):
         self.table.verticalScrollBar().setValue(scroll)
         self._show_hint(self.model.query)
         if self._ticket_view is not None:  # not built yet: nothing shown to re-read
-            self._ticket_view.reload()
+            self.open_ticket.after_change(self._ticket_view)  # only if it may have changed (open_ticket.py)
         self.update_counts()
 
     def _reselect(self, ids: set[int]) -> None:
@@ -673,6 +675,7 @@ class InboxPane(QWidget):
 
     def _open(self, ticket_id: int | None) -> None:
         if ticket_id is None or self.ticket_view.ticket is None or self.ticket_view.ticket.id != ticket_id:
+            self.open_ticket.opening(ticket_id)
             self.ticket_view.show_ticket(ticket_id)
             if ticket_id is not None:
                 self._mark_read(ticket_id)
