@@ -47,3 +47,13 @@ def test_a_newer_schema_on_the_server_is_refused_and_left_untouched(pg_server) -
             for command in (["stats"], ["check"], ["demo", "--tickets", "3"]):
                 assert "newer Amends" in one_line_error(amends("--db", url, *command))
             assert state() == before
+
+
+def test_a_cli_error_on_a_server_names_its_url_with_both_slashes_and_no_password(pg_server, tmp_path) -> None:
+    """``db.path`` of a server is ``Path(url)``: messages printed 'postgresql:/host/db'; they name ``db.location``."""
+    with fresh_database(pg_server) as url:
+        result = amends("--db", url, "backup", str(tmp_path / "copy.db"))
+        assert result.returncode != 0
+        message = one_line_error(result)
+        assert f"{url} is a server database" in message, message
+        assert "postgresql:/" + url.split("://", 1)[1] not in message

@@ -74,8 +74,8 @@ def _refuse_server(db: Database) -> None:
     """A database on a PostgreSQL server has no file to copy (and its ``path`` is
     its URL): say so, instead of writing a folder named after the URL."""
     if _on_server(db):
-        raise DatabaseProblem(f"{db.path} is a server database: the server backs it up (pg_dump or the server's own "
-                              "backups); Amends' backups are copies of a database file.", path=str(db.path),
+        raise DatabaseProblem(f"{db.location} is a server database: the server backs it up (pg_dump or the server's own "
+                              "backups); Amends' backups are copies of a database file.", path=db.location,
                               hint="Ask whoever runs the server, or use pg_dump.")
 
 

@@ -103,7 +103,7 @@ def _write(db: Database, field: str, values: dict[int, Any], *, action: str,
         raise ValidationError([(field, "cannot be edited here")])
     now = clock.now_iso()
     rows, skipped = [], []
-    with db.transaction() as conn:
+    with db.transaction(tickets=values) as conn:  # it reads-then-writes only these tickets' rows
         current = {r["id"]: r for r in conn.execute(
             f"SELECT id, {field} AS value, version, status, updated_at FROM tickets "
             "WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(values)),))}

@@ -134,7 +134,8 @@ def resolve(db: Database, ticket_id: int, policy_version_id: int | None, outcome
     step outcomes, offer, follow-ups, audit) commits together or not at all.
     """
     at = at or clock.now_iso()
-    with db.transaction() as conn:
+    # scoped to the ticket: the policy it reads changes only under the whole-database lock
+    with db.transaction(tickets=(ticket_id,)) as conn:
         checklist = checklist_for(db, ticket_id)
         if expected_version is not None and checklist.ticket_version != expected_version:
             ticket_row = conn.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()

@@ -71,7 +71,7 @@ def queue(db: Database, resolution_id: int, *, at: str | None = None) -> int | N
     inbound = db.scalar("SELECT external_id FROM messages WHERE ticket_id = ? AND direction = 'in' "
                         "AND external_id LIKE '<%>' ORDER BY created_at DESC, id DESC LIMIT 1", (row["ticket_id"],))
     at = at or clock.now_iso()
-    with db.transaction() as conn:
+    with db.transaction(tickets=(row["ticket_id"],)) as conn:
         if conn.execute("SELECT 1 FROM surveys WHERE resolution_id = ?", (resolution_id,)).fetchone():
             return None
         outbox_id, header_id = outbox.queue_mail(conn, db.actor, ticket_id=row["ticket_id"], sender=sender,

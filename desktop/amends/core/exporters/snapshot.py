@@ -32,7 +32,7 @@ def read_snapshot(db: Database) -> Iterator[Database]:
     except sqlite3.Error as error:
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
-        translated = translate(error, str(db.path))
+        translated = translate(error, db.location)
         if translated is error:
             raise
         raise translated from error

@@ -15,11 +15,11 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from amends.core.errors import Busy, Cancelled, DatabaseProblem
 from amends.core.store import location, migrations
@@ -84,6 +84,12 @@ class Database:
     _depth: int = field(default=0, repr=False)
     _waiting: bool = field(default=False, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    @property
+    def location(self) -> str:
+        """Where the database is, as messages name it: the file's path (a
+        server's URL without its password: PostgresDatabase)."""
+        return str(self.path)
 
     # -- opening ---------------------------------------------------------
     @classmethod
@@ -196,6 +202,10 @@ class Database:
         row = self.one(sql, params)
         return None if row is None else row[0]
 
+    #: Whether :meth:`data_version` ignores presence heartbeats (a server's
+    #: counter does; a file's ``PRAGMA data_version`` moves with every commit).
+    data_version_skips_presence: ClassVar[bool] = False
+
     def data_version(self) -> int:
         """Changes when *another* connection commits: cheap to poll."""
         return self.scalar("PRAGMA data_version")
@@ -223,11 +233,15 @@ class Database:
             self._depth -= 1
 
     @contextmanager
-    def transaction(self, *, wait: bool = True) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, wait: bool = True,
+                    tickets: Iterable[int] | None = None) -> Iterator[sqlite3.Connection]:
         """One short ``BEGIN IMMEDIATE`` transaction; nested calls join the
         outer one, so a service can call another and still commit once.
         ``wait=False`` tries once (briefly) and raises :class:`Busy`: for
-        background chores such as presence heartbeats."""
+        background chores such as presence heartbeats. ``tickets``: the only
+        tickets whose rows the transaction reads-then-writes (anything else it
+        only adds to); a server then lets writers of other tickets run beside
+        it (store/postgres.py). A file's write lock is always the whole file."""
         if self.readonly:
             raise known("SQLITE_READONLY", str(self.path))
         with self._lock:

@@ -4,10 +4,15 @@ PostgreSQL server through psycopg 3 (issue 19, docs/SCALING.md).
 Services keep calling ``db.query/one/scalar/tuples`` and ``with
 db.transaction() as conn: conn.execute(...)`` with SQLite SQL; every
 statement goes through :func:`amends.core.store.dialect.to_postgres` (once,
-cached). Writes keep SQLite's semantics on purpose: a transaction first takes
+cached). Writes keep SQLite's semantics by default: a transaction first takes
 one server-wide advisory lock, so writers are serialised exactly as ``BEGIN
 IMMEDIATE`` serialises them on a file (services read-then-write inside a
-transaction and rely on that); finer locks can come once measured.
+transaction and rely on that). A transaction that says which tickets it
+reads-then-writes (``transaction(tickets=...)``: resolving, editing a ticket's
+fields) takes that lock *shared* plus one exclusive lock per ticket instead,
+so writers of different tickets run side by side while two writers of one
+ticket still wait for each other, and every unscoped writer still excludes
+them all (issue 19, 8 writers).
 Errors come back as the ``sqlite3`` classes the services already handle
 (a constraint is an ``IntegrityError`` on both), environment problems as
 :class:`DatabaseProblem` naming the server.
@@ -23,7 +28,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,8 +45,13 @@ log = logging.getLogger(__name__)
 #: Seconds to wait for a server: the first connection, and each reconnection try.
 CONNECT_TIMEOUT = 10
 RECONNECT_TIMEOUT = 3
-#: The advisory lock every write transaction holds (SQLite's one write lock).
+#: The advisory lock every write transaction holds (SQLite's one write lock):
+#: exclusive, or shared by the transactions scoped to some tickets.
 WRITE_LOCK = 0x616D656E  # "amen"
+#: The first key of the per-ticket advisory locks (two-key form: (TICKET_LOCKS, ticket id)).
+TICKET_LOCKS = 0x616D7463  # "amtc"
+#: A transaction scoped to more tickets than this takes the whole-database lock instead.
+MAX_SCOPED_TICKETS = 200
 WAIT_SLICE_SECONDS = 0.2
 #: The table a write statement changes (what a commit's NOTIFY names, store/pg_listen.py).
 _WRITES = re.compile(r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM|"
@@ -139,6 +149,10 @@ def _as_sqlite_error(error: Exception, where: str, sql: str = "", params: Any = 
                                     "changes to the schema need the database's owner.")
     if isinstance(error, psycopg.errors.QueryCanceled):  # an OperationalError too: first
         return sqlite3.OperationalError("interrupted")
+    if isinstance(error, psycopg.errors.DeadlockDetected | psycopg.errors.SerializationFailure):
+        # two writers each waiting for the other's tickets: the server gave up one of them
+        return Busy(f"{where}: another user was changing the same tickets at the same moment; nothing was saved.",
+                    path=where, hint="Try again.")
     if isinstance(error, psycopg.OperationalError):
         state = getattr(error, "sqlstate", None) or ""
         # no SQLSTATE: the client lost the socket; 08…: connection exceptions; 57P01–03: the server shut down
@@ -426,6 +440,13 @@ class PostgresDatabase(Database):
     _changes_seen: int = field(default=0, repr=False)
     _own_commit: int = field(default=-1, repr=False)
     _lost: bool = field(default=False, repr=False)
+    #: the tickets the open transaction locked; None: the whole database (or none open)
+    _scope: frozenset[int] | None = field(default=None, repr=False)
+
+    @property
+    def location(self) -> str:
+        """The server's URL without its password (``path`` is that URL as a Path: one slash lost)."""
+        return redact(self.url)
 
     @property
     def _pg(self) -> Connection:
@@ -542,8 +563,13 @@ class PostgresDatabase(Database):
         return pg_listen.ChangeListener(self.url, on_change, on_state, ignore_pid=self.backend_pid,
                                         retry_seconds=retry_seconds, where=redact(self.url)).start()
 
+    #: the change counter below is in commit order and not moved by presence heartbeats
+    data_version_skips_presence = True
+
     def data_version(self) -> int:
-        """Changes when *another* connection commits a write (a counter every write bumps)."""
+        """Changes when *another* connection commits a write other than a presence
+        heartbeat (a counter those writes bump, serialised at commit: in commit
+        order, unlike ids, when writers of different tickets run side by side)."""
         now = self._changes()
         if now != self._own_commit:
             self._changes_seen = now
@@ -554,25 +580,30 @@ class PostgresDatabase(Database):
         return _version(self._pg)
 
     @contextmanager
-    def transaction(self, *, wait: bool = True) -> Iterator[Any]:
+    def transaction(self, *, wait: bool = True, tickets: Iterable[int] | None = None) -> Iterator[Any]:
+        """One write transaction (see :meth:`Database.transaction`). ``tickets``:
+        the only tickets whose rows it reads-then-writes (its other writes only
+        add rows); then only writers of the same tickets, and unscoped writers,
+        wait for it. A nested call widens the outer one's locks if it needs more."""
+        scope = _scope(tickets)
         with self._lock:
             if self._depth:
+                self._widen(scope)
                 with self._joined() as conn:
                     yield conn
                 return
             self._ensure_connected()
             try:
-                self._begin(patient=wait)
+                self._begin(patient=wait, scope=scope)
             except ConnectionLost as error:
                 self._lost_now(error)
                 raise
             self._depth = 1
+            self._scope = scope
             self._pg.written = set()
             try:
                 yield self.conn
-                written = set(self._pg.written or ())  # before the counter's own UPDATE adds itself
-                row = self._pg.execute("UPDATE amends_changes SET n = n + 1 RETURNING n").fetchone()
-                self._notify(int(row[0]), written)
+                written = set(self._pg.written or ())
             except BaseException as error:
                 self._depth = 0
                 self._pg.written = None
@@ -582,12 +613,11 @@ class PostgresDatabase(Database):
             self._depth = 0
             self._pg.written = None
             try:
-                self._pg.execute("COMMIT")
+                self._own_commit = self._commit(written)
             except BaseException as error:
                 self._lost_now(error)
                 self._rollback()
                 raise
-            self._own_commit = int(row[0])
 
     def _rollback(self) -> None:
         """After a failed write; on a connection the server dropped there is nothing to roll back."""
@@ -595,52 +625,110 @@ class PostgresDatabase(Database):
         if not (raw.closed or raw.broken) and self._pg.in_transaction:
             raw.execute("ROLLBACK")
 
-    def _notify(self, change: int, written: set[str]) -> None:
-        """One NOTIFY for this commit, saying what it changed; the server
-        delivers it when (and only if) the transaction commits."""
+    def _commit(self, written: set[str]) -> int:
+        """Count the change, NOTIFY what it changed and COMMIT: one round trip.
+
+        The change counter's row is updated last and in the same message as the
+        COMMIT, so concurrent writers queue on it (and on the server's notify
+        lock, taken at commit) only for the commit itself, not for their work.
+        The NOTIFY is delivered when (and only if) the transaction commits.
+        Returns the counter's value after this commit."""
+        from psycopg import sql
+
         tables = () if "*" in written else written
-        self._pg.raw.execute("SELECT pg_notify(%s, %s)",
-                             (pg_listen.CHANNEL, pg_listen.payload(change, self.backend_pid, self.actor, tables)))
+        text = pg_listen.payload(0, self.backend_pid, self.actor, tables)
+        # a presence heartbeat is no change to the data: the counter stays (data_version, live.py)
+        counted = "SELECT n FROM amends_changes" if written == {"presence"} else \
+            "UPDATE amends_changes SET n = n + 1 RETURNING n"
+        query = sql.SQL("WITH c AS (" + counted + ") "
+                        "SELECT c.n, pg_notify({}, jsonb_set({}::jsonb, '{{n}}', to_jsonb(c.n))::text) FROM c; "
+                        "COMMIT").format(sql.Literal(pg_listen.CHANNEL), sql.Literal(text))
+        try:
+            row = self._pg.raw.execute(query).fetchone()
+        except Exception as error:
+            if _is_psycopg(error):
+                raise _as_sqlite_error(error, self._pg.where) from error
+            raise
+        return int(row[0])
 
-    def _begin(self, patient: bool) -> None:
-        """BEGIN and the write lock, waiting in slices and asking ``waiter`` like SQLite's Database.
+    def _lock_statement(self, scope: frozenset[int] | None) -> str:
+        """The SQL that takes a transaction's write locks (blocking): the database
+        lock, exclusive; or shared plus each ticket's, in id order (no two scoped
+        writers wait for each other in a circle)."""
+        if scope is None:
+            return f"SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+        ids = ",".join(str(i) for i in sorted(scope))
+        return (f"SELECT pg_advisory_xact_lock_shared({WRITE_LOCK}), (SELECT count(pg_advisory_xact_lock("
+                f"{TICKET_LOCKS}, id)) FROM (SELECT unnest(ARRAY[{ids}]::int[]) AS id ORDER BY 1) AS t)")
 
-        A free lock is taken at once (one round trip). Otherwise the wait *blocks* on
-        the server for a slice at a time (``lock_timeout``), so the lock goes to the
-        next writer the moment it is released, in the order they asked: polling it
+    def _widen(self, scope: frozenset[int] | None) -> None:
+        """A nested transaction that needs more than the outer one locked takes it now."""
+        held = self._scope
+        if held is None:
+            return  # the whole database is held already
+        if scope is None:
+            log.info("a write scoped to tickets %s also writes outside them: taking the whole database",
+                     sorted(held))
+            self._lock_wait(self._lock_statement(None), patient=True, started=time.monotonic())
+            self._scope = None
+        elif not scope <= held:
+            self._lock_wait(self._lock_statement(scope - held), patient=True, started=time.monotonic())
+            self._scope = held | scope
+
+    def _begin(self, patient: bool, scope: frozenset[int] | None = None) -> None:
+        """BEGIN and the write locks, waiting in slices and asking ``waiter`` like SQLite's Database.
+
+        Free locks are taken at once, with the BEGIN, in one round trip. Otherwise the wait
+        *blocks* on the server for a slice at a time (``lock_timeout``), so the lock goes to
+        the next writer the moment it is released, in the order they asked: polling it
         with sleeps in between left it idle between writers (8 writer processes:
         13 resolutions/s against 224 for the same rows raw, benchmarks/bench_postgres.py)."""
+        started = time.monotonic()
+        self._lock_wait(self._lock_statement(scope), patient, started, begin=True)
+
+    def _lock_wait(self, statement: str, patient: bool, started: float, *, begin: bool = False) -> None:
+        """Run the blocking ``statement`` in ``lock_timeout`` slices inside the open
+        transaction (opened first, in the same round trip, when ``begin``), until
+        it has its locks; Busy or Cancelled (rolled back) otherwise."""
         import psycopg
 
-        started = time.monotonic()
         raw = self._pg.raw
-        self._pg.execute("BEGIN")
-        if raw.execute("SELECT pg_try_advisory_xact_lock(%s)", (WRITE_LOCK,)).fetchone()[0]:
-            return
+        tries = 0
         while True:
             elapsed = time.monotonic() - started
-            if elapsed >= self.write_wait_seconds or not patient:
-                self._pg.raw.execute("ROLLBACK")
-                raise Busy(f"{self.path}: another user kept the database busy for {elapsed:.0f} s; nothing was saved.",
-                           path=str(self.path), hint="Try again in a moment.")
-            if self.waiter is not None and not self.waiter(elapsed):
-                self._pg.raw.execute("ROLLBACK")
-                raise Cancelled("You stopped waiting for the other user; nothing was saved.")
-            slice_ms = max(1, int(1000 * min(WAIT_SLICE_SECONDS, self.write_wait_seconds - elapsed)))
+            if tries:
+                if elapsed >= self.write_wait_seconds or not patient:
+                    raw.execute("ROLLBACK")
+                    raise Busy(f"{self.location}: another user kept the database busy for {elapsed:.0f} s; "
+                               "nothing was saved.", path=self.location, hint="Try again in a moment.")
+                if self.waiter is not None and not self.waiter(elapsed):
+                    raw.execute("ROLLBACK")
+                    raise Cancelled("You stopped waiting for the other user; nothing was saved.")
+            slice_s = min(WAIT_SLICE_SECONDS, max(0.001, self.write_wait_seconds - elapsed))
+            slice_ms = max(1, int(1000 * (slice_s if patient else min(slice_s, 0.05))))
+            opening = "BEGIN; " if begin and not tries else ""
+            tries += 1
             try:  # one round trip; a timeout undoes the savepoint, and the SET LOCAL with it
-                raw.execute(f"SAVEPOINT amends_lock_wait; SET LOCAL lock_timeout = {slice_ms}; "
-                            f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+                raw.execute(f"{opening}SAVEPOINT amends_lock_wait; SET LOCAL lock_timeout = {slice_ms}; "
+                            f"{statement}; RELEASE SAVEPOINT amends_lock_wait; SET LOCAL lock_timeout TO DEFAULT")
             except psycopg.errors.LockNotAvailable:
                 raw.execute("ROLLBACK TO SAVEPOINT amends_lock_wait")
                 continue
             except psycopg.Error as error:  # e.g. interrupted (Cancel) while waiting: nothing was saved
                 raw.execute("ROLLBACK")
                 raise _as_sqlite_error(error, self._pg.where) from error
-            raw.execute("RELEASE SAVEPOINT amends_lock_wait; SET LOCAL lock_timeout TO DEFAULT")
             return
 
     def interrupt(self) -> None:
         self._pg.interrupt()
+
+
+def _scope(tickets: Iterable[int] | None) -> frozenset[int] | None:
+    """The tickets a transaction locks, or None for the whole database (unscoped, or too many)."""
+    if tickets is None:
+        return None
+    scope = frozenset(int(t) for t in tickets)
+    return scope if 0 < len(scope) <= MAX_SCOPED_TICKETS else None
 
 
 def _version(conn: Connection) -> int:

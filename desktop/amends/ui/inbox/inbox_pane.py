@@ -40,6 +40,7 @@ from amends.ui.inbox.column_fit import SubjectFit
 from amends.ui.inbox.inbox_model import InboxModel
 from amends.ui.inbox.ticket_side import TICKET_STRETCH, TicketSide
 from amends.ui.inbox.views_sidebar import ViewsSidebar
+from amends.ui.inbox.open_ticket import OpenTicketReload
 
 if TYPE_CHECKING:  # built after the first paint: see ticket_view
     from amends.ui.ticket.ticket_view import TicketView
@@ -63,6 +64,7 @@ class InboxPane(TicketSide, ViewsSidebar, QWidget):
         super().__init__(parent)
         self._db = db
         self._applying = False
+        self.open_ticket = OpenTicketReload(db)  # after a change: the open ticket re-read only if it moved
         # hold_ticket(): the first paint first, then the ticket; _focusing: the table is taking the focus
         self._holding = self._held = self._focusing = False
 
@@ -331,7 +333,7 @@ class InboxPane(TicketSide, ViewsSidebar, QWidget):
         self.table.verticalScrollBar().setValue(scroll)
         self._show_hint(self.model.query)
         if self._ticket_view is not None:  # not built yet: nothing shown to re-read
-            self._ticket_view.reload()
+            self.open_ticket.after_change(self._ticket_view)  # only if it may have changed (open_ticket.py)
         self.update_counts()
 
     def _reselect(self, ids: set[int]) -> None:

@@ -74,6 +74,7 @@ class TicketSide:
 
     def _open(self, ticket_id: int | None) -> None:
         if ticket_id is None or self.ticket_view.ticket is None or self.ticket_view.ticket.id != ticket_id:
+            self.open_ticket.opening(ticket_id)  # what it looked like when opened (inbox/open_ticket.py)
             self.ticket_view.show_ticket(ticket_id)
             if ticket_id is not None:
                 self._mark_read(ticket_id)

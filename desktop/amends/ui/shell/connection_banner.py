@@ -59,7 +59,7 @@ class ConnectionBanner(QObject):
             self.label.setText("⚠ " + self.tr(
                 "The connection to {0} is lost. Nothing you type is lost: drafts are kept on this computer until "
                 "the server is back. Amends reconnects by itself (trying every {1} s); changes made meanwhile are "
-                "refused with a message.").format(html.escape(str(self.db.path)), RETRY_MS // 1000))
+                "refused with a message.").format(html.escape(self.db.location), RETRY_MS // 1000))
             self.label.show()
             if not self.retry.isActive():
                 self.retry.start()
@@ -76,7 +76,7 @@ class ConnectionBanner(QObject):
             log.warning("drafts kept on this computer not moved yet: %s", error)
             moved = 0
         self.bus.status.emit(self.tr("Connected again to {0}{1}.").format(
-            self.db.path, self.tr("; {0} draft(s) kept here are saved").format(moved) if moved else ""), 8000)
+            self.db.location, self.tr("; {0} draft(s) kept here are saved").format(moved) if moved else ""), 8000)
         self.bus.announce(Changed.EVERYTHING)
 
     def try_again(self) -> None:

@@ -114,6 +114,8 @@ class LiveUpdates(QObject):
                 return
             version = self.db.data_version()
             if version == self.data_version:
+                if self.db.data_version_skips_presence:  # a server's counter: heartbeats do not move it
+                    self.show_presence()
                 return
             self.data_version = version
             mark = audit.latest_id(self.db)
@@ -124,7 +126,10 @@ class LiveUpdates(QObject):
         if cookie != self.schema_cookie:
             self.schema_cookie = cookie
             self.schema_changed.emit()
-        if mark != self.audit_mark:
+        # On a server the audit ids of two writers of different tickets need not come in commit
+        # order (a smaller id can commit after a larger one was seen): its change counter, which
+        # presence does not move, decides there.
+        if mark != self.audit_mark or self.db.data_version_skips_presence:
             self.audit_mark = mark
             self.last_change_via = via
             self.bus.announce(Changed.EVERYTHING)

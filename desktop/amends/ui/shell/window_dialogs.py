@@ -168,4 +168,4 @@ class WindowDialogs:
         QMessageBox.about(self, self.tr("About Amends"), self.tr(
             "<h3>Amends {0}</h3><p>Support console for subscription businesses: the Inbox for what we do for "
             "this customer now, Policies for what we do for the next thousand.</p><p>Database: {1}</p>").format(
-            __version__, self.db.path))
+            __version__, self.db.location))
