@@ -38,9 +38,9 @@ from amends.ui.common.databus import Changed
 from amends.ui.common.messages import show_error
 from amends.ui.inbox.column_fit import SubjectFit
 from amends.ui.inbox.inbox_model import InboxModel
+from amends.ui.inbox.open_ticket import OpenTicketReload
 from amends.ui.inbox.ticket_side import TICKET_STRETCH, TicketSide
 from amends.ui.inbox.views_sidebar import ViewsSidebar
-from amends.ui.inbox.open_ticket import OpenTicketReload
 
 if TYPE_CHECKING:  # built after the first paint: see ticket_view
     from amends.ui.ticket.ticket_view import TicketView
