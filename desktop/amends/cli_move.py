@@ -52,8 +52,17 @@ class Bar:
         self.table = ""
 
     def __call__(self, table: str, rows: int, done: int, whole: int, tables: int, all_tables: int) -> None:
-        if table == "verify":
-            self._line(f"verifying {done:,} rows in {all_tables} tables …", end=True)
+        if table == "verify":  # (rows done: rows of the target read back and compared so far)
+            if tables == 0:
+                self._line(f"verifying {whole:,} rows in {all_tables} tables …", end=not self.tty)
+            elif self.tty:
+                self._line(f"verifying rows: table {tables + 1}/{all_tables}, {done:,}/{whole:,} rows")
+            return
+        if table == "export":  # (rows: records of the two exports compared so far)
+            if self.tty:
+                self._line(f"verifying the exports: {rows:,} records equal so far")
+            elif rows % 100_000 == 0:
+                print(f"verifying the exports: {rows:,} records equal so far", file=sys.stderr, flush=True)
             return
         if not self.tty:  # a line when a table starts and every 100,000 rows
             if table != self.table or (rows and rows % 100_000 == 0):
@@ -68,6 +77,12 @@ class Bar:
         filled = int(WIDTH * done / whole) if whole else WIDTH
         self._line(f"[{'#' * filled}{'.' * (WIDTH - filled)}] {tables + 1}/{all_tables} tables, "
                    f"{done:,}/{whole:,} rows  {table}")
+
+    def end(self) -> None:
+        """Leave the redrawn line (a terminal) so that what follows starts on its own."""
+        if self.tty:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
 
     def _line(self, text: str, end: bool = False) -> None:
         if self.tty:
@@ -88,10 +103,12 @@ def run(args: argparse.Namespace) -> int:
     move.refuse_target(target)  # before the source is even opened (or upgraded)
     move.refuse_source(source)
     db = open_database(source, identity.current_actor(), create=False)
+    bar = Bar()
     try:
-        report = move.move(db, target, identity.current_actor(), progress=Bar())
+        report = move.move(db, target, identity.current_actor(), progress=bar)
     finally:
         db.close()
+        bar.end()
     print(f"Moved {report.rows:,} rows in {len(report.tables)} tables from {postgres.redact(source)} to "
           f"{postgres.redact(target)} in {report.copy_seconds:.1f} s ({report.rows_per_second:,.0f} rows/s); "
           f"verified (row counts, every row, the exports) in {report.verify_seconds:.1f} s.")

@@ -36,8 +36,26 @@ def _step(row) -> dict:
 def document(db: Database) -> dict:
     """The whole database as one document, read from one snapshot (the
     lookups made first must still hold for the rows read last)."""
+    doc: dict = {}
+    for key, index, value in records(db):
+        if index is None:
+            doc[key] = value
+        else:
+            doc.setdefault(key, []).append(value)
+    doc.setdefault("saved_replies", [])  # always there, even empty (customers, policies, tickets are made empty)
+    return doc
+
+
+#: One part of the document: (key, None, value) for a single value, (key, index, item) for each item of a list.
+Record = tuple[str, int | None, Any]
+
+
+def records(db: Database) -> Iterator[Record]:
+    """The document part by part, in the document's order, read from one snapshot:
+    what ``document`` assembles, for a reader that must not hold a whole database's
+    document at once (``amends move`` compares two exports record by record)."""
     with read_snapshot(db):
-        return _document(db)
+        yield from _records(db)
 
 
 def write_document(db: Database, out: Path, *, force: bool = False) -> int:
@@ -84,14 +102,17 @@ def _tickets(db: Database) -> Iterator[tuple[Any, list, Any, list]]:
             yield t, messages.get(t["id"], []), r, [] if r is None else steps.get(r["id"], [])
 
 
-def _document(db: Database) -> dict:
+def _records(db: Database) -> Iterator[Record]:
     customer_refs = {r["id"]: r["ref"] or f"c{r['id']}" for r in db.query("SELECT id, ref FROM customers")}
     policy_refs = {r["id"]: r["ref"] or f"p{r['id']}" for r in db.query("SELECT id, ref FROM policies")}
-    doc: dict = {"format": "amends", "version": FORMAT_VERSION, "customers": [], "policies": [], "tickets": []}
+    yield "format", None, "amends"
+    yield "version", None, FORMAT_VERSION
+    for key in ("customers", "policies", "tickets"):  # present even when empty
+        yield key, None, []
     all_subs: dict[int, list] = {}
     for s in db.query("SELECT * FROM subscriptions ORDER BY customer_id, started_at DESC, id DESC"):
         all_subs.setdefault(s["customer_id"], []).append(s)
-    for c in db.query("SELECT * FROM customers ORDER BY id"):
+    for n, c in enumerate(db.query("SELECT * FROM customers ORDER BY id")):
         subs = all_subs.get(c["id"], [])
         sub = subs[0] if subs else None
         entry = {
@@ -106,9 +127,9 @@ def _document(db: Database) -> dict:
                                        "cancelled_at": s["cancelled_at"],
                                        **{k: s[k] for k in _SUBSCRIPTION_EXTRAS if s[k] is not None}}
                                       for s in reversed(subs)]
-        doc["customers"].append(entry)
+        yield "customers", n, entry
     version_keys = {}
-    for p in db.query("SELECT * FROM policies ORDER BY id"):
+    for n, p in enumerate(db.query("SELECT * FROM policies ORDER BY id")):
         versions = []
         for v in db.query("SELECT * FROM policy_versions WHERE policy_id = ? ORDER BY number", (p["id"],)):
             version_keys[v["id"]] = (policy_refs[p["id"]], v["number"])
@@ -121,7 +142,7 @@ def _document(db: Database) -> dict:
                  "segment": p["segment"], "versions": versions}
         if p["plan"]:
             entry["plan"] = p["plan"]
-        doc["policies"].append(entry)
+        yield "policies", n, entry
     ticket_refs = {r["id"]: r["ref"] or f"t{r['id']}" for r in db.query("SELECT id, ref FROM tickets")}
     ticket_tags: dict[int, list[str]] = {}
     for ticket_id, name in db.tuples("SELECT tt.ticket_id, g.name FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id "
@@ -129,7 +150,7 @@ def _document(db: Database) -> dict:
         ticket_tags.setdefault(ticket_id, []).append(name)
     with_files = {r[0] for r in db.tuples("SELECT DISTINCT m.ticket_id FROM attachments a "
                                           "JOIN messages m ON m.id = a.message_id")}
-    for t, ticket_messages, r, steps in _tickets(db):
+    for n, (t, ticket_messages, r, steps) in enumerate(_tickets(db)):
         files = attachments.for_ticket(db, t["id"]) if t["id"] in with_files else {}
         messages = []
         for m in ticket_messages:
@@ -160,11 +181,9 @@ def _document(db: Database) -> dict:
             entry["snoozed_until"] = t["snoozed_until"]
         if t["merged_into"]:
             entry["merged_into"] = ticket_refs.get(t["merged_into"])
-        doc["tickets"].append(entry)
-    found_tags = [{"name": name, "colour": colour} for name, colour in db.tuples(
-        "SELECT name, colour FROM tags ORDER BY name COLLATE NOCASE")]
-    if found_tags:
-        doc["tags"] = found_tags
-    doc["saved_replies"] = [{"name": name, "body": body, "step": step} for name, body, step in db.tuples(
-        "SELECT name, body, step_type FROM saved_replies ORDER BY name COLLATE NOCASE")]
-    return doc
+        yield "tickets", n, entry
+    for n, (name, colour) in enumerate(db.tuples("SELECT name, colour FROM tags ORDER BY name COLLATE NOCASE")):
+        yield "tags", n, {"name": name, "colour": colour}  # the key only when there are tags
+    for n, (name, body, step) in enumerate(db.tuples(
+            "SELECT name, body, step_type FROM saved_replies ORDER BY name COLLATE NOCASE")):
+        yield "saved_replies", n, {"name": name, "body": body, "step": step}
