@@ -66,3 +66,18 @@ def test_insecure_mail_refused_by_the_core_shows_next_to_its_field(qtbot, db):
     assert dialog.isVisible(), "not accepted"
     assert outbox.account(db) is None, "nothing saved"
     assert dialog.security_problem.isVisible() and "smtp.example.com" in dialog.security_problem.text()
+
+
+def test_the_reason_under_the_field_is_shown_whole_not_clipped(qtbot, db):
+    """Seen in the screenshots: the wrapped reason's last line ("choose SSL or
+    STARTTLS") was cut off, the dialog grown to a narrower width's height."""
+    dialog = AccountDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.host.setText("localhost")
+    dialog.security.setCurrentIndex(dialog.security.findData("none"))
+    dialog.host.setText("smtp.example.com")
+    qtbot.wait(50)  # the layout settles
+    label = dialog.security_problem
+    assert label.height() >= label.heightForWidth(label.width()), (label.height(), label.width())

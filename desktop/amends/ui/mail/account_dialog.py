@@ -204,7 +204,10 @@ class AccountDialog(QDialog):
                 label = self._security_fields[field][2]
                 label.setText(f"⚠ {prefix}{reason}")
                 label.show()
-        self.adjustSize()  # a wrapped problem gets its height
+        self.adjustSize()  # a wrapped problem gets its height...
+        layout = self.layout()  # ...at the width it is shown at (adjustSize alone took a narrower one and
+        if layout is not None and layout.hasHeightForWidth():  # clipped its last line)
+            self.resize(self.width(), max(self.height(), layout.totalHeightForWidth(self.width())))
 
     def accept(self) -> None:
         for _host, _choice, problem in self._security_fields.values():
