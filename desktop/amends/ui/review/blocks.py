@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -57,6 +58,21 @@ class PaneBlocks:
         for widget in widgets:
             layout.addWidget(widget, 1)
         return row
+
+    @staticmethod
+    def _grid(*rows: tuple[QWidget, ...]) -> QWidget:
+        """Widgets in rows of a grid; a row of one widget spans the whole width."""
+        box = QWidget()
+        layout = QGridLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        columns = max(len(row) for row in rows)
+        for r, row in enumerate(rows):
+            if len(row) == 1:
+                layout.addWidget(row[0], r, 0, 1, columns)
+            else:
+                for c, widget in enumerate(row):
+                    layout.addWidget(widget, r, c)
+        return box
 
     def _section(self, title: str, text: str, widgets: list[QWidget]) -> QGroupBox:
         box = QGroupBox(self.tr(title))

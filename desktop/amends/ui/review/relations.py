@@ -8,7 +8,7 @@ buttons turn a theme into a rule or a proposal."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from amends.core import rules
 from amends.core.errors import AmendsError
@@ -94,13 +94,7 @@ class RelationsSections:
             "The causes a category mixes together: phrases many of its tickets share (subjects and first "
             "customer messages), against the previous period of the same length, and whether a rule or policy "
             "names them. Double-click for the tickets.", [self.themes, self._theme_buttons]))
-        saves_row = QWidget()
-        saves_grid = QGridLayout(saves_row)
-        saves_grid.setContentsMargins(0, 0, 0, 0)
-        saves_grid.addWidget(self.saves_chart, 0, 0)
-        saves_grid.addWidget(self.saves, 0, 1)
-        saves_grid.addWidget(self.saves_by_actor, 1, 0)
-        saves_grid.addWidget(self.saves_by_version, 1, 1)
+        saves_row = self._grid((self.saves_chart, self.saves), (self.saves_by_actor, self.saves_by_version))
         sections.append(self._section(
             "What save offers save",
             "Customers who wanted to leave (a cancellation ticket, or any save offer) in the period, by what "

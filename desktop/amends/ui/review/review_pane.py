@@ -18,7 +18,6 @@ from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -212,14 +211,8 @@ class ReviewPane(PaneBlocks, RelationsSections, Drilling, QWidget):
             "Categories that keep producing tickets while no policy covers them, or whose rate did not fall "
             "after the last policy change.", [self._side_by_side(self.recurring_chart, self.trend_chart),
                                               self.recurring]))
-        offers_row = QWidget()
-        offers_grid = QGridLayout(offers_row)
-        offers_grid.setContentsMargins(0, 0, 0, 0)
-        offers_grid.addWidget(self.offers_percent_chart, 0, 0)
-        offers_grid.addWidget(self.offers_credit_chart, 0, 1)
-        offers_grid.addWidget(self.offers, 1, 0)
-        offers_grid.addWidget(self.consistency, 1, 1)
-        offers_grid.addWidget(self.skipped, 2, 0, 1, 2)
+        offers_row = self._grid((self.offers_percent_chart, self.offers_credit_chart), (self.offers, self.consistency),
+                                (self.skipped,))
         grid.addWidget(self._section(
             "2. Inconsistent recovery offers",
             "What each person offers for the same problem, offers outside the approved range, and skipped steps.",
