@@ -9,11 +9,25 @@ from amends.core import demo
 from amends.core.store import Database
 from amends.core.workspace import open_database
 from amends.ui.shell.main_window import MainWindow
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtWidgets import QWidget
 
 from tests.conftest import ACTOR
 
 DEMO_NOW = datetime(2026, 11, 1, tzinfo=UTC)   # the same demo as tests/conftest.py's demo_db
+
+
+@pytest.fixture(autouse=True)
+def no_keys_held(qtbot) -> None:
+    """Every UI test starts with no modifier key held. Qt keeps the modifiers
+    of the last key event for the whole process: after an earlier test's
+    Ctrl+key, ``selectRow`` toggled instead of selecting (Qt reads the held
+    keys to choose), which failed a later test only when xdist ran it after
+    such a test in the same worker."""
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    for key in (Qt.Key.Key_Control, Qt.Key.Key_Shift, Qt.Key.Key_Alt, Qt.Key.Key_Meta):
+        qtbot.keyRelease(widget, key)
 
 
 @pytest.fixture(scope="session")
