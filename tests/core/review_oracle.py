@@ -7,9 +7,12 @@ construction: they are the definitions."""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from statistics import median
 
+from amends.core import costs, money
+from amends.core.billing import in_force_of_ticket
 from amends.core.insights.period import Period
 from amends.core.insights.records import Consistency, OfferSpread, OfferTotal, SkippedStep
 from amends.core.store import Database
@@ -58,3 +61,51 @@ def figures(db: Database, period: Period) -> dict:
         "by_actor": tuple(OfferSpread(a, c, len(v), min(v), median(v), max(v)) for (a, c), v in sorted(values.items())),
         "skipped": tuple(SkippedStep(*r) for r in db.tuples(SKIPPED, window)),
     }
+
+
+#: Schema 6's money of recovery, from the rows (before V7RESOL's per-day sums): each priced resolution
+#: joined to its ticket and the subscription in force when the ticket was opened.
+MONEY = f"""SELECT r.category, r.offer_kind, r.offer_value, r.replacements, r.refunds, s.price_minor, s.currency
+FROM resolutions r JOIN tickets t ON t.id = r.ticket_id
+LEFT JOIN subscriptions s ON s.id = {in_force_of_ticket('t')}
+WHERE r.resolved_at >= :start AND r.resolved_at < :end{{only}}
+  AND (r.offer_value IS NOT NULL OR r.replacements > 0 OR r.refunds > 0)"""
+
+
+def recovery_money(db: Database, period: Period,
+                   policy_id: int | None = None) -> dict[str, tuple[dict[str, float], bool, int]]:
+    """insights.resolutions.recovery_money as schema 6 computed it, row by row."""
+    only = ("" if policy_id is None else
+            " AND r.policy_version_id IN (SELECT id FROM policy_versions WHERE policy_id = :policy)")
+    set_costs = costs.replacement_costs(db)
+    minor: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    estimated: dict[str, bool] = defaultdict(bool)
+    unpriced: dict[str, int] = defaultdict(int)
+    for category, kind, value, replacements, refunds, price, currency in db.tuples(
+            MONEY.format(only=only), {"start": period.start, "end": period.end, "policy": policy_id}):
+        sums = minor[category]
+        if value is not None and not math.isfinite(value):
+            unpriced[category] += 1
+        elif value is not None:
+            if kind == "percent_next_cycle" and price is not None and currency:
+                sums[currency] += price * value / 100
+            elif kind == "account_credit" and currency:
+                sums[currency] += value * 10 ** money.exponent(currency)
+            else:
+                unpriced[category] += 1
+        if replacements:
+            cost = set_costs.get(category)
+            if cost is not None:
+                sums[cost.currency] += cost.minor * replacements
+                estimated[category] = True
+            else:
+                unpriced[category] += replacements
+        if refunds:
+            if price is not None and currency:
+                sums[currency] += price * refunds
+                estimated[category] = True
+            else:
+                unpriced[category] += refunds
+    return {category: ({c: money.from_minor(round(m), c) for c, m in sorted(minor[category].items())},
+                       estimated[category], unpriced[category])
+            for category in set(minor) | set(unpriced)}

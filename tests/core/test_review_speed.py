@@ -63,7 +63,7 @@ def test_a_periods_resolution_figures_read_the_daily_sums(tmp_path):
     """P16REVIEW (schema 6): the grouped counts, the offer values (for the medians) and the skipped steps read
     a range of days of the sums the triggers keep (~90 rows a quarter and kind), not the ~236,000 index
     entries of a quarter's resolutions at 1,000,000 tickets that schema 5's covering indexes still read; the
-    offers out of range read only their few rows, and the money figures the covering index of schema 5."""
+    offers out of range read only their few rows; the money figures (schema 7) their own per-day sums."""
     plans = _resolution_plans(tmp_path)
     grouped = next(p for p in plans.values() if "review_resolution_days" in p)
     assert "SEARCH review_resolution_days USING PRIMARY KEY (day>? AND day<?)" in grouped, grouped
@@ -72,11 +72,12 @@ def test_a_periods_resolution_figures_read_the_daily_sums(tmp_path):
     skipped = next(p for p in plans.values() if "review_skipped_days" in p)
     assert "SEARCH review_skipped_days USING PRIMARY KEY (day>? AND day<?)" in skipped, skipped
     rows = {s: p for s, p in plans.items() if " resolutions" in p or " r USING" in p or "SCAN r" in p}
-    assert len(rows) == 2, f"only the out-of-range offers and the money read resolutions: {list(rows)}"
+    assert len(rows) == 1, f"only the out-of-range offers read resolutions: {list(rows)}"
     out = next(p for s, p in plans.items() if s.startswith("SELECT r.ticket_id, t.ref"))
     assert "resolutions_out_of_range" in out, out
-    money = next(p for s, p in plans.items() if s.startswith("SELECT r.category, r.offer_kind, r.offer_value"))
-    assert "SEARCH r USING COVERING INDEX resolutions_period" in money, money
+    # V7RESOL (schema 7): the money from its own per-day sums, no longer each resolution, ticket and subscription
+    money = next(p for p in plans.values() if "review_money_days" in p)
+    assert "SEARCH review_money_days USING PRIMARY KEY (day>? AND day<?)" in money, money
 
 
 def test_the_tickets_with_a_message_in_the_period_are_an_index_range(tmp_path):

@@ -3,8 +3,10 @@
 The counts, offer values and skipped steps come from per-day sums that
 schema 6's triggers keep in the transaction writing each resolution
 (resolutions are immutable; issue 16: a quarter is ~236,000 resolutions at
-1,000,000 tickets); the few offers out of range and the money figures (which
-follow the subscription stamped on the ticket, and its price) from the rows.
+1,000,000 tickets); the money figures, which follow the subscription stamped
+on the ticket and its price, from schema 7's per-day sums, which triggers
+also correct when a stamp or a price changes; the few offers out of range
+from the rows.
 
 Offers belong to the period in which they were made (the resolution time).
 Per category and person: count, minimum, median and maximum offer; every
@@ -23,11 +25,9 @@ without a price to go by, is counted as ``unpriced``.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 
 from amends.core import costs, money
-from amends.core.billing import in_force_of_ticket
 from amends.core.insights.period import Period
 from amends.core.insights.records import (
     Checklist,
@@ -125,52 +125,47 @@ def resolution_figures(db: Database, period: Period) -> ResolutionFigures:
     return ResolutionFigures(offers, checklist, recovery_cost)
 
 
-#: The priced resolutions of a period: the subscription in force when the ticket was opened is
-#: its stamp (billing.in_force_of_ticket: computed for a ticket not stamped yet).
-RECOVERY_MONEY_SQL = f"""SELECT r.category, r.offer_kind, r.offer_value, r.replacements, r.refunds, s.price_minor,
-       s.currency
-FROM resolutions r JOIN tickets t ON t.id = r.ticket_id
-LEFT JOIN subscriptions s ON s.id = {in_force_of_ticket('t')}
-WHERE r.resolved_at >= :start AND r.resolved_at < :end{{only}}
-  AND (r.offer_value IS NOT NULL OR r.replacements > 0 OR r.refunds > 0)"""
+#: The money of a period's resolutions (schema 7, V7RESOL): per-day sums kept by triggers, priced through
+#: each ticket's stamped subscription and corrected when a stamp or a price changes (store/schema.py).
+MONEY_SQL = """SELECT category, currency, sum(resolutions), sum(priced), sum(percent_minor), sum(credits),
+       sum(refunds_minor), sum(priced_refunds), sum(replacements), sum(unpriced)
+FROM review_money_days WHERE day >= :since AND day <= :until{only}
+GROUP BY category, currency ORDER BY category, currency"""
 
 
 def recovery_money(db: Database, period: Period,
                    policy_id: int | None = None) -> dict[str, tuple[dict[str, float], bool, int]]:
     """Category → (currency → amount in major units, estimated, unpriced);
     with ``policy_id``, only the resolutions under a version of that policy
-    (its review pack)."""
+    (its review pack). Read from the per-day sums: a quarter is ~90 days of
+    a few rows, not ~236,000 resolutions joined to their subscriptions."""
     only = ("" if policy_id is None else
-            " AND r.policy_version_id IN (SELECT id FROM policy_versions WHERE policy_id = :policy)")
+            " AND policy_version_id IN (SELECT id FROM policy_versions WHERE policy_id = :policy)")
     set_costs = costs.replacement_costs(db)
     minor: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     estimated: dict[str, bool] = defaultdict(bool)
     unpriced: dict[str, int] = defaultdict(int)
-    for category, kind, value, replacements, refunds, price, currency in db.tuples(
-            RECOVERY_MONEY_SQL.format(only=only), {"start": period.start, "end": period.end, "policy": policy_id}):
-        sums = minor[category]
-        if value is not None and not math.isfinite(value):  # stored before numbers were checked
-            unpriced[category] += 1
-        elif value is not None:
-            if kind == "percent_next_cycle" and price is not None and currency:
-                sums[currency] += price * value / 100
-            elif kind == "account_credit" and currency:
-                sums[currency] += value * 10 ** money.exponent(currency)
-            else:
-                unpriced[category] += 1
-        if replacements:
+    replaced: dict[str, int] = defaultdict(int)
+    since, until = _days(period)
+    for category, currency, resolutions, priced, percent, credits, refunds, priced_refunds, replacements, \
+            not_priced in db.tuples(MONEY_SQL.format(only=only), {"since": since, "until": until, "policy": policy_id}):
+        if resolutions > 0:
+            minor[category]  # a category with such resolutions is listed, priced or not
+        if priced > 0:
+            minor[category][currency] += percent + credits * 10 ** money.exponent(currency) + refunds
+        if priced_refunds > 0:
+            estimated[category] = True
+        if not_priced:
+            unpriced[category] += not_priced
+        replaced[category] += replacements
+    for category, replacements in replaced.items():
+        if replacements > 0:
             cost = set_costs.get(category)
             if cost is not None:
-                sums[cost.currency] += cost.minor * replacements
+                minor[category][cost.currency] += cost.minor * replacements
                 estimated[category] = True
             else:
                 unpriced[category] += replacements
-        if refunds:
-            if price is not None and currency:
-                sums[currency] += price * refunds
-                estimated[category] = True
-            else:
-                unpriced[category] += refunds
     return {category: ({c: money.from_minor(round(m), c) for c, m in sorted(minor[category].items())},
                        estimated[category], unpriced[category])
             for category in set(minor) | set(unpriced)}

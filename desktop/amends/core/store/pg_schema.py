@@ -179,7 +179,7 @@ _ROW_TRIGGER = re.compile(
 
 
 def row_trigger(statement: str) -> list[str] | None:
-    """A plain SQLite row trigger (``AFTER … ON t [WHEN c] BEGIN s; … END``) as a
+    """A plain SQLite row trigger (``AFTER|BEFORE … ON t [WHEN c] BEGIN s; … END``) as a
     PL/pgSQL function and trigger: the condition and statements go through the
     same dialect as the services' SQL (``IS 'x'`` → ``IS NOT DISTINCT FROM`` …)."""
     match = _ROW_TRIGGER.match(_strip_comments(statement))
@@ -195,8 +195,10 @@ def row_trigger(statement: str) -> list[str] | None:
     if condition:
         guard = to_postgres(f"SELECT 1 WHERE {condition}").sql.replace("%%", "%")[len("SELECT 1 WHERE "):]
         code = f"IF {guard} THEN\n    {code}\n    END IF;"
+    # an AFTER trigger's result is ignored; a BEFORE trigger returning NULL would skip the row's change
+    result = "NULL" if when.upper() == "AFTER" else ("OLD" if event.upper() == "DELETE" else "NEW")
     return [f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    {code}\n"
-            f"    RETURN NULL;\nEND $$",
+            f"    RETURN {result};\nEND $$",
             f"CREATE TRIGGER {name} {when} {event} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"]
 
 

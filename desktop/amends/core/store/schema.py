@@ -9,7 +9,10 @@ tool cannot rewrite history by accident.
 
 from __future__ import annotations
 
-from amends.core.billing import in_force_id
+from amends.core.billing import in_force_id, in_force_of_ticket
+from amends.core.store.schema_money import MONEY_UPSERT as _MONEY_UPSERT
+from amends.core.store.schema_money import STAMPED as _STAMPED
+from amends.core.store.schema_money import money_rows as _money_rows
 from amends.core.vocabulary import CATEGORIES, STEP_TYPES
 
 
@@ -870,6 +873,71 @@ DROP TABLE ticket_search_copy; -- SQLite only
 -- END V6SEARCH
 """
 
+
+V7_RESOL = f"""
+-- BEGIN V7RESOL
+-- The money of recovery (insights.resolutions.recovery_money: each resolution's offer and refunds priced
+-- through the subscription in force when its ticket was opened) from per-day sums kept by triggers (issue 16:
+-- at 1,000,000 tickets the period's ~236,000 resolutions were joined to their tickets and subscriptions:
+-- ~1.1 s). Resolutions are immutable, but the price is not: it is the stamped subscription's price now, so
+-- the sums are corrected when a stamp or a price changes. A resolved ticket is always stamped (its first
+-- money-bearing resolution stamps it, the upgrade stamps those already resolved), so a correction knows what
+-- each resolution was counted at: the price of the ticket's stamp. A price changes BEFORE the row does
+-- (moving its tickets to the new price), a subscription leaves BEFORE it goes (moving its tickets to none),
+-- so when schema 4's triggers then restamp tickets, the stamp being left is priced as it was counted,
+-- whatever order the triggers of one statement run in. Replacements are counted, priced when read (their
+-- cost is a setting, costs.py). Keyed by day, category, policy version (0 = none; a policy's review pack
+-- reads its own) and currency ('' = none: offers and refunds with no price to go by, counted as unpriced).
+CREATE TABLE review_money_days (
+    day               TEXT NOT NULL,
+    category          TEXT NOT NULL,
+    policy_version_id INTEGER NOT NULL,
+    currency          TEXT NOT NULL,
+    resolutions       INTEGER NOT NULL,  -- resolutions with an offer, a replacement or a refund
+    priced            INTEGER NOT NULL,  -- amounts counted in this currency (it is listed when > 0)
+    percent_minor     REAL NOT NULL,     -- percent offers: price x value / 100, in minor units
+    credits           REAL NOT NULL,     -- account credits, in major units
+    refunds_minor     INTEGER NOT NULL,  -- refunds at one cycle's price, in minor units
+    priced_refunds    INTEGER NOT NULL,  -- resolutions whose refunds were priced (an estimate)
+    replacements      INTEGER NOT NULL,
+    unpriced          INTEGER NOT NULL,
+    PRIMARY KEY (day, category, policy_version_id, currency)
+) WITHOUT ROWID;
+UPDATE tickets SET subscription_id = {_IN_FORCE_OF_TICKETS}
+WHERE subscription_id IS NULL AND id IN (SELECT ticket_id FROM resolutions);
+CREATE TRIGGER review_money_days_add AFTER INSERT ON resolutions
+WHEN NEW.offer_value IS NOT NULL OR NEW.replacements > 0 OR NEW.refunds > 0
+BEGIN
+UPDATE tickets SET subscription_id = {_IN_FORCE_OF_TICKETS} WHERE id = NEW.ticket_id AND subscription_id IS NULL;
+{_money_rows("resolutions r JOIN tickets t ON t.id = r.ticket_id LEFT JOIN subscriptions s ON s.id = t.subscription_id",
+             "s.price_minor", "s.currency", "1", "r.id = NEW.id")}{_MONEY_UPSERT};
+END;
+CREATE TRIGGER review_money_days_restamp AFTER UPDATE OF subscription_id ON tickets
+WHEN OLD.subscription_id IS NOT NULL AND NEW.subscription_id IS NOT OLD.subscription_id
+BEGIN
+UPDATE tickets SET subscription_id = {_IN_FORCE_OF_TICKETS} WHERE id = NEW.id AND subscription_id IS NULL;
+{_money_rows("resolutions r, (SELECT OLD.subscription_id AS sub, -1 AS g UNION ALL "
+             "SELECT t.subscription_id, 1 FROM tickets t WHERE t.id = NEW.id) m "
+             "LEFT JOIN subscriptions s ON s.id = m.sub", "s.price_minor", "s.currency", "m.g",
+             "r.ticket_id = NEW.id")}{_MONEY_UPSERT};
+END;
+CREATE TRIGGER review_money_days_price BEFORE UPDATE OF price_minor, currency ON subscriptions
+WHEN NEW.price_minor IS NOT OLD.price_minor OR NEW.currency IS NOT OLD.currency
+BEGIN
+{_money_rows(_STAMPED.format(new_price="NEW.price_minor", new_currency="NEW.currency"), "m.price", "m.cur", "m.g",
+             "t.customer_id = OLD.customer_id AND t.subscription_id = OLD.id")}{_MONEY_UPSERT};
+END;
+CREATE TRIGGER review_money_days_gone BEFORE DELETE ON subscriptions
+BEGIN
+{_money_rows(_STAMPED.format(new_price="NULL", new_currency="NULL"), "m.price", "m.cur", "m.g",
+             "t.customer_id = OLD.customer_id AND t.subscription_id = OLD.id")}{_MONEY_UPSERT};
+END;
+{_money_rows("resolutions r JOIN tickets t ON t.id = r.ticket_id LEFT JOIN subscriptions s ON s.id = "
+             + in_force_of_ticket("t"), "s.price_minor", "s.currency", "1", "1 = 1")};
+-- END V7RESOL
+"""
+V7 = V7_RESOL
+
 #: Index = schema version reached by running that script.
-SCRIPTS: dict[int, str] = {1: V1, 2: V2, 3: V3, 4: V4, 5: V5, 6: V6}
+SCRIPTS: dict[int, str] = {1: V1, 2: V2, 3: V3, 4: V4, 5: V5, 6: V6, 7: V7}
 CURRENT_VERSION = max(SCRIPTS)
