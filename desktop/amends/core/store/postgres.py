@@ -19,6 +19,10 @@ Errors come back as the ``sqlite3`` classes the services already handle
 
 psycopg is an optional dependency (``pip install amends[postgres]``): it is
 imported only when a ``postgresql://`` database is opened.
+
+Its parts: pg_connection.py (the sqlite3-like connection and rows),
+pg_errors.py (the error translation), pg_locks.py (the write locks),
+pg_migrate.py (the schema brought up to date).
 """
 
 from __future__ import annotations
