@@ -245,9 +245,9 @@ def _forget_remembered() -> None:
     """Each Amends run starts as a new process would: nothing remembered
     from the run before (parsed headers, checked addresses)."""
     from amends.core import customers
-    from amends.core.mail import reading
+    from amends.core.mail import parsing
 
-    reading._parsed_header.cache_clear()
+    parsing.parsed_header.cache_clear()
     customers._split_address.cache_clear()
 
 

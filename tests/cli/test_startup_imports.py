@@ -31,6 +31,8 @@ NOT_AT_START = (
     "sqlite_utils", "amends.core.health", "amends.core.store.schema_check",  # `amends check`, the doctor
     "amends.ui.ticket",  # the ticket view: built right after the first paint (the ticket opens then)
     "amends.core.store.postgres", "amends.core.store.dialect",  # a server only
+    "amends.core.store.pg_connection", "amends.core.store.pg_errors", "amends.core.store.pg_locks",
+    "amends.core.store.pg_migrate",  # postgres.py's parts, split out of it
     "amends.core.address_merge", "amends.core.rules",  # seeding a new or upgraded file only
     "webbrowser", "subprocess",  # a mailbox's browser sign-in; macOS's mount table
     # issue 16 (P16START): the window's feature controllers are built on first use or right after the

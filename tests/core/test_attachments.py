@@ -15,7 +15,7 @@ import pytest
 from amends.core import attachments, backups, tickets
 from amends.core.exporters.amends import write_document
 from amends.core.importers import import_file
-from amends.core.mail import reading
+from amends.core.mail import html_text
 from amends.core.workspace import open_database
 
 from tests.attachment_mail import EXE, PDF, claim, photo, png
@@ -175,11 +175,11 @@ def test_a_plain_text_part_the_html_leaves_out_is_kept_and_offered_beside_it(db,
     message = next(m for m in tickets.messages(db, db.scalar("SELECT ticket_id FROM messages WHERE id = ?",
                                                                (message_id,))))
     assert "Order 4711" in message.body and message.html and "4711" not in message.html
-    assert "Order 4711" in (reading.omitted_plain(message.body, message.html) or "")
+    assert "Order 4711" in (html_text.omitted_plain(message.body, message.html) or "")
     same = claim(message_id="<same@x>")
     message_id = _import(db, tmp_path, same, "same.eml")
     body, html = db.tuples("SELECT body, html FROM messages WHERE id = ?", (message_id,))[0]
-    assert reading.omitted_plain(body, html) is None, "the HTML says it all: nothing shown twice"
+    assert html_text.omitted_plain(body, html) is None, "the HTML says it all: nothing shown twice"
 
 
 def test_a_copy_for_the_system_viewer_has_the_safe_name_and_never_overwrites(db, tmp_path):

@@ -14,7 +14,7 @@ import pytest
 from amends.core import importers, tickets
 from amends.core.importers import mail
 from amends.core.mail import defects as mail_defects
-from amends.core.mail import outbox
+from amends.core.mail import html_text, outbox
 
 from tests.core.test_mail_import import FIXTURES
 
@@ -204,7 +204,7 @@ Message-ID: {sent_id}
     assert db.scalar("SELECT count(*) FROM customers WHERE email LIKE 'mailer-daemon%'") == 0
 
 
-@pytest.mark.parametrize("large", [mail.reading.LARGE_HTML, 10], ids=["inscriptis", "large-body walk"])
+@pytest.mark.parametrize("large", [html_text.LARGE_HTML, 10], ids=["inscriptis", "large-body walk"])
 def test_html_to_text_keeps_structure_and_drops_the_title(large):
     text = mail.html_to_text("<html><head><title>SECRET TITLE</title><style>p{}</style></head><body>"
                              "<p>Hello &amp; welcome</p><ul><li>first</li><li>second</li></ul>"
@@ -218,7 +218,7 @@ def test_html_to_text_keeps_structure_and_drops_the_title(large):
         not any("Order" in line and "Total" in line for line in lines), "one table row per line"
 
 
-@pytest.mark.parametrize("large", [mail.reading.LARGE_HTML, 10], ids=["inscriptis", "large-body walk"])
+@pytest.mark.parametrize("large", [html_text.LARGE_HTML, 10], ids=["inscriptis", "large-body walk"])
 def test_html_to_text_of_hostile_markup_does_not_fail(large):
     for markup in ("", "   ", "<" * 10_000, "<p>" * 5_000, "\x00\ud800<b>x", "<!DOCTYPE x [<!ENTITY a 'b'>]>&a;",
                    "<div>" * 5_000 + "deep"):
@@ -292,7 +292,7 @@ def test_an_empty_eml_file_is_a_clear_problem_not_an_empty_ticket(db, tmp_path):
     assert db.scalar("SELECT count(*) FROM messages") == 0
 
 
-@pytest.mark.parametrize("large", [mail.reading.LARGE_HTML, 10], ids=["inscriptis", "large-body walk"])
+@pytest.mark.parametrize("large", [html_text.LARGE_HTML, 10], ids=["inscriptis", "large-body walk"])
 def test_no_words_are_lost_in_html_nested_deeper_than_the_parser_goes(large):
     """Unclosed tags by the thousand (sloppy or hostile mail): libxml2 stops
     at a depth limit and drops the rest; the words must all still be there."""

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from amends.core import clock, importers
 from amends.core.importers import mail
+from amends.core.mail import html_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -118,7 +119,7 @@ TAG_SOUP = st.lists(st.one_of(st.sampled_from(["<p>", "</p>", "<b>", "<li>", "<t
 
 def test_html_to_text_takes_any_tag_soup(trials):
     @settings(max_examples=trials or 60, deadline=None)
-    @given(TAG_SOUP, st.sampled_from([mail.reading.LARGE_HTML, 0]))
+    @given(TAG_SOUP, st.sampled_from([html_text.LARGE_HTML, 0]))
     def run(markup: str, large: int) -> None:
         result = mail.html_to_text(markup, large, [])
         assert strict_text(result)

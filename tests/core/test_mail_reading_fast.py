@@ -11,7 +11,7 @@ import email.message
 import email.policy
 
 import pytest
-from amends.core.mail import reading
+from amends.core.mail import headers, parsing, reading
 
 BOUNDARY = "b1"
 
@@ -39,7 +39,7 @@ def test_a_multipart_mail_is_read_whole_however_its_type_is_written(header: str)
 def test_a_forwarded_mail_as_the_whole_message_is_read_whole() -> None:
     raw = (b"From: Ada <ada@example.com>\r\nSubject: fwd\r\nContent-Type: message/rfc822\r\n\r\n"
            b"From: Bob <bob@example.com>\r\nSubject: inner\r\nMessage-ID: <inner@x>\r\n\r\ninner text\r\n")
-    slow = email.message_from_bytes(raw, policy=reading.POLICY)
+    slow = email.message_from_bytes(raw, policy=parsing.POLICY)
     assert slow.is_multipart()  # what the shortcut must not lose: the mail inside is a part
     from amends.core import clock
 
@@ -66,7 +66,7 @@ def test_the_subject_reads_as_the_parsed_header_says(subject: str) -> None:
 
 def test_a_part_forgets_its_headers_when_they_change() -> None:
     message = email.message_from_bytes(b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x--\r\n",
-                                       policy=reading.POLICY)
+                                       policy=parsing.POLICY)
     assert message.get_content_type() == "multipart/mixed"
     message.set_type("text/plain")          # what reading does for mail nested too deep to parse
     assert message.get_content_type() == "text/plain"
@@ -83,24 +83,24 @@ def _slow_header(message, name: str, defects: list[str]) -> str:
     try:
         value = message.get(name)
         return "" if value is None else str(value)
-    except reading._READ_ERRORS as error:
+    except parsing.READ_ERRORS as error:
         defects.append(f"{name}: unreadable header ({type(error).__name__}); kept as it came")
-        return reading._raw_header(message, name) or ""
+        return parsing.raw_header(message, name) or ""
 
 
 def _read_whole(raw: bytes, now) -> reading.Mail:
     """The way every mail was read before the shortcuts: plain EmailMessage
     parts (nothing remembered), every Subject parsed."""
     try:
-        message = email.message_from_bytes(raw, policy=reading._RememberingPolicy())
+        message = email.message_from_bytes(raw, policy=parsing.RememberingPolicy())
     except RecursionError:
         return reading.read(raw, None, now)
     assert type(message) is email.message.EmailMessage
-    saved, reading._header = reading._header, _slow_header
+    saved, headers.header = headers.header, _slow_header
     try:
         return reading._read(message, raw, [], None, now)
     finally:
-        reading._header = saved
+        headers.header = saved
 
 
 def test_any_mail_reads_the_same_as_when_it_was_parsed_whole(trials):
@@ -156,15 +156,15 @@ def test_the_arrival_time_reads_as_strptime_read_it(line: bytes) -> None:
 
 
 def test_a_part_forgets_its_raw_headers_and_default_type_when_they_change() -> None:
-    message = email.message_from_bytes(b"Subject: one\r\n\r\nbody\r\n", policy=reading.POLICY)
-    assert reading._raw_header(message, "subject") == "one" and reading._raw_header(message, "X-Tag") is None
+    message = email.message_from_bytes(b"Subject: one\r\n\r\nbody\r\n", policy=parsing.POLICY)
+    assert parsing.raw_header(message, "subject") == "one" and parsing.raw_header(message, "X-Tag") is None
     assert message.get_content_type() == "text/plain"
     message["X-Tag"] = "two"
-    assert reading._raw_header(message, "X-Tag") == "two"
+    assert parsing.raw_header(message, "X-Tag") == "two"
     message.set_default_type("message/rfc822")   # what the parser does for the parts of a multipart/digest
     assert message.get_content_type() == "message/rfc822"
     message.add_header("Content-Type", "text/html")
-    assert message.get_content_type() == "text/html" and reading._raw_header(message, "content-type") == "text/html"
+    assert message.get_content_type() == "text/html" and parsing.raw_header(message, "content-type") == "text/html"
     message.make_mixed()
     assert message.get_content_type() == "multipart/mixed"
 

@@ -31,7 +31,7 @@ HOLD = ("INSERT INTO settings (key, value) VALUES ('held_by', 'lock_holder') "
 if path.startswith(("postgresql://", "postgres://")):
     # a server database (issue 19): its write lock is the advisory lock every write transaction takes
     import psycopg
-    from amends.core.store.postgres import WRITE_LOCK
+    from amends.core.store.pg_locks import WRITE_LOCK
 
     server = psycopg.connect(path, autocommit=True)
     server.execute("BEGIN")

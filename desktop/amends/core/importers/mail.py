@@ -17,13 +17,13 @@ from pathlib import Path
 
 from amends.core.importers.records import CustomerRecord, MessageRecord, Parsed, TicketRecord
 from amends.core.importers.values import BadValue, email_value
-from amends.core.mail import reading
+from amends.core.mail import html_text, reading
 
 #: An mbox envelope line: "From sender@example.com Mon Jan  5 10:00:00 2026".
 #: Only such lines start a message, so an unescaped "From " in a body does not.
 ENVELOPE = re.compile(r"^From \S+ +(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ")
 
-html_to_text = reading.html_to_text
+html_to_text = html_text.html_to_text
 
 
 def split_mbox(raw: bytes) -> list[tuple[int, bytes]]:

@@ -39,13 +39,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from amends.core.store import postgres
+from amends.core.store import pg_connection, postgres
 from amends.core.store.connection import Database
 from amends.core.store.move_verify import BATCH, MASK, MoveRefused, Progress, Table, digest_row, verify
 from amends.core.store.move_verify import is_pg as _is_pg
 from amends.core.store.move_verify import quoted as _q
 from amends.core.store.move_verify import raw as _raw
 from amends.core.store.move_verify import read as _read
+from amends.core.store.pg_errors import is_psycopg
+from amends.core.store.pg_locks import WRITE_LOCK
 
 #: Tables of the server's bookkeeping, not of the database's content.
 PG_OWN = {"amends_schema", "amends_changes", "amends_access"}
@@ -125,7 +127,7 @@ def tables_of(db: Database) -> dict[str, Table]:
 def refuse_target(target: str) -> None:
     """Before anything is read: a new file, or a server database with no tables."""
     if postgres.is_url(target):
-        raw = postgres._connect(target)
+        raw = pg_connection.connect(target)
         try:
             names = [r[0] for r in raw.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
@@ -154,7 +156,7 @@ def refuse_source(source: str) -> None:
         if not path.is_file() or path.stat().st_size == 0:  # stat only: the POSIX lock trap (DESIGN.md)
             raise MoveRefused(f"{path} is not an Amends database file (missing or empty).", path=str(path))
         return
-    raw = postgres._connect(source)
+    raw = pg_connection.connect(source)
     try:
         found = raw.execute("SELECT to_regclass('amends_schema')").fetchone()[0]
     finally:
@@ -170,10 +172,10 @@ def _open_pg_target(url: str, actor: str) -> postgres.PostgresDatabase:
     from amends.core.store.migrations import UPGRADES
     from amends.core.store.schema import CURRENT_VERSION, SCRIPTS
 
-    conn = postgres.Connection(postgres._connect(url), postgres.redact(url))
+    conn = pg_connection.Connection(pg_connection.connect(url), postgres.redact(url))
     raw = conn.raw
     raw.execute("BEGIN")
-    raw.execute("SELECT pg_advisory_xact_lock(%s)", (postgres.WRITE_LOCK,))
+    raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
     for statement in pg_schema.PRELUDE:
         raw.execute(statement)
     raw.execute("CREATE TABLE amends_changes (n BIGINT NOT NULL)")
@@ -249,7 +251,7 @@ def _restore_foreign_keys(db: Database, keys: list[tuple[str, str, str]], target
         try:
             raw.execute(f"ALTER TABLE {table} ADD CONSTRAINT {_q(name)} {definition}")
         except Exception as error:
-            if not postgres._is_psycopg(error):
+            if not is_psycopg(error):
                 raise
             reason = " ".join(str(error).split())
             raise MoveRefused(f"{table}: rows point at missing rows ({name}: {reason}); nothing was moved to "
@@ -271,7 +273,7 @@ def _write(db: Database, table: Table, rows: Iterator[tuple], done: Callable[[in
                     if count % BATCH == 0:
                         done(count)
         except Exception as error:
-            if postgres._is_psycopg(error):
+            if is_psycopg(error):
                 context = getattr(getattr(error, "diag", None), "context", None) or ""
                 where = re.search(r"line (\d+)(, column (\w+))?", context)
                 nul = [c for c, v in zip(table.columns, current, strict=False) if isinstance(v, str) and "\x00" in v]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from amends.core.errors import DatabaseProblem
-from amends.core.store import postgres
+from amends.core.store import pg_connection, postgres
 from amends.core.store.connection import Database
 
 BATCH = 5000
@@ -50,7 +50,7 @@ def is_pg(db: Database) -> bool:
 
 
 def raw(db: Database) -> Any:
-    return cast(postgres.Connection, db.conn).raw
+    return cast(pg_connection.Connection, db.conn).raw
 
 
 def read(db: Database, table: Table) -> Iterator[tuple]:

@@ -61,10 +61,10 @@ def body_html(message: tickets.Message, files: list[Attachment]) -> str:
     if files:  # the list below says it better than the "[attachment: …]" lines of the text
         plain = "\n".join(line for line in plain.splitlines() if not line.startswith("[attachment: ")).strip()
     if message.html:
-        from amends.core.mail import reading  # the mail parser: only for messages that came as HTML
+        from amends.core.mail import html_text  # lxml and inscriptis: only for messages that came as HTML
 
         shown = attachments.inline_html(message.html, files, FULL)
-        omitted = reading.omitted_plain(plain, message.html)
+        omitted = html_text.omitted_plain(plain, message.html)
         if omitted:
             shown += (f"<p><small><b>{html.escape(tr('Plain-text part (not in the HTML)'))}</b></small><br>"
                       f"{safe_html.text_html(omitted)}</p>")
