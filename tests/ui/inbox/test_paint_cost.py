@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from amends.core import drafts, tickets
 from amends.ui.inbox.inbox_model import InboxModel
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTableView
 
 from tests.helpers import statements
@@ -16,20 +17,34 @@ def _statements(db, fn) -> list[str]:
     return statements(db, fn)
 
 
-def test_painting_a_page_reads_the_delivery_marks_once_not_per_row(qtbot, demo_db):
-    model = InboxModel(demo_db)
+def _table(qtbot, model: InboxModel) -> QTableView:
     view = QTableView()
     qtbot.addWidget(view)
     view.setModel(model)
     view.resize(1280, 800)
     view.show()
     qtbot.waitExposed(view)
-    model.set_query(tickets.InboxQuery(status="all"))
+    return view
+
+
+def _paint(view: QTableView) -> None:
+    """What the event loop does after a reset (the delayed layout), then a paint."""
+    QApplication.processEvents()
+    view.viewport().repaint()
+
+
+def test_painting_a_page_reads_the_delivery_marks_once_not_per_row(qtbot, demo_db):
+    """The marks are read with the page, in one query, and the paint reads
+    nothing (it read them at the paint before: on a server a round trip
+    inside the paint event)."""
+    model = InboxModel(demo_db)
+    view = _table(qtbot, model)
+    asked = _statements(demo_db, lambda: model.set_query(tickets.InboxQuery(status="all")))
     painted = _statements(demo_db, lambda: (QApplication.processEvents(), view.viewport().repaint()))
     assert model.rowCount() >= 25
-    marks = [s for s in painted if "FROM outbox" in s]
-    assert len(marks) == 1, f"{len(marks)} delivery queries for one painted page (one per row)"
-    assert len(painted) <= 2, painted
+    marks = [s for s in asked if "FROM outbox" in s]
+    assert len(marks) == 1, f"{len(marks)} delivery queries for one page (one per row)"
+    assert painted == [], painted
 
     # A draft saved on a shown ticket: its row says so once it is refreshed, the others are not read again.
     shown = model.ticket_id(3)
@@ -40,3 +55,118 @@ def test_painting_a_page_reads_the_delivery_marks_once_not_per_row(qtbot, demo_d
     assert model.data(model.index(3, column)) == "reply draft"
     assert all(model.data(model.index(r, column)) == "" for r in range(25) if r != 3)
     assert not [s for s in again if "FROM outbox" in s], "the block's marks were read again"
+
+
+def test_a_repaint_reads_no_sql_after_set_query_nor_after_paging_on(qtbot, demo_db):
+    """What a page paints is read with the page (rows, tags, delivery marks):
+    a paint never waits for the database, also for a page fetched on scrolling."""
+    model = InboxModel(demo_db, page_size=50)
+    view = _table(qtbot, model)
+    for query in (tickets.InboxQuery(), tickets.InboxQuery(status="all", sort="priority"),
+                  tickets.InboxQuery(status="all", category="billing")):
+        model.set_query(query)
+        assert _statements(demo_db, lambda: _paint(view)) == [], query
+    model.set_query(tickets.InboxQuery(status="all"))
+    _paint(view)
+    model.fetchMore()
+    view.scrollToBottom()
+    assert model.rowCount() > 50 and view.rowAt(10) > 50  # the fetched page is on screen
+    assert _statements(demo_db, lambda: _paint(view)) == []
+
+
+class _CountingModel(InboxModel):
+    """The inbox model, counting the calls Qt makes into ``data``."""
+
+    def __init__(self, db) -> None:
+        super().__init__(db)
+        self.data_calls = self.cells = 0
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        self.data_calls += 1
+        return super().data(index, role)
+
+    def multiData(self, index, roleDataSpan) -> None:
+        self.cells += 1
+        super().multiData(index, roleDataSpan)
+
+
+def test_a_painted_cell_is_one_call_into_the_model_not_one_per_role(qtbot, demo_db):
+    """Qt's delegate asks seven roles of every painted cell; answered in one
+    multiData call per cell from the row's precomputed line, ``data`` is not
+    called while a page is painted (it was called seven times per cell)."""
+    model = _CountingModel(demo_db)
+    view = _table(qtbot, model)
+    model.set_query(tickets.InboxQuery(status="all"))
+    _paint(view)
+    model.data_calls = model.cells = 0
+    model.set_query(tickets.InboxQuery(status="all", sort="created"))
+    _paint(view)
+    assert model.cells >= 25 * model.columnCount()  # a page of cells was painted
+    assert model.data_calls == 0, f"{model.data_calls} calls into data() for {model.cells} painted cells"
+
+
+def test_the_delegate_asks_the_roles_multi_data_expects_in_its_order(qtbot, demo_db):
+    """multiData answers QStyledItemDelegate's seven roles by position: if a
+    Qt release asks other roles or another order, this says so (the model then
+    answers role by role, correct but slower)."""
+    from amends.ui.inbox.inbox_model import DELEGATE_ROLES
+
+    seen: list[tuple[int, ...]] = []
+
+    class Recording(InboxModel):
+        def multiData(self, index, roleDataSpan):
+            seen.append(tuple(r.role() for r in roleDataSpan))
+            super().multiData(index, roleDataSpan)
+
+    model = Recording(demo_db)
+    view = _table(qtbot, model)
+    model.set_query(tickets.InboxQuery(status="all"))
+    _paint(view)
+    assert len(seen) >= 25 * model.columnCount() and set(seen) == {DELEGATE_ROLES}
+
+
+def test_what_the_delegate_is_given_is_what_data_answers(qtbot, demo_db):
+    """Every painted cell (bold unread subjects, someone else here, tag
+    colours, right-aligned numbers, the due view's columns) gets from the
+    one multiData call exactly what data() answers role by role."""
+    from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+
+    model = InboxModel(demo_db)
+    view = _table(qtbot, model)
+    delegate = QStyledItemDelegate()
+    model.set_query(tickets.InboxQuery(status="all"))
+    model.set_presence({model.ticket_id(2): [type("P", (), {"actor": "Ben", "activity": "viewing"})()]})
+    checked = set()
+    for query in (tickets.InboxQuery(status="all"), tickets.InboxQuery(view="due_followups", status="all")):
+        if query.view != "all":
+            model.set_query(query)
+        for row in range(min(model.rowCount(), 30)):
+            for column in range(model.columnCount()):
+                index = model.index(row, column)
+                option = QStyleOptionViewItem()
+                option.font = view.font()
+                delegate.initStyleOption(option, index)
+                assert option.text == (model.data(index) or ""), (row, column)
+                font = model.data(index, Qt.ItemDataRole.FontRole)
+                assert option.font.bold() == (font is not None and font.bold()), (row, column)
+                aligned = model.data(index, Qt.ItemDataRole.TextAlignmentRole)
+                if aligned is not None:
+                    assert int(option.displayAlignment.value) == aligned
+                    checked.add("aligned")
+                colour = model.data(index, Qt.ItemDataRole.DecorationRole)
+                has_icon = bool(option.features & QStyleOptionViewItem.ViewItemFeature.HasDecoration)
+                assert has_icon == (colour is not None), (row, column)
+                checked.update({"bold"} if font is not None else set(), {"icon"} if colour is not None else set())
+    assert checked == {"aligned", "bold", "icon"}
+
+
+def test_a_tag_colour_is_made_once_per_row_not_per_call(qtbot, demo_db):
+    """The decoration of the tags cell is the row's colour, made once with
+    its line (a QColor was built on every call, i.e. on every paint)."""
+    model = InboxModel(demo_db)
+    model.set_query(tickets.InboxQuery(status="all"))
+    column = model.column_of("tags")
+    tagged = next(r for r in range(model.rowCount()) if model.data(model.index(r, column)))
+    index = model.index(tagged, column)
+    first = model.data(index, Qt.ItemDataRole.DecorationRole)
+    assert first is not None and first is model.data(index, Qt.ItemDataRole.DecorationRole)

@@ -15,69 +15,50 @@ from __future__ import annotations
 import logging
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterator
+from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    QPersistentModelIndex,
+    Qt,
+)
 
-from amends.core import clock, safe_html, tags, targets, tickets
+from amends.core import clock, tags, targets, tickets
 from amends.core.errors import AmendsError
 from amends.core.store import Database
-from amends.core.vocabulary import STATUSES, category_name, priority_name
-from amends.ui.common import local_time
+from amends.ui.inbox.inbox_lines import (
+    ALIGNMENTS,
+    COLUMNS,
+    DELEGATE_ROLES,
+    DUE_COLUMNS,
+    HEADERS,
+    PAINTED,
+    TAGS_COLUMN,
+    Block,
+    Line,
+    Lines,
+    RowsView,
+    delivery_marks,
+)
 
-COLUMNS = ("id", "subject", "now", "customer", "category", "status", "priority", "assignee", "billing_cycle",
-           "tags", "updated_at", "waiting")
-HEADERS = {"id": "#", "subject": "Subject", "now": "Now", "customer": "Customer", "category": "Category", "status": "Status",
-           "priority": "Priority", "assignee": "Assignee", "billing_cycle": "Cycle", "tags": "Tags", "updated_at": "Updated",
-           "due_at": "Due", "waiting": "Waiting"}
 TICKET_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _FONT = int(Qt.ItemDataRole.FontRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _DECORATION = int(Qt.ItemDataRole.DecorationRole)
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-
+_HORIZONTAL = Qt.Orientation.Horizontal
+#: The roles answered; the rest (colours, check state, size hints …: three of the seven a painted cell is asked)
+#: are None at once.
+_ANSWERED = frozenset((_DISPLAY, _FONT, _DECORATION, _ALIGN, _TOOLTIP, TICKET_ID_ROLE))
 Index = QModelIndex | QPersistentModelIndex
-_TAGS_COLUMN = COLUMNS.index("tags")
-_LINE_ROLES = frozenset((_DISPLAY, _FONT, _DECORATION, _TOOLTIP))
 log = logging.getLogger("amends.ui.inbox")
 #: Blocks (of ``page_size`` rows) of full lines kept at once: a few screens.
 MAX_BLOCKS = 24
-
-
-class _Block:
-    """The lines of ``page_size`` consecutive rows, with their tags, the
-    display strings made on first paint (None until then) and the replies'
-    delivery marks (read for the whole block at its first paint)."""
-
-    __slots__ = ("cells", "marks", "rows", "tags")
-
-    def __init__(self, rows: list[tickets.TicketRow | None], found: dict[int, list[tags.Tag]]) -> None:
-        self.rows = rows
-        self.cells: list[tuple | None] = [None] * len(rows)
-        self.tags = found
-        self.marks: dict[int, str] | None = None
-
-
-class _RowsView:
-    """Read-only ``model._rows[r]`` for tests written before the LRU."""
-
-    def __init__(self, model: InboxModel) -> None:
-        self._model = model
-
-    def __len__(self) -> int:
-        return self._model.rowCount()
-
-    def __getitem__(self, row: int) -> tickets.TicketRow:
-        item = self._model.item(row)
-        if item is None:
-            raise IndexError(row)
-        return item
-
-    def __iter__(self) -> Iterator[tickets.TicketRow]:
-        return (self[r] for r in range(len(self)))
 
 
 class InboxModel(QAbstractTableModel):
@@ -90,15 +71,14 @@ class InboxModel(QAbstractTableModel):
         self._query = tickets.InboxQuery()
         self._ids = array("q")  # the ticket of each row, in order: all the model keeps per row
         self._due: dict[int, str] = {}  # the follow-up due time per ticket (only the follow-ups view has one)
-        self._blocks: OrderedDict[int, _Block] = OrderedDict()  # block number -> lines, least recent first
-        self._hot: tuple[int, _Block] | None = None  # the block painted last (a row's neighbours follow it)
+        self._blocks: OrderedDict[int, Block] = OrderedDict()  # block number -> lines, least recent first
+        #: The row painted last and its line: Qt asks seven roles of each of its cells in turn.
+        self._hot_row, self._hot_line = -1, None  # type: tuple[int, Line | None]
         self._cursor: tuple | None = None
         self._at_end = True
-        self._bold = QFont()
-        self._bold.setBold(True)
         self._presence: dict[int, str] = {}
-        self._now = clock.now_iso()
-        self._reply: targets.ReplyClock | None = None  # the targets, read with each page set
+        self._lines = Lines(clock.now_iso(), None, self._presence, due_view=False)
+        self._headers = tuple(QCoreApplication.translate("InboxModel", HEADERS[c]) for c in COLUMNS)
         #: The ticket being worked on keeps its row through reloads (see :meth:`pin`).
         self._pinned: int | None = None
         self.resort_pending = False
@@ -118,27 +98,33 @@ class InboxModel(QAbstractTableModel):
         query = query.validated()
         rows, cursor = tickets.page(self._db, query, None, self._page_size)  # may refuse: before the reset
         rows = self._with_checkins(query, rows, cursor is None)
-        found = tags.for_tickets(self._db, [r.id for r in rows])
+        ids = [r.id for r in rows]
+        found, marks = tags.for_tickets(self._db, ids), delivery_marks(self._db, ids)
         reply = self._read_targets()
         self.beginResetModel()
-        self._now, self._reply = clock.now_iso(), reply
+        self._showing(query, reply)
         self.resort_pending = False
-        self._query = query
         self._kept_far, self._listed = False, None
-        self._install(rows, found)
+        self._ids = array("q", ids)
+        self._due = {r.id: r.due_at for r in rows if r.due_at is not None}
+        self._blocks.clear()
+        self._seed(0, rows, found, marks)
         self._cursor = cursor
         self._at_end = cursor is None
         self.endResetModel()
 
-    def _install(self, rows: list[tickets.TicketRow], found: dict[int, list[tags.Tag]]) -> None:
-        """Keep the ids of ``rows`` (a reset) and the first blocks' lines."""
-        self._ids = array("q", (r.id for r in rows))
-        self._due = {r.id: r.due_at for r in rows if r.due_at is not None}
-        self._blocks.clear()
-        self._hot = None
-        self._seed(0, rows, found)
+    def _showing(self, query: tickets.InboxQuery, reply: targets.ReplyClock | None) -> None:
+        """What every row of this showing shares (inside a reset): the time,
+        the reply targets, the columns and their headers, translated once."""
+        self._query = query
+        due_view = query.view == "due_followups"
+        self._lines = Lines(clock.now_iso(), reply, self._presence, due_view=due_view)
+        self._headers = tuple(QCoreApplication.translate("InboxModel", HEADERS[c])
+                              for c in (DUE_COLUMNS if due_view else COLUMNS))
+        self._hot_row, self._hot_line = -1, None
 
-    def _seed(self, start: int, rows: list[tickets.TicketRow], found: dict[int, list[tags.Tag]]) -> None:
+    def _seed(self, start: int, rows: list[tickets.TicketRow], found: dict[int, list[tags.Tag]],
+              marks: dict[int, str]) -> None:
         """Cache the blocks ``rows`` (rows ``start``… just read) fill whole, so
         a page just fetched is painted without reading it again."""
         size, count, end = self._page_size, len(self._ids), start + len(rows)
@@ -148,23 +134,23 @@ class InboxModel(QAbstractTableModel):
             if low >= high or high > end:
                 break
             part = rows[low - start:high - start]
-            self._put(number, _Block(list(part), {r.id: found[r.id] for r in part if r.id in found}))
+            self._put(number, Block(list(part), {r.id: found[r.id] for r in part if r.id in found},
+                                     {r.id: marks[r.id] for r in part if r.id in marks}))
 
-    def _put(self, number: int, block: _Block) -> None:
-        self._hot = None
+    def _put(self, number: int, block: Block) -> None:
+        self._hot_row, self._hot_line = -1, None
         self._blocks[number] = block
         self._blocks.move_to_end(number)
         while len(self._blocks) > self._max_blocks:
             self._blocks.popitem(last=False)
 
-    def _block(self, number: int) -> _Block:
+    def _block(self, number: int) -> Block:
         """The lines of block ``number``, read again by id when not cached
         (or cached before rows were appended to it)."""
         size = self._page_size
         block = self._blocks.get(number)
         if block is not None and len(block.rows) == min(size, len(self._ids) - number * size):
             self._blocks.move_to_end(number)
-            self._hot = (number, block)
             return block
         wanted = list(self._ids[number * size:(number + 1) * size])
         fresh = tickets.rows(self._db, wanted)
@@ -174,9 +160,25 @@ class InboxModel(QAbstractTableModel):
             if line is not None and ticket_id in self._due:
                 line = line._replace(due_at=self._due[ticket_id])
             lines.append(line)
-        block = _Block(lines, tags.for_tickets(self._db, wanted))
+        block = Block(lines, tags.for_tickets(self._db, wanted), delivery_marks(self._db, wanted))
         self._put(number, block)
         return block
+
+    def _line(self, row: int) -> Line | None:
+        """What the table paints of ``row``, made the first time it is asked
+        for (None: outside the rows, or deleted since the last reload)."""
+        if not 0 <= row < len(self._ids):
+            return None
+        block = self._block(row // self._page_size)
+        at = row % self._page_size
+        line = block.lines[at]
+        if line is None:
+            item = block.rows[at]
+            if item is None:  # deleted since the last reload
+                return None
+            line = block.lines[at] = self._lines.line(item, block.tags.get(item.id), block.marks.get(item.id, ""))
+        self._hot_row, self._hot_line = row, line
+        return line
 
     def item(self, row: int) -> tickets.TicketRow | None:
         """The inbox line shown in ``row`` (None outside the rows)."""
@@ -185,8 +187,9 @@ class InboxModel(QAbstractTableModel):
         return self._block(row // self._page_size).rows[row % self._page_size]
 
     @property
-    def _rows(self) -> _RowsView:
-        return _RowsView(self)
+    def _rows(self) -> RowsView:
+        """Read-only ``model._rows[r]`` for tests written before the LRU."""
+        return RowsView(self)
 
     def _with_checkins(self, query: tickets.InboxQuery, rows: list[tickets.TicketRow],
                        at_end: bool, *, first: bool = True) -> list[tickets.TicketRow]:
@@ -240,14 +243,15 @@ class InboxModel(QAbstractTableModel):
         rows = self._with_checkins(self._query, rows, cursor is None, first=False)
         if self._kept_far:
             rows = self._not_listed(rows)
-        found = tags.for_tickets(self._db, [r.id for r in rows])
+        ids = [r.id for r in rows]
+        found, marks = tags.for_tickets(self._db, ids), delivery_marks(self._db, ids)
         if rows:
             start = len(self._ids)
             self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
-            self._hot = None  # the last block grows
-            self._ids.extend(r.id for r in rows)
+            self._hot_row, self._hot_line = -1, None  # the last block grows
+            self._ids.extend(ids)
             self._due.update((r.id, r.due_at) for r in rows if r.due_at is not None)
-            self._seed(start, rows, found)
+            self._seed(start, rows, found, marks)
             self.endInsertRows()
         self._cursor = cursor
         self._at_end = cursor is None
@@ -318,15 +322,15 @@ class InboxModel(QAbstractTableModel):
             if ticket_id not in lines:
                 break
             head.append(lines[ticket_id])
-        found = tags.for_tickets(self._db, [r.id for r in head])
+        shown = [r.id for r in head]
+        found, marks = tags.for_tickets(self._db, shown), delivery_marks(self._db, shown)
         reply = self._read_targets()
         self.beginResetModel()
-        self._now, self._reply = clock.now_iso(), reply
+        self._showing(self._query, reply)
         self._blocks.clear()
-        self._hot = None
         self._ids, self._due = ids, due
         self._kept_far, self._listed = far and not at_end, None
-        self._seed(0, head, found)
+        self._seed(0, head, found, marks)
         self._cursor, self._at_end = cursor, at_end
         self.endResetModel()
 
@@ -379,10 +383,10 @@ class InboxModel(QAbstractTableModel):
             block.rows[at] = fresh._replace(due_at=self._due.get(ticket_id))
             block.tags.pop(ticket_id, None)
             block.tags.update(tags.for_tickets(self._db, [ticket_id]))
-            if block.marks is not None:  # its replies' state may have changed too
-                block.marks.pop(ticket_id, None)
-                block.marks.update(_delivery_marks(self._db, [ticket_id]))
-            block.cells[at] = None
+            block.marks.pop(ticket_id, None)  # its replies' state may have changed too
+            block.marks.update(delivery_marks(self._db, [ticket_id]))
+            block.lines[at] = None
+            self._hot_row, self._hot_line = -1, None
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
     def set_presence(self, people: dict[int, list]) -> None:
@@ -391,7 +395,8 @@ class InboxModel(QAbstractTableModel):
         if text == self._presence:
             return
         changed = set(text) ^ set(self._presence) | {t for t in text if text[t] != self._presence.get(t)}
-        self._presence = text
+        self._presence = self._lines.presence = text
+        self._hot_row, self._hot_line = -1, None
         column = COLUMNS.index("now")
         for ticket_id in changed:
             row = self.row_of(ticket_id)
@@ -399,7 +404,7 @@ class InboxModel(QAbstractTableModel):
                 continue
             block = self._blocks.get(row // self._page_size)
             if block is not None:
-                block.cells[row % self._page_size] = None
+                block.lines[row % self._page_size] = None
             self.dataChanged.emit(self.index(row, column), self.index(row, column))
 
     # -- lookups -------------------------------------------------------------
@@ -426,11 +431,6 @@ class InboxModel(QAbstractTableModel):
         return self._at_end
 
     # -- Qt model API --------------------------------------------------------
-    def _columns(self) -> tuple[str, ...]:
-        if self._query.view == "due_followups":
-            return (*COLUMNS[:-1], "due_at")
-        return COLUMNS
-
     def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._ids)
 
@@ -438,114 +438,62 @@ class InboxModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(COLUMNS):
-            return self.tr(HEADERS[self._columns()[section]])
+        if role == _DISPLAY and orientation == _HORIZONTAL and 0 <= section < len(self._headers):
+            return self._headers[section]
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        # Called for every visible cell and role on each paint: keep the hot
-        # path (display text) to a list lookup of strings made once per row.
+        # Called for every painted cell and each of seven roles (issue 16): the
+        # roles not answered end at once, the rest are lookups in the row's Line.
+        if role not in _ANSWERED:
+            return None
         row = index.row()
-        if row < 0 or row >= len(self._ids):
-            return None
-        if role == TICKET_ID_ROLE:
-            return self._ids[row]
         if role == _ALIGN:
-            return _RIGHT if index.column() in (0, 8) else None
-        if role not in _LINE_ROLES:  # most calls (colours, check state, size hints): no line needed
-            return None
-        number = row // self._page_size
-        hot = self._hot
-        block = hot[1] if hot is not None and hot[0] == number else self._block(number)
-        at = row % self._page_size
-        item = block.rows[at]
-        if item is None:  # deleted since the last reload
+            return ALIGNMENTS[index.column()] if 0 <= row < len(self._ids) else None
+        if role == TICKET_ID_ROLE:
+            return self._ids[row] if 0 <= row < len(self._ids) else None
+        line = self._hot_line if row == self._hot_row else self._line(row)
+        if line is None:
             return None
         if role == _DISPLAY:
-            cells = block.cells[at]
-            if cells is None:
-                cells = block.cells[at] = tuple(self._display(item, c, False, block) for c in self._columns())
-            column = index.column()
-            return cells[column] if 0 <= column < len(cells) else None
+            return line.texts[index.column()]
         if role == _FONT:
-            # Bold = a customer message I have not read (per person, schema 4); open is not a font.
-            column = index.column()
-            if (column == 1 and item.unread) or (column == 2 and item.id in self._presence):
-                return self._bold
-            return None
+            fonts = line.fonts
+            return None if fonts is None else fonts[index.column()]
         if role == _DECORATION:
-            found = block.tags.get(item.id)
-            if index.column() == _TAGS_COLUMN and found:
-                return QColor(found[0].colour)
-            return None
-        if role == _TOOLTIP:
-            column = index.column()
-            if 0 <= column < len(COLUMNS):
-                return self._display(item, self._columns()[column], True, block)
-        return None
+            return line.colour if index.column() == TAGS_COLUMN else None
+        item = self.item(row)  # a tooltip: one hovered cell
+        return None if item is None else self._lines.tooltip(item, index.column(), line)
 
-    def _display(self, item: tickets.TicketRow, column: str, tooltip: bool, block: _Block) -> str | None:
-        found = block.tags
-        if column == "now":  # who else is here, and a reply of ours not (yet) mailed (issue 17.1)
-            if block.marks is None:  # one query for the block, not one per row painted (issue 16)
-                block.marks = _delivery_marks(self._db, [r.id for r in block.rows if r is not None])
-            return " · ".join(t for t in (self._presence.get(item.id, ""), block.marks.get(item.id, "")) if t)
-        if column == "id":
-            return str(item.id)
-        if column == "category":
-            return category_name(item.category)
-        if column == "status":
-            text = STATUSES.get(item.status, item.status)
-            if item.snoozed_until and item.snoozed_until > self._now:
-                # Words, not an emoji: not every system has a font for one.
-                text += ", snoozed" if not tooltip else f" (snoozed until {local_time.with_zone(item.snoozed_until)})"
-            if item.checkin_due:
-                text += ", check-in due" if not tooltip else " — a check-in is due (Due follow-ups lists them all)"
-            return text
-        if column == "waiting":
-            return self._waiting(item, tooltip)
-        if column == "tags":
-            return ", ".join(t.name for t in found.get(item.id, []))
-        if column == "priority":
-            return priority_name(item.priority)
-        if column == "assignee":
-            return item.assignee or ("Unassigned" if tooltip else "—")
-        if column == "billing_cycle":
-            return "" if item.billing_cycle is None else str(item.billing_cycle)
-        if column == "customer":  # often a name from mail: shown without bidi controls
-            return safe_html.display_name(item.customer or "")
-        if column in ("updated_at", "due_at"):
-            value = getattr(item, column) or ""
-            return local_time.with_zone(value) if tooltip else local_time.short(value)
-        return getattr(item, column)
-
-    def _waiting(self, item: tickets.TicketRow, tooltip: bool) -> str:
-        """How long the customer has waited, and whether the reply target is missed."""
-        seconds = None if item.status == "resolved" else tickets.waited(item, self._now)
-        if seconds is None:  # a resolved ticket waits for nobody (its last word may be the customer's)
-            return self.tr("Nobody is waiting (we replied last).") if tooltip else ""
-        due = self._reply.due_at(item.category, item.priority, item.waiting_since, item.replied_at) \
-            if self._reply else None
-        text = local_time.duration(seconds)
-        late = due is not None and due <= self._now
-        if not tooltip:
-            return self.tr("{0}, overdue").format(text) if late else text
-        kind = self.tr("first reply") if item.replied_at is None else self.tr("next reply")
-        said = self.tr("Waiting since {0}.").format(local_time.with_zone(item.waiting_since or ""))
-        if due is None:
-            return said + " " + self.tr("No {0} target for this kind of ticket.").format(kind)
-        return said + " " + (self.tr("The {0} target passed at {1}.") if late else
-                             self.tr("The {0} is due by {1}.")).format(kind, local_time.with_zone(due))
-
-#: Words, not an emoji, for a reply not mailed yet (core/mail/delivery.py).
-_MARKS = {"failed": "reply failed", "not_sent": "reply not sent", "queued": "reply queued", "draft": "reply draft"}
-
-
-def _delivery_marks(db, ticket_ids: list[int]) -> dict[int, str]:
-    """The marks of the tickets that have one, read once per block at its
-    first paint (a query per row painted was a third of a page's paint)."""
-    from amends.core.mail import delivery
-
-    return {ticket_id: _MARKS[state] for ticket_id, state in delivery.for_tickets(db, ticket_ids, db.actor).items()
-            if state in _MARKS}
+    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
+        """A painted cell's roles in one call: QStyledItemDelegate asks seven,
+        in the order of ``DELEGATE_ROLES``, into slots it keeps from cell to
+        cell. Answered from the row's Line (one call into Python per cell, not
+        seven), each slot of a role the model answers set or cleared (the other
+        three, colours and check state, are None for every cell here). Any other
+        set of roles is answered role by role through :meth:`data`."""
+        span: Any = roleDataSpan  # (PySide's stubs lack the span's len, indexing and iteration)
+        if len(span) == len(DELEGATE_ROLES):
+            row = index.row()
+            line = self._hot_line if row == self._hot_row else self._line(row)
+            if line is not None:
+                font, aligned, text, icon = span[0], span[1], span[5], span[4]
+                if (font.role(), aligned.role(), text.role(), icon.role()) == PAINTED:
+                    column = index.column()
+                    text.setData(line.texts[column])
+                    fonts, alignment = line.fonts, ALIGNMENTS[column]
+                    if fonts is None or fonts[column] is None:
+                        font.clearData()
+                    else:
+                        font.setData(fonts[column])
+                    if alignment is None:
+                        aligned.clearData()
+                    else:
+                        aligned.setData(alignment)
+                    if column == TAGS_COLUMN and line.colour is not None:
+                        icon.setData(line.colour)
+                    else:
+                        icon.clearData()
+                    return
+        for asked in span:
+            asked.setData(self.data(index, asked.role()))
