@@ -70,3 +70,25 @@ def test_every_action_is_in_a_menu_after_start(window):
     assert actions - in_menus == set(), "actions with no menu"
     assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Edit", "&View", "&Ticket", "&Help"]
     assert {a.objectName() for a in window.triage.menu_actions} <= in_menus, "the triage keys are in Ticket"
+
+
+def test_following_the_system_scheme_leaves_the_style_alone(qtbot):
+    """Start-up with the "system" scheme (the default) does not ask the
+    application for its QStyle: its Python wrapper made 11 enums (QStyle's
+    elements, metrics, …), ~5 ms of every start (issue 16, START). The
+    platform's style and palette are kept when a scheme is first forced,
+    and "system" goes back to them (test_appearance_and_laptop)."""
+    from amends.ui.common import appearance
+
+    if appearance._ORIGINAL.get("forced"):
+        appearance.apply_scheme("system")  # an earlier test left a forced scheme: back to the platform's
+    appearance._ORIGINAL.clear()  # as in a new process
+    appearance.apply_scheme("system")
+    assert appearance._ORIGINAL == {}, "the style was read though nothing was forced"
+    original = appearance.QGuiApplication.palette().color(appearance.QPalette.ColorRole.Window).lightness()
+    try:
+        appearance.apply_scheme("dark")
+        assert appearance.is_dark()
+    finally:
+        appearance.apply_scheme("system")
+    assert appearance.QGuiApplication.palette().color(appearance.QPalette.ColorRole.Window).lightness() == original
