@@ -92,3 +92,22 @@ def test_following_the_system_scheme_leaves_the_style_alone(qtbot):
     finally:
         appearance.apply_scheme("system")
     assert appearance.QGuiApplication.palette().color(appearance.QPalette.ColorRole.Window).lightness() == original
+
+
+def test_the_recent_files_list_is_written_after_the_first_paint(qtbot, demo_db):
+    """Putting the file first in File → Open Recent rewrites the settings
+    file (QSettings syncs as it goes): after the first paint, not before it
+    (issue 16, START: 2–26 ms of the start, more on a busy disk)."""
+    from amends.ui.shell import recent
+
+    before = recent.entries()
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    try:
+        assert recent.entries() == before, "written while the window was built"
+        window.show()
+        qtbot.waitUntil(lambda: window._tray is not None)  # right after the first paint
+        assert recent.entries()[0] == str(demo_db.path.expanduser().absolute())
+    finally:
+        window.poll.stop()
+        window.close()
