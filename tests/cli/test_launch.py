@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from amends.launch import NOT_A_LAUNCH, app_target
 
 

@@ -25,7 +25,7 @@ def remember(target: str | Path) -> None:
     if is_server_url(target):
         from amends.core.store import pg_access  # a server's only: not imported at every start
 
-        entry = pg_access.strip(target)
+        entry = pg_access.strip(str(target))
     else:
         entry = str(Path(target).expanduser().absolute())
     kept = [entry, *(e for e in entries() if e != entry)][:KEPT]
