@@ -1,3 +1,3 @@
-from amends.cli import main
+from amends.launch import main
 
 raise SystemExit(main())

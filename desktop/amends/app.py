@@ -92,8 +92,7 @@ def run(db_path: Path | str | None = None) -> int:
     from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from amends.ui.common import appearance, file_dialogs, settings, translations
-    from amends.ui.shell.identity_dialog import bring_data
+    from amends.ui.common import appearance, settings, translations
     from amends.ui.shell.main_window import MainWindow, offer_demo_on_first_run
 
     paths.private_umask()
@@ -169,6 +168,8 @@ def run(db_path: Path | str | None = None) -> int:
                     return False
                 from PySide6.QtWidgets import QFileDialog, QMessageBox  # (their enums: not made at every start)
 
+                from amends.ui.common import file_dialogs
+
                 box = QMessageBox(QMessageBox.Icon.Warning, "Amends", str(error))
                 choose = box.addButton(tr("Choose another file…"), QMessageBox.ButtonRole.AcceptRole)
                 box.addButton(QMessageBox.StandardButton.Cancel)
@@ -199,6 +200,8 @@ def run(db_path: Path | str | None = None) -> int:
 
                     window.load_demo(DEMO_TICKETS)
                 if first_steps:  # "bring your data" from the welcome, once the window is up
+                    from amends.ui.shell.identity_dialog import bring_data
+
                     QTimer.singleShot(0, functools.partial(bring_data, window, first_steps))
             else:
                 offer_demo_on_first_run(window)

@@ -88,22 +88,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = COMMANDS[args.command].run(args)
         sys.stdout.flush()  # here, so that a reader gone away is met inside the try
         return status
-    except BrokenPipeError:
+    except BaseException as error:  # noqa: BLE001 (failed() re-raises what it does not say)
+        return failed(error)
+
+
+def failed(error: BaseException) -> int:
+    """The exit status for ``error``, said in one line on stderr; called in
+    the ``except`` clause that caught it (by main, and by launch.py for the
+    app). What is not ours to say (SystemExit, …) is raised again."""
+    if isinstance(error, BrokenPipeError):
         _silence_stdout()
         return 141
-    except UsageError as error:
+    if isinstance(error, (UsageError, AmendsError)):
         print(f"amends: {error}", file=sys.stderr)
-        return 2
-    except AmendsError as error:
-        print(f"amends: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
+        return 2 if isinstance(error, UsageError) else 1
+    if isinstance(error, KeyboardInterrupt):
         print("amends: interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # noqa: BLE001 (the crash handler: a bug, said in one line, details in the log)
+    if isinstance(error, Exception):  # the crash handler: a bug, said in one line, details in the log
         where = _log_crash()
         print(f"amends: internal error ({type(error).__name__}: {error}); details in {where}", file=sys.stderr)
         return 1
+    raise error
 
 
 def _silence_stdout() -> None:

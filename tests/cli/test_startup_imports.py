@@ -47,6 +47,12 @@ NOT_AT_START = (
     "amends.core.merges", "amends.core.split",  # merging and splitting tickets (their keys build them)
     "amends.core.local_drafts",  # drafts kept while a server is away
     "importlib.resources",  # the resources folder is read beside the package (zipfile: shiboken needs it)
+    # issue 16 (START): launching the app is not a command: the headless commands' parser (cli.py,
+    # every command's options) is built only for a command; the welcome, file dialogs and a server's
+    # address handling only when they are used
+    "amends.cli", "amends.cli_usage",
+    "amends.ui.shell.identity_dialog", "amends.ui.common.file_dialogs",
+    "amends.core.store.pg_access",
 )
 
 

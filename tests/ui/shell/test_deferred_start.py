@@ -70,3 +70,44 @@ def test_every_action_is_in_a_menu_after_start(window):
     assert actions - in_menus == set(), "actions with no menu"
     assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Edit", "&View", "&Ticket", "&Help"]
     assert {a.objectName() for a in window.triage.menu_actions} <= in_menus, "the triage keys are in Ticket"
+
+
+def test_following_the_system_scheme_leaves_the_style_alone(qtbot):
+    """Start-up with the "system" scheme (the default) does not ask the
+    application for its QStyle: its Python wrapper made 11 enums (QStyle's
+    elements, metrics, …), ~5 ms of every start (issue 16, START). The
+    platform's style and palette are kept when a scheme is first forced,
+    and "system" goes back to them (test_appearance_and_laptop)."""
+    from amends.ui.common import appearance
+
+    if appearance._ORIGINAL.get("forced"):
+        appearance.apply_scheme("system")  # an earlier test left a forced scheme: back to the platform's
+    appearance._ORIGINAL.clear()  # as in a new process
+    appearance.apply_scheme("system")
+    assert appearance._ORIGINAL == {}, "the style was read though nothing was forced"
+    original = appearance.QGuiApplication.palette().color(appearance.QPalette.ColorRole.Window).lightness()
+    try:
+        appearance.apply_scheme("dark")
+        assert appearance.is_dark()
+    finally:
+        appearance.apply_scheme("system")
+    assert appearance.QGuiApplication.palette().color(appearance.QPalette.ColorRole.Window).lightness() == original
+
+
+def test_the_recent_files_list_is_written_after_the_first_paint(qtbot, demo_db):
+    """Putting the file first in File → Open Recent rewrites the settings
+    file (QSettings syncs as it goes): after the first paint, not before it
+    (issue 16, START: 2–26 ms of the start, more on a busy disk)."""
+    from amends.ui.shell import recent
+
+    before = recent.entries()
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    try:
+        assert recent.entries() == before, "written while the window was built"
+        window.show()
+        qtbot.waitUntil(lambda: window._tray is not None)  # right after the first paint
+        assert recent.entries()[0] == str(demo_db.path.expanduser().absolute())
+    finally:
+        window.poll.stop()
+        window.close()

@@ -72,8 +72,6 @@ def apply_scheme(choice: str | None = None) -> str:
     app = QGuiApplication.instance()
     if app is None:
         return choice
-    if not _ORIGINAL and isinstance(app, QApplication):
-        _ORIGINAL.update(style=app.style().name(), palette=QPalette(app.palette()))
     hints = app.styleHints()
     if choice == "system":
         hints.unsetColorScheme()
@@ -82,6 +80,10 @@ def apply_scheme(choice: str | None = None) -> str:
             app.setPalette(_ORIGINAL["palette"])  # type: ignore[arg-type]
             _ORIGINAL["forced"] = False
         return choice
+    if not _ORIGINAL and isinstance(app, QApplication):
+        # Kept when a scheme is first chosen, not at every start: app.style()'s Python
+        # wrapper makes QStyle's enums, ~5 ms before the first paint (issue 16).
+        _ORIGINAL.update(style=app.style().name(), palette=QPalette(app.palette()))
     wanted = choice == "dark"
     hints.setColorScheme(Qt.ColorScheme.Dark if wanted else Qt.ColorScheme.Light)
     if is_dark() != wanted and isinstance(app, QApplication):

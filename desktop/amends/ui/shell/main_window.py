@@ -86,7 +86,6 @@ class MainWindow(WindowActions, WindowPanes, WindowDialogs, QMainWindow):
         self.role = role
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("Amends — {0}").format(recent.label(db.url) if _url(db) else db.path.name))
-        recent.remember(_url(db) or db.path)
         self.resize(1500, 900)
         self.bus = DataBus(self)
         self.bus.status.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
@@ -175,6 +174,7 @@ class MainWindow(WindowActions, WindowPanes, WindowDialogs, QMainWindow):
     def _decorate(self) -> None:
         _ = self.inbox.ticket_view  # built now, the inbox being on screen
         self.inbox.release_ticket()  # first what the person looks at: the selected ticket
+        recent.remember(_url(self.db) or self.db.path)  # File → Open Recent (it rewrites the settings file)
         if not self.isVisible():
             return  # closed before it was ever painted
         _ = self.live  # other people's changes and presence, and the lock-wait indicator

@@ -16,9 +16,8 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from amends import __version__
 from amends.core import identity
-from amends.core.store import Database, pg_access
+from amends.core.store import Database
 from amends.core.store.location import is_server_url
-from amends.ui.common import file_dialogs
 from amends.ui.shell import recent
 
 log = logging.getLogger("amends.ui.window")
@@ -128,6 +127,8 @@ class WindowDialogs:
         return self._open(dialog, "preferences_dialog")
 
     def choose_database(self) -> None:
+        from amends.ui.common import file_dialogs  # (not imported at every start)
+
         path, _ = file_dialogs.get_open_file_name(self, self.tr("Open an Amends database"), str(self.db.path.parent),
                                               self.tr("Amends databases (*.db *.sqlite *.amends);;All files (*)"))
         if path:
@@ -157,6 +158,8 @@ class WindowDialogs:
         """A file opens; a server connects, or, when no password is kept for it
         (it was for that session only), the Connect dialog asks, filled in."""
         if is_server_url(entry):
+            from amends.core.store import pg_access
+
             if pg_access.password_for(entry) is None:
                 self.connect_to_server(entry)
                 return
