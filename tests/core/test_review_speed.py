@@ -80,9 +80,10 @@ def test_a_periods_resolution_figures_read_the_daily_sums(tmp_path):
     assert "SEARCH review_money_days USING PRIMARY KEY (day>? AND day<?)" in money, money
 
 
-def test_the_tickets_with_a_message_in_the_period_are_an_index_range(tmp_path):
-    """S16REVIEW: reply targets start from the tickets with a message in the period; that read scanned every
-    message's index entry (2.5 million at 1,000,000 tickets), now only the period's."""
+def test_the_answered_waits_of_the_period_are_an_index_range(tmp_path):
+    """S16REVIEW read the tickets with a message in the period from messages_created; since schema 7
+    (V7REPLY) reply targets read no message at all (tests/core/test_reply_waits.py): the period's answered
+    waits are a range of reply_waits_answered, which holds every column the figures read."""
     from amends.core.insights.period import Period
     from amends.core.insights.reply_targets import reply_targets
 
@@ -91,7 +92,7 @@ def test_the_tickets_with_a_message_in_the_period_are_an_index_range(tmp_path):
     db.conn.set_trace_callback(seen.append)
     reply_targets(db, Period(date(2026, 7, 1), date(2026, 9, 30)), now="2026-10-01T00:00:00Z")
     db.conn.set_trace_callback(None)
-    statement = next(s for s in seen if "FROM messages m JOIN tickets t" in s)
+    statement = next(s for s in seen if "FROM reply_waits w JOIN tickets t" in s)
     plan = _plan(db, statement)
     db.close()
-    assert "SEARCH messages USING COVERING INDEX messages_created (created_at>? AND created_at<?)" in plan, plan
+    assert "SEARCH w USING COVERING INDEX reply_waits_answered (answered_at>? AND answered_at<?)" in plan, plan

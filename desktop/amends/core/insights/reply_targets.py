@@ -1,7 +1,7 @@
 """The share of customers answered within the reply target, by category and
 by the person who answered (insights key ``reply_targets``).
 
-Each wait is replayed from the messages: it starts at the customer's first
+Each wait comes from the messages (kept per reply in reply_waits, schema 7): it starts at the customer's first
 message after our last reply and ends at our next reply. A wait counts in
 the period when it ended there (answered) or fell due there unanswered
 (missed, put on the ticket's assignee; not when the ticket is resolved). Within target = the business time
@@ -21,6 +21,7 @@ from amends.core.business_hours import BusinessHours
 from amends.core.insights.period import Period
 from amends.core.insights.records import JSON
 from amends.core.store import Database
+from amends.core.vocabulary import CATEGORIES, PRIORITIES
 
 UNASSIGNED = "(unassigned)"
 
@@ -61,55 +62,101 @@ def _disjoint(hours: BusinessHours) -> bool:
     return True
 
 
+#: How far before the period a wait decided in SQL may begin (the clock bound is never longer than this).
+_REACH = timedelta(days=14)
+#: A bound no wait reaches (never open: no open time passes, every answered wait is within its target).
+_FOREVER = 10 ** 12
+
+
+def clock_bound(hours: BusinessHours, minutes: int, period: Period) -> int | None:
+    """The longest wait on the clock, in seconds, that is within ``minutes`` of open time whenever it lies
+    (answered in the period): such a wait needs no walk through the opening hours. None: none is known
+    (open spans that overlap: business_time_between counts an overlap twice, so only the walk says).
+
+    With disjoint spans the open time of a window of clock length L is largest when the window starts where
+    a span opens (moved back into an open span it gains at its start what it may lose at its end; moved
+    forward out of closed time it loses nothing), so the bound is the shortest time from a span's opening
+    to the moment ``minutes`` of open time have passed (``add``), over the openings of the days a wait of
+    at most ``_REACH`` answered in the period can touch."""
+    limit = timedelta(minutes=minutes)
+    if hours.never_open:
+        return _FOREVER
+    if hours.always_open:
+        return minutes * 60
+    if not _disjoint(hours):
+        return None
+    first = period.since - _REACH - timedelta(days=2)
+    shortest = _REACH
+    for n in range((period.until - first).days + 3):
+        for opens, _closes in hours._spans(first + timedelta(days=n)):
+            shortest = min(shortest, hours.add(opens, limit) - opens)
+    return int(max(shortest, limit).total_seconds())
+
+
 def reply_targets(db: Database, period: Period, *, now: str | None = None) -> ReplyTargets:
-    """Replay every wait of the tickets with a message in the period (or a
-    wait still open) against the file's targets and business hours. A
-    resolved ticket without a message in the period adds nothing (no reply
-    in the period; nobody waits on it), so only open waits of unresolved
-    tickets are added: the partial index tickets_waiting answers that."""
+    """The answered waits of the period from reply_waits (schema 7, V7REPLY: one row per reply that
+    answered a wait, kept by triggers on the messages), counted in SQL per category, person and first or
+    next reply against each kind of ticket's clock bound (:func:`clock_bound`); only a wait longer than
+    its bound on the clock, or with a time SQL cannot count, comes to Python to walk the opening hours.
+    Missed waits are the open ones (tickets.waiting_since, schema 4) of unresolved tickets falling due in
+    the period: the tickets_waiting index, narrowed by due_between to the due window widened a day each
+    side, then each one's due time exactly."""
     reply = targets.load(db)
     start, end = period.start, period.end
     hours = reply.hours
     by_clock = _disjoint(hours)
     as_of = min(now or clock.now_iso(), end)
-    # One tally per (category, person, met) while replaying; the three views are summed from it at the end.
+    # One tally per (category, person, met); the three views are summed from it at the end.
     tally: Counter[tuple[str, str, bool]] = Counter()
 
+    limits: list[tuple[str, int, int, int | None, int | None]] = []
+    bounds: dict[int, int | None] = {}
+    for category in CATEGORIES:
+        for priority in PRIORITIES:
+            for first in (1, 0):
+                minutes = reply.minutes(category, priority, bool(first))
+                if minutes is not None and minutes not in bounds:
+                    bounds[minutes] = clock_bound(hours, minutes, period)
+                limits.append((category, priority, first, minutes, None if minutes is None else bounds[minutes]))
+    # typed: PostgreSQL takes an untyped parameter in VALUES as text
+    values = ", ".join("(?, CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS BIGINT), CAST(? AS BIGINT))"
+                       for _ in limits)
     rows = db.tuples(
-        """SELECT m.ticket_id, m.direction, m.created_at, m.author, m.flag, t.category, t.priority, t.assignee,
-                  t.status
-           FROM messages m JOIN tickets t ON t.id = m.ticket_id
-           WHERE m.ticket_id IN (SELECT ticket_id FROM messages WHERE created_at >= ? AND created_at < ?
-                                 UNION SELECT id FROM tickets WHERE waiting_since IS NOT NULL AND waiting_since < ?
-                                       AND status <> 'resolved')
-             AND m.direction IN ('in', 'out') AND t.merged_into IS NULL
-           ORDER BY m.ticket_id, m.created_at, m.id""", (period.start, period.end, period.end))
-    index = 0
-    while index < len(rows):
-        ticket_id, category, priority, assignee, status = rows[index][0], *rows[index][5:9]
-        waiting: str | None = None
-        replied = False
-        while index < len(rows) and rows[index][0] == ticket_id:
-            _, direction, at, author, flag = rows[index][:5]
-            index += 1
-            if direction == "in" and flag != "thanks":
-                waiting = waiting or at
-            elif direction == "out" and waiting is not None:
-                minutes = reply.minutes(category, priority, not replied)
-                if minutes is not None and start <= at < end:
-                    began, answered = clock.parse_iso(waiting), clock.parse_iso(at)
-                    limit = timedelta(minutes=minutes)
-                    # Open time never exceeds the time on the clock (spans that do not overlap): a reply
-                    # within the limit by the clock is within it in business time too, without walking
-                    # the opening hours.
-                    met = (by_clock and answered - began <= limit) or \
-                        hours.business_time_between(began, answered) <= limit
-                    tally[(category, author, met)] += 1
-                waiting, replied = None, True
-            elif direction == "out":
-                replied = True
-        if waiting is not None and status != "resolved":  # resolved: nobody waits on it any more
-            due = reply.due_at(category, priority, waiting, "x" if replied else None)
+        f"""WITH limits (category, priority, first_reply, minutes, bound) AS (VALUES {values})
+           SELECT t.category, t.priority, w.first_reply, w.author, count(*), min(w.began), min(w.answered_at),
+                  CASE WHEN w.seconds <= l.bound THEN NULL ELSE w.message_id END AS walk
+           FROM reply_waits w JOIN tickets t ON t.id = w.ticket_id
+           LEFT JOIN limits l ON l.category = t.category AND l.priority = t.priority
+                             AND l.first_reply = w.first_reply
+           WHERE w.answered_at >= ? AND w.answered_at < ? AND t.merged_into IS NULL
+             AND (l.minutes IS NOT NULL OR l.category IS NULL)
+           GROUP BY t.category, t.priority, w.first_reply, w.author,
+                    CASE WHEN w.seconds <= l.bound THEN NULL ELSE w.message_id END""",
+        (*(v for row in limits for v in row), start, end))
+    for category, priority, first, author, n, began_at, answered_at, walk in rows:
+        if walk is None:  # within the bound on the clock: within the target
+            tally[(category, author, True)] += n
+            continue
+        minutes = reply.minutes(category, priority, bool(first))
+        if minutes is None:
+            continue
+        began, answered = clock.parse_iso(began_at), clock.parse_iso(answered_at)
+        limit = timedelta(minutes=minutes)
+        # Open time never exceeds the time on the clock (spans that do not overlap): a reply within the limit
+        # by the clock is within it in business time too, without walking the opening hours.
+        met = (by_clock and answered - began <= limit) or hours.business_time_between(began, answered) <= limit
+        tally[(category, author, met)] += 1
+
+    if not hours.never_open:
+        after = clock.parse_iso(start) - timedelta(days=1)
+        where, params = reply.due_between(after, clock.parse_iso(as_of) + timedelta(days=1))
+        # the open wait of reply_open (the replay's), not tickets.waiting_since: they differ at a tie
+        where = where.replace("t.waiting_since", "o.began")
+        for category, priority, assignee, waiting, replied in db.tuples(
+                f"SELECT t.category, t.priority, t.assignee, o.began, t.replied_at FROM reply_open o "
+                f"JOIN tickets t ON t.id = o.ticket_id WHERE {where} AND o.began < ? AND t.merged_into IS NULL",
+                (*params, end)):
+            due = reply.due_at(category, priority, waiting, replied)
             if due is not None and start <= due < end and due <= as_of:
                 tally[(category, assignee or UNASSIGNED, False)] += 1
 

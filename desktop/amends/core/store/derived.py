@@ -19,7 +19,8 @@ from amends.core.store.schema import SCRIPTS
 
 #: The derived tables, by the first schema version that has them.
 DERIVED: dict[str, int] = {"review_resolution_days": 6, "review_offer_values": 6, "review_skipped_days": 6,
-                          "review_money_days": 7}
+                          "review_money_days": 7,
+                          "reply_waits": 7, "reply_open": 7}
 
 
 @cache

@@ -936,7 +936,123 @@ END;
              + in_force_of_ticket("t"), "s.price_minor", "s.currency", "1", "1 = 1")};
 -- END V7RESOL
 """
-V7 = V7_RESOL
+def _epoch(text: str) -> str:
+    """SQL for the seconds since 1970 of a stored time ``YYYY-MM-DDTHH:MM:SSZ`` (clock.FORMAT), by integer
+    arithmetic on its digits (days from the civil date, H. Hinnant's algorithm): the same on SQLite and
+    PostgreSQL, with no date function (PostgreSQL has no strftime('%s')). NULL for a time written any other
+    way (the Review then walks that wait in Python, as it parses any ISO time)."""
+    y = f"(CAST(substr({text}, 1, 4) AS INTEGER) - CASE WHEN CAST(substr({text}, 6, 2) AS INTEGER) <= 2 THEN 1 ELSE 0 END)"
+    m = f"CAST(substr({text}, 6, 2) AS INTEGER)"
+    doy = f"((153 * ({m} + CASE WHEN {m} > 2 THEN -3 ELSE 9 END) + 2) / 5 + CAST(substr({text}, 9, 2) AS INTEGER) - 1)"
+    yoe = f"({y} - ({y} / 400) * 400)"
+    days = f"(({y} / 400) * 146097 + {yoe} * 365 + {yoe} / 4 - {yoe} / 100 + {doy} - 719468)"
+    clock = (f"CAST(substr({text}, 12, 2) AS INTEGER) * 3600 + CAST(substr({text}, 15, 2) AS INTEGER) * 60 "
+             f"+ CAST(substr({text}, 18, 2) AS INTEGER)")
+    canonical = (f"length({text}) = 20 AND substr({text}, 5, 1) = '-' AND substr({text}, 8, 1) = '-' "
+                 f"AND substr({text}, 11, 1) = 'T' AND substr({text}, 14, 1) = ':' AND substr({text}, 17, 1) = ':' "
+                 f"AND substr({text}, 20, 1) = 'Z' AND substr({text}, 1, 4) >= '0400'")
+    return f"CASE WHEN {canonical} THEN {days} * 86400 + {clock} END"
+
+
+#: The messages of a ticket in conversation order, each with the number of our replies before it (k): the
+#: customer's messages with k replies before them are the wait that our (k+1)-th reply answers.
+_IN_ORDER = """SELECT id, ticket_id, direction, flag, created_at, author,
+        sum(CASE WHEN direction = 'out' THEN 1 ELSE 0 END) OVER (PARTITION BY ticket_id ORDER BY created_at, id
+            ROWS UNBOUNDED PRECEDING) - CASE WHEN direction = 'out' THEN 1 ELSE 0 END AS k,
+        sum(CASE WHEN direction = 'out' THEN 1 ELSE 0 END) OVER (PARTITION BY ticket_id) AS outs
+    FROM messages WHERE direction IN ('in', 'out'){where}"""
+
+
+def _waits_of(where: str) -> str:
+    """INSERT … SELECT of the answered waits of the tickets ``where`` picks (``""``: all of them)."""
+    seconds = f"{_epoch('o.created_at')} - {_epoch('b.began')}"
+    return f"""INSERT INTO reply_waits (message_id, ticket_id, began, answered_at, author, first_reply, seconds)
+SELECT o.id, o.ticket_id, b.began, o.created_at, o.author, CASE WHEN o.k = 0 THEN 1 ELSE 0 END, {seconds}
+FROM ({_IN_ORDER.format(where=where)}) o
+JOIN (SELECT i.ticket_id, i.k, min(i.created_at) AS began FROM ({_IN_ORDER.format(where=where)}) i
+      WHERE i.direction = 'in' AND i.flag IS NOT 'thanks' GROUP BY i.ticket_id, i.k) b
+  ON b.ticket_id = o.ticket_id AND b.k = o.k
+WHERE o.direction = 'out'"""
+
+
+def _open_of(where: str) -> str:
+    """INSERT … SELECT of the open wait (the customer's first message after our last reply) of the tickets
+    ``where`` picks: the wait the replay is left with when the messages run out."""
+    return f"""INSERT INTO reply_open (ticket_id, began)
+SELECT i.ticket_id, min(i.created_at) FROM ({_IN_ORDER.format(where=where)}) i
+WHERE i.direction = 'in' AND i.flag IS NOT 'thanks' AND i.k = i.outs GROUP BY i.ticket_id"""
+
+
+V7_REPLY = f"""
+-- BEGIN V7REPLY
+-- The Review's reply-target figures from the answered waits, kept by triggers (issue 16: at 1,000,000
+-- tickets the Review read every message of every ticket with a message in the quarter and replayed the
+-- waits in Python, 4 s). One row per reply of ours that answered a wait: the wait began at the customer's
+-- first message after our previous reply (a thank-you waits for nothing) and ended at this reply;
+-- first_reply = no reply of ours before it (the first-reply target applies, else the next-reply one);
+-- seconds = the time on the clock (NULL: a time not written as clock.FORMAT). Conversation order is
+-- (created_at, id), as the replay's. What the ticket is (category, priority, merged) and the targets are
+-- read with the figures: they change without touching the messages. Any write that can change a ticket's
+-- waits (a message added before one of our replies or being ours, deleted, moved to another ticket by a
+-- merge or split, its time, direction, flag or author changed) computes that ticket's waits again from its
+-- messages (a handful of rows); a customer's message added after our last reply answers nothing and
+-- changes nothing here. Filled here for the existing messages.
+CREATE TABLE reply_waits (
+    message_id  INTEGER PRIMARY KEY,       -- our reply that answered the wait
+    ticket_id   INTEGER NOT NULL,
+    began       TEXT NOT NULL,
+    answered_at TEXT NOT NULL,
+    author      TEXT,
+    first_reply INTEGER NOT NULL,
+    seconds     INTEGER
+);
+CREATE INDEX reply_waits_answered ON reply_waits(answered_at, ticket_id, first_reply, seconds, author, began);
+CREATE INDEX reply_waits_ticket ON reply_waits(ticket_id);
+-- The wait still open on each ticket, in the same order: tickets.waiting_since (schema 4) is the same wait
+-- except when a customer's message has the very second of our last reply (waiting_since counts only
+-- messages after that second; the conversation's order puts the later id after the reply). A customer's
+-- message after our last reply opens it (or is part of it); any other write computes it again.
+CREATE TABLE reply_open (
+    ticket_id INTEGER PRIMARY KEY,
+    began     TEXT NOT NULL
+);
+CREATE INDEX reply_open_began ON reply_open(began);
+CREATE TRIGGER reply_open_append AFTER INSERT ON messages
+WHEN NEW.direction = 'in' AND NEW.flag IS NOT 'thanks' AND NOT EXISTS (SELECT 1 FROM messages m
+     WHERE m.ticket_id = NEW.ticket_id AND m.direction = 'out'
+       AND (m.created_at > NEW.created_at OR (m.created_at = NEW.created_at AND m.id > NEW.id))) BEGIN
+INSERT INTO reply_open (ticket_id, began) VALUES (NEW.ticket_id, NEW.created_at)
+ON CONFLICT (ticket_id) DO UPDATE SET began = CASE WHEN excluded.began < reply_open.began THEN excluded.began
+                                                   ELSE reply_open.began END;
+END;
+CREATE TRIGGER reply_waits_insert AFTER INSERT ON messages
+WHEN NEW.direction = 'out' OR (NEW.direction = 'in' AND EXISTS (SELECT 1 FROM messages m
+     WHERE m.ticket_id = NEW.ticket_id AND m.direction = 'out'
+       AND (m.created_at > NEW.created_at OR (m.created_at = NEW.created_at AND m.id > NEW.id)))) BEGIN
+DELETE FROM reply_waits WHERE ticket_id = NEW.ticket_id;
+{_waits_of(" AND ticket_id = NEW.ticket_id")};
+DELETE FROM reply_open WHERE ticket_id = NEW.ticket_id;
+{_open_of(" AND ticket_id = NEW.ticket_id")};
+END;
+CREATE TRIGGER reply_waits_delete AFTER DELETE ON messages WHEN OLD.direction IN ('in', 'out') BEGIN
+DELETE FROM reply_waits WHERE ticket_id = OLD.ticket_id;
+{_waits_of(" AND ticket_id = OLD.ticket_id")};
+DELETE FROM reply_open WHERE ticket_id = OLD.ticket_id;
+{_open_of(" AND ticket_id = OLD.ticket_id")};
+END;
+CREATE TRIGGER reply_waits_update AFTER UPDATE OF id, ticket_id, direction, created_at, flag, author ON messages
+BEGIN
+DELETE FROM reply_waits WHERE ticket_id IN (OLD.ticket_id, NEW.ticket_id);
+{_waits_of(" AND ticket_id IN (OLD.ticket_id, NEW.ticket_id)")};
+DELETE FROM reply_open WHERE ticket_id IN (OLD.ticket_id, NEW.ticket_id);
+{_open_of(" AND ticket_id IN (OLD.ticket_id, NEW.ticket_id)")};
+END;
+{_waits_of("")};
+{_open_of("")};
+-- END V7REPLY
+"""
+
+V7 = V7_RESOL + V7_REPLY
 
 #: Index = schema version reached by running that script.
 SCRIPTS: dict[int, str] = {1: V1, 2: V2, 3: V3, 4: V4, 5: V5, 6: V6, 7: V7}

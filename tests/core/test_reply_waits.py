@@ -1,0 +1,226 @@
+"""The Review's reply-target figures read the answered waits kept by triggers
+(schema 7, V7REPLY; issue 16: 4 s at 1,000,000 tickets replaying every message
+of the quarter in Python). After any sequence of writes they must be exactly
+the replay's (tests/core/reply_oracle.py, the code before): replies and
+customer messages in any time order, thank-yous, messages deleted or moved in
+time, merges and their undo, splits, category and priority edits, resolving,
+target and business-hours changes. Both backends (tests/core)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from amends.core import business_hours, edits, merges, split, targets, tickets
+from amends.core.errors import AmendsError
+from amends.core.insights.period import Period
+from amends.core.insights.reply_targets import reply_targets
+from amends.core.vocabulary import CATEGORIES
+from amends.core.workspace import open_database
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.core import reply_oracle
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIRST = date(2026, 11, 26)  # a Thursday: nights, a weekend and the start of December
+DAYS = 10
+CATEGORY_LIST = sorted(CATEGORIES)
+NOW = "2026-12-04T12:00:00Z"
+HOURS = {"weekdays": business_hours.weekdays("09:00", "17:00", "Europe/Berlin"),
+         "always": business_hours.always(),
+         "never": business_hours.BusinessHours("UTC", {}),
+         "overlap": business_hours.BusinessHours("UTC", {"mon": (("08:00", "12:00"), ("10:00", "14:00")),
+                                                         "sat": (("00:00", "24:00"),)})}
+
+
+def figures(found) -> dict:
+    result = {"": (found.total.answered, found.total.within)} if found.total.answered else {}
+    result.update({f"c{s.key}": (s.answered, s.within) for s in found.by_category})
+    result.update({f"p{s.key}": (s.answered, s.within) for s in found.by_person})
+    return result
+
+
+def replayed(db, period: Period, now: str) -> dict:
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for (category, person, met), n in reply_oracle.tally(db, period, now=now).items():
+        for key in ("", f"c{category}", f"p{person}"):
+            counts[key][0] += n
+            counts[key][1] += n if met else 0
+    return {key: tuple(v) for key, v in counts.items()}
+
+
+def assert_same(db, period: Period, now: str = NOW) -> None:
+    assert figures(reply_targets(db, period, now=now)) == replayed(db, period, now), period
+
+
+def at(minute: int) -> str:
+    return (datetime.combine(FIRST, datetime.min.time(), UTC) + timedelta(minutes=minute)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+
+
+MINUTES = st.integers(0, DAYS * 1440) | st.sampled_from([0, 600, 5 * 1440, 5 * 1440 + 540])
+WRITES = st.one_of(
+    st.tuples(st.just("ticket"), st.sampled_from(CATEGORY_LIST), st.integers(0, 3), MINUTES,
+              st.sampled_from([None, "cy"])),
+    st.tuples(st.just("message"), st.integers(0, 40), st.sampled_from(["in", "in", "out", "out", "note"]), MINUTES,
+              st.sampled_from(["ann", "bob"]), st.sampled_from([None, None, None, "thanks"])),
+    st.tuples(st.just("delete"), st.integers(0, 200)),
+    st.tuples(st.just("retime"), st.integers(0, 200), MINUTES),
+    st.tuples(st.just("turn"), st.integers(0, 200)),
+    st.tuples(st.just("category"), st.integers(0, 40), st.sampled_from(CATEGORY_LIST)),
+    st.tuples(st.just("priority"), st.integers(0, 40), st.integers(0, 3)),
+    st.tuples(st.just("resolve"), st.integers(0, 40)),
+    st.tuples(st.just("merge"), st.integers(0, 40), st.integers(0, 40)),
+    st.tuples(st.just("unmerge"), st.integers(0, 40)),
+    st.tuples(st.just("split"), st.integers(0, 40)),
+    st.tuples(st.just("target"), st.sampled_from([None, *CATEGORY_LIST[:2]]), st.sampled_from([None, 1, 3]),
+              st.sampled_from([None, 30, 240, 1440]), st.sampled_from([None, 60, 480])),
+    st.tuples(st.just("hours"), st.sampled_from(sorted(HOURS))),
+)
+
+
+def apply(db, write: tuple, made: list[int], merged: list[int]) -> None:
+    """One drawn write through the core (or raw SQL, as another tool writes); a refused one changes nothing."""
+    kind = write[0]
+    messages = [r[0] for r in db.tuples("SELECT id FROM messages ORDER BY id")]
+    try:
+        if kind == "ticket":
+            _, category, priority, minute, assignee = write
+            made.append(tickets.create(db, "Box", "It came crushed.", category=category, priority=priority,
+                                       assignee=assignee, created_at=at(minute)))
+        elif kind == "target":
+            targets.set_target(db, *write[1:])
+        elif kind == "hours":
+            business_hours.save(db, HOURS[write[1]])
+        elif not made:
+            return
+        elif kind == "message":
+            _, index, direction, minute, author, flag = write
+            with db.transaction() as conn:  # raw, as any tool may: any time, same times, thank-yous
+                conn.execute("INSERT INTO messages (ticket_id, direction, body, author, flag, created_at) "
+                             "VALUES (?, ?, 'b', ?, ?, ?)", (made[index % len(made)], direction, author, flag,
+                                                            at(minute)))
+        elif kind in ("delete", "retime", "turn") and messages:
+            message = messages[write[1] % len(messages)]
+            with db.transaction() as conn:
+                if kind == "delete":
+                    conn.execute("DELETE FROM messages WHERE id = ?", (message,))
+                elif kind == "retime":
+                    conn.execute("UPDATE messages SET created_at = ? WHERE id = ?", (at(write[2]), message))
+                else:
+                    conn.execute("UPDATE messages SET direction = CASE direction WHEN 'in' THEN 'out' "
+                                 "WHEN 'out' THEN 'in' ELSE direction END WHERE id = ?", (message,))
+        elif kind == "category":
+            edits.set_field(db, [made[write[1] % len(made)]], "category", write[2])
+        elif kind == "priority":
+            edits.set_field(db, [made[write[1] % len(made)]], "priority", write[2])
+        elif kind == "resolve":
+            ticket = tickets.get(db, made[write[1] % len(made)])
+            tickets.update(db, ticket.id, ticket.version, status="resolved")
+        elif kind == "merge":
+            merged.append(merges.merge(db, made[write[1] % len(made)], made[write[2] % len(made)]).merge_id)
+        elif kind == "unmerge" and merged:
+            merges.unmerge(db, merged.pop(write[1] % len(merged)))
+        elif kind == "split":
+            ticket = made[write[1] % len(made)]
+            later = db.scalar("SELECT max(id) FROM messages WHERE ticket_id = ?", (ticket,))
+            if later is not None and db.scalar("SELECT count(*) FROM messages WHERE ticket_id = ?", (ticket,)) > 1:
+                made.append(split.split(db, later).new_id)
+    except AmendsError:
+        pass
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(writes=st.lists(WRITES, min_size=1, max_size=30),
+       periods=st.lists(st.tuples(st.integers(0, DAYS), st.integers(0, DAYS)), min_size=1, max_size=3))
+def test_the_figures_from_the_kept_waits_equal_the_replay(db, writes, periods):
+    """Whatever was written before (the database grows over the examples), after these writes every
+    period's figures are the replay's."""
+    made = [r[0] for r in db.tuples("SELECT id FROM tickets ORDER BY id")]
+    merged: list[int] = []
+    for write in writes:
+        apply(db, write, made, merged)
+    assert_same(db, Period(FIRST, FIRST + timedelta(days=DAYS)))
+    for a, b in periods:
+        start, end = sorted((a, b))
+        assert_same(db, Period(FIRST + timedelta(days=start), FIRST + timedelta(days=end)))
+
+
+def test_reply_targets_reads_no_message(db):
+    """The figures come from reply_waits (an index range of the period) and the waiting tickets: no
+    statement reads the messages table (before: every message of every ticket with one in the period)."""
+    made: list[int] = []
+    for write in [("ticket", "billing", 1, 100, None), ("message", 0, "out", 700, "ann", None),
+                  ("message", 0, "in", 900, "ann", None), ("message", 0, "out", 3000, "bob", None)]:
+        apply(db, write, made, [])
+    period = Period(FIRST, FIRST + timedelta(days=DAYS))
+    seen: list[str] = []
+    if hasattr(db.conn, "set_trace_callback"):
+        db.conn.set_trace_callback(seen.append)
+        try:
+            found = reply_targets(db, period, now=NOW)
+        finally:
+            db.conn.set_trace_callback(None)
+    else:
+        found = reply_targets(db, period, now=NOW)
+        return  # the statements are checked on SQLite (the plan below is SQLite's)
+    assert found.total.answered == 2
+    assert not [s for s in seen if "messages" in s], seen
+    waits = next(s for s in seen if "reply_waits" in s)
+    plan = "\n".join(r[3] for r in db.conn.execute("EXPLAIN QUERY PLAN " + waits).fetchall())
+    assert "SEARCH w USING COVERING INDEX reply_waits_answered (answered_at>? AND answered_at<?)" in plan, plan
+
+
+def test_the_demos_bulk_inserts_keep_the_waits(demo_db):
+    """The demo writes messages with executemany (as imports do): the triggers keep every wait."""
+    first = demo_db.scalar("SELECT min(created_at) FROM messages")
+    since = date.fromisoformat(first[:10])
+    for days in (30, 90, 365):
+        assert_same(demo_db, Period(since, since + timedelta(days=days)), now="2026-12-01T00:00:00Z")
+    assert_same(demo_db, Period(date(2000, 1, 1), date(2999, 12, 31)), now="2026-12-01T00:00:00Z")
+
+
+def test_the_upgrade_fills_the_waits_of_the_messages_already_there(tmp_path):
+    """A v6 file upgraded: the waits of its existing conversations are there, the figures the replay's."""
+    path = tmp_path / "v6.db"
+    shutil.copy(FIXTURES / "amends-v6.db", path)
+    db = open_database(path, "t")
+    try:
+        assert db.scalar("PRAGMA user_version") >= 7
+        assert db.scalar("SELECT count(*) FROM reply_waits") > 0, "the fixture has answered waits"
+        assert_same(db, Period(date(2000, 1, 1), date(2999, 12, 31)), now="2026-11-25T00:00:00Z")
+        for month in range(1, 13):
+            assert_same(db, Period(date(2026, month, 1), date(2026, month, 28)), now="2026-11-25T00:00:00Z")
+    finally:
+        db.close()
+
+
+def test_the_doctor_fills_the_waits_again_when_it_puts_their_trigger_back(tmp_path):
+    """Another tool dropped a trigger (a DB browser's table rebuild drops them): replies written meanwhile
+    are missing. `amends repair` puts the trigger back and computes the waits again from the messages."""
+    from amends.core import health
+
+    path = tmp_path / "drift.db"
+    db = open_database(path, "t")
+    made: list[int] = []
+    apply(db, ("ticket", "billing", 1, 100, None), made, [])
+    db.close()
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("DROP TRIGGER reply_waits_insert")
+    raw.close()
+    db = open_database(path, "t")
+    try:
+        apply(db, ("message", 0, "out", 700, "ann", None), made, [])
+        period = Period(FIRST, FIRST + timedelta(days=DAYS))
+        assert figures(reply_targets(db, period, now=NOW)) != replayed(db, period, NOW), \
+            "without the trigger the waits miss the reply"
+        report = health.repair(db)
+        assert any("reply_waits" in line for line in report.fixed), report.fixed
+        assert_same(db, period)
+    finally:
+        db.close()
