@@ -28,9 +28,13 @@ from amends.core.insights.words import _PLAIN, _TABLE
 SEPARATOR = "\x00"
 _KEEP_SEPARATOR = SEPARATOR.encode() + _TABLE[1:]
 #: Whitespace other than ASCII (the byte table makes ASCII's a space or a
-#: bar): str.split() splits on these too, so making them a space splits
-#: the same.
-_OTHER_SPACE = tuple(chr(c) for c in range(0x80, sys.maxunicode + 1) if chr(c).isspace())
+#: bar), as UTF-8: str.split() splits on these too, so making them a space
+#: splits the same. Looked for by their first byte (a memchr each, nearly
+#: always in vain), then by their first two, before re replaces them.
+_OTHER_SPACES = tuple(chr(c).encode() for c in range(0x80, sys.maxunicode + 1) if chr(c).isspace())
+_OTHER_SPACE_STARTS = {lead: tuple(sorted({s[:2] for s in _OTHER_SPACES if s[:1] == lead}))
+                       for lead in sorted({s[:1] for s in _OTHER_SPACES})}
+_OTHER_SPACE = re.compile(b"|".join(re.escape(space) for space in _OTHER_SPACES))
 #: words._tokens's ``w.strip("'") or "|"`` over a whole text whose tokens
 #: are between single spaces (each pattern starts with a literal, so re
 #: skips along quickly): a token of apostrophes only is a bar, then the
@@ -52,16 +56,15 @@ def normalised_all(texts: Sequence[str]) -> str:
         for fancy, simple in _PLAIN:
             if fancy in lowered:
                 lowered = lowered.replace(fancy, simple)
-    spaced = (lowered.encode().translate(_KEEP_SEPARATOR).replace(b"|", b" | ")
-              .replace(SEPARATOR.encode(), f" {SEPARATOR} ".encode()).decode())
-    if not spaced.isascii():
-        for space in _OTHER_SPACE:
-            if space in spaced:
-                spaced = spaced.replace(space, " ")
+    mapped = lowered.encode().translate(_KEEP_SEPARATOR)
+    if not mapped.isascii() and any(lead in mapped and any(start in mapped for start in starts)
+                                    for lead, starts in _OTHER_SPACE_STARTS.items()):
+        mapped = _OTHER_SPACE.sub(b" ", mapped)
+    spaced = mapped.replace(b"|", b" | ").replace(SEPARATOR.encode(), f" {SEPARATOR} ".encode()).decode()
     text = f" {spaced} "
     while "  " in text:
         text = text.replace("  ", " ")
-    if "'" in text:
+    if " '" in text or "' " in text:  # a token that starts or ends with one: rare
         text = _QUOTES_LAST.sub("", _QUOTES_FIRST.sub(" ", _QUOTES_ONLY.sub(" |", text)))
     return text
 
