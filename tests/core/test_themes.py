@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import amends.core.insights.words as tokenizer
 import pytest
 from amends.core import demo, proposals, rules, tickets
 from amends.core.demo import texts
@@ -161,3 +162,42 @@ def test_big_categories_are_counted_on_a_fixed_sample_and_say_so(db):
     assert sampled.estimated and abs(sampled.tickets - 90) <= 20
     assert themes.ticket_ids(db, Q1, "product_quality", sampled.phrases) == dusty
     assert sampled == _find(themes.themes(db, Q1, count_sample=60), "product_quality", "tea leaves")
+
+
+def test_a_counted_ticket_is_not_tokenized_by_itself(db, monkeypatch):
+    """The count normalises a category's texts together: a text is
+    tokenized by itself only for the discovery sample (once: subject and
+    message as one text), never again to be counted; before, every counted
+    text was normalised one by one (subject and message apart) after the
+    sample's had been split into phrases (apart again)."""
+    for day in range(1, 29):
+        quality = "the tea leaves were mostly powder" if day % 2 else "the grind is too coarse for espresso"
+        for category, body in (("product_quality", quality), ("billing", "a charge I do not understand")):
+            tickets.create(db, "Problem", f"Hello. {body}. Thanks", category=category,
+                           created_at=f"2026-02-{day:02d}T10:00:00Z")
+            tickets.create(db, "Problem", f"Hello. {body}. Thanks", category=category,
+                           created_at=f"2026-01-{day:02d}T10:00:00Z")
+    calls = {"n": 0}
+    if hasattr(tokenizer, "split"):  # every tokenization ends in tokenizer.split
+        split = tokenizer.split
+
+        def counted(mapped: bytes) -> list[str]:
+            calls["n"] += 1
+            return split(mapped)
+
+        monkeypatch.setattr(tokenizer, "split", counted)
+        monkeypatch.setattr(themes, "split", counted, raising=False)
+    else:  # before: every tokenization was tokenizer._tokens
+        tokens = tokenizer._tokens
+
+        def counted_tokens(text: str) -> list[str]:
+            calls["n"] += 1
+            return tokens(text)
+
+        monkeypatch.setattr(tokenizer, "_tokens", counted_tokens)
+    found = themes.themes(db, Period(date(2026, 2, 1), date(2026, 2, 28)))
+    tokenized = calls["n"]
+    assert any("tea leaves" in t.phrases and t.tickets == 14 for t in found), found
+    sampled = 2 * 28  # the period's tickets of both categories: all of them are the discovery sample
+    coverage = len(themes._coverage(db))  # rules and policies, normalised to test "covered"
+    assert tokenized <= sampled + coverage, (tokenized, sampled, coverage)

@@ -47,9 +47,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from amends.core import proposals
+from amends.core.insights import theme_count
 from amends.core.insights.numbers import poisson_at_least
 from amends.core.insights.period import FIRST_DAY, Period
-from amends.core.insights.words import normalised, text_phrases
+from amends.core.insights.words import normalised, plain, split, token_phrases
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES
 
@@ -168,7 +169,10 @@ def _texts(db: Database, ids: list[int]) -> dict[int, tuple[str, str | None]]:
 def _discover(texts: dict[str, dict[int, set[str]]], min_tickets: int) -> dict[str, list[tuple[str, ...]]]:
     """Category -> themes as their phrases (the name first), from the
     sampled tickets' phrases."""
-    counts = {c: Counter(p for found in t.values() for p in found) for c, t in texts.items()}
+    counts = {c: Counter[str]() for c in texts}
+    for category, ticket_phrases in texts.items():
+        for found_in_one in ticket_phrases.values():
+            counts[category].update(found_in_one)
     total = Counter[str]()
     for counter in counts.values():
         total.update(counter)
@@ -190,10 +194,10 @@ def _discover(texts: dict[str, dict[int, set[str]]], min_tickets: int) -> dict[s
                     continue
             candidates.append((phrase, a))
         candidates.sort(key=lambda pa: (" " not in pa[0], -pa[1], -pa[0].count(" "), pa[0]))
-        ticket_phrases = texts[category]
+        holders = _holders(texts[category], {phrase for phrase, _ in candidates})
         themes: list[tuple[list[str], set[int]]] = []
         for phrase, _ in candidates:
-            ids = {i for i, ps in ticket_phrases.items() if phrase in ps}
+            ids = holders[phrase]
             for names, members in themes:
                 shared = len(ids & members)
                 if shared >= OVERLAP * min(len(ids), len(members)):
@@ -206,6 +210,18 @@ def _discover(texts: dict[str, dict[int, set[str]]], min_tickets: int) -> dict[s
                     themes.append(([phrase], set(ids)))
         if themes:
             found[category] = [tuple(names) for names, _ in themes]
+    return found
+
+
+def _holders(ticket_phrases: dict[int, set[str]], wanted: set[str]) -> dict[str, set[int]]:
+    """Candidate phrase -> the sampled tickets that have it, in one pass
+    over the sample (a set intersection per ticket, not a scan of the
+    sample per candidate)."""
+    found: dict[str, set[int]] = {phrase: set() for phrase in wanted}
+    if wanted:
+        for i, phrases in ticket_phrases.items():
+            for phrase in wanted.intersection(phrases):
+                found[phrase].add(i)
     return found
 
 
@@ -253,7 +269,7 @@ def themes(db: Database, period: Period, *, min_tickets: int = 3, count_sample: 
     for category in CATEGORIES:
         sample = _sample(chosen[(category, 0)], SAMPLE)
         if sample:
-            discovery[category] = {i: text_phrases(texts[i][0]) | text_phrases(texts[i][1] or "") for i in sample}
+            discovery[category] = {i: token_phrases(split(plain(_joined(*texts[i])))) for i in sample}
     found = _discover(discovery, min_tickets)
     coverage = _coverage(db)
     result = []
@@ -278,16 +294,17 @@ def themes(db: Database, period: Period, *, min_tickets: int = 3, count_sample: 
 
 
 def _count(texts: Iterable[tuple[str, str | None]], groups: list[tuple[str, ...]]) -> list[int]:
-    """How many of ``texts`` are in each theme (any of its phrases)."""
-    counts = [0] * len(groups)
-    if not groups:
-        return counts
-    flat = [(f" {p} ", index) for index, names in enumerate(groups) for p in names]
-    for subject, body in texts:
-        text = _text(subject, body)
-        for index in {index for p, index in flat if p in text}:
-            counts[index] += 1
-    return counts
+    """How many of ``texts`` are in each theme (any of its phrases): all
+    of them normalised and searched at once (theme_count.py)."""
+    return theme_count.count([_joined(subject, body) for subject, body in texts], groups)
+
+
+def _joined(subject: str, body: str | None) -> str:
+    """Subject and message as one text; the bar between them keeps a phrase
+    from running from the subject into the message (the tokens of the two
+    are the subject's, a bar and the message's: words.py works token by
+    token)."""
+    return f"{subject}|{body or ''}"
 
 
 def _text(subject: str, body: str | None) -> str:

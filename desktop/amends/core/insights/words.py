@@ -36,18 +36,33 @@ STOP_WORDS = frozenset(_STOP_TEXT.split())
 MAX_WORDS = 3
 
 
-def _tokens(text: str) -> list[str]:
-    """Lower-case words, with "|" where a phrase must end; apostrophes at
-    a word's edges dropped ("'quoted'" is "quoted", "hasn't" stays)."""
-    plain = text.lower()
-    if not plain.isascii():
+def plain(text: str) -> bytes:
+    """``text`` lower-case, typographic punctuation made plain and mapped
+    through the byte table: every token of ``text`` is a run of this
+    (apostrophes at its edges aside), so a word that is not a substring of
+    it is no token of ``text`` (themes.py tests that before splitting)."""
+    lowered = text.lower()
+    if not lowered.isascii():
         for fancy, simple in _PLAIN:
-            if fancy in plain:
-                plain = plain.replace(fancy, simple)
-    spaced = plain.encode().translate(_TABLE).replace(b"|", b" | ").decode()
+            if fancy in lowered:
+                lowered = lowered.replace(fancy, simple)
+    return lowered.encode().translate(_TABLE)
+
+
+def split(mapped: bytes) -> list[str]:
+    """The tokens of a :func:`plain` text."""
+    spaced = mapped.replace(b"|", b" | ").decode()
     if "'" not in spaced:
         return spaced.split()
     return [w.strip("'") or "|" for w in spaced.split()]
+
+
+def _tokens(text: str) -> list[str]:
+    """Lower-case words, with "|" where a phrase must end; apostrophes at
+    a word's edges dropped ("'quoted'" is "quoted", "hasn't" stays).
+    Token by token, so the tokens of ``a + "|" + b`` are those of ``a``,
+    a bar, and those of ``b``."""
+    return split(plain(text))
 
 
 def words(text: str) -> list[str]:
@@ -64,14 +79,22 @@ def normalised(text: str) -> str:
 
 def text_phrases(text: str) -> set[str]:
     """The phrases of each sentence or clause of ``text``."""
-    found: set[str] = set()
-    tokens = _tokens(text)
-    start = 0
-    for i, token in enumerate([*tokens, "|"]):
-        if token == "|":
-            if i > start:
-                found |= phrases(tokens[start:i])
-            start = i + 1
+    return token_phrases(_tokens(text))
+
+
+def token_phrases(tokens: list[str]) -> set[str]:
+    """The phrases of each run of ``tokens`` between bars: :func:`phrases`
+    of every run at once (a bar is shorter than three letters, so no
+    phrase starts or ends with one; a three-word phrase must not have one
+    in the middle either)."""
+    stop = STOP_WORDS
+    edge = [len(t) >= 3 and t not in stop for t in tokens]
+    found = {t for t, ok in zip(tokens, edge, strict=True) if ok}
+    if len(tokens) > 1:
+        found.update(f"{a} {b}" for a, b, ok_a, ok_b in zip(tokens, tokens[1:], edge, edge[1:]) if ok_a and ok_b)
+    if len(tokens) > 2:
+        found.update(f"{a} {b} {c}" for a, b, c, ok_a, ok_c in zip(tokens, tokens[1:], tokens[2:], edge, edge[2:])
+                     if ok_a and ok_c and b != "|")
     return found
 
 
