@@ -12,9 +12,8 @@ LIMIT = 500
 ALLOWED = {
     # the DDL of every released schema version, in one place (SQL, not code)
     "core/store/schema.py",
-    # being split by other helpers of issue 16 right now; remove when they land
+    # the inbox's queries, search and ticket records (621 lines): its split by concern is not done yet
     "core/tickets.py",
-    "ui/inbox/inbox_model.py",
 }
 
 
