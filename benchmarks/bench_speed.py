@@ -89,6 +89,17 @@ def inbox_pages(db: Database, path: Path, sizes: Sizes) -> list[Row]:
     return rows
 
 
+def _shown_pane(db: Database, app):
+    """The app's inbox pane at 1280x800, shown and laid out: what the painted rows measure against."""
+    from amends.ui.inbox.inbox_pane import InboxPane
+
+    pane = InboxPane(db)
+    pane.resize(1280, 800)
+    pane.show()
+    app.processEvents()
+    return pane
+
+
 def _painted_row(measure: str, times: list[float], limit_ms: float) -> Row:
     worst = p95(times)
     return Row(measure, worst, None, None, f"<= {limit_ms:g} ms", worst <= limit_ms)
@@ -103,7 +114,6 @@ def inbox_painted(db: Database, sizes: Sizes) -> list[Row]:
     show_query as a filter change does), in wall time and in the UI thread's
     CPU time (which moves far less with other processes' load)."""
     from amends.ui.inbox.inbox_model import InboxModel
-    from amends.ui.inbox.inbox_pane import InboxPane
     from PySide6.QtWidgets import QApplication, QTableView
 
     app = QApplication.instance() or QApplication([])
@@ -121,10 +131,7 @@ def inbox_painted(db: Database, sizes: Sizes) -> list[Row]:
         rows.append(_painted_row(f"inbox {label}: p95 ms request to painted", samples_ms(show, sizes.paint_runs),
                                  16))
     view.close()
-    pane = InboxPane(db)
-    pane.resize(1280, 800)
-    pane.show()
-    app.processEvents()
+    pane = _shown_pane(db, app)
     for label, query in VIEWS:
         times, cpu = [], []
         for run in range(sizes.paint_runs + 1):  # the first warms
@@ -144,7 +151,6 @@ def inbox_painted(db: Database, sizes: Sizes) -> list[Row]:
 def search(db: Database, path: Path, sizes: Sizes) -> list[Row]:
     """Each kind of search through the core beside its raw SQL, and from the
     end of the typing pause (the search box's timer firing) to painted."""
-    from amends.ui.inbox.inbox_pane import InboxPane
     from PySide6.QtWidgets import QApplication
 
     raw = raw_connection(path)
@@ -153,10 +159,7 @@ def search(db: Database, path: Path, sizes: Sizes) -> list[Row]:
             for label, text in SEARCHES]
     raw.close()
     app = QApplication.instance() or QApplication([])
-    pane = InboxPane(db)
-    pane.resize(1280, 800)
-    pane.show()
-    app.processEvents()
+    pane = _shown_pane(db, app)
     for label, text in SEARCHES:
         times, cpu = [], []
         for _ in range(sizes.paint_runs):
