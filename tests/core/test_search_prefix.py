@@ -18,7 +18,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from amends.core import query_syntax, tickets
+from amends.core import inbox_search, query_syntax, tickets
 from amends.core.store.schema import CURRENT_VERSION
 from amends.core.workspace import open_database
 
@@ -101,7 +101,7 @@ def test_tag_usage_is_counted_only_up_to_the_threshold(db, monkeypatch):
     ids = [tickets.create(db, f"Ticket {n}", "The parcel is late.") for n in range(8)]
     tags.add(db, ids, "VIP")
     tags.add(db, ids[:2], "few")
-    assert tickets._tag_usage(db) == {"VIP": 4, "few": 2}
+    assert inbox_search.tag_usage(db) == {"VIP": 4, "few": 2}
     for text, wanted in (("tag:VIP", ids), ("tag:few", ids[:2]), ("tag:VIP parc", ids)):
         found, _ = tickets.page(db, tickets.InboxQuery(status="all", text=text))
         assert sorted(r.id for r in found) == wanted

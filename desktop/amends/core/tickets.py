@@ -1,108 +1,40 @@
-"""Tickets and their conversations: creating, paging, editing.
+"""Tickets and their conversations: creating, reading, editing.
 
-The inbox pages with keyset pagination (``WHERE (updated_at, id) < (?, ?)``
-over an index), so page 1 and page 10,000 cost the same and nothing ever
-loads every ticket. Filters and sorting are SQL. The full-text index is
-written in the same transaction as the ticket or message it indexes.
+The full-text index is written in the same transaction as the ticket or
+message it indexes. This module is also the inbox's facade: the inbox's
+query (:mod:`amends.core.inbox_query`), search (:mod:`amends.core.inbox_search`),
+lines (:mod:`amends.core.inbox_rows`) and keyset pages
+(:mod:`amends.core.inbox_pages`) live in their own modules and are
+re-exported here, so ``tickets.page`` / ``tickets.InboxQuery`` keep working.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields, replace
-from typing import Any, NamedTuple
+from dataclasses import dataclass, field, fields
+from typing import Any
 
-from amends.core import audit, clock, customers, query_syntax, targets
+from amends.core import audit, clock, customers
 from amends.core.errors import Change, ConflictError, NotFound, ValidationError
+from amends.core.inbox_pages import PAGE_SIZE as PAGE_SIZE
+from amends.core.inbox_pages import count as count
+from amends.core.inbox_pages import due_checkins as due_checkins
+from amends.core.inbox_pages import listed as listed
+from amends.core.inbox_pages import page as page
+from amends.core.inbox_query import ASCENDING as ASCENDING
+from amends.core.inbox_query import SORTS as SORTS
+from amends.core.inbox_query import STATUS_FILTERS as STATUS_FILTERS
+from amends.core.inbox_query import UNASSIGNED as UNASSIGNED
+from amends.core.inbox_query import VIEWS as VIEWS
+from amends.core.inbox_query import WAITING_KEY as WAITING_KEY
+from amends.core.inbox_query import InboxQuery as InboxQuery
+from amends.core.inbox_rows import TicketRow as TicketRow
+from amends.core.inbox_rows import row as row
+from amends.core.inbox_rows import rows as rows
+from amends.core.inbox_rows import waited as waited
 from amends.core.store import Database
 from amends.core.store.rowids import inserted_id
 from amends.core.vocabulary import CATEGORIES, MESSAGE_DIRECTIONS, PRIORITIES, STATUSES
-
-PAGE_SIZE = 100
-WAITING_KEY = "coalesce(t.waiting_since, '~')"
-
-#: ``InboxQuery.assignee`` value meaning "nobody is assigned".
-UNASSIGNED = "\x00none"
-
-STATUS_FILTERS = ("active", "open", "pending", "resolved", "all")
-SORTS = {
-    # name: (ORDER BY columns, all descending; keyset columns)
-    "updated": ("t.updated_at", "t.id"),
-    "created": ("t.created_at", "t.id"),
-    "priority": ("t.priority", "t.updated_at", "t.id"),
-    # Oldest waiting first: the customer who has waited longest on top; tickets
-    # nobody waits on come last ('~' sorts after every time), by the expression index.
-    "waiting": (WAITING_KEY, "t.id"),
-}
-#: Sorts read oldest first (the others newest first).
-ASCENDING = frozenset({"waiting"})
-VIEWS = ("all", "due_followups")
-
-
-@dataclass(frozen=True)
-class InboxQuery:
-    """What the inbox shows. ``status='active'`` means open or pending."""
-
-    status: str = "active"
-    category: str | None = None
-    assignee: str | None = None
-    text: str = ""
-    sort: str = "updated"
-    view: str = "all"
-    #: Only these tickets (a drill-down from the Review pane); None = no limit.
-    ids: tuple[int, ...] | None = None
-    #: The view's own search (``cycle:1`` for "First-cycle customers"), added
-    #: to what the person types without showing in the search box.
-    base_text: str = ""
-
-    @property
-    def full_text(self) -> str:
-        return f"{self.base_text} {self.text}".strip()
-
-    def validated(self) -> InboxQuery:
-        problems = []
-        if self.status not in STATUS_FILTERS:
-            problems.append(("status", f"unknown status filter {self.status!r}"))
-        if self.category is not None and self.category not in CATEGORIES:
-            problems.append(("category", f"unknown category {self.category!r}"))
-        if self.sort not in SORTS:
-            problems.append(("sort", f"unknown sort {self.sort!r}"))
-        if self.view not in VIEWS:
-            problems.append(("view", f"unknown view {self.view!r}"))
-        if problems:
-            raise ValidationError(problems)
-        return self
-
-    @property
-    def searching(self) -> bool:
-        return bool(query_syntax.parse(self.text, "").words)
-
-
-class TicketRow(NamedTuple):
-    """One inbox line: just what the table shows. A named tuple, not a
-    dataclass: a page builds a hundred of them, and a frozen dataclass's
-    field-by-field init was half the cost of a page (benchmarks)."""
-
-    id: int
-    subject: str
-    status: str
-    category: str
-    priority: int
-    assignee: str | None
-    customer: str
-    created_at: str
-    updated_at: str
-    billing_cycle: int | None
-    due_at: str | None = None
-    snoozed_until: str | None = None
-    #: Since when the customer waits for us (None: nobody waits); see schema V4.
-    waiting_since: str | None = None
-    #: Our first reply (None: the first-reply target applies, else the next-reply one).
-    replied_at: str | None = None
-    #: A customer message came in since I last read the ticket (bold in the list).
-    unread: bool = False
-    #: A check-in on it is due (badge in the list; resolved ones also show in Active).
-    checkin_due: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,246 +71,6 @@ class Ticket:
     EDITABLE = ("subject", "status", "category", "priority", "assignee")
 
 
-_ROW_SQL = """SELECT t.id, t.subject, t.status, t.category, t.priority, t.assignee,
-       coalesce(nullif(c.name, ''), c.email, '') AS customer,
-       t.created_at, t.updated_at, t.billing_cycle, {due} AS due_at, t.snoozed_until,
-       t.waiting_since, t.replied_at,
-       (t.last_in_at IS NOT NULL AND t.last_in_at > coalesce(
-           (SELECT rm.read_at FROM read_marks rm WHERE rm.actor = ? AND rm.ticket_id = t.id), '')) AS unread,
-       EXISTS (SELECT 1 FROM followups fu WHERE fu.ticket_id = t.id AND fu.done_at IS NULL AND fu.due_at <= ?)
-FROM {source}
-LEFT JOIN customers c ON c.id = t.customer_id"""
-
-
-def _filters(query: InboxQuery, actor: str, now: str, *, merged: bool = False) -> tuple[list[str], list[Any]]:
-    where: list[str] = []
-    params: list[Any] = []
-    if query.ids is None and not merged:
-        where.append("t.merged_into IS NULL")  # a merged ticket lives on in its target
-    if query.status == "active":
-        where.append("t.status <> 'resolved'")  # matches the partial indexes
-        where.append("(t.snoozed_until IS NULL OR t.snoozed_until <= ?)")  # snoozed: back when due
-        params.append(now)
-    elif query.status != "all":
-        where.append("t.status = ?")
-        params.append(query.status)
-    if query.category:
-        where.append("t.category = ?")
-        params.append(query.category)
-    if query.assignee == UNASSIGNED:
-        where.append("t.assignee IS NULL")
-    elif query.assignee:
-        where.append("t.assignee = ?")
-        params.append(actor if query.assignee == "me" else query.assignee)
-    if query.ids is not None:
-        where.append("t.id IN (SELECT value FROM json_each(?))")
-        params.append(json.dumps(list(query.ids)))
-    return where, params
-
-
-def _where(db: Database, query: InboxQuery, now: str) -> tuple[list[str], list[Any], str | None, set[str]]:
-    """The WHERE terms of a query (view filters + the search language) and
-    the FTS expression of its words, shared by :func:`page` and :func:`count`."""
-    text = query.full_text
-    syntax = query_syntax.parse(text, db.actor, tags=_tag_usage(db) if "tag:" in text.lower() else None, now=now,
-                                customers=lambda phrase: _customers_matching(db, phrase),
-                                mailboxes=_mailbox_names(db) if "mailbox:" in text.lower() else None,
-                                reply_due=lambda value: targets.load(db).condition(value, now))
-    if syntax.problems:
-        raise ValidationError([(p.token, p.reason) for p in syntax.problems])
-    # A field typed in the search box replaces the view's filter on it.
-    where, params = _filters(replace(query, status="all" if "status" in syntax.fields else query.status,
-                                     category=None if "category" in syntax.fields else query.category,
-                                     assignee=None if "assignee" in syntax.fields else query.assignee), db.actor, now,
-                             merged="is:merged" in syntax.fields)
-    for sql, values in syntax.conditions:
-        where.append(sql)
-        params.extend(values)
-    if syntax.excluded:
-        where.append("t.id NOT IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)")
-        excluded = [query_syntax.fts_expression([term], prefix_last=False) for term in syntax.excluded]
-        params.append(" OR ".join(e for e in excluded if e is not None))  # one term each: never None
-    return where, params, query_syntax.fts_expression(syntax.words, prefix_last=True), syntax.fields
-
-
-def _customers_matching(db: Database, phrase: str) -> int:
-    return db.scalar("SELECT count(*) FROM customer_search WHERE customer_search MATCH ?", (phrase,))
-
-
-def _mailbox_names(db: Database) -> list[str]:
-    return [r[0] for r in db.query("SELECT label FROM mail_accounts WHERE removed_at IS NULL ORDER BY id")]
-
-
-def _tag_usage(db: Database) -> dict[str, int]:
-    """Every tag's name and how many tickets carry it, counted from the tag index up to one past
-    ``query_syntax.MANY_TAGGED``: the search only asks whether a tag is above that (a tag on 100,000 of a
-    million tickets cost 7 ms of CPU of each search counted whole; issue 16)."""
-    return dict(db.tuples("SELECT g.name, (SELECT count(*) FROM (SELECT 1 FROM ticket_tags tt WHERE tt.tag_id = g.id "
-                          "LIMIT ?)) FROM tags g", (query_syntax.MANY_TAGGED + 1,)))
-
-
-def page(db: Database, query: InboxQuery, after: tuple | None = None,
-         limit: int = PAGE_SIZE, *, now: str | None = None) -> tuple[list[TicketRow], tuple | None]:
-    """One page of the inbox and the cursor for the next (None at the end).
-
-    Searching orders by recency through the FTS rowid (= ticket id, newest
-    first): bm25 ranking on common words costs ~1 s on a million tickets.
-    """
-    query = query.validated()
-    now = now or clock.now_iso()
-    where, params, fts, fields = _where(db, query, now)
-    due = "NULL"
-    order: tuple[str, ...]  # ORDER BY columns
-    keys: tuple[str, ...]  # the keyset: what the cursor holds
-    if query.view == "due_followups":
-        # Each ticket once, at its earliest open follow-up, read in due order
-        # straight from the partial index (no grouping of every due row).
-        source = "followups f JOIN tickets t ON t.id = f.ticket_id"
-        where[:0] = ["f.done_at IS NULL", "f.due_at <= ?",
-                     "NOT EXISTS (SELECT 1 FROM followups g WHERE g.ticket_id = f.ticket_id AND g.done_at IS NULL "
-                     "AND (g.due_at < f.due_at OR (g.due_at = f.due_at AND g.id < f.id)))"]
-        params.insert(0, now)
-        due = "f.due_at"
-        order, keys, direction = ("f.due_at", "t.id"), ("f.due_at", "t.id"), "ASC"
-        if fts:
-            where.append("t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)")
-            params.append(fts)
-    elif "is:snoozed" in fields and not fts:
-        # Snoozed tickets are few: read them from their partial index, the
-        # soonest back first (ordered by update, the planner walked the whole
-        # update index looking for them: 3.7 s on a million tickets).
-        source = "tickets t INDEXED BY tickets_snoozed"
-        order = keys = ("t.snoozed_until", "t.id")
-        direction = "ASC"
-    elif fts:
-        source = "ticket_search s JOIN tickets t ON t.id = s.rowid"
-        where.insert(0, "ticket_search MATCH ?")
-        params.insert(0, fts)
-        order, keys, direction = ("s.rowid",), ("s.rowid",), "DESC"
-    else:
-        source = "tickets t"
-        order = keys = SORTS[query.sort]
-        direction = "ASC" if query.sort in ASCENDING else "DESC"
-    if after is not None:
-        if len(after) != len(keys):
-            raise ValidationError([("cursor", "does not fit this query")])
-        op = ">" if direction == "ASC" else "<"
-        where.append(f"({', '.join(keys)}) {op} ({', '.join('?' * len(keys))})")
-        params.extend(after)
-    sql = _ROW_SQL.format(due=due, source=source)
-    if where:
-        sql += "\nWHERE " + " AND ".join(where)
-    sql += "\nORDER BY " + ", ".join(f"{column} {direction}" for column in order)
-    sql += "\nLIMIT ?"
-    params.append(int(limit))
-    rows = db.tuples(sql, [db.actor, now, *params])
-    result = [_row(r) for r in rows]
-    cursor: tuple[object, ...] | None = None
-    if len(rows) == limit and rows:
-        last = result[-1]
-        if query.view == "due_followups":
-            cursor = (last.due_at, last.id)
-        elif keys == ("t.snoozed_until", "t.id"):
-            cursor = (last.snoozed_until, last.id)
-        elif fts:
-            cursor = (last.id,)
-        else:
-            cursor = tuple({"t.updated_at": last.updated_at, "t.created_at": last.created_at,
-                            "t.priority": last.priority, "t.id": last.id,
-                            WAITING_KEY: last.waiting_since or "~"}[k] for k in keys)
-    return result, cursor
-
-
-def count(db: Database, query: InboxQuery, *, cap: int = 10_000, now: str | None = None) -> tuple[int, bool]:
-    """How many tickets a view holds, counting at most ``cap`` (a sidebar
-    number must stay cheap on a million tickets). Returns (count, capped)."""
-    query = query.validated()
-    now = now or clock.now_iso()
-    where, params, fts, _fields = _where(db, query, now)
-    _narrow(where, params, query, fts, now)
-    sql = "SELECT count(*) FROM (SELECT 1 FROM tickets t" + (" WHERE " + " AND ".join(where) if where else "") + \
-        " LIMIT ?)"
-    found = db.scalar(sql, [*params, cap + 1])
-    return min(found, cap), found > cap
-
-
-def _narrow(where: list[str], params: list[Any], query: InboxQuery, fts: str | None, now: str) -> None:
-    """The due check-ins view and the full-text match as conditions on ``t``:
-    what :func:`count` and :func:`listed` add to ``_where``, in one place so
-    that a count and a re-check can never disagree about a view."""
-    if query.view == "due_followups":
-        where.append("t.id IN (SELECT ticket_id FROM followups WHERE done_at IS NULL AND due_at <= ?)")
-        params.append(now)
-    if fts:
-        where.append("t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)")
-        params.append(fts)
-
-
-def listed(db: Database, query: InboxQuery, ticket_ids: list[int], *, now: str | None = None) -> set[int]:
-    """Which of ``ticket_ids`` the query shows now (its filters and search,
-    and Active's due check-ins): the inbox model's bounded reload re-checks
-    only the rows on screen far down the list, instead of reading every
-    page from the top again (issue 16). One query for at most a few blocks."""
-    query = query.validated()
-    if not ticket_ids:
-        return set()
-    now = now or clock.now_iso()
-    where, params, fts, _fields = _where(db, query, now)
-    where.append("t.id IN (SELECT value FROM json_each(?))")
-    params.append(json.dumps(list(ticket_ids)))
-    _narrow(where, params, query, fts, now)
-    found = {r[0] for r in db.tuples("SELECT t.id FROM tickets t WHERE " + " AND ".join(where), params)}
-    if query.status == "active" and query.view == "all" and query.ids is None and not query.full_text:
-        wanted = set(ticket_ids)  # the same (few) check-ins the model merges into Active's pages
-        found.update(r.id for r in due_checkins(db, query, now=now) if r.id in wanted)
-    return found
-
-
-def row(db: Database, ticket_id: int) -> TicketRow | None:
-    """One inbox line, fresh from the database (the model refreshes with it)."""
-    found = db.tuples(_ROW_SQL.format(due="NULL", source="tickets t") + "\nWHERE t.id = ?",
-                      (db.actor, clock.now_iso(), ticket_id))
-    return _row(found[0]) if found else None
-
-
-def rows(db: Database, ticket_ids: list[int]) -> dict[int, TicketRow]:
-    """Inbox lines of many tickets in one query, by id (missing ids are
-    absent). The inbox model keeps only ids of the rows scrolled past and
-    reads a block of lines back with this when it is painted again."""
-    found = db.tuples(_ROW_SQL.format(due="NULL", source="tickets t") +
-                      "\nWHERE t.id IN (SELECT value FROM json_each(?))",
-                      (db.actor, clock.now_iso(), json.dumps(list(ticket_ids))))
-    return {values[0]: _row(values) for values in found}
-
-
-def _row(values: tuple) -> TicketRow:
-    return TicketRow._make((*values[:-2], bool(values[-2]), bool(values[-1])))
-
-
-def due_checkins(db: Database, query: InboxQuery, *, now: str | None = None, limit: int = 50) -> list[TicketRow]:
-    """Resolved tickets with a check-in due that the query's filters would
-    show (category, assignee): "Active" lists them on top with a badge, so a
-    due check-in is not only in the Due follow-ups view. Read from the
-    partial index of open follow-ups, not by widening Active's SQL.
-
-    The inner query walks that index in due order (the longest overdue
-    first), looks each ticket up by id (CROSS JOIN: led by the status or
-    category index the planner walked every resolved ticket, 48 ms of each
-    start at 100,000 tickets) and stops at ``limit``: the work is bounded by
-    the limit, not by how many are due (22,650 on a million tickets, all
-    read to list 50: 20 ms of every default inbox request, issue 16). The
-    inner query's ``t`` is its own; the outer one reads the lines by id."""
-    now = now or clock.now_iso()
-    where, params = _filters(replace(query, status="all"), db.actor, now)
-    where[:0] = ["f.done_at IS NULL", "f.due_at <= ?", "t.id = f.ticket_id", "t.status = 'resolved'",
-                 "(t.snoozed_until IS NULL OR t.snoozed_until <= ?)"]  # snoozed: not now
-    params[:0] = [now, now]
-    due = "SELECT f.ticket_id FROM followups f CROSS JOIN tickets t WHERE " + " AND ".join(where) + \
-        " ORDER BY f.due_at LIMIT ?"
-    sql = _ROW_SQL.format(due="NULL", source="tickets t") + f"\nWHERE t.id IN ({due})\nORDER BY t.id"
-    return [_row(r) for r in db.tuples(sql, [db.actor, now, *params, limit])]
-
-
 def mark_read(db: Database, ticket_id: int, *, at: str | None = None) -> None:
     """Note that I have read the ticket now: it stops being bold for me (and
     only for me) until the customer writes again. Not audited: reading
@@ -386,15 +78,6 @@ def mark_read(db: Database, ticket_id: int, *, at: str | None = None) -> None:
     with db.transaction() as conn:
         conn.execute("INSERT INTO read_marks (actor, ticket_id, read_at) VALUES (?, ?, ?) ON CONFLICT(actor, "
                      "ticket_id) DO UPDATE SET read_at = excluded.read_at", (db.actor, ticket_id, at or clock.now_iso()))
-
-
-def waited(row: TicketRow, now: str | None = None) -> float | None:
-    """Seconds the customer has waited (None: nobody waits), in clock time:
-    what the customer lived through (targets count business time)."""
-    if row.waiting_since is None:
-        return None
-    moment = clock.parse_iso(now) if now else clock.now()
-    return max(0.0, (moment - clock.parse_iso(row.waiting_since)).total_seconds())
 
 
 def get(db: Database, ticket_id: int, *, with_messages: bool = True) -> Ticket:
