@@ -62,7 +62,7 @@ def test_never_open_is_said_not_looped() -> None:
 def test_a_days_spans_are_computed_once() -> None:
     hours = business_hours.weekdays("09:00", "17:00", "Europe/Berlin")
     day = datetime(2026, 3, 30).date()
-    assert hours._spans(day) is hours._spans(day), "the second call reuses the first's spans"
+    assert hours.spans(day) is hours.spans(day), "the second call reuses the first's spans"
 
 
 def _walked(hours: BusinessHours, a: datetime, b: datetime) -> timedelta:

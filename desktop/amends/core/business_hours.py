@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from amends.core import audit
@@ -75,7 +76,17 @@ class BusinessHours:
     def never_open(self) -> bool:
         return not any(self.week.get(day) for day in DAYS)
 
-    def _spans(self, day: date) -> list[tuple[datetime, datetime]]:
+    @property
+    def disjoint(self) -> bool:
+        """No two open spans of a day overlap (business_time_between counts an
+        overlap twice, so only then is open time at most the clock's time)."""
+        for spans in self.week.values():
+            ordered = sorted(spans)
+            if any(later[0] < earlier[1] for earlier, later in pairwise(ordered)):
+                return False
+        return True
+
+    def spans(self, day: date) -> list[tuple[datetime, datetime]]:
         """That local day's open spans as UTC datetimes (DST-correct), computed once per day."""
         return self._day(day)[0]
 
@@ -102,7 +113,7 @@ class BusinessHours:
         day = at.astimezone(ZoneInfo(self.timezone)).date() - timedelta(days=step)
         for _ in range(_MAX_DAYS):
             day += timedelta(days=step)
-            spans = self._spans(day)
+            spans = self.spans(day)
             yield from (spans if step > 0 else reversed(spans))
         raise ValidationError([("duration", "longer than ten years of these business hours")])
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
-from itertools import pairwise
 
 from amends.core import clock, targets
 from amends.core.business_hours import BusinessHours
@@ -52,16 +51,6 @@ class ReplyTargets:
                 "by_person": [p.to_json("person") for p in self.by_person]}
 
 
-def _disjoint(hours: BusinessHours) -> bool:
-    """No two open spans of a day overlap (business_time_between counts an
-    overlap twice, so only then is open time at most the clock's time)."""
-    for spans in hours.week.values():
-        ordered = sorted(spans)
-        if any(later[0] < earlier[1] for earlier, later in pairwise(ordered)):
-            return False
-    return True
-
-
 #: How far before the period a wait decided in SQL may begin (the clock bound is never longer than this).
 _REACH = timedelta(days=14)
 #: A bound no wait reaches (never open: no open time passes, every answered wait is within its target).
@@ -83,12 +72,12 @@ def clock_bound(hours: BusinessHours, minutes: int, period: Period) -> int | Non
         return _FOREVER
     if hours.always_open:
         return minutes * 60
-    if not _disjoint(hours):
+    if not hours.disjoint:
         return None
     first = period.since - _REACH - timedelta(days=2)
     shortest = _REACH
     for n in range((period.until - first).days + 3):
-        for opens, _closes in hours._spans(first + timedelta(days=n)):
+        for opens, _closes in hours.spans(first + timedelta(days=n)):
             shortest = min(shortest, hours.add(opens, limit) - opens)
     return int(max(shortest, limit).total_seconds())
 
@@ -104,7 +93,7 @@ def reply_targets(db: Database, period: Period, *, now: str | None = None) -> Re
     reply = targets.load(db)
     start, end = period.start, period.end
     hours = reply.hours
-    by_clock = _disjoint(hours)
+    by_clock = hours.disjoint
     as_of = min(now or clock.now_iso(), end)
     # One tally per (category, person, met); the three views are summed from it at the end.
     tally: Counter[tuple[str, str, bool]] = Counter()
