@@ -49,10 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from amends.cli import main as command
 
         return command(args)
-    from amends import paths
-
-    paths.private_umask()  # everything it writes holds customer data
-    try:
+    try:  # (app.run sets the private umask first thing, as cli.main does for a command)
         from amends.app import run
         from amends.core.store.location import is_server_url
 
