@@ -100,7 +100,7 @@ def run(db_path: Path | str | None = None) -> int:
     app.setOrganizationName("Amends")
     app.setApplicationName("Amends")
     app.setDesktopFileName("io.amends.Amends")  # packaging/io.amends.Amends.desktop
-    app.setWindowIcon(appearance.app_icon())
+    # (the window icon: set right after the first paint, or before the welcome: appearance.set_app_icon)
     setup_logging()
     translations.install(app)  # Qt's own texts in the system's language
     appearance.apply_scheme()
@@ -143,6 +143,7 @@ def run(db_path: Path | str | None = None) -> int:
     if not identity.is_set() and not schema.environment(schema.AMENDS_STARTUP_PROBE) and not smoke_test:
         from amends.ui.shell.identity_dialog import WelcomeDialog
 
+        appearance.set_app_icon()  # the welcome comes before the main window
         dialog = WelcomeDialog(identity.load(), Path(path) if not is_server_url(path) else paths.default_database())
         if dialog.exec() == WelcomeDialog.DialogCode.Accepted:
             try:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from amends.core import billing, clock, customers
+from amends.core import billing, clock
 from amends.core.edits import FieldEdit, set_values
 from amends.core.errors import ValidationError
 from amends.core.store import Database
@@ -48,6 +48,8 @@ def next_charge(db: Database, customer_id: int | None, now: datetime) -> datetim
     """When the customer's subscription next renews (None without one)."""
     if customer_id is None:
         return None
+    from amends.core import customers  # (not imported by the app's start: the first page needs none of it)
+
     sub = customers.subscription_at(db, customer_id, clock.to_iso(now))
     if sub is None or sub.status == "cancelled":
         return None

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from amends.core import audit, clock, customers
+from amends.core import audit, clock
 from amends.core.errors import Change, ConflictError, NotFound, ValidationError
 from amends.core.inbox_pages import PAGE_SIZE as PAGE_SIZE
 from amends.core.inbox_pages import count as count
@@ -144,6 +144,8 @@ def create(db: Database, subject: str, body: str = "", *, customer_id: int | Non
     at = created_at or clock.now_iso()
     cycle = None
     if customer_id is not None:
+        from amends.core import customers  # (not imported by the app's start: its first page needs none of it)
+
         sub = customers.subscription_at(db, customer_id, at)
         if sub is not None:
             cycle = sub.cycle_at(clock.parse_iso(at))

@@ -13,14 +13,18 @@ from __future__ import annotations
 import logging
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
 from amends import paths
 from amends import settings_schema as schema
 from amends.ui.common import settings
+
+if TYPE_CHECKING:  # icons are drawn after the first paint (issue 16): their types are made then
+    from PySide6.QtGui import QIcon, QPixmap
 
 log = logging.getLogger("amends.ui.appearance")
 
@@ -187,6 +191,7 @@ def bubble_colours(dark: bool) -> dict[str, tuple[str, str]]:
 
 @lru_cache(maxsize=64)
 def _pixmap(name: str, colour: str, size: int) -> QPixmap:
+    from PySide6.QtGui import QPainter, QPixmap
     from PySide6.QtSvg import QSvgRenderer  # ~30 ms to load: only when icons are drawn, after the first paint
 
     source = (paths.resources_dir() / "icons" / "ui" / f"{name}.svg").read_text(encoding="utf-8")
@@ -203,6 +208,8 @@ def app_icon() -> QIcon:
     """The app's own icon (window, tray) from the package's resources. A
     missing file is a broken install: said in the log, not hidden behind an
     empty icon."""
+    from PySide6.QtGui import QIcon
+
     path = paths.resources_dir() / "icons" / "amends.svg"
     if not path.is_file():
         log.warning("missing resource %s: the app has no icon (a broken install?)", path)
@@ -213,9 +220,22 @@ def app_icon() -> QIcon:
 def icon(name: str, widget: QWidget | None = None) -> QIcon:
     """A UI icon in the text colour of ``widget``'s palette, sharp at 100–200 %
     scaling (pixmaps for 16–64 px)."""
+    from PySide6.QtGui import QIcon
+
     palette = widget.palette() if widget is not None else QGuiApplication.palette()
     colour = palette.color(QPalette.ColorRole.WindowText).name()
     result = QIcon()
     for size in (16, 24, 32, 48, 64):
         result.addPixmap(_pixmap(name, colour, size))
     return result
+
+
+def set_app_icon() -> None:
+    """Give every window the app's icon, once: before a dialog that comes
+    ahead of the main window (the welcome), else right after the main
+    window's first paint. Made before it, the icon (and its types) were part
+    of every start, and a desktop renders it for the window before painting
+    it (issue 16)."""
+    app = QGuiApplication.instance()
+    if isinstance(app, QGuiApplication) and app.windowIcon().isNull():
+        app.setWindowIcon(app_icon())

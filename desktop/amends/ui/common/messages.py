@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 import traceback
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from amends import paths
 from amends.core.errors import AmendsError, ConflictError, ValidationError
+
+if TYPE_CHECKING:  # a box's type (and enums) is made when one is shown, not at every start (issue 16)
+    from PySide6.QtWidgets import QMessageBox
 
 log = logging.getLogger("amends.ui")
 
@@ -32,6 +36,8 @@ def describe(error: BaseException) -> str:
 def show_error(parent: QWidget | None, error: BaseException, title: str | None = None) -> None:
     """A known problem gets its message; anything else is a bug and says so,
     with the details and where the log is."""
+    from PySide6.QtWidgets import QMessageBox
+
     if isinstance(error, AmendsError):
         log.warning("shown to the person: %s", describe(error))  # every known error shown is also in the log
         box = QMessageBox(QMessageBox.Icon.Warning, title or tr("Amends"), describe(error),
@@ -46,6 +52,8 @@ def show_error(parent: QWidget | None, error: BaseException, title: str | None =
 def crash_box(error: BaseException, parent: QWidget | None = None) -> QMessageBox:
     """A bug, not the person's fault: say so, keep the details in the log,
     and let them copy the details for a report. Never a silent exit."""
+    from PySide6.QtWidgets import QMessageBox
+
     details = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     log.error("unexpected error\n%s", details)
     box = QMessageBox(QMessageBox.Icon.Critical, tr("Something went wrong"),
@@ -65,6 +73,8 @@ def conflict_box(parent: QWidget, title: str, text: str, keep_mine, after) -> QM
     """Someone else saved first: show what they changed and let the person
     choose **Reload theirs** (the default) or **Keep mine** — an explicit
     overwrite, run by ``keep_mine()``. ``after()`` runs either way."""
+    from PySide6.QtWidgets import QMessageBox
+
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=parent)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     reload_button = box.addButton(tr("Reload theirs"), QMessageBox.ButtonRole.RejectRole)

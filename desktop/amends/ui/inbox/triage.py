@@ -15,9 +15,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDateTime, QObject, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
-from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QLabel, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
 from amends.core import edits, snooze, tags, tickets
 from amends.core.errors import AmendsError
@@ -28,11 +28,13 @@ from amends.ui.common.databus import Changed, DataBus
 from amends.ui.common.messages import show_error
 from amends.ui.common.undo import EditCommand, Undoable
 from amends.ui.inbox import selection
-from amends.ui.inbox.choice_dialog import ChoiceDialog
 from amends.ui.inbox.inbox_pane import InboxPane
 
 if TYPE_CHECKING:  # merging and splitting are imported when first used: not before the first paint
+    from PySide6.QtWidgets import QDialog  # (the dialogs' types: made when one is shown)
+
     from amends.core import split
+    from amends.ui.inbox.choice_dialog import ChoiceDialog
 
 log = logging.getLogger("amends.ui.triage")
 
@@ -98,6 +100,8 @@ class Triage(QObject):
         return selection.targets(self.inbox, self.bus)
 
     def _choose(self, title: str, prompt: str, choices: list, apply: Callable, name: str, **options) -> ChoiceDialog:
+        from amends.ui.inbox.choice_dialog import ChoiceDialog  # (its types: made when a dialog is shown)
+
         dialog = ChoiceDialog(title, prompt, choices, self.host, name=name, **options)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.chosen.connect(apply)
@@ -216,6 +220,9 @@ class Triage(QObject):
         return self.run(lambda: snooze.snooze(self.db, ids, preset, custom=custom))
 
     def ask_snooze_date(self, ids: list[int]) -> QDialog:
+        from PySide6.QtCore import QDateTime  # (these types and their enums: made when the dialog is shown)
+        from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QLabel, QVBoxLayout
+
         dialog = QDialog(self.host)
         dialog.setObjectName("snoozeDateDialog")
         dialog.setWindowTitle(self.tr("Snooze until"))

@@ -19,15 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from amends import settings_schema as schema
 from amends.core.errors import AmendsError
@@ -46,6 +38,8 @@ from amends.ui.shell.window_dialogs import WindowDialogs
 from amends.ui.shell.window_dialogs import db_url as _url
 
 if TYPE_CHECKING:  # built on first use or right after the first paint (issue 16): imported then
+    from PySide6.QtWidgets import QDialog  # (and the dialogs' types: made when one is shown)
+
     from amends.ui.files.controller import FilesController
     from amends.ui.inbox.view_dialogs import ViewDialogs
     from amends.ui.mail.controller import MailController
@@ -180,6 +174,7 @@ class MainWindow(WindowActions, WindowPanes, WindowDialogs, QMainWindow):
         _ = self.live  # other people's changes and presence, and the lock-wait indicator
         _ = self.mail  # its chores and the reply signals of the ticket view
         self.banners.after_start()
+        appearance.set_app_icon()  # the app's icon: made now, not before the paint
         self.apply_appearance()
         _ = self.tray  # created now: the tray icon and its counts
 
@@ -459,6 +454,8 @@ class MainWindow(WindowActions, WindowPanes, WindowDialogs, QMainWindow):
 def offer_demo_on_first_run(window: MainWindow) -> QDialog | None:
     """A brand-new, empty database: offer to load demo data once. (Read
     without the files controller: this runs before the first paint.)"""
+    from PySide6.QtWidgets import QMessageBox
+
     from amends.core import tickets
     from amends.ui.files.controller import DEMO_TICKETS
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from amends import __version__
 from amends.core import identity
 from amends.core.store import Database
 from amends.core.store.location import is_server_url
 from amends.ui.shell import recent
+
+if TYPE_CHECKING:  # the dialogs' types are made when one is shown (issue 16)
+    from PySide6.QtWidgets import QMessageBox
 
 log = logging.getLogger("amends.ui.window")
 
@@ -33,6 +36,8 @@ class WindowDialogs:
 
     def choose_display_name(self) -> None:
         """The name recorded on every change you make (not a login)."""
+        from PySide6.QtWidgets import QInputDialog  # (its type and enums: made when asked, not at every start)
+
         name, ok = QInputDialog.getText(self, self.tr("Your display name"),
                                         self.tr("Shown to others and recorded on every change you make:"),
                                         text=self.db.actor)
@@ -50,6 +55,8 @@ class WindowDialogs:
             identity.save(current)
         except OSError as error:
             log.warning("display name not saved: %s", error)
+            from PySide6.QtWidgets import QMessageBox
+
             QMessageBox.warning(self, self.tr("Display name"),
                                 self.tr("Could not save your display name: {0}").format(error.strerror))
             return False
@@ -168,6 +175,8 @@ class WindowDialogs:
             self.open_requested.emit(Path(entry))
 
     def about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.about(self, self.tr("About Amends"), self.tr(
             "<h3>Amends {0}</h3><p>Support console for subscription businesses: the Inbox for what we do for "
             "this customer now, Policies for what we do for the next thousand.</p><p>Database: {1}</p>").format(
