@@ -17,16 +17,21 @@ What is guaranteed (docs/INSIGHTS.md, "One snapshot"):
   lands in between makes us try again (three times), then fall back to the
   sequential run below. The parts therefore always see one snapshot, even
   while others write.
+* **PostgreSQL:** the parts run on connections of their own, each in a
+  ``REPEATABLE READ READ ONLY`` transaction importing the snapshot the
+  caller's connection exports (``pg_export_snapshot`` / ``SET TRANSACTION
+  SNAPSHOT``): one snapshot, always.
 * **Sequential (the fallback):** one thread, the caller's connection. On a
-  WAL file it runs inside one read transaction (one snapshot; writers are not
-  held up). With a rollback journal (a file on a network share) a long read
-  transaction would hold other writers' commits back, so there each
-  statement reads the latest state, as before (no snapshot guarantee).
+  WAL file, and on a server, it runs inside one read transaction (one
+  snapshot; writers are not held up). With a rollback journal (a file on a
+  network share) a long read transaction would hold other writers' commits
+  back, so there each statement reads the latest state, as before (no
+  snapshot guarantee).
 * Sequential is used when a second connection is not possible or not
-  worth it: one core, a rollback journal (network share: its locking is not
-  to be leaned on), a database in memory, a caller already in a
-  transaction, a read-only file opened as an immutable snapshot, PostgreSQL
-  (measured: see benchmarks/README.md), or a reader that cannot be opened.
+  worth it: ``workers=1`` or one core, a rollback journal (network share:
+  its locking is not to be leaned on), a database in memory, a caller
+  already in a transaction, a file opened read-only (no snapshot either),
+  or a reader that cannot be opened.
 
 Progress is reported and ``cancelled`` asked on the caller's thread, every
 part finished and every 50 ms; cancelling interrupts the statements still
@@ -40,6 +45,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -59,6 +65,8 @@ MAX_WORKERS = 4
 POLL_SECONDS = 0.05
 #: Tries at one snapshot for every reader before falling back to sequential.
 SNAPSHOT_TRIES = 3
+#: What pg_export_snapshot() returns (e.g. 00000003-0000001B-1), checked before it is spliced into SQL.
+_SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+")
 
 
 @dataclass(frozen=True)
@@ -97,7 +105,11 @@ def run_parts(db: Database, parts: Sequence[Part], *, workers: int | None = None
 
 def _can_share(db: Database) -> bool:
     """Whether readers of their own may read ``db`` beside it (see the module docstring)."""
-    if type(db) is not Database or db.journal_mode != "wal" or db.conn.in_transaction:
+    if db.conn.in_transaction:
+        return False
+    if db.journal_mode == "postgresql":
+        return True
+    if type(db) is not Database or db.journal_mode != "wal":
         return False
     files = [r[2] for r in db.tuples("PRAGMA database_list") if r[1] == "main"]
     return bool(files and files[0])  # "" : in memory (or a temporary database)
@@ -117,6 +129,8 @@ def _open_reader(db: Database) -> Database | None:
 
 def _snapshot_readers(db: Database, count: int) -> list[Database] | None:
     """``count`` readers, each in a read transaction on the same snapshot, or None (then: sequential)."""
+    if db.journal_mode == "postgresql":
+        return _server_readers(db, count)
     readers: list[Database] = []
     try:
         for _ in range(count):
@@ -143,22 +157,52 @@ def _snapshot_readers(db: Database, count: int) -> list[Database] | None:
     return None
 
 
+def _server_readers(db: Database, count: int) -> list[Database] | None:
+    """PostgreSQL: ``count`` connections of their own, each in a repeatable-read transaction that imports
+    the snapshot ``db`` exports (``pg_export_snapshot`` / ``SET TRANSACTION SNAPSHOT``): all see the same
+    committed state. None when a connection cannot be opened (then: sequential on ``db``)."""
+    readers: list[Database] = []
+    try:
+        for _ in range(count):
+            readers.append(db.reopen())
+        db.conn.execute("BEGIN DEFERRED")  # on a server: BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY
+        try:
+            snapshot = str(db.scalar("SELECT pg_export_snapshot()"))
+            if not _SNAPSHOT_ID.fullmatch(snapshot):
+                raise errors.DatabaseProblem(f"unexpected snapshot id {snapshot!r}")
+            for reader in readers:
+                reader.conn.execute("BEGIN DEFERRED")
+                reader.conn.raw.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # type: ignore[attr-defined]
+        finally:
+            db.conn.execute("ROLLBACK")  # the importers hold the snapshot now
+        return readers
+    except errors.AmendsError as error:
+        log.info("no readers of their own on %s (%s): the Review runs its parts one after another",
+                 db.location, error)
+    for reader in readers:
+        _close(reader)
+    return None
+
+
 def _close(reader: Database) -> None:
     try:
         if reader.conn.in_transaction:
             reader.conn.execute("ROLLBACK")
-    except sqlite3.Error as error:  # e.g. interrupted: closing ends the transaction anyway
+    except (sqlite3.Error, errors.AmendsError) as error:  # e.g. interrupted: closing ends it anyway
         log.info("ending a Review reader's transaction: %s", error)
-    reader.conn.close()
+    if reader.journal_mode == "postgresql":
+        reader.close()
+    else:
+        reader.conn.close()  # read-only: nothing to checkpoint
 
 
 def _sequential(db: Database, parts: Sequence[Part], report: Callable[[int, int], None],
                 stop: Callable[[], bool]) -> dict[str, Any]:
     """The parts one after another on ``db``; in one read transaction on a WAL file (one snapshot)."""
-    snapshot = type(db) is Database and db.journal_mode == "wal" and not db.conn.in_transaction
+    snapshot = db.journal_mode in ("wal", "postgresql") and not db.conn.in_transaction
     results: dict[str, Any] = {}
     if snapshot:
-        db.conn.execute("BEGIN")
+        db.conn.execute("BEGIN DEFERRED")  # on a server: REPEATABLE READ READ ONLY (pg_connection.py)
     try:
         for done, part in enumerate(parts, 1):
             results[part.name] = part.run(db)
