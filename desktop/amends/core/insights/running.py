@@ -116,12 +116,18 @@ def _can_share(db: Database) -> bool:
 
 
 def _open_reader(db: Database) -> Database | None:
-    """A read-only connection to ``db``'s file, usable from another thread; None when it cannot be opened."""
+    """A read-only connection to ``db``'s file, usable from another thread, its schema already read (a few
+    ms with the schema's triggers: done here, on the pool's threads at once, not inside the snapshot window);
+    None when it cannot be opened."""
+    conn = None
     try:
         conn = sqlite3.connect(f"{db.path.as_uri()}?mode=ro", uri=True, isolation_level=None,
                                timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
     except sqlite3.Error as error:
         log.info("no second reader of %s (%s): the Review runs its parts one after another", db.path, error)
+        if conn is not None:
+            conn.close()
         return None
     conn.row_factory = sqlite3.Row
     return Database(conn=conn, path=db.path, actor=db.actor, readonly=True, journal_mode=db.journal_mode)
@@ -131,20 +137,17 @@ def _snapshot_readers(db: Database, count: int) -> list[Database] | None:
     """``count`` readers, each in a read transaction on the same snapshot, or None (then: sequential)."""
     if db.journal_mode == "postgresql":
         return _server_readers(db, count)
-    readers: list[Database] = []
+    with ThreadPoolExecutor(max_workers=count, thread_name_prefix="review-open") as opening:
+        opened = list(opening.map(lambda _: _open_reader(db), range(count)))
+    readers = [reader for reader in opened if reader is not None]
     try:
-        for _ in range(count):
-            reader = _open_reader(db)
-            if reader is None:
-                break
-            readers.append(reader)
         if len(readers) == count:
             for _ in range(SNAPSHOT_TRIES):
                 before = db.data_version()
                 for reader in readers:
                     reader.conn.execute("BEGIN")
                     # the read transaction (the snapshot) starts with the first read
-                    reader.conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+                    reader.conn.execute("SELECT 1 FROM sqlite_schema LIMIT 1").fetchone()
                 if db.data_version() == before:
                     return readers
                 for reader in readers:
