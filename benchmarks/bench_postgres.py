@@ -174,6 +174,13 @@ def reads(pg: Any, lite: Any, path: Path, url: str, sizes: Any, chosen: set[str]
             rows += _three(f"Review figures for {period.label()}", pg, lite, path, raw_pg,
                            lambda db: insights.compute(db, period, now=now), sizes.review_runs, median, "median",
                            1.5, trace=lambda db: insights.compute(db, period, now=now, workers=1))
+            workers = insights.running.default_workers()
+            if workers > 1:  # does running the parts side by side pay on a server? the same Review both ways
+                side, one = _turns([lambda: insights.compute(pg, period, now=now),
+                                    lambda: insights.compute(pg, period, now=now, workers=1)], sizes.review_runs)
+                rows.append(Row(f"PostgreSQL Review figures: median ms with {workers} parts side by side / one part "
+                                "after another (core)", median(side), median(one), median(side) / median(one),
+                                "report", None))
     finally:
         raw_pg.close()
     return rows
