@@ -132,11 +132,15 @@ def _turns(calls: list[Callable[[], object]], runs: int) -> list[list[float]]:
 
 
 def _three(label: str, pg: Any, lite: Any, path: Path, raw_pg: Any, fn: Callable[[Any], object], runs: int,
-           pick: Callable[[list[float]], float], what: str, limit: float) -> list[Row]:
-    """core on the server / raw on the server, and core on the server / core on the file."""
-    statements = recorded(pg, lambda: fn(pg))
+           pick: Callable[[list[float]], float], what: str, limit: float,
+           trace: Callable[[Any], object] | None = None) -> list[Row]:
+    """core on the server / raw on the server, and core on the server / core on the file. ``trace``: the
+    same work on the one connection the statements are recorded from (the Review one part after another:
+    side by side, its parts run on connections of their own); the raw baselines replay them in turn."""
+    trace = trace or fn
+    statements = recorded(pg, lambda: trace(pg))
     raw_lite = raw_connection(path)
-    file_statements = traced(lite.conn, lambda: fn(lite))
+    file_statements = traced(lite.conn, lambda: trace(lite))
     core, raw, file, file_raw = _turns([lambda: fn(pg), lambda: replay_pg(raw_pg, statements), lambda: fn(lite),
                                         lambda: replay(raw_lite, file_statements)], runs)
     raw_lite.close()
@@ -169,7 +173,14 @@ def reads(pg: Any, lite: Any, path: Path, url: str, sizes: Any, chosen: set[str]
             now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             rows += _three(f"Review figures for {period.label()}", pg, lite, path, raw_pg,
                            lambda db: insights.compute(db, period, now=now), sizes.review_runs, median, "median",
-                           1.5)
+                           1.5, trace=lambda db: insights.compute(db, period, now=now, workers=1))
+            workers = insights.running.default_workers()
+            if workers > 1:  # does running the parts side by side pay on a server? the same Review both ways
+                side, one = _turns([lambda: insights.compute(pg, period, now=now),
+                                    lambda: insights.compute(pg, period, now=now, workers=1)], sizes.review_runs)
+                rows.append(Row(f"PostgreSQL Review figures: median ms with {workers} parts side by side / one part "
+                                "after another (core)", median(side), median(one), median(side) / median(one),
+                                "report", None))
     finally:
         raw_pg.close()
     return rows

@@ -25,6 +25,7 @@ from amends.core.insights.recovery import followups_overdue
 from amends.core.insights.recurring import Thresholds, complaints
 from amends.core.insights.reply_targets import reply_targets
 from amends.core.insights.resolutions import resolution_figures
+from amends.core.insights.running import Part, run_parts
 from amends.core.insights.saves import SaveOffers, save_offers
 from amends.core.insights.themes import Theme
 from amends.core.insights.themes import themes as find_themes
@@ -48,38 +49,37 @@ class Settings:
 
 def compute(db: Database, period: Period, settings: Settings = Settings(), *, now: str | None = None,
             progress: Callable[[int, int], None] | None = None,
-            cancelled: Callable[[], bool] | None = None) -> Review:
+            cancelled: Callable[[], bool] | None = None, workers: int | None = None) -> Review:
     """Every figure for ``period`` as typed records; ``.to_json()`` is what
-    ``amends insights --json`` prints. Reports progress between the parts
-    and stops (raising :class:`Cancelled`) when asked."""
+    ``amends insights --json`` prints. The parts are independent reads: on
+    a local file they run side by side on read-only connections of their
+    own, all on one snapshot (``workers`` readers, default one per core up
+    to 4; 1 runs them one after another on ``db``): see insights/running.py.
+    Reports progress as parts finish and stops (raising :class:`Cancelled`)
+    when asked."""
+    from amends.core import surveys  # the outbox's imports: only when figures are computed
+
     as_of = now or clock.now_iso()
     report = progress or (lambda done, total: None)
     stop = cancelled or (lambda: False)
-    parts = 6
-
-    def checkpoint(done: int) -> None:
-        if stop():
-            log.info("Review for %s cancelled after %d of %d parts", period.label(), done, parts)
-            raise Cancelled()
-        report(done, parts)
-
-    checkpoint(0)
-    recurring = complaints(db, period, settings.thresholds, now=as_of)
-    checkpoint(1)
-    resolved = resolution_figures(db, period)
-    checkpoint(2)
-    churn = cycle1_churn(db, period, settings.churn_window_days, now=as_of)
-    checkpoint(3)
-    overdue = followups_overdue(db, as_of)
-    checkpoint(4)
-    found = find_themes(db, period, min_tickets=settings.theme_min_tickets)
-    checkpoint(5)
-    saved = save_offers(db, period, settings.save_window_days, now=as_of)
-    from amends.core import surveys  # the outbox's imports: only when figures are computed
-
-    satisfaction = surveys.satisfaction(db, period)
-    answered = reply_targets(db, period, now=as_of)
-    report(parts, parts)
+    # the slowest first: with fewer readers than parts, the longest part decides the whole
+    parts = (
+        Part("saves", lambda d: save_offers(d, period, settings.save_window_days, now=as_of)),
+        Part("answered", lambda d: reply_targets(d, period, now=as_of)),
+        Part("churn", lambda d: cycle1_churn(d, period, settings.churn_window_days, now=as_of)),
+        Part("themes", lambda d: tuple(find_themes(d, period, min_tickets=settings.theme_min_tickets))),
+        Part("recurring", lambda d: tuple(complaints(d, period, settings.thresholds, now=as_of))),
+        Part("resolved", lambda d: resolution_figures(d, period)),
+        Part("satisfaction", lambda d: surveys.satisfaction(d, period)),
+        Part("overdue", lambda d: followups_overdue(d, as_of)),
+    )
+    try:
+        got = run_parts(db, parts, workers=workers, report=report, stop=stop)
+    except Cancelled:
+        log.info("Review for %s cancelled", period.label())
+        raise
+    resolved = got["resolved"]
     return Review(period, as_of, settings.thresholds.min_tickets, settings.thresholds.window_days,
-                  settings.churn_window_days, tuple(recurring), churn, overdue, resolved.offers,
-                  resolved.checklist, resolved.recovery_cost, satisfaction, tuple(found), saved, answered)
+                  settings.churn_window_days, got["recurring"], got["churn"], got["overdue"], resolved.offers,
+                  resolved.checklist, resolved.recovery_cost, got["satisfaction"], got["themes"], got["saves"],
+                  got["answered"])

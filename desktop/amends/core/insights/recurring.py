@@ -27,6 +27,8 @@ from amends.core.vocabulary import CATEGORIES
 
 #: An "after" window shorter than this gives no verdict yet.
 MIN_AFTER_DAYS = 14
+#: Month counts read by one statement (SQLite allows 2,000 result columns, PostgreSQL 1,664).
+MONTHS_PER_STATEMENT = 120
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,28 @@ def _merged(db: Database, category: str, start: str, end: str) -> dict[str, int]
     return counts
 
 
+def _monthly(db: Database, category: str, period: Period, months: list[str]) -> dict[str, int]:
+    """Tickets of ``category`` opened in each month of the period (merged
+    ones included), as one range count per month on the (category,
+    created_at) index: counting index entries in a range is several times
+    faster than grouping them by ``substr(created_at, 1, 7)`` (issue 16:
+    ~7 ms against ~55 ms a category at 1,000,000 tickets). The months
+    meet at ``YYYY-MM`` prefixes (a month is exactly the rows whose first
+    seven characters name it); the first starts at the period's start and
+    the last ends at its end, so together they are the period's count."""
+    if not months:
+        return {}
+    edges = [period.start, *months[1:], period.end]
+    found: list[int] = []
+    count = "(SELECT count(*) FROM tickets WHERE category = ? AND created_at >= ? AND created_at < ?)"
+    for first in range(0, len(months), MONTHS_PER_STATEMENT):  # a long period: a statement's columns are bounded
+        spans = list(zip(edges[first:first + MONTHS_PER_STATEMENT], edges[first + 1:], strict=False))
+        row = db.tuples("SELECT " + ", ".join(count for _ in spans),
+                        [value for lower, upper in spans for value in (category, lower, upper)])[0]
+        found += [int(n) for n in row]
+    return dict(zip(months, found, strict=True))
+
+
 def _window_rate(db: Database, category: str, start: str, end: str, window_days: int) -> tuple[float, float]:
     """Rate per 1,000 active subscribers, scaled to a full window when the
     window is cut short by today. Returns (rate, days observed)."""
@@ -147,15 +171,14 @@ def complaints(db: Database, period: Period, thresholds: Thresholds = Thresholds
            WHERE v.published_at < ? AND (p.retired_at IS NULL OR p.retired_at >= ?)
            GROUP BY p.category""", (period.end, period.start))}
     rows: list[Complaint] = []
-    counts = {category: _count(db, category, period.start, period.end) for category in CATEGORIES}
+    monthly = {category: _monthly(db, category, period, months) for category in CATEGORIES}
+    merged_by = {category: _merged(db, category, period.start, period.end) for category in CATEGORIES}
+    # the period's count is its months' counts (they cover it exactly), less the merged tickets
+    counts = {c: sum(monthly[c].values()) - merged_by[c].get("", 0) for c in CATEGORIES}
     for category in CATEGORIES:
         tickets = counts[category]
-        trend = {m: 0 for m in months}
-        merged = _merged(db, category, period.start, period.end)
-        for r in db.query("SELECT substr(created_at, 1, 7) AS month, count(*) AS n FROM tickets "
-                          "WHERE category = ? AND created_at >= ? AND created_at < ? GROUP BY month",
-                          (category, period.start, period.end)):
-            trend[r["month"]] = r["n"] - merged.get(r["month"], 0)
+        merged = merged_by[category]
+        trend = {m: n - merged.get(m, 0) for m, n in monthly[category].items()}
         first, change, latest = published.get(category, (None, None, None))
         covered = first is not None
         flag, reason = False, ""
