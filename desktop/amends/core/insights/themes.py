@@ -52,6 +52,7 @@ from amends.core.insights.numbers import poisson_at_least
 from amends.core.insights.period import FIRST_DAY, Period
 from amends.core.insights.words import normalised, plain, split, token_phrases
 from amends.core.store import Database
+from amends.core.store.schema import THEME_BODY_CHARS
 from amends.core.vocabulary import CATEGORIES
 
 if TYPE_CHECKING:
@@ -74,15 +75,13 @@ OVERLAP = 0.6
 CONTAINED = 0.8
 #: At most this many themes per category, the most shared first.
 MAX_THEMES = 8
-#: Characters of the first customer message that are read.
-BODY_CHARS = 400
+#: Characters of the first customer message that are read (kept so in theme_texts, schema 8).
+BODY_CHARS = THEME_BODY_CHARS
 
-TEXTS_SQL = f"""
-SELECT t.id, t.subject,
-       (SELECT substr(m.body, 1, {BODY_CHARS}) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'in'
-        ORDER BY m.created_at, m.id LIMIT 1) AS body
-FROM tickets t WHERE t.id IN (SELECT value FROM json_each(?))
-"""
+#: Each ticket's subject and the start of its first customer message, kept by triggers (schema 8,
+#: V8THEMES): one row by key per ticket, where finding the first customer message among the ticket's
+#: messages cost more than the rest of the read (issue 16).
+TEXTS_SQL = "SELECT ticket_id, subject, body FROM theme_texts WHERE ticket_id IN (SELECT value FROM json_each(?))"
 
 
 @dataclass(frozen=True, slots=True)
