@@ -42,7 +42,6 @@ from amends.core.insights.words import _PLAIN, _TABLE, STOP_WORDS
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES
 
-
 #: The texts as read before schema 8: subject, and the ticket's first
 #: customer message (conversation order) found among its messages.
 TEXTS_SQL = f"""

@@ -44,13 +44,14 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from amends.core import proposals
 from amends.core.insights import theme_count
 from amends.core.insights.numbers import poisson_at_least
 from amends.core.insights.period import FIRST_DAY, Period
-from amends.core.insights.words import normalised, plain, split, token_phrases
+from amends.core.insights.words import normalised, token_phrases
 from amends.core.store import Database
 from amends.core.store.schema import THEME_BODY_CHARS
 from amends.core.vocabulary import CATEGORIES
@@ -168,13 +169,7 @@ def _texts(db: Database, ids: list[int]) -> dict[int, tuple[str, str | None]]:
 def _discover(texts: dict[str, dict[int, set[str]]], min_tickets: int) -> dict[str, list[tuple[str, ...]]]:
     """Category -> themes as their phrases (the name first), from the
     sampled tickets' phrases."""
-    counts = {c: Counter[str]() for c in texts}
-    for category, ticket_phrases in texts.items():
-        for found_in_one in ticket_phrases.values():
-            counts[category].update(found_in_one)
-    total = Counter[str]()
-    for counter in counts.values():
-        total.update(counter)
+    counts = {c: Counter[str](chain.from_iterable(ticket_phrases.values())) for c, ticket_phrases in texts.items()}
     sizes = {c: len(t) for c, t in texts.items()}
     everyone = sum(sizes.values())
     found: dict[str, list[tuple[str, ...]]] = {}
@@ -183,12 +178,14 @@ def _discover(texts: dict[str, dict[int, set[str]]], min_tickets: int) -> dict[s
         others = everyone - n
         floor = max(min_tickets, math.ceil(MIN_SHARE * n))
         candidates = []
-        for phrase, a in counter.items():
+        # the phrases past the floor first (a few hundred of many thousands); their count elsewhere then
+        for phrase, a in [(phrase, a) for phrase, a in counter.items() if a >= floor]:
             share = a / n
-            if a < floor or share > MAX_SHARE:
+            if share > MAX_SHARE:
                 continue
             if others:
-                background = (total[phrase] - a + 1) / (others + 2)
+                elsewhere = sum(other[phrase] for c, other in counts.items() if c != category)
+                background = (elsewhere + 1) / (others + 2)
                 if share < MIN_LIFT * background or poisson_at_least(a, n * background) >= SIGNIFICANCE:
                     continue
             candidates.append((phrase, a))
@@ -264,11 +261,16 @@ def themes(db: Database, period: Period, *, min_tickets: int = 3, count_sample: 
     totals = {key: n for key, (n, _) in sized.items()}
     chosen = {key: picked for key, (_, picked) in sized.items()}
     texts = _texts(db, sorted({i for found in chosen.values() for i in found}))
+    # Each category's and period's texts normalised once, as one string (theme_count.py): the counts
+    # search it, and the discovery sample's tokens are its pieces (a sampled ticket is a counted one).
+    joined = {key: theme_count.normalised_all([_joined(*texts[i]) for i in picked]) for key, picked in chosen.items()}
     discovery: dict[str, dict[int, set[str]]] = {}
     for category in CATEGORIES:
         sample = _sample(chosen[(category, 0)], SAMPLE)
         if sample:
-            discovery[category] = {i: token_phrases(split(plain(_joined(*texts[i])))) for i in sample}
+            pieces = dict(zip(chosen[(category, 0)], joined[(category, 0)].split(theme_count.SEPARATOR),
+                              strict=True))
+            discovery[category] = {i: token_phrases(pieces[i].split()) for i in sample}
     found = _discover(discovery, min_tickets)
     coverage = _coverage(db)
     result = []
@@ -277,7 +279,8 @@ def themes(db: Database, period: Period, *, min_tickets: int = 3, count_sample: 
         counts = [[0, 0] for _ in groups]
         estimated = False
         for w in range(len(windows)):
-            hits = _count([texts[i] for i in chosen[(category, w)]], groups)
+            hits = theme_count.count_normalised(joined[(category, w)], groups) if groups and chosen[(category, w)] \
+                else [0] * len(groups)
             scale = totals[(category, w)] / len(chosen[(category, w)]) if chosen[(category, w)] else 1.0
             estimated = estimated or scale > 1
             for index, n in enumerate(hits):
