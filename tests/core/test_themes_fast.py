@@ -66,7 +66,9 @@ def write(db, step: tuple, made: list[int], merged: list[int]) -> None:
 
 def assert_kept(db) -> None:
     ids = [r[0] for r in db.tuples("SELECT id FROM tickets ORDER BY id")]
-    assert themes._texts(db, ids) == oracle._texts(db, ids)
+    old = oracle._texts(db, ids)
+    assert themes._texts(db, ids) == old
+    assert themes._joined_texts(db, ids) == {i: themes._joined(subject, body) for i, (subject, body) in old.items()}
     assert int(db.scalar("SELECT count(*) FROM theme_texts")) == len(ids)
 
 

@@ -83,6 +83,9 @@ BODY_CHARS = THEME_BODY_CHARS
 #: V8THEMES): one row by key per ticket, where finding the first customer message among the ticket's
 #: messages cost more than the rest of the read (issue 16).
 TEXTS_SQL = "SELECT ticket_id, subject, body FROM theme_texts WHERE ticket_id IN (SELECT value FROM json_each(?))"
+#: The same, as the one text the Review tokenizes (:func:`_joined`, made by the store: one string per row).
+JOINED_SQL = ("SELECT ticket_id, subject || '|' || coalesce(body, '') FROM theme_texts "
+              "WHERE ticket_id IN (SELECT value FROM json_each(?))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +166,14 @@ def _texts(db: Database, ids: list[int]) -> dict[int, tuple[str, str | None]]:
     for start in range(0, len(ids), 50_000):
         chunk = ids[start:start + 50_000]
         found.update((i, (subject, body)) for i, subject, body in db.tuples(TEXTS_SQL, (json.dumps(chunk),)))
+    return found
+
+
+def _joined_texts(db: Database, ids: list[int]) -> dict[int, str]:
+    """Ticket id -> :func:`_joined` of its subject and message, as the store joins them."""
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), 50_000):
+        found.update(db.tuples(JOINED_SQL, (json.dumps(ids[start:start + 50_000]),)))
     return found
 
 
@@ -260,10 +271,10 @@ def themes(db: Database, period: Period, *, min_tickets: int = 3, count_sample: 
     sized = {(c, w): _counted(db, c, *windows[w], count_sample) for c in CATEGORIES for w in range(len(windows))}
     totals = {key: n for key, (n, _) in sized.items()}
     chosen = {key: picked for key, (_, picked) in sized.items()}
-    texts = _texts(db, sorted({i for found in chosen.values() for i in found}))
+    texts = _joined_texts(db, sorted({i for found in chosen.values() for i in found}))
     # Each category's and period's texts normalised once, as one string (theme_count.py): the counts
     # search it, and the discovery sample's tokens are its pieces (a sampled ticket is a counted one).
-    joined = {key: theme_count.normalised_all([_joined(*texts[i]) for i in picked]) for key, picked in chosen.items()}
+    joined = {key: theme_count.normalised_all([texts[i] for i in picked]) for key, picked in chosen.items()}
     discovery: dict[str, dict[int, set[str]]] = {}
     for category in CATEGORIES:
         sample = _sample(chosen[(category, 0)], SAMPLE)
