@@ -5,11 +5,14 @@ as the oracle the faster code is checked against (tests/core/
 test_themes_oracle.py). Slow at a million tickets; right by construction:
 it is the definition (docs/INSIGHTS.md, "Themes").
 
-The store reads (_counted, _texts, _coverage, ...) are the module's own:
-they did not change."""
+The store reads (_counted, _coverage, ...) are the module's own: they did
+not change. The texts are read as before schema 8 (THEMES2): the first
+customer message found among the ticket's messages, where the module now
+reads the rows kept by triggers (theme_texts, V8THEMES)."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -17,6 +20,7 @@ from collections.abc import Iterable
 from amends.core.insights.numbers import poisson_at_least
 from amends.core.insights.period import Period
 from amends.core.insights.themes import (
+    BODY_CHARS,
     CONTAINED,
     COUNT_SAMPLE,
     MAX_SHARE,
@@ -32,12 +36,28 @@ from amends.core.insights.themes import (
     _covered_by,
     _ids,
     _sample,
-    _texts,
     previous,
 )
 from amends.core.insights.words import _PLAIN, _TABLE, STOP_WORDS
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES
+
+#: The texts as read before schema 8: subject, and the ticket's first
+#: customer message (conversation order) found among its messages.
+TEXTS_SQL = f"""
+SELECT t.id, t.subject,
+       (SELECT substr(m.body, 1, {BODY_CHARS}) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'in'
+        ORDER BY m.created_at, m.id LIMIT 1) AS body
+FROM tickets t WHERE t.id IN (SELECT value FROM json_each(?))
+"""
+
+
+def _texts(db: Database, ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    found: dict[int, tuple[str, str | None]] = {}
+    for start in range(0, len(ids), 50_000):
+        chunk = ids[start:start + 50_000]
+        found.update((i, (subject, body)) for i, subject, body in db.tuples(TEXTS_SQL, (json.dumps(chunk),)))
+    return found
 
 
 def _tokens(text: str) -> list[str]:

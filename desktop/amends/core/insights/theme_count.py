@@ -75,7 +75,13 @@ def count(texts: Sequence[str], groups: Sequence[Sequence[str]]) -> list[int]:
     a bar)."""
     if not groups or not texts:
         return [0] * len(groups)
-    text = normalised_all(texts)
+    return count_normalised(normalised_all(texts), groups)
+
+
+def count_normalised(text: str, groups: Sequence[Sequence[str]]) -> list[int]:
+    """:func:`count` over texts already made one string by
+    :func:`normalised_all` (themes.py keeps it: the discovery sample's
+    tokens are its pieces, so no text is normalised twice)."""
     counts = []
     for phrases in groups:
         # A ticket in the group: any phrase, then the rest of that ticket

@@ -44,14 +44,16 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from amends.core import proposals
 from amends.core.insights import theme_count
 from amends.core.insights.numbers import poisson_at_least
 from amends.core.insights.period import FIRST_DAY, Period
-from amends.core.insights.words import normalised, plain, split, token_phrases
+from amends.core.insights.words import normalised, token_phrases
 from amends.core.store import Database
+from amends.core.store.schema import THEME_BODY_CHARS
 from amends.core.vocabulary import CATEGORIES
 
 if TYPE_CHECKING:
@@ -74,15 +76,16 @@ OVERLAP = 0.6
 CONTAINED = 0.8
 #: At most this many themes per category, the most shared first.
 MAX_THEMES = 8
-#: Characters of the first customer message that are read.
-BODY_CHARS = 400
+#: Characters of the first customer message that are read (kept so in theme_texts, schema 8).
+BODY_CHARS = THEME_BODY_CHARS
 
-TEXTS_SQL = f"""
-SELECT t.id, t.subject,
-       (SELECT substr(m.body, 1, {BODY_CHARS}) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'in'
-        ORDER BY m.created_at, m.id LIMIT 1) AS body
-FROM tickets t WHERE t.id IN (SELECT value FROM json_each(?))
-"""
+#: Each ticket's subject and the start of its first customer message, kept by triggers (schema 8,
+#: V8THEMES): one row by key per ticket, where finding the first customer message among the ticket's
+#: messages cost more than the rest of the read (issue 16).
+TEXTS_SQL = "SELECT ticket_id, subject, body FROM theme_texts WHERE ticket_id IN (SELECT value FROM json_each(?))"
+#: The same, as the one text the Review tokenizes (:func:`_joined`, made by the store: one string per row).
+JOINED_SQL = ("SELECT ticket_id, subject || '|' || coalesce(body, '') FROM theme_texts "
+              "WHERE ticket_id IN (SELECT value FROM json_each(?))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,16 +169,18 @@ def _texts(db: Database, ids: list[int]) -> dict[int, tuple[str, str | None]]:
     return found
 
 
+def _joined_texts(db: Database, ids: list[int]) -> dict[int, str]:
+    """Ticket id -> :func:`_joined` of its subject and message, as the store joins them."""
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), 50_000):
+        found.update(db.tuples(JOINED_SQL, (json.dumps(ids[start:start + 50_000]),)))
+    return found
+
+
 def _discover(texts: dict[str, dict[int, set[str]]], min_tickets: int) -> dict[str, list[tuple[str, ...]]]:
     """Category -> themes as their phrases (the name first), from the
     sampled tickets' phrases."""
-    counts = {c: Counter[str]() for c in texts}
-    for category, ticket_phrases in texts.items():
-        for found_in_one in ticket_phrases.values():
-            counts[category].update(found_in_one)
-    total = Counter[str]()
-    for counter in counts.values():
-        total.update(counter)
+    counts = {c: Counter[str](chain.from_iterable(ticket_phrases.values())) for c, ticket_phrases in texts.items()}
     sizes = {c: len(t) for c, t in texts.items()}
     everyone = sum(sizes.values())
     found: dict[str, list[tuple[str, ...]]] = {}
@@ -184,12 +189,14 @@ def _discover(texts: dict[str, dict[int, set[str]]], min_tickets: int) -> dict[s
         others = everyone - n
         floor = max(min_tickets, math.ceil(MIN_SHARE * n))
         candidates = []
-        for phrase, a in counter.items():
+        # the phrases past the floor first (a few hundred of many thousands); their count elsewhere then
+        for phrase, a in [(phrase, a) for phrase, a in counter.items() if a >= floor]:
             share = a / n
-            if a < floor or share > MAX_SHARE:
+            if share > MAX_SHARE:
                 continue
             if others:
-                background = (total[phrase] - a + 1) / (others + 2)
+                elsewhere = sum(other[phrase] for c, other in counts.items() if c != category)
+                background = (elsewhere + 1) / (others + 2)
                 if share < MIN_LIFT * background or poisson_at_least(a, n * background) >= SIGNIFICANCE:
                     continue
             candidates.append((phrase, a))
@@ -264,12 +271,17 @@ def themes(db: Database, period: Period, *, min_tickets: int = 3, count_sample: 
     sized = {(c, w): _counted(db, c, *windows[w], count_sample) for c in CATEGORIES for w in range(len(windows))}
     totals = {key: n for key, (n, _) in sized.items()}
     chosen = {key: picked for key, (_, picked) in sized.items()}
-    texts = _texts(db, sorted({i for found in chosen.values() for i in found}))
+    texts = _joined_texts(db, sorted({i for found in chosen.values() for i in found}))
+    # Each category's and period's texts normalised once, as one string (theme_count.py): the counts
+    # search it, and the discovery sample's tokens are its pieces (a sampled ticket is a counted one).
+    joined = {key: theme_count.normalised_all([texts[i] for i in picked]) for key, picked in chosen.items()}
     discovery: dict[str, dict[int, set[str]]] = {}
     for category in CATEGORIES:
         sample = _sample(chosen[(category, 0)], SAMPLE)
         if sample:
-            discovery[category] = {i: token_phrases(split(plain(_joined(*texts[i])))) for i in sample}
+            pieces = dict(zip(chosen[(category, 0)], joined[(category, 0)].split(theme_count.SEPARATOR),
+                              strict=True))
+            discovery[category] = {i: token_phrases(pieces[i].split()) for i in sample}
     found = _discover(discovery, min_tickets)
     coverage = _coverage(db)
     result = []
@@ -278,7 +290,8 @@ def themes(db: Database, period: Period, *, min_tickets: int = 3, count_sample: 
         counts = [[0, 0] for _ in groups]
         estimated = False
         for w in range(len(windows)):
-            hits = _count([texts[i] for i in chosen[(category, w)]], groups)
+            hits = theme_count.count_normalised(joined[(category, w)], groups) if groups and chosen[(category, w)] \
+                else [0] * len(groups)
             scale = totals[(category, w)] / len(chosen[(category, w)]) if chosen[(category, w)] else 1.0
             estimated = estimated or scale > 1
             for index, n in enumerate(hits):

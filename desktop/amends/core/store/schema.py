@@ -1054,6 +1054,67 @@ END;
 
 V7 = V7_RESOL + V7_REPLY
 
+#: Characters of a ticket's first customer message that the themes read (insights/themes.py BODY_CHARS).
+THEME_BODY_CHARS = 400
+
+
+def _theme_texts_of(condition: str) -> str:
+    """The theme_texts rows of the tickets that ``condition`` picks (``t`` is the ticket): its subject and
+    its first customer message in conversation order (created_at, id), NULLs when it has none."""
+    return ("INSERT INTO theme_texts (ticket_id, subject, first_at, first_id, body)\n"
+            f"SELECT t.id, t.subject, m.created_at, m.id, substr(m.body, 1, {THEME_BODY_CHARS}) FROM tickets t\n"
+            "LEFT JOIN messages m ON m.id = (SELECT f.id FROM messages f WHERE f.ticket_id = t.id AND f.direction = 'in'\n"
+            f"                               ORDER BY f.created_at, f.id LIMIT 1){condition}")
+
+
+V8_THEMES = f"""
+-- BEGIN V8THEMES
+-- The Review's themes read each counted ticket's subject and the start of its first customer message
+-- (insights/themes.py; issue 16: about 30,000 tickets a quarter at 1,000,000, and finding each one's first
+-- customer message among its messages cost more than the rest of the read). Kept here by triggers, one
+-- narrow row per ticket, so the Review reads one row by key per ticket. Every write that can change which
+-- message is first or what it says (a customer's message added, deleted, moved to another ticket by a merge
+-- or split, its time, direction or body changed) or the subject computes the ticket's row again; a
+-- customer's message added after the first (the common case) changes nothing but a comparison. Filled
+-- here for the existing tickets; the doctor fills it again when a trigger was missing (store/derived.py).
+CREATE TABLE theme_texts (
+    ticket_id INTEGER PRIMARY KEY,
+    subject   TEXT NOT NULL,
+    first_at  TEXT,          -- the first customer message: its time and id (conversation order) ...
+    first_id  INTEGER,
+    body      TEXT           -- ... and its first THEME_BODY_CHARS characters
+);
+CREATE TRIGGER theme_texts_ticket AFTER INSERT ON tickets BEGIN
+DELETE FROM theme_texts WHERE ticket_id = NEW.id;
+{_theme_texts_of(" WHERE t.id = NEW.id")};
+END;
+CREATE TRIGGER theme_texts_ticket_update AFTER UPDATE OF id, subject ON tickets BEGIN
+DELETE FROM theme_texts WHERE ticket_id IN (OLD.id, NEW.id);
+{_theme_texts_of(" WHERE t.id = NEW.id")};
+END;
+CREATE TRIGGER theme_texts_ticket_delete AFTER DELETE ON tickets BEGIN
+DELETE FROM theme_texts WHERE ticket_id = OLD.id;
+END;
+CREATE TRIGGER theme_texts_message AFTER INSERT ON messages WHEN NEW.direction = 'in' BEGIN
+UPDATE theme_texts SET first_at = NEW.created_at, first_id = NEW.id, body = substr(NEW.body, 1, {THEME_BODY_CHARS})
+WHERE ticket_id = NEW.ticket_id
+  AND (first_id IS NULL OR first_at > NEW.created_at OR (first_at = NEW.created_at AND first_id > NEW.id));
+END;
+CREATE TRIGGER theme_texts_message_delete AFTER DELETE ON messages WHEN OLD.direction = 'in' BEGIN
+DELETE FROM theme_texts WHERE ticket_id = OLD.ticket_id;
+{_theme_texts_of(" WHERE t.id = OLD.ticket_id")};
+END;
+CREATE TRIGGER theme_texts_message_update AFTER UPDATE OF id, ticket_id, direction, created_at, body ON messages
+WHEN OLD.direction = 'in' OR NEW.direction = 'in' BEGIN
+DELETE FROM theme_texts WHERE ticket_id IN (OLD.ticket_id, NEW.ticket_id);
+{_theme_texts_of(" WHERE t.id IN (OLD.ticket_id, NEW.ticket_id)")};
+END;
+{_theme_texts_of("")};
+-- END V8THEMES
+"""
+
+V8 = V8_THEMES
+
 #: Index = schema version reached by running that script.
-SCRIPTS: dict[int, str] = {1: V1, 2: V2, 3: V3, 4: V4, 5: V5, 6: V6, 7: V7}
+SCRIPTS: dict[int, str] = {1: V1, 2: V2, 3: V3, 4: V4, 5: V5, 6: V6, 7: V7, 8: V8}
 CURRENT_VERSION = max(SCRIPTS)
