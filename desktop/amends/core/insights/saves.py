@@ -44,35 +44,33 @@ NO_OFFER = "no offer"
 BANDS = (NO_OFFER, "0 %", "1–10 %", "11–20 %", "> 20 %", "credit ≤ 10", "credit > 10", "free add-on", "other")
 
 ROWS_SQL = f"""
-WITH span AS (
-    -- the ids of the period's tickets lie in this range (tickets_created covers it): a resolution of a ticket
-    -- outside it is no candidate, dropped inside the resolutions' index scan, not after a look-up in tickets
-    SELECT min(id) AS low, max(id) AS high FROM tickets WHERE created_at >= :start AND created_at < :end
-), candidates AS (
-    -- cancellation tickets of the period (an index range), and tickets with a resolution since the period began
-    -- that made an offer or came from a version with a save-offer step (a resolution follows its ticket)
-    SELECT id AS ticket_id FROM tickets WHERE category = 'cancellation' AND created_at >= :start AND created_at < :end
-    UNION
-    SELECT r.ticket_id FROM resolutions r, span WHERE r.resolved_at >= :start
-       AND +r.ticket_id BETWEEN span.low AND span.high  -- + : the range filters the scan of resolved_at, no index on ids
-       AND (r.offer_value IS NOT NULL
-            OR r.policy_version_id IN (SELECT policy_version_id FROM policy_steps WHERE type = 'save_offer'))
-), qualifying AS (
-    -- the latest resolution joined once per candidate (its id is the key of the join)
-    SELECT t.id AS ticket_id, t.customer_id, t.created_at, {in_force_of_ticket('t')} AS subscription_id,
-           r.actor, r.policy_version_id, r.offer_kind, r.offer_value,
-           row_number() OVER (PARTITION BY t.customer_id ORDER BY t.created_at, t.id) AS nth
-    FROM candidates c JOIN tickets t ON t.id = c.ticket_id
-    LEFT JOIN resolutions r ON r.id = (SELECT max(l.id) FROM resolutions l WHERE l.ticket_id = t.id)
-    WHERE t.created_at >= :start AND t.created_at < :end AND t.merged_into IS NULL AND t.customer_id IS NOT NULL
-      AND (t.category = 'cancellation' OR r.offer_value IS NOT NULL
-           OR EXISTS (SELECT 1 FROM resolution_steps s WHERE s.resolution_id = r.id AND s.type = 'save_offer'))
+WITH candidates AS (
+    -- the resolved tickets that count (schema 8, V8SAVES: kept per ticket by triggers, an index range of the
+    -- period): a cancellation ticket, or one with a resolution making an offer or from a version with a
+    -- save-offer step in or after the period (the latest of them is offered_at) whose latest resolution
+    -- recorded an offer or a save-offer step
+    SELECT k.ticket_id, k.customer_id, k.created_at, k.subscription_id, k.actor, k.policy_version_id,
+           k.offer_kind, k.offer_value
+    FROM save_candidates k
+    WHERE k.created_at >= :start AND k.created_at < :end AND (k.cancellation = 1 OR k.offered_at >= :start)
+    UNION ALL
+    -- the cancellation tickets with no resolution: no offer (a resolved one is a kept row, or does not count)
+    SELECT t.id, t.customer_id, t.created_at, t.subscription_id, NULL, NULL, NULL, NULL
+    FROM tickets t
+    WHERE t.category = 'cancellation' AND t.created_at >= :start AND t.created_at < :end
+      AND t.merged_into IS NULL AND t.customer_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM save_candidates d WHERE d.ticket_id = t.id)
+), ranked AS (
+    SELECT c.*, row_number() OVER (PARTITION BY c.customer_id ORDER BY c.created_at, c.ticket_id) AS nth
+    FROM candidates c
 ), firsts AS (
-    SELECT q.*, strftime('%Y-%m-%dT%H:%M:%SZ', q.created_at, :window) AS deadline
-    FROM qualifying q WHERE q.nth = 1
+    SELECT f.ticket_id, f.customer_id, f.created_at, f.actor, f.policy_version_id, f.offer_kind, f.offer_value,
+           {in_force_of_ticket('f')} AS subscription_id,
+           strftime('%Y-%m-%dT%H:%M:%SZ', f.created_at, :window) AS deadline
+    FROM ranked f WHERE f.nth = 1
 )
-SELECT f.ticket_id, f.customer_id, f.created_at, f.deadline, s.started_at, s.cancelled_at, s.price_minor,
-       s.currency, f.actor, f.policy_version_id, f.offer_kind, f.offer_value,
+SELECT f.ticket_id, f.created_at, s.started_at, s.cancelled_at, s.price_minor, s.currency, f.actor,
+       f.policy_version_id, f.offer_kind, f.offer_value,
        (SELECT count(*) FROM subscriptions o WHERE o.customer_id = f.customer_id AND o.started_at <= f.deadline
         AND (o.cancelled_at IS NULL OR o.cancelled_at > f.deadline)) AS in_force_at_end
 FROM firsts f
@@ -159,7 +157,7 @@ def _customers(db: Database, period: Period, window_days: int, now: str) -> tupl
     no_subscription = not_over = 0
     labels = dict(db.tuples("SELECT v.id, p.name || ' v' || v.number FROM policy_versions v "
                             "JOIN policies p ON p.id = v.policy_id"))
-    for (ticket_id, _customer, created, _deadline, started, cancelled, price, currency, actor, version_id,
+    for (ticket_id, created, started, cancelled, price, currency, actor, version_id,
          kind, value, in_force_at_end) in db.tuples(
             ROWS_SQL, {"start": period.start, "end": period.end, "window": f"+{int(window_days)} days"}):
         if started is None or started > created or (cancelled is not None and cancelled <= created):
