@@ -25,8 +25,8 @@ from amends.core.workspace import open_database
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.core import saves_oracle
 from tests.conftest import make_customer
+from tests.core import saves_oracle
 from tests.core.test_review_facts import DAYS, FIRST, FIXTURES, TICKET, WRITES, apply, at
 
 NOW_CHOICES = ("2026-07-03T12:00:00Z", "2026-09-15T00:00:00Z", "2027-01-01T00:00:00Z")
