@@ -4,24 +4,30 @@ what they were: the oracle is insights/saves.py as it was before
 (tests/core/saves_oracle.py), checked after random writes through the core
 (tickets in and out of the period, resolutions with and without offers,
 category edits, merges and their undo, splits, subscriptions cancelled and
-started later) on both backends (tests/core). The structure of the faster
-read is checked on a real file: each candidate ticket's latest resolution is
-looked up once, and resolutions of tickets outside the period's ticket ids
-are not candidates."""
+started later; customers' tickets moved, opening times changed, resolutions
+and tickets deleted, stamps written, subscriptions deleted) on both backends
+(tests/core), and the kept candidates (schema 8, V8SAVES) equal a fresh fill.
+The structure of the read is checked on a real file: one range of the kept
+candidates, and no resolution, step or version step read at all (this
+replaces schema 7's two plan tests, one lookup of each candidate's latest
+resolution and a resolutions' scan bounded by the period's ticket ids)."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, timedelta
 
-from amends.core import customers
+from amends.core import billing, customers
 from amends.core.insights import saves
 from amends.core.insights.period import Period
+from amends.core.store import derived
 from amends.core.workspace import open_database
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import make_customer
 from tests.core import saves_oracle
-from tests.core.test_review_facts import DAYS, FIRST, TICKET, WRITES, apply, at
+from tests.core.test_review_facts import DAYS, FIRST, FIXTURES, TICKET, WRITES, apply, at
 
 NOW_CHOICES = ("2026-07-03T12:00:00Z", "2026-09-15T00:00:00Z", "2027-01-01T00:00:00Z")
 
@@ -47,7 +53,56 @@ def assert_same(db, period: Period, window: int, now: str) -> None:
 SUBSCRIPTION = st.tuples(st.just("subscription"), st.integers(0, 2), st.integers(0, DAYS - 1),
                          st.one_of(st.none(), st.integers(0, DAYS + 3)))
 CANCEL = st.tuples(st.just("cancel"), st.integers(0, 10), st.integers(-2, DAYS + 3))
-MORE = st.one_of(WRITES, st.tuples(st.just("who"), st.integers(0, 2)), SUBSCRIPTION, CANCEL)
+# Writes other tools (or the address merge, the importers) make: a customer's tickets moved to another one,
+# a ticket's opening time changed, a resolution or a ticket deleted (ticket deletes only where nothing
+# refers to the ticket), every ticket stamped as writers of many tickets do, a subscription deleted.
+OTHER = st.one_of(
+    st.tuples(st.just("move customer"), st.integers(0, 2), st.integers(0, 2)),
+    st.tuples(st.just("reopened at"), st.integers(0, 50), st.integers(-1, DAYS), st.integers(0, 1439)),
+    st.tuples(st.just("drop resolution"), st.integers(0, 50)),
+    st.tuples(st.just("drop ticket"), st.integers(0, 50)),
+    st.tuples(st.just("stamp"),),
+    st.tuples(st.just("drop subscription"), st.integers(0, 10)),
+)
+MORE = st.one_of(WRITES, st.tuples(st.just("who"), st.integers(0, 2)), SUBSCRIPTION, CANCEL, OTHER)
+
+
+def other_write(db, people: list[int], write: tuple, made: list[int]) -> None:
+    """One of OTHER's writes, in one transaction, as another tool would make it."""
+    kind = write[0]
+    with db.transaction() as conn:
+        if kind == "move customer":
+            conn.execute("UPDATE tickets SET customer_id = ? WHERE customer_id = ?", (people[write[2]], people[write[1]]))
+        elif kind == "reopened at" and made:
+            conn.execute("UPDATE tickets SET created_at = ? WHERE id = ?",
+                         (at(write[2], write[3]), made[write[1] % len(made)]))
+        elif kind == "drop resolution":
+            ids = [r[0] for r in db.tuples("SELECT id FROM resolutions ORDER BY id")]
+            if ids:
+                conn.execute("DELETE FROM resolutions WHERE id = ?", (ids[write[1] % len(ids)],))
+        elif kind == "drop ticket":
+            ids = [r[0] for r in db.tuples(
+                "SELECT id FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM merges m WHERE t.id IN (m.source_id, m.target_id))"
+                " AND NOT EXISTS (SELECT 1 FROM tickets u WHERE t.id IN (u.merged_into, u.split_from)) ORDER BY id")]
+            if ids:
+                gone = ids[write[1] % len(ids)]
+                conn.execute("DELETE FROM tickets WHERE id = ?", (gone,))
+                made[:] = [t for t in made if t != gone]
+        elif kind == "stamp":
+            conn.execute(billing.stamp_sql())
+        elif kind == "drop subscription":
+            ids = [r[0] for r in db.tuples("SELECT id FROM subscriptions ORDER BY id")]
+            if len(ids) > 1:
+                conn.execute("DELETE FROM subscriptions WHERE id = ?", (ids[write[1] % len(ids)],))
+
+
+def assert_kept_as_filled(db) -> None:
+    """The kept rows are the ones the schema's fill computes from the rows now (store/derived.py)."""
+    fill = derived.fill_statement("save_candidates")
+    select = fill[fill.index("SELECT"):]
+    kept = sorted(db.tuples("SELECT ticket_id, created_at, customer_id, subscription_id, cancellation, offered_at, "
+                            "actor, policy_version_id, offer_kind, offer_value FROM save_candidates"))
+    assert kept == sorted(db.tuples(select))
 
 
 @settings(max_examples=50, deadline=None,
@@ -78,8 +133,12 @@ def test_save_offers_equal_the_oracles_after_any_writes(db, new, writes, periods
             ids = [r[0] for r in db.tuples("SELECT id FROM subscriptions ORDER BY id")]
             db.conn.execute("UPDATE subscriptions SET status = 'cancelled', cancelled_at = ? WHERE id = ?",
                        (at(write[2], 600) if write[2] >= 0 else "2026-01-01T00:00:00Z", ids[write[1] % len(ids)]))
+        elif write[0] in ("move customer", "reopened at", "drop resolution", "drop ticket", "stamp",
+                          "drop subscription"):
+            other_write(db, people, write, made)
         else:
             apply(db, customer, write, made, merged)
+    assert_kept_as_filled(db)
     assert_same(db, Period(FIRST, FIRST + timedelta(days=DAYS)), window, now)
     for a, b in periods:
         start, end = sorted((a, b))
@@ -97,25 +156,72 @@ def _plan(db, sql: str, params: dict) -> str:
     return "\n".join(r[3] for r in db.conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
 
 
-def test_each_candidates_latest_resolution_is_looked_up_once(tmp_path):
-    """The old read looked each candidate's latest resolution up twice (the candidates' subquery copied
-    into the window's input and its join): one lookup of resolutions_ticket per candidate now."""
+def test_the_read_is_one_range_of_the_kept_candidates_and_no_resolution(tmp_path):
+    """Schema 8 (V8SAVES) keeps each resolved ticket's candidate facts: the read takes the period's range
+    of save_candidates_created (and the unresolved cancellation tickets from tickets_category_created),
+    never a resolution or its steps (at 1,000,000 tickets ~196,000 resolutions since the quarter began were
+    read, and each candidate's latest one with its steps)."""
     db = open_database(tmp_path / "plan.db", "t")
     plan = _plan(db, saves.ROWS_SQL, {"start": "2026-07-01T00:00:00Z", "end": "2026-10-01T00:00:00Z",
                                       "window": "+60 days"})
     db.close()
-    lookups = [line for line in plan.splitlines() if "resolutions_ticket" in line]
-    assert len(lookups) == 1, plan
+    assert "save_candidates_created (created_at>? AND created_at<?)" in plan, plan
+    assert "tickets_category_created" in plan, plan
+    # resolutions (by an index of theirs or by id, as ``SEARCH r``), their steps and the versions' steps
+    read = [line for line in plan.splitlines() if "resolution" in line or "policy_steps" in line
+            or line.startswith(("SEARCH r ", "SEARCH l ", "SCAN r ", "SCAN l "))]
+    assert read == [], plan
 
 
-def test_resolutions_of_tickets_outside_the_periods_ids_are_no_candidates(tmp_path):
-    """A quarter's resolutions run on for months after it: at 1,000,000 tickets half of the ~200,000
-    resolutions since the quarter began belong to tickets opened after it, and each was looked up in
-    tickets to be dropped. The candidates' arm over resolutions keeps only ticket ids within the range of
-    the period's tickets (read from the tickets_created index), inside the covering index's scan."""
-    db = open_database(tmp_path / "plan.db", "t")
-    plan = _plan(db, saves.ROWS_SQL, {"start": "2026-07-01T00:00:00Z", "end": "2026-10-01T00:00:00Z",
-                                      "window": "+60 days"})
+def test_the_upgrade_from_schema_7_fills_the_candidates(tmp_path):
+    """The v7 fixture upgraded: its resolved tickets that count are kept rows, equal to a fresh fill and to
+    what the steps say, and every period's figures are the oracle's."""
+    path = tmp_path / "v7.db"
+    shutil.copy(FIXTURES / "amends-v7.db", path)
+    db = open_database(path, "t")
+    try:
+        assert db.scalar("PRAGMA user_version") >= 8
+        assert db.scalar("SELECT count(*) FROM save_candidates") > 0, "the fixture has candidates to keep"
+        assert db.scalar("SELECT count(*) FROM save_offer_steps") == db.scalar(
+            "SELECT count(DISTINCT resolution_id) FROM resolution_steps WHERE type = 'save_offer'")
+        assert_kept_as_filled(db)
+        first = date.fromisoformat(db.scalar("SELECT min(created_at) FROM tickets")[:10])
+        for days in (1, 30, 400):
+            assert_same(db, Period(first, first + timedelta(days=days)), 60, "2026-11-25T00:00:00Z")
+    finally:
+        db.close()
+
+
+def test_the_doctor_fills_the_candidates_again_when_it_puts_their_trigger_back(tmp_path):
+    """Another tool dropped the triggers that keep a resolved ticket's candidate row (on resolutions and on
+    their steps): resolutions written meanwhile are missing from the figures. `amends repair` puts them back
+    and fills the kept rows again."""
+    import sqlite3
+
+    from amends.core import health
+
+    path = tmp_path / "drift.db"
+    db = open_database(path, "t")
+    customer = make_customer(db, started_at="2026-01-01T00:00:00Z")
+    made: list[int] = []
+    for day in (1, 2):
+        apply(db, customer, ("ticket", "damaged_shipment", day, 600), made, [])
     db.close()
-    assert "tickets_created" in plan, plan
-    assert "SEARCH r USING COVERING INDEX resolutions_period (resolved_at>?)" in plan, plan
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("DROP TRIGGER save_candidates_resolution_insert")
+    raw.execute("DROP TRIGGER save_offer_steps_insert")
+    raw.close()
+    db = open_database(path, "t")
+    try:
+        for index in range(2):
+            apply(db, customer, ("resolve", index, 3, 600, "ada", ["done"] * 6, 15.0, False), made, [])
+        period, now = Period(FIRST, FIRST + timedelta(days=DAYS)), "2027-01-01T00:00:00Z"
+        assert saves.save_offers(db, period, 3, now=now).to_json() != \
+            saves_oracle.save_offers(db, period, 3, now=now).to_json(), "without the trigger the offers are missed"
+        report = health.repair(db)
+        assert any("save_candidates" in line for line in report.fixed), report.fixed
+        assert any("save_offer_steps" in line for line in report.fixed), report.fixed
+        assert_kept_as_filled(db)
+        assert_same(db, period, 3, now)
+    finally:
+        db.close()

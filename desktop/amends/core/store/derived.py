@@ -1,7 +1,7 @@
 """Tables whose rows are sums of other tables, kept by triggers (schema 6,
 V6REVIEW: the Review's per-day resolution sums; schema 7, V7RESOL: the money
 of recovery per day, corrected when a stamp or a price changes; schema 8, V8THEMES: each ticket's subject
-and first customer message as the themes read them; issue 16).
+and first customer message as the themes read them; V8SAVES: the save offers' candidate tickets; issue 16).
 
 Like a search index they hold nothing of their own: when another tool drops
 one of their triggers (a table rebuilt in a DB browser drops its triggers),
@@ -22,7 +22,8 @@ from amends.core.store.schema import SCRIPTS
 DERIVED: dict[str, int] = {"review_resolution_days": 6, "review_offer_values": 6, "review_skipped_days": 6,
                           "review_money_days": 7,
                           "reply_waits": 7, "reply_open": 7,
-                          "theme_texts": 8}
+                          "theme_texts": 8,
+                          "save_offer_steps": 8, "save_offer_versions": 8, "save_candidates": 8}
 
 
 @cache

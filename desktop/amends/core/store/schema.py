@@ -1113,7 +1113,132 @@ END;
 -- END V8THEMES
 """
 
-V8 = V8_THEMES
+
+#: Does resolution r have a save-offer step / does version l.policy_version_id have one: read from the steps
+#: (the fill) or from the kept sets of their ids (the triggers; see V8SAVES's header).
+_SAVE_STEP = {"rows": "EXISTS (SELECT 1 FROM resolution_steps s WHERE s.resolution_id = r.id "
+                      "AND s.type = 'save_offer')",
+              "kept": "EXISTS (SELECT 1 FROM save_offer_steps s WHERE s.resolution_id = r.id)"}
+_SAVE_VERSION = {"rows": "(SELECT p.policy_version_id FROM policy_steps p WHERE p.type = 'save_offer')",
+                 "kept": "(SELECT p.policy_version_id FROM save_offer_versions p)"}
+
+
+def _save_candidates_of(where: str, source: str = "kept") -> str:
+    """INSERT … SELECT of the save offers' candidate row of each resolved ticket ``where`` picks (an SQL
+    condition on ``l``, the tickets' resolutions); ``source`` "rows" reads the steps themselves (the fill),
+    "kept" the kept sets (the triggers)."""
+    return f"""INSERT INTO save_candidates (ticket_id, created_at, customer_id, subscription_id, cancellation,
+    offered_at, actor, policy_version_id, offer_kind, offer_value)
+SELECT t.id, t.created_at, t.customer_id, t.subscription_id, CASE WHEN t.category = 'cancellation' THEN 1 ELSE 0 END,
+    g.offered_at, r.actor, r.policy_version_id, r.offer_kind, r.offer_value
+FROM (SELECT l.ticket_id, max(l.id) AS latest,
+             max(CASE WHEN l.offer_value IS NOT NULL OR l.policy_version_id IN {_SAVE_VERSION[source]}
+                 THEN l.resolved_at END) AS offered_at
+      FROM resolutions l WHERE {where} GROUP BY l.ticket_id) g
+JOIN tickets t ON t.id = g.ticket_id
+JOIN resolutions r ON r.id = g.latest
+WHERE t.merged_into IS NULL AND t.customer_id IS NOT NULL
+  AND (t.category = 'cancellation' OR r.offer_value IS NOT NULL OR {_SAVE_STEP[source]})"""
+
+
+def _save_recompute(tickets: str) -> str:
+    """The statements that compute again the candidate row of the tickets ``tickets`` (an SQL list)."""
+    return (f"DELETE FROM save_candidates WHERE ticket_id IN ({tickets});\n"
+            f"{_save_candidates_of(f'l.ticket_id IN ({tickets})')};")
+
+
+def _save_set(table: str, key: str, steps: str, ids: str) -> str:
+    """The statements that compute again which of the ids ``ids`` have a save-offer step in ``steps``."""
+    return (f"DELETE FROM {table} WHERE {key} IN ({ids});\n"
+            f"INSERT INTO {table} ({key}) SELECT DISTINCT {key} FROM {steps} "
+            f"WHERE {key} IN ({ids}) AND type = 'save_offer';")
+
+
+V8_SAVES = f"""
+-- BEGIN V8SAVES
+-- The save offers' candidates (insights/saves.py, docs/INSIGHTS.md "Save offers") kept per ticket by triggers
+-- (issue 16: at 1,000,000 tickets the Review read the ~196,000 resolutions since the quarter began and each
+-- candidate's latest resolution and steps, ~700 ms of SQL). One row per resolved ticket that counts whatever
+-- the period (not merged, with a customer, and a cancellation ticket or one whose latest resolution recorded
+-- an offer or a save-offer step), with what the read needs: its opening time and customer, its subscription
+-- stamp (tickets.subscription_id, copied; NULL = not stamped, the read computes it), its latest resolution's
+-- person, policy version and offer, and offered_at, the latest time one of its resolutions made an offer or
+-- came from a version with a save-offer step (the read keeps a non-cancellation ticket only when that is in
+-- or after the period, as the query over resolutions did). Kept vs read: the period, the window, `now` and the
+-- subscriptions (which change without touching tickets) are read with the figures; unresolved cancellation
+-- tickets are read from tickets_category_created (no trigger on inserting a ticket: any makes every ticket
+-- insert slower, schema 4's F3). Every write that can change a ticket's row computes it again from the rows
+-- (a handful): a resolution or its save-offer step added, changed or deleted, the ticket's category, merge,
+-- customer, opening time or id changed, a version's save-offer step added or removed; a stamp change is
+-- copied. The triggers of resolutions and tickets read which resolutions and versions have a save-offer step
+-- from two kept sets of ids, not from the steps' tables: a trigger naming another table makes SQLite refuse
+-- to rename a rebuilt copy of that table into place (a DB browser's "modify table" of resolution_steps). The
+-- fill reads the steps themselves (the doctor may refill the candidates before the sets). Filled here.
+CREATE TABLE save_offer_steps (resolution_id INTEGER PRIMARY KEY);         -- resolutions with a save-offer step
+CREATE TABLE save_offer_versions (policy_version_id INTEGER PRIMARY KEY);  -- versions with a save-offer step
+INSERT INTO save_offer_steps (resolution_id)
+SELECT DISTINCT resolution_id FROM resolution_steps WHERE type = 'save_offer';
+INSERT INTO save_offer_versions (policy_version_id)
+SELECT DISTINCT policy_version_id FROM policy_steps WHERE type = 'save_offer';
+CREATE TABLE save_candidates (
+    ticket_id         INTEGER PRIMARY KEY,
+    created_at        TEXT NOT NULL,
+    customer_id       INTEGER NOT NULL,
+    subscription_id   INTEGER,
+    cancellation      INTEGER NOT NULL,   -- 1: category cancellation (counts whatever its resolutions say)
+    offered_at        TEXT,               -- the latest resolution with an offer or a save-offer version
+    actor             TEXT,
+    policy_version_id INTEGER,
+    offer_kind        TEXT,
+    offer_value       REAL
+);
+CREATE INDEX save_candidates_created ON save_candidates(created_at, customer_id, cancellation, offered_at,
+    subscription_id, actor, policy_version_id, offer_kind, offer_value);
+CREATE TRIGGER save_candidates_resolution_insert AFTER INSERT ON resolutions BEGIN
+{_save_recompute("NEW.ticket_id")}
+END;
+CREATE TRIGGER save_candidates_resolution_update AFTER UPDATE ON resolutions BEGIN
+{_save_recompute("OLD.ticket_id, NEW.ticket_id")}
+END;
+CREATE TRIGGER save_candidates_resolution_delete AFTER DELETE ON resolutions BEGIN
+DELETE FROM save_offer_steps WHERE resolution_id = OLD.id;
+{_save_recompute("OLD.ticket_id")}
+END;
+CREATE TRIGGER save_offer_steps_insert AFTER INSERT ON resolution_steps WHEN NEW.type = 'save_offer' BEGIN
+{_save_set("save_offer_steps", "resolution_id", "resolution_steps", "NEW.resolution_id")}
+{_save_recompute("SELECT ticket_id FROM resolutions WHERE id = NEW.resolution_id")}
+END;
+CREATE TRIGGER save_offer_steps_update AFTER UPDATE OF resolution_id, type ON resolution_steps
+WHEN OLD.type = 'save_offer' OR NEW.type = 'save_offer' BEGIN
+{_save_set("save_offer_steps", "resolution_id", "resolution_steps", "OLD.resolution_id, NEW.resolution_id")}
+{_save_recompute("SELECT ticket_id FROM resolutions WHERE id IN (OLD.resolution_id, NEW.resolution_id)")}
+END;
+CREATE TRIGGER save_offer_steps_delete AFTER DELETE ON resolution_steps WHEN OLD.type = 'save_offer' BEGIN
+{_save_set("save_offer_steps", "resolution_id", "resolution_steps", "OLD.resolution_id")}
+{_save_recompute("SELECT ticket_id FROM resolutions WHERE id = OLD.resolution_id")}
+END;
+CREATE TRIGGER save_offer_versions_insert AFTER INSERT ON policy_steps WHEN NEW.type = 'save_offer' BEGIN
+{_save_set("save_offer_versions", "policy_version_id", "policy_steps", "NEW.policy_version_id")}
+{_save_recompute("SELECT ticket_id FROM resolutions WHERE policy_version_id = NEW.policy_version_id")}
+END;
+CREATE TRIGGER save_offer_versions_delete AFTER DELETE ON policy_steps WHEN OLD.type = 'save_offer' BEGIN
+{_save_set("save_offer_versions", "policy_version_id", "policy_steps", "OLD.policy_version_id")}
+{_save_recompute("SELECT ticket_id FROM resolutions WHERE policy_version_id = OLD.policy_version_id")}
+END;
+CREATE TRIGGER save_candidates_ticket_edit AFTER UPDATE OF id, category, merged_into, customer_id, created_at ON tickets
+BEGIN
+{_save_recompute("OLD.id, NEW.id")}
+END;
+CREATE TRIGGER save_candidates_ticket_stamp AFTER UPDATE OF subscription_id ON tickets BEGIN
+UPDATE save_candidates SET subscription_id = NEW.subscription_id WHERE ticket_id = NEW.id;
+END;
+CREATE TRIGGER save_candidates_ticket_delete AFTER DELETE ON tickets BEGIN
+DELETE FROM save_candidates WHERE ticket_id = OLD.id;
+END;
+{_save_candidates_of("1 = 1", "rows")};
+-- END V8SAVES
+"""
+V8 = V8_THEMES + V8_SAVES
 
 #: Index = schema version reached by running that script.
 SCRIPTS: dict[int, str] = {1: V1, 2: V2, 3: V3, 4: V4, 5: V5, 6: V6, 7: V7, 8: V8}
