@@ -82,14 +82,26 @@ def clock_bound(hours: BusinessHours, minutes: int, period: Period) -> int | Non
     return int(max(shortest, limit).total_seconds())
 
 
+#: The people who answered, one index seek each (a loose scan of reply_waits_figures: live, then author).
+_PEOPLE = """people (author) AS (SELECT min(author) FROM reply_waits WHERE live = 1
+    UNION ALL SELECT (SELECT min(w.author) FROM reply_waits w WHERE w.live = 1 AND w.author > p.author)
+    FROM people p WHERE p.author IS NOT NULL)"""
+#: One (person, category, priority, first reply) and its waits answered in the period: one range of the index.
+_GROUP = """FROM people p CROSS JOIN limits l CROSS JOIN reply_waits w
+    WHERE p.author IS NOT NULL AND w.live = 1 AND w.author = p.author AND w.category = l.category
+      AND w.priority = l.priority AND w.first_reply = l.first_reply AND w.answered_at >= ? AND w.answered_at < ?"""
+
+
 def reply_targets(db: Database, period: Period, *, now: str | None = None) -> ReplyTargets:
     """The answered waits of the period from reply_waits (schema 7, V7REPLY: one row per reply that
-    answered a wait, kept by triggers on the messages), counted in SQL per category, person and first or
-    next reply against each kind of ticket's clock bound (:func:`clock_bound`); only a wait longer than
-    its bound on the clock, or with a time SQL cannot count, comes to Python to walk the opening hours.
-    Missed waits are the open ones (tickets.waiting_since, schema 4) of unresolved tickets falling due in
-    the period: the tickets_waiting index, narrowed by due_between to the due window widened a day each
-    side, then each one's due time exactly."""
+    answered a wait, kept by triggers on the messages; schema 8, V8REPLY: with its ticket's category,
+    priority and merged state copied on it), counted in SQL per person, category, priority and first or
+    next reply against each kind of ticket's clock bound (:func:`clock_bound`): each of those is one range
+    of the covering index reply_waits_figures, so no ticket is read and nothing is sorted. Only a wait
+    longer than its bound on the clock, or with a time SQL cannot count, comes to Python to walk the
+    opening hours. Missed waits are the open ones (reply_open) of unresolved tickets falling due in the
+    period: the tickets narrowed by due_between to the due window widened a day each side, then each
+    one's due time exactly."""
     reply = targets.load(db)
     start, end = period.start, period.end
     hours = reply.hours
@@ -98,43 +110,43 @@ def reply_targets(db: Database, period: Period, *, now: str | None = None) -> Re
     # One tally per (category, person, met); the three views are summed from it at the end.
     tally: Counter[tuple[str, str, bool]] = Counter()
 
-    limits: list[tuple[str, int, int, int | None, int | None]] = []
+    limits: list[tuple[str, int, int, int | None]] = []
     bounds: dict[int, int | None] = {}
     for category in CATEGORIES:
         for priority in PRIORITIES:
             for first in (1, 0):
                 minutes = reply.minutes(category, priority, bool(first))
-                if minutes is not None and minutes not in bounds:
+                if minutes is None:  # no target: the wait is not counted
+                    continue
+                if minutes not in bounds:
                     bounds[minutes] = clock_bound(hours, minutes, period)
-                limits.append((category, priority, first, minutes, None if minutes is None else bounds[minutes]))
-    # typed: PostgreSQL takes an untyped parameter in VALUES as text
-    values = ", ".join("(?, CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS BIGINT), CAST(? AS BIGINT))"
-                       for _ in limits)
-    rows = db.tuples(
-        f"""WITH limits (category, priority, first_reply, minutes, bound) AS (VALUES {values})
-           SELECT t.category, t.priority, w.first_reply, w.author, count(*), min(w.began), min(w.answered_at),
-                  CASE WHEN w.seconds <= l.bound THEN NULL ELSE w.message_id END AS walk
-           FROM reply_waits w JOIN tickets t ON t.id = w.ticket_id
-           LEFT JOIN limits l ON l.category = t.category AND l.priority = t.priority
-                             AND l.first_reply = w.first_reply
-           WHERE w.answered_at >= ? AND w.answered_at < ? AND t.merged_into IS NULL
-             AND (l.minutes IS NOT NULL OR l.category IS NULL)
-           GROUP BY t.category, t.priority, w.first_reply, w.author,
-                    CASE WHEN w.seconds <= l.bound THEN NULL ELSE w.message_id END""",
-        (*(v for row in limits for v in row), start, end))
-    for category, priority, first, author, n, began_at, answered_at, walk in rows:
-        if walk is None:  # within the bound on the clock: within the target
-            tally[(category, author, True)] += n
-            continue
-        minutes = reply.minutes(category, priority, bool(first))
-        if minutes is None:
-            continue
-        began, answered = clock.parse_iso(began_at), clock.parse_iso(answered_at)
-        limit = timedelta(minutes=minutes)
-        # Open time never exceeds the time on the clock (spans that do not overlap): a reply within the limit
-        # by the clock is within it in business time too, without walking the opening hours.
-        met = (by_clock and answered - began <= limit) or hours.business_time_between(began, answered) <= limit
-        tally[(category, author, met)] += 1
+                limits.append((category, priority, first, bounds[minutes]))
+    if limits:
+        # typed: PostgreSQL takes an untyped parameter in VALUES as text
+        values = ", ".join("(?, CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS BIGINT))" for _ in limits)
+        head = f"WITH RECURSIVE {_PEOPLE}, limits (category, priority, first_reply, bound) AS (VALUES {values})"
+        args = (*(v for row in limits for v in row), start, end)
+        # within the bound on the clock: within the target, counted in each range
+        for category, author, within in db.tuples(
+                f"""{head} SELECT l.category, p.author, (SELECT count(*) FROM reply_waits w
+                        WHERE w.live = 1 AND w.author = p.author AND w.category = l.category
+                          AND w.priority = l.priority AND w.first_reply = l.first_reply
+                          AND w.answered_at >= ? AND w.answered_at < ? AND w.seconds <= l.bound)
+                    FROM people p CROSS JOIN limits l WHERE p.author IS NOT NULL""", args):
+            if within:
+                tally[(category, author, True)] += within
+        for category, priority, first, author, began_at, answered_at in db.tuples(
+                f"""{head} SELECT l.category, l.priority, l.first_reply, p.author, w.began, w.answered_at {_GROUP}
+                    AND (w.seconds IS NULL OR l.bound IS NULL OR w.seconds > l.bound)""", args):
+            minutes = reply.minutes(category, priority, bool(first))
+            if minutes is None:
+                continue
+            began, answered = clock.parse_iso(began_at), clock.parse_iso(answered_at)
+            limit = timedelta(minutes=minutes)
+            # Open time never exceeds the time on the clock (spans that do not overlap): a reply within the
+            # limit by the clock is within it in business time too, without walking the opening hours.
+            met = (by_clock and answered - began <= limit) or hours.business_time_between(began, answered) <= limit
+            tally[(category, author, met)] += 1
 
     if not hours.never_open:
         after = clock.parse_iso(start) - timedelta(days=1)
