@@ -285,3 +285,61 @@ def test_the_doctor_fills_the_waits_again_when_it_puts_their_trigger_back(tmp_pa
         assert_same(db, period)
     finally:
         db.close()
+
+
+def _copies_wrong(db) -> int:
+    """Answered waits whose copy of their ticket's kind (V8REPLY) is not the ticket's."""
+    return db.scalar("""SELECT count(*) FROM reply_waits w LEFT JOIN tickets t ON t.id = w.ticket_id
+                        WHERE w.category IS NOT t.category OR w.priority IS NOT t.priority
+                           OR w.live IS NOT (CASE WHEN t.id IS NULL THEN NULL WHEN t.merged_into IS NULL THEN 1
+                                                  ELSE 0 END)""")
+
+
+def test_the_upgrade_to_8_copies_each_tickets_kind_onto_its_waits(tmp_path):
+    """A v7 file upgraded (schema 8, V8REPLY): every answered wait carries its ticket's category, priority
+    and merged state (the fixture has a merge), and the figures are the replay's."""
+    path = tmp_path / "v7.db"
+    shutil.copy(FIXTURES / "amends-v7.db", path)
+    db = open_database(path, "t")
+    try:
+        assert db.scalar("PRAGMA user_version") >= 8
+        assert db.scalar("SELECT count(*) FROM reply_waits WHERE live = 1") > 0, "the fixture has answered waits"
+        assert _copies_wrong(db) == 0
+        assert_same(db, Period(date(2000, 1, 1), date(2999, 12, 31)), now="2026-11-25T00:00:00Z")
+        for month in range(1, 13):
+            assert_same(db, Period(date(2026, month, 1), date(2026, month, 28)), now="2026-11-25T00:00:00Z")
+    finally:
+        db.close()
+
+
+def test_the_doctor_copies_the_kinds_again_when_it_puts_their_triggers_back(tmp_path):
+    """Another tool dropped the triggers that copy a ticket's kind onto its waits (V8REPLY), then a ticket's
+    category changed and a reply was written: the figures are wrong until `amends repair` puts the triggers
+    back and computes the waits again (their copies with them)."""
+    from amends.core import health
+
+    path = tmp_path / "drift.db"
+    db = open_database(path, "t")
+    made: list[int] = []
+    for write in [("ticket", "billing", 1, 100, None), ("ticket", "billing", 2, 100, None),
+                  ("message", 0, "out", 700, "ann", None)]:
+        apply(db, write, made, [])
+    db.close()
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("DROP TRIGGER reply_waits_kind")
+    raw.execute("DROP TRIGGER reply_waits_ticket_kind")
+    raw.close()
+    db = open_database(path, "t")
+    try:
+        apply(db, ("category", 0, "wrong_item"), made, [])
+        apply(db, ("message", 1, "out", 900, "bob", None), made, [])
+        period = Period(FIRST, FIRST + timedelta(days=DAYS))
+        assert _copies_wrong(db) == 2
+        assert figures(reply_targets(db, period, now=NOW)) != replayed(db, period, NOW), \
+            "without the triggers the waits keep a stale kind and miss one"
+        report = health.repair(db)
+        assert any("reply_waits" in line for line in report.fixed), report.fixed
+        assert _copies_wrong(db) == 0
+        assert_same(db, period)
+    finally:
+        db.close()
