@@ -82,8 +82,9 @@ def test_a_periods_resolution_figures_read_the_daily_sums(tmp_path):
 
 def test_the_answered_waits_of_the_period_are_an_index_range(tmp_path):
     """S16REVIEW read the tickets with a message in the period from messages_created; since schema 7
-    (V7REPLY) reply targets read no message at all (tests/core/test_reply_waits.py): the period's answered
-    waits are a range of reply_waits_answered, which holds every column the figures read."""
+    (V7REPLY) reply targets read no message at all (tests/core/test_reply_waits.py); since schema 8
+    (V8REPLY) no ticket either: each person's, kind's and first or next reply's answered waits of the period
+    are a range of reply_waits_figures, which holds every column the figures read."""
     from amends.core.insights.period import Period
     from amends.core.insights.reply_targets import reply_targets
 
@@ -92,7 +93,9 @@ def test_the_answered_waits_of_the_period_are_an_index_range(tmp_path):
     db.conn.set_trace_callback(seen.append)
     reply_targets(db, Period(date(2026, 7, 1), date(2026, 9, 30)), now="2026-10-01T00:00:00Z")
     db.conn.set_trace_callback(None)
-    statement = next(s for s in seen if "FROM reply_waits w JOIN tickets t" in s)
+    statement = next(s for s in seen if "FROM reply_waits w" in s)
     plan = _plan(db, statement)
     db.close()
-    assert "SEARCH w USING COVERING INDEX reply_waits_answered (answered_at>? AND answered_at<?)" in plan, plan
+    assert "tickets" not in statement, statement
+    assert ("SEARCH w USING COVERING INDEX reply_waits_figures (live=? AND author=? AND category=? AND priority=? "
+            "AND first_reply=? AND answered_at>? AND answered_at<?)") in plan, plan

@@ -50,6 +50,21 @@ class Target:
         return " · ".join(w for w in what if w) or "Every ticket"
 
 
+@dataclass(frozen=True, slots=True)
+class WaitColumns:
+    """Where a query reads what due_between needs of a waiting ticket: tickets (alias ``t``) by default;
+    the Review reads the copies kept on reply_open (schema 8, V8REPLY) instead of each ticket."""
+
+    since: str = "t.waiting_since"                                  # when the wait began
+    first: str = "t.replied_at IS NULL"                             # no reply of ours yet
+    replied: str = "t.replied_at IS NOT NULL"
+    kind: str = "(t.category, t.priority)"
+    waiting: str = "t.waiting_since IS NOT NULL AND t.status <> 'resolved'"  # someone waits on it
+
+
+TICKET_WAITS = WaitColumns()
+
+
 @dataclass(frozen=True)
 class ReplyClock:
     """The file's targets and business hours, read once: what is due when."""
@@ -90,26 +105,32 @@ class ReplyClock:
                         groups[(minutes, first)].append((category, priority))
         return groups
 
-    def due_between(self, after: datetime | None, upto: datetime) -> tuple[str, list]:
-        """SQL (alias ``t``): waiting tickets whose reply falls due in
+    def due_between(self, after: datetime | None, upto: datetime,
+                    columns: WaitColumns = TICKET_WAITS) -> tuple[str, list]:
+        """SQL (alias ``t``, or where ``columns`` say): waiting tickets whose reply falls due in
         (``after``, ``upto``] (``after`` None: any time up to ``upto``)."""
         parts: list[str] = []
         params: list = []
         if self.hours.never_open:
             return "0", []
+        c = columns
         for (minutes, first), pairs in sorted(self._groups().items()):
             length = timedelta(minutes=minutes)
-            sql = (f"(t.replied_at IS {'' if first else 'NOT '}NULL AND (t.category, t.priority) IN "
-                   f"(VALUES {', '.join('(?, ?)' for _ in pairs)}) AND t.waiting_since <= ?")
+            sql = (f"({c.first if first else c.replied} AND {c.kind} IN "
+                   f"(VALUES {', '.join('(?, ?)' for _ in pairs)}) AND {c.since} <= ?")
             params += [value for pair in pairs for value in pair]
             params.append(clock.to_iso(self.hours.subtract(upto, length)))
             if after is not None:
-                sql += " AND t.waiting_since > ?"
+                sql += f" AND {c.since} > ?"
                 params.append(clock.to_iso(self.hours.subtract(after, length)))
             parts.append(sql + ")")
         if not parts:
             return "0", []
-        return f"(t.waiting_since IS NOT NULL AND t.status <> 'resolved' AND ({' OR '.join(parts)}))", params
+        return f"({c.waiting} AND ({' OR '.join(parts)}))", params
+
+    def lengths(self) -> list[int]:
+        """The distinct targets in minutes, first or next reply (empty: no target at all)."""
+        return sorted({minutes for minutes, _first in self._groups()})
 
     def condition(self, value: str, now: str) -> tuple[str, list]:
         """The search terms ``due:<value>`` and ``is:overdue`` / ``is:due-soon``."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from amends.core import clock, targets
 from amends.core.business_hours import BusinessHours
@@ -23,6 +23,9 @@ from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES, PRIORITIES
 
 UNASSIGNED = "(unassigned)"
+#: What due_between reads of an open wait: the copies of its ticket on reply_open (schema 8, V8REPLY).
+OPEN_WAITS = targets.WaitColumns(since="o.began", first="o.replied = 0", replied="o.replied = 1",
+                                 kind="(o.category, o.priority)", waiting="o.waiting = 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +85,43 @@ def clock_bound(hours: BusinessHours, minutes: int, period: Period) -> int | Non
     return int(max(shortest, limit).total_seconds())
 
 
+def _surely_due(hours: BusinessHours, minutes: int, start: str, end: str, as_of: str) -> tuple[datetime, datetime] | None:
+    """The waits begun from the first to the second time (inclusive) fall due within the period, at or
+    before ``as_of``, with a target of ``minutes``: no need to add the target to each one. Adding open time
+    never moves a due time back when a later wait begins (spans that do not overlap), so it holds for all of
+    them when it holds for both ends, which is checked here by adding it to them. None: not known."""
+    limit = timedelta(minutes=minutes)
+    # subtract gives the latest wait already due before the period (due at its start, or before it): a
+    # second later is the first that may not be; each end is checked below by adding the target to it
+    low = hours.subtract(clock.parse_iso(start), limit) + timedelta(seconds=1)
+    high = hours.subtract(min(clock.parse_iso(as_of), clock.parse_iso(end) - timedelta(seconds=1)), limit)
+    first, last = clock.to_iso(hours.add(low, limit)), clock.to_iso(hours.add(high, limit))
+    if low <= high and start <= first and last < end and last <= as_of:
+        return low, high
+    return None
+
+
+#: The people who answered, one index seek each (a loose scan of reply_waits_figures: live, then author).
+_PEOPLE = """people (author) AS (SELECT min(author) FROM reply_waits WHERE live = 1
+    UNION ALL SELECT (SELECT min(w.author) FROM reply_waits w WHERE w.live = 1 AND w.author > p.author)
+    FROM people p WHERE p.author IS NOT NULL)"""
+#: One (person, category, priority, first reply) and its waits answered in the period: one range of the index.
+_GROUP = """FROM people p CROSS JOIN limits l CROSS JOIN reply_waits w
+    WHERE p.author IS NOT NULL AND w.live = 1 AND w.author = p.author AND w.category = l.category
+      AND w.priority = l.priority AND w.first_reply = l.first_reply AND w.answered_at >= ? AND w.answered_at < ?"""
+
+
 def reply_targets(db: Database, period: Period, *, now: str | None = None) -> ReplyTargets:
     """The answered waits of the period from reply_waits (schema 7, V7REPLY: one row per reply that
-    answered a wait, kept by triggers on the messages), counted in SQL per category, person and first or
-    next reply against each kind of ticket's clock bound (:func:`clock_bound`); only a wait longer than
-    its bound on the clock, or with a time SQL cannot count, comes to Python to walk the opening hours.
-    Missed waits are the open ones (tickets.waiting_since, schema 4) of unresolved tickets falling due in
-    the period: the tickets_waiting index, narrowed by due_between to the due window widened a day each
-    side, then each one's due time exactly."""
+    answered a wait, kept by triggers on the messages; schema 8, V8REPLY: with its ticket's category,
+    priority and merged state copied on it), counted in SQL per person, category, priority and first or
+    next reply against each kind of ticket's clock bound (:func:`clock_bound`): each of those is one range
+    of the covering index reply_waits_figures, so no ticket is read and nothing is sorted. Only a wait
+    longer than its bound on the clock, or with a time SQL cannot count, comes to Python to walk the
+    opening hours. Missed waits are the open ones (reply_open, with its ticket's kind, assignee, first
+    reply or not and waiting state copied on it) of unresolved tickets falling due in the period: a range
+    of reply_open_due narrowed by due_between to the due window widened a day each side, then each one's
+    due time exactly."""
     reply = targets.load(db)
     start, end = period.start, period.end
     hours = reply.hours
@@ -98,54 +130,66 @@ def reply_targets(db: Database, period: Period, *, now: str | None = None) -> Re
     # One tally per (category, person, met); the three views are summed from it at the end.
     tally: Counter[tuple[str, str, bool]] = Counter()
 
-    limits: list[tuple[str, int, int, int | None, int | None]] = []
+    limits: list[tuple[str, int, int, int | None]] = []
     bounds: dict[int, int | None] = {}
     for category in CATEGORIES:
         for priority in PRIORITIES:
             for first in (1, 0):
                 minutes = reply.minutes(category, priority, bool(first))
-                if minutes is not None and minutes not in bounds:
+                if minutes is None:  # no target: the wait is not counted
+                    continue
+                if minutes not in bounds:
                     bounds[minutes] = clock_bound(hours, minutes, period)
-                limits.append((category, priority, first, minutes, None if minutes is None else bounds[minutes]))
-    # typed: PostgreSQL takes an untyped parameter in VALUES as text
-    values = ", ".join("(?, CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS BIGINT), CAST(? AS BIGINT))"
-                       for _ in limits)
-    rows = db.tuples(
-        f"""WITH limits (category, priority, first_reply, minutes, bound) AS (VALUES {values})
-           SELECT t.category, t.priority, w.first_reply, w.author, count(*), min(w.began), min(w.answered_at),
-                  CASE WHEN w.seconds <= l.bound THEN NULL ELSE w.message_id END AS walk
-           FROM reply_waits w JOIN tickets t ON t.id = w.ticket_id
-           LEFT JOIN limits l ON l.category = t.category AND l.priority = t.priority
-                             AND l.first_reply = w.first_reply
-           WHERE w.answered_at >= ? AND w.answered_at < ? AND t.merged_into IS NULL
-             AND (l.minutes IS NOT NULL OR l.category IS NULL)
-           GROUP BY t.category, t.priority, w.first_reply, w.author,
-                    CASE WHEN w.seconds <= l.bound THEN NULL ELSE w.message_id END""",
-        (*(v for row in limits for v in row), start, end))
-    for category, priority, first, author, n, began_at, answered_at, walk in rows:
-        if walk is None:  # within the bound on the clock: within the target
-            tally[(category, author, True)] += n
-            continue
-        minutes = reply.minutes(category, priority, bool(first))
-        if minutes is None:
-            continue
-        began, answered = clock.parse_iso(began_at), clock.parse_iso(answered_at)
-        limit = timedelta(minutes=minutes)
-        # Open time never exceeds the time on the clock (spans that do not overlap): a reply within the limit
-        # by the clock is within it in business time too, without walking the opening hours.
-        met = (by_clock and answered - began <= limit) or hours.business_time_between(began, answered) <= limit
-        tally[(category, author, met)] += 1
+                limits.append((category, priority, first, bounds[minutes]))
+    if limits:
+        # typed: PostgreSQL takes an untyped parameter in VALUES as text
+        values = ", ".join("(?, CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS BIGINT))" for _ in limits)
+        head = f"WITH RECURSIVE {_PEOPLE}, limits (category, priority, first_reply, bound) AS (VALUES {values})"
+        args = (*(v for row in limits for v in row), start, end)
+        # within the bound on the clock: within the target, counted in each range
+        for category, author, within in db.tuples(
+                f"""{head} SELECT l.category, p.author, (SELECT count(*) FROM reply_waits w
+                        WHERE w.live = 1 AND w.author = p.author AND w.category = l.category
+                          AND w.priority = l.priority AND w.first_reply = l.first_reply
+                          AND w.answered_at >= ? AND w.answered_at < ? AND w.seconds <= l.bound)
+                    FROM people p CROSS JOIN limits l WHERE p.author IS NOT NULL""", args):
+            if within:
+                tally[(category, author, True)] += within
+        for category, priority, first, author, began_at, answered_at in db.tuples(
+                f"""{head} SELECT l.category, l.priority, l.first_reply, p.author, w.began, w.answered_at {_GROUP}
+                    AND (w.seconds IS NULL OR l.bound IS NULL OR w.seconds > l.bound)""", args):
+            minutes = reply.minutes(category, priority, bool(first))
+            if minutes is None:
+                continue
+            began, answered = clock.parse_iso(began_at), clock.parse_iso(answered_at)
+            limit = timedelta(minutes=minutes)
+            # Open time never exceeds the time on the clock (spans that do not overlap): a reply within the
+            # limit by the clock is within it in business time too, without walking the opening hours.
+            met = (by_clock and answered - began <= limit) or hours.business_time_between(began, answered) <= limit
+            tally[(category, author, met)] += 1
 
-    if not hours.never_open:
+    lengths = reply.lengths()
+    if not hours.never_open and lengths:
         after = clock.parse_iso(start) - timedelta(days=1)
-        where, params = reply.due_between(after, clock.parse_iso(as_of) + timedelta(days=1))
-        # the open wait of reply_open (the replay's), not tickets.waiting_since: they differ at a tie
-        where = where.replace("t.waiting_since", "o.began")
+        # the open wait of reply_open (the replay's), not tickets.waiting_since: they differ at a tie; read
+        # with the copies of its ticket kept on it (V8REPLY), the waiting ones a range of reply_open_due
+        where, params = reply.due_between(after, clock.parse_iso(as_of) + timedelta(days=1), OPEN_WAITS)
+        # every target's window of began lies after this: the range's lower end
+        earliest = clock.to_iso(min(hours.subtract(after, timedelta(minutes=n)) for n in lengths))
+        inside: dict[int, tuple[datetime, datetime] | None] = {}
         for category, priority, assignee, waiting, replied in db.tuples(
-                f"SELECT t.category, t.priority, t.assignee, o.began, t.replied_at FROM reply_open o "
-                f"JOIN tickets t ON t.id = o.ticket_id WHERE {where} AND o.began < ? AND t.merged_into IS NULL",
-                (*params, end)):
-            due = reply.due_at(category, priority, waiting, replied)
+                f"SELECT o.category, o.priority, o.assignee, o.began, o.replied FROM reply_open o "
+                f"WHERE {where} AND o.began > ? AND o.began < ?", (*params, earliest, end)):
+            minutes = reply.minutes(category, priority, not replied)
+            if minutes is None:
+                continue
+            if minutes not in inside:
+                inside[minutes] = _surely_due(hours, minutes, start, end, as_of) if by_clock else None
+            sure = inside[minutes]
+            if sure is not None and sure[0] <= clock.parse_iso(waiting) <= sure[1]:
+                tally[(category, assignee or UNASSIGNED, False)] += 1
+                continue
+            due = reply.due_at(category, priority, waiting, "replied" if replied else None)
             if due is not None and start <= due < end and due <= as_of:
                 tally[(category, assignee or UNASSIGNED, False)] += 1
 
