@@ -1,6 +1,7 @@
 """Tables whose rows are sums of other tables, kept by triggers (schema 6,
 V6REVIEW: the Review's per-day resolution sums; schema 7, V7RESOL: the money
-of recovery per day, corrected when a stamp or a price changes; issue 16).
+of recovery per day, corrected when a stamp or a price changes; schema 8, V8CHURN: each customer's
+first-ticket facts for the cycle-1 churn; issue 16).
 
 Like a search index they hold nothing of their own: when another tool drops
 one of their triggers (a table rebuilt in a DB browser drops its triggers),
@@ -20,7 +21,8 @@ from amends.core.store.schema import SCRIPTS
 #: The derived tables, by the first schema version that has them.
 DERIVED: dict[str, int] = {"review_resolution_days": 6, "review_offer_values": 6, "review_skipped_days": 6,
                           "review_money_days": 7,
-                          "reply_waits": 7, "reply_open": 7}
+                          "reply_waits": 7, "reply_open": 7,
+                          "churn_firsts": 8}
 
 
 @cache

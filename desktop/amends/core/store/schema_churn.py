@@ -1,0 +1,47 @@
+"""The SQL of schema 8's kept first-ticket facts (V8CHURN, insights/churn.py): each customer's
+first ticket with what the cycle-1 churn reads of it, in one row of ``churn_firsts``.
+
+One expression computes a customer's row, the one insights/churn.py computed per first ticket at
+read time in schema 7 (tests/core/churn_oracle.py): the upgrade fills the table with it, every
+trigger computes the rows of the customers a write can change with it, and the doctor's refill
+(store/derived.py) runs the upgrade's fill. Kept apart from schema.py so that its DDL stays short.
+"""
+
+from __future__ import annotations
+
+from amends.core.billing import in_force_id, in_force_of_ticket
+
+#: The columns of churn_firsts, in the order of :func:`churn_rows`' SELECT.
+COLUMNS = ("customer_id, first_ticket_at, ticket_id, created_at, billing_cycle, subscription_id, cancelled_at, "
+           "recovered")
+
+
+def churn_rows(where: str) -> str:
+    """``INSERT INTO churn_firsts … SELECT`` of the customers ``where`` (an SQL condition on ``c``,
+    the customers; ``1 = 1``: all) picks. The subscription is the one in force at the first ticket
+    (the ticket's stamp when it is still the customer's, else computed for the customer: a ticket
+    moved to someone else stays the first ticket of the one it came from until their first ticket is
+    written again); ``recovered`` is the ticket's latest resolution (by id) having followed a policy
+    with no step skipped, 0 when it has none."""
+    return f"""INSERT INTO churn_firsts ({COLUMNS})
+SELECT f.customer_id, f.first_ticket_at, f.ticket_id, f.created_at, f.billing_cycle, f.subscription_id,
+       s.cancelled_at, f.recovered
+FROM (SELECT c.id AS customer_id, c.first_ticket_at, t.id AS ticket_id, t.created_at, t.billing_cycle,
+             CASE WHEN t.customer_id IS c.id THEN {in_force_of_ticket('t')}
+                  ELSE {in_force_id('c.id', 't.created_at')} END AS subscription_id,
+             coalesce((SELECT CASE WHEN r.policy_version_id IS NOT NULL AND r.steps_skipped = 0 THEN 1 ELSE 0 END
+                       FROM resolutions r WHERE r.ticket_id = t.id ORDER BY r.id DESC LIMIT 1), 0) AS recovered
+      FROM customers c JOIN tickets t ON t.id = c.first_ticket_id
+      WHERE c.first_ticket_at IS NOT NULL AND ({where})) f
+LEFT JOIN subscriptions s ON s.id = f.subscription_id"""
+
+
+def refresh(customers: str) -> str:
+    """The statements (for a trigger's body) computing again the rows of the customers whose ids
+    ``customers`` lists (an SQL list or subquery, in parentheses): drop theirs, insert them anew."""
+    return f"DELETE FROM churn_firsts WHERE customer_id IN {customers};\n{churn_rows(f'c.id IN {customers}')};"
+
+
+def of_ticket(ticket: str) -> str:
+    """The customers whose first ticket is ``ticket`` (an SQL expression), as an SQL subquery."""
+    return f"(SELECT id FROM customers WHERE first_ticket_id = {ticket})"
