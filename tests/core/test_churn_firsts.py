@@ -188,37 +188,45 @@ def test_churn_from_the_kept_facts_equals_the_churn_from_the_rows(db, writes, ch
 
 
 def test_the_churn_reads_the_kept_facts_not_the_tickets(db):
-    """Structure, not time: the period's first tickets are one range of churn_firsts' covering index;
-    no statement reads tickets or resolutions, and subscriptions are read only for a first ticket whose
-    subscription was cancelled (whether another one is in force at the end of the window)."""
+    """Structure, not time: the figures (cycle1_churn) and the drill-down's lists (first_tickets) are each
+    one read of a range of churn_firsts' covering index; no statement reads tickets, resolutions or
+    customers, and subscriptions only in a subquery (for a first ticket whose subscription was cancelled:
+    whether another one is in force at the end of the window)."""
     from amends.core.insights.period import last_full_quarter
 
     raw = getattr(db.conn, "raw", db.conn)
     quarter = last_full_quarter()
-    if not hasattr(raw, "set_trace_callback"):  # PostgreSQL: the text of the one read
-        assert "churn_firsts" in churn.FIRST_TICKETS_SQL
+    for sql in (churn.COUNTS_SQL, churn.FIRST_TICKETS_SQL):
+        assert "churn_firsts" in sql
         for table in ("tickets", "resolutions", "customers"):
-            assert f" {table} " not in f" {churn.FIRST_TICKETS_SQL} ".replace("\n", " ")
+            assert f" {table} " not in f" {sql} ".replace("\n", " "), sql
+    if not hasattr(raw, "set_trace_callback"):  # PostgreSQL: the texts above are what runs
         return
-    seen: list[str] = []
-    raw.set_trace_callback(seen.append)
-    try:
-        churn.cycle1_churn(db, quarter, 60)
-    finally:
-        raw.set_trace_callback(None)
-    reads = [s for s in seen if s.lstrip().upper().startswith(("SELECT", "WITH"))]
-    assert len(reads) == 1 and "churn_firsts" in reads[0], reads
-    for table in ("tickets", "resolutions", "customers"):
-        assert f" {table} " not in f" {reads[0]} ".replace("\n", " "), reads[0]
-    args = {"start": quarter.start, "end": quarter.end, "window": "+60 days"}
-    plan = [r[3] for r in db.tuples("EXPLAIN QUERY PLAN " + churn.FIRST_TICKETS_SQL, args)]
-    assert plan[0].startswith("SEARCH churn_firsts USING COVERING INDEX churn_firsts_period"), plan
-    assert all("subscriptions" in step or "SUBQUERY" in step for step in plan[1:]), plan
+    for call in (lambda: churn.cycle1_churn(db, quarter, 60), lambda: churn.first_tickets(db, quarter, 60, at(90))):
+        seen: list[str] = []
+        raw.set_trace_callback(seen.append)
+        try:
+            call()
+        finally:
+            raw.set_trace_callback(None)
+        reads = [s for s in seen if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+        assert len(reads) == 1 and "churn_firsts" in reads[0], reads
+    args = {"start": quarter.start, "end": quarter.end, "window": "+60 days", "cutoff": at(30)}
+    for sql in (churn.COUNTS_SQL, churn.FIRST_TICKETS_SQL):
+        plan = [r[3] for r in db.tuples("EXPLAIN QUERY PLAN " + sql, args)]
+        scans = [step for step in plan if step.startswith(("SEARCH", "SCAN"))]
+        ranges = [step for step in scans if "churn_firsts" in step]
+        assert ranges and all(step.startswith("SEARCH churn_firsts USING COVERING INDEX churn_firsts_period "
+                                              "(first_ticket_at>? AND first_ticket_at<?)") for step in ranges), plan
+        assert all(step.startswith("SEARCH o USING COVERING INDEX subscriptions_in_force (customer_id=?")
+                   for step in scans if step not in ranges), plan
+        assert not any("TEMP B-TREE" in step for step in plan), plan
 
 
 def test_the_subscriptions_are_read_only_for_the_cancelled(db):
     """Rows read, not time: of three first tickets only the one whose subscription was cancelled within
-    the window asks the subscriptions whether another is in force at its end."""
+    the window is asked whether another is in force at its end (and having no other subscription, it is
+    answered from its row: none)."""
     start = at(-3, 0)
     who = [customers.create(db, f"c{i}@example.com", "C", plan="Tea", started_at=start, cycle_days=7)
            for i in range(3)]

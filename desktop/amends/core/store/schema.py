@@ -1064,14 +1064,15 @@ V8_CHURN = f"""
 -- resolution, its subscription and the subscriptions in force at the deadline: ~550 ms). One row per
 -- customer whose first ticket (customers.first_ticket_*, kept by the code that writes tickets) exists:
 -- that ticket's time and billing cycle, the subscription in force when it was opened (billing.in_force_id)
--- with its cancellation, and whether its latest resolution was a recovery (schema_churn.churn_rows). What
--- depends on the window (the subscriptions in force at its end) is read, only for the few cancelled
--- within it. Any write that can change a customer's row computes that customer's row again: their first
--- ticket chosen anew, that ticket's customer, time, cycle or stamp changed, a resolution of it added,
--- moved or deleted, a subscription of theirs added, changed or deleted (schema 4's triggers then restamp
--- the tickets, which computes the row again with the new stamp, in whatever order the triggers run). No
--- trigger on inserting a ticket (schema 4's F3: every ticket insert would pay); a new first ticket is
--- written to customers, which computes the row. Filled here for the existing customers.
+-- with its cancellation, how many other subscriptions the customer has, and whether its latest resolution
+-- was a recovery (schema_churn.churn_rows). What depends on the window (the subscriptions in force at its
+-- end) is read, only for the few cancelled within it who have another subscription. Any write that can
+-- change a customer's row computes that customer's row again: their first ticket chosen anew, that
+-- ticket's customer, time, cycle or stamp changed, a resolution of it added, moved or deleted, a
+-- subscription of theirs added, changed or deleted (schema 4's triggers then restamp the tickets, which
+-- computes the row again with the new stamp, in whatever order the triggers run). No trigger on inserting
+-- a ticket (schema 4's F3: every ticket insert would pay); a new first ticket is written to customers,
+-- which computes the row. Filled here for the existing customers.
 CREATE TABLE churn_firsts (
     customer_id     INTEGER PRIMARY KEY,
     first_ticket_at TEXT NOT NULL,   -- customers.first_ticket_at (the population's period)
@@ -1080,10 +1081,11 @@ CREATE TABLE churn_firsts (
     billing_cycle   INTEGER,
     subscription_id INTEGER,         -- in force at created_at; NULL: none
     cancelled_at    TEXT,            -- that subscription's
+    others          INTEGER NOT NULL, -- the customer's other subscriptions (0: no need to look at the end)
     recovered       INTEGER NOT NULL -- 1: the latest resolution followed a policy, no step skipped
 );
 CREATE INDEX churn_firsts_period ON churn_firsts(first_ticket_at, customer_id, ticket_id, created_at,
-    billing_cycle, subscription_id, cancelled_at, recovered);
+    billing_cycle, subscription_id, cancelled_at, others, recovered);
 CREATE INDEX customers_first_ticket_id ON customers(first_ticket_id);
 CREATE TRIGGER churn_firsts_customer_insert AFTER INSERT ON customers WHEN NEW.first_ticket_id IS NOT NULL BEGIN
 {_refresh("(NEW.id)")}

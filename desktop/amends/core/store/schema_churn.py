@@ -13,7 +13,7 @@ from amends.core.billing import in_force_id, in_force_of_ticket
 
 #: The columns of churn_firsts, in the order of :func:`churn_rows`' SELECT.
 COLUMNS = ("customer_id, first_ticket_at, ticket_id, created_at, billing_cycle, subscription_id, cancelled_at, "
-           "recovered")
+           "others, recovered")
 
 
 def churn_rows(where: str) -> str:
@@ -21,11 +21,13 @@ def churn_rows(where: str) -> str:
     the customers; ``1 = 1``: all) picks. The subscription is the one in force at the first ticket
     (the ticket's stamp when it is still the customer's, else computed for the customer: a ticket
     moved to someone else stays the first ticket of the one it came from until their first ticket is
-    written again); ``recovered`` is the ticket's latest resolution (by id) having followed a policy
+    written again); ``others`` counts the customer's other subscriptions (none: nothing else can be in
+    force at the end of a window, so the churn need not look); ``recovered`` is the ticket's latest resolution (by id) having followed a policy
     with no step skipped, 0 when it has none."""
     return f"""INSERT INTO churn_firsts ({COLUMNS})
 SELECT f.customer_id, f.first_ticket_at, f.ticket_id, f.created_at, f.billing_cycle, f.subscription_id,
-       s.cancelled_at, f.recovered
+       s.cancelled_at, (SELECT count(*) FROM subscriptions o WHERE o.customer_id = f.customer_id
+                        AND o.id IS NOT f.subscription_id), f.recovered
 FROM (SELECT c.id AS customer_id, c.first_ticket_at, t.id AS ticket_id, t.created_at, t.billing_cycle,
              CASE WHEN t.customer_id IS c.id THEN {in_force_of_ticket('t')}
                   ELSE {in_force_id('c.id', 't.created_at')} END AS subscription_id,
