@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from amends.core.billing import in_force_id, in_force_of_ticket
 from amends.core.store.schema_churn import churn_rows as _churn_rows
-from amends.core.store.schema_churn import of_ticket as _of_ticket
+from amends.core.store.schema_churn import recompute as _recompute
 from amends.core.store.schema_churn import refresh as _refresh
 from amends.core.store.schema_money import MONEY_UPSERT as _MONEY_UPSERT
 from amends.core.store.schema_money import STAMPED as _STAMPED
@@ -1086,7 +1086,7 @@ CREATE TABLE churn_firsts (
 );
 CREATE INDEX churn_firsts_period ON churn_firsts(first_ticket_at, customer_id, ticket_id, created_at,
     billing_cycle, subscription_id, cancelled_at, others, recovered);
-CREATE INDEX customers_first_ticket_id ON customers(first_ticket_id);
+CREATE INDEX churn_firsts_ticket ON churn_firsts(ticket_id);
 CREATE TRIGGER churn_firsts_customer_insert AFTER INSERT ON customers WHEN NEW.first_ticket_id IS NOT NULL BEGIN
 {_refresh("(NEW.id)")}
 END;
@@ -1101,35 +1101,34 @@ END;
 CREATE TRIGGER churn_firsts_ticket AFTER UPDATE OF customer_id, created_at, billing_cycle, subscription_id ON tickets
 WHEN (NEW.customer_id IS NOT OLD.customer_id OR NEW.created_at IS NOT OLD.created_at
       OR NEW.billing_cycle IS NOT OLD.billing_cycle OR NEW.subscription_id IS NOT OLD.subscription_id)
-     AND EXISTS (SELECT 1 FROM customers WHERE first_ticket_id IN (OLD.id, NEW.id)) BEGIN
-{_refresh("(SELECT id FROM customers WHERE first_ticket_id IN (OLD.id, NEW.id))")}
+     AND EXISTS (SELECT 1 FROM churn_firsts WHERE ticket_id = NEW.id) BEGIN
+{_recompute("ticket_id = NEW.id")};
 END;
-CREATE TRIGGER churn_firsts_ticket_gone AFTER DELETE ON tickets
-WHEN EXISTS (SELECT 1 FROM customers WHERE first_ticket_id = OLD.id) BEGIN
-{_refresh(_of_ticket("OLD.id"))}
+CREATE TRIGGER churn_firsts_ticket_gone AFTER DELETE ON tickets BEGIN
+DELETE FROM churn_firsts WHERE ticket_id = OLD.id;
 END;
 CREATE TRIGGER churn_firsts_resolution_insert AFTER INSERT ON resolutions
-WHEN EXISTS (SELECT 1 FROM customers WHERE first_ticket_id = NEW.ticket_id) BEGIN
-{_refresh(_of_ticket("NEW.ticket_id"))}
+WHEN EXISTS (SELECT 1 FROM churn_firsts WHERE ticket_id = NEW.ticket_id) BEGIN
+{_recompute("ticket_id = NEW.ticket_id")};
 END;
 CREATE TRIGGER churn_firsts_resolution_update AFTER UPDATE OF ticket_id, policy_version_id, steps_skipped ON resolutions
-WHEN EXISTS (SELECT 1 FROM customers WHERE first_ticket_id IN (OLD.ticket_id, NEW.ticket_id)) BEGIN
-{_refresh("(SELECT id FROM customers WHERE first_ticket_id IN (OLD.ticket_id, NEW.ticket_id))")}
+WHEN EXISTS (SELECT 1 FROM churn_firsts WHERE ticket_id IN (OLD.ticket_id, NEW.ticket_id)) BEGIN
+{_recompute("ticket_id IN (OLD.ticket_id, NEW.ticket_id)")};
 END;
 CREATE TRIGGER churn_firsts_resolution_delete AFTER DELETE ON resolutions
-WHEN EXISTS (SELECT 1 FROM customers WHERE first_ticket_id = OLD.ticket_id) BEGIN
-{_refresh(_of_ticket("OLD.ticket_id"))}
+WHEN EXISTS (SELECT 1 FROM churn_firsts WHERE ticket_id = OLD.ticket_id) BEGIN
+{_recompute("ticket_id = OLD.ticket_id")};
 END;
 CREATE TRIGGER churn_firsts_subscription_insert AFTER INSERT ON subscriptions BEGIN
-{_refresh("(NEW.customer_id)")}
+{_recompute("customer_id = NEW.customer_id")};
 END;
 CREATE TRIGGER churn_firsts_subscription_update AFTER UPDATE OF customer_id, started_at, cancelled_at ON subscriptions
 WHEN NEW.customer_id IS NOT OLD.customer_id OR NEW.started_at IS NOT OLD.started_at
      OR NEW.cancelled_at IS NOT OLD.cancelled_at BEGIN
-{_refresh("(OLD.customer_id, NEW.customer_id)")}
+{_recompute("customer_id IN (OLD.customer_id, NEW.customer_id)")};
 END;
 CREATE TRIGGER churn_firsts_subscription_delete AFTER DELETE ON subscriptions BEGIN
-{_refresh("(OLD.customer_id)")}
+{_recompute("customer_id = OLD.customer_id")};
 END;
 {_churn_rows("1 = 1")};
 -- END V8CHURN

@@ -44,6 +44,21 @@ def refresh(customers: str) -> str:
     return f"DELETE FROM churn_firsts WHERE customer_id IN {customers};\n{churn_rows(f'c.id IN {customers}')};"
 
 
-def of_ticket(ticket: str) -> str:
-    """The customers whose first ticket is ``ticket`` (an SQL expression), as an SQL subquery."""
-    return f"(SELECT id FROM customers WHERE first_ticket_id = {ticket})"
+def recompute(where: str) -> str:
+    """An UPDATE computing again, from the ticket, its resolutions and the subscriptions, the rows of
+    churn_firsts that ``where`` (an SQL condition on churn_firsts) picks: the same values as
+    :func:`churn_rows`, without reading customers (the row's customer and first ticket are its own). The
+    triggers on tickets, resolutions and subscriptions use it: a trigger of theirs naming customers would
+    make another tool's rebuild of customers (create, copy, drop, rename) fail on the rename."""
+    ticket = "(SELECT {column} FROM tickets t{join} WHERE t.id = churn_firsts.ticket_id{more})"
+    sub = (f"CASE WHEN t.customer_id IS churn_firsts.customer_id THEN {in_force_of_ticket('t')} "
+           f"ELSE {in_force_id('churn_firsts.customer_id', 't.created_at')} END")
+    return f"""UPDATE churn_firsts SET created_at = {ticket.format(column="t.created_at", join="", more="")},
+    billing_cycle = {ticket.format(column="t.billing_cycle", join="", more="")},
+    subscription_id = {ticket.format(column=sub, join="", more="")},
+    cancelled_at = {ticket.format(column="s.cancelled_at", join=" JOIN subscriptions s ON s.id = " + sub, more="")},
+    others = {ticket.format(column="count(*)", join=" JOIN subscriptions o ON o.customer_id = churn_firsts.customer_id",
+                            more=f" AND o.id IS NOT {sub}")},
+    recovered = coalesce((SELECT CASE WHEN r.policy_version_id IS NOT NULL AND r.steps_skipped = 0 THEN 1 ELSE 0 END
+                          FROM resolutions r WHERE r.ticket_id = churn_firsts.ticket_id ORDER BY r.id DESC LIMIT 1), 0)
+WHERE {where}"""
