@@ -1,7 +1,8 @@
 """Tables whose rows are sums of other tables, kept by triggers (schema 6,
 V6REVIEW: the Review's per-day resolution sums; schema 7, V7RESOL: the money
 of recovery per day, corrected when a stamp or a price changes; schema 8, V8THEMES: each ticket's subject
-and first customer message as the themes read them; V8SAVES: the save offers' candidate tickets; issue 16).
+and first customer message as the themes read them; V8SAVES: the save offers' candidate tickets;
+V8CHURN: each customer's first-ticket facts for the cycle-1 churn; issue 16).
 
 Like a search index they hold nothing of their own: when another tool drops
 one of their triggers (a table rebuilt in a DB browser drops its triggers),
@@ -23,7 +24,8 @@ DERIVED: dict[str, int] = {"review_resolution_days": 6, "review_offer_values": 6
                           "review_money_days": 7,
                           "reply_waits": 7, "reply_open": 7,
                           "theme_texts": 8,
-                          "save_offer_steps": 8, "save_offer_versions": 8, "save_candidates": 8}
+                          "save_offer_steps": 8, "save_offer_versions": 8, "save_candidates": 8,
+                          "churn_firsts": 8}
 
 
 @cache

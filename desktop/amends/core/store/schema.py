@@ -10,6 +10,9 @@ tool cannot rewrite history by accident.
 from __future__ import annotations
 
 from amends.core.billing import in_force_id, in_force_of_ticket
+from amends.core.store.schema_churn import churn_rows as _churn_rows
+from amends.core.store.schema_churn import recompute as _recompute
+from amends.core.store.schema_churn import refresh as _refresh
 from amends.core.store.schema_money import MONEY_UPSERT as _MONEY_UPSERT
 from amends.core.store.schema_money import STAMPED as _STAMPED
 from amends.core.store.schema_money import money_rows as _money_rows
@@ -1307,7 +1310,83 @@ END;
 -- END V8REPLY
 """
 
-V8 = V8_THEMES + V8_SAVES + V8_REPLY
+V8_CHURN = f"""
+-- BEGIN V8CHURN
+-- The cycle-1 churn's facts of each customer's first ticket, kept by triggers (issue 16: at 1,000,000
+-- tickets the Review looked up, per first ticket of the quarter (~64,000), the ticket, its latest
+-- resolution, its subscription and the subscriptions in force at the deadline: ~550 ms). One row per
+-- customer whose first ticket (customers.first_ticket_*, kept by the code that writes tickets) exists:
+-- that ticket's time and billing cycle, the subscription in force when it was opened (billing.in_force_id)
+-- with its cancellation, how many other subscriptions the customer has, and whether its latest resolution
+-- was a recovery (schema_churn.churn_rows). What depends on the window (the subscriptions in force at its
+-- end) is read, only for the few cancelled within it who have another subscription. Any write that can
+-- change a customer's row computes that customer's row again: their first ticket chosen anew, that
+-- ticket's customer, time, cycle or stamp changed, a resolution of it added, moved or deleted, a
+-- subscription of theirs added, changed or deleted (schema 4's triggers then restamp the tickets, which
+-- computes the row again with the new stamp, in whatever order the triggers run). No trigger on inserting
+-- a ticket (schema 4's F3: every ticket insert would pay); a new first ticket is written to customers,
+-- which computes the row. Filled here for the existing customers.
+CREATE TABLE churn_firsts (
+    customer_id     INTEGER PRIMARY KEY,
+    first_ticket_at TEXT NOT NULL,   -- customers.first_ticket_at (the population's period)
+    ticket_id       INTEGER NOT NULL,
+    created_at      TEXT NOT NULL,   -- the ticket's (the window starts here)
+    billing_cycle   INTEGER,
+    subscription_id INTEGER,         -- in force at created_at; NULL: none
+    cancelled_at    TEXT,            -- that subscription's
+    others          INTEGER NOT NULL, -- the customer's other subscriptions (0: no need to look at the end)
+    recovered       INTEGER NOT NULL -- 1: the latest resolution followed a policy, no step skipped
+);
+CREATE INDEX churn_firsts_period ON churn_firsts(first_ticket_at, customer_id, ticket_id, created_at,
+    billing_cycle, subscription_id, cancelled_at, others, recovered);
+CREATE INDEX churn_firsts_ticket ON churn_firsts(ticket_id);
+CREATE TRIGGER churn_firsts_customer_insert AFTER INSERT ON customers WHEN NEW.first_ticket_id IS NOT NULL BEGIN
+{_refresh("(NEW.id)")}
+END;
+CREATE TRIGGER churn_firsts_customer_update AFTER UPDATE OF id, first_ticket_at, first_ticket_id ON customers
+WHEN NEW.id IS NOT OLD.id OR NEW.first_ticket_at IS NOT OLD.first_ticket_at
+     OR NEW.first_ticket_id IS NOT OLD.first_ticket_id BEGIN
+{_refresh("(OLD.id, NEW.id)")}
+END;
+CREATE TRIGGER churn_firsts_customer_delete AFTER DELETE ON customers BEGIN
+DELETE FROM churn_firsts WHERE customer_id = OLD.id;
+END;
+CREATE TRIGGER churn_firsts_ticket AFTER UPDATE OF customer_id, created_at, billing_cycle, subscription_id ON tickets
+WHEN (NEW.customer_id IS NOT OLD.customer_id OR NEW.created_at IS NOT OLD.created_at
+      OR NEW.billing_cycle IS NOT OLD.billing_cycle OR NEW.subscription_id IS NOT OLD.subscription_id)
+     AND EXISTS (SELECT 1 FROM churn_firsts WHERE ticket_id = NEW.id) BEGIN
+{_recompute("ticket_id = NEW.id")};
+END;
+CREATE TRIGGER churn_firsts_ticket_gone AFTER DELETE ON tickets BEGIN
+DELETE FROM churn_firsts WHERE ticket_id = OLD.id;
+END;
+CREATE TRIGGER churn_firsts_resolution_insert AFTER INSERT ON resolutions
+WHEN EXISTS (SELECT 1 FROM churn_firsts WHERE ticket_id = NEW.ticket_id) BEGIN
+{_recompute("ticket_id = NEW.ticket_id")};
+END;
+CREATE TRIGGER churn_firsts_resolution_update AFTER UPDATE OF ticket_id, policy_version_id, steps_skipped ON resolutions
+WHEN EXISTS (SELECT 1 FROM churn_firsts WHERE ticket_id IN (OLD.ticket_id, NEW.ticket_id)) BEGIN
+{_recompute("ticket_id IN (OLD.ticket_id, NEW.ticket_id)")};
+END;
+CREATE TRIGGER churn_firsts_resolution_delete AFTER DELETE ON resolutions
+WHEN EXISTS (SELECT 1 FROM churn_firsts WHERE ticket_id = OLD.ticket_id) BEGIN
+{_recompute("ticket_id = OLD.ticket_id")};
+END;
+CREATE TRIGGER churn_firsts_subscription_insert AFTER INSERT ON subscriptions BEGIN
+{_recompute("customer_id = NEW.customer_id")};
+END;
+CREATE TRIGGER churn_firsts_subscription_update AFTER UPDATE OF customer_id, started_at, cancelled_at ON subscriptions
+WHEN NEW.customer_id IS NOT OLD.customer_id OR NEW.started_at IS NOT OLD.started_at
+     OR NEW.cancelled_at IS NOT OLD.cancelled_at BEGIN
+{_recompute("customer_id IN (OLD.customer_id, NEW.customer_id)")};
+END;
+CREATE TRIGGER churn_firsts_subscription_delete AFTER DELETE ON subscriptions BEGIN
+{_recompute("customer_id = OLD.customer_id")};
+END;
+{_churn_rows("1 = 1")};
+-- END V8CHURN
+"""
+V8 = V8_THEMES + V8_SAVES + V8_REPLY + V8_CHURN
 
 #: Index = schema version reached by running that script.
 SCRIPTS: dict[int, str] = {1: V1, 2: V2, 3: V3, 4: V4, 5: V5, 6: V6, 7: V7, 8: V8}
