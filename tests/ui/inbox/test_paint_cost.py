@@ -170,3 +170,95 @@ def test_a_tag_colour_is_made_once_per_row_not_per_call(qtbot, demo_db):
     index = model.index(tagged, column)
     first = model.data(index, Qt.ItemDataRole.DecorationRole)
     assert first is not None and first is model.data(index, Qt.ItemDataRole.DecorationRole)
+
+
+def _qt_calls(fn) -> dict[str, int]:
+    """The calls into Qt's bindings ``fn`` makes, by name (sys.setprofile's
+    c_call events of Q... methods: each crossing, with the wrappers it makes
+    and frees, costs far more than the Python around it)."""
+    import sys
+    from collections import Counter
+
+    seen: Counter[str] = Counter()
+
+    def profile(frame, event, arg) -> None:
+        name = getattr(arg, "__qualname__", "") if event == "c_call" else ""
+        if name.startswith("Q"):
+            seen[name] += 1
+
+    sys.setprofile(profile)
+    try:
+        fn()
+    finally:
+        sys.setprofile(None)
+    return dict(seen)
+
+
+class _CellCalls(InboxModel):
+    """Counts the compiled calls each painted cell's multiData makes."""
+
+    def __init__(self, db) -> None:
+        super().__init__(db)
+        self.counting, self.cells, self.calls = False, 0, 0
+
+    def multiData(self, index, roleDataSpan) -> None:
+        if not self.counting:
+            super().multiData(index, roleDataSpan)
+            return
+        self.cells += 1
+        self.calls += sum(_qt_calls(lambda: super(_CellCalls, self).multiData(index, roleDataSpan)).values())
+
+
+def test_a_painted_cell_crosses_into_qt_a_few_times_not_a_dozen(qtbot, demo_db):
+    """A cell's answer is at most seven crossings into Qt (which slots, the
+    row and column, four slots set or cleared): checking the span's length
+    and the four slots' roles again on every cell were five more (and a
+    wrapper made and freed per slot), a quarter of what the model costs a
+    paint (callgrind)."""
+    model = _CellCalls(demo_db)
+    view = _table(qtbot, model)
+    model.set_query(tickets.InboxQuery(status="all"))
+    _paint(view)
+    view.viewport().repaint()
+    model.counting = True
+    view.viewport().repaint()  # the lines are made: what is left is the cells' own answers
+    assert model.cells >= 25 * model.columnCount()
+    assert model.calls / model.cells <= 7, f"{model.calls / model.cells:.1f} calls into Qt per painted cell"
+
+
+def test_showing_a_query_translates_no_header_again(qtbot, demo_db):
+    """The headers and the words of the lines are translated once per model
+    (the language is set before any window opens), not on every filter
+    change: thirteen translate calls were a tenth of set_query's own time."""
+    model = InboxModel(demo_db)
+    view = _table(qtbot, model)
+    model.set_query(tickets.InboxQuery(status="all"))
+    _paint(view)
+    for query in (tickets.InboxQuery(), tickets.InboxQuery(view="due_followups", status="all"),
+                  tickets.InboxQuery(status="all", sort="created")):
+        calls = _qt_calls(lambda q=query: model.set_query(q))
+        assert not [name for name in calls if name.endswith("translate")], calls
+        last = model.headerData(model.columnCount() - 1, Qt.Orientation.Horizontal)
+        assert last == ("Due" if query.view == "due_followups" else "Waiting")
+    assert model.headerData(0, Qt.Orientation.Horizontal) == "#"
+
+
+def test_a_page_of_waits_is_marked_overdue_without_walking_the_hours_per_row(qtbot, demo_db, monkeypatch):
+    """Whether a wait is overdue is one comparison with the latest late start
+    of its target, worked out once per showing and target (as the Overdue
+    view's SQL does): each waiting row walked the business hours to its due
+    time before."""
+    from amends.core.business_hours import BusinessHours
+
+    walks = []
+    real_add = BusinessHours.add
+    monkeypatch.setattr(BusinessHours, "add", lambda self, start, duration: walks.append(1) or
+                        real_add(self, start, duration))
+    model = InboxModel(demo_db)
+    view = _table(qtbot, model)
+    model.set_query(tickets.InboxQuery(status="all"))
+    _paint(view)
+    waiting = sum(1 for r in range(25) if model.item(r).waiting_since is not None and model.item(r).status != "resolved")
+    overdue = sum(1 for r in range(25) if "overdue" in (model.data(model.index(r, model.column_of("waiting"))) or ""))
+    assert waiting >= 5 and overdue >= 1
+    assert walks == [], f"{len(walks)} walks of the business hours for {waiting} waiting rows"

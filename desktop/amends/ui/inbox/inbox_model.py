@@ -41,9 +41,11 @@ from amends.ui.inbox.inbox_lines import (
     Block,
     Line,
     Lines,
+    Look,
     RowsView,
     delivery_marks,
 )
+from amends.ui.inbox.inbox_merge import not_listed, place_checkins
 
 TICKET_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -74,11 +76,17 @@ class InboxModel(QAbstractTableModel):
         self._blocks: OrderedDict[int, Block] = OrderedDict()  # block number -> lines, least recent first
         #: The row painted last and its line: Qt asks seven roles of each of its cells in turn.
         self._hot_row, self._hot_line = -1, None  # type: tuple[int, Line | None]
+        #: The delegate's slots of the last span answered (see :meth:`multiData`): its first slot's wrapper first.
+        self._slots: tuple = (None,)
         self._cursor: tuple | None = None
         self._at_end = True
         self._presence: dict[int, str] = {}
-        self._lines = Lines(clock.now_iso(), None, self._presence, due_view=False)
-        self._headers = tuple(QCoreApplication.translate("InboxModel", HEADERS[c]) for c in COLUMNS)
+        #: The bold font and the words, and both sets of headers: translated once, not on each filter change.
+        self._look = Look()
+        self._all_headers = {columns: tuple(QCoreApplication.translate("InboxModel", HEADERS[c]) for c in columns)
+                             for columns in (COLUMNS, DUE_COLUMNS)}
+        self._lines = Lines(clock.now_iso(), None, self._presence, due_view=False, look=self._look)
+        self._headers = self._all_headers[COLUMNS]
         #: The ticket being worked on keeps its row through reloads (see :meth:`pin`).
         self._pinned: int | None = None
         self.resort_pending = False
@@ -118,9 +126,8 @@ class InboxModel(QAbstractTableModel):
         the reply targets, the columns and their headers, translated once."""
         self._query = query
         due_view = query.view == "due_followups"
-        self._lines = Lines(clock.now_iso(), reply, self._presence, due_view=due_view)
-        self._headers = tuple(QCoreApplication.translate("InboxModel", HEADERS[c])
-                              for c in (DUE_COLUMNS if due_view else COLUMNS))
+        self._lines = Lines(clock.now_iso(), reply, self._presence, due_view=due_view, look=self._look)
+        self._headers = self._all_headers[DUE_COLUMNS if due_view else COLUMNS]
         self._hot_row, self._hot_line = -1, None
 
     def _seed(self, start: int, rows: list[tickets.TicketRow], found: dict[int, list[tags.Tag]],
@@ -202,19 +209,8 @@ class InboxModel(QAbstractTableModel):
                 self._checkins = tickets.due_checkins(self._db, query)
         if not self._checkins:
             return rows
-        descending = query.sort not in tickets.ASCENDING
-        names = [c.removeprefix("t.") for c in tickets.SORTS[query.sort]]
-
-        def key(row: tickets.TicketRow) -> tuple:
-            return tuple((row.waiting_since or "~") if n == tickets.WAITING_KEY else getattr(row, n) for n in names)
-
-        if at_end or not rows:
-            placed, self._checkins = self._checkins, []
-        else:
-            last = key(rows[-1])
-            placed = [r for r in self._checkins if (key(r) >= last if descending else key(r) <= last)]
-            self._checkins = [r for r in self._checkins if r not in placed]
-        return sorted(rows + placed, key=key, reverse=descending)
+        merged, self._checkins = place_checkins(query, rows, self._checkins, at_end)
+        return merged
 
     def _read_targets(self) -> targets.ReplyClock | None:
         try:
@@ -242,7 +238,7 @@ class InboxModel(QAbstractTableModel):
         rows, cursor = tickets.page(self._db, self._query, self._cursor, self._page_size)
         rows = self._with_checkins(self._query, rows, cursor is None, first=False)
         if self._kept_far:
-            rows = self._not_listed(rows)
+            rows, self._listed = not_listed(rows, self._ids, self._listed)
         ids = [r.id for r in rows]
         found, marks = tags.for_tickets(self._db, ids), delivery_marks(self._db, ids)
         if rows:
@@ -255,25 +251,6 @@ class InboxModel(QAbstractTableModel):
             self.endInsertRows()
         self._cursor = cursor
         self._at_end = cursor is None
-
-    def _not_listed(self, rows: list[tickets.TicketRow]) -> list[tickets.TicketRow]:
-        """``rows`` less the tickets listed already (a change sorted a kept row
-        past the loaded ones), each then marked listed."""
-        listed = self._listed
-        if listed is None:
-            listed = self._listed = bytearray((max(self._ids, default=0) >> 3) + 1)
-            for ticket_id in self._ids:
-                listed[ticket_id >> 3] |= 1 << (ticket_id & 7)
-        fresh = []
-        for row in rows:
-            at, bit = row.id >> 3, 1 << (row.id & 7)
-            if at >= len(listed):
-                listed.extend(bytes(at - len(listed) + 1))
-            elif listed[at] & bit:
-                continue
-            listed[at] |= bit
-            fresh.append(row)
-        return fresh
 
     def reload(self) -> None:
         """Re-read what is shown (someone changed the data), in a bounded
@@ -471,29 +448,45 @@ class InboxModel(QAbstractTableModel):
         cell. Answered from the row's Line (one call into Python per cell, not
         seven), each slot of a role the model answers set or cleared (the other
         three, colours and check state, are None for every cell here). Any other
-        set of roles is answered role by role through :meth:`data`."""
+        set of roles is answered role by role through :meth:`data`.
+
+        The delegate's slots are the same from cell to cell: once their roles
+        are checked, their wrappers are kept and known again by the first
+        one's (the bindings hand back the wrapper they have for an address),
+        so a cell is seven crossings into Qt, not twelve with a wrapper made
+        and freed per slot (a quarter of what the model cost a paint)."""
         span: Any = roleDataSpan  # (PySide's stubs lack the span's len, indexing and iteration)
         if len(span) == len(DELEGATE_ROLES):
+            first = span.data()
+            slots = self._slots if first is self._slots[0] else self._delegate_slots(span, first)
             row = index.row()
             line = self._hot_line if row == self._hot_row else self._line(row)
-            if line is not None:
-                font, aligned, text, icon = span[0], span[1], span[5], span[4]
-                if (font.role(), aligned.role(), text.role(), icon.role()) == PAINTED:
-                    column = index.column()
-                    text.setData(line.texts[column])
-                    fonts, alignment = line.fonts, ALIGNMENTS[column]
-                    if fonts is None or fonts[column] is None:
-                        font.clearData()
-                    else:
-                        font.setData(fonts[column])
-                    if alignment is None:
-                        aligned.clearData()
-                    else:
-                        aligned.setData(alignment)
-                    if column == TAGS_COLUMN and line.colour is not None:
-                        icon.setData(line.colour)
-                    else:
-                        icon.clearData()
-                    return
+            if line is not None and slots:
+                font, aligned, text, icon = slots[1], slots[2], slots[3], slots[4]
+                column = index.column()
+                text.setData(line.texts[column])
+                fonts, alignment = line.fonts, ALIGNMENTS[column]
+                if fonts is None or fonts[column] is None:
+                    font.clearData()
+                else:
+                    font.setData(fonts[column])
+                if alignment is None:
+                    aligned.clearData()
+                else:
+                    aligned.setData(alignment)
+                if column == TAGS_COLUMN and line.colour is not None:
+                    icon.setData(line.colour)
+                else:
+                    icon.clearData()
+                return
         for asked in span:
             asked.setData(self.data(index, asked.role()))
+
+    def _delegate_slots(self, span: Any, first: Any) -> tuple:
+        """(first, font, alignment, display, decoration) of a span in the
+        delegate's order, kept for the next cells; () for any other span."""
+        font, aligned, text, icon = span[0], span[1], span[5], span[4]
+        if (font.role(), aligned.role(), text.role(), icon.role()) != PAINTED:
+            return ()
+        self._slots = (first, font, aligned, text, icon)
+        return self._slots
