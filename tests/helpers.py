@@ -64,3 +64,23 @@ def statements(db, fn, *, reads_only: bool = False) -> list[str]:
     if reads_only:
         return [s for s in seen if s.lstrip().upper().startswith(("SELECT", "WITH"))]
     return seen
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@contextlib.contextmanager
+def upgraded_fixture(tmp_path: Path, version: int):
+    """A copy of the released schema ``version``'s fixture file, opened as the app opens it (its migrations
+    run to the current schema: what a user's old file meets), closed after; the fixture itself never changes."""
+    from amends.core.store.schema import CURRENT_VERSION
+    from amends.core.workspace import open_database
+
+    path = tmp_path / f"v{version}.db"
+    shutil.copy(FIXTURES / f"amends-v{version}.db", path)
+    db = open_database(path, "t")
+    try:
+        assert db.scalar("PRAGMA user_version") == CURRENT_VERSION
+        yield db
+    finally:
+        db.close()

@@ -9,7 +9,6 @@ SQL, customers merged as the upgrade's address merge does, and restamping. Both 
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,11 +17,11 @@ from amends.core.errors import AmendsError
 from amends.core.insights import churn
 from amends.core.insights.period import Period
 from amends.core.resolution import StepOutcome
-from amends.core.workspace import open_database
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.core import churn_oracle
+from tests.helpers import upgraded_fixture
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FIRST = date(2026, 6, 1)
@@ -246,11 +245,7 @@ def test_the_upgrade_and_the_doctor_fill_the_kept_facts(tmp_path):
     from amends.core.insights.period import Period as P
     from amends.core.store import derived
 
-    path = tmp_path / "v7.db"
-    shutil.copy(FIXTURES / "amends-v7.db", path)
-    db = open_database(path, "t")
-    try:
-        assert db.scalar("PRAGMA user_version") >= 8
+    with upgraded_fixture(tmp_path, 7) as db:
         whole = P(date(2020, 1, 1), date(2027, 1, 1))
         expected = churn_oracle.first_tickets(db, whole, 60, "2027-06-01T00:00:00Z")
         assert sum(len(ids) for ids in expected[0].values()) > 10
@@ -261,5 +256,3 @@ def test_the_upgrade_and_the_doctor_fill_the_kept_facts(tmp_path):
             conn.execute("DELETE FROM churn_firsts")
             derived.refill(conn, "churn_firsts")
         assert_same(db, whole, 60, "2027-06-01T00:00:00Z")
-    finally:
-        db.close()

@@ -14,7 +14,6 @@ file upgraded; the demo stamps every ticket (the benchmark's file)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from amends.core import customers, importers, tickets
@@ -24,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.core.subscription_exports import STRIPE, stripe_row, write
+from tests.helpers import upgraded_fixture
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -111,15 +111,10 @@ def test_kept_whatever_raw_sql_another_tool_runs(tmp_path_factory, steps):
 
 
 def test_a_v3_file_gets_it_on_upgrade(tmp_path):
-    copy = tmp_path / "old.db"
-    shutil.copy(FIXTURES / "amends-v3.db", copy)
-    db = open_database(copy, "t")
-    try:
+    with upgraded_fixture(tmp_path, 3) as db:
         assert _mismatches(db.conn) == []
         assert db.scalar("SELECT count(*) FROM tickets WHERE subscription_id IS NULL") == 0, "all stamped"
         assert db.scalar("SELECT count(*) FROM tickets WHERE subscription_id > 0") > 0
-    finally:
-        db.close()
 
 
 def test_the_demo_stamps_every_ticket(tmp_path):

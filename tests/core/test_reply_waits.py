@@ -9,7 +9,6 @@ changes. Both backends (tests/core)."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
@@ -25,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.core import reply_oracle
+from tests.helpers import upgraded_fixture
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FIRST = date(2026, 11, 26)  # a Thursday: nights, a weekend and the start of December
@@ -262,17 +262,11 @@ def test_the_demos_bulk_inserts_keep_the_waits(demo_db):
 
 def test_the_upgrade_fills_the_waits_of_the_messages_already_there(tmp_path):
     """A v6 file upgraded: the waits of its existing conversations are there, the figures the replay's."""
-    path = tmp_path / "v6.db"
-    shutil.copy(FIXTURES / "amends-v6.db", path)
-    db = open_database(path, "t")
-    try:
-        assert db.scalar("PRAGMA user_version") >= 7
+    with upgraded_fixture(tmp_path, 6) as db:
         assert db.scalar("SELECT count(*) FROM reply_waits") > 0, "the fixture has answered waits"
         assert_same(db, Period(date(2000, 1, 1), date(2999, 12, 31)), now="2026-11-25T00:00:00Z")
         for month in range(1, 13):
             assert_same(db, Period(date(2026, month, 1), date(2026, month, 28)), now="2026-11-25T00:00:00Z")
-    finally:
-        db.close()
 
 
 def test_the_doctor_fills_the_waits_again_when_it_puts_their_trigger_back(tmp_path):
@@ -324,11 +318,7 @@ def _open_copies_wrong(db) -> int:
 def test_the_upgrade_to_8_copies_each_tickets_kind_onto_its_waits(tmp_path):
     """A v7 file upgraded (schema 8, V8REPLY): every answered wait carries its ticket's category, priority
     and merged state (the fixture has a merge), and the figures are the replay's."""
-    path = tmp_path / "v7.db"
-    shutil.copy(FIXTURES / "amends-v7.db", path)
-    db = open_database(path, "t")
-    try:
-        assert db.scalar("PRAGMA user_version") >= 8
+    with upgraded_fixture(tmp_path, 7) as db:
         assert db.scalar("SELECT count(*) FROM reply_waits WHERE live = 1") > 0, "the fixture has answered waits"
         assert _copies_wrong(db) == 0
         assert db.scalar("SELECT count(*) FROM reply_open WHERE waiting = 1") > 0, "the fixture has open waits"
@@ -336,8 +326,6 @@ def test_the_upgrade_to_8_copies_each_tickets_kind_onto_its_waits(tmp_path):
         assert_same(db, Period(date(2000, 1, 1), date(2999, 12, 31)), now="2026-11-25T00:00:00Z")
         for month in range(1, 13):
             assert_same(db, Period(date(2026, month, 1), date(2026, month, 28)), now="2026-11-25T00:00:00Z")
-    finally:
-        db.close()
 
 
 def test_the_doctor_copies_the_kinds_again_when_it_puts_their_triggers_back(tmp_path):

@@ -11,7 +11,6 @@ fills the sums for the rows already there). Both backends (tests/core)."""
 from __future__ import annotations
 
 import math
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import make_customer
 from tests.core import review_oracle
+from tests.helpers import upgraded_fixture
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FIRST = date(2026, 6, 28)  # a few days each side of a quarter's start
@@ -163,11 +163,7 @@ def test_the_demos_bulk_inserts_keep_the_sums(demo_db):
 
 def test_the_upgrade_fills_the_sums_for_the_rows_already_there(tmp_path):
     """A v5 file upgraded: the sums of its existing resolutions are there, equal to the rows'."""
-    path = tmp_path / "v5.db"
-    shutil.copy(FIXTURES / "amends-v5.db", path)
-    db = open_database(path, "t")
-    try:
-        assert db.scalar("PRAGMA user_version") >= 6
+    with upgraded_fixture(tmp_path, 5) as db:
         assert db.scalar("SELECT count(*) FROM resolutions") > 0, "the fixture has resolutions to sum"
         assert db.scalar("SELECT sum(resolutions) FROM review_resolution_days") == \
             db.scalar("SELECT count(*) FROM resolutions")
@@ -177,8 +173,6 @@ def test_the_upgrade_fills_the_sums_for_the_rows_already_there(tmp_path):
             assert_same(db, Period(day, day))
             assert_same(db, Period(day, day + timedelta(days=45)))
         assert db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'resolutions_resolved'") == 0
-    finally:
-        db.close()
 
 
 def test_the_doctor_fills_the_sums_again_when_it_puts_their_trigger_back(tmp_path):

@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.core import review_oracle
+from tests.helpers import upgraded_fixture
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FIRST = date(2026, 6, 28)
@@ -192,11 +193,7 @@ def test_the_money_reads_its_sums_not_the_resolutions(db):
 
 def test_the_upgrade_fills_the_money_for_the_rows_already_there(tmp_path):
     """A v6 file upgraded: its resolved tickets are stamped and the sums of their money are the rows'."""
-    path = tmp_path / "v6.db"
-    shutil.copy(FIXTURES / "amends-v6.db", path)
-    db = open_database(path, "t")
-    try:
-        assert db.scalar("PRAGMA user_version") >= 7
+    with upgraded_fixture(tmp_path, 6) as db:
         assert db.scalar("SELECT count(*) FROM tickets WHERE subscription_id IS NULL "
                          "AND id IN (SELECT ticket_id FROM resolutions)") == 0
         whole = Period(date(2000, 1, 1), date(2999, 12, 31))
@@ -204,8 +201,6 @@ def test_the_upgrade_fills_the_money_for_the_rows_already_there(tmp_path):
         assert_same(db, whole)
         for policy in [r[0] for r in db.tuples("SELECT id FROM policies ORDER BY id")]:
             assert_same(db, whole, policy)
-    finally:
-        db.close()
 
 
 def test_the_doctor_fills_the_money_again_when_it_puts_its_trigger_back(tmp_path):

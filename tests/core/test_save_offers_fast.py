@@ -14,7 +14,6 @@ resolution and a resolutions' scan bounded by the period's ticket ids)."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, timedelta
 
 from amends.core import billing, customers
@@ -27,7 +26,8 @@ from hypothesis import strategies as st
 
 from tests.conftest import make_customer
 from tests.core import saves_oracle
-from tests.core.test_review_facts import DAYS, FIRST, FIXTURES, TICKET, WRITES, apply, at
+from tests.core.test_review_facts import DAYS, FIRST, TICKET, WRITES, apply, at
+from tests.helpers import upgraded_fixture
 
 NOW_CHOICES = ("2026-07-03T12:00:00Z", "2026-09-15T00:00:00Z", "2027-01-01T00:00:00Z")
 
@@ -176,11 +176,7 @@ def test_the_read_is_one_range_of_the_kept_candidates_and_no_resolution(tmp_path
 def test_the_upgrade_from_schema_7_fills_the_candidates(tmp_path):
     """The v7 fixture upgraded: its resolved tickets that count are kept rows, equal to a fresh fill and to
     what the steps say, and every period's figures are the oracle's."""
-    path = tmp_path / "v7.db"
-    shutil.copy(FIXTURES / "amends-v7.db", path)
-    db = open_database(path, "t")
-    try:
-        assert db.scalar("PRAGMA user_version") >= 8
+    with upgraded_fixture(tmp_path, 7) as db:
         assert db.scalar("SELECT count(*) FROM save_candidates") > 0, "the fixture has candidates to keep"
         assert db.scalar("SELECT count(*) FROM save_offer_steps") == db.scalar(
             "SELECT count(DISTINCT resolution_id) FROM resolution_steps WHERE type = 'save_offer'")
@@ -188,8 +184,6 @@ def test_the_upgrade_from_schema_7_fills_the_candidates(tmp_path):
         first = date.fromisoformat(db.scalar("SELECT min(created_at) FROM tickets")[:10])
         for days in (1, 30, 400):
             assert_same(db, Period(first, first + timedelta(days=days)), 60, "2026-11-25T00:00:00Z")
-    finally:
-        db.close()
 
 
 def test_the_doctor_fills_the_candidates_again_when_it_puts_their_trigger_back(tmp_path):

@@ -10,7 +10,6 @@ upgrade from v7 and the doctor fill them; the plan is checked on SQLite
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,6 +24,7 @@ from hypothesis import strategies as st
 
 from tests.core import themes_oracle as oracle
 from tests.core.test_reply_waits import DAYS, FIRST, WRITES, apply, at
+from tests.helpers import upgraded_fixture
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 BODIES = st.sampled_from(["the tea was dusty", "Dusty TEA. broken jar", "x" * 450, "", "café o'brien", "box"])
@@ -121,15 +121,9 @@ def test_the_demos_bulk_inserts_keep_the_texts(demo_db):
 
 
 def test_the_upgrade_fills_the_texts_of_the_tickets_already_there(tmp_path):
-    path = tmp_path / "v7.db"
-    shutil.copy(FIXTURES / "amends-v7.db", path)
-    db = open_database(path, "t")
-    try:
-        assert db.scalar("PRAGMA user_version") >= 8
+    with upgraded_fixture(tmp_path, 7) as db:
         assert db.scalar("SELECT count(*) FROM theme_texts") > 0, "the fixture has tickets"
         assert_kept(db)
-    finally:
-        db.close()
 
 
 def test_the_doctor_fills_the_texts_again_when_it_puts_their_trigger_back(tmp_path):
