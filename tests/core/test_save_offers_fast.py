@@ -219,3 +219,29 @@ def test_the_doctor_fills_the_candidates_again_when_it_puts_their_trigger_back(t
         assert_same(db, period, 3, now)
     finally:
         db.close()
+
+
+def test_an_import_keeps_the_candidates_of_the_tickets_it_writes(db, tmp_path):
+    """A batched import on SQLite writes a file's tickets after their resolutions (write_batch.Pending): the
+    resolution's trigger finds no ticket yet, and no trigger runs on a ticket's insert, so the batch must
+    compute the candidates of the tickets it flushes (found by a review of the merged schema 8)."""
+    import json
+
+    from amends.core import importers
+
+    doc = {"format": "amends", "version": 1,
+           "customers": [{"ref": "c1", "email": "a@example.com", "name": "A"}],
+           "tickets": [
+               {"ref": "t1", "customer": "c1", "subject": "Stop my plan", "category": "cancellation",
+                "status": "resolved", "created_at": "2026-01-02T00:00:00Z",
+                "resolution": {"at": "2026-01-03T00:00:00Z", "actor": "Ben", "steps": []}},
+               {"ref": "t2", "customer": "c1", "subject": "Crushed", "category": "damaged_shipment",
+                "status": "resolved", "created_at": "2026-01-04T00:00:00Z",
+                "resolution": {"at": "2026-01-05T00:00:00Z", "actor": "Ana", "steps": [],
+                               "offer": {"kind": "account_credit", "value": 5}}}]}
+    path = tmp_path / "file.json"
+    path.write_text(json.dumps(doc))
+    report = importers.import_file(db, path, "amends")
+    assert report.written and report.imported == 2, report.errors
+    assert db.scalar("SELECT count(*) FROM save_candidates") == 2
+    assert_kept_as_filled(db)

@@ -91,7 +91,10 @@ class Pending:
         self.search.clear()
         if self.tickets:
             conn.executemany(INSERT_TICKET_WITH_ID, self.tickets)
-            conn.execute(schema.WAITING + " WHERE id BETWEEN ? AND ?", (self.tickets[0][0], self.tickets[-1][0]))
+            ids = (self.tickets[0][0], self.tickets[-1][0])
+            conn.execute(schema.WAITING + " WHERE id BETWEEN ? AND ?", ids)
+            for statement in schema.SAVE_CANDIDATES_OF_RANGE:  # their resolutions came first (V8SAVES)
+                conn.execute(statement, ids)
             self.tickets.clear()
         self._next_id = None
 

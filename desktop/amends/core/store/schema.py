@@ -1241,6 +1241,14 @@ END;
 {_save_candidates_of("1 = 1", "rows")};
 -- END V8SAVES
 """
+
+#: The save offers' candidates of the tickets whose ids lie in a range (two parameters, low and high) computed
+#: again, for a writer that inserts tickets after their resolutions: a batched import on SQLite
+#: (importers/write_batch.py) writes a file's tickets last, so their resolutions' triggers found no ticket, and
+#: no trigger runs on a ticket's insert (F3).
+SAVE_CANDIDATES_OF_RANGE = ("DELETE FROM save_candidates WHERE ticket_id BETWEEN ? AND ?",
+                            _save_candidates_of("l.ticket_id BETWEEN ? AND ?"))
+
 #: What a wait needs of its ticket, read from the ticket itself (``t``): live = counted (not merged away).
 _KIND_OF_TICKET = "SELECT t.category, t.priority, CASE WHEN t.merged_into IS NULL THEN 1 ELSE 0 END FROM tickets t"
 #: What an open wait needs of its ticket: waiting = 1 while it is unresolved and not merged away.
