@@ -151,3 +151,27 @@ def test_the_doctor_fills_the_texts_again_when_it_puts_their_trigger_back(tmp_pa
         assert_kept(db)
     finally:
         db.close()
+
+
+def test_a_ticket_missing_from_the_kept_texts_is_read_from_its_rows(tmp_path):
+    """Another tool dropped the trigger on new tickets (a DB browser rebuilding tickets): until the doctor
+    runs, the tickets written meanwhile have no theme_texts row. The Review must still show their themes,
+    read from the rows, not fail with a KeyError (found by a review of the merged schema 8)."""
+    path = tmp_path / "drift.db"
+    open_database(path, "t").close()
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("DROP TRIGGER theme_texts_ticket")
+    raw.close()
+    db = open_database(path, "t")
+    try:
+        for day in range(1, 29):  # as in test_the_themes_read_no_message: two themes in one category
+            quality = "the tea leaves were mostly powder" if day % 2 else "the grind is too coarse for espresso"
+            for category, body in (("product_quality", quality), ("billing", "a charge I do not understand")):
+                tickets.create(db, "Problem", f"Hello. {body}. Thanks", category=category,
+                               created_at=f"2026-02-{day:02d}T10:00:00Z")
+        assert db.scalar("SELECT count(*) FROM theme_texts") == 0, "the trigger is gone"
+        period = Period(date(2026, 2, 1), date(2026, 2, 28))
+        found = themes.themes(db, period)
+        assert found and found == oracle.themes(db, period)
+    finally:
+        db.close()

@@ -39,6 +39,7 @@ of the category mentions one of the theme's phrases.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -79,6 +80,8 @@ MAX_THEMES = 8
 #: Characters of the first customer message that are read (kept so in theme_texts, schema 8).
 BODY_CHARS = THEME_BODY_CHARS
 
+log = logging.getLogger(__name__)
+
 #: Each ticket's subject and the start of its first customer message, kept by triggers (schema 8,
 #: V8THEMES): one row by key per ticket, where finding the first customer message among the ticket's
 #: messages cost more than the rest of the read (issue 16).
@@ -86,6 +89,12 @@ TEXTS_SQL = "SELECT ticket_id, subject, body FROM theme_texts WHERE ticket_id IN
 #: The same, as the one text the Review tokenizes (:func:`_joined`, made by the store: one string per row).
 JOINED_SQL = ("SELECT ticket_id, subject || '|' || coalesce(body, '') FROM theme_texts "
               "WHERE ticket_id IN (SELECT value FROM json_each(?))")
+#: The same text read from the rows (what V8THEMES keeps in theme_texts), for tickets the kept table lacks: one
+#: of its triggers dropped by another tool (a DB browser rebuilding a table) until the doctor fills it again.
+ROWS_SQL = ("SELECT t.id, t.subject || '|' || coalesce(substr(m.body, 1, " + str(THEME_BODY_CHARS) + "), '') "
+            "FROM tickets t LEFT JOIN messages m ON m.id = (SELECT f.id FROM messages f WHERE f.ticket_id = t.id "
+            "AND f.direction = 'in' ORDER BY f.created_at, f.id LIMIT 1) "
+            "WHERE t.id IN (SELECT value FROM json_each(?))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +183,12 @@ def _joined_texts(db: Database, ids: list[int]) -> dict[int, str]:
     found: dict[int, str] = {}
     for start in range(0, len(ids), 50_000):
         found.update(db.tuples(JOINED_SQL, (json.dumps(ids[start:start + 50_000]),)))
+    missing = [i for i in ids if i not in found]
+    if missing:
+        log.warning("%d tickets have no kept theme text (a trigger of schema 8 is missing: `amends repair` "
+                    "puts it back); read from their messages", len(missing))
+        for start in range(0, len(missing), 50_000):
+            found.update(db.tuples(ROWS_SQL, (json.dumps(missing[start:start + 50_000]),)))
     return found
 
 
