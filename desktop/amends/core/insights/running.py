@@ -56,6 +56,7 @@ from amends.core import errors
 from amends.core.store import Database
 from amends.core.store.connection import BUSY_TIMEOUT_MS
 from amends.core.store.errors import translate
+from amends.core.store.pg_errors import translated
 
 log = logging.getLogger(__name__)
 
@@ -175,13 +176,18 @@ def _server_readers(db: Database, count: int) -> list[Database] | None:
                 raise errors.DatabaseProblem(f"unexpected snapshot id {snapshot!r}")
             for reader in readers:
                 reader.conn.execute("BEGIN DEFERRED")
-                reader.conn.raw.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # type: ignore[attr-defined]
+                with translated("importing the Review's snapshot"):  # a psycopg error as the store's own
+                    reader.conn.raw.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # type: ignore[attr-defined]
         finally:
             db.conn.execute("ROLLBACK")  # the importers hold the snapshot now
         return readers
-    except errors.AmendsError as error:
+    except (errors.AmendsError, sqlite3.Error) as error:
         log.info("no readers of their own on %s (%s): the Review runs its parts one after another",
                  db.location, error)
+    except BaseException:
+        for reader in readers:  # never a connection left open on the server
+            _close(reader)
+        raise
     for reader in readers:
         _close(reader)
     return None
