@@ -106,8 +106,15 @@ def _no_reader_left(db) -> bool:
     """No reader still holds a snapshot (a file: a full checkpoint goes through and empties the log; a server:
     no other session of this database is left open)."""
     if db.journal_mode == "postgresql":
-        return db.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                         "AND pid <> pg_backend_pid() AND backend_type = 'client backend'") == 0
+        # A closed connection's backend leaves pg_stat_activity a moment after the client hung up (the server
+        # ends it asynchronously): under load the count is asked again for a few seconds, never more.
+        deadline = time.monotonic() + 5
+        while True:
+            left = db.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                             "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+            if left == 0 or time.monotonic() > deadline:
+                return left == 0
+            time.sleep(0.05)
     busy, _, _ = db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     return busy == 0
 
