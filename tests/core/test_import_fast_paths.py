@@ -174,3 +174,46 @@ def test_a_batched_csv_import_is_sorted_by_rules_and_waits_as_written_one_by_one
         conn.execute(WAITING)
     assert db.tuples("SELECT id, waiting_since, replied_at, last_in_at FROM tickets ORDER BY id") == before
     assert tickets.page(db, tickets.InboxQuery(status="all", text="crushed"))[0][0].subject == "Box crushed"
+
+
+def test_a_batched_import_keeps_every_derived_table_as_its_fill_computes_it(db, tmp_path):
+    """On SQLite the exchange import writes a file's tickets after their messages and resolutions
+    (write_batch.Pending). Every table of sums and facts kept by triggers (store/derived.py) must be as
+    the schema's fill computes it from the rows afterwards: the review of schema 8 found the save offers'
+    candidates and the money of recovery (schema 7) missing after an import, until a refill."""
+    from amends.core import importers
+    from amends.core.store import derived
+
+    def message(direction: str, at: str, body: str) -> dict:
+        return {"direction": direction, "author": "Ada", "at": at, "body": body}
+
+    sub = {"plan": "Snack Box", "started_at": "2025-12-01T00:00:00Z", "cycle_days": 30, "price_minor": 3500,
+           "currency": "USD"}
+    doc = {"format": "amends", "version": 1,
+           "customers": [{"ref": "c1", "email": "a@example.com", "name": "A", "subscriptions": [sub]},
+                         {"ref": "c2", "email": "b@example.com", "name": "B"}],
+           "tickets": [
+               {"ref": "t1", "customer": "c1", "subject": "Stop my plan", "category": "cancellation",
+                "status": "resolved", "created_at": "2026-01-02T00:00:00Z",
+                "messages": [message("in", "2026-01-02T00:00:00Z", "stop it"),
+                             message("out", "2026-01-02T05:00:00Z", "done")],
+                "resolution": {"at": "2026-01-03T00:00:00Z", "actor": "Ben", "steps": [],
+                               "offer": {"kind": "percent_next_cycle", "value": 20}}},
+               {"ref": "t2", "customer": "c1", "subject": "Crushed", "category": "damaged_shipment",
+                "status": "resolved", "created_at": "2026-01-04T00:00:00Z",
+                "messages": [message("in", "2026-01-04T00:00:00Z", "crushed box")],
+                "resolution": {"at": "2026-01-05T00:00:00Z", "actor": "Ana", "steps": [],
+                               "offer": {"kind": "account_credit", "value": 5}}},
+               {"ref": "t3", "customer": "c2", "subject": "Where is it", "category": "late_delivery",
+                "status": "open", "created_at": "2026-01-06T00:00:00Z",
+                "messages": [message("in", "2026-01-06T00:00:00Z", "late again")]}]}
+    path = tmp_path / "file.json"
+    path.write_text(json.dumps(doc))
+    report = importers.import_file(db, path, "amends")
+    assert report.written and report.imported == 3, report.errors
+    assert db.scalar("SELECT count(*) FROM review_money_days") > 0
+    for table in derived.DERIVED:
+        kept = sorted(tuple(row) for row in db.tuples(f"SELECT * FROM {table}"))
+        with db.transaction() as conn:
+            derived.refill(conn, table)
+        assert kept == sorted(tuple(row) for row in db.tuples(f"SELECT * FROM {table}")), table

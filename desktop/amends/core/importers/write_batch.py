@@ -93,7 +93,11 @@ class Pending:
             conn.executemany(INSERT_TICKET_WITH_ID, self.tickets)
             ids = (self.tickets[0][0], self.tickets[-1][0])
             conn.execute(schema.WAITING + " WHERE id BETWEEN ? AND ?", ids)
-            for statement in schema.SAVE_CANDIDATES_OF_RANGE:  # their resolutions came first (V8SAVES)
+            # their resolutions came first: what the resolutions' triggers could not keep without the ticket
+            stamp, money = schema.MONEY_OF_TICKET_RANGE  # V7RESOL
+            conn.execute(stamp, ids + ids)
+            conn.execute(money, ids)
+            for statement in schema.SAVE_CANDIDATES_OF_RANGE:  # V8SAVES
                 conn.execute(statement, ids)
             self.tickets.clear()
         self._next_id = None

@@ -939,6 +939,20 @@ END;
              + in_force_of_ticket("t"), "s.price_minor", "s.currency", "1", "1 = 1")};
 -- END V7RESOL
 """
+#: The money of the resolutions of the tickets whose ids lie in a range (two parameters, low and high) added to
+#: review_money_days, for a writer that inserts tickets after their resolutions: a batched import on SQLite
+#: (importers/write_batch.py) writes a file's tickets last, so review_money_days_add found no ticket for them
+#: and added nothing (tickets new in that range have no other resolutions). As that trigger does, a ticket with
+#: money is stamped first (the money is priced through the stamp, and corrected when the stamp moves).
+MONEY_OF_TICKET_RANGE = (
+    f"UPDATE tickets SET subscription_id = {_IN_FORCE_OF_TICKETS} WHERE id BETWEEN ? AND ? "
+    "AND subscription_id IS NULL AND id IN (SELECT r.ticket_id FROM resolutions r WHERE r.ticket_id BETWEEN ? AND ? "
+    "AND (r.offer_value IS NOT NULL OR r.replacements > 0 OR r.refunds > 0))",
+    _money_rows("resolutions r JOIN tickets t ON t.id = r.ticket_id LEFT JOIN subscriptions s ON s.id = "
+                "t.subscription_id", "s.price_minor", "s.currency", "1", "r.ticket_id BETWEEN ? AND ?")
+    + _MONEY_UPSERT)
+
+
 def _epoch(text: str) -> str:
     """SQL for the seconds since 1970 of a stored time ``YYYY-MM-DDTHH:MM:SSZ`` (clock.FORMAT), by integer
     arithmetic on its digits (days from the civil date, H. Hinnant's algorithm): the same on SQLite and
