@@ -256,3 +256,26 @@ def test_the_upgrade_and_the_doctor_fill_the_kept_facts(tmp_path):
             conn.execute("DELETE FROM churn_firsts")
             derived.refill(conn, "churn_firsts")
         assert_same(db, whole, 60, "2027-06-01T00:00:00Z")
+
+
+def test_another_tool_can_delete_a_resolved_first_ticket(db):
+    """A raw delete of a customer's resolved first ticket (another tool; the app deletes none): its
+    resolutions go with it (a cascade), whose trigger computed the churn row again from a ticket no longer
+    there, and the NOT NULL of churn_firsts refused the whole delete (found by SAVES2's property test
+    after the merge). The delete goes through and the kept rows are the fill's."""
+    from amends.core.store import derived
+
+    who = customers.create(db, "c@example.com", "C", plan="Tea", started_at=at(-3, 0), cycle_days=7)
+    first = tickets.create(db, "Box", "Crushed.", customer_id=who, created_at=at(1))
+    tickets.create(db, "Again", "Crushed again.", customer_id=who, created_at=at(2))
+    checklist = resolution.checklist_for(db, first)
+    resolution.resolve(db, first, checklist.policy.id if checklist.policy else None,
+                       [StepOutcome(i, True, None) for i, _step in enumerate(checklist.steps)], None)
+    with db.transaction() as conn:
+        conn.execute("DELETE FROM ticket_search WHERE rowid = ?", (first,))
+        conn.execute("DELETE FROM tickets WHERE id = ?", (first,))
+    assert db.scalar("SELECT count(*) FROM tickets WHERE id = ?", (first,)) == 0
+    kept = sorted(tuple(r) for r in db.tuples("SELECT * FROM churn_firsts"))
+    with db.transaction() as conn:
+        derived.refill(conn, "churn_firsts")
+    assert kept == sorted(tuple(r) for r in db.tuples("SELECT * FROM churn_firsts"))

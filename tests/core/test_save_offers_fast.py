@@ -87,6 +87,8 @@ def other_write(db, people: list[int], write: tuple, made: list[int]) -> None:
             if ids:
                 gone = ids[write[1] % len(ids)]
                 conn.execute("DELETE FROM tickets WHERE id = ?", (gone,))
+                # and its search row, as a tool deleting a ticket must: the next ticket may get its id
+                conn.execute("DELETE FROM ticket_search WHERE rowid = ?", (gone,))
                 made[:] = [t for t in made if t != gone]
         elif kind == "stamp":
             conn.execute(billing.stamp_sql())

@@ -49,7 +49,9 @@ def recompute(where: str) -> str:
     churn_firsts that ``where`` (an SQL condition on churn_firsts) picks: the same values as
     :func:`churn_rows`, without reading customers (the row's customer and first ticket are its own). The
     triggers on tickets, resolutions and subscriptions use it: a trigger of theirs naming customers would
-    make another tool's rebuild of customers (create, copy, drop, rename) fail on the rename."""
+    make another tool's rebuild of customers (create, copy, drop, rename) fail on the rename. A row whose
+    ticket is gone is left alone: a ticket's delete cascades to its resolutions, whose trigger runs before the
+    ticket's own (churn_firsts_ticket_gone drops the row), and its values would be NULL."""
     ticket = "(SELECT {column} FROM tickets t{join} WHERE t.id = churn_firsts.ticket_id{more})"
     sub = (f"CASE WHEN t.customer_id IS churn_firsts.customer_id THEN {in_force_of_ticket('t')} "
            f"ELSE {in_force_id('churn_firsts.customer_id', 't.created_at')} END")
@@ -61,4 +63,4 @@ def recompute(where: str) -> str:
                             more=f" AND o.id IS NOT {sub}")},
     recovered = coalesce((SELECT CASE WHEN r.policy_version_id IS NOT NULL AND r.steps_skipped = 0 THEN 1 ELSE 0 END
                           FROM resolutions r WHERE r.ticket_id = churn_firsts.ticket_id ORDER BY r.id DESC LIMIT 1), 0)
-WHERE {where}"""
+WHERE ({where}) AND EXISTS (SELECT 1 FROM tickets t WHERE t.id = churn_firsts.ticket_id)"""
