@@ -76,8 +76,6 @@ class InboxModel(QAbstractTableModel):
         self._blocks: OrderedDict[int, Block] = OrderedDict()  # block number -> lines, least recent first
         #: The row painted last and its line: Qt asks seven roles of each of its cells in turn.
         self._hot_row, self._hot_line = -1, None  # type: tuple[int, Line | None]
-        #: The delegate's slots of the last span answered (see :meth:`multiData`): its first slot's wrapper first.
-        self._slots: tuple = (None,)
         self._cursor: tuple | None = None
         self._at_end = True
         self._presence: dict[int, str] = {}
@@ -450,43 +448,33 @@ class InboxModel(QAbstractTableModel):
         three, colours and check state, are None for every cell here). Any other
         set of roles is answered role by role through :meth:`data`.
 
-        The delegate's slots are the same from cell to cell: once their roles
-        are checked, their wrappers are kept and known again by the first
-        one's (the bindings hand back the wrapper they have for an address),
-        so a cell is seven crossings into Qt, not twelve with a wrapper made
-        and freed per slot (a quarter of what the model cost a paint)."""
+        No wrapper of a slot outlives the call: a kept one (to skip checking
+        the slots' roles on the next cell) stays registered in the bindings
+        for its address, and an object Qt later puts there came back to Python
+        as that QModelRoleData (an AttributeError on a signal's ``connect``,
+        then crashes: a review of issue 16's PAINT2)."""
         span: Any = roleDataSpan  # (PySide's stubs lack the span's len, indexing and iteration)
         if len(span) == len(DELEGATE_ROLES):
-            first = span.data()
-            slots = self._slots if first is self._slots[0] else self._delegate_slots(span, first)
             row = index.row()
             line = self._hot_line if row == self._hot_row else self._line(row)
-            if line is not None and slots:
-                font, aligned, text, icon = slots[1], slots[2], slots[3], slots[4]
-                column = index.column()
-                text.setData(line.texts[column])
-                fonts, alignment = line.fonts, ALIGNMENTS[column]
-                if fonts is None or fonts[column] is None:
-                    font.clearData()
-                else:
-                    font.setData(fonts[column])
-                if alignment is None:
-                    aligned.clearData()
-                else:
-                    aligned.setData(alignment)
-                if column == TAGS_COLUMN and line.colour is not None:
-                    icon.setData(line.colour)
-                else:
-                    icon.clearData()
-                return
+            if line is not None:
+                font, aligned, text, icon = span[0], span[1], span[5], span[4]
+                if (font.role(), aligned.role(), text.role(), icon.role()) == PAINTED:
+                    column = index.column()
+                    text.setData(line.texts[column])
+                    fonts, alignment = line.fonts, ALIGNMENTS[column]
+                    if fonts is None or fonts[column] is None:
+                        font.clearData()
+                    else:
+                        font.setData(fonts[column])
+                    if alignment is None:
+                        aligned.clearData()
+                    else:
+                        aligned.setData(alignment)
+                    if column == TAGS_COLUMN and line.colour is not None:
+                        icon.setData(line.colour)
+                    else:
+                        icon.clearData()
+                    return
         for asked in span:
             asked.setData(self.data(index, asked.role()))
-
-    def _delegate_slots(self, span: Any, first: Any) -> tuple:
-        """(first, font, alignment, display, decoration) of a span in the
-        delegate's order, kept for the next cells; () for any other span."""
-        font, aligned, text, icon = span[0], span[1], span[5], span[4]
-        if (font.role(), aligned.role(), text.role(), icon.role()) != PAINTED:
-            return ()
-        self._slots = (first, font, aligned, text, icon)
-        return self._slots
