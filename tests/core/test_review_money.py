@@ -230,3 +230,27 @@ def test_the_doctor_fills_the_money_again_when_it_puts_its_trigger_back(tmp_path
         assert_same(db, whole)
     finally:
         db.close()
+
+
+def test_the_upgrade_to_8_sums_the_money_again_from_the_rows(tmp_path):
+    """A schema-7 file whose money sums missed resolutions (a batched import on SQLite wrote their tickets
+    after them, before schema 8): the upgrade sums the money again from the rows (V8MONEY)."""
+    import sqlite3
+
+    from amends.core.store import derived
+
+    path = tmp_path / "v7.db"
+    shutil.copy(FIXTURES / "amends-v7.db", path)
+    raw = sqlite3.connect(path, isolation_level=None)
+    assert raw.execute("SELECT count(*) FROM review_money_days").fetchone()[0] > 0, "the fixture has money"
+    raw.execute("DELETE FROM review_money_days")  # as the imports' resolutions left it: not counted
+    raw.close()
+    db = open_database(path, "t")
+    try:
+        kept = sorted(tuple(r) for r in db.tuples("SELECT * FROM review_money_days"))
+        assert kept, "summed again on the upgrade"
+        with db.transaction() as conn:
+            derived.refill(conn, "review_money_days")
+        assert kept == sorted(tuple(r) for r in db.tuples("SELECT * FROM review_money_days"))
+    finally:
+        db.close()

@@ -1408,7 +1408,18 @@ END;
 {_churn_rows("1 = 1")};
 -- END V8CHURN
 """
-V8 = V8_THEMES + V8_SAVES + V8_REPLY + V8_CHURN
+V8_MONEY = f"""
+-- BEGIN V8MONEY
+-- Schema 7's money of recovery summed again from the rows: until schema 8 a batched import on SQLite
+-- (importers/write_batch.py) wrote a file's tickets after their resolutions, so review_money_days_add found no
+-- ticket and added nothing for them (the import now adds their money itself: MONEY_OF_TICKET_RANGE). The
+-- same statement as V7RESOL's fill, on emptied sums.
+DELETE FROM review_money_days;
+{_money_rows("resolutions r JOIN tickets t ON t.id = r.ticket_id LEFT JOIN subscriptions s ON s.id = "
+             + in_force_of_ticket("t"), "s.price_minor", "s.currency", "1", "1 = 1")};
+-- END V8MONEY
+"""
+V8 = V8_THEMES + V8_SAVES + V8_REPLY + V8_CHURN + V8_MONEY
 
 #: Index = schema version reached by running that script.
 SCRIPTS: dict[int, str] = {1: V1, 2: V2, 3: V3, 4: V4, 5: V5, 6: V6, 7: V7, 8: V8}
