@@ -53,6 +53,7 @@ class LiveUpdates(QObject):
         #: how the last change by others arrived: "notify" (a server told us) or "poll"
         self.last_change_via = ""
         self.listening = False
+        self.stopped = False  # stop_listening() was called: notices still on their way are dropped
         self.db = db
         self.inbox = inbox
         self.bus = bus
@@ -79,7 +80,10 @@ class LiveUpdates(QObject):
         inbox.when_ticket_view(lambda view: view.activity_changed.connect(self.beat))
 
     def _on_notice(self, notice: object) -> None:
-        """A server said someone committed: look now rather than at the next poll."""
+        """A server said someone committed: look now rather than at the next poll. A notice still queued
+        from the listener's thread when listening stopped is dropped: stopped means no more notices."""
+        if self.stopped:
+            return
         if getattr(notice, "only_presence", False):
             self.show_presence()
             return
@@ -99,6 +103,7 @@ class LiveUpdates(QObject):
 
     def stop_listening(self) -> None:
         """No more notifications (the window closes; tests freeze a window)."""
+        self.stopped = True
         if self.listener is not None:
             self.listener.stop()
             self.listener = None
