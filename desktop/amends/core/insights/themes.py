@@ -54,7 +54,7 @@ from amends.core.insights.numbers import poisson_at_least
 from amends.core.insights.period import FIRST_DAY, Period
 from amends.core.insights.words import normalised, token_phrases
 from amends.core.store import Database
-from amends.core.store.schema import THEME_BODY_CHARS
+from amends.core.store.schema import THEME_BODY_CHARS, theme_texts_select
 from amends.core.vocabulary import CATEGORIES
 
 if TYPE_CHECKING:
@@ -89,12 +89,9 @@ TEXTS_SQL = "SELECT ticket_id, subject, body FROM theme_texts WHERE ticket_id IN
 #: The same, as the one text the Review tokenizes (:func:`_joined`, made by the store: one string per row).
 JOINED_SQL = ("SELECT ticket_id, subject || '|' || coalesce(body, '') FROM theme_texts "
               "WHERE ticket_id IN (SELECT value FROM json_each(?))")
-#: The same text read from the rows (what V8THEMES keeps in theme_texts), for tickets the kept table lacks: one
-#: of its triggers dropped by another tool (a DB browser rebuilding a table) until the doctor fills it again.
-ROWS_SQL = ("SELECT t.id, t.subject || '|' || coalesce(substr(m.body, 1, " + str(THEME_BODY_CHARS) + "), '') "
-            "FROM tickets t LEFT JOIN messages m ON m.id = (SELECT f.id FROM messages f WHERE f.ticket_id = t.id "
-            "AND f.direction = 'in' ORDER BY f.created_at, f.id LIMIT 1) "
-            "WHERE t.id IN (SELECT value FROM json_each(?))")
+#: The same read from the rows (schema.theme_texts_select: what V8THEMES keeps), for tickets the kept table
+#: lacks: one of its triggers dropped by another tool (a DB browser rebuilding a table) until the doctor fills it.
+ROWS_SQL = theme_texts_select(" WHERE t.id IN (SELECT value FROM json_each(?))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +185,8 @@ def _joined_texts(db: Database, ids: list[int]) -> dict[int, str]:
         log.warning("%d tickets have no kept theme text (a trigger of schema 8 is missing: `amends repair` "
                     "puts it back); read from their messages", len(missing))
         for start in range(0, len(missing), 50_000):
-            found.update(db.tuples(ROWS_SQL, (json.dumps(missing[start:start + 50_000]),)))
+            found.update((ticket_id, _joined(subject, body)) for ticket_id, subject, _at, _id, body
+                         in db.tuples(ROWS_SQL, (json.dumps(missing[start:start + 50_000]),)))
     return found
 
 

@@ -877,6 +877,11 @@ DROP TABLE ticket_search_copy; -- SQLite only
 """
 
 
+#: Every resolution's money summed from the rows (the fill of review_money_days): schema 7 fills it so, and
+#: schema 8 (V8MONEY) sums it again.
+_MONEY_FILL = _money_rows("resolutions r JOIN tickets t ON t.id = r.ticket_id LEFT JOIN subscriptions s ON s.id = "
+                          + in_force_of_ticket("t"), "s.price_minor", "s.currency", "1", "1 = 1")
+
 V7_RESOL = f"""
 -- BEGIN V7RESOL
 -- The money of recovery (insights.resolutions.recovery_money: each resolution's offer and refunds priced
@@ -935,8 +940,7 @@ BEGIN
 {_money_rows(_STAMPED.format(new_price="NULL", new_currency="NULL"), "m.price", "m.cur", "m.g",
              "t.customer_id = OLD.customer_id AND t.subscription_id = OLD.id")}{_MONEY_UPSERT};
 END;
-{_money_rows("resolutions r JOIN tickets t ON t.id = r.ticket_id LEFT JOIN subscriptions s ON s.id = "
-             + in_force_of_ticket("t"), "s.price_minor", "s.currency", "1", "1 = 1")};
+{_MONEY_FILL};
 -- END V7RESOL
 """
 #: The money of the resolutions of the tickets whose ids lie in a range (two parameters, low and high) added to
@@ -1075,13 +1079,19 @@ V7 = V7_RESOL + V7_REPLY
 THEME_BODY_CHARS = 400
 
 
-def _theme_texts_of(condition: str) -> str:
-    """The theme_texts rows of the tickets that ``condition`` picks (``t`` is the ticket): its subject and
-    its first customer message in conversation order (created_at, id), NULLs when it has none."""
-    return ("INSERT INTO theme_texts (ticket_id, subject, first_at, first_id, body)\n"
-            f"SELECT t.id, t.subject, m.created_at, m.id, substr(m.body, 1, {THEME_BODY_CHARS}) FROM tickets t\n"
+def theme_texts_select(condition: str) -> str:
+    """What theme_texts keeps of the tickets that ``condition`` picks (``t`` is the ticket), read from the
+    rows: id, subject, and its first customer message in conversation order (created_at, id, its first
+    THEME_BODY_CHARS characters), NULLs when it has none. The themes read it so for a ticket the kept table
+    lacks (a trigger dropped by another tool)."""
+    return (f"SELECT t.id, t.subject, m.created_at, m.id, substr(m.body, 1, {THEME_BODY_CHARS}) FROM tickets t\n"
             "LEFT JOIN messages m ON m.id = (SELECT f.id FROM messages f WHERE f.ticket_id = t.id AND f.direction = 'in'\n"
             f"                               ORDER BY f.created_at, f.id LIMIT 1){condition}")
+
+
+def _theme_texts_of(condition: str) -> str:
+    """The theme_texts rows of the tickets that ``condition`` picks (see :func:`theme_texts_select`)."""
+    return "INSERT INTO theme_texts (ticket_id, subject, first_at, first_id, body)\n" + theme_texts_select(condition)
 
 
 V8_THEMES = f"""
@@ -1415,8 +1425,7 @@ V8_MONEY = f"""
 -- ticket and added nothing for them (the import now adds their money itself: MONEY_OF_TICKET_RANGE). The
 -- same statement as V7RESOL's fill, on emptied sums.
 DELETE FROM review_money_days;
-{_money_rows("resolutions r JOIN tickets t ON t.id = r.ticket_id LEFT JOIN subscriptions s ON s.id = "
-             + in_force_of_ticket("t"), "s.price_minor", "s.currency", "1", "1 = 1")};
+{_MONEY_FILL};
 -- END V8MONEY
 """
 V8 = V8_THEMES + V8_SAVES + V8_REPLY + V8_CHURN + V8_MONEY
