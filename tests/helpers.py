@@ -84,3 +84,14 @@ def upgraded_fixture(tmp_path: Path, version: int):
         yield db
     finally:
         db.close()
+
+
+def assert_kept_as_refilled(db, table: str) -> None:
+    """A table kept by triggers (store/derived.py) holds exactly what its schema's fill computes from the
+    rows now: read it, refill it, and compare (the refill is left in place: it equals what was kept)."""
+    from amends.core.store import derived
+
+    kept = sorted(tuple(row) for row in db.tuples(f"SELECT * FROM {table}"))
+    with db.transaction() as conn:
+        derived.refill(conn, table)
+    assert kept == sorted(tuple(row) for row in db.tuples(f"SELECT * FROM {table}")), table

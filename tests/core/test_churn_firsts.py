@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.core import churn_oracle
-from tests.helpers import upgraded_fixture
+from tests.helpers import assert_kept_as_refilled, upgraded_fixture
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FIRST = date(2026, 6, 1)
@@ -263,7 +263,6 @@ def test_another_tool_can_delete_a_resolved_first_ticket(db):
     resolutions go with it (a cascade), whose trigger computed the churn row again from a ticket no longer
     there, and the NOT NULL of churn_firsts refused the whole delete (found by SAVES2's property test
     after the merge). The delete goes through and the kept rows are the fill's."""
-    from amends.core.store import derived
 
     who = customers.create(db, "c@example.com", "C", plan="Tea", started_at=at(-3, 0), cycle_days=7)
     first = tickets.create(db, "Box", "Crushed.", customer_id=who, created_at=at(1))
@@ -275,7 +274,4 @@ def test_another_tool_can_delete_a_resolved_first_ticket(db):
         conn.execute("DELETE FROM ticket_search WHERE rowid = ?", (first,))
         conn.execute("DELETE FROM tickets WHERE id = ?", (first,))
     assert db.scalar("SELECT count(*) FROM tickets WHERE id = ?", (first,)) == 0
-    kept = sorted(tuple(r) for r in db.tuples("SELECT * FROM churn_firsts"))
-    with db.transaction() as conn:
-        derived.refill(conn, "churn_firsts")
-    assert kept == sorted(tuple(r) for r in db.tuples("SELECT * FROM churn_firsts"))
+    assert_kept_as_refilled(db, "churn_firsts")

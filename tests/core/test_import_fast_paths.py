@@ -184,6 +184,8 @@ def test_a_batched_import_keeps_every_derived_table_as_its_fill_computes_it(db, 
     from amends.core import importers
     from amends.core.store import derived
 
+    from tests.helpers import assert_kept_as_refilled
+
     def message(direction: str, at: str, body: str) -> dict:
         return {"direction": direction, "author": "Ada", "at": at, "body": body}
 
@@ -213,7 +215,4 @@ def test_a_batched_import_keeps_every_derived_table_as_its_fill_computes_it(db, 
     assert report.written and report.imported == 3, report.errors
     assert db.scalar("SELECT count(*) FROM review_money_days") > 0
     for table in derived.DERIVED:
-        kept = sorted(tuple(row) for row in db.tuples(f"SELECT * FROM {table}"))
-        with db.transaction() as conn:
-            derived.refill(conn, table)
-        assert kept == sorted(tuple(row) for row in db.tuples(f"SELECT * FROM {table}")), table
+        assert_kept_as_refilled(db, table)

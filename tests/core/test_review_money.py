@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.core import review_oracle
-from tests.helpers import upgraded_fixture
+from tests.helpers import assert_kept_as_refilled, upgraded_fixture
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FIRST = date(2026, 6, 28)
@@ -237,7 +237,6 @@ def test_the_upgrade_to_8_sums_the_money_again_from_the_rows(tmp_path):
     after them, before schema 8): the upgrade sums the money again from the rows (V8MONEY)."""
     import sqlite3
 
-    from amends.core.store import derived
 
     path = tmp_path / "v7.db"
     shutil.copy(FIXTURES / "amends-v7.db", path)
@@ -247,10 +246,7 @@ def test_the_upgrade_to_8_sums_the_money_again_from_the_rows(tmp_path):
     raw.close()
     db = open_database(path, "t")
     try:
-        kept = sorted(tuple(r) for r in db.tuples("SELECT * FROM review_money_days"))
-        assert kept, "summed again on the upgrade"
-        with db.transaction() as conn:
-            derived.refill(conn, "review_money_days")
-        assert kept == sorted(tuple(r) for r in db.tuples("SELECT * FROM review_money_days"))
+        assert db.scalar("SELECT count(*) FROM review_money_days") > 0, "summed again on the upgrade"
+        assert_kept_as_refilled(db, "review_money_days")
     finally:
         db.close()
