@@ -237,7 +237,6 @@ def test_the_upgrade_to_8_sums_the_money_again_from_the_rows(tmp_path):
     after them, before schema 8): the upgrade sums the money again from the rows (V8MONEY)."""
     import sqlite3
 
-
     path = tmp_path / "v7.db"
     shutil.copy(FIXTURES / "amends-v7.db", path)
     raw = sqlite3.connect(path, isolation_level=None)
