@@ -169,17 +169,26 @@ def _priced(kind: str | None, value: float | None, price: int | None, currency: 
     return which, None
 
 
-def _customers(db: Database, period: Period, window_days: int, now: str) -> tuple[list[Member], Excluded]:
+#: The lists one kind of row goes to: every member, its band's, its person's band's, its version's band's.
+_Sinks = tuple[list[Member], list[Member], list[Member], list[Member]]
+
+
+def _customers(db: Database, period: Period, window_days: int, now: str,
+               groups: tuple[dict[str, list[Member]], dict[tuple[str, str], list[Member]],
+                             dict[tuple[str, str], list[Member]]] | None = None) -> tuple[list[Member], Excluded]:
+    """The counted customers in ticket order, and how many were left out; with ``groups`` (by band, by
+    person and band, by version and band) each member is also added to its three groups in the same pass."""
     cutoff = clock.to_iso(clock.parse_iso(now) - timedelta(days=window_days))
     found: list[Member] = []
-    add = found.append
     no_subscription = not_over = 0
     labels = dict(db.tuples("SELECT v.id, p.name || ' v' || v.number FROM policy_versions v "
                             "JOIN policies p ON p.id = v.policy_id"))
-    # the few distinct offers and prices, banded and priced once in this call (the same arithmetic per row),
-    # and one object per distinct currency and person: the groups' passes then read a handful of objects,
-    # not one fresh string per row scattered over memory (issue 16: 80 of the 120 ms the sums took)
-    offers: dict[tuple[Any, Any, Any, Any], tuple[str, float | None, str | None]] = {}
+    by_band, by_actor, by_version = groups if groups is not None else ({b: [] for b in BANDS}, {}, {})
+    # the few distinct kinds of row (offer, price, person, version), each banded, priced and given its lists
+    # once in this call (the same arithmetic per row), one object per distinct currency, person and label:
+    # a row then costs one look-up and four appends, and the groups' passes read a handful of objects, not
+    # one fresh string per row scattered over memory (issue 16: 80 of the 120 ms the sums took)
+    kinds: dict[tuple[Any, ...], tuple[str, float | None, str | None, str | None, str | None, _Sinks]] = {}
     people: dict[str | None, str | None] = {}
     for (ticket_id, status, price, currency, actor, version_id, kind, value, in_force_at_end) in db.tuples(
             ROWS_SQL, {"start": period.start, "end": period.end, "window": f"+{int(window_days)} days",
@@ -190,14 +199,21 @@ def _customers(db: Database, period: Period, window_days: int, now: str) -> tupl
             else:
                 not_over += 1
             continue
-        key = (kind, value, price, currency)
-        priced = offers.get(key)
-        if priced is None:
-            priced = offers[key] = (*_priced(kind, value, price, currency), currency)
-        person = people.get(actor)
-        if person is None:
-            person = people[actor] = actor
-        add((ticket_id, priced[0], bool(in_force_at_end), person, labels.get(version_id), priced[1], priced[2]))
+        key = (kind, value, price, currency, actor, version_id)
+        known = kinds.get(key)
+        if known is None:
+            which, cost = _priced(kind, value, price, currency)
+            person = people.setdefault(actor, actor)
+            label = labels.get(version_id)
+            sinks = (found, by_band[which], by_actor.setdefault((person or "(none)", which), []),
+                     by_version.setdefault((label or "(none)", which), []))
+            known = kinds[key] = (which, cost, currency, person, label, sinks)
+        which, cost, currency, person, label, (every, band_of, actor_of, version_of) = known
+        member = (ticket_id, which, bool(in_force_at_end), person, label, cost, currency)
+        every.append(member)
+        band_of.append(member)
+        actor_of.append(member)
+        version_of.append(member)
     return found, Excluded(no_subscription, not_over)
 
 
@@ -227,18 +243,10 @@ def _breakdown(groups: dict[tuple[str, str], list[Member]]) -> tuple[Band, ...]:
 
 
 def save_offers(db: Database, period: Period, window_days: int = 60, *, now: str | None = None) -> SaveOffers:
-    members, excluded = _customers(db, period, window_days, now or clock.now_iso())
     by_band: dict[str, list[Member]] = {b: [] for b in BANDS}
     by_actor: dict[tuple[str, str], list[Member]] = {}
     by_version: dict[tuple[str, str], list[Member]] = {}
-    actor_get, version_get = by_actor.get, by_version.get
-    for m in members:
-        _, b, _, actor, version, _, _ = m
-        by_band[b].append(m)
-        key = (actor or "(none)", b)
-        (actor_get(key) or by_actor.setdefault(key, [])).append(m)
-        key = (version or "(none)", b)
-        (version_get(key) or by_version.setdefault(key, [])).append(m)
+    _, excluded = _customers(db, period, window_days, now or clock.now_iso(), (by_band, by_actor, by_version))
     return SaveOffers(window_days, tuple(_figures(b, by_band[b]) for b in BANDS),
                       _breakdown(by_actor), _breakdown(by_version), excluded)
 
