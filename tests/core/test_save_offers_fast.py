@@ -165,7 +165,7 @@ def test_the_read_is_one_range_of_the_kept_candidates_and_no_resolution(tmp_path
     read, and each candidate's latest one with its steps)."""
     db = open_database(tmp_path / "plan.db", "t")
     plan = _plan(db, saves.ROWS_SQL, {"start": "2026-07-01T00:00:00Z", "end": "2026-10-01T00:00:00Z",
-                                      "window": "+60 days"})
+                                      "window": "+60 days", "cutoff": "2026-09-01T00:00:00Z"})
     db.close()
     assert "save_candidates_created (created_at>? AND created_at<?)" in plan, plan
     assert "tickets_category_created" in plan, plan
@@ -247,3 +247,41 @@ def test_an_import_keeps_the_candidates_of_the_tickets_it_writes(db, tmp_path):
     assert report.written and report.imported == 2, report.errors
     assert db.scalar("SELECT count(*) FROM save_candidates") == 2
     assert_kept_as_filled(db)
+
+
+def test_the_read_hands_python_no_timestamps_and_counts_in_force_at_the_end_once(tmp_path):
+    """Issue 16 (P16REVIEW, SAVES3): at 1,000,000 tickets, handing Python the ~79,000 first tickets' eleven
+    values (seven of them strings: the opening, the subscription's start and cancellation, the deadline …) cost
+    more than the whole rest of the read once the rows were ranked. The day-0 checks (a subscription in force
+    at the opening, a window that is over) are made in SQL, each row says which it met as a small integer, and
+    the subscriptions in force at the window's end are asked with EXISTS (a yes or no is all the read needs),
+    not counted."""
+    db = open_database(tmp_path / "lean.db", "t")
+    try:
+        cursor = db.conn.execute(saves.ROWS_SQL, {"start": "2026-07-01T00:00:00Z", "end": "2026-10-01T00:00:00Z",
+                                                  "window": "+60 days", "cutoff": "2026-09-01T00:00:00Z"})
+        names = [column[0] for column in cursor.description]
+        cursor.fetchall()
+    finally:
+        db.close()
+    assert names == ["ticket_id", "status", "price_minor", "currency", "actor", "policy_version_id", "offer_kind",
+                     "offer_value", "in_force_at_end"], names
+    read = " ".join(saves.ROWS_SQL.split())
+    assert "SELECT count(*) FROM subscriptions" not in read
+    assert "EXISTS (SELECT 1 FROM subscriptions o WHERE o.customer_id = f.customer_id" in read
+
+
+def test_the_unresolved_cancellations_are_found_in_the_index_before_a_ticket_is_read(tmp_path):
+    """Issue 16 (SAVES3): at 1,000,000 tickets a quarter has ~29,000 cancellation tickets and ~900 of them
+    have no kept candidate row. The arm that finds those read every one of the ~29,000 tickets' rows (for
+    merged_into and the customer: SQLite tests those before the NOT EXISTS) to keep ~900, ~30 ms; the ids
+    without a kept row now come from tickets_category_created alone (covering: category, opening, id) and
+    only those tickets are read, by id."""
+    db = open_database(tmp_path / "plan.db", "t")
+    try:
+        plan = _plan(db, saves.ROWS_SQL, {"start": "2026-07-01T00:00:00Z", "end": "2026-10-01T00:00:00Z",
+                                          "window": "+60 days", "cutoff": "2026-09-01T00:00:00Z"})
+    finally:
+        db.close()
+    assert "USING COVERING INDEX tickets_category_created (category=? AND created_at>? AND created_at<?)" in plan, plan
+    assert "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan

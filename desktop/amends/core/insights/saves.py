@@ -55,12 +55,15 @@ WITH candidates AS (
     FROM save_candidates k
     WHERE k.created_at >= :start AND k.created_at < :end AND (k.cancellation = 1 OR k.offered_at >= :start)
     UNION ALL
-    -- the cancellation tickets with no resolution: no offer (a resolved one is a kept row, or does not count)
+    -- the cancellation tickets with no resolution: no offer (a resolved one is a kept row, or does not count);
+    -- their ids found in tickets_category_created alone (covering) and only those tickets read (issue 16: at
+    -- 1,000,000 tickets SQLite read all ~29,000 cancellation tickets of a quarter for merged_into, to keep ~900)
     SELECT t.id, t.customer_id, t.created_at, t.subscription_id, NULL, NULL, NULL, NULL
     FROM tickets t
-    WHERE t.category = 'cancellation' AND t.created_at >= :start AND t.created_at < :end
+    WHERE t.id IN (SELECT c.id FROM tickets c
+                   WHERE c.category = 'cancellation' AND c.created_at >= :start AND c.created_at < :end
+                     AND NOT EXISTS (SELECT 1 FROM save_candidates d WHERE d.ticket_id = c.id))
       AND t.merged_into IS NULL AND t.customer_id IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM save_candidates d WHERE d.ticket_id = t.id)
 ), ranked AS (
     SELECT c.*, row_number() OVER (PARTITION BY c.customer_id ORDER BY c.created_at, c.ticket_id) AS nth
     FROM candidates c
@@ -70,10 +73,17 @@ WITH candidates AS (
            strftime('%Y-%m-%dT%H:%M:%SZ', f.created_at, :window) AS deadline
     FROM ranked f WHERE f.nth = 1
 )
-SELECT f.ticket_id, f.created_at, s.started_at, s.cancelled_at, s.price_minor, s.currency, f.actor,
-       f.policy_version_id, f.offer_kind, f.offer_value,
-       (SELECT count(*) FROM subscriptions o WHERE o.customer_id = f.customer_id AND o.started_at <= f.deadline
-        AND (o.cancelled_at IS NULL OR o.cancelled_at > f.deadline)) AS in_force_at_end
+-- what Python needs of each first ticket, and no timestamp (issue 16: handing Python ~79,000 rows of eleven
+-- values, seven of them strings, cost more than ranking them): status 1 = no subscription in force at day 0
+-- (none, started after the opening or cancelled by then), 2 = the window is not over (opened after
+-- :cutoff, day 0 + N after now), 0 = counted; in force at the end asked with EXISTS (a yes or no is all
+-- the figures need)
+SELECT f.ticket_id,
+       CASE WHEN s.started_at IS NULL OR s.started_at > f.created_at OR s.cancelled_at <= f.created_at THEN 1
+            WHEN f.created_at > :cutoff THEN 2 ELSE 0 END AS status,
+       s.price_minor, s.currency, f.actor, f.policy_version_id, f.offer_kind, f.offer_value,
+       EXISTS (SELECT 1 FROM subscriptions o WHERE o.customer_id = f.customer_id AND o.started_at <= f.deadline
+               AND (o.cancelled_at IS NULL OR o.cancelled_at > f.deadline)) AS in_force_at_end
 FROM firsts f
 LEFT JOIN subscriptions s ON s.id = f.subscription_id
 ORDER BY f.ticket_id
@@ -162,35 +172,51 @@ def _priced(kind: str | None, value: float | None, price: int | None, currency: 
     return which, None
 
 
-def _customers(db: Database, period: Period, window_days: int, now: str) -> tuple[list[Member], Excluded]:
+#: The lists one kind of row goes to: every member, its band's, its person's band's, its version's band's.
+_Sinks = tuple[list[Member], list[Member], list[Member], list[Member]]
+
+
+def _customers(db: Database, period: Period, window_days: int, now: str,
+               groups: tuple[dict[str, list[Member]], dict[tuple[str, str], list[Member]],
+                             dict[tuple[str, str], list[Member]]] | None = None) -> tuple[list[Member], Excluded]:
+    """The counted customers in ticket order, and how many were left out; with ``groups`` (by band, by
+    person and band, by version and band) each member is also added to its three groups in the same pass."""
     cutoff = clock.to_iso(clock.parse_iso(now) - timedelta(days=window_days))
     found: list[Member] = []
-    add = found.append
     no_subscription = not_over = 0
     labels = dict(db.tuples("SELECT v.id, p.name || ' v' || v.number FROM policy_versions v "
                             "JOIN policies p ON p.id = v.policy_id"))
-    # the few distinct offers and prices, banded and priced once in this call (the same arithmetic per row),
-    # and one object per distinct currency and person: the groups' passes then read a handful of objects,
-    # not one fresh string per row scattered over memory (issue 16: 80 of the 120 ms the sums took)
-    offers: dict[tuple[Any, Any, Any, Any], tuple[str, float | None, str | None]] = {}
+    by_band, by_actor, by_version = groups if groups is not None else ({b: [] for b in BANDS}, {}, {})
+    # the few distinct kinds of row (offer, price, person, version), each banded, priced and given its lists
+    # once in this call (the same arithmetic per row), one object per distinct currency, person and label:
+    # a row then costs one look-up and four appends, and the groups' passes read a handful of objects, not
+    # one fresh string per row scattered over memory (issue 16: 80 of the 120 ms the sums took)
+    kinds: dict[tuple[Any, ...], tuple[str, float | None, str | None, str | None, str | None, _Sinks]] = {}
     people: dict[str | None, str | None] = {}
-    for (ticket_id, created, started, cancelled, price, currency, actor, version_id,
-         kind, value, in_force_at_end) in db.tuples(
-            ROWS_SQL, {"start": period.start, "end": period.end, "window": f"+{int(window_days)} days"}):
-        if started is None or started > created or (cancelled is not None and cancelled <= created):
-            no_subscription += 1
+    for (ticket_id, status, price, currency, actor, version_id, kind, value, in_force_at_end) in db.tuples(
+            ROWS_SQL, {"start": period.start, "end": period.end, "window": f"+{int(window_days)} days",
+                       "cutoff": cutoff}):
+        if status:
+            if status == 1:
+                no_subscription += 1
+            else:
+                not_over += 1
             continue
-        if created > cutoff:
-            not_over += 1
-            continue
-        key = (kind, value, price, currency)
-        priced = offers.get(key)
-        if priced is None:
-            priced = offers[key] = (*_priced(kind, value, price, currency), currency)
-        person = people.get(actor)
-        if person is None:
-            person = people[actor] = actor
-        add((ticket_id, priced[0], bool(in_force_at_end), person, labels.get(version_id), priced[1], priced[2]))
+        key = (kind, value, price, currency, actor, version_id)
+        known = kinds.get(key)
+        if known is None:
+            which, cost = _priced(kind, value, price, currency)
+            person = people.setdefault(actor, actor)
+            label = labels.get(version_id)
+            sinks = (found, by_band[which], by_actor.setdefault((person or "(none)", which), []),
+                     by_version.setdefault((label or "(none)", which), []))
+            known = kinds[key] = (which, cost, currency, person, label, sinks)
+        which, cost, currency, person, label, (every, band_of, actor_of, version_of) = known
+        member = (ticket_id, which, bool(in_force_at_end), person, label, cost, currency)
+        every.append(member)
+        band_of.append(member)
+        actor_of.append(member)
+        version_of.append(member)
     return found, Excluded(no_subscription, not_over)
 
 
@@ -220,18 +246,10 @@ def _breakdown(groups: dict[tuple[str, str], list[Member]]) -> tuple[Band, ...]:
 
 
 def save_offers(db: Database, period: Period, window_days: int = 60, *, now: str | None = None) -> SaveOffers:
-    members, excluded = _customers(db, period, window_days, now or clock.now_iso())
     by_band: dict[str, list[Member]] = {b: [] for b in BANDS}
     by_actor: dict[tuple[str, str], list[Member]] = {}
     by_version: dict[tuple[str, str], list[Member]] = {}
-    actor_get, version_get = by_actor.get, by_version.get
-    for m in members:
-        _, b, _, actor, version, _, _ = m
-        by_band[b].append(m)
-        key = (actor or "(none)", b)
-        (actor_get(key) or by_actor.setdefault(key, [])).append(m)
-        key = (version or "(none)", b)
-        (version_get(key) or by_version.setdefault(key, [])).append(m)
+    _, excluded = _customers(db, period, window_days, now or clock.now_iso(), (by_band, by_actor, by_version))
     return SaveOffers(window_days, tuple(_figures(b, by_band[b]) for b in BANDS),
                       _breakdown(by_actor), _breakdown(by_version), excluded)
 
