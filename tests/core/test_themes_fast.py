@@ -175,32 +175,3 @@ def test_a_ticket_missing_from_the_kept_texts_is_read_from_its_rows(tmp_path):
         assert found and found == oracle.themes(db, period)
     finally:
         db.close()
-
-
-def test_the_counted_texts_are_read_with_their_ids_in_one_range_read(db):
-    """THEMES3 (issue 16): each category's and period's counted tickets come
-    with their kept texts in the one index range read that picks them
-    (theme_texts joined by key), not as ids first and their texts by a
-    second statement over a json list of some 30,000 ids at a million."""
-    for day in range(1, 29):
-        quality = "the tea leaves were mostly powder" if day % 2 else "the grind is too coarse for espresso"
-        for category, body in (("product_quality", quality), ("billing", "a charge I do not understand")):
-            tickets.create(db, "Problem", f"Hello. {body}. Thanks", category=category,
-                           created_at=f"2026-02-{day:02d}T10:00:00Z")
-    if not isinstance(db.conn, sqlite3.Connection):
-        return  # the statements and the plan are checked on SQLite
-    seen: list[str] = []
-    db.conn.set_trace_callback(seen.append)
-    try:
-        found = themes.themes(db, Period(date(2026, 2, 1), date(2026, 2, 28)))
-    finally:
-        db.conn.set_trace_callback(None)
-    assert any("tea leaves" in t.phrases and t.tickets == 14 for t in found), found
-    assert not [s for s in seen if "json_each" in s], [s for s in seen if "json_each" in s][:1]
-    reads = [s for s in seen if "theme_texts" in s]
-    assert reads, seen
-    plan = "\n".join(r[3] for r in db.conn.execute(
-        "EXPLAIN QUERY PLAN " + themes.COUNTED_SQL.format(sampled=""),
-        ("billing", "2026-02-01", "2026-03-01")).fetchall())
-    assert "USING COVERING INDEX tickets_category_created (category=? AND created_at>? AND created_at<?)" in plan, plan
-    assert "SEARCH tt USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan

@@ -92,13 +92,6 @@ JOINED_SQL = ("SELECT ticket_id, subject || '|' || coalesce(body, '') FROM theme
 #: The same read from the rows (schema.theme_texts_select: what V8THEMES keeps), for tickets the kept table
 #: lacks: one of its triggers dropped by another tool (a DB browser rebuilding a table) until the doctor fills it.
 ROWS_SQL = theme_texts_select(" WHERE t.id IN (SELECT value FROM json_each(?))")
-#: A category's tickets opened in [start, end) with that text (NULL where theme_texts lacks the ticket), in the
-#: one range read of tickets_category_created that picks them, theme_texts joined by key (THEMES3: before, the
-#: ids came first and their texts by a second statement over a json list of them). ``{sampled}`` is "" or
-#: " AND t.id % ? = 0" (the count sample, :func:`_counted_texts`).
-COUNTED_SQL = ("SELECT t.id, tt.subject || '|' || coalesce(tt.body, '') FROM tickets t "
-               "LEFT JOIN theme_texts tt ON tt.ticket_id = t.id "
-               "WHERE t.category = ? AND t.created_at >= ? AND t.created_at < ?{sampled}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,21 +161,6 @@ def _counted(db: Database, category: str, start: str, end: str, cap: int) -> tup
     return total, [r[0] for r in rows if r[0] not in merged]
 
 
-def _counted_texts(db: Database, category: str, start: str, end: str,
-                   cap: int) -> tuple[int, list[tuple[int, str | None]]]:
-    """:func:`_counted`, each picked ticket with its kept text (:data:`JOINED_SQL`'s, None where theme_texts
-    lacks it) read in the same range read (:data:`COUNTED_SQL`): the same tickets, one statement fewer."""
-    merged = _merged(db, category, start, end)
-    total = int(db.scalar("SELECT count(*) FROM tickets WHERE category = ? AND created_at >= ? AND created_at < ?",
-                          (category, start, end))) - len(merged)
-    step = max(1, math.ceil(total / cap))
-    if step == 1:
-        rows = db.tuples(COUNTED_SQL.format(sampled=""), (category, start, end))
-    else:
-        rows = db.tuples(COUNTED_SQL.format(sampled=" AND t.id % ? = 0"), (category, start, end, step))
-    return total, [(i, text) for i, text in rows if i not in merged]
-
-
 def _sample(ids: list[int], cap: int) -> list[int]:
     """Every k-th id (ascending), at most ``cap``: the same every time."""
     step = max(1, math.ceil(len(ids) / cap))
@@ -202,13 +180,7 @@ def _joined_texts(db: Database, ids: list[int]) -> dict[int, str]:
     found: dict[int, str] = {}
     for start in range(0, len(ids), 50_000):
         found.update(db.tuples(JOINED_SQL, (json.dumps(ids[start:start + 50_000]),)))
-    found.update(_texts_from_rows(db, [i for i in ids if i not in found]))
-    return found
-
-
-def _texts_from_rows(db: Database, missing: list[int]) -> dict[int, str]:
-    """:func:`_joined` texts of tickets theme_texts lacks, read from their rows (and said in the log)."""
-    found: dict[int, str] = {}
+    missing = [i for i in ids if i not in found]
     if missing:
         log.warning("%d tickets have no kept theme text (a trigger of schema 8 is missing: `amends repair` "
                     "puts it back); read from their messages", len(missing))
@@ -309,12 +281,10 @@ def themes(db: Database, period: Period, *, min_tickets: int = 3, count_sample: 
     counts sampled above ``count_sample`` tickets per category and period."""
     before = previous(period)
     windows = [(period.start, period.end)] + ([(before.start, before.end)] if before.until < period.since else [])
-    sized = {(c, w): _counted_texts(db, c, *windows[w], count_sample) for c in CATEGORIES
-             for w in range(len(windows))}
+    sized = {(c, w): _counted(db, c, *windows[w], count_sample) for c in CATEGORIES for w in range(len(windows))}
     totals = {key: n for key, (n, _) in sized.items()}
-    chosen = {key: [i for i, _ in picked] for key, (_, picked) in sized.items()}
-    texts = {i: text for _, picked in sized.values() for i, text in picked if text is not None}
-    texts.update(_texts_from_rows(db, sorted(i for _, picked in sized.values() for i, text in picked if text is None)))
+    chosen = {key: picked for key, (_, picked) in sized.items()}
+    texts = _joined_texts(db, sorted({i for found in chosen.values() for i in found}))
     # Each category's and period's texts normalised once, as one string (theme_count.py): the counts
     # search it, and the discovery sample's tokens are its pieces (a sampled ticket is a counted one).
     joined = {key: theme_count.normalised_all([texts[i] for i in picked]) for key, picked in chosen.items()}
