@@ -201,3 +201,27 @@ def test_a_counted_ticket_is_not_tokenized_by_itself(db, monkeypatch):
     sampled = 2 * 28  # the period's tickets of both categories: all of them are the discovery sample
     coverage = len(themes._coverage(db))  # rules and policies, normalised to test "covered"
     assert tokenized <= sampled + coverage, (tokenized, sampled, coverage)
+
+
+
+def test_each_text_is_lowered_by_itself_before_the_texts_are_joined():
+    """THEMES3 (issue 16): the count's one string is lower-cased text by
+    text: one Greek, CJK or accented letter anywhere made str.lower of the
+    whole joined string (and every replace after it) take the slow path for
+    every character of a few thousand tickets; each text by itself keeps
+    the slow path to the few texts that have one. The tokens stay those
+    words.py gives each text."""
+    from amends.core.insights import theme_count
+
+    lowered: list[str] = []
+
+    class Text(str):
+        def lower(self) -> str:
+            lowered.append(str(self))
+            return super().lower()
+
+    plain = ["Tea was DUSTY", "ΟΔΟΣ ΣΑΣ. café", "Don't 'quote' me", "a\x00b", ""]
+    text = theme_count.normalised_all([Text(t) for t in plain])
+    assert lowered == plain
+    assert text.split(theme_count.SEPARATOR) == [theme_count.normalised_all([t]) for t in
+                                                 ["Tea was DUSTY", "ΟΔΟΣ ΣΑΣ. café", "Don't 'quote' me", "a b", ""]]
