@@ -62,14 +62,15 @@ def compute(db: Database, period: Period, settings: Settings = Settings(), *, no
     as_of = now or clock.now_iso()
     report = progress or (lambda done, total: None)
     stop = cancelled or (lambda: False)
-    # the slowest first: with fewer readers than parts, the longest part decides the whole
+    # the slowest first (as measured at 1,000,000 tickets after schema 8: saves, themes, recurring, resolved,
+    # answered, churn): with fewer readers than parts, the longest part decides the whole
     parts = (
         Part("saves", lambda d: save_offers(d, period, settings.save_window_days, now=as_of)),
-        Part("answered", lambda d: reply_targets(d, period, now=as_of)),
-        Part("churn", lambda d: cycle1_churn(d, period, settings.churn_window_days, now=as_of)),
         Part("themes", lambda d: tuple(find_themes(d, period, min_tickets=settings.theme_min_tickets))),
         Part("recurring", lambda d: tuple(complaints(d, period, settings.thresholds, now=as_of))),
         Part("resolved", lambda d: resolution_figures(d, period)),
+        Part("answered", lambda d: reply_targets(d, period, now=as_of)),
+        Part("churn", lambda d: cycle1_churn(d, period, settings.churn_window_days, now=as_of)),
         Part("satisfaction", lambda d: surveys.satisfaction(d, period)),
         Part("overdue", lambda d: followups_overdue(d, as_of)),
     )
