@@ -5,9 +5,8 @@ the list's own model would."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt
-
 from amends.core import saved_views, tickets
+from PySide6.QtCore import QModelIndex, Qt
 
 
 def _titles(window) -> list[str]:
