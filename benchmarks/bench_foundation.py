@@ -126,6 +126,7 @@ def main() -> int:
     model = InboxModel(db)
     view = QTableView()
     view.setModel(model)
+    model.header_labels.show_on(view)  # its titles, as the app's list shows them
     view.resize(1000, 800)
     view.show()
     qt.processEvents()

@@ -120,6 +120,7 @@ def inbox_painted(db: Database, sizes: Sizes) -> list[Row]:
     model = InboxModel(db)
     view = QTableView()
     view.setModel(model)
+    model.header_labels.show_on(view)  # its titles, as the app's list shows them
     view.resize(1280, 800)
     view.show()
     app.processEvents()
@@ -191,6 +192,7 @@ def scroll(db: Database) -> list[Row]:
     model = InboxModel(db)
     view = QTableView()
     view.setModel(model)
+    model.header_labels.show_on(view)  # its titles, as the app's list shows them
     view.resize(1280, 800)
     model.set_query(tickets.InboxQuery())
     view.show()

@@ -83,6 +83,7 @@ def main() -> int:
     bare_model.set_query(tickets.InboxQuery())
     bare = QTableView()
     bare.setModel(bare_model)
+    bare_model.header_labels.show_on(bare)  # its titles, as the app's list shows them
     bare.resize(800, 800)
     bare.show()
     qt.processEvents()

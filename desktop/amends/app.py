@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import logging.handlers
 import os
 import sqlite3
 import sys

@@ -7,22 +7,23 @@ agree; ``AMENDS_ACTOR`` overrides it (handy for scripts and tests).
 
 from __future__ import annotations
 
-import getpass
 import json
-import socket
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from amends import paths
 from amends import settings_schema as schema
+from amends.core.writers import host_name
 
 
 def default_actor() -> str:
+    import getpass  # (and termios, pwd: only on a first start, before a name is chosen)
+
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = "user"
-    return f"{user}@{socket.gethostname().split('.')[0] or 'localhost'}"
+    return f"{user}@{host_name().split('.')[0] or 'localhost'}"
 
 
 @dataclass

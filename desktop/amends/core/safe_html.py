@@ -4,11 +4,10 @@ cannot climb out of a folder, and long quoted history folded away."""
 
 from __future__ import annotations
 
-import html
 import re
-import unicodedata
 
-import nh3
+# (html, nh3 and unicodedata are imported where they are used: the inbox's first paint shows names
+# through display_name only, and the three were a part of every start, issue 16)
 
 TAGS = {"p", "br", "b", "strong", "i", "em", "u", "ul", "ol", "li", "blockquote", "pre", "code", "a", "h1", "h2",
         "h3", "h4", "table", "thead", "tbody", "tr", "td", "th", "div", "span", "hr"}
@@ -23,6 +22,8 @@ def clean(markup: str) -> str:
     only from the mail's own parts (``cid:``), so nothing is ever fetched
     when the mail is shown. Each link is followed by
     its target in brackets, so what it points to is always visible."""
+    import nh3
+
     safe = nh3.clean(markup, tags=TAGS | {"img"}, attributes=ATTRIBUTES | {"img": {"src", "alt"}},
                      url_schemes=SCHEMES | {"cid"}, link_rel=None, strip_comments=True,
                      attribute_filter=_only_cid_images)
@@ -49,6 +50,8 @@ _CID_SOURCE = re.compile(r"""\ssrc\s*=\s*["']cid:([^"']+)["']""", re.I)
 
 def referenced_cids(markup: str | None) -> set[str]:
     """The Content-IDs an (already cleaned) HTML part shows in place, lower case."""
+    import html
+
     return {html.unescape(m.group(1)).strip("<>").lower() for m in _CID_SOURCE.finditer(markup or "")}
 
 
@@ -75,6 +78,8 @@ def fold_quotes(text: str) -> tuple[str, int]:
 def text_html(text: str) -> str:
     """Plain text as HTML, escaped, with long quoted history folded."""
     shown, quoted = fold_quotes(text)
+    import html
+
     body = html.escape(shown).replace("\n", "<br>")
     if quoted:
         body += f"<br><i>… {quoted} lines of quoted history hidden …</i>"
@@ -95,6 +100,8 @@ def display_name(text: str) -> str:
 def safe_filename(name: str, fallback: str = "attachment") -> str:
     """A file name that stays where it is put: no folders, no '..', no
     control, bidi or reserved characters, not empty, not too long."""
+    import unicodedata
+
     name = display_name(unicodedata.normalize("NFC", name or ""))
     name = name.replace("\\", "/").split("/")[-1]
     name = re.sub(r'[\x00-\x1f\x7f<>:"|?*]', "_", name).strip(" .")

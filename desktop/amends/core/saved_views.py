@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from amends.core import audit, query_syntax, tickets
+from amends.core import query_syntax, tickets
 from amends.core.errors import ConflictError, NotFound, ValidationError
 from amends.core.store import Database
 from amends.core.store.rowids import inserted_id
@@ -81,6 +81,8 @@ def all_views(db: Database) -> list[View]:
 
 
 def save(db: Database, name: str, text: str, *, status: str = "active", sort: str = "updated") -> int:
+    from amends.core import audit  # (writing a view only: not imported at start, issue 16)
+
     clean = _check(name, text, status, sort, db.actor)
     with db.transaction() as conn:
         position = conn.execute("SELECT coalesce(max(position), -1) + 1 FROM saved_views WHERE actor = ?",
@@ -100,6 +102,8 @@ def _mine(conn, db: Database, view_id: int):
 
 
 def rename(db: Database, view_id: int, name: str) -> None:
+    from amends.core import audit  # (writing a view only: not imported at start, issue 16)
+
     with db.transaction() as conn:
         row = _mine(conn, db, view_id)
         clean = _check(name, row["query"], row["status"], row["sort"], db.actor)
@@ -128,6 +132,8 @@ def reorder(db: Database, view_ids: list[int]) -> None:
 
 
 def delete(db: Database, view_id: int) -> None:
+    from amends.core import audit  # (writing a view only: not imported at start, issue 16)
+
     with db.transaction() as conn:
         row = _mine(conn, db, view_id)
         conn.execute("DELETE FROM saved_views WHERE id = ?", (view_id,))

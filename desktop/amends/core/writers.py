@@ -7,13 +7,23 @@ two sweeps agreeing."""
 from __future__ import annotations
 
 import os
-import socket
 
 
 def host_tag() -> str:
     """This machine's name, safe in a file name and free of dots (the
     separator in the partial files' names)."""
-    return "".join(c if c.isalnum() else "_" for c in socket.gethostname()) or "host"
+    return "".join(c if c.isalnum() else "_" for c in host_name()) or "host"
+
+
+def host_name() -> str:
+    """This computer's name: on POSIX what gethostname() answers (uname's
+    node name), without importing the socket module, which opening a file
+    and every first start did only for this (issue 16); elsewhere from socket."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+
+    return socket.gethostname()
 
 
 def process_alive(pid: int) -> bool | None:

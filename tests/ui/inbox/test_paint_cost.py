@@ -250,9 +250,9 @@ def test_showing_a_query_translates_no_header_again(qtbot, demo_db):
                   tickets.InboxQuery(status="all", sort="created")):
         calls = _qt_calls(lambda q=query: model.set_query(q))
         assert not [name for name in calls if name.endswith("translate")], calls
-        last = model.headerData(model.columnCount() - 1, Qt.Orientation.Horizontal)
+        last = model.header_labels.model.headerData(model.columnCount() - 1, Qt.Orientation.Horizontal)
         assert last == ("Due" if query.view == "due_followups" else "Waiting")
-    assert model.headerData(0, Qt.Orientation.Horizontal) == "#"
+    assert model.header_labels.model.headerData(0, Qt.Orientation.Horizontal) == "#"
 
 
 def test_a_page_of_waits_is_marked_overdue_without_walking_the_hours_per_row(qtbot, demo_db, monkeypatch):

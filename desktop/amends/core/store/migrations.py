@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from amends.core import billing, clock
+from amends.core import clock
 from amends.core.errors import DatabaseProblem, SchemaTooNew
 from amends.core.store import snapshot
 from amends.core.store.schema import CURRENT_VERSION, SCRIPTS
@@ -68,6 +68,8 @@ def _v3_intervals(conn: sqlite3.Connection) -> None:
     """H8: billing intervals as unit x count, read from the old cycle_days
     (30 days meant "monthly", 7 "weekly" ...: billing.from_days); tickets of
     plans that now count in calendar months get their cycle numbers again."""
+    from amends.core import billing  # (calendar and locale: only when a migration or a subscription needs them)
+
     moved: set[int] = set()
     for sub_id, customer_id, days in conn.execute(
             "SELECT id, customer_id, cycle_days FROM subscriptions WHERE interval_unit IS NULL").fetchall():
@@ -83,6 +85,8 @@ def _v3_intervals(conn: sqlite3.Connection) -> None:
 def recount_cycles(conn: sqlite3.Connection, customer_id: int) -> None:
     """The customer's tickets get the billing cycle of the subscription in
     force when each was opened (billing.in_force_id)."""
+    from amends.core import billing  # (calendar and locale: only when a migration or a subscription needs them)
+
     sql = (f"SELECT started_at, interval_unit, interval_count, cycle_days FROM subscriptions "
            f"WHERE id = {billing.in_force_id()}")
     for ticket_id, created in conn.execute("SELECT id, created_at FROM tickets WHERE customer_id = ?",

@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -88,6 +88,8 @@ def apply_scheme(choice: str | None = None) -> str:
         # Kept when a scheme is first chosen, not at every start: app.style()'s Python
         # wrapper makes QStyle's enums, ~5 ms before the first paint (issue 16).
         _ORIGINAL.update(style=app.style().name(), palette=QPalette(app.palette()))
+    from PySide6.QtCore import Qt  # (its ~95 enums: only when a scheme is forced, not at every start)
+
     wanted = choice == "dark"
     hints.setColorScheme(Qt.ColorScheme.Dark if wanted else Qt.ColorScheme.Light)
     if is_dark() != wanted and isinstance(app, QApplication):
@@ -191,6 +193,7 @@ def bubble_colours(dark: bool) -> dict[str, tuple[str, str]]:
 
 @lru_cache(maxsize=64)
 def _pixmap(name: str, colour: str, size: int) -> QPixmap:
+    from PySide6.QtCore import Qt
     from PySide6.QtGui import QPainter, QPixmap
     from PySide6.QtSvg import QSvgRenderer  # ~30 ms to load: only when icons are drawn, after the first paint
 

@@ -6,7 +6,7 @@ import logging
 import traceback
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
@@ -36,6 +36,7 @@ def describe(error: BaseException) -> str:
 def show_error(parent: QWidget | None, error: BaseException, title: str | None = None) -> None:
     """A known problem gets its message; anything else is a bug and says so,
     with the details and where the log is."""
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QMessageBox
 
     if isinstance(error, AmendsError):
@@ -73,6 +74,7 @@ def conflict_box(parent: QWidget, title: str, text: str, keep_mine, after) -> QM
     """Someone else saved first: show what they changed and let the person
     choose **Reload theirs** (the default) or **Keep mine** — an explicit
     overwrite, run by ``keep_mine()``. ``after()`` runs either way."""
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QMessageBox
 
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=parent)

@@ -15,13 +15,14 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor, QFont
 
 from amends.core import clock, safe_html, tags, targets, tickets
 from amends.core.store import Database
 from amends.core.vocabulary import STATUSES, category_name, priority_name
 from amends.ui.common import local_time
+from amends.ui.common import qt_values as qv
 
 COLUMNS = ("id", "subject", "now", "customer", "category", "status", "priority", "assignee", "billing_cycle",
            "tags", "updated_at", "waiting")
@@ -31,7 +32,7 @@ HEADERS = {"id": "#", "subject": "Subject", "now": "Now", "customer": "Customer"
 #: The columns of the Due follow-ups view: the due time where the others show the wait.
 DUE_COLUMNS = (*COLUMNS[:-1], "due_at")
 TAGS_COLUMN = COLUMNS.index("tags")
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_RIGHT = qv.ALIGN_RIGHT | qv.ALIGN_V_CENTER  # (ints: the Qt namespace is not made before the first paint)
 #: The text alignment of each column (None: the style's, left): the same for every row.
 ALIGNMENTS: tuple[int | None, ...] = tuple(_RIGHT if c in ("id", "billing_cycle") else None for c in COLUMNS)
 #: Words, not an emoji, for a reply not mailed yet (core/mail/delivery.py).
@@ -40,13 +41,10 @@ _MARKS = {"failed": "reply failed", "not_sent": "reply not sent", "queued": "rep
 
 #: What QStyledItemDelegate.initStyleOption asks of each painted cell in one multiData call (Qt 6), in order:
 #: font, alignment, foreground, check state, decoration, display, background.
-DELEGATE_ROLES = tuple(int(r) for r in (
-    Qt.ItemDataRole.FontRole, Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.ForegroundRole,
-    Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.DisplayRole,
-    Qt.ItemDataRole.BackgroundRole))
+DELEGATE_ROLES = (qv.FONT_ROLE, qv.TEXT_ALIGNMENT_ROLE, qv.FOREGROUND_ROLE, qv.CHECK_STATE_ROLE, qv.DECORATION_ROLE,
+                  qv.DISPLAY_ROLE, qv.BACKGROUND_ROLE)
 #: The roles of the slots multiData sets: DELEGATE_ROLES[0], [1], [5] and [4].
-PAINTED = (int(Qt.ItemDataRole.FontRole), int(Qt.ItemDataRole.TextAlignmentRole), int(Qt.ItemDataRole.DisplayRole),
-           int(Qt.ItemDataRole.DecorationRole))
+PAINTED = (qv.FONT_ROLE, qv.TEXT_ALIGNMENT_ROLE, qv.DISPLAY_ROLE, qv.DECORATION_ROLE)
 
 
 

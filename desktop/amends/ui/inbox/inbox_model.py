@@ -24,12 +24,13 @@ from PySide6.QtCore import (
     QModelRoleData,
     QModelRoleDataSpan,
     QPersistentModelIndex,
-    Qt,
 )
 
 from amends.core import clock, tags, targets, tickets
 from amends.core.errors import AmendsError
 from amends.core.store import Database
+from amends.ui.common import qt_values as qv
+from amends.ui.inbox.header_labels import HeaderLabels
 from amends.ui.inbox.inbox_lines import (
     ALIGNMENTS,
     COLUMNS,
@@ -47,13 +48,13 @@ from amends.ui.inbox.inbox_lines import (
 )
 from amends.ui.inbox.inbox_merge import not_listed, place_checkins
 
-TICKET_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
-_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
-_FONT = int(Qt.ItemDataRole.FontRole)
-_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
-_DECORATION = int(Qt.ItemDataRole.DecorationRole)
-_HORIZONTAL = Qt.Orientation.Horizontal
+# (ints, not Qt's enums: the Qt namespace is not made before the first paint, see qt_values)
+TICKET_ID_ROLE = qv.USER_ROLE + 1
+_DISPLAY = qv.DISPLAY_ROLE
+_TOOLTIP = qv.TOOLTIP_ROLE
+_FONT = qv.FONT_ROLE
+_ALIGN = qv.TEXT_ALIGNMENT_ROLE
+_DECORATION = qv.DECORATION_ROLE
 #: The roles answered; the rest (colours, check state, size hints …: three of the seven a painted cell is asked)
 #: are None at once.
 _ANSWERED = frozenset((_DISPLAY, _FONT, _DECORATION, _ALIGN, _TOOLTIP, TICKET_ID_ROLE))
@@ -85,6 +86,8 @@ class InboxModel(QAbstractTableModel):
                              for columns in (COLUMNS, DUE_COLUMNS)}
         self._lines = Lines(clock.now_iso(), None, self._presence, due_view=False, look=self._look)
         self._headers = self._all_headers[COLUMNS]
+        #: The same titles for the inbox list's header, from C++ (header_labels.py: no Qt namespace at start).
+        self.header_labels = HeaderLabels(self._headers, self)
         #: The ticket being worked on keeps its row through reloads (see :meth:`pin`).
         self._pinned: int | None = None
         self.resort_pending = False
@@ -126,6 +129,7 @@ class InboxModel(QAbstractTableModel):
         due_view = query.view == "due_followups"
         self._lines = Lines(clock.now_iso(), reply, self._presence, due_view=due_view, look=self._look)
         self._headers = self._all_headers[DUE_COLUMNS if due_view else COLUMNS]
+        self.header_labels.set_labels(self._headers)
         self._hot_row, self._hot_line = -1, None
 
     def _seed(self, start: int, rows: list[tickets.TicketRow], found: dict[int, list[tags.Tag]],
@@ -412,12 +416,14 @@ class InboxModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == _DISPLAY and orientation == _HORIZONTAL and 0 <= section < len(self._headers):
-            return self._headers[section]
-        return None
+    # (no headerData: a Python one is handed a Qt.Orientation, which makes the whole Qt namespace, ~13 ms of
+    # every start; the list's header reads ``header_labels``, a C++ model with the same titles)
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """The column titles of this showing (the Due view's last is Due)."""
+        return self._headers
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: Index, role: int = _DISPLAY):
         # Called for every painted cell and each of seven roles (issue 16): the
         # roles not answered end at once, the rest are lookups in the row's Line.
         if role not in _ANSWERED:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QObject, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,6 +34,7 @@ from amends.core import query_syntax, saved_views, tags, tickets
 from amends.core.errors import AmendsError, ValidationError
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES
+from amends.ui.common import qt_values as qv
 from amends.ui.common.databus import Changed
 from amends.ui.common.messages import show_error
 from amends.ui.common.viewport import own_viewport
@@ -42,6 +43,7 @@ from amends.ui.inbox.inbox_model import InboxModel
 from amends.ui.inbox.open_ticket import OpenTicketReload
 from amends.ui.inbox.ticket_side import TICKET_STRETCH, TicketSide
 from amends.ui.inbox.views_sidebar import ViewsSidebar
+from amends.ui.shell.first_paint import after_first_paint
 
 if TYPE_CHECKING:  # built after the first paint: see ticket_view
     from amends.ui.ticket.ticket_view import TicketView
@@ -82,6 +84,7 @@ class InboxPane(TicketSide, ViewsSidebar, QWidget):
         self._base_text = ""
         self._counts: dict[str, tuple[int, bool]] = {}
         self.views.model().rowsMoved.connect(lambda *_args: QTimer.singleShot(0, self._views_dragged))
+        self._views_flagged = False  # the views' flags: set right after the first paint (fill_views)
         self.fill_views()
 
         self.search = QLineEdit()
@@ -112,7 +115,8 @@ class InboxPane(TicketSide, ViewsSidebar, QWidget):
         self.search_problem.hide()
         # Field names now; tag and people values are read on the first keystroke (refresh_suggestions).
         self.completer = QCompleter(query_syntax.suggestions(), self)
-        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        # (Qt's enums as ints here and below: the Qt namespace is not made before the first paint, qt_values.py)
+        qv.set_property(self.completer, "caseSensitivity", qv.CASE_INSENSITIVE)
         self.completer.setWidget(self.search)
         self.completer.activated.connect(self._complete_token)
         self.search.textEdited.connect(self._offer_completion)
@@ -137,6 +141,7 @@ class InboxPane(TicketSide, ViewsSidebar, QWidget):
         self.table.setObjectName("inboxTable")
         self.table.setAccessibleName(self.tr("Tickets"))
         self.table.setModel(self.model)
+        self.model.header_labels.show_on(self.table)  # titles from C++: no Qt namespace before the paint
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
@@ -153,6 +158,7 @@ class InboxPane(TicketSide, ViewsSidebar, QWidget):
         # Waiting is shown right after the subject (added last to the model, so saved column layouts keep theirs).
         header.moveSection(header.visualIndex(self.model.column_of("waiting")), 2)
         self.subject_fit = SubjectFit(self.table, self.model.column_of("subject"), self.model.column_of("customer"))
+        self._first_paint = after_first_paint(self.table.viewport(), self._after_first_paint)
 
         # The ticket view is built when first asked for (the window asks right
         # after its first paint): its modules and widgets were a fifth of every
@@ -162,10 +168,9 @@ class InboxPane(TicketSide, ViewsSidebar, QWidget):
         self._ticket_slot = QWidget()  # its place in the splitter until then
         self._ticket_slot.setObjectName("ticketViewSlot")
         # F6 / Shift+F6: views → list → conversation → composer, round (no six Shift+Tabs to the views).
-        self.next_area = QShortcut(QKeySequence(Qt.Key.Key_F6), self, lambda: self.cycle_focus(1),
-                                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.previous_area = QShortcut(QKeySequence("Shift+F6"), self, lambda: self.cycle_focus(-1),
-                                       context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # (window shortcuts, as they always were: PySide ignored the context= given with a callable)
+        self.next_area = QShortcut(QKeySequence("F6"), self, lambda: self.cycle_focus(1))
+        self.previous_area = QShortcut(QKeySequence("Shift+F6"), self, lambda: self.cycle_focus(-1))
 
         table_side = QWidget()
         table_layout = QVBoxLayout(table_side)
@@ -178,7 +183,7 @@ class InboxPane(TicketSide, ViewsSidebar, QWidget):
         table_layout.addWidget(self.selection_bar)
         table_layout.addWidget(self.table, 1)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = QSplitter()  # (horizontal)
         self.splitter.setObjectName("inboxSplitter")
         self.splitter.addWidget(self.views)
         self.splitter.addWidget(table_side)
@@ -216,6 +221,12 @@ class InboxPane(TicketSide, ViewsSidebar, QWidget):
         self._counts_stale = False
         self.views.setCurrentRow(0)
         QTimer.singleShot(0, self.update_counts)  # after the first paint
+
+    def _after_first_paint(self) -> None:
+        """What needs Qt's enums (their namespace is not made before the
+        first paint, qt_values.py): the views' flags."""
+        if not self._views_flagged:
+            self._flag_views()
 
     def _combo(self, name: str, accessible: str, choices) -> QComboBox:
         combo = QComboBox()
@@ -400,6 +411,8 @@ class InboxPane(TicketSide, ViewsSidebar, QWidget):
         focused = self.focusWidget()
         at = next((n for n, w in enumerate(areas) if focused is w or (focused and w.isAncestorOf(focused))), -1)
         target = areas[(at + step) % len(areas)] if at >= 0 else areas[0 if step > 0 else -1]
+        from PySide6.QtCore import Qt
+
         target.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _offer_completion(self, text: str) -> None:
@@ -458,6 +471,8 @@ class _CompletionCloser(QObject):
         kind = event.type()
         if not self._completer.popup().isVisible():
             return False
+        from PySide6.QtCore import Qt  # (a popup is open: long after the first paint)
+
         if kind == QEvent.Type.FocusOut and isinstance(event, QFocusEvent) \
                 and event.reason() == Qt.FocusReason.PopupFocusReason:
             return False  # the completion's own popup opening

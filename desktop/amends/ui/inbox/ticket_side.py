@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 
 from amends.core import tickets
@@ -50,6 +50,8 @@ class TicketSide:
             self._ticket_view_ready.append(callback)
 
     def _build_ticket_view(self) -> TicketView:
+        from PySide6.QtCore import Qt
+
         from amends.ui.ticket.ticket_view import TicketView
 
         view = TicketView(self._db)

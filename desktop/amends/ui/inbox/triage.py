@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import QMenu, QWidget
 
@@ -24,6 +24,7 @@ from amends.core.errors import AmendsError
 from amends.core.store import Database
 from amends.core.vocabulary import CATEGORIES, PRIORITIES
 from amends.ui.common import local_time
+from amends.ui.common import qt_values as qv
 from amends.ui.common.databus import Changed, DataBus
 from amends.ui.common.messages import show_error
 from amends.ui.common.undo import EditCommand, Undoable
@@ -73,18 +74,20 @@ class Triage(QObject):
         # Enter opens a ticket only in the ticket list: an action with that
         # shortcut in a menu would take Enter from every dialog too.
         self.act_open = self._action("&Open ticket (Enter)", self.open_current, "", "openTicket")
-        self.enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.inbox.table, self.open_current,
-                               context=Qt.ShortcutContext.WidgetShortcut)
+        # (no Qt.Key: the Qt namespace is not made before the first paint, qt_values.py. No context either:
+        # PySide ignored the context= given with a callable, so this has always been a window shortcut)
+        self.enter = QShortcut(QKeySequence("Return"), self.inbox.table, self.open_current)
         self.inbox.when_ticket_view(lambda view: view.edit_made.connect(self.push))
         bus.changed.connect(self._on_changed)
-        self.inbox.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        qv.set_property(self.inbox.table, "contextMenuPolicy", qv.CUSTOM_CONTEXT_MENU)
         self.inbox.table.customContextMenuRequested.connect(self.context_menu)
         self.dialog: QDialog | None = None
 
     def _action(self, text: str, slot: Callable, shortcut: str, name: str) -> QAction:
         action = QAction(self.tr(text), self)
         action.setObjectName(name)
-        action.setShortcut(QKeySequence(shortcut))
+        if shortcut:  # (setShortcuts: setShortcut's overloads make the Qt namespace; an empty key is no key)
+            action.setShortcuts([QKeySequence(shortcut)])
         action.triggered.connect(slot)
         self.host.addAction(action)
         return action
@@ -100,6 +103,8 @@ class Triage(QObject):
         return selection.targets(self.inbox, self.bus)
 
     def _choose(self, title: str, prompt: str, choices: list, apply: Callable, name: str, **options) -> ChoiceDialog:
+        from PySide6.QtCore import Qt
+
         from amends.ui.inbox.choice_dialog import ChoiceDialog  # (its types: made when a dialog is shown)
 
         dialog = ChoiceDialog(title, prompt, choices, self.host, name=name, **options)
@@ -220,7 +225,10 @@ class Triage(QObject):
         return self.run(lambda: snooze.snooze(self.db, ids, preset, custom=custom))
 
     def ask_snooze_date(self, ids: list[int]) -> QDialog:
-        from PySide6.QtCore import QDateTime  # (these types and their enums: made when the dialog is shown)
+        from PySide6.QtCore import (
+            QDateTime,  # (these types and their enums: made when the dialog is shown)
+            Qt,
+        )
         from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QLabel, QVBoxLayout
 
         dialog = QDialog(self.host)

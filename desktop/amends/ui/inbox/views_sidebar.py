@@ -10,16 +10,16 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QListWidgetItem
 
 from amends.core import saved_views, tickets
 from amends.core.errors import AmendsError, ValidationError
+from amends.ui.common import qt_values as qv
 from amends.ui.common.messages import show_error
 
 log = logging.getLogger("amends.ui.inbox")
 
-VIEW_KEY_ROLE = int(Qt.ItemDataRole.UserRole)
+VIEW_KEY_ROLE = qv.USER_ROLE
 
 
 class ViewsSidebar:
@@ -41,22 +41,38 @@ class ViewsSidebar:
         for view in views:
             if view.key == first_saved:
                 header = QListWidgetItem(self.tr("Saved views"), self.views)
-                header.setFlags(Qt.ItemFlag.NoItemFlags)
                 font = header.font()
                 font.setBold(True)
                 header.setFont(font)
             item = QListWidgetItem(self._view_text(view), self.views)
             item.setData(VIEW_KEY_ROLE, view.key)
             item.setToolTip(view.query.full_text or view.name)
-            flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-            if view.saved:
-                flags |= Qt.ItemFlag.ItemIsDragEnabled
-            item.setFlags(flags)
+        # The items' flags are Qt enums, whose namespace the first paint does not make (qt_values.py):
+        # the built-in views' (not dragged) are set right after it; a header (greyed) is seen, set now.
+        if self._views_flagged or first_saved is not None:
+            self._flag_views()
         self.views.blockSignals(False)
         if current and current in self._views:
             self.views.blockSignals(True)
             self.views.setCurrentRow(self._row_of_view(current))
             self.views.blockSignals(False)
+
+    def _flag_views(self) -> None:
+        """What each row of the views list allows: a view is chosen, a saved
+        one dragged too; the "Saved views" header is neither (and greyed)."""
+        from PySide6.QtCore import Qt
+
+        self._views_flagged = True
+        for row in range(self.views.count()):
+            item = self.views.item(row)
+            view = self._views.get(item.data(VIEW_KEY_ROLE))
+            if view is None:
+                item.setFlags(Qt.ItemFlag.NoItemFlags)
+                continue
+            flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            if view.saved:
+                flags |= Qt.ItemFlag.ItemIsDragEnabled
+            item.setFlags(flags)
 
     def _view_text(self, view: saved_views.View) -> str:
         name = view.name if view.saved else self.tr(view.name)
@@ -253,7 +269,7 @@ class ViewsSidebar:
                     continue
                 item.setText(self._view_text(view))
                 if view.key in counts:
-                    item.setData(Qt.ItemDataRole.AccessibleTextRole,
+                    item.setData(qv.ACCESSIBLE_TEXT_ROLE,
                                  self.tr("{0}, {1} tickets").format(view.name, counts[view.key][0]))
             self.counts_shown.emit()
             if self._counts_stale:

@@ -6,7 +6,6 @@ store/schema_check.py, run after the first paint)."""
 
 from __future__ import annotations
 
-import html
 import logging
 from pathlib import Path
 
@@ -98,6 +97,8 @@ class Banners(QObject):
         """The schema banner's text, its links in the banner's own text colour
         (a style-sheeted label paints links in the application's link blue,
         unreadable on the dark warning colour): again when the scheme changes."""
+        import html  # (not imported before the first paint, issue 16)
+
         found = getattr(self, "_schema_found", [])
         if not found:
             return
@@ -153,6 +154,8 @@ class Banners(QObject):
     def show_restored(self) -> None:
         """The file was replaced by a backup: say by whom, when and from
         what, so that a person wondering where their last edits went knows."""
+        import html  # (not imported before the first paint, issue 16)
+
         from amends.core import backups, clock
 
         try:

@@ -11,10 +11,9 @@ A file database has no listeners: the banner never shows for it."""
 
 from __future__ import annotations
 
-import html
 import logging
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel
 
 from amends.core.store import Database
@@ -42,9 +41,11 @@ class ConnectionBanner(QObject):
         self.retry = QTimer(self)
         self.retry.setInterval(RETRY_MS)
         self.retry.timeout.connect(self.try_again)
-        self.state.connect(self._show, Qt.ConnectionType.QueuedConnection)  # never inside a store call
         self._listeners = getattr(db, "connection_listeners", None)
-        if self._listeners is not None:
+        if self._listeners is not None:  # a server: a file never tells (and the Qt namespace, made here, waits)
+            from PySide6.QtCore import Qt
+
+            self.state.connect(self._show, Qt.ConnectionType.QueuedConnection)  # never inside a store call
             self._listeners.append(self._told)
 
     @property
@@ -56,6 +57,8 @@ class ConnectionBanner(QObject):
 
     def _show(self, up: bool) -> None:
         if not up:
+            import html  # (a server that went away: not needed at start)
+
             self.label.setText("⚠ " + self.tr(
                 "The connection to {0} is lost. Nothing you type is lost: drafts are kept on this computer until "
                 "the server is back. Amends reconnects by itself (trying every {1} s); changes made meanwhile are "

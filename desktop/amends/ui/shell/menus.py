@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QToolBar
+
+from amends.ui.common import qt_values as qv
 
 
 class WindowActions:
@@ -20,9 +21,11 @@ class WindowActions:
         """A window action; ``shortcut`` is a key, a standard key, or a list of keys (all of them work)."""
         action = QAction(self.tr(text), self)
         if isinstance(shortcut, list):
-            action.setShortcuts([QKeySequence(key) for key in shortcut])
-        elif shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            # (a QKeySequence as it is: copying one through QKeySequence() makes the Qt namespace, qt_values.py)
+            action.setShortcuts([key if isinstance(key, QKeySequence) else QKeySequence(key) for key in shortcut])
+        elif shortcut is not None:  # (setShortcuts: setShortcut's overloads make the Qt namespace, qt_values.py)
+            key = QKeySequence(shortcut)
+            action.setShortcuts([key] if not key.isEmpty() else [])  # (a standard key this platform lacks: none)
         action.triggered.connect(slot)
         action.setObjectName(name or text)
         self.addAction(action)
@@ -137,6 +140,7 @@ class WindowActions:
         toolbar.addActions([self.act_inbox, self.act_policies, self.act_review, self.act_audit])
         toolbar.addSeparator()
         toolbar.addActions([self.act_new, self.act_resolve, triage.act_snooze, triage.act_tag, triage.act_merge])
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        # (an int: the Qt namespace is not made before the first paint, qt_values.py)
+        qv.set_property(toolbar, "toolButtonStyle", qv.TOOL_BUTTON_TEXT_BESIDE_ICON)
         self.addToolBar(toolbar)
 

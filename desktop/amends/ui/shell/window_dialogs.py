@@ -12,8 +12,6 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-
 from amends import __version__
 from amends.core import identity
 from amends.core.store import Database
@@ -67,6 +65,7 @@ class WindowDialogs:
     def _open(self, dialog, name: str):
         """Open a window-modal dialog that deletes itself when closed; keep a
         reference under ``name`` (tests and the next call find it there)."""
+        from PySide6.QtCore import Qt
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         setattr(self, name, dialog)
         dialog.open()
@@ -74,6 +73,8 @@ class WindowDialogs:
 
 
     def open_palette(self):
+        from PySide6.QtCore import Qt
+
         from amends.ui.shell.command_palette import CommandPalette
 
         palette = CommandPalette([a for a in self.actions() if a is not self.act_palette], self)
@@ -90,6 +91,8 @@ class WindowDialogs:
         return self._open(keys_box(self.actions(), self), "keys_box")
 
     def new_ticket(self):
+        from PySide6.QtCore import Qt
+
         from amends.ui.inbox.new_ticket_dialog import NewTicketDialog
 
         dialog = NewTicketDialog(self.db, self)
