@@ -59,8 +59,10 @@ class TicketSide:
         view.setMinimumWidth(380)
         self._ticket_view = view
         # Esc anywhere in the ticket: back to the list, for the next key.
-        self.back_to_list = QShortcut(QKeySequence(Qt.Key.Key_Escape), view, self.table.setFocus,
-                                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # (setContext: PySide ignores the context= given with a callable; a window shortcut took Esc from the
+        # search box and every field of the window)
+        self.back_to_list = QShortcut(QKeySequence(Qt.Key.Key_Escape), view, self.table.setFocus)
+        self.back_to_list.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         view.changed.connect(self._ticket_changed)
         view.resolve_requested.connect(self.resolve_requested)
         sizes, index = self.splitter.sizes(), self.splitter.indexOf(self._ticket_slot)

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QMenu, QWidget
 
 from amends.core import edits, snooze, tags, tickets
@@ -28,6 +28,7 @@ from amends.ui.common import qt_values as qv
 from amends.ui.common.databus import Changed, DataBus
 from amends.ui.common.messages import show_error
 from amends.ui.common.undo import EditCommand, Undoable
+from amends.ui.common.widget_keys import on_keys
 from amends.ui.inbox import selection
 from amends.ui.inbox.inbox_pane import InboxPane
 
@@ -74,9 +75,9 @@ class Triage(QObject):
         # Enter opens a ticket only in the ticket list: an action with that
         # shortcut in a menu would take Enter from every dialog too.
         self.act_open = self._action("&Open ticket (Enter)", self.open_current, "", "openTicket")
-        # (no Qt.Key: the Qt namespace is not made before the first paint, qt_values.py. No context either:
-        # PySide ignored the context= given with a callable, so this has always been a window shortcut)
-        self.enter = QShortcut(QKeySequence("Return"), self.inbox.table, self.open_current)
+        # A key of the list's own, not a QShortcut: PySide ignores the context= given with a callable, and the
+        # window shortcut took Return from the search box and every field (ui/common/widget_keys.py).
+        self.enter = on_keys(self.inbox.table, {"Return": self.open_current})
         self.inbox.when_ticket_view(lambda view: view.edit_made.connect(self.push))
         bus.changed.connect(self._on_changed)
         qv.set_property(self.inbox.table, "contextMenuPolicy", qv.CUSTOM_CONTEXT_MENU)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMessageBox, QPlainTextEdit, QPushButton, QWidget
 
 from amends.core import drafts, local_drafts, replies, tickets
@@ -22,6 +21,7 @@ from amends.core.errors import AmendsError
 from amends.core.store import Database
 from amends.ui.common.button_row import ButtonRow
 from amends.ui.common.messages import show_error
+from amends.ui.common.widget_keys import on_keys
 
 log = logging.getLogger("amends.ui.ticket")
 
@@ -92,8 +92,10 @@ class Composer(QObject):
         self._seen_message_id = 0  # the newest message the person had seen when they began to write
         self._seen_status = ""
         self.mode = "out"  # what Ctrl+Enter does: a reply, or (after N) an internal note
-        QShortcut(QKeySequence("Ctrl+Return"), self.composer, lambda: self.send(self.mode))
-        QShortcut(QKeySequence("Ctrl+Shift+Return"), self.composer, lambda: self.send("note"))
+        # The composer's own keys, not window shortcuts: those mailed the draft on Ctrl+Enter in the search box
+        # or any field of the window (ui/common/widget_keys.py, tests/ui/inbox/test_shortcut_reach.py).
+        on_keys(self.composer, {"Ctrl+Return": lambda: self.send(self.mode),
+                                "Ctrl+Shift+Return": lambda: self.send("note")})
 
     def shown(self, ticket: tickets.Ticket, keep_draft: bool, has_mailbox: bool, signature: str) -> None:
         """The view shows ``ticket`` (again, if ``keep_draft``): the mailbox
