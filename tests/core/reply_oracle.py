@@ -32,8 +32,13 @@ def tally(db: Database, period: Period, *, now: str | None = None) -> Counter[tu
     """Replay every wait of the tickets with a message in the period (or a
     wait still open) against the file's targets and business hours. A
     resolved ticket without a message in the period adds nothing (no reply
-    in the period; nobody waits on it), so only open waits of unresolved
-    tickets are added: the partial index tickets_waiting answers that."""
+    in the period; nobody waits on it), so every unresolved ticket is
+    replayed too. (The code before picked those by tickets.waiting_since
+    through the partial index tickets_waiting; but waiting_since, recomputed,
+    counts only customer messages after the second of our last reply, and the
+    replay below opens a wait at a message of that very second with a later
+    id: such a wait was missed in a period without the ticket's messages and
+    counted in one with them. Found by test_reply_waits' property test.)"""
     reply = targets.load(db)
     start, end = period.start, period.end
     hours = reply.hours
@@ -47,10 +52,9 @@ def tally(db: Database, period: Period, *, now: str | None = None) -> Counter[tu
                   t.status
            FROM messages m JOIN tickets t ON t.id = m.ticket_id
            WHERE m.ticket_id IN (SELECT ticket_id FROM messages WHERE created_at >= ? AND created_at < ?
-                                 UNION SELECT id FROM tickets WHERE waiting_since IS NOT NULL AND waiting_since < ?
-                                       AND status <> 'resolved')
+                                 UNION SELECT id FROM tickets WHERE status <> 'resolved')
              AND m.direction IN ('in', 'out') AND t.merged_into IS NULL
-           ORDER BY m.ticket_id, m.created_at, m.id""", (period.start, period.end, period.end))
+           ORDER BY m.ticket_id, m.created_at, m.id""", (period.start, period.end))
     index = 0
     while index < len(rows):
         ticket_id, category, priority, assignee, status = rows[index][0], *rows[index][5:9]
