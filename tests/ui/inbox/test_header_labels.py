@@ -78,3 +78,23 @@ def test_a_saved_views_header_is_greyed_before_the_first_paint(qtbot, demo_db):
     qtbot.addWidget(pane)
     header = next(pane.views.item(r) for r in range(pane.views.count()) if pane.views.item(r).text() == "Saved views")
     assert header.flags() == Qt.ItemFlag.NoItemFlags  # seen in the first paint: set at once
+
+
+def _spoken_column_titles(table) -> list[str]:
+    """What a screen reader hears for each column header: Qt's accessible
+    table asks the view's own model (not the header's) for the titles."""
+    from PySide6.QtGui import QAccessible
+
+    face = QAccessible.queryAccessibleInterface(table)
+    spoken = [face.child(n).text(QAccessible.Text.Name) for n in range(face.childCount())
+              if face.child(n).role() == QAccessible.Role.ColumnHeader]
+    return spoken
+
+
+def test_a_screen_reader_hears_the_columns_titles(qtbot, window):
+    """START3 took the inbox model's headerData away (the header reads a C++
+    model): screen readers then heard "1", "2", … "12" for the columns."""
+    model = window.inbox.model
+    assert _spoken_column_titles(window.inbox.table) == list(model.headers)
+    window.inbox.show_query(tickets.InboxQuery(view="due_followups", status="all"))
+    assert _spoken_column_titles(window.inbox.table) == list(model.headers) and model.headers[-1] == "Due"

@@ -6,6 +6,9 @@ it over, PySide makes the whole ``Qt`` namespace type and its ~95 enums
 makes it: issue 16). So the list's header reads its titles from a
 QStandardItemModel that the inbox model keeps in step with its own
 (:meth:`HeaderLabels.set_labels`), and no Python code runs to paint it.
+The inbox model keeps its own headerData for what asks the list's model
+(screen readers: Qt's accessible header cells); inbox_pane hides both
+headers while the list takes its model, so nothing asks it before the paint.
 
 The header highlights the titles of columns the list's selection touches
 (bold where a whole column is selected). It only sees its own model's

@@ -55,6 +55,12 @@ _TOOLTIP = qv.TOOLTIP_ROLE
 _FONT = qv.FONT_ROLE
 _ALIGN = qv.TEXT_ALIGNMENT_ROLE
 _DECORATION = qv.DECORATION_ROLE
+
+
+def _horizontal() -> object:
+    from PySide6.QtCore import Qt
+
+    return Qt.Orientation.Horizontal
 #: The roles answered; the rest (colours, check state, size hints …: three of the seven a painted cell is asked)
 #: are None at once.
 _ANSWERED = frozenset((_DISPLAY, _FONT, _DECORATION, _ALIGN, _TOOLTIP, TICKET_ID_ROLE))
@@ -416,8 +422,15 @@ class InboxModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
-    # (no headerData: a Python one is handed a Qt.Orientation, which makes the whole Qt namespace, ~13 ms of
-    # every start; the list's header reads ``header_labels``, a C++ model with the same titles)
+    def headerData(self, section: int, orientation: object, role: int = _DISPLAY):
+        """The titles, for what reads them from the list's own model (screen readers: Qt's accessible header
+        cells ask the view's model). Never asked before the first paint: the list's header reads
+        ``header_labels`` (a C++ model), and a Python headerData is handed a Qt.Orientation, which makes the
+        whole Qt namespace (~13 ms of every start)."""
+        if role == _DISPLAY and orientation == _horizontal() and 0 <= section < len(self._headers):
+            return self._headers[section]
+        return None
+
     @property
     def headers(self) -> tuple[str, ...]:
         """The column titles of this showing (the Due view's last is Due)."""
