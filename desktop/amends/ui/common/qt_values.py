@@ -15,6 +15,7 @@ tests/ui/common/test_qt_values.py checks each value against Qt's own.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
 
 # Qt::ItemDataRole
 DISPLAY_ROLE = 0
@@ -50,3 +51,15 @@ def set_property(target: QObject, name: str, value: int) -> None:
     misspelt name) is an error, not a silent no-op."""
     if not target.setProperty(name, value):
         raise ValueError(f"{type(target).__name__} has no writable property {name!r}")
+
+
+def set_keys(action: QAction, keys: list[str | QKeySequence] | str | QKeySequence.StandardKey) -> None:
+    """Give ``action`` its keys (a key, a standard key, or a list of keys: all
+    of them work) through ``setShortcuts``: ``setShortcut``'s overloads, and
+    copying a QKeySequence through ``QKeySequence()``, make the Qt namespace.
+    An empty key, or a standard key this platform lacks, is no key."""
+    if isinstance(keys, list):
+        action.setShortcuts([key if isinstance(key, QKeySequence) else QKeySequence(key) for key in keys])
+        return
+    key = QKeySequence(keys)
+    action.setShortcuts([key] if not key.isEmpty() else [])

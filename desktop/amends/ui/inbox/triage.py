@@ -87,8 +87,7 @@ class Triage(QObject):
     def _action(self, text: str, slot: Callable, shortcut: str, name: str) -> QAction:
         action = QAction(self.tr(text), self)
         action.setObjectName(name)
-        if shortcut:  # (setShortcuts: setShortcut's overloads make the Qt namespace; an empty key is no key)
-            action.setShortcuts([QKeySequence(shortcut)])
+        qv.set_keys(action, shortcut)
         action.triggered.connect(slot)
         self.host.addAction(action)
         return action

@@ -20,12 +20,8 @@ class WindowActions:
     def _action(self, text: str, slot, shortcut=None, name: str = "") -> QAction:
         """A window action; ``shortcut`` is a key, a standard key, or a list of keys (all of them work)."""
         action = QAction(self.tr(text), self)
-        if isinstance(shortcut, list):
-            # (a QKeySequence as it is: copying one through QKeySequence() makes the Qt namespace, qt_values.py)
-            action.setShortcuts([key if isinstance(key, QKeySequence) else QKeySequence(key) for key in shortcut])
-        elif shortcut is not None:  # (setShortcuts: setShortcut's overloads make the Qt namespace, qt_values.py)
-            key = QKeySequence(shortcut)
-            action.setShortcuts([key] if not key.isEmpty() else [])  # (a standard key this platform lacks: none)
+        if shortcut is not None:
+            qv.set_keys(action, shortcut)
         action.triggered.connect(slot)
         action.setObjectName(name or text)
         self.addAction(action)
